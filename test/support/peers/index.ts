@@ -1,0 +1,12 @@
+/** Real AMQP 1.0 peers for integration tests: start them in beforeAll, stop them in afterAll. */
+export type { RunningPeer, RunningRabbitMq } from './running-peer.js';
+export {
+  buildProtonCExample, protonPython, startProtonCBroker, startProtonPythonBroker,
+  DEBIAN_PYTHON, PEERS_DIR, PROTON_C_EXAMPLES, PROTON_PYTHON_EXAMPLES, type ProtonCExample,
+} from './proton.js';
+export { startRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD } from './rabbitmq.js';
+export { PeerUnavailableError, PACKAGES } from './packages.js';
+export { PeerProcess } from './peer-process.js';
+export {
+  LOOPBACK, PROTOCOL_AMQP, PROTOCOL_SASL, PROTOCOL_TLS, canConnect, exchangeProtocolHeader, freePort, isAmqpHeader, protocolHeader,
+} from './net.js';

@@ -1,0 +1,34 @@
+/**
+ * Which Debian package provides each file the harness needs. Integration tests
+ * never skip when a peer is missing: they fail with the package to install, and
+ * `.ci/run` installs exactly these packages.
+ */
+import { accessSync, constants } from 'node:fs';
+
+export class PeerUnavailableError extends Error {
+  override readonly name = 'PeerUnavailableError';
+}
+
+/** Throws a {@link PeerUnavailableError} naming the package unless `path` exists (and is executable when asked). */
+export function requireFile(path: string, debianPackage: string, executable = false): string {
+  try {
+    accessSync(path, executable ? constants.X_OK : constants.R_OK);
+  } catch {
+    throw new PeerUnavailableError(
+      `${path} is missing: install the Debian package ${debianPackage} ` +
+        `(apt-get install -y --no-install-recommends ${debianPackage}); .ci/run installs it on CI`,
+    );
+  }
+  return path;
+}
+
+export const PACKAGES = {
+  protonPython: 'python3-qpid-proton',
+  protonPythonExamples: 'python-qpid-proton-doc',
+  protonCDev: 'libqpid-proton11-dev',
+  protonCExamples: 'libqpid-proton11-dev-examples',
+  gcc: 'gcc',
+  libcDev: 'libc6-dev',
+  pkgConfig: 'pkg-config',
+  rabbitmq: 'rabbitmq-server',
+} as const;

@@ -1,0 +1,124 @@
+/**
+ * A private RabbitMQ 3.10 node with the AMQP 1.0 plugin, on loopback, in a
+ * temporary directory. The Debian package's service is never used: each call
+ * starts its own node (unique node name, free AMQP and distribution ports), so
+ * parallel test files do not share state.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOOPBACK, PROTOCOL_SASL, exchangeProtocolHeader, freePort, isAmqpHeader, sleep } from './net.js';
+import { PACKAGES, requireFile } from './packages.js';
+import { PeerProcess } from './peer-process.js';
+import type { RunningRabbitMq } from './running-peer.js';
+
+const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
+const EPMD = '/usr/bin/epmd';
+
+export const RABBITMQ_USER = 'rx-amqp';
+export const RABBITMQ_PASSWORD = 'rx-amqp-secret';
+
+/**
+ * Starts a RabbitMQ node and resolves once it answers the AMQP 1.0 SASL
+ * protocol header (the TCP listener opens a little before the AMQP 1.0
+ * plugin is ready, so accepting connections is not enough). Boot takes about
+ * 5-10 s. `stop()` shuts the node down, deletes its directory and stops epmd
+ * when no other node is registered with it.
+ */
+export async function startRabbitMq(): Promise<RunningRabbitMq> {
+  const server = requireFile(join(RABBITMQ_BIN, 'rabbitmq-server'), PACKAGES.rabbitmq, true);
+  let lastError: unknown;
+  // The free ports are picked before the node binds them; retry if we lose the race.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'rx-amqp-rabbitmq-'));
+    const port = await freePort();
+    const distPort = await freePort();
+    const nodeName = `rxamqp${process.pid}x${attempt}x${port}@localhost`;
+    writeFileSync(join(dir, 'rabbitmq.conf'), [
+      `listeners.tcp.1 = ${LOOPBACK}:${port}`,
+      'loopback_users = none',
+      `default_user = ${RABBITMQ_USER}`,
+      `default_pass = ${RABBITMQ_PASSWORD}`,
+      // SASL ANONYMOUS over AMQP 1.0 acts as this user (the default, guest, does not exist here).
+      `amqp1_0.default_user = ${RABBITMQ_USER}`,
+      'log.console = true',
+      'log.console.level = warning',
+      'log.file = false',
+      '',
+    ].join('\n'));
+    writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_amqp1_0].\n');
+    const proc = new PeerProcess('rabbitmq', server, [], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        HOME: dir, // a private Erlang cookie
+        RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
+        RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+        RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+        RABBITMQ_LOG_BASE: join(dir, 'log'),
+        RABBITMQ_NODENAME: nodeName,
+        RABBITMQ_NODE_IP_ADDRESS: LOOPBACK,
+        RABBITMQ_DIST_PORT: String(distPort),
+        ERL_EPMD_ADDRESS: LOOPBACK,
+      },
+    });
+    const stop = async (): Promise<void> => {
+      await proc.stop(20_000);
+      stopIdleEpmd();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+      await waitForAmqp10(proc, port, 90_000);
+      return {
+        host: LOOPBACK,
+        port,
+        url: `amqp://${LOOPBACK}:${port}`,
+        username: RABBITMQ_USER,
+        password: RABBITMQ_PASSWORD,
+        nodeName,
+        rabbitmqctl: (args) => execFileSync(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args], {
+          encoding: 'utf8',
+          env: { ...process.env, HOME: dir, ERL_EPMD_ADDRESS: LOOPBACK },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: 60_000,
+        }),
+        output: () => proc.output(),
+        stop: once(stop),
+      };
+    } catch (e) {
+      lastError = e;
+      await stop();
+    }
+  }
+  throw lastError;
+}
+
+async function waitForAmqp10(proc: PeerProcess, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.hasExited) throw new Error(`RabbitMQ exited before listening on ${LOOPBACK}:${port}\n${proc.output()}`);
+    const answer = await exchangeProtocolHeader(LOOPBACK, port, PROTOCOL_SASL, 2000).catch(() => undefined);
+    if (answer !== undefined && isAmqpHeader(answer, PROTOCOL_SASL)) return;
+    if (Date.now() > deadline) throw new Error(`RabbitMQ did not speak AMQP 1.0 on ${LOOPBACK}:${port} within ${timeoutMs} ms\n${proc.output()}`);
+    await sleep(200);
+  }
+}
+
+/** Stops the epmd daemon the node started, unless another Erlang node still uses it. */
+function stopIdleEpmd(): void {
+  const env = { ...process.env, ERL_EPMD_ADDRESS: LOOPBACK };
+  try {
+    const names = execFileSync(EPMD, ['-names'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    if (/^name /m.test(names)) return;
+    // epmd itself refuses -kill while nodes are registered, which closes the race with a node starting now.
+    execFileSync(EPMD, ['-kill'], { env, stdio: 'ignore', timeout: 5000 });
+  } catch {
+    // epmd is not running (or already stopping).
+  }
+}
+
+function once(f: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= f());
+}
