@@ -1,0 +1,179 @@
+/**
+ * Reading frames (Part 2 §2.3) from a byte stream split at arbitrary points,
+ * in the manner of h11's `receive_data` / `next_event`: `push()` only buffers,
+ * `next()` returns the next whole frame or undefined when more bytes are needed.
+ *
+ * A frame that lies within one pushed chunk is decoded in place (its payload is
+ * a view of the chunk); only a frame split across chunks is copied, once, when
+ * its last byte has arrived — never sooner, so a header announcing a huge frame
+ * cannot make us allocate more than the bytes actually received.
+ *
+ * Errors:
+ * - a bad header (SIZE < 8, DOFF < 2, DOFF*4 > SIZE, SIZE > maxFrameSize, an
+ *   unknown frame TYPE) is amqp:connection:framing-error. The stream cannot be
+ *   resynchronised after one, so the reader keeps failing with the same error.
+ * - a body that cannot be decoded is a DecodeError (amqp:decode-error), or an
+ *   AmqpError with amqp:invalid-field for a missing mandatory field. The frame
+ *   has been consumed and the stream is still in step, so the engine may keep
+ *   reading (to receive the peer's close, say).
+ *
+ * The AMQP/SASL protocol headers ('AMQP' 0|3 1 0 0) are not frames: the engine
+ * reads them before handing bytes to this reader.
+ */
+import { Reader } from '../codec/reader.js';
+import { AmqpError, Condition, DecodeError } from '../errors/index.js';
+import { FRAME_HEADER_SIZE } from './frame-writer.js';
+import { decodePerformative } from './performatives.js';
+import { decodeSaslPerformative } from './sasl.js';
+import { FRAME_TYPE_AMQP, FRAME_TYPE_SASL, type AmqpFrame, type Frame, type SaslFrame } from './types.js';
+
+export class FrameReader {
+  /**
+   * The largest frame accepted, in bytes. Set it after open negotiation (our
+   * own max-frame-size); before that the engine typically uses 512
+   * (MIN-MAX-FRAME-SIZE, Part 2 §2.7.1).
+   */
+  maxFrameSize: number;
+
+  /** Pushed chunks; `chunks[head]` holds the next unread byte at `offset`. */
+  private chunks: Uint8Array[] = [];
+  private head = 0;
+  private offset = 0;
+  private buffered = 0;
+  private readonly header = new Uint8Array(FRAME_HEADER_SIZE);
+  private failure: AmqpError | undefined;
+
+  constructor(maxFrameSize: number) {
+    this.maxFrameSize = maxFrameSize;
+  }
+
+  /** Bytes received and not yet returned as frames. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Buffers a chunk of input. The reader keeps a reference to it (decoded
+   * frames' payloads are views of it), so the caller must not modify it later.
+   */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /** The next whole frame, or undefined when more bytes are needed. */
+  next(): Frame | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.buffered < FRAME_HEADER_SIZE) return undefined;
+
+    // The header, in place when the first chunk holds all of it.
+    let h = this.chunks[this.head]!;
+    let ho = this.offset;
+    if (h.length - ho < FRAME_HEADER_SIZE) {
+      this.peek(this.header, FRAME_HEADER_SIZE);
+      h = this.header;
+      ho = 0;
+    }
+    const size = ((h[ho]! << 24) | (h[ho + 1]! << 16) | (h[ho + 2]! << 8) | h[ho + 3]!) >>> 0;
+    const doff = h[ho + 4]!;
+    const type = h[ho + 5]!;
+    const channel = (h[ho + 6]! << 8) | h[ho + 7]!;
+    if (size < FRAME_HEADER_SIZE) return this.fail(`frame SIZE ${size} is smaller than the 8-byte header`);
+    if (doff < 2) return this.fail(`frame DOFF ${doff} is below the minimum of 2`);
+    if (doff * 4 > size) return this.fail(`frame DOFF ${doff} (${doff * 4} bytes) is beyond the frame's SIZE ${size}`);
+    if (size > this.maxFrameSize) return this.fail(`frame of ${size} bytes exceeds the max-frame-size of ${this.maxFrameSize}`);
+    if (type !== FRAME_TYPE_AMQP && type !== FRAME_TYPE_SASL) return this.fail(`unknown frame type 0x${type.toString(16)}`);
+    if (this.buffered < size) return undefined;
+
+    // The frame: in place when one chunk holds it, else copied out of the chunks.
+    let bytes = this.chunks[this.head]!;
+    let start = this.offset;
+    if (bytes.length - start >= size) {
+      this.skip(size);
+    } else {
+      bytes = new Uint8Array(size);
+      this.peek(bytes, size);
+      this.skip(size);
+      start = 0;
+    }
+    return decodeFrame(bytes, start, size, doff, type, channel);
+  }
+
+  private fail(description: string): never {
+    this.failure = new AmqpError(Condition.FramingError, description);
+    this.chunks = [];
+    this.head = 0;
+    this.offset = 0;
+    this.buffered = 0;
+    throw this.failure;
+  }
+
+  /** Copies the next `n` buffered bytes into `out` without consuming them. */
+  private peek(out: Uint8Array, n: number): void {
+    let i = this.head;
+    let o = this.offset;
+    let copied = 0;
+    while (copied < n) {
+      const c = this.chunks[i]!;
+      const take = Math.min(c.length - o, n - copied);
+      out.set(c.subarray(o, o + take), copied);
+      copied += take;
+      i++;
+      o = 0;
+    }
+  }
+
+  /** Consumes `n` buffered bytes. */
+  private skip(n: number): void {
+    this.buffered -= n;
+    while (n > 0) {
+      const c = this.chunks[this.head]!;
+      const left = c.length - this.offset;
+      if (n < left) {
+        this.offset += n;
+        return;
+      }
+      n -= left;
+      this.head++;
+      this.offset = 0;
+    }
+    if (this.head === this.chunks.length) {
+      this.chunks = [];
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+/** Decodes a whole frame at `bytes[start .. start+size)` whose header has been checked. */
+function decodeFrame(bytes: Uint8Array, start: number, size: number, doff: number, type: number, channel: number): Frame {
+  const bodyStart = start + doff * 4;
+  const end = start + size;
+  try {
+    if (type === FRAME_TYPE_AMQP) {
+      if (bodyStart === end) {
+        const empty: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body: undefined, payload: undefined, size };
+        return empty;
+      }
+      const r = new Reader(bytes, bodyStart, end);
+      const body = decodePerformative(r);
+      const payload = r.offset < end ? bytes.subarray(r.offset, end) : undefined;
+      const frame: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body, payload, size };
+      return frame;
+    }
+    if (bodyStart === end) throw new DecodeError('SASL frame without a body', bodyStart);
+    const r = new Reader(bytes, bodyStart, end);
+    const body = decodeSaslPerformative(r);
+    if (r.offset !== end) throw new DecodeError('SASL frame has bytes after its body', r.offset);
+    const frame: SaslFrame = { frameType: FRAME_TYPE_SASL, channel, body, size };
+    return frame;
+  } catch (e) {
+    if (e instanceof AmqpError) throw e;
+    // The codec only throws DecodeError on bad input; anything else is a bug
+    // that must still reach the engine as a typed error.
+    throw new DecodeError(`cannot decode frame body: ${String(e)}`, bodyStart, { cause: e });
+  }
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { encodeSequence } from '../codec/encode.js';
+import { Described, symbol, Typed, ulong, uuid, type AmqpValue } from '../codec/types.js';
+import { Writer } from '../codec/writer.js';
+import { AmqpError, DecodeError } from '../errors/index.js';
+import { decodeMessage, encodeMessage, encodeMessageBytes } from './message.js';
+import type { Message } from './types.js';
+
+function hex(...parts: string[]): Uint8Array {
+  const out: number[] = [];
+  for (const p of parts) {
+    if (p.startsWith('"')) for (const c of p.slice(1, -1)) out.push(c.charCodeAt(0));
+    else for (const b of p.split(/\s+/).filter(Boolean)) out.push(parseInt(b, 16));
+  }
+  return new Uint8Array(out);
+}
+
+const section = (code: bigint | string, v: AmqpValue): Described => new Described(code, v);
+
+function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}
+
+describe('message sections: golden bytes (Part 3 §3.2)', () => {
+  const message: Message = {
+    header: { durable: true, priority: 4, firstAcquirer: false, deliveryCount: 0 },
+    properties: { messageId: 'm1', to: 'q', contentType: 'text/plain' },
+    body: { type: 'data', sections: [hex('"hello"')] },
+  };
+  const bytes = hex(
+    '00 53 70', 'c0 02 01', '41', //                   header: durable true; priority 4 etc. are defaults, elided
+    '00 53 73', 'c0 18 07', //                         properties, 7 fields
+    'a1 02', '"m1"', //                                message-id: string
+    '40', //                                           user-id: null
+    'a1 01', '"q"', //                                 to
+    '40 40 40', //                                     subject, reply-to, correlation-id
+    'a3 0a', '"text/plain"', //                        content-type: symbol
+    '00 53 75', 'a0 05', '"hello"', //                 data section
+  );
+
+  it('encodes header + properties + data as the spec lays them out', () => {
+    expect(Array.from(encodeMessageBytes(message))).toEqual(Array.from(bytes));
+  });
+
+  it('decodes them back, with the header defaults filled in', () => {
+    const m = decodeMessage(bytes);
+    expect(m.header).toStrictEqual({ durable: true, priority: 4, ttl: undefined, firstAcquirer: false, deliveryCount: 0 });
+    expect(m.properties).toMatchObject({ messageId: 'm1', to: 'q', contentType: 'text/plain', subject: undefined });
+    expect(m.body).toEqual({ type: 'data', sections: [hex('"hello"')] });
+  });
+
+  it('decodes data sections as views of the input', () => {
+    const m = decodeMessage(bytes);
+    const data = m.body?.type === 'data' ? m.body.sections[0]! : undefined;
+    expect(data?.buffer).toBe(bytes.buffer);
+    expect(data?.byteOffset).toBe(bytes.length - 5);
+  });
+
+  it('appends to a Writer that already holds bytes', () => {
+    const w = new Writer();
+    w.writeUint8(0xee);
+    encodeMessage(w, message);
+    expect(Array.from(w.view())).toEqual([0xee, ...bytes]);
+  });
+});
+
+describe('decodeMessage', () => {
+  it('keeps several data and several amqp-sequence sections in order', () => {
+    const data = decodeMessage(encodeSequence([section(0x75n, hex('01')), section(0x75n, hex('02'))]));
+    expect(data.body).toEqual({ type: 'data', sections: [hex('01'), hex('02')] });
+    const seq = decodeMessage(encodeSequence([section(0x76n, [1, 'a']), section(0x76n, [])]));
+    expect(seq.body).toEqual({ type: 'sequence', sections: [[1, 'a'], []] });
+  });
+
+  it('accepts symbolic section descriptors', () => {
+    const m = decodeMessage(encodeSequence([
+      section('amqp:header:list', [true]),
+      section('amqp:message-annotations:map', new Map([[symbol('x-opt-a'), 1]])),
+      section('amqp:application-properties:map', new Map([['k', 'v']])),
+      section('amqp:amqp-value:*', 'body'),
+      section('amqp:footer:map', new Map()),
+    ]));
+    expect(m.header?.durable).toBe(true);
+    expect(m.messageAnnotations).toEqual(new Map([['x-opt-a', 1]]));
+    expect(m.applicationProperties).toEqual({ k: 'v' });
+    expect(m.body).toEqual({ type: 'value', value: 'body' });
+    expect(m.footer).toEqual(new Map());
+  });
+
+  it('decodes annotation keys: symbol → string, ulong → bigint', () => {
+    const m = decodeMessage(encodeSequence([section(0x72n, new Map<AmqpValue, AmqpValue>([[symbol('s'), 1], [ulong(7n), 2]]))]));
+    expect([...m.messageAnnotations!.keys()]).toEqual(['s', 7n]);
+  });
+
+  it('decodes each kind of message-id', () => {
+    for (const [id, want] of [
+      ['s', 's'], [ulong(5n), 5n], [hex('01 02'), hex('01 02')],
+      [uuid('01234567-89AB-cdef-0123-456789abcdef'), new Typed('uuid', '01234567-89ab-cdef-0123-456789abcdef')],
+    ] as [AmqpValue, unknown][]) {
+      const m = decodeMessage(encodeSequence([section(0x73n, [id, null, null, null, null, id])]));
+      expect(m.properties?.messageId).toEqual(want);
+      expect(m.properties?.correlationId).toEqual(want);
+    }
+    expect(thrown(() => decodeMessage(encodeSequence([section(0x73n, [1.5])])))).toBeInstanceOf(DecodeError);
+  });
+
+  it('rejects sections out of order, repeated, or of mixed body kinds', () => {
+    const bad: Described[][] = [
+      [section(0x73n, []), section(0x70n, [])], //                 properties before header
+      [section(0x70n, []), section(0x70n, [])], //                 header twice
+      [section(0x75n, hex('01')), section(0x77n, 1)], //           data then amqp-value
+      [section(0x77n, 1), section(0x77n, 2)], //                   two amqp-values
+      [section(0x76n, []), section(0x75n, hex('01'))], //          sequence then data
+      [section(0x78n, new Map()), section(0x75n, hex('01'))], //   body after footer
+      [section(0x10n, [])], //                                     a performative is not a section
+    ];
+    for (const sections of bad) expect(thrown(() => decodeMessage(encodeSequence(sections)))).toBeInstanceOf(DecodeError);
+    expect(thrown(() => decodeMessage(hex('a1 01 78')))).toBeInstanceOf(DecodeError); // not described at all
+    expect(thrown(() => decodeMessage(encodeSequence([section(0x76n, 'not a list')])))).toBeInstanceOf(DecodeError);
+  });
+
+  it('decodes an empty message as no sections', () => {
+    expect(decodeMessage(new Uint8Array(0))).toEqual({});
+  });
+
+  it('keeps timestamps as Dates', () => {
+    const m = decodeMessage(encodeMessageBytes({ properties: { creationTime: new Date(1700000000123) } }));
+    expect(m.properties?.creationTime).toEqual(new Date(1700000000123));
+  });
+});
+
+describe('encodeMessage', () => {
+  it('takes a number message-id as a ulong, and rejects other types', () => {
+    const m = decodeMessage(encodeMessageBytes({ properties: { messageId: 12 as unknown as bigint } }));
+    expect(m.properties?.messageId).toBe(12n);
+    const e = thrown(() => encodeMessageBytes({ properties: { messageId: true as unknown as string } }));
+    expect(e).toBeInstanceOf(AmqpError);
+  });
+
+  it('writes annotations given as a plain object with symbol keys', () => {
+    const m = decodeMessage(encodeMessageBytes({ messageAnnotations: { 'x-opt-jms-msg-type': 1 } as never }));
+    expect(m.messageAnnotations).toEqual(new Map([['x-opt-jms-msg-type', 1]]));
+  });
+});
