@@ -1,0 +1,871 @@
+/**
+ * The sans-IO AMQP 1.0 protocol engine: one instance per connection, the same
+ * code for client and server (h11's Connection, Proton's connection driver).
+ *
+ *   engine.feed(bytes, now)   bytes in; parses and queues events and output
+ *   engine.feedEof(now)       the transport's read side ended
+ *   engine.tick(now)          idle-time-out checks and keepalives; returns the next deadline
+ *   engine.takeOutput()       all bytes to write, as one buffer
+ *   engine.nextEvent()        events, one at a time
+ *   commands                  open, close, beginSession, attach, flow, send, dispose ...
+ *
+ * It owns no socket, timer or clock: time is the `now` (milliseconds) passed
+ * in, and a deadline at or before the current time means "call tick now".
+ *
+ * Errors: feed(), feedEof() and tick() never throw. A peer that breaks the
+ * protocol gets a close (or end, or detach) with the fitting condition and
+ * the caller a `protocol-error` event; after a connection-level failure the
+ * engine stops reading and writing, and every later command throws.
+ * Commands called wrongly throw {@link LocalProtocolError} and change nothing.
+ *
+ * Layers inside: protocol headers and SASL (read byte by byte until the AMQP
+ * header is exchanged), then frames from the FrameReader: open/close here,
+ * begin/end and everything on a session in session.ts.
+ */
+import { Writer } from '../codec/writer.js';
+import { AmqpError, Condition } from '../errors/index.js';
+import { describeFrame, FrameReader, writeFrame, writeSaslFrame } from '../frames/index.js';
+import {
+  FRAME_TYPE_AMQP, FRAME_TYPE_SASL,
+  type Attach, type Begin, type Close, type End, type Frame, type Open, type Performative, type SaslPerformative, type Transfer,
+} from '../frames/types.js';
+import { ConnectionError, fromWireError, LocalProtocolError, ProtocolError, toWireError } from './errors.js';
+import type { DeliveryId, EngineEvent, LinkId, SaslOutcomeEvent, SessionId } from './events.js';
+import { IdleTimer } from './idle-timer.js';
+import type { Link } from './link.js';
+import {
+  DEFAULT_CHANNEL_MAX, DEFAULT_MAX_FRAME_SIZE, MIN_MAX_FRAME_SIZE,
+  type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit, type EngineOptions,
+  type FlowOptions, type SaslClientOptions, type SaslServerOptions, type SendOptions, type SessionOptions,
+} from './options.js';
+import { SaslClientNegotiation, SaslServerNegotiation, type SaslResult } from './sasl-negotiation.js';
+import { SaslError } from './sasl/index.js';
+import { Session, type SessionHost } from './session.js';
+import {
+  CONNECTION_DISCARDS_INPUT, CONNECTION_PEER_OPEN, CONNECTION_TRANSITIONS, transition,
+  type ConnectionInput, type ConnectionState, type LinkState,
+} from './state.js';
+
+/** 'AMQP' 0 1.0.0: the AMQP protocol header. */
+export const AMQP_HEADER: Uint8Array = Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0);
+/** 'AMQP' 3 1.0.0: the SASL protocol header. */
+export const SASL_HEADER: Uint8Array = Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0);
+const EMPTY_FRAME = Uint8Array.of(0, 0, 0, 8, 2, 0, 0, 0);
+const EMPTY = new Uint8Array(0);
+
+/** Where the input stands: a protocol header next, SASL frames, AMQP frames, or nothing more. */
+type InputPhase = 'header' | 'sasl' | 'amqp' | 'closed';
+
+/** A link's state as callers may read it. */
+export interface LinkInfo {
+  readonly id: LinkId;
+  readonly sessionId: SessionId;
+  readonly name: string;
+  readonly role: 'sender' | 'receiver';
+  readonly state: LinkState;
+  /** Sender: deliveries we may send now. Receiver: deliveries the sender may still send. */
+  readonly credit: number;
+  readonly deliveryCount: number;
+  readonly available: number;
+  readonly drain: boolean;
+  readonly sndSettleMode: 'unsettled' | 'settled' | 'mixed';
+  readonly rcvSettleMode: 'first' | 'second';
+  readonly localAttach: Attach | undefined;
+  readonly remoteAttach: Attach | undefined;
+}
+
+function isSaslClientOptions(o: SaslClientOptions | SaslServerOptions): o is SaslClientOptions {
+  return 'credentials' in o;
+}
+
+function headerName(h: Uint8Array): string {
+  const text = String.fromCharCode(h[0]!, h[1]!, h[2]!, h[3]!);
+  return /^[\x20-\x7e]{4}$/.test(text) ? `${text} ${h[4]} ${h[5]}.${h[6]}.${h[7]}` : `bytes ${Array.from(h, (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+}
+
+function checkInteger(value: number | undefined, what: string, min: number, max: number): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+    throw new LocalProtocolError(Condition.InvalidField, `${what} must be an integer in ${min}..${max}, got ${value}`);
+  }
+}
+
+export class Engine {
+  readonly role: 'client' | 'server';
+  private connState: ConnectionState = 'start';
+  private readonly out = new Writer(4096);
+  private readonly scratch = new Writer(256);
+  /** Session frames written before our open (they must follow it on the wire). */
+  private held: Writer | undefined = new Writer(256);
+  private events: EngineEvent[] = [];
+  private eventHead = 0;
+
+  // input
+  private phase: InputPhase = 'header';
+  private pending: Uint8Array = EMPTY;
+  private readonly reader: FrameReader;
+  private readonly saslReader: FrameReader;
+  private bytesIn = 0;
+  private bytesTaken = 0;
+  private lastNow = 0;
+
+  // SASL
+  private readonly saslClient: SaslClientNegotiation | undefined;
+  private readonly saslServer: SaslServerNegotiation | undefined;
+  private readonly requireSasl: boolean;
+  private saslDone = false;
+
+  // connection
+  private amqpHeaderSent = false;
+  private openRequested = false;
+  private openSent = false;
+  private closeRequested = false;
+  private readonly localOpen: Open;
+  private remoteOpenFrame: Open | undefined;
+  private remoteMaxFrameSize = MIN_MAX_FRAME_SIZE;
+  private remoteChannelMax = DEFAULT_CHANNEL_MAX;
+  private localError: ConnectionError | undefined;
+  private failure: AmqpError | undefined;
+  private inputClosed = false;
+  private outputClosed = false;
+  private finished = false;
+  private readonly idle = new IdleTimer();
+  /** Our idle-time-out: close after this long without input (the open advertises half). */
+  private readonly idleThreshold: number;
+  private readonly trace: ((line: string) => void) | undefined;
+
+  // sessions and links
+  private readonly sessions = new Map<SessionId, Session>();
+  private readonly sessionsByLocalChannel: (Session | undefined)[] = [];
+  private readonly sessionsByRemoteChannel = new Map<number, Session>();
+  private readonly links = new Map<LinkId, Link>();
+  private nextSessionId = 1;
+  private nextLinkId = 1;
+  private dirty: Session[] = [];
+  private readonly host: SessionHost;
+
+  constructor(options: EngineOptions) {
+    this.role = options.role;
+    if (options.role !== 'client' && options.role !== 'server') {
+      throw new LocalProtocolError(Condition.InvalidField, `role must be 'client' or 'server', got ${String(options.role)}`);
+    }
+    if (typeof options.containerId !== 'string') throw new LocalProtocolError(Condition.InvalidField, 'containerId is required');
+    checkInteger(options.maxFrameSize, 'maxFrameSize', MIN_MAX_FRAME_SIZE, 0xffffffff);
+    checkInteger(options.channelMax, 'channelMax', 0, 0xffff);
+    checkInteger(options.idleTimeOut, 'idleTimeOut', 0, 0xffffffff);
+    const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
+    this.reader = new FrameReader(maxFrameSize);
+    this.saslReader = new FrameReader(maxFrameSize);
+    this.trace = options.trace;
+    this.idleThreshold = options.idleTimeOut !== undefined && options.idleTimeOut > 0 ? options.idleTimeOut : 0;
+    this.localOpen = {
+      type: 'open',
+      containerId: options.containerId,
+      hostname: options.role === 'client' ? options.hostname : undefined,
+      maxFrameSize,
+      channelMax: options.channelMax ?? DEFAULT_CHANNEL_MAX,
+      // §2.4.5: advertise half the real threshold, so a peer keeping to the
+      // advertised value (with its own half-period slack) never trips ours.
+      idleTimeOut: this.idleThreshold > 0 ? Math.max(1, Math.floor(this.idleThreshold / 2)) : undefined,
+      outgoingLocales: undefined,
+      incomingLocales: undefined,
+      offeredCapabilities: options.offeredCapabilities,
+      desiredCapabilities: options.desiredCapabilities,
+      properties: options.properties,
+    };
+    const sasl = options.sasl;
+    if (sasl !== undefined && isSaslClientOptions(sasl) !== (options.role === 'client')) {
+      throw new LocalProtocolError(Condition.InvalidField, `sasl options do not fit the ${options.role} role (a client gives credentials, a server an authenticator)`);
+    }
+    this.saslClient = sasl !== undefined && isSaslClientOptions(sasl) ? new SaslClientNegotiation(sasl, options.hostname) : undefined;
+    this.saslServer = sasl !== undefined && !isSaslClientOptions(sasl) ? new SaslServerNegotiation(sasl) : undefined;
+    this.requireSasl = this.saslServer !== undefined && (options.requireSasl ?? true);
+    this.host = this.makeHost();
+    if (this.role === 'client') this.writeHeader(this.saslClient !== undefined ? SASL_HEADER : AMQP_HEADER);
+  }
+
+  // --- driver interface ------------------------------------------------------------------
+
+  /** Bytes from the transport. The engine keeps views of them: do not reuse the buffer. */
+  feed(bytes: Uint8Array, now: number): void {
+    if (this.inputClosed || bytes.length === 0) return;
+    this.lastNow = now;
+    this.bytesIn += bytes.length;
+    this.idle.input(now);
+    try {
+      if (this.phase === 'amqp') {
+        this.reader.push(bytes);
+        this.readFrames();
+      } else {
+        this.pending = this.pending.length === 0 ? bytes : concat(this.pending, bytes);
+        this.readPreamble();
+      }
+      this.checkIdle(now);
+    } catch (e) {
+      this.fatal(e);
+    }
+  }
+
+  /** The transport's read side closed. */
+  feedEof(now: number): void {
+    this.lastNow = now;
+    if (this.inputClosed) return;
+    this.inputClosed = true;
+    this.phase = 'closed';
+    this.idle.disarm();
+    if (this.failure === undefined && this.connState !== 'end') {
+      if (this.closeRequested) {
+        // We closed and the peer dropped the transport instead of answering: the close is done.
+        this.connState = 'end';
+        this.outputClosed = true;
+        this.emit({ type: 'connection-closed', initiator: 'local', error: this.localError });
+      } else {
+        const error = new ConnectionError(Condition.FramingError, 'connection aborted: the transport closed before the peer sent close', { remote: true });
+        this.failure = error;
+        this.outputClosed = true;
+        this.emit({ type: 'connection-closed', initiator: 'remote', error });
+      }
+    }
+    this.checkFinished();
+  }
+
+  /** Runs the idle-time-out checks at `now`; returns the next deadline (see {@link nextDeadline}). */
+  tick(now: number): number | undefined {
+    this.lastNow = now;
+    if (this.outputClosed) return undefined;
+    try {
+      this.checkIdle(now);
+    } catch (e) {
+      this.fatal(e);
+    }
+    return this.nextDeadline();
+  }
+
+  /** When tick must be called next (a time at or before now means at once), or undefined when no timer runs. */
+  nextDeadline(): number | undefined {
+    if (this.outputClosed || this.inputClosed) return undefined;
+    return this.idle.nextDeadline(this.lastNow);
+  }
+
+  /** Everything queued for the transport, as one buffer, or undefined when there is nothing. */
+  takeOutput(): Uint8Array | undefined {
+    if (this.dirty.length > 0) this.flushAll();
+    if (this.out.length === 0) {
+      this.checkFinished();
+      return undefined;
+    }
+    const bytes = this.out.toBytes();
+    this.bytesTaken += bytes.length;
+    this.out.reset();
+    this.idle.output(this.lastNow, this.bytesTaken);
+    this.checkFinished();
+    return bytes;
+  }
+
+  /** The next event, or undefined when there is none. */
+  nextEvent(): EngineEvent | undefined {
+    if (this.eventHead < this.events.length) {
+      const event = this.events[this.eventHead]!;
+      this.events[this.eventHead++] = undefined as unknown as EngineEvent;
+      if (this.eventHead === this.events.length) {
+        this.events.length = 0;
+        this.eventHead = 0;
+      }
+      return event;
+    }
+    return undefined;
+  }
+
+  /** Both directions are closed (or failed) and all output has been taken: close the transport. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** The error that ended the connection, if one did. */
+  get error(): AmqpError | undefined {
+    return this.failure;
+  }
+
+  /** The peer's open, once received. */
+  get remoteOpen(): Open | undefined {
+    return this.remoteOpenFrame;
+  }
+
+  /** The connection's state (§2.4.6). */
+  get state(): ConnectionState {
+    return this.connState;
+  }
+
+  // --- commands: connection ------------------------------------------------------------
+
+  /** Sends our open as soon as the protocol headers (and SASL) allow. */
+  open(): void {
+    this.assertUsable();
+    if (this.openRequested) throw new LocalProtocolError(Condition.IllegalState, 'open() was already called');
+    this.openRequested = true;
+    if (this.amqpHeaderSent && !this.openSent) this.writeOpen();
+  }
+
+  /** Closes the connection, with an error if given. Before the AMQP header exchange, just ends the transport. */
+  close(error?: EndpointErrorInit): void {
+    this.assertUsable();
+    this.assertEncodable(error);
+    this.closeRequested = true;
+    if (error !== undefined) this.localError = new ConnectionError(error.condition, error.description ?? '', { info: infoMap(error.info) });
+    if (!this.openSent) {
+      if (!this.amqpHeaderSent) {
+        // No AMQP connection yet (SASL, or no header from the client): there is nobody to send close to.
+        this.connState = 'end';
+        this.inputClosed = true;
+        this.outputClosed = true;
+        this.phase = 'closed';
+        this.emit({ type: 'connection-closed', initiator: 'local', error: this.localError });
+        return;
+      }
+      this.held = undefined; // nothing begun before the open needs sending now
+      this.writeOpen();
+    }
+    this.flushAll();
+    this.writeClose(error === undefined ? undefined : toWireError(error), error !== undefined);
+    this.idle.disarm();
+  }
+
+  // --- commands: sessions and links ------------------------------------------------------
+
+  beginSession(options: SessionOptions = {}): SessionId {
+    this.assertCanSend();
+    const channel = this.freeChannel();
+    const session = new Session(this.nextSessionId, channel, this.host, options);
+    this.nextSessionId++;
+    this.sessions.set(session.id, session);
+    this.sessionsByLocalChannel[channel] = session;
+    session.sendBegin();
+    return session.id;
+  }
+
+  endSession(session: SessionId, error?: EndpointErrorInit): void {
+    this.assertCanSend();
+    this.assertEncodable(error);
+    this.sessionFor(session).end(error);
+  }
+
+  attach(session: SessionId, options: AttachOptions): LinkId {
+    this.assertCanSend();
+    if (options.role !== 'sender' && options.role !== 'receiver') {
+      throw new LocalProtocolError(Condition.InvalidField, `role must be 'sender' or 'receiver', got ${String(options.role)}`);
+    }
+    return this.sessionFor(session).attach(options);
+  }
+
+  detach(link: LinkId, options: DetachOptions): void {
+    this.assertCanSend();
+    this.assertEncodable(options.error);
+    const l = this.linkFor(link);
+    l.session.detach(l, options);
+  }
+
+  flow(link: LinkId, options: FlowOptions): void {
+    this.assertCanSend();
+    const l = this.linkFor(link);
+    l.session.flow(l, options);
+  }
+
+  /** Sends a message; throws LocalProtocolError without link credit (check `linkCredit`). Returns the delivery-id. */
+  send(link: LinkId, options: SendOptions): DeliveryId {
+    this.assertCanSend();
+    const l = this.linkFor(link);
+    return l.session.send(l, options);
+  }
+
+  /** Sets the state of and/or settles deliveries of a link (one id or a range; ids not unsettled on the link are skipped). */
+  dispose(link: LinkId, deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
+    this.assertCanSend();
+    const l = this.linkFor(link);
+    l.session.dispose(l, deliveries, options);
+  }
+
+  /** Aborts a delivery still being sent (held back by the session window). */
+  abort(link: LinkId, delivery: DeliveryId): void {
+    this.assertCanSend();
+    const l = this.linkFor(link);
+    l.session.abort(l, delivery);
+  }
+
+  /** Sender: how many more messages `send` accepts now. Receiver: credit outstanding. */
+  linkCredit(link: LinkId): number {
+    return this.linkFor(link).credit;
+  }
+
+  /** A link's state, or undefined once it is gone. */
+  link(link: LinkId): LinkInfo | undefined {
+    return this.links.get(link);
+  }
+
+  /** Unsettled deliveries on a link (sent and not settled by the peer, or received and not settled by us). */
+  unsettledCount(link: LinkId): number {
+    const l = this.linkFor(link);
+    return l.session.unsettledCount(l);
+  }
+
+  // --- command checks --------------------------------------------------------------------
+
+  private assertUsable(): void {
+    if (this.failure !== undefined) {
+      throw new LocalProtocolError(Condition.IllegalState, `the connection failed: ${this.failure.message}`, { cause: this.failure });
+    }
+    if (this.closeRequested || this.connState === 'end') throw new LocalProtocolError(Condition.IllegalState, 'the connection is closed');
+  }
+
+  private assertCanSend(): void {
+    this.assertUsable();
+    if (!this.openRequested) throw new LocalProtocolError(Condition.IllegalState, 'call open() first');
+  }
+
+  /** Throws now, before any state changes, if an error to send cannot be encoded. */
+  private assertEncodable(error: EndpointErrorInit | undefined): void {
+    if (error === undefined) return;
+    if (typeof error.condition !== 'string') throw new LocalProtocolError(Condition.InvalidField, 'an error needs a condition (a symbol such as amqp:internal-error)');
+    try {
+      this.scratch.reset();
+      writeFrame(this.scratch, 0, { type: 'close', error: toWireError(error) });
+    } catch (e) {
+      throw new LocalProtocolError(Condition.InvalidField, `cannot encode error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  private sessionFor(id: SessionId): Session {
+    const s = this.sessions.get(id);
+    if (s === undefined) throw new LocalProtocolError(Condition.NotFound, `no session ${id}`);
+    return s;
+  }
+
+  private linkFor(id: LinkId): Link {
+    const l = this.links.get(id);
+    if (l === undefined) throw new LocalProtocolError(Condition.NotFound, `no link ${id}`);
+    return l;
+  }
+
+  private freeChannel(): number {
+    const max = Math.min(this.localOpen.channelMax, this.remoteChannelMax);
+    for (let c = 0; c <= max; c++) if (this.sessionsByLocalChannel[c] === undefined) return c;
+    throw new LocalProtocolError(Condition.ResourceLimitExceeded, `no free channel (channel-max ${max})`);
+  }
+
+  // --- output ------------------------------------------------------------------------------
+
+  private makeHost(): SessionHost {
+    const engine = this; // the getters below need the engine, not the host object
+    return {
+      get frameWriter(): Writer {
+        return engine.held ?? engine.out;
+      },
+      get canWrite(): boolean {
+        return !engine.outputClosed;
+      },
+      get remoteMaxFrameSize(): number {
+        return engine.remoteMaxFrameSize;
+      },
+      writeFrame: (channel, body) => this.writeSessionFrame(channel, body),
+      traceTransfer: this.trace === undefined ? undefined : (channel: number, t: Transfer, payload: Uint8Array | undefined) => {
+        this.trace!(describeFrame({ frameType: FRAME_TYPE_AMQP, channel, body: t, payload, size: 0 }, 'out'));
+      },
+      emit: (event) => this.emit(event),
+      newLinkId: () => this.nextLinkId++,
+      linkAdded: (link) => {
+        this.links.set(link.id, link);
+      },
+      linkRemoved: (link) => {
+        this.links.delete(link.id);
+      },
+      markDirty: (session) => {
+        this.dirty.push(session);
+      },
+      sessionRemoved: (session) => {
+        this.sessions.delete(session.id);
+        if (this.sessionsByLocalChannel[session.localChannel] === session) this.sessionsByLocalChannel[session.localChannel] = undefined;
+        if (this.sessionsByRemoteChannel.get(session.remoteChannel) === session) this.sessionsByRemoteChannel.delete(session.remoteChannel);
+      },
+    };
+  }
+
+  private emit(event: EngineEvent): void {
+    this.events.push(event);
+  }
+
+  /** Writes a frame for a session: encoded aside first, so a field that cannot be encoded throws before anything is queued. */
+  private writeSessionFrame(channel: number, body: Performative): void {
+    if (this.outputClosed) return;
+    const s = this.scratch;
+    s.reset();
+    writeFrame(s, channel, body);
+    (this.held ?? this.out).writeBytes(s.view());
+    if (this.trace !== undefined) this.traceFrame(channel, body);
+  }
+
+  private writeConnectionFrame(body: Open | Close): void {
+    const s = this.scratch;
+    s.reset();
+    writeFrame(s, 0, body);
+    this.out.writeBytes(s.view());
+    if (this.trace !== undefined) this.traceFrame(0, body);
+  }
+
+  private traceFrame(channel: number, body: Performative): void {
+    this.trace!(describeFrame({ frameType: FRAME_TYPE_AMQP, channel, body, payload: undefined, size: 0 }, 'out'));
+  }
+
+  private writeHeader(header: Uint8Array): void {
+    this.out.writeBytes(header);
+    if (header[4] === 0) {
+      this.amqpHeaderSent = true;
+      this.move('send-header');
+    }
+    if (this.trace !== undefined) this.trace(`[0] -> ${headerName(header)}`);
+  }
+
+  private writeSasl(body: SaslPerformative): void {
+    writeSaslFrame(this.out, body);
+    if (this.trace !== undefined) this.trace(describeFrame({ frameType: FRAME_TYPE_SASL, channel: 0, body, size: 0 }, 'out'));
+  }
+
+  private writeOpen(): void {
+    this.move('send-open');
+    this.writeConnectionFrame(this.localOpen);
+    this.openSent = true;
+    this.idle.armLocal(this.idleThreshold);
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined && held.length > 0) this.out.writeBytes(held.view());
+  }
+
+  private writeClose(error: Close['error'], withError: boolean): void {
+    const input: ConnectionInput = withError ? 'send-close-error' : 'send-close';
+    const next = transition(CONNECTION_TRANSITIONS, this.connState, input);
+    this.connState = next ?? 'end';
+    this.writeConnectionFrame({ type: 'close', error });
+    this.outputClosed = true;
+  }
+
+  private move(input: ConnectionInput): void {
+    const next = transition(CONNECTION_TRANSITIONS, this.connState, input);
+    if (next === undefined) throw new ProtocolError(Condition.IllegalState, `${input} is not allowed in connection state ${this.connState}`);
+    this.connState = next;
+  }
+
+  private flushAll(): void {
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const session of dirty) session.flush();
+  }
+
+  private checkFinished(): void {
+    if (!this.finished && this.outputClosed && this.inputClosed && this.out.length === 0) {
+      this.finished = true;
+      this.emit({ type: 'finished' });
+    }
+  }
+
+  private checkIdle(now: number): void {
+    if (this.outputClosed) return;
+    const action = this.idle.check(now, this.bytesTaken + this.out.length);
+    if (action === 'expired') {
+      throw new ProtocolError(Condition.ResourceLimitExceeded, `local-idle-timeout expired: nothing received for ${this.idleThreshold} ms`);
+    }
+    if (action === 'keepalive' && this.openSent && this.out.length === 0) {
+      this.out.writeBytes(EMPTY_FRAME);
+      this.idle.countKeepalive(EMPTY_FRAME.length);
+      if (this.trace !== undefined) this.trace('[0] -> (empty frame)');
+    }
+  }
+
+  // --- failure -------------------------------------------------------------------------
+
+  /** A connection-level failure: report it, tell the peer if we can, and stop. */
+  private fatal(cause: unknown): void {
+    if (this.failure !== undefined) return;
+    const amqp = cause instanceof AmqpError
+      ? cause
+      : new AmqpError(Condition.InternalError, `internal error: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const protocolError = amqp instanceof ProtocolError ? amqp : new ProtocolError(amqp.condition, amqp.description, { cause: amqp });
+    this.emit({ type: 'protocol-error', error: protocolError, scope: 'connection' });
+    const error = new ConnectionError(amqp.condition, amqp.description, { cause: amqp });
+    this.failure = error;
+    if (!this.outputClosed && this.amqpHeaderSent && this.connState !== 'end') {
+      this.held = undefined;
+      try {
+        if (!this.openSent) this.writeOpen();
+        this.writeClose({ condition: amqp.condition, description: amqp.description }, true);
+      } catch {
+        // Nothing more can be said to the peer.
+      }
+    }
+    this.inputClosed = true;
+    this.outputClosed = true;
+    this.phase = 'closed';
+    this.pending = EMPTY;
+    this.idle.disarm();
+    this.emit({ type: 'connection-closed', initiator: 'local', error });
+  }
+
+  // --- input: protocol headers and SASL ------------------------------------------------
+
+  /** Consumes protocol headers and SASL frames from `pending` until AMQP frames start. */
+  private readPreamble(): void {
+    for (;;) {
+      if (this.phase === 'header') {
+        const p = this.pending;
+        const n = Math.min(p.length, 4);
+        for (let i = 0; i < n; i++) {
+          if (p[i] !== AMQP_HEADER[i]) return this.headerMismatch(p.subarray(0, Math.min(p.length, 8)));
+        }
+        if (p.length < 8) return;
+        const header = p.subarray(0, 8);
+        this.pending = p.subarray(8);
+        this.onHeader(header);
+      } else if (this.phase === 'sasl') {
+        const p = this.pending;
+        if (p.length < 8) return;
+        const size = ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+        if (size >= 8 && size <= this.saslReader.maxFrameSize && p.length < size) return;
+        // Exactly one frame (or a bad header, which the reader reports) goes to the reader.
+        const take = size >= 8 && size <= p.length ? size : p.length;
+        this.saslReader.push(p.subarray(0, take));
+        this.pending = p.subarray(take);
+        const frame = this.saslReader.next();
+        if (frame === undefined) throw new ProtocolError(Condition.FramingError, 'incomplete SASL frame');
+        this.onSaslFrame(frame);
+      } else if (this.phase === 'amqp') {
+        if (this.pending.length > 0) {
+          this.reader.push(this.pending);
+          this.pending = EMPTY;
+        }
+        this.readFrames();
+        return;
+      } else {
+        this.pending = EMPTY;
+        return;
+      }
+    }
+  }
+
+  private onHeader(header: Uint8Array): void {
+    if (this.trace !== undefined) this.trace(`[0] <- ${headerName(header)}`);
+    const id = header[4];
+    const version = header[5] === 1 && header[6] === 0 && header[7] === 0;
+    if (!version || (id !== 0 && id !== 3)) return this.headerMismatch(header);
+    const wantSasl = (this.saslClient !== undefined || this.saslServer !== undefined) && !this.saslDone;
+    if (this.role === 'client') {
+      if ((id === 3) !== wantSasl) return this.headerMismatch(header);
+      if (id === 3) {
+        this.phase = 'sasl';
+      } else {
+        this.move('recv-header');
+        this.phase = 'amqp';
+      }
+      return;
+    }
+    // server
+    if (id === 3) {
+      if (!wantSasl) return this.headerMismatch(header);
+      this.writeHeader(SASL_HEADER);
+      this.writeSasl(this.saslServer!.mechanisms());
+      this.phase = 'sasl';
+      return;
+    }
+    if (wantSasl && this.requireSasl) return this.headerMismatch(header);
+    this.move('recv-header');
+    this.writeHeader(AMQP_HEADER);
+    this.phase = 'amqp';
+    if (this.openRequested && !this.openSent) this.writeOpen();
+  }
+
+  /** A protocol header we do not speak: send ours (the server's answer, §2.2) and end the transport. */
+  private headerMismatch(received: Uint8Array): void {
+    const wantSasl = (this.saslClient !== undefined || this.saslServer !== undefined) && !this.saslDone;
+    const ours = wantSasl ? SASL_HEADER : AMQP_HEADER;
+    if (this.role === 'server') this.out.writeBytes(ours);
+    const description = `protocol header mismatch: expected ${headerName(ours)}, got ${headerName(received)}`;
+    const error = new ProtocolError(Condition.NotImplemented, description);
+    this.emit({ type: 'protocol-error', error, scope: 'connection' });
+    const connectionError = new ConnectionError(Condition.NotImplemented, description, { cause: error });
+    this.failure = connectionError;
+    this.inputClosed = true;
+    this.outputClosed = true;
+    this.phase = 'closed';
+    this.pending = EMPTY;
+    this.idle.disarm();
+    this.emit({ type: 'connection-closed', initiator: 'local', error: connectionError });
+  }
+
+  private onSaslFrame(frame: Frame): void {
+    if (frame.frameType !== FRAME_TYPE_SASL) throw new ProtocolError(Condition.FramingError, 'expected a SASL frame during SASL negotiation');
+    if (this.trace !== undefined) this.trace(describeFrame(frame, 'in'));
+    let result: SaslResult;
+    try {
+      result = this.saslClient !== undefined ? this.saslClient.receive(frame.body) : this.saslServer!.receive(frame.body);
+    } catch (e) {
+      const error = e instanceof SaslError ? e : new SaslError(`SASL failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      return this.saslFailed({ type: 'sasl-outcome', ok: false, mechanism: this.saslClient?.mechanismName, error }, undefined);
+    }
+    if (result.outcome === undefined) {
+      if (result.reply !== undefined) this.writeSasl(result.reply);
+      return;
+    }
+    if (!result.outcome.ok) return this.saslFailed(result.outcome, result.reply);
+    if (result.reply !== undefined) this.writeSasl(result.reply);
+    this.saslDone = true;
+    this.emit(result.outcome);
+    this.phase = 'header';
+    if (this.role === 'client') {
+      this.writeHeader(AMQP_HEADER);
+      if (this.openRequested && !this.openSent) this.writeOpen();
+    }
+  }
+
+  private saslFailed(outcome: SaslOutcomeEvent, reply: SaslPerformative | undefined): void {
+    if (reply !== undefined) this.writeSasl(reply);
+    this.emit(outcome);
+    const sasl = outcome.error!;
+    const error = new ConnectionError(sasl.condition, sasl.description, { cause: sasl, remote: sasl.remote });
+    this.failure = error;
+    this.inputClosed = true;
+    this.outputClosed = true;
+    this.phase = 'closed';
+    this.pending = EMPTY;
+    this.idle.disarm();
+    this.emit({ type: 'connection-closed', initiator: sasl.remote ? 'remote' : 'local', error });
+  }
+
+  // --- input: AMQP frames ----------------------------------------------------------------
+
+  private readFrames(): void {
+    const reader = this.reader;
+    while (this.phase === 'amqp') {
+      const frame = reader.next();
+      if (frame === undefined) return;
+      this.onFrame(frame);
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    if (frame.frameType !== FRAME_TYPE_AMQP) throw new ProtocolError(Condition.FramingError, 'SASL frame after the AMQP header');
+    if (this.trace !== undefined) this.trace(describeFrame(frame, 'in'));
+    const body = frame.body;
+    if (body === undefined) return; // keepalive
+    const channel = frame.channel;
+    switch (body.type) {
+      case 'transfer':
+      case 'disposition':
+      case 'flow':
+      case 'attach':
+      case 'detach': {
+        if (CONNECTION_DISCARDS_INPUT.has(this.connState)) return;
+        const session = this.sessionsByRemoteChannel.get(channel);
+        if (session === undefined) this.unmappedChannel(body.type, channel);
+        else if (session.acceptsLinkFrames) session.onFrame(body, frame.payload);
+        return;
+      }
+      case 'begin':
+        if (CONNECTION_DISCARDS_INPUT.has(this.connState)) return;
+        return this.onBegin(channel, body);
+      case 'end':
+        if (CONNECTION_DISCARDS_INPUT.has(this.connState)) return;
+        return this.onEnd(channel, body);
+      case 'open':
+        if (CONNECTION_DISCARDS_INPUT.has(this.connState) && this.connState !== 'close-pipe' && this.connState !== 'oc-pipe') return;
+        return this.onOpen(body);
+      case 'close':
+        return this.onClose(body);
+    }
+  }
+
+  private unmappedChannel(what: string, channel: number): never {
+    if (!CONNECTION_PEER_OPEN.has(this.connState)) throw new ProtocolError(Condition.IllegalState, `${what} received before open`);
+    throw new ProtocolError(Condition.NotAllowed, `${what} on channel ${channel}, where no session has begun`);
+  }
+
+  private onOpen(open: Open): void {
+    const next = transition(CONNECTION_TRANSITIONS, this.connState, 'recv-open');
+    if (next === undefined) throw new ProtocolError(Condition.IllegalState, `open received in connection state ${this.connState}`);
+    this.connState = next;
+    this.remoteOpenFrame = open;
+    this.remoteMaxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, open.maxFrameSize);
+    this.remoteChannelMax = open.channelMax;
+    this.idle.armRemote(open.idleTimeOut ?? 0);
+    this.emit({ type: 'connection-opened', open });
+  }
+
+  private onClose(close: Close): void {
+    let next = transition(CONNECTION_TRANSITIONS, this.connState, 'recv-close');
+    // A peer refusing us may close without sending open first; accept that rather than fail it.
+    if (next === undefined && (this.connState === 'open-sent' || this.connState === 'hdr-exch')) next = 'close-rcvd';
+    if (next === undefined) throw new ProtocolError(Condition.IllegalState, `close received in connection state ${this.connState}`);
+    this.connState = next;
+    const peerError = close.error === undefined ? undefined : fromWireError(ConnectionError, close.error);
+    this.inputClosed = true;
+    this.phase = 'closed';
+    this.idle.disarm();
+    if (next === 'close-rcvd') {
+      // The peer closed first: answer (opening first if we never did), then report.
+      this.held = undefined;
+      if (!this.openSent) this.writeOpen();
+      this.dirty = [];
+      this.writeClose(undefined, false);
+      this.connState = 'end';
+      this.emit({ type: 'connection-closed', initiator: 'remote', error: peerError });
+    } else {
+      this.emit({ type: 'connection-closed', initiator: 'local', error: peerError ?? this.localError });
+    }
+  }
+
+  private onBegin(channel: number, begin: Begin): void {
+    if (!CONNECTION_PEER_OPEN.has(this.connState)) throw new ProtocolError(Condition.IllegalState, 'begin received before open');
+    if (channel > this.localOpen.channelMax) {
+      throw new ProtocolError(Condition.FramingError, `begin on channel ${channel}, above our channel-max ${this.localOpen.channelMax}`);
+    }
+    if (this.sessionsByRemoteChannel.has(channel)) throw new ProtocolError(Condition.IllegalState, `begin on channel ${channel}, which already has a session`);
+    if (begin.remoteChannel !== undefined) {
+      const session = this.sessionsByLocalChannel[begin.remoteChannel];
+      if (session === undefined || !session.onBegin(channel, begin)) {
+        throw new ProtocolError(Condition.IllegalState, `begin answers channel ${begin.remoteChannel}, where we have no session beginning`);
+      }
+      this.sessionsByRemoteChannel.set(channel, session);
+      // Not reported when we already ended the session: its end follows.
+      if (session.state === 'mapped') this.emit({ type: 'session-begun', session: session.id, initiator: 'local', begin });
+      return;
+    }
+    // The peer begins a session: answer it at once (the caller may end it).
+    const localChannel = this.freeChannelForPeer();
+    const session = new Session(this.nextSessionId++, localChannel, this.host, {});
+    this.sessions.set(session.id, session);
+    this.sessionsByLocalChannel[localChannel] = session;
+    this.sessionsByRemoteChannel.set(channel, session);
+    session.onBegin(channel, begin);
+    session.sendBegin();
+    this.emit({ type: 'session-begun', session: session.id, initiator: 'remote', begin });
+  }
+
+  private freeChannelForPeer(): number {
+    const max = Math.min(this.localOpen.channelMax, this.remoteChannelMax);
+    for (let c = 0; c <= max; c++) if (this.sessionsByLocalChannel[c] === undefined) return c;
+    throw new ProtocolError(Condition.ResourceLimitExceeded, `the peer began more sessions than channel-max ${max} allows`);
+  }
+
+  private onEnd(channel: number, end: End): void {
+    const session = this.sessionsByRemoteChannel.get(channel);
+    if (session === undefined) this.unmappedChannel('end', channel);
+    session.onEnd(end);
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function infoMap(info: EndpointErrorInit['info']): ReadonlyMap<string, unknown> | undefined {
+  if (info === undefined) return undefined;
+  if (info instanceof Map) return info;
+  return new Map(Object.entries(info));
+}

@@ -1,0 +1,169 @@
+/**
+ * What the engine reports, one readonly object at a time from `nextEvent()`,
+ * in a union discriminated by `type` (nats.js Status, h11 events).
+ *
+ * Ids: a `SessionId` or `LinkId` is the engine's own number for an endpoint,
+ * unique for the engine's life; a delivery id is the AMQP delivery-id, unique
+ * among a session's unsettled deliveries.
+ */
+import type { AmqpError } from '../errors/index.js';
+import type { Attach, Begin, DeliveryState, Open, ReceiverSettleMode } from '../frames/types.js';
+import type { ConnectionError, LinkError, ProtocolError, SessionError } from './errors.js';
+import type { SaslError } from './sasl/index.js';
+
+export type SessionId = number;
+export type LinkId = number;
+export type DeliveryId = number;
+
+/** Who started the exchange: this engine's caller ('local') or the peer ('remote'). */
+export type Initiator = 'local' | 'remote';
+
+/** SASL finished. Client: the server's outcome. Server: the outcome we sent. */
+export interface SaslOutcomeEvent {
+  readonly type: 'sasl-outcome';
+  readonly ok: boolean;
+  readonly mechanism: string | undefined;
+  /** Server: the authenticated identity. */
+  readonly identity?: string | undefined;
+  readonly error?: SaslError | undefined;
+}
+
+/** The peer's open arrived. */
+export interface ConnectionOpenedEvent {
+  readonly type: 'connection-opened';
+  readonly open: Open;
+}
+
+/**
+ * The connection is over. initiator 'remote': the peer closed (or the transport
+ * ended without a close, as an error). initiator 'local': our close was answered,
+ * or we closed with an error and stopped reading.
+ */
+export interface ConnectionClosedEvent {
+  readonly type: 'connection-closed';
+  readonly initiator: Initiator;
+  readonly error?: ConnectionError | undefined;
+}
+
+/** A session began: our begin was answered ('local'), or the peer began one and the engine answered it ('remote'). */
+export interface SessionBegunEvent {
+  readonly type: 'session-begun';
+  readonly session: SessionId;
+  readonly initiator: Initiator;
+  readonly begin: Begin;
+}
+
+export interface SessionEndedEvent {
+  readonly type: 'session-ended';
+  readonly session: SessionId;
+  readonly initiator: Initiator;
+  readonly error?: SessionError | undefined;
+}
+
+/**
+ * An attach arrived. initiator 'local': the answer to our attach (a null
+ * source/target means the peer refuses; its detach follows). initiator
+ * 'remote': the peer attaches a new link; answer with `attach()` with the
+ * same name, or refuse with `detach()` with an error. (If the peer detached it
+ * again in the same input, `engine.link(id)` is undefined by the time the
+ * event is read, and a `link-detached` event follows: do not answer.)
+ */
+export interface LinkAttachedEvent {
+  readonly type: 'link-attached';
+  readonly session: SessionId;
+  readonly link: LinkId;
+  readonly initiator: Initiator;
+  readonly attach: Attach;
+}
+
+export interface LinkDetachedEvent {
+  readonly type: 'link-detached';
+  readonly session: SessionId;
+  readonly link: LinkId;
+  readonly initiator: Initiator;
+  readonly closed: boolean;
+  readonly error?: LinkError | undefined;
+}
+
+/**
+ * The peer's flow for a link arrived. On a sender: `credit` is what we may
+ * send now, `drain` asks us to use it up or answer with `flow({ drained: true })`.
+ * On a receiver: the sender's view; `drained` is true when a drain we asked for
+ * completed (credit reached 0).
+ */
+export interface LinkFlowEvent {
+  readonly type: 'link-flow';
+  readonly link: LinkId;
+  readonly credit: number;
+  readonly deliveryCount: number;
+  readonly available: number;
+  readonly drain: boolean;
+  readonly drained: boolean;
+}
+
+/** A whole message arrived on a receiving link. */
+export interface DeliveryEvent {
+  readonly type: 'delivery';
+  readonly link: LinkId;
+  readonly deliveryId: DeliveryId;
+  readonly tag: Uint8Array;
+  readonly messageFormat: number;
+  /** The encoded message: a view into the input when it came in one frame, else one joined copy. */
+  readonly payload: Uint8Array;
+  /** Sent pre-settled: no disposition expected. */
+  readonly settled: boolean;
+  readonly state?: DeliveryState | undefined;
+  /** The transfer's rcv-settle-mode, when the sender set it. */
+  readonly rcvSettleMode?: ReceiverSettleMode | undefined;
+}
+
+/** The peer's disposition for one of our deliveries (on a sender: the outcome; on a receiver: the sender settled). */
+export interface DeliveryUpdatedEvent {
+  readonly type: 'delivery-updated';
+  readonly link: LinkId;
+  readonly deliveryId: DeliveryId;
+  readonly state?: DeliveryState | undefined;
+  readonly settled: boolean;
+}
+
+/** The sender aborted a delivery we were receiving; its frames were discarded. */
+export interface DeliveryAbortedEvent {
+  readonly type: 'delivery-aborted';
+  readonly link: LinkId;
+  readonly deliveryId: DeliveryId;
+}
+
+/**
+ * We caught the peer breaking the protocol (or staying silent past our
+ * idle-time-out). The close, end or detach it caused is reported next.
+ */
+export interface ProtocolErrorEvent {
+  readonly type: 'protocol-error';
+  readonly error: ProtocolError | AmqpError;
+  /** The endpoint the error ends: the connection, or a session, or a link. */
+  readonly scope: 'connection' | 'session' | 'link';
+  readonly session?: SessionId | undefined;
+  readonly link?: LinkId | undefined;
+}
+
+/** Both directions are closed and all output was taken: the transport can be closed. */
+export interface FinishedEvent {
+  readonly type: 'finished';
+}
+
+export type EngineEvent =
+  | SaslOutcomeEvent
+  | ConnectionOpenedEvent
+  | ConnectionClosedEvent
+  | SessionBegunEvent
+  | SessionEndedEvent
+  | LinkAttachedEvent
+  | LinkDetachedEvent
+  | LinkFlowEvent
+  | DeliveryEvent
+  | DeliveryUpdatedEvent
+  | DeliveryAbortedEvent
+  | ProtocolErrorEvent
+  | FinishedEvent;
+
+export type EngineEventType = EngineEvent['type'];

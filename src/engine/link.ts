@@ -1,0 +1,93 @@
+/**
+ * One link endpoint: its life-cycle state (state.ts), its flow-control
+ * counters (Part 2 §2.6.7) and the delivery it is receiving in pieces.
+ * Plain data; the session applies frames and commands to it.
+ *
+ * Credit on a sender counts logically: `send()` consumes credit at once, even
+ * when the session window holds the frames back (`queued`). Values that go on
+ * the wire (`wireDeliveryCount`, `wireCredit`) subtract what is still queued,
+ * so a flow never claims deliveries the peer has not seen yet.
+ */
+import type { Attach, DeliveryState, Flow, ReceiverSettleMode, Role, SenderSettleMode } from '../frames/types.js';
+import type { LinkId } from './events.js';
+import type { LinkError } from './errors.js';
+import type { Session } from './session.js';
+import type { LinkState } from './state.js';
+
+/** A delivery arriving in several transfer frames. */
+export interface PartialDelivery {
+  readonly deliveryId: number;
+  readonly tag: Uint8Array;
+  readonly messageFormat: number;
+  readonly chunks: Uint8Array[];
+  size: number;
+  settled: boolean;
+  state: DeliveryState | undefined;
+  rcvSettleMode: ReceiverSettleMode | undefined;
+}
+
+export class Link {
+  state: LinkState = 'detached';
+  /** Our handle (assigned when we send attach). */
+  handle = -1;
+  /** The peer's handle (known when its attach arrives). */
+  remoteHandle = -1;
+  localAttach: Attach | undefined;
+  remoteAttach: Attach | undefined;
+
+  // flow control (Part 2 §2.6.7)
+  deliveryCount = 0;
+  credit = 0;
+  available = 0;
+  drain = false;
+  /** Sender: deliveries accepted by send() whose first frame is still waiting for session window. */
+  queued = 0;
+  /** A flow for this link must be written at the next flush. */
+  flowPending = false;
+  /** Ask the peer to echo in that flow. */
+  echoPending = false;
+  /** Sender: the caller answered a drain; give back the credit once the queue is empty. */
+  drainedPending = false;
+  /** The peer's flow that arrived before we answered its attach. */
+  earlyFlow: Flow | undefined;
+
+  sndSettleMode: SenderSettleMode = 'mixed';
+  rcvSettleMode: ReceiverSettleMode = 'first';
+  /** Largest message we accept (receiver); 0 = no limit. */
+  maxMessageSize = 0;
+  /** Largest message the peer accepts (sender); 0 = no limit. */
+  remoteMaxMessageSize = 0;
+  /** Next automatic delivery tag. */
+  nextTag = 0;
+
+  /** Receiver: the delivery being assembled from several frames. */
+  partial: PartialDelivery | undefined;
+  /** The error we detached with, reported when the peer's detach answers. */
+  localError: LinkError | undefined;
+  /** Whether our detach closed the link. */
+  localClosed = false;
+
+  constructor(
+    readonly id: LinkId,
+    /** The session the link is on. */
+    readonly session: Session,
+    readonly sessionId: number,
+    readonly name: string,
+    /** Our role. */
+    readonly role: Role,
+  ) {}
+
+  get isSender(): boolean {
+    return this.role === 'sender';
+  }
+
+  /** Delivery-count as the peer can see it (queued deliveries excluded). */
+  get wireDeliveryCount(): number {
+    return (this.deliveryCount - this.queued) >>> 0;
+  }
+
+  /** Credit as the peer sees it (queued deliveries still count as credit). */
+  get wireCredit(): number {
+    return this.credit + this.queued;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Options of the engine's objects (one options object per object, after
+ * go-amqp's ConnOptions / link_options.go). Each field's comment states its
+ * default; the defaults are the exported constants below.
+ */
+import type { Fields, ReceiverSettleMode, Role, SenderSettleMode, Source, Target, Coordinator, DeliveryState } from '../frames/types.js';
+import type { SaslAuthenticator, SaslCredentials, SaslCrypto } from './sasl/index.js';
+
+/** Our max-frame-size, in bytes (Proton and rhea use the same). */
+export const DEFAULT_MAX_FRAME_SIZE = 65536;
+/** The smallest max-frame-size AMQP allows (Part 2 §2.7.1, MIN-MAX-FRAME-SIZE). */
+export const MIN_MAX_FRAME_SIZE = 512;
+/** Highest channel number we accept (the spec's default). */
+export const DEFAULT_CHANNEL_MAX = 65535;
+/** Highest link handle we accept per session (the spec's default). */
+export const DEFAULT_HANDLE_MAX = 0xffffffff;
+/** Transfer frames a session accepts before it must grant more (refilled when half used). */
+export const DEFAULT_INCOMING_WINDOW = 2048;
+/** The outgoing-window we advertise; informational only (Part 2 §2.5.6), so as large as is safe. */
+export const DEFAULT_OUTGOING_WINDOW = 0x7fffffff;
+
+/** SASL as a client: which mechanisms we allow and what we authenticate with. */
+export interface SaslClientOptions {
+  /** Mechanisms we are willing to use, in order of preference. Default: every mechanism `chooseMechanism` knows. */
+  readonly mechanisms?: readonly string[];
+  /** User, password, authzid. */
+  readonly credentials: SaslCredentials;
+  /** True when the transport is TLS; mechanisms that send a password in clear need it (or `allowInsecure`). */
+  readonly secure: boolean;
+  /** Allow PLAIN over a plain-text transport. Default false. */
+  readonly allowInsecure?: boolean;
+  /** True when the TLS transport presented a client certificate (enables EXTERNAL). Default false. */
+  readonly hasClientCertificate?: boolean;
+  /** Hash, HMAC and randomness. Default `defaultSaslCrypto`. */
+  readonly crypto?: SaslCrypto;
+}
+
+/** SASL as a server: how we check clients. */
+export interface SaslServerOptions {
+  readonly authenticator: SaslAuthenticator;
+  /** The identity from the client's TLS certificate, when there is one (for EXTERNAL). */
+  readonly tlsIdentity?: string;
+  readonly crypto?: SaslCrypto;
+}
+
+export interface EngineOptions {
+  /** Which side opened the transport: the client sends its protocol header first. */
+  readonly role: 'client' | 'server';
+  /** Our container-id (required by open). */
+  readonly containerId: string;
+  /** The hostname we connect to (open and sasl-init); client only. Default none. */
+  readonly hostname?: string;
+  /** Largest frame we accept, ≥ 512. Default {@link DEFAULT_MAX_FRAME_SIZE}. */
+  readonly maxFrameSize?: number;
+  /** Highest channel number we accept, 0..65535. Default {@link DEFAULT_CHANNEL_MAX}. */
+  readonly channelMax?: number;
+  /** Close the connection when nothing arrives for this many milliseconds; the open advertises half of it (§2.4.5). Default none (0). */
+  readonly idleTimeOut?: number;
+  readonly offeredCapabilities?: readonly string[];
+  readonly desiredCapabilities?: readonly string[];
+  readonly properties?: Fields;
+  /**
+   * SASL: a client config (client role) or a server config (server role).
+   * Default none: the client sends the plain AMQP header; the server accepts it
+   * unless `requireSasl` is set, and answers a SASL header by closing.
+   */
+  readonly sasl?: SaslClientOptions | SaslServerOptions;
+  /** Server role with `sasl`: refuse clients that skip SASL. Default true when `sasl` is set. */
+  readonly requireSasl?: boolean;
+  /** Receives one readable line per frame in and out (see `traceFromEnv`). Default none. */
+  readonly trace?: (line: string) => void;
+}
+
+export interface SessionOptions {
+  /** Transfer frames we accept before granting more. Default {@link DEFAULT_INCOMING_WINDOW}. */
+  readonly incomingWindow?: number;
+  /** Advertised outgoing window. Default {@link DEFAULT_OUTGOING_WINDOW}. */
+  readonly outgoingWindow?: number;
+  /** The first transfer-id and delivery-id we use. Default 0. */
+  readonly nextOutgoingId?: number;
+  /** Highest link handle we accept. Default {@link DEFAULT_HANDLE_MAX}. */
+  readonly handleMax?: number;
+  readonly offeredCapabilities?: readonly string[];
+  readonly desiredCapabilities?: readonly string[];
+  readonly properties?: Fields;
+}
+
+export interface AttachOptions {
+  /** The link name; unique per (container pair, direction). An attach naming a link the peer is attaching answers it. */
+  readonly name: string;
+  /** Our role on the link. */
+  readonly role: Role;
+  readonly source?: Source | undefined;
+  readonly target?: Target | Coordinator | undefined;
+  /** Default 'mixed'. */
+  readonly sndSettleMode?: SenderSettleMode;
+  /** Default 'first'. */
+  readonly rcvSettleMode?: ReceiverSettleMode;
+  /** Largest message we accept (receiver) or will send (sender), in bytes. Default none (no limit). */
+  readonly maxMessageSize?: number | bigint;
+  /** Sender: the first delivery-count. Default 0. */
+  readonly initialDeliveryCount?: number;
+  /** Passed through for link recovery; the engine keeps no delivery state across attaches. */
+  readonly unsettled?: ReadonlyMap<Uint8Array, DeliveryState | null>;
+  readonly incompleteUnsettled?: boolean;
+  readonly offeredCapabilities?: readonly string[];
+  readonly desiredCapabilities?: readonly string[];
+  readonly properties?: Fields;
+}
+
+export interface DetachOptions {
+  /** True closes the link (its terminus state may be discarded); false only detaches it (durable links re-attach later). */
+  readonly closed: boolean;
+  readonly error?: EndpointErrorInit;
+}
+
+/** An error to send in close, end or detach. */
+export interface EndpointErrorInit {
+  readonly condition: string;
+  readonly description?: string;
+  readonly info?: Fields | ReadonlyMap<string, unknown>;
+}
+
+export interface FlowOptions {
+  /** Receiver: set the link credit to exactly this many deliveries. */
+  readonly credit?: number;
+  /** Receiver: ask the sender to use up all credit now or give it back (answered by a flow with credit 0). */
+  readonly drain?: boolean;
+  /** Ask the peer to answer with its own flow state. */
+  readonly echo?: boolean;
+  /** Sender: how many messages we have waiting. */
+  readonly available?: number;
+  /** Sender: answer a drain request: give back the remaining credit (advance delivery-count, credit 0). */
+  readonly drained?: boolean;
+}
+
+export interface SendOptions {
+  /** The encoded message (sections); sent as is, split into frames of the peer's max-frame-size. */
+  readonly payload: Uint8Array;
+  /** Delivery tag, at most 32 bytes. Default: a 4-byte counter unique on the link. */
+  readonly tag?: Uint8Array;
+  /** Default 0 (the AMQP message format). */
+  readonly messageFormat?: number;
+  /** Send pre-settled (fire and forget). Default: true only when the link's snd-settle-mode is 'settled'. */
+  readonly settled?: boolean;
+}
+
+export interface DisposeOptions {
+  /** The outcome or state; omit to only settle. */
+  readonly state?: DeliveryState;
+  /** Settle the delivery (forget it). In rcv-settle-mode 'second' a receiver cannot settle first. */
+  readonly settled: boolean;
+}
+
+/** A range of delivery ids, inclusive. */
+export interface DeliveryRange {
+  readonly first: number;
+  readonly last: number;
+}

@@ -1,0 +1,140 @@
+/**
+ * The SASL layer's exchange (Part 5 §5.3.2), one class per role, each an
+ * explicit little state machine: it takes the peer's SASL frames and says
+ * what to send back and when the outcome is known. Mechanisms themselves
+ * (PLAIN, SCRAM ...) live in ./sasl; this file only sequences frames.
+ *
+ *   client                          server
+ *   SASL header          -->
+ *                        <--        SASL header, sasl-mechanisms
+ *   sasl-init            -->
+ *                        <--        sasl-challenge      } zero or more
+ *   sasl-response        -->                            }
+ *                        <--        sasl-outcome
+ *
+ * A frame out of order is a SaslError (the engine ends the transport).
+ */
+import type { SaslOutcome, SaslPerformative } from '../frames/types.js';
+import type { SaslOutcomeEvent } from './events.js';
+import type { SaslClientOptions, SaslServerOptions } from './options.js';
+import {
+  chooseMechanism, createClientMechanism, createServerMechanism, defaultSaslCrypto, SaslError, serverMechanisms,
+  type SaslClientMechanism, type SaslServerMechanism,
+} from './sasl/index.js';
+
+/** What the engine does after a SASL frame: send `reply` (if any), then, with `outcome`, SASL is over. */
+export interface SaslResult {
+  readonly reply?: SaslPerformative | undefined;
+  readonly outcome?: SaslOutcomeEvent | undefined;
+}
+
+type ClientState = 'await-mechanisms' | 'await-challenge-or-outcome' | 'done';
+
+export class SaslClientNegotiation {
+  private state: ClientState = 'await-mechanisms';
+  private mechanism: SaslClientMechanism | undefined;
+
+  constructor(private readonly options: SaslClientOptions, private readonly hostname: string | undefined) {}
+
+  receive(body: SaslPerformative): SaslResult {
+    switch (this.state) {
+      case 'await-mechanisms': {
+        if (body.type !== 'sasl-mechanisms') throw new SaslError(`expected sasl-mechanisms, got ${body.type}`);
+        const offered = body.saslServerMechanisms;
+        const name = chooseMechanism(offered, {
+          allowed: this.options.mechanisms,
+          secure: this.options.secure,
+          allowInsecure: this.options.allowInsecure ?? false,
+          credentials: this.options.credentials,
+          hasClientCertificate: this.options.hasClientCertificate ?? false,
+        });
+        if (name === undefined) {
+          throw new SaslError(`no acceptable SASL mechanism among those offered (${offered.join(', ') || 'none'})` +
+            (this.options.secure || this.options.allowInsecure ? '' : '; PLAIN needs TLS or allowInsecure'));
+        }
+        this.mechanism = createClientMechanism(name, this.options.credentials, this.options.crypto ?? defaultSaslCrypto);
+        this.state = 'await-challenge-or-outcome';
+        return { reply: { type: 'sasl-init', mechanism: name, initialResponse: this.mechanism.start(), hostname: this.hostname } };
+      }
+      case 'await-challenge-or-outcome': {
+        const mechanism = this.mechanism!;
+        if (body.type === 'sasl-challenge') return { reply: { type: 'sasl-response', response: mechanism.challenge(body.challenge) } };
+        if (body.type !== 'sasl-outcome') throw new SaslError(`expected sasl-challenge or sasl-outcome, got ${body.type}`);
+        this.state = 'done';
+        if (body.code !== 'ok') {
+          const error = new SaslError(`authentication failed: the server answered sasl-outcome ${body.code}`, { code: body.code, remote: true });
+          return { outcome: { type: 'sasl-outcome', ok: false, mechanism: mechanism.name, error } };
+        }
+        mechanism.finish(body.additionalData);
+        return { outcome: { type: 'sasl-outcome', ok: true, mechanism: mechanism.name } };
+      }
+      case 'done':
+        throw new SaslError(`unexpected ${body.type} after sasl-outcome`);
+    }
+  }
+
+  /** The mechanism chosen, once sasl-mechanisms arrived. */
+  get mechanismName(): string | undefined {
+    return this.mechanism?.name;
+  }
+}
+
+type ServerState = 'await-init' | 'await-response' | 'done';
+
+export class SaslServerNegotiation {
+  private state: ServerState = 'await-init';
+  private mechanism: SaslServerMechanism | undefined;
+  private mechanismName: string | undefined;
+  private hostname: string | undefined;
+
+  constructor(private readonly options: SaslServerOptions) {}
+
+  /** The sasl-mechanisms frame sent after our SASL header. */
+  mechanisms(): SaslPerformative {
+    return { type: 'sasl-mechanisms', saslServerMechanisms: serverMechanisms(this.options.authenticator) };
+  }
+
+  receive(body: SaslPerformative): SaslResult {
+    switch (this.state) {
+      case 'await-init': {
+        if (body.type !== 'sasl-init') throw new SaslError(`expected sasl-init, got ${body.type}`);
+        this.mechanismName = body.mechanism;
+        this.hostname = body.hostname;
+        const offered = serverMechanisms(this.options.authenticator);
+        const mechanism = offered.includes(body.mechanism)
+          ? createServerMechanism(body.mechanism, this.options.authenticator, this.options.tlsIdentity === undefined ? {} : { tlsIdentity: this.options.tlsIdentity }, this.options.crypto ?? defaultSaslCrypto)
+          : undefined;
+        if (mechanism === undefined) return this.fail('auth', `SASL mechanism ${body.mechanism} is not offered`);
+        this.mechanism = mechanism;
+        return this.step(body.initialResponse);
+      }
+      case 'await-response':
+        if (body.type !== 'sasl-response') throw new SaslError(`expected sasl-response, got ${body.type}`);
+        return this.step(body.response);
+      case 'done':
+        throw new SaslError(`unexpected ${body.type} after sasl-outcome`);
+    }
+  }
+
+  private step(response: Uint8Array | undefined): SaslResult {
+    const step = this.mechanism!.step(response, this.hostname);
+    switch (step.type) {
+      case 'challenge':
+        this.state = 'await-response';
+        return { reply: { type: 'sasl-challenge', challenge: step.challenge } };
+      case 'success': {
+        this.state = 'done';
+        const reply: SaslOutcome = { type: 'sasl-outcome', code: 'ok', additionalData: step.additionalData };
+        return { reply, outcome: { type: 'sasl-outcome', ok: true, mechanism: this.mechanismName, identity: step.identity } };
+      }
+      case 'failure':
+        return this.fail(step.code, step.reason);
+    }
+  }
+
+  private fail(code: 'auth' | 'sys' | 'sys-perm' | 'sys-temp', reason: string): SaslResult {
+    this.state = 'done';
+    const error = new SaslError(reason, { code });
+    return { reply: { type: 'sasl-outcome', code }, outcome: { type: 'sasl-outcome', ok: false, mechanism: this.mechanismName, error } };
+  }
+}

@@ -1,0 +1,80 @@
+import { AnonymousClient, AnonymousServer } from './anonymous.js';
+import { defaultSaslCrypto, type SaslCrypto } from './crypto/sasl-crypto.js';
+import { ExternalClient, ExternalServer } from './external.js';
+import { PlainClient, PlainServer } from './plain.js';
+import { SaslError } from './sasl-error.js';
+import { ScramClient } from './scram-client.js';
+import { SCRAM_MECHANISMS, type ScramMechanismName } from './scram-messages.js';
+import { ScramServer } from './scram-server.js';
+import type { SaslAuthenticator, SaslClientMechanism, SaslCredentials, SaslServerMechanism } from './types.js';
+
+/** Every mechanism we implement, strongest first: the order both `serverMechanisms` and `chooseMechanism` use. */
+export const SASL_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'EXTERNAL', 'PLAIN', 'ANONYMOUS'] as const;
+export type SaslMechanismName = (typeof SASL_MECHANISMS)[number];
+
+export function isScramMechanism(name: string): name is ScramMechanismName {
+  return Object.hasOwn(SCRAM_MECHANISMS, name);
+}
+
+/**
+ * The client side of mechanism `name`. Throws SaslError for a mechanism we do
+ * not implement, or when the credentials lack what it needs (a user for PLAIN and SCRAM).
+ */
+export function createClientMechanism(name: string, credentials: SaslCredentials, crypto: SaslCrypto = defaultSaslCrypto): SaslClientMechanism {
+  if (isScramMechanism(name)) return new ScramClient(name, credentials, crypto);
+  switch (name) {
+    case 'PLAIN':
+      return new PlainClient(credentials);
+    case 'EXTERNAL':
+      return new ExternalClient(credentials);
+    case 'ANONYMOUS':
+      return new AnonymousClient();
+    default:
+      throw new SaslError(`SASL mechanism ${name} is not supported`);
+  }
+}
+
+/** Names this authenticator can offer, strongest first. */
+export function serverMechanisms(auth: SaslAuthenticator): string[] {
+  return SASL_MECHANISMS.filter((name) => offers(auth, name));
+}
+
+function offers(auth: SaslAuthenticator, name: SaslMechanismName): boolean {
+  switch (name) {
+    case 'SCRAM-SHA-512':
+    case 'SCRAM-SHA-256':
+    case 'SCRAM-SHA-1':
+      return typeof auth.scramCredentials === 'function';
+    case 'EXTERNAL':
+      return typeof auth.verifyExternal === 'function';
+    case 'PLAIN':
+      return typeof auth.verifyPlain === 'function';
+    case 'ANONYMOUS':
+      return auth.allowAnonymous === true;
+  }
+}
+
+/**
+ * The server side of mechanism `name` as the client chose it in sasl-init, or
+ * undefined when this authenticator does not offer it (the engine answers
+ * with an `auth` failure). `context.tlsIdentity` is the TLS client
+ * certificate's identity, for EXTERNAL.
+ */
+export function createServerMechanism(
+  name: string,
+  auth: SaslAuthenticator,
+  context: { tlsIdentity?: string },
+  crypto: SaslCrypto = defaultSaslCrypto,
+): SaslServerMechanism | undefined {
+  if (isScramMechanism(name)) return auth.scramCredentials === undefined ? undefined : new ScramServer(name, auth, crypto);
+  switch (name) {
+    case 'PLAIN':
+      return auth.verifyPlain === undefined ? undefined : new PlainServer(auth.verifyPlain.bind(auth));
+    case 'EXTERNAL':
+      return auth.verifyExternal === undefined ? undefined : new ExternalServer(auth.verifyExternal.bind(auth), context.tlsIdentity);
+    case 'ANONYMOUS':
+      return auth.allowAnonymous === true ? new AnonymousServer() : undefined;
+    default:
+      return undefined;
+  }
+}

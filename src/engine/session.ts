@@ -1,0 +1,1016 @@
+/**
+ * One session endpoint (Part 2 §2.5) and the links on it (§2.6): the frames
+ * a session carries (attach, flow, transfer, disposition, detach) in and
+ * out, session flow control (§2.5.6: transfer-ids and windows), link flow
+ * control (§2.6.7: delivery-count, credit, drain, echo), deliveries split into
+ * frames and reassembled, and the unsettled deliveries of both directions.
+ *
+ * The session writes frames and reports events through its {@link SessionHost}
+ * (the engine). Peer violations at session or link level end the session or
+ * detach the link here; violations that concern the whole connection are
+ * thrown as ProtocolError for the engine to close the connection with.
+ */
+import { Writer } from '../codec/writer.js';
+import { Condition } from '../errors/index.js';
+import type {
+  Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Performative, Role, Transfer,
+} from '../frames/types.js';
+import { encodeDeliveryState } from '../frames/index.js';
+import { DispositionBatch } from './disposition-batch.js';
+import { fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
+import type { DeliveryId, EngineEvent, Initiator, LinkId, SessionId } from './events.js';
+import { Link, type PartialDelivery } from './link.js';
+import {
+  DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW, DEFAULT_OUTGOING_WINDOW,
+  type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit,
+  type FlowOptions, type SendOptions, type SessionOptions,
+} from './options.js';
+import { serialAdd, serialDiff, serialRangeLength } from './serial.js';
+import {
+  LINK_LOCAL_ATTACHED, LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
+} from './state.js';
+import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
+
+/** What a session needs from its connection. */
+export interface SessionHost {
+  /** Where session frames go now (frames queued before our open are held back). */
+  readonly frameWriter: Writer;
+  /** False once our close is sent: frames are dropped. */
+  readonly canWrite: boolean;
+  /** The peer's max-frame-size (512 until its open arrives). */
+  readonly remoteMaxFrameSize: number;
+  writeFrame(channel: number, body: Performative): void;
+  /** Traces a transfer frame written by the fast path (only called when tracing). */
+  traceTransfer?: ((channel: number, t: Transfer, payload: Uint8Array | undefined) => void) | undefined;
+  emit(event: EngineEvent): void;
+  newLinkId(): LinkId;
+  linkAdded(link: Link): void;
+  linkRemoved(link: Link): void;
+  /** The session has work for the next flush (dispositions, flows). */
+  markDirty(session: Session): void;
+  /** The session is gone (both ends exchanged). */
+  sessionRemoved(session: Session): void;
+}
+
+/** A delivery (or the rest of one) waiting for session window. */
+interface QueuedTransfer {
+  readonly link: Link;
+  readonly header: TransferHeader;
+  readonly payload: Uint8Array;
+  offset: number;
+  started: boolean;
+  aborted: boolean;
+}
+
+const MAX_TAG_LENGTH = 32;
+const EMPTY = new Uint8Array(0);
+/** Validates caller-supplied delivery states at dispose() time. */
+const probe = new Writer(64);
+
+function opposite(role: Role): Role {
+  return role === 'sender' ? 'receiver' : 'sender';
+}
+
+function nameKey(role: Role, name: string): string {
+  return (role === 'sender' ? 's:' : 'r:') + name;
+}
+
+function checkUint(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new LocalProtocolError(Condition.InvalidField, `${what} must be an integer in 0..2^32-1, got ${value}`);
+  }
+}
+
+export class Session {
+  state: SessionState = 'unmapped';
+  remoteChannel = -1;
+  localBegin: Begin | undefined;
+  remoteBegin: Begin | undefined;
+
+  // outgoing transfers (§2.5.6)
+  private nextOutgoingId: number;
+  private readonly outgoingWindow: number;
+  private remoteIncomingWindow = 0;
+  private nextDeliveryId: number;
+  // incoming transfers
+  private nextIncomingId = 0;
+  private incomingWindow: number;
+  private readonly incomingWindowSize: number;
+  private nextIncomingDeliveryId = -1;
+
+  private readonly handleMax: number;
+  private remoteHandleMax = DEFAULT_HANDLE_MAX;
+  private readonly localHandles: (Link | undefined)[] = [];
+  private readonly remoteHandles = new Map<number, Link>();
+  private readonly linksByName = new Map<string, Link>();
+  readonly links = new Map<LinkId, Link>();
+
+  /** Deliveries we sent and the peer has not settled, by delivery-id. */
+  private readonly outgoingUnsettled = new Map<number, Link>();
+  /** Deliveries we received and have not settled, by delivery-id. */
+  private readonly incomingUnsettled = new Map<number, Link>();
+  private readonly receiverDispositions = new DispositionBatch('receiver');
+  private readonly senderDispositions = new DispositionBatch('sender');
+  private queue: QueuedTransfer[] = [];
+  private queueHead = 0;
+  private dirtyLinks: Link[] = [];
+  /** Receivers whose flow waits for the peer's attach. */
+  private heldFlows: Link[] = [];
+  /** A session-level flow must be written (window refill, or the peer asked for echo). */
+  private flowPending = false;
+  /** In the engine's dirty list. */
+  dirty = false;
+  private localError: SessionError | undefined;
+  private readonly header: TransferHeader = { handle: 0, deliveryId: 0, tag: 0, messageFormat: 0, settled: false };
+
+  constructor(
+    readonly id: SessionId,
+    readonly localChannel: number,
+    private readonly host: SessionHost,
+    options: SessionOptions = {},
+  ) {
+    this.nextOutgoingId = options.nextOutgoingId ?? 0;
+    this.nextDeliveryId = this.nextOutgoingId;
+    this.outgoingWindow = options.outgoingWindow ?? DEFAULT_OUTGOING_WINDOW;
+    this.incomingWindowSize = options.incomingWindow ?? DEFAULT_INCOMING_WINDOW;
+    this.incomingWindow = this.incomingWindowSize;
+    this.handleMax = options.handleMax ?? DEFAULT_HANDLE_MAX;
+    checkUint(this.nextOutgoingId, 'nextOutgoingId');
+    checkUint(this.outgoingWindow, 'outgoingWindow');
+    checkUint(this.handleMax, 'handleMax');
+    if (!Number.isInteger(this.incomingWindowSize) || this.incomingWindowSize < 1 || this.incomingWindowSize > 0x7fffffff) {
+      throw new LocalProtocolError(Condition.InvalidField, `incomingWindow must be an integer in 1..2^31-1, got ${this.incomingWindowSize}`);
+    }
+    this.localBegin = {
+      type: 'begin',
+      remoteChannel: undefined,
+      nextOutgoingId: this.nextOutgoingId,
+      incomingWindow: this.incomingWindow,
+      outgoingWindow: this.outgoingWindow,
+      handleMax: this.handleMax,
+      offeredCapabilities: options.offeredCapabilities,
+      desiredCapabilities: options.desiredCapabilities,
+      properties: options.properties,
+    };
+  }
+
+  // --- life cycle --------------------------------------------------------------------
+
+  private move(input: SessionInput): boolean {
+    const next = transition(SESSION_TRANSITIONS, this.state, input);
+    if (next === undefined) return false;
+    this.state = next;
+    return true;
+  }
+
+  /** Sends our begin: a new session (remoteChannel undefined) or the answer to the peer's. */
+  sendBegin(): void {
+    if (!this.move('send-begin')) throw new LocalProtocolError(Condition.IllegalState, `cannot begin a session in state ${this.state}`);
+    const begin: Begin = { ...this.localBegin!, remoteChannel: this.remoteChannel >= 0 ? this.remoteChannel : undefined };
+    this.localBegin = begin;
+    this.host.writeFrame(this.localChannel, begin);
+  }
+
+  /** The peer's begin on `channel` (a new session, or the answer to ours). Returns false if illegal in our state. */
+  onBegin(channel: number, begin: Begin): boolean {
+    if (!this.move('recv-begin')) return false;
+    this.remoteChannel = channel;
+    this.remoteBegin = begin;
+    this.nextIncomingId = begin.nextOutgoingId;
+    this.remoteIncomingWindow = begin.incomingWindow;
+    this.remoteHandleMax = begin.handleMax;
+    return true;
+  }
+
+  /** Ends the session; `error` makes it a failure (state 'discarding' until the peer's end). */
+  end(error: EndpointErrorInit | undefined): void {
+    if (!SESSION_LOCAL_BEGUN.has(this.state) && this.state !== 'begin-rcvd') {
+      throw new LocalProtocolError(Condition.IllegalState, `cannot end session ${this.id} in state ${this.state}`);
+    }
+    if (this.state === 'begin-rcvd') this.sendBegin();
+    this.flush();
+    const wasPeerEnded = this.state === 'end-rcvd';
+    this.move(error === undefined ? 'send-end' : 'send-end-error');
+    if (error !== undefined) this.localError = new SessionError(error.condition, error.description ?? '', { info: infoMap(error.info) });
+    this.dropQueue(undefined);
+    const end: End = { type: 'end', error: error === undefined ? undefined : toWireError(error) };
+    this.host.writeFrame(this.localChannel, end);
+    if (wasPeerEnded) this.finish('remote', undefined);
+  }
+
+  /** The peer's end. */
+  onEnd(end: End): void {
+    const before = this.state;
+    if (!this.move('recv-end')) throw new ProtocolError(Condition.IllegalState, `end received for session in state ${before}`);
+    const peerError = end.error === undefined ? undefined : fromWireError(SessionError, end.error);
+    if (this.state === 'end-rcvd') {
+      // The peer ended first: answer, then report.
+      this.flush();
+      this.dropQueue(undefined);
+      this.state = 'unmapped';
+      if (this.host.canWrite) this.host.writeFrame(this.localChannel, { type: 'end', error: undefined });
+      this.finish('remote', peerError);
+    } else {
+      this.finish('local', peerError ?? this.localError);
+    }
+  }
+
+  private finish(initiator: Initiator, error: SessionError | undefined): void {
+    this.state = 'unmapped';
+    for (const link of this.links.values()) {
+      this.host.emit({
+        type: 'link-detached', session: this.id, link: link.id, initiator, closed: false,
+        error: error === undefined ? undefined : new LinkError(error.condition, error.description, { remote: error.remote, cause: error }),
+      });
+      this.host.linkRemoved(link);
+    }
+    this.links.clear();
+    this.host.emit({ type: 'session-ended', session: this.id, initiator, error });
+    this.host.sessionRemoved(this);
+  }
+
+  /** Ends the session because the peer broke a session-level rule. */
+  private fail(condition: string, description: string): void {
+    const error = new ProtocolError(condition, description);
+    this.host.emit({ type: 'protocol-error', error, scope: 'session', session: this.id });
+    if (this.state === 'mapped' || this.state === 'begin-sent') {
+      this.end({ condition, description });
+    }
+  }
+
+  /** True while frames for links are processed (not discarded after our end). */
+  get acceptsLinkFrames(): boolean {
+    return this.state === 'mapped'; // SESSION_ACCEPTS_LINK_FRAMES, spelled out on the hot path
+  }
+
+  // --- links: commands -------------------------------------------------------------
+
+  private assertLocalBegun(): void {
+    if (!SESSION_LOCAL_BEGUN.has(this.state) || this.state === 'end-rcvd') {
+      throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
+    }
+  }
+
+  attach(options: AttachOptions): LinkId {
+    this.assertLocalBegun();
+    if (typeof options.name !== 'string') throw new LocalProtocolError(Condition.InvalidField, 'attach needs a link name');
+    const key = nameKey(options.role, options.name);
+    let link = this.linksByName.get(key);
+    if (link !== undefined && link.state !== 'attach-rcvd') {
+      throw new LocalProtocolError(Condition.IllegalState, `a ${options.role} link named ${JSON.stringify(options.name)} is already ${link.state} on session ${this.id}`);
+    }
+    const answering = link !== undefined;
+    const handle = this.freeHandle();
+    const initialDeliveryCount = options.role === 'sender' ? options.initialDeliveryCount ?? 0 : undefined;
+    if (initialDeliveryCount !== undefined) checkUint(initialDeliveryCount, 'initialDeliveryCount');
+    const maxMessageSize = options.maxMessageSize === undefined ? undefined : BigInt(options.maxMessageSize);
+    const attach: Attach = {
+      type: 'attach',
+      name: options.name,
+      handle,
+      role: options.role,
+      sndSettleMode: options.sndSettleMode ?? 'mixed',
+      rcvSettleMode: options.rcvSettleMode ?? 'first',
+      source: options.source,
+      target: options.target,
+      unsettled: options.unsettled,
+      incompleteUnsettled: options.incompleteUnsettled ?? false,
+      initialDeliveryCount,
+      maxMessageSize: maxMessageSize === 0n ? undefined : maxMessageSize,
+      offeredCapabilities: options.offeredCapabilities,
+      desiredCapabilities: options.desiredCapabilities,
+      properties: options.properties,
+    };
+    // Encode before changing any state: a bad field throws here, not halfway.
+    this.host.writeFrame(this.localChannel, attach);
+    if (link === undefined) {
+      link = new Link(this.host.newLinkId(), this, this.id, options.name, options.role);
+      this.links.set(link.id, link);
+      this.linksByName.set(key, link);
+      this.host.linkAdded(link);
+    }
+    link.state = transition(LINK_TRANSITIONS, link.state, 'send-attach')!;
+    link.handle = handle;
+    this.localHandles[handle] = link;
+    link.localAttach = attach;
+    link.maxMessageSize = maxMessageSize === undefined || maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(maxMessageSize);
+    if (link.isSender) {
+      link.deliveryCount = initialDeliveryCount!;
+      link.sndSettleMode = attach.sndSettleMode;
+      if (answering) link.rcvSettleMode = link.remoteAttach!.rcvSettleMode;
+    } else {
+      link.rcvSettleMode = attach.rcvSettleMode;
+      if (answering) link.sndSettleMode = link.remoteAttach!.sndSettleMode;
+    }
+    const early = link.earlyFlow;
+    if (early !== undefined) {
+      link.earlyFlow = undefined;
+      this.applyLinkFlow(link, early);
+    }
+    return link.id;
+  }
+
+  private freeHandle(): number {
+    const max = Math.min(this.remoteHandleMax, 0xffffffff);
+    for (let h = 0; h <= max && h <= this.localHandles.length; h++) {
+      if (this.localHandles[h] === undefined) return h;
+    }
+    throw new LocalProtocolError(Condition.ResourceLimitExceeded, `no free link handle on session ${this.id} (peer's handle-max ${this.remoteHandleMax})`);
+  }
+
+  detach(link: Link, options: DetachOptions): void {
+    const error = options.error;
+    if (link.state === 'attach-rcvd') {
+      // Refusing the peer's link (§2.6.3): answer its attach with a null terminus on our side, then detach.
+      const remote = link.remoteAttach!;
+      this.attach({
+        name: link.name,
+        role: link.role,
+        source: link.isSender ? undefined : remote.source,
+        target: link.isSender ? remote.target : undefined,
+        sndSettleMode: remote.sndSettleMode,
+        rcvSettleMode: remote.rcvSettleMode,
+      });
+    }
+    if (link.state !== 'attach-sent' && link.state !== 'attached') {
+      throw new LocalProtocolError(Condition.IllegalState, `cannot detach link ${link.id} in state ${link.state}`);
+    }
+    if (this.state !== 'mapped' && this.state !== 'begin-sent') {
+      throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
+    }
+    this.flush();
+    const detach: Detach = { type: 'detach', handle: link.handle, closed: options.closed, error: error === undefined ? undefined : toWireError(error) };
+    this.host.writeFrame(this.localChannel, detach);
+    link.state = transition(LINK_TRANSITIONS, link.state, 'send-detach')!;
+    link.localClosed = options.closed;
+    if (error !== undefined) link.localError = new LinkError(error.condition, error.description ?? '', { info: infoMap(error.info) });
+    this.forgetDeliveries(link);
+  }
+
+  /** Our detach is sent: queued transfers and delivery state of the link are dropped. */
+  private forgetDeliveries(link: Link): void {
+    this.dropQueue(link);
+    link.partial = undefined;
+    link.flowPending = false;
+    if (this.heldFlows.length > 0) this.heldFlows = this.heldFlows.filter((l) => l !== link);
+    link.credit = 0;
+    for (const [id, owner] of this.outgoingUnsettled) if (owner === link) this.outgoingUnsettled.delete(id);
+    for (const [id, owner] of this.incomingUnsettled) if (owner === link) this.incomingUnsettled.delete(id);
+  }
+
+  flow(link: Link, options: FlowOptions): void {
+    this.assertLinkUsable(link);
+    if (link.isSender) {
+      if (options.credit !== undefined || options.drain !== undefined) {
+        throw new LocalProtocolError(Condition.NotAllowed, 'credit and drain are set by the receiver; a sender sets available, drained or echo');
+      }
+      if (options.available !== undefined) {
+        checkUint(options.available, 'available');
+        link.available = options.available;
+      }
+      if (options.drained === true) link.drainedPending = true;
+    } else {
+      if (options.available !== undefined || options.drained !== undefined) {
+        throw new LocalProtocolError(Condition.NotAllowed, 'available and drained are set by the sender; a receiver sets credit, drain or echo');
+      }
+      if (options.credit !== undefined) {
+        checkUint(options.credit, 'credit');
+        link.credit = options.credit;
+      }
+      if (options.drain !== undefined) link.drain = options.drain;
+    }
+    if (options.echo === true) link.echoPending = true;
+    this.linkFlowPending(link);
+  }
+
+  private linkFlowPending(link: Link): void {
+    if (!link.flowPending) {
+      link.flowPending = true;
+      this.dirtyLinks.push(link);
+      this.markDirty();
+    }
+  }
+
+  private markDirty(): void {
+    if (!this.dirty) {
+      this.dirty = true;
+      this.host.markDirty(this);
+    }
+  }
+
+  private assertLinkUsable(link: Link): void {
+    if (!LINK_LOCAL_ATTACHED.has(link.state)) {
+      throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}`);
+    }
+    if (this.state !== 'mapped' && this.state !== 'begin-sent') {
+      throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
+    }
+  }
+
+  send(link: Link, options: SendOptions): DeliveryId {
+    if (!link.isSender) throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} is a receiver`);
+    if (link.state !== 'attached') throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}`);
+    if (this.state !== 'mapped') throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
+    if (link.credit <= 0) throw new LocalProtocolError(Condition.TransferLimitExceeded, `link ${link.id} has no credit; wait for a link-flow event`);
+    const payload = options.payload;
+    if (!(payload instanceof Uint8Array)) throw new LocalProtocolError(Condition.InvalidField, 'payload must be a Uint8Array');
+    if (link.remoteMaxMessageSize > 0 && payload.length > link.remoteMaxMessageSize) {
+      throw new LocalProtocolError(Condition.MessageSizeExceeded, `message of ${payload.length} bytes exceeds the peer's max-message-size of ${link.remoteMaxMessageSize}`);
+    }
+    const tag = options.tag;
+    if (tag !== undefined && (!(tag instanceof Uint8Array) || tag.length > MAX_TAG_LENGTH)) {
+      throw new LocalProtocolError(Condition.InvalidField, `delivery tag must be a Uint8Array of at most ${MAX_TAG_LENGTH} bytes`);
+    }
+    const messageFormat = options.messageFormat ?? 0;
+    if (options.messageFormat !== undefined) checkUint(messageFormat, 'messageFormat');
+    const settled = options.settled ?? link.sndSettleMode === 'settled';
+    if (settled ? link.sndSettleMode === 'unsettled' : link.sndSettleMode === 'settled') {
+      throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} has snd-settle-mode ${link.sndSettleMode}; cannot send settled=${settled}`);
+    }
+
+    const deliveryId = this.nextDeliveryId;
+    this.nextDeliveryId = (deliveryId + 1) >>> 0;
+    link.credit--;
+    link.deliveryCount = (link.deliveryCount + 1) >>> 0;
+    if (!settled) this.outgoingUnsettled.set(deliveryId, link);
+
+    const h = this.header;
+    h.handle = link.handle;
+    h.deliveryId = deliveryId;
+    h.tag = tag ?? link.nextTag;
+    if (tag === undefined) link.nextTag = (link.nextTag + 1) >>> 0;
+    h.messageFormat = messageFormat;
+    h.settled = settled;
+
+    if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite) {
+      const offset = this.writeFrames(h, payload, 0, false);
+      if (offset >= 0) this.enqueue(link, h, payload, offset, true);
+    } else {
+      link.queued++;
+      this.enqueue(link, h, payload, 0, false);
+    }
+    return deliveryId;
+  }
+
+  private enqueue(link: Link, h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): void {
+    this.queue.push({ link, header: { ...h }, payload, offset, started, aborted: false });
+  }
+
+  /**
+   * Writes frames of one delivery from `offset` while the peer's window
+   * allows. Returns the new offset, or -1 when the delivery is complete
+   * (needed for empty payloads, whose only frame carries no bytes).
+   */
+  private writeFrames(h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): number {
+    const w = this.host.frameWriter;
+    const maxFrame = Math.max(512, this.host.remoteMaxFrameSize);
+    const trace = this.host.traceTransfer;
+    while (this.remoteIncomingWindow > 0) {
+      const first = !started;
+      const room = maxFrame - transferOverhead(h, first, false);
+      const end = Math.min(payload.length, offset + room);
+      const more = end < payload.length;
+      writeTransferFrame(w, this.localChannel, h, first, more, false, payload, offset, end);
+      if (trace !== undefined) trace(this.localChannel, transferBody(h, first, more, false), payload.subarray(offset, end));
+      this.nextOutgoingId = (this.nextOutgoingId + 1) >>> 0;
+      this.remoteIncomingWindow--;
+      started = true;
+      offset = end;
+      if (!more) return -1;
+    }
+    return offset;
+  }
+
+  /** Writes queued transfers while the window allows. */
+  private pumpQueue(): void {
+    if (!this.host.canWrite) return;
+    while (this.queueHead < this.queue.length && this.remoteIncomingWindow > 0) {
+      const q = this.queue[this.queueHead]!;
+      const link = q.link;
+      if (q.aborted) {
+        if (!q.started) link.queued--;
+        writeTransferFrame(this.host.frameWriter, this.localChannel, q.header, !q.started, false, true, undefined, 0, 0);
+        if (this.host.traceTransfer !== undefined) this.host.traceTransfer(this.localChannel, transferBody(q.header, !q.started, false, true), undefined);
+        this.nextOutgoingId = (this.nextOutgoingId + 1) >>> 0;
+        this.remoteIncomingWindow--;
+        this.queueHead++;
+        continue;
+      }
+      const offset = this.writeFrames(q.header, q.payload, q.offset, q.started);
+      if (!q.started) {
+        // The window was open, so at least the first frame went out.
+        link.queued--;
+        q.started = true;
+      }
+      if (offset < 0) {
+        this.queueHead++;
+        if (link.drainedPending && link.queued === 0) this.linkFlowPending(link);
+      } else {
+        q.offset = offset;
+        break;
+      }
+    }
+    if (this.queueHead === this.queue.length && this.queueHead > 0) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+  }
+
+  /** Removes queued transfers of `link` (or all, for undefined) that have not completed. */
+  private dropQueue(link: Link | undefined): void {
+    if (this.queueHead === this.queue.length) return;
+    const kept: QueuedTransfer[] = [];
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
+      if (link === undefined || q.link === link) {
+        if (!q.started) q.link.queued--;
+      } else {
+        kept.push(q);
+      }
+    }
+    this.queue = kept;
+    this.queueHead = 0;
+  }
+
+  abort(link: Link, deliveryId: DeliveryId): void {
+    if (!link.isSender) throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} is a receiver; only a sender aborts`);
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
+      if (q.link === link && q.header.deliveryId === deliveryId && !q.aborted) {
+        q.aborted = true;
+        this.outgoingUnsettled.delete(deliveryId);
+        this.pumpQueue();
+        return;
+      }
+    }
+    throw new LocalProtocolError(Condition.IllegalState, `delivery ${deliveryId} on link ${link.id} is not being sent (it went out in full, or never existed)`);
+  }
+
+  dispose(link: Link, deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
+    if (link.state !== 'attached' && link.state !== 'attach-sent') {
+      throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}; its deliveries are gone`);
+    }
+    const state = options.state;
+    const settled = options.settled;
+    if (!link.isSender && settled && link.rcvSettleMode === 'second') {
+      throw new LocalProtocolError(Condition.NotAllowed,
+        `link ${link.id} has rcv-settle-mode second: dispose with settled: false, and the delivery settles when the sender settles it`);
+    }
+    if (state !== undefined && state.type !== 'accepted' && state.type !== 'released') {
+      // Fail now, not at flush, if the state cannot be encoded.
+      try {
+        encodeDeliveryState(probe, state);
+      } catch (e) {
+        throw new LocalProtocolError(Condition.InvalidField, `cannot encode delivery state: ${String(e)}`, { cause: e });
+      } finally {
+        probe.reset();
+      }
+    }
+    const map = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
+    const batch = link.isSender ? this.senderDispositions : this.receiverDispositions;
+    if (typeof deliveries === 'number') {
+      // One delivery: the common case (a receiver accepting each message).
+      if (map.get(deliveries) === link) {
+        batch.add(deliveries, state, settled);
+        if (settled) map.delete(deliveries);
+        this.markDirty();
+      }
+      return;
+    }
+    const first = typeof deliveries === 'number' ? deliveries : deliveries.first;
+    const last = typeof deliveries === 'number' ? deliveries : deliveries.last;
+    checkUint(first, 'delivery id');
+    checkUint(last, 'delivery id');
+    const count = serialRangeLength(first, last);
+    let added = 0;
+    if (count <= map.size) {
+      for (let i = 0, id = first; i < count; i++, id = (id + 1) >>> 0) {
+        if (map.get(id) === link) {
+          batch.add(id, state, settled);
+          if (settled) map.delete(id);
+          added++;
+        }
+      }
+    } else {
+      const span = (last - first) >>> 0;
+      for (const [id, owner] of map) {
+        if (owner === link && ((id - first) >>> 0) <= span) {
+          batch.add(id, state, settled);
+          if (settled) map.delete(id);
+          added++;
+        }
+      }
+    }
+    if (added > 0) this.markDirty();
+  }
+
+  // --- flush ---------------------------------------------------------------------------
+
+  /** Writes pending dispositions and flows. */
+  flush(): void {
+    this.dirty = false;
+    if (!this.host.canWrite) {
+      this.receiverDispositions.clear();
+      this.senderDispositions.clear();
+      this.dirtyLinks = [];
+      this.flowPending = false;
+      return;
+    }
+    if (this.receiverDispositions.size > 0) this.receiverDispositions.flush(this.writeDisposition);
+    if (this.senderDispositions.size > 0) this.senderDispositions.flush(this.writeDisposition);
+    if (this.incomingWindow < this.incomingWindowSize / 2) {
+      this.incomingWindow = this.incomingWindowSize;
+      this.flowPending = true;
+    }
+    let linkFlows = 0;
+    if (this.dirtyLinks.length > 0) {
+      const links = this.dirtyLinks;
+      this.dirtyLinks = [];
+      for (const link of links) {
+        if (!link.flowPending) continue;
+        if (link.state === 'attach-sent' && !link.isSender) {
+          // Credit waits for the sender's attach. Legal either way, but a sender that gets credit
+          // before it has written its attach may send transfers ahead of it (rhea does).
+          this.heldFlows.push(link);
+          continue;
+        }
+        link.flowPending = false;
+        if (link.state !== 'attached') continue;
+        if (link.drainedPending && link.queued === 0) {
+          link.drainedPending = false;
+          link.deliveryCount = (link.deliveryCount + link.credit) >>> 0;
+          link.credit = 0;
+        }
+        this.writeFlow(link);
+        linkFlows++;
+      }
+    }
+    // A link flow carries the session's state too, so it answers a session-level need.
+    if (this.flowPending && linkFlows === 0) this.writeFlow(undefined);
+    this.flowPending = false;
+  }
+
+  private readonly writeDisposition = (d: Disposition): void => {
+    this.host.writeFrame(this.localChannel, d);
+  };
+
+  private writeFlow(link: Link | undefined): void {
+    const flow: Flow = {
+      type: 'flow',
+      nextIncomingId: this.remoteBegin === undefined ? undefined : this.nextIncomingId,
+      incomingWindow: this.incomingWindow,
+      nextOutgoingId: this.nextOutgoingId,
+      outgoingWindow: this.outgoingWindow,
+      handle: link?.handle,
+      // A receiver that has not seen the sender's attach leaves delivery-count unset (§2.7.4).
+      deliveryCount: link === undefined ? undefined : link.isSender ? link.wireDeliveryCount : link.remoteAttach === undefined ? undefined : link.deliveryCount,
+      linkCredit: link === undefined ? undefined : link.isSender ? link.wireCredit : link.credit,
+      available: link === undefined || !link.isSender ? undefined : link.available,
+      drain: link?.drain ?? false,
+      echo: link !== undefined && link.echoPending,
+      properties: undefined,
+    };
+    if (link !== undefined) link.echoPending = false;
+    this.host.writeFrame(this.localChannel, flow);
+  }
+
+  // --- frames in ---------------------------------------------------------------------
+
+  /** A frame on this session's channel (begin and end excluded). */
+  onFrame(body: Performative, payload: Uint8Array | undefined): void {
+    switch (body.type) {
+      case 'transfer': return this.onTransfer(body, payload);
+      case 'disposition': return this.onDisposition(body);
+      case 'flow': return this.onFlow(body);
+      case 'attach': return this.onAttach(body);
+      case 'detach': return this.onDetach(body);
+      default:
+        throw new ProtocolError(Condition.IllegalState, `${body.type} is not a session frame`);
+    }
+  }
+
+  private linkForRemoteHandle(handle: number, what: string): Link | undefined {
+    const link = this.remoteHandles.get(handle);
+    if (link === undefined) {
+      this.fail(Condition.UnattachedHandle, `${what} for handle ${handle}, which is not attached`);
+    }
+    return link;
+  }
+
+  private onAttach(attach: Attach): void {
+    if (attach.handle > this.handleMax) {
+      throw new ProtocolError(Condition.FramingError, `attach handle ${attach.handle} exceeds our handle-max ${this.handleMax}`);
+    }
+    if (this.remoteHandles.has(attach.handle)) {
+      this.fail(Condition.HandleInUse, `attach for handle ${attach.handle}, which is already in use`);
+      return;
+    }
+    const ourRole = opposite(attach.role);
+    const key = nameKey(ourRole, attach.name);
+    let link = this.linksByName.get(key);
+    let initiator: Initiator;
+    if (link !== undefined) {
+      if (link.state === 'detach-sent' && link.remoteHandle < 0) {
+        // The answer to an attach we have already detached: note its handle for the detach that follows.
+        link.remoteHandle = attach.handle;
+        link.remoteAttach = attach;
+        this.remoteHandles.set(attach.handle, link);
+        return;
+      }
+      if (link.state !== 'attach-sent') {
+        throw new ProtocolError(Condition.IllegalState, `attach for link ${JSON.stringify(attach.name)}, which is ${link.state}`);
+      }
+      initiator = 'local';
+    } else {
+      link = new Link(this.host.newLinkId(), this, this.id, attach.name, ourRole);
+      this.links.set(link.id, link);
+      this.linksByName.set(key, link);
+      this.host.linkAdded(link);
+      initiator = 'remote';
+    }
+    link.state = transition(LINK_TRANSITIONS, link.state, 'recv-attach')!;
+    if (link.flowPending && this.heldFlows.includes(link)) {
+      this.heldFlows = this.heldFlows.filter((l) => l !== link);
+      this.dirtyLinks.push(link);
+      this.markDirty();
+    }
+    link.remoteHandle = attach.handle;
+    link.remoteAttach = attach;
+    this.remoteHandles.set(attach.handle, link);
+    const maxMessageSize = attach.maxMessageSize;
+    link.remoteMaxMessageSize = maxMessageSize === undefined || maxMessageSize === 0n || maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(maxMessageSize);
+    if (link.isSender) {
+      if (initiator === 'local') link.rcvSettleMode = attach.rcvSettleMode;
+    } else {
+      link.deliveryCount = attach.initialDeliveryCount ?? 0;
+      if (initiator === 'local') link.sndSettleMode = attach.sndSettleMode;
+    }
+    this.host.emit({ type: 'link-attached', session: this.id, link: link.id, initiator, attach });
+  }
+
+  private onDetach(detach: Detach): void {
+    const link = this.linkForRemoteHandle(detach.handle, 'detach');
+    if (link === undefined) return;
+    const peerError = detach.error === undefined ? undefined : fromWireError(LinkError, detach.error);
+    const next = transition(LINK_TRANSITIONS, link.state, 'recv-detach');
+    if (next === undefined) throw new ProtocolError(Condition.IllegalState, `detach for link ${link.id} in state ${link.state}`);
+    link.state = next;
+    this.remoteHandles.delete(link.remoteHandle);
+    if (next === 'detach-rcvd') {
+      // The peer detached first: answer with the same closed flag, then report.
+      if (link.localAttach === undefined && this.host.canWrite) {
+        // It detached before we answered its attach: answer that first (with no terminus of our own).
+        const remote = link.remoteAttach!;
+        const handle = this.freeHandle();
+        this.host.writeFrame(this.localChannel, {
+          type: 'attach', name: link.name, handle, role: link.role, sndSettleMode: remote.sndSettleMode, rcvSettleMode: remote.rcvSettleMode,
+          source: link.isSender ? undefined : remote.source, target: link.isSender ? remote.target : undefined, incompleteUnsettled: false,
+          initialDeliveryCount: link.isSender ? 0 : undefined,
+        });
+        link.handle = handle;
+        this.localHandles[handle] = link;
+      }
+      this.flush();
+      this.host.writeFrame(this.localChannel, { type: 'detach', handle: link.handle, closed: detach.closed, error: undefined });
+      link.state = 'detached';
+      this.forgetDeliveries(link);
+      this.removeLink(link);
+      this.host.emit({ type: 'link-detached', session: this.id, link: link.id, initiator: 'remote', closed: detach.closed, error: peerError });
+    } else if (next === 'detached') {
+      this.removeLink(link);
+      this.host.emit({ type: 'link-detached', session: this.id, link: link.id, initiator: 'local', closed: link.localClosed, error: peerError ?? link.localError });
+    } else {
+      // A detach for a link whose attach we have sent and the peer never answered (tolerated).
+      link.state = 'detached';
+      this.forgetDeliveries(link);
+      if (this.host.canWrite) this.host.writeFrame(this.localChannel, { type: 'detach', handle: link.handle, closed: detach.closed, error: undefined });
+      this.removeLink(link);
+      this.host.emit({ type: 'link-detached', session: this.id, link: link.id, initiator: 'remote', closed: detach.closed, error: peerError });
+    }
+  }
+
+  private removeLink(link: Link): void {
+    if (link.handle >= 0 && this.localHandles[link.handle] === link) this.localHandles[link.handle] = undefined;
+    if (link.remoteHandle >= 0 && this.remoteHandles.get(link.remoteHandle) === link) this.remoteHandles.delete(link.remoteHandle);
+    if (this.linksByName.get(nameKey(link.role, link.name)) === link) this.linksByName.delete(nameKey(link.role, link.name));
+    this.links.delete(link.id);
+    this.host.linkRemoved(link);
+  }
+
+  /** Detaches a link because the peer broke a link-level rule. */
+  private failLink(link: Link, condition: string, description: string): void {
+    this.host.emit({ type: 'protocol-error', error: new ProtocolError(condition, description), scope: 'link', session: this.id, link: link.id });
+    if (link.state === 'attached' || link.state === 'attach-sent') this.detach(link, { closed: true, error: { condition, description } });
+  }
+
+  private onFlow(flow: Flow): void {
+    // Session flow state (§2.5.6): the peer's window for our transfers.
+    const nextIncomingId = flow.nextIncomingId ?? this.localBegin!.nextOutgoingId;
+    const window = serialDiff(serialAdd(nextIncomingId, flow.incomingWindow), this.nextOutgoingId);
+    this.remoteIncomingWindow = window > 0 ? window : 0;
+    if (flow.handle !== undefined) {
+      const link = this.linkForRemoteHandle(flow.handle, 'flow');
+      if (link === undefined) return;
+      if (link.state === 'attach-rcvd') {
+        // The peer may grant credit right after its attach, before we answer: apply it when we do.
+        link.earlyFlow = flow;
+      } else if (link.state === 'attached') {
+        this.applyLinkFlow(link, flow);
+      } else if (link.state !== 'detach-sent') {
+        throw new ProtocolError(Condition.IllegalState, `flow for link ${link.id} in state ${link.state}`);
+      }
+    } else if (flow.echo) {
+      this.flowPending = true;
+      this.markDirty();
+    }
+    this.pumpQueue();
+  }
+
+  /** The peer's flow state for one link (§2.6.7). */
+  private applyLinkFlow(link: Link, flow: Flow): void {
+    if (link.isSender) {
+      if (flow.linkCredit !== undefined) {
+        const receiverCount = flow.deliveryCount ?? link.localAttach!.initialDeliveryCount ?? 0;
+        const credit = serialDiff(serialAdd(receiverCount, flow.linkCredit), link.deliveryCount);
+        link.credit = credit > 0 ? credit : 0;
+      }
+      link.drain = flow.drain;
+      this.host.emit({
+        type: 'link-flow', link: link.id, credit: link.credit, deliveryCount: link.deliveryCount,
+        available: link.available, drain: link.drain, drained: false,
+      });
+    } else {
+      if (flow.deliveryCount !== undefined) {
+        const credit = serialDiff(serialAdd(link.deliveryCount, link.credit), flow.deliveryCount);
+        link.credit = credit > 0 ? credit : 0;
+        link.deliveryCount = flow.deliveryCount;
+      }
+      link.available = flow.available ?? 0;
+      const drained = link.drain && link.credit === 0;
+      if (drained) link.drain = false;
+      this.host.emit({
+        type: 'link-flow', link: link.id, credit: link.credit, deliveryCount: link.deliveryCount,
+        available: link.available, drain: link.drain, drained,
+      });
+    }
+    if (flow.echo) {
+      this.linkFlowPending(link);
+    }
+  }
+
+  private onTransfer(t: Transfer, payload: Uint8Array | undefined): void {
+    const link = this.remoteHandles.get(t.handle);
+    if (link === undefined) {
+      this.fail(Condition.UnattachedHandle, `transfer for handle ${t.handle}, which is not attached`);
+      return;
+    }
+    if (this.incomingWindow <= 0) {
+      this.fail(Condition.WindowViolation, `transfer beyond the incoming-window we granted (next-incoming-id ${this.nextIncomingId})`);
+      return;
+    }
+    this.nextIncomingId = (this.nextIncomingId + 1) >>> 0;
+    this.incomingWindow--;
+    if (this.incomingWindow < this.incomingWindowSize / 2) this.markDirty();
+    if (link.state !== 'attached') {
+      if (link.state === 'detach-sent') return;
+      throw new ProtocolError(Condition.IllegalState, `transfer for link ${link.id} in state ${link.state}`);
+    }
+    if (link.isSender) throw new ProtocolError(Condition.NotAllowed, `transfer received on link ${link.id}, where we are the sender`);
+
+    let partial = link.partial;
+    let deliveryId: number;
+    if (partial === undefined) {
+      // The first frame of a delivery.
+      if (t.deliveryId === undefined || t.deliveryTag === undefined) {
+        throw new ProtocolError(Condition.InvalidField, 'the first transfer of a delivery must carry delivery-id and delivery-tag');
+      }
+      deliveryId = t.deliveryId;
+      if (this.nextIncomingDeliveryId >= 0 && deliveryId !== this.nextIncomingDeliveryId) {
+        throw new ProtocolError(Condition.InvalidField, `delivery-id ${deliveryId} out of sequence (expected ${this.nextIncomingDeliveryId})`);
+      }
+      this.nextIncomingDeliveryId = (deliveryId + 1) >>> 0;
+      if (link.credit <= 0) {
+        this.failLink(link, Condition.TransferLimitExceeded, `transfer on link ${link.id} without link credit`);
+        return;
+      }
+      link.credit--;
+      link.deliveryCount = (link.deliveryCount + 1) >>> 0;
+      if (!t.more && !t.aborted) {
+        // The common case: a whole message in one frame; its payload stays a view of the input.
+        const body = payload ?? EMPTY;
+        if (link.maxMessageSize > 0 && body.length > link.maxMessageSize) {
+          this.failLink(link, Condition.MessageSizeExceeded, `message of ${body.length} bytes exceeds our max-message-size of ${link.maxMessageSize}`);
+          return;
+        }
+        const settled = t.settled === true;
+        if (!settled) this.incomingUnsettled.set(deliveryId, link);
+        this.host.emit({
+          type: 'delivery', link: link.id, deliveryId, tag: t.deliveryTag, messageFormat: t.messageFormat ?? 0,
+          payload: body, settled, state: t.state, rcvSettleMode: t.rcvSettleMode,
+        });
+        return;
+      }
+      partial = {
+        deliveryId, tag: t.deliveryTag, messageFormat: t.messageFormat ?? 0, chunks: [], size: 0,
+        settled: false, state: undefined, rcvSettleMode: undefined,
+      } satisfies PartialDelivery;
+      link.partial = partial;
+    } else {
+      deliveryId = partial.deliveryId;
+      if (t.deliveryId !== undefined && t.deliveryId !== deliveryId) {
+        throw new ProtocolError(Condition.InvalidField, `transfer continues delivery ${deliveryId} with delivery-id ${t.deliveryId}`);
+      }
+    }
+    if (t.settled === true) partial.settled = true;
+    if (t.state !== undefined) partial.state = t.state;
+    if (t.rcvSettleMode !== undefined) partial.rcvSettleMode = t.rcvSettleMode;
+    if (t.aborted) {
+      link.partial = undefined;
+      this.host.emit({ type: 'delivery-aborted', link: link.id, deliveryId });
+      return;
+    }
+    if (payload !== undefined && payload.length > 0) {
+      partial.size += payload.length;
+      if (link.maxMessageSize > 0 && partial.size > link.maxMessageSize) {
+        link.partial = undefined;
+        this.failLink(link, Condition.MessageSizeExceeded, `message exceeds our max-message-size of ${link.maxMessageSize} bytes`);
+        return;
+      }
+      partial.chunks.push(payload);
+    }
+    if (t.more) return;
+    link.partial = undefined;
+    let body: Uint8Array;
+    if (partial.chunks.length === 1) body = partial.chunks[0]!;
+    else {
+      body = new Uint8Array(partial.size);
+      let at = 0;
+      for (const chunk of partial.chunks) {
+        body.set(chunk, at);
+        at += chunk.length;
+      }
+    }
+    if (!partial.settled) this.incomingUnsettled.set(deliveryId, link);
+    this.host.emit({
+      type: 'delivery', link: link.id, deliveryId, tag: partial.tag, messageFormat: partial.messageFormat,
+      payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode,
+    });
+  }
+
+  private onDisposition(d: Disposition): void {
+    // The peer's role says whose deliveries these are: a receiver disposes of ours.
+    const map = d.role === 'receiver' ? this.outgoingUnsettled : this.incomingUnsettled;
+    const first = d.first;
+    const last = d.last ?? first;
+    const count = serialRangeLength(first, last);
+    const settled = d.settled;
+    const state = d.state;
+    if (count <= map.size) {
+      for (let i = 0, id = first; i < count; i++, id = (id + 1) >>> 0) {
+        const link = map.get(id);
+        if (link !== undefined) this.applyDisposition(map, id, link, state, settled);
+      }
+    } else {
+      const span = (last - first) >>> 0;
+      for (const [id, link] of map) {
+        if (((id - first) >>> 0) <= span) this.applyDisposition(map, id, link, state, settled);
+      }
+    }
+  }
+
+  private applyDisposition(map: Map<number, Link>, id: number, link: Link, state: DeliveryState | undefined, settled: boolean): void {
+    if (settled) map.delete(id);
+    this.host.emit({ type: 'delivery-updated', link: link.id, deliveryId: id, state, settled });
+  }
+
+  /** Unsettled deliveries of a link, for inspection. */
+  unsettledCount(link: Link): number {
+    const map = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
+    let n = 0;
+    for (const owner of map.values()) if (owner === link) n++;
+    return n;
+  }
+}
+
+function infoMap(info: EndpointErrorInit['info']): ReadonlyMap<string, unknown> | undefined {
+  if (info === undefined) return undefined;
+  if (info instanceof Map) return info;
+  return new Map(Object.entries(info));
+}
+
+function transferBody(h: TransferHeader, first: boolean, more: boolean, aborted: boolean): Transfer {
+  return {
+    type: 'transfer',
+    handle: h.handle,
+    deliveryId: first ? h.deliveryId : undefined,
+    deliveryTag: first ? (typeof h.tag === 'number' ? autoTagBytes(h.tag) : h.tag) : undefined,
+    messageFormat: first ? h.messageFormat : undefined,
+    settled: first || h.settled ? h.settled : undefined,
+    more,
+    rcvSettleMode: undefined,
+    state: undefined,
+    resume: false,
+    aborted,
+    batchable: false,
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * Protocol trace in the manner of Qpid Proton's PN_TRACE_FRM: one line per
+ * frame in and out (the engine formats them with describeFrame). The engine
+ * never reads the environment itself; callers pass it in, so the core stays
+ * browser-safe.
+ */
+
+/** A trace function printing to the console when `PN_TRACE_FRM=1` is set in `env`, else undefined. */
+export function traceFromEnv(env: Readonly<Record<string, string | undefined>>, prefix = ''): ((line: string) => void) | undefined {
+  const value = env['PN_TRACE_FRM'];
+  if (value === undefined || value === '' || value === '0' || value.toLowerCase() === 'false') return undefined;
+  return (line: string) => {
+    console.error(prefix + line);
+  };
+}
