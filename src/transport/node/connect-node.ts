@@ -1,0 +1,63 @@
+import { connect as netConnect, isIP, type Socket, type TcpNetConnectOpts } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { Observable } from 'rxjs';
+import { TransportError } from '../transport-error.js';
+import { formatAddress, type ByteChannel, type Connect, type Endpoint } from '../transport.js';
+import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
+import { NodeChannel } from './node-channel.js';
+
+/**
+ * Dials TCP, or TLS when `endpoint.tls` is present (see `Connect` for the
+ * contract). Failures to connect are TransportErrors carrying Node's code:
+ * `ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`, and for TLS `ERR_TLS_CERT_ALTNAME_INVALID`
+ * (wrong name), `DEPTH_ZERO_SELF_SIGNED_CERT` / `UNABLE_TO_VERIFY_LEAF_SIGNATURE`
+ * (untrusted), `CERT_HAS_EXPIRED`...
+ */
+export const connectNode: Connect = (endpoint: Endpoint): Observable<ByteChannel> =>
+  new Observable<ByteChannel>((subscriber) => {
+    const address = formatAddress(endpoint.host, endpoint.port);
+    const socket = dial(endpoint);
+    let channel: NodeChannel | undefined;
+    const onError = (error: Error): void => {
+      subscriber.error(TransportError.from(error, address, `connection to ${address}`));
+    };
+    socket.on('error', onError);
+    socket.once(endpoint.tls === undefined ? 'connect' : 'secureConnect', () => {
+      channel = new NodeChannel(socket); // attaches its own 'error' listener first
+      socket.off('error', onError);
+      subscriber.next(channel);
+    });
+    return () => {
+      if (channel !== undefined) {
+        channel.destroy();
+        return;
+      }
+      socket.off('error', onError);
+      socket.on('error', ignore); // a late error from the abandoned dial must not crash the process
+      socket.destroy();
+    };
+  });
+
+function dial(endpoint: Endpoint): Socket {
+  const { host, port, tls } = endpoint;
+  if (tls === undefined) return netConnect({ host, port, allowHalfOpen: true, noDelay: true });
+  const verify = tls.verify ?? true;
+  const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
+  // Node honours allowHalfOpen and noDelay here, though its typings omit them.
+  const options: ConnectionOptions & Pick<TcpNetConnectOpts, 'allowHalfOpen' | 'noDelay'> = {
+    host,
+    port,
+    allowHalfOpen: true,
+    noDelay: true,
+    // SNI may not carry an IP address; the certificate check then uses `host`.
+    ...(servername === undefined ? {} : { servername }),
+    ...(tls.ca === undefined ? {} : { ca: toNodeCertificates(tls.ca) }),
+    ...(tls.cert === undefined ? {} : { cert: toNodeCertificate(tls.cert) }),
+    ...(tls.key === undefined ? {} : { key: toNodeCertificate(tls.key) }),
+    rejectUnauthorized: verify,
+    ...(verify ? {} : { checkServerIdentity: () => undefined }),
+  };
+  return tlsConnect(options);
+}
+
+function ignore(): void {}
