@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `rx-amqp` command. The implementation is built from src/cli into dist/ (npm run build).
+import('../dist/esm/cli/main.js').then(
+  async ({ main }) => {
+    process.exitCode = await main(process.argv.slice(2));
+  },
+  (e) => {
+    const missing = e && e.code === 'ERR_MODULE_NOT_FOUND';
+    process.stderr.write(missing ? `rx-amqp: ${e.message}\n(is dist/ built? run \`npm run build\`)\n` : `rx-amqp: ${e && e.stack ? e.stack : e}\n`);
+    process.exitCode = 1;
+  },
+).catch((e) => {
+  process.stderr.write(`rx-amqp: internal error: ${e && e.stack ? e.stack : e}\n`);
+  process.exitCode = 1;
+});
