@@ -1,0 +1,43 @@
+/**
+ * The contract between the bench runner and its scenarios.
+ *
+ * A scenario is one file under bench/scenarios exporting a default
+ * {@link Scenario}; bench/run.ts lists it with one registry line.
+ */
+import type { MeasureOptions } from './measure.js';
+
+/** A cell of a result row: numbers are metrics, strings and booleans are labels or checks. */
+export type BenchValue = number | string | boolean | undefined;
+
+/**
+ * One measured result. It is printed as a table row and as one JSON line, so
+ * downstream tooling can diff runs. Well-known metric names (use them so rows
+ * from different scenarios line up):
+ * - micro-benchmarks: `opsPerSec`, `cpuUsPerOp`
+ * - messaging: `msgsPerSec`, `cpuUsPerMsg`, `p50Ms`, `p99Ms`, `rssMb`
+ * - ratios against a baseline implementation start with `vs` (`vsRhea`) and print as `3.21x`.
+ */
+export interface BenchRow {
+  readonly bench: string;
+  readonly impl: string;
+  readonly [metric: string]: BenchValue;
+}
+
+export interface ScenarioResult {
+  readonly rows: readonly BenchRow[];
+  /** Column order for the table; defaults to bench, impl, then every other key in first-seen order. */
+  readonly columns?: readonly string[] | undefined;
+  /** Checks that did not hold; any failure makes the runner exit non-zero after printing everything. */
+  readonly failures?: readonly string[] | undefined;
+  /** Free-text lines printed under the table (encoded sizes, peer versions, caveats). */
+  readonly notes?: readonly string[] | undefined;
+}
+
+export interface ScenarioContext {
+  /** Timing options chosen on the command line (`--quick`, `--rounds`, `--round-ms`). */
+  readonly measure: MeasureOptions;
+  /** Progress output; goes to stderr so stdout stays table + JSON. */
+  log(message: string): void;
+}
+
+export type Scenario = (ctx: ScenarioContext) => Promise<ScenarioResult>;

@@ -1,0 +1,88 @@
+/**
+ * Benchmark runner: `npx tsx bench/run.ts [options] [NAME ...]`.
+ *
+ * Runs every registered scenario, or the named ones, one after another; for
+ * each prints an aligned table, then one JSON line per result row (lines
+ * starting with `{`, for tooling). Exits 1 if a scenario throws or reports a
+ * failed check, 2 on a usage error.
+ *
+ * Options: --quick (short rounds, smoke test), --rounds N, --round-ms N,
+ * --warmup-ms N, --list.
+ *
+ * Adding a scenario: write bench/scenarios/NAME.ts with
+ * `export default async function (ctx: ScenarioContext): Promise<ScenarioResult>`
+ * and add one line to `registry` below.
+ */
+import { DEFAULT_MEASURE, QUICK_MEASURE, formatTable, jsonLine } from './harness/index.js';
+import type { MeasureOptions, Scenario, ScenarioContext } from './harness/index.js';
+
+interface RegistryEntry {
+  readonly about: string;
+  /** Loaded lazily so one scenario's missing peer or dependency cannot break the others. */
+  readonly load: () => Promise<{ readonly default: Scenario }>;
+}
+
+const registry: Readonly<Record<string, RegistryEntry>> = {
+  codec: { about: 'message encode/decode (small and 1 MB), rx-amqp vs rhea, in process', load: () => import('./scenarios/codec.js') },
+};
+
+function usage(message: string): never {
+  process.stderr.write(`${message}\nusage: npx tsx bench/run.ts [--quick] [--rounds N] [--round-ms N] [--warmup-ms N] [--list] [NAME ...]\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: readonly string[]): { names: string[]; measure: MeasureOptions; list: boolean } {
+  let measure = DEFAULT_MEASURE;
+  let list = false;
+  const names: string[] = [];
+  const positive = (flag: string, value: string | undefined): number => {
+    const n = Number(value);
+    if (value === undefined || !Number.isInteger(n) || n <= 0) usage(`${flag} needs a positive integer`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    switch (arg) {
+      case '--quick': measure = { ...QUICK_MEASURE }; break;
+      case '--rounds': measure = { ...measure, rounds: positive(arg, argv[++i]) }; break;
+      case '--round-ms': measure = { ...measure, roundMs: positive(arg, argv[++i]) }; break;
+      case '--warmup-ms': measure = { ...measure, warmupMs: positive(arg, argv[++i]) }; break;
+      case '--list': list = true; break;
+      case '--help': case '-h': usage('');
+      default:
+        if (arg.startsWith('-')) usage(`unknown option ${arg}`);
+        if (!(arg in registry)) usage(`unknown scenario ${arg}; known: ${Object.keys(registry).join(', ')}`);
+        names.push(arg);
+    }
+  }
+  return { names, measure, list };
+}
+
+async function main(): Promise<number> {
+  const { names, measure, list } = parseArgs(process.argv.slice(2));
+  if (list) {
+    for (const [name, entry] of Object.entries(registry)) process.stdout.write(`${name.padEnd(22)} ${entry.about}\n`);
+    return 0;
+  }
+  const selected = names.length > 0 ? names : Object.keys(registry);
+  let failed = false;
+  for (const name of selected) {
+    const ctx: ScenarioContext = { measure, log: (message) => process.stderr.write(`[${name}] ${message}\n`) };
+    const started = performance.now();
+    try {
+      const scenario = (await registry[name]!.load()).default;
+      const result = await scenario(ctx);
+      process.stdout.write(`${formatTable(name, result)}\n`);
+      for (const row of result.rows) process.stdout.write(`${jsonLine(row)}\n`);
+      if (result.failures && result.failures.length > 0) failed = true;
+    } catch (error) {
+      failed = true;
+      process.stdout.write(`== ${name} ==\nFAIL: scenario threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    ctx.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    process.stdout.write('\n');
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = await main();
