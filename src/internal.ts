@@ -1,0 +1,9 @@
+/**
+ * The layers under the public API, for the embedded broker, tools and power
+ * users: the codec, the frame layer, the sans-IO engine and the transports.
+ * Less stable than the root entry point.
+ */
+export * from './codec/index.js';
+export * from './frames/index.js';
+export * from './engine/index.js';
+export * from './transport/index.js';

@@ -1,0 +1,210 @@
+/**
+ * The message users send and receive: the sections of an AMQP message
+ * (Part 3 §3.2) flattened into one object, in the manner of Proton's `Message`
+ * and rhea's message object. The frame layer's `Message` keeps the sections
+ * apart; `toWireMessage` / `fromWireMessage` convert between the two.
+ */
+import { byte, Typed, type AmqpValue } from '../codec/types.js';
+import type {
+  Annotations, AnnotationsInit, Body, Header, Message as WireMessage, MessageId, Properties,
+} from '../frames/types.js';
+
+/** How the body travels: one amqp-value section, data section(s), or amqp-sequence section(s). */
+export type BodySection = 'value' | 'data' | 'sequence';
+
+export interface Message {
+  /**
+   * The body. Without `bodySection`, a `Uint8Array` is sent as one data section and
+   * anything else as an amqp-value. With `bodySection: 'data'` it may also be an
+   * array of `Uint8Array` (one data section each); with `'sequence'` it is an array
+   * of lists, one amqp-sequence section each.
+   */
+  readonly body?: AmqpValue;
+  /** Set on received messages; on send it overrides the default choice above. */
+  readonly bodySection?: BodySection;
+
+  // header
+  /** Default false. */
+  readonly durable?: boolean;
+  /** 0..255, default 4. */
+  readonly priority?: number;
+  /** Time to live in milliseconds. */
+  readonly ttl?: number;
+  /** Default false. */
+  readonly firstAcquirer?: boolean;
+  /** How many earlier, failed attempts to deliver this message there were; default 0. */
+  readonly deliveryCount?: number;
+
+  // properties
+  readonly messageId?: MessageId;
+  readonly userId?: Uint8Array;
+  readonly to?: string;
+  readonly subject?: string;
+  readonly replyTo?: string;
+  readonly correlationId?: MessageId;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly absoluteExpiryTime?: Date;
+  readonly creationTime?: Date;
+  readonly groupId?: string;
+  readonly groupSequence?: number;
+  readonly replyToGroupId?: string;
+
+  /** Application properties: string keys, simple values. */
+  readonly applicationProperties?: Readonly<Record<string, AmqpValue>>;
+  /** Message annotations (symbol keys): a Map or a plain object. */
+  readonly messageAnnotations?: AnnotationsInit;
+  /** Delivery annotations, for the next hop only. */
+  readonly deliveryAnnotations?: AnnotationsInit;
+  readonly footer?: AnnotationsInit;
+}
+
+const HEADER_DEFAULTS: Header = { durable: false, priority: 4, firstAcquirer: false, deliveryCount: 0 };
+
+function toAnnotations(init: AnnotationsInit | undefined): Annotations | undefined {
+  if (init === undefined) return undefined;
+  if (init instanceof Map) return init as Annotations;
+  return new Map(Object.entries(init as Record<string, AmqpValue>));
+}
+
+function toBody(m: Message): Body | undefined {
+  const { body, bodySection } = m;
+  if (bodySection === undefined) {
+    if (body === undefined) return undefined;
+    return body instanceof Uint8Array ? { type: 'data', sections: [body] } : { type: 'value', value: body };
+  }
+  switch (bodySection) {
+    case 'value':
+      return { type: 'value', value: body };
+    case 'data':
+      if (body instanceof Uint8Array) return { type: 'data', sections: [body] };
+      if (Array.isArray(body) && body.every((s) => s instanceof Uint8Array)) return { type: 'data', sections: body as Uint8Array[] };
+      throw new TypeError("message.body: with bodySection 'data' the body must be a Uint8Array or an array of them");
+    case 'sequence':
+      if (Array.isArray(body) && body.every((s) => Array.isArray(s))) return { type: 'sequence', sections: body as AmqpValue[][] };
+      throw new TypeError("message.body: with bodySection 'sequence' the body must be an array of lists (one per section)");
+    default:
+      throw new TypeError(`message.bodySection: expected 'value', 'data' or 'sequence', got ${JSON.stringify(bodySection)}`);
+  }
+}
+
+/** Converts a user message to the frame layer's section model (for encoding). */
+export function toWireMessage(m: Message): WireMessage {
+  const hasHeader = m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined
+    || m.firstAcquirer !== undefined || m.deliveryCount !== undefined;
+  const header: Header | undefined = hasHeader ? {
+    durable: m.durable ?? HEADER_DEFAULTS.durable,
+    priority: m.priority ?? HEADER_DEFAULTS.priority,
+    ttl: m.ttl,
+    firstAcquirer: m.firstAcquirer ?? HEADER_DEFAULTS.firstAcquirer,
+    deliveryCount: m.deliveryCount ?? HEADER_DEFAULTS.deliveryCount,
+  } : undefined;
+  const hasProperties = m.messageId !== undefined || m.userId !== undefined || m.to !== undefined
+    || m.subject !== undefined || m.replyTo !== undefined || m.correlationId !== undefined
+    || m.contentType !== undefined || m.contentEncoding !== undefined || m.absoluteExpiryTime !== undefined
+    || m.creationTime !== undefined || m.groupId !== undefined || m.groupSequence !== undefined
+    || m.replyToGroupId !== undefined;
+  const properties: Properties | undefined = hasProperties ? {
+    messageId: m.messageId, userId: m.userId, to: m.to, subject: m.subject, replyTo: m.replyTo,
+    correlationId: m.correlationId, contentType: m.contentType, contentEncoding: m.contentEncoding,
+    absoluteExpiryTime: m.absoluteExpiryTime, creationTime: m.creationTime, groupId: m.groupId,
+    groupSequence: m.groupSequence, replyToGroupId: m.replyToGroupId,
+  } : undefined;
+  return {
+    header,
+    deliveryAnnotations: toAnnotations(m.deliveryAnnotations),
+    messageAnnotations: toAnnotations(m.messageAnnotations),
+    properties,
+    applicationProperties: m.applicationProperties,
+    body: toBody(m),
+    footer: toAnnotations(m.footer),
+  };
+}
+
+/** Converts a decoded message to the flattened user form. Absent sections leave their fields undefined. */
+export function fromWireMessage(w: WireMessage): Message {
+  const out: { -readonly [K in keyof Message]: Message[K] } = {};
+  const h = w.header;
+  if (h) {
+    out.durable = h.durable; out.priority = h.priority; out.firstAcquirer = h.firstAcquirer; out.deliveryCount = h.deliveryCount;
+    if (h.ttl !== undefined) out.ttl = h.ttl;
+  }
+  const p = w.properties;
+  if (p) {
+    if (p.messageId !== undefined) out.messageId = p.messageId;
+    if (p.userId !== undefined) out.userId = p.userId;
+    if (p.to !== undefined) out.to = p.to;
+    if (p.subject !== undefined) out.subject = p.subject;
+    if (p.replyTo !== undefined) out.replyTo = p.replyTo;
+    if (p.correlationId !== undefined) out.correlationId = p.correlationId;
+    if (p.contentType !== undefined) out.contentType = p.contentType;
+    if (p.contentEncoding !== undefined) out.contentEncoding = p.contentEncoding;
+    if (p.absoluteExpiryTime !== undefined) out.absoluteExpiryTime = p.absoluteExpiryTime;
+    if (p.creationTime !== undefined) out.creationTime = p.creationTime;
+    if (p.groupId !== undefined) out.groupId = p.groupId;
+    if (p.groupSequence !== undefined) out.groupSequence = p.groupSequence;
+    if (p.replyToGroupId !== undefined) out.replyToGroupId = p.replyToGroupId;
+  }
+  if (w.applicationProperties !== undefined) out.applicationProperties = w.applicationProperties;
+  if (w.messageAnnotations !== undefined) out.messageAnnotations = w.messageAnnotations;
+  if (w.deliveryAnnotations !== undefined) out.deliveryAnnotations = w.deliveryAnnotations;
+  if (w.footer !== undefined) out.footer = w.footer;
+  const b = w.body;
+  if (b) {
+    switch (b.type) {
+      case 'value': out.bodySection = 'value'; out.body = b.value; break;
+      case 'data': out.bodySection = 'data'; out.body = b.sections.length === 1 ? b.sections[0]! : b.sections; break;
+      case 'sequence': out.bodySection = 'sequence'; out.body = b.sections; break;
+    }
+  }
+  return out;
+}
+
+// --- JMS message types (seed manual §14.2; AMQP JMS mapping) ----------------------------
+
+/** The `x-opt-jms-msg-type` message annotation, a byte, names the JMS message type. */
+export const JMS_MSG_TYPE = 'x-opt-jms-msg-type';
+export type JmsMessageType = 'Message' | 'ObjectMessage' | 'MapMessage' | 'BytesMessage' | 'StreamMessage' | 'TextMessage';
+const JMS_TYPE_CODES: readonly JmsMessageType[] = ['Message', 'ObjectMessage', 'MapMessage', 'BytesMessage', 'StreamMessage', 'TextMessage'];
+
+function annotation(a: AnnotationsInit | undefined, key: string): AmqpValue {
+  if (a === undefined) return undefined;
+  return a instanceof Map ? a.get(key) : (a as Record<string, AmqpValue>)[key];
+}
+
+const TEXT_CONTENT_TYPE = /^(text\/|application\/(json|xml|javascript|ecmascript)\b|[^;]*\+(json|xml)\b)/i;
+
+/**
+ * The JMS message type a JMS client (Qpid JMS, AMQ JMS) will build for this
+ * message: the `x-opt-jms-msg-type` annotation when present, otherwise inferred
+ * from the body as the seed manual's table 14.5 and the AMQP JMS mapping say —
+ * an amqp-value string or null → TextMessage, binary → BytesMessage, any other
+ * amqp-value or an amqp-sequence → ObjectMessage; data sections → BytesMessage
+ * (TextMessage for a text content type, ObjectMessage for a serialized Java
+ * object); no body at all → Message.
+ */
+export function jmsMessageType(m: Message): JmsMessageType {
+  const code = annotation(m.messageAnnotations, JMS_MSG_TYPE);
+  if (code instanceof Typed && typeof code.value === 'number' && JMS_TYPE_CODES[code.value] !== undefined) return JMS_TYPE_CODES[code.value]!;
+  const body = m.body;
+  const section = m.bodySection ?? (body === undefined ? undefined : body instanceof Uint8Array ? 'data' : 'value');
+  switch (section) {
+    case undefined: return 'Message';
+    case 'sequence': return 'ObjectMessage';
+    case 'data':
+      if (m.contentType === 'application/x-java-serialized-object') return 'ObjectMessage';
+      return m.contentType !== undefined && TEXT_CONTENT_TYPE.test(m.contentType) ? 'TextMessage' : 'BytesMessage';
+    case 'value':
+      if (body === null || body === undefined || typeof body === 'string') return 'TextMessage';
+      return body instanceof Uint8Array ? 'BytesMessage' : 'ObjectMessage';
+  }
+}
+
+/** Returns a copy of `m` annotated with the given JMS message type, so JMS receivers build that type. */
+export function withJmsMessageType(m: Message, type: JmsMessageType): Message {
+  const code = JMS_TYPE_CODES.indexOf(type);
+  if (code < 0) throw new TypeError(`withJmsMessageType: unknown JMS message type ${JSON.stringify(type)}`);
+  const annotations = new Map(toAnnotations(m.messageAnnotations) ?? []);
+  annotations.set(JMS_MSG_TYPE, byte(code));
+  return { ...m, messageAnnotations: annotations };
+}
