@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { byte, symbol, ulong, uuid } from '../codec/types.js';
+import { decodeMessage, encodeMessageBytes } from '../frames/index.js';
+import {
+  fromWireMessage, jmsMessageType, toWireMessage, withJmsMessageType, JMS_MSG_TYPE, type Message,
+} from './message.js';
+
+/** Encodes a user message and decodes it again, as a send and a receive would. */
+const roundTrip = (m: Message): Message => fromWireMessage(decodeMessage(encodeMessageBytes(toWireMessage(m))));
+
+describe('Message ↔ wire sections', () => {
+  it('keeps every header and properties field through encode and decode', () => {
+    const m: Message = {
+      body: 'hello', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
+      messageId: 'id-1', userId: new Uint8Array([1, 2]), to: 'queue-a', subject: 'greeting', replyTo: 'replies',
+      correlationId: ulong(42n).value, contentType: 'text/plain', contentEncoding: 'utf-8',
+      absoluteExpiryTime: new Date(1_700_000_000_000), creationTime: new Date(1_600_000_000_000),
+      groupId: 'g', groupSequence: 3, replyToGroupId: 'rg',
+      applicationProperties: { colour: 'red', n: 5, big: 9n, ok: true },
+      messageAnnotations: { 'x-opt-partition': 1 },
+      deliveryAnnotations: new Map([['x-opt-hop', 'a']]),
+      footer: { 'x-checksum': 'abc' },
+    };
+    const back = roundTrip(m);
+    expect(back).toMatchObject({
+      body: 'hello', bodySection: 'value', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
+      messageId: 'id-1', to: 'queue-a', subject: 'greeting', replyTo: 'replies', correlationId: 42n,
+      contentType: 'text/plain', contentEncoding: 'utf-8', groupId: 'g', groupSequence: 3, replyToGroupId: 'rg',
+      applicationProperties: { colour: 'red', n: 5, big: 9n, ok: true },
+    });
+    expect(back.userId).toEqual(new Uint8Array([1, 2]));
+    expect(back.absoluteExpiryTime?.getTime()).toBe(1_700_000_000_000);
+    expect(back.creationTime?.getTime()).toBe(1_600_000_000_000);
+    expect((back.messageAnnotations as Map<string, unknown>).get('x-opt-partition')).toBe(1);
+    expect((back.deliveryAnnotations as Map<string, unknown>).get('x-opt-hop')).toBe('a');
+    expect((back.footer as Map<string, unknown>).get('x-checksum')).toBe('abc');
+  });
+
+  it('sends a Uint8Array body as one data section and anything else as an amqp-value', () => {
+    expect(toWireMessage({ body: new Uint8Array([1]) }).body).toEqual({ type: 'data', sections: [new Uint8Array([1])] });
+    expect(toWireMessage({ body: [1, 'a'] }).body).toEqual({ type: 'value', value: [1, 'a'] });
+    expect(toWireMessage({}).body).toBeUndefined();
+    expect(toWireMessage({}).header).toBeUndefined();
+    expect(toWireMessage({}).properties).toBeUndefined();
+  });
+
+  it('carries several data sections and amqp-sequence sections when asked', () => {
+    const data = roundTrip({ bodySection: 'data', body: [new Uint8Array([1]), new Uint8Array([2, 3])] });
+    expect(data.bodySection).toBe('data');
+    expect(data.body).toEqual([new Uint8Array([1]), new Uint8Array([2, 3])]);
+    const seq = roundTrip({ bodySection: 'sequence', body: [[1, 'a'], [true]] });
+    expect(seq).toMatchObject({ bodySection: 'sequence', body: [[1, 'a'], [true]] });
+    const value = roundTrip({ bodySection: 'value', body: new Uint8Array([9]) });
+    expect(value.bodySection).toBe('value');
+    expect(value.body).toEqual(new Uint8Array([9]));
+  });
+
+  it('applies the spec defaults to a header given in part', () => {
+    expect(toWireMessage({ ttl: 5 }).header).toEqual({ durable: false, priority: 4, ttl: 5, firstAcquirer: false, deliveryCount: 0 });
+  });
+
+  it('names the option when the body does not fit the section asked for', () => {
+    expect(() => toWireMessage({ bodySection: 'data', body: 'text' })).toThrow(/bodySection 'data'/);
+    expect(() => toWireMessage({ bodySection: 'sequence', body: [1] })).toThrow(/bodySection 'sequence'/);
+    expect(() => toWireMessage({ bodySection: 'bogus' as never, body: 1 })).toThrow(/message.bodySection/);
+  });
+
+  it('round-trips arbitrary string bodies, ids and application properties', () => {
+    fc.assert(fc.property(
+      fc.string(), fc.oneof(fc.string(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+      fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.boolean(), fc.double({ noNaN: true }))),
+      (body, messageId, applicationProperties) => {
+        const back = roundTrip({ body, messageId, applicationProperties });
+        expect(back.body).toBe(body);
+        expect(back.messageId).toEqual(messageId);
+        expect(back.applicationProperties).toEqual(applicationProperties);
+      },
+    ));
+  });
+
+  it('keeps a uuid message id typed', () => {
+    const id = uuid('0f8fad5b-d9cb-469f-a165-70867728950e');
+    expect(roundTrip({ messageId: id }).messageId).toEqual(id);
+  });
+});
+
+describe('JMS message types (seed manual §14.2)', () => {
+  it('infers the type from the body as Qpid JMS does', () => {
+    expect(jmsMessageType({ body: 'text' })).toBe('TextMessage');
+    expect(jmsMessageType({ body: null })).toBe('TextMessage');
+    expect(jmsMessageType({ body: new Uint8Array(1) })).toBe('BytesMessage');
+    expect(jmsMessageType({ body: new Uint8Array(1), contentType: 'text/plain' })).toBe('TextMessage');
+    expect(jmsMessageType({ body: new Uint8Array(1), contentType: 'application/x-java-serialized-object' })).toBe('ObjectMessage');
+    expect(jmsMessageType({ body: new Map([['a', 1]]) })).toBe('ObjectMessage');
+    expect(jmsMessageType({ body: [1, 2] })).toBe('ObjectMessage');
+    expect(jmsMessageType({ bodySection: 'sequence', body: [[1]] })).toBe('ObjectMessage');
+    expect(jmsMessageType({})).toBe('Message');
+  });
+
+  it('prefers the x-opt-jms-msg-type annotation, and sets it on request', () => {
+    expect(jmsMessageType({ body: new Map(), messageAnnotations: { [JMS_MSG_TYPE]: byte(2) } })).toBe('MapMessage');
+    const annotated = withJmsMessageType({ body: [1, 2], messageAnnotations: { other: symbol('x') } }, 'StreamMessage');
+    expect(jmsMessageType(annotated)).toBe('StreamMessage');
+    const back = roundTrip(annotated);
+    expect((back.messageAnnotations as Map<string, unknown>).get(JMS_MSG_TYPE)).toEqual(byte(4));
+    expect((back.messageAnnotations as Map<string, unknown>).get('other')).toEqual(symbol('x'));
+    expect(() => withJmsMessageType({}, 'Nope' as never)).toThrow(/unknown JMS message type/);
+  });
+});
