@@ -872,7 +872,11 @@ export class Session {
     this.incomingWindow--;
     if (this.incomingWindow < this.incomingWindowSize / 2) this.markDirty();
     if (link.state !== 'attached') {
-      if (link.state === 'detach-sent') return;
+      if (link.state === 'detach-sent') {
+        // Delivery-ids run across all the session's links: a delivery we discard still takes its place in the sequence.
+        if (t.deliveryId !== undefined) this.nextIncomingDeliveryId = (t.deliveryId + 1) >>> 0;
+        return;
+      }
       throw new ProtocolError(Condition.IllegalState, `transfer for link ${link.id} in state ${link.state}`);
     }
     if (link.isSender) throw new ProtocolError(Condition.NotAllowed, `transfer received on link ${link.id}, where we are the sender`);
