@@ -252,6 +252,22 @@ describe('EngineDriver with a fake engine, in virtual time', () => {
     expect(channel.log).toEqual(['write close;@1', 'end@1']);
   });
 
+  it('completes when the peer resets the socket after the engine finished (as RabbitMQ does after close)', () => {
+    const reset = new TransportError('connection to fake:2 failed: reset', { code: 'ECONNRESET' });
+    const { channel } = runDriver(
+      '-p--#',
+      ({ engine, driver, expectObservable }) => {
+        engine.onFeed = () => {
+          engine.queue('close;');
+          engine.finished = true;
+        };
+        expectObservable(driver.events$).toBe('----|');
+      },
+      reset,
+    );
+    expect(channel.log).toEqual(['write close;@1', 'end@1']);
+  });
+
   it('errors events$ with the transport error, destroys the channel and stops the timer', () => {
     const failure = new TransportError('connection to fake:2 failed: reset', { code: 'ECONNRESET' });
     const { engine, channel } = runDriver(

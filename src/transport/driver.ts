@@ -76,7 +76,7 @@ export class EngineDriver<Event> {
       // The channel may replay held input (or its failure) synchronously, inside subscribe().
       const input = channel.input.subscribe({
         next: (chunk) => this.onInput(chunk),
-        error: (error: unknown) => this.fail(error),
+        error: (error: unknown) => this.onInputError(error),
         complete: () => this.onEof(),
       });
       if (this.state === 'running' && !this.inputEnded) this.input = input;
@@ -124,6 +124,21 @@ export class EngineDriver<Event> {
       return;
     }
     this.pump();
+  }
+
+  /**
+   * A read error after the engine finished (both closes exchanged, output
+   * taken) loses nothing: many peers (RabbitMQ among them) reset the socket
+   * right after the close exchange. Treat it as the end of the stream.
+   */
+  private onInputError(error: unknown): void {
+    if (this.ended && this.engine.isFinished) {
+      this.inputEnded = true;
+      this.input = undefined;
+      if (this.state === 'running') this.complete();
+      return;
+    }
+    this.fail(error);
   }
 
   private onEof(): void {
