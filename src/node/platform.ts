@@ -1,0 +1,38 @@
+/**
+ * The Node platform: TCP/TLS from node:net/node:tls, connect.json lookup,
+ * process.env (PN_TRACE_FRM) and node:crypto for SASL. The Node entry point
+ * binds `Container` and `connect` to it.
+ */
+import { Container, type ContainerOptions } from '../rx/container.js';
+import type { ConnectOptions } from '../rx/connect-options.js';
+import type { ConnectionObservable } from '../rx/connect.js';
+import type { Platform } from '../rx/platform.js';
+import { connectNode } from '../transport/node/connect-node.js';
+import { loadConnectFile } from './connect-file.js';
+import { nodeSaslCrypto } from './sasl-crypto.js';
+
+export const nodePlatform: Platform = {
+  connect: connectNode,
+  loadConnectConfig: () => loadConnectFile(),
+  env: process.env,
+  saslCrypto: nodeSaslCrypto,
+};
+
+/** A Container on the Node platform unless another is given. */
+export class NodeContainer extends Container {
+  constructor(options: Partial<ContainerOptions> = {}) {
+    super({ ...options, platform: options.platform ?? nodePlatform });
+  }
+}
+
+let defaultContainer: NodeContainer | undefined;
+
+/** The process's default container (created on first use, with a random id). */
+export function getDefaultContainer(): NodeContainer {
+  return (defaultContainer ??= new NodeContainer());
+}
+
+/** `connect()` on the default container: see `Container.connect`. */
+export function connect(url?: string | ConnectOptions, options?: ConnectOptions): ConnectionObservable {
+  return getDefaultContainer().connect(url, options);
+}

@@ -1,0 +1,367 @@
+/**
+ * The connection observable (design.md "Semantics users rely on"): cold,
+ * shared by reference count, emitting a Connection each time one opens.
+ *
+ *   failover(endpoints, openConnection)   one dial-and-open per subscription, round robin
+ *     .pipe(reconnect(...))               loss = error inside; retried with backoff
+ *     .pipe(share(...))                   first subscriber dials, last one closes
+ *
+ * `openConnection` runs one engine over one channel (ConnectionAttempt): it
+ * emits the Connection when the peer's open arrives, errors when the
+ * connection is lost, completes after `connection.close()`, and on
+ * unsubscribe closes gracefully (close exchanged, then the socket) within
+ * `closeTimeout`. Browser-safe; time only from the scheduler.
+ */
+import {
+  AsyncSubject, finalize, Observable, share, Subject, tap, type Observer, type SchedulerLike, type SubjectLike, type Subscriber,
+  type Subscription, type Unsubscribable,
+} from 'rxjs';
+import { Engine } from '../engine/engine.js';
+import { ConnectionError } from '../engine/errors.js';
+import type { EngineEvent } from '../engine/events.js';
+import type { EngineOptions } from '../engine/options.js';
+import { traceFromEnv } from '../engine/trace.js';
+import { AmqpError } from '../errors/amqp-error.js';
+import { Condition } from '../errors/conditions.js';
+import { EngineDriver } from '../transport/driver.js';
+import { TransportError } from '../transport/transport-error.js';
+import type { ByteChannel } from '../transport/transport.js';
+import type { ResolvedConnectOptions, ResolvedEndpoint } from './connect-options.js';
+import { Connection, type ConnectionControl } from './connection.js';
+import type { Container } from './container.js';
+import type { Platform } from './platform.js';
+import { failover, reconnect, type ReconnectConfig, type RetryEvent } from './reconnect.js';
+import { StatusTracker, type ConnectionStatus } from './status.js';
+
+/** What `connect()` returns: the connections, plus their status. */
+export interface ConnectionObservable extends Observable<Connection> {
+  /** The current status on subscription, then every change; never dials, never completes. */
+  readonly status$: Observable<ConnectionStatus>;
+}
+
+/** Everything one connect() call needs. @internal */
+export interface ConnectContext {
+  readonly container: Container;
+  readonly platform: Platform;
+  readonly scheduler: SchedulerLike;
+  readonly options: ResolvedConnectOptions;
+  /** Numbers the connections of the container. */
+  readonly nextConnectionId: () => number;
+}
+
+/** Reported by one attempt. @internal */
+interface AttemptHooks {
+  connecting(url: string): void;
+  opened(connection: Connection): void;
+}
+
+/** Builds connect()'s observable from checked options. @internal */
+export function connectionObservable(ctx: ConnectContext): ConnectionObservable {
+  const status = new StatusTracker();
+  const trace = traceFunction(ctx.options.trace, ctx.platform.env);
+  let attempt = 0;
+  const hooks: AttemptHooks = {
+    connecting: (url) => {
+      attempt++;
+      status.set({ type: 'connecting', url, attempt });
+    },
+    opened: (connection) => {
+      attempt = 0;
+      status.set({ type: 'open', url: connection.url });
+    },
+  };
+  const dial$ = failover(ctx.options.endpoints, (endpoint) => openConnection(ctx, endpoint, hooks, trace));
+  const config = ctx.options.reconnect;
+  const reconnectConfig: ReconnectConfig | false = config === undefined ? false : {
+    ...config,
+    onRetry: (event: RetryEvent) => {
+      const now = ctx.scheduler.now();
+      status.set({
+        type: 'reconnecting',
+        attempt: attempt + 1,
+        delayMs: event.delayMs,
+        nextAttemptAt: event.delayMs === undefined ? undefined : now + event.delayMs,
+        error: event.error,
+      });
+      config.onRetry?.(event);
+    },
+  };
+  let failure: { error: unknown } | undefined;
+  const connection$ = dial$.pipe(
+    reconnect<Connection>(reconnectConfig, ctx.scheduler),
+    tap({ subscribe: () => (failure = undefined), error: (error: unknown) => (failure = { error }) }),
+    finalize(() => {
+      attempt = 0;
+      status.set(failure === undefined ? { type: 'closed' } : { type: 'closed', error: failure.error });
+    }),
+    share<Connection>({
+      connector: () => new CurrentConnectionSubject(),
+      resetOnError: true,
+      resetOnComplete: true,
+      resetOnRefCountZero: true,
+    }),
+  );
+  return Object.assign(connection$, { status$: status.status$ });
+}
+
+/**
+ * share()'s subject: late subscribers get the connection that is open now
+ * (a ReplaySubject(1) would also replay one already lost).
+ */
+class CurrentConnectionSubject implements SubjectLike<Connection> {
+  private readonly subject = new Subject<Connection>();
+  private current: Connection | undefined;
+
+  next(connection: Connection): void {
+    this.current = connection;
+    this.subject.next(connection);
+  }
+
+  error(error: unknown): void {
+    this.current = undefined;
+    this.subject.error(error);
+  }
+
+  complete(): void {
+    this.current = undefined;
+    this.subject.complete();
+  }
+
+  subscribe(observer: Partial<Observer<Connection>>): Unsubscribable {
+    const current = this.current;
+    if (current !== undefined && !current.isLost) observer.next?.(current);
+    return this.subject.subscribe(observer);
+  }
+}
+
+function traceFunction(option: ResolvedConnectOptions['trace'], env: Platform['env']): ((line: string) => void) | undefined {
+  if (typeof option === 'function') return option;
+  if (option === true) return traceFromEnv({ PN_TRACE_FRM: '1' });
+  if (option === false) return undefined;
+  return env === undefined ? undefined : traceFromEnv(env);
+}
+
+/** One dial-and-open: emits the Connection once open; errors on loss; completes after connection.close(). @internal */
+export function openConnection(
+  ctx: ConnectContext,
+  endpoint: ResolvedEndpoint,
+  hooks: AttemptHooks,
+  trace: ((line: string) => void) | undefined,
+): Observable<Connection> {
+  return new Observable<Connection>((subscriber) => {
+    const attempt = new ConnectionAttempt(ctx, endpoint, subscriber, hooks, trace);
+    attempt.start();
+    return () => attempt.release();
+  });
+}
+
+type Phase = 'dialing' | 'opening' | 'open' | 'closing' | 'done';
+
+/** One engine over one channel, from the dial to the socket's end. */
+class ConnectionAttempt implements ConnectionControl {
+  private phase: Phase = 'dialing';
+  private dial: Subscription | undefined;
+  private events: Subscription | undefined;
+  private engine: Engine | undefined;
+  private driver: EngineDriver<EngineEvent> | undefined;
+  private driverDone = false;
+  private connection: Connection | undefined;
+  private loss: AmqpError | undefined;
+  private closeTimer: Subscription | undefined;
+  private openTimer: Subscription | undefined;
+  /** The attempt timed out before the open: drop the socket without a close handshake. */
+  private abandoned = false;
+  private readonly closed = new AsyncSubject<void>();
+
+  constructor(
+    private readonly ctx: ConnectContext,
+    private readonly target: ResolvedEndpoint,
+    private readonly subscriber: Subscriber<Connection>,
+    private readonly hooks: AttemptHooks,
+    private readonly trace: ((line: string) => void) | undefined,
+  ) {}
+
+  start(): void {
+    this.hooks.connecting(this.target.url.href);
+    const timeout = this.ctx.options.connectTimeout;
+    if (timeout > 0) this.openTimer = this.ctx.scheduler.schedule(() => this.onOpenTimeout(timeout), timeout);
+    const dial = this.ctx.platform.connect(this.target.endpoint).subscribe({
+      next: (channel) => this.onChannel(channel),
+      error: (error: unknown) => this.lose(toAmqpError(error, this.target.url.href)),
+    });
+    if (this.phase === 'done') dial.unsubscribe();
+    else this.dial = dial;
+  }
+
+  // --- ConnectionControl ---------------------------------------------------------------
+
+  flush(): void {
+    this.driver?.flush();
+  }
+
+  close(): Observable<void> {
+    if (this.phase === 'opening' || this.phase === 'open') this.subscriber.complete(); // runs release()
+    return this.closed.asObservable();
+  }
+
+  // --- the channel and the engine ------------------------------------------------------
+
+  private onChannel(channel: ByteChannel): void {
+    if (this.phase !== 'dialing') return;
+    const { options, platform, container, scheduler } = this.ctx;
+    const target = this.target;
+    let engine: Engine;
+    try {
+      const engineOptions: EngineOptions = {
+        role: 'client',
+        containerId: options.containerId ?? container.id,
+        hostname: options.hostname ?? target.url.host,
+        maxFrameSize: options.maxFrameSize,
+        channelMax: options.channelMax,
+        idleTimeOut: options.idleTimeout > 0 ? options.idleTimeout : undefined,
+        offeredCapabilities: options.offeredCapabilities,
+        desiredCapabilities: options.desiredCapabilities,
+        properties: options.properties,
+        trace: this.trace,
+        sasl: !options.sasl.enabled ? undefined : {
+          mechanisms: options.sasl.mechanisms,
+          credentials: { user: target.user, password: target.password },
+          secure: channel.secure,
+          allowInsecure: options.sasl.allowInsecure,
+          hasClientCertificate: target.endpoint.tls?.cert !== undefined,
+          crypto: platform.saslCrypto,
+        },
+      };
+      engine = new Engine(engineOptions);
+      engine.open();
+    } catch (error) {
+      channel.destroy();
+      this.lose(toAmqpError(error, target.url.href));
+      return;
+    }
+    this.engine = engine;
+    const driver = new EngineDriver<EngineEvent>(engine, channel, { scheduler });
+    this.driver = driver;
+    this.phase = 'opening';
+    const events = driver.events$.subscribe({
+      next: (event) => this.onEvent(event),
+      error: (error: unknown) => {
+        this.driverDone = true;
+        this.lose(toAmqpError(error, target.url.href));
+        this.finish();
+      },
+      complete: () => {
+        this.driverDone = true;
+        this.lose(new ConnectionError(Condition.ConnectionForced, 'the connection ended', { remote: true }));
+        this.finish();
+      },
+    });
+    if (this.driverDone) events.unsubscribe();
+    else this.events = events;
+  }
+
+  private onEvent(event: EngineEvent): void {
+    switch (event.type) {
+      case 'connection-opened':
+        if (this.phase !== 'opening') return;
+        this.phase = 'open';
+        this.openTimer?.unsubscribe();
+        this.openTimer = undefined;
+        this.connection = new Connection(
+          this.ctx.container, this.ctx.nextConnectionId(), this.target.url.href, this.target.url.address, event.open, this.engine!, this,
+        );
+        this.hooks.opened(this.connection);
+        this.subscriber.next(this.connection);
+        return;
+      case 'connection-closed': {
+        if (event.error !== undefined) this.lose(event.error);
+        else if (event.initiator === 'remote') this.lose(new ConnectionError(Condition.ConnectionForced, 'the peer closed the connection', { remote: true }));
+        else this.lose(closedLocally()); // the answer to our close
+        return;
+      }
+      case 'protocol-error':
+        if (event.scope === 'link') this.connection?.routeProtocolError(event);
+        return;
+      case 'session-ended':
+        this.connection?.sessionEnded(event);
+        return;
+      case 'link-attached':
+      case 'link-detached':
+      case 'link-flow':
+      case 'delivery':
+      case 'delivery-updated':
+      case 'delivery-aborted':
+        this.connection?.route(event);
+        return;
+      default:
+        // sasl-outcome (a failure is followed by connection-closed), session-begun, finished.
+        return;
+    }
+  }
+
+  // --- loss and close ------------------------------------------------------------------
+
+  private onOpenTimeout(ms: number): void {
+    this.openTimer = undefined;
+    if (this.phase !== 'dialing' && this.phase !== 'opening') return;
+    this.abandoned = true;
+    const address = this.target.url.href;
+    this.lose(new TransportError(`connection to ${address} timed out: no AMQP open from the peer within ${ms} ms`, { code: 'ETIMEDOUT', address }));
+  }
+
+  /** The connection is gone: links end, and the attempt errors (unless we were closing it anyway). */
+  private lose(error: AmqpError): void {
+    if (this.loss !== undefined) return;
+    this.loss = error;
+    this.connection?.markLost(error);
+    if (this.phase === 'closing' || this.phase === 'done') return;
+    this.subscriber.error(error); // runs release()
+  }
+
+  /**
+   * The subscription ended (unsubscribe, error or complete): close
+   * gracefully if the connection is still up, and let the driver finish
+   * writing (a close answer) within closeTimeout, then drop the socket.
+   */
+  release(): void {
+    if (this.phase === 'closing' || this.phase === 'done') return;
+    const engine = this.engine;
+    if (engine === undefined || this.driverDone || this.abandoned) {
+      this.finish();
+      return;
+    }
+    this.phase = 'closing';
+    this.connection?.markLost(this.loss ?? closedLocally());
+    if (this.loss === undefined) {
+      try {
+        engine.close();
+        this.driver!.flush();
+      } catch {
+        // The engine failed meanwhile; its close is on the way out already.
+      }
+    }
+    this.closeTimer = this.ctx.scheduler.schedule(() => this.finish(), this.ctx.options.closeTimeout);
+  }
+
+  private finish(): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.connection?.markLost(this.loss ?? closedLocally());
+    this.closeTimer?.unsubscribe();
+    this.openTimer?.unsubscribe();
+    this.events?.unsubscribe();
+    this.dial?.unsubscribe();
+    this.closeTimer = this.openTimer = this.events = this.dial = undefined;
+    this.closed.next();
+    this.closed.complete();
+  }
+}
+
+function closedLocally(): ConnectionError {
+  return new ConnectionError(Condition.ConnectionForced, 'the connection was closed by this client');
+}
+
+function toAmqpError(error: unknown, address: string): AmqpError {
+  if (error instanceof AmqpError) return error;
+  return TransportError.from(error, address, `connection to ${address}`);
+}

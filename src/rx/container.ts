@@ -1,0 +1,89 @@
+/**
+ * The container (seed manual §5.3-5.4): the top-level object, with the
+ * container id sent to peers, the platform (how to dial) and the scheduler
+ * every timer of its connections runs on. Browser-safe: the platform is
+ * passed in (src/node/platform.ts builds the Node one).
+ */
+import { asapScheduler, type Observable, type SchedulerLike } from 'rxjs';
+import { connectArguments, hasNoUrl, mergeConnectOptions, resolveConnectOptions, type ConnectOptions } from './connect-options.js';
+import { connectionObservable, type ConnectionObservable } from './connect.js';
+import type { Connection } from './connection.js';
+import type { Platform } from './platform.js';
+import type { ConnectionStatus } from './status.js';
+
+export interface ContainerOptions {
+  /** The container id sent in every open. Default: a random UUID. */
+  readonly id?: string;
+  /** How to dial (and read connect.json, the environment...). Required. */
+  readonly platform: Platform;
+  /**
+   * Clock and timers of every connection: I/O flushes, heartbeats, reconnect
+   * backoff, close timeouts. Default `asapScheduler`. Pass a TestScheduler's
+   * to run whole conversations in virtual time.
+   */
+  readonly scheduler?: SchedulerLike;
+}
+
+export class Container {
+  readonly id: string;
+  readonly platform: Platform;
+  readonly scheduler: SchedulerLike;
+  private connections = 0;
+
+  constructor(options: ContainerOptions) {
+    if (typeof options !== 'object' || options === null) throw new TypeError('Container: options: expected an object with a platform');
+    if (options.id !== undefined && (typeof options.id !== 'string' || options.id === '')) {
+      throw new TypeError('Container: options.id: expected a non-empty string');
+    }
+    if (typeof options.platform !== 'object' || options.platform === null || typeof options.platform.connect !== 'function') {
+      throw new TypeError('Container: options.platform: expected a Platform (with a connect function)');
+    }
+    this.id = options.id ?? randomUuid();
+    this.platform = options.platform;
+    this.scheduler = options.scheduler ?? asapScheduler;
+  }
+
+  /**
+   * Connections to `url` (or `options.url`/`options.urls`; without any, the
+   * platform's connect.json, else `amqps://localhost`). Cold and shared: the
+   * first subscriber dials, later ones share the connection, the last
+   * unsubscriber closes it gracefully. Emits each time a connection opens;
+   * reconnects (by default) when one is lost; errors when reconnect is off
+   * or gives up. Throws a TypeError at once for a wrong option.
+   */
+  connect(url?: string | ConnectOptions, options?: ConnectOptions): ConnectionObservable {
+    let merged = connectArguments(url, options);
+    if (hasNoUrl(merged)) {
+      const fromFile = this.platform.loadConnectConfig?.();
+      if (fromFile !== undefined) merged = mergeConnectOptions(fromFile, merged);
+    }
+    const resolved = resolveConnectOptions(merged);
+    return connectionObservable({
+      container: this,
+      platform: this.platform,
+      scheduler: this.scheduler,
+      options: resolved,
+      nextConnectionId: () => ++this.connections,
+    });
+  }
+
+  /** The status of connections from `connect()` (its `status$`). */
+  status$(connection$: Observable<Connection>): Observable<ConnectionStatus> {
+    const status$ = (connection$ as Partial<ConnectionObservable>).status$;
+    if (status$ === undefined) throw new TypeError('status$: expected an observable returned by container.connect() (not piped)');
+    return status$;
+  }
+}
+
+/** A random (version 4) UUID, from Web Crypto where there is one. */
+function randomUuid(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string; getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
+  if (crypto?.randomUUID !== undefined) return crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (crypto?.getRandomValues !== undefined) crypto.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256); // only identifies us; need not be secret
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

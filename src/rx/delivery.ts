@@ -1,0 +1,131 @@
+/**
+ * A received message and the means to settle it (seed manual §9.4): what a
+ * receiver emits. The message is decoded on first access to `message`, so a
+ * consumer that only forwards `payload`, or filters on nothing, never pays for
+ * decoding. Settling goes through the link that received it, which batches
+ * dispositions per turn and returns the credit to the sender.
+ */
+import { AmqpError } from '../errors/amqp-error.js';
+import { Condition } from '../errors/conditions.js';
+import type { DeliveryEvent } from '../engine/events.js';
+import { decodeMessage } from '../frames/message.js';
+import type { Outcome } from '../frames/types.js';
+import { fromWireMessage, type Message } from './message.js';
+import { ACCEPTED, modified, rejected, RELEASED, type ModifyOptions, type OutcomeType, type RejectReason } from './outcome.js';
+
+/**
+ * Settling a delivery failed: it was settled already, or the link or
+ * connection it came on is gone (the peer will redeliver it on a new link).
+ */
+export class DeliveryError extends AmqpError {
+  override readonly name: string = 'DeliveryError';
+  override readonly scope = 'delivery' as const;
+}
+
+export interface Delivery {
+  /** The message, decoded on first access; throws a DecodeError if the bytes are not a valid message. */
+  readonly message: Message;
+  /** The encoded message as it arrived: a view of the bytes read, which it keeps alive (`slice()` it to hold it long). */
+  readonly payload: Uint8Array;
+  /** The message format (0 for standard AMQP messages). */
+  readonly messageFormat: number;
+  /** The delivery tag the sender chose. */
+  readonly tag: Uint8Array;
+  /** How many earlier attempts to deliver this message failed (the header's delivery-count; decodes the message). */
+  readonly deliveryCount: number;
+  /** The name of the link it arrived on. */
+  readonly linkName: string;
+  /** The address of the link's source (for a dynamic receiver, the one the peer assigned). */
+  readonly address: string;
+  /** The sender sent it pre-settled (at-most-once): settling it sends nothing. */
+  readonly remoteSettled: boolean;
+  /** Settled by this side (or pre-settled and acknowledged by a settle call or auto-accept). */
+  readonly settled: boolean;
+  /** The outcome given by `accept`/`reject`/`release`/`modify`, once settled. */
+  readonly outcome: OutcomeType | undefined;
+  /** Processed successfully: the sender may forget it. */
+  accept(): void;
+  /** Invalid, and will not become valid by redelivery; `error` goes to the sender. */
+  reject(error?: RejectReason): void;
+  /** Not processed: the sender may deliver it again, to this or another receiver (not counted as a failed attempt). */
+  release(): void;
+  /** Not processed, with instructions for redelivery (see ModifyOptions). */
+  modify(options?: ModifyOptions): void;
+}
+
+/** What a delivery needs from the link that received it. @internal */
+export interface DeliveryOwner {
+  readonly linkName: string;
+  readonly address: string;
+  /** Throws a DeliveryError when the link can no longer settle. */
+  settle(delivery: ReceivedDelivery, state: Outcome): void;
+}
+
+/** @internal the receiver's implementation; users see the `Delivery` interface. */
+export class ReceivedDelivery implements Delivery {
+  readonly deliveryId: number;
+  readonly payload: Uint8Array;
+  readonly messageFormat: number;
+  readonly tag: Uint8Array;
+  readonly remoteSettled: boolean;
+  private decoded: Message | undefined;
+  private settledAs: OutcomeType | undefined;
+  private locallySettled = false;
+
+  constructor(private readonly owner: DeliveryOwner, event: DeliveryEvent) {
+    this.deliveryId = event.deliveryId;
+    this.payload = event.payload;
+    this.messageFormat = event.messageFormat;
+    this.tag = event.tag;
+    this.remoteSettled = event.settled;
+  }
+
+  get message(): Message {
+    return (this.decoded ??= fromWireMessage(decodeMessage(this.payload)));
+  }
+
+  get deliveryCount(): number {
+    return this.message.deliveryCount ?? 0;
+  }
+
+  get linkName(): string {
+    return this.owner.linkName;
+  }
+
+  get address(): string {
+    return this.owner.address;
+  }
+
+  get settled(): boolean {
+    return this.locallySettled;
+  }
+
+  get outcome(): OutcomeType | undefined {
+    return this.settledAs;
+  }
+
+  accept(): void {
+    this.settle(ACCEPTED);
+  }
+
+  reject(error?: RejectReason): void {
+    this.settle(rejected(error));
+  }
+
+  release(): void {
+    this.settle(RELEASED);
+  }
+
+  modify(options?: ModifyOptions): void {
+    this.settle(modified(options));
+  }
+
+  private settle(state: Outcome): void {
+    if (this.locallySettled) {
+      throw new DeliveryError(Condition.IllegalState, `delivery ${this.deliveryId} on link ${JSON.stringify(this.owner.linkName)} is already settled (${this.settledAs})`);
+    }
+    this.owner.settle(this, state);
+    this.locallySettled = true;
+    this.settledAs = state.type as OutcomeType;
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * Every error the rx API hands out, in one place: each carries the AMQP
+ * condition, description, info, who raised it (`remote`) and what it belongs
+ * to (`scope`: transport, sasl, connection, session, link, delivery...).
+ * Branch on `condition` (the `Condition` constants) or on the class.
+ */
+export { AmqpError, DecodeError, Condition, type ConditionSymbol, type ErrorScope } from '../errors/index.js';
+export { ConnectionError, SessionError, LinkError, ProtocolError } from '../engine/errors.js';
+export { SaslError, type SaslFailureCode } from '../engine/sasl/index.js';
+export { TransportError } from '../transport/transport-error.js';
+export { DeliveryError } from './delivery.js';
+export { ConnectConfigError } from './connect-config.js';

@@ -1,0 +1,468 @@
+/**
+ * Receivers (seed manual §8, §9.3-9.4; design.md "A receiver is an
+ * Observable<Delivery>"). For each connection the connection observable
+ * emits, a receiver link is attached; the stream of deliveries continues
+ * across reconnects on the new link. Credit is a prefetch window replenished
+ * as deliveries are SETTLED, not merely emitted, so a consumer that settles
+ * late (e.g. `mergeMap(handle, 4)` with `autoAccept: false`) slows the sender.
+ *
+ * Unsubscribing stops the credit, releases whatever arrives after, and
+ * detaches once the deliveries already emitted are settled (at once with
+ * autoAccept); the connection is held until the peer answers the detach, so
+ * `take(n)` loses nothing: the n-th delivery is still accepted, later ones go
+ * back to the sender.
+ */
+import { from, Observable, type ObservableInput, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import type { Engine } from '../engine/engine.js';
+import { LinkError } from '../engine/errors.js';
+import type { DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
+import { AmqpError } from '../errors/amqp-error.js';
+import { Condition } from '../errors/conditions.js';
+import type { Outcome, ReceiverSettleMode, Source } from '../frames/types.js';
+import type { Connection } from './connection.js';
+import { CreditWindow, DEFAULT_PREFETCH } from './credit-window.js';
+import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner } from './delivery.js';
+import { RELEASED } from './outcome.js';
+import {
+  buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions,
+} from './source-options.js';
+
+/** Largest message a receiver accepts by default (the engine has no limit of its own): 100 MiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
+
+/**
+ * What links need of a connection (the rx `Connection` provides it): its
+ * engine, a batched flush, a session, and the engine's events for one link.
+ * `linkEvents` completes when the connection is lost. Links depend on this
+ * much only, so they can be tested and reused apart from connect(). @internal
+ */
+export interface LinkHost {
+  readonly engine: Engine;
+  flush(): void;
+  session(): SessionId;
+  linkEvents(link: LinkId): Observable<EngineEvent>;
+  readonly isLost: boolean;
+}
+
+/** The link as attached, reported to `onAttach`. */
+export interface AttachedLink {
+  readonly name: string;
+  /** The source address; for a dynamic receiver, the one the peer assigned. */
+  readonly address: string;
+  /** The peer's source, as it answered the attach. */
+  readonly source: Source | undefined;
+}
+
+export interface ReceiverOptions extends SourceOptions {
+  /**
+   * The link name. Default: a random name per subscription. Durable and
+   * shared subscriptions are found by name, so they require one.
+   */
+  readonly name?: string;
+  /** Credit window: deliveries received and not yet settled, at most. Default {@link DEFAULT_PREFETCH}. */
+  readonly prefetch?: number;
+  /**
+   * Accept each delivery as soon as the subscriber's `next` returns, unless
+   * it was settled by then. Default true. Off: call `accept()`, `reject()`,
+   * `release()` or `modify()` on every delivery.
+   */
+  readonly autoAccept?: boolean;
+  /**
+   * `'first'` (default): a settlement is final when we send it. `'second'`:
+   * the sender settles after our outcome, and only then is the credit
+   * returned (exactly-once capable peers).
+   */
+  readonly settleMode?: ReceiverSettleMode;
+  /** Largest message accepted, in bytes; a larger one detaches the link with an error. Default {@link DEFAULT_MAX_MESSAGE_SIZE}. */
+  readonly maxMessageSize?: number;
+  /**
+   * Ends the subscription for good when it emits: the link is detached with
+   * closed=true (for a durable subscription this deletes it) and the stream
+   * completes. Default none.
+   */
+  readonly close$?: ObservableInput<unknown>;
+  /** Called each time the link is attached (on every connection), e.g. to learn a dynamic address. Default none. */
+  readonly onAttach?: (link: AttachedLink) => void;
+}
+
+const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
+  'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'close$', 'onAttach',
+  'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
+]);
+
+/** The checked, resolved options of one receive() call. */
+interface ReceiverSpec {
+  readonly name: string | undefined;
+  readonly source: Source;
+  readonly prefetch: number;
+  readonly autoAccept: boolean;
+  readonly settleMode: ReceiverSettleMode;
+  readonly maxMessageSize: number;
+  /** Detach with closed=true on unsubscribe (false for durable subscriptions). */
+  readonly closeOnUnsubscribe: boolean;
+  readonly close$: ObservableInput<unknown> | undefined;
+  readonly onAttach: ((link: AttachedLink) => void) | undefined;
+}
+
+/**
+ * Receives from `address` on every connection `connection$` emits. Cold:
+ * nothing is attached until subscription. Errors when the peer refuses or
+ * detaches the link with an error, or when `connection$` errors; completes
+ * when the peer detaches the link without an error, or on `close$`.
+ */
+export function receive(connection$: Observable<Connection>, address: string | null, options: ReceiverOptions = {}): Observable<Delivery> {
+  return receiveFrom(address, options)(connection$);
+}
+
+/** The pipeable form: `connection$.pipe(receiveFrom('queue'))`. */
+export function receiveFrom(address: string | null, options: ReceiverOptions = {}): OperatorFunction<Connection, Delivery> {
+  const spec = receiverSpec(address, options);
+  return (connection$) => new Observable<Delivery>((subscriber) => new ReceiverSubscription(connection$, spec, subscriber).teardown);
+}
+
+function receiverSpec(address: string | null, options: ReceiverOptions): ReceiverSpec {
+  const where = 'receive';
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options: expected an object, got ${describe(options)}`);
+  checkKeys(options, RECEIVER_OPTIONS, where);
+  const source = buildSource(address, options, where);
+  const name = optionalString(options.name, `${where}: options.name`);
+  const durable = options.durable === true;
+  const shared = options.shared === true || options.global === true;
+  if ((durable || shared) && name === undefined) {
+    throw new TypeError(`${where}: options.name: a ${durable ? 'durable' : 'shared'} subscription is found by its link name; give a stable name`);
+  }
+  const prefetch = optionalInteger(options.prefetch, `${where}: options.prefetch`, 1, 0xffffffff) ?? DEFAULT_PREFETCH;
+  const autoAccept = optionalBoolean(options.autoAccept, `${where}: options.autoAccept`) ?? true;
+  const settleMode = optionalOneOf(options.settleMode, `${where}: options.settleMode`, ['first', 'second'] as const) ?? 'first';
+  const maxMessageSize = optionalInteger(options.maxMessageSize, `${where}: options.maxMessageSize`, 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_MESSAGE_SIZE;
+  if (options.onAttach !== undefined && typeof options.onAttach !== 'function') {
+    throw new TypeError(`${where}: options.onAttach: expected a function, got ${describe(options.onAttach)}`);
+  }
+  if (options.close$ !== undefined && (options.close$ === null || (typeof options.close$ !== 'object' && typeof options.close$ !== 'function'))) {
+    throw new TypeError(`${where}: options.close$: expected an Observable (or other ObservableInput), got ${describe(options.close$)}`);
+  }
+  return {
+    name, source, prefetch, autoAccept, settleMode, maxMessageSize,
+    closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach,
+  };
+}
+
+/** One subscriber's receive: follows the connections, one ReceiverLink at a time. */
+class ReceiverSubscription {
+  readonly teardown: () => void;
+  private readonly name: string;
+  private link: ReceiverLink | undefined;
+  private connections: Subscription | undefined;
+  private closer: Subscription | undefined;
+  private unsubscribed = false;
+  private connectionsDone = false;
+
+  constructor(connection$: Observable<LinkHost>, private readonly spec: ReceiverSpec, private readonly subscriber: Subscriber<Delivery>) {
+    this.name = spec.name ?? randomLinkName('receiver');
+    this.teardown = () => this.stop(spec.closeOnUnsubscribe);
+    if (spec.close$ !== undefined) {
+      this.closer = from(spec.close$).subscribe({
+        next: () => {
+          this.closer?.unsubscribe();
+          this.stop(true);
+          subscriber.complete();
+        },
+        error: (error: unknown) => subscriber.error(error),
+      });
+      if (subscriber.closed) return;
+    }
+    this.connections = connection$.subscribe({
+      next: (host) => this.onConnection(host),
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => {
+        this.connectionsDone = true;
+        if (this.link === undefined || this.link.ended) subscriber.complete();
+      },
+    });
+  }
+
+  private onConnection(host: LinkHost): void {
+    // A connection replayed to a late subscriber may already be gone: wait for the next one.
+    if (this.unsubscribed || host.isLost) return;
+    this.link?.close(this.spec.closeOnUnsubscribe);
+    const link = new ReceiverLink(host, this.spec, this.name, this.subscriber, this.onLinkEnded);
+    this.link = link;
+    link.open();
+  }
+
+  /** A link ended; after our unsubscribe, that is when the connection may go. */
+  private readonly onLinkEnded = (link: ReceiverLink): void => {
+    if (link !== this.link) return;
+    if (this.unsubscribed) this.release();
+    else if (this.connectionsDone) this.subscriber.complete();
+  };
+
+  private stop(closed: boolean): void {
+    if (this.unsubscribed) return;
+    this.unsubscribed = true;
+    this.closer?.unsubscribe();
+    const link = this.link;
+    if (link === undefined || link.close(closed)) this.release();
+    // else: released when the link ends (detach answered, or connection lost).
+  }
+
+  private release(): void {
+    this.connections?.unsubscribe();
+    this.connections = undefined;
+    this.link = undefined;
+  }
+}
+
+type LinkState = 'attaching' | 'attached' | 'closing' | 'detaching' | 'ended';
+
+/** One receiver link on one connection. */
+class ReceiverLink implements DeliveryOwner {
+  address: string;
+  private state: LinkState = 'attaching';
+  private linkId: LinkId = -1;
+  private events: Subscription | undefined;
+  private readonly window: CreditWindow;
+  private readonly engine: Engine;
+  /** Emitted, not remotely settled, and not yet settled by the application. */
+  private userHeld = 0;
+  private emitting = false;
+  /** close() was called while a delivery was being emitted. */
+  private closeAfterEmit: boolean | undefined;
+  /** The closed flag of the detach that close() will send once emitted deliveries are settled. */
+  private closeWith = true;
+  private refused = false;
+  private linkError: AmqpError | undefined;
+  private lossCause: unknown;
+  /** rcv-settle-mode second: our settled deliveries waiting for the sender's settlement. */
+  private readonly awaitingSender: Set<number> | undefined;
+
+  constructor(
+    private readonly host: LinkHost,
+    private readonly spec: ReceiverSpec,
+    readonly linkName: string,
+    private readonly sink: Subscriber<Delivery>,
+    private readonly onEnded: (link: ReceiverLink) => void,
+  ) {
+    this.engine = host.engine;
+    this.address = spec.source.address ?? '';
+    this.window = new CreditWindow(spec.prefetch);
+    this.awaitingSender = spec.settleMode === 'second' ? new Set() : undefined;
+  }
+
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
+  open(): void {
+    const engine = this.engine;
+    try {
+      this.linkId = engine.attach(this.host.session(), {
+        name: this.linkName,
+        role: 'receiver',
+        source: this.spec.source,
+        target: { type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+        sndSettleMode: 'mixed',
+        rcvSettleMode: this.spec.settleMode,
+        maxMessageSize: this.spec.maxMessageSize,
+      });
+      // The engine holds the flow until the sender's attach arrives.
+      engine.flow(this.linkId, { credit: this.window.grant(0) });
+    } catch (error) {
+      this.state = 'ended';
+      this.sink.error(error);
+      return;
+    }
+    this.events = this.host.linkEvents(this.linkId).subscribe({
+      next: (event) => this.onEvent(event),
+      error: (error: unknown) => this.onLost(error),
+      complete: () => this.onLost(undefined),
+    });
+    this.host.flush();
+  }
+
+  private onEvent(event: EngineEvent): void {
+    switch (event.type) {
+      case 'delivery':
+        this.onDelivery(event);
+        return;
+      case 'delivery-updated':
+        // The sender settled (rcv-settle-mode second): only now is the slot free.
+        if (event.settled && this.awaitingSender?.delete(event.deliveryId) === true) {
+          this.window.settled();
+          this.topUp();
+        }
+        return;
+      case 'delivery-aborted':
+        this.topUp();
+        return;
+      case 'link-attached':
+        this.onAttached(event.attach.source);
+        return;
+      case 'link-detached':
+        this.onDetached(event);
+        return;
+      case 'protocol-error':
+        this.linkError = event.error;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onAttached(source: Source | undefined): void {
+    if (source === undefined) {
+      // A refusal (§2.6.3): the peer's detach, with its reason, follows.
+      this.refused = true;
+      return;
+    }
+    if (source.address !== undefined) this.address = source.address;
+    if (this.state !== 'attaching') return;
+    this.state = 'attached';
+    if (this.spec.onAttach !== undefined) {
+      try {
+        this.spec.onAttach({ name: this.linkName, address: this.address, source });
+      } catch (error) {
+        this.sink.error(error);
+      }
+    }
+  }
+
+  private onDelivery(event: DeliveryEvent): void {
+    if (this.state !== 'attached' || this.sink.closed) {
+      // Arrived after we stopped asking: give it back for redelivery (once detached, the peer takes it back anyway).
+      if (!event.settled && this.state !== 'detaching' && this.state !== 'ended') this.dispose(event.deliveryId, RELEASED);
+      return;
+    }
+    const delivery = new ReceivedDelivery(this, event);
+    this.window.received();
+    if (!event.settled) this.userHeld++;
+    this.emitting = true;
+    try {
+      this.sink.next(delivery);
+    } finally {
+      this.emitting = false;
+    }
+    if (event.settled) {
+      // Pre-settled: nothing to send; the slot is free once the handler returned.
+      this.window.settled();
+      this.topUp();
+    } else if (this.spec.autoAccept && !delivery.settled && this.state === 'attached') {
+      delivery.accept();
+    }
+    const closed = this.closeAfterEmit;
+    if (closed !== undefined) {
+      this.closeAfterEmit = undefined;
+      this.close(closed);
+    }
+  }
+
+  /** DeliveryOwner: the application settles a delivery. */
+  settle(delivery: ReceivedDelivery, state: Outcome): void {
+    if (this.state === 'ended' || this.state === 'detaching' || this.host.isLost) {
+      throw new DeliveryError(
+        Condition.IllegalState,
+        `cannot settle delivery ${delivery.deliveryId}: link ${JSON.stringify(this.linkName)} ${this.host.isLost ? 'was lost with its connection' : 'is detached'}; the sender will redeliver the message`,
+        { cause: this.lossCause ?? this.linkError },
+      );
+    }
+    if (delivery.remoteSettled) return; // pre-settled: nothing to tell the sender
+    const second = this.awaitingSender !== undefined;
+    this.dispose(delivery.deliveryId, state);
+    this.userHeld--;
+    if (second) this.awaitingSender.add(delivery.deliveryId);
+    else this.window.settled();
+    if (this.state === 'attached') this.topUp();
+    else if (this.state === 'closing' && this.userHeld === 0 && !this.emitting) this.detach(this.closeWith);
+  }
+
+  /**
+   * Stops the link: no more credit, then a detach once emitted deliveries
+   * are settled. Returns true when the link has ended already (nothing to
+   * wait for), false when `onEnded` will be called later.
+   */
+  close(closed: boolean): boolean {
+    switch (this.state) {
+      case 'ended':
+        return true;
+      case 'closing':
+      case 'detaching':
+        return false;
+      case 'attaching':
+        this.detach(closed);
+        return this.ended;
+      case 'attached':
+        if (this.emitting) {
+          // Unsubscribed from inside next(): finish that delivery (auto-accept) first.
+          this.closeAfterEmit = closed;
+          return false;
+        }
+        this.closeWith = closed;
+        this.state = 'closing';
+        try {
+          if (this.engine.linkCredit(this.linkId) > 0) this.engine.flow(this.linkId, { credit: 0 });
+        } catch {
+          // the link is going anyway
+        }
+        if (this.userHeld === 0) this.detach(closed);
+        else this.host.flush();
+        return this.ended;
+    }
+  }
+
+  private detach(closed: boolean): void {
+    this.state = 'detaching';
+    try {
+      this.engine.detach(this.linkId, { closed });
+      this.host.flush();
+    } catch (error) {
+      // The connection is closing or gone: the link is gone with it.
+      this.end(error);
+    }
+  }
+
+  private onDetached(event: LinkDetachedEvent): void {
+    const requested = this.state === 'detaching';
+    this.end(undefined);
+    if (requested || this.sink.closed) return;
+    const error = event.error ?? this.linkError
+      ?? (this.refused ? new LinkError(Condition.NotFound, `the peer refused to attach link ${JSON.stringify(this.linkName)} from ${JSON.stringify(this.address)}`, { remote: true }) : undefined);
+    if (error !== undefined) this.sink.error(error);
+    else this.sink.complete();
+  }
+
+  /** The connection went away: the stream waits for the next one. */
+  private onLost(cause: unknown): void {
+    this.lossCause = cause;
+    this.end(cause);
+  }
+
+  private end(cause: unknown): void {
+    if (this.state === 'ended') return;
+    if (cause !== undefined) this.lossCause = cause;
+    this.state = 'ended';
+    this.events?.unsubscribe();
+    this.events = undefined;
+    this.onEnded(this);
+  }
+
+  private topUp(): void {
+    if (this.state !== 'attached') return;
+    const engine = this.engine;
+    const grant = this.window.grant(engine.linkCredit(this.linkId));
+    if (grant >= 0) engine.flow(this.linkId, { credit: grant });
+  }
+
+  private dispose(deliveryId: number, state: Outcome): void {
+    this.engine.dispose(this.linkId, deliveryId, { state, settled: this.awaitingSender === undefined });
+    this.host.flush();
+  }
+}
+
+let nameCounter = 0;
+
+/** A link name unique enough across containers: a prefix, a random part and a counter. */
+export function randomLinkName(prefix: string): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  const random = crypto?.randomUUID?.() ?? Math.random().toString(36).slice(2, 12);
+  return `${prefix}-${random}-${++nameCounter}`;
+}

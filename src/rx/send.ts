@@ -1,0 +1,449 @@
+/**
+ * Senders (seed manual §9.1-9.2; design.md "A sender consumes a stream of
+ * messages under link credit"). `send` is an operator: each message of the
+ * source is sent on a sender link of the current connection and yields its
+ * outcome as a SendResult. Messages wait for credit in a bounded buffer with
+ * an explicit overflow policy; `sendFrom` pulls from an Iterable,
+ * AsyncIterable or producer function no faster than credit instead.
+ *
+ * At-least-once by default: a message sent and not yet settled when the
+ * connection is lost is sent again, first, on the link of the next
+ * connection. `presettled: true` is at-most-once: nothing is resent and each
+ * result's state is `'sent'`.
+ *
+ * Results come in the order the peer settles the messages (the order of
+ * sending, for peers that settle in order), and always after the message
+ * was sent. The stream completes once the source has completed and every
+ * message is settled.
+ */
+import { Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import type { Engine } from '../engine/engine.js';
+import { LinkError } from '../engine/errors.js';
+import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../engine/events.js';
+import { AmqpError } from '../errors/amqp-error.js';
+import { Condition } from '../errors/conditions.js';
+import { encodeMessageBytes } from '../frames/message.js';
+import type { DeliveryState, Rejected, Target } from '../frames/types.js';
+import type { Connection } from './connection.js';
+import { DeliveryError } from './delivery.js';
+import { toWireMessage, type Message } from './message.js';
+import { rejectionError, sendState, type SendState } from './outcome.js';
+import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
+import { PullSource, type PullInput } from './pull-source.js';
+import { randomLinkName, type LinkHost } from './receive.js';
+import {
+  buildTarget, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type TargetOptions,
+} from './source-options.js';
+
+/** The connection capability of peers that route messages sent on a link without a target address (by `to`). */
+export const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
+
+export interface SenderOptions extends TargetOptions {
+  /** The link name. Default: a random name per subscription. */
+  readonly name?: string;
+  /** Send pre-settled, at-most-once: no outcome, no resend after a reconnect. Default false. */
+  readonly presettled?: boolean;
+  /** Messages that may wait for credit (send only; sendFrom pulls no more than credit). Default {@link DEFAULT_BUFFER_SIZE}. */
+  readonly bufferSize?: number;
+  /** What a full buffer does with one more message. Default `'error'`. */
+  readonly overflow?: OverflowPolicy;
+  /** A rejected message errors the stream (with its DeliveryError) instead of yielding a result. Default false. */
+  readonly rejectedAsError?: boolean;
+}
+
+/** What became of one message. */
+export interface SendResult {
+  readonly message: Message;
+  /** The outcome, or `'sent'` for a pre-settled message. */
+  readonly state: SendState;
+  /** Rejected: the error the peer gave (a DeliveryError with `remote: true`). */
+  readonly error?: DeliveryError;
+  /** The peer's delivery state as it arrived (e.g. the fields of `modified`). */
+  readonly outcome?: DeliveryState;
+}
+
+const SENDER_OPTIONS: ReadonlySet<string> = new Set([
+  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'capabilities', 'durable', 'target',
+]);
+
+interface SenderSpec {
+  readonly name: string | undefined;
+  readonly address: string | null;
+  readonly target: Target;
+  readonly presettled: boolean;
+  readonly bufferSize: number;
+  readonly overflow: OverflowPolicy;
+  readonly rejectedAsError: boolean;
+  readonly closeOnUnsubscribe: boolean;
+}
+
+/**
+ * Sends each message of the source to `address` (null: the anonymous relay,
+ * routing each message by its `to`; the peer must offer ANONYMOUS-RELAY) on
+ * the connections `connection$` emits, and emits each message's outcome.
+ * Errors on buffer overflow (policy 'error'), when the link is refused or
+ * detached with an error, when a message cannot be encoded, or when
+ * `connection$` errors.
+ */
+export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions = {}): OperatorFunction<Message, SendResult> {
+  const spec = senderSpec(address, options, 'send');
+  return (messages$) => new Observable<SendResult>((subscriber) => {
+    const core = new SenderCore(spec, subscriber, false);
+    core.start(connection$, (sink) => messages$.subscribe({
+      next: (message) => sink.offer(message),
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => sink.sourceComplete(),
+    }));
+    return core.teardown;
+  });
+}
+
+/**
+ * Sends messages pulled from `source` no faster than link credit allows:
+ * an Iterable, an AsyncIterable (a Node Readable in object mode is one) or a
+ * function `(n) => messages` asked for at most `n` (an empty answer ends it).
+ */
+export function sendFrom(
+  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>, options: Omit<SenderOptions, 'bufferSize' | 'overflow'> = {},
+): Observable<SendResult> {
+  const spec = senderSpec(address, options, 'sendFrom');
+  if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
+    throw new TypeError(`sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`);
+  }
+  return new Observable<SendResult>((subscriber) => {
+    const core = new SenderCore(spec, subscriber, true);
+    core.start(connection$, (sink) => {
+      const pull = new PullSource<Message>(source, {
+        next: (message) => sink.offer(message),
+        error: (error) => subscriber.error(error),
+        complete: () => sink.sourceComplete(),
+      });
+      sink.pull = pull;
+      return { unsubscribe: () => pull.cancel() };
+    });
+    return core.teardown;
+  });
+}
+
+function senderSpec(address: string | null, options: SenderOptions, where: string): SenderSpec {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options: expected an object, got ${describe(options)}`);
+  checkKeys(options, SENDER_OPTIONS, where);
+  const target = buildTarget(address, options, where);
+  return {
+    name: optionalString(options.name, `${where}: options.name`),
+    address,
+    target,
+    presettled: optionalBoolean(options.presettled, `${where}: options.presettled`) ?? false,
+    bufferSize: optionalInteger(options.bufferSize, `${where}: options.bufferSize`, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_BUFFER_SIZE,
+    overflow: optionalOneOf(options.overflow, `${where}: options.overflow`, OVERFLOW_POLICIES) ?? 'error',
+    rejectedAsError: optionalBoolean(options.rejectedAsError, `${where}: options.rejectedAsError`) ?? false,
+    closeOnUnsubscribe: options.durable !== true,
+  };
+}
+
+/** A message and its encoding (kept for a resend). */
+interface Pending {
+  readonly message: Message;
+  readonly payload: Uint8Array;
+}
+
+type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
+
+/** The sender of one subscription: the buffer, the current link, and the messages in flight on it. */
+class SenderCore {
+  readonly teardown: () => void;
+  pull: PullSource<Message> | undefined;
+  private readonly name: string;
+  private readonly buffer: OverflowBuffer<Pending>;
+  /** Sent on the current link and not settled, by delivery id, in the order sent. */
+  private readonly inflight = new Map<number, Pending>();
+  private host: LinkHost | undefined;
+  private engine: Engine | undefined;
+  private linkId: LinkId = -1;
+  private state: LinkState = 'ended';
+  private events: Subscription | undefined;
+  private connections: Subscription | undefined;
+  private source: { unsubscribe(): void } | undefined;
+  private sourceDone = false;
+  private pumping = false;
+  private unsubscribed = false;
+  private refused = false;
+  private linkError: AmqpError | undefined;
+
+  constructor(private readonly spec: SenderSpec, private readonly subscriber: Subscriber<SendResult>, pulled: boolean) {
+    this.name = spec.name ?? randomLinkName('sender');
+    // Pulled messages never exceed credit, except resends after a reconnect: no bound needed.
+    this.buffer = pulled ? new OverflowBuffer(Number.MAX_SAFE_INTEGER) : new OverflowBuffer(spec.bufferSize, spec.overflow);
+    this.teardown = () => this.stop();
+  }
+
+  start(connection$: Observable<LinkHost>, subscribeSource: (sink: SenderCore) => { unsubscribe(): void }): void {
+    this.connections = connection$.subscribe({
+      next: (host) => this.onConnection(host),
+      error: (error: unknown) => this.subscriber.error(error),
+      complete: () => {
+        if (this.state === 'ended' && !this.subscriber.closed) {
+          this.fail(new AmqpError(Condition.IllegalState, `${this.where}: the connection observable completed with messages still to send`));
+        }
+      },
+    });
+    if (this.subscriber.closed) return;
+    this.source = subscribeSource(this);
+    this.pump();
+  }
+
+  private get where(): string {
+    return this.spec.address === null ? 'send(anonymous relay)' : `send(${JSON.stringify(this.spec.address)})`;
+  }
+
+  // --- the source --------------------------------------------------------------
+
+  /** A message from the source. */
+  offer(message: Message): void {
+    if (this.subscriber.closed) return;
+    if (this.spec.address === null && (message === null || typeof message !== 'object' || typeof message.to !== 'string' || message.to === '')) {
+      this.fail(new AmqpError(Condition.InvalidField, `${this.where}: on the anonymous relay each message needs a 'to' address`));
+      return;
+    }
+    let payload: Uint8Array;
+    try {
+      payload = encodeMessageBytes(toWireMessage(message));
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    const pending: Pending = { message, payload };
+    if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
+      // The common case under credit: straight to the engine, no buffering.
+      try {
+        this.sendOne(pending);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      this.host!.flush();
+      return;
+    }
+    if (this.buffer.push(pending) === 'overflow') {
+      this.fail(new AmqpError(Condition.ResourceLimitExceeded,
+        `${this.where}: ${this.spec.bufferSize} messages already wait for credit (bufferSize); the overflow policy is 'error'`));
+      return;
+    }
+    this.pump();
+  }
+
+  sourceComplete(): void {
+    this.sourceDone = true;
+    this.checkDone();
+  }
+
+  // --- the link ------------------------------------------------------------------
+
+  private onConnection(host: LinkHost): void {
+    // A connection replayed to a late subscriber may already be gone: wait for the next one.
+    if (this.unsubscribed || host.isLost) return;
+    if (this.state !== 'ended') this.linkLost(undefined);
+    if (this.spec.address === null) {
+      const offered = host.engine.remoteOpen?.offeredCapabilities ?? [];
+      if (!offered.includes(ANONYMOUS_RELAY)) {
+        this.fail(new AmqpError(Condition.NotImplemented, `${this.where}: the peer does not offer ${ANONYMOUS_RELAY}, so it cannot route messages by their 'to' address; give an address`));
+        return;
+      }
+    }
+    const engine = host.engine;
+    try {
+      this.linkId = engine.attach(host.session(), {
+        name: this.name,
+        role: 'sender',
+        source: { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+        target: this.spec.target,
+        sndSettleMode: this.spec.presettled ? 'settled' : 'unsettled',
+        rcvSettleMode: 'first',
+      });
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.host = host;
+    this.engine = engine;
+    this.state = 'attaching';
+    this.refused = false;
+    this.linkError = undefined;
+    this.events = host.linkEvents(this.linkId).subscribe({
+      next: (event) => this.onEvent(event),
+      error: (error: unknown) => this.linkLost(error),
+      complete: () => this.linkLost(undefined),
+    });
+    host.flush();
+  }
+
+  private onEvent(event: EngineEvent): void {
+    switch (event.type) {
+      case 'link-attached':
+        if (event.attach.target === undefined) {
+          this.refused = true; // the peer's detach, with its reason, follows
+        } else if (this.state === 'attaching') {
+          this.state = 'attached';
+          this.pump();
+        }
+        return;
+      case 'link-flow':
+        this.onFlow(event);
+        return;
+      case 'delivery-updated':
+        if (event.settled) this.onSettled(event.deliveryId, event.state);
+        return;
+      case 'link-detached':
+        this.onDetached(event);
+        return;
+      case 'protocol-error':
+        this.linkError = event.error;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onFlow(event: LinkFlowEvent): void {
+    this.pump();
+    // A drain with nothing to send: give the credit back (§2.6.7).
+    if (event.drain && this.state === 'attached' && this.buffer.length === 0 && this.engine!.linkCredit(this.linkId) > 0) {
+      this.engine!.flow(this.linkId, { drained: true });
+      this.host!.flush();
+    }
+  }
+
+  private onSettled(deliveryId: number, state: DeliveryState | undefined): void {
+    const pending = this.inflight.get(deliveryId);
+    if (pending === undefined) return;
+    this.inflight.delete(deliveryId);
+    const result = sendState(state);
+    if (result === 'rejected') {
+      const error = rejectionError(state as Rejected, this.spec.address ?? pending.message.to, DeliveryError) as DeliveryError;
+      if (this.spec.rejectedAsError) {
+        this.fail(error);
+        return;
+      }
+      this.subscriber.next({ message: pending.message, state: result, error, outcome: state });
+    } else {
+      this.subscriber.next(state === undefined ? { message: pending.message, state: result } : { message: pending.message, state: result, outcome: state });
+    }
+    this.checkDone();
+  }
+
+  private onDetached(event: LinkDetachedEvent): void {
+    const requested = this.state === 'detaching';
+    this.endLink();
+    if (requested) {
+      this.onLinkGone();
+      return;
+    }
+    if (this.subscriber.closed) return;
+    const error = event.error ?? this.linkError
+      ?? new LinkError(
+        this.refused ? Condition.NotFound : Condition.DetachForced,
+        this.refused ? `the peer refused to attach sender link ${JSON.stringify(this.name)}` : `the peer detached sender link ${JSON.stringify(this.name)}`,
+        { remote: true },
+      );
+    this.fail(error);
+  }
+
+  /** The connection went away: what is in flight is sent again on the next link (unless pre-settled). */
+  private linkLost(_cause: unknown): void {
+    if (this.state === 'ended') return;
+    const wasDetaching = this.state === 'detaching';
+    this.endLink();
+    if (this.inflight.size > 0) {
+      this.buffer.unshiftAll([...this.inflight.values()]);
+      this.inflight.clear();
+    }
+    if (wasDetaching) this.onLinkGone();
+  }
+
+  private endLink(): void {
+    this.state = 'ended';
+    this.events?.unsubscribe();
+    this.events = undefined;
+  }
+
+  // --- sending ---------------------------------------------------------------------
+
+  private canSend(): boolean {
+    return this.state === 'attached' && this.engine!.linkCredit(this.linkId) > 0;
+  }
+
+  private sendOne(pending: Pending): void {
+    const id = this.engine!.send(this.linkId, { payload: pending.payload, settled: this.spec.presettled });
+    if (this.spec.presettled) this.subscriber.next({ message: pending.message, state: 'sent' });
+    else this.inflight.set(id, pending);
+  }
+
+  /** Sends what waits while credit lasts, then asks a pulled source for what credit is left. */
+  private pump(): void {
+    if (this.pumping || this.subscriber.closed) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        if (this.state !== 'attached') break;
+        const engine = this.engine!;
+        let credit = engine.linkCredit(this.linkId);
+        let sent = 0;
+        while (credit > 0 && this.buffer.length > 0 && !this.subscriber.closed) {
+          this.sendOne(this.buffer.shift()!);
+          credit--;
+          sent++;
+        }
+        if (sent > 0) this.host!.flush();
+        if (this.subscriber.closed) return;
+        const pull = this.pull;
+        if (pull === undefined || pull.done) break;
+        const before = this.buffer.length;
+        pull.want(Math.max(0, credit - before));
+        // A synchronous source may have filled the buffer: send that too.
+        if (this.buffer.length === before || credit === 0) break;
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
+    } finally {
+      this.pumping = false;
+    }
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    if (!this.sourceDone || this.buffer.length > 0 || this.inflight.size > 0 || this.subscriber.closed) return;
+    this.subscriber.complete();
+  }
+
+  private fail(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  // --- the end -------------------------------------------------------------------------
+
+  private stop(): void {
+    if (this.unsubscribed) return;
+    this.unsubscribed = true;
+    this.source?.unsubscribe();
+    this.source = undefined;
+    if (this.state === 'attaching' || this.state === 'attached') {
+      this.state = 'detaching';
+      try {
+        this.engine!.detach(this.linkId, { closed: this.spec.closeOnUnsubscribe });
+        this.host!.flush();
+        return; // the connection is released when the peer answers (onLinkGone)
+      } catch {
+        this.endLink();
+      }
+    }
+    if (this.state !== 'detaching') this.onLinkGone();
+  }
+
+  /** After our detach was answered (or the link died): nothing holds the connection any more. */
+  private onLinkGone(): void {
+    if (!this.unsubscribed) return;
+    this.connections?.unsubscribe();
+    this.connections = undefined;
+  }
+}

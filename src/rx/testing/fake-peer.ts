@@ -1,0 +1,593 @@
+/**
+ * A scriptable AMQP 1.0 peer for tests, after go-amqp's internal/fake: a
+ * server-side Engine per accepted connection, on any `Listen` (normally a
+ * MemoryNetwork's, so whole conversations run in virtual time). It accepts
+ * connections, sessions and links; keeps a queue of messages per address and
+ * delivers them to attached receivers under their credit (round robin);
+ * accepts what clients send (routing it into the queue of the target address,
+ * or of the message's `to` on an anonymous link); records every attach,
+ * detach, transfer and disposition; and can be told to refuse attaches, drop
+ * connections, close them with a condition, or hold settlements back.
+ *
+ * Semantics kept close to a broker's, so at-least-once behaviour can be tested:
+ * a delivery the client releases or modifies goes back to the head of its
+ * queue, and so does every delivery still unsettled when its link or
+ * connection goes away. Browsing receivers (distribution-mode `copy`) get
+ * copies and never remove messages. Browser-safe.
+ */
+import { asapScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { Engine } from '../../engine/engine.js';
+import type { EngineEvent, LinkId, SessionId } from '../../engine/events.js';
+import type { EndpointErrorInit, SaslServerOptions } from '../../engine/options.js';
+import { decodeMessage, encodeMessageBytes } from '../../frames/message.js';
+import type { Attach, DeliveryState, Source, Target } from '../../frames/types.js';
+import { EngineDriver } from '../../transport/driver.js';
+import { MemoryChannel } from '../../transport/memory/memory-pair.js';
+import type { ByteChannel, Listen } from '../../transport/transport.js';
+import { fromWireMessage, toWireMessage, type Message } from '../message.js';
+
+/** The port a fake peer listens on by default (AMQP's). */
+export const FAKE_PEER_PORT = 5672;
+/** Credit the fake peer grants each client sender by default (refilled as messages arrive). */
+export const FAKE_PEER_CREDIT = 1000;
+
+export interface FakePeerOptions {
+  /** How to accept connections: normally `memoryNetwork.listen`. */
+  readonly listen: Listen;
+  /** Host to bind. Default: all (the wildcard). */
+  readonly host?: string;
+  /** Port to bind. Default {@link FAKE_PEER_PORT}. */
+  readonly port?: number;
+  /** Scheduler of the engine drivers (use the network's). Default `asapScheduler`. */
+  readonly scheduler?: SchedulerLike;
+  /** Our container-id. Default `'fake-peer'`. */
+  readonly containerId?: string;
+  /** Connection capabilities we offer, e.g. `['ANONYMOUS-RELAY']`. Default none. */
+  readonly offeredCapabilities?: readonly string[];
+  /** Our max-frame-size. Default the engine's. */
+  readonly maxFrameSize?: number;
+  /**
+   * Credit granted to each link a client sends on, topped up when half is used.
+   * 0: none until `grant()` is called. Default {@link FAKE_PEER_CREDIT}.
+   */
+  readonly credit?: number;
+  /**
+   * The outcome of each message a client sends. Return undefined to leave it
+   * unsettled (settle later with `settle()`). Default: accepted.
+   */
+  readonly outcome?: (transfer: FakeTransfer) => DeliveryState | undefined;
+  /** Put accepted messages into the queue of their address, so receivers get them. Default true. */
+  readonly route?: boolean;
+  /**
+   * SASL: how clients authenticate. Default: ANONYMOUS offered, and clients
+   * that skip SASL accepted too. `false`: no SASL (a SASL header is refused).
+   */
+  readonly sasl?: SaslServerOptions | false;
+  /** Receives one line per frame in and out of every connection. Default none. */
+  readonly trace?: (line: string) => void;
+}
+
+/** The fake peer's default SASL: anyone, anonymously. */
+export const FAKE_PEER_SASL: SaslServerOptions = { authenticator: { allowAnonymous: true } };
+
+/** A message a client sent us. */
+export interface FakeTransfer {
+  /** The connection's number (1, 2, ... in accept order). */
+  readonly connection: number;
+  readonly linkName: string;
+  /** The link's target address, or the message's `to` on an anonymous link. */
+  readonly address: string | undefined;
+  readonly deliveryId: number;
+  readonly payload: Uint8Array;
+  readonly message: Message;
+  /** Sent pre-settled. */
+  readonly settled: boolean;
+}
+
+/** A disposition a client sent for one of our deliveries. */
+export interface FakeDisposition {
+  readonly connection: number;
+  readonly linkName: string;
+  readonly address: string;
+  readonly message: Message;
+  readonly state: DeliveryState | undefined;
+  readonly settled: boolean;
+}
+
+/** A detach, from whichever side. */
+export interface FakeDetach {
+  readonly connection: number;
+  readonly linkName: string;
+  readonly by: 'client' | 'peer';
+  readonly closed: boolean;
+  readonly condition: string | undefined;
+}
+
+/** What `attach` decides: refuse the link with an error, or undefined to accept it. */
+export type AttachPolicy = (attach: Attach) => EndpointErrorInit | undefined;
+
+interface Queued {
+  readonly seq: number;
+  readonly payload: Uint8Array;
+}
+
+/** A link on which we send (the client receives). */
+interface OutLink {
+  readonly kind: 'out';
+  readonly conn: PeerConnection;
+  readonly id: LinkId;
+  readonly name: string;
+  readonly address: string;
+  readonly browse: boolean;
+  /** Browse: the last sequence number sent. */
+  cursor: number;
+  readonly unsettled: Map<number, Queued>;
+  /** Deliveries sent on this link, ever. */
+  sent: number;
+}
+
+/** A link on which we receive (the client sends). */
+interface InLink {
+  readonly kind: 'in';
+  readonly conn: PeerConnection;
+  readonly id: LinkId;
+  readonly name: string;
+  /** undefined: the anonymous relay. */
+  readonly address: string | undefined;
+  /** Deliveries received and not settled yet (outcome held back). */
+  readonly held: Map<number, FakeTransfer>;
+}
+
+type PeerLink = OutLink | InLink;
+
+class PeerConnection {
+  readonly links = new Map<LinkId, PeerLink>();
+  open = false;
+  subscription: Subscription | undefined;
+  constructor(
+    readonly number: number,
+    readonly engine: Engine,
+    readonly driver: EngineDriver<EngineEvent>,
+    readonly channel: ByteChannel,
+  ) {}
+}
+
+export class FakePeer {
+  /** Attach frames clients sent, in order. */
+  readonly attaches: Attach[] = [];
+  /** Detaches of any link, in order. */
+  readonly detaches: FakeDetach[] = [];
+  /** Messages clients sent, in order of arrival. */
+  readonly transfers: FakeTransfer[] = [];
+  /** Dispositions clients sent for our deliveries, in order. */
+  readonly dispositions: FakeDisposition[] = [];
+  /** Connections accepted so far. */
+  connectionCount = 0;
+
+  private readonly options: FakePeerOptions;
+  private readonly scheduler: SchedulerLike;
+  private readonly queues = new Map<string, Queued[]>();
+  private readonly connections = new Set<PeerConnection>();
+  private listener: Subscription | undefined;
+  private seq = 0;
+  private dynamicCount = 0;
+  private attachPolicies: AttachPolicy[] = [];
+  private readonly creditWindow: number;
+
+  constructor(options: FakePeerOptions) {
+    this.options = options;
+    this.scheduler = options.scheduler ?? asapScheduler;
+    this.creditWindow = options.credit ?? FAKE_PEER_CREDIT;
+  }
+
+  // --- life --------------------------------------------------------------------
+
+  /** Starts listening. */
+  start(): this {
+    if (this.listener !== undefined) return this;
+    this.listener = this.options.listen({ host: this.options.host, port: this.options.port ?? FAKE_PEER_PORT }).subscribe({
+      next: (event) => {
+        if (event.type === 'connection') this.accept(event.channel);
+      },
+      error: (error: unknown) => {
+        throw error;
+      },
+    });
+    return this;
+  }
+
+  /** Stops listening and drops every connection. */
+  stop(): void {
+    this.listener?.unsubscribe();
+    this.listener = undefined;
+    for (const conn of [...this.connections]) this.forget(conn, true);
+  }
+
+  // --- queues ---------------------------------------------------------------------
+
+  /** Adds messages to the queue of `address` and delivers what credit allows. */
+  enqueue(address: string, ...messages: Message[]): void {
+    const queue = this.queueOf(address);
+    for (const m of messages) queue.push({ seq: ++this.seq, payload: encodeMessageBytes(toWireMessage(m)) });
+    this.pump(address);
+  }
+
+  /** Adds encoded messages (sent as they are, even if malformed) to the queue of `address`. */
+  enqueueRaw(address: string, ...payloads: Uint8Array[]): void {
+    const queue = this.queueOf(address);
+    for (const payload of payloads) queue.push({ seq: ++this.seq, payload });
+    this.pump(address);
+  }
+
+  /** The messages waiting in the queue of `address` (not counting those delivered and unsettled). */
+  queued(address: string): Message[] {
+    return (this.queues.get(address) ?? []).map((q) => decode(q.payload));
+  }
+
+  /** How many of our deliveries on links from `address` clients have not settled. */
+  unsettled(address: string): number {
+    let n = 0;
+    for (const link of this.allLinks()) if (link.kind === 'out' && link.address === address) n += link.unsettled.size;
+    return n;
+  }
+
+  /**
+   * The credit clients currently grant us on their receiving links from
+   * `address` plus our unsettled deliveries on them: what a client has asked
+   * for and not yet finished with.
+   */
+  outstanding(address: string): number {
+    let n = 0;
+    for (const link of this.allLinks()) {
+      if (link.kind !== 'out' || link.address !== address) continue;
+      const info = link.conn.engine.link(link.id);
+      n += (info?.credit ?? 0) + link.unsettled.size;
+    }
+    return n;
+  }
+
+  /** Links currently attached from or to `address` (either direction). */
+  linkCount(address?: string): number {
+    let n = 0;
+    for (const link of this.allLinks()) if (address === undefined || link.address === address) n++;
+    return n;
+  }
+
+  // --- scripting --------------------------------------------------------------------
+
+  /** Decides each client attach; the first policy returning an error refuses the link. */
+  onAttach(policy: AttachPolicy): this {
+    this.attachPolicies.push(policy);
+    return this;
+  }
+
+  /** Refuses the next attach (of any link, or of one whose address matches) with `error`. */
+  refuseNextAttach(error: EndpointErrorInit, address?: string): this {
+    let used = false;
+    this.attachPolicies.push((attach) => {
+      if (used) return undefined;
+      if (address !== undefined && terminusAddress(attach) !== address) return undefined;
+      used = true;
+      return error;
+    });
+    return this;
+  }
+
+  /** Grants `n` more credit on every link clients send to `address` on (anonymous links: `null`). */
+  grant(address: string | null, n: number): void {
+    for (const link of this.allLinks()) {
+      if (link.kind !== 'in' || link.address !== (address ?? undefined)) continue;
+      const engine = link.conn.engine;
+      engine.flow(link.id, { credit: engine.linkCredit(link.id) + n });
+      link.conn.driver.flush();
+    }
+  }
+
+  /** Settles the held-back deliveries (see `outcome`) with `state`; returns how many. */
+  settleHeld(state: DeliveryState = { type: 'accepted' }): number {
+    let n = 0;
+    for (const link of this.allLinks()) {
+      if (link.kind !== 'in') continue;
+      for (const [id, transfer] of link.held) {
+        link.conn.engine.dispose(link.id, id, { state, settled: true });
+        if (state.type === 'accepted') this.route(transfer);
+        n++;
+      }
+      link.held.clear();
+      link.conn.driver.flush();
+    }
+    return n;
+  }
+
+  /** Detaches every link on `address` with `error` (closed). */
+  detachLinks(address: string, error?: EndpointErrorInit): void {
+    for (const link of this.allLinks()) {
+      if (link.address !== address) continue;
+      link.conn.engine.detach(link.id, { closed: true, error });
+      link.conn.driver.flush();
+    }
+  }
+
+  /** Breaks every connection as a network failure would (ECONNRESET on both sides). */
+  dropConnections(): void {
+    for (const conn of [...this.connections]) this.forget(conn, true);
+  }
+
+  /** Closes every connection with `error` (e.g. amqp:connection:forced), as a broker shutting down. */
+  closeConnections(error?: EndpointErrorInit): void {
+    for (const conn of this.connections) {
+      if (conn.engine.state === 'end' || conn.engine.error !== undefined) continue;
+      try {
+        conn.engine.close(error);
+      } catch {
+        continue; // already closing
+      }
+      conn.driver.flush();
+    }
+  }
+
+  /** Connections open now. */
+  get openConnections(): number {
+    let n = 0;
+    for (const conn of this.connections) if (conn.open) n++;
+    return n;
+  }
+
+  // --- connections --------------------------------------------------------------------
+
+  private accept(channel: ByteChannel): void {
+    const engine = new Engine({
+      role: 'server',
+      containerId: this.options.containerId ?? 'fake-peer',
+      offeredCapabilities: this.options.offeredCapabilities,
+      maxFrameSize: this.options.maxFrameSize,
+      trace: this.options.trace,
+      sasl: this.options.sasl === false ? undefined : this.options.sasl ?? FAKE_PEER_SASL,
+      requireSasl: this.options.sasl === undefined ? false : undefined,
+    });
+    const driver = new EngineDriver<EngineEvent>(engine, channel, { scheduler: this.scheduler });
+    const conn = new PeerConnection(++this.connectionCount, engine, driver, channel);
+    this.connections.add(conn);
+    conn.subscription = driver.events$.subscribe({
+      next: (event) => this.onEvent(conn, event),
+      error: () => this.forget(conn, false),
+      complete: () => this.forget(conn, false),
+    });
+  }
+
+  /** The connection is gone (or we drop it): what was delivered and not settled goes back to its queue. */
+  private forget(conn: PeerConnection, drop: boolean): void {
+    if (!this.connections.delete(conn)) return;
+    conn.open = false;
+    for (const link of conn.links.values()) this.linkGone(link);
+    conn.links.clear();
+    if (drop) {
+      if (conn.channel instanceof MemoryChannel) conn.channel.breakConnection();
+      else conn.channel.destroy(new Error('connection dropped by the fake peer'));
+    }
+    conn.subscription?.unsubscribe();
+  }
+
+  private onEvent(conn: PeerConnection, event: EngineEvent): void {
+    const engine = conn.engine;
+    switch (event.type) {
+      case 'connection-opened':
+        conn.open = true;
+        engine.open();
+        break;
+      case 'connection-closed':
+        conn.open = false;
+        break;
+      case 'link-attached':
+        if (event.initiator === 'remote') this.onClientAttach(conn, event.session, event.link, event.attach);
+        break;
+      case 'link-flow': {
+        const link = conn.links.get(event.link);
+        if (link?.kind === 'out') {
+          this.pump(link.address);
+          if (event.drain && engine.link(link.id) !== undefined && engine.linkCredit(link.id) > 0) {
+            engine.flow(link.id, { drained: true });
+          }
+        }
+        break;
+      }
+      case 'delivery':
+        this.onTransfer(conn, event.link, event.deliveryId, event.payload, event.settled);
+        break;
+      case 'delivery-updated':
+        this.onDisposition(conn, event.link, event.deliveryId, event.state, event.settled);
+        break;
+      case 'link-detached': {
+        const link = conn.links.get(event.link);
+        if (link === undefined) break;
+        conn.links.delete(event.link);
+        this.detaches.push({
+          connection: conn.number, linkName: link.name, by: event.initiator === 'remote' ? 'client' : 'peer',
+          closed: event.closed, condition: event.error?.condition,
+        });
+        this.linkGone(link);
+        break;
+      }
+      default:
+        break;
+    }
+    conn.driver.flush();
+  }
+
+  private onClientAttach(conn: PeerConnection, session: SessionId, id: LinkId, attach: Attach): void {
+    const engine = conn.engine;
+    if (engine.link(id)?.state !== 'attach-rcvd') return; // detached again already
+    this.attaches.push(attach);
+    for (const policy of this.attachPolicies) {
+      const error = policy(attach);
+      if (error !== undefined) {
+        engine.detach(id, { closed: true, error });
+        return;
+      }
+    }
+    if (attach.role === 'receiver') {
+      // The client receives: we send from the source.
+      let source = attach.source;
+      if (source === undefined) {
+        engine.detach(id, { closed: true, error: { condition: 'amqp:invalid-field', description: 'a receiver needs a source' } });
+        return;
+      }
+      if (source.dynamic) source = { ...source, address: `dynamic-${++this.dynamicCount}` } satisfies Source;
+      const address = source.address ?? '';
+      engine.attach(session, {
+        name: attach.name, role: 'sender', source, target: attach.target,
+        sndSettleMode: attach.sndSettleMode, rcvSettleMode: attach.rcvSettleMode, initialDeliveryCount: 0,
+      });
+      conn.links.set(id, {
+        kind: 'out', conn, id, name: attach.name, address, browse: source.distributionMode === 'copy',
+        cursor: 0, unsettled: new Map(), sent: 0,
+      });
+      this.queueOf(address);
+    } else {
+      let target = attach.target;
+      if (target === undefined || target.type !== 'target') {
+        engine.detach(id, { closed: true, error: { condition: 'amqp:invalid-field', description: 'a sender needs a target' } });
+        return;
+      }
+      if (target.dynamic) target = { ...target, address: `dynamic-${++this.dynamicCount}` } satisfies Target;
+      engine.attach(session, {
+        name: attach.name, role: 'receiver', source: attach.source, target,
+        sndSettleMode: attach.sndSettleMode, rcvSettleMode: attach.rcvSettleMode,
+      });
+      conn.links.set(id, { kind: 'in', conn, id, name: attach.name, address: target.address, held: new Map() });
+      if (this.creditWindow > 0) engine.flow(id, { credit: this.creditWindow });
+    }
+  }
+
+  private onTransfer(conn: PeerConnection, id: LinkId, deliveryId: number, payload: Uint8Array, settled: boolean): void {
+    const link = conn.links.get(id);
+    if (link?.kind !== 'in') return;
+    const message = decode(payload);
+    const transfer: FakeTransfer = {
+      connection: conn.number, linkName: link.name, address: link.address ?? message.to, deliveryId,
+      payload: payload.slice(), message, settled,
+    };
+    this.transfers.push(transfer);
+    const engine = conn.engine;
+    // The client may have detached it in the same input (events are read after the whole input).
+    if (engine.link(id)?.state !== 'attached') return;
+    if (this.creditWindow > 0 && engine.linkCredit(id) < this.creditWindow / 2) engine.flow(id, { credit: this.creditWindow });
+    if (settled) {
+      this.route(transfer);
+      return;
+    }
+    const state = this.options.outcome === undefined ? { type: 'accepted' as const } : this.options.outcome(transfer);
+    if (state === undefined) {
+      link.held.set(deliveryId, transfer);
+      return;
+    }
+    engine.dispose(id, deliveryId, { state, settled: true });
+    if (state.type === 'accepted') this.route(transfer);
+  }
+
+  private onDisposition(conn: PeerConnection, id: LinkId, deliveryId: number, state: DeliveryState | undefined, settled: boolean): void {
+    const link = conn.links.get(id);
+    if (link?.kind !== 'out') return;
+    const queued = link.unsettled.get(deliveryId);
+    if (queued === undefined) return;
+    this.dispositions.push({
+      connection: conn.number, linkName: link.name, address: link.address, message: decode(queued.payload), state, settled,
+    });
+    if (!settled) {
+      // rcv-settle-mode second: the receiver gave its outcome and waits for us to settle.
+      if (state === undefined) return;
+      conn.engine.dispose(id, deliveryId, { state, settled: true });
+    }
+    link.unsettled.delete(deliveryId);
+    if (link.browse) return;
+    if (state?.type === 'released' || state?.type === 'modified') {
+      this.requeue(link.address, [queued]);
+      this.pump(link.address);
+    }
+  }
+
+  /** A link went away: deliveries it left unsettled go back to the head of the queue, in order. */
+  private linkGone(link: PeerLink): void {
+    if (link.kind === 'out') {
+      if (!link.browse && link.unsettled.size > 0) this.requeue(link.address, [...link.unsettled.values()]);
+      link.unsettled.clear();
+      this.pump(link.address);
+    } else {
+      link.held.clear();
+    }
+  }
+
+  /** Puts messages back in their original place: the queue is in sequence order, so redeliveries come first, oldest first. */
+  private requeue(address: string, items: Queued[]): void {
+    const queue = this.queueOf(address);
+    for (const item of items) {
+      let at = queue.findIndex((q) => q.seq > item.seq);
+      if (at < 0) at = queue.length;
+      queue.splice(at, 0, item);
+    }
+  }
+
+  private route(transfer: FakeTransfer): void {
+    if (this.options.route === false || transfer.address === undefined) return;
+    this.queueOf(transfer.address).push({ seq: ++this.seq, payload: transfer.payload });
+    this.pump(transfer.address);
+  }
+
+  /** Delivers from the queue of `address` while some receiver has credit, one per receiver in turn. */
+  private pump(address: string): void {
+    const consumers: OutLink[] = [];
+    for (const link of this.allLinks()) if (link.kind === 'out' && link.address === address) consumers.push(link);
+    if (consumers.length === 0) return;
+    const queue = this.queueOf(address);
+    let progress = true;
+    while (progress) {
+      progress = false;
+      for (const link of consumers) {
+        const engine = link.conn.engine;
+        const info = engine.link(link.id);
+        if (info === undefined || info.state !== 'attached' || info.credit <= 0) continue;
+        let item: Queued | undefined;
+        if (link.browse) {
+          item = queue.find((q) => q.seq > link.cursor);
+          if (item !== undefined) link.cursor = item.seq;
+        } else {
+          item = queue.shift();
+        }
+        if (item === undefined) continue;
+        const deliveryId = engine.send(link.id, { payload: item.payload, settled: false });
+        link.unsettled.set(deliveryId, item);
+        link.sent++;
+        link.conn.driver.flush();
+        progress = true;
+      }
+    }
+  }
+
+  private *allLinks(): Iterable<PeerLink> {
+    for (const conn of this.connections) yield* conn.links.values();
+  }
+
+  private queueOf(address: string): Queued[] {
+    let queue = this.queues.get(address);
+    if (queue === undefined) {
+      queue = [];
+      this.queues.set(address, queue);
+    }
+    return queue;
+  }
+}
+
+/** The message, or for bytes that are no valid message, a message whose body is those bytes. */
+function decode(payload: Uint8Array): Message {
+  try {
+    return fromWireMessage(decodeMessage(payload));
+  } catch {
+    return { body: payload };
+  }
+}
+
+function terminusAddress(attach: Attach): string | undefined {
+  // The client's receiver names its source; its sender names its target.
+  if (attach.role === 'receiver') return attach.source?.address;
+  return attach.target?.type === 'target' ? attach.target.address : undefined;
+}

@@ -1,0 +1,119 @@
+/**
+ * Connection URLs (seed manual §6.1): `scheme://[user[:password]@]host[:port][/address]`
+ * with scheme `amqp` (TCP) or `amqps` (TLS), IPv6 hosts in brackets, and
+ * default ports 5672 and 5671. Parsed by hand: the global `URL` treats these
+ * schemes as non-special (no default port, opaque hosts), which would need as
+ * much code to correct as this. Browser-safe.
+ */
+
+/** The IANA port of `amqp://`. */
+export const DEFAULT_AMQP_PORT = 5672;
+/** The IANA port of `amqps://`. */
+export const DEFAULT_AMQPS_PORT = 5671;
+
+export type UrlScheme = 'amqp' | 'amqps';
+
+/** A parsed connection URL. */
+export interface ParsedUrl {
+  readonly scheme: UrlScheme;
+  /** Host name or IP address; IPv6 without brackets. */
+  readonly host: string;
+  readonly port: number;
+  /** Percent-decoded user, when the URL has one. */
+  readonly user: string | undefined;
+  /** Percent-decoded password, when the URL has one. */
+  readonly password: string | undefined;
+  /** The percent-decoded path without its leading `/` (`amqp://host/queue` → `queue`), when there is one. */
+  readonly address: string | undefined;
+  /** The URL with the password masked, for logs, statuses and errors. */
+  readonly href: string;
+}
+
+const SCHEME = /^(amqps?):\/\//i;
+const HOST_NAME = /^[A-Za-z0-9._~!$&'()*+,;=%-]+$/;
+const IPV6 = /^[0-9A-Fa-f:.]+(%[A-Za-z0-9._~-]+)?$/;
+
+/** Masks the password of a URL-like string (for messages about a URL that did not parse). */
+export function redactUrl(url: string): string {
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/, '$1:***@');
+}
+
+/**
+ * Parses `url`; throws a TypeError naming it (password masked) when it is
+ * not a valid amqp/amqps URL.
+ *
+ * @param what how to name the URL in errors, e.g. `connect: options.urls[2]`
+ */
+export function parseUrl(url: string, what = 'url'): ParsedUrl {
+  if (typeof url !== 'string') throw new TypeError(`${what}: expected a string, got ${typeof url}`);
+  const bad = (reason: string): TypeError => new TypeError(`${what}: invalid URL ${JSON.stringify(redactUrl(url))}: ${reason}`);
+  const schemeMatch = SCHEME.exec(url);
+  if (schemeMatch === null) throw bad('expected amqp://host[:port] or amqps://host[:port]');
+  const scheme = schemeMatch[1]!.toLowerCase() as UrlScheme;
+  const rest = url.slice(schemeMatch[0].length);
+  if (/[?#]/.test(rest)) throw bad('query strings and fragments are not supported');
+  const slash = rest.indexOf('/');
+  const authority = slash < 0 ? rest : rest.slice(0, slash);
+  const path = slash < 0 ? '' : rest.slice(slash + 1);
+
+  let user: string | undefined;
+  let password: string | undefined;
+  let hostPort = authority;
+  const at = authority.lastIndexOf('@');
+  if (at >= 0) {
+    const userInfo = authority.slice(0, at);
+    hostPort = authority.slice(at + 1);
+    const colon = userInfo.indexOf(':');
+    user = decode(colon < 0 ? userInfo : userInfo.slice(0, colon), 'user', bad);
+    if (colon >= 0) password = decode(userInfo.slice(colon + 1), 'password', bad);
+  }
+
+  let host: string;
+  let portText: string | undefined;
+  if (hostPort.startsWith('[')) {
+    const close = hostPort.indexOf(']');
+    if (close < 0) throw bad('unclosed "[" around an IPv6 address');
+    host = hostPort.slice(1, close);
+    if (!IPV6.test(host) || !host.includes(':')) throw bad(`"${host}" is not an IPv6 address`);
+    const after = hostPort.slice(close + 1);
+    if (after !== '') {
+      if (!after.startsWith(':')) throw bad('expected ":port" after the IPv6 address');
+      portText = after.slice(1);
+    }
+  } else {
+    if (hostPort.indexOf(':') !== hostPort.lastIndexOf(':')) throw bad(`"${hostPort}" is not a valid host (IPv6 addresses go in brackets)`);
+    const colon = hostPort.indexOf(':');
+    host = colon < 0 ? hostPort : hostPort.slice(0, colon);
+    if (colon >= 0) portText = hostPort.slice(colon + 1);
+    if (host === '') throw bad('no host');
+    if (!HOST_NAME.test(host)) throw bad(`"${host}" is not a valid host (IPv6 addresses go in brackets)`);
+  }
+
+  const port = portText === undefined ? defaultPort(scheme) : parsePort(portText, bad);
+  const address = path === '' ? undefined : decode(path, 'address', bad);
+  const userPart = user === undefined ? '' : `${encodeURIComponent(user)}${password === undefined ? '' : ':***'}@`;
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const href = `${scheme}://${userPart}${hostPart}:${port}${path === '' ? '' : `/${path}`}`;
+  return { scheme, host, port, user, password, address, href };
+}
+
+export function defaultPort(scheme: UrlScheme): number {
+  return scheme === 'amqps' ? DEFAULT_AMQPS_PORT : DEFAULT_AMQP_PORT;
+}
+
+/** A port number, or the service names `amqp`/`amqps` (Proton accepts them). */
+function parsePort(text: string, bad: (reason: string) => TypeError): number {
+  if (text === 'amqp' || text === 'amqps') return defaultPort(text);
+  if (!/^[0-9]{1,5}$/.test(text)) throw bad(`port "${text}" is not a number`);
+  const port = Number(text);
+  if (port < 1 || port > 65535) throw bad(`port ${port} is out of range 1..65535`);
+  return port;
+}
+
+function decode(text: string, part: string, bad: (reason: string) => TypeError): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw bad(`the ${part} has an invalid percent-encoding`);
+  }
+}
