@@ -9,3 +9,6 @@ export { formatValueTree, formatScalar, formatDescriptor, formatTimestamp } from
 export { formatMessageTree, messageToJson } from './message-format.js';
 export { walkFrames, formatWalkItem, walkItemToJson, modelToJson, type WalkItem, type WalkFailure } from './frame-walk.js';
 export { memoryIo, type MemoryIo } from './memory-io.js';
+export { sendCommand, parseSendArgs, sendMessages, SEND_USAGE, type SendArgs } from './send.js';
+export { receiveCommand, parseReceiveArgs, messageJson, messageLine, RECEIVE_USAGE, type ReceiveArgs } from './receive.js';
+export { parseDestination, parseCount, commandConnectOptions, Progress, UsageError, type Destination } from './amqp-args.js';

@@ -5,11 +5,13 @@
  */
 import { EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 import { decodeCommand } from './decode.js';
+import { receiveCommand } from './receive.js';
+import { sendCommand } from './send.js';
 import { startCommand } from './start.js';
 import { nodeIo, type CliIo } from './io.js';
 
 /** Every subcommand, in the order `rx-amqp --help` lists them. */
-export const COMMANDS: readonly Command[] = [decodeCommand, startCommand];
+export const COMMANDS: readonly Command[] = [decodeCommand, sendCommand, receiveCommand, startCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

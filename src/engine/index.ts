@@ -13,7 +13,7 @@ export {
   DEFAULT_MAX_FRAME_SIZE, MIN_MAX_FRAME_SIZE, DEFAULT_CHANNEL_MAX, DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW,
   DEFAULT_OUTGOING_WINDOW,
   type EngineOptions, type SessionOptions, type AttachOptions, type DetachOptions, type FlowOptions, type SendOptions,
-  type DisposeOptions, type DeliveryRange, type EndpointErrorInit, type SaslClientOptions, type SaslServerOptions,
+  type DisposeOptions, type DeliveryRange, type EndpointErrorInit, type CreditOverrun, type SaslClientOptions, type SaslServerOptions,
 } from './options.js';
 export { ConnectionError, SessionError, LinkError, ProtocolError, LocalProtocolError } from './errors.js';
 export type { ConnectionState, SessionState, LinkState } from './state.js';

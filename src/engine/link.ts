@@ -55,6 +55,8 @@ export class Link {
   rcvSettleMode: ReceiverSettleMode = 'first';
   /** Largest message we accept (receiver); 0 = no limit. */
   maxMessageSize = 0;
+  /** Receiver: take transfers beyond credit instead of detaching (AttachOptions.creditOverrun 'accept'). */
+  acceptOverrun = false;
   /** Largest message the peer accepts (sender); 0 = no limit. */
   remoteMaxMessageSize = 0;
   /** Next automatic delivery tag. */

@@ -85,6 +85,9 @@ export interface SessionOptions {
   readonly properties?: Fields;
 }
 
+/** What a receiver does with a transfer beyond its credit; see {@link AttachOptions.creditOverrun}. */
+export type CreditOverrun = 'detach' | 'accept';
+
 export interface AttachOptions {
   /** The link name; unique per (container pair, direction). An attach naming a link the peer is attaching answers it. */
   readonly name: string;
@@ -98,6 +101,14 @@ export interface AttachOptions {
   readonly rcvSettleMode?: ReceiverSettleMode;
   /** Largest message we accept (receiver) or will send (sender), in bytes. Default none (no limit). */
   readonly maxMessageSize?: number | bigint;
+  /**
+   * Receiver: what a transfer beyond the credit we granted does. `'detach'`
+   * (default): detach the link with amqp:link:transfer-limit-exceeded, as
+   * Part 2 §2.6.7 allows. `'accept'`: take the delivery anyway (credit stays
+   * 0, delivery-count advances), as Proton and rhea do; RabbitMQ 3.x
+   * overshoots credit topped up mid-stream (rabbitmq-server#2597).
+   */
+  readonly creditOverrun?: CreditOverrun;
   /** Sender: the first delivery-count. Default 0. */
   readonly initialDeliveryCount?: number;
   /** Passed through for link recovery; the engine keeps no delivery state across attaches. */

@@ -59,7 +59,7 @@ class RawPeer {
   }
 
   /** Opens, begins a session and attaches a sender from the peer; the server answers as receiver with credit. */
-  withLink(credit = 1, receiver: { maxMessageSize?: number } = {}): this {
+  withLink(credit = 1, receiver: { maxMessageSize?: number; creditOverrun?: 'detach' | 'accept' } = {}): this {
     this.feed(concat(AMQP, frames([0, open], [0, begin], [0, attachSender])));
     const attached = this.events.find((e) => e.type === 'link-attached');
     if (attached?.type !== 'link-attached') throw new Error('no attach');
@@ -259,6 +259,33 @@ describe('link-level violations detach the link', () => {
     expect(detach).toMatchObject({ closed: true, error: { condition: Condition.TransferLimitExceeded } });
     peer.feed(frames([0, { type: 'detach', handle: 0, closed: true }]));
     expect(peer.eventsOf('link-detached')[0]).toMatchObject({ initiator: 'local', closed: true, error: { condition: Condition.TransferLimitExceeded, remote: false } });
+  });
+
+  it("creditOverrun 'accept' takes transfers beyond credit (RabbitMQ 3.x, rabbitmq-server#2597): credit stays 0, delivery-count advances", () => {
+    const peer = new RawPeer().withLink(1, { creditOverrun: 'accept' });
+    const link = peer.eventsOf('link-attached')[0]!.link;
+    peer.feed(frames(
+      [0, transfer({ deliveryId: 0 })],
+      [0, transfer({ deliveryId: 1, deliveryTag: Uint8Array.of(2) })],
+      [0, transfer({ deliveryId: 2, deliveryTag: Uint8Array.of(3) })],
+    ));
+    expect(peer.eventsOf('delivery').map((d) => d.deliveryId)).toEqual([0, 1, 2]);
+    expect(peer.eventsOf('protocol-error')).toEqual([]);
+    expect(peer.sentOf('detach')).toEqual([]);
+    expect(peer.engine.linkCredit(link)).toBe(0);
+    // A new grant counts from the advanced delivery-count, so the sender sees exactly that credit.
+    peer.engine.flow(link, { credit: 5 });
+    peer.drain();
+    const flow = peer.sentOf('flow').at(-1)!;
+    expect(flow).toMatchObject({ handle: 0, linkCredit: 5 });
+    expect(Number(flow.deliveryCount)).toBe(3);
+  });
+
+  it("creditOverrun 'detach' is the default and can be given explicitly", () => {
+    const peer = new RawPeer().withLink(0, { creditOverrun: 'detach' });
+    peer.feed(frames([0, transfer({ deliveryId: 0 })]));
+    expect(peer.eventsOf('delivery')).toHaveLength(0);
+    expect(peer.sentOf('detach')[0]).toMatchObject({ error: { condition: Condition.TransferLimitExceeded } });
   });
 
   it('a message over our max-message-size → amqp:link:message-size-exceeded', () => {

@@ -263,6 +263,9 @@ export class Session {
     const handle = this.freeHandle();
     const initialDeliveryCount = options.role === 'sender' ? options.initialDeliveryCount ?? 0 : undefined;
     if (initialDeliveryCount !== undefined) checkUint(initialDeliveryCount, 'initialDeliveryCount');
+    if (options.creditOverrun !== undefined && options.creditOverrun !== 'detach' && options.creditOverrun !== 'accept') {
+      throw new LocalProtocolError(Condition.InvalidField, `creditOverrun must be 'detach' or 'accept', got ${String(options.creditOverrun)}`);
+    }
     const maxMessageSize = options.maxMessageSize === undefined ? undefined : BigInt(options.maxMessageSize);
     const attach: Attach = {
       type: 'attach',
@@ -294,6 +297,7 @@ export class Session {
     this.localHandles[handle] = link;
     link.localAttach = attach;
     link.maxMessageSize = maxMessageSize === undefined || maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(maxMessageSize);
+    link.acceptOverrun = options.creditOverrun === 'accept';
     if (link.isSender) {
       link.deliveryCount = initialDeliveryCount!;
       link.sndSettleMode = attach.sndSettleMode;
@@ -893,11 +897,12 @@ export class Session {
         throw new ProtocolError(Condition.InvalidField, `delivery-id ${deliveryId} out of sequence (expected ${this.nextIncomingDeliveryId})`);
       }
       this.nextIncomingDeliveryId = (deliveryId + 1) >>> 0;
-      if (link.credit <= 0) {
+      if (link.credit > 0) link.credit--;
+      else if (!link.acceptOverrun) {
         this.failLink(link, Condition.TransferLimitExceeded, `transfer on link ${link.id} without link credit`);
         return;
       }
-      link.credit--;
+      // else: an overrun taken anyway; credit stays 0 and delivery-count still advances, as the sender counts it.
       link.deliveryCount = (link.deliveryCount + 1) >>> 0;
       if (!t.more && !t.aborted) {
         // The common case: a whole message in one frame; its payload stays a view of the input.

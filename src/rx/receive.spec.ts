@@ -115,6 +115,20 @@ describe('receive', () => {
     expect(peer.openConnections).toBe(0); // the last subscriber left: the connection closed after the detach
   });
 
+  it('take(n): after the n-th delivery no credit is granted, only withdrawn', () => {
+    const lines: string[] = [];
+    const { peer, connection$, runUntil } = rig({ trace: (l) => lines.push(l) });
+    peer.enqueue('q', ...Array.from({ length: 5 }, (_, i) => ({ body: i })));
+    const c = collect(receive(connection$, 'q', { prefetch: 1 }).pipe(take(2)));
+    runUntil();
+    expect(c.bodies()).toEqual([0, 1]);
+    const secondTransfer = lines.findIndex((l, i) => l.includes('-> @transfer') && lines.slice(0, i).some((m) => m.includes('-> @transfer')));
+    const creditAfter = lines.slice(secondTransfer).filter((l) => l.includes('<- @flow') && /link-credit=[1-9]/.test(l));
+    expect(secondTransfer).toBeGreaterThan(0);
+    expect(creditAfter).toEqual([]);
+    expect(peer.queued('q').map((m) => m.body)).toEqual([2, 3, 4]);
+  });
+
   it('take(n) with settlement later: the link stays until the emitted deliveries are settled', () => {
     const { scheduler, peer, connection$, runUntil } = rig();
     peer.enqueue('q', ...Array.from({ length: 6 }, (_, i) => ({ body: i })));

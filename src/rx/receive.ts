@@ -264,6 +264,12 @@ class ReceiverLink implements DeliveryOwner {
         sndSettleMode: 'mixed',
         rcvSettleMode: this.spec.settleMode,
         maxMessageSize: this.spec.maxMessageSize,
+        // RabbitMQ 3.x sends more transfers than granted when credit is topped up
+        // mid-stream (rabbitmq-server#2597). Detaching (the engine default, and
+        // correct per Part 2 §2.6.7) would break a user's stream on every such
+        // broker; take the excess like Proton and rhea do. The window may then
+        // briefly hold more than prefetch; it grants nothing until it is back under.
+        creditOverrun: 'accept',
       });
       // The engine holds the flow until the sender's attach arrives.
       engine.flow(this.linkId, { credit: this.window.grant(0) });
@@ -347,7 +353,13 @@ class ReceiverLink implements DeliveryOwner {
       this.window.settled();
       this.topUp();
     } else if (this.spec.autoAccept && !delivery.settled && this.state === 'attached') {
-      delivery.accept();
+      try {
+        delivery.accept();
+      } catch (error) {
+        // The link went away while the handler ran (the engine detached it):
+        // the sender redelivers the message, so there is nothing to report.
+        if (!(error instanceof DeliveryError)) throw error;
+      }
     }
     const closed = this.closeAfterEmit;
     if (closed !== undefined) {
@@ -367,7 +379,16 @@ class ReceiverLink implements DeliveryOwner {
     }
     if (delivery.remoteSettled) return; // pre-settled: nothing to tell the sender
     const second = this.awaitingSender !== undefined;
-    this.dispose(delivery.deliveryId, state);
+    try {
+      this.dispose(delivery.deliveryId, state);
+    } catch (error) {
+      // The engine already detached the link (a protocol error on it), before our state caught up.
+      throw new DeliveryError(
+        Condition.IllegalState,
+        `cannot settle delivery ${delivery.deliveryId}: link ${JSON.stringify(this.linkName)} is detached; the sender will redeliver the message`,
+        { cause: error },
+      );
+    }
     this.userHeld--;
     if (second) this.awaitingSender.add(delivery.deliveryId);
     else this.window.settled();
@@ -446,7 +467,9 @@ class ReceiverLink implements DeliveryOwner {
   }
 
   private topUp(): void {
-    if (this.state !== 'attached') return;
+    // Not while a close asked for inside next() (take(n)) is pending: credit
+    // granted now would let the peer send messages we are about to give back.
+    if (this.state !== 'attached' || this.closeAfterEmit !== undefined) return;
     const engine = this.engine;
     const grant = this.window.grant(engine.linkCredit(this.linkId));
     if (grant >= 0) engine.flow(this.linkId, { credit: grant });

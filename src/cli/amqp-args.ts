@@ -1,0 +1,75 @@
+/**
+ * What `rx-amqp send` and `rx-amqp receive` share: the `<url>/<address>`
+ * argument, `--count`, the connect options of a one-shot command (no
+ * endless reconnect), progress lines and error text.
+ */
+import { parseUrl, type ConnectOptions } from '../index.js';
+
+/** A command-line mistake: exit 2 with the usage. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Where to connect and which node to use, from `amqp://host:port/address`. */
+export interface Destination {
+  readonly url: string;
+  readonly address: string;
+}
+
+/** Splits `amqp[s]://[user[:password]@]host[:port]/address`; the address is required. */
+export function parseDestination(text: string | undefined): Destination {
+  if (text === undefined) throw new UsageError('expected <url>/<address>, e.g. amqp://localhost/queue');
+  let parsed;
+  try {
+    parsed = parseUrl(text, 'destination');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (parsed.address === undefined || parsed.address === '') {
+    throw new UsageError(`${parsed.href}: no address; expected <url>/<address>, e.g. ${parsed.scheme}://${parsed.host}:${parsed.port}/queue`);
+  }
+  return { url: text, address: parsed.address };
+}
+
+/** A whole number from `min` up, for an option like `--count`. */
+export function parseCount(text: string | undefined, option: string, min = 1): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${option}: expected a whole number, got ${JSON.stringify(text)}`);
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`${option}: expected a whole number from ${min}, got ${text}`);
+  return n;
+}
+
+/**
+ * Connect options for a one-shot command: one attempt, no reconnect, so a
+ * refused connection fails at once instead of retrying forever.
+ */
+export function commandConnectOptions(allowInsecure: boolean): ConnectOptions {
+  return { reconnect: false, connectTimeout: 10_000, sasl: { allowInsecure } };
+}
+
+/**
+ * Reports progress every 10% of `total` (for runs of 100 messages or more),
+ * as `rx-amqp send: 1000/10000 (10%)`.
+ */
+export class Progress {
+  private readonly step: number;
+  private next: number;
+
+  constructor(private readonly label: string, private readonly total: number, private readonly write: (line: string) => void) {
+    this.step = total >= 100 ? Math.ceil(total / 10) : Number.POSITIVE_INFINITY;
+    this.next = this.step;
+  }
+
+  update(done: number): void {
+    if (done < this.next || done >= this.total) return;
+    this.write(`${this.label}: ${done}/${this.total} (${Math.floor((done * 100) / this.total)}%)\n`);
+    while (this.next <= done) this.next += this.step;
+  }
+}
+
+/** One line for an error: the AMQP condition when there is one. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,76 @@
+/**
+ * `rx-amqp send` and `rx-amqp receive` as a user runs them (node bin/rx-amqp.js,
+ * which loads dist/: `npm test` builds it first), against the Proton C broker.
+ */
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProtonCBroker, type RunningPeer } from '../support/peers/index.js';
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function rxAmqp(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/rx-amqp.js', ...args], { maxBuffer: 64 << 20, timeout: 50_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('rx-amqp send / receive with the Proton C broker', () => {
+  let broker: RunningPeer | undefined;
+  beforeAll(async () => {
+    broker = await startProtonCBroker();
+  }, 30_000);
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it('sends 1000 messages, then receives the 1000, with progress on stderr', async () => {
+    const sent = await rxAmqp('send', `${broker!.url}/q`, '--count', '1000');
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stdout).toBe('');
+    expect(sent.stderr).toContain('rx-amqp send: 100/1000 (10%)');
+    expect(sent.stderr).toContain('rx-amqp send: 1000 messages accepted');
+
+    const received = await rxAmqp('receive', `${broker!.url}/q`, '--count', '1000');
+    expect(received.code, received.stderr).toBe(0);
+    expect(received.stdout.split('\n').slice(0, -1)).toEqual(Array.from({ length: 1000 }, (_, i) => `message ${i}`));
+    expect(received.stderr).toContain('rx-amqp receive: 900/1000 (90%)');
+  }, 60_000);
+
+  it('receive --json prints one object per message', async () => {
+    expect((await rxAmqp('send', `${broker!.url}/j`, '--count', '2', '--body', 'hi')).code).toBe(0);
+    const received = await rxAmqp('receive', `${broker!.url}/j`, '--count', '2', '--json');
+    expect(received.code, received.stderr).toBe(0);
+    const lines = received.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    expect(lines).toEqual([
+      { body: 'hi', properties: {}, applicationProperties: {} },
+      { body: 'hi', properties: {}, applicationProperties: {} },
+    ]);
+  }, 30_000);
+
+  it('--size sends binary bodies; --presettled needs no outcome', async () => {
+    const sent = await rxAmqp('send', `${broker!.url}/b`, '--count', '3', '--size', '4', '--presettled');
+    expect(sent.code, sent.stderr).toBe(0);
+    expect(sent.stderr).toContain('3 messages sent');
+    const received = await rxAmqp('receive', `${broker!.url}/b`, '--count', '3', '--json');
+    expect(received.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { body: unknown }).body))
+      .toEqual(Array(3).fill({ type: 'binary', value: '00010203' }));
+  }, 30_000);
+
+  it('a refused connection exits 1 with the error; a bad command line exits 2', async () => {
+    const stopped = await startProtonCBroker();
+    await stopped.stop();
+    const refused = await rxAmqp('send', `${stopped.url}/q`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^rx-amqp send: q: .*ECONNREFUSED/);
+    const usage = await rxAmqp('receive', stopped.url);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('Usage: rx-amqp receive');
+  }, 30_000);
+});

@@ -1,0 +1,31 @@
+/** The public RxJS API against real peers: send N numbered messages, receive them back, compare. */
+import { expect } from 'vitest';
+import { lastValueFrom, map, range, take, toArray, type Observable } from 'rxjs';
+import { receive, send, type Connection, type ReceiverOptions, type SendResult } from '../../src/index.js';
+
+export const MANY = 10_000;
+
+/** `message <i>` with its index as an application property. */
+export const numbered = (i: number) => ({ body: `message ${i}`, applicationProperties: { i } });
+
+/** Sends `count` numbered messages with send() and asserts each was accepted. */
+export async function sendNumbered(connection$: Observable<Connection>, address: string, count: number, first = 0): Promise<readonly SendResult[]> {
+  // bufferSize: send() is fed faster than credit here; the buffer holds what waits.
+  const results = await lastValueFrom(range(first, count).pipe(map(numbered), send(connection$, address, { bufferSize: count }), toArray()));
+  expect(results).toHaveLength(count);
+  const notAccepted = results.filter((r) => r.state !== 'accepted');
+  expect(notAccepted.slice(0, 3).map((r) => r.state)).toEqual([]);
+  return results;
+}
+
+/** Receives `count` messages with receive() + take(count) and returns their bodies. */
+export async function receiveBodies(connection$: Observable<Connection>, address: string, count: number, options: ReceiverOptions = {}): Promise<unknown[]> {
+  return lastValueFrom(receive(connection$, address, options).pipe(take(count), map((d) => d.message.body), toArray()));
+}
+
+/** Asserts `bodies` are `message first` .. in order (the first few mismatches, for a readable failure). */
+export function expectInOrder(bodies: readonly unknown[], count: number, first = 0): void {
+  expect(bodies).toHaveLength(count);
+  const wrong = bodies.map((b, i) => ({ i, b })).filter(({ i, b }) => b !== `message ${first + i}`);
+  expect(wrong.slice(0, 3)).toEqual([]);
+}

@@ -1,0 +1,55 @@
+/**
+ * The public RxJS API against Qpid Proton's Python example broker (broker.py):
+ * 10,000 messages each accepted and received back in order, and what it does
+ * with the selector and browse options.
+ *
+ * broker.py (read /usr/share/proton/examples/python/broker.py) supports
+ * neither: it never looks at the source's filter or distribution-mode, does
+ * not echo them in its attach, and pops each message from its queue when it
+ * sends it. So a selector filters nothing, and browsing consumes. It also
+ * drops released messages rather than requeueing them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastValueFrom, take, toArray } from 'rxjs';
+import { connect, receive, type AttachedLink } from '../../src/index.js';
+import { startProtonPythonBroker, type RunningPeer } from '../support/peers/index.js';
+import { expectInOrder, MANY, receiveBodies, sendNumbered } from './rx-helpers.js';
+
+describe('rx-amqp API with the Proton Python broker (broker.py)', () => {
+  let broker: RunningPeer | undefined;
+  beforeAll(async () => {
+    broker = await startProtonPythonBroker();
+  }, 30_000);
+  afterAll(async () => {
+    await broker?.stop();
+  });
+
+  it(`sends ${MANY} messages, each accepted, and receives them in order`, async () => {
+    const connection$ = connect(broker!.url, { reconnect: false });
+    await sendNumbered(connection$, 'rx-many', MANY);
+    expectInOrder(await receiveBodies(connection$, 'rx-many', MANY), MANY);
+  }, 60_000);
+
+  it('ignores a selector: the attach answer has no filter and every message arrives', async () => {
+    const connection$ = connect(broker!.url, { reconnect: false });
+    await sendNumbered(connection$, 'rx-selector', 4);
+    const attached: AttachedLink[] = [];
+    const deliveries = await lastValueFrom(
+      receive(connection$, 'rx-selector', { selector: 'i > 1', onAttach: (link) => attached.push(link) }).pipe(take(4), toArray()),
+    );
+    expect(attached[0]?.source?.filter).toBeUndefined();
+    expect(deliveries.map((d) => d.message.applicationProperties?.['i'])).toEqual([0, 1, 2, 3]);
+  }, 30_000);
+
+  it('does not browse: browse: true is answered without distribution-mode copy and consumes the messages', async () => {
+    const connection$ = connect(broker!.url, { reconnect: false });
+    await sendNumbered(connection$, 'rx-browse', 3);
+    const attached: AttachedLink[] = [];
+    const browsed = await receiveBodies(connection$, 'rx-browse', 3, { browse: true, onAttach: (link) => attached.push(link) });
+    expectInOrder(browsed, 3);
+    expect(attached[0]?.source?.distributionMode).toBeUndefined();
+    // A browser would leave them; broker.py moved them: the queue is empty now, later messages come next.
+    await sendNumbered(connection$, 'rx-browse', 1, 3);
+    expectInOrder(await receiveBodies(connection$, 'rx-browse', 1), 1, 3);
+  }, 30_000);
+});
