@@ -24,6 +24,7 @@ interface RegistryEntry {
 
 const registry: Readonly<Record<string, RegistryEntry>> = {
   codec: { about: 'message encode/decode (small and 1 MB), rx-amqp vs rhea, in process', load: () => import('./scenarios/codec.js') },
+  engine: { about: 'engine throughput: two engines in memory; TCP send/receive via the Proton C broker, ours vs rhea vs Proton C', load: () => import('./scenarios/engine.js') },
 };
 
 function usage(message: string): never {

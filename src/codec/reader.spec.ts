@@ -450,3 +450,97 @@ describe('Reader: binary values are views of the input', () => {
     expect((arr.values[0] as Uint8Array).byteOffset).toBe(5);
   });
 });
+
+describe('Reader: fast paths', () => {
+  const ascii = (s: string): string => Array.from(new TextEncoder().encode(s), (b) => b.toString(16).padStart(2, '0')).join('');
+  const str8 = (s: string): string => `a1 ${(new TextEncoder().encode(s).length).toString(16).padStart(2, '0')} ${ascii(s)}`;
+  const sym8 = (s: string): string => `a3 ${s.length.toString(16).padStart(2, '0')} ${ascii(s)}`;
+
+  it('reset() points a reader at new input with fresh limits, and recovers one after an error', () => {
+    const r = new Reader(bytes('a1 02 6869'));
+    expect(r.readString()).toBe('hi');
+    expect(() => r.readValue()).toThrow(DecodeError);
+    r.reset(bytes('ff 71 00000007 71 00000008'), 1, 6);
+    expect(r.readInt()).toBe(7);
+    expect(r.atEnd).toBe(true);
+    // Fail MAX_DEPTH - 1 lists deep, then read two levels: the depth count must start again at zero.
+    const be32 = (n: number): string => n.toString(16).padStart(8, '0');
+    let deep = 'ff';
+    for (let i = 0; i < MAX_DEPTH - 1; i++) deep = `d0 ${be32(deep.replace(/ /g, '').length / 2 + 4)} 00000001 ${deep}`;
+    r.reset(bytes(deep));
+    expect(() => r.readValue()).toThrow(/unknown format code 0xff/);
+    r.reset(bytes('c0 04 01 c0 01 00'));
+    expect(r.readValue()).toEqual([[]]);
+    expect(() => r.reset(bytes('00'), 0, 2)).toThrow(RangeError);
+  });
+
+  it('interned strings and symbols are the same strings, whatever else was read in between', () => {
+    const words = Array.from({ length: 2000 }, (_, i) => `key-${i}-${'x'.repeat(i % 20)}`);
+    const first = words.map((w) => new Reader(bytes(str8(w))).readInternedString());
+    expect(first).toEqual(words);
+    // A direct-mapped cache under many distinct keys: every read must still give the right string.
+    for (let i = words.length - 1; i >= 0; i--) {
+      expect(new Reader(bytes(str8(words[i]!))).readInternedString()).toBe(words[i]);
+      expect(new Reader(bytes(sym8(words[i]!))).readSymbol()).toBe(words[i]);
+    }
+    expect(new Reader(bytes(str8(''))).readInternedString()).toBe('');
+    expect(new Reader(bytes(sym8(''))).readSymbol()).toBe('');
+  });
+
+  it('strings that only differ in one byte or in length do not share a cache slot by mistake', () => {
+    for (const [a, b] of [['abc', 'abd'], ['abc', 'abcd'], ['abcdefghijklmnopqrstuvwxyz012345', 'abcdefghijklmnopqrstuvwxyz012346']] as const) {
+      for (let round = 0; round < 3; round++) {
+        expect(new Reader(bytes(str8(a))).readInternedString()).toBe(a);
+        expect(new Reader(bytes(str8(b))).readInternedString()).toBe(b);
+      }
+    }
+  });
+
+  it('interned reads still decode non-ASCII and long strings, and still reject invalid UTF-8', () => {
+    for (const s of ['héllo', 'ключ', '日本', 'x'.repeat(33), 'y'.repeat(200), 'é'.repeat(40)]) {
+      const len = new TextEncoder().encode(s).length;
+      const hex = len < 256 ? str8(s) : `b1 ${len.toString(16).padStart(8, '0')} ${ascii(s)}`;
+      expect(new Reader(bytes(hex)).readInternedString()).toBe(s);
+      expect(new Reader(bytes(hex)).readString()).toBe(s);
+    }
+    rejects('a1 02 c328', 2, (r) => r.readInternedString());
+    rejects('a3 03 61 e9 62', 3, (r) => r.readSymbol());
+    rejects('a3 02 61', 1, (r) => r.readSymbol());
+    rejects('a1 05 6162', 1, (r) => r.readInternedString());
+    rejects('a3 02 6162', 0, (r) => r.readInternedString());
+  });
+
+  it('map string keys come back interned and correct', () => {
+    const m = dec(`c1 0b 04 ${str8('ab')} 41 ${str8('ac')} 42`) as Map<AmqpValue, AmqpValue>;
+    expect([...m]).toEqual([['ab', true], ['ac', false]]);
+    rejects(`c1 0a 04 ${str8('ab')} 41 ${str8('ab')} 42`);
+  });
+
+  it('64-bit integers are exact on both sides of the 2^53 boundary, and floats read big-endian', () => {
+    const cases: [string, bigint][] = [
+      ['001fffffffffffff', 2n ** 53n - 1n],
+      ['0020000000000000', 2n ** 53n],
+      ['ffe0000000000000', -(2n ** 53n)],
+      ['ffdfffffffffffff', -(2n ** 53n) - 1n],
+      ['ffffffffffffffff', -1n],
+      ['8000000000000000', -(2n ** 63n)],
+      ['7fffffffffffffff', 2n ** 63n - 1n],
+      ['0000000100000000', 2n ** 32n],
+    ];
+    for (const [hex, v] of cases) {
+      expect(reader(`81 ${hex}`).readLong()).toBe(v);
+      expect(reader(`80 ${hex}`).readUlong()).toBe(BigInt.asUintN(64, v));
+      const arr = dec(`e0 12 02 81 ${hex} ${hex}`) as AmqpArray;
+      expect(arr.values).toEqual([v, v]);
+      const uarr = dec(`e0 12 02 80 ${hex} ${hex}`) as AmqpArray;
+      expect(uarr.values).toEqual([BigInt.asUintN(64, v), BigInt.asUintN(64, v)]);
+    }
+    expect(dec('82 3ff8000000000000')).toBe(1.5);
+    expect(dec('72 c0490fdb')).toEqual(new Typed('float', Math.fround(-3.1415927)));
+    expect((dec('e0 0a 02 72 3f800000 c0000000') as AmqpArray).values).toEqual([1, -2]);
+    expect((dec('e0 12 02 82 3ff0000000000000 c000000000000000') as AmqpArray).values).toEqual([1, -2]);
+    // a view into a larger buffer at an odd offset reads the right bytes
+    const backing = bytes('00 00 00 82 400c000000000000 00');
+    expect(new Reader(backing.subarray(3, 12)).readValue()).toBe(3.5);
+  });
+});

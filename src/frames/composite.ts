@@ -52,6 +52,13 @@ export function descriptorName(code: number): string {
  * domain 0, or -1 when the descriptor is not one the standard defines.
  */
 export function readDescriptorCode(r: Reader): number {
+  // Fast path for the usual encoding, 0x00 smallulong CODE: no bigint.
+  const b = r.bytes;
+  const o = r.offset;
+  if (o + 3 <= r.end && b[o] === 0x00 && b[o + 1] === SMALL_ULONG) {
+    r.offset = o + 3;
+    return b[o + 2]!;
+  }
   const d = r.readDescriptor();
   if (typeof d === 'bigint') return d <= 0xffffffffn ? Number(d) : -1;
   return CODE_BY_SYMBOL.get(d) ?? -1;
@@ -174,9 +181,8 @@ export class ListReader {
   private index = 0;
 
   constructor(private readonly r: Reader, private readonly type: string) {
-    const h = r.readListHeader();
-    this.count = h.count;
-    this.end = h.end;
+    this.count = r.readListCount();
+    this.end = r.lastCompoundEnd;
   }
 
   /** Moves to the next field; true when it is present (inside the list and not null). */
@@ -212,16 +218,22 @@ export function setOwn(target: Record<string, AmqpValue>, key: string, value: Am
   else target[key] = value;
 }
 
-/** A symbol key; strings are accepted too, since some peers send them where the spec wants symbols. */
+/**
+ * A symbol key; strings are accepted too, since some peers send them where the
+ * spec wants symbols. Keys repeat, so they come from the reader's intern cache.
+ */
 export function readSymbolKey(r: Reader): string {
   const fc = r.peekFormatCode();
-  return fc === STR8 || fc === STR32 ? r.readString() : r.readSymbol();
+  return fc === STR8 || fc === STR32 ? r.readInternedString() : r.readSymbol();
 }
 
-/** A string key; symbols are accepted too (application-properties keys must be strings, but be liberal). */
+/**
+ * A string key; symbols are accepted too (application-properties keys must be
+ * strings, but be liberal). Interned, as keys and addresses repeat.
+ */
 export function readStringKey(r: Reader): string {
   const fc = r.peekFormatCode();
-  return fc === SYM8 || fc === SYM32 ? r.readSymbol() : r.readString();
+  return fc === SYM8 || fc === SYM32 ? r.readSymbol() : r.readInternedString();
 }
 
 
@@ -231,7 +243,8 @@ function checkEnd(r: Reader, end: number, what: string): void {
 
 /** `fields` (Part 2 §2.8.6 — symbol keys) → plain object. */
 export function readFields(r: Reader): Fields {
-  const { count, end } = r.readMapHeader();
+  const count = r.readMapCount();
+  const end = r.lastCompoundEnd;
   const out: Record<string, AmqpValue> = {};
   for (let i = 0; i < count; i += 2) {
     const key = readSymbolKey(r);
@@ -254,7 +267,8 @@ export function writeFields(w: Writer, v: Fields): void {
 
 /** application-properties (string keys) → plain object. */
 export function readStringKeyedMap(r: Reader, what: string): Record<string, AmqpValue> {
-  const { count, end } = r.readMapHeader();
+  const count = r.readMapCount();
+  const end = r.lastCompoundEnd;
   const out: Record<string, AmqpValue> = {};
   for (let i = 0; i < count; i += 2) {
     const key = readStringKey(r);
@@ -277,7 +291,8 @@ export function writeStringKeyedMap(w: Writer, v: Readonly<Record<string, AmqpVa
 
 /** annotations (Part 3 §3.2.10): symbol keys → string, ulong keys → bigint. */
 export function readAnnotations(r: Reader, what: string): Annotations {
-  const { count, end } = r.readMapHeader();
+  const count = r.readMapCount();
+  const end = r.lastCompoundEnd;
   const out = new Map<string | bigint, AmqpValue>();
   for (let i = 0; i < count; i += 2) {
     const fc = r.peekFormatCode();

@@ -27,6 +27,8 @@ import { decodePerformative } from './performatives.js';
 import { decodeSaslPerformative } from './sasl.js';
 import { FRAME_TYPE_AMQP, FRAME_TYPE_SASL, type AmqpFrame, type Frame, type SaslFrame } from './types.js';
 
+const EMPTY = new Uint8Array(0);
+
 export class FrameReader {
   /**
    * The largest frame accepted, in bytes. Set it after open negotiation (our
@@ -42,6 +44,8 @@ export class FrameReader {
   private buffered = 0;
   private readonly header = new Uint8Array(FRAME_HEADER_SIZE);
   private failure: AmqpError | undefined;
+  /** Decodes every frame body in turn (reset per frame): no reader allocated per frame. */
+  private readonly body = new Reader(EMPTY);
 
   constructor(maxFrameSize: number) {
     this.maxFrameSize = maxFrameSize;
@@ -97,7 +101,13 @@ export class FrameReader {
       this.skip(size);
       start = 0;
     }
-    return decodeFrame(bytes, start, size, doff, type, channel);
+    const r = this.body;
+    try {
+      return decodeFrame(r, bytes, start, size, doff, type, channel);
+    } finally {
+      // Keep no reference to the input once the frame is decoded.
+      r.reset(EMPTY);
+    }
   }
 
   private fail(description: string): never {
@@ -148,8 +158,8 @@ export class FrameReader {
   }
 }
 
-/** Decodes a whole frame at `bytes[start .. start+size)` whose header has been checked. */
-function decodeFrame(bytes: Uint8Array, start: number, size: number, doff: number, type: number, channel: number): Frame {
+/** Decodes a whole frame at `bytes[start .. start+size)` whose header has been checked, with `r`. */
+function decodeFrame(r: Reader, bytes: Uint8Array, start: number, size: number, doff: number, type: number, channel: number): Frame {
   const bodyStart = start + doff * 4;
   const end = start + size;
   try {
@@ -158,14 +168,14 @@ function decodeFrame(bytes: Uint8Array, start: number, size: number, doff: numbe
         const empty: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body: undefined, payload: undefined, size };
         return empty;
       }
-      const r = new Reader(bytes, bodyStart, end);
+      r.reset(bytes, bodyStart, end);
       const body = decodePerformative(r);
       const payload = r.offset < end ? bytes.subarray(r.offset, end) : undefined;
       const frame: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body, payload, size };
       return frame;
     }
     if (bodyStart === end) throw new DecodeError('SASL frame without a body', bodyStart);
-    const r = new Reader(bytes, bodyStart, end);
+    r.reset(bytes, bodyStart, end);
     const body = decodeSaslPerformative(r);
     if (r.offset !== end) throw new DecodeError('SASL frame has bytes after its body', r.offset);
     const frame: SaslFrame = { frameType: FRAME_TYPE_SASL, channel, body, size };

@@ -147,3 +147,39 @@ describe('encodeMessage', () => {
     expect(m.messageAnnotations).toEqual(new Map([['x-opt-jms-msg-type', 1]]));
   });
 });
+
+describe('message decoding: the shared reader and the fast paths', () => {
+  it('a failed decode leaves nothing behind for the next one', () => {
+    // amqp-value nested 63 lists deep, then an unknown format code: fails deep inside.
+    let deep = [0xff];
+    for (let i = 0; i < 63; i++) deep = [0xd0, ...be32(deep.length + 4), 0, 0, 0, 1, ...deep];
+    expect(thrown(() => decodeMessage(hex('00 53 77', deep.map((b) => b.toString(16)).join(' '))))).toBeInstanceOf(DecodeError);
+    let ok: AmqpValue = [];
+    for (let i = 0; i < 62; i++) ok = [ok];
+    expect(decodeMessage(encodeMessageBytes({ body: { type: 'value', value: ok } })).body).toEqual({ type: 'value', value: ok });
+  });
+
+  it('a truncated section descriptor is a DecodeError, not a fast-path misread', () => {
+    for (const bytes of ['00', '00 53', '00 80 00 00 00 00 00 00 00', '00 53 70 c0 02']) {
+      expect(thrown(() => decodeMessage(hex(bytes))), bytes).toBeInstanceOf(DecodeError);
+    }
+    // ulong descriptors above 255 and symbolic ones still work
+    expect(decodeMessage(hex('00 80 00 00 00 00 00 00 00 75 a0 01 2a')).body).toEqual({ type: 'data', sections: [hex('2a')] });
+  });
+
+  it('application-property keys decode right whether they repeat or not, and never set the prototype', () => {
+    for (let i = 0; i < 600; i++) {
+      const applicationProperties = { [`k${i}`]: i, shared: 'x', __proto__: 1 } as Record<string, AmqpValue>;
+      Object.defineProperty(applicationProperties, '__proto__', { value: 1, enumerable: true });
+      const m = decodeMessage(encodeMessageBytes({ applicationProperties, properties: { to: `/q/${i % 7}` } }));
+      expect(Object.keys(m.applicationProperties!)).toEqual([`k${i}`, 'shared', '__proto__']);
+      expect(m.applicationProperties![`k${i}`]).toBe(i);
+      expect(Object.getPrototypeOf(m.applicationProperties)).toBe(Object.prototype);
+      expect(m.properties?.to).toBe(`/q/${i % 7}`);
+    }
+  });
+});
+
+function be32(n: number): number[] {
+  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+}

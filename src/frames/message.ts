@@ -198,7 +198,20 @@ function inOrder(next: number, position: number, at: number, name: string): numb
  * `bytes`.
  */
 export function decodeMessage(bytes: Uint8Array): Message {
-  const r = new Reader(bytes);
+  // One reader for every call (decoding calls out to nothing, so it cannot re-enter).
+  const r = messageReader.reset(bytes);
+  try {
+    return decodeSections(r);
+  } finally {
+    // Do not keep the last input alive.
+    messageReader.reset(EMPTY);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+const messageReader = new Reader(EMPTY);
+
+function decodeSections(r: Reader): Message {
   let header: Header | undefined;
   let deliveryAnnotations: Annotations | undefined;
   let messageAnnotations: Annotations | undefined;
