@@ -4,7 +4,7 @@ export {
   buildProtonCExample, protonPython, startProtonCBroker, startProtonPythonBroker,
   DEBIAN_PYTHON, PEERS_DIR, PROTON_C_EXAMPLES, PROTON_PYTHON_EXAMPLES, type ProtonCExample,
 } from './proton.js';
-export { startRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD } from './rabbitmq.js';
+export { startRabbitMq, startRestartableRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD, type RestartableRabbitMq } from './rabbitmq.js';
 export { PeerUnavailableError, PACKAGES } from './packages.js';
 export { PeerProcess } from './peer-process.js';
 export {

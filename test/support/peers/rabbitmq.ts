@@ -35,34 +35,8 @@ export async function startRabbitMq(): Promise<RunningRabbitMq> {
     const port = await freePort();
     const distPort = await freePort();
     const nodeName = `rxamqp${process.pid}x${attempt}x${port}@localhost`;
-    writeFileSync(join(dir, 'rabbitmq.conf'), [
-      `listeners.tcp.1 = ${LOOPBACK}:${port}`,
-      'loopback_users = none',
-      `default_user = ${RABBITMQ_USER}`,
-      `default_pass = ${RABBITMQ_PASSWORD}`,
-      // SASL ANONYMOUS over AMQP 1.0 acts as this user (the default, guest, does not exist here).
-      `amqp1_0.default_user = ${RABBITMQ_USER}`,
-      'log.console = true',
-      'log.console.level = warning',
-      'log.file = false',
-      '',
-    ].join('\n'));
-    writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_amqp1_0].\n');
-    const proc = new PeerProcess('rabbitmq', server, [], {
-      cwd: dir,
-      env: {
-        ...process.env,
-        HOME: dir, // a private Erlang cookie
-        RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
-        RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
-        RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
-        RABBITMQ_LOG_BASE: join(dir, 'log'),
-        RABBITMQ_NODENAME: nodeName,
-        RABBITMQ_NODE_IP_ADDRESS: LOOPBACK,
-        RABBITMQ_DIST_PORT: String(distPort),
-        ERL_EPMD_ADDRESS: LOOPBACK,
-      },
-    });
+    writeNodeConfig(dir, port);
+    const proc = spawnNode(server, dir, nodeName, distPort);
     const stop = async (): Promise<void> => {
       await proc.stop(20_000);
       stopIdleEpmd();
@@ -92,6 +66,100 @@ export async function startRabbitMq(): Promise<RunningRabbitMq> {
     }
   }
   throw lastError;
+}
+
+/** A RabbitMQ node that a test can crash (`kill -9`) and boot again. */
+export interface RestartableRabbitMq extends RunningRabbitMq {
+  /** SIGKILL to the node's whole process group (the start script and the Erlang VM); resolves once it has exited. */
+  kill(): Promise<void>;
+  /** Boots the node again with the same name, port, distribution port and data directory; resolves once AMQP 1.0 answers. */
+  restart(): Promise<void>;
+}
+
+/**
+ * Like {@link startRabbitMq}, plus `kill()` and `restart()`: the node comes
+ * back on the same AMQP port with the same Mnesia directory, so durable
+ * queues and persistent messages survive a crash as they would in production.
+ */
+export async function startRestartableRabbitMq(): Promise<RestartableRabbitMq> {
+  const server = requireFile(join(RABBITMQ_BIN, 'rabbitmq-server'), PACKAGES.rabbitmq, true);
+  const dir = mkdtempSync(join(tmpdir(), 'rx-amqp-rabbitmq-'));
+  const port = await freePort();
+  const distPort = await freePort();
+  const nodeName = `rxamqp${process.pid}r${port}@localhost`;
+  writeNodeConfig(dir, port);
+  let proc = spawnNode(server, dir, nodeName, distPort);
+  const kill = async (): Promise<void> => {
+    proc.signal('SIGKILL');
+    await proc.exited;
+  };
+  const stop = once(async () => {
+    await proc.stop(20_000);
+    stopIdleEpmd();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  try {
+    await waitForAmqp10(proc, port, 90_000);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    host: LOOPBACK,
+    port,
+    url: `amqp://${LOOPBACK}:${port}`,
+    username: RABBITMQ_USER,
+    password: RABBITMQ_PASSWORD,
+    nodeName,
+    rabbitmqctl: (args) => execFileSync(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: dir, ERL_EPMD_ADDRESS: LOOPBACK },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    }),
+    output: () => proc.output(),
+    stop,
+    kill,
+    restart: async () => {
+      await kill();
+      proc = spawnNode(server, dir, nodeName, distPort);
+      await waitForAmqp10(proc, port, 90_000);
+    },
+  };
+}
+
+function writeNodeConfig(dir: string, port: number): void {
+  writeFileSync(join(dir, 'rabbitmq.conf'), [
+    `listeners.tcp.1 = ${LOOPBACK}:${port}`,
+    'loopback_users = none',
+    `default_user = ${RABBITMQ_USER}`,
+    `default_pass = ${RABBITMQ_PASSWORD}`,
+    // SASL ANONYMOUS over AMQP 1.0 acts as this user (the default, guest, does not exist here).
+    `amqp1_0.default_user = ${RABBITMQ_USER}`,
+    'log.console = true',
+    'log.console.level = warning',
+    'log.file = false',
+    '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_amqp1_0].\n');
+}
+
+function spawnNode(server: string, dir: string, nodeName: string, distPort: number): PeerProcess {
+  return new PeerProcess('rabbitmq', server, [], {
+    cwd: dir,
+    env: {
+      ...process.env,
+      HOME: dir, // a private Erlang cookie
+      RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+      RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(dir, 'log'),
+      RABBITMQ_NODENAME: nodeName,
+      RABBITMQ_NODE_IP_ADDRESS: LOOPBACK,
+      RABBITMQ_DIST_PORT: String(distPort),
+      ERL_EPMD_ADDRESS: LOOPBACK,
+    },
+  });
 }
 
 async function waitForAmqp10(proc: PeerProcess, port: number, timeoutMs: number): Promise<void> {
