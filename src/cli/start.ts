@@ -12,8 +12,9 @@ export const startCommand: Command = {
   async run(_args, io) {
     io.stdout(
       'rx-amqp 0.1 (in development)\n' +
-        '  built:     codec, frames, sans-IO engine (with SASL), Node TCP/TLS and in-memory transports, `rx-amqp decode`\n' +
-        '  not yet:   the RxJS API (connect/receive/send), listen(), the embedded broker, examples\n' +
+        '  built:     codec, frames, sans-IO engine (with SASL), Node TCP/TLS and in-memory transports,\n' +
+        '             the RxJS API (connect/receive/send, reconnect and failover), `rx-amqp decode|send|receive`\n' +
+        '  not yet:   listen(), the embedded broker, examples\n' +
         'When the embedded broker lands, `npm start` will start it and print "Hello World!" end to end.\n',
     );
     return EXIT_OK;
