@@ -1,6 +1,6 @@
 /** The public RxJS API against real peers: send N numbered messages, receive them back, compare. */
 import { expect } from 'vitest';
-import { lastValueFrom, map, range, take, toArray, type Observable } from 'rxjs';
+import { defer, lastValueFrom, map, mergeMap, range, take, timer, toArray, type Observable } from 'rxjs';
 import { receive, send, type Connection, type ReceiverOptions, type SendResult } from '../../src/index.js';
 
 export const MANY = 10_000;
@@ -28,4 +28,30 @@ export function expectInOrder(bodies: readonly unknown[], count: number, first =
   expect(bodies).toHaveLength(count);
   const wrong = bodies.map((b, i) => ({ i, b })).filter(({ i, b }) => b !== `message ${first + i}`);
   expect(wrong.slice(0, 3)).toEqual([]);
+}
+
+/**
+ * Receives `count` messages with manual accept through `mergeMap(handle, 4)`
+ * (each handled in ~1 ms) and returns the most deliveries held unsettled at
+ * once, after checking each message arrived exactly once.
+ */
+export async function mostUnsettledUnderMergeMap(connection$: Observable<Connection>, address: string, count: number, prefetch: number): Promise<number> {
+  let unsettled = 0;
+  let most = 0;
+  const bodies = await lastValueFrom(receive(connection$, address, { prefetch, autoAccept: false }).pipe(
+    map((delivery) => {
+      most = Math.max(most, ++unsettled);
+      return delivery;
+    }),
+    take(count),
+    mergeMap((delivery) => defer(() => timer(1)).pipe(map(() => {
+      delivery.accept();
+      unsettled--;
+      return delivery.message.body;
+    })), 4),
+    toArray(),
+  ));
+  expect(bodies).toHaveLength(count);
+  expect(new Set(bodies).size).toBe(count);
+  return most;
 }

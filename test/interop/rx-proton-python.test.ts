@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { connect, receive, type AttachedLink } from '../../src/index.js';
 import { startProtonPythonBroker, type RunningPeer } from '../support/peers/index.js';
-import { expectInOrder, MANY, receiveBodies, sendNumbered } from './rx-helpers.js';
+import { expectInOrder, MANY, mostUnsettledUnderMergeMap, receiveBodies, sendNumbered } from './rx-helpers.js';
 
 describe('rx-amqp API with the Proton Python broker (broker.py)', () => {
   let broker: RunningPeer | undefined;
@@ -28,6 +28,16 @@ describe('rx-amqp API with the Proton Python broker (broker.py)', () => {
     const connection$ = connect(broker!.url, { reconnect: false });
     await sendNumbered(connection$, 'rx-many', MANY);
     expectInOrder(await receiveBodies(connection$, 'rx-many', MANY), MANY);
+  }, 60_000);
+
+  it('mergeMap(handle, 4) with manual accept keeps at most prefetch deliveries unsettled', async () => {
+    const connection$ = connect(broker!.url, { reconnect: false });
+    const count = 500;
+    const prefetch = 20;
+    await sendNumbered(connection$, 'rx-merge', count);
+    const most = await mostUnsettledUnderMergeMap(connection$, 'rx-merge', count, prefetch);
+    expect(most).toBeGreaterThanOrEqual(4);
+    expect(most).toBeLessThanOrEqual(prefetch);
   }, 60_000);
 
   it('ignores a selector: the attach answer has no filter and every message arrives', async () => {

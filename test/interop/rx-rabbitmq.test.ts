@@ -9,10 +9,10 @@
  * creditOverrun 'accept', so the stream goes on instead of detaching.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defer, firstValueFrom, lastValueFrom, map, mergeMap, of, race, take, timer, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, of, race, take, timer, toArray } from 'rxjs';
 import { connect, receive, send, type AttachedLink, type ConnectOptions } from '../../src/index.js';
 import { startRabbitMq, type RunningRabbitMq } from '../support/peers/index.js';
-import { expectInOrder, MANY, receiveBodies, sendNumbered } from './rx-helpers.js';
+import { expectInOrder, MANY, mostUnsettledUnderMergeMap, receiveBodies, sendNumbered } from './rx-helpers.js';
 
 describe('rx-amqp API with RabbitMQ 3.10', () => {
   let rabbit: RunningRabbitMq | undefined;
@@ -33,30 +33,18 @@ describe('rx-amqp API with RabbitMQ 3.10', () => {
     expectInOrder(await receiveBodies(connection$, '/queue/rx-many', MANY, { prefetch: 100 }), MANY);
   }, 60_000);
 
-  it('mergeMap(handle, 4) with manual accept keeps at most prefetch deliveries unsettled', async () => {
+  // The 3.10 plugin overshoots credit topped up while transfers are in flight
+  // (rabbitmq-server#2597), so here the window can be exceeded by what was in
+  // flight at a top-up, never more than one more window's worth. The exact
+  // bound (held <= prefetch) is asserted against broker.py, which honours credit.
+  it('mergeMap(handle, 4) with manual accept: the window holds, give or take the plugin\'s overshoot', async () => {
     const connection$ = connect(rabbit!.url, options());
     const count = 500;
     const prefetch = 20;
     await sendNumbered(connection$, '/queue/rx-merge', count);
-    let unsettled = 0;
-    let most = 0;
-    const bodies = await lastValueFrom(receive(connection$, '/queue/rx-merge', { prefetch, autoAccept: false }).pipe(
-      map((delivery) => {
-        most = Math.max(most, ++unsettled);
-        return delivery;
-      }),
-      take(count),
-      mergeMap((delivery) => defer(() => timer(1)).pipe(map(() => {
-        delivery.accept();
-        unsettled--;
-        return delivery.message.body;
-      })), 4),
-      toArray(),
-    ));
-    expect(bodies).toHaveLength(count);
-    expect(new Set(bodies).size).toBe(count);
+    const most = await mostUnsettledUnderMergeMap(connection$, '/queue/rx-merge', count, prefetch);
     expect(most).toBeGreaterThanOrEqual(4);
-    expect(most).toBeLessThanOrEqual(prefetch);
+    expect(most).toBeLessThanOrEqual(2 * prefetch);
   }, 60_000);
 
   // Not a real durable subscription: the 3.10 plugin answers a durable source
