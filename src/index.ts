@@ -10,7 +10,10 @@ export {
 } from './rx/errors.js';
 
 // Connections
-export { NodeContainer as Container, connect, getDefaultContainer } from './node/platform.js';
+export { NodeContainer as Container, connect, listen, getDefaultContainer } from './node/platform.js';
+export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/incoming.js';
+export { type ListenOptions, type ListenSaslOptions, type ListeningAddress, DEFAULT_LISTEN_CLOSE_TIMEOUT_MS } from './rx/listen-options.js';
+export { scramCredentialsFromPassword } from './engine/sasl/index.js';
 export type { ContainerOptions } from './rx/container.js';
 export type { Connection } from './rx/connection.js';
 export type { ConnectionObservable } from './rx/connect.js';

@@ -7,12 +7,17 @@ import { Container, type ContainerOptions } from '../rx/container.js';
 import type { ConnectOptions } from '../rx/connect-options.js';
 import type { ConnectionObservable } from '../rx/connect.js';
 import type { Platform } from '../rx/platform.js';
+import type { Observable } from 'rxjs';
+import type { IncomingConnection } from '../rx/incoming.js';
+import type { ListenOptions } from '../rx/listen-options.js';
 import { connectNode } from '../transport/node/connect-node.js';
+import { listenNode } from '../transport/node/listen-node.js';
 import { loadConnectFile } from './connect-file.js';
 import { nodeSaslCrypto } from './sasl-crypto.js';
 
 export const nodePlatform: Platform = {
   connect: connectNode,
+  listen: listenNode,
   loadConnectConfig: () => loadConnectFile(),
   env: process.env,
   saslCrypto: nodeSaslCrypto,
@@ -35,4 +40,9 @@ export function getDefaultContainer(): NodeContainer {
 /** `connect()` on the default container: see `Container.connect`. */
 export function connect(url?: string | ConnectOptions, options?: ConnectOptions): ConnectionObservable {
   return getDefaultContainer().connect(url, options);
+}
+
+/** `listen()` on the default container: see `Container.listen`. */
+export function listen(url?: string | ListenOptions, options?: ListenOptions): Observable<IncomingConnection> {
+  return getDefaultContainer().listen(url, options);
 }

@@ -27,7 +27,7 @@ export interface ConnectionControl {
 }
 
 /** Events that belong to one link (they carry its id). */
-type LinkEvent = Extract<EngineEvent, { readonly link: LinkId }>;
+export type LinkEvent = Extract<EngineEvent, { readonly link: LinkId }>;
 
 export class Connection {
   /** The peer's container-id. */
@@ -53,7 +53,7 @@ export class Connection {
     readonly remoteOpen: Open,
     /** The engine of this connection. @internal for links */
     readonly engine: Engine,
-    private readonly control: ConnectionControl,
+    protected readonly control: ConnectionControl,
   ) {
     this.remoteContainerId = remoteOpen.containerId;
     this.lost$ = this.lost.asObservable();
@@ -143,19 +143,32 @@ export class Connection {
       route.next(event);
       return;
     }
-    // The peer attaches a link we did not ask for: this client has no use for it.
     if (event.type === 'link-attached' && event.initiator === 'remote' && this.engine.link(event.link) !== undefined) {
-      try {
-        this.engine.detach(event.link, {
-          closed: true,
-          error: { condition: Condition.NotImplemented, description: 'this client does not accept links attached by the peer' },
-        });
-        this.control.flush();
-      } catch {
-        // The connection is failing; its close follows.
-      }
+      this.onPeerAttach(event);
+      return;
+    }
+    this.onUnrouted(event);
+  }
+
+  /**
+   * The peer attached a link we did not ask for. A client has no use for it
+   * and refuses it; an incoming connection (listen) offers it to the server.
+   * @internal
+   */
+  protected onPeerAttach(event: Extract<EngineEvent, { type: 'link-attached' }>): void {
+    try {
+      this.engine.detach(event.link, {
+        closed: true,
+        error: { condition: Condition.NotImplemented, description: 'this client does not accept links attached by the peer' },
+      });
+      this.control.flush();
+    } catch {
+      // The connection is failing; its close follows.
     }
   }
+
+  /** An event for a link nobody follows (yet). @internal */
+  protected onUnrouted(_event: LinkEvent): void {}
 
   /** @internal connect.ts: a protocol error scoped to a link goes to that link. */
   routeProtocolError(event: Extract<EngineEvent, { type: 'protocol-error' }>): void {

@@ -9,6 +9,9 @@ import { connectArguments, hasNoUrl, mergeConnectOptions, resolveConnectOptions,
 import { connectionObservable, type ConnectionObservable } from './connect.js';
 import type { Connection } from './connection.js';
 import type { Platform } from './platform.js';
+import type { IncomingConnection } from './incoming.js';
+import { listenObservable } from './listen.js';
+import { resolveListenOptions, type ListenOptions } from './listen-options.js';
 import type { ConnectionStatus } from './status.js';
 
 export interface ContainerOptions {
@@ -59,6 +62,25 @@ export class Container {
     }
     const resolved = resolveConnectOptions(merged);
     return connectionObservable({
+      container: this,
+      platform: this.platform,
+      scheduler: this.scheduler,
+      options: resolved,
+      nextConnectionId: () => ++this.connections,
+    });
+  }
+
+  /**
+   * Accepts connections (seed manual §6.5): `listen('0.0.0.0')`,
+   * `listen('[::0]:5672')`, `listen('amqps://0.0.0.0', { tls })` or
+   * `listen({ host, port, sasl, ... })`. Cold: subscribing binds, and emits
+   * each peer's connection once it is open; unsubscribing stops listening
+   * and closes those connections gracefully. Errors when the address cannot
+   * be bound. Throws a TypeError at once for a wrong option.
+   */
+  listen(url?: string | ListenOptions, options?: ListenOptions): Observable<IncomingConnection> {
+    const resolved = resolveListenOptions(url, options);
+    return listenObservable({
       container: this,
       platform: this.platform,
       scheduler: this.scheduler,

@@ -6,12 +6,14 @@
  * one over a `MemoryNetwork`. Browser-safe: types only.
  */
 import type { SaslCrypto } from '../engine/sasl/index.js';
-import type { Connect } from '../transport/transport.js';
+import type { Connect, Listen } from '../transport/transport.js';
 import type { ConnectOptions } from './connect-options.js';
 
 export interface Platform {
   /** Dials an endpoint (`connectNode` in Node, a `MemoryNetwork`'s `connect` in tests). */
   readonly connect: Connect;
+  /** Accepts connections (`listenNode` in Node, a `MemoryNetwork`'s `listen` in tests). Default none: `listen()` fails. */
+  readonly listen?: Listen;
   /**
    * Finds the connect.json configuration, for `connect()` called without a
    * url; undefined when there is none. Throws when a file exists but is invalid.

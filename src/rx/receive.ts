@@ -18,7 +18,7 @@ import { LinkError } from '../engine/errors.js';
 import type { DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { Outcome, ReceiverSettleMode, Source } from '../frames/types.js';
+import type { Outcome, ReceiverSettleMode, Source, Target } from '../frames/types.js';
 import type { Connection } from './connection.js';
 import { CreditWindow, DEFAULT_PREFETCH } from './credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner } from './delivery.js';
@@ -90,8 +90,8 @@ const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
   'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
 ]);
 
-/** The checked, resolved options of one receive() call. */
-interface ReceiverSpec {
+/** The checked, resolved options of one receive() call. @internal */
+export interface ReceiverSpec {
   readonly name: string | undefined;
   readonly source: Source;
   readonly prefetch: number;
@@ -102,6 +102,10 @@ interface ReceiverSpec {
   readonly closeOnUnsubscribe: boolean;
   readonly close$: ObservableInput<unknown> | undefined;
   readonly onAttach: ((link: AttachedLink) => void) | undefined;
+  /** Our target; default: an unnamed, non-durable one. */
+  readonly target?: Target;
+  /** Answer the peer's attach (listen side) instead of initiating one: no link-attached event follows ours. */
+  readonly answering?: boolean;
 }
 
 /**
@@ -120,8 +124,8 @@ export function receiveFrom(address: string | null, options: ReceiverOptions = {
   return (connection$) => new Observable<Delivery>((subscriber) => new ReceiverSubscription(connection$, spec, subscriber).teardown);
 }
 
-function receiverSpec(address: string | null, options: ReceiverOptions): ReceiverSpec {
-  const where = 'receive';
+/** The options of receive(), checked and resolved. @internal also used by the listen side */
+export function receiverSpec(address: string | null, options: ReceiverOptions, where = 'receive'): ReceiverSpec {
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options: expected an object, got ${describe(options)}`);
   checkKeys(options, RECEIVER_OPTIONS, where);
   const source = buildSource(address, options, where);
@@ -147,8 +151,8 @@ function receiverSpec(address: string | null, options: ReceiverOptions): Receive
   };
 }
 
-/** One subscriber's receive: follows the connections, one ReceiverLink at a time. */
-class ReceiverSubscription {
+/** One subscriber's receive: follows the connections, one ReceiverLink at a time. @internal */
+export class ReceiverSubscription {
   readonly teardown: () => void;
   private readonly name: string;
   private link: ReceiverLink | undefined;
@@ -158,6 +162,7 @@ class ReceiverSubscription {
   private connectionsDone = false;
 
   constructor(connection$: Observable<LinkHost>, private readonly spec: ReceiverSpec, private readonly subscriber: Subscriber<Delivery>) {
+    // spec: see receiverSpec
     this.name = spec.name ?? randomLinkName('receiver');
     this.teardown = () => this.stop(spec.closeOnUnsubscribe);
     if (spec.close$ !== undefined) {
@@ -260,7 +265,7 @@ class ReceiverLink implements DeliveryOwner {
         name: this.linkName,
         role: 'receiver',
         source: this.spec.source,
-        target: { type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+        target: this.spec.target ?? { type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
         sndSettleMode: 'mixed',
         rcvSettleMode: this.spec.settleMode,
         maxMessageSize: this.spec.maxMessageSize,
@@ -283,6 +288,8 @@ class ReceiverLink implements DeliveryOwner {
       error: (error: unknown) => this.onLost(error),
       complete: () => this.onLost(undefined),
     });
+    // Answering, the peer's attach came first: ours completes the handshake.
+    if (this.spec.answering === true && this.state === 'attaching') this.onAttached(this.spec.source);
     this.host.flush();
   }
 

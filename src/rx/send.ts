@@ -23,7 +23,7 @@ import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../e
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { encodeMessageBytes } from '../frames/message.js';
-import type { DeliveryState, Rejected, Target } from '../frames/types.js';
+import type { DeliveryState, Rejected, Source, Target } from '../frames/types.js';
 import type { Connection } from './connection.js';
 import { DeliveryError } from './delivery.js';
 import { toWireMessage, type Message } from './message.js';
@@ -66,7 +66,8 @@ const SENDER_OPTIONS: ReadonlySet<string> = new Set([
   'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'capabilities', 'durable', 'target',
 ]);
 
-interface SenderSpec {
+/** @internal */
+export interface SenderSpec {
   readonly name: string | undefined;
   readonly address: string | null;
   readonly target: Target;
@@ -75,6 +76,10 @@ interface SenderSpec {
   readonly overflow: OverflowPolicy;
   readonly rejectedAsError: boolean;
   readonly closeOnUnsubscribe: boolean;
+  /** Our source; default: an unnamed, non-durable one. */
+  readonly source?: Source;
+  /** Answer the peer's attach (listen side) instead of initiating one: no link-attached event follows ours. */
+  readonly answering?: boolean;
 }
 
 /**
@@ -125,7 +130,8 @@ export function sendFrom(
   });
 }
 
-function senderSpec(address: string | null, options: SenderOptions, where: string): SenderSpec {
+/** @internal also used by the listen side */
+export function senderSpec(address: string | null, options: SenderOptions, where: string): SenderSpec {
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options: expected an object, got ${describe(options)}`);
   checkKeys(options, SENDER_OPTIONS, where);
   const target = buildTarget(address, options, where);
@@ -149,8 +155,8 @@ interface Pending {
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
 
-/** The sender of one subscription: the buffer, the current link, and the messages in flight on it. */
-class SenderCore {
+/** The sender of one subscription: the buffer, the current link, and the messages in flight on it. @internal */
+export class SenderCore {
   readonly teardown: () => void;
   pull: PullSource<Message> | undefined;
   private readonly name: string;
@@ -243,7 +249,7 @@ class SenderCore {
     // A connection replayed to a late subscriber may already be gone: wait for the next one.
     if (this.unsubscribed || host.isLost) return;
     if (this.state !== 'ended') this.linkLost(undefined);
-    if (this.spec.address === null) {
+    if (this.spec.address === null && this.spec.answering !== true) {
       const offered = host.engine.remoteOpen?.offeredCapabilities ?? [];
       if (!offered.includes(ANONYMOUS_RELAY)) {
         this.fail(new AmqpError(Condition.NotImplemented, `${this.where}: the peer does not offer ${ANONYMOUS_RELAY}, so it cannot route messages by their 'to' address; give an address`));
@@ -255,7 +261,7 @@ class SenderCore {
       this.linkId = engine.attach(host.session(), {
         name: this.name,
         role: 'sender',
-        source: { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+        source: this.spec.source ?? { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
         target: this.spec.target,
         sndSettleMode: this.spec.presettled ? 'settled' : 'unsettled',
         rcvSettleMode: 'first',
@@ -274,6 +280,11 @@ class SenderCore {
       error: (error: unknown) => this.linkLost(error),
       complete: () => this.linkLost(undefined),
     });
+    // Answering, the peer's attach came first: ours completes the handshake.
+    if (this.spec.answering === true && this.state === 'attaching') {
+      this.state = 'attached';
+      this.pump();
+    }
     host.flush();
   }
 
@@ -307,7 +318,7 @@ class SenderCore {
   private onFlow(event: LinkFlowEvent): void {
     this.pump();
     // A drain with nothing to send: give the credit back (§2.6.7).
-    if (event.drain && this.state === 'attached' && this.buffer.length === 0 && this.engine!.linkCredit(this.linkId) > 0) {
+    if (event.drain && this.state === 'attached' && this.buffer.length === 0 && this.engine!.link(this.linkId) !== undefined && this.engine!.linkCredit(this.linkId) > 0) {
       this.engine!.flow(this.linkId, { drained: true });
       this.host!.flush();
     }
@@ -339,6 +350,11 @@ class SenderCore {
       return;
     }
     if (this.subscriber.closed) return;
+    // Answering (listen side), a peer receiver that leaves without an error simply ends the stream.
+    if (this.spec.answering === true && event.error === undefined && this.linkError === undefined) {
+      this.subscriber.complete();
+      return;
+    }
     const error = event.error ?? this.linkError
       ?? new LinkError(
         this.refused ? Condition.NotFound : Condition.DetachForced,
@@ -386,6 +402,8 @@ class SenderCore {
       for (;;) {
         if (this.state !== 'attached') break;
         const engine = this.engine!;
+        // The peer's detach may already have freed the link while its earlier flow is still being reported.
+        if (engine.link(this.linkId) === undefined) break;
         let credit = engine.linkCredit(this.linkId);
         let sent = 0;
         while (credit > 0 && this.buffer.length > 0 && !this.subscriber.closed) {

@@ -1,0 +1,364 @@
+/**
+ * The server side of a connection: what `listen()` emits. An
+ * IncomingConnection is a Connection (same engine routing, same loss
+ * semantics) that also offers the links the peer attaches, as IncomingLinks.
+ * A server answers each one: `receive()` when the peer sends, `send()` or
+ * `sendFrom()` when the peer receives, or `refuse(error)`. Answering runs the
+ * same ReceiverLink and SenderCore a client uses, so credit windows,
+ * auto-accept, outcomes and overflow policies behave identically on both
+ * sides. Browser-safe.
+ */
+import { AsyncSubject, Observable, Subject, tap, type OperatorFunction, type Subscriber } from 'rxjs';
+import type { Engine } from '../engine/engine.js';
+import type { LinkError } from '../engine/errors.js';
+import type { EngineEvent, LinkAttachedEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
+import type { EndpointErrorInit } from '../engine/options.js';
+import { AmqpError } from '../errors/amqp-error.js';
+import { Condition } from '../errors/conditions.js';
+import type { Attach, Open, Source, Target } from '../frames/types.js';
+import { Connection, type ConnectionControl, type LinkEvent } from './connection.js';
+import type { Container } from './container.js';
+import type { Delivery } from './delivery.js';
+import type { Message } from './message.js';
+import type { PullInput } from './pull-source.js';
+import { ReceiverSubscription, receiverSpec, type LinkHost, type ReceiverOptions } from './receive.js';
+import { SenderCore, senderSpec, type SenderOptions, type SendResult } from './send.js';
+import { checkKeys, describe, optionalString } from './source-options.js';
+import { PullSource } from './pull-source.js';
+
+/** Who is on the other end of an incoming connection. */
+export interface PeerInfo {
+  /** The peer's `host:port`. */
+  readonly remoteAddress: string;
+  /** The connection runs over TLS. */
+  readonly secure: boolean;
+  /** The identity SASL authenticated (`anonymous` for ANONYMOUS), when SASL ran. */
+  readonly user: string | undefined;
+}
+
+export class IncomingConnection extends Connection {
+  /**
+   * The links the peer attaches, in order. Links attached before anyone
+   * subscribes are held for the first subscriber; completes when the
+   * connection is gone. Answer each one (or refuse it): an unanswered
+   * attach leaves the peer waiting.
+   */
+  readonly links$: Observable<IncomingLink>;
+  /** The peer's address, TLS, and SASL identity. */
+  readonly peer: PeerInfo;
+  private readonly links = new Subject<IncomingLink>();
+  private held: IncomingLink[] | undefined = [];
+  private readonly pending = new Map<LinkId, IncomingLink>();
+
+  /** @internal created by listen() */
+  constructor(container: Container, id: number, url: string, remoteOpen: Open, engine: Engine, control: ConnectionControl, peer: PeerInfo) {
+    super(container, id, url, undefined, remoteOpen, engine, control);
+    this.peer = peer;
+    this.links$ = new Observable<IncomingLink>((subscriber) => {
+      const subscription = this.links.subscribe(subscriber);
+      const held = this.held;
+      this.held = undefined;
+      if (held !== undefined) for (const link of held) subscriber.next(link);
+      if (this.isLost) subscriber.complete();
+      return subscription;
+    });
+  }
+
+  /** @internal the peer attached a link: offer it to the server. */
+  protected override onPeerAttach(event: LinkAttachedEvent): void {
+    const link = new IncomingLink(this, event);
+    this.pending.set(event.link, link);
+    if (this.held !== undefined) this.held.push(link);
+    else this.links.next(link);
+  }
+
+  /** @internal a link event before the server answered: only a detach matters. */
+  protected override onUnrouted(event: LinkEvent): void {
+    if (event.type !== 'link-detached') return;
+    const link = this.pending.get(event.link);
+    if (link === undefined) return;
+    this.pending.delete(event.link);
+    link.peerDetached(event);
+  }
+
+  /** @internal */
+  answered(link: LinkId): void {
+    this.pending.delete(link);
+  }
+
+  /** @internal listen.ts: the connection is gone. */
+  override markLost(error: AmqpError): void {
+    if (this.isLost) return;
+    super.markLost(error);
+    for (const link of this.pending.values()) link.connectionLost();
+    this.pending.clear();
+    this.links.complete();
+  }
+}
+
+/** The peer detached: `closed` false means it may re-attach (a durable subscription stays). */
+export interface PeerDetach {
+  readonly closed: boolean;
+  /** The peer's error, when it gave one (or the connection's, when the connection went). */
+  readonly error?: LinkError | AmqpError;
+}
+
+/** Options of an answering receiver (the peer sends). */
+export type IncomingReceiveOptions = Pick<ReceiverOptions, 'prefetch' | 'autoAccept' | 'settleMode' | 'maxMessageSize' | 'close$'> & {
+  /** The address our target answers with, e.g. the one assigned to a dynamic target. Default: the peer's. */
+  readonly address?: string;
+  /** Capabilities our target answers with. Default: the peer's. */
+  readonly capabilities?: readonly string[];
+};
+
+/** Options of an answering sender (the peer receives). */
+export type IncomingSendOptions = Pick<SenderOptions, 'bufferSize' | 'overflow' | 'rejectedAsError'> & {
+  /** The address our source answers with, e.g. the one assigned to a dynamic source. Default: the peer's. */
+  readonly address?: string;
+  /** Capabilities our source answers with. Default: the peer's. */
+  readonly capabilities?: readonly string[];
+  /** Echo only these keys of the peer's filter (the ones applied); default: all of them. `[]` echoes none. */
+  readonly filterKeys?: readonly string[];
+  /** Our distribution mode (`copy` when browsing). Default: the peer's. */
+  readonly distributionMode?: string;
+  /** Send pre-settled. Default: when the peer asked for snd-settle-mode settled. */
+  readonly presettled?: boolean;
+};
+
+const RECEIVE_KEYS: ReadonlySet<string> = new Set(['prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'close$', 'address', 'capabilities']);
+const SEND_KEYS: ReadonlySet<string> = new Set(['bufferSize', 'overflow', 'rejectedAsError', 'address', 'capabilities', 'filterKeys', 'distributionMode', 'presettled']);
+
+type IncomingLinkState = 'pending' | 'answered' | 'refused' | 'detached';
+
+/** A link the peer attached, waiting for the server's answer. */
+export class IncomingLink {
+  /** The link name the peer chose (durable subscriptions are found by it, with the container id). */
+  readonly name: string;
+  /** The peer's role: `'sender'` sends to us (answer with `receive`), `'receiver'` receives from us (answer with `send`). */
+  readonly role: 'sender' | 'receiver';
+  /** The peer's attach performative as it arrived. */
+  readonly attach: Attach;
+  /** Emits once when the peer detaches (or the connection goes), then completes. */
+  readonly detached$: Observable<PeerDetach>;
+  private state: IncomingLinkState = 'pending';
+  private readonly detach = new AsyncSubject<PeerDetach>();
+  private readonly session: SessionId;
+  private readonly linkId: LinkId;
+
+  /** @internal */
+  constructor(readonly connection: IncomingConnection, event: LinkAttachedEvent) {
+    this.attach = event.attach;
+    this.name = event.attach.name;
+    this.role = event.attach.role;
+    this.session = event.session;
+    this.linkId = event.link;
+    this.detached$ = this.detach.asObservable();
+  }
+
+  /** The peer's source (where messages come from). */
+  get source(): Source | undefined {
+    return this.attach.source;
+  }
+
+  /** The peer's target (where messages go). */
+  get target(): Target | undefined {
+    return this.attach.target as Target | undefined;
+  }
+
+  /**
+   * The node the link is about: the target address when the peer sends, the
+   * source address when it receives. Undefined for a dynamic node, or for
+   * an anonymous sender (messages carry their own `to`).
+   */
+  get address(): string | undefined {
+    return this.role === 'sender' ? this.target?.address : this.source?.address;
+  }
+
+  /** The peer asks us to create the node and choose its address (`dynamic: true`). */
+  get dynamic(): boolean {
+    return (this.role === 'sender' ? this.target?.dynamic : this.source?.dynamic) === true;
+  }
+
+  /** The capabilities of the node the peer asks for (e.g. `queue`, `topic`, `shared`). */
+  get capabilities(): readonly string[] {
+    const terminus = this.role === 'sender' ? this.target : this.source;
+    return (terminus?.capabilities as readonly string[] | undefined) ?? [];
+  }
+
+  /** The peer's container id, which with the link name identifies a durable subscription. */
+  get containerId(): string {
+    return this.connection.remoteContainerId;
+  }
+
+  /**
+   * Answers a peer sender: the messages it sends, as deliveries, under the
+   * same credit window and auto-accept as `receive()`. Completes when the peer
+   * detaches without an error; errors with the connection's loss.
+   */
+  receive(options: IncomingReceiveOptions = {}): Observable<Delivery> {
+    const where = `IncomingLink(${JSON.stringify(this.name)}).receive`;
+    if (this.role !== 'sender') throw new TypeError(`${where}: the peer receives on this link; answer it with send() or sendFrom()`);
+    checkOptions(options, RECEIVE_KEYS, where);
+    const { address, capabilities, ...rest } = options;
+    const base = receiverSpec('incoming', rest, where);
+    const peerTarget = this.target;
+    const target: Target = {
+      type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false,
+      ...peerTarget,
+      ...(address === undefined ? {} : { address }),
+      ...(capabilities === undefined ? {} : { capabilities: [...capabilities] }),
+    };
+    const spec = {
+      ...base, name: this.name, source: this.source ?? base.source, target, answering: true, closeOnUnsubscribe: true,
+    };
+    return new Observable<Delivery>((subscriber) => {
+      if (!this.take(subscriber)) return;
+      return new ReceiverSubscription(this.host$(), spec, subscriber).teardown;
+    });
+  }
+
+  /** Answers a peer receiver: sends each message of the source under its credit, emitting outcomes like `send()`. */
+  send(options: IncomingSendOptions = {}): OperatorFunction<Message, SendResult> {
+    const spec = this.senderSpec(options, 'send');
+    return (messages$) => new Observable<SendResult>((subscriber) => {
+      if (!this.take(subscriber)) return;
+      const core = new SenderCore(spec, subscriber, false);
+      core.start(this.host$(), (sink) => messages$.subscribe({
+        next: (message) => sink.offer(message),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => sink.sourceComplete(),
+      }));
+      return core.teardown;
+    });
+  }
+
+  /**
+   * Answers a peer receiver with a pulled source: asked for no more messages
+   * than the peer's credit (how a broker hands out a queue fairly).
+   */
+  sendFrom(source: PullInput<Message>, options: Omit<IncomingSendOptions, 'bufferSize' | 'overflow'> = {}): Observable<SendResult> {
+    const spec = this.senderSpec(options, 'sendFrom');
+    if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
+      throw new TypeError(`IncomingLink(${JSON.stringify(this.name)}).sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`);
+    }
+    return new Observable<SendResult>((subscriber) => {
+      if (!this.take(subscriber)) return;
+      const core = new SenderCore(spec, subscriber, true);
+      core.start(this.host$(), (sink) => {
+        const pull = new PullSource<Message>(source, {
+          next: (message) => sink.offer(message),
+          error: (error) => subscriber.error(error),
+          complete: () => sink.sourceComplete(),
+        });
+        sink.pull = pull;
+        return { unsubscribe: () => pull.cancel() };
+      });
+      return core.teardown;
+    });
+  }
+
+  /**
+   * Refuses the link (Part 2 §2.6.3): our attach with no terminus, then a
+   * detach carrying `error` (default `amqp:not-found`). The peer's attach
+   * fails with that condition.
+   */
+  refuse(error: EndpointErrorInit = { condition: Condition.NotFound, description: `no node ${JSON.stringify(this.address ?? '')}` }): void {
+    if (this.state !== 'pending') throw new AmqpError(Condition.IllegalState, `link ${JSON.stringify(this.name)} was already ${this.state}`);
+    this.state = 'refused';
+    this.connection.answered(this.linkId);
+    if (this.connection.isLost) return;
+    this.connection.engine.detach(this.linkId, { closed: true, error });
+    this.connection.flush();
+  }
+
+  /** @internal the peer detached before we answered. */
+  peerDetached(event: LinkDetachedEvent): void {
+    this.state = 'detached';
+    this.emitDetach({ closed: event.closed, error: event.error });
+  }
+
+  /** @internal */
+  connectionLost(): void {
+    if (this.state === 'pending') this.state = 'detached';
+    this.emitDetach({ closed: false, error: this.connection.lostError });
+  }
+
+  private emitDetach(detach: PeerDetach): void {
+    if (this.detachEmitted) return;
+    this.detachEmitted = true;
+    this.detach.next(detach);
+    this.detach.complete();
+  }
+
+  private detachEmitted = false;
+
+  private senderSpec(options: IncomingSendOptions, method: string): ReturnType<typeof senderSpec> {
+    const where = `IncomingLink(${JSON.stringify(this.name)}).${method}`;
+    if (this.role !== 'receiver') throw new TypeError(`${where}: the peer sends on this link; answer it with receive()`);
+    checkOptions(options, SEND_KEYS, where);
+    const address = optionalString(options.address, `${where}: options.address`);
+    const peerSource = this.source;
+    const filter = peerSource?.filter === undefined || options.filterKeys === undefined ? peerSource?.filter
+      : filterSubset(peerSource.filter, options.filterKeys);
+    const source: Source = {
+      type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false,
+      ...peerSource,
+      ...(address === undefined ? {} : { address }),
+      ...(options.capabilities === undefined ? {} : { capabilities: [...options.capabilities] }),
+      ...(options.distributionMode === undefined ? {} : { distributionMode: options.distributionMode }),
+      filter,
+    };
+    const presettled = options.presettled ?? this.attach.sndSettleMode === 'settled';
+    const base = senderSpec(address ?? this.address ?? '', {
+      bufferSize: options.bufferSize, overflow: options.overflow, rejectedAsError: options.rejectedAsError, presettled,
+    }, where);
+    return {
+      ...base, name: this.name, target: (this.target ?? { type: 'target' }) as Target, source, answering: true, closeOnUnsubscribe: true,
+    };
+  }
+
+  /** Claims the link for one answer; errors the subscriber when it was answered, refused or detached already. */
+  private take(subscriber: Subscriber<unknown>): boolean {
+    if (this.state !== 'pending') {
+      subscriber.error(new AmqpError(Condition.IllegalState, `link ${JSON.stringify(this.name)} was already ${this.state}; a link is answered once`));
+      return false;
+    }
+    if (this.connection.isLost) {
+      subscriber.error(this.connection.lostError);
+      return false;
+    }
+    this.state = 'answered';
+    this.connection.answered(this.linkId);
+    return true;
+  }
+
+  /** The connection as a link host on the peer's session; errors when the connection is lost. */
+  private host$(): Observable<LinkHost> {
+    const connection = this.connection;
+    const host: LinkHost = {
+      engine: connection.engine,
+      flush: () => connection.flush(),
+      session: () => this.session,
+      linkEvents: (link) => connection.linkEvents(link).pipe(tap((event: EngineEvent) => {
+        if (event.type === 'link-detached' && event.initiator === 'remote') this.emitDetach({ closed: event.closed, error: event.error });
+      })),
+      get isLost() {
+        return connection.isLost;
+      },
+    };
+    return new Observable<LinkHost>((subscriber) => {
+      subscriber.next(host);
+      return connection.lost$.subscribe((error) => subscriber.error(error));
+    });
+  }
+}
+
+function checkOptions(options: object, keys: ReadonlySet<string>, where: string): void {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options: expected an object, got ${describe(options)}`);
+  checkKeys(options, keys, where);
+}
+
+function filterSubset(filter: NonNullable<Source['filter']>, keys: readonly string[]): Source['filter'] {
+  const kept = Object.entries(filter).filter(([key]) => keys.includes(key));
+  return kept.length === 0 ? undefined : Object.fromEntries(kept);
+}

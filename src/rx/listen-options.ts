@@ -1,0 +1,188 @@
+/**
+ * The options of `container.listen()` (seed manual §6.5, "Accepting incoming
+ * connections"): where to bind, TLS, SASL as a server, and what our open
+ * says. Checked at the call, so a wrong option fails there with a message
+ * naming it. Browser-safe: types and checks only.
+ */
+import type { SaslAuthenticator } from '../engine/sasl/index.js';
+import type { Fields } from '../frames/types.js';
+import type { ServerTlsOptions } from '../transport/transport.js';
+import { checkKeys, describe, optionalBoolean, optionalInteger, optionalString } from './source-options.js';
+
+/** Who may connect, and how they prove it. */
+export interface ListenSaslOptions extends SaslAuthenticator {
+  /**
+   * Refuse clients that skip SASL and send the plain AMQP header. Default:
+   * false without an authenticator function (an open server, like Proton's
+   * examples), true as soon as one of `verifyPlain`, `scramCredentials` or
+   * `verifyExternal` is given.
+   */
+  readonly required?: boolean;
+}
+
+export interface ListenOptions {
+  /**
+   * Where to listen, as a URL or a bare host: `amqp://0.0.0.0:5672`,
+   * `amqps://[::0]:5671`, `0.0.0.0` (all IPv4 interfaces), `[::0]` (all IPv6
+   * ones), `localhost:0` (a free port, reported to `onListening`). Default:
+   * all interfaces, port 5672 (5671 with TLS). `amqps` needs `tls`.
+   */
+  readonly url?: string;
+  /** Host to bind, instead of the url's. */
+  readonly host?: string;
+  /** Port to bind, instead of the url's; 0 picks a free one. */
+  readonly port?: number;
+  /** Accept TLS only, with this certificate. */
+  readonly tls?: ServerTlsOptions;
+  /**
+   * SASL as a server: an authenticator (`allowAnonymous`, `verifyPlain`,
+   * `scramCredentials`, `verifyExternal`), offering the mechanisms it can check.
+   * Default `{ allowAnonymous: true }`: anyone may connect. `false`: no SASL at all.
+   */
+  readonly sasl?: ListenSaslOptions | false;
+  /** The container id in our open. Default: the container's. */
+  readonly containerId?: string;
+  /** Close a connection when nothing arrives for this many ms (our open advertises half). Default none. */
+  readonly idleTimeout?: number;
+  /** Largest frame we accept, ≥ 512. Default 65536. */
+  readonly maxFrameSize?: number;
+  /** Highest channel (session) number we accept. Default 65535. */
+  readonly channelMax?: number;
+  /** Capabilities our open offers, e.g. `ANONYMOUS-RELAY`. */
+  readonly offeredCapabilities?: readonly string[];
+  /** Properties of our open (product, version...). */
+  readonly properties?: Fields;
+  /** Protocol trace: true prints each frame, a function receives each line. Default: on when PN_TRACE_FRM=1. */
+  readonly trace?: boolean | ((line: string) => void);
+  /** Called once bound, with the actual address (useful with port 0). */
+  readonly onListening?: (address: ListeningAddress) => void;
+  /** How long a graceful close of each connection may take when listening stops, in ms. Default 2000. */
+  readonly closeTimeout?: number;
+}
+
+/** Where a listener is bound. */
+export interface ListeningAddress {
+  readonly host: string;
+  readonly port: number;
+  /** `amqp://host:port` (or `amqps://`), IPv6 in brackets: what a client on this machine dials. */
+  readonly url: string;
+}
+
+/** @internal */
+export interface ResolvedListenOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: ServerTlsOptions | undefined;
+  readonly sasl: ListenSaslOptions | undefined;
+  readonly saslRequired: boolean;
+  readonly containerId: string | undefined;
+  readonly idleTimeout: number;
+  readonly maxFrameSize: number | undefined;
+  readonly channelMax: number | undefined;
+  readonly offeredCapabilities: readonly string[] | undefined;
+  readonly properties: Fields | undefined;
+  readonly trace: boolean | ((line: string) => void) | undefined;
+  readonly onListening: ((address: ListeningAddress) => void) | undefined;
+  readonly closeTimeout: number;
+}
+
+const LISTEN_OPTIONS: ReadonlySet<string> = new Set([
+  'url', 'host', 'port', 'tls', 'sasl', 'containerId', 'idleTimeout', 'maxFrameSize', 'channelMax',
+  'offeredCapabilities', 'properties', 'trace', 'onListening', 'closeTimeout',
+]);
+
+const SASL_OPTIONS: ReadonlySet<string> = new Set(['required', 'allowAnonymous', 'verifyPlain', 'scramCredentials', 'verifyExternal']);
+
+export const DEFAULT_LISTEN_CLOSE_TIMEOUT_MS = 2000;
+
+/** `listen(url, options)` or `listen(options)`, merged and checked. @internal */
+export function resolveListenOptions(urlOrOptions: string | ListenOptions | undefined, more: ListenOptions | undefined): ResolvedListenOptions {
+  const where = 'listen';
+  let options: ListenOptions;
+  if (typeof urlOrOptions === 'string') options = { ...more, url: urlOrOptions };
+  else if (urlOrOptions === undefined) options = { ...more };
+  else if (typeof urlOrOptions === 'object' && urlOrOptions !== null) {
+    if (more !== undefined) throw new TypeError(`${where}: give either options, or a url and options`);
+    options = urlOrOptions;
+  } else throw new TypeError(`${where}: expected a url or an options object, got ${describe(urlOrOptions)}`);
+  checkKeys(options, LISTEN_OPTIONS, where);
+  const o = (key: string) => `${where}: options.${key}`;
+
+  const fromUrl = options.url === undefined ? undefined : parseListenUrl(options.url, o('url'));
+  const tls = options.tls;
+  if (tls !== undefined && (tls === null || typeof tls !== 'object' || tls.cert === undefined || tls.key === undefined)) {
+    throw new TypeError(`${o('tls')}: expected { cert, key } (PEM), got ${describe(tls)}`);
+  }
+  if (fromUrl?.scheme === 'amqps' && tls === undefined) throw new TypeError(`${o('url')}: amqps needs options.tls with the server's cert and key`);
+  if (fromUrl?.scheme === 'amqp' && tls !== undefined) throw new TypeError(`${o('url')}: options.tls is given, so the url's scheme must be amqps`);
+  const host = optionalString(options.host, o('host')) ?? fromUrl?.host ?? '::';
+  const port = optionalInteger(options.port, o('port'), 0, 65535) ?? fromUrl?.port ?? (tls === undefined ? 5672 : 5671);
+
+  let sasl: ListenSaslOptions | undefined;
+  let saslRequired = false;
+  if (options.sasl === false) sasl = undefined;
+  else if (options.sasl === undefined) sasl = { allowAnonymous: true };
+  else if (typeof options.sasl !== 'object' || options.sasl === null) throw new TypeError(`${o('sasl')}: expected an object or false, got ${describe(options.sasl)}`);
+  else {
+    checkKeys(options.sasl, SASL_OPTIONS, `${where}: options.sasl`);
+    for (const key of ['verifyPlain', 'scramCredentials', 'verifyExternal'] as const) {
+      const value = options.sasl[key];
+      if (value !== undefined && typeof value !== 'function') throw new TypeError(`${o(`sasl.${key}`)}: expected a function, got ${describe(value)}`);
+    }
+    optionalBoolean(options.sasl.allowAnonymous, o('sasl.allowAnonymous'));
+    sasl = options.sasl;
+    const checks = sasl.verifyPlain !== undefined || sasl.scramCredentials !== undefined || sasl.verifyExternal !== undefined;
+    if (!checks && sasl.allowAnonymous !== true) {
+      throw new TypeError(`${o('sasl')}: no mechanism left: give verifyPlain, scramCredentials or verifyExternal, or allowAnonymous: true`);
+    }
+    saslRequired = optionalBoolean(options.sasl.required, o('sasl.required')) ?? checks;
+  }
+  if (options.offeredCapabilities !== undefined && (!Array.isArray(options.offeredCapabilities) || options.offeredCapabilities.some((c) => typeof c !== 'string'))) {
+    throw new TypeError(`${o('offeredCapabilities')}: expected an array of strings, got ${describe(options.offeredCapabilities)}`);
+  }
+  if (options.trace !== undefined && typeof options.trace !== 'boolean' && typeof options.trace !== 'function') {
+    throw new TypeError(`${o('trace')}: expected a boolean or a function, got ${describe(options.trace)}`);
+  }
+  if (options.onListening !== undefined && typeof options.onListening !== 'function') {
+    throw new TypeError(`${o('onListening')}: expected a function, got ${describe(options.onListening)}`);
+  }
+  if (options.properties !== undefined && (typeof options.properties !== 'object' || options.properties === null)) {
+    throw new TypeError(`${o('properties')}: expected an object, got ${describe(options.properties)}`);
+  }
+  return {
+    host,
+    port,
+    tls,
+    sasl,
+    saslRequired,
+    containerId: optionalString(options.containerId, o('containerId')),
+    idleTimeout: optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0,
+    maxFrameSize: optionalInteger(options.maxFrameSize, o('maxFrameSize'), 512, 0xffffffff),
+    channelMax: optionalInteger(options.channelMax, o('channelMax'), 0, 65535),
+    offeredCapabilities: options.offeredCapabilities,
+    properties: options.properties,
+    trace: options.trace,
+    onListening: options.onListening,
+    closeTimeout: optionalInteger(options.closeTimeout, o('closeTimeout'), 0, 0x7fffffff) ?? DEFAULT_LISTEN_CLOSE_TIMEOUT_MS,
+  };
+}
+
+/**
+ * `amqp://host:port`, `amqps://host`, `host:port`, `host`, `[v6]:port`:
+ * like a connection URL, but port 0 is allowed and the scheme is optional.
+ */
+export function parseListenUrl(url: string, what: string): { scheme: 'amqp' | 'amqps' | undefined; host: string; port: number | undefined } {
+  if (typeof url !== 'string') throw new TypeError(`${what}: expected a string, got ${describe(url)}`);
+  const match = /^(?:(amqps?):\/\/)?(\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._~-]+)?\]|[A-Za-z0-9._~-]+)(?::([0-9]{1,5}|amqps?))?\/?$/i.exec(url);
+  if (match === null) throw new TypeError(`${what}: invalid listen address ${JSON.stringify(url)}: expected [amqp[s]://]host[:port], IPv6 in brackets`);
+  const scheme = match[1]?.toLowerCase() as 'amqp' | 'amqps' | undefined;
+  const rawHost = match[2]!;
+  const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
+  const portText = match[3];
+  let port: number | undefined;
+  if (portText !== undefined) {
+    port = portText === 'amqp' ? 5672 : portText === 'amqps' ? 5671 : Number(portText);
+    if (port > 65535) throw new TypeError(`${what}: port ${port} is out of range 0..65535`);
+  } else if (scheme !== undefined) port = scheme === 'amqps' ? 5671 : 5672;
+  return { scheme, host, port };
+}

@@ -1,0 +1,229 @@
+/**
+ * listen() end to end in virtual time: a server Container and a client
+ * Container on one MemoryNetwork. The server answers the links the client
+ * attaches with the same receive/send machinery clients use.
+ */
+import { describe, expect, it } from 'vitest';
+import { from, mergeMap, Subject, take, VirtualTimeScheduler } from 'rxjs';
+import { scramCredentialsFromPassword } from '../engine/sasl/index.js';
+import { Condition } from '../errors/conditions.js';
+import { MemoryNetwork } from '../transport/memory/memory-network.js';
+import { Container } from './container.js';
+import type { Delivery } from './delivery.js';
+import type { IncomingConnection, IncomingLink, PeerDetach } from './incoming.js';
+import type { ListenOptions, ListeningAddress } from './listen-options.js';
+import type { Message } from './message.js';
+import { receive } from './receive.js';
+import { send, type SendResult } from './send.js';
+
+function rig(listenOptions: ListenOptions = {}) {
+  const scheduler = new VirtualTimeScheduler();
+  const network = new MemoryNetwork({ scheduler });
+  const platform = { connect: network.connect, listen: network.listen };
+  const server = new Container({ id: 'server', platform, scheduler });
+  const client = new Container({ id: 'client', platform, scheduler });
+  const connections: IncomingConnection[] = [];
+  const links: IncomingLink[] = [];
+  let bound: ListeningAddress | undefined;
+  const listener = server.listen('amqp://0.0.0.0:5672', { ...listenOptions, onListening: (a) => (bound = a) }).subscribe((connection) => {
+    connections.push(connection);
+    connection.links$.subscribe((link) => links.push(link));
+  });
+  const run = () => scheduler.flush();
+  return { scheduler, server, client, connections, links, listener, run, bound: () => bound };
+}
+
+const noSasl = { sasl: { enabled: false }, reconnect: false } as const;
+
+describe('listen()', () => {
+  it('reports where it listens and emits each connection once open, with the peer container id', () => {
+    const { client, connections, run, bound } = rig();
+    const sub = client.connect('amqp://localhost:5672', { reconnect: false }).subscribe();
+    run();
+    expect(bound()).toMatchObject({ port: 5672, url: 'amqp://localhost:5672' });
+    expect(connections).toHaveLength(1);
+    expect(connections[0]!.remoteContainerId).toBe('client');
+    expect(connections[0]!.peer.user).toBe('anonymous');
+    sub.unsubscribe();
+    run();
+    expect(connections[0]!.isLost).toBe(true);
+  });
+
+  it('answers a peer sender with receive(): messages arrive in order and each is accepted', () => {
+    const { client, links, run } = rig();
+    const got: unknown[] = [];
+    const results: SendResult[] = [];
+    from([{ body: 'a' }, { body: 'b' }, { body: 'c' }]).pipe(send(client.connect('amqp://localhost', noSasl), 'orders'))
+      .subscribe((r) => results.push(r));
+    run();
+    expect(links).toHaveLength(1);
+    const link = links[0]!;
+    expect(link.role).toBe('sender');
+    expect(link.address).toBe('orders');
+    link.receive().subscribe((d) => got.push(d.message.body));
+    run();
+    expect(got).toEqual(['a', 'b', 'c']);
+    expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted']);
+  });
+
+  it('answers a peer receiver with sendFrom(): pulled no faster than the peer\'s credit', () => {
+    const { client, links, run } = rig();
+    const asked: number[] = [];
+    let next = 0;
+    const got: unknown[] = [];
+    receive(client.connect('amqp://localhost', noSasl), 'work', { prefetch: 3, autoAccept: false }).subscribe((d) => got.push(d));
+    run();
+    const link = links[0]!;
+    expect(link.role).toBe('receiver');
+    const results: SendResult[] = [];
+    link.sendFrom((n) => {
+      asked.push(n);
+      return Array.from({ length: n }, () => ({ body: next++ }));
+    }).subscribe((r) => results.push(r));
+    run();
+    expect(asked).toEqual([3]);
+    expect((got as Delivery[]).map((d) => d.message.body)).toEqual([0, 1, 2]);
+    (got as Delivery[])[0]!.accept();
+    (got as Delivery[])[1]!.release();
+    (got as Delivery[])[2]!.accept();
+    run();
+    expect(results.map((r) => [r.message.body, r.state])).toEqual([[0, 'accepted'], [1, 'released'], [2, 'accepted']]);
+    // Settling freed the whole window, so the source was asked again.
+    expect(asked[1]).toBe(3);
+  });
+
+  it('refuse() fails the peer\'s link with the condition given', () => {
+    const { client, links, run } = rig();
+    const errors: unknown[] = [];
+    receive(client.connect('amqp://localhost', noSasl), 'nowhere').subscribe({ error: (e: unknown) => errors.push(e) });
+    run();
+    links[0]!.refuse({ condition: Condition.NotFound, description: 'no such queue' });
+    run();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ condition: Condition.NotFound, description: 'no such queue' });
+  });
+
+  it('a dynamic receiver: sendFrom with an address answers with it', () => {
+    const { client, links, run } = rig();
+    const attached: string[] = [];
+    receive(client.connect('amqp://localhost', noSasl), null, { dynamic: true, onAttach: (l) => attached.push(l.address) }).subscribe();
+    run();
+    links[0]!.sendFrom(() => new Promise(() => undefined), { address: 'tmp-1' }).subscribe();
+    run();
+    expect(attached).toEqual(['tmp-1']);
+  });
+
+  it('reports the peer\'s detach: closed false for a durable subscription, true when it ends', () => {
+    const { client, links, run } = rig();
+    const connection$ = client.connect('amqp://localhost', noSasl);
+    const detaches: PeerDetach[] = [];
+    const first = receive(connection$, 'topic', { durable: true, name: 'sub-1' }).subscribe();
+    run();
+    links[0]!.detached$.subscribe((d) => detaches.push(d));
+    let completed = false;
+    links[0]!.sendFrom(() => new Promise(() => undefined)).subscribe({ complete: () => (completed = true) });
+    run();
+    first.unsubscribe();
+    run();
+    expect(detaches).toEqual([{ closed: false, error: undefined }]);
+    expect(completed).toBe(true);
+  });
+
+  it('SASL: PLAIN checked by the authenticator; a wrong password is refused and anonymous is not offered', () => {
+    const { client, connections, run } = rig({
+      sasl: { verifyPlain: (user, password) => user === 'alice' && password === 'secret' },
+    });
+    const errors: unknown[] = [];
+    client.connect('amqp://alice:wrong@localhost', { reconnect: false, sasl: { allowInsecure: true } }).subscribe({ error: (e: unknown) => errors.push(e) });
+    run();
+    expect(connections).toHaveLength(0);
+    expect(errors[0]).toMatchObject({ condition: Condition.UnauthorizedAccess });
+    const sub = client.connect('amqp://alice:secret@localhost', { reconnect: false, sasl: { allowInsecure: true } }).subscribe();
+    run();
+    expect(connections).toHaveLength(1);
+    expect(connections[0]!.peer.user).toBe('alice');
+    sub.unsubscribe();
+    const anonymous: unknown[] = [];
+    client.connect('amqp://localhost', { reconnect: false }).subscribe({ error: (e: unknown) => anonymous.push(e) });
+    run();
+    expect(anonymous).toHaveLength(1);
+    // SASL is required once an authenticator is given: skipping it is refused too.
+    const skipped: unknown[] = [];
+    client.connect('amqp://localhost', noSasl).subscribe({ error: (e: unknown) => skipped.push(e) });
+    run();
+    expect(skipped).toHaveLength(1);
+    expect(connections).toHaveLength(1);
+  });
+
+  it('SASL: SCRAM-SHA-256 against stored credentials', () => {
+    const stored = scramCredentialsFromPassword('SHA-256', 'secret', new Uint8Array(16).fill(7), 4096);
+    const { client, connections, run } = rig({ sasl: { scramCredentials: (user, hash) => (user === 'bob' && hash === 'SHA-256' ? stored : undefined) } });
+    const sub = client.connect('amqp://bob:secret@localhost', { reconnect: false, sasl: { mechanisms: ['SCRAM-SHA-256'] } }).subscribe();
+    run();
+    expect(connections.map((c) => c.peer.user)).toEqual(['bob']);
+    sub.unsubscribe();
+  });
+
+  it('unsubscribing stops listening and closes every connection gracefully', () => {
+    const { client, connections, listener, run } = rig();
+    const errors: unknown[] = [];
+    let completed = false;
+    client.connect('amqp://localhost', noSasl).subscribe({ error: (e: unknown) => errors.push(e), complete: () => (completed = true) });
+    run();
+    expect(connections).toHaveLength(1);
+    listener.unsubscribe();
+    run();
+    expect(connections[0]!.isLost).toBe(true);
+    // The client saw a close (no reconnect configured): an error naming the server's close.
+    expect(errors).toHaveLength(1);
+    expect(completed).toBe(false);
+    const again: unknown[] = [];
+    client.connect('amqp://localhost', noSasl).subscribe({ error: (e: unknown) => again.push(e) });
+    run();
+    expect(again).toHaveLength(1);
+  });
+
+  it('peer to peer: the server sends what it receives on one link out on another (direct_send/direct_recv)', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const network = new MemoryNetwork({ scheduler });
+    const platform = { connect: network.connect, listen: network.listen };
+    const server = new Container({ id: 'server', platform, scheduler });
+    const client = new Container({ id: 'client', platform, scheduler });
+    const inbox = new Subject<Message>();
+    server.listen('localhost:5672').pipe(mergeMap((connection) => connection.links$)).subscribe((link) => {
+      if (link.role === 'sender') link.receive().subscribe((d) => inbox.next({ body: `echo ${String(d.message.body)}` }));
+      else inbox.pipe(link.send()).subscribe();
+    });
+    const connection$ = client.connect('amqp://localhost', noSasl);
+    const replies: unknown[] = [];
+    let done = false;
+    receive(connection$, 'replies').pipe(take(2)).subscribe({ next: (d) => replies.push(d.message.body), complete: () => (done = true) });
+    scheduler.flush();
+    from([{ body: 'ping 1' }, { body: 'ping 2' }]).pipe(send(connection$, 'requests')).subscribe();
+    scheduler.flush();
+    expect(replies).toEqual(['echo ping 1', 'echo ping 2']);
+    expect(done).toBe(true);
+  });
+
+  it('wrong options fail at the call, naming them', () => {
+    const server = new Container({ id: 's', platform: { connect: () => { throw new Error('unused'); } } });
+    expect(() => server.listen({ port: 70000 })).toThrow(/listen: options.port/);
+    expect(() => server.listen('amqps://0.0.0.0')).toThrow(/amqps needs options.tls/);
+    expect(() => server.listen({ sasl: {} })).toThrow(/options.sasl: no mechanism left/);
+    expect(() => server.listen({ bogus: 1 } as never)).toThrow(/bogus/);
+    expect(() => server.listen('http://x')).toThrow(/options.url/);
+  });
+
+  it('answers each link once: a second answer or a refusal after it is an error', () => {
+    const { client, links, run } = rig();
+    receive(client.connect('amqp://localhost', noSasl), 'q').subscribe();
+    run();
+    const link = links[0]!;
+    expect(() => link.receive()).toThrow(/the peer receives on this link/);
+    link.sendFrom(() => new Promise(() => undefined)).subscribe();
+    const errors: unknown[] = [];
+    link.sendFrom([]).subscribe({ error: (e: unknown) => errors.push(e) });
+    expect(errors[0]).toMatchObject({ condition: Condition.IllegalState });
+    expect(() => link.refuse()).toThrow(/already answered/);
+  });
+});

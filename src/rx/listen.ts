@@ -1,0 +1,252 @@
+/**
+ * Inbound connections (seed manual §6.5): `container.listen()` is a cold
+ * Observable of IncomingConnection. Subscribing binds; each peer that
+ * connects, passes SASL and sends its open is emitted once our open answers
+ * it. Unsubscribing stops listening and closes every connection gracefully
+ * (close exchanged, then the socket, within `closeTimeout`).
+ *
+ * One engine per accepted channel, driven like a dialled one (EngineDriver);
+ * the same Connection class serves both sides, so a server's links use the
+ * very receive/send machinery clients use. Browser-safe: the platform
+ * provides `listen`.
+ */
+import { AsyncSubject, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { Engine } from '../engine/engine.js';
+import { ConnectionError } from '../engine/errors.js';
+import type { EngineEvent } from '../engine/events.js';
+import { traceFromEnv } from '../engine/trace.js';
+import { AmqpError } from '../errors/amqp-error.js';
+import { Condition } from '../errors/conditions.js';
+import { EngineDriver } from '../transport/driver.js';
+import { TransportError } from '../transport/transport-error.js';
+import { formatAddress, type ByteChannel } from '../transport/transport.js';
+import type { ConnectionControl } from './connection.js';
+import type { Container } from './container.js';
+import { IncomingConnection } from './incoming.js';
+import type { ListeningAddress, ResolvedListenOptions } from './listen-options.js';
+import type { Platform } from './platform.js';
+
+/** Everything one listen() call needs. @internal */
+export interface ListenContext {
+  readonly container: Container;
+  readonly platform: Platform;
+  readonly scheduler: SchedulerLike;
+  readonly options: ResolvedListenOptions;
+  readonly nextConnectionId: () => number;
+}
+
+/** Builds listen()'s observable from checked options. @internal */
+export function listenObservable(ctx: ListenContext): Observable<IncomingConnection> {
+  return new Observable<IncomingConnection>((subscriber) => new Listener(ctx, subscriber).teardown);
+}
+
+/** One subscription to listen(): the bound socket and the connections it accepted. */
+class Listener {
+  readonly teardown: () => void;
+  private readonly accepted = new Set<IncomingAttempt>();
+  private transport: Subscription | undefined;
+  private stopped = false;
+  private readonly trace: ((line: string) => void) | undefined;
+
+  constructor(private readonly ctx: ListenContext, private readonly subscriber: Subscriber<IncomingConnection>) {
+    this.teardown = () => this.stop();
+    const { options, platform } = ctx;
+    const option = options.trace;
+    this.trace = typeof option === 'function' ? option
+      : option === true ? traceFromEnv({ PN_TRACE_FRM: '1' }, '[listen] ')
+      : option === false || platform.env === undefined ? undefined : traceFromEnv(platform.env, '[listen] ');
+    if (platform.listen === undefined) {
+      subscriber.error(new AmqpError(Condition.NotImplemented, 'listen: this platform cannot accept connections (no listen in its Platform)'));
+      return;
+    }
+    const where = formatAddress(options.host, options.port);
+    const transport = platform.listen({ host: options.host, port: options.port, tls: options.tls }).subscribe({
+      next: (event) => {
+        if (event.type === 'listening') this.onListening(event.host, event.port);
+        else this.onChannel(event.channel);
+      },
+      error: (error: unknown) => subscriber.error(error instanceof AmqpError ? error : TransportError.from(error, where, `listening on ${where}`)),
+    });
+    if (this.stopped || subscriber.closed) transport.unsubscribe();
+    else this.transport = transport;
+  }
+
+  private onListening(host: string, port: number): void {
+    const scheme = this.ctx.options.tls === undefined ? 'amqp' : 'amqps';
+    // A wildcard bind is dialled on loopback.
+    const dialHost = host === '::' || host === '0.0.0.0' || host === '::0' ? 'localhost' : host;
+    const address: ListeningAddress = { host, port, url: `${scheme}://${formatAddress(dialHost, port)}` };
+    try {
+      this.ctx.options.onListening?.(address);
+    } catch (error) {
+      this.subscriber.error(error);
+    }
+  }
+
+  private onChannel(channel: ByteChannel): void {
+    const attempt = new IncomingAttempt(this.ctx, channel, this.subscriber, this.trace, () => {
+      this.accepted.delete(attempt);
+      if (this.stopped && this.accepted.size === 0) this.release();
+    });
+    this.accepted.add(attempt);
+    attempt.start();
+  }
+
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    // Closing is graceful: the bound socket (which owns the accepted channels) goes once every connection has ended.
+    for (const attempt of [...this.accepted]) attempt.close();
+    if (this.accepted.size === 0) this.release();
+  }
+
+  private release(): void {
+    this.transport?.unsubscribe();
+    this.transport = undefined;
+  }
+}
+
+type Phase = 'opening' | 'open' | 'closing' | 'done';
+
+/** One accepted channel: its engine from the protocol header to the socket's end. */
+class IncomingAttempt implements ConnectionControl {
+  private phase: Phase = 'opening';
+  private engine: Engine | undefined;
+  private driver: EngineDriver<EngineEvent> | undefined;
+  private events: Subscription | undefined;
+  private connection: IncomingConnection | undefined;
+  private identity: string | undefined;
+  private closeTimer: Subscription | undefined;
+  private readonly closed = new AsyncSubject<void>();
+
+  constructor(
+    private readonly ctx: ListenContext,
+    private readonly channel: ByteChannel,
+    private readonly subscriber: Subscriber<IncomingConnection>,
+    private readonly trace: ((line: string) => void) | undefined,
+    private readonly onDone: () => void,
+  ) {}
+
+  start(): void {
+    const { options, container, platform, scheduler } = this.ctx;
+    const channel = this.channel;
+    try {
+      const sasl = options.sasl;
+      this.engine = new Engine({
+        role: 'server',
+        containerId: options.containerId ?? container.id,
+        maxFrameSize: options.maxFrameSize,
+        channelMax: options.channelMax,
+        idleTimeOut: options.idleTimeout > 0 ? options.idleTimeout : undefined,
+        offeredCapabilities: options.offeredCapabilities,
+        properties: options.properties,
+        trace: this.trace,
+        sasl: sasl === undefined ? undefined : { authenticator: sasl, tlsIdentity: channel.peerIdentity, crypto: platform.saslCrypto },
+        requireSasl: sasl === undefined ? undefined : options.saslRequired,
+      });
+      this.engine.open();
+    } catch (error) {
+      // Options were checked at the call; a failure here is a bug, reported without killing the listener.
+      channel.destroy(error instanceof Error ? error : undefined);
+      this.finish();
+      return;
+    }
+    const driver = new EngineDriver<EngineEvent>(this.engine, channel, { scheduler });
+    this.driver = driver;
+    let done = false;
+    const events = driver.events$.subscribe({
+      next: (event) => this.onEvent(event),
+      error: (error: unknown) => {
+        done = true;
+        this.lose(error instanceof AmqpError ? error : TransportError.from(error, channel.remoteAddress, `connection from ${channel.remoteAddress}`));
+        this.finish();
+      },
+      complete: () => {
+        done = true;
+        this.lose(new ConnectionError(Condition.ConnectionForced, 'the connection ended', { remote: true }));
+        this.finish();
+      },
+    });
+    if (done) events.unsubscribe();
+    else this.events = events;
+  }
+
+  // --- ConnectionControl ---------------------------------------------------------------
+
+  flush(): void {
+    this.driver?.flush();
+  }
+
+  close(): Observable<void> {
+    if (this.phase === 'opening' || this.phase === 'open') {
+      this.phase = 'closing';
+      this.connection?.markLost(new ConnectionError(Condition.ConnectionForced, 'the connection was closed by this server'));
+      try {
+        this.engine?.close();
+        this.driver?.flush();
+      } catch {
+        // The engine failed meanwhile; its close is on the way out already.
+      }
+      this.closeTimer = this.ctx.scheduler.schedule(() => {
+        this.channel.destroy();
+        this.finish();
+      }, this.ctx.options.closeTimeout);
+    }
+    return this.closed.asObservable();
+  }
+
+  private onEvent(event: EngineEvent): void {
+    switch (event.type) {
+      case 'sasl-outcome':
+        if (event.ok) this.identity = event.identity;
+        return;
+      case 'connection-opened': {
+        if (this.phase !== 'opening') return;
+        this.phase = 'open';
+        const connection = new IncomingConnection(
+          this.ctx.container, this.ctx.nextConnectionId(), `amqp://${this.channel.remoteAddress}`, event.open, this.engine!, this,
+          { remoteAddress: this.channel.remoteAddress, secure: this.channel.secure, user: this.identity },
+        );
+        this.connection = connection;
+        this.subscriber.next(connection);
+        return;
+      }
+      case 'connection-closed':
+        if (event.error !== undefined) this.lose(event.error);
+        else if (event.initiator === 'remote') this.lose(new ConnectionError(Condition.ConnectionForced, 'the peer closed the connection', { remote: true }));
+        return;
+      case 'protocol-error':
+        if (event.scope === 'link') this.connection?.routeProtocolError(event);
+        return;
+      case 'session-ended':
+        this.connection?.sessionEnded(event);
+        return;
+      case 'link-attached':
+      case 'link-detached':
+      case 'link-flow':
+      case 'delivery':
+      case 'delivery-updated':
+      case 'delivery-aborted':
+        this.connection?.route(event);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private lose(error: AmqpError): void {
+    this.connection?.markLost(error);
+  }
+
+  private finish(): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.connection?.markLost(new ConnectionError(Condition.ConnectionForced, 'the connection ended'));
+    this.closeTimer?.unsubscribe();
+    this.events?.unsubscribe();
+    this.closeTimer = this.events = undefined;
+    this.closed.next();
+    this.closed.complete();
+    this.onDone();
+  }
+}
