@@ -4,6 +4,10 @@ export {
   buildProtonCExample, protonPython, startProtonCBroker, startProtonPythonBroker,
   DEBIAN_PYTHON, PEERS_DIR, PROTON_C_EXAMPLES, PROTON_PYTHON_EXAMPLES, type ProtonCExample,
 } from './proton.js';
+export {
+  buildCyrusSaslPlugin, makeProtonCertificates, makeSaslDatabase, protonExampleCertificates, startProtonSecureBroker,
+  PROTON_SSL_CERTS, type ProtonCertificate, type ProtonCertificates, type ProtonSecureBrokerOptions, type SaslDatabase,
+} from './proton-secure.js';
 export { startRabbitMq, startRestartableRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD, type RestartableRabbitMq } from './rabbitmq.js';
 export { PeerUnavailableError, PACKAGES } from './packages.js';
 export { PeerProcess } from './peer-process.js';

@@ -31,4 +31,8 @@ export const PACKAGES = {
   libcDev: 'libc6-dev',
   pkgConfig: 'pkg-config',
   rabbitmq: 'rabbitmq-server',
+  openssl: 'openssl',
+  saslBin: 'sasl2-bin',
+  saslModules: 'libsasl2-modules',
+  saslDev: 'libsasl2-dev',
 } as const;
