@@ -183,12 +183,14 @@ describe('SCRAM (Cyrus SASL) against a Proton Python server', () => {
   let all: RunningPeer;
   let plainOrSha1: RunningPeer;
   let tls: RunningPeer;
+  let onlyOthers: RunningPeer;
   beforeAll(async () => {
-    db = makeSaslDatabase(dir, REALM, { [USER]: PASSWORD }, MECHANISMS);
-    [all, plainOrSha1, tls] = await Promise.all([
+    db = makeSaslDatabase(dir, REALM, { [USER]: PASSWORD }, [...MECHANISMS, 'SCRAM-SHA-384', 'SCRAM-SHA-224']);
+    [all, plainOrSha1, tls, onlyOthers] = await Promise.all([
       start({ cyrus: db, mechanisms: MECHANISMS, requireAuth: true }),
       start({ cyrus: db, mechanisms: ['PLAIN', 'SCRAM-SHA-1'], requireAuth: true }),
       start({ cyrus: db, mechanisms: MECHANISMS, requireAuth: true, tls: certs.server }),
+      start({ cyrus: db, mechanisms: ['SCRAM-SHA-384', 'SCRAM-SHA-224'], requireAuth: true }),
     ]);
   }, 30_000);
 
@@ -235,6 +237,16 @@ describe('SCRAM (Cyrus SASL) against a Proton Python server', () => {
   it('picks SCRAM-SHA-1 over PLAIN when the server offers just those two', async () => {
     const connection = await open(plainOrSha1.url, { ...credentials, sasl: { allowInsecure: true } });
     expect(connection.properties?.['sasl-mechanism']).toBe('SCRAM-SHA-1');
+  }, 20_000);
+
+  it('offered only SCRAM-SHA-384 and SCRAM-SHA-224 (which we do not implement): a SaslError naming them, no attempt', async () => {
+    const error = await openError(onlyOthers.url, credentials);
+    expect(error).toBeInstanceOf(ConnectionError);
+    const cause = (error as Error).cause;
+    expect(cause).toBeInstanceOf(SaslError);
+    expect((cause as SaslError).message).toContain('no acceptable SASL mechanism among those offered');
+    expect((cause as SaslError).message).toContain('SCRAM-SHA-384');
+    expect(isAuthenticationFailure(error)).toBe(true);
   }, 20_000);
 
   it('PLAIN through Cyrus works when it is the only mechanism allowed (allowInsecure on plain TCP)', async () => {
