@@ -14,6 +14,10 @@ export { NodeContainer as Container, connect, listen, getDefaultContainer } from
 export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/incoming.js';
 export { type ListenOptions, type ListenSaslOptions, type ListeningAddress, DEFAULT_LISTEN_CLOSE_TIMEOUT_MS } from './rx/listen-options.js';
 export { scramCredentialsFromPassword } from './engine/sasl/index.js';
+
+// The embedded broker
+export { startBroker, type StartBrokerOptions, type RunningBroker } from './node/broker.js';
+export { Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats, compileSelector, SelectorError, type Selector } from './broker/index.js';
 export type { ContainerOptions } from './rx/container.js';
 export type { Connection } from './rx/connection.js';
 export type { ConnectionObservable } from './rx/connect.js';

@@ -4,6 +4,7 @@
  * program name, and `node dist/esm/cli/main.js …` runs it directly.
  */
 import { EXIT_OK, EXIT_USAGE, type Command } from './command.js';
+import { brokerCommand } from './broker.js';
 import { decodeCommand } from './decode.js';
 import { receiveCommand } from './receive.js';
 import { sendCommand } from './send.js';
@@ -11,7 +12,7 @@ import { startCommand } from './start.js';
 import { nodeIo, type CliIo } from './io.js';
 
 /** Every subcommand, in the order `rx-amqp --help` lists them. */
-export const COMMANDS: readonly Command[] = [decodeCommand, sendCommand, receiveCommand, startCommand];
+export const COMMANDS: readonly Command[] = [decodeCommand, sendCommand, receiveCommand, brokerCommand, startCommand];
 
 export function usage(commands: readonly Command[] = COMMANDS): string {
   const width = Math.max(...commands.map((c) => c.name.length));

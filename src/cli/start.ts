@@ -1,22 +1,32 @@
-import { EXIT_OK, type Command } from './command.js';
+import { firstValueFrom, of, take, map } from 'rxjs';
+import { connect, receive, send, startBroker } from '../index.js';
+import { EXIT_FAILURE, EXIT_OK, type Command } from './command.js';
 
 /**
- * `rx-amqp start`: the newcomer's main job (`npm start`). Its final form starts
- * the embedded broker and runs hello world through it; until the broker lands
- * it says what is built and what is not.
+ * `rx-amqp start`: the newcomer's main job (`npm start`). Starts the
+ * embedded broker in this process on a free port, then runs hello world
+ * through it over TCP, as Proton's helloworld.py does: a receiver on
+ * `examples`, one message sent, its body printed.
  */
 export const startCommand: Command = {
   name: 'start',
-  summary: 'run the main job (the embedded broker and hello world, once they land)',
-  usage: 'Usage: rx-amqp start\n\nStarts the embedded broker and runs hello world end to end (not built yet).\n',
+  summary: 'start the embedded broker and run hello world through it',
+  usage: 'Usage: rx-amqp start\n\nStarts the embedded broker on a free local port and runs hello world end to end.\n',
   async run(_args, io) {
-    io.stdout(
-      'rx-amqp 0.1 (in development)\n' +
-        '  built:     codec, frames, sans-IO engine (with SASL), Node TCP/TLS and in-memory transports,\n' +
-        '             the RxJS API (connect/receive/send, reconnect and failover), `rx-amqp decode|send|receive`\n' +
-        '  not yet:   listen(), the embedded broker, examples\n' +
-        'When the embedded broker lands, `npm start` will start it and print "Hello World!" end to end.\n',
-    );
-    return EXIT_OK;
+    const broker = await startBroker({ host: '127.0.0.1', port: 0 });
+    io.stdout(`embedded broker listening on ${broker.url}\n`);
+    try {
+      const connection$ = connect(broker.url, { reconnect: false });
+      // Subscribe the receiver first so the message has somewhere to go, then send.
+      const received = firstValueFrom(receive(connection$, 'examples').pipe(take(1), map((d) => d.message.body)));
+      await firstValueFrom(of({ body: 'Hello World!' }).pipe(send(connection$, 'examples')));
+      io.stdout(`${String(await received)}\n`);
+      return EXIT_OK;
+    } catch (error) {
+      io.stderr(`rx-amqp start: ${error instanceof Error ? error.message : String(error)}\n`);
+      return EXIT_FAILURE;
+    } finally {
+      await broker.stop();
+    }
   },
 };

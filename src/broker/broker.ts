@@ -1,0 +1,305 @@
+/**
+ * The embedded broker: the in-memory store (queues, topics, subscriptions,
+ * transactions) wired to AMQP links through the public listen() API only.
+ *
+ * - A peer sender's link is answered with `link.receive({ autoAccept: false })`:
+ *   each message is put on its node and accepted, or rejected with
+ *   amqp:resource-limit-exceeded when the node is full. The credit window
+ *   bounds what a producer can push ahead of the store.
+ * - A peer receiver's link is answered with `link.sendFrom(producer)`: the
+ *   producer is asked for as many messages as the peer gave credit, which
+ *   becomes the queue consumer's credit, so dispatch is fair by credit. Each
+ *   outcome the peer sends settles the queue entry (accepted: gone;
+ *   released/modified: back in place; rejected: dropped).
+ * - Anonymous relay (a sender with no target address routes by `to`),
+ *   dynamic nodes (temporary queues named by us, gone with their link),
+ *   selectors and browsing on the source, durable and shared subscriptions.
+ *
+ * Browser-safe: no node:* import; the container (and its platform) is given.
+ */
+import { Observable, Subscription, type Subscriber } from 'rxjs';
+import { Condition } from '../errors/conditions.js';
+import { AmqpError } from '../errors/amqp-error.js';
+import type { Delivery } from '../rx/delivery.js';
+import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
+import type { Message } from '../rx/message.js';
+import { ACCEPTED, rejected, RELEASED } from '../rx/outcome.js';
+import type { SendResult } from '../rx/send.js';
+import { ANONYMOUS_RELAY } from '../rx/send.js';
+import { JMS_SELECTOR_KEY } from '../rx/source-options.js';
+import type { AmqpValue } from '../codec/types.js';
+import { Described } from '../codec/types.js';
+import type { SettleOutcome, MessageQueue, QueueEntry, ConsumerHandle } from './queue.js';
+import { compileSelector } from './selector.js';
+import { subscriptionKey, Topic } from './topic.js';
+import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
+
+export interface BrokerOptions extends NodeRegistryOptions {
+  /** Credit window granted to each producer link. Default 100. */
+  readonly prefetch?: number;
+}
+
+/** Counters for the live status line; totals since the broker started. */
+export interface BrokerStats {
+  readonly connections: number;
+  readonly queues: number;
+  readonly topics: number;
+  /** Messages held in every queue and subscription. */
+  readonly depth: number;
+  /** Messages accepted from producers. */
+  readonly received: number;
+  /** Messages settled by consumers as accepted. */
+  readonly delivered: number;
+}
+
+/** The capability peers look for before using a sender without a target address. */
+export const BROKER_CAPABILITIES: readonly string[] = [ANONYMOUS_RELAY];
+
+export class Broker {
+  readonly registry: NodeRegistry;
+  private readonly prefetch: number;
+  private connections = 0;
+  private received = 0;
+  private delivered = 0;
+
+  constructor(options: BrokerOptions = {}) {
+    this.registry = new NodeRegistry(options);
+    this.prefetch = options.prefetch ?? 100;
+  }
+
+  /**
+   * Serves every connection `connections$` emits (e.g. `container.listen(...)`
+   * with `offeredCapabilities: BROKER_CAPABILITIES`). Never emits; errors when
+   * listening fails; unsubscribing stops listening and closes the connections.
+   */
+  serve(connections$: Observable<IncomingConnection>): Observable<never> {
+    return new Observable<never>((subscriber) => {
+      const all = new Subscription();
+      all.add(connections$.subscribe({
+        next: (connection) => all.add(this.handleConnection(connection)),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      }));
+      return all;
+    });
+  }
+
+  stats(): BrokerStats {
+    const nodes = this.registry.stats();
+    return {
+      connections: this.connections,
+      queues: nodes.queues.length,
+      topics: nodes.topics.length,
+      depth: nodes.depth,
+      received: this.received,
+      delivered: this.delivered,
+    };
+  }
+
+  /** One connection: answers each link the peer attaches. */
+  private handleConnection(connection: IncomingConnection): Subscription {
+    this.connections++;
+    const links = new Subscription();
+    links.add(() => this.connections--);
+    links.add(connection.links$.subscribe((link) => {
+      try {
+        links.add(link.role === 'sender' ? this.acceptProducer(link) : this.acceptConsumer(link));
+      } catch (error) {
+        refuse(link, error);
+      }
+    }));
+    return links;
+  }
+
+  // --- producers: the peer sends, we store -----------------------------------------------
+
+  private acceptProducer(link: IncomingLink): Subscription {
+    if ((link.attach.target as { type?: string } | undefined)?.type === 'coordinator') {
+      throw new AmqpError(Condition.NotImplemented, 'transactions are not supported by this broker yet');
+    }
+    let address = link.address;
+    let put: (delivery: Delivery) => string | undefined;
+    if (link.dynamic) {
+      const queue = this.registry.createTemporaryQueue();
+      address = queue.name;
+      put = (delivery) => this.putOn(queue, delivery);
+    } else if (address === undefined || address === '') {
+      // The anonymous relay: each message names its node.
+      put = (delivery) => {
+        const to = delivery.message.to;
+        if (to === undefined || to === '') return `a message on the anonymous relay needs a 'to' address`;
+        return this.putOn(this.registry.lookup(to, undefined), delivery);
+      };
+    } else {
+      const node = this.registry.lookup(address, nodeKindOf(link.capabilities));
+      put = (delivery) => this.putOn(node, delivery);
+    }
+    return link.receive({ autoAccept: false, prefetch: this.prefetch, ...(address === link.address ? {} : { address }) }).subscribe({
+      next: (delivery) => {
+        let refusal: string | undefined;
+        let condition: string = Condition.ResourceLimitExceeded;
+        try {
+          refusal = put(delivery);
+        } catch (error) {
+          refusal = error instanceof Error ? error.message : String(error);
+          condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
+        }
+        if (refusal === undefined) {
+          this.received++;
+          delivery.accept();
+        } else {
+          delivery.reject({ condition: condition as never, description: refusal });
+        }
+      },
+      error: () => undefined, // the connection went; nothing was accepted that is not stored
+    });
+  }
+
+  /** Stores a delivery's message; returns why not when the node is full. */
+  private putOn(node: MessageQueue | Topic, delivery: Delivery): string | undefined {
+    const size = delivery.payload.length;
+    if (node instanceof Topic) {
+      node.publish(delivery.message, size);
+      return undefined;
+    }
+    return node.put(delivery.message, size) ? undefined : `queue ${JSON.stringify(node.name)} is full (${node.maxMessages} messages)`;
+  }
+
+  // --- consumers: the peer receives, we dispatch -------------------------------------------
+
+  private acceptConsumer(link: IncomingLink): Subscription {
+    const source = link.source;
+    const filter = source?.filter;
+    let selector: ((message: Message) => boolean) | undefined;
+    const applied: string[] = [];
+    if (filter !== undefined) {
+      for (const [key, value] of Object.entries(filter)) {
+        const text = selectorText(value);
+        if (text !== undefined && (key === JMS_SELECTOR_KEY || (value instanceof Described))) {
+          if (text.trim() !== '') {
+            const compiled = compileSelector(text);
+            selector = (message) => compiled.matches(message);
+          }
+          applied.push(key);
+        }
+      }
+    }
+    const browse = source?.distributionMode === 'copy';
+    let queue: MessageQueue;
+    let address = link.address;
+    let cleanup: (closed: boolean) => void = () => undefined;
+    if (link.dynamic) {
+      const temporary = this.registry.createTemporaryQueue();
+      queue = temporary;
+      address = temporary.name;
+      cleanup = () => this.registry.deleteQueue(temporary.name);
+    } else {
+      if (address === undefined || address === '') throw new AmqpError(Condition.InvalidField, 'a receiver needs a source address (or dynamic: true)');
+      const node = this.registry.lookup(address, nodeKindOf(link.capabilities));
+      if (node instanceof Topic) {
+        const capabilities = link.capabilities;
+        const shared = capabilities.includes('shared') || capabilities.includes('global');
+        const durable = source?.durable !== undefined && source.durable !== 'none' || source?.expiryPolicy === 'never';
+        let subscription;
+        if (!durable && !shared) {
+          subscription = node.subscribe(subscriptionKey(`${link.containerId}/${link.name}/${nextPrivate++}`), {});
+        } else {
+          // JMS clients name a shared subscription's links "name", "name|global" or "name|2"; the name is the part before '|'.
+          const name = shared ? link.name.split('|')[0]! : link.name;
+          const key = subscriptionKey(name, capabilities.includes('global') ? undefined : link.containerId);
+          subscription = node.subscribe(key, { durable, shared });
+          if (durable) cleanup = (closed) => {
+            if (closed) node.unsubscribe(key);
+          };
+        }
+        queue = subscription;
+      } else {
+        queue = node;
+      }
+    }
+    return this.dispatchTo(link, queue, { selector, browse, address: address === link.address ? undefined : address, applied, cleanup });
+  }
+
+  /** Runs one consumer link: the queue hands entries to the link as the peer's credit allows. */
+  private dispatchTo(
+    link: IncomingLink, queue: MessageQueue,
+    how: { selector?: (m: Message) => boolean; browse: boolean; address?: string; applied: string[]; cleanup: (closed: boolean) => void },
+  ): Subscription {
+    const sent = new Map<Message, QueueEntry>();
+    let batch: Subscriber<Message> | undefined;
+    let batchLeft = 0;
+    const handle: ConsumerHandle = queue.addConsumer({
+      selector: how.selector,
+      browse: how.browse,
+      deliver: (entry) => {
+        const message = entry.deliveryCount === (entry.message.deliveryCount ?? 0) ? entry.message : { ...entry.message, deliveryCount: entry.deliveryCount };
+        // One message object per delivery, so its outcome finds its entry (a redelivery is a new object).
+        const own = sent.has(message) ? { ...message } : message;
+        sent.set(own, entry);
+        const current = batch;
+        if (--batchLeft === 0) batch = undefined;
+        current?.next(own);
+        if (batchLeft === 0) current?.complete();
+      },
+    });
+    const producer = (n: number) => new Observable<Message>((subscriber) => {
+      batch = subscriber;
+      batchLeft = n;
+      handle.credit(n);
+      return () => {
+        if (batch === subscriber) batch = undefined;
+      };
+    });
+    let closed = false;
+    const detach = link.detached$.subscribe((d) => (closed = d.closed));
+    const results = link.sendFrom(producer, {
+      ...(how.address === undefined ? {} : { address: how.address }),
+      filterKeys: how.applied,
+      ...(how.browse ? { distributionMode: 'copy' } : {}),
+    }).subscribe({
+      next: (result) => this.settle(handle, sent, result, how.browse),
+      error: () => finish(),
+      complete: () => finish(),
+    });
+    const finish = () => {
+      handle.remove();
+      sent.clear();
+      how.cleanup(closed);
+    };
+    const subscription = new Subscription();
+    subscription.add(results);
+    subscription.add(detach);
+    subscription.add(() => handle.remove());
+    return subscription;
+  }
+
+  private settle(handle: ConsumerHandle, sent: Map<Message, QueueEntry>, result: SendResult, browse: boolean): void {
+    const entry = sent.get(result.message);
+    if (entry === undefined) return;
+    sent.delete(result.message);
+    if (browse) return;
+    const outcome: SettleOutcome = result.state === 'sent' || result.state === 'accepted' ? ACCEPTED
+      : result.state === 'released' ? RELEASED
+      : (result.outcome as SettleOutcome | undefined) ?? rejected();
+    if (handle.settle(entry, outcome) && outcome.type === 'accepted') this.delivered++;
+  }
+}
+
+let nextPrivate = 0;
+
+/** The selector string of a filter value: a described string (apache.org:selector-filter:string), or a bare string. */
+function selectorText(value: AmqpValue): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value instanceof Described && typeof value.value === 'string') return value.value;
+  return undefined;
+}
+
+function refuse(link: IncomingLink, error: unknown): void {
+  const condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
+  const description = error instanceof AmqpError ? error.description ?? error.message : error instanceof Error ? error.message : String(error);
+  try {
+    link.refuse({ condition: condition as never, description });
+  } catch {
+    // the link was answered or the connection went meanwhile
+  }
+}

@@ -1,0 +1,3 @@
+/** The embedded broker (browser-safe core): the store and its wiring to listen(). */
+export { Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats } from './broker.js';
+export { compileSelector, SelectorError, type Selector } from './selector.js';
