@@ -37,7 +37,15 @@ import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.j
 export interface BrokerOptions extends NodeRegistryOptions {
   /** Credit window granted to each producer link. Default 100. */
   readonly prefetch?: number;
+  /** Told of every message stored, settled and of every credit a consumer grants (what `rx-amqp/testing` observes). Default none. */
+  readonly onEvent?: (event: BrokerEvent) => void;
 }
+
+/** What the broker did, for observers (tests, monitoring). `address` is the node's (a topic's name for its subscriptions). */
+export type BrokerEvent =
+  | { readonly type: 'stored'; readonly address: string; readonly message: Message }
+  | { readonly type: 'settled'; readonly address: string; readonly message: Message; readonly outcome: SettleOutcome['type'] }
+  | { readonly type: 'credit'; readonly address: string; readonly credit: number };
 
 /** Counters for the live status line; totals since the broker started. */
 export interface BrokerStats {
@@ -58,6 +66,7 @@ export const BROKER_CAPABILITIES: readonly string[] = [ANONYMOUS_RELAY];
 export class Broker {
   readonly registry: NodeRegistry;
   private readonly prefetch: number;
+  private readonly onEvent: ((event: BrokerEvent) => void) | undefined;
   private connections = 0;
   private received = 0;
   private delivered = 0;
@@ -65,6 +74,7 @@ export class Broker {
   constructor(options: BrokerOptions = {}) {
     this.registry = new NodeRegistry(options);
     this.prefetch = options.prefetch ?? 100;
+    this.onEvent = options.onEvent;
   }
 
   /**
@@ -158,11 +168,11 @@ export class Broker {
   /** Stores a delivery's message; returns why not when the node is full. */
   private putOn(node: MessageQueue | Topic, delivery: Delivery): string | undefined {
     const size = delivery.payload.length;
-    if (node instanceof Topic) {
-      node.publish(delivery.message, size);
-      return undefined;
-    }
-    return node.put(delivery.message, size) ? undefined : `queue ${JSON.stringify(node.name)} is full (${node.maxMessages} messages)`;
+    const message = delivery.message;
+    if (node instanceof Topic) node.publish(message, size);
+    else if (!node.put(message, size)) return `queue ${JSON.stringify(node.name)} is full (${node.maxMessages} messages)`;
+    this.onEvent?.({ type: 'stored', address: node.name, message });
+    return undefined;
   }
 
   // --- consumers: the peer receives, we dispatch -------------------------------------------
@@ -217,13 +227,13 @@ export class Broker {
         queue = node;
       }
     }
-    return this.dispatchTo(link, queue, { selector, browse, address: address === link.address ? undefined : address, applied, cleanup });
+    return this.dispatchTo(link, queue, { selector, browse, address: address === link.address ? undefined : address, applied, cleanup, node: address! });
   }
 
   /** Runs one consumer link: the queue hands entries to the link as the peer's credit allows. */
   private dispatchTo(
     link: IncomingLink, queue: MessageQueue,
-    how: { selector?: (m: Message) => boolean; browse: boolean; address?: string; applied: string[]; cleanup: (closed: boolean) => void },
+    how: { selector?: (m: Message) => boolean; browse: boolean; address?: string; applied: string[]; cleanup: (closed: boolean) => void; node: string },
   ): Subscription {
     const sent = new Map<Message, QueueEntry>();
     let batch: Subscriber<Message> | undefined;
@@ -245,6 +255,7 @@ export class Broker {
     const producer = (n: number) => new Observable<Message>((subscriber) => {
       batch = subscriber;
       batchLeft = n;
+      this.onEvent?.({ type: 'credit', address: how.node, credit: n });
       handle.credit(n);
       return () => {
         if (batch === subscriber) batch = undefined;
@@ -257,7 +268,7 @@ export class Broker {
       filterKeys: how.applied,
       ...(how.browse ? { distributionMode: 'copy' } : {}),
     }).subscribe({
-      next: (result) => this.settle(handle, sent, result, how.browse),
+      next: (result) => this.settle(handle, sent, result, how.browse, how.node),
       error: () => finish(),
       complete: () => finish(),
     });
@@ -273,7 +284,7 @@ export class Broker {
     return subscription;
   }
 
-  private settle(handle: ConsumerHandle, sent: Map<Message, QueueEntry>, result: SendResult, browse: boolean): void {
+  private settle(handle: ConsumerHandle, sent: Map<Message, QueueEntry>, result: SendResult, browse: boolean, node: string): void {
     const entry = sent.get(result.message);
     if (entry === undefined) return;
     sent.delete(result.message);
@@ -281,7 +292,9 @@ export class Broker {
     const outcome: SettleOutcome = result.state === 'sent' || result.state === 'accepted' ? ACCEPTED
       : result.state === 'released' ? RELEASED
       : (result.outcome as SettleOutcome | undefined) ?? rejected();
-    if (handle.settle(entry, outcome) && outcome.type === 'accepted') this.delivered++;
+    if (!handle.settle(entry, outcome)) return;
+    if (outcome.type === 'accepted') this.delivered++;
+    this.onEvent?.({ type: 'settled', address: node, message: entry.message, outcome: outcome.type });
   }
 }
 

@@ -18,6 +18,12 @@ describe('package entry points', () => {
     expect(out).toBe('x function');
   });
 
+  it('loads the testing kit (rx-amqp/testing) by name', () => {
+    const out = run(['--input-type=module', '-e',
+      "import { TestBroker, TEST_BROKER_URL } from 'rx-amqp/testing'; process.stdout.write(typeof TestBroker + ' ' + TEST_BROKER_URL)"]);
+    expect(out).toBe('function amqp://test-broker:5672');
+  });
+
   it('ships type declarations for both entries', () => {
     const out = run(['-e', "const fs = require('fs'); process.stdout.write(String(fs.existsSync('dist/esm/index.d.ts') && fs.existsSync('dist/esm/internal.d.ts')))"]);
     expect(out).toBe('true');
