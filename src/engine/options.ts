@@ -154,6 +154,12 @@ export interface SendOptions {
   readonly messageFormat?: number;
   /** Send pre-settled (fire and forget). Default: true only when the link's snd-settle-mode is 'settled'. */
   readonly settled?: boolean;
+  /**
+   * The delivery state written on the first transfer frame (Part 2 §2.7.5
+   * `state`), e.g. a transactional-state naming the transaction the message
+   * is sent in (Part 4 §4.4.1). Default none.
+   */
+  readonly state?: DeliveryState;
 }
 
 export interface DisposeOptions {

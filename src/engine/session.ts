@@ -15,7 +15,8 @@ import { Condition } from '../errors/index.js';
 import type {
   Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Performative, Role, Transfer,
 } from '../frames/types.js';
-import { encodeDeliveryState } from '../frames/index.js';
+import { Reader } from '../codec/reader.js';
+import { decodeDeliveryState, encodeDeliveryState } from '../frames/index.js';
 import { DispositionBatch } from './disposition-batch.js';
 import { fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, Initiator, LinkId, SessionId } from './events.js';
@@ -431,6 +432,18 @@ export class Session {
     if (settled ? link.sndSettleMode === 'unsettled' : link.sndSettleMode === 'settled') {
       throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} has snd-settle-mode ${link.sndSettleMode}; cannot send settled=${settled}`);
     }
+    // Encoded once, before any state changes: a bad state throws here, and a queued transfer keeps its bytes.
+    let state: Uint8Array | undefined;
+    if (options.state !== undefined) {
+      try {
+        encodeDeliveryState(probe, options.state);
+        state = probe.toBytes();
+      } catch (e) {
+        throw new LocalProtocolError(Condition.InvalidField, `cannot encode delivery state: ${String(e)}`, { cause: e });
+      } finally {
+        probe.reset();
+      }
+    }
 
     const deliveryId = this.nextDeliveryId;
     this.nextDeliveryId = (deliveryId + 1) >>> 0;
@@ -445,6 +458,7 @@ export class Session {
     if (tag === undefined) link.nextTag = (link.nextTag + 1) >>> 0;
     h.messageFormat = messageFormat;
     h.settled = settled;
+    h.state = state;
 
     if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite) {
       const offset = this.writeFrames(h, payload, 0, false);
@@ -1017,7 +1031,7 @@ function transferBody(h: TransferHeader, first: boolean, more: boolean, aborted:
     settled: first || h.settled ? h.settled : undefined,
     more,
     rcvSettleMode: undefined,
-    state: undefined,
+    state: first && !aborted && h.state !== undefined ? decodeDeliveryState(new Reader(h.state)) : undefined,
     resume: false,
     aborted,
     batchable: false,

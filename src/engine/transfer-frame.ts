@@ -32,10 +32,21 @@ export interface TransferHeader {
   tag: Uint8Array | number;
   messageFormat: number;
   settled: boolean;
+  /**
+   * The delivery state to carry on the first frame, already encoded (e.g. a
+   * transactional-state, Part 4 §4.4.1); undefined for none. A transfer with
+   * a state is written as a list32, since a state's size has no small bound.
+   */
+  state?: Uint8Array | undefined;
 }
 
 function tagSize(tag: Uint8Array | number): number {
   return typeof tag === 'number' ? 6 : 2 + tag.length;
+}
+
+/** The encoded state this frame carries: only a delivery's first frame, and never an abort. */
+function stateOf(h: TransferHeader, first: boolean, aborted: boolean): Uint8Array | undefined {
+  return first && !aborted ? h.state : undefined;
 }
 
 /** Bytes of frame header plus performative for this transfer frame. */
@@ -45,6 +56,9 @@ export function transferOverhead(h: TransferHeader, first: boolean, aborted: boo
   else body += 4; // delivery-id, delivery-tag, message-format, settled: null each (settled may be true, still 1 byte)
   body += 1; // more
   if (aborted) body += 4; // rcv-settle-mode null, state null, resume false, aborted true
+  const state = stateOf(h, first, aborted);
+  // rcv-settle-mode null, then the state; list32: size and count take 4 bytes each
+  if (state !== undefined) return FRAME_HEADER_SIZE + 3 + 9 + body + 1 + state.length;
   return FRAME_HEADER_SIZE + 3 + 3 + body;
 }
 
@@ -92,10 +106,26 @@ export function writeTransferFrame(
   b[8] = 0x00;
   b[9] = 0x53;
   b[10] = DESCRIPTOR_TRANSFER;
-  b[11] = 0xc0; // list8
-  b[12] = overhead - FRAME_HEADER_SIZE - 3 - 2; // size: count byte + fields
-  b[13] = aborted ? 10 : 6;
-  let at = putUint(14, h.handle);
+  const state = stateOf(h, first, aborted);
+  let at: number;
+  if (state === undefined) {
+    b[11] = 0xc0; // list8
+    b[12] = overhead - FRAME_HEADER_SIZE - 3 - 2; // size: count byte + fields
+    b[13] = aborted ? 10 : 6;
+    at = putUint(14, h.handle);
+  } else {
+    const listSize = overhead - FRAME_HEADER_SIZE - 3 - 5; // size: count (4 bytes) + fields
+    b[11] = 0xd0; // list32
+    b[12] = listSize >>> 24;
+    b[13] = (listSize >>> 16) & 0xff;
+    b[14] = (listSize >>> 8) & 0xff;
+    b[15] = listSize & 0xff;
+    b[16] = 0;
+    b[17] = 0;
+    b[18] = 0;
+    b[19] = 8; // up to state
+    at = putUint(20, h.handle);
+  }
   if (first) {
     at = putUint(at, h.deliveryId);
     const tag = h.tag;
@@ -121,6 +151,7 @@ export function writeTransferFrame(
     b[at++] = h.settled ? 0x41 : 0x40;
   }
   b[at++] = more ? 0x41 : 0x42;
+  if (state !== undefined) b[at++] = 0x40; // rcv-settle-mode null; the state follows the scratch bytes
   if (aborted) {
     b[at++] = 0x40;
     b[at++] = 0x40;
@@ -128,6 +159,7 @@ export function writeTransferFrame(
     b[at++] = 0x41;
   }
   w.writeBytes(b.subarray(0, at));
+  if (state !== undefined) w.writeBytes(state);
   if (payload !== undefined && end > start) w.writeBytes(start === 0 && end === payload.length ? payload : payload.subarray(start, end));
 }
 

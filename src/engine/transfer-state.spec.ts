@@ -1,0 +1,108 @@
+/**
+ * A transfer carrying a delivery state (Part 2 §2.7.5 `state`): how a
+ * transactional sender names its transaction on each message (Part 4 §4.4.1).
+ * The state goes on the first frame of a delivery only, and the receiving
+ * engine reports it in the delivery event.
+ */
+import { describe, expect, it } from 'vitest';
+import { Reader } from '../codec/reader.js';
+import { Writer } from '../codec/writer.js';
+import { decodePerformative } from '../frames/performatives.js';
+import type { DeliveryState, Source, Target, Transfer } from '../frames/types.js';
+import { LocalProtocolError } from './errors.js';
+import { EnginePair } from './testing/engine-pair.js';
+import { transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
+
+const source: Source = { type: 'source', address: 'me', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
+const target: Target = { type: 'target', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
+const TXN = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 7);
+
+function bytes(n: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+}
+
+function senderPair(maxFrameSize?: number) {
+  const lines: string[] = [];
+  const pair = new EnginePair({ server: { trace: (l) => lines.push(l), ...(maxFrameSize === undefined ? {} : { maxFrameSize }) } });
+  const s = pair.openSession();
+  const link = pair.attachLink(s, { name: 'out', role: 'sender', source, target });
+  pair.server.flow(link.server, { credit: 10 });
+  pair.pump();
+  const received = () => lines.filter((l) => l.includes(' <- ') && l.includes('@transfer'));
+  return { pair, sender: link.client, receiver: link.server, received };
+}
+
+describe('a transfer with a delivery state', () => {
+  const states: DeliveryState[] = [
+    { type: 'transactional-state', txnId: TXN },
+    { type: 'transactional-state', txnId: TXN, outcome: { type: 'accepted' } },
+    { type: 'received', sectionNumber: 1, sectionOffset: 5n },
+  ];
+  for (const state of states) {
+    it(`carries ${state.type}${state.type === 'transactional-state' && state.outcome !== undefined ? ' with an outcome' : ''} to the receiver's delivery event`, () => {
+      const { pair, sender } = senderPair();
+      pair.client.send(sender, { payload: bytes(30), state });
+      pair.client.send(sender, { payload: bytes(30, 2) });
+      pair.pump();
+      const [withState, without] = pair.take('server', 'delivery');
+      expect(withState!.state).toEqual(state);
+      expect(withState!.payload).toEqual(bytes(30));
+      expect(without!.state).toBeUndefined();
+      expect(without!.payload).toEqual(bytes(30, 2));
+    });
+  }
+
+  it('puts the state on the first frame of a multi-frame delivery only', () => {
+    const { pair, sender, received } = senderPair(512);
+    const state: DeliveryState = { type: 'transactional-state', txnId: TXN };
+    const big = bytes(2000, 3);
+    pair.client.send(sender, { payload: big, state });
+    pair.pump();
+    const [d] = pair.take('server', 'delivery');
+    expect(d!.state).toEqual(state);
+    expect(d!.payload).toEqual(big);
+    const frames = received();
+    expect(frames.length).toBeGreaterThan(4);
+    expect(frames[0]).toMatch(/transactional-state/);
+    for (const frame of frames.slice(1)) expect(frame).not.toMatch(/transactional-state/);
+  });
+
+  it('refuses a state it cannot encode, taking no credit', () => {
+    const { pair, sender } = senderPair();
+    const bad = { type: 'transactional-state', txnId: undefined } as unknown as DeliveryState;
+    expect(() => pair.client.send(sender, { payload: bytes(5), state: bad })).toThrow(LocalProtocolError);
+    expect(pair.client.linkCredit(sender)).toBe(10);
+    pair.client.send(sender, { payload: bytes(5) });
+    pair.pump();
+    expect(pair.take('server', 'delivery')).toHaveLength(1);
+  });
+});
+
+describe('writeTransferFrame with a state', () => {
+  it('writes a list32 transfer that the frame decoder reads back, its size matching transferOverhead', () => {
+    const state = Uint8Array.of(0x00, 0x53, 0x34, 0xc0, 0x0b, 0x01, 0xa0, 0x08, ...TXN); // transactional-state [txn-id]
+    const h: TransferHeader = { handle: 3, deliveryId: 300, tag: Uint8Array.of(1, 2), messageFormat: 0, settled: false, state };
+    const payload = bytes(17);
+    const w = new Writer(64);
+    writeTransferFrame(w, 1, h, true, false, false, payload, 0, payload.length);
+    const frame = w.toBytes();
+    expect(frame.length).toBe(transferOverhead(h, true, false) + payload.length);
+    const size = new DataView(frame.buffer, frame.byteOffset).getUint32(0);
+    expect(size).toBe(frame.length);
+    const r = new Reader(frame, 8);
+    const body = decodePerformative(r) as Transfer;
+    expect(body).toMatchObject({ type: 'transfer', handle: 3, deliveryId: 300, more: false, settled: false });
+    expect(body.state).toEqual({ type: 'transactional-state', txnId: TXN, outcome: undefined });
+    expect(frame.subarray(r.offset)).toEqual(payload);
+  });
+
+  it('leaves the state off continuation frames and aborts', () => {
+    const h: TransferHeader = { handle: 0, deliveryId: 0, tag: 0, messageFormat: 0, settled: false, state: Uint8Array.of(0x00, 0x53, 0x24, 0x45) };
+    const noState: TransferHeader = { ...h, state: undefined };
+    expect(transferOverhead(h, false, false)).toBe(transferOverhead(noState, false, false));
+    expect(transferOverhead(h, true, true)).toBe(transferOverhead(noState, true, true));
+    expect(transferOverhead(h, true, false)).toBeGreaterThan(transferOverhead(noState, true, false));
+  });
+});
