@@ -20,7 +20,7 @@
 import { Observable, Subscription, type Subscriber } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { AmqpError } from '../errors/amqp-error.js';
-import type { Delivery } from '../rx/delivery.js';
+import { DeliveryError, type Delivery } from '../rx/delivery.js';
 import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
 import type { Message } from '../rx/message.js';
 import { ACCEPTED, rejected, RELEASED } from '../rx/outcome.js';
@@ -154,11 +154,15 @@ export class Broker {
           refusal = error instanceof Error ? error.message : String(error);
           condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
         }
-        if (refusal === undefined) {
-          this.received++;
-          delivery.accept();
-        } else {
-          delivery.reject({ condition: condition as never, description: refusal });
+        if (refusal === undefined) this.received++;
+        try {
+          if (refusal === undefined) delivery.accept();
+          else delivery.reject({ condition: condition as never, description: refusal });
+        } catch (error) {
+          // The peer detached the link in the same batch of frames as this
+          // transfer (Proton's helloworld.py sends, then closes its sender at
+          // once): there is no link left to settle on. The message is stored.
+          if (!(error instanceof DeliveryError)) throw error;
         }
       },
       error: () => undefined, // the connection went; nothing was accepted that is not stored
