@@ -127,6 +127,7 @@ function runningPeer(proc: PeerProcess, port: number): RunningPeer {
     host: LOOPBACK,
     port,
     url: `amqp://${LOOPBACK}:${port}`,
+    pid: proc.pid,
     output: () => proc.output(),
     stop: () => (stopping ??= proc.stop()),
   };

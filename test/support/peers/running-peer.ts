@@ -4,6 +4,8 @@ export interface RunningPeer {
   readonly port: number;
   /** `amqp://host:port` */
   readonly url: string;
+  /** The peer's process id, when it runs as one process (for CPU accounting in benchmarks). */
+  readonly pid?: number;
   /** The peer's recent stdout/stderr, to attach to a failing test's message. */
   output(): string;
   /** Stops the peer and everything it started; safe to call more than once. */
