@@ -75,13 +75,25 @@ export interface TlsOptions {
   readonly servername?: string;
 }
 
+/**
+ * AMQP over WebSocket (the OASIS AMQP WebSocket Binding, amqp-wsb): binary
+ * messages, subprotocol `amqp`, the AMQP byte stream cut into messages at
+ * any point.
+ */
+export interface WebSocketEndpoint {
+  /** The request target of the HTTP upgrade: a path starting with `/`, optionally with a query (`/$servicebus/websocket`). */
+  readonly path: string;
+}
+
 /** Where to dial. */
 export interface Endpoint {
   /** Host name or IP address; IPv6 addresses are written bare (`::1`), without brackets. */
   readonly host: string;
   readonly port: number;
-  /** Present (even `{}`) to use TLS. Default: plain TCP. */
+  /** Present (even `{}`) to use TLS (`wss://` with `websocket`). Default: plain TCP. */
   readonly tls?: TlsOptions;
+  /** Present to speak AMQP over a WebSocket (`ws://`, or `wss://` with `tls`) instead of raw TCP. */
+  readonly websocket?: WebSocketEndpoint;
 }
 
 /**
@@ -120,6 +132,12 @@ export interface ListenOptions {
   readonly port?: number;
   /** Present to accept TLS connections only. */
   readonly tls?: ServerTlsOptions;
+  /**
+   * Present to accept AMQP over WebSocket (HTTP upgrades with subprotocol
+   * `amqp`) instead of raw TCP: `path` limits upgrades to that path (others
+   * get 404); without it every path is accepted.
+   */
+  readonly websocket?: { readonly path?: string };
 }
 
 /** The listener is bound; `port` is the actual port (useful after binding port 0). */

@@ -98,7 +98,7 @@ export class NodeChannel implements ByteChannel {
 }
 
 /** The subject CN of the peer's certificate, only if TLS verified it. */
-function verifiedPeerName(socket: TLSSocket): string | undefined {
+export function verifiedPeerName(socket: TLSSocket): string | undefined {
   if (!socket.authorized) return undefined;
   const commonName: unknown = socket.getPeerCertificate().subject?.CN;
   if (typeof commonName === 'string') return commonName;

@@ -1,0 +1,55 @@
+import type { IncomingMessage } from 'node:http';
+import { TLSSocket, type ConnectionOptions } from 'node:tls';
+import { defer, from, switchMap, type Observable } from 'rxjs';
+import { formatAddress, type ByteChannel, type Connect, type Endpoint } from '../transport.js';
+import { webSocketConnectWith } from '../websocket/connect-websocket.js';
+import type { WebSocketLike } from '../websocket/websocket-like.js';
+import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
+import { loadWs, type WsModule } from './load-ws.js';
+import { verifiedPeerName } from './node-channel.js';
+
+/**
+ * Dials AMQP over WebSocket from Node (`endpoint.websocket`; `wss` when
+ * `endpoint.tls` is present, whose options apply as for `connectNode`), with
+ * the `ws` package, loaded on the first dial. Failures carry Node's codes
+ * (`ECONNREFUSED`, `CERT_HAS_EXPIRED`...); a missing `ws` fails with code
+ * `ERR_MODULE_NOT_FOUND`.
+ */
+export const connectWebSocketNode: Connect = (endpoint: Endpoint): Observable<ByteChannel> =>
+  defer(() => from(loadWs())).pipe(switchMap((ws) => webSocketConnectWith(wsFactory(ws))(endpoint)));
+
+function wsFactory(ws: WsModule) {
+  /** The TCP/TLS socket under each WebSocket, learnt from its HTTP upgrade response. */
+  const sockets = new WeakMap<WebSocketLike, IncomingMessage['socket']>();
+  return {
+    create(url: string, protocols: string[], endpoint: Endpoint): WebSocketLike {
+      const socket = new ws.WebSocket(url, protocols, { perMessageDeflate: false, ...tlsOptions(endpoint) });
+      socket.once('upgrade', (response: IncomingMessage) => sockets.set(socket, response.socket));
+      return socket;
+    },
+    describe(socket: WebSocketLike, endpoint: Endpoint) {
+      const raw = sockets.get(socket);
+      if (raw === undefined) return {};
+      return {
+        localAddress: formatAddress(raw.localAddress ?? '?', raw.localPort ?? '?'),
+        remoteAddress: formatAddress(raw.remoteAddress ?? endpoint.host, raw.remotePort ?? endpoint.port),
+        peerIdentity: raw instanceof TLSSocket ? verifiedPeerName(raw) : undefined,
+      };
+    },
+  };
+}
+
+/** TLS settings as `ws` passes them to `tls.connect` (it sends the host as SNI unless it is an IP address). */
+function tlsOptions(endpoint: Endpoint): ConnectionOptions {
+  const tls = endpoint.tls;
+  if (tls === undefined) return {};
+  const verify = tls.verify ?? true;
+  return {
+    ...(tls.servername === undefined ? {} : { servername: tls.servername }),
+    ...(tls.ca === undefined ? {} : { ca: toNodeCertificates(tls.ca) }),
+    ...(tls.cert === undefined ? {} : { cert: toNodeCertificate(tls.cert) }),
+    ...(tls.key === undefined ? {} : { key: toNodeCertificate(tls.key) }),
+    rejectUnauthorized: verify,
+    ...(verify ? {} : { checkServerIdentity: () => undefined }),
+  };
+}
