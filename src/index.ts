@@ -36,6 +36,9 @@ export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type U
 // Links and deliveries
 export { receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, type ReceiverOptions, type AttachedLink } from './rx/receive.js';
 export { send, sendFrom, ANONYMOUS_RELAY, type SenderOptions, type SendResult } from './rx/send.js';
+export {
+  transaction, TransactionError, LOCAL_TRANSACTIONS, type Transaction, type TransactionOptions, type TransactionSendOptions,
+} from './rx/transaction.js';
 export type { Delivery } from './rx/delivery.js';
 export type { SendState, OutcomeType, ModifyOptions, RejectReason } from './rx/outcome.js';
 export { DEFAULT_PREFETCH } from './rx/credit-window.js';

@@ -14,13 +14,20 @@
  * - Anonymous relay (a sender with no target address routes by `to`),
  *   dynamic nodes (temporary queues named by us, gone with their link),
  *   selectors and browsing on the source, durable and shared subscriptions.
+ * - Local transactions (Part 4): a peer sender whose target is a
+ *   `coordinator` is the controller; its declare is settled with `declared`
+ *   (a txn-id from the TransactionManager), its discharge with accepted, or
+ *   rejected with amqp:transaction:unknown-id / amqp:transaction:rollback.
+ *   Transfers carrying transactional-state are staged and accepted with
+ *   transactional-state; consumers' transactional outcomes are staged. A
+ *   controller link that goes rolls back the transactions it left open.
  *
  * Browser-safe: no node:* import; the container (and its platform) is given.
  */
 import { Observable, Subscription, type Subscriber } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { AmqpError } from '../errors/amqp-error.js';
-import { DeliveryError, type Delivery } from '../rx/delivery.js';
+import { DeliveryError, settleWithState, transferStateOf, type Delivery } from '../rx/delivery.js';
 import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
 import type { Message } from '../rx/message.js';
 import { ACCEPTED, rejected, RELEASED } from '../rx/outcome.js';
@@ -33,8 +40,11 @@ import type { SettleOutcome, MessageQueue, QueueEntry, ConsumerHandle } from './
 import { compileSelector } from './selector.js';
 import { subscriptionKey, Topic } from './topic.js';
 import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
+import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
+import { txnControlFromValue } from '../frames/transactions.js';
+import type { TransactionalState } from '../frames/types.js';
 
-export interface BrokerOptions extends NodeRegistryOptions {
+export interface BrokerOptions extends NodeRegistryOptions, TransactionManagerOptions {
   /** Credit window granted to each producer link. Default 100. */
   readonly prefetch?: number;
   /** Told of every message stored, settled and of every credit a consumer grants (what `rx-amqp/testing` observes). Default none. */
@@ -65,6 +75,7 @@ export const BROKER_CAPABILITIES: readonly string[] = [ANONYMOUS_RELAY];
 
 export class Broker {
   readonly registry: NodeRegistry;
+  readonly transactions: TransactionManager;
   private readonly prefetch: number;
   private readonly onEvent: ((event: BrokerEvent) => void) | undefined;
   private connections = 0;
@@ -73,6 +84,7 @@ export class Broker {
 
   constructor(options: BrokerOptions = {}) {
     this.registry = new NodeRegistry(options);
+    this.transactions = new TransactionManager(options);
     this.prefetch = options.prefetch ?? 100;
     this.onEvent = options.onEvent;
   }
@@ -124,28 +136,36 @@ export class Broker {
   // --- producers: the peer sends, we store -----------------------------------------------
 
   private acceptProducer(link: IncomingLink): Subscription {
-    if ((link.attach.target as { type?: string } | undefined)?.type === 'coordinator') {
-      throw new AmqpError(Condition.NotImplemented, 'transactions are not supported by this broker yet');
-    }
+    if ((link.attach.target as { type?: string } | undefined)?.type === 'coordinator') return this.acceptController(link);
     let address = link.address;
-    let put: (delivery: Delivery) => string | undefined;
+    /** The node a delivery goes to, or why there is none. */
+    let nodeFor: (delivery: Delivery) => MessageQueue | Topic | string;
     if (link.dynamic) {
       const queue = this.registry.createTemporaryQueue();
       address = queue.name;
-      put = (delivery) => this.putOn(queue, delivery);
+      nodeFor = () => queue;
     } else if (address === undefined || address === '') {
       // The anonymous relay: each message names its node.
-      put = (delivery) => {
+      nodeFor = (delivery) => {
         const to = delivery.message.to;
         if (to === undefined || to === '') return `a message on the anonymous relay needs a 'to' address`;
-        return this.putOn(this.registry.lookup(to, undefined), delivery);
+        return this.registry.lookup(to, undefined);
       };
     } else {
       const node = this.registry.lookup(address, nodeKindOf(link.capabilities));
-      put = (delivery) => this.putOn(node, delivery);
+      nodeFor = () => node;
     }
+    const put = (delivery: Delivery): string | undefined => {
+      const node = nodeFor(delivery);
+      return typeof node === 'string' ? node : this.putOn(node, delivery);
+    };
     return link.receive({ autoAccept: false, prefetch: this.prefetch, ...(address === link.address ? {} : { address }) }).subscribe({
       next: (delivery) => {
+        const state = transferStateOf(delivery);
+        if (state?.type === 'transactional-state') {
+          this.stagePut(delivery, state, nodeFor);
+          return;
+        }
         let refusal: string | undefined;
         let condition: string = Condition.ResourceLimitExceeded;
         try {
@@ -167,6 +187,102 @@ export class Broker {
       },
       error: () => undefined, // the connection went; nothing was accepted that is not stored
     });
+  }
+
+  /**
+   * A transfer in a transaction: staged for the commit and accepted in the
+   * transaction (transactional-state with the outcome), or rejected, e.g.
+   * with amqp:transaction:unknown-id.
+   */
+  private stagePut(delivery: Delivery, state: TransactionalState, nodeFor: (delivery: Delivery) => MessageQueue | Topic | string): void {
+    try {
+      try {
+        const node = nodeFor(delivery);
+        if (typeof node === 'string') throw new AmqpError(Condition.InvalidField, node);
+        this.transactions.stagePut(state.txnId, node, delivery.message, delivery.payload.length);
+      } catch (error) {
+        delivery.reject(asRejection(error));
+        return;
+      }
+      this.received++;
+      settleWithState(delivery, { type: 'transactional-state', txnId: state.txnId, outcome: ACCEPTED }, 'accepted');
+    } catch (error) {
+      // The link went in the same batch of frames: nothing to settle on (the work is staged; the peer decides at discharge).
+      if (!(error instanceof DeliveryError)) throw error;
+    }
+  }
+
+  // --- transaction controllers: the peer declares and discharges ---------------------------
+
+  /**
+   * A controller link (a peer sender to our coordinator): each message is a
+   * declare or a discharge as an amqp-value. Transactions it declared and
+   * did not discharge are rolled back when it goes.
+   */
+  private acceptController(link: IncomingLink): Subscription {
+    const open = new Map<string, Uint8Array>();
+    const rollBackOpen = () => {
+      for (const txnId of open.values()) {
+        try {
+          this.transactions.discharge(txnId, true);
+        } catch {
+          // discharged meanwhile
+        }
+      }
+      open.clear();
+    };
+    const subscription = link.receive({ autoAccept: false, prefetch: this.prefetch }).subscribe({
+      next: (delivery) => {
+        try {
+          this.control(delivery, open);
+        } catch (error) {
+          if (!(error instanceof DeliveryError)) throw error;
+        }
+      },
+      error: rollBackOpen,
+      complete: rollBackOpen,
+    });
+    subscription.add(rollBackOpen);
+    return subscription;
+  }
+
+  private control(delivery: Delivery, open: Map<string, Uint8Array>): void {
+    let body: AmqpValue | undefined;
+    try {
+      const message = delivery.message;
+      body = message.bodySection === undefined || message.bodySection === 'value' ? message.body : undefined;
+    } catch {
+      body = undefined;
+    }
+    const request = body === undefined ? undefined : txnControlFromValue(body);
+    if (request === undefined) {
+      delivery.reject({ condition: Condition.DecodeError, description: 'a coordinator takes declare and discharge messages (amqp-value bodies)' });
+      return;
+    }
+    if (request.type === 'declare') {
+      if (request.globalId !== undefined) {
+        delivery.reject({ condition: Condition.NotImplemented, description: 'this coordinator offers local transactions only (no global-id)' });
+        return;
+      }
+      let txnId: Uint8Array;
+      try {
+        txnId = this.transactions.declare();
+      } catch (error) {
+        delivery.reject(asRejection(error));
+        return;
+      }
+      open.set(hex(txnId), txnId);
+      settleWithState(delivery, { type: 'declared', txnId }, 'accepted');
+      return;
+    }
+    open.delete(hex(request.txnId));
+    try {
+      this.transactions.discharge(request.txnId, request.fail === true);
+    } catch (error) {
+      delivery.reject(asRejection(error));
+      return;
+    }
+    delivery.accept();
   }
 
   /** Stores a delivery's message; returns why not when the node is full. */
@@ -288,11 +404,29 @@ export class Broker {
     return subscription;
   }
 
+  /**
+   * A consumer's outcome in a transaction: staged, applied at commit. The
+   * consumer settled already, so there is no one to refuse: an entry the
+   * transaction cannot take (unknown txn-id) goes back to its queue.
+   */
+  private stageSettle(handle: ConsumerHandle, entry: QueueEntry, state: TransactionalState): void {
+    const outcome = (state.outcome ?? ACCEPTED) as SettleOutcome;
+    try {
+      this.transactions.stageSettle(state.txnId, handle, entry, outcome);
+    } catch {
+      handle.settle(entry, RELEASED);
+    }
+  }
+
   private settle(handle: ConsumerHandle, sent: Map<Message, QueueEntry>, result: SendResult, browse: boolean, node: string): void {
     const entry = sent.get(result.message);
     if (entry === undefined) return;
     sent.delete(result.message);
     if (browse) return;
+    if (result.outcome?.type === 'transactional-state') {
+      this.stageSettle(handle, entry, result.outcome);
+      return;
+    }
     const outcome: SettleOutcome = result.state === 'sent' || result.state === 'accepted' ? ACCEPTED
       : result.state === 'released' ? RELEASED
       : (result.outcome as SettleOutcome | undefined) ?? rejected();
@@ -303,6 +437,19 @@ export class Broker {
 }
 
 let nextPrivate = 0;
+
+function hex(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += byte.toString(16).padStart(2, '0');
+  return text;
+}
+
+/** An error as the rejected outcome's reason: its condition (internal-error for a non-AMQP one) and description. */
+function asRejection(error: unknown): { condition: never; description: string } {
+  const condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
+  const description = error instanceof AmqpError ? error.description : error instanceof Error ? error.message : String(error);
+  return { condition: condition as never, description };
+}
 
 /** The selector string of a filter value: a described string (apache.org:selector-filter:string), or a bare string. */
 function selectorText(value: AmqpValue): string | undefined {

@@ -9,7 +9,7 @@ import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { DeliveryEvent } from '../engine/events.js';
 import { decodeMessage } from '../frames/message.js';
-import type { Outcome } from '../frames/types.js';
+import type { DeliveryState } from '../frames/types.js';
 import { fromWireMessage, type Message } from './message.js';
 import { ACCEPTED, modified, rejected, RELEASED, type ModifyOptions, type OutcomeType, type RejectReason } from './outcome.js';
 
@@ -57,8 +57,8 @@ export interface Delivery {
 export interface DeliveryOwner {
   readonly linkName: string;
   readonly address: string;
-  /** Throws a DeliveryError when the link can no longer settle. */
-  settle(delivery: ReceivedDelivery, state: Outcome): void;
+  /** Throws a DeliveryError when the link can no longer settle. `state` is an outcome, or a transactional-state wrapping one. */
+  settle(delivery: ReceivedDelivery, state: DeliveryState): void;
 }
 
 /** @internal the receiver's implementation; users see the `Delivery` interface. */
@@ -68,6 +68,8 @@ export class ReceivedDelivery implements Delivery {
   readonly messageFormat: number;
   readonly tag: Uint8Array;
   readonly remoteSettled: boolean;
+  /** The state the sender put on the transfer (a transactional-state names its transaction). */
+  readonly transferState: DeliveryState | undefined;
   private decoded: Message | undefined;
   private settledAs: OutcomeType | undefined;
   private locallySettled = false;
@@ -78,6 +80,7 @@ export class ReceivedDelivery implements Delivery {
     this.messageFormat = event.messageFormat;
     this.tag = event.tag;
     this.remoteSettled = event.settled;
+    this.transferState = event.state;
   }
 
   get message(): Message {
@@ -120,12 +123,33 @@ export class ReceivedDelivery implements Delivery {
     this.settle(modified(options));
   }
 
-  private settle(state: Outcome): void {
+  /** Settles with `state`: an outcome, or a transactional-state wrapping `as` (see settleWithState). @internal */
+  settle(state: DeliveryState, as: OutcomeType = state.type as OutcomeType): void {
     if (this.locallySettled) {
       throw new DeliveryError(Condition.IllegalState, `delivery ${this.deliveryId} on link ${JSON.stringify(this.owner.linkName)} is already settled (${this.settledAs})`);
     }
     this.owner.settle(this, state);
     this.locallySettled = true;
-    this.settledAs = state.type as OutcomeType;
+    this.settledAs = as;
   }
+}
+
+/**
+ * Settles a received delivery with any delivery state, e.g. a
+ * transactional-state wrapping the outcome `as` (Part 4 §4.4.2); `outcome`
+ * then reads `as`. What `Transaction.accept` and the broker use, keeping
+ * the Delivery interface to the four outcomes. @internal
+ */
+export function settleWithState(delivery: Delivery, state: DeliveryState, as: OutcomeType): void {
+  received(delivery).settle(state, as);
+}
+
+/** The delivery state the sender put on the transfer, if any (a transactional-state names its transaction). @internal */
+export function transferStateOf(delivery: Delivery): DeliveryState | undefined {
+  return received(delivery).transferState;
+}
+
+function received(delivery: Delivery): ReceivedDelivery {
+  if (!(delivery instanceof ReceivedDelivery)) throw new TypeError('expected a Delivery emitted by receive()');
+  return delivery;
 }

@@ -18,7 +18,7 @@ import { LinkError } from '../engine/errors.js';
 import type { DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { Outcome, ReceiverSettleMode, Source, Target } from '../frames/types.js';
+import type { DeliveryState, ReceiverSettleMode, Source, Target } from '../frames/types.js';
 import type { Connection } from './connection.js';
 import { CreditWindow, DEFAULT_PREFETCH } from './credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner } from './delivery.js';
@@ -376,7 +376,7 @@ class ReceiverLink implements DeliveryOwner {
   }
 
   /** DeliveryOwner: the application settles a delivery. */
-  settle(delivery: ReceivedDelivery, state: Outcome): void {
+  settle(delivery: ReceivedDelivery, state: DeliveryState): void {
     if (this.state === 'ended' || this.state === 'detaching' || this.host.isLost) {
       throw new DeliveryError(
         Condition.IllegalState,
@@ -482,7 +482,7 @@ class ReceiverLink implements DeliveryOwner {
     if (grant >= 0) engine.flow(this.linkId, { credit: grant });
   }
 
-  private dispose(deliveryId: number, state: Outcome): void {
+  private dispose(deliveryId: number, state: DeliveryState): void {
     this.engine.dispose(this.linkId, deliveryId, { state, settled: this.awaitingSender === undefined });
     this.host.flush();
   }

@@ -23,7 +23,7 @@ import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../e
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { encodeMessageBytes } from '../frames/message.js';
-import type { DeliveryState, Rejected, Source, Target } from '../frames/types.js';
+import type { Coordinator, DeliveryState, Rejected, Source, Target } from '../frames/types.js';
 import type { Connection } from './connection.js';
 import { DeliveryError } from './delivery.js';
 import { toWireMessage, type Message } from './message.js';
@@ -70,7 +70,8 @@ const SENDER_OPTIONS: ReadonlySet<string> = new Set([
 export interface SenderSpec {
   readonly name: string | undefined;
   readonly address: string | null;
-  readonly target: Target;
+  /** A coordinator for a transaction controller (transaction.ts). */
+  readonly target: Target | Coordinator;
   readonly presettled: boolean;
   readonly bufferSize: number;
   readonly overflow: OverflowPolicy;
@@ -80,6 +81,8 @@ export interface SenderSpec {
   readonly source?: Source;
   /** Answer the peer's attach (listen side) instead of initiating one: no link-attached event follows ours. */
   readonly answering?: boolean;
+  /** The state every transfer carries: a transactional-state for sends in a transaction (transaction.ts). */
+  readonly transferState?: DeliveryState;
 }
 
 /**
@@ -303,6 +306,7 @@ export class SenderCore {
         return;
       case 'delivery-updated':
         if (event.settled) this.onSettled(event.deliveryId, event.state);
+        else if (event.state?.type === 'transactional-state' && event.state.outcome !== undefined) this.onTransactionalOutcome(event.deliveryId, event.state);
         return;
       case 'link-detached':
         this.onDetached(event);
@@ -324,13 +328,33 @@ export class SenderCore {
     }
   }
 
+  /**
+   * The peer gave an outcome in a transaction without settling (Proton's
+   * Transaction.accept leaves the delivery unsettled): the outcome is final
+   * for the link, taking effect when the transaction is discharged, so we
+   * settle the delivery and report it like a settled one. The transaction
+   * itself, not the link, now holds the work (Part 4 §4.4.2).
+   */
+  private onTransactionalOutcome(deliveryId: number, state: DeliveryState): void {
+    if (!this.inflight.has(deliveryId)) return;
+    try {
+      this.engine!.dispose(this.linkId, deliveryId, { settled: true });
+      this.host!.flush();
+    } catch {
+      // the link is going; its detach is reported next
+    }
+    this.onSettled(deliveryId, state);
+  }
+
   private onSettled(deliveryId: number, state: DeliveryState | undefined): void {
     const pending = this.inflight.get(deliveryId);
     if (pending === undefined) return;
     this.inflight.delete(deliveryId);
     const result = sendState(state);
     if (result === 'rejected') {
-      const error = rejectionError(state as Rejected, this.spec.address ?? pending.message.to, DeliveryError) as DeliveryError;
+      // In a transaction the rejected outcome comes wrapped in a transactional-state.
+      const rejection = state?.type === 'transactional-state' ? state.outcome : state;
+      const error = rejectionError(rejection as Rejected, this.spec.address ?? pending.message.to, DeliveryError) as DeliveryError;
       if (this.spec.rejectedAsError) {
         this.fail(error);
         return;
@@ -389,7 +413,10 @@ export class SenderCore {
   }
 
   private sendOne(pending: Pending): void {
-    const id = this.engine!.send(this.linkId, { payload: pending.payload, settled: this.spec.presettled });
+    const state = this.spec.transferState;
+    const id = this.engine!.send(this.linkId, state === undefined
+      ? { payload: pending.payload, settled: this.spec.presettled }
+      : { payload: pending.payload, settled: this.spec.presettled, state });
     if (this.spec.presettled) this.subscriber.next({ message: pending.message, state: 'sent' });
     else this.inflight.set(id, pending);
   }
