@@ -1,12 +1,14 @@
 /**
  * The embedded broker on this machine's network: `startBroker()` listens
- * (TCP, or TLS with `listen.tls`) on the Node platform and serves until
- * `stop()`. What `npm start`, `npx rx-amqp broker`, the examples and the
- * tests run.
+ * (TCP, or TLS with `listen.tls`; and AMQP over WebSocket with `ws`) on the
+ * Node platform and serves until `stop()`. What `npm start`, `npx rx-amqp
+ * broker`, the examples and the tests run.
  */
+import { merge } from 'rxjs';
 import { Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats } from '../broker/broker.js';
 import type { Container } from '../rx/container.js';
 import type { ListenOptions, ListeningAddress } from '../rx/listen-options.js';
+import { formatAddress } from '../transport/transport.js';
 import { NodeContainer } from './platform.js';
 
 export interface StartBrokerOptions extends BrokerOptions {
@@ -14,6 +16,13 @@ export interface StartBrokerOptions extends BrokerOptions {
   readonly host?: string;
   /** Port to bind. Default 5672; 0 picks a free one (see `RunningBroker.port`). */
   readonly port?: number;
+  /**
+   * Also accept AMQP over WebSocket (so a browser page can connect), on this
+   * port (0 picks a free one), host (default: `host`'s) and path (default:
+   * any). The same broker serves both listeners; `listen` options apply to
+   * both (with `listen.tls` it is `wss://`). Needs the `ws` package.
+   */
+  readonly ws?: { readonly port: number; readonly host?: string; readonly path?: string };
   /** More listen options: TLS, SASL, idle timeout, trace... */
   readonly listen?: Omit<ListenOptions, 'host' | 'port' | 'url' | 'onListening'>;
   /** The container whose id the broker's open carries. Default: a new one with id `rx-amqp-broker`. */
@@ -21,6 +30,8 @@ export interface StartBrokerOptions extends BrokerOptions {
 }
 
 export interface RunningBroker extends ListeningAddress {
+  /** Where the WebSocket listener is bound (`url` is `ws://localhost:port/path`), when `ws` was given. */
+  readonly ws: ListeningAddress | undefined;
   readonly broker: Broker;
   stats(): BrokerStats;
   /** Stops listening and closes every connection (gracefully, within the listen closeTimeout). */
@@ -29,7 +40,7 @@ export interface RunningBroker extends ListeningAddress {
 
 /** Starts the embedded broker; resolves once it listens, rejects when it cannot bind. */
 export function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
-  const { host, port, listen, container, ...brokerOptions } = options;
+  const { host, port, ws, listen, container, ...brokerOptions } = options;
   const broker = new Broker(brokerOptions);
   const owner = container ?? new NodeContainer({ id: 'rx-amqp-broker' });
   return new Promise<RunningBroker>((resolve, reject) => {
@@ -39,14 +50,34 @@ export function startBroker(options: StartBrokerOptions = {}): Promise<RunningBr
       // Let the close frames go out before the caller moves on.
       await new Promise((done) => setTimeout(done, 10));
     };
-    const connections$ = owner.listen({
+    // Each listener calls its onListening once bound (asynchronously, after subscribe returned).
+    let tcpAddress: ListeningAddress | undefined;
+    let wsAddress: ListeningAddress | undefined;
+    const bound = (): void => {
+      if (tcpAddress === undefined || (ws !== undefined && wsAddress === undefined)) return;
+      resolve({ ...tcpAddress, ws: wsAddress, broker, stats: () => broker.stats(), stop });
+    };
+    const tcp$ = owner.listen({
       offeredCapabilities: BROKER_CAPABILITIES,
       ...listen,
       host: host ?? '::',
       port: port ?? 5672,
-      // Called once bound (asynchronously, after subscribe returned).
-      onListening: (address) => resolve({ ...address, broker, stats: () => broker.stats(), stop }),
+      onListening: (address) => {
+        tcpAddress = address;
+        bound();
+      },
     });
+    const ws$ = ws === undefined ? undefined : owner.listen({
+      offeredCapabilities: BROKER_CAPABILITIES,
+      ...listen,
+      url: `${listen?.tls === undefined ? 'ws' : 'wss'}://${formatAddress(ws.host ?? host ?? '::', ws.port)}${ws.path === undefined || ws.path.startsWith('/') ? ws.path ?? '' : `/${ws.path}`}`,
+      onListening: (address) => {
+        wsAddress = address;
+        bound();
+      },
+    });
+    const connections$ = ws$ === undefined ? tcp$ : merge(tcp$, ws$);
+    // An error (one listener cannot bind) ends the merge, and with it the other listener.
     subscription = broker.serve(connections$).subscribe({ error: (error: unknown) => reject(error) });
   });
 }

@@ -1,5 +1,7 @@
 /**
- * The Node platform: TCP/TLS from node:net/node:tls, connect.json lookup,
+ * The Node platform: TCP/TLS from node:net/node:tls, AMQP over WebSocket
+ * (endpoints with `websocket`: ws:// and wss:// URLs) from the optional `ws`
+ * package, loaded on first use, connect.json lookup,
  * process.env (PN_TRACE_FRM) and node:crypto for SASL. The Node entry point
  * binds `Container` and `connect` to it.
  */
@@ -12,12 +14,14 @@ import type { IncomingConnection } from '../rx/incoming.js';
 import type { ListenOptions } from '../rx/listen-options.js';
 import { connectNode } from '../transport/node/connect-node.js';
 import { listenNode } from '../transport/node/listen-node.js';
+import { connectWebSocketNode } from '../transport/node/connect-websocket-node.js';
+import { listenWebSocketNode } from '../transport/node/listen-websocket-node.js';
 import { loadConnectFile } from './connect-file.js';
 import { nodeSaslCrypto } from './sasl-crypto.js';
 
 export const nodePlatform: Platform = {
-  connect: connectNode,
-  listen: listenNode,
+  connect: (endpoint) => (endpoint.websocket === undefined ? connectNode(endpoint) : connectWebSocketNode(endpoint)),
+  listen: (options) => (options.websocket === undefined ? listenNode(options) : listenWebSocketNode(options)),
   loadConnectConfig: () => loadConnectFile(),
   env: process.env,
   saslCrypto: nodeSaslCrypto,

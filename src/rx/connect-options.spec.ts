@@ -42,7 +42,7 @@ describe('resolveConnectOptions', () => {
     ['user not a string', { user: 5 } as unknown as ConnectOptions, /options\.user: expected a string/],
     ['sasl.enabled', { sasl: { enabled: 'yes' } } as unknown as ConnectOptions, /options\.sasl\.enabled: expected a boolean/],
     ['an unknown sasl option', { sasl: { mechs: [] } } as unknown as ConnectOptions, /options\.sasl: unknown option "mechs"/],
-    ['tls without amqps', { url: 'amqp://a', tls: {} }, /options\.tls: TLS options are given but no url uses amqps/],
+    ['tls without amqps', { url: 'amqp://a', tls: {} }, /options\.tls: TLS options are given but no url uses amqps:\/\/ or wss/],
     ['tls.cert without key', { tls: { cert: 'PEM' } }, /options\.tls: cert and key go together/],
     ['tls.ca of a wrong type', { tls: { ca: [5] } } as unknown as ConnectOptions, /options\.tls\.ca\[0\]: expected PEM text or bytes/],
     ['tls.verify', { tls: { verify: 1 } } as unknown as ConnectOptions, /options\.tls\.verify/],
@@ -92,5 +92,21 @@ describe('connectArguments and mergeConnectOptions', () => {
       { user: 'me', sasl: { allowInsecure: true }, tls: { verify: false } },
     );
     expect(merged).toEqual({ url: 'amqps://file', user: 'me', sasl: { mechanisms: ['PLAIN'], allowInsecure: true }, tls: { ca: 'CA', verify: false } });
+  });
+});
+
+describe('resolveConnectOptions: ws:// and wss://', () => {
+  it('dials a WebSocket endpoint on the url\'s path, with TLS options for wss', () => {
+    const r = resolveConnectOptions({ urls: ['ws://a/amqp', 'wss://b', 'amqps://c'], tls: { ca: 'CA' } });
+    expect(r.endpoints.map((e) => e.endpoint)).toEqual([
+      { host: 'a', port: 80, websocket: { path: '/amqp' } },
+      { host: 'b', port: 443, tls: { ca: 'CA' }, websocket: { path: '/' } },
+      { host: 'c', port: 5671, tls: { ca: 'CA' } },
+    ]);
+  });
+
+  it('TLS options need an amqps:// or wss:// url', () => {
+    expect(() => resolveConnectOptions({ url: 'ws://a', tls: {} })).toThrow(/no url uses amqps:\/\/ or wss:\/\//);
+    expect(() => resolveConnectOptions({ url: 'wss://a', tls: { verify: false } })).not.toThrow();
   });
 });

@@ -10,7 +10,7 @@ import { writeFrame } from '../frames/frame-writer.js';
 import type { Fields } from '../frames/types.js';
 import type { CertificateData, Endpoint, TlsOptions } from '../transport/transport.js';
 import { toReconnectConfig, type ReconnectConfig, type ReconnectOption } from './reconnect.js';
-import { parseUrl, type ParsedUrl } from './url.js';
+import { isTlsScheme, isWebSocketScheme, parseUrl, type ParsedUrl } from './url.js';
 
 /** Where `connect()` goes when neither a url nor a connect.json gives one (the connect.json defaults, as in Proton). */
 export const DEFAULT_URL = 'amqps://localhost';
@@ -33,7 +33,11 @@ export interface SaslOptions {
 }
 
 export interface ConnectOptions {
-  /** `amqp://` or `amqps://` URL; see url.ts. Default: connect.json, else {@link DEFAULT_URL}. Not with `urls`. */
+  /**
+   * `amqp://` or `amqps://` URL, or `ws://`/`wss://` for AMQP over WebSocket
+   * (the path is then the WebSocket path, not an address); see url.ts.
+   * Default: connect.json, else {@link DEFAULT_URL}. Not with `urls`.
+   */
   readonly url?: string;
   /** Failover: URLs tried in turn, round robin, one per (re)connect attempt. Not with `url`. */
   readonly urls?: readonly string[];
@@ -42,7 +46,7 @@ export interface ConnectOptions {
   /** Password for SASL; a password in the URL takes precedence for that URL. Default none. */
   readonly password?: string;
   readonly sasl?: SaslOptions;
-  /** TLS settings for `amqps://` URLs (verify defaults to true). */
+  /** TLS settings for `amqps://` and `wss://` URLs (verify defaults to true). */
   readonly tls?: TlsOptions;
   /**
    * Reconnect after a lost connection or a failed attempt: true (default:
@@ -164,13 +168,18 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
   const password = optionalString(options.password, o('password'));
   const sasl = resolveSasl(options.sasl, o('sasl'));
   const tls = resolveTls(options.tls, o('tls'));
-  if (tls !== undefined && !urls.some((u) => u.scheme === 'amqps')) {
-    throw new TypeError(`${o('tls')}: TLS options are given but no url uses amqps://`);
+  if (tls !== undefined && !urls.some((u) => isTlsScheme(u.scheme))) {
+    throw new TypeError(`${o('tls')}: TLS options are given but no url uses amqps:// or wss://`);
   }
 
   const endpoints = urls.map((url): ResolvedEndpoint => ({
     url,
-    endpoint: url.scheme === 'amqps' ? { host: url.host, port: url.port, tls: tls ?? {} } : { host: url.host, port: url.port },
+    endpoint: {
+      host: url.host,
+      port: url.port,
+      ...(isTlsScheme(url.scheme) ? { tls: tls ?? {} } : {}),
+      ...(isWebSocketScheme(url.scheme) ? { websocket: { path: url.path ?? '/' } } : {}),
+    },
     user: url.user ?? user,
     password: url.user !== undefined ? url.password : password,
   }));

@@ -8,6 +8,7 @@ import type { SaslAuthenticator } from '../engine/sasl/index.js';
 import type { Fields } from '../frames/types.js';
 import type { ServerTlsOptions } from '../transport/transport.js';
 import { checkKeys, describe, optionalBoolean, optionalInteger, optionalString } from './source-options.js';
+import { defaultPort, isTlsScheme, isWebSocketScheme, type UrlScheme } from './url.js';
 
 /** Who may connect, and how they prove it. */
 export interface ListenSaslOptions extends SaslAuthenticator {
@@ -26,6 +27,10 @@ export interface ListenOptions {
    * `amqps://[::0]:5671`, `0.0.0.0` (all IPv4 interfaces), `[::0]` (all IPv6
    * ones), `localhost:0` (a free port, reported to `onListening`). Default:
    * all interfaces, port 5672 (5671 with TLS). `amqps` needs `tls`.
+   *
+   * `ws://host:port[/path]` (or `wss://` with `tls`) accepts AMQP over
+   * WebSocket instead (HTTP upgrades, subprotocol `amqp`): only on `path`
+   * when the url has one, on any path otherwise. Default ports 80 and 443.
    */
   readonly url?: string;
   /** Host to bind, instead of the url's. */
@@ -64,7 +69,7 @@ export interface ListenOptions {
 export interface ListeningAddress {
   readonly host: string;
   readonly port: number;
-  /** `amqp://host:port` (or `amqps://`), IPv6 in brackets: what a client on this machine dials. */
+  /** `amqp://host:port` (or `amqps://`, `ws://host:port/path`, `wss://…`), IPv6 in brackets: what a client on this machine dials. */
   readonly url: string;
 }
 
@@ -73,6 +78,8 @@ export interface ResolvedListenOptions {
   readonly host: string;
   readonly port: number;
   readonly tls: ServerTlsOptions | undefined;
+  /** Present for a `ws://`/`wss://` url: accept AMQP over WebSocket (on `path` only, when given). */
+  readonly websocket: { readonly path?: string } | undefined;
   readonly sasl: ListenSaslOptions | undefined;
   readonly saslRequired: boolean;
   readonly containerId: string | undefined;
@@ -113,10 +120,14 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
   if (tls !== undefined && (tls === null || typeof tls !== 'object' || tls.cert === undefined || tls.key === undefined)) {
     throw new TypeError(`${o('tls')}: expected { cert, key } (PEM), got ${describe(tls)}`);
   }
-  if (fromUrl?.scheme === 'amqps' && tls === undefined) throw new TypeError(`${o('url')}: amqps needs options.tls with the server's cert and key`);
-  if (fromUrl?.scheme === 'amqp' && tls !== undefined) throw new TypeError(`${o('url')}: options.tls is given, so the url's scheme must be amqps`);
+  const scheme = fromUrl?.scheme;
+  if (scheme !== undefined && isTlsScheme(scheme) && tls === undefined) throw new TypeError(`${o('url')}: ${scheme} needs options.tls with the server's cert and key`);
+  if (scheme !== undefined && !isTlsScheme(scheme) && tls !== undefined) {
+    throw new TypeError(`${o('url')}: options.tls is given, so the url's scheme must be ${scheme === 'ws' ? 'wss' : 'amqps'}`);
+  }
   const host = optionalString(options.host, o('host')) ?? fromUrl?.host ?? '::';
   const port = optionalInteger(options.port, o('port'), 0, 65535) ?? fromUrl?.port ?? (tls === undefined ? 5672 : 5671);
+  const websocket = scheme !== undefined && isWebSocketScheme(scheme) ? (fromUrl?.path === undefined ? {} : { path: fromUrl.path }) : undefined;
 
   let sasl: ListenSaslOptions | undefined;
   let saslRequired = false;
@@ -153,6 +164,7 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     host,
     port,
     tls,
+    websocket,
     sasl,
     saslRequired,
     containerId: optionalString(options.containerId, o('containerId')),
@@ -169,13 +181,17 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
 
 /**
  * `amqp://host:port`, `amqps://host`, `host:port`, `host`, `[v6]:port`:
- * like a connection URL, but port 0 is allowed and the scheme is optional.
+ * like a connection URL, but port 0 is allowed and the scheme is optional;
+ * `ws://host:port/path` and `wss://` may have a path (the WebSocket's).
  */
-export function parseListenUrl(url: string, what: string): { scheme: 'amqp' | 'amqps' | undefined; host: string; port: number | undefined } {
+export function parseListenUrl(url: string, what: string): { scheme: UrlScheme | undefined; host: string; port: number | undefined; path: string | undefined } {
   if (typeof url !== 'string') throw new TypeError(`${what}: expected a string, got ${describe(url)}`);
-  const match = /^(?:(amqps?):\/\/)?(\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._~-]+)?\]|[A-Za-z0-9._~-]+)(?::([0-9]{1,5}|amqps?))?\/?$/i.exec(url);
-  if (match === null) throw new TypeError(`${what}: invalid listen address ${JSON.stringify(url)}: expected [amqp[s]://]host[:port], IPv6 in brackets`);
-  const scheme = match[1]?.toLowerCase() as 'amqp' | 'amqps' | undefined;
+  const match = /^(?:(amqps?|wss?):\/\/)?(\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._~-]+)?\]|[A-Za-z0-9._~-]+)(?::([0-9]{1,5}|amqps?))?(\/[^\s?#]*)?$/i.exec(url);
+  const scheme = match?.[1]?.toLowerCase() as UrlScheme | undefined;
+  const path = match?.[4];
+  if (match === null || (path !== undefined && path !== '/' && (scheme === undefined || !isWebSocketScheme(scheme)))) {
+    throw new TypeError(`${what}: invalid listen address ${JSON.stringify(url)}: expected [amqp[s]://]host[:port] or ws[s]://host[:port][/path], IPv6 in brackets`);
+  }
   const rawHost = match[2]!;
   const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
   const portText = match[3];
@@ -183,6 +199,6 @@ export function parseListenUrl(url: string, what: string): { scheme: 'amqp' | 'a
   if (portText !== undefined) {
     port = portText === 'amqp' ? 5672 : portText === 'amqps' ? 5671 : Number(portText);
     if (port > 65535) throw new TypeError(`${what}: port ${port} is out of range 0..65535`);
-  } else if (scheme !== undefined) port = scheme === 'amqps' ? 5671 : 5672;
-  return { scheme, host, port };
+  } else if (scheme !== undefined) port = defaultPort(scheme);
+  return { scheme, host, port, path: scheme !== undefined && isWebSocketScheme(scheme) ? path : undefined };
 }

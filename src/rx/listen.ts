@@ -60,7 +60,12 @@ class Listener {
       return;
     }
     const where = formatAddress(options.host, options.port);
-    const transport = platform.listen({ host: options.host, port: options.port, tls: options.tls }).subscribe({
+    const transport = platform.listen({
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      ...(options.websocket === undefined ? {} : { websocket: options.websocket }),
+    }).subscribe({
       next: (event) => {
         if (event.type === 'listening') this.onListening(event.host, event.port);
         else this.onChannel(event.channel);
@@ -72,10 +77,12 @@ class Listener {
   }
 
   private onListening(host: string, port: number): void {
-    const scheme = this.ctx.options.tls === undefined ? 'amqp' : 'amqps';
+    const { tls, websocket } = this.ctx.options;
+    const scheme = websocket === undefined ? (tls === undefined ? 'amqp' : 'amqps') : (tls === undefined ? 'ws' : 'wss');
     // A wildcard bind is dialled on loopback.
     const dialHost = host === '::' || host === '0.0.0.0' || host === '::0' ? 'localhost' : host;
-    const address: ListeningAddress = { host, port, url: `${scheme}://${formatAddress(dialHost, port)}` };
+    const path = websocket === undefined ? '' : websocket.path ?? '/';
+    const address: ListeningAddress = { host, port, url: `${scheme}://${formatAddress(dialHost, port)}${path}` };
     try {
       this.ctx.options.onListening?.(address);
     } catch (error) {

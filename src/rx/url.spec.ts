@@ -66,3 +66,25 @@ describe('parseUrl', () => {
     expect(() => parseUrl(5 as unknown as string)).toThrow(TypeError);
   });
 });
+
+describe('parseUrl: AMQP over WebSocket', () => {
+  it('takes ws and wss with default ports 80 and 443 and the path as the WebSocket path', () => {
+    expect(parseUrl('ws://example.com')).toMatchObject({ scheme: 'ws', host: 'example.com', port: 80, path: '/', address: undefined, href: 'ws://example.com:80/' });
+    expect(parseUrl('wss://example.com/$servicebus/websocket')).toMatchObject({ scheme: 'wss', port: 443, path: '/$servicebus/websocket', address: undefined });
+    expect(parseUrl('WS://[::1]:8080/amqp')).toMatchObject({ scheme: 'ws', host: '::1', port: 8080, path: '/amqp', href: 'ws://[::1]:8080/amqp' });
+  });
+
+  it('keeps the path and query as written (they go into the HTTP request)', () => {
+    expect(parseUrl('ws://h/a%20b?x=1&y=2').path).toBe('/a%20b?x=1&y=2');
+    expect(parseUrl('ws://h?x=1').path).toBe('/?x=1');
+    expect(parseUrl('wss://u:secret@h:1/p').href).toBe('wss://u:***@h:1/p');
+  });
+
+  it.each([
+    ['ws://h/#frag', /fragments/],
+    ['ws://h/a b', /white space/],
+    ['ws://:80/', /no host/],
+  ])('rejects %s', (url, reason) => {
+    expect(() => parseUrl(url)).toThrow(reason);
+  });
+});

@@ -1,7 +1,10 @@
 /**
  * Connection URLs (seed manual §6.1): `scheme://[user[:password]@]host[:port][/address]`
  * with scheme `amqp` (TCP) or `amqps` (TLS), IPv6 hosts in brackets, and
- * default ports 5672 and 5671. Parsed by hand: the global `URL` treats these
+ * default ports 5672 and 5671. Also AMQP over WebSocket (the AMQP WebSocket
+ * Binding): `ws://host[:port][/path][?query]` and `wss://` (TLS), default
+ * ports 80 and 443, where the path is the WebSocket's HTTP path (default
+ * `/`), not an AMQP address. Parsed by hand: the global `URL` treats the amqp
  * schemes as non-special (no default port, opaque hosts), which would need as
  * much code to correct as this. Browser-safe.
  */
@@ -10,8 +13,13 @@
 export const DEFAULT_AMQP_PORT = 5672;
 /** The IANA port of `amqps://`. */
 export const DEFAULT_AMQPS_PORT = 5671;
+/** The port of `ws://` (HTTP's). */
+export const DEFAULT_WS_PORT = 80;
+/** The port of `wss://` (HTTPS's). */
+export const DEFAULT_WSS_PORT = 443;
 
-export type UrlScheme = 'amqp' | 'amqps';
+/** `amqp` and `amqps` are AMQP over TCP and TLS; `ws` and `wss` AMQP over WebSocket, plain and TLS. */
+export type UrlScheme = 'amqp' | 'amqps' | 'ws' | 'wss';
 
 /** A parsed connection URL. */
 export interface ParsedUrl {
@@ -23,13 +31,18 @@ export interface ParsedUrl {
   readonly user: string | undefined;
   /** Percent-decoded password, when the URL has one. */
   readonly password: string | undefined;
-  /** The percent-decoded path without its leading `/` (`amqp://host/queue` → `queue`), when there is one. */
+  /**
+   * The percent-decoded path without its leading `/` (`amqp://host/queue` →
+   * `queue`), when there is one. Always undefined for `ws`/`wss`, whose path is `path`.
+   */
   readonly address: string | undefined;
+  /** `ws`/`wss` only: the WebSocket's HTTP path and query as written (`ws://host` → `/`); undefined for `amqp`/`amqps`. */
+  readonly path: string | undefined;
   /** The URL with the password masked, for logs, statuses and errors. */
   readonly href: string;
 }
 
-const SCHEME = /^(amqps?):\/\//i;
+const SCHEME = /^(amqps?|wss?):\/\//i;
 const HOST_NAME = /^[A-Za-z0-9._~!$&'()*+,;=%-]+$/;
 const IPV6 = /^[0-9A-Fa-f:.]+(%[A-Za-z0-9._~-]+)?$/;
 
@@ -48,13 +61,16 @@ export function parseUrl(url: string, what = 'url'): ParsedUrl {
   if (typeof url !== 'string') throw new TypeError(`${what}: expected a string, got ${typeof url}`);
   const bad = (reason: string): TypeError => new TypeError(`${what}: invalid URL ${JSON.stringify(redactUrl(url))}: ${reason}`);
   const schemeMatch = SCHEME.exec(url);
-  if (schemeMatch === null) throw bad('expected amqp://host[:port] or amqps://host[:port]');
+  if (schemeMatch === null) throw bad('expected amqp://host[:port] or amqps://host[:port] (or ws:// or wss:// for WebSocket)');
   const scheme = schemeMatch[1]!.toLowerCase() as UrlScheme;
   const rest = url.slice(schemeMatch[0].length);
-  if (/[?#]/.test(rest)) throw bad('query strings and fragments are not supported');
-  const slash = rest.indexOf('/');
+  const webSocket = isWebSocketScheme(scheme);
+  if (rest.includes('#')) throw bad('fragments are not supported');
+  if (!webSocket && rest.includes('?')) throw bad('query strings are not supported');
+  const slash = rest.search(webSocket ? /[/?]/ : /\//);
   const authority = slash < 0 ? rest : rest.slice(0, slash);
-  const path = slash < 0 ? '' : rest.slice(slash + 1);
+  // ws: the request target, kept as written; amqp: the address, after its '/'.
+  const path = slash < 0 ? '' : rest.slice(rest[slash] === '/' ? slash + 1 : slash);
 
   let user: string | undefined;
   let password: string | undefined;
@@ -90,15 +106,35 @@ export function parseUrl(url: string, what = 'url'): ParsedUrl {
   }
 
   const port = portText === undefined ? defaultPort(scheme) : parsePort(portText, bad);
-  const address = path === '' ? undefined : decode(path, 'address', bad);
   const userPart = user === undefined ? '' : `${encodeURIComponent(user)}${password === undefined ? '' : ':***'}@`;
   const hostPart = host.includes(':') ? `[${host}]` : host;
+  if (webSocket) {
+    if (/[\s]/.test(path)) throw bad('the WebSocket path has white space (percent-encode it)');
+    const wsPath = `/${path}`;
+    return { scheme, host, port, user, password, address: undefined, path: wsPath, href: `${scheme}://${userPart}${hostPart}:${port}${wsPath}` };
+  }
+  const address = path === '' ? undefined : decode(path, 'address', bad);
   const href = `${scheme}://${userPart}${hostPart}:${port}${path === '' ? '' : `/${path}`}`;
-  return { scheme, host, port, user, password, address, href };
+  return { scheme, host, port, user, password, address, path: undefined, href };
 }
 
 export function defaultPort(scheme: UrlScheme): number {
-  return scheme === 'amqps' ? DEFAULT_AMQPS_PORT : DEFAULT_AMQP_PORT;
+  switch (scheme) {
+    case 'amqp': return DEFAULT_AMQP_PORT;
+    case 'amqps': return DEFAULT_AMQPS_PORT;
+    case 'ws': return DEFAULT_WS_PORT;
+    case 'wss': return DEFAULT_WSS_PORT;
+  }
+}
+
+/** True for `amqps` and `wss`. */
+export function isTlsScheme(scheme: UrlScheme): boolean {
+  return scheme === 'amqps' || scheme === 'wss';
+}
+
+/** True for `ws` and `wss`: AMQP over WebSocket. */
+export function isWebSocketScheme(scheme: UrlScheme): boolean {
+  return scheme === 'ws' || scheme === 'wss';
 }
 
 /** A port number, or the service names `amqp`/`amqps` (Proton accepts them). */

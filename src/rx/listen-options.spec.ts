@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { parseListenUrl, resolveListenOptions } from './listen-options.js';
+
+const tls = { cert: 'CERT', key: 'KEY' };
+
+describe('listen urls', () => {
+  it('takes amqp and amqps, with default ports', () => {
+    expect(parseListenUrl('amqp://0.0.0.0', 'u')).toEqual({ scheme: 'amqp', host: '0.0.0.0', port: 5672, path: undefined });
+    expect(parseListenUrl('amqps://[::]:0/', 'u')).toEqual({ scheme: 'amqps', host: '::', port: 0, path: undefined });
+    expect(parseListenUrl('localhost:99', 'u')).toEqual({ scheme: undefined, host: 'localhost', port: 99, path: undefined });
+  });
+
+  it('takes ws and wss with a WebSocket path, default ports 80 and 443', () => {
+    expect(parseListenUrl('ws://0.0.0.0:8080/amqp', 'u')).toEqual({ scheme: 'ws', host: '0.0.0.0', port: 8080, path: '/amqp' });
+    expect(parseListenUrl('WSS://[::1]', 'u')).toEqual({ scheme: 'wss', host: '::1', port: 443, path: undefined });
+    expect(parseListenUrl('ws://h', 'u').port).toBe(80);
+  });
+
+  it('refuses a path on amqp urls', () => {
+    expect(() => parseListenUrl('amqp://h:1/queue', 'listen: options.url')).toThrow(/listen: options\.url: invalid listen address/);
+  });
+
+  it('resolve: a ws url listens over WebSocket on its path; wss needs tls; tls needs wss', () => {
+    expect(resolveListenOptions('ws://127.0.0.1:0/amqp', undefined)).toMatchObject({ host: '127.0.0.1', port: 0, websocket: { path: '/amqp' }, tls: undefined });
+    expect(resolveListenOptions('ws://127.0.0.1:0', undefined).websocket).toEqual({});
+    expect(resolveListenOptions('wss://h:1', { tls })).toMatchObject({ websocket: {}, tls });
+    expect(resolveListenOptions('amqp://h:1', undefined).websocket).toBeUndefined();
+    expect(() => resolveListenOptions('wss://h:1', undefined)).toThrow(/wss needs options\.tls/);
+    expect(() => resolveListenOptions('ws://h:1', { tls })).toThrow(/scheme must be wss/);
+    expect(() => resolveListenOptions('amqp://h:1', { tls })).toThrow(/scheme must be amqps/);
+  });
+});
