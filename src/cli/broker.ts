@@ -1,5 +1,5 @@
 /**
- * `rx-amqp broker [--host H] [--port P]`: the embedded broker as a server
+ * `rx-amqp broker [--host H] [--port P] [--ws PORT]`: the embedded broker as a server
  * process. Prints where it listens, then one live status line (connections,
  * queues, depth, message rates), rewritten in place on a terminal and printed
  * every 10 s otherwise. Ctrl-C (SIGINT/SIGTERM) closes every connection and exits.
@@ -8,7 +8,7 @@ import { startBroker, type BrokerStats } from '../index.js';
 import { parseCount, UsageError } from './amqp-args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 
-const USAGE = `Usage: rx-amqp broker [--host HOST] [--port PORT] [--max-queue N]
+const USAGE = `Usage: rx-amqp broker [--host HOST] [--port PORT] [--ws PORT] [--max-queue N]
 
 Runs the embedded AMQP 1.0 broker (in memory: queues, topics, durable and
 shared subscriptions, selectors, browsing, dynamic queues, anonymous relay).
@@ -16,18 +16,22 @@ shared subscriptions, selectors, browsing, dynamic queues, anonymous relay).
 Options:
   --host HOST     address to bind (default :: — every interface)
   --port PORT     port to bind (default 5672; 0 picks a free one)
+  --ws PORT       also accept AMQP over WebSocket (ws://HOST:PORT/, any path) on
+                  this port, for browsers; needs the ws package (npm install ws)
   --max-queue N   most messages a queue holds before refusing more (default 100000)
 `;
 
 interface BrokerArgs {
   readonly host: string | undefined;
   readonly port: number | undefined;
+  readonly wsPort: number | undefined;
   readonly maxQueue: number | undefined;
 }
 
 export function parseBrokerArgs(args: readonly string[]): BrokerArgs {
   let host: string | undefined;
   let port: number | undefined;
+  let wsPort: number | undefined;
   let maxQueue: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -40,10 +44,13 @@ export function parseBrokerArgs(args: readonly string[]): BrokerArgs {
     else if (arg === '--port') {
       port = parseCount(value(), '--port', 0);
       if (port! > 65535) throw new UsageError(`--port: expected 0..65535, got ${port}`);
+    } else if (arg === '--ws') {
+      wsPort = parseCount(value(), '--ws', 0);
+      if (wsPort! > 65535) throw new UsageError(`--ws: expected 0..65535, got ${wsPort}`);
     } else if (arg === '--max-queue') maxQueue = parseCount(value(), '--max-queue');
     else throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
   }
-  return { host, port, maxQueue };
+  return { host, port, wsPort, maxQueue };
 }
 
 /** One status line: what is connected and held, and the rates since the last line. */
@@ -69,12 +76,18 @@ export const brokerCommand: Command = {
     }
     let running;
     try {
-      running = await startBroker({ host: parsed.host, port: parsed.port, queueLimits: { maxMessages: parsed.maxQueue } });
+      running = await startBroker({
+        host: parsed.host,
+        port: parsed.port,
+        ...(parsed.wsPort === undefined ? {} : { ws: { port: parsed.wsPort } }),
+        queueLimits: { maxMessages: parsed.maxQueue },
+      });
     } catch (error) {
       io.stderr(`rx-amqp broker: ${error instanceof Error ? error.message : String(error)}\n`);
       return EXIT_FAILURE;
     }
     io.stdout(`rx-amqp broker listening on ${running.url} (bound to ${running.host}:${running.port}); Ctrl-C stops it\n`);
+    if (running.ws !== undefined) io.stdout(`rx-amqp broker listening on ${running.ws.url} (AMQP over WebSocket, bound to ${running.ws.host}:${running.ws.port})\n`);
     const tty = process.stdout.isTTY === true;
     let before = running.stats();
     let at = Date.now();
