@@ -409,7 +409,8 @@ export class SenderCore {
   // --- sending ---------------------------------------------------------------------
 
   private canSend(): boolean {
-    return this.state === 'attached' && this.engine!.linkCredit(this.linkId) > 0;
+    // The peer's detach may already have freed the link while its event is still to be reported.
+    return this.state === 'attached' && this.engine!.link(this.linkId) !== undefined && this.engine!.linkCredit(this.linkId) > 0;
   }
 
   private sendOne(pending: Pending): void {

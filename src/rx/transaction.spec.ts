@@ -4,7 +4,7 @@
  * committing and rolling back through the public API.
  */
 import { describe, expect, it } from 'vitest';
-import { concatWith, from, ignoreElements, switchMap, VirtualTimeScheduler, type Observable, type Subscription } from 'rxjs';
+import { concatWith, from, ignoreElements, switchMap, take, tap, VirtualTimeScheduler, type Observable, type Subscription } from 'rxjs';
 import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from '../broker/broker.js';
 import { Condition } from '../errors/conditions.js';
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
@@ -135,6 +135,23 @@ describe('transaction()', () => {
     expect(outcome(tx!.rollback()).done).toBe(true);
     // Back in the queue: the same receiver gets them again.
     expect(c.bodies()).toEqual([1, 2, 1, 2]);
+  });
+
+  it('take(n) in a transaction, then rollback: the messages go back even as the receiver detaches', () => {
+    const { connection$, publish, run, depth } = rig();
+    publish('orders', ['a', 'b', 'c']);
+    let done = false;
+    transaction(connection$).pipe(
+      switchMap((tx) => receive(connection$, 'orders', { autoAccept: false }).pipe(
+        tap((d) => tx.accept(d)),
+        take(2),
+        ignoreElements(),
+        concatWith(tx.rollback()),
+      )),
+    ).subscribe({ complete: () => (done = true) });
+    run();
+    expect(done).toBe(true);
+    expect(depth('orders')).toBe(3);
   });
 
   it('one transaction both consumes and produces (receive, transform, send, commit)', () => {
