@@ -13,6 +13,7 @@ import type { IncomingConnection } from './incoming.js';
 import { listenObservable } from './listen.js';
 import { resolveListenOptions, type ListenOptions } from './listen-options.js';
 import type { ConnectionStatus } from './status.js';
+import { attachTracing, checkTracing, type Tracing } from './tracing.js';
 
 export interface ContainerOptions {
   /** The container id sent in every open. Default: a random UUID. */
@@ -25,12 +26,21 @@ export interface ContainerOptions {
    * to run whole conversations in virtual time.
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Distributed tracing of every message sent and received on this
+   * container's connections, e.g. `openTelemetryTracing()` from
+   * `rx-amqp/tracing`. Default none: nothing is traced and nothing is added
+   * to messages.
+   */
+  readonly tracing?: Tracing;
 }
 
 export class Container {
   readonly id: string;
   readonly platform: Platform;
   readonly scheduler: SchedulerLike;
+  /** The tracing hook, when tracing is on. */
+  readonly tracing: Tracing | undefined;
   private connections = 0;
 
   constructor(options: ContainerOptions) {
@@ -44,6 +54,7 @@ export class Container {
     this.id = options.id ?? randomUuid();
     this.platform = options.platform;
     this.scheduler = options.scheduler ?? asapScheduler;
+    this.tracing = checkTracing(options.tracing, 'Container: options.tracing');
   }
 
   /**
@@ -61,13 +72,13 @@ export class Container {
       if (fromFile !== undefined) merged = mergeConnectOptions(fromFile, merged);
     }
     const resolved = resolveConnectOptions(merged);
-    return connectionObservable({
+    return attachTracing(connectionObservable({
       container: this,
       platform: this.platform,
       scheduler: this.scheduler,
       options: resolved,
       nextConnectionId: () => ++this.connections,
-    });
+    }), this.tracing);
   }
 
   /**

@@ -23,6 +23,7 @@ import type { Connection } from './connection.js';
 import { CreditWindow, DEFAULT_PREFETCH } from './credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner } from './delivery.js';
 import { RELEASED } from './outcome.js';
+import { receiveTracer, type ReceiveTracer } from './tracing.js';
 import {
   buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions,
 } from './source-options.js';
@@ -240,6 +241,8 @@ class ReceiverLink implements DeliveryOwner {
   private lossCause: unknown;
   /** rcv-settle-mode second: our settled deliveries waiting for the sender's settlement. */
   private readonly awaitingSender: Set<number> | undefined;
+  /** Spans for deliveries, when the container traces (tracing.ts). */
+  private readonly tracer: ReceiveTracer | undefined;
 
   constructor(
     private readonly host: LinkHost,
@@ -252,6 +255,7 @@ class ReceiverLink implements DeliveryOwner {
     this.address = spec.source.address ?? '';
     this.window = new CreditWindow(spec.prefetch);
     this.awaitingSender = spec.settleMode === 'second' ? new Set() : undefined;
+    this.tracer = receiveTracer(host);
   }
 
   get ended(): boolean {
@@ -346,12 +350,14 @@ class ReceiverLink implements DeliveryOwner {
       if (!event.settled && this.state !== 'detaching' && this.state !== 'ended') this.dispose(event.deliveryId, RELEASED);
       return;
     }
-    const delivery = new ReceivedDelivery(this, event);
+    const traced = this.tracer?.owner(this);
+    const delivery = new ReceivedDelivery(traced ?? this, event);
     this.window.received();
     if (!event.settled) this.userHeld++;
     this.emitting = true;
     try {
-      this.sink.next(delivery);
+      if (traced === undefined) this.sink.next(delivery);
+      else traced.emit(delivery, this.sink);
     } finally {
       this.emitting = false;
     }

@@ -31,6 +31,7 @@ import { rejectionError, sendState, type SendState } from './outcome.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
 import { PullSource, type PullInput } from './pull-source.js';
 import { randomLinkName, type LinkHost } from './receive.js';
+import { endSpan, hostTracing, tracingLink, tracingOf, type SendSpan, type Tracing, type TracingLink } from './tracing.js';
 import {
   buildTarget, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type TargetOptions,
 } from './source-options.js';
@@ -154,6 +155,8 @@ export function senderSpec(address: string | null, options: SenderOptions, where
 interface Pending {
   readonly message: Message;
   readonly payload: Uint8Array;
+  /** Its span, when the container traces. */
+  readonly span?: SendSpan;
 }
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
@@ -178,6 +181,9 @@ export class SenderCore {
   private unsubscribed = false;
   private refused = false;
   private linkError: AmqpError | undefined;
+  /** The container's tracing hook, when it traces (see tracing.ts). */
+  private tracing: Tracing | undefined;
+  private traceLink: TracingLink | undefined;
 
   constructor(private readonly spec: SenderSpec, private readonly subscriber: Subscriber<SendResult>, pulled: boolean) {
     this.name = spec.name ?? randomLinkName('sender');
@@ -187,6 +193,7 @@ export class SenderCore {
   }
 
   start(connection$: Observable<LinkHost>, subscribeSource: (sink: SenderCore) => { unsubscribe(): void }): void {
+    this.tracing = tracingOf(connection$);
     this.connections = connection$.subscribe({
       next: (host) => this.onConnection(host),
       error: (error: unknown) => this.subscriber.error(error),
@@ -214,6 +221,10 @@ export class SenderCore {
       this.fail(new AmqpError(Condition.InvalidField, `${this.where}: on the anonymous relay each message needs a 'to' address`));
       return;
     }
+    if (this.tracing !== undefined) {
+      this.offerTraced(message, this.tracing);
+      return;
+    }
     let payload: Uint8Array;
     try {
       payload = encodeMessageBytes(toWireMessage(message));
@@ -221,7 +232,11 @@ export class SenderCore {
       this.fail(error);
       return;
     }
-    const pending: Pending = { message, payload };
+    this.enqueue({ message, payload });
+  }
+
+  /** Sends at once under credit, else buffers under the overflow policy. */
+  private enqueue(pending: Pending): void {
     if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
       // The common case under credit: straight to the engine, no buffering.
       try {
@@ -233,12 +248,47 @@ export class SenderCore {
       this.host!.flush();
       return;
     }
-    if (this.buffer.push(pending) === 'overflow') {
-      this.fail(new AmqpError(Condition.ResourceLimitExceeded,
-        `${this.where}: ${this.spec.bufferSize} messages already wait for credit (bufferSize); the overflow policy is 'error'`));
+    const pushed = this.buffer.push(pending);
+    if (pushed === 'overflow') {
+      const error = new AmqpError(Condition.ResourceLimitExceeded,
+        `${this.where}: ${this.spec.bufferSize} messages already wait for credit (bufferSize); the overflow policy is 'error'`);
+      pending.span?.end(undefined, error);
+      this.fail(error);
       return;
     }
+    if (pushed !== 'added') this.buffer.dropped?.span?.end(undefined, new AmqpError(Condition.ResourceLimitExceeded, `${this.where}: dropped by the overflow policy '${this.spec.overflow}'`));
     this.pump();
+  }
+
+  /** offer() when tracing: the span starts now, in the caller's context, and its trace context goes into the message. */
+  private offerTraced(message: Message, tracing: Tracing): void {
+    let span: SendSpan | undefined;
+    let payload: Uint8Array;
+    try {
+      span = tracing.startSend(message, this.spec.address ?? message.to!);
+      payload = encodeMessageBytes(toWireMessage(span.message));
+    } catch (error) {
+      span?.end(undefined, error);
+      this.fail(error);
+      return;
+    }
+    this.enqueue({ message, payload, span });
+  }
+
+  /** A link on `host`: what tracing needs of it. A piped connection observable tells its tracing only now. */
+  private traceConnection(host: LinkHost): void {
+    if (this.tracing === undefined) {
+      this.tracing = hostTracing(host);
+      if (this.tracing === undefined) return;
+      // Offered before we knew: trace them now.
+      const waiting = this.buffer.toArray();
+      this.buffer.clear();
+      this.buffer.unshiftAll(waiting.map((pending) => {
+        const span = this.tracing!.startSend(pending.message, this.spec.address ?? pending.message.to!);
+        return { message: pending.message, payload: encodeMessageBytes(toWireMessage(span.message)), span };
+      }));
+    }
+    this.traceLink = tracingLink(host, this.name, this.spec.address);
   }
 
   sourceComplete(): void {
@@ -275,6 +325,7 @@ export class SenderCore {
     }
     this.host = host;
     this.engine = engine;
+    this.traceConnection(host);
     this.state = 'attaching';
     this.refused = false;
     this.linkError = undefined;
@@ -350,6 +401,7 @@ export class SenderCore {
     const pending = this.inflight.get(deliveryId);
     if (pending === undefined) return;
     this.inflight.delete(deliveryId);
+    if (pending.span !== undefined) endSpan(pending.span, state, false);
     const result = sendState(state);
     if (result === 'rejected') {
       // In a transaction the rejected outcome comes wrapped in a transactional-state.
@@ -418,8 +470,14 @@ export class SenderCore {
     const id = this.engine!.send(this.linkId, state === undefined
       ? { payload: pending.payload, settled: this.spec.presettled }
       : { payload: pending.payload, settled: this.spec.presettled, state });
+    if (pending.span !== undefined) this.traceSent(pending.span);
     if (this.spec.presettled) this.subscriber.next({ message: pending.message, state: 'sent' });
     else this.inflight.set(id, pending);
+  }
+
+  private traceSent(span: SendSpan): void {
+    span.sent(this.traceLink!);
+    if (this.spec.presettled) span.end('sent');
   }
 
   /** Sends what waits while credit lasts, then asks a pulled source for what credit is left. */
@@ -473,6 +531,7 @@ export class SenderCore {
     this.unsubscribed = true;
     this.source?.unsubscribe();
     this.source = undefined;
+    if (this.tracing !== undefined) this.endSpans();
     if (this.state === 'attaching' || this.state === 'attached') {
       this.state = 'detaching';
       try {
@@ -484,6 +543,12 @@ export class SenderCore {
       }
     }
     if (this.state !== 'detaching') this.onLinkGone();
+  }
+
+  /** Messages that will never have an outcome now: their spans end without one. */
+  private endSpans(): void {
+    const reason = new AmqpError(Condition.IllegalState, `${this.where}: the sender stopped before the message was settled`);
+    for (const pending of [...this.inflight.values(), ...this.buffer.toArray()]) pending.span?.end(undefined, reason);
   }
 
   /** After our detach was answered (or the link died): nothing holds the connection any more. */
