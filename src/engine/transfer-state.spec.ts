@@ -80,6 +80,34 @@ describe('a transfer with a delivery state', () => {
   });
 });
 
+describe('a disposition with a transactional state', () => {
+  for (const settled of [true, false]) {
+    it(`reports the receiver's transactional-state {txn-id, accepted} to the sender (settled ${settled})`, () => {
+      const { pair, sender, receiver } = senderPair();
+      const id = pair.client.send(sender, { payload: bytes(10) });
+      pair.pump();
+      const [d] = pair.take('server', 'delivery');
+      const state: DeliveryState = { type: 'transactional-state', txnId: TXN, outcome: { type: 'accepted' } };
+      pair.server.dispose(receiver, d!.deliveryId, { state, settled });
+      pair.pump();
+      const [update] = pair.take('client', 'delivery-updated');
+      expect(update).toMatchObject({ link: sender, deliveryId: id, settled });
+      expect(update!.state).toEqual(state);
+      expect(pair.client.unsettledCount(sender)).toBe(settled ? 0 : 1);
+    });
+  }
+
+  it("carries the coordinator's declared {txn-id} back to a controller", () => {
+    const { pair, sender, receiver } = senderPair();
+    pair.client.send(sender, { payload: bytes(10) });
+    pair.pump();
+    const [d] = pair.take('server', 'delivery');
+    pair.server.dispose(receiver, d!.deliveryId, { state: { type: 'declared', txnId: TXN }, settled: true });
+    pair.pump();
+    expect(pair.take('client', 'delivery-updated')[0]!.state).toEqual({ type: 'declared', txnId: TXN });
+  });
+});
+
 describe('writeTransferFrame with a state', () => {
   it('writes a list32 transfer that the frame decoder reads back, its size matching transferOverhead', () => {
     const state = Uint8Array.of(0x00, 0x53, 0x34, 0xc0, 0x0b, 0x01, 0xa0, 0x08, ...TXN); // transactional-state [txn-id]

@@ -22,7 +22,7 @@ function rig(options: BrokerOptions = {}) {
   const platform = { connect: network.connect, listen: network.listen };
   const broker = new Broker(options);
   const server = new Container({ id: 'broker', platform, scheduler });
-  broker.serve(server.listen({ port: 5672, offeredCapabilities: BROKER_CAPABILITIES })).subscribe();
+  const serving = broker.serve(server.listen({ port: 5672, offeredCapabilities: BROKER_CAPABILITIES })).subscribe();
   const connection$ = new Container({ id: 'client', platform, scheduler }).connect('amqp://localhost', { reconnect: false });
   const run = () => scheduler.flush();
   /** Declares a transaction and keeps it open (subscribed) until the returned subscription ends. */
@@ -53,7 +53,7 @@ function rig(options: BrokerOptions = {}) {
     run();
   };
   const depth = (name: string) => broker.registry.stats().queues.find((q) => q.name === name)?.depth ?? 0;
-  return { broker, connection$, run, declare, outcome, consume, publish, depth };
+  return { broker, serving, connection$, run, declare, outcome, consume, publish, depth };
 }
 
 const messages = (...values: unknown[]): Message[] => values.map((body) => ({ body }) as Message);
@@ -236,6 +236,30 @@ describe('transaction()', () => {
     expect(ids).toHaveLength(2);
     expect(ids[0]).not.toEqual(ids[1]);
     expect(broker.transactions.stats().active).toBe(2);
+  });
+
+  it('a lost connection errors the transaction with amqp:transaction:rollback, and the broker rolls it back', () => {
+    const { declare, run, broker, serving } = rig();
+    const state = declare();
+    expect(state.tx).toBeDefined();
+    serving.unsubscribe(); // the broker stops: its connections close
+    run();
+    expect(state.errors[0]).toBeInstanceOf(TransactionError);
+    expect(state.errors[0]).toMatchObject({ condition: Condition.TransactionRollback });
+    expect(broker.transactions.stats()).toMatchObject({ active: 0, rolledBack: 1 });
+  });
+
+  it('a peer without a coordinator refuses the controller link: the error is the refusal', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const network = new MemoryNetwork({ scheduler });
+    const platform = { connect: network.connect, listen: network.listen };
+    const server = new Container({ id: 'plain', platform, scheduler });
+    server.listen({ port: 5672 }).subscribe((connection) => connection.links$.subscribe((link) => link.refuse({ condition: Condition.NotImplemented, description: 'no transactions here' })));
+    const connection$ = new Container({ id: 'client', platform, scheduler }).connect('amqp://localhost', { reconnect: false });
+    const errors: unknown[] = [];
+    transaction(connection$).subscribe({ error: (e: unknown) => errors.push(e) });
+    scheduler.flush();
+    expect(errors[0]).toMatchObject({ name: 'LinkError', condition: Condition.NotImplemented, remote: true });
   });
 
   it('checks its options at the call', () => {
