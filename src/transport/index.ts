@@ -4,6 +4,7 @@ export type {
   Connect,
   ConnectionEvent,
   Endpoint,
+  WebSocketEndpoint,
   Listen,
   ListenOptions,
   ListenerEvent,
@@ -17,3 +18,7 @@ export { ChannelInput, type ChannelInputHooks } from './channel-input.js';
 export { memoryPair, MemoryChannel, type MemoryPairOptions } from './memory/memory-pair.js';
 export { MemoryNetwork, type MemoryNetworkOptions } from './memory/memory-network.js';
 export { EngineDriver, type EngineLike, type EngineDriverOptions } from './driver.js';
+export {
+  webSocketConnect, webSocketConnectWith, WebSocketChannel, AMQP_WEBSOCKET_PROTOCOL, MAX_COALESCED_MESSAGE, webSocketUrl,
+  type WebSocketFactory, type WebSocketChannelDetails, type WebSocketConstructor, type WebSocketLike, type WebSocketEventLike, type WebSocketEventType,
+} from './websocket/index.js';

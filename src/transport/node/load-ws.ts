@@ -9,12 +9,21 @@ let loaded: Promise<WsModule> | undefined;
  * Loads the `ws` package on first use: it is an optional peer dependency,
  * needed only for `ws://`/`wss://` in Node. A missing package is a
  * TransportError (code `ERR_MODULE_NOT_FOUND`) that says what to install.
- *
- * @param load how to import it (tests pass a failing one)
+ * A failure is not cached: installing ws and retrying works without a restart.
  */
-export function loadWs(load: () => Promise<unknown> = () => import('ws')): Promise<WsModule> {
+export function loadWs(): Promise<WsModule> {
   if (loaded !== undefined) return loaded;
-  const attempt = load().then(
+  const attempt = importWs();
+  loaded = attempt;
+  attempt.catch(() => {
+    if (loaded === attempt) loaded = undefined;
+  });
+  return attempt;
+}
+
+/** {@link loadWs} without the cache; `load` imports the module (tests pass a failing one). */
+export function importWs(load: () => Promise<unknown> = () => import('ws')): Promise<WsModule> {
+  return load().then(
     (module) => {
       const ws = module as Partial<WsModule>;
       if (typeof ws.WebSocket !== 'function' || typeof ws.WebSocketServer !== 'function') {
@@ -29,10 +38,4 @@ export function loadWs(load: () => Promise<unknown> = () => import('ws')): Promi
       );
     },
   );
-  loaded = attempt;
-  // A failure is not cached: installing ws and retrying works without a restart.
-  attempt.catch(() => {
-    if (loaded === attempt) loaded = undefined;
-  });
-  return attempt;
 }
