@@ -41,6 +41,7 @@ import { compileSelector } from './selector.js';
 import { subscriptionKey, Topic } from './topic.js';
 import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
 import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
+import { LOCAL_TRANSACTIONS } from '../rx/transaction.js';
 import { txnControlFromValue } from '../frames/transactions.js';
 import type { TransactionalState } from '../frames/types.js';
 
@@ -231,7 +232,8 @@ export class Broker {
       }
       open.clear();
     };
-    const subscription = link.receive({ autoAccept: false, prefetch: this.prefetch }).subscribe({
+    // Our coordinator answers with what it offers (local transactions only), not with whatever the peer asked for.
+    const subscription = link.receive({ autoAccept: false, prefetch: this.prefetch, capabilities: [LOCAL_TRANSACTIONS] }).subscribe({
       next: (delivery) => {
         try {
           this.control(delivery, open);
