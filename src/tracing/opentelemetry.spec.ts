@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
-import { map, of, share, take, type Observable, type SchedulerLike } from 'rxjs';
+import { firstValueFrom, map, of, share, take, type Observable, type SchedulerLike } from 'rxjs';
 import {
   context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type ContextManager,
 } from '@opentelemetry/api';
@@ -23,6 +23,8 @@ import { receive } from '../rx/receive.js';
 import { send, type SendResult } from '../rx/send.js';
 import { TRACE_ANNOTATION, type Tracing } from '../rx/tracing.js';
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
+import { startBroker } from '../node/broker.js';
+import { NodeContainer } from '../node/platform.js';
 import { openTelemetryTracing, W3C_TRACE_CONTEXT, type OpenTelemetryTracingOptions } from './opentelemetry.js';
 
 /** A synchronous context manager (the SDK's are per platform): enough for `context.with` in one call stack. */
@@ -297,6 +299,27 @@ describe('rx-amqp/tracing: OpenTelemetry', () => {
     const [producer] = spansNamed('send orders');
     expect(producer!.status.code).toBe(SpanStatusCode.ERROR);
     expect(producer!.attributes['messaging.amqp.outcome']).toBeUndefined();
+  });
+});
+
+describe('rx-amqp/tracing: over TCP', () => {
+  it('the embedded broker on a socket: linked producer and consumer spans, server address and port as dialled', async () => {
+    const broker = await startBroker({ host: '127.0.0.1', port: 0 });
+    try {
+      const container = new NodeContainer({ tracing: openTelemetryTracing({ tracerProvider: provider }) });
+      const connection$ = container.connect(broker.url, { reconnect: false, sasl: { enabled: false } });
+      const result = await firstValueFrom(of<Message>({ body: 'over tcp', messageId: 7n }).pipe(send(connection$, 'tcp-orders')));
+      expect(result.state).toBe('accepted');
+      const delivery = await firstValueFrom(receive(connection$, 'tcp-orders').pipe(take(1)));
+      expect(traceMap(delivery.message)!['traceparent']).toBeDefined();
+    } finally {
+      await broker.stop();
+    }
+    const [producer] = spansNamed('send tcp-orders');
+    const [consumer] = spansNamed('process tcp-orders');
+    expect(producer!.attributes).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': broker.port, 'messaging.message.id': '7', 'messaging.amqp.outcome': 'accepted' });
+    expect(consumer!.links[0]!.context.spanId).toBe(producer!.spanContext().spanId);
+    expect(consumer!.attributes).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': broker.port, 'messaging.amqp.outcome': 'accepted' });
   });
 });
 
