@@ -445,6 +445,11 @@ export class Session {
       }
     }
 
+    // A transaction's work must reach the coordinator before its discharge
+    // (Part 4 §4.4): dispositions made before a transfer to a coordinator are
+    // written ahead of it, not batched past it to the end of the turn.
+    if (link.localAttach?.target?.type === 'coordinator') this.writeDispositions();
+
     const deliveryId = this.nextDeliveryId;
     this.nextDeliveryId = (deliveryId + 1) >>> 0;
     link.credit--;
@@ -623,6 +628,13 @@ export class Session {
   }
 
   // --- flush ---------------------------------------------------------------------------
+
+  /** Writes the pending dispositions now (flush writes whatever is left). */
+  private writeDispositions(): void {
+    if (!this.host.canWrite) return;
+    if (this.receiverDispositions.size > 0) this.receiverDispositions.flush(this.writeDisposition);
+    if (this.senderDispositions.size > 0) this.senderDispositions.flush(this.writeDisposition);
+  }
 
   /** Writes pending dispositions and flows. */
   flush(): void {

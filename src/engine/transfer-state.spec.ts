@@ -108,6 +108,46 @@ describe('a disposition with a transactional state', () => {
   });
 });
 
+describe('order of the work and the discharge', () => {
+  it('writes dispositions made before a transfer to a coordinator ahead of it, though dispositions are batched per turn', () => {
+    // The client receives on one link and is a transaction controller on another, in one session.
+    const pair = new EnginePair();
+    const s = pair.openSession();
+    const inbox = pair.attachLink(s, { name: 'in', role: 'receiver', source, target });
+    const controller = pair.attachLink(s, { name: 'txn-ctrl', role: 'sender', source, target: { type: 'coordinator', capabilities: ['amqp:local-transactions'] } });
+    pair.client.flow(inbox.client, { credit: 1 });
+    pair.server.flow(controller.server, { credit: 1 });
+    pair.pump();
+    pair.server.send(inbox.server, { payload: bytes(5) });
+    pair.pump();
+    const [d] = pair.take('client', 'delivery');
+    const state: DeliveryState = { type: 'transactional-state', txnId: TXN, outcome: { type: 'accepted' } };
+    pair.client.dispose(inbox.client, d!.deliveryId, { state, settled: true });
+    pair.client.send(controller.client, { payload: bytes(8, 9) }); // the discharge
+    pair.pump();
+    const events = pair.take('server').filter((e) => e.type === 'delivery-updated' || e.type === 'delivery').map((e) => e.type);
+    expect(events).toEqual(['delivery-updated', 'delivery']);
+  });
+
+  it('keeps batching dispositions past ordinary transfers', () => {
+    const pair = new EnginePair();
+    const s = pair.openSession();
+    const inbox = pair.attachLink(s, { name: 'in', role: 'receiver', source, target });
+    const out = pair.attachLink(s, { name: 'out', role: 'sender', source, target });
+    pair.client.flow(inbox.client, { credit: 1 });
+    pair.server.flow(out.server, { credit: 1 });
+    pair.pump();
+    pair.server.send(inbox.server, { payload: bytes(5) });
+    pair.pump();
+    const [d] = pair.take('client', 'delivery');
+    pair.client.dispose(inbox.client, d!.deliveryId, { state: { type: 'accepted' }, settled: true });
+    pair.client.send(out.client, { payload: bytes(8) });
+    pair.pump();
+    const events = pair.take('server').filter((e) => e.type === 'delivery-updated' || e.type === 'delivery').map((e) => e.type);
+    expect(events).toEqual(['delivery', 'delivery-updated']);
+  });
+});
+
 describe('writeTransferFrame with a state', () => {
   it('writes a list32 transfer that the frame decoder reads back, its size matching transferOverhead', () => {
     const state = Uint8Array.of(0x00, 0x53, 0x34, 0xc0, 0x0b, 0x01, 0xa0, 0x08, ...TXN); // transactional-state [txn-id]

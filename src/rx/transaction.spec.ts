@@ -154,6 +154,22 @@ describe('transaction()', () => {
     expect(depth('orders')).toBe(3);
   });
 
+  it('accepts and a commit in one turn: the accepts reach the coordinator before the discharge', () => {
+    const { connection$, publish, run, depth, broker } = rig();
+    publish('orders', ['a', 'b', 'c']);
+    transaction(connection$).pipe(
+      switchMap((tx) => receive(connection$, 'orders', { autoAccept: false }).pipe(
+        tap((d) => tx.accept(d)),
+        take(2),
+        ignoreElements(),
+        concatWith(tx.commit()),
+      )),
+    ).subscribe();
+    run();
+    expect(broker.transactions.stats()).toMatchObject({ committed: 1, rolledBack: 0 });
+    expect(depth('orders')).toBe(1);
+  });
+
   it('one transaction both consumes and produces (receive, transform, send, commit)', () => {
     const { declare, outcome, consume, publish, run, depth } = rig();
     publish('in', ['x', 'y']);
