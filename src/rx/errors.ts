@@ -10,3 +10,4 @@ export { SaslError, type SaslFailureCode } from '../engine/sasl/index.js';
 export { TransportError } from '../transport/transport-error.js';
 export { DeliveryError } from './delivery.js';
 export { ConnectConfigError } from './connect-config.js';
+export { TransactionError } from './transaction.js';
