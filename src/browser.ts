@@ -45,6 +45,7 @@ export {
   transaction, TransactionError, LOCAL_TRANSACTIONS, type Transaction, type TransactionOptions, type TransactionSendOptions,
 } from './rx/transaction.js';
 export type { Delivery } from './rx/delivery.js';
+export { TRACE_ANNOTATION, type Tracing, type TracingLink, type SendSpan, type ReceiveSpan } from './rx/tracing.js';
 export type { SendState, OutcomeType, ModifyOptions, RejectReason } from './rx/outcome.js';
 export { DEFAULT_PREFETCH } from './rx/credit-window.js';
 export { DEFAULT_BUFFER_SIZE, type OverflowPolicy } from './rx/overflow.js';
