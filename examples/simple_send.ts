@@ -1,0 +1,39 @@
+/**
+ * simple_send.py, the RxJS way: send <count> messages `{'sequence': n}` and
+ * print "all messages confirmed" once the peer has accepted every one.
+ *
+ *   npx tsx examples/simple_send.ts [url] [address] [count]     (defaults amqp://localhost:5672 examples 100)
+ *
+ * No on_sendable/on_accepted bookkeeping: `range` is the source, `send`
+ * waits for credit, and the outcomes are a stream we count. Messages still
+ * unsettled when a connection drops are sent again on the next one
+ * (at least once, like simple_send.py's on_disconnected).
+ */
+import { connect, send, type Message } from 'rx-amqp';
+import { count, filter, map, range } from 'rxjs';
+import { args } from './common.js';
+
+const { url, address, count: total } = args({ count: 100 });
+const connection$ = connect(url);
+
+range(1, total)
+  .pipe(
+    // Python ints travel as AMQP longs: bigint here.
+    map((n): Message => ({ messageId: BigInt(n), body: { sequence: BigInt(n) } })),
+    send(connection$, address),
+    filter((result) => result.state === 'accepted'),
+    count(),
+  )
+  .subscribe({
+    next: (confirmed) => {
+      if (confirmed === total) console.log('all messages confirmed');
+      else {
+        console.error(`only ${confirmed} of ${total} messages were accepted`);
+        process.exitCode = 1;
+      }
+    },
+    error: (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  });
