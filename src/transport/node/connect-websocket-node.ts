@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { TLSSocket, type ConnectionOptions } from 'node:tls';
 import { defer, from, switchMap, type Observable } from 'rxjs';
 import { formatAddress, type ByteChannel, type Connect, type Endpoint } from '../transport.js';
-import { webSocketConnectWith } from '../websocket/connect-websocket.js';
-import type { WebSocketLike } from '../websocket/websocket-like.js';
+import { webSocketConnect, webSocketConnectWith } from '../websocket/connect-websocket.js';
+import type { WebSocketConstructor, WebSocketLike } from '../websocket/websocket-like.js';
 import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
 import { loadWs, type WsModule } from './load-ws.js';
 import { verifiedPeerName } from './node-channel.js';
@@ -11,12 +11,32 @@ import { verifiedPeerName } from './node-channel.js';
 /**
  * Dials AMQP over WebSocket from Node (`endpoint.websocket`; `wss` when
  * `endpoint.tls` is present, whose options apply as for `connectNode`), with
- * the `ws` package, loaded on the first dial. Failures carry Node's codes
- * (`ECONNREFUSED`, `CERT_HAS_EXPIRED`...); a missing `ws` fails with code
+ * the `ws` package, loaded on the first dial. Without `ws`, Node 22's global
+ * WebSocket serves endpoints that need no TLS settings passed through.
+ * Failures carry Node's codes (`ECONNREFUSED`, `CERT_HAS_EXPIRED`...); a
+ * missing `ws`, where the global cannot stand in, fails with code
  * `ERR_MODULE_NOT_FOUND`.
  */
-export const connectWebSocketNode: Connect = (endpoint: Endpoint): Observable<ByteChannel> =>
-  defer(() => from(loadWs())).pipe(switchMap((ws) => webSocketConnectWith(wsFactory(ws))(endpoint)));
+export const connectWebSocketNode: Connect = connectWebSocketNodeWith(loadWs, () => (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket);
+
+/** {@link connectWebSocketNode} with its `ws` loader and global WebSocket lookup given (for tests). */
+export function connectWebSocketNodeWith(load: () => Promise<WsModule>, globalWebSocket: () => WebSocketConstructor | undefined): Connect {
+  return (endpoint: Endpoint): Observable<ByteChannel> =>
+    defer(() => from(load().then(
+      (ws) => webSocketConnectWith(wsFactory(ws)),
+      (error: unknown) => {
+        const Global = globalWebSocket();
+        if (Global === undefined || hasTlsSettings(endpoint)) throw error;
+        return webSocketConnect(Global);
+      },
+    ))).pipe(switchMap((connect) => connect(endpoint)));
+}
+
+/** TLS options only `ws` can apply (a global WebSocket verifies against the system's CAs, and nothing else). */
+function hasTlsSettings(endpoint: Endpoint): boolean {
+  const tls = endpoint.tls;
+  return tls !== undefined && (tls.ca !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.servername !== undefined || tls.verify === false);
+}
 
 function wsFactory(ws: WsModule) {
   /** The TCP/TLS socket under each WebSocket, learnt from its HTTP upgrade response. */

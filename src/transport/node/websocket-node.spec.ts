@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { WebSocket } from 'ws';
 import { TransportError } from '../transport-error.js';
-import { describeTransportContract, type TransportRig } from '../contract.spec-helper.js';
+import { collect, describeTransportContract, echo, type TransportRig } from '../contract.spec-helper.js';
 import type { ByteChannel, ListenerEvent, ListenOptions, ServerTlsOptions, TlsOptions } from '../transport.js';
-import { connectWebSocketNode } from './connect-websocket-node.js';
+import { connectWebSocketNode, connectWebSocketNodeWith } from './connect-websocket-node.js';
 import { listenWebSocketNode } from './listen-websocket-node.js';
 import { importWs } from './load-ws.js';
 import { makeTlsFixture } from './tls-fixture.spec-helper.js';
@@ -117,5 +117,42 @@ describe('importWs (what loadWs runs once)', () => {
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND', cause: missing });
     expect((error as Error).message).toMatch(/needs the package "ws".*npm install ws/);
+  });
+});
+
+describe('connectWebSocketNode without ws', () => {
+  const missing = () => importWs(() => Promise.reject(new Error("Cannot find package 'ws'")));
+
+  it('uses the global WebSocket (Node 22+) where no TLS settings need ws', async () => {
+    const subscriptions: Subscription[] = [];
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        subscriptions.push(listenWebSocketNode({ host: '127.0.0.1', websocket: {} }).subscribe({
+          next: (event) => {
+            if (event.type === 'listening') resolve(event.port);
+            else echo(event.channel);
+          },
+          error: reject,
+        }));
+      });
+      const dial = connectWebSocketNodeWith(missing, () => WebSocket);
+      const client = await new Promise<ByteChannel>((resolve, reject) => {
+        subscriptions.push(dial({ host: '127.0.0.1', port, websocket: { path: '/' } }).subscribe({ next: resolve, error: reject }));
+      });
+      const echoed = collect(client, 2);
+      client.write(new Uint8Array([1, 2]));
+      expect([...(await echoed)]).toEqual([1, 2]);
+      expect(client.localAddress).toBe('?:?'); // the W3C API does not tell
+    } finally {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+    }
+  });
+
+  it('fails naming the package when there is no global WebSocket, or TLS settings need ws', async () => {
+    const endpoint = { host: '127.0.0.1', port: 1, websocket: { path: '/' } };
+    const withoutGlobal = await firstValueFrom(connectWebSocketNodeWith(missing, () => undefined)(endpoint)).catch((e: unknown) => e);
+    expect(withoutGlobal).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND' });
+    const withCa = await firstValueFrom(connectWebSocketNodeWith(missing, () => WebSocket)({ ...endpoint, tls: { ca: 'CA' } })).catch((e: unknown) => e);
+    expect((withCa as Error).message).toMatch(/npm install ws/);
   });
 });
