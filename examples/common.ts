@@ -4,7 +4,7 @@
  * examples print them (`{'sequence': 1}`, `Message(id=1, body='…')`), so the
  * output of a port matches the output of its original line for line.
  */
-import type { AmqpValue, Message } from 'rx-amqp';
+import type { AmqpValue, ConnectionStatus, Message } from 'rx-amqp';
 
 export const DEFAULT_URL = 'amqp://localhost:5672';
 export const DEFAULT_ADDRESS = 'examples';
@@ -56,4 +56,20 @@ export function reprMessage(m: Message): string {
 /** The `scheme://host:port` part of a URL such as Proton's `localhost:5672/examples`: what `listen()` binds. */
 export function listenAddress(url: string): string {
   return /^(?:amqps?:\/\/)?[^/]+/i.exec(url)?.[0] ?? url;
+}
+
+/** One line per connection status change (a `status$` value), for the reconnect and failover demos. */
+export function describeStatus(status: ConnectionStatus): string {
+  switch (status.type) {
+    case 'connecting':
+      return `status: connecting to ${status.url} (attempt ${status.attempt})`;
+    case 'open':
+      return `status: open, connected to ${status.url}`;
+    case 'reconnecting': {
+      const reason = status.error instanceof Error ? status.error.message : String(status.error);
+      return `status: reconnecting${status.delayMs === undefined ? '' : ` in ${status.delayMs} ms`} (${reason})`;
+    }
+    case 'closed':
+      return status.error === undefined ? 'status: closed' : `status: closed (${String(status.error)})`;
+  }
 }
