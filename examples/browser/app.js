@@ -23,6 +23,10 @@ $('#topic').textContent = topic;
 // backoff from 0.1 s to 10 s), and the links go on over each new connection.
 const connection$ = connect(url);
 
+// The page holds the connection for as long as it is open, so it stays up
+// (and its status stays meaningful) while a link is refused and retried.
+
+
 // --- connection status ------------------------------------------------------
 
 const time = (ms) => {
@@ -139,8 +143,8 @@ $('#send-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const input = event.target.elements.body;
   if (input.value === '') return;
-  outgoing.next({ body: input.value });
   sent += 1;
   renderCounts();
+  outgoing.next({ body: input.value });
   input.value = '';
 });

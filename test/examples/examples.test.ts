@@ -4,7 +4,7 @@
  * - against the embedded broker (startBroker, started here): all of them;
  * - against Qpid Proton's Python example broker (broker.py): the ones it
  *   supports (queues, dynamic reply queues; no selectors, topics or transactions);
- * - peer to peer (listen(), no broker): direct_send, direct_recv, server_direct.
+ * - peer to peer (listen(), no broker): helloworld_direct, direct_send, direct_recv, server_direct.
  * Tests run concurrently, each on an address (or port) of its own, with small counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,6 +223,12 @@ describe.concurrent("examples against Proton's Python broker (broker.py)", () =>
 });
 
 describe.concurrent('peer-to-peer examples (listen(), no broker)', () => {
+  it('helloworld_direct talks to itself', async () => {
+    const run = await runExample('helloworld_direct', [`amqp://${LOOPBACK}:${await freePort()}`, 'examples']);
+    expectSuccess(run);
+    expect(run.stdout).toBe('Hello World!\n');
+  });
+
   it('direct_recv receives what simple_send sends', async () => {
     const direct = `amqp://${LOOPBACK}:${await freePort()}`;
     const receiver = startExample('direct_recv', [direct, 'examples', '10']);
