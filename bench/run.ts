@@ -25,7 +25,9 @@ interface RegistryEntry {
 const registry: Readonly<Record<string, RegistryEntry>> = {
   codec: { about: 'message encode/decode (small and 1 MB), rx-amqp vs rhea, in process', load: () => import('./scenarios/codec.js') },
   broker: { about: 'our embedded broker vs the Proton C example broker, with Proton C send/receive as clients', load: () => import('./scenarios/broker.js') },
-  engine: { about: 'engine throughput: two engines in memory; TCP send/receive via the Proton C broker, ours vs rhea vs Proton C', load: () => import('./scenarios/engine.js') },
+  engine: { about: 'engine throughput: two engines in memory, no I/O', load: () => import('./scenarios/engine.js') },
+  rabbitmq: { about: '200,000 sent and received through RabbitMQ 3.10: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/rabbitmq.js') },
+  'proton-broker': { about: '200,000 sent and received through Proton\'s C broker: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/proton-broker.js') },
   tracing: { about: 'send → broker → receive in memory with tracing off, on without an SDK, and on with a recording OpenTelemetry SDK', load: () => import('./scenarios/tracing.js') },
 };
 

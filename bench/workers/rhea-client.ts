@@ -2,7 +2,7 @@
  * Benchmark worker: rhea (npm) doing what rx-engine-client.ts and Proton's C
  * send/receive examples do, in rounds (see rounds.ts and rx-engine-client.ts).
  *
- *   tsx bench/workers/rhea-client.ts send|receive HOST PORT ADDRESS MESSAGES_PER_ROUND
+ *   tsx bench/workers/rhea-client.ts send|receive HOST PORT ADDRESS MESSAGES_PER_ROUND [USER PASSWORD]
  *
  * rhea is used as its README shows: `sendable` events drive sending, and the
  * receiver auto-accepts (and settles) each message. Its credit window is
@@ -13,10 +13,11 @@ import rhea from 'rhea';
 import { fail, parseWorkerArgs, Rounds } from './rounds.js';
 
 const NAME = 'rhea-client';
-const { mode, host, port, address, perRound } = parseWorkerArgs(NAME);
+const { mode, host, port, address, perRound, user, password } = parseWorkerArgs(NAME);
 
 const container = rhea.create_container({ id: `rhea-bench-${process.pid}` });
-const connection = container.connect({ host, port, reconnect: false });
+// With a user, rhea authenticates with SASL PLAIN (RabbitMQ); without, ANONYMOUS.
+const connection = container.connect({ host, port, reconnect: false, ...(user === undefined ? {} : { username: user, password }) });
 let sequence = 0;
 let toSend = 0;
 let toComplete = 0;

@@ -22,15 +22,18 @@ export interface WorkerArgs {
   readonly port: number;
   readonly address: string;
   readonly perRound: number;
+  /** SASL PLAIN credentials (RabbitMQ); none: SASL ANONYMOUS or no SASL, as the peer offers. */
+  readonly user: string | undefined;
+  readonly password: string | undefined;
 }
 
 export function parseWorkerArgs(name: string): WorkerArgs {
-  const [mode, host, port, address, perRound] = process.argv.slice(2);
-  if ((mode !== 'send' && mode !== 'receive') || host === undefined || address === undefined || !(Number(perRound) > 0)) {
-    process.stderr.write(`usage: ${name} send|receive HOST PORT ADDRESS MESSAGES_PER_ROUND\n`);
+  const [mode, host, port, address, perRound, user, password] = process.argv.slice(2);
+  if ((mode !== 'send' && mode !== 'receive') || host === undefined || address === undefined || !(Number(perRound) > 0) || (user !== undefined && password === undefined)) {
+    process.stderr.write(`usage: ${name} send|receive HOST PORT ADDRESS MESSAGES_PER_ROUND [USER PASSWORD]\n`);
     process.exit(2);
   }
-  return { mode, host, port: Number(port), address, perRound: Number(perRound) };
+  return { mode, host, port: Number(port), address, perRound: Number(perRound), user, password };
 }
 
 export function fail(name: string, message: string): never {
