@@ -28,6 +28,7 @@ const registry: Readonly<Record<string, RegistryEntry>> = {
   engine: { about: 'engine throughput: two engines in memory, no I/O', load: () => import('./scenarios/engine.js') },
   rabbitmq: { about: '200,000 sent and received through RabbitMQ 3.10: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/rabbitmq.js') },
   'proton-broker': { about: '200,000 sent and received through Proton\'s C broker: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/proton-broker.js') },
+  latency: { about: 'request-reply and one-way latency at 1k and 10k msgs/s, p50/p99/max, rx-amqp vs rhea via RabbitMQ', load: () => import('./scenarios/latency.js') },
   tracing: { about: 'send → broker → receive in memory with tracing off, on without an SDK, and on with a recording OpenTelemetry SDK', load: () => import('./scenarios/tracing.js') },
 };
 

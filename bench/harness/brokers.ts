@@ -1,0 +1,58 @@
+/**
+ * Brokers for the messaging scenarios, each in its own process so that the
+ * clients measured do not share its CPU account or heap.
+ */
+import { join } from 'node:path';
+import { MeasuredChild, REPO_ROOT } from './child.js';
+
+export interface EmbeddedBrokerProcess {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  /** Stops the broker; resolves with its peak RSS in MiB. */
+  stop(): Promise<number>;
+}
+
+export interface EmbeddedBrokerOptions {
+  /** Most messages a queue holds (default 100,000, the broker's own default). */
+  readonly maxQueue?: number;
+  /** Messages put on a queue before the broker listens (see bench/workers/embedded-broker.ts). */
+  readonly preload?: { readonly address: string; readonly count: number; readonly bodyBytes: number };
+}
+
+/** Our embedded broker (src/node/broker.ts, from source) in a child process; `dir` holds its rusage file. */
+export async function startEmbeddedBroker(dir: string, options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBrokerProcess> {
+  const args = ['--max-old-space-size=8192', '--import', 'tsx', join(REPO_ROOT, 'bench', 'workers', 'embedded-broker.ts')];
+  if (options.maxQueue !== undefined) args.push('--max-queue', String(options.maxQueue));
+  if (options.preload !== undefined) args.push('--preload', options.preload.address, String(options.preload.count), String(options.preload.bodyBytes));
+  const child = new MeasuredChild('embedded broker', dir, process.execPath, args);
+  let line: string;
+  try {
+    line = await child.nextLine();
+  } catch (error) {
+    child.kill();
+    throw error;
+  }
+  const match = /^listening (\d+)$/.exec(line);
+  if (match === null) {
+    child.kill();
+    throw new Error(`embedded broker: expected "listening PORT", got ${line}`);
+  }
+  const port = Number(match[1]);
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `amqp://127.0.0.1:${port}`,
+    stop: async () => {
+      child.endInput();
+      const timer = setTimeout(() => child.kill(), 10_000);
+      try {
+        return (await child.usage).maxRssKb / 1024;
+      } catch {
+        return Number.NaN;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Benchmark worker: our embedded broker (src/node/broker.ts, run from source
+ * by tsx, so no build is needed) in its own process, so that a scenario's
+ * clients are measured apart from it.
+ *
+ *   tsx bench/workers/embedded-broker.ts [--max-queue N] [--preload ADDRESS COUNT BODY_BYTES]
+ *
+ * `--preload` puts COUNT messages (a data section of BODY_BYTES bytes and a
+ * message-id each) on queue ADDRESS before listening, through the queue's own
+ * `put`: a deep queue in a second instead of a minute of sending. Prints
+ * `listening PORT` once bound; stops when stdin ends.
+ */
+import { startBroker } from '../../src/node/broker.js';
+import type { Message } from '../../src/frames/types.js';
+
+const args = process.argv.slice(2);
+let maxMessages = 100_000;
+let preload: { address: string; count: number; bodyBytes: number } | undefined;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--max-queue') maxMessages = Number(args[++i]);
+  else if (args[i] === '--preload') preload = { address: args[++i]!, count: Number(args[++i]), bodyBytes: Number(args[++i]) };
+  else {
+    process.stderr.write(`embedded-broker: unknown argument ${args[i]}\n`);
+    process.exit(2);
+  }
+}
+
+const broker = await startBroker({ host: '127.0.0.1', port: 0, queueLimits: { maxMessages } });
+if (preload !== undefined) {
+  const queue = broker.broker.registry.lookup(preload.address, 'queue');
+  const body = new Uint8Array(preload.bodyBytes).fill(0x61);
+  for (let i = 0; i < preload.count; i++) {
+    const message: Message = { properties: { messageId: BigInt(i) }, body: { type: 'data', sections: [body] } };
+    if (!queue.put(message, preload.bodyBytes + 20)) throw new Error(`preload: queue full after ${i} messages`);
+  }
+}
+process.stdout.write(`listening ${broker.port}\n`);
+process.stdin.resume();
+process.stdin.on('end', () => {
+  void broker.stop().then(() => process.exit(0));
+});
