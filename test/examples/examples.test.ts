@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { freePort, startProtonPythonBroker, type RunningPeer } from '../support/peers/index.js';
-import { lines, requireBuild, runExample, startExample, type ExampleRun } from './run-example.js';
+import { killAllExamples, lines, requireBuild, runExample, startExample, type ExampleRun } from './run-example.js';
 
 const JABBERWOCKY = [
   'Twas brillig, and the slithy toves',
@@ -21,6 +21,8 @@ const JABBERWOCKY = [
 const REPLIES = JABBERWOCKY.map((l) => `${l} => ${l.toUpperCase()}`);
 const sequence = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `{'sequence': ${from + i}}`);
 const LOOPBACK = '127.0.0.1';
+/** Concurrent; a test runs up to five examples in turn, each a Node process with tsx (slow to start on a busy machine). */
+const OPTIONS = { concurrent: true, timeout: 60_000 } as const;
 
 function expectSuccess(run: ExampleRun): void {
   expect(run.code, `exit code; stderr:\n${run.stderr}\nstdout:\n${run.stdout}`).toBe(0);
@@ -35,6 +37,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  killAllExamples();
   await Promise.all([embedded?.stop(), protonPython?.stop()]);
 });
 
@@ -91,7 +94,7 @@ function queueExamples(brokerUrl: () => string): void {
   });
 }
 
-describe.concurrent('examples against the embedded broker', () => {
+describe('examples against the embedded broker', OPTIONS, () => {
   const url = (): string => embedded!.url;
   queueExamples(url);
 
@@ -218,11 +221,11 @@ describe.concurrent('examples against the embedded broker', () => {
   });
 });
 
-describe.concurrent("examples against Proton's Python broker (broker.py)", () => {
+describe("examples against Proton's Python broker (broker.py)", OPTIONS, () => {
   queueExamples(() => protonPython!.url);
 });
 
-describe.concurrent('peer-to-peer examples (listen(), no broker)', () => {
+describe('peer-to-peer examples (listen(), no broker)', OPTIONS, () => {
   it('helloworld_direct talks to itself', async () => {
     const run = await runExample('helloworld_direct', [`amqp://${LOOPBACK}:${await freePort()}`, 'examples']);
     expectSuccess(run);

@@ -24,13 +24,26 @@ export interface RunningExample {
   kill(): void;
 }
 
-/** Starts `examples/<name>.ts` with `args`; killed after `timeoutMs`. */
-export function startExample(name: string, args: readonly string[], timeoutMs = 25_000): RunningExample {
+const live = new Set<ChildProcess>();
+let exitHook = false;
+
+/** Kills every example still running (a test that failed half way leaves a server waiting). */
+export function killAllExamples(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
+/** Starts `examples/<name>.ts` with `args`; killed after `timeoutMs`, or when the test process exits. */
+export function startExample(name: string, args: readonly string[], timeoutMs = 50_000): RunningExample {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', killAllExamples);
+  }
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PN_TRACE_FRM: '' },
   });
+  live.add(child);
   let stdout = '';
   let stderr = '';
   let timedOut = false;
@@ -51,6 +64,7 @@ export function startExample(name: string, args: readonly string[], timeoutMs = 
   }, timeoutMs);
   const done = new Promise<ExampleRun>((resolve) => {
     child.once('exit', (code, signal) => {
+      live.delete(child);
       clearTimeout(timer);
       resolve({ code: timedOut ? 'timeout' : code ?? signal ?? 'unknown', stdout, stderr });
     });
