@@ -25,7 +25,7 @@ const connection$ = connect(url);
 
 // The page holds the connection for as long as it is open, so it stays up
 // (and its status stays meaningful) while a link is refused and retried.
-
+connection$.subscribe({ error: (error) => showError('connection', error) });
 
 // --- connection status ------------------------------------------------------
 
