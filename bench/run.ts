@@ -29,6 +29,9 @@ const registry: Readonly<Record<string, RegistryEntry>> = {
   rabbitmq: { about: '200,000 sent and received through RabbitMQ 3.10: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/rabbitmq.js') },
   'proton-broker': { about: '200,000 sent and received through Proton\'s C broker: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/proton-broker.js') },
   latency: { about: 'request-reply and one-way latency at 1k and 10k msgs/s, p50/p99/max, rx-amqp vs rhea via RabbitMQ', load: () => import('./scenarios/latency.js') },
+  large: { about: '1 MiB and 10 MiB bodies, MB/s, rx-amqp vs rhea via RabbitMQ', load: () => import('./scenarios/large.js') },
+  'slow-consumer': { about: 'client RSS under a slow consumer (1M waiting) and a hot producer (overflow policies), rx-amqp vs rhea via our broker', load: () => import('./scenarios/slow-consumer.js') },
+  'many-links': { about: '1,000 receivers on one connection and 100 connections: attach time, RSS, a message through each, rx-amqp vs rhea via our broker', load: () => import('./scenarios/many-links.js') },
   tracing: { about: 'send → broker → receive in memory with tracing off, on without an SDK, and on with a recording OpenTelemetry SDK', load: () => import('./scenarios/tracing.js') },
 };
 

@@ -80,5 +80,5 @@ export type ClientImpl = 'rx-amqp' | 'rhea';
  */
 export function clientWorker(impl: ClientImpl, dir: string, host: string, port: number, credentials: readonly string[] = []): CommandWorker {
   const script = join(REPO_ROOT, 'bench', 'workers', impl === 'rhea' ? 'rhea-scenarios.ts' : 'rx-scenarios.ts');
-  return new CommandWorker(impl, dir, script, [host, String(port), ...credentials]);
+  return new CommandWorker(impl, dir, script, [host, String(port), ...credentials], ['--expose-gc']);
 }

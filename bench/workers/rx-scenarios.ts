@@ -15,7 +15,7 @@ import { serveCommands } from '../harness/command-worker.js';
 import { RssSampler } from '../harness/rss.js';
 import { LatencyRecorder } from '../harness/stats.js';
 import {
-  TS, cpuSince, deferred, latencyFields, paced, parseScenarioWorkerArgs, rssMb, sleep, waitUntil, withTimeout,
+  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, sleep, waitUntil, withTimeout,
 } from './scenario-common.js';
 
 const NAME = 'rx-scenarios';
@@ -204,7 +204,7 @@ async function slow(args: Record<string, unknown>): Promise<Record<string, numbe
   const trend = sampler.stop();
   const rate = ((handled - from) * 1000) / ms;
   sub.unsubscribe();
-  return { ...trend, handled: handled - from, handledPerSec: rate, heapUsedMb: process.memoryUsage().heapUsed / (1024 * 1024) };
+  return { ...trend, handled: handled - from, handledPerSec: rate, heapUsedMb: liveHeapMb() };
 }
 
 async function hot(args: Record<string, unknown>): Promise<Record<string, number | string>> {
@@ -250,6 +250,8 @@ async function hot(args: Record<string, unknown>): Promise<Record<string, number
     tick();
   });
   const producedMs = performance.now() - start;
+  // What the producer holds at full speed (buffer, deliveries in flight), garbage aside.
+  const heapLiveMb = liveHeapMb();
   // What is still buffered or in flight settles now; wait until the results stop.
   await waitUntil(() => errored > 0 || performance.now() - lastResultAt > 500, 30_000, () => 'the hot producer results');
   const trend = sampler.stop();
@@ -266,7 +268,8 @@ async function hot(args: Record<string, unknown>): Promise<Record<string, number
     rssStartMb: trend.rssStartMb,
     rssMaxMb: trend.rssMaxMb,
     rssEndMb: trend.rssEndMb,
-    error,
+    heapLiveMb,
+    errorText: error,
   };
 }
 

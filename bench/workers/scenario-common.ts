@@ -83,3 +83,9 @@ export function latencyFields(s: LatencySummary): { count: number; p50Ms: number
 
 /** Timestamps travel as an application property: the sender's performance.now() (same process, same clock). */
 export const TS = 'ts';
+
+/** Heap in use after a full GC (the worker runs with --expose-gc), in MiB: what is live, not garbage waiting. */
+export function liveHeapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / (1024 * 1024);
+}
