@@ -84,6 +84,13 @@ export interface ConsumerHandle {
   /** Whether this consumer has acquired `entry` and not settled it yet. */
   holds(entry: QueueEntry): boolean;
   /**
+   * Keeps an entry this consumer holds acquired until it is settled, even if
+   * the consumer is removed first: the consumer's outcome for it is staged in
+   * a transaction, which settles it through this handle at discharge.
+   * Returns false when the consumer does not hold the entry.
+   */
+  retain(entry: QueueEntry): boolean;
+  /**
    * Detaches the consumer. Entries it holds unsettled go back to the queue at
    * their original places, as released (delivery count unchanged). Idempotent.
    */
@@ -113,6 +120,8 @@ export interface QueueStats {
 class Entry implements QueueEntry {
   /** Ids of consumers that settled it `modified` with undeliverable-here. */
   excluded: Set<number> | undefined;
+  /** A transaction holds this entry's outcome: it stays acquired even if its consumer leaves. */
+  retained = false;
 
   constructor(
     public message: Message,
@@ -298,6 +307,11 @@ export class MessageQueue {
       drain: () => this.drain(state),
       settle: (entry, outcome) => this.settle(state, entry, outcome),
       holds: (entry) => state.held.has(entry as Entry),
+      retain: (entry) => {
+        if (!state.held.has(entry as Entry)) return false;
+        (entry as Entry).retained = true;
+        return true;
+      },
       remove: () => this.removeConsumer(state),
       stats: () => ({ credit: state.credit, delivered: state.delivered, unsettled: state.held.size }),
     };
@@ -345,6 +359,7 @@ export class MessageQueue {
   private settle(state: ConsumerState, queueEntry: QueueEntry, outcome: SettleOutcome): boolean {
     const entry = queueEntry as Entry;
     if (!state.held.delete(entry)) return false;
+    entry.retained = false;
     switch (outcome.type) {
       case 'accepted':
         this.dequeued++;
@@ -381,8 +396,9 @@ export class MessageQueue {
       if (this.turn >= this.acquirers.length) this.turn = 0;
     }
     state.credit = 0;
-    const returned = [...state.held];
-    state.held.clear();
+    // Entries a transaction retains stay acquired (and held, so the transaction can settle them).
+    const returned = [...state.held].filter((entry) => !entry.retained);
+    for (const entry of returned) state.held.delete(entry);
     for (const entry of returned) this.returnToAvailable(entry);
     this.dispatch();
     this.consumerRemoved();

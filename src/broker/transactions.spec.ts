@@ -150,7 +150,7 @@ describe('TransactionManager', () => {
     expect(queue.stats()).toMatchObject({ depth: 1, acquired: 1 });
   });
 
-  it('fails the commit, rolling everything back, when a settled entry\'s consumer has left', () => {
+  it('a settled entry stays with its transaction when its consumer leaves: commit applies the outcome', () => {
     const manager = new TransactionManager();
     const queue = new MessageQueue('q');
     queue.put({ body: 1 });
@@ -160,11 +160,27 @@ describe('TransactionManager', () => {
     manager.stageSettle(txn, a.handle, a.entries[1]!, ACCEPTED);
     manager.stagePut(txn, queue, { body: 3 });
     a.handle.remove();
-    expect(conditionOf(() => manager.discharge(txn, false))).toBe(Condition.TransactionRollback);
-    expect(manager.isOpen(txn)).toBe(false);
+    // The unsettled entry went back; the one settled in the transaction did not.
     const b = attach(queue, 10);
-    expect(b.bodies()).toEqual([1, 2]);
-    expect(manager.stats()).toEqual({ active: 0, committed: 0, rolledBack: 1 });
+    expect(b.bodies()).toEqual([1]);
+    manager.discharge(txn, false);
+    expect(b.bodies()).toEqual([1, 3]);
+    expect(queue.stats()).toMatchObject({ dequeued: 1 });
+    expect(manager.stats()).toEqual({ active: 0, committed: 1, rolledBack: 0 });
+  });
+
+  it('rolling back after the consumer left releases the retained entry to the queue', () => {
+    const manager = new TransactionManager();
+    const queue = new MessageQueue('q');
+    queue.put({ body: 1 });
+    const a = attach(queue, 1);
+    const txn = manager.declare();
+    manager.stageSettle(txn, a.handle, a.entries[0]!, ACCEPTED);
+    a.handle.remove();
+    const b = attach(queue, 10);
+    expect(b.bodies()).toEqual([]);
+    manager.discharge(txn, true);
+    expect(b.bodies()).toEqual([1]);
   });
 
   it('fails the commit, rolling everything back, when a queue has no room for its messages', () => {

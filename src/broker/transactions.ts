@@ -111,6 +111,9 @@ export class TransactionManager {
     if (owner !== undefined && owner !== transaction) return false;
     this.claimed.set(entry, transaction);
     transaction.settlements.set(entry, { handle, entry, outcome });
+    // The outcome now belongs to the transaction, not the link: a consumer
+    // that detaches before the discharge must not take the entry back.
+    handle.retain(entry);
     return true;
   }
 

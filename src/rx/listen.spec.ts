@@ -205,6 +205,25 @@ describe('listen()', () => {
     expect(done).toBe(true);
   });
 
+  it('take(n) downstream of listen(): the n-th message is still accepted before the connections close', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const network = new MemoryNetwork({ scheduler });
+    const platform = { connect: network.connect, listen: network.listen };
+    const server = new Container({ id: 'server', platform, scheduler });
+    const client = new Container({ id: 'client', platform, scheduler });
+    const got: unknown[] = [];
+    server.listen('localhost:5672').pipe(
+      mergeMap((connection) => connection.links$),
+      mergeMap((link) => link.receive()),
+      take(2),
+    ).subscribe((d) => got.push(d.message.body));
+    const results: SendResult[] = [];
+    from([{ body: 1 }, { body: 2 }]).pipe(send(client.connect('amqp://localhost', noSasl), 'q')).subscribe({ next: (r) => results.push(r), error: () => undefined });
+    scheduler.flush();
+    expect(got).toEqual([1, 2]);
+    expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted']);
+  });
+
   it('wrong options fail at the call, naming them', () => {
     const server = new Container({ id: 's', platform: { connect: () => { throw new Error('unused'); } } });
     expect(() => server.listen({ port: 70000 })).toThrow(/listen: options.port/);

@@ -102,9 +102,15 @@ class Listener {
   private stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    // Closing is graceful: the bound socket (which owns the accepted channels) goes once every connection has ended.
-    for (const attempt of [...this.accepted]) attempt.close();
-    if (this.accepted.size === 0) this.release();
+    // Closing is graceful: the bound socket (which owns the accepted channels)
+    // goes once every connection has ended. The close starts a turn later:
+    // unsubscribing often happens inside a delivery's next (take(n)), and
+    // what that delivery still has to send — its auto-accept, the link's
+    // detach — must go out before the close does.
+    this.ctx.scheduler.schedule(() => {
+      for (const attempt of [...this.accepted]) attempt.close();
+      if (this.accepted.size === 0) this.release();
+    });
   }
 
   private release(): void {
