@@ -99,7 +99,10 @@ async function nodeClient(dir: string, impl: ClientImpl, o: ThroughputOptions): 
   const worker = join(REPO_ROOT, 'bench', 'workers', WORKERS[impl]!);
   const { host, port, user, password } = o.endpoint;
   const credentials = user === undefined ? [] : [user, password ?? ''];
+  // BENCH_CPU_PROF=DIR: each Node client writes V8 CPU profiles (one a thread) to DIR/IMPL-MODE (see BENCHMARKS.md, Profiling).
+  const profile = process.env['BENCH_CPU_PROF'];
   const start = (mode: Mode): MeasuredChild => new MeasuredChild(`${impl} ${mode}`, dir, process.execPath, [
+    ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profile, `${impl}-${mode}`)}`]),
     '--import', 'tsx', worker, mode, host, String(port), o.address(impl), String(o.perRound), ...credentials,
   ]);
   const children = { send: start('send'), receive: start('receive') };
@@ -164,7 +167,10 @@ function pairedMedian(a: readonly number[], b: readonly number[] | undefined): n
  * Runs the clients round by round against a running broker and returns one
  * row per direction and client: send rows first, then receive rows.
  */
-export async function brokerThroughput(ctx: ScenarioContext, o: ThroughputOptions): Promise<BenchRow[]> {
+export async function brokerThroughput(ctx: ScenarioContext, options: ThroughputOptions): Promise<BenchRow[]> {
+  // BENCH_CLIENTS=rx-amqp,rx-amqp-engine: only those clients (for profiling one).
+  const only = process.env['BENCH_CLIENTS']?.split(',');
+  const o = only === undefined ? options : { ...options, impls: options.impls.filter((impl) => only.includes(impl)) };
   if (o.impls.includes('proton-c')) {
     // Build the C clients before anything is timed.
     buildProtonCExample('send');

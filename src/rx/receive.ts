@@ -243,6 +243,7 @@ class ReceiverLink implements DeliveryOwner {
   private readonly awaitingSender: Set<number> | undefined;
   /** Spans for deliveries, when the container traces (tracing.ts). */
   private readonly tracer: ReceiveTracer | undefined;
+  private readonly disposeOptions: { state: DeliveryState; settled: boolean };
 
   constructor(
     private readonly host: LinkHost,
@@ -255,6 +256,7 @@ class ReceiverLink implements DeliveryOwner {
     this.address = spec.source.address ?? '';
     this.window = new CreditWindow(spec.prefetch);
     this.awaitingSender = spec.settleMode === 'second' ? new Set() : undefined;
+    this.disposeOptions = { state: RELEASED, settled: this.awaitingSender === undefined };
     this.tracer = receiveTracer(host);
   }
 
@@ -489,7 +491,10 @@ class ReceiverLink implements DeliveryOwner {
   }
 
   private dispose(deliveryId: number, state: DeliveryState): void {
-    this.engine.dispose(this.linkId, deliveryId, { state, settled: this.awaitingSender === undefined });
+    // One options object for every disposition: the engine copies what it needs.
+    const options = this.disposeOptions;
+    options.state = state;
+    this.engine.dispose(this.linkId, deliveryId, options);
     this.host.flush();
   }
 }

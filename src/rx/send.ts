@@ -161,6 +161,8 @@ interface Pending {
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
 
+const EMPTY = new Uint8Array(0);
+
 /** The sender of one subscription: the buffer, the current link, and the messages in flight on it. @internal */
 export class SenderCore {
   readonly teardown: () => void;
@@ -184,9 +186,13 @@ export class SenderCore {
   /** The container's tracing hook, when it traces (see tracing.ts). */
   private tracing: Tracing | undefined;
   private traceLink: TracingLink | undefined;
+  private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState };
 
   constructor(private readonly spec: SenderSpec, private readonly subscriber: Subscriber<SendResult>, pulled: boolean) {
     this.name = spec.name ?? randomLinkName('sender');
+    this.sendOptions = spec.transferState === undefined
+      ? { payload: EMPTY, settled: spec.presettled }
+      : { payload: EMPTY, settled: spec.presettled, state: spec.transferState };
     // Pulled messages never exceed credit, except resends after a reconnect: no bound needed.
     this.buffer = pulled ? new OverflowBuffer(Number.MAX_SAFE_INTEGER) : new OverflowBuffer(spec.bufferSize, spec.overflow);
     this.teardown = () => this.stop();
@@ -466,10 +472,11 @@ export class SenderCore {
   }
 
   private sendOne(pending: Pending): void {
-    const state = this.spec.transferState;
-    const id = this.engine!.send(this.linkId, state === undefined
-      ? { payload: pending.payload, settled: this.spec.presettled }
-      : { payload: pending.payload, settled: this.spec.presettled, state });
+    // One options object for every send: the engine copies what it needs.
+    const options = this.sendOptions;
+    options.payload = pending.payload;
+    const id = this.engine!.send(this.linkId, options);
+    options.payload = EMPTY;
     if (pending.span !== undefined) this.traceSent(pending.span);
     if (this.spec.presettled) this.subscriber.next({ message: pending.message, state: 'sent' });
     else this.inflight.set(id, pending);

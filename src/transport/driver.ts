@@ -59,6 +59,8 @@ export class EngineDriver<Event> {
   private tickTimer: Subscription | undefined;
   private tickAt = 0;
   private flushTimer: Subscription | undefined;
+  /** In pump(): output queued by event handlers is written before pump returns. */
+  private pumping = false;
 
   constructor(
     readonly engine: EngineLike<Event>,
@@ -91,7 +93,9 @@ export class EngineDriver<Event> {
    * `send`...). Calls within one turn share one scheduled flush, hence one write.
    */
   flush(): void {
-    if (this.state !== 'running' || this.flushTimer !== undefined) return;
+    // Inside pump() (an event handler's command) the output is taken before
+    // pump returns: scheduling a flush would only cost a timer and an empty pump.
+    if (this.state !== 'running' || this.flushTimer !== undefined || this.pumping) return;
     this.flushTimer = this.scheduler.schedule(flushWork, 0, this);
   }
 
@@ -162,6 +166,7 @@ export class EngineDriver<Event> {
   private pump(): void {
     const engine = this.engine;
     const subscriber = this.subscriber as Subscriber<Event>;
+    this.pumping = true;
     try {
       // Handlers may give commands (queuing output) or unsubscribe (state
       // changes); taking output may queue events (the engine reports
@@ -178,10 +183,13 @@ export class EngineDriver<Event> {
         event = engine.nextEvent();
         if (event === undefined) break;
       }
+      this.pumping = false;
       if (engine.isFinished) this.finish();
       else this.armTick();
     } catch (error) {
       this.fail(error);
+    } finally {
+      this.pumping = false;
     }
   }
 
