@@ -2,7 +2,10 @@
  * Scenario `latency`: request-reply round trips and one-way latency at a
  * fixed rate (1,000 and 10,000 messages/s), p50/p99/max, rx-amqp (the public
  * RxJS API) vs rhea, through RabbitMQ 3.10 (AMQP 1.0 plugin; started and
- * stopped here).
+ * stopped here), then through our embedded broker in a child process
+ * (bench/workers/embedded-broker.ts). On a loaded 2-core machine RabbitMQ
+ * cannot keep up with 10,000 messages/s in and out, and its queue, not the
+ * clients, sets the latency; ours can, so both are shown.
  *
  * Each library runs in its own child process (bench/workers/rx-scenarios.ts,
  * rhea-scenarios.ts), connected once, with its sender and receiver on one
@@ -20,7 +23,7 @@
  * fixed rate is never refused.
  *
  * Rounds alternate the libraries (the first rotating), each after a
- * 1-second unrecorded warm-up at the same rate; the table shows the median
+ * 0.5-second unrecorded warm-up at the same rate; the table shows the median
  * round's p50 and p99, the largest max, and `vsRheaP99`, the median over
  * rounds of rhea's p99 / rx-amqp's p99 (above 1: rx-amqp's tail is lower).
  */
@@ -28,6 +31,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRabbitMq } from '../../test/support/peers/index.js';
+import { startEmbeddedBroker } from '../harness/brokers.js';
 import { clientWorker, type ClientImpl, type CommandWorker } from '../harness/command-worker.js';
 import { alternate, maxOf, medianOf, pairedLowerIsBetter } from '../harness/paired.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
@@ -42,6 +46,27 @@ interface Cell {
   readonly rate?: number;
 }
 
+type BrokerName = 'rabbitmq' | 'rx-amqp-broker';
+const BROKERS: readonly BrokerName[] = ['rabbitmq', 'rx-amqp-broker'];
+
+interface LatencyBroker {
+  readonly host: string;
+  readonly port: number;
+  readonly credentials: readonly string[];
+  /** RabbitMQ 3.10 declares the queue behind /queue/NAME. */
+  readonly queuePrefix: string;
+  stop(): Promise<unknown>;
+}
+
+async function startLatencyBroker(name: BrokerName, dir: string): Promise<LatencyBroker> {
+  if (name === 'rabbitmq') {
+    const rabbit = await startRabbitMq();
+    return { host: rabbit.host, port: rabbit.port, credentials: [rabbit.username, rabbit.password], queuePrefix: '/queue/', stop: () => rabbit.stop() };
+  }
+  const broker = await startEmbeddedBroker(dir);
+  return { host: broker.host, port: broker.port, credentials: [], queuePrefix: '', stop: () => broker.stop() };
+}
+
 const CELLS: readonly Cell[] = [
   { bench: 'latency-rr', cmd: 'rr' },
   { bench: 'latency-1k', cmd: 'oneway', rate: 1000 },
@@ -51,58 +76,68 @@ const CELLS: readonly Cell[] = [
 export default async function latency(ctx: ScenarioContext): Promise<ScenarioResult> {
   const quick = ctx.measure.rounds <= 3 && ctx.measure.roundMs < 100;
   const rounds = quick ? 1 : 3;
-  const ms = quick ? 1000 : 3000;
-  const warmupMs = quick ? 300 : 1000;
+  const ms = quick ? 1000 : 2000;
+  const warmupMs = quick ? 300 : 500;
   const dir = mkdtempSync(join(tmpdir(), 'rx-amqp-bench-latency-'));
-  ctx.log('starting RabbitMQ');
-  const rabbit = await startRabbitMq();
-  const workers = new Map<Impl, CommandWorker>();
   const rows: BenchRow[] = [];
   const notes: string[] = [];
   try {
-    for (const impl of IMPLS) workers.set(impl, clientWorker(impl, dir, rabbit.host, rabbit.port, [rabbit.username, rabbit.password]));
-    const prefix = (impl: Impl): string => `/queue/lat-${impl}`;
-    for (const cell of CELLS) {
-      const results = await alternate(IMPLS, rounds, async (impl, round) => {
-        ctx.log(`${cell.bench}: ${impl}, round ${round + 1}/${rounds}`);
-        return workers.get(impl)!.ask(cell.cmd, { prefix: prefix(impl), rate: cell.rate, ms, warmupMs });
-      });
-      for (const impl of IMPLS) {
-        const r = results[impl];
-        const n = (key: string) => (a: Answer): number => Number(a[key]);
-        rows.push({
-          bench: cell.bench,
-          impl,
-          rounds,
-          samples: r.reduce((sum, a) => sum + Number(a.count), 0),
-          msgsPerSec: medianOf(r, n('msgsPerSec')),
-          p50Ms: medianOf(r, n('p50Ms')),
-          p99Ms: medianOf(r, n('p99Ms')),
-          maxMs: maxOf(r, n('maxMs')),
-          cpuUsPerMsg: medianOf(r, n('cpuUsPerMsg')),
-          vsRheaP99: impl === 'rhea' ? 1 : pairedLowerIsBetter(r, results.rhea, n('p99Ms')),
-          roundsP99Ms: r.map((a) => Number(a.p99Ms).toFixed(2)).join(' '),
-        });
+    for (const brokerName of BROKERS) {
+      ctx.log(`starting ${brokerName}`);
+      const broker = await startLatencyBroker(brokerName, dir);
+      const workers = new Map<Impl, CommandWorker>();
+      try {
+        for (const impl of IMPLS) workers.set(impl, clientWorker(impl, dir, broker.host, broker.port, broker.credentials));
+        const prefix = (impl: Impl): string => `${broker.queuePrefix}lat-${impl}`;
+        for (const cell of CELLS) {
+          const results = await alternate(IMPLS, rounds, async (impl, round) => {
+            ctx.log(`${brokerName} ${cell.bench}: ${impl}, round ${round + 1}/${rounds}`);
+            return workers.get(impl)!.ask(cell.cmd, { prefix: prefix(impl), rate: cell.rate, ms, warmupMs });
+          });
+          for (const impl of IMPLS) {
+            const r = results[impl];
+            const n = (key: string) => (a: Answer): number => Number(a[key]);
+            rows.push({
+              bench: cell.bench,
+              impl,
+              broker: brokerName,
+              rounds,
+              samples: r.reduce((sum, a) => sum + Number(a.count), 0),
+              msgsPerSec: medianOf(r, n('msgsPerSec')),
+              p50Ms: medianOf(r, n('p50Ms')),
+              p99Ms: medianOf(r, n('p99Ms')),
+              maxMs: maxOf(r, n('maxMs')),
+              cpuUsPerMsg: medianOf(r, n('cpuUsPerMsg')),
+              vsRheaP99: impl === 'rhea' ? 1 : pairedLowerIsBetter(r, results.rhea, n('p99Ms')),
+              roundsP99Ms: r.map((a) => Number(a.p99Ms).toFixed(1)).join(' '),
+            });
+          }
+        }
+        for (const impl of IMPLS) await workers.get(impl)!.close();
+      } finally {
+        for (const w of workers.values()) w.kill();
+        await broker.stop();
       }
     }
-    for (const impl of IMPLS) await workers.get(impl)!.close();
   } finally {
-    for (const w of workers.values()) w.kill();
-    await rabbit.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const p99 = (bench: string, impl: Impl): number => Number(rows.find((r) => r.bench === bench && r.impl === impl)?.p99Ms);
   const failures: string[] = [];
-  const target = p99('latency-10k', 'rx-amqp') < p99('latency-10k', 'rhea');
+  for (const brokerName of BROKERS) {
+    const row = (impl: Impl): BenchRow | undefined => rows.find((r) => r.bench === 'latency-10k' && r.impl === impl && r.broker === brokerName);
+    const mine = Number(row('rx-amqp')?.p99Ms);
+    const theirs = Number(row('rhea')?.p99Ms);
+    const paired = Number(row('rx-amqp')?.vsRheaP99);
+    notes.push(`target (${brokerName}): p99 at 10k/s lower than rhea's: ${mine < theirs && paired > 1 ? 'met' : 'NOT met'} (median p99 rx-amqp ${mine.toFixed(1)} ms, rhea ${theirs.toFixed(1)} ms; paired ${paired.toFixed(2)}x)`);
+  }
   notes.push(
-    `target: p99 at 10k/s lower than rhea's: ${target ? 'met' : 'NOT met'} (rx-amqp ${p99('latency-10k', 'rx-amqp').toFixed(2)} ms, rhea ${p99('latency-10k', 'rhea').toFixed(2)} ms)`,
-    'broker: RabbitMQ 3.10 (AMQP 1.0 plugin), on this machine; each library in its own child process, sender and receiver on one connection; 100-byte bodies, the send time in an application property',
+    'brokers: RabbitMQ 3.10 (AMQP 1.0 plugin), then ours (src/node/broker.ts) in a child process; each library in its own child process, sender and receiver on one connection; 100-byte bodies, the send time in an application property',
     `${rounds} round(s) per library and cell, alternating; ${ms} ms recorded per round after ${warmupMs} ms of warm-up; latency-rr: one request at a time (msgsPerSec = round trips/s); cpuUsPerMsg: the client process, both ends`,
     'proton-c: no row: Proton C\'s send.c/receive.c examples put no timestamp in their messages and have no request-reply client',
   );
   return {
     rows,
-    columns: ['bench', 'impl', 'rounds', 'samples', 'msgsPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'vsRheaP99', 'cpuUsPerMsg', 'roundsP99Ms'],
+    columns: ['bench', 'impl', 'broker', 'rounds', 'samples', 'msgsPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'vsRheaP99', 'cpuUsPerMsg', 'roundsP99Ms'],
     notes,
     failures,
   };

@@ -35,6 +35,8 @@ const fail = (error: unknown): void => {
   process.stderr.write(`${NAME}: ${String(error)}\n`);
   process.exit(1);
 };
+// Open from the start and for the worker's life, like rhea-scenarios.ts's connection: no command times the connect.
+connection$.subscribe({ error: fail });
 
 /** A receiver whose attach we wait for; deliveries go to `onDelivery`, which the commands swap. */
 async function attachedReceiver(address: string, onDelivery: (d: Delivery) => void, opts: { prefetch?: number } = {}): Promise<Subscription> {
