@@ -158,7 +158,11 @@ class Controller {
         this.waiting.delete(result.message);
         handler?.(result);
       },
-      error: (error: unknown) => this.fail(error),
+      // Once declared, losing the controller link (the coordinator detaching it,
+      // e.g. a broker shutting down) rolls the transaction back (Part 4 §4.3).
+      error: (error: unknown) => this.fail(
+        (this.state === 'active' || this.state === 'discharging') && !(error instanceof TransactionError) ? lostError(error, this.state, 'the controller link') : error,
+      ),
     });
     this.teardown = () => this.stop();
     if (!this.subscriber.closed) this.control({ type: 'declare' }, (result) => this.onDeclared(result));
@@ -334,10 +338,10 @@ function refusal(result: SendResult, what: string): TransactionError {
 }
 
 /** The connection went: the coordinator rolls back (or, for a discharge in flight, its outcome is unknown). */
-function lostError(cause: unknown, state: TransactionState): TransactionError {
+function lostError(cause: unknown, state: TransactionState, what = 'the connection'): TransactionError {
   const condition: ConditionSymbol = Condition.TransactionRollback;
   const description = state === 'discharging'
-    ? 'the connection was lost during the discharge: whether the transaction committed is unknown'
-    : 'the connection was lost: the coordinator rolls the transaction back';
+    ? `${what} was lost during the discharge: whether the transaction committed is unknown`
+    : `${what} was lost: the coordinator rolls the transaction back`;
   return new TransactionError(condition, description, { cause });
 }
