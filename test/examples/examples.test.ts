@@ -5,13 +5,15 @@
  * - against Qpid Proton's Python example broker (broker.py) too: helloworld,
  *   simple_send/recv and client/server (it has queues and dynamic reply
  *   queues; no selectors, topics or transactions);
+ * - against Qpid Proton's C example broker (broker.c): helloworld,
+ *   simple_send/recv and the seed's send/receive (it has queues only);
  * - peer to peer (listen(), no broker): helloworld_direct, direct_send,
  *   direct_recv, server_direct.
  * Tests run concurrently, each on an address (or port) of its own, with small counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../src/index.js';
-import { freePort, startProtonPythonBroker, type RunningPeer } from '../support/peers/index.js';
+import { freePort, startProtonCBroker, startProtonPythonBroker, type RunningPeer } from '../support/peers/index.js';
 import { killAllExamples, lines, requireBuild, runExample, startExample, type ExampleRun } from './run-example.js';
 
 const JABBERWOCKY = [
@@ -32,15 +34,16 @@ function expectSuccess(run: ExampleRun): void {
 
 let embedded: RunningBroker | undefined;
 let protonPython: RunningPeer | undefined;
+let protonC: RunningPeer | undefined;
 
 beforeAll(async () => {
   requireBuild();
-  [embedded, protonPython] = await Promise.all([startBroker({ host: LOOPBACK, port: 0 }), startProtonPythonBroker()]);
+  [embedded, protonPython, protonC] = await Promise.all([startBroker({ host: LOOPBACK, port: 0 }), startProtonPythonBroker(), startProtonCBroker()]);
 }, 60_000);
 
 afterAll(async () => {
   killAllExamples();
-  await Promise.all([embedded?.stop(), protonPython?.stop()]);
+  await Promise.all([embedded?.stop(), protonPython?.stop(), protonC?.stop()]);
 });
 
 /** Tests for any broker with queues and dynamic nodes: run against both brokers. */
@@ -226,6 +229,35 @@ describe('examples against the embedded broker', OPTIONS, () => {
 
 describe("examples against Proton's Python broker (broker.py)", OPTIONS, () => {
   queueExamples(() => protonPython!.url);
+});
+
+// broker.c has queues only (no dynamic nodes, selectors, topics or
+// transactions) and sends pre-settled: the examples that need no more.
+describe("examples against Proton's C broker (broker.c)", OPTIONS, () => {
+  const url = (): string => protonC!.url;
+  it('helloworld prints Hello World!', async () => {
+    const run = await runExample('helloworld', [url(), 'ex-c-hello']);
+    expectSuccess(run);
+    expect(run.stdout).toBe('Hello World!\n');
+  });
+
+  it('simple_send then simple_recv', async () => {
+    const sent = await runExample('simple_send', [url(), 'ex-c-simple', '10']);
+    expectSuccess(sent);
+    expect(sent.stdout).toBe('all messages confirmed\n');
+    const received = await runExample('simple_recv', [url(), 'ex-c-simple', '10']);
+    expectSuccess(received);
+    expect(lines(received.stdout)).toEqual(sequence(1, 10));
+  });
+
+  it('send then receive (the seed manual, chapter 4)', async () => {
+    const sent = await runExample('send', [url(), 'ex-c-seed', 'hello']);
+    expectSuccess(sent);
+    expect(lines(sent.stdout)).toEqual(["SEND: Opened sender for target address 'ex-c-seed'", "SEND: Sent message 'hello'"]);
+    const received = await runExample('receive', [url(), 'ex-c-seed', '1']);
+    expectSuccess(received);
+    expect(lines(received.stdout)).toEqual(["RECEIVE: Created receiver for source address 'ex-c-seed'", "RECEIVE: Received message 'hello'"]);
+  });
 });
 
 describe('peer-to-peer examples (listen(), no broker)', OPTIONS, () => {
