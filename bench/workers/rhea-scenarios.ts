@@ -258,6 +258,7 @@ async function slow(args: Record<string, unknown>): Promise<Record<string, numbe
   });
   await waitUntil(() => handled > 0, 20_000, () => 'the first slow delivery');
   await sleep(settleMs);
+  const heapLiveStartMb = liveHeapMb();
   const from = handled;
   const sampler = new RssSampler(250);
   await sleep(ms);
@@ -265,7 +266,7 @@ async function slow(args: Record<string, unknown>): Promise<Record<string, numbe
   const rate = ((handled - from) * 1000) / ms;
   stopped = true;
   receiver.close();
-  return { ...trend, handled: handled - from, handledPerSec: rate, heapUsedMb: liveHeapMb() };
+  return { ...trend, handled: handled - from, handledPerSec: rate, heapLiveStartMb, heapLiveEndMb: liveHeapMb() };
 }
 
 /**

@@ -201,13 +201,14 @@ async function slow(args: Record<string, unknown>): Promise<Record<string, numbe
   });
   await waitUntil(() => handled > 0, 20_000, () => 'the first slow delivery');
   await sleep(settleMs);
+  const heapLiveStartMb = liveHeapMb();
   const from = handled;
   const sampler = new RssSampler(250);
   await sleep(ms);
   const trend = sampler.stop();
   const rate = ((handled - from) * 1000) / ms;
   sub.unsubscribe();
-  return { ...trend, handled: handled - from, handledPerSec: rate, heapUsedMb: liveHeapMb() };
+  return { ...trend, handled: handled - from, handledPerSec: rate, heapLiveStartMb, heapLiveEndMb: liveHeapMb() };
 }
 
 async function hot(args: Record<string, unknown>): Promise<Record<string, number | string>> {
