@@ -138,6 +138,8 @@ export class Engine {
   private readonly sessionsByLocalChannel: (Session | undefined)[] = [];
   private readonly sessionsByRemoteChannel = new Map<number, Session>();
   private readonly links = new Map<LinkId, Link>();
+  /** Options of the sessions the peer begins. */
+  private readonly peerSessions: SessionOptions;
   private nextSessionId = 1;
   private nextLinkId = 1;
   private dirty: Session[] = [];
@@ -156,6 +158,7 @@ export class Engine {
     this.reader = new FrameReader(maxFrameSize);
     this.saslReader = new FrameReader(maxFrameSize);
     this.trace = options.trace;
+    this.peerSessions = options.peerSessions ?? {};
     this.idleThreshold = options.idleTimeOut !== undefined && options.idleTimeOut > 0 ? options.idleTimeOut : 0;
     this.localOpen = {
       type: 'open',
@@ -835,7 +838,7 @@ export class Engine {
     }
     // The peer begins a session: answer it at once (the caller may end it).
     const localChannel = this.freeChannelForPeer();
-    const session = new Session(this.nextSessionId++, localChannel, this.host, {});
+    const session = new Session(this.nextSessionId++, localChannel, this.host, this.peerSessions);
     this.sessions.set(session.id, session);
     this.sessionsByLocalChannel[localChannel] = session;
     this.sessionsByRemoteChannel.set(channel, session);

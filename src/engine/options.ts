@@ -14,8 +14,15 @@ export const MIN_MAX_FRAME_SIZE = 512;
 export const DEFAULT_CHANNEL_MAX = 65535;
 /** Highest link handle we accept per session (the spec's default). */
 export const DEFAULT_HANDLE_MAX = 0xffffffff;
-/** Transfer frames a session accepts before it must grant more (refilled when half used). */
-export const DEFAULT_INCOMING_WINDOW = 2048;
+/**
+ * Transfer frames a session accepts before it must grant more (refilled when
+ * half used). As large as the field allows, as Proton's peers advertise:
+ * link credit (and max-message-size) already bound what a sender may send,
+ * and Proton's example broker, which sends only on link-flow events, can
+ * stall against a small window refilled at half (seen with 2048 after about
+ * 180,000 messages; BENCHMARKS.md). A smaller window is a session option.
+ */
+export const DEFAULT_INCOMING_WINDOW = 0x7fffffff;
 /** The outgoing-window we advertise; informational only (Part 2 §2.5.6), so as large as is safe. */
 export const DEFAULT_OUTGOING_WINDOW = 0x7fffffff;
 
@@ -69,6 +76,8 @@ export interface EngineOptions {
   readonly requireSasl?: boolean;
   /** Receives one readable line per frame in and out (see `traceFromEnv`). Default none. */
   readonly trace?: (line: string) => void;
+  /** Options of the sessions the peer begins (which we answer at once). Default: the SessionOptions defaults. */
+  readonly peerSessions?: SessionOptions;
 }
 
 export interface SessionOptions {

@@ -226,7 +226,7 @@ describe('session-level violations end the session', () => {
   });
 
   it('transfer beyond the incoming window → amqp:session:window-violation', () => {
-    const peer = new RawPeer();
+    const peer = new RawPeer({ peerSessions: { incomingWindow: 2048 } });
     peer.feed(concat(AMQP, frames([0, open], [0, begin], [0, attachSender])));
     const attached = peer.eventsOf('link-attached')[0]!;
     peer.engine.attach(attached.session, { name: 'l', role: 'receiver', target: attachSender.target });

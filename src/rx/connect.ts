@@ -279,22 +279,10 @@ class ConnectionAttempt implements ConnectionControl {
         else this.lose(closedLocally()); // the answer to our close
         return;
       }
-      case 'protocol-error':
-        if (event.scope === 'link') this.connection?.routeProtocolError(event);
-        return;
-      case 'session-ended':
-        this.connection?.sessionEnded(event);
-        return;
-      case 'link-attached':
-      case 'link-detached':
-      case 'link-flow':
-      case 'delivery':
-      case 'delivery-updated':
-      case 'delivery-aborted':
-        this.connection?.route(event);
-        return;
       default:
-        // sasl-outcome (a failure is followed by connection-closed), session-begun, finished.
+        // Sessions and links: the connection routes them to their owners (the
+        // rest, e.g. sasl-outcome, session-begun, finished, needs nothing).
+        this.connection?.handle(event);
         return;
     }
   }

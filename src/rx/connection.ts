@@ -136,7 +136,32 @@ export class Connection {
     return this.control.close();
   }
 
-  /** @internal connect.ts: an event carrying a link id. */
+  /**
+   * @internal connect.ts and listen.ts: an engine event about sessions or
+   * links, routed to whoever owns it. Connection-level events are theirs.
+   */
+  handle(event: EngineEvent): void {
+    switch (event.type) {
+      case 'protocol-error':
+        if (event.scope === 'link') this.routeProtocolError(event);
+        return;
+      case 'session-ended':
+        this.sessionEnded(event);
+        return;
+      case 'link-attached':
+      case 'link-detached':
+      case 'link-flow':
+      case 'delivery':
+      case 'delivery-updated':
+      case 'delivery-aborted':
+        this.route(event);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** @internal an event carrying a link id. */
   route(event: LinkEvent): void {
     const route = this.routes.get(event.link);
     if (route !== undefined) {

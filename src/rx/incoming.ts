@@ -22,9 +22,8 @@ import type { Delivery } from './delivery.js';
 import type { Message } from './message.js';
 import type { PullInput } from './pull-source.js';
 import { ReceiverSubscription, receiverSpec, type LinkHost, type ReceiverOptions } from './receive.js';
-import { SenderCore, senderSpec, type SenderOptions, type SendResult } from './send.js';
+import { sendPulled, sendPushed, senderSpec, type SenderOptions, type SendResult } from './send.js';
 import { checkKeys, describe, optionalString } from './source-options.js';
-import { PullSource } from './pull-source.js';
 
 /** Who is on the other end of an incoming connection. */
 export interface PeerInfo {
@@ -222,13 +221,7 @@ export class IncomingLink {
     const spec = this.senderSpec(options, 'send');
     return (messages$) => new Observable<SendResult>((subscriber) => {
       if (!this.take(subscriber)) return;
-      const core = new SenderCore(spec, subscriber, false);
-      core.start(this.host$(), (sink) => messages$.subscribe({
-        next: (message) => sink.offer(message),
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => sink.sourceComplete(),
-      }));
-      return core.teardown;
+      return sendPushed(spec, this.host$(), messages$, subscriber);
     });
   }
 
@@ -243,17 +236,7 @@ export class IncomingLink {
     }
     return new Observable<SendResult>((subscriber) => {
       if (!this.take(subscriber)) return;
-      const core = new SenderCore(spec, subscriber, true);
-      core.start(this.host$(), (sink) => {
-        const pull = new PullSource<Message>(source, {
-          next: (message) => sink.offer(message),
-          error: (error) => subscriber.error(error),
-          complete: () => sink.sourceComplete(),
-        });
-        sink.pull = pull;
-        return { unsubscribe: () => pull.cancel() };
-      });
-      return core.teardown;
+      return sendPulled(spec, this.host$(), source, subscriber);
     });
   }
 

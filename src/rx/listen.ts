@@ -228,21 +228,9 @@ class IncomingAttempt implements ConnectionControl {
         if (event.error !== undefined) this.lose(event.error);
         else if (event.initiator === 'remote') this.lose(new ConnectionError(Condition.ConnectionForced, 'the peer closed the connection', { remote: true }));
         return;
-      case 'protocol-error':
-        if (event.scope === 'link') this.connection?.routeProtocolError(event);
-        return;
-      case 'session-ended':
-        this.connection?.sessionEnded(event);
-        return;
-      case 'link-attached':
-      case 'link-detached':
-      case 'link-flow':
-      case 'delivery':
-      case 'delivery-updated':
-      case 'delivery-aborted':
-        this.connection?.route(event);
-        return;
       default:
+        // Sessions and links: the connection routes them to their owners.
+        this.connection?.handle(event);
         return;
     }
   }

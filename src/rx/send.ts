@@ -96,15 +96,33 @@ export interface SenderSpec {
  */
 export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions = {}): OperatorFunction<Message, SendResult> {
   const spec = senderSpec(address, options, 'send');
-  return (messages$) => new Observable<SendResult>((subscriber) => {
-    const core = new SenderCore(spec, subscriber, false);
-    core.start(connection$, (sink) => messages$.subscribe({
+  return (messages$) => new Observable<SendResult>((subscriber) => sendPushed(spec, connection$, messages$, subscriber));
+}
+
+/** Runs a sender fed by a push Observable (buffered under credit); returns its teardown. @internal also used by the listen side */
+export function sendPushed(spec: SenderSpec, host$: Observable<LinkHost>, messages$: Observable<Message>, subscriber: Subscriber<SendResult>): () => void {
+  const core = new SenderCore(spec, subscriber, false);
+  core.start(host$, (sink) => messages$.subscribe({
+    next: (message) => sink.offer(message),
+    error: (error: unknown) => subscriber.error(error),
+    complete: () => sink.sourceComplete(),
+  }));
+  return core.teardown;
+}
+
+/** Runs a sender pulling from `source` no faster than credit; returns its teardown. @internal also used by the listen side */
+export function sendPulled(spec: SenderSpec, host$: Observable<LinkHost>, source: PullInput<Message>, subscriber: Subscriber<SendResult>): () => void {
+  const core = new SenderCore(spec, subscriber, true);
+  core.start(host$, (sink) => {
+    const pull = new PullSource<Message>(source, {
       next: (message) => sink.offer(message),
-      error: (error: unknown) => subscriber.error(error),
+      error: (error) => subscriber.error(error),
       complete: () => sink.sourceComplete(),
-    }));
-    return core.teardown;
+    });
+    sink.pull = pull;
+    return { unsubscribe: () => pull.cancel() };
   });
+  return core.teardown;
 }
 
 /**
@@ -119,19 +137,7 @@ export function sendFrom(
   if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
     throw new TypeError(`sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`);
   }
-  return new Observable<SendResult>((subscriber) => {
-    const core = new SenderCore(spec, subscriber, true);
-    core.start(connection$, (sink) => {
-      const pull = new PullSource<Message>(source, {
-        next: (message) => sink.offer(message),
-        error: (error) => subscriber.error(error),
-        complete: () => sink.sourceComplete(),
-      });
-      sink.pull = pull;
-      return { unsubscribe: () => pull.cancel() };
-    });
-    return core.teardown;
-  });
+  return new Observable<SendResult>((subscriber) => sendPulled(spec, connection$, source, subscriber));
 }
 
 /** @internal also used by the listen side */

@@ -1,0 +1,62 @@
+/**
+ * The public API every entry point shares (browser-safe: nothing here
+ * imports node:*). Each entry point adds its platform: `index.ts` Node's
+ * (Container, connect, listen, startBroker over TCP/TLS/WebSocket),
+ * `browser.ts` the browser's (WebSocket only).
+ */
+export * from './errors/index.js';
+export {
+  ConnectionError, SessionError, LinkError, ProtocolError, SaslError, TransportError, DeliveryError, ConnectConfigError,
+  type SaslFailureCode,
+} from './rx/errors.js';
+
+// Connections
+export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/incoming.js';
+export { type ListenOptions, type ListenSaslOptions, type ListeningAddress, DEFAULT_LISTEN_CLOSE_TIMEOUT_MS } from './rx/listen-options.js';
+export { scramCredentialsFromPassword } from './engine/sasl/index.js';
+
+// The embedded broker (its store and wiring; the Node entry adds startBroker)
+export { Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats, compileSelector, SelectorError, type Selector } from './broker/index.js';
+export type { ContainerOptions } from './rx/container.js';
+export type { Connection } from './rx/connection.js';
+export type { ConnectionObservable } from './rx/connect.js';
+export {
+  DEFAULT_URL, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectOptions, type SaslOptions,
+} from './rx/connect-options.js';
+export type { Platform } from './rx/platform.js';
+export type { ConnectionStatus, ConnectingStatus, OpenStatus, ReconnectingStatus, ClosedStatus } from './rx/status.js';
+export {
+  reconnect, failover, roundRobin, ExponentialBackoff, isAuthenticationFailure, isForcedClose,
+  DEFAULT_RECONNECT_INITIAL_DELAY, DEFAULT_RECONNECT_MAX_DELAY,
+  type BackoffLike, type ReconnectConfig, type ReconnectOption, type RetryEvent,
+} from './rx/reconnect.js';
+export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type UrlScheme } from './rx/url.js';
+
+// Links and deliveries
+export { receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, type ReceiverOptions, type AttachedLink } from './rx/receive.js';
+export { send, sendFrom, ANONYMOUS_RELAY, type SenderOptions, type SendResult } from './rx/send.js';
+export {
+  transaction, TransactionError, LOCAL_TRANSACTIONS, type Transaction, type TransactionOptions, type TransactionSendOptions,
+} from './rx/transaction.js';
+export type { Delivery } from './rx/delivery.js';
+export { TRACE_ANNOTATION, type Tracing, type TracingLink, type SendSpan, type ReceiveSpan } from './rx/tracing.js';
+export type { SendState, OutcomeType, ModifyOptions, RejectReason } from './rx/outcome.js';
+export { DEFAULT_PREFETCH } from './rx/credit-window.js';
+export { DEFAULT_BUFFER_SIZE, type OverflowPolicy } from './rx/overflow.js';
+export type { PullInput, PullProducer } from './rx/pull-source.js';
+export {
+  JMS_SELECTOR_KEY, JMS_SELECTOR_DESCRIPTOR, type SourceOptions, type TargetOptions, type TerminusOptions,
+} from './rx/source-options.js';
+export {
+  Typed, Described, AmqpArray,
+  ubyte, ushort, uint, ulong, byte, short, int, long, float, char, timestamp, uuid, symbol,
+  decimal32, decimal64, decimal128, described, array, typeOf,
+  type AmqpValue, type AmqpTypeName, type TypedName, type TypedValueOf, type ArrayElementType,
+} from './codec/types.js';
+export { encode, encodeSequence } from './codec/encode.js';
+export { decode, decodeSequence } from './codec/decode.js';
+export { equals } from './codec/equals.js';
+export {
+  type Message, type BodySection, type JmsMessageType, JMS_MSG_TYPE, jmsMessageType, withJmsMessageType,
+  toWireMessage, fromWireMessage,
+} from './rx/message.js';
