@@ -3,23 +3,9 @@
  * `rx-amqp start` prints Hello World! through the embedded broker, and
  * `rx-amqp broker` serves real clients (our CLI's send/receive) until SIGINT.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function rxAmqp(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/rx-amqp.js', ...args], { maxBuffer: 64 << 20, timeout: 50_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { rxAmqp } from './run-cli.js';
 
 describe('rx-amqp start and rx-amqp broker', () => {
   it('start: runs hello world through the embedded broker and exits 0', async () => {

@@ -2,24 +2,9 @@
  * `rx-amqp send` and `rx-amqp receive` as a user runs them (node bin/rx-amqp.js,
  * which loads dist/: `npm test` builds it first), against the Proton C broker.
  */
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rxAmqp } from './run-cli.js';
 import { startProtonCBroker, type RunningPeer } from '../support/peers/index.js';
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function rxAmqp(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/rx-amqp.js', ...args], { maxBuffer: 64 << 20, timeout: 50_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('rx-amqp send / receive with the Proton C broker', () => {
   let broker: RunningPeer | undefined;
