@@ -25,6 +25,8 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 
+// A preloaded queue must hold what it is given.
+if (preload !== undefined) maxMessages = Math.max(maxMessages, preload.count + 100_000);
 const broker = await startBroker({ host: '127.0.0.1', port: 0, queueLimits: { maxMessages } });
 if (preload !== undefined) {
   const queue = broker.broker.registry.lookup(preload.address, 'queue');
