@@ -317,7 +317,10 @@ export function describePageFlows(name: string, target: () => FlowTarget): void 
     }, 60_000);
 
     afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+      // Every cleanup runs; the first failure (e.g. an uncaught error in the page) is reported.
+      const failures: unknown[] = [];
+      for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve().then(cleanup).catch((error: unknown) => failures.push(error));
+      if (failures.length > 0) throw failures[0];
     });
 
     afterAll(async () => {
