@@ -59,7 +59,7 @@ let latencyLinks: LatencyLinks | undefined;
 const body100 = new Uint8Array(100).fill(0x61);
 
 /** Links for `oneway` and `rr`, set up once: a sender and receiver per queue, and a responder. */
-async function latencySetup(prefix: string): Promise<LatencyLinks> {
+async function latencySetup(prefix: string, prefetch: number | undefined): Promise<LatencyLinks> {
   if (latencyLinks !== undefined) return latencyLinks;
   const links: LatencyLinks = {
     oneway: new Subject<Message>(),
@@ -73,12 +73,13 @@ async function latencySetup(prefix: string): Promise<LatencyLinks> {
   links.oneway.pipe(send(connection$, `${prefix}-oneway`, unbounded)).subscribe({ error: fail });
   links.requests.pipe(send(connection$, `${prefix}-request`, unbounded)).subscribe({ error: fail });
   replies.pipe(send(connection$, `${prefix}-reply`, unbounded)).subscribe({ error: fail });
-  await attachedReceiver(`${prefix}-oneway`, (d) => links.onOneway(d));
-  await attachedReceiver(`${prefix}-reply`, (d) => links.onReply(d));
+  const receiverOptions = prefetch === undefined ? {} : { prefetch };
+  await attachedReceiver(`${prefix}-oneway`, (d) => links.onOneway(d), receiverOptions);
+  await attachedReceiver(`${prefix}-reply`, (d) => links.onReply(d), receiverOptions);
   // The responder: each request's timestamp goes back in the reply.
   await attachedReceiver(`${prefix}-request`, (d) => {
     replies.next({ body: body100, correlationId: d.message.messageId, applicationProperties: d.message.applicationProperties });
-  });
+  }, receiverOptions);
   latencyLinks = links;
   return links;
 }
@@ -87,7 +88,7 @@ async function oneway(args: Record<string, unknown>): Promise<Record<string, num
   const rate = Number(args.rate);
   const ms = Number(args.ms);
   const warmupMs = Number(args.warmupMs ?? 1000);
-  const links = await latencySetup(String(args.prefix));
+  const links = await latencySetup(String(args.prefix), args.prefetch === undefined ? undefined : Number(args.prefetch));
   const recorder = new LatencyRecorder(Math.ceil((rate * (ms + warmupMs)) / 1000) + 1000);
   let received = 0;
   let recordFrom = Number.POSITIVE_INFINITY;
@@ -118,7 +119,7 @@ async function oneway(args: Record<string, unknown>): Promise<Record<string, num
 async function requestReply(args: Record<string, unknown>): Promise<Record<string, number>> {
   const ms = Number(args.ms);
   const warmupMs = Number(args.warmupMs ?? 1000);
-  const links = await latencySetup(String(args.prefix));
+  const links = await latencySetup(String(args.prefix), args.prefetch === undefined ? undefined : Number(args.prefetch));
   const recorder = new LatencyRecorder(1_000_000);
   const start = performance.now();
   const recordFrom = start + warmupMs;
