@@ -90,7 +90,7 @@ export default async function slowConsumer(ctx: ScenarioContext): Promise<Scenar
         rssEndMb: Number(r.rssEndMb),
         rssMaxMb: Number(r.rssMaxMb),
         heapLiveMb: Number(r.heapLiveMb),
-        error: /^amqp:[\w:-]+/.exec(String(r.errorText))?.[0] ?? (String(r.errorText) || undefined),
+        error: /^amqp:[\w-]+(?::[\w-]+)*/.exec(String(r.errorText))?.[0] ?? (String(r.errorText) || undefined),
       });
     }
     for (const impl of IMPLS) await workers.get(impl)!.close();

@@ -285,7 +285,6 @@ async function hot(args: Record<string, unknown>): Promise<Record<string, number
   const sender = openSender(connection, address);
   let accepted = 0;
   let thrown = 0;
-  const error = '';
   let offered = 0;
   let lastResultAt = performance.now();
   sender.on('accepted', () => {
@@ -330,7 +329,7 @@ async function hot(args: Record<string, unknown>): Promise<Record<string, number
     rssMaxMb: trend.rssMaxMb,
     rssEndMb: trend.rssEndMb,
     heapLiveMb,
-    errorText: error,
+    errorText: '',
   };
 }
 
