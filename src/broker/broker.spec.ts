@@ -189,6 +189,37 @@ describe('Broker', () => {
     expect(c.errors).toHaveLength(1);
   });
 
+  it('stopping the broker is a forced close: a receiver reconnects to the next broker on the same port and goes on', () => {
+    // Reconnect retries forever: let each flush run a bounded stretch of virtual time.
+    const scheduler = new VirtualTimeScheduler();
+    const flushFor = (ms: number) => {
+      scheduler.maxFrames = scheduler.now() + ms;
+      scheduler.flush();
+    };
+    const network = new MemoryNetwork({ scheduler });
+    const platform = { connect: network.connect, listen: network.listen };
+    let closed = false;
+    const serve = (broker: Broker) => broker.serve(new Container({ id: 'broker', platform, scheduler }).listen({ port: 5672, onClosed: () => (closed = true) })).subscribe();
+    const first = new Broker();
+    const serving = serve(first);
+    const connection$ = new Container({ id: 'client', platform, scheduler }).connect('amqp://localhost');
+    const got: unknown[] = [];
+    let completed = false;
+    receive(connection$, 'q').subscribe({ next: (d) => got.push(d.message.body), complete: () => (completed = true) });
+    flushFor(10);
+    first.registry.lookup('q', 'queue').put({ body: 'before' });
+    flushFor(10);
+    serving.unsubscribe();
+    flushFor(1);
+    expect(closed).toBe(true); // the port is free again
+    const second = new Broker();
+    serve(second);
+    second.registry.lookup('q', 'queue').put({ body: 'after' });
+    flushFor(5_000);
+    expect(got).toEqual(['before', 'after']);
+    expect(completed).toBe(false);
+  });
+
   it('moves many messages through, in order, under a small window', () => {
     const { connection$, run } = rig();
     const got: unknown[] = [];

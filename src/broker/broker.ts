@@ -124,6 +124,10 @@ export class Broker {
     this.connections++;
     const links = new Subscription();
     links.add(() => this.connections--);
+    // First in the teardown: a broker going away closes the connection (a
+    // forced close, after which clients reconnect), rather than detaching each
+    // link one by one (after which a receiver would simply complete).
+    links.add(() => connection.close().subscribe());
     links.add(connection.links$.subscribe((link) => {
       try {
         links.add(link.role === 'sender' ? this.acceptProducer(link) : this.acceptConsumer(link));

@@ -24,7 +24,7 @@ export interface StartBrokerOptions extends BrokerOptions {
    */
   readonly ws?: { readonly port: number; readonly host?: string; readonly path?: string };
   /** More listen options: TLS, SASL, idle timeout, trace... */
-  readonly listen?: Omit<ListenOptions, 'host' | 'port' | 'url' | 'onListening'>;
+  readonly listen?: Omit<ListenOptions, 'host' | 'port' | 'url' | 'onListening' | 'onClosed'>;
   /** The container whose id the broker's open carries. Default: a new one with id `rx-amqp-broker`. */
   readonly container?: Container;
 }
@@ -34,7 +34,7 @@ export interface RunningBroker extends ListeningAddress {
   readonly ws: ListeningAddress | undefined;
   readonly broker: Broker;
   stats(): BrokerStats;
-  /** Stops listening and closes every connection (gracefully, within the listen closeTimeout). */
+  /** Stops listening and closes every connection (gracefully, within the listen closeTimeout); resolves once the ports are free. */
   stop(): Promise<void>;
 }
 
@@ -45,11 +45,19 @@ export function startBroker(options: StartBrokerOptions = {}): Promise<RunningBr
   const owner = container ?? new NodeContainer({ id: 'rx-amqp-broker' });
   return new Promise<RunningBroker>((resolve, reject) => {
     let subscription: { unsubscribe(): void } | undefined;
-    const stop = async (): Promise<void> => {
-      subscription?.unsubscribe();
-      // Let the close frames go out before the caller moves on.
-      await new Promise((done) => setTimeout(done, 10));
+    // stop() resolves once every listener has closed its connections and unbound, so
+    // a broker started right after on the same ports can bind.
+    let open = ws === undefined ? 1 : 2;
+    let closed: () => void = () => undefined;
+    const allClosed = new Promise<void>((done) => (closed = done));
+    const onClosed = (): void => {
+      if (--open === 0) closed();
     };
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => (stopping ??= (async () => {
+      subscription?.unsubscribe();
+      await allClosed;
+    })());
     // Each listener calls its onListening once bound (asynchronously, after subscribe returned).
     let tcpAddress: ListeningAddress | undefined;
     let wsAddress: ListeningAddress | undefined;
@@ -62,6 +70,7 @@ export function startBroker(options: StartBrokerOptions = {}): Promise<RunningBr
       ...listen,
       host: host ?? '::',
       port: port ?? 5672,
+      onClosed,
       onListening: (address) => {
         tcpAddress = address;
         bound();
@@ -71,6 +80,7 @@ export function startBroker(options: StartBrokerOptions = {}): Promise<RunningBr
       offeredCapabilities: BROKER_CAPABILITIES,
       ...listen,
       url: `${listen?.tls === undefined ? 'ws' : 'wss'}://${formatAddress(ws.host ?? host ?? '::', ws.port)}${ws.path === undefined || ws.path.startsWith('/') ? ws.path ?? '' : `/${ws.path}`}`,
+      onClosed,
       onListening: (address) => {
         wsAddress = address;
         bound();

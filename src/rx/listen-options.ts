@@ -61,6 +61,12 @@ export interface ListenOptions {
   readonly trace?: boolean | ((line: string) => void);
   /** Called once bound, with the actual address (useful with port 0). */
   readonly onListening?: (address: ListeningAddress) => void;
+  /**
+   * Called once, after unsubscribing, when the address is free again: every
+   * connection has closed (or its closeTimeout passed) and the socket is
+   * unbound. A listener that failed to bind never calls it.
+   */
+  readonly onClosed?: () => void;
   /** How long a graceful close of each connection may take when listening stops, in ms. Default 2000. */
   readonly closeTimeout?: number;
 }
@@ -90,12 +96,13 @@ export interface ResolvedListenOptions {
   readonly properties: Fields | undefined;
   readonly trace: boolean | ((line: string) => void) | undefined;
   readonly onListening: ((address: ListeningAddress) => void) | undefined;
+  readonly onClosed: (() => void) | undefined;
   readonly closeTimeout: number;
 }
 
 const LISTEN_OPTIONS: ReadonlySet<string> = new Set([
   'url', 'host', 'port', 'tls', 'sasl', 'containerId', 'idleTimeout', 'maxFrameSize', 'channelMax',
-  'offeredCapabilities', 'properties', 'trace', 'onListening', 'closeTimeout',
+  'offeredCapabilities', 'properties', 'trace', 'onListening', 'onClosed', 'closeTimeout',
 ]);
 
 const SASL_OPTIONS: ReadonlySet<string> = new Set(['required', 'allowAnonymous', 'verifyPlain', 'scramCredentials', 'verifyExternal']);
@@ -154,8 +161,8 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
   if (options.trace !== undefined && typeof options.trace !== 'boolean' && typeof options.trace !== 'function') {
     throw new TypeError(`${o('trace')}: expected a boolean or a function, got ${describe(options.trace)}`);
   }
-  if (options.onListening !== undefined && typeof options.onListening !== 'function') {
-    throw new TypeError(`${o('onListening')}: expected a function, got ${describe(options.onListening)}`);
+  for (const key of ['onListening', 'onClosed'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${o(key)}: expected a function, got ${describe(options[key])}`);
   }
   if (options.properties !== undefined && (typeof options.properties !== 'object' || options.properties === null)) {
     throw new TypeError(`${o('properties')}: expected an object, got ${describe(options.properties)}`);
@@ -175,6 +182,7 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     properties: options.properties,
     trace: options.trace,
     onListening: options.onListening,
+    onClosed: options.onClosed,
     closeTimeout: optionalInteger(options.closeTimeout, o('closeTimeout'), 0, 0x7fffffff) ?? DEFAULT_LISTEN_CLOSE_TIMEOUT_MS,
   };
 }

@@ -46,6 +46,7 @@ class Listener {
   private readonly accepted = new Set<IncomingAttempt>();
   private transport: Subscription | undefined;
   private stopped = false;
+  private bound = false;
   private readonly trace: ((line: string) => void) | undefined;
 
   constructor(private readonly ctx: ListenContext, private readonly subscriber: Subscriber<IncomingConnection>) {
@@ -77,6 +78,7 @@ class Listener {
   }
 
   private onListening(host: string, port: number): void {
+    this.bound = true;
     const { tls, websocket } = this.ctx.options;
     const scheme = websocket === undefined ? (tls === undefined ? 'amqp' : 'amqps') : (tls === undefined ? 'ws' : 'wss');
     // A wildcard bind is dialled on loopback.
@@ -91,6 +93,13 @@ class Listener {
   }
 
   private onChannel(channel: ByteChannel): void {
+    // Stopping: the socket is still bound while the last connections close,
+    // but a client dialling in now (e.g. reconnecting at once after our
+    // close) must be refused, not served by a listener that is going away.
+    if (this.stopped) {
+      channel.destroy();
+      return;
+    }
     const attempt = new IncomingAttempt(this.ctx, channel, this.subscriber, this.trace, () => {
       this.accepted.delete(attempt);
       if (this.stopped && this.accepted.size === 0) this.release();
@@ -114,8 +123,10 @@ class Listener {
   }
 
   private release(): void {
-    this.transport?.unsubscribe();
+    const transport = this.transport;
     this.transport = undefined;
+    transport?.unsubscribe();
+    if (transport !== undefined && this.bound) this.ctx.options.onClosed?.();
   }
 }
 
