@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { delay, map, mergeMap, of, share, Subject, take, tap, timer, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { TestBroker } from '../testing/test-broker.js';
 import { LinkError } from '../engine/errors.js';
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
 import { DeliveryError, type Delivery } from './delivery.js';
@@ -294,23 +295,25 @@ describe('receive', () => {
   });
 });
 
+// On rx-amqp/testing's TestBroker: the real broker, in virtual time.
 describe('receive (marbles, virtual time)', () => {
   function marbleRig(scheduler: TestScheduler, count: number) {
-    const network = new MemoryNetwork({ scheduler });
-    const peer = new FakePeer({ listen: network.listen, scheduler }).start();
-    peer.enqueue('q', ...'abcdefgh'.slice(0, count).split('').map((body) => ({ body })));
-    return { peer, connection$: connectTo(network, scheduler) };
+    const broker = new TestBroker(scheduler);
+    broker.publish('q', of(...'abcdefgh'.slice(0, count).split('')));
+    return { broker, connection$: broker.connect() };
   }
   const newScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
   it('credit is replenished as deliveries are settled, not as they are emitted', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
-      const { connection$ } = marbleRig(scheduler, 5);
+      const { broker, connection$ } = marbleRig(scheduler, 5);
       const deliveries$ = receive(connection$, 'q', { autoAccept: false, prefetch: 2 }).pipe(share());
       // Each delivery takes 10 frames to handle, then is accepted.
       deliveries$.pipe(mergeMap((d) => timer(10, scheduler).pipe(tap(() => d.accept())))).subscribe();
       expectObservable(deliveries$.pipe(map((d) => d.message.body as string))).toBe('(ab)------(cd)------e');
+      // The window, granted again only once both held deliveries are settled.
+      expectObservable(broker.credit('q')).toBe('c 9ms c 9ms c', { c: 2 });
     });
   });
 
@@ -322,18 +325,19 @@ describe('receive (marbles, virtual time)', () => {
     });
     const again = newScheduler();
     again.run(({ expectObservable }) => {
-      const { connection$ } = marbleRig(again, 5);
+      const { broker, connection$ } = marbleRig(again, 5);
       expectObservable(receive(connection$, 'q').pipe(take(2), map((d) => d.message.body as string))).toBe('(ab|)');
+      // The two taken are accepted; the other three stay on the queue.
+      expectObservable(broker.outcomes('q')).toBe('(aa)', { a: 'accepted' });
     });
   });
 
-  it('auto-accept happens when next() returns: settled is false inside the handler, and the peer sees it that frame', () => {
+  it('auto-accept happens when next() returns: settled is false inside the handler, and the broker sees it that frame', () => {
     const scheduler = newScheduler();
     scheduler.run(({ expectObservable }) => {
-      const { peer, connection$ } = marbleRig(scheduler, 1);
-      const probe = timer(1, scheduler).pipe(map(() => peer.dispositions.map((d) => d.state?.type).join()));
+      const { broker, connection$ } = marbleRig(scheduler, 1);
       expectObservable(receive(connection$, 'q').pipe(map((d) => String(d.settled)))).toBe('f', { f: 'false' });
-      expectObservable(probe).toBe('-(p|)', { p: 'accepted' });
+      expectObservable(broker.outcomes('q')).toBe('a', { a: 'accepted' });
     });
   });
 });
