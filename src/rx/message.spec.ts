@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { byte, symbol, ulong, uuid } from '../codec/types.js';
 import { decodeMessage, encodeMessageBytes } from '../frames/index.js';
 import {
-  fromWireMessage, jmsMessageType, toWireMessage, withJmsMessageType, JMS_MSG_TYPE, type Message,
+  encodeUserMessage, encodingOf, fromWireMessage, jmsMessageType, toWireMessage, withEncoding, withJmsMessageType, JMS_MSG_TYPE, type Message,
 } from './message.js';
 
 /** Encodes a user message and decodes it again, as a send and a receive would. */
@@ -106,5 +106,56 @@ describe('JMS message types (seed manual §14.2)', () => {
     expect((back.messageAnnotations as Map<string, unknown>).get(JMS_MSG_TYPE)).toEqual(byte(4));
     expect((back.messageAnnotations as Map<string, unknown>).get('other')).toEqual(symbol('x'));
     expect(() => withJmsMessageType({}, 'Nope' as never)).toThrow(/unknown JMS message type/);
+  });
+});
+
+describe('encodeUserMessage', () => {
+  const same = (m: Message): void => {
+    let expected: Uint8Array | Error;
+    try {
+      expected = encodeMessageBytes(toWireMessage(m));
+    } catch (error) {
+      expected = error as Error;
+    }
+    if (expected instanceof Error) {
+      expect(() => encodeUserMessage(m)).toThrow(expected.message);
+      return;
+    }
+    expect(Buffer.from(encodeUserMessage(m)).toString('hex')).toBe(Buffer.from(expected).toString('hex'));
+  };
+
+  it('writes the same bytes as toWireMessage + encodeMessageBytes', () => {
+    const full: Message = {
+      body: 'hello', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
+      messageId: 'id-1', userId: new Uint8Array([1, 2]), to: 'queue-a', subject: 'greeting', replyTo: 'replies',
+      correlationId: 42n, contentType: 'text/plain', contentEncoding: 'utf-8',
+      absoluteExpiryTime: new Date(1_700_000_000_000), creationTime: new Date(1_600_000_000_000),
+      groupId: 'g', groupSequence: 3, replyToGroupId: 'rg',
+      applicationProperties: { colour: 'red', n: 5, big: 9n, ok: true },
+      messageAnnotations: { 'x-opt-partition': 1 },
+      deliveryAnnotations: new Map([['x-opt-hop', 'a']]),
+      footer: { 'x-checksum': 'abc' },
+    };
+    for (const m of [
+      full, {}, { body: undefined }, { body: null }, { body: new Uint8Array([1, 2, 3]) }, { body: { sequence: 1 } },
+      { durable: false }, { priority: 4 }, { ttl: 5 }, { deliveryCount: 0 }, { messageId: 7n, body: new Map([['a', 1]]) },
+      { to: 'x' }, { messageId: uuid('01234567-89ab-cdef-0123-456789abcdef') },
+      { body: [new Uint8Array([1]), new Uint8Array([2])], bodySection: 'data' },
+      { body: new Uint8Array([9]), bodySection: 'data' },
+      { body: [[1, 2], ['a']], bodySection: 'sequence' },
+      { body: new Uint8Array([9]), bodySection: 'value' }, { bodySection: 'value' },
+      { body: 'x', bodySection: 'data' }, { body: 'x', bodySection: 'sequence' }, { body: 'x', bodySection: 'nope' as never },
+      { messageId: {} as never },
+    ] as Message[]) same(m);
+  });
+
+  it('gives back an attached encoding as it is', () => {
+    const bytes = encodeUserMessage({ body: 'hi' });
+    const m = withEncoding({ body: 'hi' } as Message, bytes);
+    expect(encodeUserMessage(m)).toBe(bytes);
+    expect(encodingOf(m)).toBe(bytes);
+    expect(Object.keys(m)).toEqual(['body']);
+    // A changed copy does not carry it.
+    expect(encodingOf({ ...m, deliveryCount: 1 })).toBeUndefined();
   });
 });

@@ -5,6 +5,9 @@
  * apart; `toWireMessage` / `fromWireMessage` convert between the two.
  */
 import { byte, Typed, type AmqpValue } from '../codec/types.js';
+import { Writer } from '../codec/writer.js';
+import { Code, writeAnnotations, writeStringKeyedMap } from '../frames/composite.js';
+import { encodeHeader, encodeProperties } from '../frames/message.js';
 import type {
   Annotations, AnnotationsInit, Body, Header, Message as WireMessage, MessageId, Properties,
 } from '../frames/types.js';
@@ -119,6 +122,109 @@ export function toWireMessage(m: Message): WireMessage {
     body: toBody(m),
     footer: toAnnotations(m.footer),
   };
+}
+
+/**
+ * A message's own encoding, when it is known to match its fields exactly
+ * (the broker stores received messages with the bytes they came in, and
+ * forwards those unchanged). Non-enumerable: a spread copy (`{ ...m, ... }`),
+ * which may differ, does not carry it. @internal
+ */
+const ENCODED: unique symbol = Symbol('rx-amqp.encoded');
+
+/** Attaches `bytes` (which must not change, and must encode exactly `m`) to `m` as its encoding. @internal */
+export function withEncoding<M extends Message>(m: M, bytes: Uint8Array): M {
+  Object.defineProperty(m, ENCODED, { value: bytes, enumerable: false, writable: false, configurable: false });
+  return m;
+}
+
+/** The encoding attached by withEncoding, if any. @internal */
+export function encodingOf(m: Message): Uint8Array | undefined {
+  return (m as { [ENCODED]?: Uint8Array })[ENCODED];
+}
+
+let scratch: Writer | undefined;
+
+/**
+ * Encodes a user message into a new byte array: the same bytes as
+ * `encodeMessageBytes(toWireMessage(m))`, written straight from the flat
+ * fields (no intermediate section objects). A message carrying its own
+ * encoding (withEncoding) returns those bytes, not a copy.
+ */
+export function encodeUserMessage(m: Message): Uint8Array {
+  const own = (m as { [ENCODED]?: Uint8Array })[ENCODED];
+  if (own !== undefined) return own;
+  const w = (scratch ??= new Writer(1024));
+  w.reset();
+  writeUserMessage(w, m);
+  return w.toBytes();
+}
+
+function writeUserMessage(w: Writer, m: Message): void {
+  // The flat fields have the names of the header's and properties' fields; absent ones are their defaults.
+  if (m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined || m.firstAcquirer !== undefined || m.deliveryCount !== undefined) {
+    encodeHeader(w, m as unknown as Header);
+  }
+  if (m.deliveryAnnotations !== undefined) {
+    w.writeDescriptor(Code['delivery-annotations']);
+    writeAnnotations(w, m.deliveryAnnotations);
+  }
+  if (m.messageAnnotations !== undefined) {
+    w.writeDescriptor(Code['message-annotations']);
+    writeAnnotations(w, m.messageAnnotations);
+  }
+  if (m.messageId !== undefined || m.userId !== undefined || m.to !== undefined
+    || m.subject !== undefined || m.replyTo !== undefined || m.correlationId !== undefined
+    || m.contentType !== undefined || m.contentEncoding !== undefined || m.absoluteExpiryTime !== undefined
+    || m.creationTime !== undefined || m.groupId !== undefined || m.groupSequence !== undefined
+    || m.replyToGroupId !== undefined) {
+    encodeProperties(w, m as unknown as Properties);
+  }
+  if (m.applicationProperties !== undefined) {
+    w.writeDescriptor(Code['application-properties']);
+    writeStringKeyedMap(w, m.applicationProperties);
+  }
+  writeBody(w, m);
+  if (m.footer !== undefined) {
+    w.writeDescriptor(Code.footer);
+    writeAnnotations(w, m.footer);
+  }
+}
+
+function writeData(w: Writer, sections: readonly Uint8Array[]): void {
+  for (let i = 0; i < sections.length; i++) {
+    w.writeDescriptor(Code.data);
+    w.writeBinary(sections[i]!);
+  }
+}
+
+/** The body as toBody() would make it, written (same checks, same errors). */
+function writeBody(w: Writer, m: Message): void {
+  const { body, bodySection } = m;
+  if (bodySection === undefined) {
+    if (body === undefined) return;
+    if (body instanceof Uint8Array) {
+      w.writeDescriptor(Code.data);
+      w.writeBinary(body);
+    } else {
+      w.writeDescriptor(Code['amqp-value']);
+      w.writeValue(body);
+    }
+    return;
+  }
+  if (bodySection === 'value') {
+    w.writeDescriptor(Code['amqp-value']);
+    w.writeValue(body);
+    return;
+  }
+  const b = toBody(m)!;
+  if (b.type === 'data') writeData(w, b.sections);
+  else if (b.type === 'sequence') {
+    for (let i = 0; i < b.sections.length; i++) {
+      w.writeDescriptor(Code['amqp-sequence']);
+      w.writeValue(b.sections[i]!);
+    }
+  }
 }
 
 /** Converts a decoded message to the flattened user form. Absent sections leave their fields undefined. */

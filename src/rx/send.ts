@@ -22,11 +22,11 @@ import { LinkError } from '../engine/errors.js';
 import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import { encodeMessageBytes } from '../frames/message.js';
 import type { Coordinator, DeliveryState, Rejected, Source, Target } from '../frames/types.js';
 import type { Connection } from './connection.js';
 import { DeliveryError } from './delivery.js';
-import { toWireMessage, type Message } from './message.js';
+import { Inflight } from './inflight.js';
+import { encodeUserMessage, type Message } from './message.js';
 import { rejectionError, sendState, type SendState } from './outcome.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
 import { PullSource, type PullInput } from './pull-source.js';
@@ -176,7 +176,7 @@ export class SenderCore {
   private readonly name: string;
   private readonly buffer: OverflowBuffer<Pending>;
   /** Sent on the current link and not settled, by delivery id, in the order sent. */
-  private readonly inflight = new Map<number, Pending>();
+  private readonly inflight = new Inflight<Message, Uint8Array, SendSpan>();
   private host: LinkHost | undefined;
   private engine: Engine | undefined;
   private linkId: LinkId = -1;
@@ -239,9 +239,20 @@ export class SenderCore {
     }
     let payload: Uint8Array;
     try {
-      payload = encodeMessageBytes(toWireMessage(message));
+      payload = encodeUserMessage(message);
     } catch (error) {
       this.fail(error);
+      return;
+    }
+    if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
+      // The common case under credit: straight to the engine, no buffering (and no Pending record).
+      try {
+        this.sendOne(message, payload, undefined);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      this.host!.flush();
       return;
     }
     this.enqueue({ message, payload });
@@ -250,9 +261,8 @@ export class SenderCore {
   /** Sends at once under credit, else buffers under the overflow policy. */
   private enqueue(pending: Pending): void {
     if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
-      // The common case under credit: straight to the engine, no buffering.
       try {
-        this.sendOne(pending);
+        this.sendOne(pending.message, pending.payload, pending.span);
       } catch (error) {
         this.fail(error);
         return;
@@ -278,7 +288,7 @@ export class SenderCore {
     let payload: Uint8Array;
     try {
       span = tracing.startSend(message, this.spec.address ?? message.to!);
-      payload = encodeMessageBytes(toWireMessage(span.message));
+      payload = encodeUserMessage(span.message);
     } catch (error) {
       span?.end(undefined, error);
       this.fail(error);
@@ -297,7 +307,7 @@ export class SenderCore {
       this.buffer.clear();
       this.buffer.unshiftAll(waiting.map((pending) => {
         const span = this.tracing!.startSend(pending.message, this.spec.address ?? pending.message.to!);
-        return { message: pending.message, payload: encodeMessageBytes(toWireMessage(span.message)), span };
+        return { message: pending.message, payload: encodeUserMessage(span.message), span };
       }));
     }
     this.traceLink = tracingLink(host, this.name, this.spec.address);
@@ -399,7 +409,7 @@ export class SenderCore {
    * itself, not the link, now holds the work (Part 4 §4.4.2).
    */
   private onTransactionalOutcome(deliveryId: number, state: DeliveryState): void {
-    if (!this.inflight.has(deliveryId)) return;
+    if (this.inflight.find(deliveryId) < 0) return;
     try {
       this.engine!.dispose(this.linkId, deliveryId, { settled: true });
       this.host!.flush();
@@ -410,22 +420,25 @@ export class SenderCore {
   }
 
   private onSettled(deliveryId: number, state: DeliveryState | undefined): void {
-    const pending = this.inflight.get(deliveryId);
-    if (pending === undefined) return;
-    this.inflight.delete(deliveryId);
-    if (pending.span !== undefined) endSpan(pending.span, state, false);
+    const inflight = this.inflight;
+    const slot = inflight.find(deliveryId);
+    if (slot < 0) return;
+    const message = inflight.message(slot);
+    const span = inflight.span(slot);
+    inflight.remove(slot);
+    if (span !== undefined) endSpan(span, state, false);
     const result = sendState(state);
     if (result === 'rejected') {
       // In a transaction the rejected outcome comes wrapped in a transactional-state.
       const rejection = state?.type === 'transactional-state' ? state.outcome : state;
-      const error = rejectionError(rejection as Rejected, this.spec.address ?? pending.message.to, DeliveryError) as DeliveryError;
+      const error = rejectionError(rejection as Rejected, this.spec.address ?? message.to, DeliveryError) as DeliveryError;
       if (this.spec.rejectedAsError) {
         this.fail(error);
         return;
       }
-      this.subscriber.next({ message: pending.message, state: result, error, outcome: state });
+      this.subscriber.next({ message, state: result, error, outcome: state });
     } else {
-      this.subscriber.next(state === undefined ? { message: pending.message, state: result } : { message: pending.message, state: result, outcome: state });
+      this.subscriber.next(state === undefined ? { message, state: result } : { message, state: result, outcome: state });
     }
     this.checkDone();
   }
@@ -457,10 +470,7 @@ export class SenderCore {
     if (this.state === 'ended') return;
     const wasDetaching = this.state === 'detaching';
     this.endLink();
-    if (this.inflight.size > 0) {
-      this.buffer.unshiftAll([...this.inflight.values()]);
-      this.inflight.clear();
-    }
+    if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain());
     if (wasDetaching) this.onLinkGone();
   }
 
@@ -477,15 +487,15 @@ export class SenderCore {
     return this.state === 'attached' && this.engine!.link(this.linkId) !== undefined && this.engine!.linkCredit(this.linkId) > 0;
   }
 
-  private sendOne(pending: Pending): void {
+  private sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined): void {
     // One options object for every send: the engine copies what it needs.
     const options = this.sendOptions;
-    options.payload = pending.payload;
+    options.payload = payload;
     const id = this.engine!.send(this.linkId, options);
     options.payload = EMPTY;
-    if (pending.span !== undefined) this.traceSent(pending.span);
-    if (this.spec.presettled) this.subscriber.next({ message: pending.message, state: 'sent' });
-    else this.inflight.set(id, pending);
+    if (span !== undefined) this.traceSent(span);
+    if (this.spec.presettled) this.subscriber.next({ message, state: 'sent' });
+    else this.inflight.push(id, message, payload, span);
   }
 
   private traceSent(span: SendSpan): void {
@@ -506,7 +516,8 @@ export class SenderCore {
         let credit = engine.linkCredit(this.linkId);
         let sent = 0;
         while (credit > 0 && this.buffer.length > 0 && !this.subscriber.closed) {
-          this.sendOne(this.buffer.shift()!);
+          const pending = this.buffer.shift()!;
+          this.sendOne(pending.message, pending.payload, pending.span);
           credit--;
           sent++;
         }
@@ -561,7 +572,8 @@ export class SenderCore {
   /** Messages that will never have an outcome now: their spans end without one. */
   private endSpans(): void {
     const reason = new AmqpError(Condition.IllegalState, `${this.where}: the sender stopped before the message was settled`);
-    for (const pending of [...this.inflight.values(), ...this.buffer.toArray()]) pending.span?.end(undefined, reason);
+    this.inflight.forEach((_message, _payload, span) => span?.end(undefined, reason));
+    for (const pending of this.buffer.toArray()) pending.span?.end(undefined, reason);
   }
 
   /** After our detach was answered (or the link died): nothing holds the connection any more. */
