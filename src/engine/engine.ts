@@ -5,7 +5,8 @@
  *   engine.feed(bytes, now)   bytes in; parses and queues events and output
  *   engine.feedEof(now)       the transport's read side ended
  *   engine.tick(now)          idle-time-out checks and keepalives; returns the next deadline
- *   engine.takeOutput()       all bytes to write, as one buffer
+ *   engine.takeOutputChunks() all bytes to write, as chunks for one vectored write
+ *   engine.takeOutput()       the same as one buffer (copied when there are several chunks)
  *   engine.nextEvent()        events, one at a time
  *   commands                  open, close, beginSession, attach, flow, send, dispose ...
  *
@@ -38,6 +39,7 @@ import {
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit, type EngineOptions,
   type FlowOptions, type SaslClientOptions, type SaslServerOptions, type SendOptions, type SessionOptions,
 } from './options.js';
+import { concatChunks, FrameOutput } from './output.js';
 import { SaslClientNegotiation, SaslServerNegotiation, type SaslResult } from './sasl-negotiation.js';
 import { SaslError } from './sasl/index.js';
 import { Session, type SessionHost } from './session.js';
@@ -92,10 +94,10 @@ function checkInteger(value: number | undefined, what: string, min: number, max:
 export class Engine {
   readonly role: 'client' | 'server';
   private connState: ConnectionState = 'start';
-  private readonly out = new Writer(4096);
+  private readonly out = new FrameOutput();
   private readonly scratch = new Writer(256);
   /** Session frames written before our open (they must follow it on the wire). */
-  private held: Writer | undefined = new Writer(256);
+  private held: FrameOutput | undefined = new FrameOutput();
   private events: EngineEvent[] = [];
   private eventHead = 0;
 
@@ -249,19 +251,36 @@ export class Engine {
     return this.idle.nextDeadline(this.lastNow);
   }
 
-  /** Everything queued for the transport, as one buffer, or undefined when there is nothing. */
+  /**
+   * Everything queued for the transport, as one buffer, or undefined when
+   * there is nothing. Joins the chunks of {@link takeOutputChunks} (a copy)
+   * when there are several.
+   */
   takeOutput(): Uint8Array | undefined {
+    const chunks = this.takeOutputChunks();
+    if (chunks === undefined) return undefined;
+    return chunks.length === 1 ? chunks[0]! : concatChunks(chunks);
+  }
+
+  /**
+   * Everything queued for the transport, as chunks to write in order (one
+   * vectored write), or undefined when there is nothing. The chunks are
+   * views: of the engine's output slabs, which it never writes again, and,
+   * for large transfer payloads, of the payloads given to `send`. The caller
+   * owns them and must not change them.
+   */
+  takeOutputChunks(): Uint8Array[] | undefined {
     if (this.dirty.length > 0) this.flushAll();
-    if (this.out.length === 0) {
+    const length = this.out.length;
+    if (length === 0) {
       this.checkFinished();
       return undefined;
     }
-    const bytes = this.out.toBytes();
-    this.bytesTaken += bytes.length;
-    this.out.reset();
+    const chunks = this.out.take()!;
+    this.bytesTaken += length;
     this.idle.output(this.lastNow, this.bytesTaken);
     this.checkFinished();
-    return bytes;
+    return chunks;
   }
 
   /** The next event, or undefined when there is none. */
@@ -458,7 +477,7 @@ export class Engine {
   private makeHost(): SessionHost {
     const engine = this; // the getters below need the engine, not the host object
     return {
-      get frameWriter(): Writer {
+      get frameWriter(): FrameOutput {
         return engine.held ?? engine.out;
       },
       get canWrite(): boolean {
@@ -526,7 +545,10 @@ export class Engine {
   }
 
   private writeSasl(body: SaslPerformative): void {
-    writeSaslFrame(this.out, body);
+    const s = this.scratch;
+    s.reset();
+    writeSaslFrame(s, body);
+    this.out.writeBytes(s.view());
     if (this.trace !== undefined) this.trace(describeFrame({ frameType: FRAME_TYPE_SASL, channel: 0, body, size: 0 }, 'out'));
   }
 
@@ -537,7 +559,8 @@ export class Engine {
     this.idle.armLocal(this.idleThreshold);
     const held = this.held;
     this.held = undefined;
-    if (held !== undefined && held.length > 0) this.out.writeBytes(held.view());
+    const chunks = held?.take();
+    if (chunks !== undefined) this.out.writeChunks(chunks);
   }
 
   private writeClose(error: Close['error'], withError: boolean): void {

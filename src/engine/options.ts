@@ -155,7 +155,12 @@ export interface FlowOptions {
 }
 
 export interface SendOptions {
-  /** The encoded message (sections); sent as is, split into frames of the peer's max-frame-size. */
+  /**
+   * The encoded message (sections); sent as is, split into frames of the
+   * peer's max-frame-size. The engine keeps a reference: large payloads go
+   * to the transport as views, not copies (and any payload may wait for
+   * session window), so do not change the bytes after `send`.
+   */
   readonly payload: Uint8Array;
   /** Delivery tag, at most 32 bytes. Default: a 4-byte counter unique on the link. */
   readonly tag?: Uint8Array;

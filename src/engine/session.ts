@@ -30,12 +30,13 @@ import { serialAdd, serialDiff, serialRangeLength } from './serial.js';
 import {
   LINK_LOCAL_ATTACHED, LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
 } from './state.js';
+import type { FrameOutput } from './output.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
 
 /** What a session needs from its connection. */
 export interface SessionHost {
   /** Where session frames go now (frames queued before our open are held back). */
-  readonly frameWriter: Writer;
+  readonly frameWriter: FrameOutput;
   /** False once our close is sent: frames are dropped. */
   readonly canWrite: boolean;
   /** The peer's max-frame-size (512 until its open arrives). */

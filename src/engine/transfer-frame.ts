@@ -9,7 +9,7 @@
  * The output is an ordinary AMQP transfer frame (Part 2 §2.3.2, §2.7.5) that
  * any decoder (ours in src/frames included) reads.
  */
-import type { Writer } from '../codec/writer.js';
+import type { FrameOutput } from './output.js';
 
 const FRAME_HEADER_SIZE = 8;
 const DOFF = 2;
@@ -84,12 +84,12 @@ function putUint(at: number, n: number): number {
 }
 
 /**
- * Writes one transfer frame carrying `payload[start, end)`. The caller has
+ * Writes one transfer frame carrying `payload[start, end)` (large slices as views, not copies). The caller has
  * checked that `transferOverhead(...) + (end - start)` fits the peer's
  * max-frame-size, and that tags are at most 32 bytes (so the list is a list8).
  */
 export function writeTransferFrame(
-  w: Writer, channel: number, h: TransferHeader, first: boolean, more: boolean, aborted: boolean,
+  w: FrameOutput, channel: number, h: TransferHeader, first: boolean, more: boolean, aborted: boolean,
   payload: Uint8Array | undefined, start: number, end: number,
 ): void {
   const overhead = transferOverhead(h, first, aborted);
@@ -160,7 +160,8 @@ export function writeTransferFrame(
   }
   w.writeBytes(b.subarray(0, at));
   if (state !== undefined) w.writeBytes(state);
-  if (payload !== undefined && end > start) w.writeBytes(start === 0 && end === payload.length ? payload : payload.subarray(start, end));
+  // Large slices go out as views of the payload (the caller of send() gives it up), small ones are copied.
+  if (payload !== undefined && end > start) w.writeShared(start === 0 && end === payload.length ? payload : payload.subarray(start, end));
 }
 
 /** The automatic tag `n` as bytes, as writeTransferFrame writes it (for traces and tests). */

@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Reader } from '../codec/reader.js';
-import { Writer } from '../codec/writer.js';
 import { decodePerformative } from '../frames/performatives.js';
 import type { DeliveryState, Source, Target, Transfer } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
 import { EnginePair } from './testing/engine-pair.js';
+import { FrameOutput } from './output.js';
 import { transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
 
 const source: Source = { type: 'source', address: 'me', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
@@ -153,9 +153,9 @@ describe('writeTransferFrame with a state', () => {
     const state = Uint8Array.of(0x00, 0x53, 0x34, 0xc0, 0x0b, 0x01, 0xa0, 0x08, ...TXN); // transactional-state [txn-id]
     const h: TransferHeader = { handle: 3, deliveryId: 300, tag: Uint8Array.of(1, 2), messageFormat: 0, settled: false, state };
     const payload = bytes(17);
-    const w = new Writer(64);
+    const w = new FrameOutput();
     writeTransferFrame(w, 1, h, true, false, false, payload, 0, payload.length);
-    const frame = w.toBytes();
+    const frame = w.takeOne()!;
     expect(frame.length).toBe(transferOverhead(h, true, false) + payload.length);
     const size = new DataView(frame.buffer, frame.byteOffset).getUint32(0);
     expect(size).toBe(frame.length);

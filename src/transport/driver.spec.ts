@@ -150,6 +150,19 @@ describe('EngineDriver with a fake engine, in virtual time', () => {
     expect(channel.log).toEqual(['write pong;ack;@1', 'end@3']);
   });
 
+  it('writes an engine\'s output chunks as they are, in order, skipping empty ones', () => {
+    const { channel } = runDriver('-p-|', ({ engine, driver }) => {
+      const chunked = engine as FakeEngine & { takeOutputChunks?: () => Uint8Array[] | undefined };
+      chunked.takeOutputChunks = () => {
+        const whole = engine.takeOutput();
+        return whole === undefined ? undefined : [whole, new Uint8Array(0), encode('+more')];
+      };
+      engine.onFeed = () => engine.queue('pong');
+      driver.events$.subscribe();
+    });
+    expect(channel.log).toEqual(['write pong@1', 'write +more@1', 'end@3']);
+  });
+
   it('delivers an event queued while output is taken (like the engine\'s "finished") before completing', () => {
     const events: FakeEvent[] = [];
     runDriver('-|', ({ engine, driver }) => {

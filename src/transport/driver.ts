@@ -23,6 +23,13 @@ export interface EngineLike<Event> {
   nextDeadline(): number | undefined;
   /** All output queued since the last call, as one buffer (ownership passes to the caller). */
   takeOutput(): Uint8Array | undefined;
+  /**
+   * All output queued since the last call, as chunks to write in order
+   * (ownership passes to the caller). Used instead of `takeOutput` when
+   * present: the chunks go to the channel as they are, and the channel
+   * writes one turn's chunks together (one writev), so nothing is joined.
+   */
+  takeOutputChunks?(): Uint8Array[] | undefined;
   /** The next event, or undefined when there is none. */
   nextEvent(): Event | undefined;
   /** Both sides are closed: nothing more will be read or written. */
@@ -178,8 +185,7 @@ export class EngineDriver<Event> {
           if (this.state !== 'running') return;
           event = engine.nextEvent();
         }
-        const output = engine.takeOutput();
-        if (output !== undefined && output.length > 0) this.channel.write(output);
+        this.writeOutput();
         event = engine.nextEvent();
         if (event === undefined) break;
       }
@@ -191,6 +197,23 @@ export class EngineDriver<Event> {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** The engine's output to the channel, chunk by chunk when the engine gives chunks. */
+  private writeOutput(): void {
+    const engine = this.engine;
+    const channel = this.channel;
+    if (engine.takeOutputChunks !== undefined) {
+      const chunks = engine.takeOutputChunks();
+      if (chunks === undefined) return;
+      for (let i = 0; i < chunks.length; i++) {
+        const chunk = chunks[i]!;
+        if (chunk.length > 0) channel.write(chunk);
+      }
+      return;
+    }
+    const output = engine.takeOutput();
+    if (output !== undefined && output.length > 0) channel.write(output);
   }
 
   /**

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { concatChunks, FrameOutput, MAX_SLAB, MIN_SLAB, SHARE_MIN } from './output.js';
+
+function bytes(n: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+}
+
+describe('FrameOutput', () => {
+  it('coalesces small writes into one chunk, a view of its slab', () => {
+    const o = new FrameOutput();
+    o.writeBytes(Uint8Array.of(1, 2, 3));
+    o.writeShared(bytes(100));
+    o.writeBytes(bytes(40, 7));
+    expect(o.length).toBe(143);
+    const chunks = o.take()!;
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toEqual(concatChunks([Uint8Array.of(1, 2, 3), bytes(100), bytes(40, 7)]));
+    expect(o.length).toBe(0);
+    expect(o.take()).toBeUndefined();
+  });
+
+  it('passes large shared bytes through as the very same view, between the copied bytes', () => {
+    const o = new FrameOutput();
+    const big = bytes(SHARE_MIN + 5).subarray(3);
+    o.writeBytes(Uint8Array.of(9, 9));
+    o.writeShared(big);
+    o.writeBytes(Uint8Array.of(8));
+    const chunks = o.take()!;
+    expect(chunks).toHaveLength(3);
+    expect(chunks[1]).toBe(big);
+    expect(concatChunks(chunks)).toEqual(concatChunks([Uint8Array.of(9, 9), big, Uint8Array.of(8)]));
+  });
+
+  it('never writes again over bytes it handed out', () => {
+    const o = new FrameOutput();
+    const taken: Uint8Array[] = [];
+    const expected: Uint8Array[] = [];
+    for (let i = 0; i < 200; i++) {
+      const b = bytes(1 + ((i * 977) % 3000), i);
+      o.writeBytes(b);
+      expected.push(b);
+      if (i % 3 === 0) taken.push(...o.take()!);
+    }
+    taken.push(...(o.take() ?? []));
+    expect(concatChunks(taken)).toEqual(concatChunks(expected));
+  });
+
+  it('sizes slabs to the output of a turn, within bounds, and shrinks them after a burst', () => {
+    const o = new FrameOutput();
+    const slabOf = (c: Uint8Array): number => c.buffer.byteLength;
+    o.writeBytes(bytes(10));
+    expect(slabOf(o.take()![0]!)).toBe(MIN_SLAB);
+    // A burst: 1 MiB in 1 KiB writes. Slabs grow, but never beyond MAX_SLAB.
+    for (let i = 0; i < 1024; i++) o.writeBytes(bytes(1024, i));
+    const burst = o.take()!;
+    expect(concatChunks(burst).length).toBe(1024 * 1024);
+    expect(Math.max(...burst.map(slabOf))).toBe(MAX_SLAB);
+    // Quiet turns: once the big slab is used up, the next slabs are small again.
+    let last: Uint8Array | undefined;
+    for (let turn = 0; turn < 600; turn++) {
+      o.writeBytes(bytes(1000, turn));
+      [last] = o.take()!;
+    }
+    expect(slabOf(last!)).toBe(MIN_SLAB);
+    // A single write larger than any slab gets an array of its own size.
+    o.writeBytes(bytes(MAX_SLAB * 2));
+    expect(slabOf(o.take()![0]!)).toBe(MAX_SLAB * 2);
+  });
+
+  it('gives one array from takeOne, copying only when there are several chunks', () => {
+    const o = new FrameOutput();
+    const big = bytes(SHARE_MIN);
+    o.writeShared(big);
+    expect(o.takeOne()).toBe(big);
+    o.writeBytes(Uint8Array.of(1));
+    o.writeShared(big);
+    expect(o.takeOne()).toEqual(concatChunks([Uint8Array.of(1), big]));
+    expect(o.takeOne()).toBeUndefined();
+  });
+
+  it('appends chunks taken from another output', () => {
+    const held = new FrameOutput();
+    held.writeBytes(Uint8Array.of(5, 6));
+    const o = new FrameOutput();
+    o.writeBytes(Uint8Array.of(4));
+    o.writeChunks(held.take()!);
+    o.writeBytes(Uint8Array.of(7));
+    expect(o.takeOne()).toEqual(Uint8Array.of(4, 5, 6, 7));
+  });
+});

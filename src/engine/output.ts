@@ -1,0 +1,136 @@
+/**
+ * The engine's output: a list of chunks for one vectored write.
+ *
+ * Frame headers, performatives and small payloads are copied into a slab, a
+ * byte array that is only ever appended to: once bytes of it are handed out
+ * (`take()` returns views, not copies) they are never written again, so the
+ * transport may hold them as long as it likes. When a write does not fit,
+ * what is pending is sealed as a chunk and a new slab is started: nothing is
+ * moved, and the old slab is freed once the transport dropped its views.
+ * Slabs start small and are sized to the turn's output, between
+ * {@link MIN_SLAB} and {@link MAX_SLAB}: a burst does not leave a big buffer
+ * behind.
+ *
+ * Payload slices of at least {@link SHARE_MIN} bytes are not copied at all:
+ * the chunk is a view of the caller's encoded message (`writeShared`), which
+ * the caller must not change afterwards (Engine.send documents this).
+ *
+ * Browser-safe: plain Uint8Arrays.
+ */
+
+/** Payload slices this long or longer go out as views of the caller's bytes. */
+export const SHARE_MIN = 16 * 1024;
+/** The first slab, and the smallest. */
+export const MIN_SLAB = 4 * 1024;
+/** The largest slab (a single write larger than this gets an array of its own size). */
+export const MAX_SLAB = 256 * 1024;
+
+const EMPTY = new Uint8Array(0);
+
+export class FrameOutput {
+  private slab: Uint8Array = EMPTY;
+  /** Start of the pending bytes in the slab (everything before was sealed into a chunk). */
+  private start = 0;
+  private pos = 0;
+  private chunks: Uint8Array[] = [];
+  /** Bytes in `chunks`. */
+  private sealed = 0;
+  /** Bytes copied in since the last take, and in the turn before (they size new slabs). */
+  private copied = 0;
+  private lastCopied = 0;
+
+  /** Bytes queued and not yet taken. */
+  get length(): number {
+    return this.sealed + this.pos - this.start;
+  }
+
+  /** Copies `bytes` into the output. */
+  writeBytes(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (this.pos + n > this.slab.length) this.newSlab(n);
+    const slab = this.slab;
+    if (n <= 16) {
+      let p = this.pos;
+      for (let i = 0; i < n; i++) slab[p++] = bytes[i]!;
+    } else {
+      slab.set(bytes, this.pos);
+    }
+    this.pos += n;
+    this.copied += n;
+  }
+
+  /**
+   * Writes bytes the caller will not change again: large ones go out as a
+   * view (no copy), small ones are copied so that small frames coalesce.
+   */
+  writeShared(bytes: Uint8Array): void {
+    if (bytes.length < SHARE_MIN) {
+      this.writeBytes(bytes);
+      return;
+    }
+    this.seal();
+    this.chunks.push(bytes);
+    this.sealed += bytes.length;
+  }
+
+  /** Appends chunks taken from another output (as views). */
+  writeChunks(chunks: readonly Uint8Array[]): void {
+    this.seal();
+    for (const c of chunks) {
+      this.chunks.push(c);
+      this.sealed += c.length;
+    }
+  }
+
+  /** Everything queued, as chunks in order, or undefined when there is nothing. The caller owns them. */
+  take(): Uint8Array[] | undefined {
+    if (this.length === 0) return undefined;
+    this.seal();
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.sealed = 0;
+    this.lastCopied = this.copied;
+    this.copied = 0;
+    return chunks;
+  }
+
+  /** Everything queued as one array (copied only when there is more than one chunk). */
+  takeOne(): Uint8Array | undefined {
+    const chunks = this.take();
+    if (chunks === undefined) return undefined;
+    return chunks.length === 1 ? chunks[0]! : concatChunks(chunks);
+  }
+
+  /** The bytes of the current slab pending since the last seal become a chunk (a view). */
+  private seal(): void {
+    if (this.pos > this.start) {
+      this.chunks.push(this.slab.subarray(this.start, this.pos));
+      this.sealed += this.pos - this.start;
+      this.start = this.pos;
+    }
+  }
+
+  /** Seals what is pending and starts a slab with room for `n` bytes, sized to a turn's copied output. */
+  private newSlab(n: number): void {
+    this.seal();
+    let size = MIN_SLAB;
+    const want = Math.max(this.copied, this.lastCopied) + n;
+    while (size < want && size < MAX_SLAB) size *= 2;
+    this.slab = new Uint8Array(Math.max(size, n));
+    this.start = 0;
+    this.pos = 0;
+  }
+}
+
+/** The chunks joined into one new array. */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
