@@ -26,7 +26,7 @@ export {
 export type { Platform } from './rx/platform.js';
 export type { ConnectionStatus, ConnectingStatus, OpenStatus, ReconnectingStatus, ClosedStatus } from './rx/status.js';
 export {
-  reconnect, failover, roundRobin, ExponentialBackoff, isAuthenticationFailure, isForcedClose,
+  reconnect, failover, roundRobin, ExponentialBackoff, isAuthenticationFailure, isForcedClose, isUnsupportedTransport,
   DEFAULT_RECONNECT_INITIAL_DELAY, DEFAULT_RECONNECT_MAX_DELAY,
   type BackoffLike, type ReconnectConfig, type ReconnectOption, type RetryEvent,
 } from './rx/reconnect.js';

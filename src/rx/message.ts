@@ -7,7 +7,7 @@
 import { byte, Typed, type AmqpValue } from '../codec/types.js';
 import { Writer } from '../codec/writer.js';
 import { Code, writeAnnotations, writeStringKeyedMap } from '../frames/composite.js';
-import { encodeHeader, encodeProperties } from '../frames/message.js';
+import { decodeMessage, encodeHeader, encodeProperties } from '../frames/message.js';
 import type {
   Annotations, AnnotationsInit, Body, Header, Message as WireMessage, MessageId, Properties,
 } from '../frames/types.js';
@@ -125,22 +125,35 @@ export function toWireMessage(m: Message): WireMessage {
 }
 
 /**
- * A message's own encoding, when it is known to match its fields exactly
- * (the broker stores received messages with the bytes they came in, and
- * forwards those unchanged). Non-enumerable: a spread copy (`{ ...m, ... }`),
- * which may differ, does not carry it. @internal
+ * A decoded message that carries the bytes it was decoded from (the broker
+ * stores received messages so, and forwards the bytes unchanged). The bytes
+ * are a private field, not a property: a spread copy (`{ ...m, ... }`),
+ * which may differ, does not carry them, and nothing enumerates them.
  */
-const ENCODED: unique symbol = Symbol('rx-amqp.encoded');
+class EncodedMessage {
+  readonly #bytes: Uint8Array;
 
-/** Attaches `bytes` (which must not change, and must encode exactly `m`) to `m` as its encoding. @internal */
-export function withEncoding<M extends Message>(m: M, bytes: Uint8Array): M {
-  Object.defineProperty(m, ENCODED, { value: bytes, enumerable: false, writable: false, configurable: false });
-  return m;
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  static bytesOf(m: Message): Uint8Array | undefined {
+    return m instanceof EncodedMessage ? m.#bytes : undefined;
+  }
 }
 
-/** The encoding attached by withEncoding, if any. @internal */
+/**
+ * Decodes `bytes` (which must not change afterwards) into a user message
+ * that carries them as its encoding: `encodeUserMessage` gives them back
+ * instead of encoding the message again. @internal
+ */
+export function decodeKeepingBytes(bytes: Uint8Array): Message {
+  return fillFromWire(new EncodedMessage(bytes) as Writable<Message>, decodeMessage(bytes));
+}
+
+/** The bytes a message from decodeKeepingBytes carries, if any. @internal */
 export function encodingOf(m: Message): Uint8Array | undefined {
-  return (m as { [ENCODED]?: Uint8Array })[ENCODED];
+  return EncodedMessage.bytesOf(m);
 }
 
 let scratch: Writer | undefined;
@@ -149,10 +162,10 @@ let scratch: Writer | undefined;
  * Encodes a user message into a new byte array: the same bytes as
  * `encodeMessageBytes(toWireMessage(m))`, written straight from the flat
  * fields (no intermediate section objects). A message carrying its own
- * encoding (withEncoding) returns those bytes, not a copy.
+ * encoding (decodeKeepingBytes) returns those bytes, not a copy.
  */
 export function encodeUserMessage(m: Message): Uint8Array {
-  const own = (m as { [ENCODED]?: Uint8Array })[ENCODED];
+  const own = EncodedMessage.bytesOf(m);
   if (own !== undefined) return own;
   const w = (scratch ??= new Writer(1024));
   w.reset();
@@ -229,7 +242,12 @@ function writeBody(w: Writer, m: Message): void {
 
 /** Converts a decoded message to the flattened user form. Absent sections leave their fields undefined. */
 export function fromWireMessage(w: WireMessage): Message {
-  const out: { -readonly [K in keyof Message]: Message[K] } = {};
+  return fillFromWire({}, w);
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+function fillFromWire(out: Writable<Message>, w: WireMessage): Message {
   const h = w.header;
   if (h) {
     out.durable = h.durable; out.priority = h.priority; out.firstAcquirer = h.firstAcquirer; out.deliveryCount = h.deliveryCount;

@@ -5,7 +5,7 @@ import { ConnectionError } from '../engine/errors.js';
 import { SaslError } from '../engine/sasl/sasl-error.js';
 import { TransportError } from '../transport/transport-error.js';
 import {
-  ExponentialBackoff, failover, isAuthenticationFailure, isForcedClose, reconnect, roundRobin, toReconnectConfig, type BackoffLike, type RetryEvent,
+  ExponentialBackoff, failover, isAuthenticationFailure, isForcedClose, isUnsupportedTransport, reconnect, roundRobin, toReconnectConfig, type BackoffLike, type RetryEvent,
 } from './reconnect.js';
 
 const refused = new TransportError('connection refused', { code: 'ECONNREFUSED' });
@@ -94,6 +94,16 @@ describe('reconnect', () => {
       expectObservable(source.pipe(reconnect(true, ts))).toBe('5ms #', undefined, authFailed);
       expectSubscriptions(source.subscriptions).toBe('^ 4ms !');
     });
+  });
+
+  it('a transport this platform lacks (ENOTSUP, ws missing) stops at once', () => {
+    const ts = testScheduler();
+    const unsupported = new TransportError('amqp:// needs TCP, which a browser does not have', { code: 'ENOTSUP', address: 'x:5672' });
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold<string>('#', undefined, unsupported).pipe(reconnect(true, ts))).toBe('#', undefined, unsupported);
+    });
+    expect(isUnsupportedTransport(new TransportError('no ws', { code: 'ERR_MODULE_NOT_FOUND' }))).toBe(true);
+    expect(isUnsupportedTransport(new TransportError('refused', { code: 'ECONNREFUSED' }))).toBe(false);
   });
 
   it('shouldRetry decides which errors are retried', () => {

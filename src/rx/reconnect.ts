@@ -20,6 +20,7 @@ import {
   asyncScheduler, defer, from, identity, Observable, type MonoTypeOperatorFunction, type ObservableInput,
   type SchedulerLike, type Subscription,
 } from 'rxjs';
+import { TransportError } from '../transport/transport-error.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { SaslError } from '../engine/sasl/sasl-error.js';
@@ -87,7 +88,11 @@ export interface ReconnectConfig {
   readonly delay?: number | BackoffLike | ((error: unknown, retryCount: number) => ObservableInput<unknown>);
   /** A value from the source (a connection that opened) resets the count and the backoff. Default true. */
   readonly resetOnSuccess?: boolean;
-  /** Which errors are retried. Default: all but authentication failures ({@link isAuthenticationFailure}). */
+  /**
+   * Which errors are retried. Default: all but authentication failures
+   * ({@link isAuthenticationFailure}) and transports this platform lacks
+   * ({@link isUnsupportedTransport}).
+   */
   readonly shouldRetry?: (error: unknown) => boolean;
   /** Told about each retry before its wait (for status displays and logs). Default none. */
   readonly onRetry?: (event: RetryEvent) => void;
@@ -109,6 +114,16 @@ export function isAuthenticationFailure(error: unknown): boolean {
     if (e instanceof SaslError) return e.code !== 'sys' && e.code !== 'sys-temp';
   }
   return false;
+}
+
+/**
+ * True for a transport this platform cannot provide, which no retry will
+ * change: `amqp://` or TLS settings in a browser, no WebSocket class, the
+ * optional `ws` package missing (TransportError codes `ENOTSUP`,
+ * `ERR_MODULE_NOT_FOUND`).
+ */
+export function isUnsupportedTransport(error: unknown): boolean {
+  return error instanceof TransportError && (error.code === 'ENOTSUP' || error.code === 'ERR_MODULE_NOT_FOUND');
 }
 
 /** True when the peer closed the connection with `amqp:connection:forced` (e.g. a broker shutting down). */
@@ -160,7 +175,7 @@ export function reconnect<T>(option: ReconnectOption = true, scheduler: Schedule
   if (config === undefined) return identity;
   const count = config.count ?? Infinity;
   const resetOnSuccess = config.resetOnSuccess ?? true;
-  const shouldRetry = config.shouldRetry ?? ((error: unknown) => !isAuthenticationFailure(error));
+  const shouldRetry = config.shouldRetry ?? ((error: unknown) => !isAuthenticationFailure(error) && !isUnsupportedTransport(error));
   const delayOption = config.delay;
   return (source) => new Observable<T>((subscriber) => {
     // Per subscription: its own count and backoff (a shared BackoffLike the user passed is reset as the seed says).
