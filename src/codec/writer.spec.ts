@@ -4,7 +4,7 @@ import {
   array, byte, char, decimal128, decimal32, decimal64, described, float, int, long, short, symbol, timestamp, ubyte,
   uint, ulong, ushort, uuid, Described, type AmqpValue,
 } from './types.js';
-import { utf8Length, Writer } from './writer.js';
+import { BINARY_REF_MIN, utf8Length, Writer, WRITER_KEEP_MAX } from './writer.js';
 
 /** Hex of a value's encoding, bytes separated by spaces. */
 function enc(v: AmqpValue): string {
@@ -358,6 +358,71 @@ describe('Writer: buffer management', () => {
     const cyclic: AmqpValue[] = [];
     cyclic.push(cyclic);
     expect(() => enc(cyclic)).toThrow(RangeError);
+  });
+});
+
+describe('Writer: binaries by reference', () => {
+  const big = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff);
+  /** The same values written by copy. */
+  function byCopy(write: (w: Writer, bin: (b: Uint8Array) => void) => void): Uint8Array {
+    const w = new Writer(16);
+    write(w, (b) => w.writeBinary(b));
+    return w.toBytes();
+  }
+  const script = (w: Writer, bin: (b: Uint8Array) => void): void => {
+    w.writeDescriptor(0x75);
+    bin(big(BINARY_REF_MIN + 10, 1));
+    w.writeDescriptor(0x75);
+    bin(Uint8Array.of(1, 2, 3)); // small: copied
+    w.writeDescriptor(0x75);
+    bin(big(3 * BINARY_REF_MIN, 2));
+    const mark = w.beginMap(); // a compound after the references
+    w.writeString('k');
+    w.writeBinary(big(300, 3));
+    w.endMap(mark, 2);
+  };
+
+  it('gives the same bytes as writeBinary, from toBytes, takeBytes and view, and counts them in length', () => {
+    const expected = byCopy(script);
+    const w = new Writer(16);
+    script(w, (b) => w.writeBinaryRef(b));
+    expect(w.length).toBe(expected.length);
+    expect(w.toBytes()).toEqual(expected);
+    expect(w.toBytes()).toEqual(expected); // toBytes leaves the writer as it was
+    expect(w.takeBytes()).toEqual(expected);
+    expect(w.length).toBe(0);
+    script(w, (b) => w.writeBinaryRef(b));
+    expect(w.view()).toEqual(expected); // copies the references into the buffer
+    w.writeNull();
+    expect(w.toBytes()).toEqual(Uint8Array.from([...expected, 0x40]));
+  });
+
+  it('copies a large body once: the buffer does not grow to hold it', () => {
+    const w = new Writer(64);
+    const body = big(1 << 20, 5);
+    w.writeDescriptor(0x75);
+    w.writeBinaryRef(body);
+    expect((w as unknown as { buf: Uint8Array }).buf.length).toBe(64);
+    const out = w.takeBytes();
+    expect(out.length).toBe(body.length + 8);
+    expect(out.subarray(8)).toEqual(body);
+  });
+
+  it('reset forgets the references; takeBytes lets go of a buffer grown past WRITER_KEEP_MAX', () => {
+    const w = new Writer(64);
+    w.writeBinaryRef(big(BINARY_REF_MIN, 1));
+    w.reset();
+    expect(w.length).toBe(0);
+    expect(w.toBytes()).toEqual(new Uint8Array(0));
+    w.writeString('x'.repeat(WRITER_KEEP_MAX + 1));
+    const buf = (): Uint8Array => (w as unknown as { buf: Uint8Array }).buf;
+    expect(buf().length).toBeGreaterThan(WRITER_KEEP_MAX);
+    expect(w.takeBytes().length).toBe(WRITER_KEEP_MAX + 6);
+    expect(buf().length).toBe(64);
+    w.writeString('x'.repeat(1000));
+    w.takeBytes();
+    expect(buf().length).toBeGreaterThan(64); // grown, under the cap: kept
+    expect(buf().length).toBeLessThanOrEqual(WRITER_KEEP_MAX);
   });
 });
 

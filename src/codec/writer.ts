@@ -87,34 +87,96 @@ function plain(v: AmqpValue): unknown {
   return v instanceof Typed ? v.value : v;
 }
 
+/** Binaries this long or longer are kept by reference by {@link Writer.writeBinaryRef}. */
+export const BINARY_REF_MIN = 4096;
+/** {@link Writer.takeBytes} lets go of a buffer that grew beyond this (and beyond the initial capacity). */
+export const WRITER_KEEP_MAX = 256 * 1024;
+
 export class Writer {
   private buf: Uint8Array;
   private dv: DataView;
   private pos = 0;
+  private readonly initialCapacity: number;
+  /** Binaries written by reference: refs[i] goes at refAt[i] among the buffer's bytes. */
+  private refAt: number[] = [];
+  private refs: Uint8Array[] = [];
+  private refBytes = 0;
 
   constructor(initialCapacity = 256) {
-    this.buf = new Uint8Array(Math.max(16, initialCapacity | 0));
+    this.initialCapacity = Math.max(16, initialCapacity | 0);
+    this.buf = new Uint8Array(this.initialCapacity);
     this.dv = new DataView(this.buf.buffer);
   }
 
-  /** Bytes written so far. */
+  /** Bytes written so far (binaries written by reference included). */
   get length(): number {
-    return this.pos;
+    return this.pos + this.refBytes;
   }
 
   /** Forgets what was written; keeps the buffer for the next encode. */
   reset(): void {
     this.pos = 0;
+    if (this.refs.length > 0) this.dropRefs();
   }
 
   /** The bytes written, as a view into the buffer: valid until the next write or reset. */
   view(): Uint8Array {
+    if (this.refs.length > 0) this.flatten();
     return this.buf.subarray(0, this.pos);
   }
 
   /** A copy of the bytes written. */
   toBytes(): Uint8Array {
-    return this.buf.slice(0, this.pos);
+    return this.refs.length > 0 ? this.assemble() : this.buf.slice(0, this.pos);
+  }
+
+  /**
+   * A copy of the bytes written, then {@link reset}: for a writer reused
+   * across messages. It forgets the binaries written by reference (so they
+   * are not kept alive) and lets go of a buffer that one large value grew
+   * beyond {@link WRITER_KEEP_MAX}.
+   */
+  takeBytes(): Uint8Array {
+    const bytes = this.toBytes();
+    this.reset();
+    if (this.buf.length > WRITER_KEEP_MAX && this.buf.length > this.initialCapacity) {
+      this.buf = new Uint8Array(this.initialCapacity);
+      this.dv = new DataView(this.buf.buffer);
+    }
+    return bytes;
+  }
+
+  /** Exactly the bytes written, the binaries written by reference copied into place: each body byte is copied once. */
+  private assemble(): Uint8Array {
+    const out = new Uint8Array(this.pos + this.refBytes);
+    const buf = this.buf;
+    let from = 0;
+    let to = 0;
+    for (let i = 0; i < this.refs.length; i++) {
+      const at = this.refAt[i]!;
+      const ref = this.refs[i]!;
+      out.set(buf.subarray(from, at), to);
+      to += at - from;
+      out.set(ref, to);
+      to += ref.length;
+      from = at;
+    }
+    out.set(buf.subarray(from, this.pos), to);
+    return out;
+  }
+
+  /** Copies the binaries written by reference into the buffer (view() needs them there). */
+  private flatten(): void {
+    const all = this.assemble();
+    this.dropRefs();
+    this.pos = 0;
+    this.writeBytes(all);
+  }
+
+  private dropRefs(): void {
+    this.refAt = [];
+    this.refs = [];
+    this.refBytes = 0;
   }
 
   private ensure(n: number): void {
@@ -405,6 +467,30 @@ export class Writer {
       this.pos += 5;
     }
     this.writeBytes(bytes);
+  }
+
+  /**
+   * Writes a binary, keeping a large one ({@link BINARY_REF_MIN} bytes or
+   * more) by reference: it is copied only once, by `toBytes`/`takeBytes`,
+   * into the exact-size result (`writeBinary` copies it into the buffer,
+   * growing it, and `toBytes` copies it again). The bytes must not change
+   * until then. Only for values outside any list, map or array being
+   * written (a data section's body): offsets into the buffer (`reserve`,
+   * `setUint32`, list and map marks) do not count the bytes held aside.
+   */
+  writeBinaryRef(bytes: Uint8Array): void {
+    const n = bytes.length;
+    if (n < BINARY_REF_MIN) {
+      this.writeBinary(bytes);
+      return;
+    }
+    this.ensure(5);
+    this.buf[this.pos] = F.Vbin32;
+    this.dv.setUint32(this.pos + 1, n);
+    this.pos += 5;
+    this.refAt.push(this.pos);
+    this.refs.push(bytes);
+    this.refBytes += n;
   }
 
   /** Writes a string as UTF-8 (str8 when it fits in 255 bytes, else str32). */

@@ -61,6 +61,23 @@ describe('message sections: golden bytes (Part 3 §3.2)', () => {
     expect(data?.byteOffset).toBe(bytes.length - 5);
   });
 
+  it('encodeMessageBytes writes large data sections (held by reference) as encodeMessage copies them', () => {
+    const big = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
+    const m: Message = {
+      ...message,
+      body: { type: 'data', sections: [big(70_000, 1), hex('01 02'), big(5000, 2)] },
+      footer: new Map([['x-sum', 'abc']]),
+    };
+    const w = new Writer();
+    encodeMessage(w, m);
+    const expected = w.toBytes();
+    const got = encodeMessageBytes(m);
+    expect(got.length).toBe(expected.length);
+    expect(Buffer.compare(got, expected)).toBe(0);
+    expect(got.buffer.byteLength).toBe(got.length); // exact size
+    expect(decodeMessage(got).body).toEqual(m.body);
+  });
+
   it('appends to a Writer that already holds bytes', () => {
     const w = new Writer();
     w.writeUint8(0xee);

@@ -131,6 +131,11 @@ function readMessageId(r: Reader): MessageId {
 
 /** Writes a message's sections. */
 export function encodeMessage(w: Writer, m: Message): void {
+  writeSections(w, m, false);
+}
+
+/** Writes a message's sections; with `dataByRef`, large data sections by reference (Writer.writeBinaryRef). */
+function writeSections(w: Writer, m: Message, dataByRef: boolean): void {
   if (m.header !== undefined) encodeHeader(w, m.header);
   if (m.deliveryAnnotations !== undefined) {
     w.writeDescriptor(Code['delivery-annotations']);
@@ -151,7 +156,8 @@ export function encodeMessage(w: Writer, m: Message): void {
       case 'data':
         for (let i = 0; i < body.sections.length; i++) {
           w.writeDescriptor(Code.data);
-          w.writeBinary(body.sections[i]!);
+          if (dataByRef) w.writeBinaryRef(body.sections[i]!);
+          else w.writeBinary(body.sections[i]!);
         }
         break;
       case 'sequence':
@@ -174,12 +180,20 @@ export function encodeMessage(w: Writer, m: Message): void {
 
 let scratch: Writer | undefined;
 
-/** Encodes a message into a new byte array. */
+/**
+ * Encodes a message into a new byte array of its exact size. A large data
+ * section is copied once, straight into it (see Writer.writeBinaryRef).
+ */
 export function encodeMessageBytes(m: Message): Uint8Array {
   const w = (scratch ??= new Writer(1024));
   w.reset();
-  encodeMessage(w, m);
-  return w.toBytes();
+  try {
+    writeSections(w, m, true);
+  } catch (e) {
+    w.reset();
+    throw e;
+  }
+  return w.takeBytes();
 }
 
 // The position of each section in a message; sections must come in this order.

@@ -146,6 +146,9 @@ describe('encodeUserMessage', () => {
       { body: new Uint8Array([9]), bodySection: 'value' }, { bodySection: 'value' },
       { body: 'x', bodySection: 'data' }, { body: 'x', bodySection: 'sequence' }, { body: 'x', bodySection: 'nope' as never },
       { messageId: {} as never },
+      // large data bodies: held by reference while encoding, copied once
+      { ...full, body: new Uint8Array(70_000).fill(3) },
+      { body: [new Uint8Array(5000).fill(1), new Uint8Array([2]), new Uint8Array(20_000).fill(4)], bodySection: 'data', footer: { s: 'x' } },
     ] as Message[]) same(m);
   });
 

@@ -169,8 +169,14 @@ export function encodeUserMessage(m: Message): Uint8Array {
   if (own !== undefined) return own;
   const w = (scratch ??= new Writer(1024));
   w.reset();
-  writeUserMessage(w, m);
-  return w.toBytes();
+  try {
+    writeUserMessage(w, m);
+  } catch (e) {
+    w.reset();
+    throw e;
+  }
+  // Exact size; a large data body is copied once, straight into it (writeBinaryRef).
+  return w.takeBytes();
 }
 
 function writeUserMessage(w: Writer, m: Message): void {
@@ -207,7 +213,7 @@ function writeUserMessage(w: Writer, m: Message): void {
 function writeData(w: Writer, sections: readonly Uint8Array[]): void {
   for (let i = 0; i < sections.length; i++) {
     w.writeDescriptor(Code.data);
-    w.writeBinary(sections[i]!);
+    w.writeBinaryRef(sections[i]!);
   }
 }
 
@@ -218,7 +224,7 @@ function writeBody(w: Writer, m: Message): void {
     if (body === undefined) return;
     if (body instanceof Uint8Array) {
       w.writeDescriptor(Code.data);
-      w.writeBinary(body);
+      w.writeBinaryRef(body);
     } else {
       w.writeDescriptor(Code['amqp-value']);
       w.writeValue(body);
