@@ -17,7 +17,7 @@ export interface Destination {
 }
 
 /** Splits `amqp[s]://[user[:password]@]host[:port]/address`; the address is required. */
-export function parseDestination(text: string | undefined): Destination {
+export function parseDestination(text: string | undefined, addressOption?: string): Destination {
   if (text === undefined) throw new UsageError('expected <url>/<address>, e.g. amqp://localhost/queue');
   let parsed;
   try {
@@ -25,8 +25,17 @@ export function parseDestination(text: string | undefined): Destination {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // On ws:// and wss:// URLs the path is the WebSocket's: the node comes from --address.
+  const websocket = parsed.scheme === 'ws' || parsed.scheme === 'wss';
+  if (addressOption !== undefined) {
+    if (addressOption === '') throw new UsageError('--address: expected a node address');
+    if (!websocket && parsed.address !== undefined) throw new UsageError(`${parsed.href}: give the address either in the URL or with --address, not both`);
+    return { url: text, address: addressOption };
+  }
   if (parsed.address === undefined || parsed.address === '') {
-    throw new UsageError(`${parsed.href}: no address; expected <url>/<address>, e.g. ${parsed.scheme}://${parsed.host}:${parsed.port}/queue`);
+    throw new UsageError(websocket
+      ? `${parsed.href}: the path of a WebSocket URL is not a node address; give one with --address NAME`
+      : `${parsed.href}: no address; expected <url>/<address>, e.g. ${parsed.scheme}://${parsed.host}:${parsed.port}/queue, or --address NAME`);
   }
   return { url: text, address: parsed.address };
 }

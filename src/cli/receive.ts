@@ -19,6 +19,7 @@ Receives messages from an AMQP 1.0 node, e.g. amqp://localhost:5672/queue,
 accepting each, and prints one line per message: its body, or with --json an
 object {"body", "properties", "applicationProperties"}.
 
+  --address NAME    the node, for URLs whose path is not one (ws://host:port/path)
   --count N         stop after N messages (they are accepted; later ones stay
                     at the peer); default: until the peer detaches the link
   --json            one JSON object per message
@@ -55,6 +56,7 @@ export function parseReceiveArgs(args: readonly string[]): ReceiveArgs {
       allowPositionals: true,
       options: {
         count: { type: 'string' },
+        address: { type: 'string' },
         json: { type: 'boolean', default: false },
         'allow-insecure': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -67,7 +69,7 @@ export function parseReceiveArgs(args: readonly string[]): ReceiveArgs {
   const common = { json: opts.json, allowInsecure: opts['allow-insecure'], help: opts.help };
   if (opts.help) return { destination: { url: '', address: '' }, count: undefined, ...common };
   if (positionals.length !== 1) throw new UsageError(`expected one <url>/<address>, got ${positionals.length} arguments`);
-  return { destination: parseDestination(positionals[0]), count: parseCount(opts.count, '--count'), ...common };
+  return { destination: parseDestination(positionals[0], opts.address), count: parseCount(opts.count, '--count'), ...common };
 }
 
 /** A value as plain JSON where JSON can hold it; otherwise in `decode --json`'s typed form. */

@@ -10,6 +10,11 @@ describe('rx-amqp send/receive arguments', () => {
   it('splits <url>/<address>, keeping the whole URL for connect', () => {
     expect(parseDestination('amqp://u:p@127.0.0.1:5673/queue/a%20b')).toEqual({ url: 'amqp://u:p@127.0.0.1:5673/queue/a%20b', address: 'queue/a b' });
     expect(() => parseDestination('amqp://127.0.0.1:5673')).toThrow(/no address/);
+    // A WebSocket URL's path is the WebSocket's: the node comes from --address.
+    expect(parseDestination('ws://127.0.0.1:5673/amqp', 'orders')).toEqual({ url: 'ws://127.0.0.1:5673/amqp', address: 'orders' });
+    expect(() => parseDestination('ws://127.0.0.1:5673/amqp')).toThrow(/--address NAME/);
+    expect(parseDestination('amqp://127.0.0.1:5673', 'q')).toEqual({ url: 'amqp://127.0.0.1:5673', address: 'q' });
+    expect(() => parseDestination('amqp://127.0.0.1:5673/q', 'q')).toThrow(/not both/);
     expect(() => parseDestination('http://x/q')).toThrow(UsageError);
     expect(() => parseDestination(undefined)).toThrow(UsageError);
   });

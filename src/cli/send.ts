@@ -17,6 +17,7 @@ export const SEND_USAGE = `Usage: rx-amqp send <url>/<address> [--count N] [--si
 Sends messages to an AMQP 1.0 node, e.g. amqp://localhost:5672/queue.
 
   --count N         how many messages; default 1
+  --address NAME    the node, for URLs whose path is not one (ws://host:port/path)
   --size BYTES      each body is BYTES bytes of binary data (a data section)
   --body TEXT       each body is TEXT (a string); default "message <i>", i from 0
   --presettled      send pre-settled (at most once): no outcome is awaited
@@ -56,6 +57,7 @@ export function parseSendArgs(args: readonly string[]): SendArgs {
       allowPositionals: true,
       options: {
         count: { type: 'string' },
+        address: { type: 'string' },
         size: { type: 'string' },
         body: { type: 'string' },
         presettled: { type: 'boolean', default: false },
@@ -73,7 +75,7 @@ export function parseSendArgs(args: readonly string[]): SendArgs {
   if (opts.size !== undefined && opts.body !== undefined) throw new UsageError('--size and --body cannot be combined');
   const size = parseCount(opts.size, '--size', 0);
   return {
-    destination: parseDestination(positionals[0]),
+    destination: parseDestination(positionals[0], opts.address),
     count: parseCount(opts.count, '--count') ?? 1,
     body: size !== undefined ? { size } : opts.body !== undefined ? { text: opts.body } : undefined,
     ...common,

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { rxAmqp } from './run-cli.js';
 import { lastValueFrom, map, range, take, toArray } from 'rxjs';
 import { Container, receive, send } from '../../src/index.js';
 
@@ -38,6 +39,12 @@ describe('rx-amqp broker --ws', () => {
       expect(sent.every((r) => r.state === 'accepted')).toBe(true);
       const bodies = await lastValueFrom(receive(container.connect(amqpUrl, { reconnect: false }), 'cli-ws-queue').pipe(take(100), map((d) => d.message.body), toArray()));
       expect(bodies).toEqual(Array.from({ length: 100 }, (_, i) => `over ws ${i}`));
+      // The CLI over WebSocket: the URL's path is the WebSocket's, the node is --address.
+      const cliSent = await rxAmqp('send', wsUrl, '--address', 'cli-ws-cli', '--count', '3', '--body', 'via cli');
+      expect(cliSent.code, cliSent.stderr).toBe(0);
+      const cliReceived = await rxAmqp('receive', `${amqpUrl}/cli-ws-cli`, '--count', '3');
+      expect(cliReceived.code, cliReceived.stderr).toBe(0);
+      expect(cliReceived.stdout.trim().split('\n')).toEqual(['via cli', 'via cli', 'via cli']);
     } finally {
       child.kill('SIGINT');
     }
