@@ -11,7 +11,7 @@ import { Container } from '../rx/container.js';
 import type { Delivery } from '../rx/delivery.js';
 import { receive, type ReceiverOptions } from '../rx/receive.js';
 import { send, type SendResult, type SenderOptions } from '../rx/send.js';
-import type { Message } from '../rx/message.js';
+import { decodeKeepingBytes, type Message } from '../rx/message.js';
 import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from './broker.js';
 
 function rig(options: BrokerOptions = {}) {
@@ -227,5 +227,21 @@ describe('Broker', () => {
     range(0, 1000).pipe(map((i) => ({ body: i })), send(connection$, 'many', { bufferSize: 1000 })).subscribe();
     run();
     expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+  it('forwards a message as the bytes it came in, and encodes it again only when it changed (delivery-count)', () => {
+    const { publish, consume } = rig();
+    // amqp-value "hi" as a str32 (0xb1), which our encoder would write as a str8: only a pass-through keeps it.
+    const bytes = new Uint8Array([0x00, 0x53, 0x77, 0xb1, 0, 0, 0, 2, 0x68, 0x69]);
+    const results = publish('raw', [decodeKeepingBytes(bytes)]);
+    expect(results.map((r) => r.state)).toEqual(['accepted']);
+    const first = consume('raw', { autoAccept: false });
+    expect(first.got).toHaveLength(1);
+    expect([...first.got[0]!.payload]).toEqual([...bytes]);
+    first.got[0]!.modify({ deliveryFailed: true });
+    first.subscription.unsubscribe();
+    const again = consume('raw');
+    expect(again.got).toHaveLength(1);
+    expect(again.got[0]!.message).toMatchObject({ body: 'hi', deliveryCount: 1 });
+    expect([...again.got[0]!.payload]).not.toEqual([...bytes]);
   });
 });

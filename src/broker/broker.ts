@@ -27,7 +27,7 @@
 import { Observable, Subscription, type Subscriber } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { AmqpError } from '../errors/amqp-error.js';
-import { DeliveryError, settleWithState, transferStateOf, type Delivery } from '../rx/delivery.js';
+import { DeliveryError, settleWithState, storedMessage, transferStateOf, type Delivery } from '../rx/delivery.js';
 import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
 import type { Message } from '../rx/message.js';
 import { ACCEPTED, rejected, RELEASED } from '../rx/outcome.js';
@@ -161,6 +161,8 @@ export class Broker {
       nodeFor = () => node;
     }
     const put = (delivery: Delivery): string | undefined => {
+      // Decoded for keeping (and routing, selectors), with the bytes it came in, forwarded unchanged.
+      storedMessage(delivery);
       const node = nodeFor(delivery);
       return typeof node === 'string' ? node : this.putOn(node, delivery);
     };
@@ -202,9 +204,10 @@ export class Broker {
   private stagePut(delivery: Delivery, state: TransactionalState, nodeFor: (delivery: Delivery) => MessageQueue | Topic | string): void {
     try {
       try {
+        const message = storedMessage(delivery);
         const node = nodeFor(delivery);
         if (typeof node === 'string') throw new AmqpError(Condition.InvalidField, node);
-        this.transactions.stagePut(state.txnId, node, delivery.message, delivery.payload.length);
+        this.transactions.stagePut(state.txnId, node, message, delivery.payload.length);
       } catch (error) {
         delivery.reject(asRejection(error));
         return;
@@ -294,7 +297,7 @@ export class Broker {
   /** Stores a delivery's message; returns why not when the node is full. */
   private putOn(node: MessageQueue | Topic, delivery: Delivery): string | undefined {
     const size = delivery.payload.length;
-    const message = delivery.message;
+    const message = storedMessage(delivery);
     if (node instanceof Topic) node.publish(message, size);
     else if (!node.put(message, size)) return `queue ${JSON.stringify(node.name)} is full (${node.maxMessages} messages)`;
     this.onEvent?.({ type: 'stored', address: node.name, message });
@@ -378,7 +381,10 @@ export class Broker {
         if (batchLeft === 0) current?.complete();
       },
     });
-    const producer = (n: number) => new Observable<Message>((subscriber) => {
+    // One Observable for every credit batch: the producer only records how many were asked for.
+    let asked = 0;
+    const batch$ = new Observable<Message>((subscriber) => {
+      const n = asked;
       batch = subscriber;
       batchLeft = n;
       this.onEvent?.({ type: 'credit', address: how.node, credit: n });
@@ -387,6 +393,10 @@ export class Broker {
         if (batch === subscriber) batch = undefined;
       };
     });
+    const producer = (n: number): Observable<Message> => {
+      asked = n;
+      return batch$;
+    };
     let closed = false;
     const detach = link.detached$.subscribe((d) => (closed = d.closed));
     const results = link.sendFrom(producer, {

@@ -178,26 +178,33 @@ export class PullSource<T> {
       this.batchDone();
       return;
     }
-    let sync = true;
-    let completedSync = false;
-    const subscription = from(output).subscribe({
-      next: (item) => {
-        if (!this.deliverFromBatch(item)) subscription?.unsubscribe();
-      },
-      error: (error: unknown) => this.fail(error),
-      complete: () => {
-        if (sync) completedSync = true;
-        else this.batchDone();
-      },
-    });
-    sync = false;
+    this.callSync = true;
+    this.completedSync = false;
+    const subscription = from(output).subscribe(this.batchObserver);
+    this.callSync = false;
     if (this.finished) {
       subscription.unsubscribe();
       return;
     }
-    if (completedSync) this.batchDone();
+    if (this.completedSync) this.batchDone();
     else this.batch = subscription;
   }
+
+  /** The producer call under way is still inside its subscribe. */
+  private callSync = false;
+  private completedSync = false;
+  /** One observer for every producer call (one call runs at a time). */
+  private readonly batchObserver = {
+    next: (item: T): void => {
+      // Inside the subscribe the subscription is not known yet: `finished` makes callProducer drop it.
+      if (!this.deliverFromBatch(item)) this.batch?.unsubscribe();
+    },
+    error: (error: unknown): void => this.fail(error),
+    complete: (): void => {
+      if (this.callSync) this.completedSync = true;
+      else this.batchDone();
+    },
+  };
 
   /** False when the batch broke the contract (the source has failed). */
   private deliverFromBatch(item: T): boolean {
