@@ -139,11 +139,16 @@ export class Writer {
   takeBytes(): Uint8Array {
     const bytes = this.toBytes();
     this.reset();
-    if (this.buf.length > WRITER_KEEP_MAX && this.buf.length > this.initialCapacity) {
+    this.trim();
+    return bytes;
+  }
+
+  /** Lets go of a buffer grown beyond {@link WRITER_KEEP_MAX} (by one large value) once nothing is written: call after reset(). */
+  trim(): void {
+    if (this.buf.length > WRITER_KEEP_MAX && this.buf.length > this.initialCapacity && this.pos === 0) {
       this.buf = new Uint8Array(this.initialCapacity);
       this.dv = new DataView(this.buf.buffer);
     }
-    return bytes;
   }
 
   /** Exactly the bytes written, the binaries written by reference copied into place: each body byte is copied once. */

@@ -277,6 +277,9 @@ export class Engine {
       return undefined;
     }
     const chunks = this.out.take()!;
+    // A frame larger than most (a big attach or SASL exchange) grew the scratch writer: do not keep that.
+    this.scratch.reset();
+    this.scratch.trim();
     this.bytesTaken += length;
     this.idle.output(this.lastNow, this.bytesTaken);
     this.checkFinished();
