@@ -80,5 +80,8 @@ export type ClientImpl = 'rx-amqp' | 'rhea';
  */
 export function clientWorker(impl: ClientImpl, dir: string, host: string, port: number, credentials: readonly string[] = []): CommandWorker {
   const script = join(REPO_ROOT, 'bench', 'workers', impl === 'rhea' ? 'rhea-scenarios.ts' : 'rx-scenarios.ts');
-  return new CommandWorker(impl, dir, script, [host, String(port), ...credentials], ['--expose-gc']);
+  // BENCH_CPU_PROF=DIR: the worker writes V8 CPU profiles (one a thread) to DIR/IMPL (see BENCHMARKS.md, Profiling).
+  const profile = process.env['BENCH_CPU_PROF'];
+  const flags = profile === undefined ? ['--expose-gc'] : ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${join(profile, impl)}`];
+  return new CommandWorker(impl, dir, script, [host, String(port), ...credentials], flags);
 }
