@@ -35,7 +35,7 @@ function processCpuUs(pid: number): number {
 }
 
 async function startOurBroker(): Promise<RunningBroker> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'rx-amqp.js'), 'broker', '--host', '127.0.0.1', '--port', '0'], {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'rx-amqp.js'), 'broker', '--host', '127.0.0.1', '--port', '0', '--max-queue', '1000000'], {
     cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
