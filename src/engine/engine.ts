@@ -158,6 +158,8 @@ export class Engine {
     checkInteger(options.idleTimeOut, 'idleTimeOut', 0, 0xffffffff);
     const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     this.reader = new FrameReader(maxFrameSize);
+    // Large transfer frames split across reads come as views: the session joins a message's frames anyway.
+    this.reader.splitPayloads = true;
     this.saslReader = new FrameReader(maxFrameSize);
     this.trace = options.trace;
     this.peerSessions = options.peerSessions ?? {};
@@ -790,7 +792,7 @@ export class Engine {
         if (CONNECTION_DISCARDS_INPUT.has(this.connState)) return;
         const session = this.sessionsByRemoteChannel.get(channel);
         if (session === undefined) this.unmappedChannel(body.type, channel);
-        else if (session.acceptsLinkFrames) session.onFrame(body, frame.payload);
+        else if (session.acceptsLinkFrames) session.onFrame(body, frame.payloadParts ?? frame.payload);
         return;
       }
       case 'begin':

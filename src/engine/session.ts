@@ -30,7 +30,7 @@ import { serialAdd, serialDiff, serialRangeLength } from './serial.js';
 import {
   LINK_LOCAL_ATTACHED, LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
 } from './state.js';
-import type { FrameOutput } from './output.js';
+import { concatChunks, type FrameOutput } from './output.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
 
 /** What a session needs from its connection. */
@@ -707,8 +707,11 @@ export class Session {
 
   // --- frames in ---------------------------------------------------------------------
 
-  /** A frame on this session's channel (begin and end excluded). */
-  onFrame(body: Performative, payload: Uint8Array | undefined): void {
+  /**
+   * A frame on this session's channel (begin and end excluded). A transfer's
+   * payload may come in parts (views of the input chunks it arrived in).
+   */
+  onFrame(body: Performative, payload: Uint8Array | readonly Uint8Array[] | undefined): void {
     switch (body.type) {
       case 'transfer': return this.onTransfer(body, payload);
       case 'disposition': return this.onDisposition(body);
@@ -889,7 +892,7 @@ export class Session {
     }
   }
 
-  private onTransfer(t: Transfer, payload: Uint8Array | undefined): void {
+  private onTransfer(t: Transfer, payload: Uint8Array | readonly Uint8Array[] | undefined): void {
     const link = this.remoteHandles.get(t.handle);
     if (link === undefined) {
       this.fail(Condition.UnattachedHandle, `transfer for handle ${t.handle}, which is not attached`);
@@ -932,8 +935,8 @@ export class Session {
       // else: an overrun taken anyway; credit stays 0 and delivery-count still advances, as the sender counts it.
       link.deliveryCount = (link.deliveryCount + 1) >>> 0;
       if (!t.more && !t.aborted) {
-        // The common case: a whole message in one frame; its payload stays a view of the input.
-        const body = payload ?? EMPTY;
+        // The common case: a whole message in one frame; its payload stays a view of the input (joined if in parts).
+        const body = payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatChunks(payload);
         if (link.maxMessageSize > 0 && body.length > link.maxMessageSize) {
           this.failLink(link, Condition.MessageSizeExceeded, `message of ${body.length} bytes exceeds our max-message-size of ${link.maxMessageSize}`);
           return;
@@ -965,14 +968,21 @@ export class Session {
       this.host.emit({ type: 'delivery-aborted', link: link.id, deliveryId });
       return;
     }
-    if (payload !== undefined && payload.length > 0) {
-      partial.size += payload.length;
+    if (payload !== undefined) {
+      if (payload instanceof Uint8Array) {
+        partial.size += payload.length;
+        if (payload.length > 0) partial.chunks.push(payload);
+      } else {
+        for (let i = 0; i < payload.length; i++) {
+          partial.size += payload[i]!.length;
+          partial.chunks.push(payload[i]!);
+        }
+      }
       if (link.maxMessageSize > 0 && partial.size > link.maxMessageSize) {
         link.partial = undefined;
         this.failLink(link, Condition.MessageSizeExceeded, `message exceeds our max-message-size of ${link.maxMessageSize} bytes`);
         return;
       }
-      partial.chunks.push(payload);
     }
     if (t.more) return;
     link.partial = undefined;

@@ -57,7 +57,9 @@ export function describeFrame(frame: Frame, direction: 'in' | 'out'): string {
   if (frame.frameType === FRAME_TYPE_SASL) return prefix + describeBody(frame.body);
   if (frame.body === undefined) return prefix + '(empty frame)';
   const line = prefix + describeBody(frame.body);
-  return frame.payload === undefined ? line : `${line} (payload ${frame.payload.length} bytes)`;
+  const parts = frame.payloadParts;
+  const payloadLength = parts !== undefined ? parts.reduce((n, p) => n + p.length, 0) : frame.payload?.length;
+  return payloadLength === undefined ? line : `${line} (payload ${payloadLength} bytes)`;
 }
 
 /**

@@ -106,6 +106,76 @@ describe('FrameReader', () => {
     expect(t?.frameType === 0 && t.payload?.buffer).toBe(bytes.buffer);
   });
 
+  it('splitPayloads: a large transfer split across chunks keeps its payload as views of them, for every cut', () => {
+    const payload = new Uint8Array(9000).map((_, i) => (i * 7) & 0xff);
+    const w = new Writer();
+    writeFrame(w, 1, transfer, payload);
+    writeFrame(w, 0, { type: 'close' });
+    const bytes = w.toBytes();
+    const frameSize = bytes.length - 4 - 8; // close is a 12-byte frame
+    const whole = (() => { const r = new FrameReader(65536); r.push(bytes); return readAll(r); })();
+    const join = (parts: readonly Uint8Array[]): number[] => parts.flatMap((p) => Array.from(p));
+    for (const cut of [1, 8, 11, 14, 20, 30, 500, 4000, frameSize - 1]) {
+      const chunks = [bytes.slice(0, cut), bytes.slice(cut, cut + 3000), bytes.slice(cut + 3000)].filter((c) => c.length > 0);
+      const r = new FrameReader(65536);
+      r.splitPayloads = true;
+      const got: Frame[] = [];
+      for (const c of chunks) {
+        r.push(c);
+        got.push(...readAll(r));
+      }
+      expect(got).toHaveLength(2);
+      const [t, close] = got;
+      expect(t!.body).toEqual(whole[0]!.body);
+      expect(close).toEqual(whole[1]);
+      if (t!.frameType !== 0) throw new Error('expected an AMQP frame');
+      expect(t!.size).toBe(frameSize);
+      if (t!.payloadParts === undefined) {
+        // Within one chunk: in place, as without splitPayloads.
+        expect(Array.from(t!.payload!)).toEqual(Array.from(payload));
+        continue;
+      }
+      expect(t!.payload).toBeUndefined();
+      expect(join(t!.payloadParts)).toEqual(Array.from(payload));
+      for (const part of t!.payloadParts) expect(chunks.some((c) => c.buffer === part.buffer)).toBe(true);
+    }
+  });
+
+  it('splitPayloads: other frames, and transfers with little payload, are copied as before', () => {
+    const w = new Writer();
+    writeFrame(w, 1, transfer, new Uint8Array(3000)); // under 4 KiB
+    writeFrame(w, 1, { type: 'attach', name: 'x'.repeat(5000), handle: 0, role: 'sender', initialDeliveryCount: 0 } as Performative);
+    const bytes = w.toBytes();
+    const r = new FrameReader(65536);
+    r.splitPayloads = true;
+    r.push(bytes.slice(0, 100));
+    expect(r.next()).toBeUndefined();
+    r.push(bytes.slice(100, 3100));
+    r.push(bytes.slice(3100));
+    const [t, a] = readAll(r);
+    expect(t!.frameType === 0 && t!.payloadParts).toBeUndefined();
+    expect(t!.frameType === 0 && t!.payload?.length).toBe(3000);
+    expect(a!.body?.type).toBe('attach');
+  });
+
+  it('splitPayloads: a transfer that cannot be decoded is a DecodeError, and the reader stays in step', () => {
+    const w = new Writer();
+    const start = w.length;
+    writeFrame(w, 1, transfer, new Uint8Array(6000));
+    const bytes = w.toBytes();
+    // handle (the first field, a uint) made a string: the performative cannot be decoded
+    const at = bytes.indexOf(0xc0, start + 8) + 3;
+    const bad = bytes.slice();
+    bad[at] = 0xa1;
+    const r = new FrameReader(65536);
+    r.splitPayloads = true;
+    r.push(bad.slice(0, 2000));
+    r.push(bad.slice(2000));
+    r.push(hex('00 00 00 0c 02 00 00 00  00 53 18 45'));
+    expect(() => r.next()).toThrow(DecodeError);
+    expect(r.next()?.body).toEqual({ type: 'close', error: undefined });
+  });
+
   it('reports heartbeats as frames without body or payload', () => {
     const r = new FrameReader(512);
     r.push(hex('00 00 00 08 02 00 00 05'));

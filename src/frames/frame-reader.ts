@@ -6,7 +6,11 @@
  * A frame that lies within one pushed chunk is decoded in place (its payload is
  * a view of the chunk); only a frame split across chunks is copied, once, when
  * its last byte has arrived — never sooner, so a header announcing a huge frame
- * cannot make us allocate more than the bytes actually received.
+ * cannot make us allocate more than the bytes actually received. With
+ * `splitPayloads` set, a large transfer frame split across chunks is not
+ * copied either: only its performative is, and its payload comes as views of
+ * the chunks (`payloadParts`), for the engine to join with the rest of the
+ * message (one copy of a large message's bytes instead of two).
  *
  * Errors:
  * - a bad header (SIZE < 8, DOFF < 2, DOFF*4 > SIZE, SIZE > maxFrameSize, an
@@ -28,6 +32,10 @@ import { decodeSaslPerformative } from './sasl.js';
 import { FRAME_TYPE_AMQP, FRAME_TYPE_SASL, type AmqpFrame, type Frame, type SaslFrame } from './types.js';
 
 const EMPTY = new Uint8Array(0);
+/** splitPayloads: frames from this size on are split rather than copied. */
+const SPLIT_MIN = 4096;
+/** Descriptor 0x00 0x53 0x14 (transfer, as a smallulong), then a list8 or list32 constructor and size. */
+const TRANSFER_PROBE = 8;
 
 export class FrameReader {
   /**
@@ -46,6 +54,14 @@ export class FrameReader {
   private failure: AmqpError | undefined;
   /** Decodes every frame body in turn (reset per frame): no reader allocated per frame. */
   private readonly body = new Reader(EMPTY);
+  /**
+   * Large transfer frames split across chunks: their payloads as views of
+   * the chunks (`payloadParts`) instead of a copy. For a caller that joins
+   * payloads anyway (the engine); off by default.
+   */
+  splitPayloads = false;
+  /** The start of a frame's body, for splitPayloads (DOFF may be up to 255 words). */
+  private probe: Uint8Array | undefined;
 
   constructor(maxFrameSize: number) {
     this.maxFrameSize = maxFrameSize;
@@ -96,6 +112,10 @@ export class FrameReader {
     if (bytes.length - start >= size) {
       this.skip(size);
     } else {
+      if (this.splitPayloads && type === FRAME_TYPE_AMQP && size >= SPLIT_MIN) {
+        const split = this.splitTransfer(size, doff, channel);
+        if (split !== undefined) return split;
+      }
       bytes = new Uint8Array(size);
       this.peek(bytes, size);
       this.skip(size);
@@ -117,6 +137,67 @@ export class FrameReader {
     this.offset = 0;
     this.buffered = 0;
     throw this.failure;
+  }
+
+  /**
+   * A transfer frame of `size` bytes (all buffered, across chunks) with the
+   * performative copied and decoded and the payload left as views of the
+   * chunks; undefined (nothing consumed) when the body does not start with
+   * a transfer's usual descriptor and list header, or the payload is small:
+   * the caller copies the frame then.
+   */
+  private splitTransfer(size: number, doff: number, channel: number): AmqpFrame | undefined {
+    const bodyStart = doff * 4;
+    const probeLength = bodyStart + TRANSFER_PROBE;
+    if (probeLength > size) return undefined;
+    if (this.probe === undefined || this.probe.length < probeLength) this.probe = new Uint8Array(Math.max(64, probeLength));
+    const p = this.probe;
+    this.peek(p, probeLength);
+    if (p[bodyStart] !== 0x00 || p[bodyStart + 1] !== 0x53 || p[bodyStart + 2] !== 0x14) return undefined;
+    let end: number; // of the performative, from the frame's start
+    const constructor = p[bodyStart + 3];
+    if (constructor === 0xc0) end = bodyStart + 5 + p[bodyStart + 4]!;
+    else if (constructor === 0xd0) end = bodyStart + 8 + (((p[bodyStart + 4]! << 24) | (p[bodyStart + 5]! << 16) | (p[bodyStart + 6]! << 8) | p[bodyStart + 7]!) >>> 0);
+    else return undefined;
+    if (end > size - SPLIT_MIN / 2) return undefined;
+    // The performative in an array of its own (its binaries, the delivery tag, are views of it).
+    const head = new Uint8Array(end);
+    this.peek(head, end);
+    const parts = this.views(end, size - end);
+    this.skip(size);
+    const r = this.body;
+    try {
+      r.reset(head, bodyStart, end);
+      const body = decodePerformative(r);
+      if (r.offset !== end) throw new DecodeError(`the transfer performative ends at ${r.offset - bodyStart} of its list's ${end - bodyStart} bytes`, r.offset);
+      const frame: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body, payload: undefined, payloadParts: parts, size };
+      return frame;
+    } catch (e) {
+      if (e instanceof AmqpError) throw e;
+      throw new DecodeError(`cannot decode frame body: ${String(e)}`, bodyStart, { cause: e });
+    } finally {
+      r.reset(EMPTY);
+    }
+  }
+
+  /** Views of the `n` buffered bytes that start `from` bytes ahead, without consuming them. */
+  private views(from: number, n: number): Uint8Array[] {
+    let i = this.head;
+    let o = this.offset + from;
+    while (o >= this.chunks[i]!.length) {
+      o -= this.chunks[i]!.length;
+      i++;
+    }
+    const out: Uint8Array[] = [];
+    while (n > 0) {
+      const c = this.chunks[i]!;
+      const take = Math.min(c.length - o, n);
+      out.push(c.subarray(o, o + take));
+      n -= take;
+      i++;
+      o = 0;
+    }
+    return out;
   }
 
   /** Copies the next `n` buffered bytes into `out` without consuming them. */
@@ -165,13 +246,13 @@ function decodeFrame(r: Reader, bytes: Uint8Array, start: number, size: number, 
   try {
     if (type === FRAME_TYPE_AMQP) {
       if (bodyStart === end) {
-        const empty: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body: undefined, payload: undefined, size };
+        const empty: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body: undefined, payload: undefined, payloadParts: undefined, size };
         return empty;
       }
       r.reset(bytes, bodyStart, end);
       const body = decodePerformative(r);
       const payload = r.offset < end ? bytes.subarray(r.offset, end) : undefined;
-      const frame: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body, payload, size };
+      const frame: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body, payload, payloadParts: undefined, size };
       return frame;
     }
     if (bodyStart === end) throw new DecodeError('SASL frame without a body', bodyStart);

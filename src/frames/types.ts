@@ -188,6 +188,12 @@ export interface AmqpFrame {
   readonly body: Performative | undefined;
   /** Bytes after the performative (the transfer payload); a view into the input, not a copy. */
   readonly payload: Uint8Array | undefined;
+  /**
+   * Only from a FrameReader with `splitPayloads` set: the payload of a large
+   * transfer frame that arrived across input chunks, as views of those
+   * chunks, in order (and then `payload` is undefined); else undefined.
+   */
+  readonly payloadParts?: readonly Uint8Array[] | undefined;
   /** The whole frame's size in bytes, header included. */
   readonly size: number;
 }
