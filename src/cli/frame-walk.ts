@@ -5,6 +5,7 @@
  * a transfer's payload is decoded as a message once its last frame
  * (`more` = false) has arrived.
  */
+import { concatBytes } from '../codec/concat.js';
 import { AmqpError, DecodeError } from '../errors/index.js';
 import {
   FRAME_TYPE_SASL, FrameReader, decodeMessage, describeBody, type Frame, type Message, type Transfer,
@@ -84,7 +85,7 @@ function assembleTransfer(frame: Frame, pending: Map<string, Uint8Array[]>): { m
   }
   pending.delete(key);
   if (t.aborted || parts.length === 0) return {};
-  const payload = parts.length === 1 ? parts[0]! : concat(parts);
+  const payload = parts.length === 1 ? parts[0]! : concatBytes(parts);
   try {
     return { message: decodeMessage(payload) };
   } catch (e) {
@@ -96,17 +97,6 @@ function assembleTransfer(frame: Frame, pending: Map<string, Uint8Array[]>): { m
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** DecodeError descriptions end with `(at byte N)`; the CLI prints the offset itself. */
 export function withoutOffset(description: string): string {

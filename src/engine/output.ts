@@ -17,6 +17,7 @@
  *
  * Browser-safe: plain Uint8Arrays.
  */
+import { concatBytes } from '../codec/concat.js';
 
 /** Payload slices this long or longer go out as views of the caller's bytes. */
 export const SHARE_MIN = 16 * 1024;
@@ -124,13 +125,5 @@ export class FrameOutput {
 
 /** The chunks joined into one new array. */
 export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }

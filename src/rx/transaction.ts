@@ -54,7 +54,7 @@ import { settleWithState, type Delivery } from './delivery.js';
 import type { Message } from './message.js';
 import { ACCEPTED, modified, rejected, RELEASED, type ModifyOptions, type RejectReason } from './outcome.js';
 import { randomLinkName, type LinkHost } from './receive.js';
-import { SenderCore, senderSpec, type SenderOptions, type SenderSpec, type SendResult } from './send.js';
+import { SenderCore, sendPushed, senderSpec, type SenderOptions, type SenderSpec, type SendResult } from './send.js';
 import { checkKeys, describe, optionalString } from './source-options.js';
 
 /** The capability a coordinator for local transactions has (Part 4 §4.5.1 txn-capability). */
@@ -288,13 +288,7 @@ class ActiveTransaction implements Transaction {
         subscriber.error(error);
         return;
       }
-      const core = new SenderCore(spec, subscriber, false);
-      core.start(host$, (sink) => messages$.subscribe({
-        next: (message) => sink.offer(message),
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => sink.sourceComplete(),
-      }));
-      return core.teardown;
+      return sendPushed(spec, host$, messages$, subscriber);
     });
   }
 

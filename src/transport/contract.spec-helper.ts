@@ -3,6 +3,7 @@
  * (memory, Node TCP over IPv4 and IPv6, Node TLS): what the engine driver and
  * the rx layer may rely on, whatever moves the bytes. Test-only.
  */
+import { concatBytes } from '../codec/concat.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Subscription } from 'rxjs';
 import { AmqpError } from '../errors/amqp-error.js';
@@ -71,14 +72,8 @@ export function echo(channel: ByteChannel): void {
   channel.input.subscribe({ next: (chunk) => channel.write(chunk), complete: () => channel.end(), error: () => {} });
 }
 
-export function concat(chunks: readonly Uint8Array[], length = chunks.reduce((n, c) => n + c.length, 0)): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+export function concat(chunks: readonly Uint8Array[], length?: number): Uint8Array {
+  return concatBytes(chunks, length);
 }
 
 const text = (s: string) => new TextEncoder().encode(s);

@@ -1,4 +1,5 @@
 import { ChannelInput } from '../channel-input.js';
+import { concatBytes } from '../../codec/concat.js';
 import { TransportError } from '../transport-error.js';
 import type { ByteChannel } from '../transport.js';
 import { WS_OPEN, eventFields, type WebSocketLike } from './websocket-like.js';
@@ -103,7 +104,7 @@ export class WebSocketChannel implements ByteChannel {
     let size = 0;
     const sendGroup = (): void => {
       if (group.length === 1) this.socket.send(group[0]!);
-      else if (group.length > 1) this.socket.send(concat(group, size));
+      else if (group.length > 1) this.socket.send(concatBytes(group, size));
       group = [];
       size = 0;
     };
@@ -154,12 +155,3 @@ export class WebSocketChannel implements ByteChannel {
   }
 }
 
-function concat(chunks: readonly Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
-}
