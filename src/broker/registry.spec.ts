@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { MessageQueue } from './queue.js';
 import { DEFAULT_MAX_NODES, DEFAULT_TEMPORARY_QUEUE_PREFIX, NodeRegistry, nodeKindOf } from './registry.js';
 import { Topic } from './topic.js';
-
-function conditionOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AmqpError) return e.condition;
-    throw e;
-  }
-  return undefined;
-}
+import { conditionOf } from './store.spec-helper.js';
 
 describe('NodeRegistry', () => {
   it('creates a queue on first use and returns the same one afterwards', () => {

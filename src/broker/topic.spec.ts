@@ -1,27 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { MessageQueue, QueueEntry } from './queue.js';
 import { DEFAULT_MAX_SUBSCRIPTIONS, Topic, subscriptionKey } from './topic.js';
+import { attach, conditionOf } from './store.spec-helper.js';
 
 const ACCEPTED = { type: 'accepted' } as const;
-
-function attach(queue: MessageQueue, credit: number) {
-  const entries: QueueEntry[] = [];
-  const handle = queue.addConsumer({ deliver: (entry) => entries.push(entry) });
-  if (credit > 0) handle.credit(credit);
-  return { handle, entries, bodies: () => entries.map((e) => e.message.body) };
-}
-
-function conditionOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof AmqpError) return e.condition;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('Topic', () => {
   it('puts every message into every subscription, in order', () => {
