@@ -9,7 +9,8 @@ import { MemoryNetwork } from '../transport/memory/memory-network.js';
 import type { Connection } from '../rx/connection.js';
 import { Container } from '../rx/container.js';
 import type { Delivery } from '../rx/delivery.js';
-import { receive, type ReceiverOptions } from '../rx/receive.js';
+import { receive, type AttachedLink, type ReceiverOptions } from '../rx/receive.js';
+import { described } from '../codec/types.js';
 import { send, type SendResult, type SenderOptions } from '../rx/send.js';
 import { decodeKeepingBytes, type Message } from '../rx/message.js';
 import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from './broker.js';
@@ -157,6 +158,21 @@ describe('Broker', () => {
     const red = consume('colours', { selector: "colour = 'red'" });
     expect(red.bodies()).toEqual([0, 2]);
     expect(consume('colours').bodies()).toEqual([1, 3]);
+  });
+
+  it('a selector described by its numeric code applies; another described filter is neither applied nor echoed', () => {
+    const { publish, consume } = rig();
+    publish('filters', ['red', 'green'].map((colour, i) => ({ body: i, applicationProperties: { colour } })));
+    const attached: AttachedLink[] = [];
+    const other = consume('filters', {
+      filter: { other: described('example.org:other-filter:string', "colour = 'red'") },
+      browse: true,
+      onAttach: (link) => attached.push(link),
+    });
+    expect(other.bodies()).toEqual([0, 1]);
+    expect(attached[0]!.source?.filter).toBeUndefined();
+    const byCode = consume('filters', { filter: { 'jms-selector': described(0x0000468c00000004n, "colour = 'green'") } });
+    expect(byCode.bodies()).toEqual([1]);
   });
 
   it('an invalid selector refuses the link with amqp:invalid-field', () => {

@@ -33,7 +33,7 @@ import type { Message } from '../rx/message.js';
 import { ACCEPTED, rejected, RELEASED } from '../rx/outcome.js';
 import type { SendResult } from '../rx/send.js';
 import { ANONYMOUS_RELAY } from '../rx/send.js';
-import { JMS_SELECTOR_KEY } from '../rx/source-options.js';
+import { JMS_SELECTOR_DESCRIPTOR, JMS_SELECTOR_KEY } from '../rx/source-options.js';
 import type { AmqpValue } from '../codec/types.js';
 import { Described } from '../codec/types.js';
 import type { SettleOutcome, MessageQueue, QueueEntry, ConsumerHandle } from './queue.js';
@@ -313,8 +313,8 @@ export class Broker {
     const applied: string[] = [];
     if (filter !== undefined) {
       for (const [key, value] of Object.entries(filter)) {
-        const text = selectorText(value);
-        if (text !== undefined && (key === JMS_SELECTOR_KEY || (value instanceof Described))) {
+        const text = selectorText(key, value);
+        if (text !== undefined) {
           if (text.trim() !== '') {
             const compiled = compileSelector(text);
             selector = (message) => compiled.matches(message);
@@ -467,18 +467,25 @@ function asRejection(error: unknown): { condition: never; description: string } 
   return { condition: condition as never, description };
 }
 
-/** The selector string of a filter value: a described string (apache.org:selector-filter:string), or a bare string. */
-function selectorText(value: AmqpValue): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value instanceof Described && typeof value.value === 'string') return value.value;
-  return undefined;
+/** The JMS selector's code as a numeric descriptor (Apache's registered 0x0000468C:0x00000004). */
+const JMS_SELECTOR_CODE = 0x0000468c00000004n;
+
+/**
+ * The selector a filter entry carries, if it is one: a value described as
+ * the JMS selector filter (by symbol or by code), or a bare string under the
+ * `jms-selector` key. Any other filter is not one we apply (and is not echoed).
+ */
+function selectorText(key: string, value: AmqpValue): string | undefined {
+  if (value instanceof Described) {
+    const isSelector = value.descriptor === JMS_SELECTOR_DESCRIPTOR || value.descriptor === JMS_SELECTOR_CODE;
+    return isSelector && typeof value.value === 'string' ? value.value : undefined;
+  }
+  return key === JMS_SELECTOR_KEY && typeof value === 'string' ? value : undefined;
 }
 
 function refuse(link: IncomingLink, error: unknown): void {
-  const condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
-  const description = error instanceof AmqpError ? error.description ?? error.message : error instanceof Error ? error.message : String(error);
   try {
-    link.refuse({ condition: condition as never, description });
+    link.refuse(asRejection(error));
   } catch {
     // the link was answered or the connection went meanwhile
   }
