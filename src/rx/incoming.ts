@@ -266,14 +266,11 @@ export class IncomingLink {
     this.emitDetach({ closed: false, error: this.connection.lostError });
   }
 
+  /** The first report wins: a completed AsyncSubject ignores later ones. */
   private emitDetach(detach: PeerDetach): void {
-    if (this.detachEmitted) return;
-    this.detachEmitted = true;
     this.detach.next(detach);
     this.detach.complete();
   }
-
-  private detachEmitted = false;
 
   private senderSpec(options: IncomingSendOptions, method: string): ReturnType<typeof senderSpec> {
     const where = `IncomingLink(${JSON.stringify(this.name)}).${method}`;
