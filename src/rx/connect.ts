@@ -134,11 +134,12 @@ class CurrentConnectionSubject implements SubjectLike<Connection> {
   }
 }
 
-function traceFunction(option: ResolvedConnectOptions['trace'], env: Platform['env']): ((line: string) => void) | undefined {
+/** The frame trace an option asks for: its function, on (true), off (false), or PN_TRACE_FRM's say. @internal also used by listen */
+export function traceFunction(option: ResolvedConnectOptions['trace'], env: Platform['env'], prefix = ''): ((line: string) => void) | undefined {
   if (typeof option === 'function') return option;
-  if (option === true) return traceFromEnv({ PN_TRACE_FRM: '1' });
+  if (option === true) return traceFromEnv({ PN_TRACE_FRM: '1' }, prefix);
   if (option === false) return undefined;
-  return env === undefined ? undefined : traceFromEnv(env);
+  return env === undefined ? undefined : traceFromEnv(env, prefix);
 }
 
 /** One dial-and-open: emits the Connection once open; errors on loss; completes after connection.close(). @internal */

@@ -59,6 +59,22 @@ export class Connection {
     this.lost$ = this.lost.asObservable();
   }
 
+  /**
+   * This connection as a one-connection observable for links bound to it
+   * (listen's answered links, a transaction's sends): emits it, then errors
+   * when it is lost, with `lostAs(error)` when given. @internal
+   */
+  only(lostAs: (error: AmqpError) => unknown = (error) => error): Observable<Connection> {
+    return new Observable<Connection>((subscriber) => {
+      if (this.lostWith !== undefined) {
+        subscriber.error(lostAs(this.lostWith));
+        return;
+      }
+      subscriber.next(this);
+      return this.lost$.subscribe((error) => subscriber.error(lostAs(error)));
+    });
+  }
+
   /** Capabilities the peer offers (e.g. `ANONYMOUS-RELAY`); empty when none. */
   get offeredCapabilities(): readonly string[] {
     return this.remoteOpen.offeredCapabilities ?? [];

@@ -8,7 +8,7 @@
  * auto-accept, outcomes and overflow policies behave identically on both
  * sides. Browser-safe.
  */
-import { AsyncSubject, Observable, Subject, tap, type OperatorFunction, type Subscriber } from 'rxjs';
+import { AsyncSubject, map, Observable, Subject, tap, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
 import type { LinkError } from '../engine/errors.js';
 import type { EngineEvent, LinkAttachedEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
@@ -326,10 +326,7 @@ export class IncomingLink {
         return connection.isLost;
       },
     };
-    return new Observable<LinkHost>((subscriber) => {
-      subscriber.next(host);
-      return connection.lost$.subscribe((error) => subscriber.error(error));
-    });
+    return connection.only().pipe(map(() => host));
   }
 }
 

@@ -14,12 +14,12 @@ import { AsyncSubject, Observable, type SchedulerLike, type Subscriber, type Sub
 import { Engine } from '../engine/engine.js';
 import { ConnectionError } from '../engine/errors.js';
 import type { EngineEvent } from '../engine/events.js';
-import { traceFromEnv } from '../engine/trace.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { EngineDriver } from '../transport/driver.js';
 import { TransportError } from '../transport/transport-error.js';
 import { formatAddress, type ByteChannel } from '../transport/transport.js';
+import { traceFunction } from './connect.js';
 import type { ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import { IncomingConnection } from './incoming.js';
@@ -52,10 +52,7 @@ class Listener {
   constructor(private readonly ctx: ListenContext, private readonly subscriber: Subscriber<IncomingConnection>) {
     this.teardown = () => this.stop();
     const { options, platform } = ctx;
-    const option = options.trace;
-    this.trace = typeof option === 'function' ? option
-      : option === true ? traceFromEnv({ PN_TRACE_FRM: '1' }, '[listen] ')
-      : option === false || platform.env === undefined ? undefined : traceFromEnv(platform.env, '[listen] ');
+    this.trace = traceFunction(options.trace, platform.env, '[listen] ');
     if (platform.listen === undefined) {
       subscriber.error(new AmqpError(Condition.NotImplemented, 'listen: this platform cannot accept connections (no listen in its Platform)'));
       return;

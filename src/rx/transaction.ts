@@ -272,15 +272,7 @@ class ActiveTransaction implements Transaction {
     }
     const state: DeliveryState = { type: 'transactional-state', txnId: this.id };
     const spec: SenderSpec = { ...senderSpec(address, options, where), presettled: false, transferState: state };
-    const connection = this.connection;
-    const host$ = new Observable<LinkHost>((sink) => {
-      if (connection.isLost) {
-        sink.error(lostError(connection.lostError, 'active'));
-        return;
-      }
-      sink.next(connection);
-      return connection.lost$.subscribe((error) => sink.error(lostError(error, 'active')));
-    });
+    const host$ = this.connection.only((error) => lostError(error, 'active'));
     return (messages$) => new Observable<SendResult>((subscriber) => {
       try {
         this.controller.assertActive(where);
