@@ -244,25 +244,17 @@ export class SenderCore {
       this.fail(error);
       return;
     }
-    if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
-      // The common case under credit: straight to the engine, no buffering (and no Pending record).
-      try {
-        this.sendOne(message, payload, undefined);
-      } catch (error) {
-        this.fail(error);
-        return;
-      }
-      this.host!.flush();
-      return;
-    }
-    this.enqueue({ message, payload });
+    this.enqueue(message, payload, undefined);
   }
 
-  /** Sends at once under credit, else buffers under the overflow policy. */
-  private enqueue(pending: Pending): void {
+  /**
+   * Sends at once under credit — the common case: straight to the engine, no
+   * buffering and no Pending record — else buffers under the overflow policy.
+   */
+  private enqueue(message: Message, payload: Uint8Array, span: SendSpan | undefined): void {
     if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
       try {
-        this.sendOne(pending.message, pending.payload, pending.span);
+        this.sendOne(message, payload, span);
       } catch (error) {
         this.fail(error);
         return;
@@ -270,6 +262,7 @@ export class SenderCore {
       this.host!.flush();
       return;
     }
+    const pending: Pending = span === undefined ? { message, payload } : { message, payload, span };
     const pushed = this.buffer.push(pending);
     if (pushed === 'overflow') {
       const error = new AmqpError(Condition.ResourceLimitExceeded,
@@ -294,7 +287,7 @@ export class SenderCore {
       this.fail(error);
       return;
     }
-    this.enqueue({ message, payload, span });
+    this.enqueue(message, payload, span);
   }
 
   /** A link on `host`: what tracing needs of it. A piped connection observable tells its tracing only now. */
