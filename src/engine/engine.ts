@@ -417,9 +417,13 @@ export class Engine {
     l.session.abort(l, delivery);
   }
 
-  /** Sender: how many more messages `send` accepts now. Receiver: credit outstanding. */
+  /**
+   * Sender: how many more messages `send` accepts now. Receiver: credit
+   * outstanding. 0 once the link is gone: the peer's detach may free it while
+   * events it caused earlier in the same input are still being handled.
+   */
   linkCredit(link: LinkId): number {
-    return this.linkFor(link).credit;
+    return this.links.get(link)?.credit ?? 0;
   }
 
   /** A link's state, or undefined once it is gone. */

@@ -101,6 +101,8 @@ describe('links', () => {
     expect(pair.take('server', 'link-detached')).toEqual([{ type: 'link-detached', session: s.server, link: link.server, initiator: 'remote', closed: false, error: undefined }]);
     expect(pair.take('client', 'link-detached')).toEqual([{ type: 'link-detached', session: s.client, link: link.client, initiator: 'local', closed: false, error: undefined }]);
     expect(pair.client.link(link.client)).toBeUndefined();
+    // A freed link has no credit (callers may still be handling its earlier events).
+    expect(pair.client.linkCredit(link.client)).toBe(0);
 
     const again = pair.attachLink(s, { name: 'durable-sub', role: 'receiver', source: source('topic'), target: target('x') });
     expect(again.client).not.toBe(link.client);

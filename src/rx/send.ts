@@ -388,7 +388,7 @@ export class SenderCore {
   private onFlow(event: LinkFlowEvent): void {
     this.pump();
     // A drain with nothing to send: give the credit back (§2.6.7).
-    if (event.drain && this.state === 'attached' && this.buffer.length === 0 && this.engine!.link(this.linkId) !== undefined && this.engine!.linkCredit(this.linkId) > 0) {
+    if (event.drain && this.state === 'attached' && this.buffer.length === 0 && this.engine!.linkCredit(this.linkId) > 0) {
       this.engine!.flow(this.linkId, { drained: true });
       this.host!.flush();
     }
@@ -476,8 +476,7 @@ export class SenderCore {
   // --- sending ---------------------------------------------------------------------
 
   private canSend(): boolean {
-    // The peer's detach may already have freed the link while its event is still to be reported.
-    return this.state === 'attached' && this.engine!.link(this.linkId) !== undefined && this.engine!.linkCredit(this.linkId) > 0;
+    return this.state === 'attached' && this.engine!.linkCredit(this.linkId) > 0;
   }
 
   private sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined): void {
@@ -504,8 +503,6 @@ export class SenderCore {
       for (;;) {
         if (this.state !== 'attached') break;
         const engine = this.engine!;
-        // The peer's detach may already have freed the link while its earlier flow is still being reported.
-        if (engine.link(this.linkId) === undefined) break;
         let credit = engine.linkCredit(this.linkId);
         let sent = 0;
         while (credit > 0 && this.buffer.length > 0 && !this.subscriber.closed) {
