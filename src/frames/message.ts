@@ -14,7 +14,7 @@ import {
   Code, descriptorName, ListReader, ListWriter, readAnnotations, readDescriptorCode, readStringKey, readStringKeyedMap,
   writeAnnotations, writeStringKeyedMap,
 } from './composite.js';
-import type { Annotations, Body, Header, Message, MessageId, Properties } from './types.js';
+import type { Annotations, AnnotationsInit, Body, Header, Message, MessageId, Properties } from './types.js';
 
 /*
 <type name="header" class="composite" source="list" provides="section">
@@ -136,20 +136,7 @@ export function encodeMessage(w: Writer, m: Message): void {
 
 /** Writes a message's sections; with `dataByRef`, large data sections by reference (Writer.writeBinaryRef). */
 function writeSections(w: Writer, m: Message, dataByRef: boolean): void {
-  if (m.header !== undefined) encodeHeader(w, m.header);
-  if (m.deliveryAnnotations !== undefined) {
-    w.writeDescriptor(Code['delivery-annotations']);
-    writeAnnotations(w, m.deliveryAnnotations);
-  }
-  if (m.messageAnnotations !== undefined) {
-    w.writeDescriptor(Code['message-annotations']);
-    writeAnnotations(w, m.messageAnnotations);
-  }
-  if (m.properties !== undefined) encodeProperties(w, m.properties);
-  if (m.applicationProperties !== undefined) {
-    w.writeDescriptor(Code['application-properties']);
-    writeStringKeyedMap(w, m.applicationProperties);
-  }
+  writeSectionsBeforeBody(w, m.header, m.deliveryAnnotations, m.messageAnnotations, m.properties, m.applicationProperties);
   const body = m.body;
   if (body !== undefined) {
     switch (body.type) {
@@ -172,10 +159,39 @@ function writeSections(w: Writer, m: Message, dataByRef: boolean): void {
         break;
     }
   }
-  if (m.footer !== undefined) {
-    w.writeDescriptor(Code.footer);
-    writeAnnotations(w, m.footer);
+  writeFooter(w, m.footer);
+}
+
+/**
+ * The sections before the body, each when present, in the order Part 3
+ * §3.2 gives. Shared by both message encoders (this one, and rx's straight
+ * from the user's flat message). @internal
+ */
+export function writeSectionsBeforeBody(
+  w: Writer, header: Header | undefined, deliveryAnnotations: AnnotationsInit | undefined, messageAnnotations: AnnotationsInit | undefined,
+  properties: Properties | undefined, applicationProperties: Readonly<Record<string, AmqpValue>> | undefined,
+): void {
+  if (header !== undefined) encodeHeader(w, header);
+  if (deliveryAnnotations !== undefined) {
+    w.writeDescriptor(Code['delivery-annotations']);
+    writeAnnotations(w, deliveryAnnotations);
   }
+  if (messageAnnotations !== undefined) {
+    w.writeDescriptor(Code['message-annotations']);
+    writeAnnotations(w, messageAnnotations);
+  }
+  if (properties !== undefined) encodeProperties(w, properties);
+  if (applicationProperties !== undefined) {
+    w.writeDescriptor(Code['application-properties']);
+    writeStringKeyedMap(w, applicationProperties);
+  }
+}
+
+/** The footer section, when present. @internal */
+export function writeFooter(w: Writer, footer: AnnotationsInit | undefined): void {
+  if (footer === undefined) return;
+  w.writeDescriptor(Code.footer);
+  writeAnnotations(w, footer);
 }
 
 let scratch: Writer | undefined;

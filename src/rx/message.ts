@@ -6,8 +6,8 @@
  */
 import { byte, Typed, type AmqpValue } from '../codec/types.js';
 import { Writer } from '../codec/writer.js';
-import { Code, writeAnnotations, writeStringKeyedMap } from '../frames/composite.js';
-import { decodeMessage, encodeHeader, encodeProperties } from '../frames/message.js';
+import { Code } from '../frames/composite.js';
+import { decodeMessage, writeFooter, writeSectionsBeforeBody } from '../frames/message.js';
 import type {
   Annotations, AnnotationsInit, Body, Header, Message as WireMessage, MessageId, Properties,
 } from '../frames/types.js';
@@ -181,33 +181,17 @@ export function encodeUserMessage(m: Message): Uint8Array {
 
 function writeUserMessage(w: Writer, m: Message): void {
   // The flat fields have the names of the header's and properties' fields; absent ones are their defaults.
-  if (m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined || m.firstAcquirer !== undefined || m.deliveryCount !== undefined) {
-    encodeHeader(w, m as unknown as Header);
-  }
-  if (m.deliveryAnnotations !== undefined) {
-    w.writeDescriptor(Code['delivery-annotations']);
-    writeAnnotations(w, m.deliveryAnnotations);
-  }
-  if (m.messageAnnotations !== undefined) {
-    w.writeDescriptor(Code['message-annotations']);
-    writeAnnotations(w, m.messageAnnotations);
-  }
-  if (m.messageId !== undefined || m.userId !== undefined || m.to !== undefined
+  const header = m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined || m.firstAcquirer !== undefined || m.deliveryCount !== undefined
+    ? m as unknown as Header : undefined;
+  const properties = m.messageId !== undefined || m.userId !== undefined || m.to !== undefined
     || m.subject !== undefined || m.replyTo !== undefined || m.correlationId !== undefined
     || m.contentType !== undefined || m.contentEncoding !== undefined || m.absoluteExpiryTime !== undefined
     || m.creationTime !== undefined || m.groupId !== undefined || m.groupSequence !== undefined
-    || m.replyToGroupId !== undefined) {
-    encodeProperties(w, m as unknown as Properties);
-  }
-  if (m.applicationProperties !== undefined) {
-    w.writeDescriptor(Code['application-properties']);
-    writeStringKeyedMap(w, m.applicationProperties);
-  }
+    || m.replyToGroupId !== undefined
+    ? m as unknown as Properties : undefined;
+  writeSectionsBeforeBody(w, header, m.deliveryAnnotations, m.messageAnnotations, properties, m.applicationProperties);
   writeBody(w, m);
-  if (m.footer !== undefined) {
-    w.writeDescriptor(Code.footer);
-    writeAnnotations(w, m.footer);
-  }
+  writeFooter(w, m.footer);
 }
 
 function writeData(w: Writer, sections: readonly Uint8Array[]): void {

@@ -163,7 +163,6 @@ export class ReceiverSubscription {
   private connectionsDone = false;
 
   constructor(connection$: Observable<LinkHost>, private readonly spec: ReceiverSpec, private readonly subscriber: Subscriber<Delivery>) {
-    // spec: see receiverSpec
     this.name = spec.name ?? randomLinkName('receiver');
     this.teardown = () => this.stop(spec.closeOnUnsubscribe);
     if (spec.close$ !== undefined) {
