@@ -167,14 +167,9 @@ export class FrameReader {
     this.skip(size);
     const r = this.body;
     try {
-      r.reset(head, bodyStart, end);
-      const body = decodePerformative(r);
-      if (r.offset !== end) throw new DecodeError(`the transfer performative ends at ${r.offset - bodyStart} of its list's ${end - bodyStart} bytes`, r.offset);
-      const frame: AmqpFrame = { frameType: FRAME_TYPE_AMQP, channel, body, payload: undefined, payloadParts: parts, size };
-      return frame;
-    } catch (e) {
-      if (e instanceof AmqpError) throw e;
-      throw new DecodeError(`cannot decode frame body: ${String(e)}`, bodyStart, { cause: e });
+      const frame = decodeFrame(r, head, 0, end, doff, FRAME_TYPE_AMQP, channel) as AmqpFrame;
+      if (frame.payload !== undefined) throw new DecodeError(`the transfer performative ends before its list's ${end - bodyStart} bytes`, bodyStart);
+      return { ...frame, payloadParts: parts, size };
     } finally {
       r.reset(EMPTY);
     }
