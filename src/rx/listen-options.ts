@@ -8,7 +8,7 @@ import type { SaslAuthenticator } from '../engine/sasl/index.js';
 import type { Fields } from '../frames/types.js';
 import type { ServerTlsOptions } from '../transport/transport.js';
 import { checkKeys, describe, optionalBoolean, optionalInteger, optionalString } from './source-options.js';
-import { defaultPort, isTlsScheme, isWebSocketScheme, type UrlScheme } from './url.js';
+import { isTlsScheme, isWebSocketScheme, parseUrlParts, type UrlScheme } from './url.js';
 
 /** Who may connect, and how they prove it. */
 export interface ListenSaslOptions extends SaslAuthenticator {
@@ -194,19 +194,19 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
  */
 export function parseListenUrl(url: string, what: string): { scheme: UrlScheme | undefined; host: string; port: number | undefined; path: string | undefined } {
   if (typeof url !== 'string') throw new TypeError(`${what}: expected a string, got ${describe(url)}`);
-  const match = /^(?:(amqps?|wss?):\/\/)?(\[[0-9A-Fa-f:.]+(?:%[A-Za-z0-9._~-]+)?\]|[A-Za-z0-9._~-]+)(?::([0-9]{1,5}|amqps?))?(\/[^\s?#]*)?$/i.exec(url);
-  const scheme = match?.[1]?.toLowerCase() as UrlScheme | undefined;
-  const path = match?.[4];
-  if (match === null || (path !== undefined && path !== '/' && (scheme === undefined || !isWebSocketScheme(scheme)))) {
-    throw new TypeError(`${what}: invalid listen address ${JSON.stringify(url)}: expected [amqp[s]://]host[:port] or ws[s]://host[:port][/path], IPv6 in brackets`);
+  const invalid = () => new TypeError(`${what}: invalid listen address ${JSON.stringify(url)}: expected [amqp[s]://]host[:port] or ws[s]://host[:port][/path], IPv6 in brackets`);
+  const written = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
+  if (written !== null && !/^(amqps?|wss?)$/i.test(written[1]!)) throw invalid();
+  // The connection URL parser, with a scheme supplied when none is written and port 0 allowed.
+  const parsed = parseUrlParts(written === null ? `amqp://${url}` : url, what, 0);
+  if (parsed.user !== undefined) throw invalid();
+  const scheme = written === null ? undefined : parsed.scheme;
+  let path: string | undefined;
+  if (isWebSocketScheme(parsed.scheme)) {
+    // No path written: any path is accepted.
+    path = /^[^/]*\/\/[^/?]*[/?]/.test(url) ? parsed.path : undefined;
+  } else if (parsed.address !== undefined) {
+    throw invalid();
   }
-  const rawHost = match[2]!;
-  const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
-  const portText = match[3];
-  let port: number | undefined;
-  if (portText !== undefined) {
-    port = portText === 'amqp' ? 5672 : portText === 'amqps' ? 5671 : Number(portText);
-    if (port > 65535) throw new TypeError(`${what}: port ${port} is out of range 0..65535`);
-  } else if (scheme !== undefined) port = defaultPort(scheme);
-  return { scheme, host, port, path: scheme !== undefined && isWebSocketScheme(scheme) ? path : undefined };
+  return { scheme, host: parsed.host, port: scheme === undefined && !parsed.portWritten ? undefined : parsed.port, path };
 }

@@ -58,6 +58,15 @@ export function redactUrl(url: string): string {
  * @param what how to name the URL in errors, e.g. `connect: options.urls[2]`
  */
 export function parseUrl(url: string, what = 'url'): ParsedUrl {
+  const { portWritten: _, ...parsed } = parseUrlParts(url, what, 1);
+  return parsed;
+}
+
+/**
+ * parseUrl's work, with the lowest port allowed (0 for a listener: "any
+ * free port") and whether the URL wrote its port. @internal also used by listen
+ */
+export function parseUrlParts(url: string, what: string, minPort: number): ParsedUrl & { readonly portWritten: boolean } {
   if (typeof url !== 'string') throw new TypeError(`${what}: expected a string, got ${typeof url}`);
   const bad = (reason: string): TypeError => new TypeError(`${what}: invalid URL ${JSON.stringify(redactUrl(url))}: ${reason}`);
   const schemeMatch = SCHEME.exec(url);
@@ -105,17 +114,18 @@ export function parseUrl(url: string, what = 'url'): ParsedUrl {
     if (!HOST_NAME.test(host)) throw bad(`"${host}" is not a valid host (IPv6 addresses go in brackets)`);
   }
 
-  const port = portText === undefined ? defaultPort(scheme) : parsePort(portText, bad);
+  const port = portText === undefined ? defaultPort(scheme) : parsePort(portText, minPort, bad);
+  const portWritten = portText !== undefined;
   const userPart = user === undefined ? '' : `${encodeURIComponent(user)}${password === undefined ? '' : ':***'}@`;
   const hostPart = host.includes(':') ? `[${host}]` : host;
   if (webSocket) {
     if (/[\s]/.test(path)) throw bad('the WebSocket path has white space (percent-encode it)');
     const wsPath = `/${path}`;
-    return { scheme, host, port, user, password, address: undefined, path: wsPath, href: `${scheme}://${userPart}${hostPart}:${port}${wsPath}` };
+    return { scheme, host, port, user, password, address: undefined, path: wsPath, href: `${scheme}://${userPart}${hostPart}:${port}${wsPath}`, portWritten };
   }
   const address = path === '' ? undefined : decode(path, 'address', bad);
   const href = `${scheme}://${userPart}${hostPart}:${port}${path === '' ? '' : `/${path}`}`;
-  return { scheme, host, port, user, password, address, path: undefined, href };
+  return { scheme, host, port, user, password, address, path: undefined, href, portWritten };
 }
 
 export function defaultPort(scheme: UrlScheme): number {
@@ -138,11 +148,11 @@ export function isWebSocketScheme(scheme: UrlScheme): boolean {
 }
 
 /** A port number, or the service names `amqp`/`amqps` (Proton accepts them). */
-function parsePort(text: string, bad: (reason: string) => TypeError): number {
+function parsePort(text: string, minPort: number, bad: (reason: string) => TypeError): number {
   if (text === 'amqp' || text === 'amqps') return defaultPort(text);
   if (!/^[0-9]{1,5}$/.test(text)) throw bad(`port "${text}" is not a number`);
   const port = Number(text);
-  if (port < 1 || port > 65535) throw bad(`port ${port} is out of range 1..65535`);
+  if (port < minPort || port > 65535) throw bad(`port ${port} is out of range ${minPort}..65535`);
   return port;
 }
 
