@@ -198,12 +198,17 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
     hostname: optionalString(options.hostname, o('hostname'), true),
     closeTimeout: optionalNumber(options.closeTimeout, o('closeTimeout')) ?? DEFAULT_CLOSE_TIMEOUT_MS,
     connectTimeout: optionalNumber(options.connectTimeout, o('connectTimeout')) ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    trace: options.trace,
+    trace: optionalTrace(options.trace, o('trace')),
   };
-  if (options.trace !== undefined && typeof options.trace !== 'boolean' && typeof options.trace !== 'function') {
-    throw new TypeError(`${o('trace')}: expected a boolean or a function, got ${describe(options.trace)}`);
-  }
   return resolved;
+}
+
+/** The `trace` option: a boolean or a function. @internal also used by listen */
+export function optionalTrace(value: unknown, what: string): boolean | ((line: string) => void) | undefined {
+  if (value !== undefined && typeof value !== 'boolean' && typeof value !== 'function') {
+    throw new TypeError(`${what}: expected a boolean or a function, got ${describe(value)}`);
+  }
+  return value as boolean | ((line: string) => void) | undefined;
 }
 
 function resolveSasl(sasl: SaslOptions | undefined, what: string): ResolvedConnectOptions['sasl'] {
@@ -293,7 +298,8 @@ function optionalNumber(value: unknown, what: string): number | undefined {
   return value;
 }
 
-function optionalSymbols(value: unknown, what: string): readonly string[] | undefined {
+/** Symbols (printable ASCII), e.g. capabilities. @internal also used by listen */
+export function optionalSymbols(value: unknown, what: string): readonly string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) throw new TypeError(`${what}: expected an array of strings, got ${describe(value)}`);
   value.forEach((v, i) => {
@@ -303,7 +309,8 @@ function optionalSymbols(value: unknown, what: string): readonly string[] | unde
 }
 
 /** Connection properties must encode as AMQP: found out now by encoding an open carrying them. */
-function optionalFields(value: unknown, what: string): Fields | undefined {
+/** Fields that must encode as AMQP (open's properties). @internal also used by listen */
+export function optionalFields(value: unknown, what: string): Fields | undefined {
   if (value === undefined) return undefined;
   checkObject(value, what);
   try {

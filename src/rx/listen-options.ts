@@ -8,6 +8,7 @@ import type { SaslAuthenticator } from '../engine/sasl/index.js';
 import type { Fields } from '../frames/types.js';
 import type { ServerTlsOptions } from '../transport/transport.js';
 import { checkKeys, describe, optionalBoolean, optionalInteger, optionalString } from './source-options.js';
+import { optionalFields, optionalSymbols, optionalTrace } from './connect-options.js';
 import { isTlsScheme, isWebSocketScheme, parseUrlParts, type UrlScheme } from './url.js';
 
 /** Who may connect, and how they prove it. */
@@ -155,17 +156,8 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     }
     saslRequired = optionalBoolean(options.sasl.required, o('sasl.required')) ?? checks;
   }
-  if (options.offeredCapabilities !== undefined && (!Array.isArray(options.offeredCapabilities) || options.offeredCapabilities.some((c) => typeof c !== 'string'))) {
-    throw new TypeError(`${o('offeredCapabilities')}: expected an array of strings, got ${describe(options.offeredCapabilities)}`);
-  }
-  if (options.trace !== undefined && typeof options.trace !== 'boolean' && typeof options.trace !== 'function') {
-    throw new TypeError(`${o('trace')}: expected a boolean or a function, got ${describe(options.trace)}`);
-  }
   for (const key of ['onListening', 'onClosed'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${o(key)}: expected a function, got ${describe(options[key])}`);
-  }
-  if (options.properties !== undefined && (typeof options.properties !== 'object' || options.properties === null)) {
-    throw new TypeError(`${o('properties')}: expected an object, got ${describe(options.properties)}`);
   }
   return {
     host,
@@ -178,9 +170,9 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     idleTimeout: optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0,
     maxFrameSize: optionalInteger(options.maxFrameSize, o('maxFrameSize'), 512, 0xffffffff),
     channelMax: optionalInteger(options.channelMax, o('channelMax'), 0, 65535),
-    offeredCapabilities: options.offeredCapabilities,
-    properties: options.properties,
-    trace: options.trace,
+    offeredCapabilities: optionalSymbols(options.offeredCapabilities, o('offeredCapabilities')),
+    properties: optionalFields(options.properties, o('properties')),
+    trace: optionalTrace(options.trace, o('trace')),
     onListening: options.onListening,
     onClosed: options.onClosed,
     closeTimeout: optionalInteger(options.closeTimeout, o('closeTimeout'), 0, 0x7fffffff) ?? DEFAULT_LISTEN_CLOSE_TIMEOUT_MS,

@@ -231,6 +231,10 @@ describe('listen()', () => {
     expect(() => server.listen({ sasl: {} })).toThrow(/options.sasl: no mechanism left/);
     expect(() => server.listen({ bogus: 1 } as never)).toThrow(/bogus/);
     expect(() => server.listen('http://x')).toThrow(/options.url/);
+    // The same checks as connect's: capabilities are symbols, properties must encode.
+    expect(() => server.listen({ offeredCapabilities: ['not a symbol'] })).toThrow(/offeredCapabilities\[0\]: expected a symbol/);
+    expect(() => server.listen({ properties: { f: (() => 1) as never } })).toThrow(/options.properties: cannot be encoded/);
+    expect(() => server.listen({ trace: 'yes' as never })).toThrow(/options.trace/);
   });
 
   it('answers each link once: a second answer or a refusal after it is an error', () => {
