@@ -4,6 +4,7 @@
  * queues, depth, message rates), rewritten in place on a terminal and printed
  * every 10 s otherwise. Ctrl-C (SIGINT/SIGTERM) closes every connection and exits.
  */
+import { parseArgs } from 'node:util';
 import { startBroker, type BrokerStats } from '../index.js';
 import { parseCount, UsageError } from './amqp-args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
@@ -29,28 +30,29 @@ interface BrokerArgs {
 }
 
 export function parseBrokerArgs(args: readonly string[]): BrokerArgs {
-  let host: string | undefined;
-  let port: number | undefined;
-  let wsPort: number | undefined;
-  let maxQueue: number | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = (): string => {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${arg}: expected a value`);
-      return v;
-    };
-    if (arg === '--host') host = value();
-    else if (arg === '--port') {
-      port = parseCount(value(), '--port', 0);
-      if (port! > 65535) throw new UsageError(`--port: expected 0..65535, got ${port}`);
-    } else if (arg === '--ws') {
-      wsPort = parseCount(value(), '--ws', 0);
-      if (wsPort! > 65535) throw new UsageError(`--ws: expected 0..65535, got ${wsPort}`);
-    } else if (arg === '--max-queue') maxQueue = parseCount(value(), '--max-queue');
-    else throw new UsageError(`unknown option ${JSON.stringify(arg)}`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { host: { type: 'string' }, port: { type: 'string' }, ws: { type: 'string' }, 'max-queue': { type: 'string' } },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
-  return { host, port, wsPort, maxQueue };
+  const opts = parsed.values;
+  return {
+    host: opts.host,
+    port: parsePort(opts.port, '--port'),
+    wsPort: parsePort(opts.ws, '--ws'),
+    maxQueue: parseCount(opts['max-queue'], '--max-queue'),
+  };
+}
+
+/** A port to bind: 0 (any free one) to 65535. */
+function parsePort(text: string | undefined, option: string): number | undefined {
+  const port = parseCount(text, option, 0);
+  if (port !== undefined && port > 65535) throw new UsageError(`${option}: expected 0..65535, got ${port}`);
+  return port;
 }
 
 /** One status line: what is connected and held, and the rates since the last line. */
