@@ -65,27 +65,21 @@ export function startBroker(options: StartBrokerOptions = {}): Promise<RunningBr
       if (tcpAddress === undefined || (ws !== undefined && wsAddress === undefined)) return;
       resolve({ ...tcpAddress, ws: wsAddress, broker, stats: () => broker.stats(), stop });
     };
-    const tcp$ = owner.listen({
+    // One listener per transport, alike but for where it binds.
+    const listenOn = (where: ListenOptions, record: (address: ListeningAddress) => void) => owner.listen({
       offeredCapabilities: BROKER_CAPABILITIES,
       ...listen,
-      host: host ?? '::',
-      port: port ?? 5672,
+      ...where,
       onClosed,
       onListening: (address) => {
-        tcpAddress = address;
+        record(address);
         bound();
       },
     });
-    const ws$ = ws === undefined ? undefined : owner.listen({
-      offeredCapabilities: BROKER_CAPABILITIES,
-      ...listen,
-      url: `${listen?.tls === undefined ? 'ws' : 'wss'}://${formatAddress(ws.host ?? host ?? '::', ws.port)}${ws.path === undefined || ws.path.startsWith('/') ? ws.path ?? '' : `/${ws.path}`}`,
-      onClosed,
-      onListening: (address) => {
-        wsAddress = address;
-        bound();
-      },
-    });
+    const tcp$ = listenOn({ host: host ?? '::', port: port ?? 5672 }, (address) => (tcpAddress = address));
+    const wsPath = ws?.path === undefined || ws.path.startsWith('/') ? ws?.path ?? '' : `/${ws.path}`;
+    const ws$ = ws === undefined ? undefined
+      : listenOn({ url: `${listen?.tls === undefined ? 'ws' : 'wss'}://${formatAddress(ws.host ?? host ?? '::', ws.port)}${wsPath}` }, (address) => (wsAddress = address));
     const connections$ = ws$ === undefined ? tcp$ : merge(tcp$, ws$);
     // An error (one listener cannot bind) ends the merge, and with it the other listener.
     subscription = broker.serve(connections$).subscribe({ error: (error: unknown) => reject(error) });
