@@ -23,7 +23,6 @@
  *   true): it prints the messages that arrived in the first burst. A handful
  *   of small messages arrive in one burst, so it prints them all.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,66 +32,9 @@ import {
   buildProtonCExample, canConnect, freePort, LOOPBACK, protonPython, PROTON_PYTHON_EXAMPLES,
 } from '../support/peers/index.js';
 import { sleep } from '../support/peers/net.js';
+import { startProgram as start, type Finished, type Running } from '../support/run-program.js';
 
 const LAUNCHER = fileURLToPath(new URL('./proton_example.py', import.meta.url));
-
-interface Finished {
-  readonly code: number | string;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** stdout's lines, trimmed, without empty ones. */
-  readonly lines: string[];
-}
-
-/** A running example: its exit (with everything it printed), and a way to stop it early. */
-interface Running {
-  readonly done: Promise<Finished>;
-  /** What it printed so far. */
-  stdout(): string;
-  stop(): Promise<Finished>;
-}
-
-/**
- * Starts a program in its own process group; it is killed (with its group)
- * after `timeoutMs`, so a hung example fails the test with what it printed
- * rather than hanging it.
- */
-function start(command: string, args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Running {
-  const child = spawn(command, args, {
-    cwd: options.cwd ?? PROTON_PYTHON_EXAMPLES,
-    env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const kill = (): void => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-  const timer = setTimeout(kill, options.timeoutMs ?? 20_000);
-  const done = new Promise<Finished>((resolve) => {
-    const finish = (code: number | string): void => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, lines: stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '') });
-    };
-    child.once('error', (e) => finish(`spawn error: ${e.message}`));
-    child.once('close', (code, signal) => finish(code ?? signal ?? 'unknown'));
-  });
-  return {
-    done,
-    stdout: () => stdout,
-    stop: () => {
-      kill();
-      return done;
-    },
-  };
-}
 
 /** Runs one of Proton's Python examples (through the launcher) to its end. */
 function example(script: string, args: readonly string[], server?: { port: number }, timeoutMs?: number): Running {

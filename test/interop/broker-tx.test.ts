@@ -18,54 +18,21 @@
  * declares nothing: no transactions), so our client's transactions are
  * proven against our broker, not against broker.py.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { concatWith, from, ignoreElements, lastValueFrom, switchMap } from 'rxjs';
 import { Container, startBroker, transaction, type Message, type RunningBroker } from '../../src/index.js';
 import { LOOPBACK, protonPython, PROTON_PYTHON_EXAMPLES } from '../support/peers/index.js';
-
-interface Finished {
-  readonly code: number | string;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly lines: string[];
-}
+import { startProgram, type Finished, type Running } from '../support/run-program.js';
 
 /** Runs one of Proton's Python examples to its end; killed (with its process group) after `timeoutMs`. */
 function example(script: string, args: readonly string[], timeoutMs = 20_000): Promise<Finished> {
   return start(script, args, timeoutMs).done;
 }
 
-/** Starts one of Proton's Python examples: its exit, and a way to kill it early. */
-function start(script: string, args: readonly string[], timeoutMs = 20_000): { done: Promise<Finished>; kill(): void } {
-  const child = spawn(protonPython(), ['-u', join(PROTON_PYTHON_EXAMPLES, script), ...args], {
-    cwd: PROTON_PYTHON_EXAMPLES,
-    env: { ...process.env, PYTHONUNBUFFERED: '1' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const kill = (): void => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-  const timer = setTimeout(kill, timeoutMs);
-  const done = new Promise<Finished>((resolve) => {
-    const finish = (code: number | string): void => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, lines: stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '') });
-    };
-    child.once('error', (e) => finish(`spawn error: ${e.message}`));
-    child.once('close', (code, signal) => finish(code ?? signal ?? 'unknown'));
-  });
-  return { done, kill };
+/** Starts one of Proton's Python examples. */
+function start(script: string, args: readonly string[], timeoutMs = 20_000): Running {
+  return startProgram(protonPython(), ['-u', join(PROTON_PYTHON_EXAMPLES, script), ...args], { timeoutMs });
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -129,8 +96,7 @@ describe("Qpid Proton's tx_send.py and tx_recv.py against our broker", () => {
     await until(() => broker.stats().received === 15, 'the five uncommitted messages are accepted');
     expect(broker.stats().depth).toBe(10);
     expect(broker.broker.transactions.stats().active).toBe(1);
-    running.kill();
-    const finished = await running.done;
+    const finished = await running.stop();
     expect(finished.code).toBe('SIGKILL');
     await until(() => broker.broker.transactions.stats().active === 0, 'the open transaction is rolled back');
     expect(broker.broker.transactions.stats()).toMatchObject({ committed: 1, rolledBack: 1 });
