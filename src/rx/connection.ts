@@ -62,16 +62,22 @@ export class Connection {
   /**
    * This connection as a one-connection observable for links bound to it
    * (listen's answered links, a transaction's sends): emits it, then errors
-   * when it is lost, with `lostAs(error)` when given. @internal
+   * when it is lost, with `lostAs(error)` when given — or completes when
+   * `lostAs` gives undefined (a close of our own). @internal
    */
   only(lostAs: (error: AmqpError) => unknown = (error) => error): Observable<Connection> {
     return new Observable<Connection>((subscriber) => {
+      const end = (error: AmqpError): void => {
+        const reason = lostAs(error);
+        if (reason === undefined) subscriber.complete();
+        else subscriber.error(reason);
+      };
       if (this.lostWith !== undefined) {
-        subscriber.error(lostAs(this.lostWith));
+        end(this.lostWith);
         return;
       }
       subscriber.next(this);
-      return this.lost$.subscribe((error) => subscriber.error(lostAs(error)));
+      return this.lost$.subscribe(end);
     });
   }
 

@@ -80,6 +80,9 @@ export class IncomingConnection extends Connection {
     link.peerDetached(event);
   }
 
+  /** @internal listen.ts: the server closes this connection (a loss that is not an error of its links). */
+  closedHere = false;
+
   /** @internal */
   answered(link: LinkId): void {
     this.pending.delete(link);
@@ -326,7 +329,8 @@ export class IncomingLink {
         return connection.isLost;
       },
     };
-    return connection.only().pipe(map(() => host));
+    // Our own close (the listener stopping, connection.close()) ends the link's stream; any other loss is its error.
+    return connection.only((error) => (connection.closedHere ? undefined : error)).pipe(map(() => host));
   }
 }
 

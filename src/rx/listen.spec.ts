@@ -224,6 +224,18 @@ describe('listen()', () => {
     expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted']);
   });
 
+  it('the server\'s own close (the listener stopping) completes its links\' receive streams, not an error', () => {
+    const { client, links, listener, run } = rig();
+    from([{ body: 1 }]).pipe(send(client.connect('amqp://localhost', noSasl), 'q')).subscribe({ error: () => undefined });
+    run();
+    const log: string[] = [];
+    links[0]!.receive().subscribe({ next: () => log.push('next'), complete: () => log.push('complete'), error: () => log.push('error') });
+    run();
+    listener.unsubscribe();
+    run();
+    expect(log).toEqual(['next', 'complete']);
+  });
+
   it('wrong options fail at the call, naming them', () => {
     const server = new Container({ id: 's', platform: { connect: () => { throw new Error('unused'); } } });
     expect(() => server.listen({ port: 70000 })).toThrow(/listen: options.port/);

@@ -201,7 +201,10 @@ class IncomingAttempt implements ConnectionControl {
   close(): Observable<void> {
     if (this.phase === 'opening' || this.phase === 'open') {
       this.phase = 'closing';
-      this.connection?.markLost(new ConnectionError(Condition.ConnectionForced, 'the connection was closed by this server'));
+      if (this.connection !== undefined) {
+        this.connection.closedHere = true;
+        this.connection.markLost(new ConnectionError(Condition.ConnectionForced, 'the connection was closed by this server'));
+      }
       try {
         this.engine?.close();
         this.driver?.flush();
