@@ -50,6 +50,10 @@ async function sendAndReceive(
   const received = new Map<number, number>();
   const accepted = new Set<number>();
   let receiveError: unknown;
+  let receiveCompleted = false;
+  // What the connection went through, to tell a stall apart from a loss when the test fails.
+  const statuses: string[] = [];
+  const watching = connection$.status$.subscribe((s) => statuses.push(`${Date.now() - started}ms ${s.type}`));
   const receiving = receive(connection$, address, {
     name: receiverName, durable: true, prefetch: 500,
   }).subscribe({
@@ -61,6 +65,9 @@ async function sendAndReceive(
     },
     error: (error: unknown) => {
       receiveError = error;
+    },
+    complete: () => {
+      receiveCompleted = true;
     },
   });
   const otherOutcomes = new Map<string, number>();
@@ -79,15 +86,19 @@ async function sendAndReceive(
       toArray(),
     ));
     const missing = (): number[] => [...accepted].filter((n) => !received.has(n));
-    while (missing().length > 0 && Date.now() - started < deadlineMs && receiveError === undefined) {
+    while (missing().length > 0 && Date.now() - started < deadlineMs && receiveError === undefined && !receiveCompleted) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (receiveError !== undefined) throw receiveError;
+    if (missing().length > 0) {
+      console.log(`${receiverName}: ${missing().length} not received; the receiver ${receiveCompleted ? 'completed (the peer detached it without an error)' : 'was still open'}; connection: ${statuses.join(', ')}`);
+    }
     let duplicates = 0;
     for (const count of received.values()) duplicates += count - 1;
     return { accepted, otherOutcomes, received, lost: missing(), duplicates, ms: Date.now() - started };
   } finally {
     receiving.unsubscribe();
+    watching.unsubscribe();
   }
 }
 
