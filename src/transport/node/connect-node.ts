@@ -5,6 +5,7 @@ import { TransportError } from '../transport-error.js';
 import { formatAddress, type ByteChannel, type Connect, type Endpoint } from '../transport.js';
 import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
 import { NodeChannel } from './node-channel.js';
+import { SlabReads } from './slab-reads.js';
 
 /**
  * Dials TCP, or TLS when `endpoint.tls` is present (see `Connect` for the
@@ -16,14 +17,15 @@ import { NodeChannel } from './node-channel.js';
 export const connectNode: Connect = (endpoint: Endpoint): Observable<ByteChannel> =>
   new Observable<ByteChannel>((subscriber) => {
     const address = formatAddress(endpoint.host, endpoint.port);
-    const socket = dial(endpoint);
+    const reads = new SlabReads();
+    const socket = dial(endpoint, reads);
     let channel: NodeChannel | undefined;
     const onError = (error: Error): void => {
       subscriber.error(TransportError.from(error, address, `connection to ${address}`));
     };
     socket.on('error', onError);
     socket.once(endpoint.tls === undefined ? 'connect' : 'secureConnect', () => {
-      channel = new NodeChannel(socket); // attaches its own 'error' listener first
+      channel = new NodeChannel(socket, reads); // attaches its own 'error' listener first
       socket.off('error', onError);
       subscriber.next(channel);
     });
@@ -38,17 +40,19 @@ export const connectNode: Connect = (endpoint: Endpoint): Observable<ByteChannel
     };
   });
 
-function dial(endpoint: Endpoint): Socket {
+function dial(endpoint: Endpoint, reads: SlabReads): Socket {
   const { host, port, tls } = endpoint;
-  if (tls === undefined) return netConnect({ host, port, allowHalfOpen: true, noDelay: true });
+  const onread = reads.options;
+  if (tls === undefined) return netConnect({ host, port, allowHalfOpen: true, noDelay: true, onread });
   const verify = tls.verify ?? true;
   const servername = tls.servername ?? (isIP(host) === 0 ? host : undefined);
-  // Node honours allowHalfOpen and noDelay here, though its typings omit them.
-  const options: ConnectionOptions & Pick<TcpNetConnectOpts, 'allowHalfOpen' | 'noDelay'> = {
+  // Node honours allowHalfOpen, noDelay and onread here, though its typings omit them.
+  const options: ConnectionOptions & Pick<TcpNetConnectOpts, 'allowHalfOpen' | 'noDelay' | 'onread'> = {
     host,
     port,
     allowHalfOpen: true,
     noDelay: true,
+    onread,
     // SNI may not carry an IP address; the certificate check then uses `host`.
     ...(servername === undefined ? {} : { servername }),
     ...(tls.ca === undefined ? {} : { ca: toNodeCertificates(tls.ca) }),

@@ -3,12 +3,17 @@ import { TLSSocket } from 'node:tls';
 import { ChannelInput } from '../channel-input.js';
 import { TransportError } from '../transport-error.js';
 import { formatAddress, type ByteChannel } from '../transport.js';
+import type { SlabReads } from './slab-reads.js';
 
 /**
  * A ByteChannel over a connected net.Socket or tls.TLSSocket (after its
  * handshake). The socket must have been created with `allowHalfOpen: true`:
  * AMQP may still have bytes to write after the peer's end of stream (the
  * reply to its close), and Node would otherwise end our side for us.
+ *
+ * `reads`: the SlabReads the socket was created with as its `onread` option
+ * (sockets we dial); without it (sockets a server accepts, which Node gives
+ * no `onread`), the channel reads 'data' events.
  */
 export class NodeChannel implements ByteChannel {
   readonly secure: boolean;
@@ -20,7 +25,7 @@ export class NodeChannel implements ByteChannel {
   private destroyed = false;
   private corked = false;
 
-  constructor(private readonly socket: Socket) {
+  constructor(private readonly socket: Socket, reads?: SlabReads) {
     this.secure = socket instanceof TLSSocket;
     this.peerIdentity = socket instanceof TLSSocket ? verifiedPeerName(socket) : undefined;
     this.localAddress = formatAddress(socket.localAddress ?? '?', socket.localPort ?? '?');
@@ -34,13 +39,17 @@ export class NodeChannel implements ByteChannel {
       // means copy (on a Buffer it would be a view).
       this.receiver.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     };
+    if (reads !== undefined) {
+      socket.pause(); // an onread socket reads from connect on; what came before this is held by `reads`
+      reads.deliverTo((chunk) => this.receiver.push(chunk));
+    }
     this.receiver = new ChannelInput({
       onSubscribe: () => {
-        socket.on('data', onData);
+        if (reads === undefined) socket.on('data', onData);
         socket.resume();
       },
       onUnsubscribe: () => {
-        socket.off('data', onData);
+        if (reads === undefined) socket.off('data', onData);
         socket.pause();
       },
     });
