@@ -54,13 +54,13 @@ export interface ThroughputOptions {
 }
 
 const THROUGHPUT_COLUMNS = [
-  'bench', 'impl', 'messages', 'rounds', 'msgsPerSec', 'cpuUsPerMsg', 'procCpuUsPerMsg', 'rssMb', 'vsRhea', 'cpuVsRhea', 'vsEngine',
+  'bench', 'impl', 'messages', 'rounds', 'msgsPerSec', 'cpuUsPerMsg', 'medianCpuUsPerMsg', 'procCpuUsPerMsg', 'rssMb', 'vsRhea', 'cpuVsRhea', 'cpuVsProtonC', 'vsEngine',
 ] as const;
 
 /** What every throughput table's notes say about the method. */
 const THROUGHPUT_NOTES: readonly string[] = [
   'messages: message-id ulong + amqp-value map {"sequence": n}, as Proton\'s send.c; receivers take a round\'s credit at once (rx-amqp: prefetch = a round), decode each message, and accept and settle the unsettled ones',
-  'cpuUsPerMsg: messaging only (Node: the rounds, in-process; C: whole processes, connect included); procCpuUsPerMsg: whole processes incl. start-up (wait4 rusage); vsRhea, cpuVsRhea, vsEngine: medians of per-round ratios',
+  'cpuUsPerMsg: messaging only (Node: the rounds, in-process; C: whole processes, connect included), all rounds: the Node clients\' first rounds include V8 warming up; medianCpuUsPerMsg: the median round; procCpuUsPerMsg: whole processes incl. start-up (wait4 rusage); vsRhea, cpuVsRhea, cpuVsProtonC, vsEngine: medians of per-round ratios',
 ];
 
 interface Totals {
@@ -216,6 +216,7 @@ export async function brokerThroughput(ctx: ScenarioContext, options: Throughput
   for (const mode of MODES) {
     const rhea = totals.get('rhea')?.[mode];
     const engine = totals.get('rx-amqp-engine')?.[mode];
+    const protonC = totals.get('proton-c')?.[mode];
     for (const impl of o.impls) {
       const t = totals.get(impl)![mode];
       rows.push({
@@ -225,10 +226,12 @@ export async function brokerThroughput(ctx: ScenarioContext, options: Throughput
         rounds: o.rounds,
         msgsPerSec: (t.messages * 1000) / t.ms,
         cpuUsPerMsg: t.cpuUs / t.messages,
+        medianCpuUsPerMsg: median(t.cpu),
         procCpuUsPerMsg: t.procCpuUs / t.messages,
         rssMb: t.maxRssKb / 1024,
         vsRhea: pairedMedian(t.rates, rhea?.rates),
         cpuVsRhea: pairedMedian(t.cpu, rhea?.cpu),
+        cpuVsProtonC: pairedMedian(t.cpu, protonC?.cpu),
         vsEngine: impl === 'rx-amqp' ? pairedMedian(t.rates, engine?.rates) : undefined,
       });
     }

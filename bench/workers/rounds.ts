@@ -79,7 +79,7 @@ export class Rounds {
     const cpu = process.cpuUsage(this.cpuStart);
     const ms = performance.now() - this.started;
     this.active = false;
-    process.stdout.write(`${JSON.stringify({ messages, ms, cpuUs: cpu.user + cpu.system })}\n`);
+    process.stdout.write(`${JSON.stringify({ messages, ms, cpuUs: cpu.user + cpu.system, userUs: cpu.user, sysUs: cpu.system })}\n`);
     this.next();
   }
 
