@@ -16,7 +16,7 @@ export function requireFile(path: string, debianPackage: string, executable = fa
   } catch {
     throw new PeerUnavailableError(
       `${path} is missing: install the Debian package ${debianPackage} ` +
-        `(apt-get install -y --no-install-recommends ${debianPackage}); .ci/run installs it on CI`,
+        `(apt-get install -y --no-install-recommends ${debianPackage}); scripts/install-peers.sh installs it (.ci/run and npm run bench run it)`,
     );
   }
   return path;
