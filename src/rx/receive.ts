@@ -477,6 +477,13 @@ class ReceiverLink implements DeliveryOwner {
     this.state = 'ended';
     this.events?.unsubscribe();
     this.events = undefined;
+    if (this.userHeld > 0) {
+      this.tracer?.linkEnded(new DeliveryError(
+        Condition.IllegalState,
+        `link ${JSON.stringify(this.linkName)} ended with the delivery never settled; the sender will redeliver the message`,
+        { cause: this.lossCause ?? this.linkError },
+      ));
+    }
     this.onEnded(this);
   }
 

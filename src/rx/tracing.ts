@@ -148,11 +148,24 @@ export function endSpan(span: SendSpan | ReceiveSpan, state: DeliveryState | und
  * ends the delivery's span when it is settled through it.
  */
 export class ReceiveTracer {
+  /** Deliveries whose span is open: emitted, not yet settled. */
+  private readonly open = new Set<TracedDeliveryOwner>();
+
   constructor(private readonly tracing: Tracing, private readonly host: object) {}
 
   /** The owner a traced delivery is created with: settles through `link`, then ends the span. */
   owner(link: DeliveryOwner): TracedDeliveryOwner {
-    return new TracedDeliveryOwner(this.tracing, this.host, link);
+    return new TracedDeliveryOwner(this.tracing, this.host, link, this.open);
+  }
+
+  /**
+   * The link ended (lost with its connection, or detached): the deliveries
+   * it emitted that were never settled never will be through it (the sender
+   * redelivers them), so their spans end now, with `error`, instead of
+   * staying open for good.
+   */
+  linkEnded(error: unknown): void {
+    for (const owner of [...this.open]) owner.abandon(error);
   }
 }
 
@@ -168,7 +181,12 @@ type SettleState = Parameters<DeliveryOwner['settle']>[1];
 export class TracedDeliveryOwner implements DeliveryOwner {
   private span: ReceiveSpan | undefined;
 
-  constructor(private readonly tracing: Tracing, private readonly host: object, private readonly link: DeliveryOwner) {}
+  constructor(
+    private readonly tracing: Tracing,
+    private readonly host: object,
+    private readonly link: DeliveryOwner,
+    private readonly open: Set<TracedDeliveryOwner>,
+  ) {}
 
   get linkName(): string {
     return this.link.linkName;
@@ -189,6 +207,7 @@ export class TracedDeliveryOwner implements DeliveryOwner {
       return;
     }
     this.span = span;
+    this.open.add(this);
     try {
       span.run(() => sink.next(delivery));
     } catch (error) {
@@ -205,16 +224,24 @@ export class TracedDeliveryOwner implements DeliveryOwner {
       this.end(undefined, error);
       throw error;
     }
-    const span = this.span;
-    if (span === undefined) return;
-    this.span = undefined;
-    endSpan(span, state as DeliveryState, false);
+    const span = this.take();
+    if (span !== undefined) endSpan(span, state as DeliveryState, false);
+  }
+
+  /** The link ended before this delivery was settled: its span ends with `error`. */
+  abandon(error: unknown): void {
+    this.end(undefined, error);
   }
 
   private end(outcome: SendState | undefined, error?: unknown): void {
+    this.take()?.end(outcome, error);
+  }
+
+  /** The open span, now closed to everyone else (a span ends once). */
+  private take(): ReceiveSpan | undefined {
     const span = this.span;
-    if (span === undefined) return;
     this.span = undefined;
-    span.end(outcome, error);
+    this.open.delete(this);
+    return span;
   }
 }

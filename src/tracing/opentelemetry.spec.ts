@@ -288,6 +288,30 @@ describe('rx-amqp/tracing: OpenTelemetry', () => {
     expect(spansNamed('process orders').map((s) => s.links.length)).toEqual([1, 1]);
   });
 
+  it('a consumer span whose delivery was never settled ends with an error when the link is lost with its connection', () => {
+    let ended: string | undefined;
+    virtual((ts) => {
+      const network = new MemoryNetwork({ scheduler: ts });
+      // A server that sends one message to whoever receives, then closes the connection at t=10.
+      new Container({ id: 'server', platform: { connect: network.connect, listen: network.listen }, scheduler: ts })
+        .listen({ host: 'server', port: 5672 })
+        .subscribe((connection) => {
+          connection.links$.subscribe((link) => of({ body: 1 }).pipe(link.send()).subscribe({ error: () => undefined }));
+          ts.schedule(() => connection.close().subscribe(), 10);
+        });
+      const connection$ = new Container({ id: 'client', platform: { connect: network.connect }, scheduler: ts, tracing: openTelemetryTracing({ tracerProvider: provider }) })
+        .connect('amqp://server:5672', { sasl: { enabled: false }, reconnect: false });
+      // The consumer holds the delivery and never settles it.
+      receive(connection$, 'orders', { autoAccept: false }).subscribe({ error: () => (ended = 'error'), complete: () => (ended = 'complete') });
+    });
+    expect(ended).toBeDefined();
+    const [consumer] = spansNamed('process orders');
+    expect(consumer).toBeDefined();
+    expect(consumer!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(consumer!.status.message).toMatch(/never settled/);
+    expect(consumer!.attributes['messaging.amqp.outcome']).toBeUndefined();
+  });
+
   it('a send span whose message never settles ends with an error when the sender is unsubscribed', () => {
     virtual((ts) => {
       const net = brokerNetwork(ts);
