@@ -39,10 +39,6 @@ export class NodeChannel implements ByteChannel {
       // means copy (on a Buffer it would be a view).
       this.receiver.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     };
-    if (reads !== undefined) {
-      socket.pause(); // an onread socket reads from connect on; what came before this is held by `reads`
-      reads.deliverTo((chunk) => this.receiver.push(chunk));
-    }
     this.receiver = new ChannelInput({
       onSubscribe: () => {
         if (reads === undefined) socket.on('data', onData);
@@ -53,6 +49,12 @@ export class NodeChannel implements ByteChannel {
         socket.pause();
       },
     });
+    if (reads !== undefined) {
+      // An onread socket reads from connect on: what came before this is held
+      // by `reads` and passed on now; from here it waits for a subscriber.
+      socket.pause();
+      reads.deliverTo((chunk) => this.receiver.push(chunk));
+    }
     // 'error' listeners stay attached for the socket's whole life: an
     // unheard 'error' event would crash the process.
     socket.on('error', (error) => this.receiver.error(TransportError.from(error, this.remoteAddress, `connection to ${this.remoteAddress}`)));

@@ -1,4 +1,7 @@
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { NodeChannel } from './node-channel.js';
 import { SlabReads } from './slab-reads.js';
 
 /** Plays Node's part: asks for a buffer, fills `bytes` of it, reports the read. */
@@ -56,5 +59,27 @@ describe('SlabReads', () => {
     reads.deliverTo((chunk) => seen.push([...chunk]));
     read(reads, 1, 9);
     expect(seen).toEqual([[7, 7, 7, 7, 7], [8, 8, 8, 8, 8, 8], [9]]);
+  });
+
+  it('a NodeChannel passes on what its socket read before the channel existed, then what comes after', async () => {
+    const server = createServer((peer) => {
+      peer.write(Buffer.from([3, 4]));
+      setTimeout(() => peer.end(Buffer.from([5])), 100);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const reads = new SlabReads();
+    const socket = connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', allowHalfOpen: true, onread: reads.options });
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      // An onread socket reads at once: [3, 4] arrives before the channel exists, and is held.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const channel = new NodeChannel(socket, reads);
+      const chunks = await firstValueFrom(channel.input.pipe(take(2), toArray()));
+      expect(chunks.map((c) => [...c])).toEqual([[3, 4], [5]]);
+      channel.destroy();
+    } finally {
+      socket.destroy();
+      server.close();
+    }
   });
 });
