@@ -41,8 +41,9 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-function parseArgs(argv: readonly string[]): { names: string[]; measure: MeasureOptions; list: boolean } {
+function parseArgs(argv: readonly string[]): { names: string[]; measure: MeasureOptions; quick: boolean; list: boolean } {
   let measure = DEFAULT_MEASURE;
+  let quick = false;
   let list = false;
   const names: string[] = [];
   const positive = (flag: string, value: string | undefined): number => {
@@ -53,7 +54,7 @@ function parseArgs(argv: readonly string[]): { names: string[]; measure: Measure
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     switch (arg) {
-      case '--quick': measure = { ...QUICK_MEASURE }; break;
+      case '--quick': measure = { ...QUICK_MEASURE }; quick = true; break;
       case '--rounds': measure = { ...measure, rounds: positive(arg, argv[++i]) }; break;
       case '--round-ms': measure = { ...measure, roundMs: positive(arg, argv[++i]) }; break;
       case '--warmup-ms': measure = { ...measure, warmupMs: positive(arg, argv[++i]) }; break;
@@ -65,11 +66,11 @@ function parseArgs(argv: readonly string[]): { names: string[]; measure: Measure
         names.push(arg);
     }
   }
-  return { names, measure, list };
+  return { names, measure, quick, list };
 }
 
 async function main(): Promise<number> {
-  const { names, measure, list } = parseArgs(process.argv.slice(2));
+  const { names, measure, quick, list } = parseArgs(process.argv.slice(2));
   if (list) {
     for (const [name, entry] of Object.entries(registry)) process.stdout.write(`${name.padEnd(22)} ${entry.about}\n`);
     return 0;
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
   const selected = names.length > 0 ? names : Object.keys(registry);
   let failed = false;
   for (const name of selected) {
-    const ctx: ScenarioContext = { measure, log: (message) => process.stderr.write(`[${name}] ${message}\n`) };
+    const ctx: ScenarioContext = { measure, quick, log: (message) => process.stderr.write(`[${name}] ${message}\n`) };
     const started = performance.now();
     try {
       const scenario = (await registry[name]!.load()).default;

@@ -30,3 +30,6 @@ export function pairedHigherIsBetter<R>(mine: readonly R[], base: readonly R[], 
 
 export const medianOf = <R>(results: readonly R[], metric: (r: R) => number): number => median(results.map(metric));
 export const maxOf = <R>(results: readonly R[], metric: (r: R) => number): number => Math.max(...results.map(metric));
+
+/** The metric `key` of a worker's answer, as a number: `medianOf(results, field('p99Ms'))`. */
+export const field = (key: string) => (answer: Readonly<Record<string, unknown>>): number => Number(answer[key]);

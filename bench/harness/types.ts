@@ -36,6 +36,11 @@ export interface ScenarioResult {
 export interface ScenarioContext {
   /** Timing options chosen on the command line (`--quick`, `--rounds`, `--round-ms`). */
   readonly measure: MeasureOptions;
+  /**
+   * `--quick` was given: scenarios that size their own work (message counts,
+   * durations, rounds) use their short sizes. A smoke run; numbers indicative only.
+   */
+  readonly quick: boolean;
   /** Progress output; goes to stderr so stdout stays table + JSON. */
   log(message: string): void;
 }

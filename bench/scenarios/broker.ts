@@ -81,7 +81,7 @@ async function runClient(dir: string, mode: 'send' | 'receive', broker: RunningB
 }
 
 export default async function brokerScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const quick = ctx.measure.rounds <= 3;
+  const { quick } = ctx;
   const count = quick ? 20_000 : 200_000;
   buildProtonCExample('send');
   buildProtonCExample('receive');

@@ -152,7 +152,7 @@ function engineMemory(ctx: ScenarioContext, quick: boolean): BenchRow {
 }
 
 export default async function engine(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const quick = ctx.measure.roundMs < 100;
+  const { quick } = ctx;
   const rows: BenchRow[] = [engineMemory(ctx, quick)];
   return {
     rows,

@@ -45,7 +45,7 @@ async function startResponder(binary: string): Promise<{ port: number; stop(): v
 }
 
 export default async function ioFloor(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const quick = ctx.measure.roundMs < 100;
+  const { quick } = ctx;
   const perRound = quick ? 2_000 : 10_000;
   const rounds = quick ? 3 : 12;
   const binary = buildIoFloor();

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRabbitMq } from '../../test/support/peers/index.js';
 import { clientWorker, type ClientImpl, type CommandWorker } from '../harness/command-worker.js';
-import { alternate, maxOf, medianOf, pairedHigherIsBetter } from '../harness/paired.js';
+import { alternate, field, maxOf, medianOf, pairedHigherIsBetter } from '../harness/paired.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
 
 const IMPLS: readonly ClientImpl[] = ['rx-amqp', 'rhea'];
@@ -31,7 +31,7 @@ interface Cell {
 }
 
 export default async function large(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const quick = ctx.measure.rounds <= 3 && ctx.measure.roundMs < 100;
+  const { quick } = ctx;
   const rounds = quick ? 1 : 3;
   const cells: readonly Cell[] = [
     { bench: 'large-1mb', size: MIB, count: quick ? 20 : 100, prefetch: 10 },
@@ -57,17 +57,16 @@ export default async function large(ctx: ScenarioContext): Promise<ScenarioResul
       });
       for (const impl of IMPLS) {
         const r = results[impl];
-        const n = (key: string) => (a: Record<string, number | string | boolean>): number => Number(a[key]);
         rows.push({
           bench: cell.bench,
           impl,
           messages: cell.count,
           rounds,
-          mbPerSec: medianOf(r, n('mbPerSec')),
-          msgsPerSec: medianOf(r, n('msgsPerSec')),
-          cpuUsPerMsg: medianOf(r, n('cpuUsPerMsg')),
-          rssMb: maxOf(r, n('rssMb')),
-          vsRhea: impl === 'rhea' ? 1 : pairedHigherIsBetter(r, results.rhea, n('mbPerSec')),
+          mbPerSec: medianOf(r, field('mbPerSec')),
+          msgsPerSec: medianOf(r, field('msgsPerSec')),
+          cpuUsPerMsg: medianOf(r, field('cpuUsPerMsg')),
+          rssMb: maxOf(r, field('rssMb')),
+          vsRhea: impl === 'rhea' ? 1 : pairedHigherIsBetter(r, results.rhea, field('mbPerSec')),
           roundsMbPerSec: r.map((a) => Number(a.mbPerSec).toFixed(0)).join(' '),
         });
       }

@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { startRabbitMq } from '../../test/support/peers/index.js';
 import { startEmbeddedBroker } from '../harness/brokers.js';
 import { clientWorker, type ClientImpl, type CommandWorker } from '../harness/command-worker.js';
-import { alternate, maxOf, medianOf, pairedLowerIsBetter } from '../harness/paired.js';
+import { alternate, field, maxOf, medianOf, pairedLowerIsBetter } from '../harness/paired.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
 
 type Impl = ClientImpl;
@@ -81,7 +81,7 @@ const CELLS: readonly Cell[] = [
 ];
 
 export default async function latency(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const quick = ctx.measure.rounds <= 3 && ctx.measure.roundMs < 100;
+  const { quick } = ctx;
   const rounds = quick ? 1 : 3;
   const ms = quick ? 1000 : 2000;
   const warmupMs = quick ? 300 : 500;
@@ -103,19 +103,18 @@ export default async function latency(ctx: ScenarioContext): Promise<ScenarioRes
           });
           for (const impl of IMPLS) {
             const r = results[impl];
-            const n = (key: string) => (a: Answer): number => Number(a[key]);
             rows.push({
               bench: cell.bench,
               impl,
               broker: brokerName,
               rounds,
               samples: r.reduce((sum, a) => sum + Number(a.count), 0),
-              msgsPerSec: medianOf(r, n('msgsPerSec')),
-              p50Ms: medianOf(r, n('p50Ms')),
-              p99Ms: medianOf(r, n('p99Ms')),
-              maxMs: maxOf(r, n('maxMs')),
-              cpuUsPerMsg: medianOf(r, n('cpuUsPerMsg')),
-              vsRheaP99: impl === 'rhea' ? 1 : pairedLowerIsBetter(r, results.rhea, n('p99Ms')),
+              msgsPerSec: medianOf(r, field('msgsPerSec')),
+              p50Ms: medianOf(r, field('p50Ms')),
+              p99Ms: medianOf(r, field('p99Ms')),
+              maxMs: maxOf(r, field('maxMs')),
+              cpuUsPerMsg: medianOf(r, field('cpuUsPerMsg')),
+              vsRheaP99: impl === 'rhea' ? 1 : pairedLowerIsBetter(r, results.rhea, field('p99Ms')),
               roundsP99Ms: r.map((a) => Number(a.p99Ms).toFixed(1)).join(' '),
             });
           }

@@ -22,14 +22,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedBroker, type EmbeddedBrokerProcess } from '../harness/brokers.js';
 import { clientWorker, type ClientImpl } from '../harness/command-worker.js';
-import { alternate, maxOf, medianOf, pairedLowerIsBetter } from '../harness/paired.js';
+import { alternate, field, maxOf, medianOf, pairedLowerIsBetter } from '../harness/paired.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
 
 const IMPLS: readonly ClientImpl[] = ['rx-amqp', 'rhea'];
 type Answer = Record<string, number | string | boolean>;
 
 export default async function manyLinks(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const quick = ctx.measure.rounds <= 3 && ctx.measure.roundMs < 100;
+  const { quick } = ctx;
   const rounds = quick ? 1 : 3;
   const cells = [
     { bench: 'many-links', n: quick ? 200 : 1000, connections: false },
@@ -56,22 +56,21 @@ export default async function manyLinks(ctx: ScenarioContext): Promise<ScenarioR
       });
       for (const impl of IMPLS) {
         const r = results[impl];
-        const n = (key: string) => (a: Answer): number => Number(a[key]);
         rows.push({
           bench: cell.bench,
           impl,
           receivers: cell.n,
           connections: cell.connections ? cell.n : 1,
           rounds,
-          attachMs: medianOf(r, n('attachMs')),
-          vsRheaAttach: impl === 'rhea' ? 1 : pairedLowerIsBetter(r, results.rhea, n('attachMs')),
-          deliverMs: medianOf(r, n('deliverMs')),
-          vsRheaDeliver: impl === 'rhea' ? 1 : pairedLowerIsBetter(r, results.rhea, n('deliverMs')),
-          rssBeforeMb: medianOf(r, n('rssBeforeMb')),
-          rssMb: medianOf(r, n('rssMb')),
-          rssPerLinkKb: medianOf(r, n('rssPerLinkKb')),
-          peakRssMb: maxOf(r, n('peakRssMb')),
-          closeCallMs: medianOf(r, n('closeCallMs')),
+          attachMs: medianOf(r, field('attachMs')),
+          vsRheaAttach: impl === 'rhea' ? 1 : pairedLowerIsBetter(r, results.rhea, field('attachMs')),
+          deliverMs: medianOf(r, field('deliverMs')),
+          vsRheaDeliver: impl === 'rhea' ? 1 : pairedLowerIsBetter(r, results.rhea, field('deliverMs')),
+          rssBeforeMb: medianOf(r, field('rssBeforeMb')),
+          rssMb: medianOf(r, field('rssMb')),
+          rssPerLinkKb: medianOf(r, field('rssPerLinkKb')),
+          peakRssMb: maxOf(r, field('peakRssMb')),
+          closeCallMs: medianOf(r, field('closeCallMs')),
         });
       }
     }

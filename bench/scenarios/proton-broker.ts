@@ -12,7 +12,7 @@ import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index
 import { brokerThroughput, packageVersion, throughputResult } from '../harness/throughput.js';
 
 export default async function protonBroker(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const quick = ctx.measure.roundMs < 100;
+  const { quick } = ctx;
   const perRound = quick ? 5_000 : 10_000;
   const rounds = quick ? 2 : 20;
   const broker = await startProtonCBroker();

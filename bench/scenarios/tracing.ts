@@ -46,7 +46,7 @@ function roundTrip(tracing: Tracing | undefined): { run: (count: number) => Prom
 }
 
 export default async function tracingScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
-  const messages = ctx.measure.rounds <= 3 ? 2_000 : 20_000;
+  const messages = ctx.quick ? 2_000 : 20_000;
   const sdk = new BasicTracerProvider({ spanProcessors: [new NoopSpanProcessor()] });
   const cases: Record<string, Tracing | undefined> = {
     'tracing off': undefined,
