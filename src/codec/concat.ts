@@ -10,3 +10,17 @@ export function concatBytes(chunks: readonly Uint8Array[], length?: number): Uin
   }
   return out;
 }
+
+/**
+ * Copies `bytes` into `target` at `at`. Short runs (protocol fields, small
+ * payloads) are copied byte by byte: below ~16 bytes that beats
+ * `TypedArray.set`, whose call costs more than the copy.
+ */
+export function copyBytes(target: Uint8Array, at: number, bytes: Uint8Array): void {
+  const n = bytes.length;
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) target[at + i] = bytes[i]!;
+  } else {
+    target.set(bytes, at);
+  }
+}

@@ -28,6 +28,7 @@
  * they are programming errors, unlike bad input bytes, which the Reader reports
  * as `DecodeError`.
  */
+import { copyBytes } from './concat.js';
 import { FormatCode, MAX_DEPTH } from './format-codes.js';
 import { AmqpArray, Described, Typed, type AmqpValue } from './types.js';
 
@@ -220,13 +221,7 @@ export class Writer {
   writeBytes(bytes: Uint8Array): void {
     const n = bytes.length;
     this.ensure(n);
-    const buf = this.buf;
-    if (n <= 16) {
-      let p = this.pos;
-      for (let i = 0; i < n; i++) buf[p++] = bytes[i]!;
-    } else {
-      buf.set(bytes, this.pos);
-    }
+    copyBytes(this.buf, this.pos, bytes);
     this.pos += n;
   }
 

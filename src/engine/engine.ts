@@ -39,7 +39,8 @@ import {
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit, type EngineOptions,
   type FlowOptions, type SaslClientOptions, type SaslServerOptions, type SendOptions, type SessionOptions,
 } from './options.js';
-import { concatChunks, FrameOutput } from './output.js';
+import { concatBytes } from '../codec/concat.js';
+import { FrameOutput } from './output.js';
 import { SaslClientNegotiation, SaslServerNegotiation, type SaslResult } from './sasl-negotiation.js';
 import { SaslError } from './sasl/index.js';
 import { Session, type SessionHost } from './session.js';
@@ -261,7 +262,7 @@ export class Engine {
   takeOutput(): Uint8Array | undefined {
     const chunks = this.takeOutputChunks();
     if (chunks === undefined) return undefined;
-    return chunks.length === 1 ? chunks[0]! : concatChunks(chunks);
+    return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
   }
 
   /**

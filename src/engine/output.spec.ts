@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { concatChunks, FrameOutput, MAX_SLAB, MIN_SLAB, SHARE_MIN } from './output.js';
+import { concatBytes } from '../codec/concat.js';
+import { FrameOutput, MAX_SLAB, MIN_SLAB, SHARE_MIN } from './output.js';
 
 function bytes(n: number, seed = 1): Uint8Array {
   const b = new Uint8Array(n);
@@ -16,7 +17,7 @@ describe('FrameOutput', () => {
     expect(o.length).toBe(143);
     const chunks = o.take()!;
     expect(chunks).toHaveLength(1);
-    expect(chunks[0]).toEqual(concatChunks([Uint8Array.of(1, 2, 3), bytes(100), bytes(40, 7)]));
+    expect(chunks[0]).toEqual(concatBytes([Uint8Array.of(1, 2, 3), bytes(100), bytes(40, 7)]));
     expect(o.length).toBe(0);
     expect(o.take()).toBeUndefined();
   });
@@ -30,7 +31,7 @@ describe('FrameOutput', () => {
     const chunks = o.take()!;
     expect(chunks).toHaveLength(3);
     expect(chunks[1]).toBe(big);
-    expect(concatChunks(chunks)).toEqual(concatChunks([Uint8Array.of(9, 9), big, Uint8Array.of(8)]));
+    expect(concatBytes(chunks)).toEqual(concatBytes([Uint8Array.of(9, 9), big, Uint8Array.of(8)]));
   });
 
   it('never writes again over bytes it handed out', () => {
@@ -44,7 +45,7 @@ describe('FrameOutput', () => {
       if (i % 3 === 0) taken.push(...o.take()!);
     }
     taken.push(...(o.take() ?? []));
-    expect(concatChunks(taken)).toEqual(concatChunks(expected));
+    expect(concatBytes(taken)).toEqual(concatBytes(expected));
   });
 
   it('sizes slabs to the output of a turn, within bounds, and shrinks them after a burst', () => {
@@ -55,7 +56,7 @@ describe('FrameOutput', () => {
     // A burst: 1 MiB in 1 KiB writes. Slabs grow, but never beyond MAX_SLAB.
     for (let i = 0; i < 1024; i++) o.writeBytes(bytes(1024, i));
     const burst = o.take()!;
-    expect(concatChunks(burst).length).toBe(1024 * 1024);
+    expect(concatBytes(burst).length).toBe(1024 * 1024);
     expect(Math.max(...burst.map(slabOf))).toBe(MAX_SLAB);
     // Quiet turns: once the big slab is used up, the next slabs are small again.
     let last: Uint8Array | undefined;
@@ -76,7 +77,7 @@ describe('FrameOutput', () => {
     expect(o.takeOne()).toBe(big);
     o.writeBytes(Uint8Array.of(1));
     o.writeShared(big);
-    expect(o.takeOne()).toEqual(concatChunks([Uint8Array.of(1), big]));
+    expect(o.takeOne()).toEqual(concatBytes([Uint8Array.of(1), big]));
     expect(o.takeOne()).toBeUndefined();
   });
 

@@ -17,7 +17,7 @@
  *
  * Browser-safe: plain Uint8Arrays.
  */
-import { concatBytes } from '../codec/concat.js';
+import { concatBytes, copyBytes } from '../codec/concat.js';
 
 /** Payload slices this long or longer go out as views of the caller's bytes. */
 export const SHARE_MIN = 16 * 1024;
@@ -49,13 +49,7 @@ export class FrameOutput {
   writeBytes(bytes: Uint8Array): void {
     const n = bytes.length;
     if (this.pos + n > this.slab.length) this.newSlab(n);
-    const slab = this.slab;
-    if (n <= 16) {
-      let p = this.pos;
-      for (let i = 0; i < n; i++) slab[p++] = bytes[i]!;
-    } else {
-      slab.set(bytes, this.pos);
-    }
+    copyBytes(this.slab, this.pos, bytes);
     this.pos += n;
     this.copied += n;
   }
@@ -99,7 +93,7 @@ export class FrameOutput {
   takeOne(): Uint8Array | undefined {
     const chunks = this.take();
     if (chunks === undefined) return undefined;
-    return chunks.length === 1 ? chunks[0]! : concatChunks(chunks);
+    return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
   }
 
   /** The bytes of the current slab pending since the last seal become a chunk (a view). */
@@ -121,9 +115,4 @@ export class FrameOutput {
     this.start = 0;
     this.pos = 0;
   }
-}
-
-/** The chunks joined into one new array. */
-export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-  return concatBytes(chunks);
 }

@@ -30,7 +30,8 @@ import { serialAdd, serialDiff, serialRangeLength } from './serial.js';
 import {
   LINK_LOCAL_ATTACHED, LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
 } from './state.js';
-import { concatChunks, type FrameOutput } from './output.js';
+import { concatBytes } from '../codec/concat.js';
+import type { FrameOutput } from './output.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
 
 /** What a session needs from its connection. */
@@ -936,7 +937,7 @@ export class Session {
       link.deliveryCount = (link.deliveryCount + 1) >>> 0;
       if (!t.more && !t.aborted) {
         // The common case: a whole message in one frame; its payload stays a view of the input (joined if in parts).
-        const body = payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatChunks(payload);
+        const body = payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatBytes(payload);
         if (link.maxMessageSize > 0 && body.length > link.maxMessageSize) {
           this.failLink(link, Condition.MessageSizeExceeded, `message of ${body.length} bytes exceeds our max-message-size of ${link.maxMessageSize}`);
           return;
