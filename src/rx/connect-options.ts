@@ -188,23 +188,33 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
     endpoints,
     sasl,
     reconnect: toReconnectConfig(options.reconnect, o('reconnect')),
-    idleTimeout: optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0,
-    maxFrameSize: optionalInteger(options.maxFrameSize, o('maxFrameSize'), 512, 0xffffffff),
-    channelMax: optionalInteger(options.channelMax, o('channelMax'), 0, 0xffff),
+    ...resolveOpenFrameOptions(options, o),
     containerId: optionalString(options.containerId, o('containerId'), true),
-    properties: optionalFields(options.properties, o('properties')),
-    offeredCapabilities: optionalSymbols(options.offeredCapabilities, o('offeredCapabilities')),
     desiredCapabilities: optionalSymbols(options.desiredCapabilities, o('desiredCapabilities')),
     hostname: optionalString(options.hostname, o('hostname'), true),
     closeTimeout: optionalNumber(options.closeTimeout, o('closeTimeout')) ?? DEFAULT_CLOSE_TIMEOUT_MS,
     connectTimeout: optionalNumber(options.connectTimeout, o('connectTimeout')) ?? DEFAULT_CONNECT_TIMEOUT_MS,
-    trace: optionalTrace(options.trace, o('trace')),
   };
   return resolved;
 }
 
-/** The `trace` option: a boolean or a function. @internal also used by listen */
-export function optionalTrace(value: unknown, what: string): boolean | ((line: string) => void) | undefined {
+/** The options that go into our open frame, which connect() and listen() both take. @internal */
+export type OpenFrameOptions = Pick<ConnectOptions, 'idleTimeout' | 'maxFrameSize' | 'channelMax' | 'offeredCapabilities' | 'properties' | 'trace'>;
+
+/** Checks the open-frame options and fills in their defaults; `o(name)` names an option in errors. @internal also used by listen */
+export function resolveOpenFrameOptions(options: OpenFrameOptions, o: (name: string) => string) {
+  return {
+    idleTimeout: optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0,
+    maxFrameSize: optionalInteger(options.maxFrameSize, o('maxFrameSize'), 512, 0xffffffff),
+    channelMax: optionalInteger(options.channelMax, o('channelMax'), 0, 0xffff),
+    offeredCapabilities: optionalSymbols(options.offeredCapabilities, o('offeredCapabilities')),
+    properties: optionalFields(options.properties, o('properties')),
+    trace: optionalTrace(options.trace, o('trace')),
+  };
+}
+
+/** The `trace` option: a boolean or a function. */
+function optionalTrace(value: unknown, what: string): boolean | ((line: string) => void) | undefined {
   if (value !== undefined && typeof value !== 'boolean' && typeof value !== 'function') {
     throw new TypeError(`${what}: expected a boolean or a function, got ${describe(value)}`);
   }
@@ -298,8 +308,8 @@ function optionalNumber(value: unknown, what: string): number | undefined {
   return value;
 }
 
-/** Symbols (printable ASCII), e.g. capabilities. @internal also used by listen */
-export function optionalSymbols(value: unknown, what: string): readonly string[] | undefined {
+/** Symbols (printable ASCII), e.g. capabilities. */
+function optionalSymbols(value: unknown, what: string): readonly string[] | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) throw new TypeError(`${what}: expected an array of strings, got ${describe(value)}`);
   value.forEach((v, i) => {
@@ -309,8 +319,8 @@ export function optionalSymbols(value: unknown, what: string): readonly string[]
 }
 
 /** Connection properties must encode as AMQP: found out now by encoding an open carrying them. */
-/** Fields that must encode as AMQP (open's properties). @internal also used by listen */
-export function optionalFields(value: unknown, what: string): Fields | undefined {
+/** Fields that must encode as AMQP (open's properties). */
+function optionalFields(value: unknown, what: string): Fields | undefined {
   if (value === undefined) return undefined;
   checkObject(value, what);
   try {

@@ -8,7 +8,7 @@ import type { SaslAuthenticator } from '../engine/sasl/index.js';
 import type { Fields } from '../frames/types.js';
 import type { ServerTlsOptions } from '../transport/transport.js';
 import { checkKeys, describe, optionalBoolean, optionalInteger, optionalString } from './source-options.js';
-import { optionalFields, optionalSymbols, optionalTrace } from './connect-options.js';
+import { resolveOpenFrameOptions } from './connect-options.js';
 import { isTlsScheme, isWebSocketScheme, parseUrlParts, type UrlScheme } from './url.js';
 
 /** Who may connect, and how they prove it. */
@@ -167,12 +167,7 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     sasl,
     saslRequired,
     containerId: optionalString(options.containerId, o('containerId')),
-    idleTimeout: optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0,
-    maxFrameSize: optionalInteger(options.maxFrameSize, o('maxFrameSize'), 512, 0xffffffff),
-    channelMax: optionalInteger(options.channelMax, o('channelMax'), 0, 65535),
-    offeredCapabilities: optionalSymbols(options.offeredCapabilities, o('offeredCapabilities')),
-    properties: optionalFields(options.properties, o('properties')),
-    trace: optionalTrace(options.trace, o('trace')),
+    ...resolveOpenFrameOptions(options, o),
     onListening: options.onListening,
     onClosed: options.onClosed,
     closeTimeout: optionalInteger(options.closeTimeout, o('closeTimeout'), 0, 0x7fffffff) ?? DEFAULT_LISTEN_CLOSE_TIMEOUT_MS,
