@@ -3,11 +3,37 @@
  * argument, `--count`, the connect options of a one-shot command (no
  * endless reconnect), progress lines and error text.
  */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseUrl, type ConnectOptions } from '../index.js';
+import type { CliIo } from './io.js';
 
 /** A command-line mistake: exit 2 with the usage. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/** Node's `parseArgs`, its errors (unknown option, missing value) as UsageErrors. */
+export function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * Runs `parse` on a command line: a UsageError is written to stderr with the
+ * command's usage text and gives undefined (the command then exits with
+ * EXIT_USAGE); anything else is thrown on.
+ */
+export function parseCommandLine<T>(command: string, usage: string, io: CliIo, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`rx-amqp ${command}: ${e.message}\n\n${usage}`);
+    return undefined;
+  }
 }
 
 /** Where to connect and which node to use, from `amqp://host:port/address`. */

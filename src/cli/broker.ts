@@ -4,9 +4,8 @@
  * queues, depth, message rates), rewritten in place on a terminal and printed
  * every 10 s otherwise. Ctrl-C (SIGINT/SIGTERM) closes every connection and exits.
  */
-import { parseArgs } from 'node:util';
 import { startBroker, type BrokerStats } from '../index.js';
-import { parseCount, UsageError } from './amqp-args.js';
+import { parseCommandLine, parseCount, parseOptions, UsageError } from './amqp-args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 
 const USAGE = `Usage: rx-amqp broker [--host HOST] [--port PORT] [--ws PORT] [--max-queue N]
@@ -30,16 +29,10 @@ interface BrokerArgs {
 }
 
 export function parseBrokerArgs(args: readonly string[]): BrokerArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { host: { type: 'string' }, port: { type: 'string' }, ws: { type: 'string' }, 'max-queue': { type: 'string' } },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const opts = parsed.values;
+  const { values: opts } = parseOptions({
+    args: [...args],
+    options: { host: { type: 'string' }, port: { type: 'string' }, ws: { type: 'string' }, 'max-queue': { type: 'string' } },
+  });
   return {
     host: opts.host,
     port: parsePort(opts.port, '--port'),
@@ -68,14 +61,8 @@ export const brokerCommand: Command = {
   summary: 'run the embedded broker',
   usage: USAGE,
   async run(args, io) {
-    let parsed: BrokerArgs;
-    try {
-      parsed = parseBrokerArgs(args);
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      io.stderr(`rx-amqp broker: ${error.message}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
+    const parsed = parseCommandLine('broker', USAGE, io, () => parseBrokerArgs(args));
+    if (parsed === undefined) return EXIT_USAGE;
     let running;
     try {
       running = await startBroker({

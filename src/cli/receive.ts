@@ -5,10 +5,9 @@
  * after N messages (the rest stay at the peer); without, it runs until the
  * peer detaches the link or the process is interrupted.
  */
-import { parseArgs } from 'node:util';
 import { lastValueFrom, take, tap, type Observable } from 'rxjs';
 import { connect, receive, type AmqpValue, type Delivery, type Message } from '../index.js';
-import { commandConnectOptions, describeError, parseCount, parseDestination, Progress, UsageError, type Destination } from './amqp-args.js';
+import { commandConnectOptions, describeError, parseCommandLine, parseCount, parseDestination, parseOptions, Progress, UsageError, type Destination } from './amqp-args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 import type { CliIo } from './io.js';
 import { valueToJson, type JsonValue } from './value-json.js';
@@ -49,23 +48,17 @@ export interface ReceiveArgs {
 
 /** Parses the arguments of `rx-amqp receive`; throws a {@link UsageError}. */
 export function parseReceiveArgs(args: readonly string[]): ReceiveArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        count: { type: 'string' },
-        address: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'allow-insecure': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values: opts, positionals } = parsed;
+  const { values: opts, positionals } = parseOptions({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      count: { type: 'string' },
+      address: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'allow-insecure': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const common = { json: opts.json, allowInsecure: opts['allow-insecure'], help: opts.help };
   if (opts.help) return { destination: { url: '', address: '' }, count: undefined, ...common };
   if (positionals.length !== 1) throw new UsageError(`expected one <url>/<address>, got ${positionals.length} arguments`);
@@ -116,14 +109,8 @@ export function messageLine(message: Message): string {
 }
 
 async function runReceive(argv: readonly string[], io: CliIo): Promise<number> {
-  let args: ReceiveArgs;
-  try {
-    args = parseReceiveArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr(`rx-amqp receive: ${e.message}\n\n${RECEIVE_USAGE}`);
-    return EXIT_USAGE;
-  }
+  const args = parseCommandLine('receive', RECEIVE_USAGE, io, () => parseReceiveArgs(argv));
+  if (args === undefined) return EXIT_USAGE;
   if (args.help) {
     io.stdout(RECEIVE_USAGE);
     return EXIT_OK;

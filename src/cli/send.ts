@@ -5,10 +5,9 @@
  * pre-settled). A refused or lost connection, a refused link or a message
  * the peer did not accept exits 1.
  */
-import { parseArgs } from 'node:util';
 import { lastValueFrom, tap } from 'rxjs';
 import { connect, sendFrom, type Message } from '../index.js';
-import { commandConnectOptions, describeError, parseCount, parseDestination, Progress, UsageError, type Destination } from './amqp-args.js';
+import { commandConnectOptions, describeError, parseCommandLine, parseCount, parseDestination, parseOptions, Progress, UsageError, type Destination } from './amqp-args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 import type { CliIo } from './io.js';
 
@@ -50,25 +49,19 @@ export interface SendArgs {
 
 /** Parses the arguments of `rx-amqp send`; throws a {@link UsageError}. */
 export function parseSendArgs(args: readonly string[]): SendArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        count: { type: 'string' },
-        address: { type: 'string' },
-        size: { type: 'string' },
-        body: { type: 'string' },
-        presettled: { type: 'boolean', default: false },
-        'allow-insecure': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { values: opts, positionals } = parsed;
+  const { values: opts, positionals } = parseOptions({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      count: { type: 'string' },
+      address: { type: 'string' },
+      size: { type: 'string' },
+      body: { type: 'string' },
+      presettled: { type: 'boolean', default: false },
+      'allow-insecure': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const common = { presettled: opts.presettled, allowInsecure: opts['allow-insecure'], help: opts.help };
   if (opts.help) return { destination: { url: '', address: '' }, count: 0, body: undefined, ...common };
   if (positionals.length !== 1) throw new UsageError(`expected one <url>/<address>, got ${positionals.length} arguments`);
@@ -96,14 +89,8 @@ export function* sendMessages(args: Pick<SendArgs, 'count' | 'body'>): Generator
 }
 
 async function runSend(argv: readonly string[], io: CliIo): Promise<number> {
-  let args: SendArgs;
-  try {
-    args = parseSendArgs(argv);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr(`rx-amqp send: ${e.message}\n\n${SEND_USAGE}`);
-    return EXIT_USAGE;
-  }
+  const args = parseCommandLine('send', SEND_USAGE, io, () => parseSendArgs(argv));
+  if (args === undefined) return EXIT_USAGE;
   if (args.help) {
     io.stdout(SEND_USAGE);
     return EXIT_OK;
