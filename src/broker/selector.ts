@@ -341,34 +341,29 @@ export function compileSelector(text: string): Selector {
     return e;
   };
 
-  function parseOr(): Expr {
-    const operands = [parseAnd()];
-    while (isKeyword('OR')) { at++; operands.push(parseAnd()); }
+  // OR and AND: operands joined by the keyword, folded in three-valued logic;
+  // evaluation stops at the value that decides (true for OR, false for AND).
+  function parseConnective(keyword: 'OR' | 'AND', operand: () => Expr, combine: (a: Truth, b: Truth) => Truth, decisive: boolean): Expr {
+    const operands = [operand()];
+    while (isKeyword(keyword)) { at++; operands.push(operand()); }
     if (operands.length === 1) return operands[0]!;
     operands.forEach((e) => requireKind(e, 'boolean'));
     return node('boolean', operands[0]!.pos, operands, (m) => {
-      let result: Truth = false;
+      let result: Truth = !decisive;
       for (const e of operands) {
-        result = or3(result, truthOf(e.evaluate(m)));
-        if (result === true) return true;
+        result = combine(result, truthOf(e.evaluate(m)));
+        if (result === decisive) return decisive;
       }
       return result;
     });
   }
 
+  function parseOr(): Expr {
+    return parseConnective('OR', parseAnd, or3, true);
+  }
+
   function parseAnd(): Expr {
-    const operands = [parseNot()];
-    while (isKeyword('AND')) { at++; operands.push(parseNot()); }
-    if (operands.length === 1) return operands[0]!;
-    operands.forEach((e) => requireKind(e, 'boolean'));
-    return node('boolean', operands[0]!.pos, operands, (m) => {
-      let result: Truth = true;
-      for (const e of operands) {
-        result = and3(result, truthOf(e.evaluate(m)));
-        if (result === false) return false;
-      }
-      return result;
-    });
+    return parseConnective('AND', parseNot, and3, false);
   }
 
   function parseNot(): Expr {
