@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../test/support/peers/net.js';
 import { parseCount, parseDestination, Progress, UsageError } from './amqp-args.js';
 import { main } from './main.js';
 import { memoryIo } from './memory-io.js';
@@ -63,12 +63,7 @@ describe('rx-amqp send/receive arguments', () => {
   });
 
   it('a refused connection exits 1 at once, without reconnecting', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-      });
-    });
+    const port = await freePort();
     for (const command of ['send', 'receive']) {
       const io = memoryIo();
       const started = performance.now();

@@ -9,7 +9,7 @@ import type { Subscription } from 'rxjs';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { TransportError } from './transport-error.js';
-import { formatAddress, type ByteChannel, type Connect, type Endpoint, type Listen, type ListenOptions, type TlsOptions } from './transport.js';
+import { formatAddress, type ByteChannel, type Connect, type Endpoint, type Listen, type ListenerEvent, type ListenOptions, type TlsOptions } from './transport.js';
 
 export interface TransportRig {
   readonly listen: Listen;
@@ -37,6 +37,30 @@ export interface OpenPair {
   readonly dial: Subscription;
   /** The listen subscription: unsubscribing destroys the server's channels. */
   readonly listener: Subscription;
+}
+
+/**
+ * Listens with `listen` until the test's `subscriptions` are unsubscribed;
+ * hands every event to `onEvent`, resolves the bound port, and rejects if
+ * listening fails.
+ */
+export function listenOn(listen: Listen, options: ListenOptions, subscriptions: Subscription[], onEvent: (event: ListenerEvent) => void = () => undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    subscriptions.push(listen(options).subscribe({
+      next: (event) => {
+        onEvent(event);
+        if (event.type === 'listening') resolve(event.port);
+      },
+      error: reject,
+    }));
+  });
+}
+
+/** Dials with `connect` (the dial kept in `subscriptions`); resolves the channel or rejects with the failure. */
+export function dialWith(connect: Connect, endpoint: Endpoint, subscriptions: Subscription[]): Promise<ByteChannel> {
+  return new Promise((resolve, reject) => {
+    subscriptions.push(connect(endpoint).subscribe({ next: resolve, error: reject }));
+  });
 }
 
 /**

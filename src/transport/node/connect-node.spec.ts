@@ -1,21 +1,10 @@
-import { createServer } from 'node:net';
+import { freePort } from '../../../test/support/peers/net.js';
 import { describeTransportContract, type TransportRig } from '../contract.spec-helper.js';
 import type { ServerTlsOptions, TlsOptions } from '../transport.js';
 import { connectNode } from './connect-node.js';
 import { listenNode } from './listen-node.js';
 import { makeTlsFixture } from './tls-fixture.spec-helper.js';
 
-/** A port that was free a moment ago: bind port 0, note it, release it. */
-function unusedPort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function nodeRig(host: string, tls?: { server: ServerTlsOptions; client: TlsOptions }): TransportRig {
   return {
@@ -24,7 +13,7 @@ function nodeRig(host: string, tls?: { server: ServerTlsOptions; client: TlsOpti
     listenOptions: { host, port: 0, ...(tls === undefined ? {} : { tls: tls.server }) },
     host,
     ...(tls === undefined ? {} : { tls: tls.client }),
-    unusedPort: () => unusedPort(host),
+    unusedPort: () => freePort(host),
   };
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Subscription } from 'rxjs';
-import { collect } from '../contract.spec-helper.js';
+import { collect, dialWith, listenOn } from '../contract.spec-helper.js';
 import type { ByteChannel, Endpoint, ListenerEvent, ListenOptions } from '../transport.js';
 import { connectNode } from './connect-node.js';
 import { listenNode } from './listen-node.js';
@@ -11,23 +11,8 @@ describe('listenNode', () => {
     for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
   });
 
-  function listen(options: ListenOptions, events: ListenerEvent[] = []): Promise<number> {
-    return new Promise((resolve, reject) => {
-      subscriptions.push(
-        listenNode(options).subscribe({
-          next: (event) => {
-            events.push(event);
-            if (event.type === 'listening') resolve(event.port);
-          },
-          error: reject,
-        }),
-      );
-    });
-  }
-
-  function dial(endpoint: Endpoint): Promise<ByteChannel> {
-    return new Promise((resolve, reject) => subscriptions.push(connectNode(endpoint).subscribe({ next: resolve, error: reject })));
-  }
+  const listen = (options: ListenOptions, events: ListenerEvent[] = []): Promise<number> => listenOn(listenNode, options, subscriptions, (e) => events.push(e));
+  const dial = (endpoint: Endpoint): Promise<ByteChannel> => dialWith(connectNode, endpoint, subscriptions);
 
   /** Dials, has the server say hello, and returns what the client read. */
   async function greet(host: string, port: number, events: ListenerEvent[]): Promise<string> {

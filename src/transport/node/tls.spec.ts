@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Subscription } from 'rxjs';
-import { collect, outcome } from '../contract.spec-helper.js';
+import { collect, dialWith, listenOn, outcome } from '../contract.spec-helper.js';
 import { TransportError } from '../transport-error.js';
 import type { ByteChannel, Endpoint, ListenOptions, ServerTlsOptions, TlsOptions } from '../transport.js';
 import { connectNode } from './connect-node.js';
@@ -17,22 +17,11 @@ describe('Node TLS', () => {
   });
 
   /** Listens; resolves the port, and pushes accepted channels into `accepted`. */
-  function listen(options: ListenOptions, accepted: ByteChannel[] = []): Promise<number> {
-    return new Promise((resolve, reject) => {
-      subscriptions.push(
-        listenNode(options).subscribe({
-          next: (event) => (event.type === 'listening' ? resolve(event.port) : accepted.push(event.channel)),
-          error: reject,
-        }),
-      );
+  const listen = (options: ListenOptions, accepted: ByteChannel[] = []): Promise<number> =>
+    listenOn(listenNode, options, subscriptions, (e) => {
+      if (e.type === 'connection') accepted.push(e.channel);
     });
-  }
-
-  function dial(endpoint: Endpoint): Promise<ByteChannel> {
-    return new Promise((resolve, reject) => {
-      subscriptions.push(connectNode(endpoint).subscribe({ next: resolve, error: reject }));
-    });
-  }
+  const dial = (endpoint: Endpoint): Promise<ByteChannel> => dialWith(connectNode, endpoint, subscriptions);
 
   async function dialError(endpoint: Endpoint): Promise<TransportError> {
     const error: unknown = await dial(endpoint).then(() => 'connected', (e: unknown) => e);

@@ -1,25 +1,15 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { WebSocket } from 'ws';
+import { freePort } from '../../../test/support/peers/net.js';
 import { TransportError } from '../transport-error.js';
-import { collect, describeTransportContract, echo, type TransportRig } from '../contract.spec-helper.js';
-import type { ByteChannel, ListenerEvent, ListenOptions, ServerTlsOptions, TlsOptions } from '../transport.js';
+import { collect, describeTransportContract, dialWith, echo, listenOn, type TransportRig } from '../contract.spec-helper.js';
+import type { ListenerEvent, ListenOptions, ServerTlsOptions, TlsOptions } from '../transport.js';
 import { connectWebSocketNode, connectWebSocketNodeWith } from './connect-websocket-node.js';
 import { listenWebSocketNode } from './listen-websocket-node.js';
 import { importWs } from './load-ws.js';
 import { makeTlsFixture } from './tls-fixture.spec-helper.js';
 
-function unusedPort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function webSocketRig(host: string, path: string, tls?: { server: ServerTlsOptions; client: TlsOptions }): TransportRig {
   return {
@@ -28,7 +18,7 @@ function webSocketRig(host: string, path: string, tls?: { server: ServerTlsOptio
     listenOptions: { host, port: 0, websocket: { path }, ...(tls === undefined ? {} : { tls: tls.server }) },
     host,
     ...(tls === undefined ? {} : { tls: tls.client }),
-    unusedPort: () => unusedPort(host),
+    unusedPort: () => freePort(host),
     halfClose: false,
   };
 }
@@ -49,17 +39,8 @@ describe('listenWebSocketNode and connectWebSocketNode', () => {
     for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
   });
 
-  function listen(options: ListenOptions, events: ListenerEvent[] = []): Promise<number> {
-    return new Promise((resolve, reject) => {
-      subscriptions.push(listenWebSocketNode(options).subscribe({
-        next: (event) => {
-          events.push(event);
-          if (event.type === 'listening') resolve(event.port);
-        },
-        error: reject,
-      }));
-    });
-  }
+  const listen = (options: ListenOptions, events: ListenerEvent[] = []): Promise<number> =>
+    listenOn(listenWebSocketNode, options, subscriptions, (e) => events.push(e));
 
   it('chooses the subprotocol amqp, and answers other paths with 404 and plain HTTP with 426', async () => {
     const port = await listen({ host: '127.0.0.1', websocket: { path: '/amqp' } });
@@ -83,14 +64,12 @@ describe('listenWebSocketNode and connectWebSocketNode', () => {
       websocket: {},
       tls: { cert: fixture.serverCert, key: fixture.serverKey, ca: fixture.caCert, clientCertificate: 'require' },
     }, events);
-    const client = await new Promise<ByteChannel>((resolve, reject) => {
-      subscriptions.push(connectWebSocketNode({
-        host: '127.0.0.1',
-        port,
-        websocket: { path: '/' },
-        tls: { ca: fixture.caCert, cert: fixture.clientCert, key: fixture.clientKey },
-      }).subscribe({ next: resolve, error: reject }));
-    });
+    const client = await dialWith(connectWebSocketNode, {
+      host: '127.0.0.1',
+      port,
+      websocket: { path: '/' },
+      tls: { ca: fixture.caCert, cert: fixture.clientCert, key: fixture.clientKey },
+    }, subscriptions);
     expect(client.secure).toBe(true);
     expect(client.peerIdentity).toBe(fixture.serverName);
     for (let i = 0; i < 100 && events.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -126,19 +105,10 @@ describe('connectWebSocketNode without ws', () => {
   it('uses the global WebSocket (Node 22+) where no TLS settings need ws', async () => {
     const subscriptions: Subscription[] = [];
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        subscriptions.push(listenWebSocketNode({ host: '127.0.0.1', websocket: {} }).subscribe({
-          next: (event) => {
-            if (event.type === 'listening') resolve(event.port);
-            else echo(event.channel);
-          },
-          error: reject,
-        }));
+      const port = await listenOn(listenWebSocketNode, { host: '127.0.0.1', websocket: {} }, subscriptions, (event) => {
+        if (event.type === 'connection') echo(event.channel);
       });
-      const dial = connectWebSocketNodeWith(missing, () => WebSocket);
-      const client = await new Promise<ByteChannel>((resolve, reject) => {
-        subscriptions.push(dial({ host: '127.0.0.1', port, websocket: { path: '/' } }).subscribe({ next: resolve, error: reject }));
-      });
+      const client = await dialWith(connectWebSocketNodeWith(missing, () => WebSocket), { host: '127.0.0.1', port, websocket: { path: '/' } }, subscriptions);
       const echoed = collect(client, 2);
       client.write(new Uint8Array([1, 2]));
       expect([...(await echoed)]).toEqual([1, 2]);
