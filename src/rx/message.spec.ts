@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { byte, symbol, ulong, uuid } from '../codec/types.js';
+import { byte, symbol, uuid } from '../codec/types.js';
 import { decodeMessage, encodeMessageBytes } from '../frames/index.js';
 import {
   decodeKeepingBytes, encodeUserMessage, encodingOf, fromWireMessage, jmsMessageType, toWireMessage, withJmsMessageType, JMS_MSG_TYPE, type Message,
@@ -9,19 +9,22 @@ import {
 /** Encodes a user message and decodes it again, as a send and a receive would. */
 const roundTrip = (m: Message): Message => fromWireMessage(decodeMessage(encodeMessageBytes(toWireMessage(m))));
 
+/** A message with every header and properties field set, and every other section. */
+const everyField = (): Message => ({
+  body: 'hello', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
+  messageId: 'id-1', userId: new Uint8Array([1, 2]), to: 'queue-a', subject: 'greeting', replyTo: 'replies',
+  correlationId: 42n, contentType: 'text/plain', contentEncoding: 'utf-8',
+  absoluteExpiryTime: new Date(1_700_000_000_000), creationTime: new Date(1_600_000_000_000),
+  groupId: 'g', groupSequence: 3, replyToGroupId: 'rg',
+  applicationProperties: { colour: 'red', n: 5, big: 9n, ok: true },
+  messageAnnotations: { 'x-opt-partition': 1 },
+  deliveryAnnotations: new Map([['x-opt-hop', 'a']]),
+  footer: { 'x-checksum': 'abc' },
+});
+
 describe('Message ↔ wire sections', () => {
   it('keeps every header and properties field through encode and decode', () => {
-    const m: Message = {
-      body: 'hello', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
-      messageId: 'id-1', userId: new Uint8Array([1, 2]), to: 'queue-a', subject: 'greeting', replyTo: 'replies',
-      correlationId: ulong(42n).value, contentType: 'text/plain', contentEncoding: 'utf-8',
-      absoluteExpiryTime: new Date(1_700_000_000_000), creationTime: new Date(1_600_000_000_000),
-      groupId: 'g', groupSequence: 3, replyToGroupId: 'rg',
-      applicationProperties: { colour: 'red', n: 5, big: 9n, ok: true },
-      messageAnnotations: { 'x-opt-partition': 1 },
-      deliveryAnnotations: new Map([['x-opt-hop', 'a']]),
-      footer: { 'x-checksum': 'abc' },
-    };
+    const m = everyField();
     const back = roundTrip(m);
     expect(back).toMatchObject({
       body: 'hello', bodySection: 'value', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
@@ -125,17 +128,7 @@ describe('encodeUserMessage', () => {
   };
 
   it('writes the same bytes as toWireMessage + encodeMessageBytes', () => {
-    const full: Message = {
-      body: 'hello', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
-      messageId: 'id-1', userId: new Uint8Array([1, 2]), to: 'queue-a', subject: 'greeting', replyTo: 'replies',
-      correlationId: 42n, contentType: 'text/plain', contentEncoding: 'utf-8',
-      absoluteExpiryTime: new Date(1_700_000_000_000), creationTime: new Date(1_600_000_000_000),
-      groupId: 'g', groupSequence: 3, replyToGroupId: 'rg',
-      applicationProperties: { colour: 'red', n: 5, big: 9n, ok: true },
-      messageAnnotations: { 'x-opt-partition': 1 },
-      deliveryAnnotations: new Map([['x-opt-hop', 'a']]),
-      footer: { 'x-checksum': 'abc' },
-    };
+    const full = everyField();
     for (const m of [
       full, {}, { body: undefined }, { body: null }, { body: new Uint8Array([1, 2, 3]) }, { body: { sequence: 1 } },
       { durable: false }, { priority: 4 }, { ttl: 5 }, { deliveryCount: 0 }, { messageId: 7n, body: new Map([['a', 1]]) },
