@@ -16,35 +16,14 @@
  * is in the `proton-broker` and `rabbitmq` scenarios.
  */
 import { GCProfiler, getHeapStatistics } from 'node:v8';
-import type { Engine, LinkId } from '../../src/engine/index.js';
-import { EnginePair } from '../../src/engine/testing/index.js';
 import { encodeMessageBytes } from '../../src/frames/index.js';
-import type { DeliveryState, Source, Target } from '../../src/frames/types.js';
+import type { DeliveryState } from '../../src/frames/types.js';
 import { median, spread, startStopwatch } from '../harness/index.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
+import { memoryLink, type MemoryLink } from '../harness/memory-link.js';
 
 const CREDIT_WINDOW = 1000;
 const ACCEPT_SETTLED = { state: { type: 'accepted' } as DeliveryState, settled: true } as const;
-
-interface MemoryLink {
-  readonly client: Engine;
-  readonly server: Engine;
-  readonly sender: LinkId;
-  readonly receiver: LinkId;
-}
-
-function connectInMemory(): MemoryLink {
-  const pair = new EnginePair();
-  const session = pair.openSession();
-  const source: Source = { type: 'source', address: undefined, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
-  const target: Target = { type: 'target', address: 'bench', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
-  const link = pair.attachLink(session, { name: 'bench', role: 'sender', source, target });
-  pair.server.flow(link.server, { credit: CREDIT_WINDOW });
-  pair.pump();
-  pair.take('client');
-  pair.take('server');
-  return { client: pair.client, server: pair.server, sender: link.client, receiver: link.server };
-}
 
 interface MemoryRun {
   readonly outputBytes: number;
@@ -119,7 +98,7 @@ function engineMemory(ctx: ScenarioContext, quick: boolean): BenchRow {
   const count = quick ? 100_000 : 1_000_000;
   const rounds = quick ? 1 : 3;
   const payload = hundredBytePayload();
-  const link = connectInMemory();
+  const link = memoryLink(CREDIT_WINDOW);
   ctx.log(`engine-memory: warm-up (${count / 5} messages)`);
   runInMemory(link, payload, count / 5);
   const rates: number[] = [];

@@ -10,25 +10,15 @@
  *
  * Prints MiB/s, CPU per message (both engines) and the process RSS.
  */
-import { EnginePair } from '../../src/engine/testing/index.js';
 import { decodeMessage } from '../../src/frames/index.js';
-import type { Source, Target } from '../../src/frames/types.js';
 import { encodeUserMessage } from '../../src/rx/message.js';
+import { memoryLink } from '../harness/memory-link.js';
 
 const SIZE = Number(process.env.SIZE ?? 1 << 20);
 const N = Number(process.env.N ?? 300);
 const CREDIT = 10;
 
-const pair = new EnginePair({ server: { maxFrameSize: 131072 }, client: { maxFrameSize: 131072 } });
-const session = pair.openSession();
-const source: Source = { type: 'source', address: undefined, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
-const target: Target = { type: 'target', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
-const link = pair.attachLink(session, { name: 'large', role: 'sender', source, target });
-pair.server.flow(link.server, { credit: CREDIT });
-pair.pump();
-pair.take('client');
-pair.take('server');
-const { client, server } = pair;
+const { client, server, sender, receiver } = memoryLink(CREDIT, 'q', { server: { maxFrameSize: 131072 }, client: { maxFrameSize: 131072 } });
 const body = new Uint8Array(SIZE).fill(0x62);
 
 const start = performance.now();
@@ -36,16 +26,16 @@ const cpuStart = process.cpuUsage();
 let sent = 0;
 let received = 0;
 while (received < N) {
-  for (let c = client.linkCredit(link.client); c > 0 && sent < N; c--, sent++) client.send(link.client, { payload: encodeUserMessage({ body }) });
+  for (let c = client.linkCredit(sender); c > 0 && sent < N; c--, sent++) client.send(sender, { payload: encodeUserMessage({ body }) });
   for (const chunk of client.takeOutputChunks() ?? []) server.feed(chunk, 0);
   for (let e = server.nextEvent(); e !== undefined; e = server.nextEvent()) {
     if (e.type !== 'delivery') continue;
     const m = decodeMessage(e.payload);
     if (m.body?.type !== 'data' || m.body.sections[0]!.length !== SIZE) throw new Error('wrong body');
     received++;
-    server.dispose(link.server, e.deliveryId, { state: { type: 'accepted' }, settled: true });
+    server.dispose(receiver, e.deliveryId, { state: { type: 'accepted' }, settled: true });
   }
-  if (server.linkCredit(link.server) < CREDIT / 2) server.flow(link.server, { credit: CREDIT });
+  if (server.linkCredit(receiver) < CREDIT / 2) server.flow(receiver, { credit: CREDIT });
   for (const chunk of server.takeOutputChunks() ?? []) client.feed(chunk, 0);
   while (client.nextEvent() !== undefined);
 }
