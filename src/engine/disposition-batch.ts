@@ -4,7 +4,8 @@
  * disposition frame (first..last), so a receiver accepting a thousand
  * messages in one turn sends one frame, not a thousand.
  *
- * Kept as parallel arrays (no object per delivery). Ids are usually added in
+ * Kept as parallel arrays (no object per delivery), whose slots are reused
+ * from flush to flush (`count` says how many are in use). Ids are usually added in
  * increasing order; otherwise they are sorted (stably, so two dispositions of
  * one delivery keep their order) relative to the smallest id, which handles
  * wrap-around at 2^32.
@@ -21,43 +22,54 @@ function sameState(a: DeliveryState | undefined, b: DeliveryState | undefined): 
   return a.type === b.type && (a.type === 'accepted' || a.type === 'released');
 }
 
+/** A cleared batch keeps at most this many slots. */
+const MAX_KEPT_SLOTS = 1024;
+
 export class DispositionBatch {
   private ids: number[] = [];
   private states: (DeliveryState | undefined)[] = [];
   private settled: boolean[] = [];
+  private count = 0;
   private ordered = true;
 
   constructor(readonly role: Role) {}
 
   get size(): number {
-    return this.ids.length;
+    return this.count;
   }
 
   add(id: number, state: DeliveryState | undefined, settled: boolean): void {
-    const n = this.ids.length;
+    const n = this.count;
     if (n > 0 && this.ordered && ((id - this.ids[n - 1]!) | 0) < 0) this.ordered = false;
-    this.ids.push(id);
-    this.states.push(state);
-    this.settled.push(settled);
+    this.ids[n] = id;
+    this.states[n] = state;
+    this.settled[n] = settled;
+    this.count = n + 1;
   }
 
   clear(): void {
-    this.ids.length = 0;
-    this.states.length = 0;
-    this.settled.length = 0;
+    // Drop the states (they may hold error objects); a large batch's arrays go too.
+    if (this.ids.length > MAX_KEPT_SLOTS) {
+      this.ids = [];
+      this.states = [];
+      this.settled = [];
+    } else {
+      this.states.fill(undefined, 0, this.count);
+    }
+    this.count = 0;
     this.ordered = true;
   }
 
   /** Hands each merged range to `sink` as a disposition, then empties the batch. */
   flush(sink: DispositionSink): void {
-    const n = this.ids.length;
+    const n = this.count;
     if (n === 0) return;
     let order: number[] | undefined;
     if (!this.ordered) {
       let base = this.ids[0]!;
       for (let i = 1; i < n; i++) if (((this.ids[i]! - base) | 0) < 0) base = this.ids[i]!;
       order = Array.from({ length: n }, (_, i) => i);
-      const rel = this.ids.map((id) => (id - base) >>> 0);
+      const rel = this.ids.slice(0, n).map((id) => (id - base) >>> 0);
       order.sort((a, b) => rel[a]! - rel[b]! || a - b);
     }
     let i = 0;

@@ -55,6 +55,8 @@ export const AMQP_HEADER: Uint8Array = Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 
 export const SASL_HEADER: Uint8Array = Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0);
 const EMPTY_FRAME = Uint8Array.of(0, 0, 0, 8, 2, 0, 0, 0);
 const EMPTY = new Uint8Array(0);
+/** A drained event queue keeps at most this many slots. */
+const MAX_KEPT_EVENT_SLOTS = 1024;
 
 /** Where the input stands: a protocol header next, SASL frames, AMQP frames, or nothing more. */
 type InputPhase = 'header' | 'sasl' | 'amqp' | 'closed';
@@ -99,8 +101,14 @@ export class Engine {
   private readonly scratch = new Writer(256);
   /** Session frames written before our open (they must follow it on the wire). */
   private held: FrameOutput | undefined = new FrameOutput();
-  private events: EngineEvent[] = [];
+  /**
+   * Queued events: `events[eventHead, eventTail)`. The array keeps its slots
+   * when drained (indexes go back to 0): truncating it would free its backing
+   * store, and the next event would allocate a new one, on every turn.
+   */
+  private events: (EngineEvent | undefined)[] = [];
   private eventHead = 0;
+  private eventTail = 0;
 
   // input
   private phase: InputPhase = 'header';
@@ -291,16 +299,16 @@ export class Engine {
 
   /** The next event, or undefined when there is none. */
   nextEvent(): EngineEvent | undefined {
-    if (this.eventHead < this.events.length) {
-      const event = this.events[this.eventHead]!;
-      this.events[this.eventHead++] = undefined as unknown as EngineEvent;
-      if (this.eventHead === this.events.length) {
-        this.events.length = 0;
-        this.eventHead = 0;
-      }
-      return event;
+    if (this.eventHead === this.eventTail) return undefined;
+    const event = this.events[this.eventHead]!;
+    this.events[this.eventHead++] = undefined;
+    if (this.eventHead === this.eventTail) {
+      this.eventHead = 0;
+      this.eventTail = 0;
+      // After a burst, let a large array go.
+      if (this.events.length > MAX_KEPT_EVENT_SLOTS) this.events = [];
     }
-    return undefined;
+    return event;
   }
 
   /** Both directions are closed (or failed) and all output has been taken: close the transport. */
@@ -520,7 +528,7 @@ export class Engine {
   }
 
   private emit(event: EngineEvent): void {
-    this.events.push(event);
+    this.events[this.eventTail++] = event;
   }
 
   /** Writes a frame for a session: encoded aside first, so a field that cannot be encoded throws before anything is queued. */
