@@ -33,6 +33,7 @@ import {
 import { concatBytes } from '../codec/concat.js';
 import type { FrameOutput } from './output.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
+import { UnsettledDeliveries } from './unsettled.js';
 
 /** What a session needs from its connection. */
 export interface SessionHost {
@@ -109,9 +110,9 @@ export class Session {
   readonly links = new Map<LinkId, Link>();
 
   /** Deliveries we sent and the peer has not settled, by delivery-id. */
-  private readonly outgoingUnsettled = new Map<number, Link>();
+  private readonly outgoingUnsettled = new UnsettledDeliveries<Link>();
   /** Deliveries we received and have not settled, by delivery-id. */
-  private readonly incomingUnsettled = new Map<number, Link>();
+  private readonly incomingUnsettled = new UnsettledDeliveries<Link>();
   private readonly receiverDispositions = new DispositionBatch('receiver');
   private readonly senderDispositions = new DispositionBatch('sender');
   private queue: QueuedTransfer[] = [];
@@ -361,8 +362,8 @@ export class Session {
     link.flowPending = false;
     if (this.heldFlows.length > 0) this.heldFlows = this.heldFlows.filter((l) => l !== link);
     link.credit = 0;
-    for (const [id, owner] of this.outgoingUnsettled) if (owner === link) this.outgoingUnsettled.delete(id);
-    for (const [id, owner] of this.incomingUnsettled) if (owner === link) this.incomingUnsettled.delete(id);
+    this.outgoingUnsettled.deleteValue(link);
+    this.incomingUnsettled.deleteValue(link);
   }
 
   flow(link: Link, options: FlowOptions): void {
@@ -618,13 +619,13 @@ export class Session {
       }
     } else {
       const span = (last - first) >>> 0;
-      for (const [id, owner] of map) {
+      map.forEach((owner, id) => {
         if (owner === link && ((id - first) >>> 0) <= span) {
           batch.add(id, state, settled);
           if (settled) map.delete(id);
           added++;
         }
-      }
+      });
     }
     if (added > 0) this.markDirty();
   }
@@ -1019,13 +1020,13 @@ export class Session {
       }
     } else {
       const span = (last - first) >>> 0;
-      for (const [id, link] of map) {
+      map.forEach((link, id) => {
         if (((id - first) >>> 0) <= span) this.applyDisposition(map, id, link, state, settled);
-      }
+      });
     }
   }
 
-  private applyDisposition(map: Map<number, Link>, id: number, link: Link, state: DeliveryState | undefined, settled: boolean): void {
+  private applyDisposition(map: UnsettledDeliveries<Link>, id: number, link: Link, state: DeliveryState | undefined, settled: boolean): void {
     if (settled) map.delete(id);
     this.host.emit({ type: 'delivery-updated', link: link.id, deliveryId: id, state, settled });
   }
@@ -1034,7 +1035,9 @@ export class Session {
   unsettledCount(link: Link): number {
     const map = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
     let n = 0;
-    for (const owner of map.values()) if (owner === link) n++;
+    map.forEach((owner) => {
+      if (owner === link) n++;
+    });
     return n;
   }
 }
