@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../codec/concat.js';
-import { FrameOutput, MAX_SLAB, MIN_SLAB, SHARE_MIN } from './output.js';
+import { FrameOutput, MAX_SLAB, MIN_SLAB, SHARE_MIN, STREAM_SLAB } from './output.js';
 
 function bytes(n: number, seed = 1): Uint8Array {
   const b = new Uint8Array(n);
@@ -58,16 +58,36 @@ describe('FrameOutput', () => {
     const burst = o.take()!;
     expect(concatBytes(burst).length).toBe(1024 * 1024);
     expect(Math.max(...burst.map(slabOf))).toBe(MAX_SLAB);
-    // Quiet turns: once the big slab is used up, the next slabs are small again.
+    // Smaller turns: once the big slab is used up, the next slabs are smaller
+    // again (a steady stream of 1,000-byte turns keeps STREAM_SLAB-sized ones).
     let last: Uint8Array | undefined;
     for (let turn = 0; turn < 600; turn++) {
       o.writeBytes(bytes(1000, turn));
       [last] = o.take()!;
     }
-    expect(slabOf(last!)).toBe(MIN_SLAB);
+    expect(slabOf(last!)).toBe(STREAM_SLAB);
     // A single write larger than any slab gets an array of its own size.
     o.writeBytes(bytes(MAX_SLAB * 2));
     expect(slabOf(o.take()![0]!)).toBe(MAX_SLAB * 2);
+  });
+
+  it('grows slabs for a steady stream of small turns, up to STREAM_SLAB, but not for heartbeats', () => {
+    const slabsOf = (turnBytes: number, turns: number): number[] => {
+      const o = new FrameOutput();
+      const sizes: number[] = [];
+      for (let turn = 0; turn < turns; turn++) {
+        o.writeBytes(bytes(turnBytes, turn));
+        const size = o.take()![0]!.buffer.byteLength;
+        if (sizes[sizes.length - 1] !== size) sizes.push(size);
+      }
+      return sizes;
+    };
+    // Five 70-byte transfers a round trip, as at a 5-credit window.
+    expect(slabsOf(350, 2000)).toEqual([4096, 8192, 16384, 32768, STREAM_SLAB]);
+    // Empty frames only (idle-time-out heartbeats): the smallest slab throughout.
+    expect(slabsOf(8, 5000)).toEqual([MIN_SLAB]);
+    // A new slab after few takes (large turns) is sized to the turn, as before.
+    expect(slabsOf(3000, 50)).toEqual([MIN_SLAB, 8192]);
   });
 
   it('gives one array from takeOne, copying only when there are several chunks', () => {

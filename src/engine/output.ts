@@ -9,7 +9,13 @@
  * moved, and the old slab is freed once the transport dropped its views.
  * Slabs start small and are sized to the turn's output, between
  * {@link MIN_SLAB} and {@link MAX_SLAB}: a burst does not leave a big buffer
- * behind.
+ * behind. A connection that keeps writing small turns (a sender at a small
+ * credit window writes a few hundred bytes per round trip) gets slabs that
+ * double, up to {@link STREAM_SLAB}, each time one lasted
+ * {@link TAKES_TO_GROW} takes or more at {@link GROW_MIN_AVERAGE} bytes a
+ * take or more: a new ArrayBuffer costs far more than the bytes it holds, so
+ * a steady stream should not need one every few turns. A connection that
+ * only sends heartbeats (8 bytes a take) keeps the smallest slab.
  *
  * Payload slices of at least {@link SHARE_MIN} bytes are not copied at all:
  * the chunk is a view of the caller's encoded message (`writeShared`), which
@@ -25,6 +31,12 @@ export const SHARE_MIN = 16 * 1024;
 export const MIN_SLAB = 4 * 1024;
 /** The largest slab (a single write larger than this gets an array of its own size). */
 export const MAX_SLAB = 256 * 1024;
+/** The largest slab that steady small turns grow to. */
+export const STREAM_SLAB = 64 * 1024;
+/** A slab that served this many takes is followed by one twice its size (up to {@link STREAM_SLAB}). */
+export const TAKES_TO_GROW = 8;
+/** ...when its takes averaged this many bytes or more. */
+export const GROW_MIN_AVERAGE = 64;
 
 const EMPTY = new Uint8Array(0);
 
@@ -39,17 +51,19 @@ export class FrameOutput {
   /** Bytes copied in since the last take, and in the turn before (they size new slabs). */
   private copied = 0;
   private lastCopied = 0;
+  /** take() calls since the current slab was started. */
+  private takesOnSlab = 0;
 
   /** Bytes queued and not yet taken. */
   get length(): number {
     return this.sealed + this.pos - this.start;
   }
 
-  /** Copies `bytes` into the output. */
-  writeBytes(bytes: Uint8Array): void {
-    const n = bytes.length;
+  /** Copies `bytes` (its first `length` bytes, when given) into the output. */
+  writeBytes(bytes: Uint8Array, length: number = bytes.length): void {
+    const n = length;
     if (this.pos + n > this.slab.length) this.newSlab(n);
-    copyBytes(this.slab, this.pos, bytes);
+    copyBytes(this.slab, this.pos, bytes, n);
     this.pos += n;
     this.copied += n;
   }
@@ -86,6 +100,7 @@ export class FrameOutput {
     this.sealed = 0;
     this.lastCopied = this.copied;
     this.copied = 0;
+    this.takesOnSlab++;
     return chunks;
   }
 
@@ -109,7 +124,10 @@ export class FrameOutput {
   private newSlab(n: number): void {
     this.seal();
     let size = MIN_SLAB;
-    const want = Math.max(this.copied, this.lastCopied) + n;
+    let want = Math.max(this.copied, this.lastCopied) + n;
+    const takes = this.takesOnSlab;
+    if (takes >= TAKES_TO_GROW && this.pos >= takes * GROW_MIN_AVERAGE) want = Math.max(want, Math.min(2 * this.slab.length, STREAM_SLAB));
+    this.takesOnSlab = 0;
     while (size < want && size < MAX_SLAB) size *= 2;
     this.slab = new Uint8Array(Math.max(size, n));
     this.start = 0;

@@ -158,7 +158,7 @@ export function writeTransferFrame(
     b[at++] = 0x42;
     b[at++] = 0x41;
   }
-  w.writeBytes(b.subarray(0, at));
+  w.writeBytes(b, at);
   if (state !== undefined) w.writeBytes(state);
   // Large slices go out as views of the payload (the caller of send() gives it up), small ones are copied.
   if (payload !== undefined && end > start) w.writeShared(start === 0 && end === payload.length ? payload : payload.subarray(start, end));
