@@ -206,6 +206,10 @@ export class EngineDriver<Event> {
     if (engine.takeOutputChunks !== undefined) {
       const chunks = engine.takeOutputChunks();
       if (chunks === undefined) return;
+      if (channel.writev !== undefined) {
+        channel.writev(chunks);
+        return;
+      }
       for (let i = 0; i < chunks.length; i++) {
         const chunk = chunks[i]!;
         if (chunk.length > 0) channel.write(chunk);

@@ -29,6 +29,14 @@ export interface ByteChannel {
    * channel closed.
    */
   write(chunk: Uint8Array): void;
+  /**
+   * Optional: writes `chunks` in order now, as one vectored write where the
+   * channel can, behind anything already written. Ownership as for `write`.
+   * The engine driver calls it with each step's whole output, which is then
+   * already batched, so the channel need not hold it back to the end of the
+   * turn.
+   */
+  writev?(chunks: readonly Uint8Array[]): void;
   /** Sends everything written so far, then half-closes: the peer sees end of stream. */
   end(): void;
   /**

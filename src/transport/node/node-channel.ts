@@ -87,6 +87,24 @@ export class NodeChannel implements ByteChannel {
     this.socket.write(chunk);
   }
 
+  /*
+   * One step's output, written at once: no cork and no microtask. A single
+   * chunk (the usual case: the engine coalesces small frames) is one plain
+   * write; several go out corked, as one writev(). After a `write()` in the
+   * same turn the socket is still corked, and these chunks join that batch.
+   */
+  writev(chunks: readonly Uint8Array[]): void {
+    if (this.writeClosed) return;
+    const socket = this.socket;
+    if (chunks.length === 1 || this.corked) {
+      for (let i = 0; i < chunks.length; i++) if (chunks[i]!.length > 0) socket.write(chunks[i]!);
+      return;
+    }
+    socket.cork();
+    for (let i = 0; i < chunks.length; i++) if (chunks[i]!.length > 0) socket.write(chunks[i]!);
+    socket.uncork();
+  }
+
   end(): void {
     if (this.writeClosed) return;
     this.writeClosed = true;
