@@ -10,7 +10,9 @@
  * - send: one sender link; the round's messages go out as the peer's credit
  *   allows, each encoded on the spot: message-id = the sequence number as a
  *   ulong, body an amqp-value map {"sequence": int}; unsettled; the round is
- *   done when all are accepted.
+ *   done when all are accepted. As send.c reuses one pn_message_t (clear,
+ *   set the id, put the body map, encode), this reuses one message object
+ *   and its body map, and sets the id and the map's value before encoding.
  * - receive: one receiver link, granted the round's messages as credit at
  *   once; each message is decoded and its body read; unsettled ones are
  *   accepted and settled (the broker sends them pre-settled).
@@ -30,9 +32,15 @@ const ACCEPTED: DeliveryState = { type: 'accepted' };
 const DISPOSE_ACCEPTED = { state: ACCEPTED, settled: true } as const;
 const SEQUENCE_KEY = 'sequence';
 
+/** The one message sent, refilled for each send (see the header). */
+const outgoingBody = new Map<AmqpValue, AmqpValue>();
+const outgoingProperties: { messageId: bigint } = { messageId: 0n };
+const outgoing: Message = { properties: outgoingProperties, body: { type: 'value', value: outgoingBody } };
+
 function message(n: number): Message {
-  const body = new Map<AmqpValue, AmqpValue>([[SEQUENCE_KEY, new Typed('int', n)]]);
-  return { properties: { messageId: BigInt(n) }, body: { type: 'value', value: body } };
+  outgoingProperties.messageId = BigInt(n);
+  outgoingBody.set(SEQUENCE_KEY, new Typed('int', n));
+  return outgoing;
 }
 
 const engine = new Engine({
