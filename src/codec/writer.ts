@@ -29,6 +29,7 @@
  * as `DecodeError`.
  */
 import { copyBytes } from './concat.js';
+import { pooledCopy } from './byte-pool.js';
 import { FormatCode, MAX_DEPTH } from './format-codes.js';
 import { AmqpArray, Described, Typed, type AmqpValue } from './types.js';
 
@@ -101,6 +102,12 @@ export class Writer {
   /** Binaries written by reference: refs[i] goes at refAt[i] among the buffer's bytes. */
   private refAt: number[] = [];
   private refs: Uint8Array[] = [];
+  /** The depth at which `writeEntry` writes the map entries being written. */
+  private entryDepth = 0;
+  private readonly writeEntry = (value: AmqpValue, key: AmqpValue): void => {
+    this.write(key, this.entryDepth);
+    this.write(value, this.entryDepth);
+  };
   private refBytes = 0;
 
   constructor(initialCapacity = 256) {
@@ -133,12 +140,14 @@ export class Writer {
 
   /**
    * A copy of the bytes written, then {@link reset}: for a writer reused
-   * across messages. It forgets the binaries written by reference (so they
+   * across messages. Copies of up to 4 KiB are regions of a shared pool
+   * buffer (src/codec/byte-pool.ts), never written again. It forgets the binaries written by reference (so they
    * are not kept alive) and lets go of a buffer that one large value grew
    * beyond {@link WRITER_KEEP_MAX}.
    */
   takeBytes(): Uint8Array {
-    const bytes = this.toBytes();
+    // Small results (most encoded messages) are regions of the shared byte pool rather than fresh buffers.
+    const bytes = this.refs.length > 0 ? this.assemble() : pooledCopy(this.buf, this.pos);
     this.reset();
     this.trim();
     return bytes;
@@ -996,10 +1005,11 @@ export class Writer {
 
   private writeMapEntries(map: ReadonlyMap<AmqpValue, AmqpValue> | { readonly [key: string]: AmqpValue }, depth: number): number {
     if (map instanceof Map) {
-      for (const [k, v] of map as ReadonlyMap<AmqpValue, AmqpValue>) {
-        this.write(k, depth);
-        this.write(v, depth);
-      }
+      // forEach with a callback made once: a for-of over the entries allocated an array per entry.
+      const outer = this.entryDepth;
+      this.entryDepth = depth;
+      (map as ReadonlyMap<AmqpValue, AmqpValue>).forEach(this.writeEntry);
+      this.entryDepth = outer;
       return map.size * 2;
     }
     const record = map as { readonly [key: string]: AmqpValue };
