@@ -90,6 +90,32 @@ describe('FrameOutput', () => {
     expect(slabsOf(3000, 50)).toEqual([MIN_SLAB, 8192]);
   });
 
+  it('writes its slab again from the start once told the taken chunks are done, and only then', () => {
+    const o = new FrameOutput();
+    o.writeBytes(bytes(100, 1));
+    const [first] = o.take()!;
+    o.writeBytes(bytes(100, 2));
+    const [second] = o.take()!;
+    expect(second!.buffer).toBe(first!.buffer);
+    expect(second!.byteOffset).toBe(100); // not recycled: after the first
+    expect(first!.every((b, i) => b === bytes(100, 1)[i])).toBe(true);
+    o.recycle();
+    o.writeBytes(bytes(50, 3));
+    o.recycle(); // something pending: nothing happens
+    const [third] = o.take()!;
+    expect(third!.buffer).toBe(first!.buffer);
+    expect(third!.byteOffset).toBe(0);
+    expect(third!.length).toBe(50);
+    // A recycled connection never needs a new slab for small turns.
+    for (let turn = 0; turn < 1000; turn++) {
+      o.writeBytes(bytes(350, turn));
+      const chunks = o.take()!;
+      expect(chunks.length).toBe(1);
+      expect(chunks[0]!.buffer).toBe(first!.buffer);
+      o.recycle();
+    }
+  });
+
   it('gives one array from takeOne, copying only when there are several chunks', () => {
     const o = new FrameOutput();
     const big = bytes(SHARE_MIN);

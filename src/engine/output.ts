@@ -7,6 +7,11 @@
  * transport may hold them as long as it likes. When a write does not fit,
  * what is pending is sealed as a chunk and a new slab is started: nothing is
  * moved, and the old slab is freed once the transport dropped its views.
+ * A transport that has written every chunk it took and holds none may say
+ * so (`recycle()`, Engine.outputWritten): the slab is then reused from its
+ * start, so a connection that writes in small turns keeps writing into the
+ * same few cache lines.
+ *
  * Slabs start small and are sized to the turn's output, between
  * {@link MIN_SLAB} and {@link MAX_SLAB}: a burst does not leave a big buffer
  * behind. A connection that keeps writing small turns (a sender at a small
@@ -102,6 +107,16 @@ export class FrameOutput {
     this.copied = 0;
     this.takesOnSlab++;
     return chunks;
+  }
+
+  /**
+   * The caller holds none of the chunks taken so far: when nothing is
+   * pending, the current slab is written again from its start.
+   */
+  recycle(): void {
+    if (this.chunks.length > 0 || this.pos !== this.start) return;
+    this.start = 0;
+    this.pos = 0;
   }
 
   /** Everything queued as one array (copied only when there is more than one chunk). */

@@ -51,7 +51,10 @@ export class UnsettledDeliveries<V> {
     this.values[slot] = undefined;
     this.live--;
     if (this.live === 0) {
-      this.reset();
+      // Every slot in use is free now: start again at slot 0.
+      this.head = 0;
+      this.tail = 0;
+      this.trim();
     } else if (slot === this.head) {
       let head = slot + 1;
       while (this.values[head] === undefined) head++;
@@ -142,6 +145,11 @@ export class UnsettledDeliveries<V> {
     this.head = 0;
     this.tail = 0;
     this.live = 0;
+    this.trim();
+  }
+
+  /** Called when empty: a large array (after a burst) is let go. */
+  private trim(): void {
     if (this.ids.length > MAX_KEPT_SLOTS) {
       this.ids = [];
       this.values = [];

@@ -183,6 +183,26 @@ export function describeTransportContract(name: string, makeRig: () => Transport
       expect(firstWrong).toBe(-1);
     });
 
+    it('writev() sends chunks in order behind earlier writes, and says when it holds none of them', async () => {
+      const rig = makeRig();
+      const { client, server } = await open(rig);
+      if (client.writev === undefined) return;
+      const halfClose = rig.halfClose !== false;
+      echo(server);
+      const expected = 'one,two,three,four';
+      const received = collect(client, halfClose ? undefined : expected.length);
+      client.write(text('one,'));
+      client.writev([text('two,'), text('three,')]);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      // An idle TCP connection takes a small write at once: nothing is left
+      // held. (TLS completes its writes later: it says false, which is safe.)
+      const heldNone = client.writev([text('four')]);
+      if (rig.tls === undefined) expect(heldNone).toBe(true);
+      if (halfClose) client.end();
+      expect(decode(await received)).toBe(expected);
+      expect(client.writev([text('late')])).toBe(false); // after end(): discarded
+    });
+
     it('end() sends everything, then the peer sees end of stream', async () => {
       const { client, server } = await open();
       const request = collect(server);

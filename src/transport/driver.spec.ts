@@ -75,7 +75,7 @@ class FakeChannel implements ByteChannel {
   readonly remoteAddress = 'fake:2';
   constructor(
     readonly input: Observable<Uint8Array>,
-    private readonly now: () => number,
+    readonly now: () => number,
   ) {}
   write(chunk: Uint8Array): void {
     this.log.push(`write ${decode(chunk)}@${this.now()}`);
@@ -161,6 +161,29 @@ describe('EngineDriver with a fake engine, in virtual time', () => {
       driver.events$.subscribe();
     });
     expect(channel.log).toEqual(['write pong@1', 'write +more@1', 'end@3']);
+  });
+
+  it('hands each step\'s chunks to writev when the channel has it, and tells the engine when they were written', () => {
+    for (const written of [true, false]) {
+      let released = 0;
+      const { channel } = runDriver('-p-|', ({ engine, channel, driver }) => {
+        const chunked = engine as FakeEngine & { takeOutputChunks?: () => Uint8Array[] | undefined; outputWritten?: () => void };
+        chunked.takeOutputChunks = () => {
+          const whole = engine.takeOutput();
+          return whole === undefined ? undefined : [whole, encode('+more')];
+        };
+        chunked.outputWritten = () => released++;
+        const vectored = channel as FakeChannel & { writev?: (chunks: readonly Uint8Array[]) => boolean };
+        vectored.writev = (chunks) => {
+          channel.log.push(`writev ${chunks.map(decode).join('|')}@${channel.now()}`);
+          return written;
+        };
+        engine.onFeed = () => engine.queue('pong');
+        driver.events$.subscribe();
+      });
+      expect(channel.log).toEqual(['writev pong|+more@1', 'end@3']);
+      expect(released).toBe(written ? 1 : 0);
+    }
   });
 
   it('delivers an event queued while output is taken (like the engine\'s "finished") before completing', () => {

@@ -30,6 +30,8 @@ export interface EngineLike<Event> {
    * writes one turn's chunks together (one writev), so nothing is joined.
    */
   takeOutputChunks?(): Uint8Array[] | undefined;
+  /** Every chunk taken has been written and none is held: the engine may reuse their memory. */
+  outputWritten?(): void;
   /** The next event, or undefined when there is none. */
   nextEvent(): Event | undefined;
   /** Both sides are closed: nothing more will be read or written. */
@@ -207,7 +209,7 @@ export class EngineDriver<Event> {
       const chunks = engine.takeOutputChunks();
       if (chunks === undefined) return;
       if (channel.writev !== undefined) {
-        channel.writev(chunks);
+        if (channel.writev(chunks)) engine.outputWritten?.();
         return;
       }
       for (let i = 0; i < chunks.length; i++) {

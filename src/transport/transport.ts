@@ -34,9 +34,11 @@ export interface ByteChannel {
    * channel can, behind anything already written. Ownership as for `write`.
    * The engine driver calls it with each step's whole output, which is then
    * already batched, so the channel need not hold it back to the end of the
-   * turn.
+   * turn. Returns true when every byte written so far has been handed to the
+   * OS and the channel holds no chunk any more (the caller may then reuse
+   * their memory), false otherwise.
    */
-  writev?(chunks: readonly Uint8Array[]): void;
+  writev?(chunks: readonly Uint8Array[]): boolean;
   /** Sends everything written so far, then half-closes: the peer sees end of stream. */
   end(): void;
   /**

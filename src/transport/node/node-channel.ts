@@ -92,17 +92,21 @@ export class NodeChannel implements ByteChannel {
    * chunk (the usual case: the engine coalesces small frames) is one plain
    * write; several go out corked, as one writev(). After a `write()` in the
    * same turn the socket is still corked, and these chunks join that batch.
+   * Node writes to the socket at once when it can; what the OS did not take
+   * waits in the stream (`writableLength`), so an empty stream means every
+   * chunk is written and none is held.
    */
-  writev(chunks: readonly Uint8Array[]): void {
-    if (this.writeClosed) return;
+  writev(chunks: readonly Uint8Array[]): boolean {
+    if (this.writeClosed) return false;
     const socket = this.socket;
     if (chunks.length === 1 || this.corked) {
       for (let i = 0; i < chunks.length; i++) if (chunks[i]!.length > 0) socket.write(chunks[i]!);
-      return;
+    } else {
+      socket.cork();
+      for (let i = 0; i < chunks.length; i++) if (chunks[i]!.length > 0) socket.write(chunks[i]!);
+      socket.uncork();
     }
-    socket.cork();
-    for (let i = 0; i < chunks.length; i++) if (chunks[i]!.length > 0) socket.write(chunks[i]!);
-    socket.uncork();
+    return !this.corked && socket.writableLength === 0;
   }
 
   end(): void {
