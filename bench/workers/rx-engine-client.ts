@@ -12,14 +12,15 @@
  *   ulong, body an amqp-value map {"sequence": int}; unsettled; the round is
  *   done when all are accepted. As send.c reuses one pn_message_t (clear,
  *   set the id, put the body map, encode), this reuses one message object
- *   and its body map, and sets the id and the map's value before encoding.
+ *   and its body map, and sets the id and the map's value; `engine.send`
+ *   encodes it (`{ message }`) straight into the connection's output.
  * - receive: one receiver link, granted the round's messages as credit at
  *   once; each message is decoded and its body read; unsettled ones are
  *   accepted and settled (the broker sends them pre-settled).
  */
 import { Typed, type AmqpValue } from '../../src/codec/types.js';
 import { Engine, type EngineEvent } from '../../src/engine/index.js';
-import { decodeMessage, encodeMessageBytes } from '../../src/frames/index.js';
+import { decodeMessage } from '../../src/frames/index.js';
 import type { DeliveryState, Message, Source, Target } from '../../src/frames/types.js';
 import { EngineDriver } from '../../src/transport/index.js';
 import { connectNode } from '../../src/transport/node/index.js';
@@ -89,7 +90,7 @@ function sendWhileCredit(): void {
   while (credit > 0 && toSend > 0) {
     toSend--;
     credit--;
-    engine.send(link, { payload: encodeMessageBytes(message(++sequence)) });
+    engine.send(link, { message: message(++sequence) });
   }
 }
 

@@ -3,7 +3,7 @@
  * go-amqp's ConnOptions / link_options.go). Each field's comment states its
  * default; the defaults are the exported constants below.
  */
-import type { Fields, ReceiverSettleMode, Role, SenderSettleMode, Source, Target, Coordinator, DeliveryState } from '../frames/types.js';
+import type { Fields, ReceiverSettleMode, Role, SenderSettleMode, Source, Target, Coordinator, DeliveryState, Message } from '../frames/types.js';
 import type { SaslAuthenticator, SaslCredentials, SaslCrypto } from './sasl/index.js';
 
 /** Our max-frame-size, in bytes (Proton and rhea use the same). */
@@ -160,8 +160,18 @@ export interface SendOptions {
    * peer's max-frame-size. The engine keeps a reference: large payloads go
    * to the transport as views, not copies (and any payload may wait for
    * session window), so do not change the bytes after `send`.
+   * Give `payload` or `message`, not both.
    */
-  readonly payload: Uint8Array;
+  readonly payload?: Uint8Array;
+  /**
+   * The message, for the engine to encode: straight into its output when
+   * the transfer goes out at once, so there is no encoded copy to allocate
+   * (the engine copies the bytes only when the transfer must wait for
+   * session window). The engine does not keep the object: change and send
+   * it again if you like, as Proton's send.c reuses its pn_message_t. A
+   * message that cannot be encoded fails the call with `amqp:invalid-field`.
+   */
+  readonly message?: Message;
   /** Delivery tag, at most 32 bytes. Default: a 4-byte counter unique on the link. */
   readonly tag?: Uint8Array;
   /** Default 0 (the AMQP message format). */

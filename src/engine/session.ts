@@ -13,10 +13,11 @@
 import { Writer } from '../codec/writer.js';
 import { Condition } from '../errors/index.js';
 import type {
-  Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Performative, Role, Transfer,
+  Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Message, Performative, Role, Transfer,
 } from '../frames/types.js';
 import { Reader } from '../codec/reader.js';
-import { decodeDeliveryState, encodeDeliveryState } from '../frames/index.js';
+import { decodeDeliveryState, encodeDeliveryState, encodeMessage } from '../frames/index.js';
+import { pooledCopy } from '../codec/byte-pool.js';
 import { DispositionBatch } from './disposition-batch.js';
 import { fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, Initiator, LinkId, SessionId } from './events.js';
@@ -33,16 +34,23 @@ import {
 import { concatBytes } from '../codec/concat.js';
 import type { FrameOutput } from './output.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
+import { SHARE_MIN } from './output.js';
 import { UnsettledDeliveries } from './unsettled.js';
 
 /** What a session needs from its connection. */
 export interface SessionHost {
-  /** Where session frames go now (frames queued before our open are held back). */
-  readonly frameWriter: FrameOutput;
+  /**
+   * Where session frames go now (frames queued before our open are held back).
+   * (Methods, not getters: V8 keeps an object literal with getters in
+   * dictionary mode, which made every `host.x` on the send path a slow lookup.)
+   */
+  frameWriter(): FrameOutput;
+  /** Encodes messages given to `send` as objects (reused; see Session.encodeMessage). */
+  readonly messageWriter: Writer;
   /** False once our close is sent: frames are dropped. */
-  readonly canWrite: boolean;
+  canWrite(): boolean;
   /** The peer's max-frame-size (512 until its open arrives). */
-  readonly remoteMaxFrameSize: number;
+  remoteMaxFrameSize(): number;
   writeFrame(channel: number, body: Performative): void;
   /** Traces a transfer frame written by the fast path (only called when tracing). */
   traceTransfer?: ((channel: number, t: Transfer, payload: Uint8Array | undefined) => void) | undefined;
@@ -212,7 +220,7 @@ export class Session {
       this.flush();
       this.dropQueue(undefined);
       this.state = 'unmapped';
-      if (this.host.canWrite) this.host.writeFrame(this.localChannel, { type: 'end', error: undefined });
+      if (this.host.canWrite()) this.host.writeFrame(this.localChannel, { type: 'end', error: undefined });
       this.finish('remote', peerError);
     } else {
       this.finish('local', peerError ?? this.localError);
@@ -420,7 +428,20 @@ export class Session {
     if (link.state !== 'attached') throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}`);
     if (this.state !== 'mapped') throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
     if (link.credit <= 0) throw new LocalProtocolError(Condition.TransferLimitExceeded, `link ${link.id} has no credit; wait for a link-flow event`);
-    const payload = options.payload;
+    let payload = options.payload;
+    // A message given as such is encoded into the host's message writer: a
+    // view of it that must be copied before the engine keeps it (queued for
+    // window, or a large payload the output would hold as a view).
+    let borrowed = false;
+    if (options.message !== undefined) {
+      if (payload !== undefined) throw new LocalProtocolError(Condition.InvalidField, 'give payload or message, not both');
+      payload = this.encodeMessage(options.message);
+      borrowed = true;
+      if (payload.length >= SHARE_MIN) {
+        payload = payload.slice();
+        borrowed = false;
+      }
+    }
     if (!(payload instanceof Uint8Array)) throw new LocalProtocolError(Condition.InvalidField, 'payload must be a Uint8Array');
     if (link.remoteMaxMessageSize > 0 && payload.length > link.remoteMaxMessageSize) {
       throw new LocalProtocolError(Condition.MessageSizeExceeded, `message of ${payload.length} bytes exceeds the peer's max-message-size of ${link.remoteMaxMessageSize}`);
@@ -468,14 +489,28 @@ export class Session {
     h.settled = settled;
     h.state = state;
 
-    if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite) {
+    if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
       const offset = this.writeFrames(h, payload, 0, false);
-      if (offset >= 0) this.enqueue(link, h, payload, offset, true);
+      if (offset >= 0) this.enqueue(link, h, borrowed ? pooledCopy(payload, payload.length) : payload, offset, true);
     } else {
       link.queued++;
-      this.enqueue(link, h, payload, 0, false);
+      this.enqueue(link, h, borrowed ? pooledCopy(payload, payload.length) : payload, 0, false);
     }
     return deliveryId;
+  }
+
+  /** `message` encoded into the host's message writer: a view, valid until the next encode. */
+  private encodeMessage(message: Message): Uint8Array {
+    const w = this.host.messageWriter;
+    w.reset();
+    w.trim();
+    try {
+      encodeMessage(w, message);
+    } catch (e) {
+      w.reset();
+      throw new LocalProtocolError(Condition.InvalidField, `cannot encode message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return w.view();
   }
 
   private enqueue(link: Link, h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): void {
@@ -488,8 +523,8 @@ export class Session {
    * (needed for empty payloads, whose only frame carries no bytes).
    */
   private writeFrames(h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): number {
-    const w = this.host.frameWriter;
-    const maxFrame = Math.max(512, this.host.remoteMaxFrameSize);
+    const w = this.host.frameWriter();
+    const maxFrame = Math.max(512, this.host.remoteMaxFrameSize());
     const trace = this.host.traceTransfer;
     while (this.remoteIncomingWindow > 0) {
       const first = !started;
@@ -509,13 +544,13 @@ export class Session {
 
   /** Writes queued transfers while the window allows. */
   private pumpQueue(): void {
-    if (!this.host.canWrite) return;
+    if (!this.host.canWrite()) return;
     while (this.queueHead < this.queue.length && this.remoteIncomingWindow > 0) {
       const q = this.queue[this.queueHead]!;
       const link = q.link;
       if (q.aborted) {
         if (!q.started) link.queued--;
-        writeTransferFrame(this.host.frameWriter, this.localChannel, q.header, !q.started, false, true, undefined, 0, 0);
+        writeTransferFrame(this.host.frameWriter(), this.localChannel, q.header, !q.started, false, true, undefined, 0, 0);
         if (this.host.traceTransfer !== undefined) this.host.traceTransfer(this.localChannel, transferBody(q.header, !q.started, false, true), undefined);
         this.nextOutgoingId = (this.nextOutgoingId + 1) >>> 0;
         this.remoteIncomingWindow--;
@@ -634,7 +669,7 @@ export class Session {
 
   /** Writes the pending dispositions now (flush writes whatever is left). */
   private writeDispositions(): void {
-    if (!this.host.canWrite) return;
+    if (!this.host.canWrite()) return;
     if (this.receiverDispositions.size > 0) this.receiverDispositions.flush(this.writeDisposition);
     if (this.senderDispositions.size > 0) this.senderDispositions.flush(this.writeDisposition);
   }
@@ -642,7 +677,7 @@ export class Session {
   /** Writes pending dispositions and flows. */
   flush(): void {
     this.dirty = false;
-    if (!this.host.canWrite) {
+    if (!this.host.canWrite()) {
       this.receiverDispositions.clear();
       this.senderDispositions.clear();
       this.dirtyLinks = [];
@@ -794,7 +829,7 @@ export class Session {
     this.remoteHandles.delete(link.remoteHandle);
     if (next === 'detach-rcvd') {
       // The peer detached first: answer with the same closed flag, then report.
-      if (link.localAttach === undefined && this.host.canWrite) {
+      if (link.localAttach === undefined && this.host.canWrite()) {
         // It detached before we answered its attach: answer that first (with no terminus of our own).
         const remote = link.remoteAttach!;
         const handle = this.freeHandle();
@@ -819,7 +854,7 @@ export class Session {
       // A detach for a link whose attach we have sent and the peer never answered (tolerated).
       link.state = 'detached';
       this.forgetDeliveries(link);
-      if (this.host.canWrite) this.host.writeFrame(this.localChannel, { type: 'detach', handle: link.handle, closed: detach.closed, error: undefined });
+      if (this.host.canWrite()) this.host.writeFrame(this.localChannel, { type: 'detach', handle: link.handle, closed: detach.closed, error: undefined });
       this.removeLink(link);
       this.host.emit({ type: 'link-detached', session: this.id, link: link.id, initiator: 'remote', closed: detach.closed, error: peerError });
     }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Condition } from '../errors/index.js';
-import type { DeliveryState, Source, Target } from '../frames/types.js';
+import type { AmqpValue } from '../codec/types.js';
+import { decodeMessage, encodeMessageBytes } from '../frames/index.js';
+import type { DeliveryState, Message, Source, Target } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
 import type { AttachOptions } from './options.js';
 import { EnginePair, type EnginePairOptions } from './testing/engine-pair.js';
@@ -151,6 +153,92 @@ describe('multi-frame deliveries', () => {
     const [big, small] = pair.take('client', 'delivery');
     expect(same(big!.payload, bytes(200_000, 3))).toBe(true);
     expect(same(small!.payload, bytes(300, 4))).toBe(true);
+  });
+});
+
+describe('send({ message }): the engine encodes', () => {
+  /** A client sender to a server receiver with `credit`, the server's session window `window` transfers. */
+  function messagePair(credit: number, window?: number) {
+    const pair = new EnginePair({ client: { maxFrameSize: 1024 } });
+    pair.open();
+    const ss = pair.server.beginSession(window === undefined ? {} : { incomingWindow: window });
+    pair.pump();
+    pair.answerAttaches('client');
+    const rcv = pair.server.attach(ss, { name: 'in', role: 'receiver', source: source('q') });
+    pair.pump();
+    const snd = pair.take('client', 'link-attached')[0]!.link;
+    pair.server.flow(rcv, { credit });
+    pair.pump();
+    return { pair, snd, rcv };
+  }
+  const seq = (m: Message): unknown => (m.body?.type === 'value' && m.body.value instanceof Map ? m.body.value.get('n') : undefined);
+
+  it('sends a message object, which the caller may change and send again at once', () => {
+    const { pair, snd } = messagePair(3);
+    const body = new Map<AmqpValue, AmqpValue>();
+    const m: { properties: { messageId: bigint }; body: { type: 'value'; value: Map<AmqpValue, AmqpValue> } } = { properties: { messageId: 0n }, body: { type: 'value', value: body } };
+    for (let n = 1; n <= 3; n++) {
+      m.properties.messageId = BigInt(n);
+      body.set('n', n);
+      pair.client.send(snd, { message: m });
+    }
+    pair.pump();
+    const got = pair.take('server', 'delivery').map((d) => decodeMessage(d.payload));
+    expect(got.map((g) => [g.properties?.messageId, seq(g)])).toEqual([[1n, 1], [2n, 2], [3n, 3]]);
+    // The same bytes as encoding it yourself.
+    expect(encodeMessageBytes(got[2]!)).toEqual(encodeMessageBytes(m));
+  });
+
+  it('copies the encoded bytes of a transfer that waits for session window, and of a large message', () => {
+    const { pair, snd } = messagePair(4, 1);
+    const body = new Map<AmqpValue, AmqpValue>();
+    const m = { body: { type: 'value' as const, value: body } };
+    const big = 'x'.repeat(40_000); // several frames, and over the size the output keeps by reference
+    for (const [n, text] of [[1, 'a'], [2, 'b'], [3, big], [4, 'c']] as const) {
+      body.set('n', n);
+      body.set('text', text);
+      pair.client.send(snd, { message: m }); // the window of one frame: all but the first wait
+    }
+    body.set('n', 99);
+    body.set('text', 'changed after sending');
+    pair.pump();
+    const got = pair.take('server', 'delivery').map((d) => decodeMessage(d.payload));
+    expect(got.map(seq)).toEqual([1, 2, 3, 4]);
+    expect(got.map((g) => ((g.body as { value: Map<string, string> }).value.get('text') ?? '').length)).toEqual([1, 1, 40_000, 1]);
+    // With the window open, a large message goes out at once, partly as views
+    // of its encoding; the next send encodes over the writer, so that must be a copy.
+    const open = messagePair(2);
+    body.set('n', 5);
+    body.set('text', big);
+    open.pair.client.send(open.snd, { message: m });
+    body.set('n', 6);
+    body.set('text', 'y'.repeat(big.length));
+    open.pair.client.send(open.snd, { message: m });
+    open.pair.pump();
+    const texts = open.pair.take('server', 'delivery').map((d) => (decodeMessage(d.payload).body as { value: Map<string, string> }).value.get('text'));
+    expect(texts).toEqual([big, 'y'.repeat(big.length)]);
+  });
+
+  it('refuses payload and message together, neither, and a message that cannot be encoded, changing nothing', () => {
+    const { pair, snd } = messagePair(2);
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof LocalProtocolError ? e.condition : e;
+      }
+      return 'no error';
+    };
+    expect(err(() => pair.client.send(snd, { payload: bytes(3), message: { body: { type: 'value', value: 1 } } }))).toBe(Condition.InvalidField);
+    expect(err(() => pair.client.send(snd, {}))).toBe(Condition.InvalidField);
+    const unencodable = { body: { type: 'value', value: (() => 1) as unknown as AmqpValue } } as Message;
+    expect(err(() => pair.client.send(snd, { message: unencodable }))).toBe(Condition.InvalidField);
+    expect(pair.client.linkCredit(snd)).toBe(2);
+    pair.client.send(snd, { message: { body: { type: 'value', value: 'fine' } } });
+    pair.pump();
+    const [d] = pair.take('server', 'delivery');
+    expect(d!.deliveryId).toBe(0); // the failed calls used no delivery-id
+    expect(decodeMessage(d!.payload).body).toEqual({ type: 'value', value: 'fine' });
   });
 });
 
