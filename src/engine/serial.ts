@@ -18,3 +18,26 @@ export function serialDiff(a: number, b: number): number {
 export function serialRangeLength(first: number, last: number): number {
   return ((last - first) >>> 0) + 1;
 }
+
+/**
+ * The index of `id` in `ids[from, to)`, whose ids increase in serial order
+ * from `ids[from]` (a queue of deliveries in sending order), or -1. Tries the
+ * index the id would have with no gaps first, then a binary search.
+ */
+export function findSerial(ids: readonly number[], from: number, to: number, id: number): number {
+  if (from >= to) return -1;
+  const first = ids[from]!;
+  const offset = (id - first) >>> 0;
+  let at = from + offset;
+  if (at < to && ids[at] === id) return at;
+  let lo = from;
+  let hi = to - 1;
+  while (lo <= hi) {
+    at = (lo + hi) >>> 1;
+    const d = (ids[at]! - first) >>> 0;
+    if (d === offset) return at;
+    if (d < offset) lo = at + 1;
+    else hi = at - 1;
+  }
+  return -1;
+}

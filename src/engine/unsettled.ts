@@ -11,6 +11,8 @@
  * once they outnumber the live entries, so memory follows the number of
  * unsettled deliveries, not the span of their ids.
  */
+import { findSerial } from './serial.js';
+
 /** Slots kept when the queue empties; a larger array (after a burst) is let go. */
 const MAX_KEPT_SLOTS = 1024;
 
@@ -88,23 +90,8 @@ export class UnsettledDeliveries<V> {
   /** The slot of `id`, or -1 when it is not held. */
   private slotOf(id: number): number {
     if (this.live === 0) return -1;
-    const ids = this.ids;
-    const first = ids[this.head]!;
-    const offset = (id - first) >>> 0;
-    // Settled in order and no holes: the id is where its offset says.
-    let slot = this.head + offset;
-    if (slot < this.tail && ids[slot] === id) return this.values[slot] === undefined ? -1 : slot;
-    // Serial-number order from the oldest id: offsets increase along the slots.
-    let lo = this.head;
-    let hi = this.tail - 1;
-    while (lo <= hi) {
-      slot = (lo + hi) >>> 1;
-      const at = (ids[slot]! - first) >>> 0;
-      if (at === offset) return this.values[slot] === undefined ? -1 : slot;
-      if (at < offset) lo = slot + 1;
-      else hi = slot - 1;
-    }
-    return -1;
+    const slot = findSerial(this.ids, this.head, this.tail, id);
+    return slot < 0 || this.values[slot] === undefined ? -1 : slot;
   }
 
   /** A peer that reuses or reorders ids (a protocol error it will be told of) still gets a consistent map. */

@@ -5,15 +5,21 @@
  * the oldest entry is O(1) and allocates nothing per message. An entry
  * settled out of order is found by binary search (a link's delivery-ids
  * increase in sending order, as RFC 1982 serial numbers) and left as a hole
- * that the head skips. Pure: no engine, no RxJS.
+ * that the head skips (the search is the engine's findSerial). Pure: no RxJS.
  */
+import { findSerial } from '../engine/serial.js';
+
+/** Slots kept when the queue empties. */
+const MAX_KEPT_SLOTS = 1024;
+
 export class Inflight<M, P, S> {
   private ids: number[] = [];
   private messages: (M | undefined)[] = [];
   private payloads: (P | undefined)[] = [];
   private spans: (S | undefined)[] = [];
-  /** The oldest slot still in use (slots before it are free). */
+  /** Entries are in slots [head, tail): slots before head are free, and so are those whose message is undefined. */
   private head = 0;
+  private tail = 0;
   private live = 0;
 
   /** Entries not yet taken. */
@@ -22,32 +28,20 @@ export class Inflight<M, P, S> {
   }
 
   push(id: number, message: M, payload: P, span: S | undefined): void {
-    this.ids.push(id);
-    this.messages.push(message);
-    this.payloads.push(payload);
-    this.spans.push(span);
+    // Slots are written in place, not pushed: the arrays keep their storage when emptied.
+    const slot = this.tail++;
+    this.ids[slot] = id;
+    this.messages[slot] = message;
+    this.payloads[slot] = payload;
+    this.spans[slot] = span;
     this.live++;
   }
 
   /** The slot of `id`, or -1 when it is not in flight. */
   find(id: number): number {
     if (this.live === 0) return -1;
-    const ids = this.ids;
-    const head = this.head;
-    if (ids[head] === id) return head;
-    // Serial-number order from the oldest id: offsets increase along the array.
-    const first = ids[head]!;
-    const offset = (id - first) >>> 0;
-    let lo = head + 1;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = (ids[mid]! - first) >>> 0;
-      if (at === offset) return this.messages[mid] === undefined ? -1 : mid;
-      if (at < offset) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    const slot = findSerial(this.ids, this.head, this.tail, id);
+    return slot < 0 || this.messages[slot] === undefined ? -1 : slot;
   }
 
   message(slot: number): M {
@@ -64,17 +58,17 @@ export class Inflight<M, P, S> {
     this.payloads[slot] = undefined;
     this.spans[slot] = undefined;
     this.live--;
+    if (this.live === 0) {
+      this.reset();
+      return;
+    }
     if (slot !== this.head) return;
     const messages = this.messages;
     let head = slot + 1;
-    while (head < messages.length && messages[head] === undefined) head++;
-    if (head === messages.length) {
-      this.clear();
-      return;
-    }
+    while (messages[head] === undefined) head++;
     this.head = head;
     // Drop the free prefix now and then, so the arrays do not grow without bound.
-    if (head >= 1024 && head * 2 >= messages.length) this.compact();
+    if (head >= 1024 && head * 2 >= this.tail) this.compact();
   }
 
   /** Every entry, oldest first; then empty. */
@@ -86,27 +80,42 @@ export class Inflight<M, P, S> {
   }
 
   forEach(f: (message: M, payload: P, span: S | undefined) => void): void {
-    for (let i = this.head; i < this.messages.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const message = this.messages[i];
       if (message !== undefined) f(message, this.payloads[i]!, this.spans[i]);
     }
   }
 
   clear(): void {
-    this.ids.length = 0;
-    this.messages.length = 0;
-    this.payloads.length = 0;
-    this.spans.length = 0;
+    for (let i = this.head; i < this.tail; i++) {
+      this.messages[i] = undefined;
+      this.payloads[i] = undefined;
+      this.spans[i] = undefined;
+    }
+    this.reset();
+  }
+
+  /** Empty (every slot free): start again at slot 0; a large array (after a burst) is let go. */
+  private reset(): void {
     this.head = 0;
+    this.tail = 0;
     this.live = 0;
+    if (this.ids.length > MAX_KEPT_SLOTS) {
+      this.ids = [];
+      this.messages = [];
+      this.payloads = [];
+      this.spans = [];
+    }
   }
 
   private compact(): void {
     const head = this.head;
-    this.ids = this.ids.slice(head);
-    this.messages = this.messages.slice(head);
-    this.payloads = this.payloads.slice(head);
-    this.spans = this.spans.slice(head);
+    const tail = this.tail;
+    this.ids = this.ids.slice(head, tail);
+    this.messages = this.messages.slice(head, tail);
+    this.payloads = this.payloads.slice(head, tail);
+    this.spans = this.spans.slice(head, tail);
     this.head = 0;
+    this.tail = tail - head;
   }
 }
