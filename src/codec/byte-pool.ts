@@ -38,7 +38,7 @@ export function pooledCopy(bytes: Uint8Array, length: number): Uint8Array {
     used = 0;
   }
   const out = new Uint8Array(pool, used, length);
-  copyBytes(out, 0, bytes, length);
+  copyBytes(out, 0, bytes, 0, length);
   // Keep regions 8-byte aligned, so a region can back a DataView or wider array views cheaply.
   used = (used + length + 7) & ~7;
   return out;

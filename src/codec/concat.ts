@@ -12,16 +12,18 @@ export function concatBytes(chunks: readonly Uint8Array[], length?: number): Uin
 }
 
 /**
- * Copies the first `length` bytes of `bytes` (all by default) into `target`
- * at `at`. Short runs (protocol fields, small payloads) are copied byte by
- * byte: below ~16 bytes that beats `TypedArray.set`, whose call costs more
- * than the copy; so are a prefix of up to 64 bytes, which `set` could only
- * take through a new subarray.
+ * Copies `bytes[start, end)` (all of it by default) into `target` at `at`.
+ * Short runs (protocol fields, small payloads) are copied byte by byte: below
+ * ~16 bytes that beats `TypedArray.set`, whose call costs more than the copy;
+ * so is part of an array up to 64 bytes long, which `set` could only take
+ * through a new subarray.
  */
-export function copyBytes(target: Uint8Array, at: number, bytes: Uint8Array, length: number = bytes.length): void {
-  if (length <= 16 || (length < bytes.length && length <= 64)) {
-    for (let i = 0; i < length; i++) target[at + i] = bytes[i]!;
+export function copyBytes(target: Uint8Array, at: number, bytes: Uint8Array, start = 0, end: number = bytes.length): void {
+  const n = end - start;
+  const whole = start === 0 && end === bytes.length;
+  if (n <= 16 || (!whole && n <= 64)) {
+    for (let i = 0; i < n; i++) target[at + i] = bytes[start + i]!;
   } else {
-    target.set(length === bytes.length ? bytes : bytes.subarray(0, length), at);
+    target.set(whole ? bytes : bytes.subarray(start, end), at);
   }
 }

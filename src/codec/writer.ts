@@ -127,6 +127,16 @@ export class Writer {
     if (this.refs.length > 0) this.dropRefs();
   }
 
+  /**
+   * The writer's own buffer, whose first {@link length} bytes are the bytes
+   * written: valid until the next write or reset. For copying them out
+   * without the view {@link view} creates.
+   */
+  get buffer(): Uint8Array {
+    if (this.refs.length > 0) this.flatten();
+    return this.buf;
+  }
+
   /** The bytes written, as a view into the buffer: valid until the next write or reset. */
   view(): Uint8Array {
     if (this.refs.length > 0) this.flatten();

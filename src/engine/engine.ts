@@ -544,7 +544,7 @@ export class Engine {
     const s = this.scratch;
     s.reset();
     writeFrame(s, channel, body);
-    (this.held ?? this.out).writeBytes(s.view());
+    (this.held ?? this.out).writeFrom(s);
     if (this.trace !== undefined) this.traceFrame(channel, body);
   }
 
@@ -552,7 +552,7 @@ export class Engine {
     const s = this.scratch;
     s.reset();
     writeFrame(s, 0, body);
-    this.out.writeBytes(s.view());
+    this.out.writeFrom(s);
     if (this.trace !== undefined) this.traceFrame(0, body);
   }
 
@@ -573,7 +573,7 @@ export class Engine {
     const s = this.scratch;
     s.reset();
     writeSaslFrame(s, body);
-    this.out.writeBytes(s.view());
+    this.out.writeFrom(s);
     if (this.trace !== undefined) this.trace(describeFrame({ frameType: FRAME_TYPE_SASL, channel: 0, body, size: 0 }, 'out'));
   }
 

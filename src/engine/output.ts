@@ -29,6 +29,7 @@
  * Browser-safe: plain Uint8Arrays.
  */
 import { concatBytes, copyBytes } from '../codec/concat.js';
+import type { Writer } from '../codec/writer.js';
 
 /** Payload slices this long or longer go out as views of the caller's bytes. */
 export const SHARE_MIN = 16 * 1024;
@@ -64,13 +65,19 @@ export class FrameOutput {
     return this.sealed + this.pos - this.start;
   }
 
-  /** Copies `bytes` (its first `length` bytes, when given) into the output. */
-  writeBytes(bytes: Uint8Array, length: number = bytes.length): void {
-    const n = length;
+  /** Copies `bytes[start, end)` (all of it by default) into the output. */
+  writeBytes(bytes: Uint8Array, start = 0, end: number = bytes.length): void {
+    const n = end - start;
     if (this.pos + n > this.slab.length) this.newSlab(n);
-    copyBytes(this.slab, this.pos, bytes, n);
+    copyBytes(this.slab, this.pos, bytes, start, end);
     this.pos += n;
     this.copied += n;
+  }
+
+  /** Copies what `w` holds into the output (without a view of it). */
+  writeFrom(w: Writer): void {
+    const bytes = w.buffer;
+    this.writeBytes(bytes, 0, w.length);
   }
 
   /**

@@ -429,22 +429,28 @@ export class Session {
     if (this.state !== 'mapped') throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
     if (link.credit <= 0) throw new LocalProtocolError(Condition.TransferLimitExceeded, `link ${link.id} has no credit; wait for a link-flow event`);
     let payload = options.payload;
-    // A message given as such is encoded into the host's message writer: a
-    // view of it that must be copied before the engine keeps it (queued for
-    // window, or a large payload the output would hold as a view).
+    // A message given as such is encoded into the host's message writer: its
+    // buffer, of which the first `length` bytes are the message, must be
+    // copied before the engine keeps it (queued for window, or a large
+    // payload the output would hold as a view).
+    let length: number;
     let borrowed = false;
     if (options.message !== undefined) {
       if (payload !== undefined) throw new LocalProtocolError(Condition.InvalidField, 'give payload or message, not both');
-      payload = this.encodeMessage(options.message);
+      const w = this.encodeMessage(options.message);
+      payload = w.buffer;
+      length = w.length;
       borrowed = true;
-      if (payload.length >= SHARE_MIN) {
-        payload = payload.slice();
+      if (length >= SHARE_MIN) {
+        payload = payload.slice(0, length);
         borrowed = false;
       }
+    } else {
+      if (!(payload instanceof Uint8Array)) throw new LocalProtocolError(Condition.InvalidField, 'payload must be a Uint8Array');
+      length = payload.length;
     }
-    if (!(payload instanceof Uint8Array)) throw new LocalProtocolError(Condition.InvalidField, 'payload must be a Uint8Array');
-    if (link.remoteMaxMessageSize > 0 && payload.length > link.remoteMaxMessageSize) {
-      throw new LocalProtocolError(Condition.MessageSizeExceeded, `message of ${payload.length} bytes exceeds the peer's max-message-size of ${link.remoteMaxMessageSize}`);
+    if (link.remoteMaxMessageSize > 0 && length > link.remoteMaxMessageSize) {
+      throw new LocalProtocolError(Condition.MessageSizeExceeded, `message of ${length} bytes exceeds the peer's max-message-size of ${link.remoteMaxMessageSize}`);
     }
     const tag = options.tag;
     if (tag !== undefined && (!(tag instanceof Uint8Array) || tag.length > MAX_TAG_LENGTH)) {
@@ -490,17 +496,17 @@ export class Session {
     h.state = state;
 
     if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
-      const offset = this.writeFrames(h, payload, 0, false);
-      if (offset >= 0) this.enqueue(link, h, borrowed ? pooledCopy(payload, payload.length) : payload, offset, true);
+      const offset = this.writeFrames(h, payload, 0, false, length);
+      if (offset >= 0) this.enqueue(link, h, borrowed ? pooledCopy(payload, length) : payload, offset, true);
     } else {
       link.queued++;
-      this.enqueue(link, h, borrowed ? pooledCopy(payload, payload.length) : payload, 0, false);
+      this.enqueue(link, h, borrowed ? pooledCopy(payload, length) : payload, 0, false);
     }
     return deliveryId;
   }
 
-  /** `message` encoded into the host's message writer: a view, valid until the next encode. */
-  private encodeMessage(message: Message): Uint8Array {
+  /** The host's message writer, holding `message` encoded (until the next encode). */
+  private encodeMessage(message: Message): Writer {
     const w = this.host.messageWriter;
     w.reset();
     w.trim();
@@ -510,7 +516,7 @@ export class Session {
       w.reset();
       throw new LocalProtocolError(Condition.InvalidField, `cannot encode message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    return w.view();
+    return w;
   }
 
   private enqueue(link: Link, h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): void {
@@ -520,17 +526,18 @@ export class Session {
   /**
    * Writes frames of one delivery from `offset` while the peer's window
    * allows. Returns the new offset, or -1 when the delivery is complete
-   * (needed for empty payloads, whose only frame carries no bytes).
+   * (needed for empty payloads, whose only frame carries no bytes). The
+   * delivery's bytes are `payload[0, length)`.
    */
-  private writeFrames(h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): number {
+  private writeFrames(h: TransferHeader, payload: Uint8Array, offset: number, started: boolean, length: number = payload.length): number {
     const w = this.host.frameWriter();
     const maxFrame = Math.max(512, this.host.remoteMaxFrameSize());
     const trace = this.host.traceTransfer;
     while (this.remoteIncomingWindow > 0) {
       const first = !started;
       const room = maxFrame - transferOverhead(h, first, false);
-      const end = Math.min(payload.length, offset + room);
-      const more = end < payload.length;
+      const end = Math.min(length, offset + room);
+      const more = end < length;
       writeTransferFrame(w, this.localChannel, h, first, more, false, payload, offset, end);
       if (trace !== undefined) trace(this.localChannel, transferBody(h, first, more, false), payload.subarray(offset, end));
       this.nextOutgoingId = (this.nextOutgoingId + 1) >>> 0;
