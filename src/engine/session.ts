@@ -32,9 +32,8 @@ import {
   LINK_LOCAL_ATTACHED, LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
 } from './state.js';
 import { concatBytes } from '../codec/concat.js';
-import type { FrameOutput } from './output.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
-import { SHARE_MIN } from './output.js';
+import { SHARE_MIN, type FrameOutput } from './output.js';
 import { UnsettledDeliveries } from './unsettled.js';
 
 /** What a session needs from its connection. */
