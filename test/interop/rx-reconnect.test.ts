@@ -155,10 +155,11 @@ describe('rx-amqp keeps every accepted message across reconnects (RabbitMQ 3.10)
       }
     }, 80_000);
     await restart;
-    const queues = rabbit!.rabbitmqctl(['list_queues', '-q', 'name', 'durable']);
+    // With the queue's depth and consumers in the log, a stall (messages waiting, no consumer or no credit) tells itself apart.
+    const queues = rabbit!.rabbitmqctl(['list_queues', '-q', 'name', 'durable', 'messages', 'messages_unacknowledged', 'consumers']);
     console.log(`rx-reconnect (kill -9): ${MANY} sent, killed at progress ${killedAt}/${2 * MANY}, ${tally.accepted.size} accepted, `
       + `${tally.received.size} distinct received, ${tally.lost.length} lost, ${tally.duplicates} duplicates, `
-      + `other outcomes ${JSON.stringify([...tally.otherOutcomes])}, ${tally.ms} ms`);
+      + `other outcomes ${JSON.stringify([...tally.otherOutcomes])}, ${tally.ms} ms; queues (name durable messages unacked consumers): ${queues.trim().replace(/\s*\n\s*/g, '; ')}`);
     expect(killedAt).toBeGreaterThan(0);
     expect(queues).toMatch(/rx-reconnect-crash\s+true/);
     expect(tally.lost.slice(0, 10)).toEqual([]);
