@@ -54,10 +54,16 @@ async function sendAndReceive(
   // What the connection went through, to tell a stall apart from a loss when the test fails.
   const statuses: string[] = [];
   const watching = connection$.status$.subscribe((s) => statuses.push(`${Date.now() - started}ms ${s.type}`));
+  // When each receiver link's attach was answered, and when a delivery last came: a stall after a reconnect
+  // then shows whether the new link was never answered or answered and sent nothing.
+  const attaches: string[] = [];
+  let lastDeliveryMs = -1;
   const receiving = receive(connection$, address, {
     name: receiverName, durable: true, prefetch: 500,
+    onAttach: () => attaches.push(`${Date.now() - started}ms`),
   }).subscribe({
     next: (delivery) => {
+      lastDeliveryMs = Date.now() - started;
       const n = Number(delivery.message.body);
       const before = received.get(n) ?? 0;
       received.set(n, before + 1);
@@ -91,7 +97,8 @@ async function sendAndReceive(
     }
     if (receiveError !== undefined) throw receiveError;
     if (missing().length > 0) {
-      console.log(`${receiverName}: ${missing().length} not received; the receiver ${receiveCompleted ? 'completed (the peer detached it without an error)' : 'was still open'}; connection: ${statuses.join(', ')}`);
+      console.log(`${receiverName}: ${missing().length} not received; the receiver ${receiveCompleted ? 'completed (the peer detached it without an error)' : 'was still open'}; `
+        + `links attached at ${attaches.join(', ') || 'never'}; last delivery at ${lastDeliveryMs}ms; connection: ${statuses.join(', ')}`);
     }
     let duplicates = 0;
     for (const count of received.values()) duplicates += count - 1;
