@@ -1,14 +1,15 @@
 /**
- * Small byte arrays carved out of shared 64 KiB buffers, as Node's
- * `Buffer.allocUnsafe` carves small Buffers out of its pool. A fresh
- * ArrayBuffer costs far more than the bytes of a small message (an
- * allocation outside the JS heap, zeroing, and the garbage collector's
- * bookkeeping for it), and an encoded message is usually a few dozen to a
- * few hundred bytes: one pool buffer serves hundreds of them.
+ * Small byte arrays carved out of shared 64 KiB buffers. A fresh ArrayBuffer
+ * costs far more than the bytes of a small message (an allocation outside
+ * the JS heap, zeroing, and the garbage collector's bookkeeping for it), and
+ * an encoded message is usually a few dozen to a few hundred bytes: one pool
+ * buffer serves hundreds of them. Used for encoded messages
+ * (Writer.takeBytes), transfers kept for session window (the engine) and
+ * received messages a broker stores (rx storedMessage).
  *
  * The pool only moves forward: a region is handed out once and never written
  * again, so whoever holds it owns those bytes, and a region that is kept
- * keeps its pool buffer alive (as a pooled Buffer does). Browser-safe.
+ * keeps its pool buffer alive. Browser-safe.
  */
 import { copyBytes } from './concat.js';
 
@@ -28,10 +29,10 @@ let pool = new ArrayBuffer(0);
 let used = POOL_SIZE;
 
 /**
- * A copy of `bytes[0, length)`: a region of the shared pool when it is more
- * than {@link HEAP_MAX} and at most {@link POOLED_MAX} bytes.
+ * A copy of `bytes[0, length)` (all of it by default): a region of the shared
+ * pool when it is more than {@link HEAP_MAX} and at most {@link POOLED_MAX} bytes.
  */
-export function pooledCopy(bytes: Uint8Array, length: number): Uint8Array {
+export function pooledCopy(bytes: Uint8Array, length: number = bytes.length): Uint8Array {
   if (length <= HEAP_MAX || length > POOLED_MAX) return bytes.slice(0, length);
   if (used + length > POOL_SIZE) {
     pool = new ArrayBuffer(POOL_SIZE);

@@ -9,6 +9,7 @@ import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { DeliveryEvent } from '../engine/events.js';
 import { decodeMessage } from '../frames/message.js';
+import { pooledCopy } from '../codec/byte-pool.js';
 import type { DeliveryState } from '../frames/types.js';
 import { decodeKeepingBytes, fromWireMessage, type Message } from './message.js';
 import { ACCEPTED, modified, rejected, RELEASED, type ModifyOptions, type OutcomeType, type RejectReason } from './outcome.js';
@@ -93,7 +94,7 @@ export class ReceivedDelivery implements Delivery {
   stored(): Message {
     if (this.ownCopy) return this.decoded!;
     // Decoded from a copy, so neither the message nor its data sections are views of the read buffer.
-    const bytes = keptCopy(this.payload);
+    const bytes = pooledCopy(this.payload);
     const message = decodeKeepingBytes(bytes);
     this.decoded = message;
     this.ownCopy = true;
@@ -157,35 +158,9 @@ export function settleWithState(delivery: Delivery, state: DeliveryState, as: Ou
   received(delivery).settle(state, as);
 }
 
-/** Copies of at most this many bytes share slabs (keptCopy). */
-const SLAB_MAX_COPY = 1024;
-const SLAB_SIZE = 16 * 1024;
-let slab: Uint8Array | undefined;
-let slabUsed = 0;
-
-/**
- * A copy of `bytes` to keep. Small ones are copied into a shared 16 KiB slab
- * and returned as a view of it: one ArrayBuffer per slab rather than one per
- * message, because each ArrayBuffer costs several times the copy to allocate
- * and collect (a kept slice() of 130 bytes: ~0.6-1.1 µs; a slab copy:
- * ~0.15-0.25 µs). A kept message pins at most its slab, never a read buffer.
- */
-function keptCopy(bytes: Uint8Array): Uint8Array {
-  const n = bytes.length;
-  if (n > SLAB_MAX_COPY) return bytes.slice();
-  if (slab === undefined || slabUsed + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const copy = slab.subarray(slabUsed, slabUsed + n);
-  copy.set(bytes);
-  slabUsed += n;
-  return copy;
-}
-
 /**
  * The delivery's message for keeping (a broker's store): decoded from its own
- * copy of the bytes (keptCopy), so it pins no read buffer, and carrying that copy as its
+ * copy of the bytes (pooledCopy: small ones share a pool buffer), so it pins no read buffer, and carrying that copy as its
  * encoding, so a sender forwards the bytes unchanged instead of encoding the
  * message again (a changed copy of it is encoded as usual). It is also what
  * `delivery.message` returns from then on. Throws a DecodeError as `message`
