@@ -81,17 +81,19 @@ export class FrameOutput {
   }
 
   /**
-   * Writes bytes the caller will not change again: large ones go out as a
-   * view (no copy), small ones are copied so that small frames coalesce.
+   * Writes `bytes[start, end)` (all of it by default), bytes the caller will
+   * not change again: large ones go out as a view (no copy), small ones are
+   * copied so that small frames coalesce.
    */
-  writeShared(bytes: Uint8Array): void {
-    if (bytes.length < SHARE_MIN) {
-      this.writeBytes(bytes);
+  writeShared(bytes: Uint8Array, start = 0, end: number = bytes.length): void {
+    const n = end - start;
+    if (n < SHARE_MIN) {
+      this.writeBytes(bytes, start, end);
       return;
     }
     this.seal();
-    this.chunks.push(bytes);
-    this.sealed += bytes.length;
+    this.chunks.push(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
+    this.sealed += n;
   }
 
   /** Appends chunks taken from another output (as views). */

@@ -9,7 +9,7 @@
  * The output is an ordinary AMQP transfer frame (Part 2 §2.3.2, §2.7.5) that
  * any decoder (ours in src/frames included) reads.
  */
-import { SHARE_MIN, type FrameOutput } from './output.js';
+import type { FrameOutput } from './output.js';
 
 const FRAME_HEADER_SIZE = 8;
 const DOFF = 2;
@@ -161,10 +161,7 @@ export function writeTransferFrame(
   w.writeBytes(b, 0, at);
   if (state !== undefined) w.writeBytes(state);
   // Large slices go out as views of the payload (the caller of send() gives it up), small ones are copied.
-  if (payload !== undefined && end > start) {
-    if (end - start < SHARE_MIN) w.writeBytes(payload, start, end);
-    else w.writeShared(start === 0 && end === payload.length ? payload : payload.subarray(start, end));
-  }
+  if (payload !== undefined && end > start) w.writeShared(payload, start, end);
 }
 
 /** The automatic tag `n` as bytes, as writeTransferFrame writes it (for traces and tests). */
