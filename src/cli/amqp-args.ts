@@ -36,6 +36,20 @@ export function parseCommandLine<T>(command: string, usage: string, io: CliIo, p
   }
 }
 
+/** The options of the commands that talk to one node (send, receive): how many, which node, and the usual two. */
+export const NODE_COMMAND_OPTIONS = {
+  count: { type: 'string' },
+  address: { type: 'string' },
+  'allow-insecure': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** A node command's one positional `<url>/<address>` (`--address` overrides the path). */
+export function destinationArg(positionals: readonly string[], addressOption: string | undefined): Destination {
+  if (positionals.length !== 1) throw new UsageError(`expected one <url>/<address>, got ${positionals.length} arguments`);
+  return parseDestination(positionals[0], addressOption);
+}
+
 /** Where to connect and which node to use, from `amqp://host:port/address`. */
 export interface Destination {
   readonly url: string;

@@ -7,7 +7,7 @@
  */
 import { lastValueFrom, take, tap, type Observable } from 'rxjs';
 import { connect, receive, type AmqpValue, type Delivery, type Message } from '../index.js';
-import { commandConnectOptions, describeError, parseCommandLine, parseCount, parseDestination, parseOptions, Progress, UsageError, type Destination } from './amqp-args.js';
+import { commandConnectOptions, describeError, destinationArg, NODE_COMMAND_OPTIONS, parseCommandLine, parseCount, parseOptions, Progress, UsageError, type Destination } from './amqp-args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 import type { CliIo } from './io.js';
 import { valueToJson, type JsonValue } from './value-json.js';
@@ -51,18 +51,11 @@ export function parseReceiveArgs(args: readonly string[]): ReceiveArgs {
   const { values: opts, positionals } = parseOptions({
     args: [...args],
     allowPositionals: true,
-    options: {
-      count: { type: 'string' },
-      address: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'allow-insecure': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
+    options: { ...NODE_COMMAND_OPTIONS, json: { type: 'boolean', default: false } },
   });
   const common = { json: opts.json, allowInsecure: opts['allow-insecure'], help: opts.help };
   if (opts.help) return { destination: { url: '', address: '' }, count: undefined, ...common };
-  if (positionals.length !== 1) throw new UsageError(`expected one <url>/<address>, got ${positionals.length} arguments`);
-  return { destination: parseDestination(positionals[0], opts.address), count: parseCount(opts.count, '--count'), ...common };
+  return { destination: destinationArg(positionals, opts.address), count: parseCount(opts.count, '--count'), ...common };
 }
 
 /** A value as plain JSON where JSON can hold it; otherwise in `decode --json`'s typed form. */

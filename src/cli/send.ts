@@ -7,7 +7,7 @@
  */
 import { lastValueFrom, tap } from 'rxjs';
 import { connect, sendFrom, type Message } from '../index.js';
-import { commandConnectOptions, describeError, parseCommandLine, parseCount, parseDestination, parseOptions, Progress, UsageError, type Destination } from './amqp-args.js';
+import { commandConnectOptions, describeError, destinationArg, NODE_COMMAND_OPTIONS, parseCommandLine, parseCount, parseOptions, Progress, UsageError, type Destination } from './amqp-args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 import type { CliIo } from './io.js';
 
@@ -53,22 +53,19 @@ export function parseSendArgs(args: readonly string[]): SendArgs {
     args: [...args],
     allowPositionals: true,
     options: {
-      count: { type: 'string' },
-      address: { type: 'string' },
+      ...NODE_COMMAND_OPTIONS,
       size: { type: 'string' },
       body: { type: 'string' },
       presettled: { type: 'boolean', default: false },
-      'allow-insecure': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const common = { presettled: opts.presettled, allowInsecure: opts['allow-insecure'], help: opts.help };
   if (opts.help) return { destination: { url: '', address: '' }, count: 0, body: undefined, ...common };
-  if (positionals.length !== 1) throw new UsageError(`expected one <url>/<address>, got ${positionals.length} arguments`);
+  const destination = destinationArg(positionals, opts.address);
   if (opts.size !== undefined && opts.body !== undefined) throw new UsageError('--size and --body cannot be combined');
   const size = parseCount(opts.size, '--size', 0);
   return {
-    destination: parseDestination(positionals[0], opts.address),
+    destination,
     count: parseCount(opts.count, '--count') ?? 1,
     body: size !== undefined ? { size } : opts.body !== undefined ? { text: opts.body } : undefined,
     ...common,
