@@ -163,10 +163,12 @@ describe('rx-amqp keeps every accepted message across reconnects (RabbitMQ 3.10)
     }, 80_000);
     await restart;
     // With the queue's depth and consumers in the log, a stall (messages waiting, no consumer or no credit) tells itself apart.
-    const queues = rabbit!.rabbitmqctl(['list_queues', '-q', 'name', 'durable', 'messages', 'messages_unacknowledged', 'consumers']);
+    const queues = rabbit!.rabbitmqctl(['list_queues', '-q', 'name', 'durable', 'state', 'messages', 'messages_unacknowledged', 'consumers']);
     console.log(`rx-reconnect (kill -9): ${MANY} sent, killed at progress ${killedAt}/${2 * MANY}, ${tally.accepted.size} accepted, `
       + `${tally.received.size} distinct received, ${tally.lost.length} lost, ${tally.duplicates} duplicates, `
-      + `other outcomes ${JSON.stringify([...tally.otherOutcomes])}, ${tally.ms} ms; queues (name durable messages unacked consumers): ${queues.trim().replace(/\s*\n\s*/g, '; ')}`);
+      + `other outcomes ${JSON.stringify([...tally.otherOutcomes])}, ${tally.ms} ms; queues (name durable state messages unacked consumers): ${queues.trim().replace(/\s*\n\s*/g, '; ')}`);
+    // A loss after a crash may be the broker's (a queue that did not come back): its warnings say.
+    if (tally.lost.length > 0) console.log(`RabbitMQ's warnings and errors (the last 6,000 characters):\n${rabbit!.output().slice(-6000)}`);
     expect(killedAt).toBeGreaterThan(0);
     expect(queues).toMatch(/rx-reconnect-crash\s+true/);
     expect(tally.lost.slice(0, 10)).toEqual([]);
