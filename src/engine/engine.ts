@@ -42,7 +42,7 @@ import {
 import { concatBytes } from '../codec/concat.js';
 import { FrameOutput } from './output.js';
 import { SaslClientNegotiation, SaslServerNegotiation, type SaslResult } from './sasl-negotiation.js';
-import { SaslError } from './sasl/index.js';
+import { SaslError, type SaslAnswer } from './sasl/index.js';
 import { Session, type SessionHost } from './session.js';
 import {
   CONNECTION_DISCARDS_INPUT, CONNECTION_PEER_OPEN, CONNECTION_TRANSITIONS, transition,
@@ -124,6 +124,8 @@ export class Engine {
   private readonly saslServer: SaslServerNegotiation | undefined;
   private readonly requireSasl: boolean;
   private saslDone = false;
+  /** A `sasl-request` was emitted and waits for answerSasl(). */
+  private saslWaiting = false;
 
   // connection
   private amqpHeaderSent = false;
@@ -351,6 +353,29 @@ export class Engine {
     if (this.openRequested) throw new LocalProtocolError(Condition.IllegalState, 'open() was already called');
     this.openRequested = true;
     if (this.amqpHeaderSent && !this.openSent) this.writeOpen();
+  }
+
+  /**
+   * Answers the last `sasl-request` event: SASL goes on (or fails, when the
+   * answer is an error or the mechanism rejects it). Throws when no request
+   * is waiting.
+   */
+  answerSasl(answer: SaslAnswer): void {
+    this.assertUsable();
+    if (!this.saslWaiting) throw new LocalProtocolError(Condition.IllegalState, 'answerSasl: no SASL request is waiting for an answer');
+    this.saslWaiting = false;
+    try {
+      this.saslStep(() => (this.saslClient !== undefined ? this.saslClient.resume(answer) : this.saslServer!.resume(answer)));
+      // SASL may have ended: AMQP input that arrived meanwhile is read now.
+      if (this.phase !== 'sasl' || this.pending.length > 0) this.readPreamble();
+    } catch (error) {
+      this.fatal(error);
+    }
+  }
+
+  /** True while a `sasl-request` waits for {@link answerSasl}. */
+  get awaitingSaslAnswer(): boolean {
+    return this.saslWaiting;
   }
 
   /** Closes the connection, with an error if given. Before the AMQP header exchange, just ends the transport. */
@@ -674,6 +699,11 @@ export class Engine {
         this.onHeader(header);
       } else if (this.phase === 'sasl') {
         const p = this.pending;
+        if (this.saslWaiting) {
+          // Our turn in SASL: what the peer pipelined (a client's AMQP header and open) waits, within a bound.
+          if (p.length > 2 * this.saslReader.maxFrameSize) throw new ProtocolError(Condition.ResourceLimitExceeded, 'the peer sent too much while SASL waited for an answer');
+          return;
+        }
         if (p.length < 8) return;
         const size = ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
         if (size >= 8 && size <= this.saslReader.maxFrameSize && p.length < size) return;
@@ -750,12 +780,22 @@ export class Engine {
   private onSaslFrame(frame: Frame): void {
     if (frame.frameType !== FRAME_TYPE_SASL) throw new ProtocolError(Condition.FramingError, 'expected a SASL frame during SASL negotiation');
     if (this.trace !== undefined) this.trace(describeFrame(frame, 'in'));
+    this.saslStep(() => (this.saslClient !== undefined ? this.saslClient.receive(frame.body) : this.saslServer!.receive(frame.body)));
+  }
+
+  /** Runs one step of the SASL exchange (a frame in, or an answer) and acts on its result. */
+  private saslStep(run: () => SaslResult): void {
     let result: SaslResult;
     try {
-      result = this.saslClient !== undefined ? this.saslClient.receive(frame.body) : this.saslServer!.receive(frame.body);
+      result = run();
     } catch (e) {
       const error = e instanceof SaslError ? e : new SaslError(`SASL failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       return this.saslFailed({ type: 'sasl-outcome', ok: false, mechanism: this.saslClient?.mechanismName, error }, undefined);
+    }
+    if (result.request !== undefined) {
+      this.saslWaiting = true;
+      this.emit({ type: 'sasl-request', mechanism: (this.saslClient ?? this.saslServer!).mechanismName ?? '', request: result.request });
+      return;
     }
     if (result.outcome === undefined) {
       if (result.reply !== undefined) this.writeSasl(result.reply);

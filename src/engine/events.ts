@@ -9,7 +9,7 @@
 import type { AmqpError } from '../errors/index.js';
 import type { Attach, Begin, DeliveryState, Open, ReceiverSettleMode } from '../frames/types.js';
 import type { ConnectionError, LinkError, ProtocolError, SessionError } from './errors.js';
-import type { SaslError } from './sasl/index.js';
+import type { SaslError, SaslRequest } from './sasl/index.js';
 
 export type SessionId = number;
 export type LinkId = number;
@@ -26,6 +26,16 @@ export interface SaslOutcomeEvent {
   /** Server: the authenticated identity. */
   readonly identity?: string | undefined;
   readonly error?: SaslError | undefined;
+}
+
+/**
+ * A SASL mechanism needs work done outside the engine (GSS-API calls, a
+ * token verifier): SASL waits until `Engine.answerSasl` gets the answer.
+ */
+export interface SaslRequestEvent {
+  readonly type: 'sasl-request';
+  readonly mechanism: string;
+  readonly request: SaslRequest;
 }
 
 /** The peer's open arrived. */
@@ -153,6 +163,7 @@ export interface FinishedEvent {
 
 export type EngineEvent =
   | SaslOutcomeEvent
+  | SaslRequestEvent
   | ConnectionOpenedEvent
   | ConnectionClosedEvent
   | SessionBegunEvent

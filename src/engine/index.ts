@@ -5,7 +5,7 @@
 export { Engine, AMQP_HEADER, SASL_HEADER, type LinkInfo } from './engine.js';
 export type {
   EngineEvent, EngineEventType, SessionId, LinkId, DeliveryId, Initiator,
-  SaslOutcomeEvent, ConnectionOpenedEvent, ConnectionClosedEvent, SessionBegunEvent, SessionEndedEvent,
+  SaslOutcomeEvent, SaslRequestEvent, ConnectionOpenedEvent, ConnectionClosedEvent, SessionBegunEvent, SessionEndedEvent,
   LinkAttachedEvent, LinkDetachedEvent, LinkFlowEvent, DeliveryEvent, DeliveryUpdatedEvent, DeliveryAbortedEvent,
   ProtocolErrorEvent, FinishedEvent,
 } from './events.js';

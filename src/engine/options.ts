@@ -40,6 +40,11 @@ export interface SaslClientOptions {
   readonly hasClientCertificate?: boolean;
   /** Hash, HMAC and randomness. Default `defaultSaslCrypto`. */
   readonly crypto?: SaslCrypto;
+  /**
+   * The caller answers GSSAPI's `sasl-request` events (GSS-API calls) with
+   * `Engine.answerSasl`, so GSSAPI may be chosen when `mechanisms` names it. Default false.
+   */
+  readonly gssapi?: boolean;
 }
 
 /** SASL as a server: how we check clients. */

@@ -3,6 +3,10 @@ import type { HashName } from './sasl/index.js';
 import { SaslError, scramCredentialsFromPassword, type SaslAuthenticator } from './sasl/index.js';
 import { EnginePair } from './testing/engine-pair.js';
 import type { SaslClientOptions } from './options.js';
+import { AMQP_HEADER, Engine, SASL_HEADER } from './engine.js';
+import { Writer } from '../codec/writer.js';
+import { concatBytes } from '../codec/concat.js';
+import { writeFrame, writeSaslFrame } from '../frames/index.js';
 
 const salt = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
 const hashOf = { 'SCRAM-SHA-1': 'sha1', 'SCRAM-SHA-256': 'sha256', 'SCRAM-SHA-512': 'sha512' } as const;
@@ -125,5 +129,93 @@ describe('SASL', () => {
     expect(pair.take('client', 'protocol-error')[0]!.error.description).toMatch(/expected AMQP 3 1\.0\.0, got AMQP 0 1\.0\.0/);
     expect(pair.take('client', 'connection-closed')).toHaveLength(1);
     expect(pair.client.isFinished && pair.server.isFinished).toBe(true);
+  });
+});
+
+describe('SASL steps answered outside the engine (sasl-request / answerSasl)', () => {
+  const tokenPair = (token: string, trace?: (line: string) => void) => new EnginePair({
+    client: { sasl: { credentials: { token }, secure: true }, ...(trace === undefined ? {} : { trace }) },
+    server: { sasl: { authenticator: { acceptTokens: true } }, ...(trace === undefined ? {} : { trace }) },
+  });
+
+  it('OAUTHBEARER: the server asks for a verdict, waits for it, and opens once it is given', () => {
+    const pair = tokenPair('good-token');
+    pair.open();
+    const [request] = pair.take('server', 'sasl-request');
+    expect(request).toMatchObject({ mechanism: 'OAUTHBEARER', request: { kind: 'verify-token', token: 'good-token', hostname: 'localhost' } });
+    expect(pair.server.awaitingSaslAnswer).toBe(true);
+    expect(pair.take('client', 'connection-opened')).toHaveLength(0);
+    // The answer comes later (an asynchronous verifier).
+    pair.server.answerSasl({ kind: 'verdict', ok: true, identity: 'svc' });
+    pair.pump();
+    expect(pair.take('server', 'sasl-outcome')[0]).toMatchObject({ ok: true, mechanism: 'OAUTHBEARER', identity: 'svc' });
+    expect(pair.take('client', 'sasl-outcome')[0]).toMatchObject({ ok: true, mechanism: 'OAUTHBEARER' });
+    expect(pair.client.state).toBe('opened');
+  });
+
+  it('OAUTHBEARER: a refused token fails the client with the server\'s status and the server\'s reason', () => {
+    const pair = tokenPair('bad-token');
+    pair.open();
+    pair.take('server', 'sasl-request');
+    pair.server.answerSasl({ kind: 'verdict', ok: false, reason: 'token expired' });
+    pair.pump();
+    const [clientOutcome] = pair.take('client', 'sasl-outcome');
+    expect(clientOutcome!.error).toMatchObject({ code: 'auth', remote: true });
+    expect(clientOutcome!.error!.description).toBe('authentication failed: the server answered sasl-outcome auth (OAUTHBEARER: status invalid_token)');
+    expect(pair.take('server', 'sasl-outcome')[0]!.error!.description).toBe('token expired');
+    expect(pair.client.isFinished && pair.server.isFinished).toBe(true);
+  });
+
+  it('the token appears in no trace line, on either side', () => {
+    const lines: string[] = [];
+    const pair = tokenPair('s3cr3t-t0ken', (line) => lines.push(line));
+    pair.open();
+    pair.take('server', 'sasl-request');
+    pair.server.answerSasl({ kind: 'verdict', ok: true });
+    pair.pump();
+    expect(lines.some((l) => l.includes('sasl-init') && l.includes('<redacted'))).toBe(true);
+    expect(lines.join('\n')).not.toContain('s3cr3t');
+  });
+
+  it('input the client pipelined while SASL waits is read once the answer came', () => {
+    const server = new Engine({ role: 'server', containerId: 'server', sasl: { authenticator: { acceptTokens: true } } });
+    server.open();
+    const w = new Writer(256);
+    writeSaslFrame(w, { type: 'sasl-init', mechanism: 'OAUTHBEARER', initialResponse: new TextEncoder().encode('n,,\x01auth=Bearer t\x01\x01') });
+    const init = w.toBytes();
+    w.reset();
+    writeFrame(w, 0, { type: 'open', containerId: 'c' });
+    const open = w.toBytes();
+    server.feed(concatBytes([SASL_HEADER, init, AMQP_HEADER, open]), 0);
+    const events: string[] = [];
+    for (let e = server.nextEvent(); e !== undefined; e = server.nextEvent()) events.push(e.type);
+    expect(events).toEqual(['sasl-request']);
+    server.answerSasl({ kind: 'verdict', ok: true });
+    for (let e = server.nextEvent(); e !== undefined; e = server.nextEvent()) events.push(e.type);
+    expect(events).toEqual(['sasl-request', 'sasl-outcome', 'connection-opened']);
+  });
+
+  it('a peer that floods while SASL waits is cut off', () => {
+    const pair = tokenPair('t');
+    pair.open();
+    pair.take('server', 'sasl-request');
+    pair.server.feed(new Uint8Array(3 * 65536), 0);
+    expect(pair.server.error?.condition).toBe('amqp:resource-limit-exceeded');
+  });
+
+  it('answerSasl without a waiting request throws and changes nothing', () => {
+    const pair = saslPair('PLAIN', { user: 'alice', password: 'secret' });
+    pair.open();
+    expect(() => pair.client.answerSasl({ kind: 'bytes', data: new Uint8Array(0) })).toThrow(/no SASL request is waiting/);
+    expect(pair.client.state).toBe('opened');
+  });
+
+  it('an error answer fails the exchange locally, and the server says sys to its client', () => {
+    const pair = tokenPair('t');
+    pair.open();
+    pair.take('server', 'sasl-request');
+    pair.server.answerSasl({ kind: 'error', error: new Error('verifier crashed') });
+    pair.pump();
+    expect(pair.take('client', 'sasl-outcome')[0]!.error).toMatchObject({ code: 'sys' });
   });
 });

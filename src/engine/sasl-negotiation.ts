@@ -12,6 +12,10 @@
  *   sasl-response        -->                            }
  *                        <--        sasl-outcome
  *
+ * A mechanism may wait for its caller (GSSAPI's GSS-API calls, a token
+ * verifier): the result then carries a `request`, nothing is sent, and the
+ * exchange continues when `resume(answer)` is called.
+ *
  * A frame out of order is a SaslError (the engine ends the transport).
  */
 import type { SaslOutcome, SaslPerformative } from '../frames/types.js';
@@ -19,16 +23,21 @@ import type { SaslOutcomeEvent } from './events.js';
 import type { SaslClientOptions, SaslServerOptions } from './options.js';
 import {
   chooseMechanism, createClientMechanism, createServerMechanism, defaultSaslCrypto, SaslError, serverMechanisms,
-  type SaslClientMechanism, type SaslServerMechanism,
+  type SaslAnswer, type SaslClientMechanism, type SaslPending, type SaslRequest, type SaslServerMechanism, type SaslServerStep,
 } from './sasl/index.js';
 
-/** What the engine does after a SASL frame: send `reply` (if any), then, with `outcome`, SASL is over. */
+/** What the engine does after a SASL frame: send `reply` (if any), then, with `outcome`, SASL is over; with `request`, wait for the caller. */
 export interface SaslResult {
   readonly reply?: SaslPerformative | undefined;
   readonly outcome?: SaslOutcomeEvent | undefined;
+  readonly request?: SaslRequest | undefined;
 }
 
-type ClientState = 'await-mechanisms' | 'await-challenge-or-outcome' | 'done';
+type ClientState = 'await-mechanisms' | 'pending-init' | 'await-challenge-or-outcome' | 'pending-response' | 'done';
+
+function isPending(value: Uint8Array | undefined | SaslPending): value is SaslPending {
+  return value !== undefined && !(value instanceof Uint8Array);
+}
 
 export class SaslClientNegotiation {
   private state: ClientState = 'await-mechanisms';
@@ -47,30 +56,62 @@ export class SaslClientNegotiation {
           allowInsecure: this.options.allowInsecure ?? false,
           credentials: this.options.credentials,
           hasClientCertificate: this.options.hasClientCertificate ?? false,
+          gssapi: this.options.gssapi ?? false,
         });
         if (name === undefined) {
           throw new SaslError(`no acceptable SASL mechanism among those offered (${offered.join(', ') || 'none'})` +
             (this.options.secure || this.options.allowInsecure ? '' : '; PLAIN needs TLS or allowInsecure'));
         }
         this.mechanism = createClientMechanism(name, this.options.credentials, this.options.crypto ?? defaultSaslCrypto);
-        this.state = 'await-challenge-or-outcome';
-        return { reply: { type: 'sasl-init', mechanism: name, initialResponse: this.mechanism.start(), hostname: this.hostname } };
+        this.state = 'pending-init';
+        return this.send(this.mechanism.start());
       }
       case 'await-challenge-or-outcome': {
         const mechanism = this.mechanism!;
-        if (body.type === 'sasl-challenge') return { reply: { type: 'sasl-response', response: mechanism.challenge(body.challenge) } };
+        if (body.type === 'sasl-challenge') {
+          this.state = 'pending-response';
+          return this.send(mechanism.challenge(body.challenge));
+        }
         if (body.type !== 'sasl-outcome') throw new SaslError(`expected sasl-challenge or sasl-outcome, got ${body.type}`);
         this.state = 'done';
         if (body.code !== 'ok') {
-          const error = new SaslError(`authentication failed: the server answered sasl-outcome ${body.code}`, { code: body.code, remote: true });
+          const detail = mechanism.failureDetail?.();
+          const error = new SaslError(
+            `authentication failed: the server answered sasl-outcome ${body.code}${detail === undefined ? '' : ` (${mechanism.name}: ${detail})`}`,
+            { code: body.code, remote: true },
+          );
           return { outcome: { type: 'sasl-outcome', ok: false, mechanism: mechanism.name, error } };
         }
         mechanism.finish(body.additionalData);
         return { outcome: { type: 'sasl-outcome', ok: true, mechanism: mechanism.name } };
       }
+      case 'pending-init':
+      case 'pending-response':
+        throw new SaslError(`unexpected ${body.type} while the ${this.mechanism!.name} step is still being computed`);
       case 'done':
         throw new SaslError(`unexpected ${body.type} after sasl-outcome`);
     }
+  }
+
+  /** The caller's answer to the request of the last result. */
+  resume(answer: SaslAnswer): SaslResult {
+    const mechanism = this.mechanism;
+    if ((this.state !== 'pending-init' && this.state !== 'pending-response') || mechanism?.resume === undefined) {
+      throw new SaslError('no SASL request is waiting for an answer');
+    }
+    return this.send(mechanism.resume(answer));
+  }
+
+  /** Sends what the mechanism produced (sasl-init or sasl-response, by state), or waits again. */
+  private send(output: Uint8Array | undefined | SaslPending): SaslResult {
+    if (isPending(output)) return { request: output.request };
+    const mechanism = this.mechanism!;
+    if (this.state === 'pending-init') {
+      this.state = 'await-challenge-or-outcome';
+      return { reply: { type: 'sasl-init', mechanism: mechanism.name, initialResponse: output, hostname: this.hostname } };
+    }
+    this.state = 'await-challenge-or-outcome';
+    return { reply: { type: 'sasl-response', response: output ?? new Uint8Array(0) } };
   }
 
   /** The mechanism chosen, once sasl-mechanisms arrived. */
@@ -79,15 +120,20 @@ export class SaslClientNegotiation {
   }
 }
 
-type ServerState = 'await-init' | 'await-response' | 'done';
+type ServerState = 'await-init' | 'await-response' | 'pending' | 'done';
 
 export class SaslServerNegotiation {
   private state: ServerState = 'await-init';
   private mechanism: SaslServerMechanism | undefined;
-  private mechanismName: string | undefined;
+  private chosen: string | undefined;
   private hostname: string | undefined;
 
   constructor(private readonly options: SaslServerOptions) {}
+
+  /** The mechanism the client chose in sasl-init. */
+  get mechanismName(): string | undefined {
+    return this.chosen;
+  }
 
   /** The sasl-mechanisms frame sent after our SASL header. */
   mechanisms(): SaslPerformative {
@@ -98,7 +144,7 @@ export class SaslServerNegotiation {
     switch (this.state) {
       case 'await-init': {
         if (body.type !== 'sasl-init') throw new SaslError(`expected sasl-init, got ${body.type}`);
-        this.mechanismName = body.mechanism;
+        this.chosen = body.mechanism;
         this.hostname = body.hostname;
         const offered = serverMechanisms(this.options.authenticator);
         const mechanism = offered.includes(body.mechanism)
@@ -111,21 +157,36 @@ export class SaslServerNegotiation {
       case 'await-response':
         if (body.type !== 'sasl-response') throw new SaslError(`expected sasl-response, got ${body.type}`);
         return this.step(body.response);
+      case 'pending':
+        throw new SaslError(`unexpected ${body.type} while the ${this.chosen} step is still being computed`);
       case 'done':
         throw new SaslError(`unexpected ${body.type} after sasl-outcome`);
     }
   }
 
+  /** The caller's answer to the request of the last result. */
+  resume(answer: SaslAnswer): SaslResult {
+    const mechanism = this.mechanism;
+    if (this.state !== 'pending' || mechanism?.resume === undefined) throw new SaslError('no SASL request is waiting for an answer');
+    return this.apply(mechanism.resume(answer));
+  }
+
   private step(response: Uint8Array | undefined): SaslResult {
-    const step = this.mechanism!.step(response, this.hostname);
+    return this.apply(this.mechanism!.step(response, this.hostname));
+  }
+
+  private apply(step: SaslServerStep): SaslResult {
     switch (step.type) {
+      case 'pending':
+        this.state = 'pending';
+        return { request: step.request };
       case 'challenge':
         this.state = 'await-response';
         return { reply: { type: 'sasl-challenge', challenge: step.challenge } };
       case 'success': {
         this.state = 'done';
         const reply: SaslOutcome = { type: 'sasl-outcome', code: 'ok', additionalData: step.additionalData };
-        return { reply, outcome: { type: 'sasl-outcome', ok: true, mechanism: this.mechanismName, identity: step.identity } };
+        return { reply, outcome: { type: 'sasl-outcome', ok: true, mechanism: this.chosen, identity: step.identity } };
       }
       case 'failure':
         return this.fail(step.code, step.reason);
@@ -135,6 +196,6 @@ export class SaslServerNegotiation {
   private fail(code: 'auth' | 'sys' | 'sys-perm' | 'sys-temp', reason: string): SaslResult {
     this.state = 'done';
     const error = new SaslError(reason, { code });
-    return { reply: { type: 'sasl-outcome', code }, outcome: { type: 'sasl-outcome', ok: false, mechanism: this.mechanismName, error } };
+    return { reply: { type: 'sasl-outcome', code }, outcome: { type: 'sasl-outcome', ok: false, mechanism: this.chosen, error } };
   }
 }

@@ -44,7 +44,9 @@ describe('describeFrame', () => {
     expect(init).toBe('[0] -> @sasl-init(65) [mechanism=:PLAIN, initial-response=<redacted 13 bytes>, hostname="h"]');
     const response = describeFrame(sasl({ type: 'sasl-response', response: secret }), 'out');
     expect(response).toBe('[0] -> @sasl-response(67) [response=<redacted 13 bytes>]');
-    expect(init + response).not.toMatch(/hunter2/);
+    const challenge = describeFrame(sasl({ type: 'sasl-challenge', challenge: secret }), 'in');
+    expect(challenge).toBe('[0] <- @sasl-challenge(66) [challenge=<redacted 13 bytes>]');
+    expect(init + response + challenge).not.toMatch(/hunter2/);
   });
 
   it('prints SASL mechanisms and outcome', () => {

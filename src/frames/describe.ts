@@ -7,8 +7,9 @@
  *
  * Field names and order come from the spec tables (spec.generated.ts); fields
  * that are absent or equal to their default are omitted, as they are (mostly)
- * absent from the wire. SASL credentials (sasl-init's initial-response,
- * sasl-response's response) are never printed, only their size.
+ * absent from the wire. SASL credentials and tokens (sasl-init's
+ * initial-response, sasl-response's response, sasl-challenge's challenge:
+ * passwords, bearer tokens, GSSAPI tokens) are never printed, only their size.
  */
 import { AmqpArray, Described, Typed, type AmqpValue } from '../codec/types.js';
 import { descriptorName } from './composite.js';
@@ -48,8 +49,8 @@ function fieldViews(type: SpecTypeName): readonly FieldView[] {
   return v;
 }
 
-/** Fields never printed: SASL credentials. */
-const REDACTED: ReadonlySet<string> = new Set(['sasl-init/initial-response', 'sasl-response/response']);
+/** Fields never printed: SASL credentials, and the server's challenges (GSSAPI context tokens). */
+const REDACTED: ReadonlySet<string> = new Set(['sasl-init/initial-response', 'sasl-response/response', 'sasl-challenge/challenge']);
 
 /** Describes a frame on one line; `direction` is 'out' for frames we send, 'in' for frames we receive. */
 export function describeFrame(frame: Frame, direction: 'in' | 'out'): string {

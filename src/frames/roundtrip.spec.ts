@@ -262,7 +262,8 @@ describe('round trips', () => {
         for (const f of got) {
           const line = describeFrame(f, 'in');
           expect(line.startsWith(`[${f.channel}] <- `)).toBe(true);
-          const secret = f.body?.type === 'sasl-init' ? f.body.initialResponse : f.body?.type === 'sasl-response' ? f.body.response : undefined;
+          const secret = f.body?.type === 'sasl-init' ? f.body.initialResponse : f.body?.type === 'sasl-response' ? f.body.response
+            : f.body?.type === 'sasl-challenge' ? f.body.challenge : undefined;
           if (secret !== undefined) expect(line).toContain(`<redacted ${secret.length} bytes>`);
         }
       },

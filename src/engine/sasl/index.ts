@@ -6,6 +6,9 @@ export type {
   SaslServerMechanism,
   SaslAuthenticator,
   ScramStoredCredentials,
+  SaslRequest,
+  SaslAnswer,
+  SaslPending,
 } from './types.js';
 export { type HashName, type SaslCrypto, defaultSaslCrypto } from './crypto/index.js';
 export { SASL_MECHANISMS, type SaslMechanismName, createClientMechanism, serverMechanisms, createServerMechanism } from './mechanisms.js';

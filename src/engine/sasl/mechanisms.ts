@@ -1,15 +1,23 @@
 import { AnonymousClient, AnonymousServer } from './anonymous.js';
 import { defaultSaslCrypto, type SaslCrypto } from './crypto/sasl-crypto.js';
 import { ExternalClient, ExternalServer } from './external.js';
+import { GssapiClient } from './gssapi.js';
+import { OAuthBearerClient, OAuthBearerServer } from './oauth-bearer.js';
 import { PlainClient, PlainServer } from './plain.js';
 import { SaslError } from './sasl-error.js';
 import { ScramClient } from './scram-client.js';
 import { SCRAM_MECHANISMS, type ScramMechanismName } from './scram-messages.js';
 import { ScramServer } from './scram-server.js';
 import type { SaslAuthenticator, SaslClientMechanism, SaslCredentials, SaslServerMechanism } from './types.js';
+import { XOAuth2Client, XOAuth2Server } from './xoauth2.js';
 
-/** Every mechanism we implement, strongest first: the order both `serverMechanisms` and `chooseMechanism` use. */
-export const SASL_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'EXTERNAL', 'PLAIN', 'ANONYMOUS'] as const;
+/**
+ * Every mechanism we implement, strongest first: the order both
+ * `serverMechanisms` and `chooseMechanism` use. GSSAPI is client-only (its
+ * GSS-API calls are the caller's, see gssapi.ts); OAUTHBEARER and XOAUTH2
+ * come before the password mechanisms since a token is given on purpose.
+ */
+export const SASL_MECHANISMS = ['GSSAPI', 'OAUTHBEARER', 'XOAUTH2', 'SCRAM-SHA-512', 'SCRAM-SHA-256', 'SCRAM-SHA-1', 'EXTERNAL', 'PLAIN', 'ANONYMOUS'] as const;
 export type SaslMechanismName = (typeof SASL_MECHANISMS)[number];
 
 export function isScramMechanism(name: string): name is ScramMechanismName {
@@ -29,6 +37,12 @@ export function createClientMechanism(name: string, credentials: SaslCredentials
       return new ExternalClient(credentials);
     case 'ANONYMOUS':
       return new AnonymousClient();
+    case 'OAUTHBEARER':
+      return new OAuthBearerClient(credentials);
+    case 'XOAUTH2':
+      return new XOAuth2Client(credentials);
+    case 'GSSAPI':
+      return new GssapiClient(credentials);
     default:
       throw new SaslError(`SASL mechanism ${name} is not supported`);
   }
@@ -51,6 +65,11 @@ function offers(auth: SaslAuthenticator, name: SaslMechanismName): boolean {
       return typeof auth.verifyPlain === 'function';
     case 'ANONYMOUS':
       return auth.allowAnonymous === true;
+    case 'OAUTHBEARER':
+    case 'XOAUTH2':
+      return auth.acceptTokens === true;
+    case 'GSSAPI':
+      return false;
   }
 }
 
@@ -74,6 +93,10 @@ export function createServerMechanism(
       return auth.verifyExternal === undefined ? undefined : new ExternalServer(auth.verifyExternal.bind(auth), context.tlsIdentity);
     case 'ANONYMOUS':
       return auth.allowAnonymous === true ? new AnonymousServer() : undefined;
+    case 'OAUTHBEARER':
+      return auth.acceptTokens === true ? new OAuthBearerServer() : undefined;
+    case 'XOAUTH2':
+      return auth.acceptTokens === true ? new XOAuth2Server() : undefined;
     default:
       return undefined;
   }
