@@ -12,7 +12,10 @@ export {
 
 // Connections
 export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/incoming.js';
-export { type ListenOptions, type ListenSaslOptions, type ListeningAddress, DEFAULT_LISTEN_CLOSE_TIMEOUT_MS } from './rx/listen-options.js';
+export {
+  type ListenOptions, type ListenSaslOptions, type ListeningAddress, type TokenContext, type TokenVerdict,
+  DEFAULT_LISTEN_CLOSE_TIMEOUT_MS, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS,
+} from './rx/listen-options.js';
 export { scramCredentialsFromPassword } from './engine/sasl/index.js';
 
 // The embedded broker (its store and wiring; the Node entry adds startBroker)
@@ -21,9 +24,11 @@ export type { ContainerOptions } from './rx/container.js';
 export type { Connection } from './rx/connection.js';
 export type { ConnectionObservable } from './rx/connect.js';
 export {
-  DEFAULT_URL, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectOptions, type SaslOptions,
+  DEFAULT_URL, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectOptions, type SaslOptions, type GssapiOptions,
 } from './rx/connect-options.js';
 export type { Platform } from './rx/platform.js';
+export { DEFAULT_GSSAPI_SERVICE, type GssapiProvider, type GssapiContext, type GssapiTarget } from './rx/gssapi.js';
+export type { TokenProvider } from './rx/token-source.js';
 export type { ConnectionStatus, ConnectingStatus, OpenStatus, ReconnectingStatus, ClosedStatus } from './rx/status.js';
 export {
   reconnect, failover, roundRobin, ExponentialBackoff, isAuthenticationFailure, isForcedClose, isUnsupportedTransport,

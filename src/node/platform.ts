@@ -2,7 +2,8 @@
  * The Node platform: TCP/TLS from node:net/node:tls, AMQP over WebSocket
  * (endpoints with `websocket`: ws:// and wss:// URLs) from the optional `ws`
  * package, loaded on first use, connect.json lookup,
- * process.env (PN_TRACE_FRM) and node:crypto for SASL. The Node entry point
+ * process.env (PN_TRACE_FRM), node:crypto for SASL, and GSS-API (Kerberos)
+ * from the optional `kerberos` package, also loaded on first use. The Node entry point
  * binds `Container` and `connect` to it.
  */
 import { Container, type ContainerOptions } from '../rx/container.js';
@@ -17,6 +18,7 @@ import { listenNode } from '../transport/node/listen-node.js';
 import { connectWebSocketNode } from '../transport/node/connect-websocket-node.js';
 import { listenWebSocketNode } from '../transport/node/listen-websocket-node.js';
 import { loadConnectFile } from './connect-file.js';
+import { kerberosGssapi } from './kerberos-gssapi.js';
 import { nodeSaslCrypto } from './sasl-crypto.js';
 
 export const nodePlatform: Platform = {
@@ -25,6 +27,7 @@ export const nodePlatform: Platform = {
   loadConnectConfig: () => loadConnectFile(),
   env: process.env,
   saslCrypto: nodeSaslCrypto,
+  gssapi: kerberosGssapi,
 };
 
 /** A Container on the Node platform unless another is given. */

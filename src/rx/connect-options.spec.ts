@@ -9,7 +9,8 @@ describe('resolveConnectOptions', () => {
       endpoint: { host: 'broker', port: 5672 },
       user: undefined, password: undefined,
     }]);
-    expect(r.sasl).toEqual({ enabled: true, mechanisms: undefined, allowInsecure: false });
+    expect(r.sasl).toEqual({ enabled: true, mechanisms: undefined, allowInsecure: false, gssapi: { service: 'amqp', host: undefined, principal: undefined } });
+    expect(r.token).toBeUndefined();
     expect(r.reconnect).toEqual({});
     expect(r.idleTimeout).toBe(0);
     expect(r.closeTimeout).toBe(DEFAULT_CLOSE_TIMEOUT_MS);
@@ -31,7 +32,20 @@ describe('resolveConnectOptions', () => {
 
   it('upper-cases the SASL mechanisms and checks them', () => {
     expect(resolveConnectOptions({ sasl: { mechanisms: ['scram-sha-256', 'PLAIN'] } }).sasl.mechanisms).toEqual(['SCRAM-SHA-256', 'PLAIN']);
-    expect(() => resolveConnectOptions({ sasl: { mechanisms: ['GSSAPI'] } })).toThrow(/options\.sasl\.mechanisms\[0\]: unknown SASL mechanism "GSSAPI"/);
+    expect(() => resolveConnectOptions({ sasl: { mechanisms: ['CRAM-MD5'] } })).toThrow(/options\.sasl\.mechanisms\[0\]: unknown SASL mechanism "CRAM-MD5"/);
+    expect(resolveConnectOptions({ sasl: { mechanisms: ['gssapi', 'oauthbearer', 'xoauth2'] } }).sasl.mechanisms).toEqual(['GSSAPI', 'OAUTHBEARER', 'XOAUTH2']);
+  });
+
+  it('checks the token and GSSAPI options, naming the wrong one', () => {
+    expect(resolveConnectOptions({ token: 'abc' }).token).toBe('abc');
+    const fn = () => 'abc';
+    expect(resolveConnectOptions({ token: fn }).token).toBe(fn);
+    expect(() => resolveConnectOptions({ token: '' as string })).toThrow(/connect: options\.token: expected a non-empty string, a function/);
+    expect(() => resolveConnectOptions({ token: 42 as unknown as string })).toThrow(/options\.token: .*; got 42$/);
+    expect(resolveConnectOptions({ sasl: { gssapi: { service: 'qpidd', host: 'broker.example', principal: 'alice@EXAMPLE' } } }).sasl.gssapi)
+      .toEqual({ service: 'qpidd', host: 'broker.example', principal: 'alice@EXAMPLE' });
+    expect(() => resolveConnectOptions({ sasl: { gssapi: { realm: 'X' } as never } })).toThrow(/options\.sasl\.gssapi: unknown option "realm"/);
+    expect(() => resolveConnectOptions({ sasl: { gssapi: { service: '' } } })).toThrow(/options\.sasl\.gssapi\.service: expected a non-empty string/);
   });
 
   it.each<[string, ConnectOptions, RegExp]>([

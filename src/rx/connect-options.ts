@@ -9,7 +9,9 @@ import { SASL_MECHANISMS } from '../engine/sasl/mechanisms.js';
 import { writeFrame } from '../frames/frame-writer.js';
 import type { Fields } from '../frames/types.js';
 import type { CertificateData, Endpoint, TlsOptions } from '../transport/transport.js';
+import { DEFAULT_GSSAPI_SERVICE } from './gssapi.js';
 import { toReconnectConfig, type ReconnectConfig, type ReconnectOption } from './reconnect.js';
+import { checkTokenProvider, isNonEmptyString, type TokenProvider } from './token-source.js';
 import { isTlsScheme, isWebSocketScheme, parseUrl, type ParsedUrl } from './url.js';
 
 /** Where `connect()` goes when neither a url nor a connect.json gives one (the connect.json defaults, as in Proton). */
@@ -30,6 +32,22 @@ export interface SaslOptions {
   readonly mechanisms?: readonly string[];
   /** Allow PLAIN, which sends the password in clear, over a connection without TLS. Default false. */
   readonly allowInsecure?: boolean;
+  /**
+   * Kerberos settings for GSSAPI, which is used only when `mechanisms` names
+   * it (and needs the optional `kerberos` package, in Node). The ticket comes
+   * from the credential cache (`kinit`; KRB5CCNAME), not from here.
+   */
+  readonly gssapi?: GssapiOptions;
+}
+
+/** Where the Kerberos service is: the service principal is `service/host@REALM`. */
+export interface GssapiOptions {
+  /** The service name. Default {@link DEFAULT_GSSAPI_SERVICE} (`amqp`, as Proton and Qpid servers register). */
+  readonly service?: string;
+  /** The host of the service principal. Default: the URL's host. */
+  readonly host?: string;
+  /** The client principal whose ticket to use (`user@REALM`). Default: the credential cache's default principal. */
+  readonly principal?: string;
 }
 
 export interface ConnectOptions {
@@ -45,6 +63,14 @@ export interface ConnectOptions {
   readonly user?: string;
   /** Password for SASL; a password in the URL takes precedence for that URL. Default none. */
   readonly password?: string;
+  /**
+   * OAuth 2 bearer token for SASL OAUTHBEARER (RFC 7628) or XOAUTH2: a
+   * string, a function giving one (or a Promise or Observable of one) called
+   * for each connection, or an Observable of tokens whose latest is used. A
+   * refreshed token is used from the next connection on. XOAUTH2 also sends
+   * `user`. Default none.
+   */
+  readonly token?: TokenProvider<string>;
   readonly sasl?: SaslOptions;
   /** TLS settings for `amqps://` and `wss://` URLs (verify defaults to true). */
   readonly tls?: TlsOptions;
@@ -93,7 +119,13 @@ export interface ResolvedEndpoint {
 /** Options after checking and defaulting. @internal */
 export interface ResolvedConnectOptions {
   readonly endpoints: readonly ResolvedEndpoint[];
-  readonly sasl: { readonly enabled: boolean; readonly mechanisms: readonly string[] | undefined; readonly allowInsecure: boolean };
+  readonly sasl: {
+    readonly enabled: boolean;
+    readonly mechanisms: readonly string[] | undefined;
+    readonly allowInsecure: boolean;
+    readonly gssapi: { readonly service: string; readonly host: string | undefined; readonly principal: string | undefined };
+  };
+  readonly token: TokenProvider<string> | undefined;
   readonly reconnect: ReconnectConfig | undefined;
   readonly idleTimeout: number;
   readonly maxFrameSize: number | undefined;
@@ -109,10 +141,11 @@ export interface ResolvedConnectOptions {
 }
 
 const OPTION_KEYS: ReadonlySet<string> = new Set([
-  'url', 'urls', 'user', 'password', 'sasl', 'tls', 'reconnect', 'idleTimeout', 'maxFrameSize', 'channelMax', 'containerId',
+  'url', 'urls', 'user', 'password', 'token', 'sasl', 'tls', 'reconnect', 'idleTimeout', 'maxFrameSize', 'channelMax', 'containerId',
   'properties', 'offeredCapabilities', 'desiredCapabilities', 'hostname', 'closeTimeout', 'connectTimeout', 'trace',
 ]);
-const SASL_KEYS: ReadonlySet<string> = new Set(['enabled', 'mechanisms', 'allowInsecure']);
+const SASL_KEYS: ReadonlySet<string> = new Set(['enabled', 'mechanisms', 'allowInsecure', 'gssapi']);
+const GSSAPI_KEYS: ReadonlySet<string> = new Set(['service', 'host', 'principal']);
 const TLS_KEYS: ReadonlySet<string> = new Set(['ca', 'cert', 'key', 'verify', 'servername']);
 const KNOWN_MECHANISMS: ReadonlySet<string> = new Set(SASL_MECHANISMS);
 
@@ -187,6 +220,7 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
   const resolved: ResolvedConnectOptions = {
     endpoints,
     sasl,
+    token: checkTokenProvider(options.token, o('token'), isNonEmptyString, 'a non-empty string'),
     reconnect: toReconnectConfig(options.reconnect, o('reconnect')),
     ...resolveOpenFrameOptions(options, o),
     containerId: optionalString(options.containerId, o('containerId'), true),
@@ -222,7 +256,7 @@ function optionalTrace(value: unknown, what: string): boolean | ((line: string) 
 }
 
 function resolveSasl(sasl: SaslOptions | undefined, what: string): ResolvedConnectOptions['sasl'] {
-  if (sasl === undefined) return { enabled: true, mechanisms: undefined, allowInsecure: false };
+  if (sasl === undefined) return { enabled: true, mechanisms: undefined, allowInsecure: false, gssapi: resolveGssapi(undefined, '') };
   checkObject(sasl, what);
   checkKeys(sasl, SASL_KEYS, what);
   const enabled = optionalBoolean(sasl.enabled, `${what}.enabled`) ?? true;
@@ -237,7 +271,18 @@ function resolveSasl(sasl: SaslOptions | undefined, what: string): ResolvedConne
       return name;
     });
   }
-  return { enabled, mechanisms, allowInsecure };
+  return { enabled, mechanisms, allowInsecure, gssapi: resolveGssapi(sasl.gssapi, `${what}.gssapi`) };
+}
+
+function resolveGssapi(gssapi: GssapiOptions | undefined, what: string): ResolvedConnectOptions['sasl']['gssapi'] {
+  if (gssapi === undefined) return { service: DEFAULT_GSSAPI_SERVICE, host: undefined, principal: undefined };
+  checkObject(gssapi, what);
+  checkKeys(gssapi, GSSAPI_KEYS, what);
+  return {
+    service: optionalString(gssapi.service, `${what}.service`, true) ?? DEFAULT_GSSAPI_SERVICE,
+    host: optionalString(gssapi.host, `${what}.host`, true),
+    principal: optionalString(gssapi.principal, `${what}.principal`, true),
+  };
 }
 
 function resolveTls(tls: TlsOptions | undefined, what: string): TlsOptions | undefined {

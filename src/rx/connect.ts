@@ -13,12 +13,13 @@
  * `closeTimeout`. Browser-safe; time only from the scheduler.
  */
 import {
-  AsyncSubject, finalize, Observable, share, Subject, tap, type Observer, type SchedulerLike, type SubjectLike, type Subscriber,
+  AsyncSubject, defer, finalize, Observable, share, Subject, tap, type Observer, type SchedulerLike, type SubjectLike, type Subscriber,
   type Subscription, type Unsubscribable,
 } from 'rxjs';
 import { Engine } from '../engine/engine.js';
 import { ConnectionError } from '../engine/errors.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent, SaslRequestEvent } from '../engine/events.js';
+import { SaslError } from '../engine/sasl/sasl-error.js';
 import type { EngineOptions } from '../engine/options.js';
 import { traceFromEnv } from '../engine/trace.js';
 import { AmqpError } from '../errors/amqp-error.js';
@@ -30,7 +31,9 @@ import type { ResolvedConnectOptions, ResolvedEndpoint } from './connect-options
 import { Connection, type ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import type { Platform } from './platform.js';
+import { GssapiSession } from './gssapi.js';
 import { failover, reconnect, type ReconnectConfig, type RetryEvent } from './reconnect.js';
+import { TokenSupply, isNonEmptyString } from './token-source.js';
 import { StatusTracker, type ConnectionStatus } from './status.js';
 
 /** What `connect()` returns: the connections, plus their status. */
@@ -70,7 +73,6 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
       status.set({ type: 'open', url: connection.url });
     },
   };
-  const dial$ = failover(ctx.options.endpoints, (endpoint) => openConnection(ctx, endpoint, hooks, trace));
   const config = ctx.options.reconnect;
   const reconnectConfig: ReconnectConfig | false = config === undefined ? false : {
     ...config,
@@ -87,8 +89,14 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
     },
   };
   let failure: { error: unknown } | undefined;
-  const connection$ = dial$.pipe(
-    reconnect<Connection>(reconnectConfig, ctx.scheduler),
+  const connection$ = defer(() => {
+    // One token supply across reconnects: an Observable of tokens is followed, not re-subscribed per attempt.
+    const token = ctx.options.token === undefined ? undefined : new TokenSupply(ctx.options.token, isNonEmptyString);
+    return failover(ctx.options.endpoints, (endpoint) => openConnection(ctx, endpoint, hooks, trace, token)).pipe(
+      reconnect<Connection>(reconnectConfig, ctx.scheduler),
+      finalize(() => token?.dispose()),
+    );
+  }).pipe(
     tap({ subscribe: () => (failure = undefined), error: (error: unknown) => (failure = { error }) }),
     finalize(() => {
       attempt = 0;
@@ -148,9 +156,10 @@ export function openConnection(
   endpoint: ResolvedEndpoint,
   hooks: AttemptHooks,
   trace: ((line: string) => void) | undefined,
+  token?: TokenSupply<string>,
 ): Observable<Connection> {
   return new Observable<Connection>((subscriber) => {
-    const attempt = new ConnectionAttempt(ctx, endpoint, subscriber, hooks, trace);
+    const attempt = new ConnectionAttempt(ctx, endpoint, subscriber, hooks, trace, token);
     attempt.start();
     return () => attempt.release();
   });
@@ -173,6 +182,11 @@ class ConnectionAttempt implements ConnectionControl {
   /** The attempt timed out before the open: drop the socket without a close handshake. */
   private abandoned = false;
   private readonly closed = new AsyncSubject<void>();
+  /** The bearer token of this attempt, once the supply gave it. */
+  private token: string | undefined;
+  /** Fetching the token, or computing a SASL answer. */
+  private work: Subscription | undefined;
+  private gssapi: GssapiSession | undefined;
 
   constructor(
     private readonly ctx: ConnectContext,
@@ -180,17 +194,41 @@ class ConnectionAttempt implements ConnectionControl {
     private readonly subscriber: Subscriber<Connection>,
     private readonly hooks: AttemptHooks,
     private readonly trace: ((line: string) => void) | undefined,
+    private readonly tokens: TokenSupply<string> | undefined,
   ) {}
 
   start(): void {
     this.hooks.connecting(this.target.url.href);
     const timeout = this.ctx.options.connectTimeout;
     if (timeout > 0) this.openTimer = this.ctx.scheduler.schedule(() => this.onOpenTimeout(timeout), timeout);
+    if (this.tokens === undefined || !this.ctx.options.sasl.enabled) {
+      this.dialNow();
+      return;
+    }
+    // The token first (a function may ask an identity provider), within the connect timeout.
+    const fromStream = typeof this.ctx.options.token === 'object';
+    const work = this.tokens.next().subscribe({
+      next: (token) => {
+        this.token = token;
+        this.work = undefined;
+        this.dialNow();
+      },
+      error: (error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        // A function that failed may work next time (retried); a token Observable that failed is over.
+        this.lose(new SaslError(`getting the OAuth token failed: ${reason}`, { cause: error, ...(fromStream ? {} : { code: 'sys-temp' }) }));
+      },
+    });
+    if (this.token === undefined && this.phase === 'dialing') this.work = work;
+  }
+
+  private dialNow(): void {
+    if (this.phase !== 'dialing') return;
     const dial = this.ctx.platform.connect(this.target.endpoint).subscribe({
       next: (channel) => this.onChannel(channel),
       error: (error: unknown) => this.lose(toAmqpError(error, this.target.url.href)),
     });
-    if (this.phase === 'done') dial.unsubscribe();
+    if ((this.phase as Phase) === 'done') dial.unsubscribe();
     else this.dial = dial;
   }
 
@@ -226,11 +264,12 @@ class ConnectionAttempt implements ConnectionControl {
         trace: this.trace,
         sasl: !options.sasl.enabled ? undefined : {
           mechanisms: options.sasl.mechanisms,
-          credentials: { user: target.user, password: target.password },
+          credentials: { user: target.user, password: target.password, ...(this.token === undefined ? {} : { token: this.token }) },
           secure: channel.secure,
           allowInsecure: options.sasl.allowInsecure,
           hasClientCertificate: target.endpoint.tls?.cert !== undefined,
           crypto: platform.saslCrypto,
+          gssapi: platform.gssapi !== undefined,
         },
       };
       engine = new Engine(engineOptions);
@@ -263,6 +302,9 @@ class ConnectionAttempt implements ConnectionControl {
 
   private onEvent(event: EngineEvent): void {
     switch (event.type) {
+      case 'sasl-request':
+        this.answerSasl(event);
+        return;
       case 'connection-opened':
         if (this.phase !== 'opening') return;
         this.phase = 'open';
@@ -286,6 +328,28 @@ class ConnectionAttempt implements ConnectionControl {
         this.connection?.handle(event);
         return;
     }
+  }
+
+  /** GSSAPI's GSS-API calls, made asynchronously and answered when done (bounded by the connect timeout). */
+  private answerSasl(event: SaslRequestEvent): void {
+    const request = event.request;
+    const provider = this.ctx.platform.gssapi;
+    if (request.kind === 'verify-token' || provider === undefined) {
+      this.engine!.answerSasl({ kind: 'error', error: new Error(`${event.mechanism}: this client cannot answer ${request.kind}`) });
+      return;
+    }
+    const gss = this.ctx.options.sasl.gssapi;
+    this.gssapi ??= new GssapiSession(provider, { service: gss.service, host: gss.host ?? this.target.url.host, principal: gss.principal });
+    this.work = this.gssapi.answer(request).subscribe((answer) => {
+      this.work = undefined;
+      if (this.phase !== 'opening') return;
+      try {
+        this.engine!.answerSasl(answer);
+      } catch {
+        // The engine failed meanwhile (the peer went): that loss is reported already.
+      }
+      this.driver!.flush();
+    });
   }
 
   // --- loss and close ------------------------------------------------------------------
@@ -338,9 +402,10 @@ class ConnectionAttempt implements ConnectionControl {
     this.connection?.markLost(this.loss ?? closedLocally());
     this.closeTimer?.unsubscribe();
     this.openTimer?.unsubscribe();
+    this.work?.unsubscribe();
     this.events?.unsubscribe();
     this.dial?.unsubscribe();
-    this.closeTimer = this.openTimer = this.events = this.dial = undefined;
+    this.closeTimer = this.openTimer = this.work = this.events = this.dial = undefined;
     this.closed.next();
     this.closed.complete();
   }

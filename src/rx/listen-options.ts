@@ -4,6 +4,7 @@
  * says. Checked at the call, so a wrong option fails there with a message
  * naming it. Browser-safe: types and checks only.
  */
+import type { Observable } from 'rxjs';
 import type { SaslAuthenticator } from '../engine/sasl/index.js';
 import type { Fields } from '../frames/types.js';
 import type { ServerTlsOptions } from '../transport/transport.js';
@@ -11,13 +12,36 @@ import { checkKeys, describe, optionalBoolean, optionalInteger, optionalString }
 import { resolveOpenFrameOptions } from './connect-options.js';
 import { isTlsScheme, isWebSocketScheme, parseUrlParts, type UrlScheme } from './url.js';
 
+/** What `verifyToken` is told besides the token. */
+export interface TokenContext {
+  readonly mechanism: 'OAUTHBEARER' | 'XOAUTH2';
+  /** OAUTHBEARER's authzid, XOAUTH2's user; undefined when the client sent none. */
+  readonly user: string | undefined;
+  /** The hostname the client named in sasl-init. */
+  readonly hostname: string | undefined;
+}
+
+/**
+ * A token verifier's verdict: true (accepted; the identity is the client's
+ * authzid or user), a string (accepted, as this identity), or false
+ * (refused). It may come later, as a Promise or an Observable's first value.
+ */
+export type TokenVerdict = boolean | string;
+
 /** Who may connect, and how they prove it. */
-export interface ListenSaslOptions extends SaslAuthenticator {
+export interface ListenSaslOptions extends Omit<SaslAuthenticator, 'acceptTokens'> {
+  /**
+   * OAUTHBEARER (RFC 7628) and XOAUTH2: offered when given; called with each
+   * bearer token a client sends. Return a {@link TokenVerdict}, or a Promise
+   * or Observable of one (answered within {@link DEFAULT_TOKEN_VERIFY_TIMEOUT_MS});
+   * a throw or an error is a `sys` SASL outcome, a refusal `auth`. Default none.
+   */
+  readonly verifyToken?: (token: string, context: TokenContext) => TokenVerdict | PromiseLike<TokenVerdict> | Observable<TokenVerdict>;
   /**
    * Refuse clients that skip SASL and send the plain AMQP header. Default:
    * false without an authenticator function (an open server, like Proton's
-   * examples), true as soon as one of `verifyPlain`, `scramCredentials` or
-   * `verifyExternal` is given.
+   * examples), true as soon as one of `verifyPlain`, `scramCredentials`,
+   * `verifyExternal` or `verifyToken` is given.
    */
   readonly required?: boolean;
 }
@@ -42,7 +66,7 @@ export interface ListenOptions {
   readonly tls?: ServerTlsOptions;
   /**
    * SASL as a server: an authenticator (`allowAnonymous`, `verifyPlain`,
-   * `scramCredentials`, `verifyExternal`), offering the mechanisms it can check.
+   * `scramCredentials`, `verifyExternal`, `verifyToken`), offering the mechanisms it can check.
    * Default `{ allowAnonymous: true }`: anyone may connect. `false`: no SASL at all.
    */
   readonly sasl?: ListenSaslOptions | false;
@@ -106,9 +130,11 @@ const LISTEN_OPTIONS: ReadonlySet<string> = new Set([
   'offeredCapabilities', 'properties', 'trace', 'onListening', 'onClosed', 'closeTimeout',
 ]);
 
-const SASL_OPTIONS: ReadonlySet<string> = new Set(['required', 'allowAnonymous', 'verifyPlain', 'scramCredentials', 'verifyExternal']);
+const SASL_OPTIONS: ReadonlySet<string> = new Set(['required', 'allowAnonymous', 'verifyPlain', 'scramCredentials', 'verifyExternal', 'verifyToken']);
 
 export const DEFAULT_LISTEN_CLOSE_TIMEOUT_MS = 2000;
+/** How long a `verifyToken` that answers later may take, in ms; then the client gets a `sys-temp` outcome. */
+export const DEFAULT_TOKEN_VERIFY_TIMEOUT_MS = 30_000;
 
 /** `listen(url, options)` or `listen(options)`, merged and checked. @internal */
 export function resolveListenOptions(urlOrOptions: string | ListenOptions | undefined, more: ListenOptions | undefined): ResolvedListenOptions {
@@ -144,15 +170,15 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
   else if (typeof options.sasl !== 'object' || options.sasl === null) throw new TypeError(`${o('sasl')}: expected an object or false, got ${describe(options.sasl)}`);
   else {
     checkKeys(options.sasl, SASL_OPTIONS, `${where}: options.sasl`);
-    for (const key of ['verifyPlain', 'scramCredentials', 'verifyExternal'] as const) {
+    for (const key of ['verifyPlain', 'scramCredentials', 'verifyExternal', 'verifyToken'] as const) {
       const value = options.sasl[key];
       if (value !== undefined && typeof value !== 'function') throw new TypeError(`${o(`sasl.${key}`)}: expected a function, got ${describe(value)}`);
     }
     optionalBoolean(options.sasl.allowAnonymous, o('sasl.allowAnonymous'));
     sasl = options.sasl;
-    const checks = sasl.verifyPlain !== undefined || sasl.scramCredentials !== undefined || sasl.verifyExternal !== undefined;
+    const checks = sasl.verifyPlain !== undefined || sasl.scramCredentials !== undefined || sasl.verifyExternal !== undefined || sasl.verifyToken !== undefined;
     if (!checks && sasl.allowAnonymous !== true) {
-      throw new TypeError(`${o('sasl')}: no mechanism left: give verifyPlain, scramCredentials or verifyExternal, or allowAnonymous: true`);
+      throw new TypeError(`${o('sasl')}: no mechanism left: give verifyPlain, scramCredentials, verifyExternal or verifyToken, or allowAnonymous: true`);
     }
     saslRequired = optionalBoolean(options.sasl.required, o('sasl.required')) ?? checks;
   }

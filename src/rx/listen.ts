@@ -10,10 +10,11 @@
  * very receive/send machinery clients use. Browser-safe: the platform
  * provides `listen`.
  */
-import { AsyncSubject, Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { AsyncSubject, from, Observable, take, timeout, TimeoutError, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { Engine } from '../engine/engine.js';
 import { ConnectionError } from '../engine/errors.js';
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent, SaslRequestEvent } from '../engine/events.js';
+import { SaslError, type SaslAnswer } from '../engine/sasl/index.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { EngineDriver } from '../transport/driver.js';
@@ -23,7 +24,8 @@ import { traceFunction } from './connect.js';
 import type { ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import { IncomingConnection } from './incoming.js';
-import type { ListeningAddress, ResolvedListenOptions } from './listen-options.js';
+import { DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, type ListeningAddress, type ResolvedListenOptions } from './listen-options.js';
+import { describe } from './source-options.js';
 import type { Platform } from './platform.js';
 
 /** Everything one listen() call needs. @internal */
@@ -138,6 +140,8 @@ class IncomingAttempt implements ConnectionControl {
   private connection: IncomingConnection | undefined;
   private identity: string | undefined;
   private closeTimer: Subscription | undefined;
+  /** A verifyToken that answers later. */
+  private verifying: Subscription | undefined;
   private readonly closed = new AsyncSubject<void>();
 
   constructor(
@@ -162,7 +166,11 @@ class IncomingAttempt implements ConnectionControl {
         offeredCapabilities: options.offeredCapabilities,
         properties: options.properties,
         trace: this.trace,
-        sasl: sasl === undefined ? undefined : { authenticator: sasl, tlsIdentity: channel.peerIdentity, crypto: platform.saslCrypto },
+        sasl: sasl === undefined ? undefined : {
+          authenticator: { ...sasl, acceptTokens: sasl.verifyToken !== undefined },
+          tlsIdentity: channel.peerIdentity,
+          crypto: platform.saslCrypto,
+        },
         requireSasl: sasl === undefined ? undefined : options.saslRequired,
       });
       this.engine.open();
@@ -221,6 +229,9 @@ class IncomingAttempt implements ConnectionControl {
 
   private onEvent(event: EngineEvent): void {
     switch (event.type) {
+      case 'sasl-request':
+        this.verifyToken(event);
+        return;
       case 'sasl-outcome':
         if (event.ok) this.identity = event.identity;
         return;
@@ -246,6 +257,56 @@ class IncomingAttempt implements ConnectionControl {
     }
   }
 
+  /** Asks `verifyToken`: a plain verdict is answered at once, a later one within DEFAULT_TOKEN_VERIFY_TIMEOUT_MS. */
+  private verifyToken(event: SaslRequestEvent): void {
+    const request = event.request;
+    const verify = this.ctx.options.sasl?.verifyToken;
+    const engine = this.engine!;
+    if (request.kind !== 'verify-token' || verify === undefined) {
+      engine.answerSasl({ kind: 'error', error: new Error(`this server cannot answer ${request.kind}`) });
+      return;
+    }
+    const answer = (verdict: unknown): SaslAnswer => {
+      if (typeof verdict === 'string') return { kind: 'verdict', ok: true, identity: verdict };
+      if (typeof verdict === 'boolean') return { kind: 'verdict', ok: verdict, reason: verdict ? undefined : `${request.mechanism} token refused` };
+      return { kind: 'error', error: new TypeError(`verifyToken gave ${describe(verdict)}, not a boolean or an identity`) };
+    };
+    let result: ReturnType<typeof verify>;
+    try {
+      result = verify(request.token, { mechanism: request.mechanism, user: request.user, hostname: request.hostname });
+    } catch (error) {
+      engine.answerSasl({ kind: 'error', error });
+      return;
+    }
+    if (typeof result === 'boolean' || typeof result === 'string') {
+      engine.answerSasl(answer(result));
+      return;
+    }
+    const { scheduler } = this.ctx;
+    this.verifying = from(result).pipe(
+      take(1),
+      timeout({ first: DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, scheduler }),
+    ).subscribe({
+      next: (verdict) => this.answerLater(answer(verdict)),
+      error: (error: unknown) => this.answerLater(error instanceof TimeoutError
+        ? { kind: 'error', error: new SaslError(`verifyToken gave no verdict within ${DEFAULT_TOKEN_VERIFY_TIMEOUT_MS} ms`, { code: 'sys-temp' }) }
+        : { kind: 'error', error }),
+      complete: () => this.answerLater({ kind: 'error', error: new TypeError('verifyToken completed without a verdict') }),
+    });
+  }
+
+  private answerLater(answer: SaslAnswer): void {
+    this.verifying?.unsubscribe();
+    this.verifying = undefined;
+    if (this.phase !== 'opening' || this.engine?.awaitingSaslAnswer !== true) return;
+    try {
+      this.engine.answerSasl(answer);
+    } catch {
+      // The engine failed meanwhile: its close is on the way out already.
+    }
+    this.driver?.flush();
+  }
+
   private lose(error: AmqpError): void {
     this.connection?.markLost(error);
   }
@@ -255,8 +316,9 @@ class IncomingAttempt implements ConnectionControl {
     this.phase = 'done';
     this.connection?.markLost(new ConnectionError(Condition.ConnectionForced, 'the connection ended'));
     this.closeTimer?.unsubscribe();
+    this.verifying?.unsubscribe();
     this.events?.unsubscribe();
-    this.closeTimer = this.events = undefined;
+    this.closeTimer = this.verifying = this.events = undefined;
     this.closed.next();
     this.closed.complete();
     this.onDone();

@@ -8,6 +8,7 @@
 import type { SaslCrypto } from '../engine/sasl/index.js';
 import type { Connect, Listen } from '../transport/transport.js';
 import type { ConnectOptions } from './connect-options.js';
+import type { GssapiProvider } from './gssapi.js';
 
 export interface Platform {
   /** Dials an endpoint (`connectNode` in Node, a `MemoryNetwork`'s `connect` in tests). */
@@ -24,4 +25,6 @@ export interface Platform {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Hashing and randomness for SCRAM. Default: the engine's pure TypeScript `defaultSaslCrypto`. */
   readonly saslCrypto?: SaslCrypto;
+  /** GSS-API for the SASL mechanism GSSAPI (Kerberos). Default none: GSSAPI cannot be chosen. Node: the optional `kerberos` package. */
+  readonly gssapi?: GssapiProvider;
 }
