@@ -20,6 +20,12 @@ APT_PACKAGES=(
   # Proton has no Cyrus, so the test builds a plugin for it (headers) and needs
   # the SCRAM/PLAIN mechanism plugins and saslpasswd2 to make a sasldb
   libsasl2-dev libsasl2-modules sasl2-bin
+  # Kerberos for SASL GSSAPI (test/interop/rx-gssapi.test.ts starts a throwaway realm):
+  krb5-kdc                       # the KDC (krb5kdc) and kdb5_util
+  krb5-admin-server              # kadmin.local: principals and the service keytab
+  krb5-user                      # kinit, klist, kdestroy
+  libkrb5-dev                    # headers to build the kerberos npm package (scripts/install-kerberos.sh)
+  libsasl2-modules-gssapi-mit    # Cyrus's GSSAPI mechanism, for the Proton server
   # Headless Chromium for test/browser: the example pages run in a real browser,
   # driven by playwright-core (whose own browser download cannot be used here)
   chromium
@@ -78,3 +84,7 @@ install_packages() {
 }
 
 install_packages
+
+# The optional kerberos npm package, built from source into node_modules (only
+# once npm ci has made node_modules; the GSSAPI tests build it themselves otherwise).
+if [[ -d "$(dirname "$0")/../node_modules" ]]; then bash "$(dirname "$0")/install-kerberos.sh"; fi

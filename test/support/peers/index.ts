@@ -8,6 +8,9 @@ export {
   buildCyrusSaslPlugin, makeProtonCertificates, makeSaslDatabase, protonExampleCertificates, startProtonSecureBroker,
   PROTON_SSL_CERTS, type ProtonCertificate, type ProtonCertificates, type ProtonSecureBrokerOptions, type SaslDatabase,
 } from './proton-secure.js';
+export {
+  startKerberosRealm, makeGssapiSaslConfig, gssapiServerEnv, requireKerberosPackage, type KerberosRealm, type KerberosRealmOptions,
+} from './kerberos.js';
 export { startRabbitMq, startRestartableRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD, type RestartableRabbitMq } from './rabbitmq.js';
 export { PeerUnavailableError, PACKAGES } from './packages.js';
 export { PeerProcess } from './peer-process.js';

@@ -35,4 +35,9 @@ export const PACKAGES = {
   saslBin: 'sasl2-bin',
   saslModules: 'libsasl2-modules',
   saslDev: 'libsasl2-dev',
+  saslGssapi: 'libsasl2-modules-gssapi-mit',
+  krb5Kdc: 'krb5-kdc',
+  krb5Admin: 'krb5-admin-server',
+  krb5User: 'krb5-user',
+  krb5Dev: 'libkrb5-dev',
 } as const;

@@ -136,6 +136,8 @@ export interface ProtonSecureBrokerOptions {
   readonly requireAuth?: boolean;
   /** Use Cyrus SASL with this configuration (see {@link makeSaslDatabase}). */
   readonly cyrus?: SaslDatabase;
+  /** More environment for the broker (Kerberos: KRB5_CONFIG, KRB5_KTNAME...). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Starts proton_secure_broker.py on a port the OS picks; `url` is `amqps://` when it serves TLS. */
@@ -148,7 +150,7 @@ export async function startProtonSecureBroker(options: ProtonSecureBrokerOptions
   if (options.clientCa !== undefined) args.push('--client-ca', options.clientCa);
   if (options.mechanisms !== undefined) args.push('--mechs', options.mechanisms.join(' '));
   if (options.requireAuth === true) args.push('--require-auth');
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1', ...options.env };
   if (options.cyrus !== undefined) {
     args.push('--cyrus', buildCyrusSaslPlugin());
     env['PN_SASL_CONFIG_PATH'] = options.cyrus.configDir;

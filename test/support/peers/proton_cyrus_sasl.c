@@ -14,7 +14,9 @@
  * rx_cyrus_sasl_install() before any transport exists. Configuration as
  * Proton's: the directory in PN_SASL_CONFIG_PATH holds proton-server.conf
  * (mech_list, sasldb_path...). RX_SASL_REALM, when set, is the user realm
- * (the -u of saslpasswd2); else Cyrus uses the host name.
+ * (the -u of saslpasswd2); else Cyrus uses the host name. RX_SASL_FQDN, when
+ * set, is the server's host name (GSSAPI's service principal is
+ * amqp/RX_SASL_FQDN); else Cyrus uses gethostname().
  *
  * Built by test/support/peers/proton-secure.ts:
  *   gcc -shared -fPIC -o libproton-cyrus-sasl.so proton_cyrus_sasl.c -l:libqpid-proton-core.so.10 -lsasl2
@@ -57,7 +59,7 @@ static const char *plugin_list_mechanisms(pn_transport_t *transport) {
 static bool plugin_init_server(pn_transport_t *transport) {
   sasl_conn_t *conn = NULL;
   int rc = server_init_result;
-  if (rc == SASL_OK) rc = sasl_server_new("amqp", NULL, getenv("RX_SASL_REALM"), NULL, NULL, NULL, 0, &conn);
+  if (rc == SASL_OK) rc = sasl_server_new("amqp", getenv("RX_SASL_FQDN"), getenv("RX_SASL_REALM"), NULL, NULL, NULL, 0, &conn);
   if (rc == SASL_OK) {
     pnx_sasl_set_context(transport, conn);
     sasl_security_properties_t props;
