@@ -6,7 +6,7 @@
  */
 export * from './errors/index.js';
 export {
-  ConnectionError, SessionError, LinkError, ProtocolError, SaslError, TransportError, DeliveryError, ConnectConfigError,
+  ConnectionError, SessionError, LinkError, ProtocolError, SaslError, TransportError, DeliveryError, ConnectConfigError, CbsError,
   type SaslFailureCode,
 } from './rx/errors.js';
 
@@ -20,6 +20,7 @@ export { scramCredentialsFromPassword } from './engine/sasl/index.js';
 
 // The embedded broker (its store and wiring; the Node entry adds startBroker)
 export { Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats, compileSelector, SelectorError, type Selector } from './broker/index.js';
+export { type BrokerCbsOptions, type CbsPutToken, DEFAULT_CBS_VERIFY_TIMEOUT_MS } from './broker/index.js';
 export type { ContainerOptions } from './rx/container.js';
 export type { Connection } from './rx/connection.js';
 export type { ConnectionObservable } from './rx/connect.js';
@@ -29,6 +30,10 @@ export {
 export type { Platform } from './rx/platform.js';
 export { DEFAULT_GSSAPI_SERVICE, type GssapiProvider, type GssapiContext, type GssapiTarget } from './rx/gssapi.js';
 export type { TokenProvider } from './rx/token-source.js';
+export {
+  CBS_NODE, DEFAULT_CBS_TOKEN_TYPE, DEFAULT_CBS_TOKEN_LIFETIME_MS, DEFAULT_CBS_REFRESH_MARGIN_MS, DEFAULT_CBS_TIMEOUT_MS,
+  type CbsOptions, type CbsToken,
+} from './rx/cbs.js';
 export type { ConnectionStatus, ConnectingStatus, OpenStatus, ReconnectingStatus, ClosedStatus } from './rx/status.js';
 export {
   reconnect, failover, roundRobin, ExponentialBackoff, isAuthenticationFailure, isForcedClose, isUnsupportedTransport,

@@ -41,6 +41,7 @@ import { compileSelector } from './selector.js';
 import { subscriptionKey, Topic } from './topic.js';
 import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
 import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
+import { CBS_ADDRESS, CbsNode, type BrokerCbsOptions, type CbsClaims } from './cbs-node.js';
 import { LOCAL_TRANSACTIONS } from '../rx/transaction.js';
 import { txnControlFromValue } from '../frames/transactions.js';
 import type { TransactionalState } from '../frames/types.js';
@@ -50,6 +51,12 @@ export interface BrokerOptions extends NodeRegistryOptions, TransactionManagerOp
   readonly prefetch?: number;
   /** Told of every message stored, settled and of every credit a consumer grants (what `rx-amqp/testing` observes). Default none. */
   readonly onEvent?: (event: BrokerEvent) => void;
+  /**
+   * Serve the `$cbs` node (AMQP Claims-Based Security): clients put tokens,
+   * `verifyToken` checks them, and (unless `required: false`) a connection
+   * may only use the nodes its accepted, unexpired tokens cover. Default none.
+   */
+  readonly cbs?: BrokerCbsOptions;
 }
 
 /** What the broker did, for observers (tests, monitoring). `address` is the node's (a topic's name for its subscriptions). */
@@ -79,6 +86,7 @@ export class Broker {
   readonly transactions: TransactionManager;
   private readonly prefetch: number;
   private readonly onEvent: ((event: BrokerEvent) => void) | undefined;
+  private readonly cbs: CbsNode | undefined;
   private connections = 0;
   private received = 0;
   private delivered = 0;
@@ -88,6 +96,7 @@ export class Broker {
     this.transactions = new TransactionManager(options);
     this.prefetch = options.prefetch ?? 100;
     this.onEvent = options.onEvent;
+    this.cbs = options.cbs === undefined ? undefined : new CbsNode(options.cbs, this.registry);
   }
 
   /**
@@ -128,9 +137,21 @@ export class Broker {
     // forced close, after which clients reconnect), rather than detaching each
     // link one by one (after which a receiver would simply complete).
     links.add(() => connection.close().subscribe());
+    const claims: CbsClaims = new Map();
+    const scheduler = connection.container.scheduler;
+    const cbsRefusal = (address: string): string | undefined => this.cbs?.refusal(address, claims, scheduler.now());
     links.add(connection.links$.subscribe((link) => {
       try {
-        links.add(link.role === 'sender' ? this.acceptProducer(link) : this.acceptConsumer(link));
+        const cbs = this.cbs;
+        if (cbs !== undefined && link.address === CBS_ADDRESS) {
+          if (link.role !== 'sender') throw new AmqpError(Condition.NotAllowed, `${CBS_ADDRESS} replies go to the request's reply-to node, not to a receiver of ${CBS_ADDRESS}`);
+          links.add(cbs.accept(link, claims, scheduler));
+          return;
+        }
+        // With CBS, a link to a named node needs a token that covers it (dynamic nodes and the anonymous relay are checked per message).
+        const refusal = link.dynamic || link.address === undefined || link.address === '' || isCoordinator(link) ? undefined : cbsRefusal(link.address);
+        if (refusal !== undefined) throw new AmqpError(Condition.UnauthorizedAccess, refusal);
+        links.add(link.role === 'sender' ? this.acceptProducer(link, cbsRefusal) : this.acceptConsumer(link));
       } catch (error) {
         refuse(link, error);
       }
@@ -140,8 +161,8 @@ export class Broker {
 
   // --- producers: the peer sends, we store -----------------------------------------------
 
-  private acceptProducer(link: IncomingLink): Subscription {
-    if ((link.attach.target as { type?: string } | undefined)?.type === 'coordinator') return this.acceptController(link);
+  private acceptProducer(link: IncomingLink, cbsRefusal: (address: string) => string | undefined): Subscription {
+    if (isCoordinator(link)) return this.acceptController(link);
     let address = link.address;
     /** The node a delivery goes to, or why there is none. */
     let nodeFor: (delivery: Delivery) => MessageQueue | Topic | string;
@@ -154,6 +175,8 @@ export class Broker {
       nodeFor = (delivery) => {
         const to = delivery.message.to;
         if (to === undefined || to === '') return `a message on the anonymous relay needs a 'to' address`;
+        const refusal = cbsRefusal(to);
+        if (refusal !== undefined) throw new AmqpError(Condition.UnauthorizedAccess, refusal);
         return this.registry.lookup(to, undefined);
       };
     } else {
@@ -481,6 +504,10 @@ function selectorText(key: string, value: AmqpValue): string | undefined {
     return isSelector && typeof value.value === 'string' ? value.value : undefined;
   }
   return key === JMS_SELECTOR_KEY && typeof value === 'string' ? value : undefined;
+}
+
+function isCoordinator(link: IncomingLink): boolean {
+  return (link.attach.target as { type?: string } | undefined)?.type === 'coordinator';
 }
 
 function refuse(link: IncomingLink, error: unknown): void {

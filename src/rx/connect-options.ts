@@ -9,6 +9,7 @@ import { SASL_MECHANISMS } from '../engine/sasl/mechanisms.js';
 import { writeFrame } from '../frames/frame-writer.js';
 import type { Fields } from '../frames/types.js';
 import type { CertificateData, Endpoint, TlsOptions } from '../transport/transport.js';
+import { resolveCbsOptions, type CbsOptions, type ResolvedCbsOptions } from './cbs.js';
 import { DEFAULT_GSSAPI_SERVICE } from './gssapi.js';
 import { toReconnectConfig, type ReconnectConfig, type ReconnectOption } from './reconnect.js';
 import { checkTokenProvider, isNonEmptyString, type TokenProvider } from './token-source.js';
@@ -106,6 +107,13 @@ export interface ConnectOptions {
   readonly connectTimeout?: number;
   /** Protocol trace: true prints each frame to the console, a function receives each line. Default: on when PN_TRACE_FRM=1. */
   readonly trace?: boolean | ((line: string) => void);
+  /**
+   * AMQP Claims-Based Security: after each open, put a token for each
+   * audience to the `$cbs` node, and a fresh one before it expires, for as
+   * long as the connection lives; the connection is emitted once every
+   * audience's first token is accepted. Default none.
+   */
+  readonly cbs?: CbsOptions | readonly CbsOptions[];
 }
 
 /** One place to dial, with what to authenticate there. */
@@ -126,6 +134,7 @@ export interface ResolvedConnectOptions {
     readonly gssapi: { readonly service: string; readonly host: string | undefined; readonly principal: string | undefined };
   };
   readonly token: TokenProvider<string> | undefined;
+  readonly cbs: readonly ResolvedCbsOptions[] | undefined;
   readonly reconnect: ReconnectConfig | undefined;
   readonly idleTimeout: number;
   readonly maxFrameSize: number | undefined;
@@ -142,7 +151,7 @@ export interface ResolvedConnectOptions {
 
 const OPTION_KEYS: ReadonlySet<string> = new Set([
   'url', 'urls', 'user', 'password', 'token', 'sasl', 'tls', 'reconnect', 'idleTimeout', 'maxFrameSize', 'channelMax', 'containerId',
-  'properties', 'offeredCapabilities', 'desiredCapabilities', 'hostname', 'closeTimeout', 'connectTimeout', 'trace',
+  'properties', 'offeredCapabilities', 'desiredCapabilities', 'hostname', 'closeTimeout', 'connectTimeout', 'trace', 'cbs',
 ]);
 const SASL_KEYS: ReadonlySet<string> = new Set(['enabled', 'mechanisms', 'allowInsecure', 'gssapi']);
 const GSSAPI_KEYS: ReadonlySet<string> = new Set(['service', 'host', 'principal']);
@@ -221,6 +230,7 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
     endpoints,
     sasl,
     token: checkTokenProvider(options.token, o('token'), isNonEmptyString, 'a non-empty string'),
+    cbs: resolveCbsOptions(options.cbs, o('cbs')),
     reconnect: toReconnectConfig(options.reconnect, o('reconnect')),
     ...resolveOpenFrameOptions(options, o),
     containerId: optionalString(options.containerId, o('containerId'), true),

@@ -31,6 +31,7 @@ import type { ResolvedConnectOptions, ResolvedEndpoint } from './connect-options
 import { Connection, type ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import type { Platform } from './platform.js';
+import { authorizeWithCbs } from './cbs.js';
 import { GssapiSession } from './gssapi.js';
 import { failover, reconnect, type ReconnectConfig, type RetryEvent } from './reconnect.js';
 import { TokenSupply, isNonEmptyString } from './token-source.js';
@@ -92,7 +93,13 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
   const connection$ = defer(() => {
     // One token supply across reconnects: an Observable of tokens is followed, not re-subscribed per attempt.
     const token = ctx.options.token === undefined ? undefined : new TokenSupply(ctx.options.token, isNonEmptyString);
-    return failover(ctx.options.endpoints, (endpoint) => openConnection(ctx, endpoint, hooks, trace, token)).pipe(
+    const cbs = ctx.options.cbs;
+    const open = (endpoint: ResolvedEndpoint): Observable<Connection> => {
+      const attempt$ = openConnection(ctx, endpoint, hooks, trace, token);
+      // With CBS, a connection is usable (and emitted) once its tokens are accepted; a refused one ends it.
+      return cbs === undefined ? attempt$ : attempt$.pipe(authorizeWithCbs(cbs, ctx.scheduler));
+    };
+    return failover(ctx.options.endpoints, open).pipe(
       reconnect<Connection>(reconnectConfig, ctx.scheduler),
       finalize(() => token?.dispose()),
     );

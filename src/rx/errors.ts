@@ -11,3 +11,4 @@ export { TransportError } from '../transport/transport-error.js';
 export { DeliveryError } from './delivery.js';
 export { ConnectConfigError } from './connect-config.js';
 export { TransactionError } from './transaction.js';
+export { CbsError } from './cbs-error.js';

@@ -24,6 +24,7 @@ import { TransportError } from '../transport/transport-error.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { SaslError } from '../engine/sasl/sasl-error.js';
+import { CbsError } from './cbs-error.js';
 
 /** First reconnect delay of the default backoff, in seconds. */
 export const DEFAULT_RECONNECT_INITIAL_DELAY = 0.1;
@@ -106,12 +107,14 @@ const CONFIG_KEYS: ReadonlySet<string> = new Set(['count', 'delay', 'resetOnSucc
 /**
  * True for errors retrying cannot fix: the SASL outcome `auth` or `sys-perm`,
  * or a local SASL failure (no mechanism both sides accept, an inauthentic
- * server), anywhere in the `cause` chain. The temporary outcomes `sys` and
- * `sys-temp` are retried.
+ * server, no Kerberos ticket), or a CBS token refused with 401 or 403,
+ * anywhere in the `cause` chain. The temporary outcomes `sys` and
+ * `sys-temp` are retried, and so are other CBS statuses.
  */
 export function isAuthenticationFailure(error: unknown): boolean {
   for (let e = error, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof SaslError) return e.code !== 'sys' && e.code !== 'sys-temp';
+    if (e instanceof CbsError) return e.statusCode === 401 || e.statusCode === 403;
   }
   return false;
 }
