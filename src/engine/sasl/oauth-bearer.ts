@@ -104,42 +104,70 @@ export function describeErrorChallenge(data: Uint8Array): string {
 /** The JSON a server sends when it refuses a token (RFC 7628 §3.2.2). */
 export const INVALID_TOKEN_CHALLENGE: Uint8Array = utf8Encode('{"status":"invalid_token"}');
 
-export class OAuthBearerServer extends GuardedServerMechanism {
-  readonly name = 'OAUTHBEARER';
-  private state: 'initial' | 'asked' | 'verifying' | 'refused' = 'initial';
+/**
+ * The server side of both token mechanisms: asks for a missing initial
+ * response once, parses the message (`parse`), hands the token out as a
+ * `verify-token` request, and turns the caller's verdict into success or,
+ * through `refuse`, the mechanism's way of saying no.
+ */
+export abstract class TokenServerMechanism extends GuardedServerMechanism {
+  abstract override readonly name: 'OAUTHBEARER' | 'XOAUTH2';
+  protected state: 'initial' | 'asked' | 'verifying' | 'refused' = 'initial';
   private user: string | undefined;
-  private refusal = '';
+
+  /** The token and the user (authzid) of the client's message; throws SaslError when malformed. */
+  protected abstract parse(text: string): { readonly token: string; readonly user: string | undefined };
+
+  /** The step after a refused token. */
+  protected abstract refuse(reason: string): SaslServerStep;
 
   protected advance(response: Uint8Array | undefined, hostname: string | undefined): SaslServerStep {
-    if (this.state === 'refused') {
-      // The answer to our error challenge must be a lone ^A (§3.2.3); either way the exchange fails.
-      return failure('auth', this.refusal);
-    }
-    if (this.state === 'verifying') throw new SaslError('OAUTHBEARER response while the token is being verified');
+    if (this.state === 'verifying') throw new SaslError(`${this.name} response while the token is being verified`);
     if (response === undefined) {
-      if (this.state === 'asked') return failure('auth', 'OAUTHBEARER response missing');
+      if (this.state === 'asked') return failure('auth', `${this.name} response missing`);
       this.state = 'asked';
       return challenge(EMPTY);
     }
-    const text = utf8Decode(response, 'OAUTHBEARER message');
+    const { token, user } = this.parse(utf8Decode(response, `${this.name} message`));
+    this.user = user;
+    this.state = 'verifying';
+    return pending({ kind: 'verify-token', mechanism: this.name, token, user, hostname });
+  }
+
+  protected override proceed(answer: SaslAnswer): SaslServerStep {
+    if (this.state !== 'verifying') throw new SaslError(`${this.name} was not verifying a token`);
+    const verdict = tokenVerdict(answer, this.name);
+    return verdict.ok ? { type: 'success', identity: verdict.identity ?? this.user ?? '' } : this.refuse(verdict.reason);
+  }
+}
+
+export class OAuthBearerServer extends TokenServerMechanism {
+  readonly name = 'OAUTHBEARER';
+  private refusal = '';
+
+  protected override advance(response: Uint8Array | undefined, hostname: string | undefined): SaslServerStep {
+    // The answer to our error challenge must be a lone ^A (§3.2.3); either way the exchange fails.
+    if (this.state === 'refused') return failure('auth', this.refusal);
+    return super.advance(response, hostname);
+  }
+
+  protected parse(text: string): { token: string; user: string | undefined } {
     // gs2-header: a channel-binding flag, an optional authzid, then the key-value pairs.
     const match = /^([ny]),(?:a=([^,]*))?,\x01/.exec(text);
     if (match === null) {
       throw new SaslError(text.startsWith('p=') ? 'OAUTHBEARER channel binding is not supported' : 'OAUTHBEARER message has a malformed GS2 header');
     }
-    this.user = match[2] === undefined ? undefined : decodeSaslName(match[2], 'OAUTHBEARER authzid');
     const pairs = parseKeyValues(text.slice(match[0].length), this.name);
-    const token = parseAuthValue(pairs.get('auth'), this.name);
-    this.state = 'verifying';
-    return pending({ kind: 'verify-token', mechanism: 'OAUTHBEARER', token, user: this.user, hostname });
+    return {
+      token: parseAuthValue(pairs.get('auth'), this.name),
+      user: match[2] === undefined ? undefined : decodeSaslName(match[2], 'OAUTHBEARER authzid'),
+    };
   }
 
-  protected override proceed(answer: SaslAnswer): SaslServerStep {
-    if (this.state !== 'verifying') throw new SaslError('OAUTHBEARER was not verifying a token');
-    const verdict = tokenVerdict(answer, this.name);
-    if (verdict.ok) return { type: 'success', identity: verdict.identity ?? this.user ?? '' };
+  /** §3.2.2: an error challenge first; the failure follows the client's answer. */
+  protected refuse(reason: string): SaslServerStep {
     this.state = 'refused';
-    this.refusal = verdict.reason;
+    this.refusal = reason;
     return challenge(INVALID_TOKEN_CHALLENGE);
   }
 }

@@ -1,8 +1,8 @@
-import { utf8Decode, utf8Encode } from './bytes.js';
-import { bearerToken, describeErrorChallenge, parseAuthValue, parseKeyValues, tokenVerdict } from './oauth-bearer.js';
+import { utf8Encode } from './bytes.js';
+import { bearerToken, describeErrorChallenge, parseAuthValue, parseKeyValues, TokenServerMechanism } from './oauth-bearer.js';
 import { SaslError } from './sasl-error.js';
-import { challenge, EMPTY, failure, GuardedServerMechanism, pending } from './server-step.js';
-import type { SaslAnswer, SaslClientMechanism, SaslCredentials, SaslServerStep } from './types.js';
+import { EMPTY, failure } from './server-step.js';
+import type { SaslClientMechanism, SaslCredentials, SaslServerStep } from './types.js';
 
 /**
  * XOAUTH2 (Google's format, before RFC 7628; rhea and many mail servers
@@ -42,29 +42,16 @@ export class XOAuth2Client implements SaslClientMechanism {
   }
 }
 
-export class XOAuth2Server extends GuardedServerMechanism {
+export class XOAuth2Server extends TokenServerMechanism {
   readonly name = 'XOAUTH2';
-  private state: 'initial' | 'asked' | 'verifying' = 'initial';
-  private user: string | undefined;
 
-  protected advance(response: Uint8Array | undefined, hostname: string | undefined): SaslServerStep {
-    if (this.state === 'verifying') throw new SaslError('XOAUTH2 response while the token is being verified');
-    if (response === undefined) {
-      if (this.state === 'asked') return failure('auth', 'XOAUTH2 response missing');
-      this.state = 'asked';
-      return challenge(EMPTY);
-    }
-    const pairs = parseKeyValues(utf8Decode(response, 'XOAUTH2 message'), this.name);
+  protected parse(text: string): { token: string; user: string | undefined } {
+    const pairs = parseKeyValues(text, this.name);
     const user = pairs.get('user');
-    this.user = user === undefined || user === '' ? undefined : user;
-    const token = parseAuthValue(pairs.get('auth'), this.name);
-    this.state = 'verifying';
-    return pending({ kind: 'verify-token', mechanism: 'XOAUTH2', token, user: this.user, hostname });
+    return { token: parseAuthValue(pairs.get('auth'), this.name), user: user === undefined || user === '' ? undefined : user };
   }
 
-  protected override proceed(answer: SaslAnswer): SaslServerStep {
-    if (this.state !== 'verifying') throw new SaslError('XOAUTH2 was not verifying a token');
-    const verdict = tokenVerdict(answer, this.name);
-    return verdict.ok ? { type: 'success', identity: verdict.identity ?? this.user ?? '' } : failure('auth', verdict.reason);
+  protected refuse(reason: string): SaslServerStep {
+    return failure('auth', reason);
   }
 }
