@@ -59,8 +59,10 @@ export class SaslClientNegotiation {
           gssapi: this.options.gssapi ?? false,
         });
         if (name === undefined) {
+          const gssapiMissing = this.options.mechanisms?.some((m) => m.toUpperCase() === 'GSSAPI') === true && this.options.gssapi !== true;
           throw new SaslError(`no acceptable SASL mechanism among those offered (${offered.join(', ') || 'none'})` +
-            (this.options.secure || this.options.allowInsecure ? '' : '; PLAIN needs TLS or allowInsecure'));
+            (this.options.secure || this.options.allowInsecure ? '' : '; PLAIN needs TLS or allowInsecure') +
+            (gssapiMissing ? '; GSSAPI needs a platform with GSS-API (Node, with the kerberos package)' : ''));
         }
         this.mechanism = createClientMechanism(name, this.options.credentials, this.options.crypto ?? defaultSaslCrypto);
         this.state = 'pending-init';

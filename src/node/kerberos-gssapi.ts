@@ -25,9 +25,19 @@ const KERBEROS_PACKAGE = 'kerberos';
 let loaded: Promise<KerberosModule> | undefined;
 
 /** Loads the `kerberos` package once; a failure is not cached (installing it and retrying works without a restart). */
-export function loadKerberos(load: () => Promise<unknown> = () => import(KERBEROS_PACKAGE)): Promise<KerberosModule> {
+export function loadKerberos(): Promise<KerberosModule> {
   if (loaded !== undefined) return loaded;
-  const attempt = load().then(
+  const attempt = importKerberos();
+  loaded = attempt;
+  attempt.catch(() => {
+    if (loaded === attempt) loaded = undefined;
+  });
+  return attempt;
+}
+
+/** {@link loadKerberos} without the cache; `load` imports the module (tests pass a failing one). */
+export function importKerberos(load: () => Promise<unknown> = () => import(KERBEROS_PACKAGE)): Promise<KerberosModule> {
+  return load().then(
     (module) => {
       const m = module as Partial<KerberosModule> & { default?: Partial<KerberosModule> };
       const kerberos = typeof m.initializeClient === 'function' ? m : m.default;
@@ -43,11 +53,6 @@ export function loadKerberos(load: () => Promise<unknown> = () => import(KERBERO
       );
     },
   );
-  loaded = attempt;
-  attempt.catch(() => {
-    if (loaded === attempt) loaded = undefined;
-  });
-  return attempt;
 }
 
 const toBase64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');

@@ -5,7 +5,7 @@
  * Observable of tokens whose latest is used after a reconnect; a refused
  * token fails without a retry; the token appears in no trace line.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BehaviorSubject, firstValueFrom, lastValueFrom, of, take, toArray, type Subscription } from 'rxjs';
 import { SaslError } from '../engine/sasl/sasl-error.js';
 import type { IncomingConnection } from '../rx/incoming.js';
@@ -14,7 +14,7 @@ import { receive } from '../rx/receive.js';
 import { isAuthenticationFailure } from '../rx/reconnect.js';
 import { send } from '../rx/send.js';
 import { startBroker } from './broker.js';
-import { NodeContainer } from './platform.js';
+import { NodeContainer, nodePlatform } from './platform.js';
 
 const subscriptions: Subscription[] = [];
 afterEach(() => {
@@ -139,6 +139,25 @@ describe('SASL with OAuth 2 bearer tokens (Node, real sockets)', () => {
     }), 'out').pipe(take(1)));
     expect(lines.filter((l) => l.includes('@sasl-init')).length).toBe(4);
     expect(lines.join('\n')).not.toMatch(/Sup3rS3cret|hunter2/);
+  });
+
+  it('PN_TRACE_FRM=1 traces both ends to stderr, with the token redacted', async () => {
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: unknown) => void printed.push(String(line)));
+    try {
+      const env = { PN_TRACE_FRM: '1' };
+      const server = new NodeContainer({ id: 'traced-server', platform: { ...nodePlatform, env } });
+      const bound = await new Promise<ListeningAddress>((resolve, reject) => {
+        subscriptions.push(server.listen('amqp://127.0.0.1:0', { onListening: resolve, sasl: { verifyToken: () => true } }).subscribe({ error: reject }));
+      });
+      const traced = new NodeContainer({ id: 'traced-client', platform: { ...nodePlatform, env } });
+      await firstValueFrom(traced.connect(`amqp://localhost:${bound.port}`, { token: 'EnvTr4cedT0ken', reconnect: false }));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed.filter((l) => l.includes('@sasl-init'))).toHaveLength(2); // sent by the client, received by the server
+    expect(printed.filter((l) => l.includes('@sasl-init')).every((l) => /initial-response=<redacted \d+ bytes>/.test(l))).toBe(true);
+    expect(printed.join('\n')).not.toContain('EnvTr4ced');
   });
 
   it('the embedded broker takes a token verifier: messages go through for a good token only', async () => {
