@@ -29,4 +29,12 @@ describe('listen urls', () => {
     expect(() => resolveListenOptions('ws://h:1', { tls })).toThrow(/scheme must be wss/);
     expect(() => resolveListenOptions('amqp://h:1', { tls })).toThrow(/scheme must be amqps/);
   });
+
+  it('sasl.verifyToken: a function, which alone makes SASL required', () => {
+    const verifyToken = () => true;
+    const resolved = resolveListenOptions({ sasl: { verifyToken } }, undefined);
+    expect(resolved.sasl?.verifyToken).toBe(verifyToken);
+    expect(resolved.saslRequired).toBe(true);
+    expect(() => resolveListenOptions({ sasl: { verifyToken: 'yes' as never } }, undefined)).toThrow(/listen: options\.sasl\.verifyToken: expected a function/);
+  });
 });
