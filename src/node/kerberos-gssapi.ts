@@ -5,6 +5,7 @@
  * needs it, and a missing package is a SaslError that says what to install.
  */
 import type { GssapiContext, GssapiProvider, GssapiTarget } from '../rx/gssapi.js';
+import { cacheSuccess } from '../transport/node/cache-success.js';
 
 /** What we use of the `kerberos` package (it ships its own types, but is not installed for the build). */
 interface KerberosClientLike {
@@ -22,18 +23,8 @@ interface KerberosModule {
 /** The package name, in a variable so that bundlers leave it alone (it is native and optional). */
 const KERBEROS_PACKAGE = 'kerberos';
 
-let loaded: Promise<KerberosModule> | undefined;
-
 /** Loads the `kerberos` package once; a failure is not cached (installing it and retrying works without a restart). */
-export function loadKerberos(): Promise<KerberosModule> {
-  if (loaded !== undefined) return loaded;
-  const attempt = importKerberos();
-  loaded = attempt;
-  attempt.catch(() => {
-    if (loaded === attempt) loaded = undefined;
-  });
-  return attempt;
-}
+export const loadKerberos: () => Promise<KerberosModule> = cacheSuccess(() => importKerberos());
 
 /** {@link loadKerberos} without the cache; `load` imports the module (tests pass a failing one). */
 export function importKerberos(load: () => Promise<unknown> = () => import(KERBEROS_PACKAGE)): Promise<KerberosModule> {

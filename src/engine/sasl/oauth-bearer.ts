@@ -50,36 +50,45 @@ export function parseKeyValues(text: string, name: string): Map<string, string> 
   return pairs;
 }
 
-/** The client side: sends the token in sasl-init; a challenge means the server refused it. */
-export class OAuthBearerClient implements SaslClientMechanism {
-  readonly name = 'OAUTHBEARER';
-  private readonly message: Uint8Array;
+/**
+ * The client side of both token mechanisms: the whole message goes in
+ * sasl-init; a challenge can only be the server's error (JSON), answered
+ * with `errorAnswer` and remembered for the failed outcome's message.
+ */
+export abstract class TokenClientMechanism implements SaslClientMechanism {
+  abstract readonly name: 'OAUTHBEARER' | 'XOAUTH2';
   private refusal: string | undefined;
 
-  constructor(credentials: SaslCredentials) {
-    const token = bearerToken(credentials, this.name);
-    const authzid = credentials.authzid;
-    const gs2 = authzid === undefined || authzid === '' ? 'n,,' : `n,a=${encodeSaslName(authzid)},`;
-    this.message = utf8Encode(`${gs2}${KVSEP}auth=Bearer ${token}${KVSEP}${KVSEP}`);
-  }
+  constructor(private readonly message: Uint8Array, private readonly errorAnswer: Uint8Array) {}
 
   start(): Uint8Array {
     return this.message;
   }
 
   challenge(data: Uint8Array): Uint8Array {
-    if (this.refusal !== undefined) throw new SaslError('OAUTHBEARER server sent a second challenge');
+    if (this.refusal !== undefined) throw new SaslError(`${this.name} server sent a second challenge`);
     this.refusal = describeErrorChallenge(data);
-    // §3.2.3: the client answers the error challenge with a lone ^A; the server then fails the exchange.
-    return utf8Encode(KVSEP);
+    return this.errorAnswer;
   }
 
   finish(): void {
-    if (this.refusal !== undefined) throw new SaslError(`OAUTHBEARER server reported success after refusing the token (${this.refusal})`);
+    if (this.refusal !== undefined) throw new SaslError(`${this.name} server reported success after refusing the token (${this.refusal})`);
   }
 
   failureDetail(): string | undefined {
     return this.refusal;
+  }
+}
+
+/** OAUTHBEARER's client; §3.2.3: it answers the error challenge with a lone ^A, and the server then fails the exchange. */
+export class OAuthBearerClient extends TokenClientMechanism {
+  readonly name = 'OAUTHBEARER';
+
+  constructor(credentials: SaslCredentials) {
+    const token = bearerToken(credentials, 'OAUTHBEARER');
+    const authzid = credentials.authzid;
+    const gs2 = authzid === undefined || authzid === '' ? 'n,,' : `n,a=${encodeSaslName(authzid)},`;
+    super(utf8Encode(`${gs2}${KVSEP}auth=Bearer ${token}${KVSEP}${KVSEP}`), utf8Encode(KVSEP));
   }
 }
 

@@ -1,8 +1,8 @@
 import { utf8Encode } from './bytes.js';
-import { bearerToken, describeErrorChallenge, parseAuthValue, parseKeyValues, TokenServerMechanism } from './oauth-bearer.js';
+import { bearerToken, parseAuthValue, parseKeyValues, TokenClientMechanism, TokenServerMechanism } from './oauth-bearer.js';
 import { SaslError } from './sasl-error.js';
 import { EMPTY, failure } from './server-step.js';
-import type { SaslClientMechanism, SaslCredentials, SaslServerStep } from './types.js';
+import type { SaslCredentials, SaslServerStep } from './types.js';
 
 /**
  * XOAUTH2 (Google's format, before RFC 7628; rhea and many mail servers
@@ -11,34 +11,14 @@ import type { SaslClientMechanism, SaslCredentials, SaslServerStep } from './typ
  * response; ours fails at once with a failed outcome instead (rhea's client
  * cannot answer a challenge).
  */
-export class XOAuth2Client implements SaslClientMechanism {
+export class XOAuth2Client extends TokenClientMechanism {
   readonly name = 'XOAUTH2';
-  private readonly message: Uint8Array;
-  private refusal: string | undefined;
 
   constructor(credentials: SaslCredentials) {
-    const token = bearerToken(credentials, this.name);
+    const token = bearerToken(credentials, 'XOAUTH2');
     const user = credentials.user ?? '';
     if (user.includes('\x01')) throw new SaslError('XOAUTH2 user must not contain ^A');
-    this.message = utf8Encode(`user=${user}\x01auth=Bearer ${token}\x01\x01`);
-  }
-
-  start(): Uint8Array {
-    return this.message;
-  }
-
-  challenge(data: Uint8Array): Uint8Array {
-    if (this.refusal !== undefined) throw new SaslError('XOAUTH2 server sent a second challenge');
-    this.refusal = describeErrorChallenge(data);
-    return EMPTY;
-  }
-
-  finish(): void {
-    if (this.refusal !== undefined) throw new SaslError(`XOAUTH2 server reported success after refusing the token (${this.refusal})`);
-  }
-
-  failureDetail(): string | undefined {
-    return this.refusal;
+    super(utf8Encode(`user=${user}\x01auth=Bearer ${token}\x01\x01`), EMPTY);
   }
 }
 

@@ -1,9 +1,8 @@
 import { TransportError } from '../transport-error.js';
+import { cacheSuccess } from './cache-success.js';
 
 /** The `ws` package, as this code uses it (its module namespace in ESM, `module.exports` in CommonJS: both have these). */
 export type WsModule = Pick<typeof import('ws'), 'WebSocket' | 'WebSocketServer'>;
-
-let loaded: Promise<WsModule> | undefined;
 
 /**
  * Loads the `ws` package on first use: it is an optional peer dependency,
@@ -11,15 +10,7 @@ let loaded: Promise<WsModule> | undefined;
  * TransportError (code `ERR_MODULE_NOT_FOUND`) that says what to install.
  * A failure is not cached: installing ws and retrying works without a restart.
  */
-export function loadWs(): Promise<WsModule> {
-  if (loaded !== undefined) return loaded;
-  const attempt = importWs();
-  loaded = attempt;
-  attempt.catch(() => {
-    if (loaded === attempt) loaded = undefined;
-  });
-  return attempt;
-}
+export const loadWs: () => Promise<WsModule> = cacheSuccess(() => importWs());
 
 /** {@link loadWs} without the cache; `load` imports the module (tests pass a failing one). */
 export function importWs(load: () => Promise<unknown> = () => import('ws')): Promise<WsModule> {
