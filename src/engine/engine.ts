@@ -426,7 +426,28 @@ export class Engine {
     if (options.role !== 'sender' && options.role !== 'receiver') {
       throw new LocalProtocolError(Condition.InvalidField, `role must be 'sender' or 'receiver', got ${String(options.role)}`);
     }
-    return this.sessionFor(session).attach(options);
+    const target = this.sessionFor(session);
+    // A link name is unique per pair of containers and direction, whatever the session (§2.6.1).
+    if (typeof options.name === 'string' && target.linkNamed(options.role, options.name) === undefined) {
+      const other = this.linkNamed(options.role, options.name);
+      if (other !== undefined) {
+        throw new LocalProtocolError(Condition.IllegalState, `a ${options.role} link named ${JSON.stringify(options.name)} is already ${other.state} on session ${other.sessionId}`);
+      }
+    }
+    return target.attach(options);
+  }
+
+  /**
+   * The link of this role (ours) and name on any session of the connection,
+   * if there is one: a name may be used again once its link is gone
+   * (the peer answered our detach, or detached it and we answered).
+   */
+  linkNamed(role: 'sender' | 'receiver', name: string): LinkInfo | undefined {
+    for (const session of this.sessions.values()) {
+      const link = session.linkNamed(role, name);
+      if (link !== undefined) return link;
+    }
+    return undefined;
   }
 
   detach(link: LinkId, options: DetachOptions): void {

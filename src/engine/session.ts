@@ -262,6 +262,11 @@ export class Session {
     }
   }
 
+  /** Our link of this role and name on this session, in whatever state, if there is one. */
+  linkNamed(role: Role, name: string): Link | undefined {
+    return this.linksByName.get(nameKey(role, name));
+  }
+
   attach(options: AttachOptions): LinkId {
     this.assertLocalBegun();
     if (typeof options.name !== 'string') throw new LocalProtocolError(Condition.InvalidField, 'attach needs a link name');
