@@ -241,6 +241,10 @@ class ConnectionAttempt implements ConnectionControl {
 
   // --- ConnectionControl ---------------------------------------------------------------
 
+  get closeTimeout(): number {
+    return this.ctx.options.closeTimeout;
+  }
+
   flush(): void {
     this.driver?.flush();
   }

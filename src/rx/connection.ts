@@ -10,7 +10,7 @@
  * the next Connection that connect() emits, and the connection observable
  * (error, reconnect, status) reports the loss. Browser-safe.
  */
-import { AsyncSubject, Observable, type Subscriber } from 'rxjs';
+import { AsyncSubject, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
 import type { EngineEvent, LinkId, SessionEndedEvent, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
@@ -24,6 +24,8 @@ export interface ConnectionControl {
   flush(): void;
   /** Starts a graceful close; the observable completes when it is over. */
   close(): Observable<void>;
+  /** The connection's closeTimeout (ms): what bounds a detach as it bounds a close. */
+  readonly closeTimeout: number;
 }
 
 /** Events that belong to one link (they carry its id). */
@@ -99,6 +101,16 @@ export class Connection {
   /** True once the connection is gone (lost or closed); links on it can do nothing more. @internal */
   get isLost(): boolean {
     return this.lostWith !== undefined;
+  }
+
+  /** The scheduler the connection runs on: links take their timers from it. @internal */
+  get scheduler(): SchedulerLike {
+    return this.container.scheduler;
+  }
+
+  /** How long a detach (or close) may wait for the peer's answer, in ms. @internal */
+  get closeTimeout(): number {
+    return this.control.closeTimeout;
   }
 
   /** Why the connection is gone, once it is. */

@@ -320,6 +320,8 @@ export class IncomingLink {
     const connection = this.connection;
     const host: LinkHost = {
       engine: connection.engine,
+      scheduler: connection.scheduler,
+      closeTimeout: connection.closeTimeout,
       flush: () => connection.flush(),
       session: () => this.session,
       linkEvents: (link) => connection.linkEvents(link).pipe(tap((event: EngineEvent) => {

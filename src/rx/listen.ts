@@ -202,6 +202,10 @@ class IncomingAttempt implements ConnectionControl {
 
   // --- ConnectionControl ---------------------------------------------------------------
 
+  get closeTimeout(): number {
+    return this.ctx.options.closeTimeout;
+  }
+
   flush(): void {
     this.driver?.flush();
   }

@@ -12,7 +12,7 @@
  * `take(n)` loses nothing: the n-th delivery is still accepted, later ones go
  * back to the sender.
  */
-import { from, Observable, type ObservableInput, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { from, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
 import { LinkError } from '../engine/errors.js';
 import type { DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
@@ -22,6 +22,7 @@ import type { DeliveryState, ReceiverSettleMode, Source, Target } from '../frame
 import type { Connection } from './connection.js';
 import { CreditWindow, DEFAULT_PREFETCH } from './credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner } from './delivery.js';
+import { claimLinkName, type NameLease } from './link-names.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
 import {
@@ -39,6 +40,10 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
  */
 export interface LinkHost {
   readonly engine: Engine;
+  /** Where links take their timers (name waits, recovery backoff, stall checks). */
+  readonly scheduler: SchedulerLike;
+  /** What bounds a wait for the peer to answer a detach, in ms (the connection's closeTimeout). */
+  readonly closeTimeout: number;
   flush(): void;
   session(): SessionId;
   linkEvents(link: LinkId): Observable<EngineEvent>;
@@ -101,6 +106,8 @@ export interface ReceiverSpec {
   readonly maxMessageSize: number;
   /** Detach with closed=true on unsubscribe (false for durable subscriptions). */
   readonly closeOnUnsubscribe: boolean;
+  /** A shared subscription: a second live link of its name on one connection takes `name|2` (link-names.ts). */
+  readonly shared?: boolean;
   readonly close$: ObservableInput<unknown> | undefined;
   readonly onAttach: ((link: AttachedLink) => void) | undefined;
   /** Our target; default: an unnamed, non-durable one. */
@@ -147,7 +154,7 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
     throw new TypeError(`${where}: options.close$: expected an Observable (or other ObservableInput), got ${describe(options.close$)}`);
   }
   return {
-    name, source, prefetch, autoAccept, settleMode, maxMessageSize,
+    name, source, prefetch, autoAccept, settleMode, maxMessageSize, shared,
     closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach,
   };
 }
@@ -243,11 +250,15 @@ class ReceiverLink implements DeliveryOwner {
   /** Spans for deliveries, when the container traces (tracing.ts). */
   private readonly tracer: ReceiveTracer | undefined;
   private readonly disposeOptions: { state: DeliveryState; settled: boolean };
+  /** The name this link holds on its connection, and the wait for it (link-names.ts). */
+  private lease: NameLease | undefined;
+  private claim: Subscription | undefined;
 
   constructor(
     private readonly host: LinkHost,
     private readonly spec: ReceiverSpec,
-    readonly linkName: string,
+    /** The name asked for; a shared subscription's link may get `name|n` instead. */
+    public linkName: string,
     private readonly sink: Subscriber<Delivery>,
     private readonly onEnded: (link: ReceiverLink) => void,
   ) {
@@ -263,7 +274,28 @@ class ReceiverLink implements DeliveryOwner {
     return this.state === 'ended';
   }
 
+  /** Claims the link name on the connection (waiting for a detach still under way), then attaches. */
   open(): void {
+    // Answering, the name is the peer's, and the engine holds the link already.
+    if (this.spec.answering === true) return this.attach();
+    const claim = claimLinkName(this.host, 'receiver', this.linkName, this.spec.shared === true).subscribe({
+      next: (lease) => {
+        this.claim = undefined;
+        this.lease = lease;
+        this.linkName = lease.name;
+        this.attach();
+      },
+      error: (error: unknown) => {
+        this.claim = undefined;
+        this.state = 'ended';
+        this.sink.error(error);
+      },
+    });
+    // Taken at once (the common case), the claim is over already.
+    this.claim = claim.closed ? undefined : claim;
+  }
+
+  private attach(): void {
     const engine = this.engine;
     try {
       this.linkId = engine.attach(this.host.session(), {
@@ -285,6 +317,7 @@ class ReceiverLink implements DeliveryOwner {
       engine.flow(this.linkId, { credit: this.window.grant(0) });
     } catch (error) {
       this.state = 'ended';
+      this.lease?.release();
       this.sink.error(error);
       return;
     }
@@ -416,6 +449,14 @@ class ReceiverLink implements DeliveryOwner {
    * wait for), false when `onEnded` will be called later.
    */
   close(closed: boolean): boolean {
+    if (this.claim !== undefined) {
+      // Still waiting for the name: nothing was attached.
+      this.claim.unsubscribe();
+      this.claim = undefined;
+      this.end(undefined);
+      return true;
+    }
+    if (this.state !== 'ended') this.lease?.leaving();
     switch (this.state) {
       case 'ended':
         return true;
@@ -477,6 +518,7 @@ class ReceiverLink implements DeliveryOwner {
     this.state = 'ended';
     this.events?.unsubscribe();
     this.events = undefined;
+    this.lease?.release();
     if (this.userHeld > 0) {
       this.tracer?.linkEnded(new DeliveryError(
         Condition.IllegalState,

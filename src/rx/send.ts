@@ -26,6 +26,7 @@ import type { Coordinator, DeliveryState, Rejected, Source, Target } from '../fr
 import type { Connection } from './connection.js';
 import { DeliveryError } from './delivery.js';
 import { Inflight } from './inflight.js';
+import { claimLinkName, type NameLease } from './link-names.js';
 import { encodeUserMessage, type Message } from './message.js';
 import { rejectionError, sendState, type SendState } from './outcome.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
@@ -192,6 +193,9 @@ export class SenderCore {
   /** The container's tracing hook, when it traces (see tracing.ts). */
   private tracing: Tracing | undefined;
   private traceLink: TracingLink | undefined;
+  /** The name the current link holds on its connection, and the wait for it (link-names.ts). */
+  private lease: NameLease | undefined;
+  private claim: Subscription | undefined;
   private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState };
 
   constructor(private readonly spec: SenderSpec, private readonly subscriber: Subscriber<SendResult>, pulled: boolean) {
@@ -324,6 +328,26 @@ export class SenderCore {
         return;
       }
     }
+    // Answering, the name is the peer's, and the engine holds the link already.
+    if (this.spec.answering === true) return this.attach(host);
+    this.claim?.unsubscribe();
+    const claim = claimLinkName(host, 'sender', this.name, false).subscribe({
+      next: (lease) => {
+        this.claim = undefined;
+        this.lease = lease;
+        this.attach(host);
+      },
+      error: (error: unknown) => {
+        this.claim = undefined;
+        this.fail(error);
+      },
+    });
+    // Taken at once (the common case), the claim is over already.
+    this.claim = claim.closed ? undefined : claim;
+  }
+
+  /** Attaches the sender link on `host` (its name claimed). */
+  private attach(host: LinkHost): void {
     const engine = host.engine;
     try {
       this.linkId = engine.attach(host.session(), {
@@ -335,6 +359,7 @@ export class SenderCore {
         rcvSettleMode: 'first',
       });
     } catch (error) {
+      this.releaseName();
       this.fail(error);
       return;
     }
@@ -471,6 +496,12 @@ export class SenderCore {
     this.state = 'ended';
     this.events?.unsubscribe();
     this.events = undefined;
+    this.releaseName();
+  }
+
+  private releaseName(): void {
+    this.lease?.release();
+    this.lease = undefined;
   }
 
   // --- sending ---------------------------------------------------------------------
@@ -545,9 +576,12 @@ export class SenderCore {
     this.unsubscribed = true;
     this.source?.unsubscribe();
     this.source = undefined;
+    this.claim?.unsubscribe();
+    this.claim = undefined;
     if (this.tracing !== undefined) this.endSpans();
     if (this.state === 'attaching' || this.state === 'attached') {
       this.state = 'detaching';
+      this.lease?.leaving();
       try {
         this.engine!.detach(this.linkId, { closed: this.spec.closeOnUnsubscribe });
         this.host!.flush();
