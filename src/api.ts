@@ -7,7 +7,7 @@
 export * from './errors/index.js';
 export {
   ConnectionError, SessionError, LinkError, ProtocolError, SaslError, TransportError, DeliveryError, ConnectConfigError, CbsError,
-  type SaslFailureCode,
+  LinkNameInUseError, type SaslFailureCode,
 } from './rx/errors.js';
 
 // Connections
@@ -19,7 +19,9 @@ export {
 export { scramCredentialsFromPassword } from './engine/sasl/index.js';
 
 // The embedded broker (its store and wiring; the Node entry adds startBroker)
-export { Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats, compileSelector, SelectorError, type Selector } from './broker/index.js';
+export {
+  Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats, BrokerFaults, type LinkSelector, compileSelector, SelectorError, type Selector,
+} from './broker/index.js';
 export { type BrokerCbsOptions, type CbsPutToken, DEFAULT_CBS_VERIFY_TIMEOUT_MS } from './broker/index.js';
 export type { ContainerOptions } from './rx/container.js';
 export type { Connection } from './rx/connection.js';
@@ -45,6 +47,14 @@ export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type U
 // Links and deliveries
 export { receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, type ReceiverOptions, type AttachedLink } from './rx/receive.js';
 export { send, sendFrom, ANONYMOUS_RELAY, type SenderOptions, type SendResult } from './rx/send.js';
+export {
+  isDetachForced, LinkRedirectError, type LinkRedirect, type LinkRecoveryConfig, type LinkRecoveryOption,
+} from './rx/link-recovery.js';
+export type {
+  LinkStatus, LinkCounts, LinkAttachingStatus, LinkAttachedStatus, LinkRecoveringStatus, LinkFailedStatus, LinkClosedStatus,
+} from './rx/link-status.js';
+export type { LinkUpkeepOptions, StallOptions } from './rx/link-options.js';
+export { DEFAULT_AVAILABLE_STALL_TIMEOUT_MS } from './rx/stall-detector.js';
 export {
   transaction, TransactionError, LOCAL_TRANSACTIONS, type Transaction, type TransactionOptions, type TransactionSendOptions,
 } from './rx/transaction.js';

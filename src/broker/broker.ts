@@ -42,6 +42,7 @@ import { subscriptionKey, Topic } from './topic.js';
 import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
 import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
 import { CBS_ADDRESS, CbsNode, type BrokerCbsOptions, type CbsClaims } from './cbs-node.js';
+import { BrokerFaults } from './faults.js';
 import { LOCAL_TRANSACTIONS } from '../rx/transaction.js';
 import { txnControlFromValue } from '../frames/transactions.js';
 import type { TransactionalState } from '../frames/types.js';
@@ -84,6 +85,8 @@ export const BROKER_CAPABILITIES: readonly string[] = [ANONYMOUS_RELAY];
 export class Broker {
   readonly registry: NodeRegistry;
   readonly transactions: TransactionManager;
+  /** Link faults on demand (detach with a condition, withhold credit, stop dispatching), for tests. */
+  readonly faults = new BrokerFaults();
   private readonly prefetch: number;
   private readonly onEvent: ((event: BrokerEvent) => void) | undefined;
   private readonly cbs: CbsNode | undefined;
@@ -189,7 +192,7 @@ export class Broker {
       const node = nodeFor(delivery);
       return typeof node === 'string' ? node : this.putOn(node, delivery);
     };
-    return link.receive({ autoAccept: false, prefetch: this.prefetch, ...(address === link.address ? {} : { address }) }).subscribe({
+    const producer = link.receive({ autoAccept: false, prefetch: this.prefetch, ...(address === link.address ? {} : { address }) }).subscribe({
       next: (delivery) => {
         const state = transferStateOf(delivery);
         if (state?.type === 'transactional-state') {
@@ -217,6 +220,8 @@ export class Broker {
       },
       error: () => undefined, // the connection went; nothing was accepted that is not stored
     });
+    producer.add(this.faults.track({ link, address }));
+    return producer;
   }
 
   /**
@@ -324,6 +329,7 @@ export class Broker {
     if (node instanceof Topic) node.publish(message, size);
     else if (!node.put(message, size)) return `queue ${JSON.stringify(node.name)} is full (${node.maxMessages} messages)`;
     this.onEvent?.({ type: 'stored', address: node.name, message });
+    this.faults.stored(node.name);
     return undefined;
   }
 
@@ -406,12 +412,16 @@ export class Broker {
     });
     // One Observable for every credit batch: the producer only records how many were asked for.
     let asked = 0;
+    // Fault injection (faults.ts stopDispatch): credit is parked instead of given to the queue.
+    let paused = false;
+    let parked = 0;
     const batch$ = new Observable<Message>((subscriber) => {
       const n = asked;
       batch = subscriber;
       batchLeft = n;
       this.onEvent?.({ type: 'credit', address: how.node, credit: n });
-      handle.credit(n);
+      if (paused) parked += n;
+      else handle.credit(n);
       return () => {
         if (batch === subscriber) batch = undefined;
       };
@@ -440,6 +450,27 @@ export class Broker {
     subscription.add(results);
     subscription.add(detach);
     subscription.add(() => handle.remove());
+    subscription.add(this.faults.track({
+      link,
+      address: how.node,
+      reportAvailable: () => {
+        if (!paused) return;
+        const stats = queue.stats();
+        link.reportAvailable(stats.depth - stats.acquired);
+      },
+      pause(pause) {
+        if (pause === paused) return;
+        paused = pause;
+        if (pause) {
+          parked += handle.drain();
+          this.reportAvailable!();
+        } else {
+          const n = parked;
+          parked = 0;
+          handle.credit(n);
+        }
+      },
+    }));
     return subscription;
   }
 

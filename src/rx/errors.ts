@@ -12,3 +12,5 @@ export { DeliveryError } from './delivery.js';
 export { ConnectConfigError } from './connect-config.js';
 export { TransactionError } from './transaction.js';
 export { CbsError } from './cbs-error.js';
+export { LinkNameInUseError } from './link-names.js';
+export { LinkRedirectError } from './link-recovery.js';

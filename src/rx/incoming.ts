@@ -22,7 +22,7 @@ import type { Delivery } from './delivery.js';
 import type { Message } from './message.js';
 import type { PullInput } from './pull-source.js';
 import { ReceiverSubscription, receiverSpec, type LinkHost, type ReceiverOptions } from './receive.js';
-import { sendPulled, sendPushed, senderSpec, type SenderOptions, type SendResult } from './send.js';
+import { SenderCore, sendPulled, sendPushed, senderSpec, type SenderOptions, type SendResult } from './send.js';
 import { checkKeys, describe, optionalString } from './source-options.js';
 
 /** Who is on the other end of an incoming connection. */
@@ -143,9 +143,11 @@ export class IncomingLink {
   /** Emits once when the peer detaches (or the connection goes), then completes. */
   readonly detached$: Observable<PeerDetach>;
   private state: IncomingLinkState = 'pending';
-  private readonly detach = new AsyncSubject<PeerDetach>();
+  private readonly detachSubject = new AsyncSubject<PeerDetach>();
   private readonly session: SessionId;
   private readonly linkId: LinkId;
+  /** How the link was answered, for detach() and the broker's faults. */
+  private answer: ReceiverSubscription | SenderCore | undefined;
 
   /** @internal */
   constructor(readonly connection: IncomingConnection, event: LinkAttachedEvent) {
@@ -154,7 +156,7 @@ export class IncomingLink {
     this.role = event.attach.role;
     this.session = event.session;
     this.linkId = event.link;
-    this.detached$ = this.detach.asObservable();
+    this.detached$ = this.detachSubject.asObservable();
   }
 
   /** The peer's source (where messages come from). */
@@ -215,7 +217,9 @@ export class IncomingLink {
     };
     return new Observable<Delivery>((subscriber) => {
       if (!this.take(subscriber)) return;
-      return new ReceiverSubscription(this.host$(), spec, subscriber).teardown;
+      const answer = new ReceiverSubscription(this.host$(), spec, subscriber);
+      this.answer = answer;
+      return answer.teardown;
     });
   }
 
@@ -224,7 +228,9 @@ export class IncomingLink {
     const spec = this.senderSpec(options, 'send');
     return (messages$) => new Observable<SendResult>((subscriber) => {
       if (!this.take(subscriber)) return;
-      return sendPushed(spec, this.host$(), messages$, subscriber);
+      const answer = sendPushed(spec, this.host$(), messages$, subscriber);
+      this.answer = answer;
+      return answer.teardown;
     });
   }
 
@@ -239,7 +245,9 @@ export class IncomingLink {
     }
     return new Observable<SendResult>((subscriber) => {
       if (!this.take(subscriber)) return;
-      return sendPulled(spec, this.host$(), source, subscriber);
+      const answer = sendPulled(spec, this.host$(), source, subscriber);
+      this.answer = answer;
+      return answer.teardown;
     });
   }
 
@@ -257,6 +265,42 @@ export class IncomingLink {
     this.connection.flush();
   }
 
+  /**
+   * Detaches the answered link from our side, with `error` for the peer to
+   * see (e.g. `amqp:link:detach-forced`, which rx-amqp clients recover from
+   * by attaching again) and `closed` (default false); the answer's stream
+   * completes. How the embedded broker injects link faults. Does nothing
+   * before the link is answered, or after it ended.
+   */
+  detach(error?: EndpointErrorInit, options: { readonly closed?: boolean } = {}): void {
+    this.answer?.detachWith(error, options.closed ?? false);
+  }
+
+  /**
+   * Answered with receive(): withdraws the peer's credit and grants none
+   * until called with false (a peer sender then waits, its buffer filling).
+   * @internal the embedded broker's fault injection
+   */
+  holdCredit(hold: boolean): void {
+    if (this.answer instanceof ReceiverSubscription) this.answer.holdCredit(hold);
+  }
+
+  /**
+   * Answered with send()/sendFrom(): tells the peer receiver how many
+   * messages wait for its credit (the flow's `available`, §2.6.7).
+   * @internal the embedded broker's fault injection
+   */
+  reportAvailable(available: number): void {
+    const link = this.answer instanceof SenderCore ? this.answer.attachedLink : undefined;
+    if (link === undefined || this.connection.isLost) return;
+    try {
+      this.connection.engine.flow(link, { available });
+      this.connection.flush();
+    } catch {
+      // the link is going; nothing to report
+    }
+  }
+
   /** @internal the peer detached before we answered. */
   peerDetached(event: LinkDetachedEvent): void {
     this.state = 'detached';
@@ -271,8 +315,8 @@ export class IncomingLink {
 
   /** The first report wins: a completed AsyncSubject ignores later ones. */
   private emitDetach(detach: PeerDetach): void {
-    this.detach.next(detach);
-    this.detach.complete();
+    this.detachSubject.next(detach);
+    this.detachSubject.complete();
   }
 
   private senderSpec(options: IncomingSendOptions, method: string): ReturnType<typeof senderSpec> {

@@ -81,7 +81,8 @@ export function sharedLinkName(name: string, n: number): string {
 
 /**
  * Claims `name` for a link of ours with `role` on the host's connection:
- * emits the lease (at once when the name is free) and completes; errors with
+ * emits the lease (at once when the name is free) and completes (without a
+ * lease when the connection is lost meanwhile); errors with
  * a LinkNameInUseError when the name is in live use, or when the link on its
  * way out has not gone within the host's closeTimeout. Unsubscribing gives
  * up the wait.
@@ -120,6 +121,12 @@ export function claimLinkName(host: LinkHost, role: 'sender' | 'receiver', name:
       subscriber.error(new LinkNameInUseError(name, role, description));
     };
     const attempt = (): void => {
+      // The connection went while we waited: the link is attached on the next one instead.
+      if (host.isLost) {
+        timer?.unsubscribe();
+        subscriber.complete();
+        return;
+      }
       const holder = names.get(keyOf(role, name));
       if (holder === undefined) {
         const engineLink = host.engine.linkNamed(role, name);

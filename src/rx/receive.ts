@@ -19,10 +19,15 @@ import type { DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId }
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { DeliveryState, ReceiverSettleMode, Source, Target } from '../frames/types.js';
+import type { EndpointErrorInit } from '../engine/options.js';
 import type { Connection } from './connection.js';
 import { CreditWindow, DEFAULT_PREFETCH } from './credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner } from './delivery.js';
 import { claimLinkName, type NameLease } from './link-names.js';
+import { LINK_UPKEEP_KEYS, linkUpkeepSpec, STALL_KEYS, type LinkUpkeepOptions, type LinkUpkeepSpec, type StallOptions } from './link-options.js';
+import { peerDetachError } from './link-recovery.js';
+import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
+import { StallDetector } from './stall-detector.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
 import {
@@ -48,6 +53,8 @@ export interface LinkHost {
   session(): SessionId;
   linkEvents(link: LinkId): Observable<EngineEvent>;
   readonly isLost: boolean;
+  /** Why the connection is gone, once it is. */
+  readonly lostError?: unknown;
 }
 
 /** The link as attached, reported to `onAttach`. */
@@ -59,7 +66,7 @@ export interface AttachedLink {
   readonly source: Source | undefined;
 }
 
-export interface ReceiverOptions extends SourceOptions {
+export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, StallOptions {
   /**
    * The link name. Default: a random name per subscription. Durable and
    * shared subscriptions are found by name, so they require one.
@@ -94,6 +101,7 @@ export interface ReceiverOptions extends SourceOptions {
 const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
   'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'close$', 'onAttach',
   'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
+  ...LINK_UPKEEP_KEYS, ...STALL_KEYS,
 ]);
 
 /** The checked, resolved options of one receive() call. @internal */
@@ -114,6 +122,8 @@ export interface ReceiverSpec {
   readonly target?: Target;
   /** Answer the peer's attach (listen side) instead of initiating one: no link-attached event follows ours. */
   readonly answering?: boolean;
+  /** Recovery, stall detection and status (link-options.ts); none when answering. */
+  readonly upkeep?: LinkUpkeepSpec;
 }
 
 /**
@@ -129,7 +139,9 @@ export function receive(connection$: Observable<Connection>, address: string | n
 /** The pipeable form: `connection$.pipe(receiveFrom('queue'))`. */
 export function receiveFrom(address: string | null, options: ReceiverOptions = {}): OperatorFunction<Connection, Delivery> {
   const spec = receiverSpec(address, options);
-  return (connection$) => new Observable<Delivery>((subscriber) => new ReceiverSubscription(connection$, spec, subscriber).teardown);
+  return (connection$) => withUpkeep(spec.upkeep, 'receiver', (upkeep) => new Observable<Delivery>(
+    (subscriber) => new ReceiverSubscription(connection$, spec, subscriber, upkeep).teardown,
+  ));
 }
 
 /** The options of receive(), checked and resolved. @internal also used by the listen side */
@@ -156,6 +168,7 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
   return {
     name, source, prefetch, autoAccept, settleMode, maxMessageSize, shared,
     closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach,
+    upkeep: linkUpkeepSpec(options, where),
   };
 }
 
@@ -168,10 +181,26 @@ export class ReceiverSubscription {
   private closer: Subscription | undefined;
   private unsubscribed = false;
   private connectionsDone = false;
+  private readonly hooks: ReceiverUpkeep | undefined;
 
-  constructor(connection$: Observable<LinkHost>, private readonly spec: ReceiverSpec, private readonly subscriber: Subscriber<Delivery>) {
+  constructor(
+    connection$: Observable<LinkHost>,
+    private readonly spec: ReceiverSpec,
+    private readonly subscriber: Subscriber<Delivery>,
+    upkeep?: LinkUpkeep,
+  ) {
     this.name = spec.name ?? randomLinkName('receiver');
     this.teardown = () => this.stop(spec.closeOnUnsubscribe);
+    if (upkeep !== undefined && spec.answering !== true) {
+      this.hooks = { life: upkeep, reattach: (old) => this.reattach(old) };
+      upkeep.bind(() => {
+        const link = this.link;
+        return {
+          name: link?.linkName ?? this.name, address: link?.address ?? spec.source.address ?? null,
+          credit: link?.credit ?? 0, buffered: 0, unsettled: link?.unsettled ?? 0,
+        };
+      }, (error) => subscriber.error(error));
+    }
     if (spec.close$ !== undefined) {
       this.closer = from(spec.close$).subscribe({
         next: () => {
@@ -196,10 +225,21 @@ export class ReceiverSubscription {
   private onConnection(host: LinkHost): void {
     // A connection replayed to a late subscriber may already be gone: wait for the next one.
     if (this.unsubscribed || host.isLost) return;
+    this.hooks?.life.newConnection();
     this.link?.close(this.spec.closeOnUnsubscribe);
-    const link = new ReceiverLink(host, this.spec, this.name, this.subscriber, this.onLinkEnded);
+    this.attachOn(host);
+  }
+
+  private attachOn(host: LinkHost): void {
+    const link = new ReceiverLink(host, this.spec, this.name, this.subscriber, this.onLinkEnded, this.hooks);
     this.link = link;
     link.open();
+  }
+
+  /** Recovery: a new link on the same connection, in place of `old` (detached by the peer, or by us for a stall). */
+  private reattach(old: ReceiverLink): void {
+    if (this.unsubscribed || old !== this.link || old.host.isLost) return;
+    this.attachOn(old.host);
   }
 
   /** A link ended; after our unsubscribe, that is when the connection may go. */
@@ -208,6 +248,23 @@ export class ReceiverSubscription {
     if (this.unsubscribed) this.release();
     else if (this.connectionsDone) this.subscriber.complete();
   };
+
+  /**
+   * Ends the subscription from our side with `error` in the detach (the
+   * embedded broker's fault injection: the peer sees the link detached with
+   * that condition); the stream completes. @internal
+   */
+  detachWith(error: EndpointErrorInit | undefined, closed: boolean): void {
+    if (this.unsubscribed || this.subscriber.closed) return;
+    if (this.link !== undefined) this.link.detachError = error;
+    this.stop(closed);
+    this.subscriber.complete();
+  }
+
+  /** Withdraws the link's credit and grants none until `false` (fault injection: a peer that withholds credit). @internal */
+  holdCredit(hold: boolean): void {
+    this.link?.holdCredit(hold);
+  }
 
   private stop(closed: boolean): void {
     if (this.unsubscribed) return;
@@ -254,13 +311,21 @@ class ReceiverLink implements DeliveryOwner {
   private lease: NameLease | undefined;
   private claim: Subscription | undefined;
 
+  /** Checks for a stall while credit is out (stall-detector.ts). */
+  private stall: StallDetector | undefined;
+  /** The error our detach carries, if any (ReceiverSubscription.detachWith). */
+  detachError: EndpointErrorInit | undefined;
+  /** No credit is granted while true (holdCredit). */
+  private creditHeld = false;
+
   constructor(
-    private readonly host: LinkHost,
+    readonly host: LinkHost,
     private readonly spec: ReceiverSpec,
     /** The name asked for; a shared subscription's link may get `name|n` instead. */
     public linkName: string,
     private readonly sink: Subscriber<Delivery>,
     private readonly onEnded: (link: ReceiverLink) => void,
+    private readonly upkeep?: ReceiverUpkeep,
   ) {
     this.engine = host.engine;
     this.address = spec.source.address ?? '';
@@ -274,10 +339,21 @@ class ReceiverLink implements DeliveryOwner {
     return this.state === 'ended';
   }
 
+  /** Credit outstanding at the peer (for the status). */
+  get credit(): number {
+    return this.linkId < 0 ? 0 : this.engine.linkCredit(this.linkId);
+  }
+
+  /** Deliveries emitted and not settled yet (for the status). */
+  get unsettled(): number {
+    return this.userHeld;
+  }
+
   /** Claims the link name on the connection (waiting for a detach still under way), then attaches. */
   open(): void {
     // Answering, the name is the peer's, and the engine holds the link already.
     if (this.spec.answering === true) return this.attach();
+    this.upkeep?.life.attaching();
     const claim = claimLinkName(this.host, 'receiver', this.linkName, this.spec.shared === true).subscribe({
       next: (lease) => {
         this.claim = undefined;
@@ -289,6 +365,11 @@ class ReceiverLink implements DeliveryOwner {
         this.claim = undefined;
         this.state = 'ended';
         this.sink.error(error);
+      },
+      complete: () => {
+        this.claim = undefined;
+        // No name, no link: the connection was lost while we waited for it.
+        if (this.lease === undefined) this.onLost(this.host.lostError);
       },
     });
     // Taken at once (the common case), the claim is over already.
@@ -315,6 +396,8 @@ class ReceiverLink implements DeliveryOwner {
       });
       // The engine holds the flow until the sender's attach arrives.
       engine.flow(this.linkId, { credit: this.window.grant(0) });
+      this.stall = this.stallDetector();
+      this.stall?.creditChanged();
     } catch (error) {
       this.state = 'ended';
       this.lease?.release();
@@ -346,6 +429,10 @@ class ReceiverLink implements DeliveryOwner {
       case 'delivery-aborted':
         this.topUp();
         return;
+      case 'link-flow':
+        this.stall?.flow(event.available, event.drained);
+        this.upkeep?.life.countsChanged();
+        return;
       case 'link-attached':
         this.onAttached(event.attach.source);
         return;
@@ -369,6 +456,7 @@ class ReceiverLink implements DeliveryOwner {
     if (source.address !== undefined) this.address = source.address;
     if (this.state !== 'attaching') return;
     this.state = 'attached';
+    this.upkeep?.life.attached();
     if (this.spec.onAttach !== undefined) {
       try {
         this.spec.onAttach({ name: this.linkName, address: this.address, source });
@@ -387,6 +475,7 @@ class ReceiverLink implements DeliveryOwner {
     const traced = this.tracer?.owner(this);
     const delivery = new ReceivedDelivery(traced ?? this, event);
     this.window.received();
+    this.stall?.delivery();
     if (!event.settled) this.userHeld++;
     this.emitting = true;
     try {
@@ -457,6 +546,7 @@ class ReceiverLink implements DeliveryOwner {
       return true;
     }
     if (this.state !== 'ended') this.lease?.leaving();
+    this.stall?.stop();
     switch (this.state) {
       case 'ended':
         return true;
@@ -487,8 +577,9 @@ class ReceiverLink implements DeliveryOwner {
 
   private detach(closed: boolean): void {
     this.state = 'detaching';
+    this.lease?.leaving();
     try {
-      this.engine.detach(this.linkId, { closed });
+      this.engine.detach(this.linkId, this.detachError === undefined ? { closed } : { closed, error: this.detachError });
       this.host.flush();
     } catch (error) {
       // The connection is closing or gone: the link is gone with it.
@@ -502,14 +593,44 @@ class ReceiverLink implements DeliveryOwner {
     if (requested || this.sink.closed) return;
     const error = event.error ?? this.linkError
       ?? (this.refused ? new LinkError(Condition.NotFound, `the peer refused to attach link ${JSON.stringify(this.linkName)} from ${JSON.stringify(this.address)}`, { remote: true }) : undefined);
-    if (error !== undefined) this.sink.error(error);
-    else this.sink.complete();
+    if (error === undefined) this.sink.complete();
+    else if (!this.upkeep?.life.peerDetached(error, this.host.scheduler, () => this.upkeep!.reattach(this))) this.sink.error(peerDetachError(error));
   }
 
   /** The connection went away: the stream waits for the next one. */
   private onLost(cause: unknown): void {
     this.lossCause = cause;
     this.end(cause);
+    if (!this.sink.closed) this.upkeep?.life.connectionLost(cause ?? this.host.lostError);
+  }
+
+  /** Stall detection on this link, unless answering or both checks are off. */
+  private stallDetector(): StallDetector | undefined {
+    const upkeep = this.upkeep;
+    const spec = upkeep?.life.spec;
+    if (upkeep === undefined || spec === undefined || (spec.stallTimeout === 0 && spec.availableStallTimeout === 0)) return undefined;
+    return new StallDetector(spec.stallTimeout, spec.availableStallTimeout, this.host.scheduler, {
+      credit: () => this.credit,
+      drain: () => {
+        upkeep.life.stalled('drain');
+        this.engine.flow(this.linkId, { drain: true });
+        this.host.flush();
+      },
+      reflow: (healthy) => {
+        if (this.state !== 'attached') return;
+        const grant = this.window.grant(0);
+        this.engine.flow(this.linkId, { drain: false, ...(grant >= 0 ? { credit: grant } : {}) });
+        this.host.flush();
+        if (healthy) upkeep.life.healthy();
+      },
+      reattach: () => {
+        if (this.state !== 'attached') return;
+        upkeep.life.stalled('reattach');
+        // Deliveries still held can no longer be settled: the peer redelivers them to the new link.
+        this.detach(false);
+        upkeep.reattach(this);
+      },
+    });
   }
 
   private end(cause: unknown): void {
@@ -518,6 +639,7 @@ class ReceiverLink implements DeliveryOwner {
     this.state = 'ended';
     this.events?.unsubscribe();
     this.events = undefined;
+    this.stall?.stop();
     this.lease?.release();
     if (this.userHeld > 0) {
       this.tracer?.linkEnded(new DeliveryError(
@@ -529,13 +651,25 @@ class ReceiverLink implements DeliveryOwner {
     this.onEnded(this);
   }
 
+  /** Withdraws the credit and grants none while `hold` (ReceiverSubscription.holdCredit). */
+  holdCredit(hold: boolean): void {
+    this.creditHeld = hold;
+    if (this.state !== 'attached') return;
+    if (!hold) this.topUp();
+    else if (this.engine.linkCredit(this.linkId) > 0) this.engine.flow(this.linkId, { credit: 0 });
+    this.host.flush();
+  }
+
   private topUp(): void {
     // Not while a close asked for inside next() (take(n)) is pending: credit
     // granted now would let the peer send messages we are about to give back.
-    if (this.state !== 'attached' || this.closeAfterEmit !== undefined) return;
+    if (this.state !== 'attached' || this.closeAfterEmit !== undefined || this.creditHeld) return;
     const engine = this.engine;
     const grant = this.window.grant(engine.linkCredit(this.linkId));
-    if (grant >= 0) engine.flow(this.linkId, { credit: grant });
+    if (grant >= 0) {
+      engine.flow(this.linkId, { credit: grant });
+      this.stall?.creditChanged();
+    }
   }
 
   private dispose(deliveryId: number, state: DeliveryState): void {
@@ -545,6 +679,12 @@ class ReceiverLink implements DeliveryOwner {
     this.engine.dispose(this.linkId, deliveryId, options);
     this.host.flush();
   }
+}
+
+/** What a receiver link tells its subscription's upkeep, and how it asks for a new link. @internal */
+interface ReceiverUpkeep {
+  readonly life: LinkUpkeep;
+  reattach(old: ReceiverLink): void;
 }
 
 let nameCounter = 0;

@@ -168,6 +168,92 @@ export function toReconnectConfig(option: ReconnectOption | undefined, what = 'r
   return option;
 }
 
+/** The wait before one retry: a notifier whose first value starts it. @internal */
+export interface RetryWait {
+  readonly notifier: Observable<unknown>;
+  /** The wait in ms; undefined when a `delay` function decides. */
+  readonly delayMs: number | undefined;
+  /** Failed attempts since the last success, this one included. */
+  readonly retryCount: number;
+}
+
+/** What a {@link RetrySchedule} is configured with (ReconnectConfig's retry part, and link recovery's). @internal */
+export interface RetryScheduleConfig {
+  readonly count?: number;
+  readonly delay?: ReconnectConfig['delay'];
+  readonly resetOnSuccess?: boolean;
+}
+
+/**
+ * One subscription's retries, as rxjs `retry({ count, delay, resetOnSuccess })`
+ * counts them: failures in a row, each wait from the backoff (a fresh
+ * ExponentialBackoff by default; a BackoffLike given is reset before the
+ * first retry of a run), milliseconds, or a delay function. Used by
+ * `reconnect` and by link recovery. @internal
+ */
+export class RetrySchedule {
+  private failures = 0;
+  private readonly count: number;
+  private readonly resetOnSuccess: boolean;
+  private readonly backoff: BackoffLike | undefined;
+
+  constructor(private readonly config: RetryScheduleConfig, private readonly scheduler: SchedulerLike) {
+    this.count = config.count ?? Infinity;
+    this.resetOnSuccess = config.resetOnSuccess ?? true;
+    const delay = config.delay;
+    this.backoff = delay === undefined ? new ExponentialBackoff() : isBackoff(delay) ? delay : undefined;
+  }
+
+  /** Failed attempts in a row so far. */
+  get retryCount(): number {
+    return this.failures;
+  }
+
+  /** An attempt succeeded: with resetOnSuccess (the default), the count and the backoff start over. */
+  succeeded(): void {
+    if (this.resetOnSuccess) this.failures = 0;
+  }
+
+  /** The wait before the next retry, or undefined when `count` retries in a row failed already. Throws what a delay function throws. */
+  next(error: unknown): RetryWait | undefined {
+    if (this.failures >= this.count) return undefined;
+    const retryCount = ++this.failures;
+    const delay = this.config.delay;
+    if (this.backoff !== undefined) {
+      if (retryCount === 1) this.backoff.reset();
+      const delayMs = Math.round(this.backoff.next() * 1000);
+      return { notifier: timerOn(delayMs, this.scheduler), delayMs, retryCount };
+    }
+    if (typeof delay === 'number') return { notifier: timerOn(delay, this.scheduler), delayMs: delay, retryCount };
+    const delayFn = delay as (error: unknown, retryCount: number) => ObservableInput<unknown>;
+    return { notifier: from(delayFn(error, retryCount)), delayMs: undefined, retryCount };
+  }
+}
+
+/**
+ * Subscribes to `wait.notifier` and calls `retry` on its first value; a
+ * notifier that completes without one calls `giveUp()`, one that errors
+ * `fail(error)`. Returns the subscription (closed when it fired at once). @internal
+ */
+export function waitForRetry(wait: RetryWait, retry: () => void, giveUp: () => void, fail: (error: unknown) => void): Subscription {
+  let fired = false;
+  let subscription: Subscription | undefined;
+  subscription = wait.notifier.subscribe({
+    next: () => {
+      if (fired) return;
+      fired = true;
+      subscription?.unsubscribe();
+      retry();
+    },
+    error: fail,
+    complete: () => {
+      if (!fired) giveUp();
+    },
+  });
+  if (fired) subscription.unsubscribe();
+  return subscription;
+}
+
 /**
  * The reconnect operator: `dial$.pipe(reconnect())`. Resubscribes to the
  * source when it errors, after a delay on `scheduler`; see the file comment
@@ -176,14 +262,10 @@ export function toReconnectConfig(option: ReconnectOption | undefined, what = 'r
 export function reconnect<T>(option: ReconnectOption = true, scheduler: SchedulerLike = asyncScheduler): MonoTypeOperatorFunction<T> {
   const config = toReconnectConfig(option);
   if (config === undefined) return identity;
-  const count = config.count ?? Infinity;
-  const resetOnSuccess = config.resetOnSuccess ?? true;
   const shouldRetry = config.shouldRetry ?? ((error: unknown) => !isAuthenticationFailure(error) && !isUnsupportedTransport(error));
-  const delayOption = config.delay;
   return (source) => new Observable<T>((subscriber) => {
     // Per subscription: its own count and backoff (a shared BackoffLike the user passed is reset as the seed says).
-    const backoff: BackoffLike | undefined = delayOption === undefined ? new ExponentialBackoff() : isBackoff(delayOption) ? delayOption : undefined;
-    let failures = 0;
+    const schedule = new RetrySchedule(config, scheduler);
     let current: Subscription | undefined;
     let waiting: Subscription | undefined;
 
@@ -194,7 +276,7 @@ export function reconnect<T>(option: ReconnectOption = true, scheduler: Schedule
         next: (value) => {
           if (!opened) {
             opened = true;
-            if (resetOnSuccess) failures = 0;
+            schedule.succeeded();
           }
           subscriber.next(value);
         },
@@ -209,58 +291,21 @@ export function reconnect<T>(option: ReconnectOption = true, scheduler: Schedule
 
     const onError = (error: unknown, opened: boolean): void => {
       const forced = opened && isForcedClose(error);
-      let delayMs: number | undefined;
-      let notifier: Observable<unknown>;
-      if (forced) {
-        delayMs = 0;
-        notifier = timerOn(0, scheduler);
-      } else {
-        let retry: boolean;
-        try {
-          retry = shouldRetry(error);
-        } catch (e) {
-          subscriber.error(e);
-          return;
-        }
-        if (!retry || failures >= count) {
-          subscriber.error(error);
-          return;
-        }
-        failures++;
-        try {
-          if (backoff !== undefined) {
-            if (failures === 1) backoff.reset();
-            delayMs = Math.round(backoff.next() * 1000);
-            notifier = timerOn(delayMs, scheduler);
-          } else if (typeof delayOption === 'number') {
-            delayMs = delayOption;
-            notifier = timerOn(delayMs, scheduler);
-          } else {
-            const delayFn = delayOption as (error: unknown, retryCount: number) => ObservableInput<unknown>;
-            notifier = from(delayFn(error, failures));
-          }
-        } catch (e) {
-          subscriber.error(e);
-          return;
-        }
+      let wait: RetryWait | undefined;
+      try {
+        wait = forced ? { notifier: timerOn(0, scheduler), delayMs: 0, retryCount: schedule.retryCount } : shouldRetry(error) ? schedule.next(error) : undefined;
+      } catch (e) {
+        subscriber.error(e);
+        return;
       }
-      config.onRetry?.({ error, retryCount: failures, delayMs, forced });
+      if (wait === undefined) {
+        subscriber.error(error);
+        return;
+      }
+      config.onRetry?.({ error, retryCount: wait.retryCount, delayMs: wait.delayMs, forced });
       if (subscriber.closed) return;
-      let fired = false;
-      const wait = notifier.subscribe({
-        next: () => {
-          if (fired) return;
-          fired = true;
-          waiting?.unsubscribe();
-          subscribeToSource();
-        },
-        error: (e: unknown) => subscriber.error(e),
-        complete: () => {
-          if (!fired) subscriber.complete();
-        },
-      });
-      if (!fired) waiting = wait;
-      else wait.unsubscribe();
+      const pending = waitForRetry(wait, subscribeToSource, () => subscriber.complete(), (e) => subscriber.error(e));
+      if (!pending.closed) waiting = pending;
     };
 
     subscribeToSource();

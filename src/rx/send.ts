@@ -20,6 +20,7 @@ import { Observable, type OperatorFunction, type Subscriber, type Subscription }
 import type { Engine } from '../engine/engine.js';
 import { LinkError } from '../engine/errors.js';
 import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../engine/events.js';
+import type { DetachOptions, EndpointErrorInit } from '../engine/options.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { Coordinator, DeliveryState, Rejected, Source, Target } from '../frames/types.js';
@@ -27,6 +28,9 @@ import type { Connection } from './connection.js';
 import { DeliveryError } from './delivery.js';
 import { Inflight } from './inflight.js';
 import { claimLinkName, type NameLease } from './link-names.js';
+import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpkeepSpec } from './link-options.js';
+import { peerDetachError } from './link-recovery.js';
+import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { encodeUserMessage, type Message } from './message.js';
 import { rejectionError, sendState, type SendState } from './outcome.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
@@ -40,7 +44,7 @@ import {
 /** The connection capability of peers that route messages sent on a link without a target address (by `to`). */
 export const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
 
-export interface SenderOptions extends TargetOptions {
+export interface SenderOptions extends TargetOptions, LinkUpkeepOptions {
   /** The link name. Default: a random name per subscription. */
   readonly name?: string;
   /** Send pre-settled, at-most-once: no outcome, no resend after a reconnect. Default false. */
@@ -65,7 +69,7 @@ export interface SendResult {
 }
 
 const SENDER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'capabilities', 'durable', 'target',
+  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'capabilities', 'durable', 'target', ...LINK_UPKEEP_KEYS,
 ]);
 
 /** @internal */
@@ -85,6 +89,8 @@ export interface SenderSpec {
   readonly answering?: boolean;
   /** The state every transfer carries: a transactional-state for sends in a transaction (transaction.ts). */
   readonly transferState?: DeliveryState;
+  /** Recovery and status (link-options.ts); none when answering. */
+  readonly upkeep?: LinkUpkeepSpec;
 }
 
 /**
@@ -97,23 +103,29 @@ export interface SenderSpec {
  */
 export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions = {}): OperatorFunction<Message, SendResult> {
   const spec = senderSpec(address, options, 'send');
-  return (messages$) => new Observable<SendResult>((subscriber) => sendPushed(spec, connection$, messages$, subscriber));
+  return (messages$) => withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult>(
+    (subscriber) => sendPushed(spec, connection$, messages$, subscriber, upkeep).teardown,
+  ));
 }
 
-/** Runs a sender fed by a push Observable (buffered under credit); returns its teardown. @internal also used by the listen side */
-export function sendPushed(spec: SenderSpec, host$: Observable<LinkHost>, messages$: Observable<Message>, subscriber: Subscriber<SendResult>): () => void {
-  const core = new SenderCore(spec, subscriber, false);
+/** Runs a sender fed by a push Observable (buffered under credit); returns it (its `teardown` ends it). @internal also used by the listen side */
+export function sendPushed(
+  spec: SenderSpec, host$: Observable<LinkHost>, messages$: Observable<Message>, subscriber: Subscriber<SendResult>, upkeep?: LinkUpkeep,
+): SenderCore {
+  const core = new SenderCore(spec, subscriber, false, upkeep);
   core.start(host$, (sink) => messages$.subscribe({
     next: (message) => sink.offer(message),
     error: (error: unknown) => subscriber.error(error),
     complete: () => sink.sourceComplete(),
   }));
-  return core.teardown;
+  return core;
 }
 
-/** Runs a sender pulling from `source` no faster than credit; returns its teardown. @internal also used by the listen side */
-export function sendPulled(spec: SenderSpec, host$: Observable<LinkHost>, source: PullInput<Message>, subscriber: Subscriber<SendResult>): () => void {
-  const core = new SenderCore(spec, subscriber, true);
+/** Runs a sender pulling from `source` no faster than credit; returns it (its `teardown` ends it). @internal also used by the listen side */
+export function sendPulled(
+  spec: SenderSpec, host$: Observable<LinkHost>, source: PullInput<Message>, subscriber: Subscriber<SendResult>, upkeep?: LinkUpkeep,
+): SenderCore {
+  const core = new SenderCore(spec, subscriber, true, upkeep);
   core.start(host$, (sink) => {
     const pull = new PullSource<Message>(source, {
       next: (message) => sink.offer(message),
@@ -123,7 +135,7 @@ export function sendPulled(spec: SenderSpec, host$: Observable<LinkHost>, source
     sink.pull = pull;
     return { unsubscribe: () => pull.cancel() };
   });
-  return core.teardown;
+  return core;
 }
 
 /**
@@ -138,7 +150,9 @@ export function sendFrom(
   if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
     throw new TypeError(`sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`);
   }
-  return new Observable<SendResult>((subscriber) => sendPulled(spec, connection$, source, subscriber));
+  return withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult>(
+    (subscriber) => sendPulled(spec, connection$, source, subscriber, upkeep).teardown,
+  ));
 }
 
 /** @internal also used by the listen side */
@@ -155,6 +169,7 @@ export function senderSpec(address: string | null, options: SenderOptions, where
     overflow: optionalOneOf(options.overflow, `${where}: options.overflow`, OVERFLOW_POLICIES) ?? 'error',
     rejectedAsError: optionalBoolean(options.rejectedAsError, `${where}: options.rejectedAsError`) ?? false,
     closeOnUnsubscribe: options.durable !== true,
+    upkeep: linkUpkeepSpec(options, where),
   };
 }
 
@@ -196,10 +211,22 @@ export class SenderCore {
   /** The name the current link holds on its connection, and the wait for it (link-names.ts). */
   private lease: NameLease | undefined;
   private claim: Subscription | undefined;
+  /** What our detach says when detachWith() ends the sender. */
+  private detachOptions: DetachOptions | undefined;
   private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState };
 
-  constructor(private readonly spec: SenderSpec, private readonly subscriber: Subscriber<SendResult>, pulled: boolean) {
+  constructor(
+    private readonly spec: SenderSpec,
+    private readonly subscriber: Subscriber<SendResult>,
+    pulled: boolean,
+    private readonly upkeep?: LinkUpkeep,
+  ) {
     this.name = spec.name ?? randomLinkName('sender');
+    upkeep?.bind(() => ({
+      name: this.name, address: this.spec.address,
+      credit: this.state === 'attached' ? this.engine!.linkCredit(this.linkId) : 0,
+      buffered: this.buffer.length, unsettled: this.inflight.size,
+    }), (error) => this.fail(error));
     this.sendOptions = spec.transferState === undefined
       ? { payload: EMPTY, settled: spec.presettled }
       : { payload: EMPTY, settled: spec.presettled, state: spec.transferState };
@@ -268,6 +295,7 @@ export class SenderCore {
     }
     const pending: Pending = span === undefined ? { message, payload } : { message, payload, span };
     const pushed = this.buffer.push(pending);
+    this.upkeep?.countsChanged();
     if (pushed === 'overflow') {
       const error = new AmqpError(Condition.ResourceLimitExceeded,
         `${this.where}: ${this.spec.bufferSize} messages already wait for credit (bufferSize); the overflow policy is 'error'`);
@@ -330,6 +358,13 @@ export class SenderCore {
     }
     // Answering, the name is the peer's, and the engine holds the link already.
     if (this.spec.answering === true) return this.attach(host);
+    this.upkeep?.newConnection();
+    this.openLink(host);
+  }
+
+  /** Claims the link name on `host` (waiting for a detach still under way), then attaches. */
+  private openLink(host: LinkHost): void {
+    this.upkeep?.attaching();
     this.claim?.unsubscribe();
     const claim = claimLinkName(host, 'sender', this.name, false).subscribe({
       next: (lease) => {
@@ -341,6 +376,8 @@ export class SenderCore {
         this.claim = undefined;
         this.fail(error);
       },
+      // Without a lease, the connection was lost meanwhile: the next one attaches.
+      complete: () => (this.claim = undefined),
     });
     // Taken at once (the common case), the claim is over already.
     this.claim = claim.closed ? undefined : claim;
@@ -389,11 +426,13 @@ export class SenderCore {
           this.refused = true; // the peer's detach, with its reason, follows
         } else if (this.state === 'attaching') {
           this.state = 'attached';
+          this.upkeep?.attached();
           this.pump();
         }
         return;
       case 'link-flow':
         this.onFlow(event);
+        this.upkeep?.countsChanged();
         return;
       case 'delivery-updated':
         if (event.settled) this.onSettled(event.deliveryId, event.state);
@@ -480,16 +519,29 @@ export class SenderCore {
         this.refused ? `the peer refused to attach sender link ${JSON.stringify(this.name)}` : `the peer detached sender link ${JSON.stringify(this.name)}`,
         { remote: true },
       );
-    this.fail(error);
+    const host = this.host!;
+    // Recovered: what was in flight goes again, first, on the new link (at least once).
+    if (event.error !== undefined && this.upkeep?.peerDetached(error, host.scheduler, () => this.reattach(host)) === true) {
+      if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain());
+      return;
+    }
+    this.fail(peerDetachError(error));
+  }
+
+  /** Recovery: a new link on the same connection, unless a new connection (or the end) came first. */
+  private reattach(host: LinkHost): void {
+    if (this.unsubscribed || this.subscriber.closed || this.host !== host || host.isLost || this.state !== 'ended') return;
+    this.openLink(host);
   }
 
   /** The connection went away: what is in flight is sent again on the next link (unless pre-settled). */
-  private linkLost(_cause: unknown): void {
+  private linkLost(cause: unknown): void {
     if (this.state === 'ended') return;
     const wasDetaching = this.state === 'detaching';
     this.endLink();
     if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain());
     if (wasDetaching) this.onLinkGone();
+    else if (!this.subscriber.closed) this.upkeep?.connectionLost(cause ?? this.host?.lostError);
   }
 
   private endLink(): void {
@@ -571,6 +623,23 @@ export class SenderCore {
 
   // --- the end -------------------------------------------------------------------------
 
+  /**
+   * Ends the sender from our side with `error` in the detach (the embedded
+   * broker's fault injection: the peer sees the link detached with that
+   * condition); the stream completes. @internal
+   */
+  detachWith(error: EndpointErrorInit | undefined, closed: boolean): void {
+    if (this.unsubscribed || this.subscriber.closed) return;
+    this.detachOptions = error === undefined ? { closed } : { closed, error };
+    this.stop();
+    this.subscriber.complete();
+  }
+
+  /** The link's id while attached (the listen side reports `available` on it). @internal */
+  get attachedLink(): LinkId | undefined {
+    return this.state === 'attached' ? this.linkId : undefined;
+  }
+
   private stop(): void {
     if (this.unsubscribed) return;
     this.unsubscribed = true;
@@ -583,7 +652,7 @@ export class SenderCore {
       this.state = 'detaching';
       this.lease?.leaving();
       try {
-        this.engine!.detach(this.linkId, { closed: this.spec.closeOnUnsubscribe });
+        this.engine!.detach(this.linkId, this.detachOptions ?? { closed: this.spec.closeOnUnsubscribe });
         this.host!.flush();
         return; // the connection is released when the peer answers (onLinkGone)
       } catch {

@@ -280,7 +280,7 @@ class ActiveTransaction implements Transaction {
         subscriber.error(error);
         return;
       }
-      return sendPushed(spec, host$, messages$, subscriber);
+      return sendPushed(spec, host$, messages$, subscriber).teardown;
     });
   }
 

@@ -3,3 +3,4 @@
  * embedded broker, in virtual time (see TestBroker). Browser-safe.
  */
 export { TestBroker, TEST_BROKER_URL, type TestBrokerOptions } from './test-broker.js';
+export type { LinkSelector } from '../broker/faults.js';

@@ -13,13 +13,20 @@
  */
 import { Observable, Subject, filter, map, type SchedulerLike, type Subscription } from 'rxjs';
 import { Broker, BROKER_CAPABILITIES, type BrokerEvent, type BrokerOptions } from '../broker/broker.js';
+import type { LinkSelector } from '../broker/faults.js';
 import { Topic } from '../broker/topic.js';
+import type { EndpointErrorInit } from '../engine/options.js';
+import { Condition } from '../errors/conditions.js';
 import type { ConnectOptions } from '../rx/connect-options.js';
 import type { ConnectionObservable } from '../rx/connect.js';
 import { Container } from '../rx/container.js';
 import type { Message } from '../rx/message.js';
 import type { OutcomeType } from '../rx/outcome.js';
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
+
+function toSelector(selector: string | LinkSelector): LinkSelector {
+  return typeof selector === 'string' ? { address: selector } : selector;
+}
 
 /** The URL a TestBroker's clients dial (any host and port of its network would do). */
 export const TEST_BROKER_URL = 'amqp://test-broker:5672';
@@ -67,6 +74,7 @@ export class TestBroker {
       const node = this.broker.registry.lookup(address, kind);
       if (node instanceof Topic) node.publish(message);
       else if (!node.put(message)) throw new Error(`TestBroker.publish: queue ${JSON.stringify(address)} is full`);
+      this.broker.faults.stored(address);
     });
   }
 
@@ -98,6 +106,36 @@ export class TestBroker {
   depth(address: string): number {
     const node = this.broker.registry.find(address);
     return node === undefined ? 0 : node instanceof Topic ? node.stats().depth : node.depth;
+  }
+
+  // --- faults: what a real broker does to a link now and then (broker/faults.ts) ------------------
+
+  /**
+   * Detaches the links on `address` (or matching a selector) with `error`,
+   * by default `amqp:link:detach-forced` — which rx-amqp clients recover from
+   * by attaching again — and `closed` false. Returns how many were detached.
+   */
+  detachLinks(
+    selector: string | LinkSelector,
+    error: EndpointErrorInit = { condition: Condition.DetachForced, description: 'detached by the test broker' },
+    options: { readonly closed?: boolean } = {},
+  ): number {
+    return this.broker.faults.detach(toSelector(selector), error, options);
+  }
+
+  /** Producers on `address` (or matching a selector) lose their credit and get none until the result is unsubscribed. */
+  withholdCredit(selector: string | LinkSelector): Subscription {
+    return this.broker.faults.withholdCredit(toSelector(selector));
+  }
+
+  /**
+   * Consumers on `address` (or matching a selector) get no messages, though
+   * they have credit, until the result is unsubscribed; meanwhile the broker
+   * reports the waiting messages as available — a stuck link. Links attached
+   * later (a client's re-attach) are not affected.
+   */
+  stopDispatch(selector: string | LinkSelector): Subscription {
+    return this.broker.faults.stopDispatch(toSelector(selector));
   }
 
   /** Stops the broker: every connection is closed. */

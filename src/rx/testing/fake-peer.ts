@@ -65,6 +65,8 @@ export interface FakePeerOptions {
   readonly sasl?: SaslServerOptions | false;
   /** Receives one line per frame in and out of every connection. Default none. */
   readonly trace?: (line: string) => void;
+  /** Answer a client receiver's drain by returning the credit it could not use. Default true; false: a peer that ignores drains. */
+  readonly answerDrain?: boolean;
 }
 
 /** The fake peer's default SASL: anyone, anonymously. */
@@ -385,7 +387,7 @@ export class FakePeer {
         const link = conn.links.get(event.link);
         if (link?.kind === 'out') {
           this.pump(link.address);
-          if (event.drain && engine.link(link.id) !== undefined && engine.linkCredit(link.id) > 0) {
+          if (event.drain && this.options.answerDrain !== false && engine.link(link.id) !== undefined && engine.linkCredit(link.id) > 0) {
             engine.flow(link.id, { drained: true });
           }
         }

@@ -1,0 +1,102 @@
+/**
+ * Fault injection for the embedded broker: what a real broker does to a link
+ * now and then, on demand, so tests (ours and users', through
+ * `rx-amqp/testing`) can provoke it and check the client's recovery:
+ *
+ * - `detach`: detach links with an error condition (`amqp:link:detach-forced`,
+ *   as Azure Service Bus does to idle links; `amqp:link:redirect`...);
+ * - `withholdCredit`: a producer's link gets no credit (what it had is
+ *   withdrawn), so the client's sender waits and its buffer fills;
+ * - `stopDispatch`: a consumer's link, credit and all, gets no messages
+ *   while the broker reports the messages waiting as available: a stuck link.
+ *
+ * Each acts on the links attached when it is called (a new link, e.g. the
+ * client's re-attach, is not affected); the last two last until the returned
+ * Subscription is unsubscribed. Browser-safe.
+ */
+import { Subscription } from 'rxjs';
+import type { EndpointErrorInit } from '../engine/options.js';
+import type { IncomingLink } from '../rx/incoming.js';
+
+/** Which links a fault acts on: those matching every field given (none given: all). */
+export interface LinkSelector {
+  /** The node: a queue's or a topic's address (for a topic's subscription, the topic's). */
+  readonly address?: string;
+  /** The link name the client chose. */
+  readonly name?: string;
+  /** The client's role: `'sender'` for a producer, `'receiver'` for a consumer. */
+  readonly role?: 'sender' | 'receiver';
+}
+
+/** One link the broker answered, as the faults see it. @internal */
+export interface FaultableLink {
+  readonly link: IncomingLink;
+  /** The node it is about (undefined for the anonymous relay). */
+  readonly address: string | undefined;
+  /** Consumers: stop handing out messages (and report those waiting as available), or go on. */
+  pause?(paused: boolean): void;
+  /** Consumers, while paused: tell the peer how many messages wait now. */
+  reportAvailable?(): void;
+}
+
+export class BrokerFaults {
+  private readonly links = new Set<FaultableLink>();
+  /** Links paused by stopDispatch now (so `stored` costs nothing otherwise). */
+  private paused = 0;
+
+  /** @internal the broker: a link was answered; unsubscribing the result forgets it. */
+  track(entry: FaultableLink): Subscription {
+    this.links.add(entry);
+    return new Subscription(() => this.links.delete(entry));
+  }
+
+  /**
+   * Detaches the matching links with `error` (and `closed`, default false,
+   * so a durable subscription stays). Returns how many were detached.
+   */
+  detach(selector: LinkSelector, error: EndpointErrorInit, options: { readonly closed?: boolean } = {}): number {
+    const matching = this.select(selector);
+    for (const entry of matching) entry.link.detach(error, options);
+    return matching.length;
+  }
+
+  /** The matching producer links get no credit until the result is unsubscribed. */
+  withholdCredit(selector: LinkSelector): Subscription {
+    const matching = this.select({ ...selector, role: 'sender' });
+    for (const entry of matching) entry.link.holdCredit(true);
+    return new Subscription(() => {
+      for (const entry of matching) entry.link.holdCredit(false);
+    });
+  }
+
+  /**
+   * The matching consumer links get no messages, though they have credit,
+   * until the result is unsubscribed; meanwhile the broker tells them how many
+   * messages wait (flow `available`), as a stuck broker would.
+   */
+  stopDispatch(selector: LinkSelector): Subscription {
+    const matching = this.select({ ...selector, role: 'receiver' });
+    this.paused += matching.length;
+    for (const entry of matching) entry.pause?.(true);
+    return new Subscription(() => {
+      this.paused -= matching.length;
+      for (const entry of matching) entry.pause?.(false);
+    });
+  }
+
+  /**
+   * @internal the broker: messages were put on `address`; links paused by
+   * stopDispatch tell their peer how many wait now (a stuck broker's flow).
+   */
+  stored(address: string): void {
+    if (this.paused === 0) return;
+    for (const entry of this.links) if (entry.address === address) entry.reportAvailable?.();
+  }
+
+  /** The links matching `selector` now. */
+  select(selector: LinkSelector): FaultableLink[] {
+    return [...this.links].filter((entry) => (selector.address === undefined || entry.address === selector.address)
+      && (selector.name === undefined || entry.link.name === selector.name)
+      && (selector.role === undefined || entry.link.role === selector.role));
+  }
+}
