@@ -192,6 +192,7 @@ export class Broker {
       const node = nodeFor(delivery);
       return typeof node === 'string' ? node : this.putOn(node, delivery);
     };
+    const tracked = this.faults.track({ link, address });
     const producer = link.receive({ autoAccept: false, prefetch: this.prefetch, ...(address === link.address ? {} : { address }) }).subscribe({
       next: (delivery) => {
         const state = transferStateOf(delivery);
@@ -218,9 +219,10 @@ export class Broker {
           if (!(error instanceof DeliveryError)) throw error;
         }
       },
-      error: () => undefined, // the connection went; nothing was accepted that is not stored
+      error: () => tracked.unsubscribe(), // the connection went; nothing was accepted that is not stored
+      complete: () => tracked.unsubscribe(),
     });
-    producer.add(this.faults.track({ link, address }));
+    producer.add(tracked);
     return producer;
   }
 
@@ -431,28 +433,10 @@ export class Broker {
       return batch$;
     };
     let closed = false;
-    const detach = link.detached$.subscribe((d) => (closed = d.closed));
-    const results = link.sendFrom(producer, {
-      ...(how.address === undefined ? {} : { address: how.address }),
-      filterKeys: how.applied,
-      ...(how.browse ? { distributionMode: 'copy' } : {}),
-    }).subscribe({
-      next: (result) => this.settle(handle, sent, result, how.browse, how.node),
-      error: () => finish(),
-      complete: () => finish(),
-    });
-    const finish = () => {
-      handle.remove();
-      sent.clear();
-      how.cleanup(closed);
-    };
-    const subscription = new Subscription();
-    subscription.add(results);
-    subscription.add(detach);
-    subscription.add(() => handle.remove());
-    subscription.add(this.faults.track({
+    const tracked = this.faults.track({
       link,
       address: how.node,
+      detaching: (closing) => (closed = closing),
       reportAvailable: () => {
         if (!paused) return;
         const stats = queue.stats();
@@ -470,7 +454,28 @@ export class Broker {
           handle.credit(n);
         }
       },
-    }));
+    });
+    const detach = link.detached$.subscribe((d) => (closed = d.closed));
+    const results = link.sendFrom(producer, {
+      ...(how.address === undefined ? {} : { address: how.address }),
+      filterKeys: how.applied,
+      ...(how.browse ? { distributionMode: 'copy' } : {}),
+    }).subscribe({
+      next: (result) => this.settle(handle, sent, result, how.browse, how.node),
+      error: () => finish(),
+      complete: () => finish(),
+    });
+    const finish = () => {
+      tracked.unsubscribe();
+      handle.remove();
+      sent.clear();
+      how.cleanup(closed);
+    };
+    const subscription = new Subscription();
+    subscription.add(results);
+    subscription.add(detach);
+    subscription.add(() => handle.remove());
+    subscription.add(tracked);
     return subscription;
   }
 

@@ -37,6 +37,8 @@ export interface FaultableLink {
   pause?(paused: boolean): void;
   /** Consumers, while paused: tell the peer how many messages wait now. */
   reportAvailable?(): void;
+  /** Told before the fault detaches the link (a closing detach ends a durable subscription). */
+  detaching?(closed: boolean): void;
 }
 
 export class BrokerFaults {
@@ -56,7 +58,10 @@ export class BrokerFaults {
    */
   detach(selector: LinkSelector, error: EndpointErrorInit, options: { readonly closed?: boolean } = {}): number {
     const matching = this.select(selector);
-    for (const entry of matching) entry.link.detach(error, options);
+    for (const entry of matching) {
+      entry.detaching?.(options.closed ?? false);
+      entry.link.detach(error, options);
+    }
     return matching.length;
   }
 
