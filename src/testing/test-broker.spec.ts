@@ -85,3 +85,37 @@ describe('rx-amqp/testing: TestBroker', () => {
     });
   });
 });
+
+describe('rx-amqp/testing: faults, for testing your own recovery code', () => {
+  it('the broker detaches the receiver (detach-forced): the pipeline re-attaches after 100 ms and forwards what came meanwhile', () => {
+    const ts = scheduler();
+    ts.run(({ hot, cold, expectObservable }) => {
+      const broker = new TestBroker(ts);
+      broker.publish('orders', hot('-a-b 10ms c', { a: 1, b: 2, c: 3 }));
+      forwardOrders(broker.connect(), 0).pipe(take(3)).subscribe();
+      // At frame 5 the broker detaches the 'orders' link, as Service Bus does to an idle one.
+      cold('5ms x').subscribe(() => broker.detachLinks('orders'));
+      // 'c' (frame 14) waits on the queue until the re-attach at frame 105 (the first backoff: 100 ms).
+      expectObservable(broker.stored('shipments').pipe(map((m) => m.body))).toBe('-a-b 101ms c', { a: 'order 1', b: 'order 2', c: 'order 3' });
+    });
+  });
+
+  it('a stuck link (stopDispatch) is detected, reported and re-attached; nothing is lost', () => {
+    const ts = scheduler();
+    ts.run(({ cold, expectObservable }) => {
+      const broker = new TestBroker(ts);
+      const steps: string[] = [];
+      const got$ = receive(broker.connect(), 'orders', {
+        availableStallTimeout: 1000,
+        onStatus: (s) => {
+          if (s.type === 'recovering') steps.push(`${s.reason}:${s.step ?? ''}`);
+        },
+      }).pipe(map((d) => d.message.body), take(2));
+      cold('1ms x').subscribe(() => broker.stopDispatch('orders'));
+      broker.publish('orders', cold('2ms (ab)', { a: 1, b: 2 }));
+      // Available from frame 2: a drain at 1002 (answered, messages still claimed), a new link at 2002.
+      expectObservable(got$).toBe('2002ms (ab|)', { a: 1, b: 2 });
+      cold('2003ms x').subscribe(() => expect(steps).toEqual(['stalled:drain', 'stalled:reattach']));
+    });
+  });
+});
