@@ -599,9 +599,11 @@ class ReceiverLink implements DeliveryOwner {
 
   /** The connection went away: the stream waits for the next one. */
   private onLost(cause: unknown): void {
+    // A link on its way out (closing, or detached for a re-attach) has nothing to report.
+    const current = this.state === 'attaching' || this.state === 'attached';
     this.lossCause = cause;
     this.end(cause);
-    if (!this.sink.closed) this.upkeep?.life.connectionLost(cause ?? this.host.lostError);
+    if (current && !this.sink.closed) this.upkeep?.life.connectionLost(cause ?? this.host.lostError);
   }
 
   /** Stall detection on this link, unless answering or both checks are off. */

@@ -1,0 +1,73 @@
+/**
+ * Link names and link recovery against RabbitMQ 3.10 (AMQP 1.0 plugin, a
+ * private node on loopback).
+ *
+ * What RabbitMQ 3.10 does when a queue is deleted under a consumer
+ * (`rabbitmqctl delete_queue`): nothing the link shows. No detach, no
+ * condition: the plugin's consumer is cancelled silently, and the receiver
+ * would wait forever with its credit out. That is the silent stall that
+ * stall detection exists for: with `stallTimeout` the receiver drains
+ * (RabbitMQ never answers), then detaches to re-attach; the plugin drops the
+ * connection on that detach, and reconnect brings a new link, which declares
+ * the queue again and gets what was published after the deletion. So the
+ * detach-with-a-condition path (detach-forced) is proven against the
+ * embedded broker, which can detach a link with any condition; RabbitMQ
+ * proves the stall path.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstValueFrom, lastValueFrom, map, of, repeat, Subject, take, tap, toArray } from 'rxjs';
+import { connect, receive, send, type ConnectOptions, type LinkStatus } from '../../src/index.js';
+import { startRabbitMq, type RunningRabbitMq } from '../support/peers/index.js';
+import { sendNumbered } from './rx-helpers.js';
+
+describe('link names and link recovery with RabbitMQ 3.10', () => {
+  let rabbit: RunningRabbitMq | undefined;
+  const options = (more: ConnectOptions = {}): ConnectOptions => ({
+    user: rabbit!.username, password: rabbit!.password, sasl: { allowInsecure: true, mechanisms: ['PLAIN'] }, reconnect: false, ...more,
+  });
+  const depth = (queue: string): string => rabbit!.rabbitmqctl(['list_queues', 'name', 'messages', 'consumers'])
+    .split('\n').find((line) => line.startsWith(`${queue}\t`)) ?? `${queue} not listed`;
+
+  beforeAll(async () => {
+    rabbit = await startRabbitMq();
+  }, 120_000);
+  afterAll(async () => {
+    await rabbit?.stop();
+  });
+
+  it('receive(name).pipe(take(1), repeat(3)): each round waits for RabbitMQ to answer the last detach', async () => {
+    const connection$ = connect(rabbit!.url, options());
+    await sendNumbered(connection$, '/queue/rx-names', 5);
+    // prefetch 1: RabbitMQ 3.10 keeps deliveries that were in flight at a link's detach
+    // locked until the session ends (they do not go back to the queue), whatever we do.
+    const bodies = await lastValueFrom(receive(connection$, '/queue/rx-names', { name: 'rx-worker', prefetch: 1 }).pipe(
+      take(1), repeat(3), map((d) => d.message.body), toArray(),
+    ));
+    expect(bodies).toEqual(['message 0', 'message 1', 'message 2']);
+    // A second consumer gets the rest: three were consumed, none lost or locked.
+    const rest = await lastValueFrom(receive(connect(rabbit!.url, options()), '/queue/rx-names').pipe(take(2), map((d) => d.message.body), toArray()));
+    expect(rest).toEqual(['message 3', 'message 4']);
+  }, 30_000);
+
+  it('a queue deleted under a receiver: no detach from RabbitMQ; stallTimeout re-attaches (via a reconnect) and the next message arrives', async () => {
+    const publish = (body: string) => lastValueFrom(of({ body }).pipe(send(connect(rabbit!.url, options()), '/queue/rx-deleted')));
+    await publish('before');
+    const statuses: string[] = [];
+    const onStatus = (s: LinkStatus) => statuses.push(s.type === 'recovering' ? `recovering:${s.reason}${s.step === undefined ? '' : `:${s.step}`}` : s.type);
+    const connection$ = connect(rabbit!.url, options({ reconnect: { delay: 100 } }));
+    const arrived = new Subject<unknown>();
+    const both = lastValueFrom(receive(connection$, '/queue/rx-deleted', { stallTimeout: 1000, onStatus }).pipe(
+      map((d) => d.message.body),
+      tap(arrived),
+      take(2),
+      toArray(),
+    ));
+    expect(await firstValueFrom(arrived)).toBe('before');
+    rabbit!.rabbitmqctl(['delete_queue', 'rx-deleted']);
+    await publish('after'); // a new sender's attach declares the queue again
+    expect(await both).toEqual(['before', 'after']);
+    expect(statuses).toEqual(expect.arrayContaining(['recovering:stalled:drain', 'recovering:stalled:reattach', 'recovering:connection']));
+    expect(statuses.slice(-2)).toEqual(['attached', 'closed']);
+    expect(depth('rx-deleted')).toMatch(/^rx-deleted\t0\t/);
+  }, 60_000);
+});
