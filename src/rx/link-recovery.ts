@@ -16,7 +16,7 @@ import { type ObservableInput, type SchedulerLike, type Subscription } from 'rxj
 import { LinkError } from '../engine/errors.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import { RetrySchedule, waitForRetry, type BackoffLike, type RetryScheduleConfig } from './reconnect.js';
+import { checkRetryFields, RetrySchedule, waitForRetry, type BackoffLike, type RetryScheduleConfig } from './reconnect.js';
 
 /** How links recover from a peer's detach; see {@link LinkRecoveryOption}. */
 export interface LinkRecoveryConfig {
@@ -96,17 +96,7 @@ export function toLinkRecoveryConfig(option: unknown, where: string): LinkRecove
   if (config.shouldRecover !== undefined && typeof config.shouldRecover !== 'function') {
     throw new TypeError(`${what}.shouldRecover: expected a function, got ${typeof config.shouldRecover}`);
   }
-  const { count, delay, resetOnSuccess } = config;
-  if (count !== undefined && !(count === Infinity || (Number.isInteger(count) && count >= 0))) {
-    throw new TypeError(`${what}.count: expected a non-negative integer, got ${String(count)}`);
-  }
-  const isBackoff = typeof delay === 'object' && delay !== null && typeof delay.next === 'function' && typeof delay.reset === 'function';
-  if (delay !== undefined && typeof delay !== 'function' && !isBackoff && !(typeof delay === 'number' && delay >= 0 && Number.isFinite(delay))) {
-    throw new TypeError(`${what}.delay: expected milliseconds >= 0, a backoff or a function, got ${typeof delay}`);
-  }
-  if (resetOnSuccess !== undefined && typeof resetOnSuccess !== 'boolean') {
-    throw new TypeError(`${what}.resetOnSuccess: expected a boolean, got ${typeof resetOnSuccess}`);
-  }
+  checkRetryFields(config, what);
   return config;
 }
 

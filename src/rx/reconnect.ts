@@ -153,8 +153,20 @@ export function toReconnectConfig(option: ReconnectOption | undefined, what = 'r
   for (const key of Object.keys(option)) {
     if (!CONFIG_KEYS.has(key)) throw new TypeError(`${what}: unknown option "${key}" (known: ${[...CONFIG_KEYS].join(', ')})`);
   }
-  const { count, delay, resetOnSuccess, shouldRetry, onRetry } = option;
-  if (count !== undefined && !(count === Infinity || (Number.isInteger(count) && count >= 0))) {
+  checkRetryFields(option, what);
+  const { shouldRetry, onRetry } = option;
+  if (shouldRetry !== undefined && typeof shouldRetry !== 'function') throw new TypeError(`${what}.shouldRetry: expected a function, got ${describe(shouldRetry)}`);
+  if (onRetry !== undefined && typeof onRetry !== 'function') throw new TypeError(`${what}.onRetry: expected a function, got ${describe(onRetry)}`);
+  return option;
+}
+
+/**
+ * Checks the retry fields a reconnect or link recovery config shares
+ * (`count`, `delay`, `resetOnSuccess`); throws a TypeError naming `what`. @internal
+ */
+export function checkRetryFields(config: { readonly count?: unknown; readonly delay?: unknown; readonly resetOnSuccess?: unknown }, what: string): void {
+  const { count, delay, resetOnSuccess } = config;
+  if (count !== undefined && !(count === Infinity || (Number.isInteger(count) && (count as number) >= 0))) {
     throw new TypeError(`${what}.count: expected a non-negative integer, got ${describe(count)}`);
   }
   if (delay !== undefined && typeof delay !== 'function' && !isBackoff(delay) && !(typeof delay === 'number' && delay >= 0 && Number.isFinite(delay))) {
@@ -163,9 +175,6 @@ export function toReconnectConfig(option: ReconnectOption | undefined, what = 'r
   if (resetOnSuccess !== undefined && typeof resetOnSuccess !== 'boolean') {
     throw new TypeError(`${what}.resetOnSuccess: expected a boolean, got ${describe(resetOnSuccess)}`);
   }
-  if (shouldRetry !== undefined && typeof shouldRetry !== 'function') throw new TypeError(`${what}.shouldRetry: expected a function, got ${describe(shouldRetry)}`);
-  if (onRetry !== undefined && typeof onRetry !== 'function') throw new TypeError(`${what}.onRetry: expected a function, got ${describe(onRetry)}`);
-  return option;
 }
 
 /** The wait before one retry: a notifier whose first value starts it. @internal */
