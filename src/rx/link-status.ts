@@ -48,7 +48,8 @@ export interface LinkAttachedStatus extends LinkStatusBase {
  *   it is re-attached after `delayMs`, attempt `attempt`;
  * - `'stalled'`: credit is out and nothing arrives (while the peer reports
  *   messages available, or for `stallTimeout`): `step` `'drain'` (asking the
- *   peer to use or return the credit, then granting it again) or `'reattach'`;
+ *   peer to use or return the credit, then granting it again; `'echo'`, asking
+ *   for its flow state, with RabbitMQ 3.x) or `'reattach'`;
  * - `'connection'`: the connection was lost (`error`); the link is attached
  *   again on the next one (the connection's `status$` tells when).
  */
@@ -56,7 +57,7 @@ export interface LinkRecoveringStatus extends LinkStatusBase {
   readonly type: 'recovering';
   readonly reason: 'detached' | 'stalled' | 'connection';
   readonly error?: unknown;
-  readonly step?: 'drain' | 'reattach';
+  readonly step?: 'drain' | 'echo' | 'reattach';
   /** `detached`: recoveries in a row so far, this one included. */
   readonly attempt?: number;
   /** The wait before the re-attach, in ms; undefined when a delay function decides, or for a stall. */

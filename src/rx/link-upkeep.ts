@@ -49,8 +49,8 @@ export class LinkUpkeep {
     this.status?.refresh();
   }
 
-  /** A stall check: step 'drain' (the link stays), or 'reattach' (a new link follows). */
-  stalled(step: 'drain' | 'reattach'): void {
+  /** A stall check: step 'drain' or 'echo' (the link stays), or 'reattach' (a new link follows). */
+  stalled(step: 'drain' | 'echo' | 'reattach'): void {
     this.status?.recovering({ reason: 'stalled', step });
   }
 

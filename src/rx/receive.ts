@@ -27,7 +27,7 @@ import { claimLinkName, type NameLease } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, STALL_KEYS, type LinkUpkeepOptions, type LinkUpkeepSpec, type StallOptions } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
-import { StallDetector } from './stall-detector.js';
+import { StallDetector, stallProbeFor } from './stall-detector.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
 import {
@@ -613,16 +613,19 @@ class ReceiverLink implements DeliveryOwner {
     if (upkeep === undefined || spec === undefined || (spec.stallTimeout === 0 && spec.availableStallTimeout === 0)) return undefined;
     return new StallDetector(spec.stallTimeout, spec.availableStallTimeout, this.host.scheduler, {
       credit: () => this.credit,
-      drain: () => {
-        upkeep.life.stalled('drain');
-        this.engine.flow(this.linkId, { drain: true });
+      probe: (kind) => {
+        upkeep.life.stalled(kind);
+        this.engine.flow(this.linkId, kind === 'drain' ? { drain: true } : { echo: true });
         this.host.flush();
       },
       reflow: (healthy) => {
         if (this.state !== 'attached') return;
-        const grant = this.window.grant(0);
-        this.engine.flow(this.linkId, { drain: false, ...(grant >= 0 ? { credit: grant } : {}) });
-        this.host.flush();
+        // After a drain the credit is 0 (the peer returned it): the whole window again.
+        const grant = this.window.grant(this.engine.linkCredit(this.linkId));
+        if (grant >= 0) {
+          this.engine.flow(this.linkId, { drain: false, credit: grant });
+          this.host.flush();
+        }
         if (healthy) upkeep.life.healthy();
       },
       reattach: () => {
@@ -632,7 +635,7 @@ class ReceiverLink implements DeliveryOwner {
         this.detach(false);
         upkeep.reattach(this);
       },
-    });
+    }, stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
   }
 
   private end(cause: unknown): void {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualTimeScheduler } from 'rxjs';
-import { StallDetector } from './stall-detector.js';
+import { StallDetector, stallProbeFor, type StallProbe } from './stall-detector.js';
 
-function rig(stallTimeout: number, availableTimeout: number) {
+function rig(stallTimeout: number, availableTimeout: number, probe: StallProbe = 'drain') {
   const scheduler = new VirtualTimeScheduler();
   const actions: string[] = [];
   let credit = 10;
@@ -16,10 +16,10 @@ function rig(stallTimeout: number, availableTimeout: number) {
   };
   const detector = new StallDetector(stallTimeout, availableTimeout, counting, {
     credit: () => credit,
-    drain: () => actions.push(`${scheduler.now()} drain`),
+    probe: (kind) => actions.push(`${scheduler.now()} ${kind}`),
     reflow: (healthy) => actions.push(`${scheduler.now()} reflow${healthy ? ' healthy' : ''}`),
     reattach: () => actions.push(`${scheduler.now()} reattach`),
-  });
+  }, probe);
   const at = (t: number, step?: () => void) => {
     scheduler.schedule(() => step?.(), t - scheduler.now());
   };
@@ -98,5 +98,26 @@ describe('StallDetector', () => {
     detector.stop();
     run(1000);
     expect(actions).toEqual([]);
+  });
+
+  it('an echo probe is answered by any flow: nothing available is healthy, messages still claimed lead to a re-attach', () => {
+    const idle = rig(100, 0, 'echo');
+    idle.detector.creditChanged();
+    idle.at(120, () => idle.detector.flow(0, false));
+    idle.run(150);
+    expect(idle.actions).toEqual(['100 echo', '120 reflow healthy']);
+    const stuck = rig(0, 100, 'echo');
+    stuck.detector.creditChanged();
+    stuck.at(0, () => stuck.detector.flow(4, false));
+    stuck.at(120, () => stuck.detector.flow(4, false));
+    stuck.run(1000);
+    expect(stuck.actions).toEqual(['100 echo', '120 reflow', '220 reattach']);
+  });
+
+  it('RabbitMQ 3.x is probed with an echo (a drain fails its session); other peers with a drain', () => {
+    expect(stallProbeFor({ product: 'RabbitMQ', version: '3.10.8' })).toBe('echo');
+    expect(stallProbeFor({ product: 'RabbitMQ', version: '4.0.2' })).toBe('drain');
+    expect(stallProbeFor({ product: 'qpid-proton' })).toBe('drain');
+    expect(stallProbeFor(undefined)).toBe('drain');
   });
 });

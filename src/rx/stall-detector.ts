@@ -6,7 +6,9 @@
  *   1. drain: a flow with drain=true asks the peer to use the credit or give
  *      it back (§2.6.7). A peer that answers, with deliveries or with its
  *      credit returned and nothing available, is healthy: the credit window is
- *      granted again and nothing more happens.
+ *      granted again and nothing more happens. (For RabbitMQ 3.x, whose 3.10
+ *      classic queues crash the session on a drain, the probe is an echo
+ *      instead: a flow asking for the peer's flow state, `available` included.)
  *   2. re-attach: the drain went unanswered for as long again, or the peer
  *      returned the credit while still claiming messages, and the next period
  *      passes without a delivery either: the link is detached and attached anew.
@@ -23,13 +25,27 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 /** How long a receiver waits for a message while the peer reports messages available, by default: 5 s. */
 export const DEFAULT_AVAILABLE_STALL_TIMEOUT_MS = 5000;
 
+/** How step 1 asks the peer: drain (answered by a drained flow), or echo (answered by any flow). */
+export type StallProbe = 'drain' | 'echo';
+
+/**
+ * The probe for a peer: an echo for RabbitMQ 3.x (its AMQP 1.0 plugin's
+ * classic queues fail the session on a drain: function_clause in
+ * rabbit_classic_queue send_drained, seen with 3.10.8), else a drain.
+ */
+export function stallProbeFor(properties: Readonly<Record<string, unknown>> | undefined): StallProbe {
+  const product = properties?.['product'];
+  const version = properties?.['version'];
+  return product === 'RabbitMQ' && typeof version === 'string' && version.startsWith('3.') ? 'echo' : 'drain';
+}
+
 /** What the detector does to its link. */
 export interface StallActions {
   /** Credit outstanding at the peer now. */
   credit(): number;
-  /** Step 1: ask the peer to use or return its credit. */
-  drain(): void;
-  /** After a drain answered: grant the credit window again; `healthy` when that ends the check. */
+  /** Step 1: ask the peer to use or return its credit (drain), or to tell its state (echo). */
+  probe(kind: StallProbe): void;
+  /** After the probe was answered: grant the credit window again if needed; `healthy` when that ends the check. */
   reflow(healthy: boolean): void;
   /** Step 2: detach this link and attach a new one. */
   reattach(): void;
@@ -57,6 +73,7 @@ export class StallDetector {
     private readonly availableTimeout: number,
     private readonly scheduler: SchedulerLike,
     private readonly link: StallActions,
+    private readonly probe: StallProbe = 'drain',
   ) {}
 
   /** A delivery arrived. */
@@ -72,9 +89,9 @@ export class StallDetector {
   flow(available: number, drained: boolean): void {
     if (available > 0 && this.available === 0) this.availableAt = this.scheduler.now();
     this.available = available;
-    if (drained && this.draining) {
+    if (this.draining && (drained || this.probe === 'echo')) {
       this.draining = false;
-      // It returned the credit: stuck only if it still claims messages and sent none of them.
+      // It answered: stuck only if it still claims messages and sent none of them.
       this.suspect = available > 0 && !this.deliveredSinceDrain;
       this.progressAt = this.scheduler.now();
       this.link.reflow(!this.suspect);
@@ -143,7 +160,7 @@ export class StallDetector {
     this.deliveredSinceDrain = false;
     this.drainAt = now;
     this.drainWait = Math.min(...[this.stallTimeout, this.availableTimeout].filter((t) => t > 0));
-    this.link.drain();
+    this.link.probe(this.probe);
     this.arm();
   }
 }

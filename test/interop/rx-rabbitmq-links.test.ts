@@ -6,17 +6,21 @@
  * (`rabbitmqctl delete_queue`): nothing the link shows. No detach, no
  * condition: the plugin's consumer is cancelled silently, and the receiver
  * would wait forever with its credit out. That is the silent stall that
- * stall detection exists for: with `stallTimeout` the receiver drains
+ * stall detection exists for: with `stallTimeout` the receiver probes
  * (RabbitMQ never answers), then detaches to re-attach; the plugin drops the
  * connection on that detach, and reconnect brings a new link, which declares
  * the queue again and gets what was published after the deletion. So the
  * detach-with-a-condition path (detach-forced) is proven against the
  * embedded broker, which can detach a link with any condition; RabbitMQ
  * proves the stall path.
+ *
+ * The probe is an echo, not a drain, with RabbitMQ 3.x: a drain on a 3.10
+ * classic queue fails the session (function_clause in rabbit_classic_queue
+ * send_drained), which the last test shows with the engine directly.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstValueFrom, lastValueFrom, map, of, repeat, Subject, take, tap, toArray } from 'rxjs';
-import { connect, receive, send, type ConnectOptions, type LinkStatus } from '../../src/index.js';
+import { firstValueFrom, lastValueFrom, map, of, repeat, Subject, take, tap, toArray, type Subscription } from 'rxjs';
+import { connect, receive, send, type Connection, type ConnectOptions, type LinkStatus } from '../../src/index.js';
 import { startRabbitMq, type RunningRabbitMq } from '../support/peers/index.js';
 import { sendNumbered } from './rx-helpers.js';
 
@@ -66,8 +70,49 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     rabbit!.rabbitmqctl(['delete_queue', 'rx-deleted']);
     await publish('after'); // a new sender's attach declares the queue again
     expect(await both).toEqual(['before', 'after']);
-    expect(statuses).toEqual(expect.arrayContaining(['recovering:stalled:drain', 'recovering:stalled:reattach', 'recovering:connection']));
+    expect(statuses).toEqual(expect.arrayContaining(['recovering:stalled:echo', 'recovering:stalled:reattach', 'recovering:connection']));
     expect(statuses.slice(-2)).toEqual(['attached', 'closed']);
     expect(depth('rx-deleted')).toMatch(/^rx-deleted\t0\t/);
   }, 60_000);
+
+  it('stallTimeout on an idle queue: RabbitMQ answers the echo probe, the link stays, and a later message arrives', async () => {
+    const statuses: string[] = [];
+    const onStatus = (s: LinkStatus) => statuses.push(s.type === 'recovering' ? `recovering:${s.reason}:${s.step ?? ''}` : s.type);
+    const connection$ = connect(rabbit!.url, options());
+    const arrived = lastValueFrom(receive(connection$, '/queue/rx-idle', { stallTimeout: 500, onStatus }).pipe(map((d) => d.message.body), take(1)));
+    await new Promise((resolve) => setTimeout(resolve, 1800));
+    await lastValueFrom(of({ body: 'late' }).pipe(send(connect(rabbit!.url, options()), '/queue/rx-idle')));
+    expect(await arrived).toBe('late');
+    // Probed (at least) three times, healthy each time: one attach, no re-attach.
+    expect(statuses.filter((s) => s === 'recovering:stalled:echo').length).toBeGreaterThanOrEqual(2);
+    expect(statuses.filter((s) => s === 'attaching')).toHaveLength(1);
+    expect(statuses).not.toContain('recovering:stalled:reattach');
+  }, 30_000);
+
+  it('why not a drain: RabbitMQ 3.10 fails the session on a drain of a classic queue', async () => {
+    const connection$ = connect(rabbit!.url, options());
+    let holding: Subscription | undefined;
+    const connection = await new Promise<Connection>((resolve, reject) => {
+      holding = connection$.subscribe({ next: resolve, error: reject });
+    });
+    const engine = connection.engine;
+    const link = engine.attach(connection.session(), {
+      name: 'rx-drain', role: 'receiver',
+      source: { type: 'source', address: '/queue/rx-drain', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+      target: { type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+    });
+    const events: string[] = [];
+    const detached = new Promise<unknown>((resolve) => connection.linkEvents(link).subscribe((event) => {
+      events.push(event.type);
+      if (event.type === 'link-detached') resolve(event.error);
+    }));
+    engine.flow(link, { credit: 10 });
+    connection.flush();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    engine.flow(link, { drain: true });
+    connection.flush();
+    expect(await detached).toMatchObject({ condition: 'amqp:internal-error' });
+    expect(String((await detached as Error).message)).toMatch(/send_drained/);
+    holding?.unsubscribe();
+  }, 30_000);
 });
