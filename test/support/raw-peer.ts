@@ -1,0 +1,380 @@
+/**
+ * A raw AMQP 1.0 peer for hostile-peer tests: it writes exactly the bytes and
+ * frames a test asks for (built with our frames layer, no engine, no state
+ * machine, no checks) and reads whatever comes back, frame by frame. The
+ * go-amqp `internal/fake` idea, over real TCP on loopback:
+ *
+ *   const peer = await RawPeer.connect(broker.port);        // a client
+ *   await listenRaw((peer) => ...);                          // or a server for our client
+ *   peer.sendHeader(); peer.sendFrame(0, open({ idleTimeOut: 1 }));
+ *   const close = await peer.nextBody('close');
+ *
+ * Performative builders (`open`, `begin`, `attach`, `flow`, `transfer`...)
+ * fill in the spec's defaults, so a test names only the fields it bends.
+ * Every wait has a timeout (default 10 s) and rejects with what was seen.
+ */
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { Writer } from '../../src/codec/writer.js';
+import { FrameReader, writeFrame, writeSaslFrame } from '../../src/frames/index.js';
+import type {
+  Attach, Begin, Close, Detach, Disposition, End, Flow, Frame, Open, Performative, SaslPerformative, Source, Target, Transfer,
+} from '../../src/frames/types.js';
+
+export const LOOPBACK = '127.0.0.1';
+const DEFAULT_WAIT_MS = 10_000;
+
+/** 'AMQP' 0 1.0.0 and 'AMQP' 3 1.0.0. */
+export const AMQP_HEADER = Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0);
+export const SASL_HEADER = Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0);
+
+// --- frames as bytes -------------------------------------------------------------------
+
+/** One AMQP frame's bytes (`body` undefined: the empty keepalive frame). */
+export function frameBytes(channel: number, body: Performative | undefined, payload?: Uint8Array): Uint8Array {
+  const w = new Writer(256);
+  writeFrame(w, channel, body, payload);
+  return w.toBytes();
+}
+
+/** One SASL frame's bytes. */
+export function saslFrameBytes(body: SaslPerformative): Uint8Array {
+  const w = new Writer(128);
+  writeSaslFrame(w, body);
+  return w.toBytes();
+}
+
+/** Joins byte arrays (to send several frames in one write). */
+export function join(...parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+// --- performatives with the spec's defaults ----------------------------------------------
+
+export function open(fields: Partial<Open> = {}): Open {
+  return { type: 'open', containerId: 'raw-peer', maxFrameSize: 65536, channelMax: 65535, ...fields };
+}
+
+export function begin(fields: Partial<Begin> = {}): Begin {
+  return { type: 'begin', nextOutgoingId: 0, incomingWindow: 2048, outgoingWindow: 2048, handleMax: 0xffffffff, ...fields };
+}
+
+export function source(address: string | undefined): Source {
+  return { type: 'source', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
+}
+
+export function target(address: string | undefined): Target {
+  return { type: 'target', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false };
+}
+
+/** An attach; `role` is the raw peer's. A sender gets initial-delivery-count 0. */
+export function attach(fields: Partial<Attach> & Pick<Attach, 'name' | 'handle' | 'role'>): Attach {
+  return {
+    type: 'attach', sndSettleMode: 'mixed', rcvSettleMode: 'first', incompleteUnsettled: false,
+    initialDeliveryCount: fields.role === 'sender' ? 0 : undefined, ...fields,
+  };
+}
+
+export function flow(fields: Partial<Flow> = {}): Flow {
+  return { type: 'flow', nextIncomingId: 0, incomingWindow: 2048, nextOutgoingId: 0, outgoingWindow: 2048, drain: false, echo: false, ...fields };
+}
+
+export function transfer(fields: Partial<Transfer> & Pick<Transfer, 'handle'>): Transfer {
+  return { type: 'transfer', more: false, resume: false, aborted: false, batchable: false, ...fields };
+}
+
+export function disposition(fields: Partial<Disposition> & Pick<Disposition, 'first'>): Disposition {
+  return { type: 'disposition', role: 'receiver', settled: false, batchable: false, ...fields };
+}
+
+export function detach(fields: Partial<Detach> & Pick<Detach, 'handle'>): Detach {
+  return { type: 'detach', closed: true, ...fields };
+}
+
+export function end(fields: Partial<End> = {}): End {
+  return { type: 'end', ...fields };
+}
+
+export function close(fields: Partial<Close> = {}): Close {
+  return { type: 'close', ...fields };
+}
+
+/** An encoded message whose body is one data section of `size` bytes (filled with 'x'). */
+export function dataMessage(size: number): Uint8Array {
+  // 0x00 0x53 0x75 (data) then vbin8 or vbin32.
+  const head = size < 256 ? Uint8Array.of(0x00, 0x53, 0x75, 0xa0, size) : Uint8Array.of(0x00, 0x53, 0x75, 0xb0, size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff);
+  const out = new Uint8Array(head.length + size);
+  out.set(head);
+  out.fill(0x78, head.length);
+  return out;
+}
+
+// --- the peer --------------------------------------------------------------------------
+
+type Item = { readonly kind: 'header'; readonly bytes: Uint8Array } | { readonly kind: 'frame'; readonly frame: Frame };
+
+export class RawPeer {
+  /** Bytes read so far. */
+  bytesReceived = 0;
+  /** Resolves when the other side ended or the socket closed (never rejects). */
+  readonly closed: Promise<void>;
+  private readonly reader = new FrameReader(0xffffffff);
+  /** Bytes read and not yet parsed: a protocol header is expected first and after a sasl-outcome, frames otherwise. */
+  private pending: Uint8Array = new Uint8Array(0);
+  private expectHeader = true;
+  private readonly items: Item[] = [];
+  private failure: Error | undefined;
+  private ended = false;
+  private wake: (() => void) | undefined;
+  private ignoring = false;
+
+  constructor(readonly socket: Socket) {
+    socket.setNoDelay(true);
+    this.closed = new Promise<void>((resolve) => {
+      socket.once('close', () => {
+        this.ended = true;
+        this.wake?.();
+        resolve();
+      });
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    socket.on('end', () => {
+      this.ended = true;
+      this.wake?.();
+    });
+    socket.on('error', () => undefined);
+  }
+
+  /** Dials `port` on loopback. */
+  static connect(port: number, host = LOOPBACK): Promise<RawPeer> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ host, port });
+      socket.once('connect', () => resolve(new RawPeer(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  // --- writing ---
+
+  /** Writes raw bytes (swallowed once the socket is gone: a hostile peer does not care). */
+  send(bytes: Uint8Array): void {
+    if (!this.socket.destroyed) this.socket.write(bytes);
+  }
+
+  sendHeader(header: Uint8Array = AMQP_HEADER): void {
+    this.send(header);
+  }
+
+  sendFrame(channel: number, body: Performative | undefined, payload?: Uint8Array): void {
+    this.send(frameBytes(channel, body, payload));
+  }
+
+  sendSasl(body: SaslPerformative): void {
+    this.send(saslFrameBytes(body));
+  }
+
+  /** Resolves once everything written so far is handed to the OS (or the socket is gone). */
+  drained(): Promise<void> {
+    if (this.socket.destroyed || this.socket.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
+  }
+
+  /** Half-closes (FIN) and lets the peer answer. */
+  end(): void {
+    this.socket.end();
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // --- reading ---
+
+  /** Stops parsing and keeping what arrives (a flooding test that never reads); `bytesReceived` still counts. */
+  ignoreInput(): void {
+    this.ignoring = true;
+    this.items.length = 0;
+    this.pending = new Uint8Array(0);
+  }
+
+  /** The next protocol header the other side sent (8 bytes). */
+  async nextHeader(timeoutMs = DEFAULT_WAIT_MS): Promise<Uint8Array> {
+    const item = await this.nextItem(timeoutMs, 'a protocol header');
+    if (item.kind !== 'header') throw new Error(`expected a protocol header, got ${describeItem(item)}`);
+    return item.bytes;
+  }
+
+  /** The next frame, keepalives included. */
+  async nextFrame(timeoutMs = DEFAULT_WAIT_MS): Promise<Frame> {
+    const item = await this.nextItem(timeoutMs, 'a frame');
+    if (item.kind !== 'frame') throw new Error(`expected a frame, got ${describeItem(item)}`);
+    return item.frame;
+  }
+
+  /** The next frame whose body is a `type`, skipping every other frame (keepalives, flows...). */
+  async nextBody<T extends Performative['type'] | SaslPerformative['type']>(
+    type: T, timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<Extract<Performative | SaslPerformative, { type: T }>> {
+    return (await this.nextFrameOf(type, timeoutMs)).body as Extract<Performative | SaslPerformative, { type: T }>;
+  }
+
+  /** The next frame whose body is a `type` (with its payload, for a transfer), skipping every other frame. */
+  async nextFrameOf(type: Performative['type'] | SaslPerformative['type'], timeoutMs = DEFAULT_WAIT_MS): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const frame = await this.nextFrame(Math.max(1, deadline - Date.now()));
+      if (frame.body?.type === type) return frame;
+    }
+  }
+
+  /** Resolves once the other side closed the connection, rejecting after `timeoutMs`. */
+  async waitClosed(timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.closed,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the connection is still open after ${timeoutMs} ms`)), timeoutMs))),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  /**
+   * The plain AMQP opening: our header and `open`, then the other side's
+   * header and open (which is returned). The server side may answer the
+   * header first; the order of the two writes does not matter to it.
+   */
+  async openAmqp(fields: Partial<Open> = {}): Promise<Open> {
+    this.sendHeader();
+    this.sendFrame(0, open(fields));
+    const header = await this.nextHeader();
+    if (header[4] !== 0) throw new Error(`expected the AMQP header, got ${Array.from(header).join(' ')}`);
+    return this.nextBody('open');
+  }
+
+  /**
+   * SASL as a client: the SASL header, the server's mechanisms, a sasl-init
+   * with `mechanism` and `initialResponse`; returns the server's outcome.
+   * After an 'ok' outcome, `openAmqp` goes on with the AMQP header.
+   */
+  async sasl(mechanism = 'ANONYMOUS', initialResponse?: Uint8Array): Promise<Extract<SaslPerformative, { type: 'sasl-outcome' }>> {
+    this.sendHeader(SASL_HEADER);
+    const header = await this.nextHeader();
+    if (header[4] !== 3) throw new Error(`expected the SASL header, got ${Array.from(header).join(' ')}`);
+    await this.nextBody('sasl-mechanisms');
+    this.sendSasl({ type: 'sasl-init', mechanism, initialResponse });
+    return this.nextBody('sasl-outcome');
+  }
+
+  /** The whole opening plus a session on channel 0; returns the other side's begin. */
+  async openSession(openFields: Partial<Open> = {}, beginFields: Partial<Begin> = {}): Promise<Begin> {
+    await this.openAmqp(openFields);
+    this.sendFrame(0, begin(beginFields));
+    return this.nextBody('begin');
+  }
+
+  private nextItem(timeoutMs: number, what: string): Promise<Item> {
+    return new Promise<Item>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        reject(new Error(`no ${what} within ${timeoutMs} ms (received ${this.bytesReceived} bytes)`));
+      }, timeoutMs);
+      const check = (): void => {
+        const item = this.items.shift();
+        if (item !== undefined) {
+          clearTimeout(timer);
+          this.wake = undefined;
+          resolve(item);
+        } else if (this.failure !== undefined || this.ended) {
+          clearTimeout(timer);
+          this.wake = undefined;
+          reject(this.failure ?? new Error(`the connection closed before ${what} came (received ${this.bytesReceived} bytes)`));
+        } else {
+          this.wake = check;
+        }
+      };
+      check();
+    });
+  }
+
+  private onData(chunk: Uint8Array): void {
+    this.bytesReceived += chunk.length;
+    if (this.ignoring) return;
+    this.pending = this.pending.length === 0 ? chunk.slice() : join(this.pending, chunk);
+    try {
+      for (;;) {
+        const p = this.pending;
+        if (p.length < 8) break;
+        if (this.expectHeader) {
+          this.items.push({ kind: 'header', bytes: p.slice(0, 8) });
+          this.expectHeader = false;
+          this.pending = p.subarray(8);
+          continue;
+        }
+        const size = ((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0;
+        if (size < 8) throw new Error(`frame SIZE ${size} from the other side`);
+        if (p.length < size) break;
+        this.reader.push(p.slice(0, size));
+        this.pending = p.subarray(size);
+        const frame = this.reader.next()!;
+        this.items.push({ kind: 'frame', frame });
+        // After SASL's outcome the other side sends a protocol header again.
+        if (frame.body?.type === 'sasl-outcome') this.expectHeader = true;
+      }
+    } catch (e) {
+      this.failure = e instanceof Error ? e : new Error(String(e));
+    }
+    this.wake?.();
+  }
+}
+
+function describeItem(item: Item): string {
+  return item.kind === 'header' ? `a header ${Array.from(item.bytes).join(' ')}` : `a ${item.frame.body?.type ?? 'keepalive'} frame`;
+}
+
+/** A raw server on loopback: each accepted connection is handed to `onPeer`. */
+export interface RawServer {
+  readonly port: number;
+  readonly url: string;
+  readonly peers: readonly RawPeer[];
+  /** Stops listening and drops every connection. */
+  close(): Promise<void>;
+}
+
+export function listenRaw(onPeer: (peer: RawPeer) => void, host = LOOPBACK): Promise<RawServer> {
+  const peers: RawPeer[] = [];
+  const server: Server = createServer((socket) => {
+    const peer = new RawPeer(socket);
+    peers.push(peer);
+    onPeer(peer);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      resolve({
+        port,
+        url: `amqp://${host}:${port}`,
+        peers,
+        close: () => new Promise<void>((done) => {
+          for (const p of peers) p.destroy();
+          server.close(() => done());
+        }),
+      });
+    });
+  });
+}
