@@ -12,6 +12,7 @@ import type { Attach, DeliveryState, Flow, ReceiverSettleMode, Role, SenderSettl
 import type { LinkId } from './events.js';
 import type { LinkError } from './errors.js';
 import type { Session } from './session.js';
+import { creditLeft } from './serial.js';
 import type { LinkState } from './state.js';
 
 /** A delivery arriving in several transfer frames. */
@@ -42,6 +43,16 @@ export class Link {
   drain = false;
   /** Sender: deliveries accepted by send() whose first frame is still waiting for session window. */
   queued = 0;
+  /**
+   * Sender: the receiver's last word on credit (§2.6.7): `peerCredit`
+   * deliveries from delivery-count `peerDeliveryCount`. A queued delivery
+   * goes out only while the wire credit they leave is positive, so credit
+   * the receiver takes back also holds back what was queued under it.
+   */
+  peerCredit = 0;
+  peerDeliveryCount = 0;
+  /** Receiver: the drain we asked for was completed by transfers using up the credit; report it after that delivery. */
+  drainCompleted = false;
   /** A flow for this link must be written at the next flush. */
   flowPending = false;
   /** Ask the peer to echo in that flow. */
@@ -88,8 +99,12 @@ export class Link {
     return (this.deliveryCount - this.queued) >>> 0;
   }
 
-  /** Credit as the peer sees it (queued deliveries still count as credit). */
+  /**
+   * Sender: credit as the peer sees it (queued deliveries still count as
+   * credit): normally `credit + queued`, less when the receiver lowered its
+   * credit below what was queued (those deliveries then wait, §2.6.7).
+   */
   get wireCredit(): number {
-    return this.credit + this.queued;
+    return creditLeft(this.peerCredit, this.wireDeliveryCount, this.peerDeliveryCount);
   }
 }

@@ -4,14 +4,22 @@
  * every counter wraps at 2^32, so "a before b" is decided on the difference.
  */
 
-/** `a + n` modulo 2^32. */
-export function serialAdd(a: number, n: number): number {
-  return (a + n) >>> 0;
-}
-
 /** `a - b` as a signed 32-bit distance: positive when `a` is after `b`. */
 export function serialDiff(a: number, b: number): number {
   return (a - b) | 0;
+}
+
+/**
+ * What is left of a uint allowance (link-credit, a session's incoming-window:
+ * up to 2^32-1, so not a serial number) granted when the peer had seen
+ * `seen`, now that we are at `at`: `granted - (at - seen)`, never below 0. The
+ * distance `at - seen` (what went out since) is a serial difference; a peer
+ * claiming to have seen more than we sent counts as having seen everything.
+ */
+export function creditLeft(granted: number, at: number, seen: number): number {
+  const since = (at - seen) | 0;
+  const left = granted - (since > 0 ? since : 0);
+  return left > 0 ? left : 0;
 }
 
 /** Number of ids in the inclusive range `first..last` (1 when equal; up to 2^32). */

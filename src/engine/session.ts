@@ -27,7 +27,7 @@ import {
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit,
   type FlowOptions, type SendOptions, type SessionOptions,
 } from './options.js';
-import { serialAdd, serialDiff, serialRangeLength } from './serial.js';
+import { creditLeft, serialDiff, serialRangeLength } from './serial.js';
 import {
   LINK_LOCAL_ATTACHED, LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
 } from './state.js';
@@ -568,6 +568,10 @@ export class Session {
         this.queueHead++;
         continue;
       }
+      // The receiver may have lowered its credit since send() (§2.6.7): a
+      // delivery not started waits for more, and the ones behind it with it
+      // (delivery-ids go out in order).
+      if (!q.started && link.wireCredit === 0) break;
       const offset = this.writeFrames(q.header, q.payload, q.offset, q.started);
       if (!q.started) {
         // The window was open, so at least the first frame went out.
@@ -886,10 +890,12 @@ export class Session {
   }
 
   private onFlow(flow: Flow): void {
-    // Session flow state (§2.5.6): the peer's window for our transfers.
+    // Session flow state (§2.5.6): the peer's window for our transfers is
+    // next-incoming-id + incoming-window - next-outgoing-id. The window is a
+    // uint (peers send up to 2^32-1, Azure's Rust SDK u32::MAX): only the
+    // transfers in flight are a serial difference, the rest plain arithmetic.
     const nextIncomingId = flow.nextIncomingId ?? this.localBegin!.nextOutgoingId;
-    const window = serialDiff(serialAdd(nextIncomingId, flow.incomingWindow), this.nextOutgoingId);
-    this.remoteIncomingWindow = window > 0 ? window : 0;
+    this.remoteIncomingWindow = creditLeft(flow.incomingWindow, this.nextOutgoingId, nextIncomingId);
     if (flow.handle !== undefined) {
       const link = this.linkForRemoteHandle(flow.handle, 'flow');
       if (link === undefined) return;
@@ -912,9 +918,12 @@ export class Session {
   private applyLinkFlow(link: Link, flow: Flow): void {
     if (link.isSender) {
       if (flow.linkCredit !== undefined) {
+        // Credit is a uint (up to 2^32-1): what the receiver granted, less
+        // what we sent since the delivery-count it saw (§2.6.7).
         const receiverCount = flow.deliveryCount ?? link.localAttach!.initialDeliveryCount ?? 0;
-        const credit = serialDiff(serialAdd(receiverCount, flow.linkCredit), link.deliveryCount);
-        link.credit = credit > 0 ? credit : 0;
+        link.peerCredit = flow.linkCredit;
+        link.peerDeliveryCount = receiverCount;
+        link.credit = creditLeft(flow.linkCredit, link.deliveryCount, receiverCount);
       }
       link.drain = flow.drain;
       this.host.emit({
@@ -923,8 +932,10 @@ export class Session {
       });
     } else {
       if (flow.deliveryCount !== undefined) {
-        const credit = serialDiff(serialAdd(link.deliveryCount, link.credit), flow.deliveryCount);
-        link.credit = credit > 0 ? credit : 0;
+        // The sender's delivery-count ahead of ours (it gave credit back)
+        // uses up that much of our credit; the credit itself is a uint.
+        const advanced = serialDiff(flow.deliveryCount, link.deliveryCount);
+        link.credit = Math.min(0xffffffff, Math.max(0, link.credit - advanced));
         link.deliveryCount = flow.deliveryCount;
       }
       link.available = flow.available ?? 0;
@@ -975,8 +986,13 @@ export class Session {
         throw new ProtocolError(Condition.InvalidField, `delivery-id ${deliveryId} out of sequence (expected ${this.nextIncomingDeliveryId})`);
       }
       this.nextIncomingDeliveryId = (deliveryId + 1) >>> 0;
-      if (link.credit > 0) link.credit--;
-      else if (!link.acceptOverrun) {
+      if (link.credit > 0) {
+        // A drain we asked for ends when transfers use up the credit (§2.6.7): reported after this delivery.
+        if (--link.credit === 0 && link.drain) {
+          link.drain = false;
+          link.drainCompleted = true;
+        }
+      } else if (!link.acceptOverrun) {
         this.failLink(link, Condition.TransferLimitExceeded, `transfer on link ${link.id} without link credit`);
         return;
       }
@@ -995,6 +1011,7 @@ export class Session {
           type: 'delivery', link: link.id, deliveryId, tag: t.deliveryTag, messageFormat: t.messageFormat ?? 0,
           payload: body, settled, state: t.state, rcvSettleMode: t.rcvSettleMode,
         });
+        if (link.drainCompleted) this.reportDrained(link);
         return;
       }
       partial = {
@@ -1014,6 +1031,7 @@ export class Session {
     if (t.aborted) {
       link.partial = undefined;
       this.host.emit({ type: 'delivery-aborted', link: link.id, deliveryId });
+      if (link.drainCompleted) this.reportDrained(link);
       return;
     }
     if (payload !== undefined) {
@@ -1048,6 +1066,15 @@ export class Session {
     this.host.emit({
       type: 'delivery', link: link.id, deliveryId, tag: partial.tag, messageFormat: partial.messageFormat,
       payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode,
+    });
+    if (link.drainCompleted) this.reportDrained(link);
+  }
+
+  /** Receiver: the drain we asked for ended with the last delivery the credit allowed; report it as a sender's drained flow would be. */
+  private reportDrained(link: Link): void {
+    link.drainCompleted = false;
+    this.host.emit({
+      type: 'link-flow', link: link.id, credit: 0, deliveryCount: link.deliveryCount, available: link.available, drain: false, drained: true,
     });
   }
 
