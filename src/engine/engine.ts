@@ -864,6 +864,9 @@ export class Engine {
     const body = frame.body;
     if (body === undefined) return; // keepalive
     const channel = frame.channel;
+    if (channel > this.localOpen.channelMax) {
+      throw new ProtocolError(Condition.FramingError, `${body.type} on channel ${channel}, above our channel-max ${this.localOpen.channelMax}`);
+    }
     switch (body.type) {
       case 'transfer':
       case 'disposition':
@@ -931,9 +934,6 @@ export class Engine {
 
   private onBegin(channel: number, begin: Begin): void {
     if (!CONNECTION_PEER_OPEN.has(this.connState)) throw new ProtocolError(Condition.IllegalState, 'begin received before open');
-    if (channel > this.localOpen.channelMax) {
-      throw new ProtocolError(Condition.FramingError, `begin on channel ${channel}, above our channel-max ${this.localOpen.channelMax}`);
-    }
     if (this.sessionsByRemoteChannel.has(channel)) throw new ProtocolError(Condition.IllegalState, `begin on channel ${channel}, which already has a session`);
     if (begin.remoteChannel !== undefined) {
       const session = this.sessionsByLocalChannel[begin.remoteChannel];

@@ -4,7 +4,7 @@ import type { Flow, Performative } from '../frames/types.js';
 import { Engine } from './engine.js';
 import type { EngineEvent } from './events.js';
 import { LocalProtocolError } from './errors.js';
-import { AMQP, attachSender, begin, concat, frames, open, RawPeer, transfer } from './raw-peer.spec-helper.js';
+import { AMQP, attachReceiver, attachSender, begin, concat, flow, frames, open, RawPeer, transfer } from './raw-peer.spec-helper.js';
 
 /** Asserts the engine closed the connection with `condition`, told the caller, and stopped. */
 function expectConnectionClosedWith(peer: RawPeer, condition: string): void {
@@ -73,6 +73,13 @@ describe('connection-level violations', () => {
   it('begin above our channel-max → amqp:connection:framing-error', () => {
     const peer = new RawPeer({ channelMax: 2 }).feed(concat(AMQP, frames([0, open], [5, begin])));
     expectConnectionClosedWith(peer, Condition.FramingError);
+  });
+
+  it('any frame on a channel above our channel-max → amqp:connection:framing-error', () => {
+    const peer = new RawPeer({ channelMax: 10 }).feed(concat(AMQP, frames([0, open], [0, begin])));
+    peer.feed(frames([11, flow()]));
+    expectConnectionClosedWith(peer, Condition.FramingError);
+    expect(peer.eventsOf('protocol-error')[0]!.error.description).toMatch(/flow on channel 11, above our channel-max 10/);
   });
 
   it('a SASL frame after the AMQP header → amqp:connection:framing-error', () => {
@@ -157,6 +164,30 @@ describe('session-level violations end the session', () => {
     expect(peer.eventsOf('delivery')).toHaveLength(2048);
     expect(peer.eventsOf('protocol-error')[0]).toMatchObject({ scope: 'session', error: { condition: Condition.WindowViolation } });
     expect(peer.sentOf('end')[0]!.error?.condition).toBe(Condition.WindowViolation);
+  });
+
+  it('a disposition range that runs backwards (first > last) → amqp:invalid-field, settling nothing', () => {
+    const peer = new RawPeer();
+    const link = peer.withSenderLink();
+    peer.feed(frames([0, flow({ handle: 0, deliveryCount: 0, linkCredit: 10 })]));
+    for (let i = 0; i < 3; i++) peer.engine.send(link, { payload: Uint8Array.of(0x00, 0x53, 0x77, 0x40) });
+    peer.drain();
+    peer.feed(frames([0, { type: 'disposition', role: 'receiver', first: 2, last: 0, settled: true, state: { type: 'accepted' }, batchable: false }]));
+    expect(peer.eventsOf('delivery-updated')).toEqual([]);
+    expect(peer.eventsOf('protocol-error')[0]).toMatchObject({ scope: 'session', error: { condition: Condition.InvalidField } });
+    expect(peer.sentOf('end')[0]!.error?.description).toMatch(/2\.\.0 runs backwards/);
+  });
+
+  it('a disposition range across 2^32 - 1 → 0 is a range, not a reversal', () => {
+    const peer = new RawPeer({ peerSessions: { nextOutgoingId: 0xfffffffe } });
+    const link = peer.withSenderLink();
+    peer.feed(frames([0, flow({ nextIncomingId: 0xfffffffe, handle: 0, deliveryCount: 0, linkCredit: 10 })]));
+    const ids = [0, 1, 2].map(() => peer.engine.send(link, { payload: Uint8Array.of(0x00, 0x53, 0x77, 0x40) }));
+    expect(ids).toEqual([0xfffffffe, 0xffffffff, 0]);
+    peer.drain();
+    peer.feed(frames([0, { type: 'disposition', role: 'receiver', first: 0xfffffffe, last: 0, settled: true, state: { type: 'accepted' }, batchable: false }]));
+    expect(peer.eventsOf('delivery-updated').map((e) => e.deliveryId)).toEqual(ids);
+    expect(peer.eventsOf('protocol-error')).toEqual([]);
   });
 
   it('attach on a handle in use → amqp:session:handle-in-use', () => {

@@ -657,6 +657,7 @@ export class Session {
     const last = typeof deliveries === 'number' ? deliveries : deliveries.last;
     checkUint(first, 'delivery id');
     checkUint(last, 'delivery id');
+    if (serialDiff(last, first) < 0) throw new LocalProtocolError(Condition.InvalidField, `delivery range ${first}..${last} runs backwards`);
     const count = serialRangeLength(first, last);
     let added = 0;
     if (count <= map.size) {
@@ -1083,6 +1084,11 @@ export class Session {
     const map = d.role === 'receiver' ? this.outgoingUnsettled : this.incomingUnsettled;
     const first = d.first;
     const last = d.last ?? first;
+    if (serialDiff(last, first) < 0) {
+      // Not a range of almost 2^32 ids wrapping round: a range that runs backwards.
+      this.fail(Condition.InvalidField, `disposition range ${first}..${last} runs backwards`);
+      return;
+    }
     const count = serialRangeLength(first, last);
     const settled = d.settled;
     const state = d.state;
