@@ -35,7 +35,7 @@ import type { DeliveryId, EngineEvent, LinkId, SaslOutcomeEvent, SessionId } fro
 import { IdleTimer } from './idle-timer.js';
 import type { Link } from './link.js';
 import {
-  DEFAULT_CHANNEL_MAX, DEFAULT_MAX_FRAME_SIZE, MIN_MAX_FRAME_SIZE,
+  DEFAULT_CHANNEL_MAX, DEFAULT_MAX_FRAME_SIZE, MIN_IDLE_TIMEOUT_MS, MIN_MAX_FRAME_SIZE,
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit, type EngineOptions,
   type FlowOptions, type SaslClientOptions, type SaslServerOptions, type SendOptions, type SessionOptions,
 } from './options.js';
@@ -167,6 +167,10 @@ export class Engine {
     checkInteger(options.maxFrameSize, 'maxFrameSize', MIN_MAX_FRAME_SIZE, 0xffffffff);
     checkInteger(options.channelMax, 'channelMax', 0, 0xffff);
     checkInteger(options.idleTimeOut, 'idleTimeOut', 0, 0xffffffff);
+    if (options.idleTimeOut !== undefined && options.idleTimeOut > 0 && options.idleTimeOut < 2 * MIN_IDLE_TIMEOUT_MS) {
+      throw new LocalProtocolError(Condition.InvalidField,
+        `idleTimeOut must be 0 (none) or at least ${2 * MIN_IDLE_TIMEOUT_MS} ms (the open advertises half, and peers refuse less than ${MIN_IDLE_TIMEOUT_MS} ms), got ${options.idleTimeOut}`);
+    }
     const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     this.reader = new FrameReader(maxFrameSize);
     // Large transfer frames split across reads come as views: the session joins a message's frames anyway.
@@ -901,11 +905,16 @@ export class Engine {
   private onOpen(open: Open): void {
     const next = transition(CONNECTION_TRANSITIONS, this.connState, 'recv-open');
     if (next === undefined) throw new ProtocolError(Condition.IllegalState, `open received in connection state ${this.connState}`);
+    const idleTimeOut = open.idleTimeOut ?? 0;
+    if (idleTimeOut > 0 && idleTimeOut < MIN_IDLE_TIMEOUT_MS) {
+      // Keepalives every half of it would be a busy loop: refuse it (§2.4.5 allows that).
+      throw new ProtocolError(Condition.InvalidField, `the peer's idle-time-out of ${idleTimeOut} ms is below our minimum of ${MIN_IDLE_TIMEOUT_MS} ms`);
+    }
     this.connState = next;
     this.remoteOpenFrame = open;
     this.remoteMaxFrameSize = Math.max(MIN_MAX_FRAME_SIZE, open.maxFrameSize);
     this.remoteChannelMax = open.channelMax;
-    this.idle.armRemote(open.idleTimeOut ?? 0);
+    this.idle.armRemote(idleTimeOut);
     this.emit({ type: 'connection-opened', open });
   }
 

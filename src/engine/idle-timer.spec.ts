@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { Condition } from '../errors/index.js';
+import { Engine } from './engine.js';
+import { LocalProtocolError } from './errors.js';
 import { IdleTimer } from './idle-timer.js';
+import { MIN_IDLE_TIMEOUT_MS } from './options.js';
+import { AMQP, concat, frames, open, RawPeer } from './raw-peer.spec-helper.js';
 import { EnginePair } from './testing/engine-pair.js';
 
 describe('IdleTimer', () => {
@@ -16,6 +21,19 @@ describe('IdleTimer', () => {
     // Output since the last check pushes the keepalive back.
     expect(t.check(800, 300)).toBe('none');
     expect(t.nextDeadline(800)).toBe(1300);
+  });
+
+  it('never sets a deadline at or before the check that set it, whatever the peer timeout', () => {
+    for (const timeout of [1, 2, 3, 100, 101]) {
+      const t = new IdleTimer();
+      t.armRemote(timeout);
+      let bytes = 0;
+      for (let now = 0; now < 50; now++) {
+        if (t.check(now, bytes) === 'keepalive') t.countKeepalive(8);
+        if (now % 7 === 0) bytes += 10;
+        expect(t.nextDeadline(now)!).toBeGreaterThan(now);
+      }
+    }
   });
 
   it('expires once when no input arrives for our timeout', () => {
@@ -76,5 +94,46 @@ describe('idle-time-out between engines', () => {
     pair.advance(1_000_000);
     expect(pair.client.nextDeadline()).toBeUndefined();
     expect(pair.server.nextDeadline()).toBeUndefined();
+  });
+});
+
+describe('the idle-time-out floor (issue 16, item 1)', () => {
+  it(`closes a peer whose open asks for less than ${MIN_IDLE_TIMEOUT_MS} ms with amqp:invalid-field, leaving no timer`, () => {
+    for (const idleTimeOut of [1, MIN_IDLE_TIMEOUT_MS - 1]) {
+      const peer = new RawPeer().feed(concat(AMQP, frames([0, { ...open, idleTimeOut }])));
+      const close = peer.sentOf('close');
+      expect(close).toHaveLength(1);
+      expect(close[0]!.error).toMatchObject({ condition: Condition.InvalidField, description: `the peer's idle-time-out of ${idleTimeOut} ms is below our minimum of ${MIN_IDLE_TIMEOUT_MS} ms` });
+      expect(peer.eventsOf('connection-opened')).toEqual([]);
+      expect(peer.eventsOf('connection-closed')[0]).toMatchObject({ initiator: 'local', error: { condition: Condition.InvalidField } });
+      expect(peer.engine.nextDeadline()).toBeUndefined();
+      expect(peer.engine.tick(1)).toBeUndefined();
+      expect(peer.engine.takeOutput()).toBeUndefined();
+    }
+  });
+
+  it(`accepts ${MIN_IDLE_TIMEOUT_MS} ms and keeps alive every ${MIN_IDLE_TIMEOUT_MS / 2} ms, each tick's deadline after it`, () => {
+    const peer = new RawPeer().feed(concat(AMQP, frames([0, { ...open, idleTimeOut: MIN_IDLE_TIMEOUT_MS }])));
+    expect(peer.eventsOf('connection-opened')).toHaveLength(1);
+    let keepalives = 0;
+    let at = 0;
+    for (let i = 0; i < 100; i++) {
+      const next = peer.engine.tick(at)!;
+      expect(next).toBeGreaterThan(at);
+      const out = peer.engine.takeOutput();
+      if (out !== undefined && out.length === 8) keepalives++;
+      at = next;
+    }
+    expect(keepalives).toBeGreaterThanOrEqual(98);
+    expect(at).toBeGreaterThanOrEqual(99 * (MIN_IDLE_TIMEOUT_MS / 2));
+  });
+
+  it('our own idleTimeOut is 0 or at least twice the floor, so that what we advertise passes a peer like us', () => {
+    expect(() => new Engine({ role: 'client', containerId: 'c', idleTimeOut: 2 * MIN_IDLE_TIMEOUT_MS - 1 })).toThrow(LocalProtocolError);
+    expect(() => new Engine({ role: 'client', containerId: 'c', idleTimeOut: 2 * MIN_IDLE_TIMEOUT_MS - 1 })).toThrow(/idleTimeOut must be 0 \(none\) or at least 200 ms/);
+    const pair = new EnginePair({ client: { idleTimeOut: 2 * MIN_IDLE_TIMEOUT_MS }, server: { idleTimeOut: 0 } });
+    pair.open();
+    expect(pair.server.remoteOpen?.idleTimeOut).toBe(MIN_IDLE_TIMEOUT_MS);
+    expect(pair.server.state).toBe('opened');
   });
 });

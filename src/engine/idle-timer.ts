@@ -11,6 +11,9 @@
  *   possible, sending late is not beyond the half-period slack).
  *
  * Driven only by the `now` passed in; it returns deadlines, never sets timers.
+ * After a check at `now`, the next deadline is later than `now` (the engine
+ * refuses peer timeouts below MIN_IDLE_TIMEOUT_MS; the keepalive period is
+ * at least 1 ms regardless), so a driver re-arming at it cannot spin.
  * Each timer starts at the first check after it is armed (until then
  * `nextDeadline` asks for a check at once).
  */
@@ -59,7 +62,7 @@ export class IdleTimer {
       }
     }
     if (this.remoteTimeout > 0) {
-      const half = Math.floor(this.remoteTimeout / 2);
+      const half = this.keepalivePeriod();
       if (bytesOut !== this.lastBytesOut) {
         this.lastBytesOut = bytesOut;
         this.keepaliveDeadline = now + half;
@@ -80,8 +83,13 @@ export class IdleTimer {
   output(at: number, bytesOut: number): void {
     if (this.remoteTimeout > 0 && bytesOut !== this.lastBytesOut) {
       this.lastBytesOut = bytesOut;
-      this.keepaliveDeadline = at + Math.floor(this.remoteTimeout / 2);
+      this.keepaliveDeadline = at + this.keepalivePeriod();
     }
+  }
+
+  /** Half the peer's idle-time-out, and never 0: a deadline must move past the check that set it. */
+  private keepalivePeriod(): number {
+    return Math.max(1, Math.floor(this.remoteTimeout / 2));
   }
 
   /** The caller wrote a keepalive of `bytes` bytes. */

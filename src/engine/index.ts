@@ -10,7 +10,7 @@ export type {
   ProtocolErrorEvent, FinishedEvent,
 } from './events.js';
 export {
-  DEFAULT_MAX_FRAME_SIZE, MIN_MAX_FRAME_SIZE, DEFAULT_CHANNEL_MAX, DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW,
+  DEFAULT_MAX_FRAME_SIZE, MIN_MAX_FRAME_SIZE, MIN_IDLE_TIMEOUT_MS, DEFAULT_CHANNEL_MAX, DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW,
   DEFAULT_OUTGOING_WINDOW,
   type EngineOptions, type SessionOptions, type AttachOptions, type DetachOptions, type FlowOptions, type SendOptions,
   type DisposeOptions, type DeliveryRange, type EndpointErrorInit, type CreditOverrun, type SaslClientOptions, type SaslServerOptions,

@@ -10,6 +10,14 @@ import type { SaslAuthenticator, SaslCredentials, SaslCrypto } from './sasl/inde
 export const DEFAULT_MAX_FRAME_SIZE = 65536;
 /** The smallest max-frame-size AMQP allows (Part 2 §2.7.1, MIN-MAX-FRAME-SIZE). */
 export const MIN_MAX_FRAME_SIZE = 512;
+/**
+ * The shortest idle-time-out we accept from a peer, in ms. A peer's open
+ * with a shorter one (1 ms, say: keepalives every half millisecond) is
+ * closed with amqp:invalid-field (Part 2 §2.4.5 lets a peer refuse an
+ * idle-time-out it cannot support). Our own `idleTimeOut` option is 0 or at
+ * least twice this, since the open advertises half of it.
+ */
+export const MIN_IDLE_TIMEOUT_MS = 100;
 /** Highest channel number we accept (the spec's default). */
 export const DEFAULT_CHANNEL_MAX = 65535;
 /** Highest link handle we accept per session (the spec's default). */
@@ -66,7 +74,11 @@ export interface EngineOptions {
   readonly maxFrameSize?: number;
   /** Highest channel number we accept, 0..65535. Default {@link DEFAULT_CHANNEL_MAX}. */
   readonly channelMax?: number;
-  /** Close the connection when nothing arrives for this many milliseconds; the open advertises half of it (§2.4.5). Default none (0). */
+  /**
+   * Close the connection when nothing arrives for this many milliseconds;
+   * the open advertises half of it (§2.4.5). 0 (none) or at least
+   * 2 × {@link MIN_IDLE_TIMEOUT_MS} (200). Default none (0).
+   */
   readonly idleTimeOut?: number;
   readonly offeredCapabilities?: readonly string[];
   readonly desiredCapabilities?: readonly string[];

@@ -16,7 +16,7 @@ describe('protocol trace', () => {
 
   it('describes every frame in and out, one line each', () => {
     const lines: string[] = [];
-    const pair = new EnginePair({ client: { trace: (l) => lines.push(l), idleTimeOut: 100 }, server: { idleTimeOut: 100 } });
+    const pair = new EnginePair({ client: { trace: (l) => lines.push(l), idleTimeOut: 200 }, server: { idleTimeOut: 200 } });
     const s = pair.openSession();
     const link = pair.attachLink(s, { name: 'l', role: 'sender' });
     pair.server.flow(link.server, { credit: 1 });

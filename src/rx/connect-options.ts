@@ -6,6 +6,7 @@
  */
 import { Writer } from '../codec/writer.js';
 import { SASL_MECHANISMS } from '../engine/sasl/mechanisms.js';
+import { MIN_IDLE_TIMEOUT_MS } from '../engine/options.js';
 import { writeFrame } from '../frames/frame-writer.js';
 import type { Fields } from '../frames/types.js';
 import type { CertificateData, Endpoint, TlsOptions } from '../transport/transport.js';
@@ -81,7 +82,11 @@ export interface ConnectOptions {
    * open), false, a `BackoffLike`, or a {@link ReconnectConfig}.
    */
   readonly reconnect?: ReconnectOption;
-  /** Close the connection when the peer sends nothing for this many ms (we advertise half). Default none (0). */
+  /**
+   * Close the connection when the peer sends nothing for this many ms (we
+   * advertise half): 0 (none) or at least 200. A peer that asks for less
+   * than 100 ms itself is refused (amqp:invalid-field). Default none (0).
+   */
   readonly idleTimeout?: number;
   /** Largest frame we accept, in bytes, >= 512. Default 65536. */
   readonly maxFrameSize?: number;
@@ -247,8 +252,13 @@ export type OpenFrameOptions = Pick<ConnectOptions, 'idleTimeout' | 'maxFrameSiz
 
 /** Checks the open-frame options and fills in their defaults; `o(name)` names an option in errors. @internal also used by listen */
 export function resolveOpenFrameOptions(options: OpenFrameOptions, o: (name: string) => string) {
+  const idleTimeout = optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0;
+  if (idleTimeout > 0 && idleTimeout < 2 * MIN_IDLE_TIMEOUT_MS) {
+    // We advertise half, and peers (ours included) refuse less than MIN_IDLE_TIMEOUT_MS.
+    throw new TypeError(`${o('idleTimeout')}: expected 0 (none) or at least ${2 * MIN_IDLE_TIMEOUT_MS} ms, got ${idleTimeout}`);
+  }
   return {
-    idleTimeout: optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0,
+    idleTimeout,
     maxFrameSize: optionalInteger(options.maxFrameSize, o('maxFrameSize'), 512, 0xffffffff),
     channelMax: optionalInteger(options.channelMax, o('channelMax'), 0, 0xffff),
     offeredCapabilities: optionalSymbols(options.offeredCapabilities, o('offeredCapabilities')),

@@ -72,7 +72,11 @@ export interface ListenOptions {
   readonly sasl?: ListenSaslOptions | false;
   /** The container id in our open. Default: the container's. */
   readonly containerId?: string;
-  /** Close a connection when nothing arrives for this many ms (our open advertises half). Default none. */
+  /**
+   * Close a connection when nothing arrives for this many ms (our open
+   * advertises half): 0 (none) or at least 200. A client that asks for less
+   * than 100 ms itself is refused (amqp:invalid-field). Default none.
+   */
   readonly idleTimeout?: number;
   /** Largest frame we accept, ≥ 512. Default 65536. */
   readonly maxFrameSize?: number;

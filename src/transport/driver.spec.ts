@@ -251,14 +251,36 @@ describe('EngineDriver with a fake engine, in virtual time', () => {
     expect(engine.log).toEqual(['feed ping@10', 'tick@100', 'tick@300']);
   });
 
-  it('ticks at once when the deadline has passed, and cancels the timer when there is none', () => {
+  it('ticks 1 ms later when the deadline has passed (never at delay 0), and cancels the timer when there is none', () => {
     const { engine } = runDriver('5ms p 9ms x', ({ engine, driver }) => {
       engine.deadline = 50;
       engine.onFeed = (text) => (engine.deadline = text === 'ping' ? 2 : undefined);
       engine.onTick = () => (engine.deadline = 30);
       driver.events$.subscribe();
     });
-    expect(engine.log).toEqual(['feed ping@5', 'tick@5', 'feed x@15']);
+    expect(engine.log).toEqual(['feed ping@5', 'tick@6', 'feed x@15']);
+  });
+
+  it('an engine whose deadline never leaves the past is ticked once a millisecond, not in a loop', () => {
+    const { engine } = runDriver('never', ({ engine, driver, scheduler }) => {
+      engine.deadline = 0;
+      engine.onTick = (now) => (engine.deadline = now); // "call me again at once", for ever
+      const subscription = driver.events$.subscribe();
+      scheduler.schedule(() => subscription.unsubscribe(), 100);
+    });
+    expect(engine.log.length).toBeGreaterThan(50);
+    expect(engine.log.length).toBeLessThanOrEqual(100);
+    expect(engine.log.slice(0, 3)).toEqual(['tick@1', 'tick@2', 'tick@3']);
+  });
+
+  it('a deadline beyond what timers take (2^31-1 ms) ticks early at that limit and re-arms', () => {
+    const { engine } = runDriver('never', ({ engine, driver, scheduler }) => {
+      engine.deadline = 2 ** 40;
+      engine.onTick = () => undefined;
+      const subscription = driver.events$.subscribe();
+      scheduler.schedule(() => subscription.unsubscribe(), 2 ** 32);
+    });
+    expect(engine.log).toEqual(['tick@2147483647', 'tick@4294967294']);
   });
 
   it('on end of input calls feedEof; completes only once the engine finishes, and then ends the channel', () => {

@@ -238,7 +238,7 @@ export class EngineDriver<Event> {
     if (this.tickTimer !== undefined && this.tickAt <= deadline) return;
     this.cancelTick();
     this.tickAt = deadline;
-    this.tickTimer = this.scheduler.schedule(tickWork, Math.max(0, deadline - this.scheduler.now()), this);
+    this.tickTimer = this.scheduler.schedule(tickWork, tickDelay(deadline - this.scheduler.now()), this);
   }
 
   private cancelTick(): void {
@@ -286,6 +286,21 @@ export class EngineDriver<Event> {
     return subscriber;
   }
 }
+
+/**
+ * Never less than 1 ms: a deadline that stays in the past (a peer asking for
+ * keepalives every 0 ms, an engine bug) must not become a timer at delay 0,
+ * which on the asap scheduler is a microtask loop that starves the event
+ * loop (no I/O, no signals). Never more than timers take: Node and browsers
+ * fire a delay above 2^31-1 ms at once; the tick then comes early, does
+ * nothing, and re-arms.
+ */
+function tickDelay(ms: number): number {
+  return ms < MIN_TICK_DELAY_MS ? MIN_TICK_DELAY_MS : ms > MAX_TIMER_DELAY_MS ? MAX_TIMER_DELAY_MS : ms;
+}
+
+const MIN_TICK_DELAY_MS = 1;
+const MAX_TIMER_DELAY_MS = 0x7fffffff;
 
 function flushWork(this: SchedulerAction<EngineDriver<unknown>>, driver?: EngineDriver<unknown>): void {
   driver?.onFlush();

@@ -296,7 +296,7 @@ function runOne(r: Random, side: Side, input: Uint8Array, chunks: Uint8Array[]):
   const sasl = input[4] === 3 && r.bool(0.9);
   const engine = new Engine(side === 'client'
     ? {
-      role: 'client', containerId: 'fuzz-client', idleTimeOut: r.bool(0.3) ? 100 : undefined, maxFrameSize: 512,
+      role: 'client', containerId: 'fuzz-client', idleTimeOut: r.bool(0.3) ? 200 : undefined, maxFrameSize: 512,
       sasl: sasl ? { credentials: { user: 'u', password: 'p' }, secure: true } : undefined,
     }
     : {
