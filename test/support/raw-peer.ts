@@ -234,12 +234,12 @@ export class RawPeer {
     return (await this.nextFrameOf(type, timeoutMs)).body as Extract<Performative | SaslPerformative, { type: T }>;
   }
 
-  /** The next frame whose body is a `type` (with its payload, for a transfer), skipping every other frame. */
+  /** The next frame whose body is a `type` (with its payload, for a transfer), skipping every other frame and any protocol header. */
   async nextFrameOf(type: Performative['type'] | SaslPerformative['type'], timeoutMs = DEFAULT_WAIT_MS): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const frame = await this.nextFrame(Math.max(1, deadline - Date.now()));
-      if (frame.body?.type === type) return frame;
+      const item = await this.nextItem(Math.max(1, deadline - Date.now()), `a ${type} frame`);
+      if (item.kind === 'frame' && item.frame.body?.type === type) return item.frame;
     }
   }
 
