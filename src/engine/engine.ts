@@ -194,6 +194,12 @@ export class Engine {
       desiredCapabilities: options.desiredCapabilities,
       properties: options.properties,
     };
+    // Our open goes out before the peer's, when frames may be 512 bytes at most (Part 2 §2.4.1).
+    const openSize = this.encodedSize(0, this.localOpen);
+    if (openSize > MIN_MAX_FRAME_SIZE) {
+      throw new LocalProtocolError(Condition.FrameSizeTooSmall,
+        `our open frame would be ${openSize} bytes; before the peer's open a frame may have ${MIN_MAX_FRAME_SIZE} (fewer properties or capabilities)`);
+    }
     const sasl = options.sasl;
     if (sasl !== undefined && isSaslClientOptions(sasl) !== (options.role === 'client')) {
       throw new LocalProtocolError(Condition.InvalidField, `sasl options do not fit the ${options.role} role (a client gives credentials, a server an authenticator)`);
@@ -412,10 +418,11 @@ export class Engine {
     this.assertCanSend();
     const channel = this.freeChannel();
     const session = new Session(this.nextSessionId, channel, this.host, options);
+    // Its begin first: one that cannot be sent (too large) leaves nothing behind.
+    session.sendBegin();
     this.nextSessionId++;
     this.sessions.set(session.id, session);
     this.sessionsByLocalChannel[channel] = session;
-    session.sendBegin();
     return session.id;
   }
 
@@ -522,16 +529,31 @@ export class Engine {
     if (!this.openRequested) throw new LocalProtocolError(Condition.IllegalState, 'call open() first');
   }
 
-  /** Throws now, before any state changes, if an error to send cannot be encoded. */
+  /**
+   * Throws now, before any state changes, if an error to send cannot be
+   * encoded, or would not fit in a frame of the peer's max-frame-size (as a
+   * detach, the largest of close, end and detach).
+   */
   private assertEncodable(error: EndpointErrorInit | undefined): void {
     if (error === undefined) return;
     if (typeof error.condition !== 'string') throw new LocalProtocolError(Condition.InvalidField, 'an error needs a condition (a symbol such as amqp:internal-error)');
+    let size: number;
     try {
-      this.scratch.reset();
-      writeFrame(this.scratch, 0, { type: 'close', error: toWireError(error) });
+      size = this.encodedSize(0xffff, { type: 'detach', handle: 0xffffffff, closed: true, error: toWireError(error) });
     } catch (e) {
       throw new LocalProtocolError(Condition.InvalidField, `cannot encode error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
+    if (size > this.remoteMaxFrameSize) {
+      throw new LocalProtocolError(Condition.FrameSizeTooSmall,
+        `the error would make a ${size}-byte frame, over the peer's max-frame-size of ${this.remoteMaxFrameSize} (a shorter description or less info)`);
+    }
+  }
+
+  /** The size of a frame, encoded in the scratch writer. */
+  private encodedSize(channel: number, body: Performative): number {
+    this.scratch.reset();
+    writeFrame(this.scratch, channel, body);
+    return this.scratch.length;
   }
 
   private sessionFor(id: SessionId): Session {
@@ -588,22 +610,48 @@ export class Engine {
     this.events[this.eventTail++] = event;
   }
 
-  /** Writes a frame for a session: encoded aside first, so a field that cannot be encoded throws before anything is queued. */
+  /**
+   * Writes a frame for a session: encoded aside first, so a field that
+   * cannot be encoded, or a frame over the peer's max-frame-size, throws
+   * before anything is queued.
+   */
   private writeSessionFrame(channel: number, body: Performative): void {
     if (this.outputClosed) return;
-    const s = this.scratch;
-    s.reset();
-    writeFrame(s, channel, body);
-    (this.held ?? this.out).writeFrom(s);
+    body = this.encodeFitting(channel, body);
+    (this.held ?? this.out).writeFrom(this.scratch);
     if (this.trace !== undefined) this.traceFrame(channel, body);
   }
 
   private writeConnectionFrame(body: Open | Close): void {
-    const s = this.scratch;
-    s.reset();
-    writeFrame(s, 0, body);
-    this.out.writeFrom(s);
+    // The open was measured against the 512 bytes it may have when the engine was made.
+    if (body.type === 'open') this.encodedSize(0, body);
+    else body = this.encodeFitting(0, body);
+    this.out.writeFrom(this.scratch);
     if (this.trace !== undefined) this.traceFrame(0, body);
+  }
+
+  /**
+   * Encodes `body` into the scratch writer, within the peer's max-frame-size
+   * (512 until its open arrives; Part 2 §2.7.1; transfers are split
+   * elsewhere). An error the engine raised itself (its description may
+   * quote the peer's input) is cut short to fit; any other frame that does
+   * not fit throws amqp:frame-size-too-small (commands check errors given
+   * to them beforehand, in assertEncodable). Returns the body written.
+   */
+  private encodeFitting<B extends Performative>(channel: number, body: B): B {
+    const limit = this.remoteMaxFrameSize;
+    let size = this.encodedSize(channel, body);
+    if (size <= limit) return body;
+    if ((body.type === 'close' || body.type === 'end' || body.type === 'detach') && body.error !== undefined) {
+      const error = body.error;
+      const description = error.description ?? '';
+      // Each character is at least a byte; the ellipsis takes three.
+      const cut = description.slice(0, Math.max(0, description.length - (size - limit) - 3));
+      const fitted = { ...body, error: { condition: error.condition, description: cut.length > 0 ? `${cut}…` : undefined } };
+      size = this.encodedSize(channel, fitted);
+      if (size <= limit) return fitted;
+    }
+    throw new LocalProtocolError(Condition.FrameSizeTooSmall, `a ${body.type} frame of ${size} bytes does not fit the peer's max-frame-size of ${limit}`);
   }
 
   private traceFrame(channel: number, body: Performative): void {

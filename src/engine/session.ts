@@ -74,6 +74,10 @@ interface QueuedTransfer {
 }
 
 const MAX_TAG_LENGTH = 32;
+/** A disposition frame's bytes besides its state, at most (header, descriptor, list32, role, first, last, settled, batchable). */
+const DISPOSITION_ROOM = 40;
+/** A first transfer frame's bytes besides its state and payload, at most (with a 32-byte tag), plus one payload byte. */
+const TRANSFER_ROOM = 80;
 const EMPTY = new Uint8Array(0);
 /** Validates caller-supplied delivery states at dispose() time. */
 const probe = new Writer(64);
@@ -343,14 +347,21 @@ export class Session {
     if (link.state === 'attach-rcvd') {
       // Refusing the peer's link (§2.6.3): answer its attach with a null terminus on our side, then detach.
       const remote = link.remoteAttach!;
-      this.attach({
+      const refusal: AttachOptions = {
         name: link.name,
         role: link.role,
         source: link.isSender ? undefined : remote.source,
         target: link.isSender ? remote.target : undefined,
         sndSettleMode: remote.sndSettleMode,
         rcvSettleMode: remote.rcvSettleMode,
-      });
+      };
+      try {
+        this.attach(refusal);
+      } catch (e) {
+        // The peer's terminus, echoed, may not fit its own max-frame-size: refuse without it.
+        if (!(e instanceof LocalProtocolError && e.condition === Condition.FrameSizeTooSmall)) throw e;
+        this.attach({ ...refusal, source: undefined, target: undefined });
+      }
     }
     if (link.state !== 'attach-sent' && link.state !== 'attached') {
       throw new LocalProtocolError(Condition.IllegalState, `cannot detach link ${link.id} in state ${link.state}`);
@@ -476,6 +487,10 @@ export class Session {
         throw new LocalProtocolError(Condition.InvalidField, `cannot encode delivery state: ${String(e)}`, { cause: e });
       } finally {
         probe.reset();
+      }
+      if (state.length + TRANSFER_ROOM > this.host.remoteMaxFrameSize()) {
+        throw new LocalProtocolError(Condition.FrameSizeTooSmall,
+          `a delivery state of ${state.length} bytes leaves no room in a transfer frame of the peer's max-frame-size ${this.host.remoteMaxFrameSize()}`);
       }
     }
 
@@ -633,13 +648,19 @@ export class Session {
         `link ${link.id} has rcv-settle-mode second: dispose with settled: false, and the delivery settles when the sender settles it`);
     }
     if (state !== undefined && state.type !== 'accepted' && state.type !== 'released') {
-      // Fail now, not at flush, if the state cannot be encoded.
+      // Fail now, not at flush, if the state cannot be encoded or would not fit a disposition frame.
+      let size: number;
       try {
         encodeDeliveryState(probe, state);
+        size = probe.length;
       } catch (e) {
         throw new LocalProtocolError(Condition.InvalidField, `cannot encode delivery state: ${String(e)}`, { cause: e });
       } finally {
         probe.reset();
+      }
+      if (size + DISPOSITION_ROOM > this.host.remoteMaxFrameSize()) {
+        throw new LocalProtocolError(Condition.FrameSizeTooSmall,
+          `a delivery state of ${size} bytes makes a disposition frame over the peer's max-frame-size of ${this.host.remoteMaxFrameSize()} (a shorter description?)`);
       }
     }
     const map = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
@@ -849,10 +870,10 @@ export class Session {
         // It detached before we answered its attach: answer that first (with no terminus of our own).
         const remote = link.remoteAttach!;
         const handle = this.freeHandle();
+        // Without the peer's terminus echoed: its detach follows at once, and the echo might not fit its max-frame-size.
         this.host.writeFrame(this.localChannel, {
           type: 'attach', name: link.name, handle, role: link.role, sndSettleMode: remote.sndSettleMode, rcvSettleMode: remote.rcvSettleMode,
-          source: link.isSender ? undefined : remote.source, target: link.isSender ? remote.target : undefined, incompleteUnsettled: false,
-          initialDeliveryCount: link.isSender ? 0 : undefined,
+          source: undefined, target: undefined, incompleteUnsettled: false, initialDeliveryCount: link.isSender ? 0 : undefined,
         });
         link.handle = handle;
         this.localHandles[handle] = link;
