@@ -32,6 +32,7 @@ import {
 } from '../frames/types.js';
 import { ConnectionError, fromWireError, LocalProtocolError, ProtocolError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, LinkId, SaslOutcomeEvent, SessionId } from './events.js';
+import { FreeNumbers } from './free-numbers.js';
 import { IdleTimer } from './idle-timer.js';
 import type { Link } from './link.js';
 import {
@@ -149,6 +150,8 @@ export class Engine {
   // sessions and links
   private readonly sessions = new Map<SessionId, Session>();
   private readonly sessionsByLocalChannel: (Session | undefined)[] = [];
+  /** Our channels not in use (the lowest goes to the next session). */
+  private readonly freeChannels = new FreeNumbers();
   private readonly sessionsByRemoteChannel = new Map<number, Session>();
   private readonly links = new Map<LinkId, Link>();
   /** Options of the sessions the peer begins. */
@@ -422,7 +425,7 @@ export class Engine {
     session.sendBegin();
     this.nextSessionId++;
     this.sessions.set(session.id, session);
-    this.sessionsByLocalChannel[channel] = session;
+    this.sessionsByLocalChannel[this.freeChannels.takeLowest()] = session;
     return session.id;
   }
 
@@ -568,10 +571,12 @@ export class Engine {
     return l;
   }
 
+  /** The channel the next session takes (taken once its begin is written). */
   private freeChannel(): number {
     const max = Math.min(this.localOpen.channelMax, this.remoteChannelMax);
-    for (let c = 0; c <= max; c++) if (this.sessionsByLocalChannel[c] === undefined) return c;
-    throw new LocalProtocolError(Condition.ResourceLimitExceeded, `no free channel (channel-max ${max})`);
+    const channel = this.freeChannels.lowest();
+    if (channel > max) throw new LocalProtocolError(Condition.ResourceLimitExceeded, `no free channel (channel-max ${max})`);
+    return channel;
   }
 
   // --- output ------------------------------------------------------------------------------
@@ -600,7 +605,10 @@ export class Engine {
       },
       sessionRemoved: (session) => {
         this.sessions.delete(session.id);
-        if (this.sessionsByLocalChannel[session.localChannel] === session) this.sessionsByLocalChannel[session.localChannel] = undefined;
+        if (this.sessionsByLocalChannel[session.localChannel] === session) {
+          this.sessionsByLocalChannel[session.localChannel] = undefined;
+          this.freeChannels.release(session.localChannel);
+        }
         if (this.sessionsByRemoteChannel.get(session.remoteChannel) === session) this.sessionsByRemoteChannel.delete(session.remoteChannel);
       },
     };
@@ -1006,7 +1014,7 @@ export class Engine {
     const localChannel = this.freeChannelForPeer();
     const session = new Session(this.nextSessionId++, localChannel, this.host, this.peerSessions);
     this.sessions.set(session.id, session);
-    this.sessionsByLocalChannel[localChannel] = session;
+    this.sessionsByLocalChannel[this.freeChannels.takeLowest()] = session;
     this.sessionsByRemoteChannel.set(channel, session);
     session.onBegin(channel, begin);
     session.sendBegin();
@@ -1015,8 +1023,9 @@ export class Engine {
 
   private freeChannelForPeer(): number {
     const max = Math.min(this.localOpen.channelMax, this.remoteChannelMax);
-    for (let c = 0; c <= max; c++) if (this.sessionsByLocalChannel[c] === undefined) return c;
-    throw new ProtocolError(Condition.ResourceLimitExceeded, `the peer began more sessions than channel-max ${max} allows`);
+    const channel = this.freeChannels.lowest();
+    if (channel > max) throw new ProtocolError(Condition.ResourceLimitExceeded, `the peer began more sessions than channel-max ${max} allows`);
+    return channel;
   }
 
   private onEnd(channel: number, end: End): void {

@@ -53,6 +53,20 @@ export class Link {
   peerDeliveryCount = 0;
   /** Receiver: the drain we asked for was completed by transfers using up the credit; report it after that delivery. */
   drainCompleted = false;
+  /** Receiver: its flow waits for the sender's attach. */
+  flowHeld = false;
+
+  // Counts that let a detach forget the link's deliveries without a scan of the session's.
+  /** Sender: entries of the session's transfer queue that are this link's (started or not). */
+  inQueue = 0;
+  /** Entries of the session's unsettled deliveries (its direction's) that are this link's. */
+  unsettled = 0;
+  /**
+   * Our detach is sent (or the peer's answered): the link's queued transfers
+   * and unsettled deliveries are dead. They stay where they are and are
+   * skipped, and squeezed out once they are half of what is there.
+   */
+  forgotten = false;
   /** A flow for this link must be written at the next flush. */
   flowPending = false;
   /** Ask the peer to echo in that flow. */

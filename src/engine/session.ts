@@ -35,6 +35,7 @@ import { concatBytes } from '../codec/concat.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
 import { SHARE_MIN, type FrameOutput } from './output.js';
 import { UnsettledDeliveries } from './unsettled.js';
+import { FreeNumbers } from './free-numbers.js';
 
 /** What a session needs from its connection. */
 export interface SessionHost {
@@ -116,6 +117,8 @@ export class Session {
   private readonly handleMax: number;
   private remoteHandleMax = DEFAULT_HANDLE_MAX;
   private readonly localHandles: (Link | undefined)[] = [];
+  /** Our handles not in use (the lowest goes to the next link). */
+  private readonly freeHandles = new FreeNumbers();
   private readonly remoteHandles = new Map<number, Link>();
   private readonly linksByName = new Map<string, Link>();
   readonly links = new Map<LinkId, Link>();
@@ -129,8 +132,10 @@ export class Session {
   private queue: QueuedTransfer[] = [];
   private queueHead = 0;
   private dirtyLinks: Link[] = [];
-  /** Receivers whose flow waits for the peer's attach. */
-  private heldFlows: Link[] = [];
+  /** Entries of forgotten links (Link.forgotten) still in the queue and in the unsettled maps: squeezed out when they are half. */
+  private forgottenQueued = 0;
+  private forgottenOutgoing = 0;
+  private forgottenIncoming = 0;
   /** A session-level flow must be written (window refill, or the peer asked for echo). */
   private flowPending = false;
   /** In the engine's dirty list. */
@@ -207,7 +212,7 @@ export class Session {
     const wasPeerEnded = this.state === 'end-rcvd';
     this.move(error === undefined ? 'send-end' : 'send-end-error');
     if (error !== undefined) this.localError = new SessionError(error.condition, error.description ?? '', { info: infoMap(error.info) });
-    this.dropQueue(undefined);
+    this.dropQueue();
     const end: End = { type: 'end', error: error === undefined ? undefined : toWireError(error) };
     this.host.writeFrame(this.localChannel, end);
     if (wasPeerEnded) this.finish('remote', undefined);
@@ -221,7 +226,7 @@ export class Session {
     if (this.state === 'end-rcvd') {
       // The peer ended first: answer, then report.
       this.flush();
-      this.dropQueue(undefined);
+      this.dropQueue();
       this.state = 'unmapped';
       if (this.host.canWrite()) this.host.writeFrame(this.localChannel, { type: 'end', error: undefined });
       this.finish('remote', peerError);
@@ -313,8 +318,7 @@ export class Session {
       this.host.linkAdded(link);
     }
     link.state = transition(LINK_TRANSITIONS, link.state, 'send-attach')!;
-    link.handle = handle;
-    this.localHandles[handle] = link;
+    this.takeHandle(handle, link);
     link.localAttach = attach;
     link.maxMessageSize = maxMessageSize === undefined || maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(maxMessageSize);
     link.acceptOverrun = options.creditOverrun === 'accept';
@@ -334,12 +338,19 @@ export class Session {
     return link.id;
   }
 
+  /** The handle the next link takes (taken, with takeHandle, once its attach is written). */
   private freeHandle(): number {
-    const max = Math.min(this.remoteHandleMax, 0xffffffff);
-    for (let h = 0; h <= max && h <= this.localHandles.length; h++) {
-      if (this.localHandles[h] === undefined) return h;
+    const handle = this.freeHandles.lowest();
+    if (handle > this.remoteHandleMax) {
+      throw new LocalProtocolError(Condition.ResourceLimitExceeded, `no free link handle on session ${this.id} (peer's handle-max ${this.remoteHandleMax})`);
     }
-    throw new LocalProtocolError(Condition.ResourceLimitExceeded, `no free link handle on session ${this.id} (peer's handle-max ${this.remoteHandleMax})`);
+    return handle;
+  }
+
+  private takeHandle(handle: number, link: Link): void {
+    this.freeHandles.takeLowest();
+    link.handle = handle;
+    this.localHandles[handle] = link;
   }
 
   detach(link: Link, options: DetachOptions): void {
@@ -378,15 +389,53 @@ export class Session {
     this.forgetDeliveries(link);
   }
 
-  /** Our detach is sent: queued transfers and delivery state of the link are dropped. */
+  /**
+   * Our detach is sent (or the peer's answered): queued transfers and
+   * delivery state of the link are dropped. Without a scan: its entries are
+   * skipped where they are, and squeezed out in one pass once forgotten
+   * entries are half of a queue or map, so n links detaching cost O(n), not
+   * O(n) each.
+   */
   private forgetDeliveries(link: Link): void {
-    this.dropQueue(link);
+    link.forgotten = true;
     link.partial = undefined;
     link.flowPending = false;
-    if (this.heldFlows.length > 0) this.heldFlows = this.heldFlows.filter((l) => l !== link);
+    link.flowHeld = false;
     link.credit = 0;
-    this.outgoingUnsettled.deleteValue(link);
-    this.incomingUnsettled.deleteValue(link);
+    link.queued = 0;
+    if (link.inQueue > 0) {
+      this.forgottenQueued += link.inQueue;
+      link.inQueue = 0;
+      if (2 * this.forgottenQueued > this.queue.length - this.queueHead) this.squeezeQueue();
+    }
+    if (link.unsettled > 0) {
+      if (link.isSender) {
+        this.forgottenOutgoing += link.unsettled;
+        if (2 * this.forgottenOutgoing > this.outgoingUnsettled.size) {
+          this.outgoingUnsettled.deleteWhere(isForgotten);
+          this.forgottenOutgoing = 0;
+        }
+      } else {
+        this.forgottenIncoming += link.unsettled;
+        if (2 * this.forgottenIncoming > this.incomingUnsettled.size) {
+          this.incomingUnsettled.deleteWhere(isForgotten);
+          this.forgottenIncoming = 0;
+        }
+      }
+      link.unsettled = 0;
+    }
+  }
+
+  /** Removes the queue entries of forgotten links. */
+  private squeezeQueue(): void {
+    const kept: QueuedTransfer[] = [];
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
+      if (!q.link.forgotten) kept.push(q);
+    }
+    this.queue = kept;
+    this.queueHead = 0;
+    this.forgottenQueued = 0;
   }
 
   flow(link: Link, options: FlowOptions): void {
@@ -503,7 +552,10 @@ export class Session {
     this.nextDeliveryId = (deliveryId + 1) >>> 0;
     link.credit--;
     link.deliveryCount = (link.deliveryCount + 1) >>> 0;
-    if (!settled) this.outgoingUnsettled.set(deliveryId, link);
+    if (!settled) {
+      this.outgoingUnsettled.set(deliveryId, link);
+      link.unsettled++;
+    }
 
     const h = this.header;
     h.handle = link.handle;
@@ -539,6 +591,7 @@ export class Session {
   }
 
   private enqueue(link: Link, h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): void {
+    link.inQueue++;
     this.queue.push({ link, header: { ...h }, payload, offset, started, aborted: false });
   }
 
@@ -574,8 +627,15 @@ export class Session {
     while (this.queueHead < this.queue.length && this.remoteIncomingWindow > 0) {
       const q = this.queue[this.queueHead]!;
       const link = q.link;
+      if (link.forgotten) {
+        // Its link detached: the transfer (or what is left of it) is dropped.
+        this.queueHead++;
+        this.forgottenQueued--;
+        continue;
+      }
       if (q.aborted) {
         if (!q.started) link.queued--;
+        link.inQueue--;
         writeTransferFrame(this.host.frameWriter(), this.localChannel, q.header, !q.started, false, true, undefined, 0, 0);
         if (this.host.traceTransfer !== undefined) this.host.traceTransfer(this.localChannel, transferBody(q.header, !q.started, false, true), undefined);
         this.nextOutgoingId = (this.nextOutgoingId + 1) >>> 0;
@@ -595,6 +655,7 @@ export class Session {
       }
       if (offset < 0) {
         this.queueHead++;
+        link.inQueue--;
         if (link.drainedPending && link.queued === 0) this.linkFlowPending(link);
       } else {
         q.offset = offset;
@@ -607,20 +668,16 @@ export class Session {
     }
   }
 
-  /** Removes queued transfers of `link` (or all, for undefined) that have not completed. */
-  private dropQueue(link: Link | undefined): void {
-    if (this.queueHead === this.queue.length) return;
-    const kept: QueuedTransfer[] = [];
+  /** The session ends: every queued transfer is dropped. */
+  private dropQueue(): void {
     for (let i = this.queueHead; i < this.queue.length; i++) {
-      const q = this.queue[i]!;
-      if (link === undefined || q.link === link) {
-        if (!q.started) q.link.queued--;
-      } else {
-        kept.push(q);
-      }
+      const link = this.queue[i]!.link;
+      link.queued = 0;
+      link.inQueue = 0;
     }
-    this.queue = kept;
+    this.queue = [];
     this.queueHead = 0;
+    this.forgottenQueued = 0;
   }
 
   abort(link: Link, deliveryId: DeliveryId): void {
@@ -629,7 +686,7 @@ export class Session {
       const q = this.queue[i]!;
       if (q.link === link && q.header.deliveryId === deliveryId && !q.aborted) {
         q.aborted = true;
-        this.outgoingUnsettled.delete(deliveryId);
+        if (this.outgoingUnsettled.delete(deliveryId)) link.unsettled--;
         this.pumpQueue();
         return;
       }
@@ -669,7 +726,10 @@ export class Session {
       // One delivery: the common case (a receiver accepting each message).
       if (map.get(deliveries) === link) {
         batch.add(deliveries, state, settled);
-        if (settled) map.delete(deliveries);
+        if (settled) {
+          map.delete(deliveries);
+          link.unsettled--;
+        }
         this.markDirty();
       }
       return;
@@ -685,7 +745,10 @@ export class Session {
       for (let i = 0, id = first; i < count; i++, id = (id + 1) >>> 0) {
         if (map.get(id) === link) {
           batch.add(id, state, settled);
-          if (settled) map.delete(id);
+          if (settled) {
+            map.delete(id);
+            link.unsettled--;
+          }
           added++;
         }
       }
@@ -694,7 +757,10 @@ export class Session {
       map.forEach((owner, id) => {
         if (owner === link && ((id - first) >>> 0) <= span) {
           batch.add(id, state, settled);
-          if (settled) map.delete(id);
+          if (settled) {
+            map.delete(id);
+            link.unsettled--;
+          }
           added++;
         }
       });
@@ -736,7 +802,7 @@ export class Session {
         if (link.state === 'attach-sent' && !link.isSender) {
           // Credit waits for the sender's attach. Legal either way, but a sender that gets credit
           // before it has written its attach may send transfers ahead of it (rhea does).
-          this.heldFlows.push(link);
+          link.flowHeld = true;
           continue;
         }
         link.flowPending = false;
@@ -837,8 +903,8 @@ export class Session {
       initiator = 'remote';
     }
     link.state = transition(LINK_TRANSITIONS, link.state, 'recv-attach')!;
-    if (link.flowPending && this.heldFlows.includes(link)) {
-      this.heldFlows = this.heldFlows.filter((l) => l !== link);
+    if (link.flowPending && link.flowHeld) {
+      link.flowHeld = false;
       this.dirtyLinks.push(link);
       this.markDirty();
     }
@@ -875,8 +941,7 @@ export class Session {
           type: 'attach', name: link.name, handle, role: link.role, sndSettleMode: remote.sndSettleMode, rcvSettleMode: remote.rcvSettleMode,
           source: undefined, target: undefined, incompleteUnsettled: false, initialDeliveryCount: link.isSender ? 0 : undefined,
         });
-        link.handle = handle;
-        this.localHandles[handle] = link;
+        this.takeHandle(handle, link);
       }
       this.flush();
       this.host.writeFrame(this.localChannel, { type: 'detach', handle: link.handle, closed: detach.closed, error: undefined });
@@ -898,7 +963,10 @@ export class Session {
   }
 
   private removeLink(link: Link): void {
-    if (link.handle >= 0 && this.localHandles[link.handle] === link) this.localHandles[link.handle] = undefined;
+    if (link.handle >= 0 && this.localHandles[link.handle] === link) {
+      this.localHandles[link.handle] = undefined;
+      this.freeHandles.release(link.handle);
+    }
     if (link.remoteHandle >= 0 && this.remoteHandles.get(link.remoteHandle) === link) this.remoteHandles.delete(link.remoteHandle);
     if (this.linksByName.get(nameKey(link.role, link.name)) === link) this.linksByName.delete(nameKey(link.role, link.name));
     this.links.delete(link.id);
@@ -1028,7 +1096,10 @@ export class Session {
           return;
         }
         const settled = t.settled === true;
-        if (!settled) this.incomingUnsettled.set(deliveryId, link);
+        if (!settled) {
+          this.incomingUnsettled.set(deliveryId, link);
+          link.unsettled++;
+        }
         this.host.emit({
           type: 'delivery', link: link.id, deliveryId, tag: t.deliveryTag, messageFormat: t.messageFormat ?? 0,
           payload: body, settled, state: t.state, rcvSettleMode: t.rcvSettleMode,
@@ -1084,7 +1155,10 @@ export class Session {
         at += chunk.length;
       }
     }
-    if (!partial.settled) this.incomingUnsettled.set(deliveryId, link);
+    if (!partial.settled) {
+      this.incomingUnsettled.set(deliveryId, link);
+      link.unsettled++;
+    }
     this.host.emit({
       type: 'delivery', link: link.id, deliveryId, tag: partial.tag, messageFormat: partial.messageFormat,
       payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode,
@@ -1127,18 +1201,25 @@ export class Session {
   }
 
   private applyDisposition(map: UnsettledDeliveries<Link>, id: number, link: Link, state: DeliveryState | undefined, settled: boolean): void {
-    if (settled) map.delete(id);
+    if (link.forgotten) {
+      // A delivery of a link we detached: settling it only drops the entry.
+      if (settled) {
+        map.delete(id);
+        if (map === this.outgoingUnsettled) this.forgottenOutgoing--;
+        else this.forgottenIncoming--;
+      }
+      return;
+    }
+    if (settled) {
+      map.delete(id);
+      link.unsettled--;
+    }
     this.host.emit({ type: 'delivery-updated', link: link.id, deliveryId: id, state, settled });
   }
 
   /** Unsettled deliveries of a link, for inspection. */
   unsettledCount(link: Link): number {
-    const map = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
-    let n = 0;
-    map.forEach((owner) => {
-      if (owner === link) n++;
-    });
-    return n;
+    return link.unsettled;
   }
 }
 
@@ -1163,4 +1244,8 @@ function transferBody(h: TransferHeader, first: boolean, more: boolean, aborted:
     aborted,
     batchable: false,
   };
+}
+
+function isForgotten(link: Link): boolean {
+  return link.forgotten;
 }

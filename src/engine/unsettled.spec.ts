@@ -44,12 +44,20 @@ describe('UnsettledDeliveries', () => {
     expect(u.size).toBe(3);
   });
 
-  it('deletes every entry of one value, also while iterating', () => {
+  it('deletes every entry a predicate calls dead, in one pass, and keeps working after', () => {
     const u = new UnsettledDeliveries<string>();
     for (let id = 0; id < 100; id++) u.set(id, id % 3 === 0 ? 'x' : 'y');
-    u.deleteValue('x');
-    expect(u.size).toBe(66);
-    expect(entries(u).every(([id, v]) => v === 'y' && id % 3 !== 0)).toBe(true);
+    u.delete(1);
+    u.deleteWhere((v) => v === 'x');
+    expect(u.size).toBe(65);
+    expect(entries(u).every(([id, v]) => v === 'y' && id % 3 !== 0 && id !== 1)).toBe(true);
+    expect(u.get(2)).toBe('y');
+    expect(u.get(3)).toBeUndefined();
+    u.set(100, 'z');
+    expect(u.get(100)).toBe('z');
+    u.deleteWhere(() => true);
+    expect(u.size).toBe(0);
+    expect(u.get(100)).toBeUndefined();
   });
 
   it('holds memory to the live entries when one old delivery stays unsettled', () => {

@@ -80,11 +80,26 @@ export class UnsettledDeliveries<V> {
     }
   }
 
-  /** Removes every entry whose value is `value`. */
-  deleteValue(value: V): void {
-    this.forEach((v, id) => {
-      if (v === value) this.delete(id);
-    });
+  /** Removes every entry whose value `dead` says is dead, in one pass. */
+  deleteWhere(dead: (value: V) => boolean): void {
+    let to = this.head;
+    for (let i = this.head; i < this.tail; i++) {
+      const value = this.values[i];
+      if (value === undefined) continue;
+      if (dead(value)) {
+        this.live--;
+        continue;
+      }
+      this.ids[to] = this.ids[i]!;
+      this.values[to++] = value;
+    }
+    this.values.fill(undefined, to, this.tail);
+    this.tail = to;
+    if (this.live === 0) {
+      this.head = 0;
+      this.tail = 0;
+      this.trim();
+    }
   }
 
   /** The slot of `id`, or -1 when it is not held. */
