@@ -14,7 +14,7 @@ export {
 export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/incoming.js';
 export {
   type ListenOptions, type ListenSaslOptions, type ListeningAddress, type TokenContext, type TokenVerdict,
-  DEFAULT_LISTEN_CLOSE_TIMEOUT_MS, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS,
+  DEFAULT_LISTEN_CLOSE_TIMEOUT_MS, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, DEFAULT_LISTEN_CHANNEL_MAX, DEFAULT_LISTEN_HANDLE_MAX,
 } from './rx/listen-options.js';
 export { scramCredentialsFromPassword } from './engine/sasl/index.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseListenUrl, resolveListenOptions } from './listen-options.js';
+import { DEFAULT_LISTEN_CHANNEL_MAX, DEFAULT_LISTEN_HANDLE_MAX, parseListenUrl, resolveListenOptions } from './listen-options.js';
 
 const tls = { cert: 'CERT', key: 'KEY' };
 
@@ -36,5 +36,16 @@ describe('listen urls', () => {
     expect(resolved.sasl?.verifyToken).toBe(verifyToken);
     expect(resolved.saslRequired).toBe(true);
     expect(() => resolveListenOptions({ sasl: { verifyToken: 'yes' as never } }, undefined)).toThrow(/listen: options\.sasl\.verifyToken: expected a function/);
+  });
+});
+
+describe('limits a listener advertises', () => {
+  it('channel-max 255 and handle-max 1023 by default; both can be set, and are checked', () => {
+    expect(resolveListenOptions(undefined, undefined)).toMatchObject({ channelMax: DEFAULT_LISTEN_CHANNEL_MAX, handleMax: DEFAULT_LISTEN_HANDLE_MAX });
+    expect(DEFAULT_LISTEN_CHANNEL_MAX).toBe(255);
+    expect(DEFAULT_LISTEN_HANDLE_MAX).toBe(1023);
+    expect(resolveListenOptions({ channelMax: 65535, handleMax: 0xffffffff }, undefined)).toMatchObject({ channelMax: 65535, handleMax: 0xffffffff });
+    expect(() => resolveListenOptions({ handleMax: -1 }, undefined)).toThrow(/listen: options\.handleMax: expected an integer from 0 to 4294967295/);
+    expect(() => resolveListenOptions({ idleTimeout: 199 }, undefined)).toThrow(/listen: options\.idleTimeout: expected 0 \(none\) or at least 200 ms/);
   });
 });

@@ -80,8 +80,18 @@ export interface ListenOptions {
   readonly idleTimeout?: number;
   /** Largest frame we accept, ≥ 512. Default 65536. */
   readonly maxFrameSize?: number;
-  /** Highest channel (session) number we accept. Default 65535. */
+  /**
+   * Highest channel number we accept: each connection may have this many
+   * sessions plus one. Default {@link DEFAULT_LISTEN_CHANNEL_MAX} (255).
+   */
   readonly channelMax?: number;
+  /**
+   * Highest link handle we accept on a session (our begin's handle-max):
+   * each session may have this many links plus one; a peer attaching above
+   * it is closed with amqp:connection:framing-error. Default
+   * {@link DEFAULT_LISTEN_HANDLE_MAX} (1023).
+   */
+  readonly handleMax?: number;
   /** Capabilities our open offers, e.g. `ANONYMOUS-RELAY`. */
   readonly offeredCapabilities?: readonly string[];
   /** Properties of our open (product, version...). */
@@ -120,7 +130,8 @@ export interface ResolvedListenOptions {
   readonly containerId: string | undefined;
   readonly idleTimeout: number;
   readonly maxFrameSize: number | undefined;
-  readonly channelMax: number | undefined;
+  readonly channelMax: number;
+  readonly handleMax: number;
   readonly offeredCapabilities: readonly string[] | undefined;
   readonly properties: Fields | undefined;
   readonly trace: boolean | ((line: string) => void) | undefined;
@@ -130,7 +141,7 @@ export interface ResolvedListenOptions {
 }
 
 const LISTEN_OPTIONS: ReadonlySet<string> = new Set([
-  'url', 'host', 'port', 'tls', 'sasl', 'containerId', 'idleTimeout', 'maxFrameSize', 'channelMax',
+  'url', 'host', 'port', 'tls', 'sasl', 'containerId', 'idleTimeout', 'maxFrameSize', 'channelMax', 'handleMax',
   'offeredCapabilities', 'properties', 'trace', 'onListening', 'onClosed', 'closeTimeout',
 ]);
 
@@ -139,6 +150,14 @@ const SASL_OPTIONS: ReadonlySet<string> = new Set(['required', 'allowAnonymous',
 export const DEFAULT_LISTEN_CLOSE_TIMEOUT_MS = 2000;
 /** How long a `verifyToken` that answers later may take, in ms; then the client gets a `sys-temp` outcome. */
 export const DEFAULT_TOKEN_VERIFY_TIMEOUT_MS = 30_000;
+/**
+ * A listener's channel-max: 256 sessions per connection (AMQP.Net Lite's
+ * listener default), where the spec's 65,535 let one peer make a server
+ * keep 65,536 sessions.
+ */
+export const DEFAULT_LISTEN_CHANNEL_MAX = 255;
+/** A listener's handle-max: 1,024 links per session, where the spec's 2^32-1 bounds nothing. */
+export const DEFAULT_LISTEN_HANDLE_MAX = 1023;
 
 /** `listen(url, options)` or `listen(options)`, merged and checked. @internal */
 export function resolveListenOptions(urlOrOptions: string | ListenOptions | undefined, more: ListenOptions | undefined): ResolvedListenOptions {
@@ -189,6 +208,7 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
   for (const key of ['onListening', 'onClosed'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${o(key)}: expected a function, got ${describe(options[key])}`);
   }
+  const open = resolveOpenFrameOptions(options, o);
   return {
     host,
     port,
@@ -197,7 +217,9 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     sasl,
     saslRequired,
     containerId: optionalString(options.containerId, o('containerId')),
-    ...resolveOpenFrameOptions(options, o),
+    ...open,
+    channelMax: open.channelMax ?? DEFAULT_LISTEN_CHANNEL_MAX,
+    handleMax: optionalInteger(options.handleMax, o('handleMax'), 0, 0xffffffff) ?? DEFAULT_LISTEN_HANDLE_MAX,
     onListening: options.onListening,
     onClosed: options.onClosed,
     closeTimeout: optionalInteger(options.closeTimeout, o('closeTimeout'), 0, 0x7fffffff) ?? DEFAULT_LISTEN_CLOSE_TIMEOUT_MS,

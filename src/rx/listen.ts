@@ -162,6 +162,7 @@ class IncomingAttempt implements ConnectionControl {
         containerId: options.containerId ?? container.id,
         maxFrameSize: options.maxFrameSize,
         channelMax: options.channelMax,
+        peerSessions: { handleMax: options.handleMax },
         idleTimeOut: options.idleTimeout > 0 ? options.idleTimeout : undefined,
         offeredCapabilities: options.offeredCapabilities,
         properties: options.properties,
