@@ -36,7 +36,7 @@ import { FreeNumbers } from './free-numbers.js';
 import { IdleTimer } from './idle-timer.js';
 import type { Link } from './link.js';
 import {
-  DEFAULT_CHANNEL_MAX, DEFAULT_MAX_FRAME_SIZE, MIN_IDLE_TIMEOUT_MS, MIN_MAX_FRAME_SIZE,
+  DEFAULT_CHANNEL_MAX, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_UNFINISHED_BYTES, MIN_IDLE_TIMEOUT_MS, MIN_MAX_FRAME_SIZE,
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit, type EngineOptions,
   type FlowOptions, type SaslClientOptions, type SaslServerOptions, type SendOptions, type SessionOptions,
 } from './options.js';
@@ -157,6 +157,9 @@ export class Engine {
   /** Options of the sessions the peer begins. */
   private readonly peerSessions: SessionOptions;
   private nextSessionId = 1;
+  /** Bytes of incoming deliveries arriving in pieces, over all sessions, and their bound. */
+  private unfinishedBytes = 0;
+  private readonly maxUnfinishedBytes: number;
   private nextLinkId = 1;
   private dirty: Session[] = [];
   private readonly host: SessionHost;
@@ -170,6 +173,7 @@ export class Engine {
     checkInteger(options.maxFrameSize, 'maxFrameSize', MIN_MAX_FRAME_SIZE, 0xffffffff);
     checkInteger(options.channelMax, 'channelMax', 0, 0xffff);
     checkInteger(options.idleTimeOut, 'idleTimeOut', 0, 0xffffffff);
+    checkInteger(options.maxUnfinishedBytes, 'maxUnfinishedBytes', 0, Number.MAX_SAFE_INTEGER);
     if (options.idleTimeOut !== undefined && options.idleTimeOut > 0 && options.idleTimeOut < 2 * MIN_IDLE_TIMEOUT_MS) {
       throw new LocalProtocolError(Condition.InvalidField,
         `idleTimeOut must be 0 (none) or at least ${2 * MIN_IDLE_TIMEOUT_MS} ms (the open advertises half, and peers refuse less than ${MIN_IDLE_TIMEOUT_MS} ms), got ${options.idleTimeOut}`);
@@ -181,6 +185,7 @@ export class Engine {
     this.saslReader = new FrameReader(maxFrameSize);
     this.trace = options.trace;
     this.peerSessions = options.peerSessions ?? {};
+    this.maxUnfinishedBytes = options.maxUnfinishedBytes ?? DEFAULT_MAX_UNFINISHED_BYTES;
     this.idleThreshold = options.idleTimeOut !== undefined && options.idleTimeOut > 0 ? options.idleTimeOut : 0;
     this.localOpen = {
       type: 'open',
@@ -603,6 +608,8 @@ export class Engine {
       markDirty: (session) => {
         this.dirty.push(session);
       },
+      unfinished: (delta) => (this.unfinishedBytes += delta),
+      maxUnfinishedBytes: this.maxUnfinishedBytes,
       sessionRemoved: (session) => {
         this.sessions.delete(session.id);
         if (this.sessionsByLocalChannel[session.localChannel] === session) {

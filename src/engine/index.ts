@@ -11,7 +11,7 @@ export type {
 } from './events.js';
 export {
   DEFAULT_MAX_FRAME_SIZE, MIN_MAX_FRAME_SIZE, MIN_IDLE_TIMEOUT_MS, DEFAULT_CHANNEL_MAX, DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW,
-  DEFAULT_OUTGOING_WINDOW,
+  DEFAULT_OUTGOING_WINDOW, DEFAULT_MAX_UNFINISHED_BYTES,
   type EngineOptions, type SessionOptions, type AttachOptions, type DetachOptions, type FlowOptions, type SendOptions,
   type DisposeOptions, type DeliveryRange, type EndpointErrorInit, type CreditOverrun, type SaslClientOptions, type SaslServerOptions,
 } from './options.js';

@@ -8,24 +8,13 @@
  * the wire (`wireDeliveryCount`, `wireCredit`) subtract what is still queued,
  * so a flow never claims deliveries the peer has not seen yet.
  */
-import type { Attach, DeliveryState, Flow, ReceiverSettleMode, Role, SenderSettleMode } from '../frames/types.js';
+import type { Attach, Flow, ReceiverSettleMode, Role, SenderSettleMode } from '../frames/types.js';
+import type { PartialDelivery } from './partial-delivery.js';
 import type { LinkId } from './events.js';
 import type { LinkError } from './errors.js';
 import type { Session } from './session.js';
 import { creditLeft } from './serial.js';
 import type { LinkState } from './state.js';
-
-/** A delivery arriving in several transfer frames. */
-export interface PartialDelivery {
-  readonly deliveryId: number;
-  readonly tag: Uint8Array;
-  readonly messageFormat: number;
-  readonly chunks: Uint8Array[];
-  size: number;
-  settled: boolean;
-  state: DeliveryState | undefined;
-  rcvSettleMode: ReceiverSettleMode | undefined;
-}
 
 export class Link {
   state: LinkState = 'detached';

@@ -11,6 +11,14 @@ export const DEFAULT_MAX_FRAME_SIZE = 65536;
 /** The smallest max-frame-size AMQP allows (Part 2 §2.7.1, MIN-MAX-FRAME-SIZE). */
 export const MIN_MAX_FRAME_SIZE = 512;
 /**
+ * The bytes of incoming deliveries still arriving in pieces (multi-frame
+ * messages being assembled) a connection holds at most, each frame counted
+ * 32 bytes besides its payload: 128 MiB. A delivery that would pass it
+ * detaches its link with amqp:resource-limit-exceeded. It is also the
+ * largest message a connection can receive.
+ */
+export const DEFAULT_MAX_UNFINISHED_BYTES = 128 * 1024 * 1024;
+/**
  * The shortest idle-time-out we accept from a peer, in ms. A peer's open
  * with a shorter one (1 ms, say: keepalives every half millisecond) is
  * closed with amqp:invalid-field (Part 2 §2.4.5 lets a peer refuse an
@@ -95,6 +103,13 @@ export interface EngineOptions {
   readonly trace?: (line: string) => void;
   /** Options of the sessions the peer begins (which we answer at once). Default: the SessionOptions defaults. */
   readonly peerSessions?: SessionOptions;
+  /**
+   * Bytes of incoming deliveries still arriving in pieces that the whole
+   * connection holds at most (each transfer frame counts 32 bytes besides
+   * its payload); a delivery that would pass it detaches its link with
+   * amqp:resource-limit-exceeded. Default {@link DEFAULT_MAX_UNFINISHED_BYTES} (128 MiB).
+   */
+  readonly maxUnfinishedBytes?: number;
 }
 
 export interface SessionOptions {
@@ -106,6 +121,12 @@ export interface SessionOptions {
   readonly nextOutgoingId?: number;
   /** Highest link handle we accept. Default {@link DEFAULT_HANDLE_MAX}. */
   readonly handleMax?: number;
+  /**
+   * Bytes of incoming deliveries still arriving in pieces that this session
+   * holds at most (as EngineOptions.maxUnfinishedBytes counts them). Default:
+   * the connection's bound.
+   */
+  readonly maxUnfinishedBytes?: number;
   readonly offeredCapabilities?: readonly string[];
   readonly desiredCapabilities?: readonly string[];
   readonly properties?: Fields;

@@ -21,7 +21,8 @@ import { pooledCopy } from '../codec/byte-pool.js';
 import { DispositionBatch } from './disposition-batch.js';
 import { fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, Initiator, LinkId, SessionId } from './events.js';
-import { Link, type PartialDelivery } from './link.js';
+import { Link } from './link.js';
+import { PartialDelivery, TRANSFER_FRAME_CHARGE } from './partial-delivery.js';
 import {
   DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW, DEFAULT_OUTGOING_WINDOW,
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit,
@@ -62,6 +63,10 @@ export interface SessionHost {
   markDirty(session: Session): void;
   /** The session is gone (both ends exchanged). */
   sessionRemoved(session: Session): void;
+  /** Adds `delta` to the connection's bytes of unfinished incoming deliveries; returns the new total. */
+  unfinished(delta: number): number;
+  /** The connection's bound on those bytes (EngineOptions.maxUnfinishedBytes). */
+  readonly maxUnfinishedBytes: number;
 }
 
 /** A delivery (or the rest of one) waiting for session window. */
@@ -113,6 +118,9 @@ export class Session {
   private incomingWindow: number;
   private readonly incomingWindowSize: number;
   private nextIncomingDeliveryId = -1;
+  /** Bytes held by deliveries arriving in pieces on this session's links (PartialDelivery.charged), and their bound. */
+  private unfinished = 0;
+  private readonly maxUnfinished: number;
 
   private readonly handleMax: number;
   private remoteHandleMax = DEFAULT_HANDLE_MAX;
@@ -155,6 +163,12 @@ export class Session {
     this.incomingWindowSize = options.incomingWindow ?? DEFAULT_INCOMING_WINDOW;
     this.incomingWindow = this.incomingWindowSize;
     this.handleMax = options.handleMax ?? DEFAULT_HANDLE_MAX;
+    // Not incomingWindow × max-frame-size by default: the window is refilled as frames arrive, whole or
+    // not, so it bounds frames in flight, not a message's size (a small window would cap messages).
+    this.maxUnfinished = options.maxUnfinishedBytes ?? host.maxUnfinishedBytes;
+    if (options.maxUnfinishedBytes !== undefined && (!Number.isSafeInteger(options.maxUnfinishedBytes) || options.maxUnfinishedBytes < 0)) {
+      throw new LocalProtocolError(Condition.InvalidField, `maxUnfinishedBytes must be a non-negative integer, got ${options.maxUnfinishedBytes}`);
+    }
     checkUint(this.nextOutgoingId, 'nextOutgoingId');
     checkUint(this.outgoingWindow, 'outgoingWindow');
     checkUint(this.handleMax, 'handleMax');
@@ -237,7 +251,12 @@ export class Session {
 
   private finish(initiator: Initiator, error: SessionError | undefined): void {
     this.state = 'unmapped';
+    if (this.unfinished !== 0) {
+      this.host.unfinished(-this.unfinished);
+      this.unfinished = 0;
+    }
     for (const link of this.links.values()) {
+      link.partial = undefined;
       this.host.emit({
         type: 'link-detached', session: this.id, link: link.id, initiator, closed: false,
         error: error === undefined ? undefined : new LinkError(error.condition, error.description, { remote: error.remote, cause: error }),
@@ -398,7 +417,7 @@ export class Session {
    */
   private forgetDeliveries(link: Link): void {
     link.forgotten = true;
-    link.partial = undefined;
+    this.dropPartial(link);
     link.flowPending = false;
     link.flowHeld = false;
     link.credit = 0;
@@ -1107,10 +1126,7 @@ export class Session {
         if (link.drainCompleted) this.reportDrained(link);
         return;
       }
-      partial = {
-        deliveryId, tag: t.deliveryTag, messageFormat: t.messageFormat ?? 0, chunks: [], size: 0,
-        settled: false, state: undefined, rcvSettleMode: undefined,
-      } satisfies PartialDelivery;
+      partial = new PartialDelivery(deliveryId, t.deliveryTag, t.messageFormat ?? 0);
       link.partial = partial;
     } else {
       deliveryId = partial.deliveryId;
@@ -1122,39 +1138,29 @@ export class Session {
     if (t.state !== undefined) partial.state = t.state;
     if (t.rcvSettleMode !== undefined) partial.rcvSettleMode = t.rcvSettleMode;
     if (t.aborted) {
-      link.partial = undefined;
+      this.dropPartial(link);
       this.host.emit({ type: 'delivery-aborted', link: link.id, deliveryId });
       if (link.drainCompleted) this.reportDrained(link);
       return;
     }
-    if (payload !== undefined) {
-      if (payload instanceof Uint8Array) {
-        partial.size += payload.length;
-        if (payload.length > 0) partial.chunks.push(payload);
-      } else {
-        for (let i = 0; i < payload.length; i++) {
-          partial.size += payload[i]!.length;
-          partial.chunks.push(payload[i]!);
-        }
-      }
-      if (link.maxMessageSize > 0 && partial.size > link.maxMessageSize) {
-        link.partial = undefined;
-        this.failLink(link, Condition.MessageSizeExceeded, `message exceeds our max-message-size of ${link.maxMessageSize} bytes`);
-        return;
-      }
+    const charged = partial.addFrame(payload, !t.more);
+    this.unfinished += charged;
+    const connectionUnfinished = this.host.unfinished(charged);
+    if (link.maxMessageSize > 0 && partial.size > link.maxMessageSize) {
+      this.dropPartial(link);
+      this.failLink(link, Condition.MessageSizeExceeded, `message exceeds our max-message-size of ${link.maxMessageSize} bytes`);
+      return;
+    }
+    if (connectionUnfinished > this.host.maxUnfinishedBytes || this.unfinished > this.maxUnfinished) {
+      const [what, limit] = connectionUnfinished > this.host.maxUnfinishedBytes ? ['connection', this.host.maxUnfinishedBytes] : ['session', this.maxUnfinished];
+      this.dropPartial(link);
+      this.failLink(link, Condition.ResourceLimitExceeded,
+        `deliveries being received in pieces on this ${what} would hold more than ${limit} bytes (maxUnfinishedBytes; each frame counts ${TRANSFER_FRAME_CHARGE} bytes besides its payload)`);
+      return;
     }
     if (t.more) return;
-    link.partial = undefined;
-    let body: Uint8Array;
-    if (partial.chunks.length === 1) body = partial.chunks[0]!;
-    else {
-      body = new Uint8Array(partial.size);
-      let at = 0;
-      for (const chunk of partial.chunks) {
-        body.set(chunk, at);
-        at += chunk.length;
-      }
-    }
+    this.dropPartial(link);
+    const body = partial.join();
     if (!partial.settled) {
       this.incomingUnsettled.set(deliveryId, link);
       link.unsettled++;
@@ -1164,6 +1170,15 @@ export class Session {
       payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode,
     });
     if (link.drainCompleted) this.reportDrained(link);
+  }
+
+  /** The link's unfinished delivery is done with (complete, aborted, refused, forgotten): its bytes no longer count. */
+  private dropPartial(link: Link): void {
+    const partial = link.partial;
+    if (partial === undefined) return;
+    link.partial = undefined;
+    this.unfinished -= partial.charged;
+    this.host.unfinished(-partial.charged);
   }
 
   /** Receiver: the drain we asked for ended with the last delivery the credit allowed; report it as a sender's drained flow would be. */

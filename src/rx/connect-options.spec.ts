@@ -64,6 +64,7 @@ describe('resolveConnectOptions', () => {
     ['reconnect.count', { reconnect: { count: 1.5 } }, /options\.reconnect\.count/],
     ['idleTimeout', { idleTimeout: -1 }, /options\.idleTimeout: expected an integer/],
     ['idleTimeout', { idleTimeout: 150 }, /options\.idleTimeout: expected 0 \(none\) or at least 200 ms, got 150/],
+    ['maxUnfinishedBytes', { maxUnfinishedBytes: -1 }, /options\.maxUnfinishedBytes: expected an integer/],
     ['maxFrameSize', { maxFrameSize: 100 }, /options\.maxFrameSize: expected an integer in 512/],
     ['channelMax', { channelMax: 70000 }, /options\.channelMax/],
     ['containerId', { containerId: '' }, /options\.containerId: expected a non-empty string/],

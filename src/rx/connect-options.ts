@@ -92,6 +92,14 @@ export interface ConnectOptions {
   readonly maxFrameSize?: number;
   /** Highest channel number we accept, 0..65535. Default 65535. */
   readonly channelMax?: number;
+  /**
+   * Bytes of messages still arriving in pieces (multi-frame transfers) the
+   * connection holds at once, each frame counted 32 bytes besides its
+   * payload; also the largest message it can receive. A delivery that
+   * would pass it detaches its link with amqp:resource-limit-exceeded.
+   * Default 128 MiB (`DEFAULT_MAX_UNFINISHED_BYTES` in `rx-amqp/internal`).
+   */
+  readonly maxUnfinishedBytes?: number;
   /** Container id sent in open. Default: the container's id. */
   readonly containerId?: string;
   /** Connection properties sent in open. Default none. */
@@ -144,6 +152,7 @@ export interface ResolvedConnectOptions {
   readonly idleTimeout: number;
   readonly maxFrameSize: number | undefined;
   readonly channelMax: number | undefined;
+  readonly maxUnfinishedBytes: number | undefined;
   readonly containerId: string | undefined;
   readonly properties: Fields | undefined;
   readonly offeredCapabilities: readonly string[] | undefined;
@@ -155,8 +164,8 @@ export interface ResolvedConnectOptions {
 }
 
 const OPTION_KEYS: ReadonlySet<string> = new Set([
-  'url', 'urls', 'user', 'password', 'token', 'sasl', 'tls', 'reconnect', 'idleTimeout', 'maxFrameSize', 'channelMax', 'containerId',
-  'properties', 'offeredCapabilities', 'desiredCapabilities', 'hostname', 'closeTimeout', 'connectTimeout', 'trace', 'cbs',
+  'url', 'urls', 'user', 'password', 'token', 'sasl', 'tls', 'reconnect', 'idleTimeout', 'maxFrameSize', 'channelMax', 'maxUnfinishedBytes',
+  'containerId', 'properties', 'offeredCapabilities', 'desiredCapabilities', 'hostname', 'closeTimeout', 'connectTimeout', 'trace', 'cbs',
 ]);
 const SASL_KEYS: ReadonlySet<string> = new Set(['enabled', 'mechanisms', 'allowInsecure', 'gssapi']);
 const GSSAPI_KEYS: ReadonlySet<string> = new Set(['service', 'host', 'principal']);
@@ -248,9 +257,9 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
 }
 
 /** The options that go into our open frame, which connect() and listen() both take. @internal */
-export type OpenFrameOptions = Pick<ConnectOptions, 'idleTimeout' | 'maxFrameSize' | 'channelMax' | 'offeredCapabilities' | 'properties' | 'trace'>;
+export type OpenFrameOptions = Pick<ConnectOptions, 'idleTimeout' | 'maxFrameSize' | 'channelMax' | 'maxUnfinishedBytes' | 'offeredCapabilities' | 'properties' | 'trace'>;
 
-/** Checks the open-frame options and fills in their defaults; `o(name)` names an option in errors. @internal also used by listen */
+/** Checks the open-frame options (and the engine's bound on unfinished deliveries) and fills in their defaults; `o(name)` names an option in errors. @internal also used by listen */
 export function resolveOpenFrameOptions(options: OpenFrameOptions, o: (name: string) => string) {
   const idleTimeout = optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0;
   if (idleTimeout > 0 && idleTimeout < 2 * MIN_IDLE_TIMEOUT_MS) {
@@ -261,6 +270,7 @@ export function resolveOpenFrameOptions(options: OpenFrameOptions, o: (name: str
     idleTimeout,
     maxFrameSize: optionalInteger(options.maxFrameSize, o('maxFrameSize'), 512, 0xffffffff),
     channelMax: optionalInteger(options.channelMax, o('channelMax'), 0, 0xffff),
+    maxUnfinishedBytes: optionalInteger(options.maxUnfinishedBytes, o('maxUnfinishedBytes'), 0, Number.MAX_SAFE_INTEGER),
     offeredCapabilities: optionalSymbols(options.offeredCapabilities, o('offeredCapabilities')),
     properties: optionalFields(options.properties, o('properties')),
     trace: optionalTrace(options.trace, o('trace')),

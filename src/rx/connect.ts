@@ -268,6 +268,7 @@ class ConnectionAttempt implements ConnectionControl {
         hostname: options.hostname ?? target.url.host,
         maxFrameSize: options.maxFrameSize,
         channelMax: options.channelMax,
+        maxUnfinishedBytes: options.maxUnfinishedBytes,
         idleTimeOut: options.idleTimeout > 0 ? options.idleTimeout : undefined,
         offeredCapabilities: options.offeredCapabilities,
         desiredCapabilities: options.desiredCapabilities,

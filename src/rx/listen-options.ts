@@ -92,6 +92,14 @@ export interface ListenOptions {
    * {@link DEFAULT_LISTEN_HANDLE_MAX} (1023).
    */
   readonly handleMax?: number;
+  /**
+   * Bytes of messages still arriving in pieces (multi-frame transfers) each
+   * connection holds at once, each frame counted 32 bytes besides its
+   * payload; also the largest message a client can send us. A delivery that
+   * would pass it detaches its link with amqp:resource-limit-exceeded.
+   * Default 128 MiB (`DEFAULT_MAX_UNFINISHED_BYTES` in `rx-amqp/internal`).
+   */
+  readonly maxUnfinishedBytes?: number;
   /** Capabilities our open offers, e.g. `ANONYMOUS-RELAY`. */
   readonly offeredCapabilities?: readonly string[];
   /** Properties of our open (product, version...). */
@@ -132,6 +140,7 @@ export interface ResolvedListenOptions {
   readonly maxFrameSize: number | undefined;
   readonly channelMax: number;
   readonly handleMax: number;
+  readonly maxUnfinishedBytes: number | undefined;
   readonly offeredCapabilities: readonly string[] | undefined;
   readonly properties: Fields | undefined;
   readonly trace: boolean | ((line: string) => void) | undefined;
@@ -141,7 +150,7 @@ export interface ResolvedListenOptions {
 }
 
 const LISTEN_OPTIONS: ReadonlySet<string> = new Set([
-  'url', 'host', 'port', 'tls', 'sasl', 'containerId', 'idleTimeout', 'maxFrameSize', 'channelMax', 'handleMax',
+  'url', 'host', 'port', 'tls', 'sasl', 'containerId', 'idleTimeout', 'maxFrameSize', 'channelMax', 'handleMax', 'maxUnfinishedBytes',
   'offeredCapabilities', 'properties', 'trace', 'onListening', 'onClosed', 'closeTimeout',
 ]);
 

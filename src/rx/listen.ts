@@ -163,6 +163,7 @@ class IncomingAttempt implements ConnectionControl {
         maxFrameSize: options.maxFrameSize,
         channelMax: options.channelMax,
         peerSessions: { handleMax: options.handleMax },
+        maxUnfinishedBytes: options.maxUnfinishedBytes,
         idleTimeOut: options.idleTimeout > 0 ? options.idleTimeout : undefined,
         offeredCapabilities: options.offeredCapabilities,
         properties: options.properties,
