@@ -91,6 +91,10 @@ export interface LinkDetachedEvent {
   readonly session: SessionId;
   readonly link: LinkId;
   readonly initiator: Initiator;
+  /**
+   * The link is closed, not only detached: by us, or by the peer (also when
+   * it answered our non-closing detach with a closing one, §2.6.6).
+   */
   readonly closed: boolean;
   readonly error?: LinkError | undefined;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Condition } from '../errors/index.js';
 import type { Source, Target } from '../frames/types.js';
 import { LinkError, LocalProtocolError, SessionError } from './errors.js';
+import { frames, RawPeer } from './raw-peer.spec-helper.js';
 import { EnginePair } from './testing/engine-pair.js';
 
 const source = (address: string): Source => ({ type: 'source', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });
@@ -212,5 +213,26 @@ describe('crossing frames', () => {
     expect(pair.take('client', 'link-detached')).toHaveLength(1);
     expect(pair.take('server', 'link-detached')).toHaveLength(1);
     expect(pair.take('client', 'protocol-error')).toHaveLength(0);
+  });
+});
+
+describe('a non-closing detach answered with a closing one (§2.6.6, issue 16 item 16)', () => {
+  it('reports the link closed, with the peer error, and the link is gone', () => {
+    const peer = new RawPeer().withLink(1);
+    const link = peer.eventsOf('link-attached')[0]!.link;
+    peer.engine.detach(link, { closed: false });
+    peer.drain();
+    expect(peer.sentOf('detach')[0]).toMatchObject({ closed: false });
+    peer.feed(frames([0, { type: 'detach', handle: 0, closed: true, error: { condition: Condition.NotFound, description: 'deleted' } }]));
+    expect(peer.eventsOf('link-detached')[0]).toMatchObject({ link, initiator: 'local', closed: true, error: { condition: Condition.NotFound, remote: true } });
+    expect(peer.engine.link(link)).toBeUndefined();
+  });
+
+  it('a non-closing answer to a non-closing detach stays not closed', () => {
+    const peer = new RawPeer().withLink(1);
+    const link = peer.eventsOf('link-attached')[0]!.link;
+    peer.engine.detach(link, { closed: false });
+    peer.feed(frames([0, { type: 'detach', handle: 0, closed: false }]));
+    expect(peer.eventsOf('link-detached')[0]).toMatchObject({ link, initiator: 'local', closed: false });
   });
 });

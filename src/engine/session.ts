@@ -970,7 +970,11 @@ export class Session {
       this.host.emit({ type: 'link-detached', session: this.id, link: link.id, initiator: 'remote', closed: detach.closed, error: peerError });
     } else if (next === 'detached') {
       this.removeLink(link);
-      this.host.emit({ type: 'link-detached', session: this.id, link: link.id, initiator: 'local', closed: link.localClosed, error: peerError ?? link.localError });
+      // We only detached and the peer closed (§2.6.6): the link is closed, and the event says so. The
+      // spec has us re-attach and close-detach to confirm; like Proton we only report it (a hidden
+      // link holding the name would refuse the caller's own re-attach of it meanwhile).
+      const closed = link.localClosed || detach.closed;
+      this.host.emit({ type: 'link-detached', session: this.id, link: link.id, initiator: 'local', closed, error: peerError ?? link.localError });
     } else {
       // A detach for a link whose attach we have sent and the peer never answered (tolerated).
       link.state = 'detached';
