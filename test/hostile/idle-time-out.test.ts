@@ -89,19 +89,18 @@ describe('a peer whose open asks for idle-time-out 1 ms', () => {
   }, 60_000);
 
   it('our client, facing a server that advertises it, fails with amqp:invalid-field instead of spinning', async () => {
-    const server = await listenRaw((peer) => {
-      // Answer the client's header and open with ours, idle-time-out 1, then stay silent.
-      peer.send(join(AMQP_HEADER, frameBytes(0, open({ containerId: 'hostile-server', idleTimeOut: 1 }))));
-    });
+    const server = await listenRaw();
     try {
       const container = new Container({ id: 'idle-1-client' });
-      const error = await firstValueFrom(container.connect(server.url, { reconnect: false, sasl: { enabled: false }, closeTimeout: 200 })).then(
+      const failed = firstValueFrom(container.connect(server.url, { reconnect: false, sasl: { enabled: false }, closeTimeout: 200 })).then(
         () => undefined,
         (e: unknown) => e,
       );
-      expect(error).toMatchObject({ condition: Condition.InvalidField });
+      // Answer the client's header and open with ours, idle-time-out 1, then stay silent.
+      const peer = await server.nextPeer();
+      await peer.answerOpen({ containerId: 'hostile-server', idleTimeOut: 1 });
+      expect(await failed).toMatchObject({ condition: Condition.InvalidField });
       // The server received our close naming the reason, and the client let the socket go (closeTimeout, the server never answers).
-      const peer = server.peers[0]!;
       const close = await peer.nextBody('close');
       expect(close.error?.description).toMatch(/idle-time-out of 1 ms/);
       await peer.waitClosed();

@@ -279,6 +279,17 @@ export class RawPeer {
     return this.nextBody('sasl-outcome');
   }
 
+  /**
+   * The server's side of the plain AMQP opening: the client's header, then
+   * our header and `open`, then the client's open (which is returned).
+   */
+  async answerOpen(fields: Partial<Open> = {}): Promise<Open> {
+    const header = await this.nextHeader();
+    if (header[4] !== 0) throw new Error(`expected the AMQP header, got ${Array.from(header).join(' ')}`);
+    this.send(join(AMQP_HEADER, frameBytes(0, open({ containerId: 'raw-server', ...fields }))));
+    return this.nextBody('open');
+  }
+
   /** The whole opening plus a session on channel 0; returns the other side's begin. */
   async openSession(openFields: Partial<Open> = {}, beginFields: Partial<Begin> = {}): Promise<Begin> {
     await this.openAmqp(openFields);
@@ -350,16 +361,34 @@ export interface RawServer {
   readonly port: number;
   readonly url: string;
   readonly peers: readonly RawPeer[];
+  /** The next connection accepted (the first one not yet taken), within `timeoutMs`. */
+  nextPeer(timeoutMs?: number): Promise<RawPeer>;
   /** Stops listening and drops every connection. */
   close(): Promise<void>;
 }
 
-export function listenRaw(onPeer: (peer: RawPeer) => void, host = LOOPBACK): Promise<RawServer> {
+export function listenRaw(onPeer: (peer: RawPeer) => void = () => undefined, host = LOOPBACK): Promise<RawServer> {
   const peers: RawPeer[] = [];
+  let taken = 0;
+  let waiter: (() => void) | undefined;
   const server: Server = createServer((socket) => {
     const peer = new RawPeer(socket);
     peers.push(peer);
     onPeer(peer);
+    waiter?.();
+  });
+  const nextPeer = (timeoutMs = DEFAULT_WAIT_MS): Promise<RawPeer> => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    const check = (): void => {
+      if (taken < peers.length) {
+        clearTimeout(timer);
+        waiter = undefined;
+        resolve(peers[taken++]!);
+      } else {
+        waiter = check;
+      }
+    };
+    check();
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -370,6 +399,7 @@ export function listenRaw(onPeer: (peer: RawPeer) => void, host = LOOPBACK): Pro
         port,
         url: `amqp://${host}:${port}`,
         peers,
+        nextPeer,
         close: () => new Promise<void>((done) => {
           for (const p of peers) p.destroy();
           server.close(() => done());
