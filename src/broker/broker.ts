@@ -456,6 +456,13 @@ export class Broker {
       },
     });
     const detach = link.detached$.subscribe((d) => (closed = d.closed));
+    // Before the subscription: sendFrom may fail at once (the answering attach cannot be sent).
+    const finish = () => {
+      tracked.unsubscribe();
+      handle.remove();
+      sent.clear();
+      how.cleanup(closed);
+    };
     const results = link.sendFrom(producer, {
       ...(how.address === undefined ? {} : { address: how.address }),
       filterKeys: how.applied,
@@ -465,12 +472,6 @@ export class Broker {
       error: () => finish(),
       complete: () => finish(),
     });
-    const finish = () => {
-      tracked.unsubscribe();
-      handle.remove();
-      sent.clear();
-      how.cleanup(closed);
-    };
     const subscription = new Subscription();
     subscription.add(results);
     subscription.add(detach);

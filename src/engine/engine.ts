@@ -30,7 +30,7 @@ import {
   FRAME_TYPE_AMQP, FRAME_TYPE_SASL,
   type Attach, type Begin, type Close, type End, type Frame, type Open, type Performative, type SaslPerformative, type Transfer,
 } from '../frames/types.js';
-import { ConnectionError, fromWireError, LocalProtocolError, ProtocolError, toWireError } from './errors.js';
+import { ConnectionError, fitError, fromWireError, LocalProtocolError, ProtocolError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, LinkId, SaslOutcomeEvent, SessionId } from './events.js';
 import { FreeNumbers } from './free-numbers.js';
 import { IdleTimer } from './idle-timer.js';
@@ -539,21 +539,16 @@ export class Engine {
 
   /**
    * Throws now, before any state changes, if an error to send cannot be
-   * encoded, or would not fit in a frame of the peer's max-frame-size (as a
-   * detach, the largest of close, end and detach).
+   * encoded. (One too long for the peer's max-frame-size is cut short when
+   * written: a close, end or detach must not fail for want of room.)
    */
   private assertEncodable(error: EndpointErrorInit | undefined): void {
     if (error === undefined) return;
     if (typeof error.condition !== 'string') throw new LocalProtocolError(Condition.InvalidField, 'an error needs a condition (a symbol such as amqp:internal-error)');
-    let size: number;
     try {
-      size = this.encodedSize(0xffff, { type: 'detach', handle: 0xffffffff, closed: true, error: toWireError(error) });
+      this.encodedSize(0, { type: 'close', error: toWireError(error) });
     } catch (e) {
       throw new LocalProtocolError(Condition.InvalidField, `cannot encode error: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    if (size > this.remoteMaxFrameSize) {
-      throw new LocalProtocolError(Condition.FrameSizeTooSmall,
-        `the error would make a ${size}-byte frame, over the peer's max-frame-size of ${this.remoteMaxFrameSize} (a shorter description or less info)`);
     }
   }
 
@@ -648,21 +643,17 @@ export class Engine {
   /**
    * Encodes `body` into the scratch writer, within the peer's max-frame-size
    * (512 until its open arrives; Part 2 §2.7.1; transfers are split
-   * elsewhere). An error the engine raised itself (its description may
-   * quote the peer's input) is cut short to fit; any other frame that does
-   * not fit throws amqp:frame-size-too-small (commands check errors given
-   * to them beforehand, in assertEncodable). Returns the body written.
+   * elsewhere). The error of a close, end or detach (ours or the caller's;
+   * its description may quote the peer's input) is cut short to fit: ending
+   * something must not fail for want of room. Any other frame that does not
+   * fit throws amqp:frame-size-too-small. Returns the body written.
    */
   private encodeFitting<B extends Performative>(channel: number, body: B): B {
     const limit = this.remoteMaxFrameSize;
     let size = this.encodedSize(channel, body);
     if (size <= limit) return body;
     if ((body.type === 'close' || body.type === 'end' || body.type === 'detach') && body.error !== undefined) {
-      const error = body.error;
-      const description = error.description ?? '';
-      // Each character is at least a byte; the ellipsis takes three.
-      const cut = description.slice(0, Math.max(0, description.length - (size - limit) - 3));
-      const fitted = { ...body, error: { condition: error.condition, description: cut.length > 0 ? `${cut}…` : undefined } };
+      const fitted = { ...body, error: fitError(body.error, size - limit) };
       size = this.encodedSize(channel, fitted);
       if (size <= limit) return fitted;
     }

@@ -69,3 +69,14 @@ export function toWireError(error: { readonly condition: ConditionSymbol; readon
     info,
   };
 }
+
+/**
+ * `error` made at least `excess` bytes smaller, to fit a frame: its
+ * description cut short (ending in an ellipsis) and its info dropped.
+ */
+export function fitError(error: WireError, excess: number): WireError {
+  const description = error.description ?? '';
+  // Each character is at least a byte; the ellipsis takes three.
+  const cut = description.slice(0, Math.max(0, description.length - excess - 3));
+  return { condition: error.condition, description: cut.length > 0 ? `${cut}…` : undefined };
+}

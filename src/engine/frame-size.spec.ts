@@ -69,42 +69,48 @@ describe('frames other than transfers fit the peer max-frame-size', () => {
     expect(pair.client.remoteOpen?.maxFrameSize).toBe(512);
   });
 
-  it('detach, end and close with a description too long for the peer fail at the call', () => {
-    const pair = new EnginePair({ server: { maxFrameSize: 512 } });
+  it('detach, end and close with a description too long for the peer are cut short to fit (ending must not fail)', () => {
+    const pair = new EnginePair({ server: { maxFrameSize: 512, trace: () => undefined } });
     const s = pair.openSession();
     const { client: link } = pair.attachLink(s, { name: 'a', role: 'receiver', source: source('q') });
-    const error = { condition: 'amqp:internal-error', description: 'd'.repeat(600) };
-    expectTooSmall(() => pair.client.detach(link, { closed: true, error }));
-    expect(pair.client.link(link)?.state).toBe('attached');
-    expectTooSmall(() => pair.client.endSession(s.client, error));
-    expectTooSmall(() => pair.client.close(error));
-    expect(pair.client.state).toBe('opened');
-    pair.client.detach(link, { closed: true, error: { ...error, description: 'short' } });
-    pair.pump();
-    expect(pair.take('server', 'link-detached')[0]!.error?.description).toBe('short');
+    const error = { condition: 'amqp:internal-error', description: 'd'.repeat(600), info: { big: 'i'.repeat(600) } };
+    pair.client.detach(link, { closed: true, error });
+    pair.client.endSession(s.client, error);
+    pair.client.close(error);
+    const sizes = frameSizes(pair.client.takeOutput()!);
+    expect(sizes.map((f) => f.type)).toEqual(['detach', 'end', 'close']);
+    expect(Math.max(...sizes.map((f) => f.size))).toBeLessThanOrEqual(512);
   });
 
-  it('a disposition state or a transfer state too large for a frame fails at the call', () => {
+  it('a rejection reason too long for a disposition is cut short; other states too large fail at the call', () => {
     const pair = new EnginePair({ client: { maxFrameSize: 512 }, server: { maxFrameSize: 512 } });
     const s = pair.openSession();
     const { client: snd, server: rcv } = pair.attachLink(s, { name: 'a', role: 'sender', source: source('q') });
     pair.server.flow(rcv, { credit: 2 });
     pair.pump();
-    expectTooSmall(() => pair.client.send(snd, { payload: Uint8Array.of(0x00, 0x53, 0x77, 0x40), state: { type: 'rejected', error: { condition: 'x', description: 'd'.repeat(600) } } }));
+    const longReason = { type: 'rejected' as const, error: { condition: 'x', description: 'd'.repeat(600) } };
+    expectTooSmall(() => pair.client.send(snd, { payload: Uint8Array.of(0x00, 0x53, 0x77, 0x40), state: longReason }));
     expect(pair.client.linkCredit(snd)).toBe(2);
     pair.client.send(snd, { payload: Uint8Array.of(0x00, 0x53, 0x77, 0x40) });
+    pair.client.send(snd, { payload: Uint8Array.of(0x00, 0x53, 0x77, 0x40) });
     pair.pump();
-    const [delivery] = pair.take('server', 'delivery');
-    expectTooSmall(() => pair.server.dispose(rcv, delivery!.deliveryId, { state: { type: 'rejected', error: { condition: 'x', description: 'd'.repeat(600) } }, settled: true }));
-    pair.server.dispose(rcv, delivery!.deliveryId, { state: { type: 'rejected', error: { condition: 'x', description: 'short' } }, settled: true });
+    const [first, second] = pair.take('server', 'delivery');
+    const annotated = { type: 'modified' as const, deliveryFailed: true, messageAnnotations: { 'x-big': 'a'.repeat(600) } };
+    expectTooSmall(() => pair.server.dispose(rcv, first!.deliveryId, { state: annotated, settled: true }));
+    pair.server.dispose(rcv, first!.deliveryId, { state: longReason, settled: true });
+    pair.server.dispose(rcv, second!.deliveryId, { state: { type: 'accepted' }, settled: true });
     pair.pump();
-    expect(pair.take('client', 'delivery-updated')[0]!.state).toMatchObject({ type: 'rejected' });
+    const [rejected] = pair.take('client', 'delivery-updated');
+    expect(rejected!.state).toMatchObject({ type: 'rejected', error: { condition: 'x' } });
+    const reason = rejected!.state?.type === 'rejected' ? rejected!.state.error?.description ?? '' : '';
+    expect(reason.endsWith('…')).toBe(true);
+    expect(reason.length).toBeLessThan(470);
   });
 
   it('an error of our own that quotes the peer is cut short to fit its max-frame-size', () => {
-    // A peer with max-frame-size 512 attaches twice under a 2,000-character name: the second attach is
-    // illegal and our close quotes the name.
-    const name = 'n'.repeat(2000);
+    // A peer with max-frame-size 512 attaches twice under a 440-character name (an answer still fits): the
+    // second attach is illegal and our close quotes the name.
+    const name = 'n'.repeat(440);
     const peer = new RawPeer();
     peer.feed(concat(AMQP, frames([0, { ...open, maxFrameSize: 512 }], [0, begin], [0, { ...attachSender, name }], [0, { ...attachSender, name, handle: 1 }])));
     const [close] = peer.sentOf('close');
@@ -112,6 +118,15 @@ describe('frames other than transfers fit the peer max-frame-size', () => {
     expect(close!.error!.description!.endsWith('…')).toBe(true);
     expect(frames([0, close!]).length).toBeLessThanOrEqual(512);
     expect(peer.engine.error?.description).toContain(name);
+  });
+
+  it('an attach whose name no answer could carry within the peer max-frame-size ends the session with frame-size-too-small', () => {
+    const peer = new RawPeer();
+    peer.feed(concat(AMQP, frames([0, { ...open, maxFrameSize: 512 }], [0, begin], [0, { ...attachSender, name: 'n'.repeat(2000) }])));
+    expect(peer.eventsOf('link-attached')).toEqual([]);
+    expect(peer.eventsOf('protocol-error')[0]).toMatchObject({ scope: 'session', error: { condition: Condition.FrameSizeTooSmall } });
+    expect(peer.sentOf('end')[0]!.error?.condition).toBe(Condition.FrameSizeTooSmall);
+    expect(peer.sentOf('attach')).toEqual([]);
   });
 
   it('refusing a link whose echoed terminus would not fit the peer leaves the terminus out', () => {

@@ -10,7 +10,7 @@
  * detach the link here; violations that concern the whole connection are
  * thrown as ProtocolError for the engine to close the connection with.
  */
-import { Writer } from '../codec/writer.js';
+import { utf8Length, Writer } from '../codec/writer.js';
 import { Condition } from '../errors/index.js';
 import type {
   Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Message, Performative, Role, Transfer,
@@ -19,7 +19,7 @@ import { Reader } from '../codec/reader.js';
 import { decodeDeliveryState, encodeDeliveryState, encodeMessage } from '../frames/index.js';
 import { pooledCopy } from '../codec/byte-pool.js';
 import { DispositionBatch } from './disposition-batch.js';
-import { fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
+import { fitError, fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, Initiator, LinkId, SessionId } from './events.js';
 import { Link } from './link.js';
 import { PartialDelivery, TRANSFER_FRAME_CHARGE } from './partial-delivery.js';
@@ -82,6 +82,10 @@ interface QueuedTransfer {
 const MAX_TAG_LENGTH = 32;
 /** A disposition frame's bytes besides its state, at most (header, descriptor, list32, role, first, last, settled, batchable). */
 const DISPOSITION_ROOM = 40;
+/** An attach's bytes besides its name, at most, with no terminus (header, descriptor, list32, handle, role, modes, counts). */
+const ATTACH_ROOM = 64;
+/** A rejected outcome with a bare condition, at most (descriptor, list, error descriptor, list, condition symbol of 64). */
+const REJECTED_MIN = 90;
 /** A first transfer frame's bytes besides its state and payload, at most (with a 32-byte tag), plus one payload byte. */
 const TRANSFER_ROOM = 80;
 const EMPTY = new Uint8Array(0);
@@ -717,7 +721,7 @@ export class Session {
     if (link.state !== 'attached' && link.state !== 'attach-sent') {
       throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}; its deliveries are gone`);
     }
-    const state = options.state;
+    let state = options.state;
     const settled = options.settled;
     if (!link.isSender && settled && link.rcvSettleMode === 'second') {
       throw new LocalProtocolError(Condition.NotAllowed,
@@ -734,9 +738,14 @@ export class Session {
       } finally {
         probe.reset();
       }
-      if (size + DISPOSITION_ROOM > this.host.remoteMaxFrameSize()) {
-        throw new LocalProtocolError(Condition.FrameSizeTooSmall,
-          `a delivery state of ${size} bytes makes a disposition frame over the peer's max-frame-size of ${this.host.remoteMaxFrameSize()} (a shorter description?)`);
+      const excess = size + DISPOSITION_ROOM - this.host.remoteMaxFrameSize();
+      if (excess > 0) {
+        // A rejection's reason is cut short to fit, as an error in a detach is; anything else cannot shrink.
+        if (state.type !== 'rejected' || state.error === undefined || size - excess < REJECTED_MIN) {
+          throw new LocalProtocolError(Condition.FrameSizeTooSmall,
+            `a delivery state of ${size} bytes makes a disposition frame over the peer's max-frame-size of ${this.host.remoteMaxFrameSize()}`);
+        }
+        state = { type: 'rejected', error: fitError(state.error, excess) };
       }
     }
     const map = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
@@ -896,6 +905,13 @@ export class Session {
     }
     if (this.remoteHandles.has(attach.handle)) {
       this.fail(Condition.HandleInUse, `attach for handle ${attach.handle}, which is already in use`);
+      return;
+    }
+    const nameBytes = utf8Length(attach.name);
+    if (nameBytes + ATTACH_ROOM > this.host.remoteMaxFrameSize()) {
+      // No answer, not even a refusal, could carry the name within the peer's own max-frame-size.
+      this.fail(Condition.FrameSizeTooSmall,
+        `attach for a link whose ${nameBytes}-byte name no answer could carry within your max-frame-size of ${this.host.remoteMaxFrameSize()}`);
       return;
     }
     const ourRole = opposite(attach.role);
