@@ -1,0 +1,128 @@
+/**
+ * Issue 16, items 13 and 14, against the broker and our client:
+ *
+ * - 13: a session incoming-window and link credit of 2^32-1 (Azure's Rust
+ *   SDK sends u32::MAX) were read as serial numbers, became 0, and the
+ *   sender stopped for good. They are uints now.
+ * - 14: a receiver that lowers its credit while transfers wait for session
+ *   window must not get them beyond the new credit (§2.6.7).
+ *
+ * A flow with echo=true is the sync point: our engine writes the transfers a
+ * flow lets go before its answer to the echo.
+ */
+import { lastValueFrom, of, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Container, send, startBroker, type RunningBroker } from '../../src/index.js';
+import type { Frame } from '../../src/frames/types.js';
+import { attach, begin, disposition, flow, listenRaw, LOOPBACK, RawPeer, source, target } from '../support/raw-peer.js';
+
+const U32_MAX = 0xffffffff;
+let broker: RunningBroker;
+
+beforeAll(async () => {
+  broker = await startBroker({ host: LOOPBACK, port: 0 });
+});
+
+afterAll(async () => {
+  await broker?.stop();
+});
+
+async function put(address: string, count: number): Promise<void> {
+  const connection$ = new Container({ id: `put-${address}` }).connect(broker.url, { reconnect: false });
+  const bodies = Array.from({ length: count }, (_, i) => ({ body: `m${i}` }));
+  const results = await lastValueFrom(of(...bodies).pipe(send(connection$, address), toArray()));
+  expect(results.every((r) => r.state === 'accepted')).toBe(true);
+}
+
+/** The frames up to and including the next flow (the answer to an echo), skipping keepalives. */
+async function untilFlow(peer: RawPeer): Promise<Frame[]> {
+  const seen: Frame[] = [];
+  for (;;) {
+    const frame = await peer.nextFrame();
+    if (frame.body === undefined) continue;
+    seen.push(frame);
+    if (frame.body.type === 'flow') return seen;
+  }
+}
+
+const types = (frames: readonly Frame[]) => frames.map((f) => f.body?.type);
+
+describe('windows and credit of 2^32-1 (item 13)', () => {
+  it('the broker sends to a receiver that grants u32::MAX window and credit', async () => {
+    await put('u32-max', 3);
+    const peer = await RawPeer.connect(broker.port);
+    await peer.openSession({}, { incomingWindow: U32_MAX });
+    peer.sendFrame(0, attach({ name: 'u32', handle: 0, role: 'receiver', source: source('u32-max') }));
+    await peer.nextBody('attach');
+    peer.sendFrame(0, flow({ incomingWindow: U32_MAX, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
+    for (let i = 0; i < 3; i++) expect((await peer.nextBody('transfer')).deliveryId).toBe(i);
+    peer.destroy();
+  });
+
+  it('our sender sends to a server that grants u32::MAX window and credit', async () => {
+    const raw = await listenRaw();
+    try {
+      const connection$ = new Container({ id: 'u32-client' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
+      const results = lastValueFrom(of({ body: 'a' }, { body: 'b' }, { body: 'c' }).pipe(send(connection$, 'q'), toArray()));
+      const server = await raw.nextPeer();
+      await server.answerOpen();
+      await server.nextBody('begin');
+      server.sendFrame(0, begin({ remoteChannel: 0, incomingWindow: U32_MAX }));
+      const theirs = await server.nextBody('attach');
+      server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }));
+      server.sendFrame(0, flow({ incomingWindow: U32_MAX, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
+      for (let i = 0; i < 3; i++) await server.nextBody('transfer');
+      server.sendFrame(0, disposition({ first: 0, last: 2, settled: true, state: { type: 'accepted' } }));
+      expect((await results).map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted']);
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe('credit lowered while transfers wait for session window (item 14)', () => {
+  it('the broker holds back what the lowered credit does not cover, and sends it on new credit', async () => {
+    await put('lowered', 5);
+    const peer = await RawPeer.connect(broker.port);
+    await peer.openSession({}, { incomingWindow: 1 });
+    peer.sendFrame(0, attach({ name: 'lowered', handle: 0, role: 'receiver', source: source('lowered') }));
+    await peer.nextBody('attach');
+    peer.sendFrame(0, flow({ incomingWindow: 1, handle: 0, deliveryCount: 0, linkCredit: 5 }));
+    expect((await peer.nextBody('transfer')).deliveryId).toBe(0);
+    // Seen one; the window opens wide, the credit drops to 1 (one more).
+    peer.sendFrame(0, flow({ nextIncomingId: 1, incomingWindow: 100, handle: 0, deliveryCount: 1, linkCredit: 1, echo: true }));
+    const after = await untilFlow(peer);
+    expect(types(after)).toEqual(['transfer', 'flow']);
+    peer.sendFrame(0, flow({ nextIncomingId: 2, incomingWindow: 100, handle: 0, deliveryCount: 2, linkCredit: 0, echo: true }));
+    expect(types(await untilFlow(peer))).toEqual(['flow']);
+    // Credit for the three left: they come, in order.
+    peer.sendFrame(0, flow({ nextIncomingId: 2, incomingWindow: 100, handle: 0, deliveryCount: 2, linkCredit: 3 }));
+    for (const id of [2, 3, 4]) expect((await peer.nextBody('transfer')).deliveryId).toBe(id);
+    peer.destroy();
+  });
+
+  it('our sender holds back its queued transfers the same way', async () => {
+    const raw = await listenRaw();
+    try {
+      const connection$ = new Container({ id: 'lowered-client' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
+      const bodies = Array.from({ length: 5 }, (_, i) => ({ body: `m${i}` }));
+      const results = lastValueFrom(of(...bodies).pipe(send(connection$, 'q'), toArray()));
+      const server = await raw.nextPeer();
+      await server.answerOpen();
+      await server.nextBody('begin');
+      server.sendFrame(0, begin({ remoteChannel: 0, incomingWindow: 1 }));
+      const theirs = await server.nextBody('attach');
+      server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }));
+      server.sendFrame(0, flow({ incomingWindow: 1, handle: 0, deliveryCount: 0, linkCredit: 5 }));
+      expect((await server.nextBody('transfer')).deliveryId).toBe(0);
+      server.sendFrame(0, flow({ nextIncomingId: 1, incomingWindow: 100, handle: 0, deliveryCount: 1, linkCredit: 1, echo: true }));
+      expect(types(await untilFlow(server))).toEqual(['transfer', 'flow']);
+      server.sendFrame(0, flow({ nextIncomingId: 2, incomingWindow: 100, handle: 0, deliveryCount: 2, linkCredit: 3 }));
+      for (const id of [2, 3, 4]) expect((await server.nextBody('transfer')).deliveryId).toBe(id);
+      server.sendFrame(0, disposition({ first: 0, last: 4, settled: true, state: { type: 'accepted' } }));
+      expect((await results).map((r) => r.state)).toEqual(Array(5).fill('accepted'));
+    } finally {
+      await raw.close();
+    }
+  });
+});
