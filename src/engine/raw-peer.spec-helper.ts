@@ -4,6 +4,7 @@
  * its events collected and its output decoded. Shared by the engine's
  * protocol-error and hostile-input specs.
  */
+import { concatBytes } from '../codec/concat.js';
 import { Writer } from '../codec/writer.js';
 import { FrameReader, writeFrame } from '../frames/index.js';
 import type { Attach, Begin, Flow, Open, Performative, Transfer } from '../frames/types.js';
@@ -103,13 +104,7 @@ export class RawPeer {
   }
 }
 
+/** Byte arrays joined. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
-

@@ -8,11 +8,10 @@
  * "Served" and "handled" are checked as outcomes: a starved event loop would
  * make each of these tests hang to its timeout instead.
  */
-import { spawn } from 'node:child_process';
 import { firstValueFrom, lastValueFrom, of, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Condition, Container, receive, send, startBroker, type RunningBroker } from '../../src/index.js';
-import { rxAmqp } from '../cli/run-cli.js';
+import { rxAmqp, startBrokerProcess } from '../cli/run-cli.js';
 import { AMQP_HEADER, frameBytes, join, listenRaw, LOOPBACK, open, RawPeer } from '../support/raw-peer.js';
 
 /** The attack: the AMQP header and an open with idle-time-out 1, in one packet. */
@@ -56,21 +55,8 @@ describe('a peer whose open asks for idle-time-out 1 ms', () => {
   });
 
   it('the rx-amqp broker process refuses it, serves the CLI afterwards and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['bin/rx-amqp.js', 'broker', '--host', LOOPBACK, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { url, child, exited } = await startBrokerProcess('--host', LOOPBACK, '--port', '0');
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listening line: ${stdout}`)), 20_000);
-        child.stdout.on('data', () => {
-          const match = /listening on (amqp:\/\/\S+)/.exec(stdout);
-          if (match !== null) {
-            clearTimeout(timer);
-            resolve(match[1]!);
-          }
-        });
-      });
       const port = Number(new URL(url).port);
       for (let i = 0; i < 5; i++) {
         const peer = await RawPeer.connect(port);

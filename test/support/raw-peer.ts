@@ -14,6 +14,7 @@
  * Every wait has a timeout (default 10 s) and rejects with what was seen.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { concatBytes } from '../../src/codec/concat.js';
 import { Writer } from '../../src/codec/writer.js';
 import { FrameReader, writeFrame, writeSaslFrame } from '../../src/frames/index.js';
 import type {
@@ -45,15 +46,7 @@ export function saslFrameBytes(body: SaslPerformative): Uint8Array {
 
 /** Joins byte arrays (to send several frames in one write). */
 export function join(...parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 // --- performatives with the spec's defaults ----------------------------------------------
