@@ -5,7 +5,9 @@
  * - feed(), feedEof() and tick() never throw, and each call returns (every
  *   loop inside is bounded by the input);
  * - everything the engine writes is well-formed (protocol headers, then frames
- *   our FrameReader decodes);
+ *   our FrameReader decodes), and no frame is larger than the peer's
+ *   max-frame-size as the engine knows it (512 before the peer's open);
+ * - a deadline tick() returns is later than the time it was given;
  * - a protocol-error ends what it says it ends: scope 'connection' → the
  *   engine finishes with an error (after a close frame when AMQP was up),
  *   'session' → an end frame with the condition, 'link' → a detach with it.
@@ -248,6 +250,10 @@ class OutputChecker {
   private pending: Uint8Array = new Uint8Array(0);
   private state: 'header' | 'sasl' | 'frames' = 'header';
   readonly sent: Performative[] = [];
+  /** The largest AMQP frame a push may hold: the peer's max-frame-size as the engine knows it (512 before its open). */
+  limit = 512;
+  /** A frame over `limit`, if one was written. */
+  oversized: string | undefined;
 
   push(bytes: Uint8Array): void {
     if (this.state === 'frames') return this.frames(bytes);
@@ -282,6 +288,7 @@ class OutputChecker {
     this.reader.push(data);
     for (let f = this.reader.next(); f !== undefined; f = this.reader.next()) {
       if (f.frameType === 0 && f.body !== undefined) this.sent.push(f.body);
+      if (f.size > this.limit && this.oversized === undefined) this.oversized = `a ${f.body?.type ?? 'keepalive'} frame of ${f.size} bytes over the peer's max-frame-size ${this.limit}`;
     }
   }
 }
@@ -335,6 +342,7 @@ function runOne(r: Random, side: Side, input: Uint8Array, chunks: Uint8Array[]):
       act(e);
     }
     const out = engine.takeOutput();
+    checker.limit = Math.max(512, engine.remoteOpen?.maxFrameSize ?? 512);
     if (out !== undefined) checker.push(out);
   };
   try {
@@ -351,7 +359,9 @@ function runOne(r: Random, side: Side, input: Uint8Array, chunks: Uint8Array[]):
       drain();
       if (r.bool(0.2)) {
         now += r.int(200);
-        engine.tick(now);
+        const deadline = engine.tick(now);
+        // A deadline at or before the tick that returned it would have a driver spin.
+        if (deadline !== undefined && deadline <= now) return { failure: `tick(${now}) returned the deadline ${deadline}`, scopes };
         drain();
       }
     }
@@ -362,6 +372,7 @@ function runOne(r: Random, side: Side, input: Uint8Array, chunks: Uint8Array[]):
   } catch (e) {
     return { failure: `exception escaped: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e)}`, scopes };
   }
+  if (checker.oversized !== undefined) return { failure: checker.oversized, scopes };
   // A protocol error ends what it says.
   for (const e of events) {
     if (e.type !== 'protocol-error') continue;
