@@ -34,7 +34,7 @@ import { ConnectionError, fitError, fromWireError, LocalProtocolError, ProtocolE
 import type { DeliveryId, EngineEvent, LinkId, SaslOutcomeEvent, SessionId } from './events.js';
 import { FreeNumbers } from './free-numbers.js';
 import { IdleTimer } from './idle-timer.js';
-import type { Link } from './link.js';
+import { linkNameKey, type Link } from './link.js';
 import {
   DEFAULT_CHANNEL_MAX, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_UNFINISHED_BYTES, MIN_IDLE_TIMEOUT_MS, MIN_MAX_FRAME_SIZE,
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit, type EngineOptions,
@@ -154,6 +154,8 @@ export class Engine {
   private readonly freeChannels = new FreeNumbers();
   private readonly sessionsByRemoteChannel = new Map<number, Session>();
   private readonly links = new Map<LinkId, Link>();
+  /** Links by name and our role, across sessions (a name is unique per connection and direction, §2.6.1): no scan of sessions per attach. */
+  private readonly linksByName = new Map<string, Link>();
   /** Options of the sessions the peer begins. */
   private readonly peerSessions: SessionOptions;
   private nextSessionId = 1;
@@ -462,11 +464,7 @@ export class Engine {
    * (the peer answered our detach, or detached it and we answered).
    */
   linkNamed(role: 'sender' | 'receiver', name: string): LinkInfo | undefined {
-    for (const session of this.sessions.values()) {
-      const link = session.linkNamed(role, name);
-      if (link !== undefined) return link;
-    }
-    return undefined;
+    return this.linksByName.get(linkNameKey(role, name));
   }
 
   detach(link: LinkId, options: DetachOptions): void {
@@ -596,9 +594,12 @@ export class Engine {
       newLinkId: () => this.nextLinkId++,
       linkAdded: (link) => {
         this.links.set(link.id, link);
+        this.linksByName.set(linkNameKey(link.role, link.name), link);
       },
       linkRemoved: (link) => {
         this.links.delete(link.id);
+        const key = linkNameKey(link.role, link.name);
+        if (this.linksByName.get(key) === link) this.linksByName.delete(key);
       },
       markDirty: (session) => {
         this.dirty.push(session);

@@ -16,6 +16,11 @@ import type { Session } from './session.js';
 import { creditLeft } from './serial.js';
 import type { LinkState } from './state.js';
 
+/** A link's name with our role, as maps of links by name key them (names are unique per direction, §2.6.1). */
+export function linkNameKey(role: Role, name: string): string {
+  return (role === 'sender' ? 's:' : 'r:') + name;
+}
+
 export class Link {
   state: LinkState = 'detached';
   /** Our handle (assigned when we send attach). */

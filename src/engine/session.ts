@@ -21,7 +21,7 @@ import { pooledCopy } from '../codec/byte-pool.js';
 import { DispositionBatch } from './disposition-batch.js';
 import { fitError, fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, Initiator, LinkId, SessionId } from './events.js';
-import { Link } from './link.js';
+import { Link, linkNameKey } from './link.js';
 import { PartialDelivery, TRANSFER_FRAME_CHARGE } from './partial-delivery.js';
 import {
   DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW, DEFAULT_OUTGOING_WINDOW,
@@ -96,9 +96,6 @@ function opposite(role: Role): Role {
   return role === 'sender' ? 'receiver' : 'sender';
 }
 
-function nameKey(role: Role, name: string): string {
-  return (role === 'sender' ? 's:' : 'r:') + name;
-}
 
 function checkUint(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
@@ -296,13 +293,13 @@ export class Session {
 
   /** Our link of this role and name on this session, in whatever state, if there is one. */
   linkNamed(role: Role, name: string): Link | undefined {
-    return this.linksByName.get(nameKey(role, name));
+    return this.linksByName.get(linkNameKey(role, name));
   }
 
   attach(options: AttachOptions): LinkId {
     this.assertLocalBegun();
     if (typeof options.name !== 'string') throw new LocalProtocolError(Condition.InvalidField, 'attach needs a link name');
-    const key = nameKey(options.role, options.name);
+    const key = linkNameKey(options.role, options.name);
     let link = this.linksByName.get(key);
     if (link !== undefined && link.state !== 'attach-rcvd') {
       throw new LocalProtocolError(Condition.IllegalState, `a ${options.role} link named ${JSON.stringify(options.name)} is already ${link.state} on session ${this.id}`);
@@ -915,7 +912,7 @@ export class Session {
       return;
     }
     const ourRole = opposite(attach.role);
-    const key = nameKey(ourRole, attach.name);
+    const key = linkNameKey(ourRole, attach.name);
     let link = this.linksByName.get(key);
     let initiator: Initiator;
     if (link !== undefined) {
@@ -1007,7 +1004,7 @@ export class Session {
       this.freeHandles.release(link.handle);
     }
     if (link.remoteHandle >= 0 && this.remoteHandles.get(link.remoteHandle) === link) this.remoteHandles.delete(link.remoteHandle);
-    if (this.linksByName.get(nameKey(link.role, link.name)) === link) this.linksByName.delete(nameKey(link.role, link.name));
+    if (this.linksByName.get(linkNameKey(link.role, link.name)) === link) this.linksByName.delete(linkNameKey(link.role, link.name));
     this.links.delete(link.id);
     this.host.linkRemoved(link);
   }
