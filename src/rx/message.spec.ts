@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { byte, symbol, uuid } from '../codec/types.js';
 import { decodeMessage, encodeMessageBytes } from '../frames/index.js';
+import { AmqpError } from '../errors/amqp-error.js';
 import {
   decodeKeepingBytes, encodeUserMessage, encodingOf, fromWireMessage, jmsMessageType, toWireMessage, withJmsMessageType, JMS_MSG_TYPE, type Message,
 } from './message.js';
@@ -156,5 +157,40 @@ describe('encodeUserMessage', () => {
     const copy = { ...m, deliveryCount: 1 };
     expect(encodingOf(copy)).toBeUndefined();
     expect(fromWireMessage(decodeMessage(encodeUserMessage(copy)))).toMatchObject({ deliveryCount: 1 });
+  });
+});
+
+describe('encodeUserMessage: errors name the field', () => {
+  const failure = (m: Message): string => {
+    try {
+      encodeUserMessage(m);
+    } catch (error) {
+      expect(error).toBeInstanceOf(AmqpError);
+      expect((error as AmqpError).condition).toBe('amqp:invalid-field');
+      return (error as Error).message;
+    }
+    throw new Error('expected an encoding error');
+  };
+
+  it('names the header or properties field, the application property, the annotation and the body', () => {
+    expect(failure({ body: 1, priority: 300 })).toBe("amqp:invalid-field: cannot encode the message's priority: 300 is out of range for ubyte");
+    expect(failure({ body: 1, ttl: -1 })).toMatch(/message's ttl: -1 is out of range for uint$/);
+    expect(failure({ body: 1, applicationProperties: { ok: 1, total: 1n << 70n } }))
+      .toMatch(/message's applicationProperties\.total: 1180591620717411303424n is out of range for long$/);
+    expect(failure({ body: 1, subject: 5 as never })).toMatch(/message's subject: /);
+    expect(failure({ body: 1, messageAnnotations: new Map([['x-opt-a', { nested: [1, () => 2] }]]) as never }))
+      .toMatch(/message's messageAnnotations\["x-opt-a"\]\.nested\[1\]: cannot encode/);
+    expect(failure({ body: { list: [1, Symbol('s')] } as never })).toMatch(/message's body\.list\[1\]: cannot encode Symbol\(s\)/);
+    expect(failure({ body: 'x', footer: { 'bad key': () => 0 } as never })).toMatch(/message's footer\["bad key"\]: /);
+  });
+
+  it('keeps the original error as the cause', () => {
+    let caught: unknown;
+    try {
+      encodeUserMessage({ priority: 300 });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).cause).toBeInstanceOf(RangeError);
   });
 });

@@ -8,6 +8,7 @@ import { byte, Typed, type AmqpValue } from '../codec/types.js';
 import { Writer } from '../codec/writer.js';
 import { Code } from '../frames/composite.js';
 import { decodeMessage, writeFooter, writeSectionsBeforeBody } from '../frames/message.js';
+import { messageEncodingError } from './message-field.js';
 import type {
   Annotations, AnnotationsInit, Body, Header, Message as WireMessage, MessageId, Properties,
 } from '../frames/types.js';
@@ -173,7 +174,7 @@ export function encodeUserMessage(m: Message): Uint8Array {
     writeUserMessage(w, m);
   } catch (e) {
     w.reset();
-    throw e;
+    throw messageEncodingError(m, e, writeBody);
   }
   // Exact size; a large data body is copied once, straight into it (writeBinaryRef).
   return w.takeBytes();
