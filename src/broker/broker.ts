@@ -197,7 +197,7 @@ export class Broker {
       next: (delivery) => {
         const state = transferStateOf(delivery);
         if (state?.type === 'transactional-state') {
-          this.stagePut(delivery, state, nodeFor);
+          this.stagePut(link, delivery, state, nodeFor);
           return;
         }
         let refusal: string | undefined;
@@ -216,7 +216,7 @@ export class Broker {
           // The peer detached the link in the same batch of frames as this
           // transfer (Proton's helloworld.py sends, then closes its sender at
           // once): there is no link left to settle on. The message is stored.
-          if (!(error instanceof DeliveryError)) throw error;
+          onSettleError(link, error);
         }
       },
       error: () => tracked.unsubscribe(), // the connection went; nothing was accepted that is not stored
@@ -231,7 +231,7 @@ export class Broker {
    * transaction (transactional-state with the outcome), or rejected, e.g.
    * with amqp:transaction:unknown-id.
    */
-  private stagePut(delivery: Delivery, state: TransactionalState, nodeFor: (delivery: Delivery) => MessageQueue | Topic | string): void {
+  private stagePut(link: IncomingLink, delivery: Delivery, state: TransactionalState, nodeFor: (delivery: Delivery) => MessageQueue | Topic | string): void {
     try {
       try {
         const message = storedMessage(delivery);
@@ -246,7 +246,7 @@ export class Broker {
       settleWithState(delivery, { type: 'transactional-state', txnId: state.txnId, outcome: ACCEPTED }, 'accepted');
     } catch (error) {
       // The link went in the same batch of frames: nothing to settle on (the work is staged; the peer decides at discharge).
-      if (!(error instanceof DeliveryError)) throw error;
+      onSettleError(link, error);
     }
   }
 
@@ -275,7 +275,7 @@ export class Broker {
         try {
           this.control(delivery, open);
         } catch (error) {
-          if (!(error instanceof DeliveryError)) throw error;
+          onSettleError(link, error);
         }
       },
       error: rollBackOpen,
@@ -545,6 +545,16 @@ function selectorText(key: string, value: AmqpValue): string | undefined {
 
 function isCoordinator(link: IncomingLink): boolean {
   return (link.attach.target as { type?: string } | undefined)?.type === 'coordinator';
+}
+
+/**
+ * Settling a delivery threw. A DeliveryError: the peer detached the link in
+ * the same batch of frames, so there is nothing left to settle on. Anything
+ * else is a bug of ours: the link's connection closes (its peer reconnects)
+ * rather than the error escaping from a subscriber into the process.
+ */
+function onSettleError(link: IncomingLink, error: unknown): void {
+  if (!(error instanceof DeliveryError)) link.connection.close().subscribe();
 }
 
 function refuse(link: IncomingLink, error: unknown): void {

@@ -32,6 +32,7 @@ import { Connection, type ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import type { Platform } from './platform.js';
 import { authorizeWithCbs } from './cbs.js';
+import { contained } from './contained.js';
 import { GssapiSession } from './gssapi.js';
 import { failover, reconnect, type ReconnectConfig, type RetryEvent } from './reconnect.js';
 import { TokenSupply, isNonEmptyString } from './token-source.js';
@@ -296,7 +297,7 @@ class ConnectionAttempt implements ConnectionControl {
     this.driver = driver;
     this.phase = 'opening';
     const events = driver.events$.subscribe({
-      next: (event) => this.onEvent(event),
+      next: contained((event: EngineEvent) => this.onEvent(event), (error) => this.onHandlerError(error)),
       error: (error: unknown) => {
         this.driverDone = true;
         this.lose(toAmqpError(error, target.url.href));
@@ -365,6 +366,23 @@ class ConnectionAttempt implements ConnectionControl {
   }
 
   // --- loss and close ------------------------------------------------------------------
+
+  /**
+   * One of our own handlers threw while handling an event (a bug, not the
+   * peer's doing): the connection's state can no longer be trusted, so it
+   * closes with amqp:internal-error and the error goes to the connection
+   * observable, not to the process.
+   */
+  private onHandlerError(error: unknown): void {
+    const description = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    try {
+      this.engine?.close({ condition: Condition.InternalError, description });
+      this.driver?.flush();
+    } catch {
+      // The engine failed meanwhile; its close is on the way out already.
+    }
+    this.lose(new ConnectionError(Condition.InternalError, description, { cause: error }));
+  }
 
   private onOpenTimeout(ms: number): void {
     this.openTimer = undefined;

@@ -8,7 +8,13 @@ import { toWireMessage } from './message.js';
 
 function owner(): DeliveryOwner & { settled: Outcome[] } {
   const settled: Outcome[] = [];
-  return { linkName: 'r', address: 'q', settled, settle: (_d, state) => void settled.push(state) };
+  return {
+    linkName: 'r', address: 'q', settled,
+    settle: (_d, state) => {
+      settled.push(state as Outcome);
+      return state;
+    },
+  };
 }
 
 function event(payload: Uint8Array, settled = false): DeliveryEvent {

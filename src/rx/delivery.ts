@@ -58,8 +58,12 @@ export interface Delivery {
 export interface DeliveryOwner {
   readonly linkName: string;
   readonly address: string;
-  /** Throws a DeliveryError when the link can no longer settle. `state` is an outcome, or a transactional-state wrapping one. */
-  settle(delivery: ReceivedDelivery, state: DeliveryState): void;
+  /**
+   * Throws a DeliveryError when the link can no longer settle. `state` is an
+   * outcome, or a transactional-state wrapping one. Returns the state sent:
+   * `state`, or released where the peer's source does not offer modified.
+   */
+  settle(delivery: ReceivedDelivery, state: DeliveryState): DeliveryState;
 }
 
 /** @internal the receiver's implementation; users see the `Delivery` interface. */
@@ -76,6 +80,8 @@ export class ReceivedDelivery implements Delivery {
   private ownCopy = false;
   private settledAs: OutcomeType | undefined;
   private locallySettled = false;
+  /** An operator (consume) took charge of settling it: auto-accept leaves it alone. */
+  claimed = false;
 
   constructor(private readonly owner: DeliveryOwner, event: DeliveryEvent) {
     this.deliveryId = event.deliveryId;
@@ -142,9 +148,9 @@ export class ReceivedDelivery implements Delivery {
     if (this.locallySettled) {
       throw new DeliveryError(Condition.IllegalState, `delivery ${this.deliveryId} on link ${JSON.stringify(this.owner.linkName)} is already settled (${this.settledAs})`);
     }
-    this.owner.settle(this, state);
+    const sent = this.owner.settle(this, state);
     this.locallySettled = true;
-    this.settledAs = as;
+    this.settledAs = sent === state ? as : outcomeOf(sent);
   }
 }
 
@@ -173,6 +179,23 @@ export function storedMessage(delivery: Delivery): Message {
 /** The delivery state the sender put on the transfer, if any (a transactional-state names its transaction). @internal */
 export function transferStateOf(delivery: Delivery): DeliveryState | undefined {
   return received(delivery).transferState;
+}
+
+/**
+ * Takes charge of settling `delivery` (the consume operator, inside `next`):
+ * auto-accept then leaves it alone. False when it is settled already (or is
+ * not a delivery a receiver emitted). @internal
+ */
+export function claim(delivery: Delivery): boolean {
+  if (!(delivery instanceof ReceivedDelivery) || delivery.settled) return false;
+  delivery.claimed = true;
+  return true;
+}
+
+/** The outcome a sent state stands for (a transactional-state's own outcome). */
+function outcomeOf(state: DeliveryState): OutcomeType {
+  if (state.type === 'transactional-state') return (state.outcome?.type ?? 'accepted') as OutcomeType;
+  return state.type as OutcomeType;
 }
 
 function received(delivery: Delivery): ReceivedDelivery {

@@ -106,7 +106,7 @@ export interface PeerDetach {
 }
 
 /** Options of an answering receiver (the peer sends). */
-export type IncomingReceiveOptions = Pick<ReceiverOptions, 'prefetch' | 'autoAccept' | 'settleMode' | 'maxMessageSize' | 'close$'> & {
+export type IncomingReceiveOptions = Pick<ReceiverOptions, 'prefetch' | 'autoAccept' | 'settleMode' | 'maxMessageSize' | 'settleTimeout' | 'close$'> & {
   /** The address our target answers with, e.g. the one assigned to a dynamic target. Default: the peer's. */
   readonly address?: string;
   /** Capabilities our target answers with. Default: the peer's. */
@@ -127,7 +127,7 @@ export type IncomingSendOptions = Pick<SenderOptions, 'bufferSize' | 'overflow' 
   readonly presettled?: boolean;
 };
 
-const RECEIVE_KEYS: ReadonlySet<string> = new Set(['prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'close$', 'address', 'capabilities']);
+const RECEIVE_KEYS: ReadonlySet<string> = new Set(['prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'address', 'capabilities']);
 const SEND_KEYS: ReadonlySet<string> = new Set(['bufferSize', 'overflow', 'rejectedAsError', 'address', 'capabilities', 'filterKeys', 'distributionMode', 'presettled']);
 
 type IncomingLinkState = 'pending' | 'answered' | 'refused' | 'detached';

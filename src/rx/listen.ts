@@ -21,6 +21,7 @@ import { EngineDriver } from '../transport/driver.js';
 import { TransportError } from '../transport/transport-error.js';
 import { formatAddress, type ByteChannel } from '../transport/transport.js';
 import { traceFunction } from './connect.js';
+import { contained } from './contained.js';
 import type { ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import { IncomingConnection } from './incoming.js';
@@ -186,7 +187,7 @@ class IncomingAttempt implements ConnectionControl {
     this.driver = driver;
     let done = false;
     const events = driver.events$.subscribe({
-      next: (event) => this.onEvent(event),
+      next: contained((event: EngineEvent) => this.onEvent(event), (error) => this.onHandlerError(error)),
       error: (error: unknown) => {
         done = true;
         this.lose(error instanceof AmqpError ? error : TransportError.from(error, channel.remoteAddress, `connection from ${channel.remoteAddress}`));
@@ -225,12 +226,17 @@ class IncomingAttempt implements ConnectionControl {
       } catch {
         // The engine failed meanwhile; its close is on the way out already.
       }
-      this.closeTimer = this.ctx.scheduler.schedule(() => {
-        this.channel.destroy();
-        this.finish();
-      }, this.ctx.options.closeTimeout);
+      this.armCloseTimer();
     }
     return this.closed.asObservable();
+  }
+
+  /** A close is under way: the socket goes within closeTimeout, answered or not. */
+  private armCloseTimer(): void {
+    this.closeTimer ??= this.ctx.scheduler.schedule(() => {
+      this.channel.destroy();
+      this.finish();
+    }, this.ctx.options.closeTimeout);
   }
 
   private onEvent(event: EngineEvent): void {
@@ -315,6 +321,23 @@ class IncomingAttempt implements ConnectionControl {
 
   private lose(error: AmqpError): void {
     this.connection?.markLost(error);
+  }
+
+  /**
+   * One of our own handlers threw while handling an event (a bug, not the
+   * peer's doing): the connection closes with amqp:internal-error, its links
+   * end with the error, and the listener goes on serving others.
+   */
+  private onHandlerError(error: unknown): void {
+    const description = `internal error: ${error instanceof Error ? error.message : String(error)}`;
+    try {
+      this.engine?.close({ condition: Condition.InternalError, description });
+      this.driver?.flush();
+    } catch {
+      // The engine failed meanwhile; its close is on the way out already.
+    }
+    this.lose(new ConnectionError(Condition.InternalError, description, { cause: error }));
+    this.armCloseTimer();
   }
 
   private finish(): void {

@@ -6,11 +6,13 @@
  * as deliveries are SETTLED, not merely emitted, so a consumer that settles
  * late (e.g. `mergeMap(handle, 4)` with `autoAccept: false`) slows the sender.
  *
- * Unsubscribing stops the credit, releases whatever arrives after, and
- * detaches once the deliveries already emitted are settled (at once with
- * autoAccept); the connection is held until the peer answers the detach, so
- * `take(n)` loses nothing: the n-th delivery is still accepted, later ones go
- * back to the sender.
+ * Unsubscribing (take, takeUntil, first, an error, unsubscribe) stops the
+ * credit, releases whatever arrives after, and detaches once the deliveries
+ * already emitted are settled (at once with autoAccept) or `settleTimeout`
+ * has passed, whichever comes first: then the ones still unsettled are
+ * released, so nothing stays locked. The connection is held until the peer
+ * answers the detach (at most `closeTimeout`), so `take(n)` loses nothing:
+ * the n-th delivery is still accepted, later ones go back to the sender.
  */
 import { from, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
@@ -28,6 +30,7 @@ import { LINK_UPKEEP_KEYS, linkUpkeepSpec, STALL_KEYS, type LinkUpkeepOptions, t
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { StallDetector, stallProbeFor } from './stall-detector.js';
+import { contained, runContained } from './contained.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
 import {
@@ -36,6 +39,12 @@ import {
 
 /** Largest message a receiver accepts by default (the engine has no limit of its own): 100 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
+
+/** How long deliveries emitted and not settled may still be settled once a receive subscription has ended, by default: 5 s. */
+export const DEFAULT_SETTLE_TIMEOUT_MS = 5000;
+
+/** The descriptor of the modified outcome, as a source lists it in `outcomes` (Part 3 §3.5.3). */
+const MODIFIED_OUTCOME = 'amqp:modified:list';
 
 /**
  * What links need of a connection (the rx `Connection` provides it): its
@@ -86,8 +95,20 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
    * returned (exactly-once capable peers).
    */
   readonly settleMode?: ReceiverSettleMode;
-  /** Largest message accepted, in bytes; a larger one detaches the link with an error. Default {@link DEFAULT_MAX_MESSAGE_SIZE}. */
+  /**
+   * Largest message accepted, in bytes; a larger one detaches the link and the
+   * stream errors with a LinkError `amqp:link:message-size-exceeded`. Default
+   * {@link DEFAULT_MAX_MESSAGE_SIZE}.
+   */
   readonly maxMessageSize?: number;
+  /**
+   * Once the subscription ends (complete, error, take, unsubscribe), how long
+   * deliveries already emitted and not yet settled may still be settled, in
+   * ms, e.g. by handlers still running. Then they are released (back to the
+   * sender for redelivery), settling one throws a DeliveryError, and the link
+   * detaches. 0: release them at once. Default {@link DEFAULT_SETTLE_TIMEOUT_MS}.
+   */
+  readonly settleTimeout?: number;
   /**
    * Ends the subscription for good when it emits: the link is detached with
    * closed=true (for a durable subscription this deletes it) and the stream
@@ -99,7 +120,7 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
 }
 
 const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'close$', 'onAttach',
+  'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'onAttach',
   'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
   ...LINK_UPKEEP_KEYS, ...STALL_KEYS,
 ]);
@@ -112,6 +133,7 @@ export interface ReceiverSpec {
   readonly autoAccept: boolean;
   readonly settleMode: ReceiverSettleMode;
   readonly maxMessageSize: number;
+  readonly settleTimeout: number;
   /** Detach with closed=true on unsubscribe (false for durable subscriptions). */
   readonly closeOnUnsubscribe: boolean;
   /** A shared subscription: a second live link of its name on one connection takes `name|2` (link-names.ts). */
@@ -159,6 +181,7 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
   const autoAccept = optionalBoolean(options.autoAccept, `${where}: options.autoAccept`) ?? true;
   const settleMode = optionalOneOf(options.settleMode, `${where}: options.settleMode`, ['first', 'second'] as const) ?? 'first';
   const maxMessageSize = optionalInteger(options.maxMessageSize, `${where}: options.maxMessageSize`, 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_MESSAGE_SIZE;
+  const settleTimeout = optionalInteger(options.settleTimeout, `${where}: options.settleTimeout`, 0, 0x7fffffff) ?? DEFAULT_SETTLE_TIMEOUT_MS;
   if (options.onAttach !== undefined && typeof options.onAttach !== 'function') {
     throw new TypeError(`${where}: options.onAttach: expected a function, got ${describe(options.onAttach)}`);
   }
@@ -166,7 +189,7 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
     throw new TypeError(`${where}: options.close$: expected an Observable (or other ObservableInput), got ${describe(options.close$)}`);
   }
   return {
-    name, source, prefetch, autoAccept, settleMode, maxMessageSize, shared,
+    name, source, prefetch, autoAccept, settleMode, maxMessageSize, settleTimeout, shared,
     closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach,
     upkeep: linkUpkeepSpec(options, where),
   };
@@ -294,11 +317,20 @@ class ReceiverLink implements DeliveryOwner {
   private readonly engine: Engine;
   /** Emitted, not remotely settled, and not yet settled by the application. */
   private userHeld = 0;
+  /** The delivery-ids of the first and last unsettled deliveries emitted: what a grace period's end releases (as a range). */
+  private firstHeld: number | undefined;
+  private lastHeld = 0;
   private emitting = false;
   /** close() was called while a delivery was being emitted. */
   private closeAfterEmit: boolean | undefined;
   /** The closed flag of the detach that close() will send once emitted deliveries are settled. */
   private closeWith = true;
+  /** Closing: the grace for settling emitted deliveries (settleTimeout). Detaching: the bound on the peer's answer (closeTimeout). */
+  private timer: Subscription | undefined;
+  /** The grace passed with deliveries unsettled: they were released. */
+  private releasedHeld = false;
+  /** The peer's source lists its outcomes, and modified is not among them: modify() sends released. */
+  private modifiedUnsupported = false;
   private refused = false;
   private linkError: AmqpError | undefined;
   private lossCause: unknown;
@@ -405,14 +437,28 @@ class ReceiverLink implements DeliveryOwner {
       return;
     }
     this.events = this.host.linkEvents(this.linkId).subscribe({
-      next: (event) => this.onEvent(event),
-      error: (error: unknown) => this.onLost(error),
-      complete: () => this.onLost(undefined),
+      next: contained((event: EngineEvent) => this.onEvent(event), this.fault),
+      error: contained((error: unknown) => this.onLost(error), this.fault),
+      complete: () => runContained(() => this.onLost(undefined), this.fault),
     });
     // Answering, the peer's attach came first: ours completes the handshake.
     if (this.spec.answering === true && this.state === 'attaching') this.onAttached(this.spec.source);
     this.host.flush();
   }
+
+  /**
+   * One of our handlers threw (a bug; design.md: never an exception in the
+   * process): the stream errors with it, and its teardown closes the link.
+   * Already unsubscribed, the link is detached now instead of waiting.
+   */
+  private readonly fault = (error: unknown): void => {
+    if (!this.sink.closed) {
+      this.sink.error(error);
+      return;
+    }
+    if (this.state === 'attached' || this.state === 'closing') this.detach(this.closeWith);
+    else this.end(error);
+  };
 
   private onEvent(event: EngineEvent): void {
     switch (event.type) {
@@ -454,6 +500,8 @@ class ReceiverLink implements DeliveryOwner {
       return;
     }
     if (source.address !== undefined) this.address = source.address;
+    // RabbitMQ 3.x lists accepted, rejected and released, and ends the session on a modified disposition.
+    this.modifiedUnsupported = source.outcomes !== undefined && !source.outcomes.includes(MODIFIED_OUTCOME);
     if (this.state !== 'attaching') return;
     this.state = 'attached';
     this.upkeep?.life.attached();
@@ -469,14 +517,18 @@ class ReceiverLink implements DeliveryOwner {
   private onDelivery(event: DeliveryEvent): void {
     if (this.state !== 'attached' || this.sink.closed) {
       // Arrived after we stopped asking: give it back for redelivery (once detached, the peer takes it back anyway).
-      if (!event.settled && this.state !== 'detaching' && this.state !== 'ended') this.dispose(event.deliveryId, RELEASED);
+      if (!event.settled && (this.state === 'closing' || this.state === 'attached')) this.tryDispose(event.deliveryId, RELEASED);
       return;
     }
     const traced = this.tracer?.owner(this);
     const delivery = new ReceivedDelivery(traced ?? this, event);
     this.window.received();
     this.stall?.delivery();
-    if (!event.settled) this.userHeld++;
+    if (!event.settled) {
+      this.userHeld++;
+      this.firstHeld ??= event.deliveryId;
+      this.lastHeld = event.deliveryId;
+    }
     this.emitting = true;
     try {
       if (traced === undefined) this.sink.next(delivery);
@@ -488,7 +540,7 @@ class ReceiverLink implements DeliveryOwner {
       // Pre-settled: nothing to send; the slot is free once the handler returned.
       this.window.settled();
       this.topUp();
-    } else if (this.spec.autoAccept && !delivery.settled && this.state === 'attached') {
+    } else if (this.spec.autoAccept && !delivery.settled && !delivery.claimed && this.state === 'attached') {
       try {
         delivery.accept();
       } catch (error) {
@@ -505,15 +557,12 @@ class ReceiverLink implements DeliveryOwner {
   }
 
   /** DeliveryOwner: the application settles a delivery. */
-  settle(delivery: ReceivedDelivery, state: DeliveryState): void {
+  settle(delivery: ReceivedDelivery, state: DeliveryState): DeliveryState {
     if (this.state === 'ended' || this.state === 'detaching' || this.host.isLost) {
-      throw new DeliveryError(
-        Condition.IllegalState,
-        `cannot settle delivery ${delivery.deliveryId}: link ${JSON.stringify(this.linkName)} ${this.host.isLost ? 'was lost with its connection' : 'is detached'}; the sender will redeliver the message`,
-        { cause: this.lossCause ?? this.linkError },
-      );
+      throw new DeliveryError(Condition.IllegalState, `cannot settle delivery ${delivery.deliveryId}: ${this.whyGone()}`, { cause: this.lossCause ?? this.linkError });
     }
-    if (delivery.remoteSettled) return; // pre-settled: nothing to tell the sender
+    if (delivery.remoteSettled) return state; // pre-settled: nothing to tell the sender
+    if (this.modifiedUnsupported) state = releasedForModified(state);
     const second = this.awaitingSender !== undefined;
     try {
       this.dispose(delivery.deliveryId, state);
@@ -530,12 +579,22 @@ class ReceiverLink implements DeliveryOwner {
     else this.window.settled();
     if (this.state === 'attached') this.topUp();
     else if (this.state === 'closing' && this.userHeld === 0 && !this.emitting) this.detach(this.closeWith);
+    return state;
+  }
+
+  private whyGone(): string {
+    const link = `link ${JSON.stringify(this.linkName)}`;
+    if (this.releasedHeld) {
+      return `${link} released it when settleTimeout (${this.spec.settleTimeout} ms) passed after the subscription ended; the sender will redeliver the message`;
+    }
+    return `${link} ${this.host.isLost ? 'was lost with its connection' : 'is detached'}; the sender will redeliver the message`;
   }
 
   /**
    * Stops the link: no more credit, then a detach once emitted deliveries
-   * are settled. Returns true when the link has ended already (nothing to
-   * wait for), false when `onEnded` will be called later.
+   * are settled, or released when `settleTimeout` passes. Returns true when
+   * the link has ended already (nothing to wait for), false when `onEnded`
+   * will be called later (at most settleTimeout + closeTimeout from now).
    */
   close(closed: boolean): boolean {
     if (this.claim !== undefined) {
@@ -569,22 +628,69 @@ class ReceiverLink implements DeliveryOwner {
         } catch {
           // the link is going anyway
         }
-        if (this.userHeld === 0) this.detach(closed);
-        else this.host.flush();
+        if (this.userHeld === 0) {
+          this.detach(closed);
+        } else if (this.spec.settleTimeout === 0) {
+          this.releaseHeld();
+        } else {
+          this.host.flush();
+          this.timer = this.schedule(() => this.releaseHeld(), this.spec.settleTimeout);
+        }
         return this.ended;
     }
+  }
+
+  /** The grace is over: what is still unsettled goes back to the sender, and the link detaches. */
+  private releaseHeld(): void {
+    this.timer = undefined;
+    if (this.state !== 'closing') return;
+    const first = this.firstHeld;
+    if (this.userHeld > 0 && first !== undefined) {
+      this.releasedHeld = true;
+      try {
+        const awaiting = this.awaitingSender;
+        if (awaiting === undefined) {
+          // The engine skips ids on the range that are settled already (or not this link's).
+          this.engine.dispose(this.linkId, { first, last: this.lastHeld }, { state: RELEASED, settled: true });
+        } else {
+          // rcv-settle-mode second: leave alone those settled by us and awaiting the sender's settlement.
+          for (let id = first; ; id = (id + 1) >>> 0) {
+            if (!awaiting.has(id)) this.engine.dispose(this.linkId, id, { state: RELEASED, settled: false });
+            if (id === this.lastHeld) break;
+          }
+        }
+      } catch {
+        // The link is gone already: the sender has them back.
+      }
+      this.userHeld = 0;
+      this.tracer?.linkEnded(new DeliveryError(Condition.IllegalState, this.whyGone()));
+    }
+    this.detach(this.closeWith);
   }
 
   private detach(closed: boolean): void {
     this.state = 'detaching';
     this.lease?.leaving();
+    this.timer?.unsubscribe();
+    this.timer = undefined;
     try {
       this.engine.detach(this.linkId, this.detachError === undefined ? { closed } : { closed, error: this.detachError });
       this.host.flush();
     } catch (error) {
       // The connection is closing or gone: the link is gone with it.
       this.end(error);
+      return;
     }
+    // A peer that never answers must not hold the connection for good.
+    const ms = this.host.closeTimeout;
+    this.timer = this.schedule(() => this.end(new LinkError(
+      Condition.IllegalState, `the peer did not answer the detach of link ${JSON.stringify(this.linkName)} within closeTimeout (${ms} ms)`,
+    )), ms);
+  }
+
+  /** A timer on the connection's scheduler; what its work throws goes where our handlers' errors go. */
+  private schedule(work: () => void, ms: number): Subscription {
+    return this.host.scheduler.schedule(() => runContained(work, this.fault), ms);
   }
 
   private onDetached(event: LinkDetachedEvent): void {
@@ -642,6 +748,8 @@ class ReceiverLink implements DeliveryOwner {
     if (this.state === 'ended') return;
     if (cause !== undefined) this.lossCause = cause;
     this.state = 'ended';
+    this.timer?.unsubscribe();
+    this.timer = undefined;
     this.events?.unsubscribe();
     this.events = undefined;
     this.stall?.stop();
@@ -670,7 +778,11 @@ class ReceiverLink implements DeliveryOwner {
     // granted now would let the peer send messages we are about to give back.
     if (this.state !== 'attached' || this.closeAfterEmit !== undefined || this.creditHeld) return;
     const engine = this.engine;
-    const grant = this.window.grant(engine.linkCredit(this.linkId));
+    const link = engine.link(this.linkId);
+    // The peer's detach, later in the same input, may have freed the link
+    // already (its link-detached event comes next): no credit to give then.
+    if (link === undefined || link.state !== 'attached') return;
+    const grant = this.window.grant(link.credit);
     if (grant >= 0) {
       engine.flow(this.linkId, { credit: grant });
       this.stall?.creditChanged();
@@ -684,6 +796,19 @@ class ReceiverLink implements DeliveryOwner {
     this.engine.dispose(this.linkId, deliveryId, options);
     this.host.flush();
   }
+
+  /** dispose(), for a link the peer may have detached in the same input: then it has the delivery back already. */
+  private tryDispose(deliveryId: number, state: DeliveryState): void {
+    const link = this.engine.link(this.linkId);
+    if (link !== undefined && (link.state === 'attached' || link.state === 'attach-sent')) this.dispose(deliveryId, state);
+  }
+}
+
+/** `state` with a modified outcome turned into released (kept inside a transactional-state). */
+function releasedForModified(state: DeliveryState): DeliveryState {
+  if (state.type === 'modified') return RELEASED;
+  if (state.type === 'transactional-state' && state.outcome?.type === 'modified') return { ...state, outcome: RELEASED };
+  return state;
 }
 
 /** What a receiver link tells its subscription's upkeep, and how it asks for a new link. @internal */

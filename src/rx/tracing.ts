@@ -217,15 +217,17 @@ export class TracedDeliveryOwner implements DeliveryOwner {
     if (delivery.remoteSettled) this.end(undefined);
   }
 
-  settle(delivery: ReceivedDelivery, state: SettleState): void {
+  settle(delivery: ReceivedDelivery, state: SettleState): DeliveryState {
+    let sent: DeliveryState;
     try {
-      this.link.settle(delivery, state);
+      sent = this.link.settle(delivery, state);
     } catch (error) {
       this.end(undefined, error);
       throw error;
     }
     const span = this.take();
-    if (span !== undefined) endSpan(span, state as DeliveryState, false);
+    if (span !== undefined) endSpan(span, sent, false);
+    return sent;
   }
 
   /** The link ended before this delivery was settled: its span ends with `error`. */
