@@ -7,7 +7,7 @@
 export * from './errors/index.js';
 export {
   ConnectionError, SessionError, LinkError, ProtocolError, SaslError, TransportError, DeliveryError, ConnectConfigError, CbsError,
-  LinkNameInUseError, type SaslFailureCode,
+  LinkNameInUseError, SendError, SendTimeoutError, SendOverflowError, type PendingSends, type SaslFailureCode,
 } from './rx/errors.js';
 
 // Connections
@@ -45,7 +45,7 @@ export {
 export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type UrlScheme } from './rx/url.js';
 
 // Links and deliveries
-export { receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, type ReceiverOptions, type AttachedLink } from './rx/receive.js';
+export { receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_SETTLE_TIMEOUT_MS, type ReceiverOptions, type AttachedLink } from './rx/receive.js';
 export { send, sendFrom, ANONYMOUS_RELAY, type SenderOptions, type SendResult } from './rx/send.js';
 export {
   isDetachForced, LinkRedirectError, type LinkRedirect, type LinkRecoveryConfig, type LinkRecoveryOption,

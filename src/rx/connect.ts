@@ -117,7 +117,20 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
       resetOnRefCountZero: true,
     }),
   );
-  return Object.assign(connection$, { status$: status.status$ });
+  const observable = Object.assign(connection$, { status$: status.status$ });
+  observableSchedulers.set(observable, ctx.scheduler);
+  return observable;
+}
+
+const observableSchedulers = new WeakMap<object, SchedulerLike>();
+
+/**
+ * @internal The scheduler of a connection observable as connect() returned
+ * it: what a sender's timers run on before any connection has opened (a
+ * sendTimeout must fire even when none ever does). Undefined when piped.
+ */
+export function schedulerOf(connection$: object): SchedulerLike | undefined {
+  return observableSchedulers.get(connection$);
 }
 
 /**

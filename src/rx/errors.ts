@@ -9,6 +9,7 @@ export { ConnectionError, SessionError, LinkError, ProtocolError } from '../engi
 export { SaslError, type SaslFailureCode } from '../engine/sasl/index.js';
 export { TransportError } from '../transport/transport-error.js';
 export { DeliveryError } from './delivery.js';
+export { SendError, SendTimeoutError, SendOverflowError, type PendingSends } from './send-error.js';
 export { ConnectConfigError } from './connect-config.js';
 export { TransactionError } from './transaction.js';
 export { CbsError } from './cbs-error.js';

@@ -17,6 +17,8 @@ export class Inflight<M, P, S> {
   private messages: (M | undefined)[] = [];
   private payloads: (P | undefined)[] = [];
   private spans: (S | undefined)[] = [];
+  /** When each message was offered (for sendTimeout); 0 when not timed. */
+  private times: number[] = [];
   /** Entries are in slots [head, tail): slots before head are free, and so are those whose message is undefined. */
   private head = 0;
   private tail = 0;
@@ -27,14 +29,20 @@ export class Inflight<M, P, S> {
     return this.live;
   }
 
-  push(id: number, message: M, payload: P, span: S | undefined): void {
+  push(id: number, message: M, payload: P, span: S | undefined, at = 0): void {
     // Slots are written in place, not pushed: the arrays keep their storage when emptied.
     const slot = this.tail++;
     this.ids[slot] = id;
     this.messages[slot] = message;
     this.payloads[slot] = payload;
     this.spans[slot] = span;
+    this.times[slot] = at;
     this.live++;
+  }
+
+  /** When the oldest entry was offered (`at` of push), or undefined when empty. */
+  oldestTime(): number | undefined {
+    return this.live === 0 ? undefined : this.times[this.head];
   }
 
   /** The slot of `id`, or -1 when it is not in flight. */
@@ -72,17 +80,17 @@ export class Inflight<M, P, S> {
   }
 
   /** Every entry, oldest first; then empty. */
-  drain(): Array<{ message: M; payload: P; span?: S }> {
-    const out: Array<{ message: M; payload: P; span?: S }> = [];
-    this.forEach((message, payload, span) => out.push(span === undefined ? { message, payload } : { message, payload, span }));
+  drain(): Array<{ message: M; payload: P; span?: S; at: number }> {
+    const out: Array<{ message: M; payload: P; span?: S; at: number }> = [];
+    this.forEach((message, payload, span, at) => out.push(span === undefined ? { message, payload, at } : { message, payload, span, at }));
     this.clear();
     return out;
   }
 
-  forEach(f: (message: M, payload: P, span: S | undefined) => void): void {
+  forEach(f: (message: M, payload: P, span: S | undefined, at: number) => void): void {
     for (let i = this.head; i < this.tail; i++) {
       const message = this.messages[i];
-      if (message !== undefined) f(message, this.payloads[i]!, this.spans[i]);
+      if (message !== undefined) f(message, this.payloads[i]!, this.spans[i], this.times[i]!);
     }
   }
 
@@ -105,6 +113,7 @@ export class Inflight<M, P, S> {
       this.messages = [];
       this.payloads = [];
       this.spans = [];
+      this.times = [];
     }
   }
 
@@ -115,6 +124,7 @@ export class Inflight<M, P, S> {
     this.messages = this.messages.slice(head, tail);
     this.payloads = this.payloads.slice(head, tail);
     this.spans = this.spans.slice(head, tail);
+    this.times = this.times.slice(head, tail);
     this.head = 0;
     this.tail = tail - head;
   }

@@ -16,15 +16,17 @@
  * was sent. The stream completes once the source has completed and every
  * message is settled.
  */
-import { Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
-import { LinkError } from '../engine/errors.js';
+import { LinkError, LocalProtocolError } from '../engine/errors.js';
 import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../engine/events.js';
 import type { DetachOptions, EndpointErrorInit } from '../engine/options.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { Coordinator, DeliveryState, Rejected, Source, Target } from '../frames/types.js';
+import { schedulerOf } from './connect.js';
 import type { Connection } from './connection.js';
+import { contained, runContained } from './contained.js';
 import { DeliveryError } from './delivery.js';
 import { Inflight } from './inflight.js';
 import { claimLinkName, type NameLease } from './link-names.js';
@@ -36,6 +38,7 @@ import { rejectionError, sendState, type SendState } from './outcome.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
 import { PullSource, type PullInput } from './pull-source.js';
 import { randomLinkName, type LinkHost } from './receive.js';
+import { SendError, SendOverflowError, SendTimeoutError, type PendingSends } from './send-error.js';
 import { endSpan, hostTracing, tracingLink, tracingOf, type SendSpan, type Tracing, type TracingLink } from './tracing.js';
 import {
   buildTarget, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type TargetOptions,
@@ -55,6 +58,14 @@ export interface SenderOptions extends TargetOptions, LinkUpkeepOptions {
   readonly overflow?: OverflowPolicy;
   /** A rejected message errors the stream (with its DeliveryError) instead of yielding a result. Default false. */
   readonly rejectedAsError?: boolean;
+  /**
+   * The longest a message may wait for its outcome, in ms, from the moment it
+   * is offered to the sender (waiting for credit or for a connection counts):
+   * then the stream errors with a SendTimeoutError. The message may still
+   * arrive (it may be in flight, or be resent after a reconnect). Default
+   * none: with reconnect on, a message waits for as long as reconnecting takes.
+   */
+  readonly sendTimeout?: number;
 }
 
 /** What became of one message. */
@@ -69,7 +80,7 @@ export interface SendResult {
 }
 
 const SENDER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'capabilities', 'durable', 'target', ...LINK_UPKEEP_KEYS,
+  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'sendTimeout', 'capabilities', 'durable', 'target', ...LINK_UPKEEP_KEYS,
 ]);
 
 /** @internal */
@@ -82,6 +93,8 @@ export interface SenderSpec {
   readonly bufferSize: number;
   readonly overflow: OverflowPolicy;
   readonly rejectedAsError: boolean;
+  /** Undefined: no limit. */
+  readonly sendTimeout?: number;
   readonly closeOnUnsubscribe: boolean;
   /** Our source; default: an unnamed, non-durable one. */
   readonly source?: Source;
@@ -168,6 +181,7 @@ export function senderSpec(address: string | null, options: SenderOptions, where
     bufferSize: optionalInteger(options.bufferSize, `${where}: options.bufferSize`, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_BUFFER_SIZE,
     overflow: optionalOneOf(options.overflow, `${where}: options.overflow`, OVERFLOW_POLICIES) ?? 'error',
     rejectedAsError: optionalBoolean(options.rejectedAsError, `${where}: options.rejectedAsError`) ?? false,
+    sendTimeout: optionalInteger(options.sendTimeout, `${where}: options.sendTimeout`, 1, 0x7fffffff),
     closeOnUnsubscribe: options.durable !== true,
     upkeep: linkUpkeepSpec(options, where),
   };
@@ -179,6 +193,10 @@ interface Pending {
   readonly payload: Uint8Array;
   /** Its span, when the container traces. */
   readonly span?: SendSpan;
+  /** When it was offered (scheduler time), with a sendTimeout; else 0. */
+  readonly at: number;
+  /** Sent on a link that was lost before its outcome came: waiting to be sent again. */
+  readonly resend?: boolean;
 }
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
@@ -199,6 +217,8 @@ export class SenderCore {
   private state: LinkState = 'ended';
   private events: Subscription | undefined;
   private connections: Subscription | undefined;
+  /** The connection observable completed: no link comes after the current one. */
+  private connectionsDone = false;
   private source: { unsubscribe(): void } | undefined;
   private sourceDone = false;
   private pumping = false;
@@ -211,8 +231,13 @@ export class SenderCore {
   /** The name the current link holds on its connection, and the wait for it (link-names.ts). */
   private lease: NameLease | undefined;
   private claim: Subscription | undefined;
-  /** What our detach says when detachWith() ends the sender. */
+  /** What our detach says when detachWith() ends the sender, or when we end the link for a reason of ours (a message too large for it). */
   private detachOptions: DetachOptions | undefined;
+  /** After our detach: the bound on the peer's answer (closeTimeout). */
+  private detachTimer: Subscription | undefined;
+  /** With a sendTimeout: the clock offers are stamped with, and the timer for the oldest pending message. */
+  private clock: SchedulerLike | undefined;
+  private sendTimer: Subscription | undefined;
   private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState };
 
   constructor(
@@ -237,14 +262,12 @@ export class SenderCore {
 
   start(connection$: Observable<LinkHost>, subscribeSource: (sink: SenderCore) => { unsubscribe(): void }): void {
     this.tracing = tracingOf(connection$);
+    // A sendTimeout must fire even if no connection ever opens: its clock comes with the observable when it can.
+    if (this.spec.sendTimeout !== undefined) this.clock = schedulerOf(connection$);
     this.connections = connection$.subscribe({
       next: (host) => this.onConnection(host),
-      error: (error: unknown) => this.subscriber.error(error),
-      complete: () => {
-        if (this.state === 'ended' && !this.subscriber.closed) {
-          this.fail(new AmqpError(Condition.IllegalState, `${this.where}: the connection observable completed with messages still to send`));
-        }
-      },
+      error: (error: unknown) => this.onConnectionsFailed(error),
+      complete: () => this.onConnectionsDone(),
     });
     if (this.subscriber.closed) return;
     this.source = subscribeSource(this);
@@ -264,8 +287,9 @@ export class SenderCore {
       this.fail(new AmqpError(Condition.InvalidField, `${this.where}: on the anonymous relay each message needs a 'to' address`));
       return;
     }
+    const at = this.spec.sendTimeout === undefined ? 0 : this.now();
     if (this.tracing !== undefined) {
-      this.offerTraced(message, this.tracing);
+      this.offerTraced(message, this.tracing, at);
       return;
     }
     let payload: Uint8Array;
@@ -275,17 +299,18 @@ export class SenderCore {
       this.fail(error);
       return;
     }
-    this.enqueue(message, payload, undefined);
+    this.enqueue(message, payload, undefined, at);
   }
 
   /**
    * Sends at once under credit — the common case: straight to the engine, no
    * buffering and no Pending record — else buffers under the overflow policy.
    */
-  private enqueue(message: Message, payload: Uint8Array, span: SendSpan | undefined): void {
+  private enqueue(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number): void {
+    if (this.spec.sendTimeout !== undefined && this.sendTimer === undefined) this.armSendTimer(at);
     if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
       try {
-        this.sendOne(message, payload, span);
+        this.sendOne(message, payload, span, at);
       } catch (error) {
         this.fail(error);
         return;
@@ -293,12 +318,16 @@ export class SenderCore {
       this.host!.flush();
       return;
     }
-    const pending: Pending = span === undefined ? { message, payload } : { message, payload, span };
+    const pending: Pending = span === undefined ? { message, payload, at } : { message, payload, span, at };
     const pushed = this.buffer.push(pending);
     this.upkeep?.countsChanged();
     if (pushed === 'overflow') {
-      const error = new AmqpError(Condition.ResourceLimitExceeded,
-        `${this.where}: ${this.spec.bufferSize} messages already wait for credit (bufferSize); the overflow policy is 'error'`);
+      const size = this.spec.bufferSize;
+      const pendingNow = this.pendingSends();
+      const error = new SendOverflowError(size,
+        `${this.where}: ${size} messages already wait for credit (bufferSize) and the overflow policy is 'error'; `
+        + `for a source faster than credit, use sendFrom() (pulled no faster than credit), or overflow 'drop-oldest' or 'drop-newest'`,
+        { unsettled: pendingNow.unsettled, unsent: [...pendingNow.unsent, message] });
       pending.span?.end(undefined, error);
       this.fail(error);
       return;
@@ -308,7 +337,7 @@ export class SenderCore {
   }
 
   /** offer() when tracing: the span starts now, in the caller's context, and its trace context goes into the message. */
-  private offerTraced(message: Message, tracing: Tracing): void {
+  private offerTraced(message: Message, tracing: Tracing, at: number): void {
     let span: SendSpan | undefined;
     let payload: Uint8Array;
     try {
@@ -319,7 +348,7 @@ export class SenderCore {
       this.fail(error);
       return;
     }
-    this.enqueue(message, payload, span);
+    this.enqueue(message, payload, span, at);
   }
 
   /** A link on `host`: what tracing needs of it. A piped connection observable tells its tracing only now. */
@@ -332,7 +361,7 @@ export class SenderCore {
       this.buffer.clear();
       this.buffer.unshiftAll(waiting.map((pending) => {
         const span = this.tracing!.startSend(pending.message, this.spec.address ?? pending.message.to!);
-        return { message: pending.message, payload: encodeUserMessage(span.message), span };
+        return { ...pending, payload: encodeUserMessage(span.message), span };
       }));
     }
     this.traceLink = tracingLink(host, this.name, this.spec.address);
@@ -349,6 +378,7 @@ export class SenderCore {
     // A connection replayed to a late subscriber may already be gone: wait for the next one.
     if (this.unsubscribed || host.isLost) return;
     if (this.state !== 'ended') this.linkLost(undefined);
+    if (this.subscriber.closed) return;
     if (this.spec.address === null && this.spec.answering !== true) {
       const offered = host.engine.remoteOpen?.offeredCapabilities ?? [];
       if (!offered.includes(ANONYMOUS_RELAY)) {
@@ -407,9 +437,9 @@ export class SenderCore {
     this.refused = false;
     this.linkError = undefined;
     this.events = host.linkEvents(this.linkId).subscribe({
-      next: (event) => this.onEvent(event),
-      error: (error: unknown) => this.linkLost(error),
-      complete: () => this.linkLost(undefined),
+      next: contained((event: EngineEvent) => this.onEvent(event), this.fault),
+      error: contained((error: unknown) => this.linkLost(error), this.fault),
+      complete: () => runContained(() => this.linkLost(undefined), this.fault),
     });
     // Answering, the peer's attach came first: ours completes the handshake.
     if (this.spec.answering === true && this.state === 'attaching') {
@@ -418,6 +448,12 @@ export class SenderCore {
     }
     host.flush();
   }
+
+  /** One of our handlers threw (a bug; design.md: never an exception in the process): the stream errors with it. */
+  private readonly fault = (error: unknown): void => {
+    if (!this.subscriber.closed) this.fail(error);
+    else if (this.state === 'detaching') this.onDetachTimeout();
+  };
 
   private onEvent(event: EngineEvent): void {
     switch (event.type) {
@@ -522,7 +558,7 @@ export class SenderCore {
     const host = this.host!;
     // Recovered: what was in flight goes again, first, on the new link (at least once).
     if (event.error !== undefined && this.upkeep?.peerDetached(error, host.scheduler, () => this.reattach(host)) === true) {
-      if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain());
+      this.requeueInflight();
       return;
     }
     this.fail(peerDetachError(error));
@@ -539,16 +575,72 @@ export class SenderCore {
     if (this.state === 'ended') return;
     const wasDetaching = this.state === 'detaching';
     this.endLink();
-    if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain());
+    this.requeueInflight();
     if (wasDetaching) this.onLinkGone();
+    else if (this.connectionsDone) this.endForGood(cause);
     else if (!this.subscriber.closed) this.upkeep?.connectionLost(cause ?? this.host?.lostError);
+  }
+
+  /** What was in flight on a link that is gone goes again, first, on the next one (at least once). */
+  private requeueInflight(): void {
+    if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain().map((sent) => ({ ...sent, resend: true })));
   }
 
   private endLink(): void {
     this.state = 'ended';
     this.events?.unsubscribe();
     this.events = undefined;
+    this.detachTimer?.unsubscribe();
+    this.detachTimer = undefined;
     this.releaseName();
+  }
+
+  // --- the connections ending ------------------------------------------------------------
+
+  /** No connection comes after the current one: once its link is gone, so is the stream. */
+  private onConnectionsDone(): void {
+    this.connectionsDone = true;
+    if (this.state === 'ended') this.endForGood(undefined);
+  }
+
+  /** The connection observable errored (reconnect off, or given up): pending messages go with the error. */
+  private onConnectionsFailed(error: unknown): void {
+    if (this.subscriber.closed) return;
+    if (this.state !== 'ended') this.linkLost(error);
+    if (this.subscriber.closed) return;
+    const pending = this.pendingSends();
+    if (pending.unsettled.length === 0 && pending.unsent.length === 0) {
+      this.fail(error);
+      return;
+    }
+    const condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
+    const why = error instanceof Error ? error.message : String(error);
+    this.fail(new SendError(condition, `${this.where}: the connection was lost (${why})`, pending, { cause: error }));
+  }
+
+  /**
+   * The last link is gone and no connection will follow: the stream
+   * completes if nothing was left to send, else errors naming what was.
+   */
+  private endForGood(cause: unknown): void {
+    if (this.subscriber.closed || this.unsubscribed) return;
+    const pending = this.pendingSends();
+    if (this.sourceDone && pending.unsettled.length === 0 && pending.unsent.length === 0) {
+      this.subscriber.complete();
+      return;
+    }
+    const condition = cause instanceof AmqpError ? cause.condition : Condition.ConnectionForced;
+    const what = pending.unsettled.length === 0 && pending.unsent.length === 0 ? ' before the source completed' : '';
+    this.fail(new SendError(condition, `${this.where}: the connection was closed${what}`, pending, cause === undefined ? {} : { cause }));
+  }
+
+  /** What this sender holds now: sent and unsettled (in flight, or waiting to be resent), and never sent. */
+  private pendingSends(): PendingSends {
+    const unsettled: Message[] = [];
+    const unsent: Message[] = [];
+    this.inflight.forEach((message) => unsettled.push(message));
+    for (const pending of this.buffer.toArray()) (pending.resend === true ? unsettled : unsent).push(pending.message);
+    return { unsettled, unsent };
   }
 
   private releaseName(): void {
@@ -562,15 +654,19 @@ export class SenderCore {
     return this.state === 'attached' && this.engine!.linkCredit(this.linkId) > 0;
   }
 
-  private sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined): void {
+  private sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number): void {
     // One options object for every send: the engine copies what it needs.
     const options = this.sendOptions;
     options.payload = payload;
-    const id = this.engine!.send(this.linkId, options);
-    options.payload = EMPTY;
+    let id: number;
+    try {
+      id = this.engine!.send(this.linkId, options);
+    } finally {
+      options.payload = EMPTY;
+    }
     if (span !== undefined) this.traceSent(span);
     if (this.spec.presettled) this.subscriber.next({ message, state: 'sent' });
-    else this.inflight.push(id, message, payload, span);
+    else this.inflight.push(id, message, payload, span, at);
   }
 
   private traceSent(span: SendSpan): void {
@@ -590,7 +686,7 @@ export class SenderCore {
         let sent = 0;
         while (credit > 0 && this.buffer.length > 0 && !this.subscriber.closed) {
           const pending = this.buffer.shift()!;
-          this.sendOne(pending.message, pending.payload, pending.span);
+          this.sendOne(pending.message, pending.payload, pending.span, pending.at);
           credit--;
           sent++;
         }
@@ -618,7 +714,44 @@ export class SenderCore {
   }
 
   private fail(error: unknown): void {
+    if (error instanceof LocalProtocolError && error.condition === Condition.MessageSizeExceeded) {
+      // The peer's max-message-size: the link cannot carry this message, and the peer is told why in our detach.
+      this.detachOptions = { closed: true, error: { condition: error.condition, description: error.description } };
+      error = new LinkError(error.condition, `${this.where}: ${error.description}`, { cause: error });
+    }
     this.subscriber.error(error);
+  }
+
+  // --- sendTimeout -----------------------------------------------------------------------
+
+  private now(): number {
+    return (this.clock ??= this.host?.scheduler ?? asyncScheduler).now();
+  }
+
+  /**
+   * One timer, for the oldest message still pending (the first offered among
+   * those in flight, or else at the head of the buffer: messages are sent in
+   * the order offered): when it fires, that message has timed out, or the
+   * timer is set again for the one that is now oldest.
+   */
+  private armSendTimer(oldest: number | undefined): void {
+    const timeout = this.spec.sendTimeout;
+    if (timeout === undefined || oldest === undefined || this.subscriber.closed) return;
+    const clock = (this.clock ??= this.host?.scheduler ?? asyncScheduler);
+    this.sendTimer = clock.schedule(() => runContained(() => this.onSendTimer(), this.fault), Math.max(0, oldest + timeout - clock.now()));
+  }
+
+  private onSendTimer(): void {
+    this.sendTimer = undefined;
+    const oldest = this.inflight.oldestTime() ?? this.buffer.peek()?.at;
+    const timeout = this.spec.sendTimeout!;
+    if (oldest === undefined || this.subscriber.closed) return;
+    if (this.now() < oldest + timeout) {
+      this.armSendTimer(oldest);
+      return;
+    }
+    this.fail(new SendTimeoutError(timeout,
+      `${this.where}: no outcome within sendTimeout (${timeout} ms) of the message being offered; it may still arrive`, this.pendingSends()));
   }
 
   // --- the end -------------------------------------------------------------------------
@@ -647,6 +780,8 @@ export class SenderCore {
     this.source = undefined;
     this.claim?.unsubscribe();
     this.claim = undefined;
+    this.sendTimer?.unsubscribe();
+    this.sendTimer = undefined;
     if (this.tracing !== undefined) this.endSpans();
     if (this.state === 'attaching' || this.state === 'attached') {
       this.state = 'detaching';
@@ -654,12 +789,22 @@ export class SenderCore {
       try {
         this.engine!.detach(this.linkId, this.detachOptions ?? { closed: this.spec.closeOnUnsubscribe });
         this.host!.flush();
-        return; // the connection is released when the peer answers (onLinkGone)
+        // The connection is released when the peer answers (onLinkGone), or when it has not within closeTimeout.
+        const host = this.host!;
+        this.detachTimer = host.scheduler.schedule(() => runContained(() => this.onDetachTimeout(), this.fault), host.closeTimeout);
+        return;
       } catch {
         this.endLink();
       }
     }
     if (this.state !== 'detaching') this.onLinkGone();
+  }
+
+  /** The peer never answered our detach: let the connection go anyway. */
+  private onDetachTimeout(): void {
+    this.detachTimer = undefined;
+    this.endLink();
+    this.onLinkGone();
   }
 
   /** Messages that will never have an outcome now: their spans end without one. */
