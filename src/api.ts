@@ -46,6 +46,7 @@ export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type U
 
 // Links and deliveries
 export { receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_SETTLE_TIMEOUT_MS, type ReceiverOptions, type AttachedLink } from './rx/receive.js';
+export { consume, type ConsumeOptions, type FailureStrategy } from './rx/consume.js';
 export { send, sendFrom, ANONYMOUS_RELAY, type SenderOptions, type SendResult } from './rx/send.js';
 export {
   isDetachForced, LinkRedirectError, type LinkRedirect, type LinkRecoveryConfig, type LinkRecoveryOption,

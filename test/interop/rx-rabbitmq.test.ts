@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, lastValueFrom, map, of, race, take, timer, toArray } from 'rxjs';
-import { connect, receive, send, type AttachedLink, type ConnectOptions } from '../../src/index.js';
+import { connect, consume, receive, send, type AttachedLink, type ConnectOptions } from '../../src/index.js';
 import { startRabbitMq, type RunningRabbitMq } from '../support/peers/index.js';
 import { expectInOrder, MANY, mostUnsettledUnderMergeMap, receiveBodies, sendNumbered } from './rx-helpers.js';
 
@@ -73,5 +73,43 @@ describe('rx-amqp API with RabbitMQ 3.10', () => {
     expect(attached.map((a) => [a.source?.durable, a.source?.expiryPolicy])).toEqual([['unsettled-state', 'never'], ['unsettled-state', 'never']]);
     // ...but its /topic/ subscription queue goes with the detach: what was published meanwhile is gone.
     expect(again).toBe('nothing');
+  }, 30_000);
+
+  // RabbitMQ 3.10 lists accepted, rejected and released as its source's
+  // outcomes and ends the session on a modified disposition: modify(), and
+  // consume's modified strategies, send released instead, and the session lives.
+  it("consume with onFailure 'modified-failed': the source lacks modified, so the failed delivery is released, and the stream goes on", async () => {
+    const connection$ = connect(rabbit!.url, options());
+    await sendNumbered(connection$, '/queue/rx-modified', 3);
+    const sources: AttachedLink[] = [];
+    const outcomes: unknown[] = [];
+    let failed = false;
+    const handled = await lastValueFrom(receive(connection$, '/queue/rx-modified', { onAttach: (link) => sources.push(link) }).pipe(
+      consume(async (d) => {
+        if (d.message.body === 'message 1' && !failed) {
+          failed = true;
+          setTimeout(() => outcomes.push(d.outcome));
+          throw new Error('handler failed');
+        }
+        return d.message.body;
+      }, { onFailure: 'modified-failed' }),
+      take(3),
+      toArray(),
+    ));
+    expect(sources[0]!.source?.outcomes).toEqual(['amqp:accepted:list', 'amqp:rejected:list', 'amqp:released:list']);
+    expect(handled).toEqual(['message 0', 'message 2', 'message 1']);
+    expect(outcomes).toEqual(['released']);
+  }, 30_000);
+
+  it('a receive that ends early with manual acknowledgement: what it took and never settled goes back to the queue', async () => {
+    const connection$ = connect(rabbit!.url, options());
+    await sendNumbered(connection$, '/queue/rx-early-end', 5);
+    const taken = await lastValueFrom(receive(connection$, '/queue/rx-early-end', { autoAccept: false, prefetch: 5, settleTimeout: 200 }).pipe(
+      take(3), map((d) => d.message.body), toArray(),
+    ));
+    expect(taken).toEqual(['message 0', 'message 1', 'message 2']);
+    // Taken and never settled: released when settleTimeout passed (the two untaken at once); a second consumer gets all five.
+    const again = await receiveBodies(connection$, '/queue/rx-early-end', 5);
+    expect([...again].sort()).toEqual([0, 1, 2, 3, 4].map((i) => `message ${i}`));
   }, 30_000);
 });
