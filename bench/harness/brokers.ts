@@ -3,6 +3,7 @@
  * clients measured do not share its CPU account or heap.
  */
 import { join } from 'node:path';
+import type { QueueStats } from '../../src/broker/queue.js';
 import { MeasuredChild, REPO_ROOT } from './child.js';
 
 export interface EmbeddedBrokerProcess {
@@ -11,6 +12,8 @@ export interface EmbeddedBrokerProcess {
   readonly url: string;
   /** Stops the broker; resolves with its peak RSS in MiB. */
   stop(): Promise<number>;
+  /** The counters of queue `address` (depth, acquired, consumers, dequeued...), or null when there is none. */
+  queueStats(address: string): Promise<QueueStats | null>;
 }
 
 export interface EmbeddedBrokerOptions {
@@ -43,6 +46,12 @@ export async function startEmbeddedBroker(dir: string, options: EmbeddedBrokerOp
     host: '127.0.0.1',
     port,
     url: `amqp://127.0.0.1:${port}`,
+    queueStats: async (address) => {
+      child.write(`stats ${address}`);
+      const answer = await child.nextLine();
+      if (!answer.startsWith('stats ')) throw new Error(`embedded broker: expected "stats JSON", got ${answer}`);
+      return JSON.parse(answer.slice('stats '.length)) as QueueStats | null;
+    },
     stop: async () => {
       child.endInput();
       const timer = setTimeout(() => child.kill(), 10_000);

@@ -8,8 +8,11 @@
  * `--preload` puts COUNT messages (a data section of BODY_BYTES bytes and a
  * message-id each) on queue ADDRESS before listening, through the queue's own
  * `put`: a deep queue in a second instead of a minute of sending. Prints
- * `listening PORT` once bound; stops when stdin ends.
+ * `listening PORT` once bound; stops when stdin ends. A line `stats ADDRESS`
+ * on stdin is answered with `stats JSON`: that queue's counters (depth,
+ * acquired, consumers, dequeued...), or null.
  */
+import { createInterface } from 'node:readline';
 import { startBroker } from '../../src/node/broker.js';
 import type { Message } from '../../src/frames/types.js';
 
@@ -37,7 +40,13 @@ if (preload !== undefined) {
   }
 }
 process.stdout.write(`listening ${broker.port}\n`);
-process.stdin.resume();
-process.stdin.on('end', () => {
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const stats = /^stats (.+)$/.exec(line.trim());
+  if (stats === null) return;
+  const queue = broker.broker.registry.stats().queues.find((q) => q.name === stats[1]) ?? null;
+  process.stdout.write(`stats ${JSON.stringify(queue)}\n`);
+});
+lines.on('close', () => {
   void broker.stop().then(() => process.exit(0));
 });

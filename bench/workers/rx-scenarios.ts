@@ -10,7 +10,7 @@
  * except where a command says otherwise.
  */
 import { Subject, Subscription, concatMap, lastValueFrom, map, timer } from 'rxjs';
-import { connect, receive, send, sendFrom, type ConnectOptions, type Delivery, type Message, type OverflowPolicy } from '../../src/index.js';
+import { connect, consume, receive, send, sendFrom, type ConnectOptions, type Delivery, type Message, type OverflowPolicy } from '../../src/index.js';
 import { serveCommands } from '../harness/command-worker.js';
 import { RssSampler } from '../harness/rss.js';
 import { LatencyRecorder } from '../harness/stats.js';
@@ -278,6 +278,42 @@ async function hot(args: Record<string, unknown>): Promise<Record<string, number
   };
 }
 
+/**
+ * A deep backlog read through consume(): `workMs` of asynchronous work per
+ * message, `concurrency` at a time, for `ms`. Then the subscription ends and
+ * the handlers still running finish (within settleTimeout); `completed` is
+ * every handler that completed, which is what the broker must have accepted.
+ */
+async function consumeBacklog(args: Record<string, unknown>): Promise<Record<string, number>> {
+  const address = String(args.address);
+  const ms = Number(args.ms);
+  const workMs = Number(args.workMs);
+  const settleMs = Number(args.settleMs ?? 2000);
+  let completed = 0;
+  let running = 0;
+  const sub = receive(connection$, address, { prefetch: Number(args.prefetch), settleTimeout: 5000 }).pipe(
+    consume(async () => {
+      running++;
+      await sleep(workMs);
+      completed++;
+      running--;
+    }, { concurrency: Number(args.concurrency) }),
+  ).subscribe({ error: fail });
+  await waitUntil(() => completed > 0, 20_000, () => 'the first handled delivery');
+  await sleep(settleMs);
+  const heapLiveStartMb = liveHeapMb();
+  const from = completed;
+  const sampler = new RssSampler(250);
+  await sleep(ms);
+  const trend = sampler.stop();
+  const heapLiveEndMb = liveHeapMb();
+  const rate = ((completed - from) * 1000) / ms;
+  sub.unsubscribe();
+  // The handlers under way at the unsubscribe run to their end, and their deliveries are accepted then.
+  await waitUntil(() => running === 0, 10_000, () => `${running} handlers still running`);
+  return { ...trend, completed, handledPerSec: rate, heapLiveStartMb, heapLiveEndMb };
+}
+
 // --- many links ---------------------------------------------------------------------------------
 
 /** `n` receivers (on one connection, or one connection each), time to attach them all, then one message through each. */
@@ -322,5 +358,6 @@ serveCommands(NAME, {
   large,
   slow,
   hot,
+  consume: consumeBacklog,
   links: manyLinks,
 });
