@@ -36,6 +36,15 @@ describe('rx-amqp start and rx-amqp broker', () => {
       const received = await rxAmqp('receive', `${url}/cli-queue`, '--count', '200');
       expect(received.code, received.stderr).toBe(0);
       expect(received.stdout.trim().split('\n')).toHaveLength(200);
+      // Issue 15: a pre-settled send detaches right after its transfer, which used to kill the broker
+      // (a credit top-up on the link the detach had freed, thrown into the process).
+      for (let i = 0; i < 3; i++) {
+        const presettled = await rxAmqp('send', `${url}/cli-presettled`, '--count', '1', '--presettled');
+        expect(presettled.code, presettled.stderr).toBe(0);
+      }
+      const afterwards = await rxAmqp('receive', `${url}/cli-presettled`, '--count', '3');
+      expect(afterwards.code, afterwards.stderr).toBe(0);
+      expect(afterwards.stdout.trim().split('\n')).toHaveLength(3);
     } finally {
       child.kill('SIGINT');
     }
