@@ -60,3 +60,15 @@ export function rssTrend(times: readonly number[], values: readonly number[]): R
     rssSlopeMbPerMin: den > 0 ? (num / den) * 60_000 : 0,
   };
 }
+
+/** A worker's steady-state memory answer (bench/workers/scenario-common.ts steadyState) as the columns of a row. */
+export function memoryColumns(answer: Readonly<Record<string, unknown>>): Record<string, number> {
+  return {
+    rssStartMb: Number(answer.rssStartMb),
+    rssEndMb: Number(answer.rssEndMb),
+    rssMaxMb: Number(answer.rssMaxMb),
+    rssSlopeMbPerMin: Number(answer.rssSlopeMbPerMin),
+    heapLiveStartMb: Number(answer.heapLiveStartMb),
+    heapLiveEndMb: Number(answer.heapLiveEndMb),
+  };
+}

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { startEmbeddedBroker, type EmbeddedBrokerProcess } from '../harness/brokers.js';
 import { clientWorker, type CommandWorker } from '../harness/command-worker.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
+import { memoryColumns } from '../harness/rss.js';
 
 const QUEUE = 'consume-backlog';
 
@@ -59,12 +60,7 @@ export default async function consumeBacklog(ctx: ScenarioContext): Promise<Scen
       accepted: stats?.dequeued ?? Number.NaN,
       depth: stats?.depth ?? Number.NaN,
       acquired: stats?.acquired ?? Number.NaN,
-      rssStartMb: Number(r.rssStartMb),
-      rssEndMb: Number(r.rssEndMb),
-      rssMaxMb: Number(r.rssMaxMb),
-      rssSlopeMbPerMin: Number(r.rssSlopeMbPerMin),
-      heapLiveStartMb: Number(r.heapLiveStartMb),
-      heapLiveEndMb: Number(r.heapLiveEndMb),
+      ...memoryColumns(r),
     });
     accounting = `completed ${completed.toLocaleString('en-US')}, accepted at the broker ${stats?.dequeued.toLocaleString('en-US')}, left ${stats?.depth.toLocaleString('en-US')} (acquired ${stats?.acquired})`;
     if (stats === null || stats.dequeued !== completed || stats.depth !== backlog - completed || stats.acquired !== 0) {
@@ -72,7 +68,8 @@ export default async function consumeBacklog(ctx: ScenarioContext): Promise<Scen
     }
     const growth = Number(r.rssMaxMb) - Number(r.rssStartMb);
     const liveGrowth = Number(r.heapLiveEndMb) - Number(r.heapLiveStartMb);
-    if (growth > 25 || liveGrowth > 2) {
+    // At ~12,000 messages/s the garbage made moves V8's heap sizing (RSS) by tens of MiB either way; the live heap is what is held.
+    if (growth > 50 || liveGrowth > 2) {
       failures.push(`consume-backlog: client memory grew over ${ms / 1000} s (RSS max − start ${growth.toFixed(1)} MiB, live heap ${liveGrowth.toFixed(2)} MiB): not flat`);
     }
     await worker.close();

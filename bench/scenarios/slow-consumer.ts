@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { startEmbeddedBroker, type EmbeddedBrokerProcess } from '../harness/brokers.js';
 import { clientWorker, type ClientImpl, type CommandWorker } from '../harness/command-worker.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
+import { memoryColumns } from '../harness/rss.js';
 
 const IMPLS: readonly ClientImpl[] = ['rx-amqp', 'rhea'];
 const QUEUE = 'slow-consumer';
@@ -58,12 +59,7 @@ export default async function slowConsumer(ctx: ScenarioContext): Promise<Scenar
         impl,
         policy: 'credit 100',
         handledPerSec: Number(r.handledPerSec),
-        rssStartMb: Number(r.rssStartMb),
-        rssEndMb: Number(r.rssEndMb),
-        rssMaxMb: Number(r.rssMaxMb),
-        rssSlopeMbPerMin: Number(r.rssSlopeMbPerMin),
-        heapLiveStartMb: Number(r.heapLiveStartMb),
-        heapLiveEndMb: Number(r.heapLiveEndMb),
+        ...memoryColumns(r),
       });
       const growth = Number(r.rssMaxMb) - Number(r.rssStartMb);
       const liveGrowth = Number(r.heapLiveEndMb) - Number(r.heapLiveStartMb);

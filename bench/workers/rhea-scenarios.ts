@@ -15,7 +15,7 @@ import { serveCommands } from '../harness/command-worker.js';
 import { RssSampler } from '../harness/rss.js';
 import { LatencyRecorder } from '../harness/stats.js';
 import {
-  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, sleep, waitUntil, withTimeout,
+  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, sleep, steadyState, waitUntil, withTimeout,
 } from './scenario-common.js';
 
 const NAME = 'rhea-scenarios';
@@ -256,17 +256,10 @@ async function slow(args: Record<string, unknown>): Promise<Record<string, numbe
     waiting.push(ctx);
     if (!busy) handleNext();
   });
-  await waitUntil(() => handled > 0, 20_000, () => 'the first slow delivery');
-  await sleep(settleMs);
-  const heapLiveStartMb = liveHeapMb();
-  const from = handled;
-  const sampler = new RssSampler(250);
-  await sleep(ms);
-  const trend = sampler.stop();
-  const rate = ((handled - from) * 1000) / ms;
+  const measured = await steadyState(() => handled, ms, settleMs, 'the first slow delivery');
   stopped = true;
   receiver.close();
-  return { ...trend, handled: handled - from, handledPerSec: rate, heapLiveStartMb, heapLiveEndMb: liveHeapMb() };
+  return { ...measured };
 }
 
 /**

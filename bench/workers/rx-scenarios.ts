@@ -15,7 +15,7 @@ import { serveCommands } from '../harness/command-worker.js';
 import { RssSampler } from '../harness/rss.js';
 import { LatencyRecorder } from '../harness/stats.js';
 import {
-  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, sleep, waitUntil, withTimeout,
+  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, sleep, steadyState, waitUntil, withTimeout,
 } from './scenario-common.js';
 
 const NAME = 'rx-scenarios';
@@ -200,16 +200,9 @@ async function slow(args: Record<string, unknown>): Promise<Record<string, numbe
     },
     error: fail,
   });
-  await waitUntil(() => handled > 0, 20_000, () => 'the first slow delivery');
-  await sleep(settleMs);
-  const heapLiveStartMb = liveHeapMb();
-  const from = handled;
-  const sampler = new RssSampler(250);
-  await sleep(ms);
-  const trend = sampler.stop();
-  const rate = ((handled - from) * 1000) / ms;
+  const measured = await steadyState(() => handled, ms, settleMs, 'the first slow delivery');
   sub.unsubscribe();
-  return { ...trend, handled: handled - from, handledPerSec: rate, heapLiveStartMb, heapLiveEndMb: liveHeapMb() };
+  return { ...measured };
 }
 
 async function hot(args: Record<string, unknown>): Promise<Record<string, number | string>> {
@@ -299,19 +292,11 @@ async function consumeBacklog(args: Record<string, unknown>): Promise<Record<str
       running--;
     }, { concurrency: Number(args.concurrency) }),
   ).subscribe({ error: fail });
-  await waitUntil(() => completed > 0, 20_000, () => 'the first handled delivery');
-  await sleep(settleMs);
-  const heapLiveStartMb = liveHeapMb();
-  const from = completed;
-  const sampler = new RssSampler(250);
-  await sleep(ms);
-  const trend = sampler.stop();
-  const heapLiveEndMb = liveHeapMb();
-  const rate = ((completed - from) * 1000) / ms;
+  const measured = await steadyState(() => completed, ms, settleMs, 'the first handled delivery');
   sub.unsubscribe();
   // The handlers under way at the unsubscribe run to their end, and their deliveries are accepted then.
   await waitUntil(() => running === 0, 10_000, () => `${running} handlers still running`);
-  return { ...trend, completed, handledPerSec: rate, heapLiveStartMb, heapLiveEndMb };
+  return { ...measured, completed };
 }
 
 // --- many links ---------------------------------------------------------------------------------

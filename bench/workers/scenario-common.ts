@@ -3,6 +3,7 @@
  * rhea-scenarios.ts) share: arguments, waiting, and the shape of their
  * answers, so both libraries are timed by the same code.
  */
+import { RssSampler, type RssTrend } from '../harness/rss.js';
 import type { LatencySummary } from '../harness/stats.js';
 
 export interface ScenarioWorkerArgs {
@@ -88,4 +89,30 @@ export const TS = 'ts';
 export function liveHeapMb(): number {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().heapUsed / (1024 * 1024);
+}
+
+/** What {@link steadyState} measured. */
+export interface SteadyState extends RssTrend {
+  /** How far the count moved during the sampling. */
+  readonly handled: number;
+  readonly handledPerSec: number;
+  readonly heapLiveStartMb: number;
+  readonly heapLiveEndMb: number;
+}
+
+/**
+ * A consumer's memory once it runs: waits for `count()` to leave 0, lets it
+ * settle in for `settleMs`, then samples RSS every 250 ms for `ms`, with the
+ * live heap (after a full GC) before and after and the rate `count()` grew at.
+ */
+export async function steadyState(count: () => number, ms: number, settleMs: number, what: string): Promise<SteadyState> {
+  await waitUntil(() => count() > 0, 20_000, () => what);
+  await sleep(settleMs);
+  const heapLiveStartMb = liveHeapMb();
+  const from = count();
+  const sampler = new RssSampler(250);
+  await sleep(ms);
+  const trend = sampler.stop();
+  const handled = count() - from;
+  return { ...trend, handled, handledPerSec: (handled * 1000) / ms, heapLiveStartMb, heapLiveEndMb: liveHeapMb() };
 }

@@ -32,7 +32,7 @@ import { Connection, type ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import type { Platform } from './platform.js';
 import { authorizeWithCbs } from './cbs.js';
-import { contained } from './contained.js';
+import { closeOnInternalError, contained } from './contained.js';
 import { GssapiSession } from './gssapi.js';
 import { failover, reconnect, type ReconnectConfig, type RetryEvent } from './reconnect.js';
 import { TokenSupply, isNonEmptyString } from './token-source.js';
@@ -387,14 +387,7 @@ class ConnectionAttempt implements ConnectionControl {
    * observable, not to the process.
    */
   private onHandlerError(error: unknown): void {
-    const description = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-    try {
-      this.engine?.close({ condition: Condition.InternalError, description });
-      this.driver?.flush();
-    } catch {
-      // The engine failed meanwhile; its close is on the way out already.
-    }
-    this.lose(new ConnectionError(Condition.InternalError, description, { cause: error }));
+    this.lose(closeOnInternalError(this.engine, () => this.driver?.flush(), error));
   }
 
   private onOpenTimeout(ms: number): void {

@@ -21,7 +21,7 @@ import { EngineDriver } from '../transport/driver.js';
 import { TransportError } from '../transport/transport-error.js';
 import { formatAddress, type ByteChannel } from '../transport/transport.js';
 import { traceFunction } from './connect.js';
-import { contained } from './contained.js';
+import { closeOnInternalError, contained } from './contained.js';
 import type { ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import { IncomingConnection } from './incoming.js';
@@ -329,14 +329,7 @@ class IncomingAttempt implements ConnectionControl {
    * end with the error, and the listener goes on serving others.
    */
   private onHandlerError(error: unknown): void {
-    const description = `internal error: ${error instanceof Error ? error.message : String(error)}`;
-    try {
-      this.engine?.close({ condition: Condition.InternalError, description });
-      this.driver?.flush();
-    } catch {
-      // The engine failed meanwhile; its close is on the way out already.
-    }
-    this.lose(new ConnectionError(Condition.InternalError, description, { cause: error }));
+    this.lose(closeOnInternalError(this.engine, () => this.driver?.flush(), error));
     this.armCloseTimer();
   }
 
