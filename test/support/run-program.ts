@@ -19,6 +19,8 @@ export interface Running {
   readonly done: Promise<Finished>;
   /** What it printed so far. */
   stdout(): string;
+  /** Its process id. */
+  readonly pid: number;
   stop(): Promise<Finished>;
 }
 
@@ -58,6 +60,7 @@ export function startProgram(command: string, args: readonly string[], options: 
   return {
     done,
     stdout: () => stdout,
+    pid: child.pid ?? -1,
     stop: () => {
       kill();
       return done;
