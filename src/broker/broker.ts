@@ -27,7 +27,7 @@
 import { Observable, Subscription, type Subscriber } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { AmqpError } from '../errors/amqp-error.js';
-import { DeliveryError, settleWithState, storedMessage, transferStateOf, type Delivery } from '../rx/delivery.js';
+import { settleWithState, storedMessage, transferStateOf, type Delivery } from '../rx/delivery.js';
 import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
 import type { Message } from '../rx/message.js';
 import { ACCEPTED, rejected, RELEASED } from '../rx/outcome.js';
@@ -38,6 +38,7 @@ import type { AmqpValue } from '../codec/types.js';
 import { Described } from '../codec/types.js';
 import type { SettleOutcome, MessageQueue, QueueEntry, ConsumerHandle } from './queue.js';
 import { compileSelector } from './selector.js';
+import { onSettleError } from './settle-error.js';
 import { subscriptionKey, Topic } from './topic.js';
 import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
 import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
@@ -545,16 +546,6 @@ function selectorText(key: string, value: AmqpValue): string | undefined {
 
 function isCoordinator(link: IncomingLink): boolean {
   return (link.attach.target as { type?: string } | undefined)?.type === 'coordinator';
-}
-
-/**
- * Settling a delivery threw. A DeliveryError: the peer detached the link in
- * the same batch of frames, so there is nothing left to settle on. Anything
- * else is a bug of ours: the link's connection closes (its peer reconnects)
- * rather than the error escaping from a subscriber into the process.
- */
-function onSettleError(link: IncomingLink, error: unknown): void {
-  if (!(error instanceof DeliveryError)) link.connection.close().subscribe();
 }
 
 function refuse(link: IncomingLink, error: unknown): void {

@@ -23,10 +23,11 @@
  */
 import { from, Observable, of, take, timeout, type SchedulerLike, type Subscription } from 'rxjs';
 import { int, Typed, type AmqpValue } from '../codec/types.js';
-import { DeliveryError } from '../rx/delivery.js';
+import { Condition } from '../errors/conditions.js';
 import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
 import type { Message } from '../rx/message.js';
 import { MessageQueue } from './queue.js';
+import { settleOrLetGo } from './settle-error.js';
 import type { NodeRegistry } from './registry.js';
 
 /** The address of the CBS node. */
@@ -94,11 +95,12 @@ export class CbsNode {
         let request: Message;
         try {
           request = delivery.message;
-          delivery.accept();
         } catch (error) {
-          if (error instanceof DeliveryError) return; // the link went in the same batch
-          throw error;
+          // Bytes that are no message: refused, and nothing thrown into the process.
+          settleOrLetGo(link, () => delivery.reject({ condition: Condition.DecodeError, description: error instanceof Error ? error.message : String(error) }));
+          return;
         }
+        if (!settleOrLetGo(link, () => delivery.accept())) return;
         this.answer(request, link.connection, claims, scheduler).subscribe(([status, description]) => {
           this.reply(request, status, description);
         });

@@ -164,6 +164,27 @@ describe('a peer sending to the embedded broker, then ending at once', () => {
     await stillServes();
   });
 
+  it('a put-token request to $cbs that does not decode, then a detach: rejected, and the broker lives on', async () => {
+    const cbsBroker = await startBroker({ host: '127.0.0.1', port: 0, cbs: { verifyToken: () => true, required: false } });
+    try {
+      const peer = await RawPeer.connect(cbsBroker.port);
+      peers.push(peer);
+      peer.write([0, open], [0, begin], [0, attachSender('$cbs')]);
+      await peer.next('flow');
+      peer.write([0, transfer(), Uint8Array.of(0x00, 0x53, 0x77, 0xa1)]);
+      const disposition = await peer.next('disposition');
+      expect(disposition.state).toMatchObject({ type: 'rejected', error: { condition: 'amqp:decode-error' } });
+      peer.write([0, transfer({ deliveryId: 1, deliveryTag: Uint8Array.of(2) }), Uint8Array.of(0x00, 0x53, 0x77, 0xa1)], [0, detach]);
+      await peer.next('detach');
+      await settle();
+      const connection$ = connect(cbsBroker.url, { reconnect: false });
+      await lastValueFrom(of({ body: 'ping' }).pipe(send(connection$, 'after-cbs')));
+      expect((await firstValueFrom(receive(connection$, 'after-cbs'))).message.body).toBe('ping');
+    } finally {
+      await cbsBroker.stop();
+    }
+  });
+
   it('a consumer that detaches in the same write as its flow, and one whose connection closes with credit out', async () => {
     const feeder = connect(broker.url, { reconnect: false });
     await lastValueFrom(of({ body: 1 }, { body: 2 }, { body: 3 }).pipe(send(feeder, 'seq-consumer'), toArray()));
