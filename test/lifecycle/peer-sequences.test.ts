@@ -1,6 +1,6 @@
 /**
  * Issue 15 §1: a peer's ordinary behaviour never crashes the process. A
- * hand-written peer (test/support/raw-peer.ts) puts a transfer and the end of
+ * hand-written peer (test/lifecycle/sequence-peer.ts) puts a transfer and the end of
  * its link, session or connection into one write — what Proton's helloworld,
  * `rx-amqp send --presettled` and quick senders do — against the embedded
  * broker (listen() side receivers and senders, the transaction coordinator)
@@ -15,7 +15,7 @@ import { connect, receive, send, startBroker, type RunningBroker } from '../../s
 import type { Attach, Begin, Close, Detach, End, Flow, Open, Performative, Transfer } from '../../src/frames/types.js';
 import { encodeUserMessage } from '../../src/rx/message.js';
 import { txnControlValue } from '../../src/frames/transactions.js';
-import { AMQP_HEADER, RawPeer } from '../support/raw-peer.js';
+import { AMQP_HEADER, RawPeer } from './sequence-peer.js';
 
 const escaped: unknown[] = [];
 const onEscape = (error: unknown): void => void escaped.push(error);

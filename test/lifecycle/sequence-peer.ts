@@ -1,5 +1,5 @@
 /**
- * A hand-written AMQP peer over TCP for lifecycle tests: it writes exactly
+ * A hand-written AMQP peer over TCP for lifecycle tests (test/support/raw-peer.ts is the hostile-peer suite's, frame by frame): it writes exactly
  * the frames a test gives it, in one socket write, so a test can put a
  * transfer and a detach (or end, or close) into the same input of the other
  * side's engine — the orders that Proton's and the CLI's quick senders
