@@ -19,6 +19,13 @@ describe('the browser platform', () => {
     expect(Object.keys(browserPlatform)).toEqual(['connect']);
   });
 
+  it('cannot listen: listen() is an AmqpError amqp:not-implemented, not a throw', async () => {
+    const container = new BrowserContainer({ platform: { connect: browserConnect(WebSocket) } });
+    const error = await firstValueFrom(container.listen()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AmqpError', condition: 'amqp:not-implemented' });
+    expect((error as Error).message).toMatch(/a browser cannot accept connections/);
+  });
+
   it('refuses raw TCP: amqp:// is a TransportError ENOTSUP pointing to ws://', async () => {
     const error = await firstValueFrom(browserConnect(WebSocket)({ host: 'h', port: 5672 })).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TransportError', code: 'ENOTSUP' });

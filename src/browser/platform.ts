@@ -6,9 +6,12 @@
  * and `connect` to it. Never imports node:*.
  */
 import { throwError, type Observable } from 'rxjs';
-import { Container, type ContainerOptions } from '../rx/container.js';
+import { AmqpError } from '../errors/amqp-error.js';
+import { Condition } from '../errors/conditions.js';
+import { ContainerCore, type ContainerOptions } from '../rx/container.js';
 import type { ConnectOptions } from '../rx/connect-options.js';
 import type { ConnectionObservable } from '../rx/connect.js';
+import type { IncomingConnection } from '../rx/incoming.js';
 import type { Platform } from '../rx/platform.js';
 import { TransportError } from '../transport/transport-error.js';
 import { formatAddress, type ByteChannel, type Connect, type Endpoint } from '../transport/transport.js';
@@ -48,10 +51,19 @@ export const browserPlatform: Platform = {
   connect: browserConnect(),
 };
 
-/** A Container on the browser platform unless another is given. */
-export class BrowserContainer extends Container {
+/**
+ * A Container on the browser platform unless another is given. A page
+ * cannot accept connections: its `listen()` fails (the server side is not
+ * in a page's bundle).
+ */
+export class BrowserContainer extends ContainerCore {
   constructor(options: Partial<ContainerOptions> = {}) {
     super({ ...options, platform: options.platform ?? browserPlatform });
+  }
+
+  /** Fails: a page cannot accept connections (AmqpError `amqp:not-implemented`, as a Platform without listen). */
+  override listen(): Observable<IncomingConnection> {
+    return throwError(() => new AmqpError(Condition.NotImplemented, 'listen: a browser cannot accept connections'));
   }
 }
 

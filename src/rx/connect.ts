@@ -29,7 +29,7 @@ import { TransportError } from '../transport/transport-error.js';
 import type { ByteChannel } from '../transport/transport.js';
 import type { ResolvedConnectOptions, ResolvedEndpoint } from './connect-options.js';
 import { Connection, type ConnectionControl } from './connection.js';
-import type { Container } from './container.js';
+import type { ContainerCore } from './container.js';
 import type { Platform } from './platform.js';
 import { authorizeWithCbs } from './cbs.js';
 import { closeOnInternalError, contained } from './contained.js';
@@ -46,7 +46,7 @@ export interface ConnectionObservable extends Observable<Connection> {
 
 /** Everything one connect() call needs. @internal */
 export interface ConnectContext {
-  readonly container: Container;
+  readonly container: ContainerCore;
   readonly platform: Platform;
   readonly scheduler: SchedulerLike;
   readonly options: ResolvedConnectOptions;

@@ -16,7 +16,7 @@ import type { EngineEvent, LinkId, SessionEndedEvent, SessionId } from '../engin
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { Fields, Open } from '../frames/types.js';
-import type { Container } from './container.js';
+import type { ContainerCore } from './container.js';
 
 /** What a Connection needs from the code running it (connect.ts). @internal */
 export interface ConnectionControl {
@@ -44,7 +44,7 @@ export class Connection {
   /** @internal created by connect() */
   constructor(
     /** The container that made the connection. */
-    readonly container: Container,
+    readonly container: ContainerCore,
     /** Numbers the container's connections, from 1. */
     readonly id: number,
     /** The URL dialled, password masked. */

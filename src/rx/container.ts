@@ -35,7 +35,13 @@ export interface ContainerOptions {
   readonly tracing?: Tracing;
 }
 
-export class Container {
+/**
+ * What every container does: its id, platform and scheduler, and dialling
+ * (`connect`). `listen` is the platform's: {@link Container} accepts
+ * connections, the browser's container refuses. Kept apart so that a bundle
+ * for a page, which cannot listen, leaves the server side out.
+ */
+export abstract class ContainerCore {
   readonly id: string;
   readonly platform: Platform;
   readonly scheduler: SchedulerLike;
@@ -77,7 +83,7 @@ export class Container {
       platform: this.platform,
       scheduler: this.scheduler,
       options: resolved,
-      nextConnectionId: () => ++this.connections,
+      nextConnectionId: () => this.nextConnectionId(),
     }), this.tracing);
   }
 
@@ -87,17 +93,14 @@ export class Container {
    * `listen({ host, port, sasl, ... })`. Cold: subscribing binds, and emits
    * each peer's connection once it is open; unsubscribing stops listening
    * and closes those connections gracefully. Errors when the address cannot
-   * be bound. Throws a TypeError at once for a wrong option.
+   * be bound, or when the platform cannot accept connections (a browser).
+   * Throws a TypeError at once for a wrong option.
    */
-  listen(url?: string | ListenOptions, options?: ListenOptions): Observable<IncomingConnection> {
-    const resolved = resolveListenOptions(url, options);
-    return listenObservable({
-      container: this,
-      platform: this.platform,
-      scheduler: this.scheduler,
-      options: resolved,
-      nextConnectionId: () => ++this.connections,
-    });
+  abstract listen(url?: string | ListenOptions, options?: ListenOptions): Observable<IncomingConnection>;
+
+  /** The number of the container's next connection, from 1 (connect and listen share it). @internal */
+  protected nextConnectionId(): number {
+    return ++this.connections;
   }
 
   /** The status of connections from `connect()` (its `status$`). */
@@ -105,6 +108,21 @@ export class Container {
     const status$ = (connection$ as Partial<ConnectionObservable>).status$;
     if (status$ === undefined) throw new TypeError('status$: expected an observable returned by container.connect() (not piped)');
     return status$;
+  }
+}
+
+/** A container on a platform that can accept connections (Node, or a test's in-memory network). */
+export class Container extends ContainerCore {
+  /** Accepts connections: see {@link ContainerCore.listen}. */
+  override listen(url?: string | ListenOptions, options?: ListenOptions): Observable<IncomingConnection> {
+    const resolved = resolveListenOptions(url, options);
+    return listenObservable({
+      container: this,
+      platform: this.platform,
+      scheduler: this.scheduler,
+      options: resolved,
+      nextConnectionId: () => this.nextConnectionId(),
+    });
   }
 }
 
