@@ -1,7 +1,8 @@
 // Builds ESM (with declarations) and CommonJS outputs of src/ into dist/,
 // and the browser entry as ready-made ES module bundles in dist/browser/.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const tsc = (project) => execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { stdio: 'inherit' });
@@ -16,7 +17,19 @@ writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\
 //   rx-amqp.js             rxjs left as a bare import, for an import map
 //   rx-amqp.standalone.js  rxjs inside, re-exported as `rxjs`, so a page's
 //                          operators come from the same copy
+// package.json's `browser` field maps a module to its .browser variant for
+// bundlers (X.js -> X.browser.js); these bundles come from src/, so map the same way.
+const browserVariants = {
+  name: 'browser-variants',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      const variant = resolve(args.resolveDir, args.path.replace(/\.js$/, '.browser.ts'));
+      return existsSync(variant) ? { path: variant } : undefined;
+    });
+  },
+};
 const bundle = {
+  plugins: [browserVariants],
   bundle: true,
   format: 'esm',
   platform: 'browser',

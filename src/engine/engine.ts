@@ -43,7 +43,8 @@ import {
 import { concatBytes } from '../codec/concat.js';
 import { FrameOutput } from './output.js';
 import { SaslClientNegotiation, SaslServerNegotiation, type SaslResult } from './sasl-negotiation.js';
-import { SaslError, type SaslAnswer } from './sasl/index.js';
+import { SaslError } from './sasl/sasl-error.js';
+import type { SaslAnswer } from './sasl/types.js';
 import { Session, type SessionHost } from './session.js';
 import {
   CONNECTION_DISCARDS_INPUT, CONNECTION_PEER_OPEN, CONNECTION_TRANSITIONS, transition,

@@ -21,10 +21,15 @@
 import type { SaslOutcome, SaslPerformative } from '../frames/types.js';
 import type { SaslOutcomeEvent } from './events.js';
 import type { SaslClientOptions, SaslServerOptions } from './options.js';
-import {
-  chooseMechanism, createClientMechanism, createServerMechanism, defaultSaslCrypto, SaslError, serverMechanisms,
-  type SaslAnswer, type SaslClientMechanism, type SaslPending, type SaslRequest, type SaslServerMechanism, type SaslServerStep,
-} from './sasl/index.js';
+// Straight from the modules, not the sasl/index.js barrel: a browser bundler
+// splits by what is imported, and the barrel would pull SCRAM's hashes into
+// the first chunk (see extra-mechanisms-loader.browser.ts).
+import { chooseMechanism } from './sasl/choose-mechanism.js';
+import { createClientMechanism, createServerMechanism, serverMechanisms } from './sasl/mechanisms.js';
+import { SaslError } from './sasl/sasl-error.js';
+import type {
+  SaslAnswer, SaslClientMechanism, SaslPending, SaslRequest, SaslServerMechanism, SaslServerStep,
+} from './sasl/types.js';
 
 /** What the engine does after a SASL frame: send `reply` (if any), then, with `outcome`, SASL is over; with `request`, wait for the caller. */
 export interface SaslResult {
@@ -64,7 +69,7 @@ export class SaslClientNegotiation {
             (this.options.secure || this.options.allowInsecure ? '' : '; PLAIN needs TLS or allowInsecure') +
             (gssapiMissing ? '; GSSAPI needs a platform with GSS-API (Node, with the kerberos package)' : ''));
         }
-        this.mechanism = createClientMechanism(name, this.options.credentials, this.options.crypto ?? defaultSaslCrypto);
+        this.mechanism = createClientMechanism(name, this.options.credentials, this.options.crypto);
         this.state = 'pending-init';
         return this.send(this.mechanism.start());
       }
@@ -150,7 +155,7 @@ export class SaslServerNegotiation {
         this.hostname = body.hostname;
         const offered = serverMechanisms(this.options.authenticator);
         const mechanism = offered.includes(body.mechanism)
-          ? createServerMechanism(body.mechanism, this.options.authenticator, this.options.tlsIdentity === undefined ? {} : { tlsIdentity: this.options.tlsIdentity }, this.options.crypto ?? defaultSaslCrypto)
+          ? createServerMechanism(body.mechanism, this.options.authenticator, this.options.tlsIdentity === undefined ? {} : { tlsIdentity: this.options.tlsIdentity }, this.options.crypto)
           : undefined;
         if (mechanism === undefined) return this.fail('auth', `SASL mechanism ${body.mechanism} is not offered`);
         this.mechanism = mechanism;

@@ -13,13 +13,14 @@
  * `closeTimeout`. Browser-safe; time only from the scheduler.
  */
 import {
-  AsyncSubject, defer, finalize, Observable, share, Subject, tap, type Observer, type SchedulerLike, type SubjectLike, type Subscriber,
+  AsyncSubject, catchError, defer, finalize, map, Observable, of, share, Subject, tap, type Observer, type SchedulerLike, type SubjectLike, type Subscriber,
   type Subscription, type Unsubscribable,
 } from 'rxjs';
 import { Engine } from '../engine/engine.js';
 import { ConnectionError } from '../engine/errors.js';
 import type { EngineEvent, SaslRequestEvent } from '../engine/events.js';
 import { SaslError } from '../engine/sasl/sasl-error.js';
+import type { SaslAnswer } from '../engine/sasl/types.js';
 import type { EngineOptions } from '../engine/options.js';
 import { traceFromEnv } from '../engine/trace.js';
 import { AmqpError } from '../errors/amqp-error.js';
@@ -356,17 +357,30 @@ class ConnectionAttempt implements ConnectionControl {
     }
   }
 
-  /** GSSAPI's GSS-API calls, made asynchronously and answered when done (bounded by the connect timeout). */
+  /**
+   * SASL work the engine waits for, done asynchronously and answered when
+   * done (bounded by the connect timeout): loading the chosen mechanism's
+   * code (browser bundles), and GSSAPI's GSS-API calls.
+   */
   private answerSasl(event: SaslRequestEvent): void {
     const request = event.request;
-    const provider = this.ctx.platform.gssapi;
-    if (request.kind === 'verify-token' || provider === undefined) {
-      this.engine!.answerSasl({ kind: 'error', error: new Error(`${event.mechanism}: this client cannot answer ${request.kind}`) });
-      return;
+    let answer$: Observable<SaslAnswer>;
+    if (request.kind === 'load') {
+      answer$ = defer(() => request.load()).pipe(
+        map((): SaslAnswer => ({ kind: 'loaded' })),
+        catchError((error: unknown) => of<SaslAnswer>({ kind: 'error', error })),
+      );
+    } else {
+      const provider = this.ctx.platform.gssapi;
+      if (request.kind === 'verify-token' || provider === undefined) {
+        this.engine!.answerSasl({ kind: 'error', error: new Error(`${event.mechanism}: this client cannot answer ${request.kind}`) });
+        return;
+      }
+      const gss = this.ctx.options.sasl.gssapi;
+      this.gssapi ??= new GssapiSession(provider, { service: gss.service, host: gss.host ?? this.target.url.host, principal: gss.principal });
+      answer$ = this.gssapi.answer(request);
     }
-    const gss = this.ctx.options.sasl.gssapi;
-    this.gssapi ??= new GssapiSession(provider, { service: gss.service, host: gss.host ?? this.target.url.host, principal: gss.principal });
-    this.work = this.gssapi.answer(request).subscribe((answer) => {
+    this.work = answer$.subscribe((answer) => {
       this.work = undefined;
       if (this.phase !== 'opening') return;
       try {

@@ -6,7 +6,7 @@
  */
 export { AmqpError, DecodeError, Condition, type ConditionSymbol, type ErrorScope } from '../errors/index.js';
 export { ConnectionError, SessionError, LinkError, ProtocolError } from '../engine/errors.js';
-export { SaslError, type SaslFailureCode } from '../engine/sasl/index.js';
+export { SaslError, type SaslFailureCode } from '../engine/sasl/sasl-error.js';
 export { TransportError } from '../transport/transport-error.js';
 export { DeliveryError } from './delivery.js';
 export { SendError, SendTimeoutError, SendOverflowError, type PendingSends } from './send-error.js';

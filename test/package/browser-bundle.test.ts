@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startBroker, type RunningBroker } from '../../src/index.js';
+import { scramCredentialsFromPassword, startBroker, type RunningBroker } from '../../src/index.js';
 
 const BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
@@ -99,5 +99,26 @@ describe('dist/browser/rx-amqp.standalone.js with a W3C WebSocket as the global'
     expect(results.map((r) => r.state)).toEqual(Array(20).fill('accepted'));
     const bodies = await rxjs.lastValueFrom(page.receive(connection$, 'page').pipe(rxjs.take(20), rxjs.map((d) => d.message.body), rxjs.toArray()));
     expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => `from the page ${i}`));
+  });
+
+  it('authenticates with SCRAM, whose code the bundle loads when the server offers it (a load request answered by connect)', async () => {
+    const salt = Uint8Array.of(9, 8, 7, 6, 5, 4, 3, 2);
+    const scram = await startBroker({
+      host: '127.0.0.1', port: 0, ws: { port: 0 },
+      listen: { sasl: { scramCredentials: (user, hash) => (user === 'page-user' ? scramCredentialsFromPassword(hash, 'page-secret', salt, 256) : undefined) } },
+    });
+    try {
+      const page = await import(pathToFileURL('dist/browser/rx-amqp.standalone.js').href) as typeof import('../../src/browser.js') & { rxjs: typeof import('rxjs') };
+      const { rxjs } = page;
+      const connection$ = page.connect(scram.ws!.url, { user: 'page-user', password: 'page-secret', reconnect: false, sasl: { mechanisms: ['SCRAM-SHA-256'] } });
+      const [result] = await rxjs.lastValueFrom(rxjs.of({ body: 'scram' }).pipe(page.send(connection$, 'scram'), rxjs.toArray()));
+      expect(result!.state).toBe('accepted');
+      const wrong = page.connect(scram.ws!.url, { user: 'page-user', password: 'wrong', reconnect: false });
+      const error = await rxjs.firstValueFrom(wrong).catch((e: unknown) => e);
+      expect(error).toMatchObject({ condition: 'amqp:unauthorized-access' });
+      expect((error as Error).message).toMatch(/the server answered sasl-outcome auth/);
+    } finally {
+      await scram.stop();
+    }
   });
 });

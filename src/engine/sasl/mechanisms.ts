@@ -1,15 +1,11 @@
 import { AnonymousClient, AnonymousServer } from './anonymous.js';
-import { defaultSaslCrypto, type SaslCrypto } from './crypto/sasl-crypto.js';
+import type { SaslCrypto } from './crypto/sasl-crypto.js';
 import { ExternalClient, ExternalServer } from './external.js';
-import { GssapiClient } from './gssapi.js';
-import { OAuthBearerClient, OAuthBearerServer } from './oauth-bearer.js';
+import { createExtraClientMechanism, createExtraServerMechanism } from './extra-mechanisms-loader.js';
 import { PlainClient, PlainServer } from './plain.js';
 import { SaslError } from './sasl-error.js';
-import { ScramClient } from './scram-client.js';
-import { SCRAM_MECHANISMS, type ScramMechanismName } from './scram-messages.js';
-import { ScramServer } from './scram-server.js';
+import type { ScramMechanismName } from './scram-messages.js';
 import type { SaslAuthenticator, SaslClientMechanism, SaslCredentials, SaslServerMechanism } from './types.js';
-import { XOAuth2Client, XOAuth2Server } from './xoauth2.js';
 
 /**
  * Every mechanism we implement, strongest first: the order both
@@ -21,15 +17,18 @@ export const SASL_MECHANISMS = ['GSSAPI', 'OAUTHBEARER', 'XOAUTH2', 'SCRAM-SHA-5
 export type SaslMechanismName = (typeof SASL_MECHANISMS)[number];
 
 export function isScramMechanism(name: string): name is ScramMechanismName {
-  return Object.hasOwn(SCRAM_MECHANISMS, name);
+  return name === 'SCRAM-SHA-512' || name === 'SCRAM-SHA-256' || name === 'SCRAM-SHA-1';
 }
 
 /**
  * The client side of mechanism `name`. Throws SaslError for a mechanism we do
  * not implement, or when the credentials lack what it needs (a user for PLAIN and SCRAM).
+ * SCRAM, OAUTHBEARER, XOAUTH2 and GSSAPI come from extra-mechanisms.ts (in a
+ * browser bundle loaded when chosen: their first step is then a `load` request).
+ * `crypto` defaults to `defaultSaslCrypto`.
  */
-export function createClientMechanism(name: string, credentials: SaslCredentials, crypto: SaslCrypto = defaultSaslCrypto): SaslClientMechanism {
-  if (isScramMechanism(name)) return new ScramClient(name, credentials, crypto);
+export function createClientMechanism(name: string, credentials: SaslCredentials, crypto?: SaslCrypto): SaslClientMechanism {
+  if (isScramMechanism(name)) return createExtraClientMechanism(name, credentials, crypto);
   switch (name) {
     case 'PLAIN':
       return new PlainClient(credentials);
@@ -38,11 +37,9 @@ export function createClientMechanism(name: string, credentials: SaslCredentials
     case 'ANONYMOUS':
       return new AnonymousClient();
     case 'OAUTHBEARER':
-      return new OAuthBearerClient(credentials);
     case 'XOAUTH2':
-      return new XOAuth2Client(credentials);
     case 'GSSAPI':
-      return new GssapiClient(credentials);
+      return createExtraClientMechanism(name, credentials, crypto);
     default:
       throw new SaslError(`SASL mechanism ${name} is not supported`);
   }
@@ -83,9 +80,9 @@ export function createServerMechanism(
   name: string,
   auth: SaslAuthenticator,
   context: { tlsIdentity?: string },
-  crypto: SaslCrypto = defaultSaslCrypto,
+  crypto?: SaslCrypto,
 ): SaslServerMechanism | undefined {
-  if (isScramMechanism(name)) return auth.scramCredentials === undefined ? undefined : new ScramServer(name, auth, crypto);
+  if (isScramMechanism(name)) return auth.scramCredentials === undefined ? undefined : createExtraServerMechanism(name, auth, crypto);
   switch (name) {
     case 'PLAIN':
       return auth.verifyPlain === undefined ? undefined : new PlainServer(auth.verifyPlain.bind(auth));
@@ -94,9 +91,8 @@ export function createServerMechanism(
     case 'ANONYMOUS':
       return auth.allowAnonymous === true ? new AnonymousServer() : undefined;
     case 'OAUTHBEARER':
-      return auth.acceptTokens === true ? new OAuthBearerServer() : undefined;
     case 'XOAUTH2':
-      return auth.acceptTokens === true ? new XOAuth2Server() : undefined;
+      return auth.acceptTokens === true ? createExtraServerMechanism(name, auth, crypto) : undefined;
     default:
       return undefined;
   }

@@ -36,7 +36,14 @@ export type SaslRequest =
     readonly user: string | undefined;
     /** The hostname of sasl-init. */
     readonly hostname: string | undefined;
-  };
+  }
+  /**
+   * Client or server, browser bundles only: the chosen mechanism's code is
+   * not loaded yet (SCRAM, OAUTHBEARER, XOAUTH2 and GSSAPI load when first
+   * chosen). Call `load()`; when it resolves, answer `loaded`; when it
+   * rejects, answer `error` with its reason.
+   */
+  | { readonly kind: 'load'; readonly mechanism: string; load(): Promise<void> };
 
 /** The caller's answer to a {@link SaslRequest}; `error` answers any of them (the exchange fails). */
 export type SaslAnswer =
@@ -44,6 +51,7 @@ export type SaslAnswer =
   | { readonly kind: 'bytes'; readonly data: Uint8Array }
   /** `identity` names who authenticated (default: the request's `user`); `reason` says why a token was refused. */
   | { readonly kind: 'verdict'; readonly ok: boolean; readonly identity?: string | undefined; readonly reason?: string | undefined }
+  | { readonly kind: 'loaded' }
   | { readonly kind: 'error'; readonly error: unknown };
 
 /** A step that waits for the caller's answer to `request` (see {@link SaslRequest}). */
@@ -63,8 +71,12 @@ export interface SaslClientMechanism {
   start(): Uint8Array | undefined | SaslPending;
   /** Answer a sasl-challenge, or wait for the caller; throws SaslError on a malformed or inauthentic challenge. */
   challenge(challenge: Uint8Array): Uint8Array | SaslPending;
-  /** Continue after a pending step with the caller's answer (mechanisms that return pending steps only). */
-  resume?(answer: SaslAnswer): Uint8Array | SaslPending;
+  /**
+   * Continue after a pending step with the caller's answer (mechanisms that
+   * return pending steps only). Undefined: no initial response (after a
+   * pending `start`), an empty response (after a pending `challenge`).
+   */
+  resume?(answer: SaslAnswer): Uint8Array | undefined | SaslPending;
   /** Check sasl-outcome's additional-data on success (SCRAM: verify the server signature 'v='); throws SaslError if the server is not authentic. */
   finish(additionalData: Uint8Array | undefined): void;
   /** What the server said about a refusal during the exchange (OAUTHBEARER's error challenge), for the error message. */
