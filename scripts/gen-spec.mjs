@@ -209,6 +209,35 @@ export function generateSpec(xmlByFile) {
   }
   out('} as const satisfies Record<string, { readonly source: string; readonly choices: readonly SpecChoice[] }>;');
   out();
+  // What the protocol trace (describe.ts) needs of each type, compact: a
+  // bundle that keeps the trace keeps these few kB rather than SPEC_TYPES.
+  const baseOf = (typeName) => {
+    let t = typeName;
+    for (let i = 0; i < 16 && byName.get(t)?.class === 'restricted'; i++) t = byName.get(t).source;
+    return t;
+  };
+  const traceKind = (f) => {
+    if (withChoices.some((t) => t.name === f.type)) return 'choice';
+    if (f.type === 'error') return 'error';
+    const base = baseOf(f.type);
+    return base === 'symbol' || base === 'map' ? base : '';
+  };
+  out('/**');
+  out(' * The fields of each type for the protocol trace (describe.ts), in order, space');
+  out(' * separated: `name`, then `:kind` where the trace prints it specially (`choice`:');
+  out(' * a choice name, `error`, `symbol`, `map`), then `=default` when it has one.');
+  out(' */');
+  out('export const TRACE_FIELDS = {');
+  for (const t of described) {
+    const fields = t.fields.map((f) => {
+      const kind = traceKind(f);
+      const value = f.default === undefined ? undefined : typedValue(byName, f.type, f.default);
+      return `${f.name}${kind === '' ? '' : `:${kind}`}${value === undefined ? '' : `=${value}`}`;
+    });
+    out(`  ${literal(t.name)}: ${literal(fields.join(' '))},`);
+  }
+  out('} as const satisfies Record<SpecTypeName, string>;');
+  out();
   out('/** The source type of every restricted type (`handle` → `uint`, `delivery-number` → `sequence-no`). */');
   out('export const RESTRICTED_SOURCE: Readonly<Record<string, string>> = {');
   for (const t of restricted) out(`  ${literal(t.name)}: ${literal(t.source)},`);

@@ -5,7 +5,7 @@
  *   [1] <- @transfer(20) [handle=0, delivery-id=0, delivery-tag=b"\x00", message-format=0] (payload 42 bytes)
  *   [0] -> (empty frame)
  *
- * Field names and order come from the spec tables (spec.generated.ts); fields
+ * Field names and order come from the spec (spec.generated.ts's TRACE_FIELDS); fields
  * that are absent or equal to their default are omitted, as they are (mostly)
  * absent from the wire. SASL credentials and tokens (sasl-init's
  * initial-response, sasl-response's response, sasl-challenge's challenge:
@@ -13,37 +13,38 @@
  */
 import { AmqpArray, Described, Typed, type AmqpValue } from '../codec/types.js';
 import { descriptorName } from './composite.js';
-import { RESTRICTED_SOURCE, SPEC_CHOICES, SPEC_TYPES, type SpecField, type SpecTypeName } from './spec.generated.js';
+import { DESCRIPTOR_CODE, TRACE_FIELDS, type SpecTypeName } from './spec.generated.js';
 import { FRAME_TYPE_SASL, type Frame, type WireError } from './types.js';
 
 const MAX_BINARY_SHOWN = 64;
 
 interface FieldView {
-  readonly spec: SpecField;
+  /** As the standard spells it (`max-frame-size`). */
+  readonly name: string;
   /** The camelCase property of the object model (`max-frame-size` → `maxFrameSize`). */
   readonly key: string;
-  /** The primitive the field's type comes down to (`handle` → `uint`), or `*`. */
-  readonly base: string;
-  readonly choice: boolean;
+  /** How the trace prints it: a choice name, an error, symbols, a symbol-keyed map, or as any value (''). */
+  readonly kind: string;
+  readonly default: number | boolean | string | undefined;
 }
 
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function baseType(t: string): string {
-  for (let i = 0; i < 16 && RESTRICTED_SOURCE[t] !== undefined; i++) t = RESTRICTED_SOURCE[t]!;
-  return t;
+function parseDefault(text: string | undefined): number | boolean | string | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'true' || text === 'false') return text === 'true';
+  return /^\d+$/.test(text) ? Number(text) : text;
 }
 
 const views = new Map<string, readonly FieldView[]>();
 function fieldViews(type: SpecTypeName): readonly FieldView[] {
   let v = views.get(type);
   if (v === undefined) {
-    v = SPEC_TYPES[type].fields.map((spec: SpecField) => ({
-      spec,
-      key: camel(spec.name),
-      base: baseType(spec.type),
-      choice: spec.type in SPEC_CHOICES,
-    }));
+    const spec: string = TRACE_FIELDS[type];
+    v = spec === '' ? [] : spec.split(' ').map((field) => {
+      const [, name, kind, value] = /^([\w-]+)(?::(\w+))?(?:=(.*))?$/.exec(field)!;
+      return { name: name!, key: camel(name!), kind: kind ?? '', default: parseDefault(value) };
+    });
     views.set(type, v);
   }
   return v;
@@ -68,21 +69,20 @@ export function describeFrame(frame: Frame, direction: 'in' | 'out'): string {
  * object of the frame model that has a `type` naming its spec type.
  */
 export function describeBody(body: { readonly type: string }): string {
-  if (!Object.hasOwn(SPEC_TYPES, body.type)) return `@${body.type}`;
+  if (!Object.hasOwn(TRACE_FIELDS, body.type)) return `@${body.type}`;
   const type = body.type as SpecTypeName;
-  const spec = SPEC_TYPES[type];
   const o = body as unknown as Record<string, unknown>;
   const parts: string[] = [];
   for (const f of fieldViews(type)) {
     const v = o[f.key];
     if (v === undefined || v === null) continue;
-    if (f.spec.default !== undefined && v === f.spec.default) continue;
-    const shown = REDACTED.has(`${type}/${f.spec.name}`) && v instanceof Uint8Array
+    if (f.default !== undefined && v === f.default) continue;
+    const shown = REDACTED.has(`${type}/${f.name}`) && v instanceof Uint8Array
       ? `<redacted ${v.length} bytes>`
       : formatField(f, v);
-    parts.push(`${f.spec.name}=${shown}`);
+    parts.push(`${f.name}=${shown}`);
   }
-  return `@${spec.name}(${spec.code}) [${parts.join(', ')}]`;
+  return `@${type}(${DESCRIPTOR_CODE[type]}) [${parts.join(', ')}]`;
 }
 
 function describeError(e: WireError): string {
@@ -90,20 +90,20 @@ function describeError(e: WireError): string {
 }
 
 function formatField(f: FieldView, v: unknown): string {
-  if (f.choice) return String(v);
-  if (f.spec.type === 'error') return describeError(v as WireError);
-  if (f.base === 'symbol') {
+  if (f.kind === 'choice') return String(v);
+  if (f.kind === 'error') return describeError(v as WireError);
+  if (f.kind === 'symbol') {
     if (Array.isArray(v)) return `[${v.map((s: string) => formatSymbol(s)).join(', ')}]`;
     if (typeof v === 'string') return formatSymbol(v);
   }
-  if (f.spec.name === 'unsettled' && v instanceof Map) {
+  if (f.name === 'unsettled' && v instanceof Map) {
     const entries: string[] = [];
     for (const [tag, state] of v as Map<Uint8Array, { type: string } | null>) {
       entries.push(`${formatBinary(tag)}=${state === null ? 'null' : describeBody(state)}`);
     }
     return `{${entries.join(', ')}}`;
   }
-  if (f.base === 'map' && !(v instanceof Map) && typeof v === 'object') {
+  if (f.kind === 'map' && !(v instanceof Map) && typeof v === 'object') {
     // fields / filter-set / node-properties: symbol keys
     return formatObject(v as Record<string, AmqpValue>, true);
   }
