@@ -34,6 +34,7 @@ const registry: Readonly<Record<string, RegistryEntry>> = {
   'consume-backlog': { about: 'a 1,000,000-message backlog through consume() with 2 ms of async work each: client RSS, and the broker holds exactly what was not completed', load: () => import('./scenarios/consume-backlog.js') },
   'slow-consumer': { about: 'client RSS under a slow consumer (1M waiting) and a hot producer (overflow policies), rx-amqp vs rhea via our broker', load: () => import('./scenarios/slow-consumer.js') },
   'many-links': { about: '1,000 receivers on one connection and 100 connections: attach time, RSS, a message through each, rx-amqp vs rhea via our broker', load: () => import('./scenarios/many-links.js') },
+  bundle: { about: 'browser bundle sizes of typical imports (packed package, esbuild, minified, gzipped) beside rhea\'s browser build', load: () => import('./scenarios/bundle.js') },
   tracing: { about: 'send → broker → receive in memory with tracing off, on without an SDK, and on with a recording OpenTelemetry SDK', load: () => import('./scenarios/tracing.js') },
   hostile: { about: 'issue 16\'s attacks at full size on our broker: idle-time-out 1 ms, endless 1-byte frames, 100,000 links, 65,536 sessions; broker CPU/RSS, time to serve a client', load: () => import('./scenarios/hostile.js') },
 };
