@@ -28,6 +28,7 @@ const registry: Readonly<Record<string, RegistryEntry>> = {
   engine: { about: 'engine throughput: two engines in memory, no I/O', load: () => import('./scenarios/engine.js') },
   rabbitmq: { about: '200,000 sent and received through RabbitMQ 3.10: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/rabbitmq.js') },
   'proton-broker': { about: '200,000 sent and received through Proton\'s C broker: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/proton-broker.js') },
+  'client-limited': { about: '200,000 sent and received through our own broker, where the client is the limit: rx-amqp, rx-amqp-engine, rhea, Proton C (issue 19)', load: () => import('./scenarios/client-limited.js') },
   'io-floor': { about: 'the least CPU per round trip of a 5-credit sender (broker.c\'s pattern): C and Node clients with no AMQP', load: () => import('./scenarios/io-floor.js') },
   latency: { about: 'request-reply and one-way latency at 1k and 10k msgs/s, p50/p99/max, rx-amqp vs rhea via RabbitMQ and via our broker', load: () => import('./scenarios/latency.js') },
   large: { about: '1 MiB and 10 MiB bodies, MB/s, rx-amqp vs rhea via RabbitMQ', load: () => import('./scenarios/large.js') },
