@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The `rx-amqp` command. The implementation is built from src/cli into dist/ (npm run build).
-import('../dist/esm/cli/main.js').then(
+// The `rx-amqp` command. The implementation is built from src/cli into dist/
+// (npm run build): dist/cli/main.js is the CLI bundled into one file, which
+// starts faster than the ~140 modules of dist/esm/cli/main.js (scripts/build.mjs).
+import('../dist/cli/main.js').then(
   async ({ main }) => {
     process.exitCode = await main(process.argv.slice(2));
   },

@@ -43,3 +43,23 @@ await build({
   stdin: { contents: "export * from './src/browser.ts';\nexport * as rxjs from 'rxjs';\n", resolveDir: '.', sourcefile: 'standalone.ts', loader: 'ts' },
   outfile: 'dist/browser/rx-amqp.standalone.js',
 });
+
+// The `rx-amqp` command (bin/rx-amqp.js) loads one file: the CLI with the
+// library and the parts of rxjs it uses (its ES module build, so the rest is
+// shaken out), as dist/esm compiled them. Node then reads and compiles one
+// module instead of ~140 of ours and rxjs's whole CommonJS build: a sixth of
+// the CPU to load (BENCHMARKS.md, broker-startup). The optional peers stay outside, loaded when used. The
+// library itself (dist/esm, dist/cjs) is not bundled: an application shares
+// its rxjs.
+await build({
+  entryPoints: ['dist/esm/cli/main.js'],
+  outfile: 'dist/cli/main.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['ws', 'kerberos', '@opentelemetry/api'],
+  alias: { rxjs: resolve('node_modules/rxjs/dist/esm/index.js') },
+  // Not minified and no source map: its stack traces name our functions as they are.
+  logLevel: 'warning',
+});
