@@ -7,12 +7,17 @@
  * failed check, 2 on a usage error.
  *
  * Options: --quick (short rounds, smoke test), --rounds N, --round-ms N,
- * --warmup-ms N, --list.
+ * --warmup-ms N, --charts DIR (SVG charts of the main comparisons, see
+ * bench/harness/charts.ts), --list.
  *
  * Adding a scenario: write bench/scenarios/NAME.ts with
  * `export default async function (ctx: ScenarioContext): Promise<ScenarioResult>`
  * and add one line to `registry` below.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { chartsFromRows } from './harness/charts.js';
 import { DEFAULT_MEASURE, QUICK_MEASURE, formatTable, jsonLine } from './harness/index.js';
 import type { MeasureOptions, Scenario, ScenarioContext } from './harness/index.js';
 
@@ -42,14 +47,15 @@ const registry: Readonly<Record<string, RegistryEntry>> = {
 };
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npx tsx bench/run.ts [--quick] [--rounds N] [--round-ms N] [--warmup-ms N] [--list] [NAME ...]\n`);
+  process.stderr.write(`${message}\nusage: npx tsx bench/run.ts [--quick] [--rounds N] [--round-ms N] [--warmup-ms N] [--charts DIR] [--list] [NAME ...]\n`);
   process.exit(2);
 }
 
-function parseArgs(argv: readonly string[]): { names: string[]; measure: MeasureOptions; quick: boolean; list: boolean } {
+function parseArgs(argv: readonly string[]): { names: string[]; measure: MeasureOptions; quick: boolean; list: boolean; charts: string | undefined } {
   let measure = DEFAULT_MEASURE;
   let quick = false;
   let list = false;
+  let charts: string | undefined;
   const names: string[] = [];
   const positive = (flag: string, value: string | undefined): number => {
     const n = Number(value);
@@ -64,6 +70,10 @@ function parseArgs(argv: readonly string[]): { names: string[]; measure: Measure
       case '--round-ms': measure = { ...measure, roundMs: positive(arg, argv[++i]) }; break;
       case '--warmup-ms': measure = { ...measure, warmupMs: positive(arg, argv[++i]) }; break;
       case '--list': list = true; break;
+      case '--charts':
+        charts = argv[++i];
+        if (charts === undefined || charts.startsWith('-')) usage('--charts needs a directory');
+        break;
       case '--help': case '-h': usage('');
       default:
         if (arg.startsWith('-')) usage(`unknown option ${arg}`);
@@ -71,11 +81,16 @@ function parseArgs(argv: readonly string[]): { names: string[]; measure: Measure
         names.push(arg);
     }
   }
-  return { names, measure, quick, list };
+  return { names, measure, quick, list, charts };
+}
+
+/** The 1-minute load average and the CPUs, for the notes and the charts' footnotes: a loaded machine's numbers say so. */
+function machineLoad(): string {
+  return `load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs`;
 }
 
 async function main(): Promise<number> {
-  const { names, measure, quick, list } = parseArgs(process.argv.slice(2));
+  const { names, measure, quick, list, charts } = parseArgs(process.argv.slice(2));
   if (list) {
     for (const [name, entry] of Object.entries(registry)) process.stdout.write(`${name.padEnd(22)} ${entry.about}\n`);
     return 0;
@@ -85,11 +100,20 @@ async function main(): Promise<number> {
   for (const name of selected) {
     const ctx: ScenarioContext = { measure, quick, log: (message) => process.stderr.write(`[${name}] ${message}\n`) };
     const started = performance.now();
+    const loadBefore = machineLoad();
     try {
       const scenario = (await registry[name]!.load()).default;
       const result = await scenario(ctx);
-      process.stdout.write(`${formatTable(name, result)}\n`);
+      const load = `${loadBefore} before, ${machineLoad().replace('load average ', '')} after`;
+      process.stdout.write(`${formatTable(name, { ...result, notes: [...(result.notes ?? []), load] })}\n`);
       for (const row of result.rows) process.stdout.write(`${jsonLine(row)}\n`);
+      if (charts !== undefined) {
+        const date = new Date().toISOString().slice(0, 10);
+        const files = chartsFromRows(result.rows, `npx tsx bench/run.ts${quick ? ' --quick' : ''} ${name}, ${date}, ${load}`);
+        mkdirSync(charts, { recursive: true });
+        for (const file of files) writeFileSync(join(charts, file.name), file.svg);
+        if (files.length > 0) ctx.log(`charts: ${files.map((f) => join(charts, f.name)).join(', ')}`);
+      }
       if (result.failures && result.failures.length > 0) failed = true;
     } catch (error) {
       failed = true;
