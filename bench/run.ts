@@ -104,7 +104,9 @@ async function main(): Promise<number> {
     try {
       const scenario = (await registry[name]!.load()).default;
       const result = await scenario(ctx);
-      const load = `${loadBefore} before, ${machineLoad().replace('load average ', '')} after`;
+      const loadAfter = machineLoad();
+      const loaded = Math.max(loadavg()[0]!, Number(/[\d.]+/.exec(loadBefore)?.[0])) > availableParallelism();
+      const load = `${loadBefore} before, ${loadAfter.replace('load average ', '')} after${loaded ? ': a loaded machine, numbers indicative only' : ''}`;
       process.stdout.write(`${formatTable(name, { ...result, notes: [...(result.notes ?? []), load] })}\n`);
       for (const row of result.rows) process.stdout.write(`${jsonLine(row)}\n`);
       if (charts !== undefined) {
