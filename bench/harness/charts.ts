@@ -7,6 +7,7 @@
  * its tables. `npx tsx bench/run.ts --charts DIR ...` writes them as a run
  * ends; bench/tools/charts.ts draws them again from a saved run's output.
  */
+import { formatQuantity } from './report.js';
 import type { BenchRow } from './types.js';
 
 export interface Bar {
@@ -70,16 +71,6 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** 1,234,567 / 12,345 / 123 / 12.3 / 1.23 / 0.123 */
-export function formatValue(v: number): string {
-  const abs = Math.abs(v);
-  if (abs >= 1000) return Math.round(v).toLocaleString('en-US');
-  if (abs >= 100) return v.toFixed(0);
-  if (abs >= 10) return v.toFixed(1);
-  if (abs >= 1) return v.toFixed(2);
-  return v.toPrecision(3);
-}
-
 /** The SVG text of a horizontal grouped bar chart, scaled from zero to its largest value (or reference). */
 export function renderBarChart(chart: BarChart): string {
   const bars = chart.groups.reduce((n, g) => n + g.bars.length, 0);
@@ -106,8 +97,8 @@ export function renderBarChart(chart: BarChart): string {
     for (const bar of group.bars) {
       text(plotLeft - 8, y + BAR_HEIGHT - 4, bar.label, ' text-anchor="end" fill="#333"');
       const width = Math.max(1, x(bar.value) - plotLeft);
-      out.push(`<rect x="${plotLeft}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${colour(bar.series)}"${bar.light === true ? ' fill-opacity="0.5"' : ''}><title>${escapeXml(`${bar.label}: ${formatValue(bar.value)} ${chart.unit}`)}</title></rect>`);
-      text(plotLeft + width + 6, y + BAR_HEIGHT - 4, formatValue(bar.value), ' fill="#222"');
+      out.push(`<rect x="${plotLeft}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${colour(bar.series)}"${bar.light === true ? ' fill-opacity="0.5"' : ''}><title>${escapeXml(`${bar.label}: ${formatQuantity(bar.value)} ${chart.unit}`)}</title></rect>`);
+      text(plotLeft + width + 6, y + BAR_HEIGHT - 4, formatQuantity(bar.value), ' fill="#222"');
       y += BAR_HEIGHT + BAR_GAP;
     }
     y += GROUP_GAP;
@@ -116,7 +107,7 @@ export function renderBarChart(chart: BarChart): string {
   if (chart.reference !== undefined) {
     const rx = x(chart.reference.value);
     out.push(`<line x1="${rx.toFixed(1)}" y1="${TOP + GROUP_LABEL_HEIGHT}" x2="${rx.toFixed(1)}" y2="${y - GROUP_GAP + 4}" stroke="#d62728" stroke-width="1.5" stroke-dasharray="4 3"/>`);
-    text(rx, y - GROUP_GAP + 16, `${chart.reference.label}: ${formatValue(chart.reference.value)}`, ' text-anchor="middle" fill="#d62728" font-size="11"');
+    text(rx, y - GROUP_GAP + 16, `${chart.reference.label}: ${formatQuantity(chart.reference.value)}`, ' text-anchor="middle" fill="#d62728" font-size="11"');
   }
   text(12, height - 10, chart.source, ' fill="#777" font-size="11"');
   out.push('</svg>');

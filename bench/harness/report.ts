@@ -8,16 +8,21 @@ function round3(v: number): number {
   return Number(v.toPrecision(3));
 }
 
-function formatNumber(key: string, v: number): string {
+/** A measured number as the tables print it: 1,234,567 / 123 / 12.3 / 1.23 / 0.123. */
+export function formatQuantity(v: number): string {
   if (!Number.isFinite(v)) return String(v);
-  // Ratios against a baseline: `vsRhea: 3.214` prints as 3.21x.
-  if (key.startsWith('vs')) return `${v.toFixed(2)}x`;
   const abs = Math.abs(v);
   if (abs >= 1000) return Math.round(v).toLocaleString('en-US');
   if (abs >= 100) return v.toFixed(0);
   if (abs >= 10) return v.toFixed(1);
   if (abs >= 1) return v.toFixed(2);
   return v.toPrecision(3);
+}
+
+function formatNumber(key: string, v: number): string {
+  // Ratios against a baseline: `vsRhea: 3.214` prints as 3.21x.
+  if (key.startsWith('vs') && Number.isFinite(v)) return `${v.toFixed(2)}x`;
+  return formatQuantity(v);
 }
 
 function formatCell(key: string, v: BenchValue): string {

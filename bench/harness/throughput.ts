@@ -31,6 +31,8 @@ import { median } from './stats.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from './types.js';
 
 export type ClientImpl = 'rx-amqp' | 'rx-amqp-engine' | 'rhea' | 'proton-c';
+/** Every client, in the order the tables list them. */
+export const ALL_CLIENTS: readonly ClientImpl[] = ['rx-amqp', 'rx-amqp-engine', 'rhea', 'proton-c'];
 export type Mode = 'send' | 'receive';
 export const MODES: readonly Mode[] = ['send', 'receive'];
 
@@ -237,6 +239,17 @@ export async function brokerThroughput(ctx: ScenarioContext, options: Throughput
     }
   }
   return rows;
+}
+
+/** Every client through a running broker, round by round, each on its own queue (`bench-IMPL` unless `address` says). */
+export function allClientsThroughput(
+  ctx: ScenarioContext,
+  broker: string,
+  endpoint: BrokerEndpoint,
+  size: { readonly perRound: number; readonly rounds: number },
+  address: (impl: ClientImpl) => string = (impl) => `bench-${impl}`,
+): Promise<BenchRow[]> {
+  return brokerThroughput(ctx, { broker, endpoint, impls: ALL_CLIENTS, ...size, address });
 }
 
 /** The installed version of a Debian package, if dpkg knows it. */

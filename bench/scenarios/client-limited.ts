@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedBroker } from '../harness/brokers.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
-import { brokerThroughput, packageVersion, throughputResult } from '../harness/throughput.js';
+import { allClientsThroughput, packageVersion, throughputResult } from '../harness/throughput.js';
 
 /** Issue 19's target: CPU per message at most this share of Proton C's. */
 const CPU_TARGET_VS_PROTON_C = 0.5;
@@ -32,14 +32,7 @@ export default async function clientLimited(ctx: ScenarioContext): Promise<Scena
     // Room for a round on each client's queue, and then some.
     const broker = await startEmbeddedBroker(dir, { maxQueue: perRound * 2 });
     try {
-      rows = await brokerThroughput(ctx, {
-        broker: 'rx-broker',
-        endpoint: { host: broker.host, port: broker.port },
-        impls: ['rx-amqp', 'rx-amqp-engine', 'rhea', 'proton-c'],
-        perRound,
-        rounds,
-        address: (impl) => `bench-${impl}`,
-      });
+      rows = await allClientsThroughput(ctx, 'rx-broker', { host: broker.host, port: broker.port }, { perRound, rounds });
     } finally {
       brokerRssMb = await broker.stop();
     }

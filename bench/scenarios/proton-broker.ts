@@ -9,7 +9,7 @@
  */
 import { startProtonCBroker } from '../../test/support/peers/index.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
-import { brokerThroughput, packageVersion, throughputResult } from '../harness/throughput.js';
+import { allClientsThroughput, packageVersion, throughputResult } from '../harness/throughput.js';
 
 export default async function protonBroker(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { quick } = ctx;
@@ -18,14 +18,7 @@ export default async function protonBroker(ctx: ScenarioContext): Promise<Scenar
   const broker = await startProtonCBroker();
   let rows: BenchRow[];
   try {
-    rows = await brokerThroughput(ctx, {
-      broker: 'proton-broker',
-      endpoint: { host: broker.host, port: broker.port },
-      impls: ['rx-amqp', 'rx-amqp-engine', 'rhea', 'proton-c'],
-      perRound,
-      rounds,
-      address: (impl) => `bench-${impl}`,
-    });
+    rows = await allClientsThroughput(ctx, 'proton-broker', { host: broker.host, port: broker.port }, { perRound, rounds });
   } finally {
     await broker.stop();
   }

@@ -8,7 +8,7 @@
  */
 import { startRabbitMq } from '../../test/support/peers/index.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
-import { brokerThroughput, packageVersion, throughputResult } from '../harness/throughput.js';
+import { allClientsThroughput, packageVersion, throughputResult } from '../harness/throughput.js';
 
 export default async function rabbitmq(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { quick } = ctx;
@@ -18,14 +18,8 @@ export default async function rabbitmq(ctx: ScenarioContext): Promise<ScenarioRe
   const broker = await startRabbitMq();
   let rows: BenchRow[];
   try {
-    rows = await brokerThroughput(ctx, {
-      broker: 'rabbitmq',
-      endpoint: { host: broker.host, port: broker.port, user: broker.username, password: broker.password },
-      impls: ['rx-amqp', 'rx-amqp-engine', 'rhea', 'proton-c'],
-      perRound,
-      rounds,
-      address: (impl) => `/queue/bench-${impl}`,
-    });
+    const endpoint = { host: broker.host, port: broker.port, user: broker.username, password: broker.password };
+    rows = await allClientsThroughput(ctx, 'rabbitmq', endpoint, { perRound, rounds }, (impl) => `/queue/bench-${impl}`);
   } finally {
     await broker.stop();
   }
