@@ -106,12 +106,14 @@ async function main(): Promise<number> {
       const result = await scenario(ctx);
       const loadAfter = machineLoad();
       const loaded = Math.max(loadavg()[0]!, Number(/[\d.]+/.exec(loadBefore)?.[0])) > availableParallelism();
-      const load = `${loadBefore} before, ${loadAfter.replace('load average ', '')} after${loaded ? ': a loaded machine, numbers indicative only' : ''}`;
+      const load = result.untimed === true
+        ? 'untimed: the machine\'s load does not change these numbers'
+        : `${loadBefore} before, ${loadAfter.replace('load average ', '')} after${loaded ? ': a loaded machine, numbers indicative only' : ''}`;
       process.stdout.write(`${formatTable(name, { ...result, notes: [...(result.notes ?? []), load] })}\n`);
       for (const row of result.rows) process.stdout.write(`${jsonLine(row)}\n`);
       if (charts !== undefined) {
         const date = new Date().toISOString().slice(0, 10);
-        const files = chartsFromRows(result.rows, `npx tsx bench/run.ts${quick ? ' --quick' : ''} ${name}, ${date}, ${load}`);
+        const files = chartsFromRows(result.rows, `npx tsx bench/run.ts${quick ? ' --quick' : ''} ${name}, ${date}${result.untimed === true ? '' : `, ${load}`}`);
         mkdirSync(charts, { recursive: true });
         for (const file of files) writeFileSync(join(charts, file.name), file.svg);
         if (files.length > 0) ctx.log(`charts: ${files.map((f) => join(charts, f.name)).join(', ')}`);

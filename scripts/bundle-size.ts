@@ -41,13 +41,13 @@ export interface BundleImport {
 
 /** The imports measured and budgeted. */
 export const TYPICAL_IMPORTS: readonly BundleImport[] = [
-  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 70_000 },
+  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 80_000 },
   {
     name: '+ tracing',
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
-    budgetGzip: 75_000,
+    budgetGzip: 85_000,
   },
-  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 92_000 },
+  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 104_000 },
 ];
 
 /** The issue 19 goal: the first import at most half of rhea's browser build, gzipped. */

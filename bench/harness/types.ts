@@ -31,6 +31,8 @@ export interface ScenarioResult {
   readonly failures?: readonly string[] | undefined;
   /** Free-text lines printed under the table (encoded sizes, peer versions, caveats). */
   readonly notes?: readonly string[] | undefined;
+  /** Nothing timed (sizes, counts): the machine's load does not change the numbers, so the runner does not note it. */
+  readonly untimed?: boolean | undefined;
 }
 
 export interface ScenarioContext {

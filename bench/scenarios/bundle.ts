@@ -43,5 +43,6 @@ export default async function bundle(ctx: ScenarioContext): Promise<ScenarioResu
     rows,
     columns: ['bench', 'impl', 'initialKb', 'initialGzipKb', 'lazyKb', 'lazyGzipKb', 'budgetGzipKb', 'vsRhea'],
     notes,
+    untimed: true,
   };
 }
