@@ -65,6 +65,13 @@ it('ng build bundles rx-amqp through its browser condition, with no Node builtin
   expect(ours.filter((path) => path === 'node_modules/rx-amqp/dist/esm/index.js' || /\/(node|transport\/node|cli)\//.test(path))).toEqual([]);
   const imports = Object.values(stats.inputs).flatMap((input) => input.imports.map((i) => i.path));
   expect(imports.filter((path) => path.startsWith('node:') || ['net', 'tls', 'fs', 'crypto', 'os', 'path', 'ws'].includes(path))).toEqual([]);
+  // The package's browser map is honoured: SCRAM and the token mechanisms are in a chunk of their own, not the page's first.
+  expect(ours).toContain('node_modules/rx-amqp/dist/esm/engine/sasl/extra-mechanisms-loader.browser.js');
+  const outputs = Object.values((stats as unknown as { outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown> }> }).outputs);
+  const scram = outputs.filter((o) => 'node_modules/rx-amqp/dist/esm/engine/sasl/scram-client.js' in o.inputs);
+  expect(scram.length).toBe(1);
+  // A dynamic import is an entry point of its own in the metafile: the chunk is extra-mechanisms.js's.
+  expect(scram[0]!.entryPoint).toBe('node_modules/rx-amqp/dist/esm/engine/sasl/extra-mechanisms.js');
   // One rxjs, the app's: rx-amqp's `import 'rxjs'` resolves to it (see examples/angular/rx-amqp-built).
   expect(inputs.filter((path) => /(^|\/)rxjs\/dist\/[^/]+\/index\.js$/.test(path))).toEqual(['node_modules/rxjs/dist/esm/index.js']);
 });
@@ -72,7 +79,7 @@ it('ng build bundles rx-amqp through its browser condition, with no Node builtin
 it('examples/angular/rx-amqp-built/package.json resolves as the package\'s own does', () => {
   const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   const built = JSON.parse(readFileSync(join(APP, 'rx-amqp-built/package.json'), 'utf8')) as Record<string, unknown>;
-  for (const key of ['name', 'type', 'main', 'module', 'types', 'exports', 'peerDependencies', 'peerDependenciesMeta']) {
+  for (const key of ['name', 'type', 'sideEffects', 'browser', 'main', 'module', 'types', 'exports', 'peerDependencies', 'peerDependenciesMeta']) {
     expect(built[key], `${key}: copy it from package.json, then npm install --prefix examples/angular`).toEqual(root[key]);
   }
 });
