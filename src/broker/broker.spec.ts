@@ -99,6 +99,20 @@ describe('Broker', () => {
     expect(second.bodies()).toEqual([1, 2, 3]);
   });
 
+  it('forgets each connection that ended: 1,000 open/close cycles leave stats().connections at 0', () => {
+    const { consume, client, run, broker, publish } = rig();
+    for (let i = 0; i < 1000; i++) {
+      const c = consume('churn', { prefetch: 1 }, client(`churn-${i}`));
+      if (i === 0) expect(broker.stats().connections).toBe(1);
+      c.subscription.unsubscribe();
+      run();
+    }
+    expect(broker.stats().connections).toBe(0);
+    // The queue's consumers went with their connections: a message waits for the next one.
+    publish('churn', bodies('after'));
+    expect(broker.registry.stats().queues.find((q) => q.name === 'churn')).toMatchObject({ consumers: 0, depth: 1 });
+  });
+
   it('a topic gives every subscriber a copy; messages with no subscriber go nowhere', () => {
     const { publish, consume, client } = rig();
     publish('news', bodies('lost'), { capabilities: ['topic'] });

@@ -110,13 +110,19 @@ export class Broker {
    */
   serve(connections$: Observable<IncomingConnection>): Observable<never> {
     return new Observable<never>((subscriber) => {
-      const all = new Subscription();
-      all.add(connections$.subscribe({
-        next: (connection) => all.add(this.handleConnection(connection)),
+      // The connections being served: each leaves the set when it ends, so a
+      // broker that has served many short connections holds none of them.
+      const live = new Set<Subscription>();
+      const listening = connections$.subscribe({
+        next: (connection) => track(live, this.handleConnection(connection)),
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
-      }));
-      return all;
+      });
+      return () => {
+        listening.unsubscribe();
+        for (const connection of [...live]) connection.unsubscribe();
+        live.clear();
+      };
     });
   }
 
@@ -132,35 +138,59 @@ export class Broker {
     };
   }
 
-  /** One connection: answers each link the peer attaches. */
+  /**
+   * One connection: answers each link the peer attaches. The returned
+   * subscription ends by itself when the connection does (its links$
+   * completes), or tears the connection down when unsubscribed first.
+   */
   private handleConnection(connection: IncomingConnection): Subscription {
     this.connections++;
-    const links = new Subscription();
-    links.add(() => this.connections--);
-    // First in the teardown: a broker going away closes the connection (a
-    // forced close, after which clients reconnect), rather than detaching each
-    // link one by one (after which a receiver would simply complete).
-    links.add(() => connection.close().subscribe());
+    // The links being served, each removed when it ends: a Set, so removing
+    // one costs the same with 100,000 links as with one (an rxjs Subscription
+    // keeps its children in an array and removes them by indexOf + splice).
+    const links = new Set<Subscription>();
+    let ended = false;
+    const subscription = new Subscription(() => {
+      if (!ended) {
+        // A broker going away closes the connection (a forced close, after
+        // which clients reconnect), rather than detaching each link one by
+        // one (after which a receiver would simply complete).
+        connection.close().subscribe();
+      }
+      ended = true;
+      this.connections--;
+      const all = [...links];
+      links.clear();
+      for (const link of all) link.unsubscribe();
+    });
     const claims: CbsClaims = new Map();
     const scheduler = connection.container.scheduler;
     const cbsRefusal = (address: string): string | undefined => this.cbs?.refusal(address, claims, scheduler.now());
-    links.add(connection.links$.subscribe((link) => {
-      try {
-        const cbs = this.cbs;
-        if (cbs !== undefined && link.address === CBS_ADDRESS) {
-          if (link.role !== 'sender') throw new AmqpError(Condition.NotAllowed, `${CBS_ADDRESS} replies go to the request's reply-to node, not to a receiver of ${CBS_ADDRESS}`);
-          links.add(cbs.accept(link, claims, scheduler));
-          return;
+    const attached = connection.links$.subscribe({
+      next: (link) => {
+        try {
+          const cbs = this.cbs;
+          if (cbs !== undefined && link.address === CBS_ADDRESS) {
+            if (link.role !== 'sender') throw new AmqpError(Condition.NotAllowed, `${CBS_ADDRESS} replies go to the request's reply-to node, not to a receiver of ${CBS_ADDRESS}`);
+            track(links, cbs.accept(link, claims, scheduler));
+            return;
+          }
+          // With CBS, a link to a named node needs a token that covers it (dynamic nodes and the anonymous relay are checked per message).
+          const refusal = link.dynamic || link.address === undefined || link.address === '' || isCoordinator(link) ? undefined : cbsRefusal(link.address);
+          if (refusal !== undefined) throw new AmqpError(Condition.UnauthorizedAccess, refusal);
+          track(links, link.role === 'sender' ? this.acceptProducer(link, cbsRefusal) : this.acceptConsumer(link));
+        } catch (error) {
+          refuse(link, error);
         }
-        // With CBS, a link to a named node needs a token that covers it (dynamic nodes and the anonymous relay are checked per message).
-        const refusal = link.dynamic || link.address === undefined || link.address === '' || isCoordinator(link) ? undefined : cbsRefusal(link.address);
-        if (refusal !== undefined) throw new AmqpError(Condition.UnauthorizedAccess, refusal);
-        links.add(link.role === 'sender' ? this.acceptProducer(link, cbsRefusal) : this.acceptConsumer(link));
-      } catch (error) {
-        refuse(link, error);
-      }
-    }));
-    return links;
+      },
+      // The connection is gone: its links ended with it.
+      complete: () => {
+        ended = true;
+        subscription.unsubscribe();
+      },
+    });
+    subscription.add(attached);
+    return subscription;
   }
 
   // --- producers: the peer sends, we store -----------------------------------------------
@@ -434,6 +464,7 @@ export class Broker {
       return batch$;
     };
     let closed = false;
+    const subscription = new Subscription(() => handle.remove());
     const tracked = this.faults.track({
       link,
       address: how.node,
@@ -456,15 +487,17 @@ export class Broker {
         }
       },
     });
-    const detach = link.detached$.subscribe((d) => (closed = d.closed));
-    // Before the subscription: sendFrom may fail at once (the answering attach cannot be sent).
+    subscription.add(tracked);
+    subscription.add(link.detached$.subscribe((d) => (closed = d.closed)));
+    // Declared before sendFrom subscribes: it may fail at once (the answering attach cannot be sent).
     const finish = () => {
       tracked.unsubscribe();
       handle.remove();
       sent.clear();
       how.cleanup(closed);
+      subscription.unsubscribe();
     };
-    const results = link.sendFrom(producer, {
+    subscription.add(link.sendFrom(producer, {
       ...(how.address === undefined ? {} : { address: how.address }),
       filterKeys: how.applied,
       ...(how.browse ? { distributionMode: 'copy' } : {}),
@@ -472,12 +505,7 @@ export class Broker {
       next: (result) => this.settle(handle, sent, result, how.browse, how.node),
       error: () => finish(),
       complete: () => finish(),
-    });
-    const subscription = new Subscription();
-    subscription.add(results);
-    subscription.add(detach);
-    subscription.add(() => handle.remove());
-    subscription.add(tracked);
+    }));
     return subscription;
   }
 
@@ -514,6 +542,13 @@ export class Broker {
 }
 
 let nextPrivate = 0;
+
+/** Keeps `subscription` in `set` until it closes (at once, if it is closed already). */
+function track(set: Set<Subscription>, subscription: Subscription): void {
+  if (subscription.closed) return;
+  set.add(subscription);
+  subscription.add(() => set.delete(subscription));
+}
 
 function hex(bytes: Uint8Array): string {
   let text = '';
