@@ -12,8 +12,9 @@ import type { Delivery } from '../rx/delivery.js';
 import { receive, type AttachedLink, type ReceiverOptions } from '../rx/receive.js';
 import { described } from '../codec/types.js';
 import { send, type SendResult, type SenderOptions } from '../rx/send.js';
-import { decodeKeepingBytes, type Message } from '../rx/message.js';
+import { decodeKeepingBytes, lazyMessage, type Message } from '../rx/message.js';
 import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from './broker.js';
+import { RECORD_OVERHEAD } from './message-store.js';
 
 function rig(options: BrokerOptions = {}) {
   const scheduler = new VirtualTimeScheduler();
@@ -208,8 +209,42 @@ describe('Broker', () => {
     const { publish, consume } = rig({ queueLimits: { maxMessages: 2 } });
     const results = publish('small', bodies(1, 2, 3));
     expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted', 'rejected']);
-    expect(results[2]!.error).toMatchObject({ condition: Condition.ResourceLimitExceeded });
+    expect(results[2]!.error).toMatchObject({
+      condition: Condition.ResourceLimitExceeded,
+      description: 'queue "small" is full: it holds 2 messages, its limit (maxMessages) is 2',
+    });
     expect(consume('small').bodies()).toEqual([1, 2]);
+  });
+
+  it('stores messages unread but not unchecked: bytes that are not a message are rejected with amqp:decode-error', () => {
+    const { publish, consume } = rig();
+    // An amqp-value then a header: sections out of order (and a truncated string).
+    const results = publish('checked', [lazyMessage(new Uint8Array([0x00, 0x53, 0x77, 0x41, 0x00, 0x53, 0x70, 0x45])), lazyMessage(new Uint8Array([0x00, 0x53, 0x77, 0xa1, 0x09, 0x61]))]);
+    expect(results.map((r) => r.state)).toEqual(['rejected', 'rejected']);
+    expect(results[0]!.error).toMatchObject({ condition: Condition.DecodeError });
+    expect(consume('checked').got).toHaveLength(0);
+  });
+
+  it('past 90% of the memory budget, producers wait (their deliveries unsettled, so no new credit) until consumers make room', () => {
+    // Each body is 12 bytes encoded, and a record costs RECORD_OVERHEAD: 10 of them fill the budget, 9 reach its 90% mark.
+    const { publish, consume, run, broker } = rig({ memoryBudget: 10 * (12 + RECORD_OVERHEAD) });
+    const results = publish('budget', bodies(...Array.from({ length: 15 }, (_, i) => i)));
+    expect(results.map((r) => r.state)).toEqual(Array(9).fill('accepted'));
+    expect(broker.stats()).toMatchObject({ depth: 9, received: 9 });
+    const c = consume('budget', { prefetch: 2 });
+    run();
+    expect(c.bodies()).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    expect(results.map((r) => r.state)).toEqual(Array(15).fill('accepted'));
+    expect(broker.stats()).toMatchObject({ depth: 0, received: 15, delivered: 15 });
+  });
+
+  it('a message past the memory budget is refused with amqp:resource-limit-exceeded naming the budget', () => {
+    const { publish } = rig({ memoryBudget: 100 });
+    const results = publish('tight', [{ body: new Uint8Array(200) }]);
+    expect(results[0]!.error).toMatchObject({
+      condition: Condition.ResourceLimitExceeded,
+      description: "the broker's memory budget of 100 bytes is used up",
+    });
   });
 
   it('a queue asked for as a topic is refused', () => {

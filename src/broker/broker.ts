@@ -27,9 +27,9 @@
 import { Observable, Subscription, type Subscriber } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { AmqpError } from '../errors/amqp-error.js';
-import { settleWithState, storedMessage, transferStateOf, type Delivery } from '../rx/delivery.js';
+import { settleWithState, transferStateOf, type Delivery } from '../rx/delivery.js';
 import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
-import type { Message } from '../rx/message.js';
+import { decodeKeepingBytes, lazyMessage, messageFields, type Message } from '../rx/message.js';
 import { ACCEPTED, rejected, RELEASED } from '../rx/outcome.js';
 import type { SendResult } from '../rx/send.js';
 import { ANONYMOUS_RELAY } from '../rx/send.js';
@@ -39,6 +39,7 @@ import { Described } from '../codec/types.js';
 import type { SettleOutcome, MessageQueue, QueueEntry, ConsumerHandle } from './queue.js';
 import { compileSelector } from './selector.js';
 import { onSettleError } from './settle-error.js';
+import { RECORD_OVERHEAD } from './message-store.js';
 import { subscriptionKey, Topic } from './topic.js';
 import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
 import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
@@ -46,6 +47,7 @@ import { CBS_ADDRESS, CbsNode, type BrokerCbsOptions, type CbsClaims } from './c
 import { BrokerFaults } from './faults.js';
 import { LOCAL_TRANSACTIONS } from '../rx/transaction.js';
 import { txnControlFromValue } from '../frames/transactions.js';
+import { checkMessageLayout } from '../frames/message.js';
 import type { TransactionalState } from '../frames/types.js';
 
 export interface BrokerOptions extends NodeRegistryOptions, TransactionManagerOptions {
@@ -101,6 +103,7 @@ export class Broker {
     this.prefetch = options.prefetch ?? 100;
     this.onEvent = options.onEvent;
     this.cbs = options.cbs === undefined ? undefined : new CbsNode(options.cbs, this.registry);
+    this.registry.store.onBelowWatermark(() => this.takeWaiting());
   }
 
   /**
@@ -218,43 +221,68 @@ export class Broker {
       nodeFor = () => node;
     }
     const put = (delivery: Delivery): string | undefined => {
-      // Decoded for keeping (and routing, selectors), with the bytes it came in, forwarded unchanged.
-      storedMessage(delivery);
+      // Stored and forwarded unread, but not unchecked: a DecodeError refuses it.
+      checkMessageLayout(delivery.payload);
       const node = nodeFor(delivery);
-      return typeof node === 'string' ? node : this.putOn(node, delivery);
+      return typeof node === 'string' ? node : this.putOn(node, delivery.payload);
+    };
+    let gone = false;
+    /** Stores (or refuses) the message and settles the delivery. */
+    const take = (delivery: Delivery): void => {
+      if (gone) return; // its link went while it waited: the peer sends it again, as unsettled
+      let refusal: string | undefined;
+      let condition: string = Condition.ResourceLimitExceeded;
+      try {
+        refusal = put(delivery);
+      } catch (error) {
+        refusal = error instanceof Error ? error.message : String(error);
+        condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
+      }
+      if (refusal === undefined) this.received++;
+      try {
+        if (refusal === undefined) delivery.accept();
+        else delivery.reject({ condition: condition as never, description: refusal });
+      } catch (error) {
+        // The peer detached the link in the same batch of frames as this
+        // transfer (Proton's helloworld.py sends, then closes its sender at
+        // once): there is no link left to settle on. The message is stored.
+        onSettleError(link, error);
+      }
     };
     const tracked = this.faults.track({ link, address });
-    const producer = link.receive({ autoAccept: false, prefetch: this.prefetch, ...(address === link.address ? {} : { address }) }).subscribe({
+    const subscription = link.receive({ autoAccept: false, prefetch: this.prefetch, ...(address === link.address ? {} : { address }) }).subscribe({
       next: (delivery) => {
         const state = transferStateOf(delivery);
         if (state?.type === 'transactional-state') {
           this.stagePut(link, delivery, state, nodeFor);
           return;
         }
-        let refusal: string | undefined;
-        let condition: string = Condition.ResourceLimitExceeded;
-        try {
-          refusal = put(delivery);
-        } catch (error) {
-          refusal = error instanceof Error ? error.message : String(error);
-          condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
-        }
-        if (refusal === undefined) this.received++;
-        try {
-          if (refusal === undefined) delivery.accept();
-          else delivery.reject({ condition: condition as never, description: refusal });
-        } catch (error) {
-          // The peer detached the link in the same batch of frames as this
-          // transfer (Proton's helloworld.py sends, then closes its sender at
-          // once): there is no link left to settle on. The message is stored.
-          onSettleError(link, error);
-        }
+        // Past the budget's high watermark the delivery waits, unsettled: its
+        // link's credit is not renewed meanwhile, so the producer stops (as
+        // RabbitMQ's flow control withholds credit) instead of being refused.
+        if (this.waiting.length > 0 || this.registry.store.high) this.waiting.push({ delivery, take });
+        else take(delivery);
       },
       error: () => tracked.unsubscribe(), // the connection went; nothing was accepted that is not stored
       complete: () => tracked.unsubscribe(),
     });
-    producer.add(tracked);
-    return producer;
+    subscription.add(tracked);
+    subscription.add(() => (gone = true));
+    return subscription;
+  }
+
+  /** Deliveries held back while the store was over its high watermark, in arrival order. */
+  private waiting: { readonly delivery: Delivery; readonly take: (delivery: Delivery) => void }[] = [];
+
+  /** The store fell below its high watermark: take what waited, until it rises again. */
+  private takeWaiting(): void {
+    let i = 0;
+    const waiting = this.waiting;
+    while (i < waiting.length && !this.registry.store.high) {
+      const { delivery, take } = waiting[i++]!;
+      take(delivery);
+    }
+    this.waiting = waiting.slice(i);
   }
 
   /**
@@ -265,10 +293,11 @@ export class Broker {
   private stagePut(link: IncomingLink, delivery: Delivery, state: TransactionalState, nodeFor: (delivery: Delivery) => MessageQueue | Topic | string): void {
     try {
       try {
-        const message = storedMessage(delivery);
+        checkMessageLayout(delivery.payload);
         const node = nodeFor(delivery);
         if (typeof node === 'string') throw new AmqpError(Condition.InvalidField, node);
-        this.transactions.stagePut(state.txnId, node, message, delivery.payload.length);
+        // A copy: the payload is a view of the bytes read, which are reused.
+        this.transactions.stagePut(state.txnId, node, delivery.payload.slice());
       } catch (error) {
         delivery.reject(asRejection(error));
         return;
@@ -355,13 +384,17 @@ export class Broker {
     delivery.accept();
   }
 
-  /** Stores a delivery's message; returns why not when the node is full. */
-  private putOn(node: MessageQueue | Topic, delivery: Delivery): string | undefined {
-    const size = delivery.payload.length;
-    const message = storedMessage(delivery);
-    if (node instanceof Topic) node.publish(message, size);
-    else if (!node.put(message, size)) return `queue ${JSON.stringify(node.name)} is full (${node.maxMessages} messages)`;
-    this.onEvent?.({ type: 'stored', address: node.name, message });
+  /** Stores an encoded message (copied); returns why not when the node is full, naming the limit. */
+  private putOn(node: MessageQueue | Topic, bytes: Uint8Array): string | undefined {
+    if (node instanceof Topic) {
+      const copies = node.subscriptionCount;
+      if (!node.store.fits(copies * (bytes.length + RECORD_OVERHEAD))) return `the broker's memory budget of ${node.store.budget} bytes is used up`;
+      node.publish(bytes);
+    } else if (!node.put(bytes)) {
+      return node.whyNoRoom(1, bytes.length) ?? `queue ${JSON.stringify(node.name)} is full`;
+    }
+    // Observers get a decoded copy of their own; the store keeps only the bytes.
+    this.onEvent?.({ type: 'stored', address: node.name, message: decodeKeepingBytes(bytes.slice()) });
     this.faults.stored(node.name);
     return undefined;
   }
@@ -433,9 +466,10 @@ export class Broker {
       selector: how.selector,
       browse: how.browse,
       deliver: (entry) => {
-        const message = entry.deliveryCount === (entry.message.deliveryCount ?? 0) ? entry.message : { ...entry.message, deliveryCount: entry.deliveryCount };
-        // One message object per delivery, so its outcome finds its entry (a redelivery is a new object).
-        const own = sent.has(message) ? { ...message } : message;
+        // The stored bytes go out as they are (nothing decoded), unless this
+        // queue counted failed attempts the bytes do not carry yet. A new
+        // message object per delivery, so its outcome finds its entry.
+        const own = entry.failedHere === 0 ? lazyMessage(entry.bytes) : { ...messageFields(entry.message), deliveryCount: entry.deliveryCount };
         sent.set(own, entry);
         const current = batch;
         if (--batchLeft === 0) batch = undefined;

@@ -5,37 +5,54 @@
  * a peer sender's transfer becomes `put`, a peer receiver becomes a consumer
  * whose flow frames become `credit` and whose dispositions become `settle`.
  *
- * Every message lives in the queue as one entry with a sequence number fixed
- * at `put`. An entry is either available or acquired by exactly one consumer;
- * an acquired entry is invisible to other consumers until settled, and one
- * that comes back (released, modified, or its consumer left) takes its old
- * place, because its sequence number decides its position.
+ * Every message lives in the queue as one record with a sequence number fixed
+ * at `put`: its encoded bytes in the broker's MessageStore and a few numbers
+ * in typed arrays (entry-records.ts), with no object per message. A record is
+ * either available or acquired by exactly one consumer; an acquired one is
+ * invisible to other consumers until settled, and one that comes back
+ * (released, modified, or its consumer left) takes its old place, because its
+ * sequence number decides its position. A consumer is handed a QueueEntry
+ * object for each record it is given; the message is decoded only when the
+ * entry's `message` is read (a selector, an observer), never to forward it.
+ *
+ * Consumers with credit wait in a ring, in turn (round robin); one without
+ * credit, or paused, is not in it, so dispatch and removal cost the same with
+ * 100,000 consumers as with one.
  */
-import type { Accepted, Modified, Rejected, Released } from '../frames/types.js';
 import type { AmqpValue } from '../codec/types.js';
-import type { Message } from '../rx/message.js';
+import type { Accepted, Modified, Rejected, Released } from '../frames/types.js';
+import { decodeKeepingBytes, encodeUserMessage, type Message } from '../rx/message.js';
+import { AVAILABLE, EntryRecords, EXCLUDED } from './entry-records.js';
+import { MessageStore, RECORD_OVERHEAD } from './message-store.js';
 
 /** Default bound on the number of messages a queue holds. */
 export const DEFAULT_MAX_MESSAGES = 100_000;
+/** Default bound on the bytes a queue holds (encoded messages): 64 MiB. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface QueueLimits {
   /** Most messages held (available plus acquired). Default {@link DEFAULT_MAX_MESSAGES}. */
   readonly maxMessages?: number;
-  /** Most bytes held, counting the `size` given to `put`. Default unbounded. */
+  /** Most bytes held, counting each message's encoded size. Default {@link DEFAULT_MAX_BYTES}. */
   readonly maxBytes?: number;
 }
 
 /** The terminal outcomes a consumer settles with (Part 3 §3.4), as the frame layer decodes them. */
 export type SettleOutcome = Accepted | Rejected | Released | Modified;
 
-/** A message as a consumer sees it. The same object comes back each time the message is redelivered. */
+/** A message as a consumer is given it; valid until the consumer settles it (or, for a browser, at once). */
 export interface QueueEntry {
+  /** The message, decoded from `bytes` on first access. */
   readonly message: Message;
-  /** Failed delivery attempts so far (the header's delivery-count to send); starts at the message's own. */
+  /** The message as stored, encoded: what was put (with any annotations a modified outcome merged in). */
+  readonly bytes: Uint8Array;
+  /** Failed delivery attempts so far (the header's delivery-count to send): the message's own plus `failedHere`. Decodes the message. */
   readonly deliveryCount: number;
+  /** Failed attempts counted by this queue (modified with delivery-failed): 0 means `bytes` carry the count to send. */
+  readonly failedHere: number;
   /** The entry's place in the queue: unique per queue, increasing in the order messages were put. */
   readonly sequence: number;
-  /** The size given to `put`, in bytes. */
+  /** The encoded size, in bytes. */
   readonly size: number;
 }
 
@@ -75,6 +92,13 @@ export interface ConsumerHandle {
    * link's delivery-count by).
    */
   drain(): number;
+  /**
+   * Stops delivering to this consumer, keeping its credit (its connection's
+   * output is backed up). Idempotent.
+   */
+  pause(): void;
+  /** Delivers to it again, as its credit allows. Idempotent. */
+  resume(): void;
   /**
    * Applies the consumer's outcome to an entry it holds. Returns false, and
    * does nothing, when it does not hold the entry: already settled, released
@@ -117,100 +141,44 @@ export interface QueueStats {
   readonly refused: number;
 }
 
+/** The entry object for one record, while a consumer has it. */
 class Entry implements QueueEntry {
-  /** Ids of consumers that settled it `modified` with undeliverable-here. */
-  excluded: Set<number> | undefined;
   /** A transaction holds this entry's outcome: it stays acquired even if its consumer leaves. */
   retained = false;
+  /** A view of the store's slab: slabs are never written again, so it stays valid after the record goes. */
+  readonly bytes: Uint8Array;
+  #message: Message | undefined;
 
-  constructor(
-    public message: Message,
-    public deliveryCount: number,
-    readonly sequence: number,
-    readonly size: number,
-  ) {}
+  constructor(store: MessageStore, readonly sequence: number, ref: number, readonly size: number, readonly failedHere: number, message?: Message) {
+    this.bytes = store.view(ref, size);
+    this.#message = message;
+  }
+
+  get message(): Message {
+    return (this.#message ??= decodeKeepingBytes(this.bytes));
+  }
+
+  get deliveryCount(): number {
+    return (this.message.deliveryCount ?? 0) + this.failedHere;
+  }
 }
 
 class ConsumerState {
   credit = 0;
   delivered = 0;
   removed = false;
+  paused = false;
   /** Browsers only: the sequence number of the last entry looked at. */
   cursor = -1;
   readonly held = new Set<Entry>();
+  /** The ring of acquirers with credit: neighbours, while in it. */
+  prev: ConsumerState | undefined;
+  next: ConsumerState | undefined;
 
-  constructor(readonly id: number, readonly consumer: QueueConsumer) {}
+  constructor(readonly id: number, readonly consumer: QueueConsumer, readonly browse: boolean) {}
 
-  get browse(): boolean {
-    return this.consumer.browse === true;
-  }
-
-  wants(entry: Entry): boolean {
-    if (entry.excluded?.has(this.id)) return false;
-    const selector = this.consumer.selector;
-    return selector === undefined || selector(entry.message);
-  }
-}
-
-/**
- * Entries ordered by sequence number in an array with a moving head, so the
- * common operations — append at the tail, take or return at the head — cost
- * O(1), and a return to the middle costs a binary search and a splice.
- */
-class SequenceList {
-  private items: Entry[] = [];
-  private head = 0;
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  /** Appends an entry newer than every entry in the list. */
-  append(entry: Entry): void {
-    this.items.push(entry);
-  }
-
-  insert(entry: Entry): void {
-    const at = this.lowerBound(entry.sequence);
-    if (at === this.head && this.head > 0) this.items[--this.head] = entry;
-    else this.items.splice(at, 0, entry);
-  }
-
-  remove(entry: Entry): boolean {
-    const at = this.lowerBound(entry.sequence);
-    if (this.items[at] !== entry) return false;
-    if (at === this.head) {
-      this.items[this.head++] = undefined as unknown as Entry; // let it be collected
-      // Compact once the dead prefix is large and at least half the array.
-      if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-        this.items = this.items.slice(this.head);
-        this.head = 0;
-      }
-    } else {
-      this.items.splice(at, 1);
-    }
-    return true;
-  }
-
-  /** The first entry with a sequence number greater than `sequence`. */
-  firstAfter(sequence: number): Entry | undefined {
-    return this.items[this.lowerBound(sequence + 1)];
-  }
-
-  *[Symbol.iterator](): IterableIterator<Entry> {
-    for (let i = this.head; i < this.items.length; i++) yield this.items[i]!;
-  }
-
-  /** Index of the first entry whose sequence number is at least `sequence`. */
-  private lowerBound(sequence: number): number {
-    let low = this.head;
-    let high = this.items.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.items[mid]!.sequence < sequence) low = mid + 1;
-      else high = mid;
-    }
-    return low;
+  get ready(): boolean {
+    return this.credit > 0 && !this.paused && !this.removed;
   }
 }
 
@@ -230,18 +198,26 @@ function checkCount(what: string, n: number): void {
 export class MessageQueue {
   readonly maxMessages: number;
   readonly maxBytes: number;
+  /** Where the messages' bytes are, and the budget they count against (the broker's, or one of the queue's own). */
+  readonly store: MessageStore;
 
-  /** Every entry held, available or acquired: what browsers walk. */
-  private readonly held = new SequenceList();
-  /** The entries no consumer has acquired: what consumers compete for. */
-  private readonly available = new SequenceList();
-  /** Acquiring consumers in round-robin order. */
-  private readonly acquirers: ConsumerState[] = [];
-  private readonly browsers: ConsumerState[] = [];
-  /** Index in `acquirers` of the consumer first in line for the next entry. */
-  private turn = 0;
-  /** Sum of the acquirers' credit: zero means dispatch has nothing to do. */
-  private acquirerCredit = 0;
+  private readonly records = new EntryRecords();
+  private readonly acquirers = new Set<ConsumerState>();
+  private readonly browsers = new Set<ConsumerState>();
+  /** First in line of the ring of acquirers that can take an entry now; undefined when none can. */
+  private turn: ConsumerState | undefined;
+  /** Consumers that settled an entry modified with undeliverable-here, by the entry's sequence number. */
+  private readonly excluded = new Map<number, Set<number>>();
+  /**
+   * No available record before this sequence number is wanted by a consumer
+   * in the ring (all were offered and passed over): dispatch starts here.
+   * Back to the start whenever a consumer joins the ring.
+   */
+  private scanFrom = 0;
+  /** Records before this position (valid in `hintEpoch`) are all acquired. */
+  private availableHint = 0;
+  private hintEpoch = -1;
+  private acquired = 0;
   private nextSequence = 0;
   private nextConsumerId = 1;
   private dispatching = false;
@@ -255,56 +231,93 @@ export class MessageQueue {
   private rejected = 0;
   private refused = 0;
 
-  constructor(readonly name: string, limits: QueueLimits = {}) {
+  constructor(readonly name: string, limits: QueueLimits = {}, store: MessageStore = new MessageStore({ memoryBudget: Number.POSITIVE_INFINITY })) {
     this.maxMessages = limits.maxMessages ?? DEFAULT_MAX_MESSAGES;
-    this.maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.store = store;
     checkCount('MessageQueue maxMessages', this.maxMessages);
     if (!(this.maxBytes >= 0)) throw new TypeError(`MessageQueue maxBytes: expected a non-negative number, got ${this.maxBytes}`);
   }
 
   /** Messages held, available or acquired. */
   get depth(): number {
-    return this.held.size;
+    return this.records.size;
   }
 
   get consumerCount(): number {
-    return this.acquirers.length + this.browsers.length;
+    return this.acquirers.size + this.browsers.size;
   }
 
-  /** Whether `messages` more messages totalling `bytes` would fit now. */
+  /** Whether `messages` more messages totalling `bytes` would fit now (this queue's limits and the store's budget). */
   hasRoom(messages: number, bytes: number): boolean {
-    return this.held.size + messages <= this.maxMessages && this.bytes + bytes <= this.maxBytes;
+    return this.whyNoRoom(messages, bytes) === undefined;
+  }
+
+  /** Why `messages` more messages totalling `bytes` would not fit now, naming the limit; undefined when they would. */
+  whyNoRoom(messages: number, bytes: number): string | undefined {
+    if (this.records.size + messages > this.maxMessages) {
+      return `queue ${JSON.stringify(this.name)} is full: it holds ${this.records.size} messages, its limit (maxMessages) is ${this.maxMessages}`;
+    }
+    if (this.bytes + bytes > this.maxBytes) {
+      return `queue ${JSON.stringify(this.name)} is full: it holds ${this.bytes} bytes, its limit (maxBytes) is ${this.maxBytes} bytes`;
+    }
+    if (!this.store.fits(bytes + messages * RECORD_OVERHEAD)) {
+      return `the broker's memory budget of ${this.store.budget} bytes is used up`;
+    }
+    return undefined;
   }
 
   /**
-   * Appends a message and dispatches it. Returns false, keeping nothing, when
-   * the queue is full; the wiring then refuses the transfer with
-   * amqp:resource-limit-exceeded. `size` is the message's encoded size, counted
-   * against `maxBytes` (default 0: only the wiring knows the encoded size).
+   * Appends a message and dispatches it: a Message is encoded, bytes (an
+   * encoded message, e.g. a transfer's payload) are copied as they are.
+   * Returns false, keeping nothing, when the queue is full (`whyNoRoom`
+   * says which limit); the wiring then refuses the transfer with
+   * amqp:resource-limit-exceeded.
    */
-  put(message: Message, size = 0): boolean {
-    if (!(size >= 0) || !Number.isFinite(size)) throw new TypeError(`MessageQueue.put size: expected a non-negative number, got ${size}`);
+  put(message: Message | Uint8Array): boolean {
+    const bytes = message instanceof Uint8Array ? message : encodeUserMessage(message);
+    if (!this.hasRoom(1, bytes.length)) {
+      this.refused++;
+      return false;
+    }
+    this.append(this.store.add(bytes), bytes.length);
+    return true;
+  }
+
+  /**
+   * Appends a message whose bytes are in the store already (`ref`, one copy
+   * a topic shares among its subscriptions). False when it does not fit.
+   * @internal topic.ts
+   */
+  putShared(ref: number, size: number): boolean {
     if (!this.hasRoom(1, size)) {
       this.refused++;
       return false;
     }
-    const entry = new Entry(message, message.deliveryCount ?? 0, this.nextSequence++, size);
-    this.held.append(entry);
-    this.available.append(entry);
-    this.bytes += size;
-    this.enqueued++;
-    this.dispatch();
+    this.store.share(ref);
+    this.append(ref, size);
     return true;
   }
 
   addConsumer(consumer: QueueConsumer): ConsumerHandle {
-    const state = new ConsumerState(this.nextConsumerId++, consumer);
-    (state.browse ? this.browsers : this.acquirers).push(state);
+    const state = new ConsumerState(this.nextConsumerId++, consumer, consumer.browse === true);
+    (state.browse ? this.browsers : this.acquirers).add(state);
     return {
       id: state.id,
       browse: state.browse,
       credit: (n) => this.addCredit(state, n),
       drain: () => this.drain(state),
+      pause: () => {
+        if (state.paused || state.removed) return;
+        state.paused = true;
+        this.leaveRing(state);
+      },
+      resume: () => {
+        if (!state.paused || state.removed) return;
+        state.paused = false;
+        this.joinRing(state);
+        this.dispatch();
+      },
       settle: (entry, outcome) => this.settle(state, entry, outcome),
       holds: (entry) => state.held.has(entry as Entry),
       retain: (entry) => {
@@ -320,8 +333,8 @@ export class MessageQueue {
   stats(): QueueStats {
     return {
       name: this.name,
-      depth: this.held.size,
-      acquired: this.held.size - this.available.size,
+      depth: this.records.size,
+      acquired: this.acquired,
       bytes: this.bytes,
       consumers: this.consumerCount,
       enqueued: this.enqueued,
@@ -331,19 +344,33 @@ export class MessageQueue {
     };
   }
 
-  /** The messages held, in queue order (available and acquired alike). */
+  /** The messages held, in queue order (available and acquired alike), each decoded. */
   *messages(): IterableIterator<Message> {
-    for (const entry of this.held) yield entry.message;
+    const records = this.records;
+    for (let sequence = 0; ;) {
+      const at = records.nextLive(records.lowerBound(sequence));
+      if (at >= records.tail) return;
+      sequence = records.sequence[at]! + 1;
+      yield decodeKeepingBytes(this.store.view(records.ref[at]!, records.length[at]!));
+    }
   }
 
   /** Called after a consumer has been removed; subscription queues override it to delete themselves. */
   protected consumerRemoved(): void {}
 
+  private append(ref: number, size: number): void {
+    this.records.append(this.nextSequence++, ref, size, AVAILABLE);
+    this.bytes += size;
+    this.store.charge(size + RECORD_OVERHEAD);
+    this.enqueued++;
+    if (this.turn !== undefined || this.browsers.size > 0) this.dispatch();
+  }
+
   private addCredit(state: ConsumerState, n: number): void {
     checkCount('ConsumerHandle.credit', n);
     if (state.removed || n === 0) return;
     state.credit += n;
-    if (!state.browse) this.acquirerCredit += n;
+    this.joinRing(state);
     this.dispatch();
   }
 
@@ -352,71 +379,131 @@ export class MessageQueue {
     this.dispatch();
     const dropped = state.credit;
     state.credit = 0;
-    if (!state.browse) this.acquirerCredit -= dropped;
+    this.leaveRing(state);
     return dropped;
+  }
+
+  /** Puts an acquirer that can take entries now at the end of the round. */
+  private joinRing(state: ConsumerState): void {
+    if (state.browse || state.next !== undefined || !state.ready) return;
+    const first = this.turn;
+    if (first === undefined) {
+      state.prev = state.next = state;
+      this.turn = state;
+    } else {
+      const last = first.prev!;
+      last.next = state;
+      state.prev = last;
+      state.next = first;
+      first.prev = state;
+    }
+    // A newcomer may want what the others passed over.
+    this.scanFrom = 0;
+  }
+
+  private leaveRing(state: ConsumerState): void {
+    const next = state.next;
+    if (next === undefined) return;
+    if (next === state) {
+      this.turn = undefined;
+    } else {
+      state.prev!.next = next;
+      next.prev = state.prev;
+      if (this.turn === state) this.turn = next;
+    }
+    state.prev = state.next = undefined;
   }
 
   private settle(state: ConsumerState, queueEntry: QueueEntry, outcome: SettleOutcome): boolean {
     const entry = queueEntry as Entry;
     if (!state.held.delete(entry)) return false;
     entry.retained = false;
+    const records = this.records;
+    const at = records.find(entry.sequence);
+    if (at < 0) throw new Error(`MessageQueue ${this.name}: entry ${entry.sequence} is held but has no record`);
+    this.acquired--;
     switch (outcome.type) {
       case 'accepted':
         this.dequeued++;
-        this.drop(entry);
+        this.drop(at);
         return true;
       case 'rejected':
         this.rejected++;
-        this.drop(entry);
+        this.drop(at);
         return true;
       case 'released':
-        this.makeAvailable(entry);
+        this.makeAvailable(at);
+        this.dispatch();
         return true;
       case 'modified':
-        if (outcome.deliveryFailed) entry.deliveryCount++;
-        if (outcome.undeliverableHere) (entry.excluded ??= new Set()).add(state.id);
-        if (outcome.messageAnnotations !== undefined) entry.message = mergeAnnotations(entry.message, outcome.messageAnnotations);
-        this.makeAvailable(entry);
+        if (outcome.deliveryFailed) records.failed[at]!++;
+        if (outcome.undeliverableHere) {
+          const sequence = records.sequence[at]!;
+          let ids = this.excluded.get(sequence);
+          if (ids === undefined) this.excluded.set(sequence, (ids = new Set()));
+          ids.add(state.id);
+          records.flags[at]! |= EXCLUDED;
+        }
+        if (outcome.messageAnnotations !== undefined) this.rewrite(at, mergeAnnotations(entry.message, outcome.messageAnnotations));
+        this.makeAvailable(at);
+        this.dispatch();
         return true;
       default:
+        this.acquired++;
+        state.held.add(entry);
         throw new TypeError(`ConsumerHandle.settle: unknown outcome ${JSON.stringify((outcome as { type: unknown }).type)}`);
     }
+  }
+
+  /** Replaces the record's message with `message`, encoded (a modified outcome's annotations merged in). */
+  private rewrite(at: number, message: Message): void {
+    const records = this.records;
+    const bytes = encodeUserMessage(message);
+    const oldSize = records.length[at]!;
+    if (this.decodedSequence === records.sequence[at]) this.decodedSequence = -1;
+    this.store.release(records.ref[at]!);
+    records.ref[at] = this.store.add(bytes);
+    records.length[at] = bytes.length;
+    this.bytes += bytes.length - oldSize;
+    if (bytes.length >= oldSize) this.store.charge(bytes.length - oldSize);
+    else this.store.credit(oldSize - bytes.length);
   }
 
   private removeConsumer(state: ConsumerState): void {
     if (state.removed) return;
     state.removed = true;
-    const list = state.browse ? this.browsers : this.acquirers;
-    const index = list.indexOf(state);
-    list.splice(index, 1);
-    if (!state.browse) {
-      this.acquirerCredit -= state.credit;
-      // Keep the turn on the consumer that was next in line.
-      if (index < this.turn) this.turn--;
-      if (this.turn >= this.acquirers.length) this.turn = 0;
-    }
+    this.leaveRing(state);
+    (state.browse ? this.browsers : this.acquirers).delete(state);
     state.credit = 0;
     // Entries a transaction retains stay acquired (and held, so the transaction can settle them).
-    const returned = [...state.held].filter((entry) => !entry.retained);
-    for (const entry of returned) state.held.delete(entry);
-    for (const entry of returned) this.returnToAvailable(entry);
+    const records = this.records;
+    for (const entry of [...state.held]) {
+      if (entry.retained) continue;
+      state.held.delete(entry);
+      this.acquired--;
+      this.makeAvailable(records.find(entry.sequence));
+    }
     this.dispatch();
     this.consumerRemoved();
   }
 
-  private drop(entry: Entry): void {
-    this.held.remove(entry);
-    this.bytes -= entry.size;
+  private drop(at: number): void {
+    const records = this.records;
+    const size = records.length[at]!;
+    if ((records.flags[at]! & EXCLUDED) !== 0) this.excluded.delete(records.sequence[at]!);
+    this.store.release(records.ref[at]!);
+    this.bytes -= size;
+    records.remove(at);
+    this.store.credit(size + RECORD_OVERHEAD);
   }
 
-  private makeAvailable(entry: Entry): void {
-    this.returnToAvailable(entry);
-    this.dispatch();
-  }
-
-  private returnToAvailable(entry: Entry): void {
-    this.available.insert(entry);
-    if (this.dispatching) this.returnedDuringDispatch = Math.min(this.returnedDuringDispatch ?? entry.sequence, entry.sequence);
+  private makeAvailable(at: number): void {
+    const records = this.records;
+    records.flags[at]! |= AVAILABLE;
+    const sequence = records.sequence[at]!;
+    if (this.hintEpoch === records.epoch && at < this.availableHint) this.availableHint = at;
+    if (sequence < this.scanFrom) this.scanFrom = sequence;
+    if (this.dispatching) this.returnedDuringDispatch = Math.min(this.returnedDuringDispatch ?? sequence, sequence);
   }
 
   /**
@@ -435,7 +522,7 @@ export class MessageQueue {
       do {
         this.dispatchAgain = false;
         this.dispatchToAcquirers();
-        this.dispatchToBrowsers();
+        if (this.browsers.size > 0) this.dispatchToBrowsers();
       } while (this.dispatchAgain);
     } finally {
       this.dispatching = false;
@@ -444,54 +531,118 @@ export class MessageQueue {
 
   /** Oldest entry first, each to the next consumer in turn that has credit and wants it. */
   private dispatchToAcquirers(): void {
-    // A cursor by sequence number, not an iterator: deliver() may change the
-    // list. When it returns an entry behind the cursor, the cursor steps back
-    // so that entry still goes first.
-    let after = -1;
+    // A cursor by sequence number, with its position while no compaction
+    // moves records: deliver() may change the records. When it returns an
+    // entry behind the cursor, the cursor steps back so that entry still goes first.
+    const records = this.records;
     this.returnedDuringDispatch = undefined;
-    while (this.acquirerCredit > 0) {
-      const entry = this.available.firstAfter(after);
-      if (entry === undefined) return;
-      after = entry.sequence;
-      const state = this.nextConsumerFor(entry);
-      if (state === undefined) continue;
-      this.available.remove(entry);
+    if (this.turn === undefined) return;
+    let after = this.scanFrom - 1;
+    let epoch = -1;
+    let at = 0;
+    while (this.turn !== undefined) {
+      if (records.epoch !== epoch) {
+        epoch = records.epoch;
+        at = records.lowerBound(after + 1);
+        if (this.hintEpoch === epoch) {
+          if (at < this.availableHint) at = this.availableHint;
+        } else {
+          this.hintEpoch = epoch;
+          this.availableHint = records.head;
+        }
+      }
+      // Skip acquired (and dead) records; a run of them from the hint moves the hint.
+      const flags = records.flags;
+      const tail = records.tail;
+      const fromHint = at === this.availableHint;
+      while (at < tail && (flags[at]! & AVAILABLE) === 0) at++;
+      if (fromHint) this.availableHint = at;
+      if (at >= tail) {
+        this.scanFrom = this.nextSequence;
+        return;
+      }
+      const sequence = records.sequence[at]!;
+      after = sequence;
+      const state = this.nextConsumerFor(at);
+      if (state === undefined) {
+        at++;
+        continue;
+      }
+      flags[at] = flags[at]! & ~AVAILABLE;
+      if (at === this.availableHint) this.availableHint = at + 1;
+      this.acquired++;
+      const entry = this.entryAt(at);
       state.held.add(entry);
-      state.credit--;
-      this.acquirerCredit--;
       state.delivered++;
+      if (--state.credit === 0) this.leaveRing(state);
+      at++;
       state.consumer.deliver(entry);
       if (this.returnedDuringDispatch !== undefined) {
         after = Math.min(after, this.returnedDuringDispatch - 1);
         this.returnedDuringDispatch = undefined;
+        epoch = -1;
       }
     }
   }
 
-  private nextConsumerFor(entry: Entry): ConsumerState | undefined {
-    const n = this.acquirers.length;
-    for (let i = 0; i < n; i++) {
-      const index = (this.turn + i) % n;
-      const state = this.acquirers[index]!;
-      if (state.credit > 0 && state.wants(entry)) {
-        this.turn = (index + 1) % n;
+  /** The last record decoded for a selector (by sequence number), kept for its entry: several consumers may look at it. */
+  private decodedSequence = -1;
+  private decoded: Message | undefined;
+
+  private messageAt(at: number): Message {
+    const records = this.records;
+    const sequence = records.sequence[at]!;
+    if (this.decodedSequence !== sequence) {
+      this.decoded = decodeKeepingBytes(this.store.view(records.ref[at]!, records.length[at]!));
+      this.decodedSequence = sequence;
+    }
+    return this.decoded!;
+  }
+
+  /** The entry object for the record at `at`, with its message if a selector decoded it already. */
+  private entryAt(at: number): Entry {
+    const records = this.records;
+    const sequence = records.sequence[at]!;
+    const decoded = this.decodedSequence === sequence ? this.decoded : undefined;
+    this.decodedSequence = -1;
+    this.decoded = undefined;
+    return new Entry(this.store, sequence, records.ref[at]!, records.length[at]!, records.failed[at]!, decoded);
+  }
+
+  private wants(state: ConsumerState, at: number): boolean {
+    const records = this.records;
+    if ((records.flags[at]! & EXCLUDED) !== 0 && this.excluded.get(records.sequence[at]!)?.has(state.id) === true) return false;
+    const selector = state.consumer.selector;
+    return selector === undefined || selector(this.messageAt(at));
+  }
+
+  /** The first consumer in the ring, from the one whose turn it is, that wants the record at `at`; the turn passes to the one after it. */
+  private nextConsumerFor(at: number): ConsumerState | undefined {
+    const first = this.turn;
+    if (first === undefined) return undefined;
+    let state = first;
+    do {
+      if (this.wants(state, at)) {
+        this.turn = state.next;
         return state;
       }
-    }
+      state = state.next!;
+    } while (state !== first);
     return undefined;
   }
 
   /** Each browser walks the held entries from its own cursor, so it sees each one once. */
   private dispatchToBrowsers(): void {
+    const records = this.records;
     for (const state of [...this.browsers]) {
-      while (state.credit > 0 && !state.removed) {
-        const entry = this.held.firstAfter(state.cursor);
-        if (entry === undefined) break;
-        state.cursor = entry.sequence;
-        if (!state.wants(entry)) continue;
+      while (state.credit > 0 && !state.removed && !state.paused) {
+        const at = records.nextLive(records.lowerBound(state.cursor + 1));
+        if (at >= records.tail) break;
+        state.cursor = records.sequence[at]!;
+        if (!this.wants(state, at)) continue;
         state.credit--;
         state.delivered++;
-        state.consumer.deliver(entry);
+        state.consumer.deliver(this.entryAt(at));
       }
     }
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Condition } from '../errors/conditions.js';
+import { DEFAULT_MEMORY_BUDGET, RECORD_OVERHEAD, SLAB_SIZE } from './message-store.js';
 import { MessageQueue } from './queue.js';
 import { DEFAULT_MAX_NODES, DEFAULT_TEMPORARY_QUEUE_PREFIX, NodeRegistry, nodeKindOf } from './registry.js';
 import { Topic } from './topic.js';
@@ -75,8 +76,8 @@ describe('NodeRegistry', () => {
     expect(registry.lookup('c')).toBeInstanceOf(MessageQueue);
   });
 
-  it('applies its queue limits to every queue and topic subscription', () => {
-    const registry = new NodeRegistry({ queueLimits: { maxMessages: 1 }, maxSubscriptions: 1 });
+  it('applies its queue limits to every queue, its subscription limits to every topic subscription', () => {
+    const registry = new NodeRegistry({ queueLimits: { maxMessages: 1 }, subscriptionLimits: { maxMessages: 1 }, maxSubscriptions: 1 });
     const queue = registry.lookup('q', 'queue');
     expect(queue.put({ body: 1 })).toBe(true);
     expect(queue.put({ body: 2 })).toBe(false);
@@ -103,6 +104,8 @@ describe('NodeRegistry', () => {
     expect(stats.topics.map((t) => t.name)).toEqual(['t']);
     expect({ ...stats, queues: undefined, topics: undefined }).toEqual({
       queues: undefined, topics: undefined, depth: 3, consumers: 1, enqueued: 3, dequeued: 1,
+      // 2 and 3 held (3 by both subscriptions, stored once): 12 encoded bytes and a record each.
+      memory: { used: 3 * (12 + RECORD_OVERHEAD), budget: DEFAULT_MEMORY_BUDGET, slabBytes: SLAB_SIZE, slabs: 1 },
     });
   });
 });

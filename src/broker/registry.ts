@@ -7,6 +7,7 @@
  */
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
+import { MessageStore, type MessageStoreStats } from './message-store.js';
 import { MessageQueue, type QueueLimits, type QueueStats } from './queue.js';
 import { Topic, type TopicStats } from './topic.js';
 
@@ -19,10 +20,19 @@ export const DEFAULT_TEMPORARY_QUEUE_PREFIX = 'temp-queue://';
 export const DEFAULT_TEMPORARY_TOPIC_PREFIX = 'temp-topic://';
 
 export interface NodeRegistryOptions {
-  /** Limits of every queue and every topic subscription. Default: the {@link MessageQueue} defaults. */
+  /** Limits of every queue. Default: the {@link MessageQueue} defaults (DEFAULT_MAX_MESSAGES, DEFAULT_MAX_BYTES). */
   readonly queueLimits?: QueueLimits;
-  /** Most subscriptions per topic. Default: the {@link Topic} default. */
+  /** Limits of every topic subscription, each counting its own copies. Default: the {@link Topic} defaults (DEFAULT_SUBSCRIPTION_LIMITS). */
+  readonly subscriptionLimits?: QueueLimits;
+  /** Most subscriptions per topic. Default: the {@link Topic} default (DEFAULT_MAX_SUBSCRIPTIONS). */
   readonly maxSubscriptions?: number;
+  /**
+   * Most bytes all queues and subscriptions hold together (each message's
+   * size per queue holding it, plus a small overhead per message). At 90% of
+   * it producers get no more credit until consumers make room; a message
+   * that would pass it is refused. Default DEFAULT_MEMORY_BUDGET (1 GiB).
+   */
+  readonly memoryBudget?: number;
   /** Most queues and topics together; more are refused with amqp:resource-limit-exceeded. Default {@link DEFAULT_MAX_NODES}. */
   readonly maxNodes?: number;
   /** Address prefix of temporary queues. Default {@link DEFAULT_TEMPORARY_QUEUE_PREFIX}. */
@@ -42,6 +52,8 @@ export interface RegistryStats {
   readonly enqueued: number;
   /** Messages consumed (accepted) from queues and topic subscriptions. */
   readonly dequeued: number;
+  /** The store: bytes counted against the memory budget, and the memory its slabs take. */
+  readonly memory: MessageStoreStats;
 }
 
 /**
@@ -60,6 +72,8 @@ export function nodeKindOf(capabilities: Iterable<string> | undefined): NodeKind
 
 export class NodeRegistry {
   readonly maxNodes: number;
+  /** Where every node's messages are kept, under the memory budget. */
+  readonly store: MessageStore;
   private readonly nodes = new Map<string, BrokerNode>();
   private readonly options: NodeRegistryOptions;
   private temporaryCount = 0;
@@ -67,6 +81,7 @@ export class NodeRegistry {
   constructor(options: NodeRegistryOptions = {}) {
     this.options = options;
     this.maxNodes = options.maxNodes ?? DEFAULT_MAX_NODES;
+    this.store = new MessageStore({ memoryBudget: options.memoryBudget });
   }
 
   /** The number of queues and topics. */
@@ -146,6 +161,7 @@ export class NodeRegistry {
       consumers: all.reduce((sum, q) => sum + q.consumers, 0),
       enqueued: queues.reduce((sum, q) => sum + q.enqueued, 0) + topics.reduce((sum, t) => sum + t.published, 0),
       dequeued: all.reduce((sum, q) => sum + q.dequeued, 0),
+      memory: this.store.stats(),
     };
   }
 
@@ -156,10 +172,10 @@ export class NodeRegistry {
     if (this.nodes.size >= this.maxNodes) {
       throw new AmqpError(Condition.ResourceLimitExceeded, `the broker has its maximum of ${this.maxNodes} nodes; cannot create ${address}`);
     }
-    const limits = this.options.queueLimits;
+    const store = this.store;
     const node = kind === 'topic'
-      ? new Topic(address, { limits, maxSubscriptions: this.options.maxSubscriptions })
-      : new MessageQueue(address, limits);
+      ? new Topic(address, { limits: this.options.subscriptionLimits, maxSubscriptions: this.options.maxSubscriptions, store })
+      : new MessageQueue(address, this.options.queueLimits, store);
     this.nodes.set(address, node);
     return node;
   }

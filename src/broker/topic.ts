@@ -11,6 +11,10 @@
  * - shared (key: subscription name, plus the container id unless global):
  *   consumers compete on one queue; gone when the last leaves, unless durable.
  *
+ * A message is stored once, whatever the number of subscriptions (each keeps
+ * a small record of it), but each subscription counts its size against its
+ * own limits and the broker's budget.
+ *
  * A full subscription loses the message for that subscriber only, counted in
  * the topic's `dropped` and the subscription queue's `refused`: the publisher
  * and the other subscribers are unaffected, so one slow subscriber cannot
@@ -18,17 +22,29 @@
  */
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { Message } from '../rx/message.js';
+import { encodeUserMessage, type Message } from '../rx/message.js';
+import { MessageStore } from './message-store.js';
 import { MessageQueue, type ConsumerHandle, type QueueConsumer, type QueueLimits, type QueueStats } from './queue.js';
 
 /** Default bound on the number of subscriptions one topic holds. */
-export const DEFAULT_MAX_SUBSCRIPTIONS = 10_000;
+export const DEFAULT_MAX_SUBSCRIPTIONS = 1_000;
+
+/**
+ * Default limits of each subscription: smaller than a queue's, since one
+ * publish fills every subscription. A subscriber that does not keep up
+ * fills its own and loses what does not fit (counted as dropped), while
+ * the others go on; a full topic's subscriptions together stay well within
+ * the broker's default memory budget.
+ */
+export const DEFAULT_SUBSCRIPTION_LIMITS: Required<QueueLimits> = { maxMessages: 10_000, maxBytes: 512 * 1024 };
 
 export interface TopicOptions {
-  /** Limits of each subscription queue. Default: the {@link MessageQueue} defaults. */
+  /** Limits of each subscription queue, each counting its own copies. Default {@link DEFAULT_SUBSCRIPTION_LIMITS}. */
   readonly limits?: QueueLimits;
   /** Most subscriptions at once; more are refused with amqp:resource-limit-exceeded. Default {@link DEFAULT_MAX_SUBSCRIPTIONS}. */
   readonly maxSubscriptions?: number;
+  /** Where the messages are kept, and the budget they count against. Default: a store of the topic's own, unbounded. */
+  readonly store?: MessageStore;
 }
 
 export interface SubscriptionOptions {
@@ -77,10 +93,11 @@ export class SubscriptionQueue extends MessageQueue {
     readonly durable: boolean,
     readonly shared: boolean,
     topicName: string,
-    limits: QueueLimits | undefined,
+    limits: QueueLimits,
+    store: MessageStore,
     private readonly abandoned: (subscription: SubscriptionQueue) => void,
   ) {
-    super(`${topicName}::${key}`, limits);
+    super(`${topicName}::${key}`, limits, store);
   }
 
   /** Throws amqp:resource-locked when an unshared subscription already has its consumer. */
@@ -98,14 +115,16 @@ export class SubscriptionQueue extends MessageQueue {
 
 export class Topic {
   readonly maxSubscriptions: number;
-  private readonly limits: QueueLimits | undefined;
+  readonly store: MessageStore;
+  private readonly limits: QueueLimits;
   private readonly subscriptions = new Map<string, SubscriptionQueue>();
   private published = 0;
   private dropped = 0;
 
   constructor(readonly name: string, options: TopicOptions = {}) {
-    this.limits = options.limits;
+    this.limits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.limits };
     this.maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
+    this.store = options.store ?? new MessageStore({ memoryBudget: Number.POSITIVE_INFINITY });
   }
 
   get subscriptionCount(): number {
@@ -113,21 +132,26 @@ export class Topic {
   }
 
   /**
-   * Puts the message into every subscription (the same immutable message
-   * object; each queue keeps its own entry, delivery count and outcome).
-   * With no subscription the message goes nowhere, as pub/sub intends.
-   * `size` is the encoded size, counted against each queue's maxBytes.
+   * Puts the message into every subscription: its bytes are stored once and
+   * shared; each subscription keeps its own record (delivery count, outcome)
+   * and counts the message's size against its own limits. A Message is
+   * encoded; bytes are an encoded message. With no subscription the message
+   * goes nowhere, as pub/sub intends.
    */
-  publish(message: Message, size = 0): PublishResult {
+  publish(message: Message | Uint8Array): PublishResult {
     this.published++;
+    if (this.subscriptions.size === 0) return { delivered: 0, dropped: 0 };
+    const bytes = message instanceof Uint8Array ? message : encodeUserMessage(message);
+    const ref = this.store.add(bytes);
     let delivered = 0;
     let dropped = 0;
-    // A snapshot: a consumer's deliver() may subscribe or unsubscribe meanwhile.
-    for (const subscription of [...this.subscriptions.values()]) {
-      if (this.subscriptions.get(subscription.key) !== subscription) continue;
-      if (subscription.put(message, size)) delivered++;
+    // A Map's iteration tolerates a consumer's deliver() subscribing or unsubscribing meanwhile.
+    for (const subscription of this.subscriptions.values()) {
+      if (subscription.putShared(ref, bytes.length)) delivered++;
       else dropped++;
     }
+    // The subscriptions hold the copy now (or nobody does, and it goes).
+    this.store.release(ref);
     this.dropped += dropped;
     return { delivered, dropped };
   }
@@ -155,7 +179,7 @@ export class Topic {
     if (this.subscriptions.size >= this.maxSubscriptions) {
       throw new AmqpError(Condition.ResourceLimitExceeded, `topic ${this.name} has its maximum of ${this.maxSubscriptions} subscriptions`);
     }
-    const subscription = new SubscriptionQueue(key, durable, shared, this.name, this.limits, (abandoned) => {
+    const subscription = new SubscriptionQueue(key, durable, shared, this.name, this.limits, this.store, (abandoned) => {
       if (!abandoned.durable) this.remove(abandoned);
     });
     this.subscriptions.set(key, subscription);

@@ -27,11 +27,11 @@ describe('TransactionManager', () => {
     const txn = manager.declare();
     manager.stagePut(txn, queue, { body: 1 });
     queue.put({ body: 'outside' });
-    manager.stagePut(txn, queue, { body: 2 }, 5);
+    manager.stagePut(txn, queue, { body: 2 });
     expect(consumer.bodies()).toEqual(['outside']);
     manager.discharge(txn, false);
     expect(consumer.bodies()).toEqual(['outside', 1, 2]);
-    expect(queue.stats()).toMatchObject({ depth: 3, bytes: 5 });
+    expect(queue.stats()).toMatchObject({ depth: 3 });
     expect(manager.stats()).toEqual({ active: 0, committed: 1, rolledBack: 0 });
   });
 

@@ -15,7 +15,7 @@
  */
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { Message } from '../rx/message.js';
+import { encodeUserMessage, type Message } from '../rx/message.js';
 import type { ConsumerHandle, MessageQueue, QueueEntry, SettleOutcome } from './queue.js';
 import { Topic } from './topic.js';
 
@@ -37,8 +37,8 @@ export interface TransactionStats {
 
 interface StagedPut {
   readonly target: MessageQueue | Topic;
-  readonly message: Message;
-  readonly size: number;
+  /** The message, encoded. */
+  readonly bytes: Uint8Array;
 }
 
 interface StagedSettlement {
@@ -92,10 +92,12 @@ export class TransactionManager {
 
   /**
    * Stages a message for a queue or topic: stored (or published) on commit,
-   * forgotten on rollback. `size` is the encoded size, as for `put`.
+   * forgotten on rollback. A Message is encoded now; bytes (an encoded
+   * message) are kept as given, so pass a copy the caller will not change.
    */
-  stagePut(txnId: Uint8Array, target: MessageQueue | Topic, message: Message, size = 0): void {
-    this.get(txnId).puts.push({ target, message, size });
+  stagePut(txnId: Uint8Array, target: MessageQueue | Topic, message: Message | Uint8Array): void {
+    const transaction = this.get(txnId);
+    transaction.puts.push({ target, bytes: message instanceof Uint8Array ? message : encodeUserMessage(message) });
   }
 
   /**
@@ -138,12 +140,12 @@ export class TransactionManager {
     }
     // Settlements first: accepted entries free room before new messages arrive.
     for (const { handle, entry, outcome } of transaction.settlements.values()) handle.settle(entry, outcome);
-    for (const { target, message, size } of transaction.puts) {
+    for (const { target, bytes } of transaction.puts) {
       // The room was checked above; only a consumer's deliver() putting into
       // the same queue during this loop could take it, and then that message
       // is refused like any other put into a full queue.
-      if (target instanceof Topic) target.publish(message, size);
-      else target.put(message, size);
+      if (target instanceof Topic) target.publish(bytes);
+      else target.put(bytes);
     }
     this.committed++;
   }
@@ -166,15 +168,16 @@ export class TransactionManager {
     }
     // Room is judged before the transaction's own accepts free any: simple, and never too generous.
     const needed = new Map<MessageQueue, { messages: number; bytes: number }>();
-    for (const { target, size } of transaction.puts) {
+    for (const { target, bytes } of transaction.puts) {
       if (target instanceof Topic) continue; // a full subscription drops its copy, as outside transactions
       const total = needed.get(target) ?? { messages: 0, bytes: 0 };
       total.messages++;
-      total.bytes += size;
+      total.bytes += bytes.length;
       needed.set(target, total);
     }
     for (const [queue, { messages, bytes }] of needed) {
-      if (!queue.hasRoom(messages, bytes)) return `queue ${queue.name} has no room for the transaction's ${messages} messages`;
+      const why = queue.whyNoRoom(messages, bytes);
+      if (why !== undefined) return `no room for the transaction's ${messages} messages: ${why}`;
     }
     return undefined;
   }

@@ -3,7 +3,7 @@ import { encodeSequence } from '../codec/encode.js';
 import { Described, symbol, Typed, ulong, uuid, type AmqpValue } from '../codec/types.js';
 import { Writer } from '../codec/writer.js';
 import { AmqpError, DecodeError } from '../errors/index.js';
-import { decodeMessage, encodeMessage, encodeMessageBytes } from './message.js';
+import { checkMessageLayout, decodeMessage, encodeMessage, encodeMessageBytes } from './message.js';
 import type { Message } from './types.js';
 
 function hex(...parts: string[]): Uint8Array {
@@ -148,6 +148,33 @@ describe('decodeMessage', () => {
   it('keeps timestamps as Dates', () => {
     const m = decodeMessage(encodeMessageBytes({ properties: { creationTime: new Date(1700000000123) } }));
     expect(m.properties?.creationTime).toEqual(new Date(1700000000123));
+  });
+});
+
+describe('checkMessageLayout', () => {
+  it('accepts what decodeMessage accepts, repeated data and sequence sections included, without decoding values', () => {
+    const good = [
+      new Uint8Array(0),
+      encodeSequence([section(0x75n, hex('01')), section(0x75n, hex('02'))]),
+      encodeSequence([section(0x76n, [1]), section(0x76n, [])]),
+      encodeMessageBytes({ header: { durable: true, priority: 4, firstAcquirer: false, deliveryCount: 0 }, properties: { messageId: 'a' }, body: { type: 'value', value: 'x' }, footer: new Map() }),
+    ];
+    for (const bytes of good) expect(() => checkMessageLayout(bytes)).not.toThrow();
+  });
+
+  it('rejects what is not laid out as a message: out of order, repeated, mixed bodies, not sections, truncated', () => {
+    const bad: Uint8Array[] = [
+      encodeSequence([section(0x73n, []), section(0x70n, [])]),
+      encodeSequence([section(0x70n, []), section(0x70n, [])]),
+      encodeSequence([section(0x75n, hex('01')), section(0x77n, 1)]),
+      encodeSequence([section(0x77n, 1), section(0x77n, 2)]),
+      encodeSequence([section(0x76n, []), section(0x75n, hex('01'))]),
+      encodeSequence([section(0x78n, new Map()), section(0x75n, hex('01'))]),
+      encodeSequence([section(0x10n, [])]),
+      hex('a1 01 78'),
+      encodeSequence([section(0x77n, 'a string cut short')]).subarray(0, 8),
+    ];
+    for (const bytes of bad) expect(thrown(() => checkMessageLayout(bytes))).toBeInstanceOf(DecodeError);
   });
 });
 

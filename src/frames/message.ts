@@ -241,6 +241,51 @@ export function decodeMessage(bytes: Uint8Array): Message {
 const EMPTY = new Uint8Array(0);
 const messageReader = new Reader(EMPTY);
 
+/** Each section's place in a message's order; data and amqp-sequence may repeat. */
+const SECTION_ORDER: ReadonlyMap<number, readonly [position: number, name: string]> = new Map([
+  [Code.header, [HEADER, 'header']],
+  [Code['delivery-annotations'], [DELIVERY_ANNOTATIONS, 'delivery-annotations']],
+  [Code['message-annotations'], [MESSAGE_ANNOTATIONS, 'message-annotations']],
+  [Code.properties, [PROPERTIES, 'properties']],
+  [Code['application-properties'], [APPLICATION_PROPERTIES, 'application-properties']],
+  [Code.data, [BODY, 'data']],
+  [Code['amqp-sequence'], [BODY, 'amqp-sequence']],
+  [Code['amqp-value'], [BODY, 'amqp-value']],
+  [Code.footer, [FOOTER, 'footer']],
+]);
+
+/**
+ * Checks that `bytes` are laid out as a message — known sections, each once
+ * and in order (a body's data or amqp-sequence sections repeated), each
+ * value whole — without decoding the values: what a broker that stores and
+ * forwards messages unread can afford per message. Throws a DecodeError.
+ */
+export function checkMessageLayout(bytes: Uint8Array): void {
+  const r = messageReader.reset(bytes);
+  try {
+    let next = HEADER;
+    let lastBody = -1;
+    while (!r.atEnd) {
+      const at = r.offset;
+      if (r.peekFormatCode() !== 0x00) throw new DecodeError('message: expected a section (a described value)', at);
+      const code = readDescriptorCode(r);
+      const section = SECTION_ORDER.get(code);
+      if (section === undefined) throw new DecodeError(`message: ${code < 0 ? 'unknown descriptor' : descriptorName(code)} is not a message section`, at);
+      const [position, name] = section;
+      // One more data (or amqp-sequence) section right after the last one is part of the same body.
+      if (position === BODY && code === lastBody && code !== Code['amqp-value'] && next === BODY + 1) {
+        r.skipValue();
+        continue;
+      }
+      next = inOrder(next, position, at, name);
+      lastBody = position === BODY ? code : -1;
+      r.skipValue();
+    }
+  } finally {
+    messageReader.reset(EMPTY);
+  }
+}
+
 function decodeSections(r: Reader): Message {
   let header: Header | undefined;
   let deliveryAnnotations: Annotations | undefined;

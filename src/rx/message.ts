@@ -157,6 +157,54 @@ export function encodingOf(m: Message): Uint8Array | undefined {
   return EncodedMessage.bytesOf(m);
 }
 
+/** Every field of a user message, for the lazy form's accessors. */
+const MESSAGE_FIELDS = [
+  'body', 'bodySection', 'durable', 'priority', 'ttl', 'firstAcquirer', 'deliveryCount', 'messageId', 'userId', 'to',
+  'subject', 'replyTo', 'correlationId', 'contentType', 'contentEncoding', 'absoluteExpiryTime', 'creationTime',
+  'groupId', 'groupSequence', 'replyToGroupId', 'applicationProperties', 'messageAnnotations', 'deliveryAnnotations', 'footer',
+] as const satisfies readonly (keyof Message)[];
+
+/**
+ * An encoded message read only when a field is: what a broker forwards from
+ * its store, where the sender wants the bytes and nobody else looks. Its
+ * fields are accessors on the prototype, so a spread copy (`{ ...m }`) would
+ * see none: `messageFields` gives the decoded message to copy instead.
+ */
+class LazyMessage extends EncodedMessage {
+  #decoded: Message | undefined;
+
+  constructor(bytes: Uint8Array) {
+    super(bytes);
+  }
+
+  static decoded(m: LazyMessage): Message {
+    return (m.#decoded ??= decodeKeepingBytes(EncodedMessage.bytesOf(m as Message)!));
+  }
+}
+for (const field of MESSAGE_FIELDS) {
+  Object.defineProperty(LazyMessage.prototype, field, {
+    get(this: LazyMessage) {
+      return (LazyMessage.decoded(this) as Record<string, unknown>)[field];
+    },
+    enumerable: false,
+    configurable: false,
+  });
+}
+
+/**
+ * A message that carries `bytes` (which must not change afterwards) as its
+ * encoding and decodes them only when a field is read: forwarding it costs no
+ * decoding. Copy it with `{ ...messageFields(m) }`, not `{ ...m }`. @internal
+ */
+export function lazyMessage(bytes: Uint8Array): Message {
+  return new LazyMessage(bytes) as unknown as Message;
+}
+
+/** The message with its fields as own properties, for a spread copy: `m` itself unless it is a lazy one. @internal */
+export function messageFields(m: Message): Message {
+  return m instanceof LazyMessage ? LazyMessage.decoded(m) : m;
+}
+
 let scratch: Writer | undefined;
 
 /**
@@ -321,5 +369,5 @@ export function withJmsMessageType(m: Message, type: JmsMessageType): Message {
   if (code < 0) throw new TypeError(`withJmsMessageType: unknown JMS message type ${JSON.stringify(type)}`);
   const annotations = new Map(toAnnotations(m.messageAnnotations) ?? []);
   annotations.set(JMS_MSG_TYPE, byte(code));
-  return { ...m, messageAnnotations: annotations };
+  return { ...messageFields(m), messageAnnotations: annotations };
 }

@@ -33,7 +33,7 @@ import {
 } from '@opentelemetry/api';
 import { symbol, Typed, type AmqpValue } from '../codec/types.js';
 import type { Delivery } from '../rx/delivery.js';
-import type { Message } from '../rx/message.js';
+import { messageFields, type Message } from '../rx/message.js';
 import type { SendState } from '../rx/outcome.js';
 import { TRACE_ANNOTATION, type ReceiveSpan, type SendSpan, type Tracing, type TracingLink } from '../rx/tracing.js';
 
@@ -144,7 +144,7 @@ function withTraceContext(message: Message, carrier: Record<string, string>): Me
     init === undefined ? [] : init instanceof Map ? init : Object.entries(init as Record<string, AmqpValue>),
   );
   annotations.set(TRACE_ANNOTATION, traceMap);
-  return { ...message, messageAnnotations: annotations };
+  return { ...messageFields(message), messageAnnotations: annotations };
 }
 
 // --- receive -------------------------------------------------------------------------------
