@@ -44,6 +44,60 @@ export interface ListenSaslOptions extends Omit<SaslAuthenticator, 'acceptTokens
    * `verifyExternal` or `verifyToken` is given.
    */
   readonly required?: boolean;
+  /**
+   * Offer PLAIN (`verifyPlain`) on connections without TLS too, where the
+   * password crosses the network in clear. Default false: PLAIN is offered
+   * over TLS only (SCRAM never sends the password); a listener without TLS
+   * whose only check is `verifyPlain` is then an error at the call.
+   */
+  readonly allowInsecure?: boolean;
+  /**
+   * A peer whose authentication failed is served more slowly: its next
+   * connections (from the same host) wait this many ms before they are read,
+   * twice as long after each further failure, up to 10 s; at most 4 of them
+   * wait at once (more are dropped at once), and the failures are forgotten
+   * a minute after the last. Default {@link DEFAULT_AUTH_FAILURE_DELAY_MS};
+   * 0 turns the delay off.
+   */
+  readonly failureDelay?: number;
+}
+
+/** Default first delay, in ms, for a host whose authentication failed (see `ListenSaslOptions.failureDelay`). */
+export const DEFAULT_AUTH_FAILURE_DELAY_MS = 100;
+
+/** Default bound on the connections one listener holds at once. */
+export const DEFAULT_MAX_CONNECTIONS = 1_000;
+/** Default time a peer has to complete its handshake (protocol headers, SASL, open), in ms. */
+export const DEFAULT_OPEN_TIMEOUT_MS = 10_000;
+
+/**
+ * A bound on connections that several listeners share: give the same
+ * instance as `maxConnections` to each, and together they hold at most
+ * `max` (what `startBroker()` does for its TCP and WebSocket listeners).
+ */
+export class ConnectionSlots {
+  private used = 0;
+
+  constructor(readonly max: number) {
+    if (!Number.isSafeInteger(max) || max < 1) throw new TypeError(`ConnectionSlots: expected a positive whole number of connections, got ${String(max)}`);
+  }
+
+  /** Connections holding a slot now. */
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** Takes a slot: false when all are taken. @internal */
+  take(): boolean {
+    if (this.used >= this.max) return false;
+    this.used++;
+    return true;
+  }
+
+  /** Gives a slot back. @internal */
+  give(): void {
+    if (this.used > 0) this.used--;
+  }
 }
 
 export interface ListenOptions {
@@ -116,6 +170,18 @@ export interface ListenOptions {
   readonly onClosed?: () => void;
   /** How long a graceful close of each connection may take when listening stops, in ms. Default 2000. */
   readonly closeTimeout?: number;
+  /**
+   * Most connections held at once (a number for this listener, or
+   * ConnectionSlots shared with other listeners); a peer connecting beyond
+   * it is disconnected at once. Default {@link DEFAULT_MAX_CONNECTIONS}.
+   */
+  readonly maxConnections?: number | ConnectionSlots;
+  /**
+   * How long a peer has, from connecting, to complete its handshake
+   * (protocol headers, SASL, open), in ms; a peer that has not is
+   * disconnected. Default {@link DEFAULT_OPEN_TIMEOUT_MS}.
+   */
+  readonly openTimeout?: number;
 }
 
 /** Where a listener is bound. */
@@ -147,14 +213,19 @@ export interface ResolvedListenOptions {
   readonly onListening: ((address: ListeningAddress) => void) | undefined;
   readonly onClosed: (() => void) | undefined;
   readonly closeTimeout: number;
+  readonly maxConnections: number | ConnectionSlots;
+  readonly openTimeout: number;
+  readonly authFailureDelay: number;
 }
 
 const LISTEN_OPTIONS: ReadonlySet<string> = new Set([
   'url', 'host', 'port', 'tls', 'sasl', 'containerId', 'idleTimeout', 'maxFrameSize', 'channelMax', 'handleMax', 'maxUnfinishedBytes',
-  'offeredCapabilities', 'properties', 'trace', 'onListening', 'onClosed', 'closeTimeout',
+  'offeredCapabilities', 'properties', 'trace', 'onListening', 'onClosed', 'closeTimeout', 'maxConnections', 'openTimeout',
 ]);
 
-const SASL_OPTIONS: ReadonlySet<string> = new Set(['required', 'allowAnonymous', 'verifyPlain', 'scramCredentials', 'verifyExternal', 'verifyToken']);
+const SASL_OPTIONS: ReadonlySet<string> = new Set([
+  'required', 'allowAnonymous', 'verifyPlain', 'scramCredentials', 'verifyExternal', 'verifyToken', 'allowInsecure', 'failureDelay',
+]);
 
 export const DEFAULT_LISTEN_CLOSE_TIMEOUT_MS = 2000;
 /** How long a `verifyToken` that answers later may take, in ms; then the client gets a `sys-temp` outcome. */
@@ -213,6 +284,12 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
       throw new TypeError(`${o('sasl')}: no mechanism left: give verifyPlain, scramCredentials, verifyExternal or verifyToken, or allowAnonymous: true`);
     }
     saslRequired = optionalBoolean(options.sasl.required, o('sasl.required')) ?? checks;
+    const insecurePlain = optionalBoolean(options.sasl.allowInsecure, o('sasl.allowInsecure')) ?? false;
+    const onlyPlain = sasl.verifyPlain !== undefined && sasl.scramCredentials === undefined && sasl.verifyExternal === undefined
+      && sasl.verifyToken === undefined && sasl.allowAnonymous !== true;
+    if (onlyPlain && tls === undefined && !insecurePlain) {
+      throw new TypeError(`${o('sasl')}: PLAIN is the only mechanism, and it is not offered without TLS (the password would cross the network in clear): give tls, scramCredentials, or sasl.allowInsecure: true`);
+    }
   }
   for (const key of ['onListening', 'onClosed'] as const) {
     if (options[key] !== undefined && typeof options[key] !== 'function') throw new TypeError(`${o(key)}: expected a function, got ${describe(options[key])}`);
@@ -232,6 +309,10 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     onListening: options.onListening,
     onClosed: options.onClosed,
     closeTimeout: optionalInteger(options.closeTimeout, o('closeTimeout'), 0, 0x7fffffff) ?? DEFAULT_LISTEN_CLOSE_TIMEOUT_MS,
+    maxConnections: options.maxConnections instanceof ConnectionSlots ? options.maxConnections
+      : optionalInteger(options.maxConnections, o('maxConnections'), 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_CONNECTIONS,
+    openTimeout: optionalInteger(options.openTimeout, o('openTimeout'), 1, 0x7fffffff) ?? DEFAULT_OPEN_TIMEOUT_MS,
+    authFailureDelay: sasl === undefined ? 0 : optionalInteger(sasl.failureDelay, o('sasl.failureDelay'), 0, 0x7fffffff) ?? DEFAULT_AUTH_FAILURE_DELAY_MS,
   };
 }
 

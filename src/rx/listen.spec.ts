@@ -11,7 +11,9 @@ import { MemoryNetwork } from '../transport/memory/memory-network.js';
 import { Container } from './container.js';
 import type { Delivery } from './delivery.js';
 import type { IncomingConnection, IncomingLink, PeerDetach } from './incoming.js';
-import type { ListenOptions, ListeningAddress } from './listen-options.js';
+import { ConnectionSlots, type ListenOptions, type ListeningAddress } from './listen-options.js';
+import type { ByteChannel } from '../transport/transport.js';
+import { FORGET_AUTH_FAILURES_MS, MAX_WAITING_PER_HOST } from './auth-throttle.js';
 import type { Message } from './message.js';
 import { receive } from './receive.js';
 import { send, type SendResult } from './send.js';
@@ -19,6 +21,15 @@ import { send, type SendResult } from './send.js';
 function rig(listenOptions: ListenOptions = {}) {
   const scheduler = new VirtualTimeScheduler();
   const network = new MemoryNetwork({ scheduler });
+  /** A raw socket to the listener: what it sends and whether it was closed. */
+  const raw = () => {
+    const state = { closed: false, channel: undefined as ByteChannel | undefined, received: 0 };
+    network.connect({ host: 'localhost', port: 5672 }).subscribe((channel) => {
+      state.channel = channel;
+      channel.input.subscribe({ next: (chunk) => (state.received += chunk.length), error: () => (state.closed = true), complete: () => (state.closed = true) });
+    });
+    return state;
+  };
   const platform = { connect: network.connect, listen: network.listen };
   const server = new Container({ id: 'server', platform, scheduler });
   const client = new Container({ id: 'client', platform, scheduler });
@@ -30,7 +41,14 @@ function rig(listenOptions: ListenOptions = {}) {
     connection.links$.subscribe((link) => links.push(link));
   });
   const run = () => scheduler.flush();
-  return { scheduler, server, client, connections, links, listener, run, bound: () => bound };
+  /** Runs virtual time up to `ms` from now (flush() would run every timer, open timeouts included). */
+  const runFor = (ms: number) => {
+    scheduler.schedule(() => undefined, ms); // so that the clock gets there even when nothing else is due
+    scheduler.maxFrames = scheduler.now() + ms;
+    scheduler.flush();
+    scheduler.maxFrames = Number.POSITIVE_INFINITY;
+  };
+  return { scheduler, server, client, connections, links, listener, run, runFor, raw, network, bound: () => bound };
 }
 
 const noSasl = { sasl: { enabled: false }, reconnect: false } as const;
@@ -131,7 +149,7 @@ describe('listen()', () => {
 
   it('SASL: PLAIN checked by the authenticator; a wrong password is refused and anonymous is not offered', () => {
     const { client, connections, run } = rig({
-      sasl: { verifyPlain: (user, password) => user === 'alice' && password === 'secret' },
+      sasl: { verifyPlain: (user, password) => user === 'alice' && password === 'secret', allowInsecure: true, failureDelay: 0 },
     });
     const errors: unknown[] = [];
     client.connect('amqp://alice:wrong@localhost', { reconnect: false, sasl: { allowInsecure: true } }).subscribe({ error: (e: unknown) => errors.push(e) });
@@ -260,5 +278,135 @@ describe('listen()', () => {
     link.sendFrom([]).subscribe({ error: (e: unknown) => errors.push(e) });
     expect(errors[0]).toMatchObject({ condition: Condition.IllegalState });
     expect(() => link.refuse()).toThrow(/already answered/);
+  });
+
+  describe('admission', () => {
+    it('drops a peer that has not completed its handshake within openTimeout (an idle socket, a slowloris)', () => {
+      const { raw, runFor, client, connections } = rig({ openTimeout: 1_000 });
+      const idle = raw();
+      const slow = raw();
+      runFor(500);
+      slow.channel!.write(new Uint8Array([0x41])); // 'A' of the protocol header, then nothing
+      runFor(400);
+      expect(idle.closed).toBe(false);
+      runFor(200);
+      expect(idle.closed).toBe(true);
+      expect(slow.closed).toBe(true);
+      // An ordinary client that opens in time stays.
+      const sub = client.connect('amqp://localhost', { reconnect: false }).subscribe();
+      runFor(5_000);
+      expect(connections).toHaveLength(1);
+      expect(connections[0]!.isLost).toBe(false);
+      sub.unsubscribe();
+    });
+
+    it('holds at most maxConnections: more are disconnected at once, and a slot freed is taken again', () => {
+      const { raw, runFor, client, connections } = rig({ maxConnections: 2, openTimeout: 60_000 });
+      const a = raw();
+      const b = raw();
+      const c = raw();
+      runFor(10);
+      expect([a.closed, b.closed, c.closed]).toEqual([false, false, true]);
+      a.channel!.destroy();
+      runFor(10);
+      const sub = client.connect('amqp://localhost', { reconnect: false }).subscribe();
+      runFor(100);
+      expect(connections).toHaveLength(1);
+      sub.unsubscribe();
+    });
+
+    it('shares one bound among listeners given the same ConnectionSlots', () => {
+      const scheduler = new VirtualTimeScheduler();
+      const network = new MemoryNetwork({ scheduler });
+      const platform = { connect: network.connect, listen: network.listen };
+      const server = new Container({ id: 'server', platform, scheduler });
+      const slots = new ConnectionSlots(1);
+      server.listen({ port: 1001, maxConnections: slots }).subscribe();
+      server.listen({ port: 1002, maxConnections: slots }).subscribe();
+      const closed: boolean[] = [false, false];
+      [1001, 1002].forEach((port, i) => network.connect({ host: 'localhost', port }).subscribe((channel) => {
+        channel.input.subscribe({ complete: () => (closed[i] = true), error: () => (closed[i] = true) });
+      }));
+      scheduler.maxFrames = 10;
+      scheduler.flush();
+      expect(closed).toEqual([false, true]);
+      expect(slots.inUse).toBe(1);
+      expect(() => new ConnectionSlots(0)).toThrow(TypeError);
+    });
+
+    it('checks the admission options at the call', () => {
+      const { server } = rig();
+      expect(() => server.listen({ maxConnections: 0 })).toThrow(/maxConnections/);
+      expect(() => server.listen({ openTimeout: 0 })).toThrow(/openTimeout/);
+      expect(() => server.listen({ sasl: { allowAnonymous: true, failureDelay: -1 } })).toThrow(/failureDelay/);
+    });
+  });
+
+  describe('SASL hardening', () => {
+    const scram = {
+      scramCredentials: (user: string, hash: 'SHA-1' | 'SHA-256' | 'SHA-512') =>
+        user === 'alice' ? scramCredentialsFromPassword(hash, 'secret', new Uint8Array(16).fill(7), 64) : undefined,
+    };
+
+    it('refuses, at the call, a listener without TLS whose only mechanism is PLAIN unless allowInsecure', () => {
+      const { server } = rig();
+      expect(() => server.listen({ port: 1, sasl: { verifyPlain: () => true } })).toThrow(/PLAIN.*without TLS.*allowInsecure/);
+      expect(() => server.listen({ port: 2, sasl: { verifyPlain: () => true, allowInsecure: true } })).not.toThrow();
+    });
+
+    it('does not offer PLAIN without TLS when another mechanism is configured', () => {
+      const { client, connections, run } = rig({ sasl: { ...scram, verifyPlain: () => true } });
+      const errors: unknown[] = [];
+      client.connect('amqp://alice:secret@localhost', { reconnect: false, sasl: { mechanisms: ['PLAIN'], allowInsecure: true } })
+        .subscribe({ error: (e: unknown) => errors.push(e) });
+      run();
+      expect(errors).toHaveLength(1);
+      expect(connections).toHaveLength(0);
+      const sub = client.connect('amqp://alice:secret@localhost', { reconnect: false }).subscribe();
+      run();
+      expect(connections).toHaveLength(1);
+      expect(connections[0]!.peer.user).toBe('alice');
+      sub.unsubscribe();
+    });
+
+    it('makes a host that failed wait before its next connection is read: 100 ms, doubling, at most 4 waiting', () => {
+      const { client, connections, runFor, raw, scheduler } = rig({ sasl: scram });
+      const attempt = (password: string) => {
+        const outcome = { error: undefined as unknown, opened: false };
+        client.connect(`amqp://alice:${password}@localhost`, { reconnect: false }).subscribe({
+          next: () => (outcome.opened = true),
+          error: (e: unknown) => (outcome.error = e),
+        });
+        return outcome;
+      };
+      const first = attempt('wrong');
+      runFor(50);
+      expect(first.error).toMatchObject({ condition: Condition.UnauthorizedAccess });
+      // One failure: the next connection waits 100 ms before its first byte is read.
+      const second = attempt('wrong');
+      runFor(90);
+      expect(second.error).toBeUndefined();
+      runFor(50);
+      expect(second.error).toMatchObject({ condition: Condition.UnauthorizedAccess });
+      // Two failures: 200 ms.
+      const third = attempt('secret');
+      runFor(190);
+      expect(third.opened).toBe(false);
+      runFor(50);
+      expect(third.opened).toBe(true);
+      expect(connections).toHaveLength(1);
+      // Past MAX_WAITING_PER_HOST waiting connections, the next is dropped at once.
+      const waiting = Array.from({ length: MAX_WAITING_PER_HOST }, () => raw());
+      const extra = raw();
+      runFor(10);
+      expect(waiting.map((w) => w.closed)).toEqual(Array(MAX_WAITING_PER_HOST).fill(false));
+      expect(extra.closed).toBe(true);
+      // A minute after the last failure the host is forgiven.
+      runFor(FORGET_AUTH_FAILURES_MS + 10_000);
+      const later = attempt('secret');
+      runFor(50);
+      expect(later.opened).toBe(true);
+      void scheduler;
+    });
   });
 });

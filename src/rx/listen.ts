@@ -12,6 +12,7 @@
  */
 import { AsyncSubject, from, Observable, take, timeout, TimeoutError, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { Engine } from '../engine/engine.js';
+import { DEFAULT_MAX_FRAME_SIZE } from '../engine/options.js';
 import { ConnectionError } from '../engine/errors.js';
 import type { EngineEvent, SaslRequestEvent } from '../engine/events.js';
 import { SaslError, type SaslAnswer } from '../engine/sasl/index.js';
@@ -20,12 +21,14 @@ import { Condition } from '../errors/conditions.js';
 import { EngineDriver } from '../transport/driver.js';
 import { TransportError } from '../transport/transport-error.js';
 import { formatAddress, type ByteChannel } from '../transport/transport.js';
+import { MAX_COALESCED_MESSAGE } from '../transport/websocket/websocket-channel.js';
 import { traceFunction } from './connect.js';
 import { closeOnInternalError, contained } from './contained.js';
 import type { ConnectionControl } from './connection.js';
 import type { Container } from './container.js';
 import { IncomingConnection } from './incoming.js';
-import { DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, type ListeningAddress, type ResolvedListenOptions } from './listen-options.js';
+import { AuthFailureThrottle, hostOf } from './auth-throttle.js';
+import { ConnectionSlots, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, type ListeningAddress, type ListenSaslOptions, type ResolvedListenOptions } from './listen-options.js';
 import { describe } from './source-options.js';
 import type { Platform } from './platform.js';
 
@@ -51,10 +54,15 @@ class Listener {
   private stopped = false;
   private bound = false;
   private readonly trace: ((line: string) => void) | undefined;
+  /** Admission: a bound on connections held (shared with other listeners when given so), and a brake on hosts failing SASL. */
+  private readonly slots: ConnectionSlots;
+  private readonly throttle: AuthFailureThrottle;
 
   constructor(private readonly ctx: ListenContext, private readonly subscriber: Subscriber<IncomingConnection>) {
     this.teardown = () => this.stop();
     const { options, platform } = ctx;
+    this.slots = options.maxConnections instanceof ConnectionSlots ? options.maxConnections : new ConnectionSlots(options.maxConnections);
+    this.throttle = new AuthFailureThrottle(options.authFailureDelay);
     this.trace = traceFunction(options.trace, platform.env, '[listen] ');
     if (platform.listen === undefined) {
       subscriber.error(new AmqpError(Condition.NotImplemented, 'listen: this platform cannot accept connections (no listen in its Platform)'));
@@ -65,7 +73,13 @@ class Listener {
       host: options.host,
       port: options.port,
       tls: options.tls,
-      ...(options.websocket === undefined ? {} : { websocket: options.websocket }),
+      maxConnections: this.slots.max,
+      handshakeTimeout: options.openTimeout,
+      // A WebSocket message is a piece of the AMQP byte stream: none needs to be larger than a frame we accept
+      // (nor than what our own WebSocket channel sends in one, when frames are smaller).
+      ...(options.websocket === undefined ? {} : {
+        websocket: { ...options.websocket, maxMessageSize: Math.max(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE, MAX_COALESCED_MESSAGE) },
+      }),
     }).subscribe({
       next: (event) => {
         if (event.type === 'listening') this.onListening(event.host, event.port);
@@ -96,16 +110,25 @@ class Listener {
     // Stopping: the socket is still bound while the last connections close,
     // but a client dialling in now (e.g. reconnecting at once after our
     // close) must be refused, not served by a listener that is going away.
-    if (this.stopped) {
+    if (this.stopped || !this.slots.take()) {
+      channel.destroy();
+      return;
+    }
+    const host = hostOf(channel.remoteAddress);
+    const delay = this.throttle.admit(host, this.ctx.scheduler.now());
+    if (delay === undefined) {
+      this.slots.give();
       channel.destroy();
       return;
     }
     const attempt = new IncomingAttempt(this.ctx, channel, this.subscriber, this.trace, () => {
+      this.slots.give();
       this.accepted.delete(attempt);
       if (this.stopped && this.accepted.size === 0) this.release();
-    });
+    }, () => this.throttle.failed(host, this.ctx.scheduler.now()));
     this.accepted.add(attempt);
-    attempt.start();
+    if (delay === 0) attempt.start();
+    else attempt.startAfter(delay, () => this.throttle.waited(host));
   }
 
   private stop(): void {
@@ -143,6 +166,8 @@ class IncomingAttempt implements ConnectionControl {
   private closeTimer: Subscription | undefined;
   /** A verifyToken that answers later. */
   private verifying: Subscription | undefined;
+  /** Bounds the handshake (open timeout), and the wait of a throttled peer before it. */
+  private openTimer: Subscription | undefined;
   private readonly closed = new AsyncSubject<void>();
 
   constructor(
@@ -151,13 +176,40 @@ class IncomingAttempt implements ConnectionControl {
     private readonly subscriber: Subscriber<IncomingConnection>,
     private readonly trace: ((line: string) => void) | undefined,
     private readonly onDone: () => void,
+    private readonly onAuthFailed: () => void,
   ) {}
+
+  /** Starts after `delay` ms (a host that failed SASL waits), reading nothing meanwhile; `waited` is called once the wait is over. */
+  startAfter(delay: number, waited: () => void): void {
+    let over = false;
+    const end = (): void => {
+      if (over) return;
+      over = true;
+      waited();
+    };
+    this.openTimer = this.ctx.scheduler.schedule(() => {
+      this.openTimer = undefined;
+      end();
+      if (this.phase === 'opening') this.start();
+    }, delay);
+    this.waitOver = end;
+  }
+
+  /** Ends a wait that startAfter began, if one is under way. */
+  private waitOver: (() => void) | undefined;
 
   start(): void {
     const { options, container, platform, scheduler } = this.ctx;
     const channel = this.channel;
+    // Every wait has a bound: a peer that has not opened by then (a slowloris, an idle socket) is dropped.
+    this.openTimer = scheduler.schedule(() => {
+      this.openTimer = undefined;
+      if (this.phase !== 'opening') return;
+      this.channel.destroy(new TransportError(`${channel.remoteAddress} did not complete its handshake within ${options.openTimeout} ms (openTimeout)`, { code: 'ETIMEDOUT', address: channel.remoteAddress }));
+      this.finish();
+    }, options.openTimeout);
     try {
-      const sasl = options.sasl;
+      const sasl = options.sasl === undefined ? undefined : saslFor(options.sasl, channel.secure);
       this.engine = new Engine({
         role: 'server',
         containerId: options.containerId ?? container.id,
@@ -214,7 +266,11 @@ class IncomingAttempt implements ConnectionControl {
   }
 
   close(): Observable<void> {
-    if (this.phase === 'opening' || this.phase === 'open') {
+    if (this.phase === 'opening' && this.engine === undefined) {
+      // Still waiting to start (throttled): nothing to say to the peer.
+      this.channel.destroy();
+      this.finish();
+    } else if (this.phase === 'opening' || this.phase === 'open') {
       this.phase = 'closing';
       if (this.connection !== undefined) {
         this.connection.closedHere = true;
@@ -246,10 +302,13 @@ class IncomingAttempt implements ConnectionControl {
         return;
       case 'sasl-outcome':
         if (event.ok) this.identity = event.identity;
+        else this.onAuthFailed();
         return;
       case 'connection-opened': {
         if (this.phase !== 'opening') return;
         this.phase = 'open';
+        this.openTimer?.unsubscribe();
+        this.openTimer = undefined;
         const connection = new IncomingConnection(
           this.ctx.container, this.ctx.nextConnectionId(), `amqp://${this.channel.remoteAddress}`, event.open, this.engine!, this,
           { remoteAddress: this.channel.remoteAddress, secure: this.channel.secure, user: this.identity },
@@ -339,10 +398,19 @@ class IncomingAttempt implements ConnectionControl {
     this.connection?.markLost(new ConnectionError(Condition.ConnectionForced, 'the connection ended'));
     this.closeTimer?.unsubscribe();
     this.verifying?.unsubscribe();
+    this.openTimer?.unsubscribe();
+    this.waitOver?.();
     this.events?.unsubscribe();
-    this.closeTimer = this.verifying = this.events = undefined;
+    this.closeTimer = this.verifying = this.events = this.openTimer = undefined;
     this.closed.next();
     this.closed.complete();
     this.onDone();
   }
+}
+
+/** The authenticator for one channel: PLAIN only over TLS unless the listener allows it without. */
+function saslFor(sasl: ListenSaslOptions, secure: boolean): ListenSaslOptions {
+  if (secure || sasl.allowInsecure === true || sasl.verifyPlain === undefined) return sasl;
+  const { verifyPlain: _plain, ...others } = sasl;
+  return others;
 }

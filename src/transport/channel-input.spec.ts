@@ -18,6 +18,17 @@ describe('ChannelInput', () => {
     expect(input.isTerminated).toBe(true);
   });
 
+  it('fails instead of holding more than maxHeldBytes for a reader not there yet (a source that cannot pause)', () => {
+    const input = new ChannelInput({ maxHeldBytes: 4 });
+    input.push(bytes(1, 2, 3));
+    input.push(bytes(4, 5));
+    input.push(bytes(6));
+    const seen: unknown[] = [];
+    input.observable.subscribe({ next: (c) => seen.push(c.length), error: (e: unknown) => seen.push(e) });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ code: 'ENOBUFS' });
+  });
+
   it('replays an error that happened before the subscription, after the held chunks', () => {
     const input = new ChannelInput();
     const failure = new Error('reset');

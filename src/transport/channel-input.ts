@@ -1,6 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
+import { TransportError } from './transport-error.js';
 
 /** How the source side of a channel learns that its reader came and went. */
 export interface ChannelInputHooks {
@@ -8,6 +9,12 @@ export interface ChannelInputHooks {
   readonly onSubscribe?: () => void;
   /** The reader unsubscribed before the input ended: stop reading. */
   readonly onUnsubscribe?: () => void;
+  /**
+   * Most bytes held for a reader not subscribed yet, for a source that
+   * cannot pause (a WebSocket); past it the input fails (the peer is
+   * flooding a connection nobody reads yet). Default: no bound.
+   */
+  readonly maxHeldBytes?: number;
 }
 
 /**
@@ -24,8 +31,11 @@ export class ChannelInput {
   private ended = false;
   private failure: Error | undefined;
   private subscribed = false;
+  private heldBytes = 0;
+  private readonly maxHeldBytes: number;
 
   constructor(hooks: ChannelInputHooks = {}) {
+    this.maxHeldBytes = hooks.maxHeldBytes ?? Number.POSITIVE_INFINITY;
     this.observable = new Observable<Uint8Array>((subscriber) => {
       if (this.subscribed) {
         subscriber.error(new AmqpError(Condition.IllegalState, 'a channel input accepts one subscriber only'));
@@ -62,7 +72,15 @@ export class ChannelInput {
   push(chunk: Uint8Array): void {
     if (this.isTerminated) return;
     if (this.subscriber !== undefined) this.subscriber.next(chunk);
-    else if (this.held !== undefined) this.held.push(chunk);
+    else if (this.held !== undefined) {
+      this.heldBytes += chunk.length;
+      if (this.heldBytes > this.maxHeldBytes) {
+        this.held = [];
+        this.error(new TransportError(`more than ${this.maxHeldBytes} bytes arrived before the connection was read`, { code: 'ENOBUFS' }));
+        return;
+      }
+      this.held.push(chunk);
+    }
     // else: the reader unsubscribed; nobody will read this
   }
 

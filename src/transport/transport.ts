@@ -145,9 +145,19 @@ export interface ListenOptions {
   /**
    * Present to accept AMQP over WebSocket (HTTP upgrades with subprotocol
    * `amqp`) instead of raw TCP: `path` limits upgrades to that path (others
-   * get 404); without it every path is accepted.
+   * get 404); without it every path is accepted. `maxMessageSize` bounds one
+   * WebSocket message (a larger one closes the socket with 1009 before it
+   * is held whole); default 65536, the AMQP default max-frame-size.
    */
-  readonly websocket?: { readonly path?: string };
+  readonly websocket?: { readonly path?: string; readonly maxMessageSize?: number };
+  /** Most connections open at once; more are closed as they arrive. Default: no bound here (the caller counts). */
+  readonly maxConnections?: number;
+  /**
+   * How long a peer has for the transport's own handshake (TLS, the HTTP
+   * upgrade of a WebSocket) before it is dropped, in ms. Default: the
+   * platform's (Node: 120 s for TLS, 60 s for HTTP headers).
+   */
+  readonly handshakeTimeout?: number;
 }
 
 /** The listener is bound; `port` is the actual port (useful after binding port 0). */

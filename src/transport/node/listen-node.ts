@@ -16,6 +16,7 @@ export const listenNode: Listen = (options: ListenOptions = {}): Observable<List
   new Observable<ListenerEvent>((subscriber) => {
     const requested = formatAddress(options.host ?? '::', options.port ?? 0);
     const server = createServer(options);
+    if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
     const accepted = new Set<NodeChannel>();
     const onSocket = (socket: Socket): void => {
       const channel = new NodeChannel(socket);
@@ -50,6 +51,7 @@ function createServer(options: ListenOptions): Server {
     ...(tls.ca === undefined ? {} : { ca: toNodeCertificates(tls.ca) }),
     requestCert: clientCertificate !== 'none',
     rejectUnauthorized: clientCertificate === 'require',
+    ...(options.handshakeTimeout === undefined ? {} : { handshakeTimeout: options.handshakeTimeout }),
   });
 }
 

@@ -32,10 +32,18 @@ export const listenWebSocketNode: Listen = (options: ListenOptions = {}): Observ
         noServer: true,
         clientTracking: false,
         perMessageDeflate: false,
+        // ws holds a message whole before handing it on (100 MiB by default): the bound is what one may hold.
+        maxPayload: options.websocket?.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
         handleProtocols: (protocols) => (protocols.has(AMQP_WEBSOCKET_PROTOCOL) ? AMQP_WEBSOCKET_PROTOCOL : false),
       });
       const http = createServer(options);
       server = http;
+      if (options.maxConnections !== undefined) http.maxConnections = options.maxConnections;
+      if (options.handshakeTimeout !== undefined) {
+        // Sockets that never finish their upgrade request (slowloris) are dropped.
+        http.headersTimeout = options.handshakeTimeout;
+        http.requestTimeout = options.handshakeTimeout;
+      }
       const path = options.websocket?.path;
       http.on('request', (_request, response) => {
         response.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
@@ -91,6 +99,7 @@ function createServer(options: ListenOptions): Server {
     ...(tls.ca === undefined ? {} : { ca: toNodeCertificates(tls.ca) }),
     requestCert: clientCertificate !== 'none',
     rejectUnauthorized: clientCertificate === 'require',
+    ...(options.handshakeTimeout === undefined ? {} : { handshakeTimeout: options.handshakeTimeout }),
   });
 }
 
@@ -101,3 +110,6 @@ function pathOf(target: string | undefined): string {
 }
 
 function ignore(): void {}
+
+/** The largest WebSocket message accepted when the listener names no bound: the AMQP default max-frame-size. */
+const DEFAULT_MAX_MESSAGE_SIZE = 65536;

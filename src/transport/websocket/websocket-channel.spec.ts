@@ -87,6 +87,15 @@ describe('WebSocketChannel', () => {
     expect([...socket.sent[0]!]).toEqual([1, 2, 3]);
   });
 
+  it('sends a write larger than MAX_COALESCED_MESSAGE in pieces of that size (a server bounds one message)', async () => {
+    const { socket, channel } = openChannel();
+    const huge = new Uint8Array(2 * MAX_COALESCED_MESSAGE + 10).map((_, i) => i & 0xff);
+    channel.write(huge);
+    await tick();
+    expect(socket.sent.map((m) => m.length)).toEqual([MAX_COALESCED_MESSAGE, MAX_COALESCED_MESSAGE, 10]);
+    expect(socket.sent[2]![9]).toBe(huge[huge.length - 1]);
+  });
+
   it('end() sends what is pending, then closes with 1000; later writes are dropped', () => {
     const { socket, channel } = openChannel();
     channel.write(bytes(9));

@@ -14,10 +14,15 @@ export interface WebSocketChannelDetails {
 
 /**
  * Small writes made in one turn are sent as one message, up to this size; a
- * larger write goes alone, as written. AMQP frames may span messages
- * (amqp-wsb §2.3), so where messages are cut does not matter to the peer.
+ * larger write goes in messages of this size. AMQP frames may span messages
+ * (amqp-wsb §2.3), so where messages are cut does not matter to the peer;
+ * a server may bound the size of one (ours: its max-frame-size, and at
+ * least this).
  */
 export const MAX_COALESCED_MESSAGE = 64 * 1024;
+
+/** What a channel holds for a reader not subscribed yet (a listener that makes a failing peer wait) before it fails. */
+export const MAX_HELD_BYTES = 1024 * 1024;
 
 /** Close codes that mean an orderly end: normal closure, going away, no status given. */
 const CLEAN_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
@@ -41,7 +46,8 @@ export class WebSocketChannel implements ByteChannel {
   readonly peerIdentity: string | undefined;
   readonly localAddress: string;
   readonly remoteAddress: string;
-  private readonly receiver = new ChannelInput();
+  // No pause on a WebSocket: bound what waits for a reader.
+  private readonly receiver = new ChannelInput({ maxHeldBytes: MAX_HELD_BYTES });
   private pending: Uint8Array[] = [];
   private flushQueued = false;
   private writeClosed = false;
@@ -109,6 +115,12 @@ export class WebSocketChannel implements ByteChannel {
       size = 0;
     };
     for (const chunk of chunks) {
+      if (chunk.length > MAX_COALESCED_MESSAGE) {
+        // Larger chunks go in pieces: a server bounds the message it holds (ours to its max-frame-size, 64 KiB at least).
+        sendGroup();
+        for (let at = 0; at < chunk.length; at += MAX_COALESCED_MESSAGE) this.socket.send(chunk.subarray(at, Math.min(chunk.length, at + MAX_COALESCED_MESSAGE)));
+        continue;
+      }
       if (size + chunk.length > MAX_COALESCED_MESSAGE) sendGroup();
       group.push(chunk);
       size += chunk.length;
