@@ -40,6 +40,7 @@ import type { SettleOutcome, MessageQueue, QueueEntry, ConsumerHandle } from './
 import { compileSelector } from './selector.js';
 import { onSettleError } from './settle-error.js';
 import { RECORD_OVERHEAD } from './message-store.js';
+import { DEFAULT_MAX_OUTPUT_BACKLOG, OutputGate } from './output-gate.js';
 import { subscriptionKey, Topic } from './topic.js';
 import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
 import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
@@ -53,6 +54,12 @@ import type { TransactionalState } from '../frames/types.js';
 export interface BrokerOptions extends NodeRegistryOptions, TransactionManagerOptions {
   /** Credit window granted to each producer link. Default 100. */
   readonly prefetch?: number;
+  /**
+   * Most bytes a connection may have yet to send (its unwritten output and
+   * what its socket holds) before the broker stops dispatching to its
+   * consumers, until the peer reads. Default {@link DEFAULT_MAX_OUTPUT_BACKLOG} (1 MiB).
+   */
+  readonly maxOutputBacklog?: number;
   /** Told of every message stored, settled and of every credit a consumer grants (what `rx-amqp/testing` observes). Default none. */
   readonly onEvent?: (event: BrokerEvent) => void;
   /**
@@ -91,6 +98,9 @@ export class Broker {
   /** Link faults on demand (detach with a condition, withhold credit, stop dispatching), for tests. */
   readonly faults = new BrokerFaults();
   private readonly prefetch: number;
+  private readonly maxOutputBacklog: number;
+  /** Each connection's output gate (null where the transport cannot tell its backlog). */
+  private readonly gates = new WeakMap<IncomingConnection, OutputGate | null>();
   private readonly onEvent: ((event: BrokerEvent) => void) | undefined;
   private readonly cbs: CbsNode | undefined;
   private connections = 0;
@@ -101,6 +111,8 @@ export class Broker {
     this.registry = new NodeRegistry(options);
     this.transactions = new TransactionManager(options);
     this.prefetch = options.prefetch ?? 100;
+    this.maxOutputBacklog = options.maxOutputBacklog ?? DEFAULT_MAX_OUTPUT_BACKLOG;
+    if (!(this.maxOutputBacklog >= 0)) throw new TypeError(`Broker maxOutputBacklog: expected a non-negative number of bytes, got ${String(options.maxOutputBacklog)}`);
     this.onEvent = options.onEvent;
     this.cbs = options.cbs === undefined ? undefined : new CbsNode(options.cbs, this.registry);
     this.registry.store.onBelowWatermark(() => this.takeWaiting());
@@ -460,6 +472,7 @@ export class Broker {
     how: { selector?: (m: Message) => boolean; browse: boolean; address?: string; applied: string[]; cleanup: (closed: boolean) => void; node: string },
   ): Subscription {
     const sent = new Map<Message, QueueEntry>();
+    const gate = this.gateFor(link.connection);
     let batch: Subscriber<Message> | undefined;
     let batchLeft = 0;
     const handle: ConsumerHandle = queue.addConsumer({
@@ -471,6 +484,7 @@ export class Broker {
         // message object per delivery, so its outcome finds its entry.
         const own = entry.failedHere === 0 ? lazyMessage(entry.bytes) : { ...messageFields(entry.message), deliveryCount: entry.deliveryCount };
         sent.set(own, entry);
+        gate?.sent(entry.size);
         const current = batch;
         if (--batchLeft === 0) batch = undefined;
         current?.next(own);
@@ -522,6 +536,7 @@ export class Broker {
       },
     });
     subscription.add(tracked);
+    if (gate !== null) subscription.add(gate.add(handle));
     subscription.add(link.detached$.subscribe((d) => (closed = d.closed)));
     // Declared before sendFrom subscribes: it may fail at once (the answering attach cannot be sent).
     const finish = () => {
@@ -541,6 +556,17 @@ export class Broker {
       complete: () => finish(),
     }));
     return subscription;
+  }
+
+  /** The output gate of a connection, made on its first consumer; null when its transport cannot tell its backlog. */
+  private gateFor(connection: IncomingConnection): OutputGate | null {
+    let gate = this.gates.get(connection);
+    if (gate === undefined) {
+      gate = connection.outputBacklog() === undefined ? null : new OutputGate(this.maxOutputBacklog, () => connection.outputBacklog() ?? 0);
+      this.gates.set(connection, gate);
+      if (gate !== null) connection.onOutput(() => gate!.written());
+    }
+    return gate;
   }
 
   /**

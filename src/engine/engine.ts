@@ -332,6 +332,18 @@ export class Engine {
     this.out.recycle();
   }
 
+  /**
+   * What this connection has yet to send, in bytes: output not taken yet,
+   * and transfers waiting for the peer's session window. A server uses it
+   * (with what its transport holds) to stop producing for a peer that does
+   * not read.
+   */
+  pendingOutputBytes(): number {
+    let n = this.out.length;
+    for (const session of this.sessions.values()) n += session.queuedBytes();
+    return n;
+  }
+
   /** The next event, or undefined when there is none. */
   nextEvent(): EngineEvent | undefined {
     if (this.eventHead === this.eventTail) return undefined;

@@ -610,6 +610,16 @@ export class Session {
     return w;
   }
 
+  /** Bytes of transfers waiting for the peer's session window (summed when asked: a server asks once per write). */
+  queuedBytes(): number {
+    let n = 0;
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
+      if (!q.aborted) n += q.payload.length - q.offset;
+    }
+    return n;
+  }
+
   private enqueue(link: Link, h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): void {
     link.inQueue++;
     this.queue.push({ link, header: { ...h }, payload, offset, started, aborted: false });

@@ -83,6 +83,32 @@ export class IncomingConnection extends Connection {
   /** @internal listen.ts: the server closes this connection (a loss that is not an error of its links). */
   closedHere = false;
 
+  /** @internal listen.ts: bytes the transport holds unsent, when it can tell (and tell when they drain). */
+  transportBacklog: (() => number) | undefined;
+  private readonly outputListeners = new Set<() => void>();
+
+  /**
+   * @internal for a server (the broker): what this connection has yet to
+   * send, in bytes — the engine's output and queued transfers, and what the
+   * transport holds — or undefined when the transport cannot tell (then it
+   * cannot say when it drains either).
+   */
+  outputBacklog(): number | undefined {
+    const transport = this.transportBacklog;
+    return transport === undefined ? undefined : this.engine.pendingOutputBytes() + transport();
+  }
+
+  /** @internal calls `listener` each time output was written or the transport drained (the backlog may have fallen). */
+  onOutput(listener: () => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
+  }
+
+  /** @internal listen.ts */
+  outputChanged(): void {
+    for (const listener of this.outputListeners) listener();
+  }
+
   /** @internal */
   answered(link: LinkId): void {
     this.pending.delete(link);
@@ -92,6 +118,7 @@ export class IncomingConnection extends Connection {
   override markLost(error: AmqpError): void {
     if (this.isLost) return;
     super.markLost(error);
+    this.outputListeners.clear();
     for (const link of this.pending.values()) link.connectionLost();
     this.pending.clear();
     this.links.complete();

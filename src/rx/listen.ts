@@ -197,6 +197,7 @@ class IncomingAttempt implements ConnectionControl {
 
   /** Ends a wait that startAfter began, if one is under way. */
   private waitOver: (() => void) | undefined;
+  private stopDrains: (() => void) | undefined;
 
   start(): void {
     const { options, container, platform, scheduler } = this.ctx;
@@ -235,7 +236,11 @@ class IncomingAttempt implements ConnectionControl {
       this.finish();
       return;
     }
-    const driver = new EngineDriver<EngineEvent>(this.engine, channel, { scheduler });
+    const driver = new EngineDriver<EngineEvent>(this.engine, channel, { scheduler, onWritten: () => this.connection?.outputChanged() });
+    // A transport that can tell its backlog, and when it drains, lets a server stop producing for a peer that does not read.
+    if (channel.bufferedAmount !== undefined && channel.onDrain !== undefined) {
+      this.stopDrains = channel.onDrain(() => this.connection?.outputChanged());
+    }
     this.driver = driver;
     let done = false;
     const events = driver.events$.subscribe({
@@ -313,6 +318,7 @@ class IncomingAttempt implements ConnectionControl {
           this.ctx.container, this.ctx.nextConnectionId(), `amqp://${this.channel.remoteAddress}`, event.open, this.engine!, this,
           { remoteAddress: this.channel.remoteAddress, secure: this.channel.secure, user: this.identity },
         );
+        if (this.stopDrains !== undefined) connection.transportBacklog = () => this.channel.bufferedAmount ?? 0;
         this.connection = connection;
         this.subscriber.next(connection);
         return;
@@ -400,6 +406,7 @@ class IncomingAttempt implements ConnectionControl {
     this.verifying?.unsubscribe();
     this.openTimer?.unsubscribe();
     this.waitOver?.();
+    this.stopDrains?.();
     this.events?.unsubscribe();
     this.closeTimer = this.verifying = this.events = this.openTimer = undefined;
     this.closed.next();

@@ -41,6 +41,8 @@ export interface EngineLike<Event> {
 export interface EngineDriverOptions {
   /** Clock (`now()`) and timers for ticks and flushes. Default: `asapScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /** Called after each step that wrote output to the channel (a server watches its backlog then). Default none. */
+  readonly onWritten?: () => void;
 }
 
 type DriverState = 'idle' | 'running' | 'done';
@@ -70,6 +72,7 @@ export class EngineDriver<Event> {
   private flushTimer: Subscription | undefined;
   /** In pump(): output queued by event handlers is written before pump returns. */
   private pumping = false;
+  private readonly onWritten: (() => void) | undefined;
 
   constructor(
     readonly engine: EngineLike<Event>,
@@ -77,6 +80,7 @@ export class EngineDriver<Event> {
     options: EngineDriverOptions = {},
   ) {
     this.scheduler = options.scheduler ?? asapScheduler;
+    this.onWritten = options.onWritten;
     this.events$ = new Observable<Event>((subscriber) => {
       if (this.state !== 'idle') {
         subscriber.error(new AmqpError(Condition.IllegalState, 'an engine driver runs once: events$ accepts one subscriber'));
@@ -176,6 +180,7 @@ export class EngineDriver<Event> {
     const engine = this.engine;
     const subscriber = this.subscriber as Subscriber<Event>;
     this.pumping = true;
+    let wrote = false;
     try {
       // Handlers may give commands (queuing output) or unsubscribe (state
       // changes); taking output may queue events (the engine reports
@@ -187,13 +192,14 @@ export class EngineDriver<Event> {
           if (this.state !== 'running') return;
           event = engine.nextEvent();
         }
-        this.writeOutput();
+        if (this.writeOutput()) wrote = true;
         event = engine.nextEvent();
         if (event === undefined) break;
       }
       this.pumping = false;
       if (engine.isFinished) this.finish();
       else this.armTick();
+      if (wrote && this.onWritten !== undefined && this.state === 'running') this.onWritten();
     } catch (error) {
       this.fail(error);
     } finally {
@@ -201,25 +207,27 @@ export class EngineDriver<Event> {
     }
   }
 
-  /** The engine's output to the channel, chunk by chunk when the engine gives chunks. */
-  private writeOutput(): void {
+  /** The engine's output to the channel, chunk by chunk when the engine gives chunks; whether there was any. */
+  private writeOutput(): boolean {
     const engine = this.engine;
     const channel = this.channel;
     if (engine.takeOutputChunks !== undefined) {
       const chunks = engine.takeOutputChunks();
-      if (chunks === undefined) return;
+      if (chunks === undefined) return false;
       if (channel.writev !== undefined) {
         if (channel.writev(chunks)) engine.outputWritten?.();
-        return;
+        return true;
       }
       for (let i = 0; i < chunks.length; i++) {
         const chunk = chunks[i]!;
         if (chunk.length > 0) channel.write(chunk);
       }
-      return;
+      return true;
     }
     const output = engine.takeOutput();
-    if (output !== undefined && output.length > 0) channel.write(output);
+    if (output === undefined || output.length === 0) return false;
+    channel.write(output);
+    return true;
   }
 
   /**

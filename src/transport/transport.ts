@@ -39,6 +39,18 @@ export interface ByteChannel {
    * their memory), false otherwise.
    */
   writev?(chunks: readonly Uint8Array[]): boolean;
+  /**
+   * Optional: bytes written and not yet handed to the OS (Node: the socket's
+   * `writableLength`; a WebSocket: its `bufferedAmount`). A server reads it
+   * to stop producing for a peer that does not read.
+   */
+  readonly bufferedAmount?: number;
+  /**
+   * Optional, with `bufferedAmount`: calls `listener` each time the bytes
+   * buffered have all been handed to the OS (Node's `'drain'`). Returns a
+   * function that stops the calls.
+   */
+  onDrain?(listener: () => void): () => void;
   /** Sends everything written so far, then half-closes: the peer sees end of stream. */
   end(): void;
   /**

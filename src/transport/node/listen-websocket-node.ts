@@ -66,6 +66,10 @@ export const listenWebSocketNode: Listen = (options: ListenOptions = {}): Observ
             localAddress: formatAddress(raw.localAddress ?? '?', raw.localPort ?? '?'),
             remoteAddress: formatAddress(raw.remoteAddress ?? '?', raw.remotePort ?? '?'),
             peerIdentity: raw instanceof TLSSocket ? verifiedPeerName(raw) : undefined,
+            onDrain: (listener) => {
+              raw.on('drain', listener);
+              return () => raw.off('drain', listener);
+            },
           });
           accepted.add(channel);
           webSocket.once('close', () => accepted.delete(channel));

@@ -66,6 +66,15 @@ export class NodeChannel implements ByteChannel {
     return this.receiver.observable;
   }
 
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  onDrain(listener: () => void): () => void {
+    this.socket.on('drain', listener);
+    return () => this.socket.off('drain', listener);
+  }
+
   /*
    * Writes are batched per turn of the event loop: the first write of a turn
    * corks the socket and a microtask uncorks it, so the chunks of one turn

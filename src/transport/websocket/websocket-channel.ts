@@ -10,6 +10,8 @@ export interface WebSocketChannelDetails {
   readonly localAddress: string;
   readonly remoteAddress: string;
   readonly peerIdentity?: string | undefined;
+  /** Tells when the socket under the WebSocket drained (the W3C API has no such event; a Node server's raw socket does). */
+  readonly onDrain?: (listener: () => void) => () => void;
 }
 
 /**
@@ -54,12 +56,15 @@ export class WebSocketChannel implements ByteChannel {
   private destroyed = false;
   /** The error an `error` event reported; the `close` event that follows ends the input with it. */
   private failure: unknown;
+  private pendingBytes = 0;
+  readonly onDrain: ((listener: () => void) => () => void) | undefined;
 
   constructor(private readonly socket: WebSocketLike, details: WebSocketChannelDetails) {
     this.secure = details.secure;
     this.peerIdentity = details.peerIdentity;
     this.localAddress = details.localAddress;
     this.remoteAddress = details.remoteAddress;
+    this.onDrain = details.onDrain;
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', this.onMessage);
     // Stays attached for the socket's whole life: `ws` throws an 'error' nobody listens to.
@@ -71,9 +76,15 @@ export class WebSocketChannel implements ByteChannel {
     return this.receiver.observable;
   }
 
+  /** Written this turn and not sent yet, and what the WebSocket holds. */
+  get bufferedAmount(): number {
+    return this.pendingBytes + (this.socket.bufferedAmount ?? 0);
+  }
+
   write(chunk: Uint8Array): void {
     if (this.writeClosed || chunk.length === 0) return;
     this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
     if (!this.flushQueued) {
       this.flushQueued = true;
       queueMicrotask(this.flush);
@@ -92,6 +103,7 @@ export class WebSocketChannel implements ByteChannel {
     this.destroyed = true;
     this.writeClosed = true;
     this.pending = [];
+    this.pendingBytes = 0;
     const socket = this.socket as WebSocketLike & { terminate?: () => void };
     if (typeof socket.terminate === 'function') socket.terminate();
     else socket.close(1000);
@@ -105,6 +117,7 @@ export class WebSocketChannel implements ByteChannel {
     const chunks = this.pending;
     if (chunks.length === 0) return;
     this.pending = [];
+    this.pendingBytes = 0;
     if (this.writeClosed || this.socket.readyState !== WS_OPEN) return;
     let group: Uint8Array[] = [];
     let size = 0;

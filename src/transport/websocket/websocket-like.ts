@@ -40,6 +40,8 @@ export interface WebSocketLike {
   binaryType: string;
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /** Bytes queued by send() and not yet sent (W3C); optional here, as test doubles may lack it. */
+  readonly bufferedAmount?: number;
   /** The subprotocol the server selected (`''` when none). */
   readonly protocol: string;
   send(data: Uint8Array): void;
