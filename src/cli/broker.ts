@@ -1,24 +1,47 @@
 /**
- * `rx-amqp broker [--host H] [--port P] [--ws PORT]`: the embedded broker as a server
- * process. Prints where it listens, then one live status line (connections,
- * queues, depth, message rates), rewritten in place on a terminal and printed
- * every 10 s otherwise. Ctrl-C (SIGINT/SIGTERM) closes every connection and exits.
+ * `rx-amqp broker [options]`: the embedded broker as a server process. Prints
+ * where it listens, then one live status line (connections, queues, depth,
+ * message rates), rewritten in place on a terminal and printed every 10 s
+ * otherwise. Ctrl-C (SIGINT/SIGTERM) closes every connection and exits.
  */
-import { startBroker, type BrokerStats } from '../index.js';
+import { readFileSync } from 'node:fs';
+import { startBroker, type BrokerStats, type StartBrokerOptions } from '../index.js';
 import { parseCommandLine, parseCount, parseOptions, UsageError } from './amqp-args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
 
-const USAGE = `Usage: rx-amqp broker [--host HOST] [--port PORT] [--ws PORT] [--max-queue N]
+const USAGE = `Usage: rx-amqp broker [--host HOST] [--port PORT] [--ws PORT] [options]
 
 Runs the embedded AMQP 1.0 broker (in memory: queues, topics, durable and
 shared subscriptions, selectors, browsing, dynamic queues, anonymous relay).
 
-Options:
-  --host HOST     address to bind (default :: — every interface)
-  --port PORT     port to bind (default 5672; 0 picks a free one)
-  --ws PORT       also accept AMQP over WebSocket (ws://HOST:PORT/, any path) on
-                  this port, for browsers; needs the ws package (npm install ws)
-  --max-queue N   most messages a queue holds before refusing more (default 100000)
+Where:
+  --host HOST              address to bind (default: 127.0.0.1 and ::1, this
+                           machine only; 0.0.0.0 or :: for every interface)
+  --port PORT              port to bind (default 5672, 5671 with TLS; 0 picks a free one)
+  --ws PORT                also accept AMQP over WebSocket (ws://HOST:PORT/, any path) on
+                           this port, for browsers; needs the ws package (npm install ws)
+
+Who (default: anyone, anonymously):
+  --user NAME:PASSWORD     a user clients authenticate as (SCRAM-SHA-*, or PLAIN over
+                           TLS); repeat for more. Anonymous clients are then refused
+  --allow-anonymous        with --user: let clients connect anonymously too
+  --allow-plain            with --user: offer PLAIN without TLS too (the password
+                           crosses the network in clear)
+  --tls-cert FILE          accept TLS only (amqps://, wss://), with this certificate
+                           chain (PEM)
+  --tls-key FILE           the private key of --tls-cert (PEM)
+  --tls-ca FILE            CA certificates (PEM) to verify client certificates with;
+                           clients that present none are still accepted
+
+Limits (SIZE: bytes, or with K, M, G: 64M, 1G):
+  --max-queue N            most messages a queue holds (default 100000)
+  --max-queue-bytes SIZE   most bytes a queue holds (default 64M)
+  --memory-budget SIZE     most bytes all queues hold together (default 1G); from 90%
+                           of it producers wait for room, past it messages are refused
+  --max-backlog SIZE       stop sending to a client that has this much unsent output
+                           until it reads (default 1M)
+  --max-connections N      most connections at once (default 1000)
+  --open-timeout MS        time a client has to complete its handshake (default 10000)
 `;
 
 interface BrokerArgs {
@@ -26,18 +49,58 @@ interface BrokerArgs {
   readonly port: number | undefined;
   readonly wsPort: number | undefined;
   readonly maxQueue: number | undefined;
+  readonly maxQueueBytes: number | undefined;
+  readonly memoryBudget: number | undefined;
+  readonly maxBacklog: number | undefined;
+  readonly maxConnections: number | undefined;
+  readonly openTimeout: number | undefined;
+  readonly users: Readonly<Record<string, string>> | undefined;
+  readonly allowAnonymous: boolean;
+  readonly allowPlain: boolean;
+  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string | undefined } | undefined;
 }
 
 export function parseBrokerArgs(args: readonly string[]): BrokerArgs {
   const { values: opts } = parseOptions({
     args: [...args],
-    options: { host: { type: 'string' }, port: { type: 'string' }, ws: { type: 'string' }, 'max-queue': { type: 'string' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      ws: { type: 'string' },
+      user: { type: 'string', multiple: true },
+      'allow-anonymous': { type: 'boolean', default: false },
+      'allow-plain': { type: 'boolean', default: false },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'max-queue': { type: 'string' },
+      'max-queue-bytes': { type: 'string' },
+      'memory-budget': { type: 'string' },
+      'max-backlog': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'open-timeout': { type: 'string' },
+    },
   });
+  const users = parseUsers(opts.user);
+  if (users === undefined && (opts['allow-anonymous'] || opts['allow-plain'])) {
+    throw new UsageError(`${opts['allow-anonymous'] ? '--allow-anonymous' : '--allow-plain'} needs --user`);
+  }
+  if ((opts['tls-cert'] === undefined) !== (opts['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (opts['tls-ca'] !== undefined && opts['tls-cert'] === undefined) throw new UsageError('--tls-ca needs --tls-cert and --tls-key');
   return {
     host: opts.host,
     port: parsePort(opts.port, '--port'),
     wsPort: parsePort(opts.ws, '--ws'),
     maxQueue: parseCount(opts['max-queue'], '--max-queue'),
+    maxQueueBytes: parseSize(opts['max-queue-bytes'], '--max-queue-bytes'),
+    memoryBudget: parseSize(opts['memory-budget'], '--memory-budget'),
+    maxBacklog: parseSize(opts['max-backlog'], '--max-backlog'),
+    maxConnections: parseCount(opts['max-connections'], '--max-connections'),
+    openTimeout: parseCount(opts['open-timeout'], '--open-timeout'),
+    users,
+    allowAnonymous: opts['allow-anonymous'],
+    allowPlain: opts['allow-plain'],
+    tls: opts['tls-cert'] === undefined ? undefined : { cert: opts['tls-cert'], key: opts['tls-key']!, ca: opts['tls-ca'] },
   };
 }
 
@@ -46,6 +109,64 @@ function parsePort(text: string | undefined, option: string): number | undefined
   const port = parseCount(text, option, 0);
   if (port !== undefined && port > 65535) throw new UsageError(`${option}: expected 0..65535, got ${port}`);
   return port;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** A size in bytes: a whole number, optionally with K, M or G (binary: 1K = 1024). */
+export function parseSize(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)\s*([a-z]*)$/i.exec(text);
+  const unit = match === null ? undefined : SIZE_UNITS[match[2]!.toLowerCase()];
+  if (match === null || unit === undefined) throw new UsageError(`${option}: expected a size in bytes such as 65536, 64K, 16M or 1G, got ${JSON.stringify(text)}`);
+  const n = Number(match[1]) * unit;
+  if (!Number.isSafeInteger(n)) throw new UsageError(`${option}: ${text} is too large`);
+  return n;
+}
+
+/** `--user NAME:PASSWORD`, each once. */
+function parseUsers(texts: readonly string[] | undefined): Record<string, string> | undefined {
+  if (texts === undefined || texts.length === 0) return undefined;
+  const users: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const text of texts) {
+    const colon = text.indexOf(':');
+    if (colon <= 0 || colon === text.length - 1) throw new UsageError(`--user: expected NAME:PASSWORD, got ${JSON.stringify(text)}`);
+    const name = text.slice(0, colon);
+    if (name in users) throw new UsageError(`--user: ${name} is given twice`);
+    users[name] = text.slice(colon + 1);
+  }
+  return users;
+}
+
+/** The startBroker options a command line asks for. */
+export function brokerOptionsOf(parsed: BrokerArgs, readFile: (path: string) => string = (path) => readFileSync(path, 'utf8')): StartBrokerOptions {
+  const read = (path: string, option: string): string => {
+    try {
+      return readFile(path);
+    } catch (error) {
+      throw new UsageError(`${option}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const tls = parsed.tls === undefined ? undefined : {
+    cert: read(parsed.tls.cert, '--tls-cert'),
+    key: read(parsed.tls.key, '--tls-key'),
+    ...(parsed.tls.ca === undefined ? {} : { ca: read(parsed.tls.ca, '--tls-ca'), clientCertificate: 'request' as const }),
+  };
+  const listen = {
+    ...(tls === undefined ? {} : { tls }),
+    ...(parsed.maxConnections === undefined ? {} : { maxConnections: parsed.maxConnections }),
+    ...(parsed.openTimeout === undefined ? {} : { openTimeout: parsed.openTimeout }),
+  };
+  return {
+    host: parsed.host,
+    port: parsed.port,
+    ...(parsed.wsPort === undefined ? {} : { ws: { port: parsed.wsPort } }),
+    ...(parsed.users === undefined ? {} : { users: parsed.users, allowAnonymous: parsed.allowAnonymous, allowInsecurePlain: parsed.allowPlain }),
+    ...(Object.keys(listen).length === 0 ? {} : { listen }),
+    queueLimits: { maxMessages: parsed.maxQueue, maxBytes: parsed.maxQueueBytes },
+    ...(parsed.memoryBudget === undefined ? {} : { memoryBudget: parsed.memoryBudget }),
+    ...(parsed.maxBacklog === undefined ? {} : { maxOutputBacklog: parsed.maxBacklog }),
+  };
 }
 
 /** One status line: what is connected and held, and the rates since the last line. */
@@ -61,22 +182,21 @@ export const brokerCommand: Command = {
   summary: 'run the embedded broker',
   usage: USAGE,
   async run(args, io) {
-    const parsed = parseCommandLine('broker', USAGE, io, () => parseBrokerArgs(args));
-    if (parsed === undefined) return EXIT_USAGE;
+    const options = parseCommandLine('broker', USAGE, io, () => brokerOptionsOf(parseBrokerArgs(args)));
+    if (options === undefined) return EXIT_USAGE;
     let running;
     try {
-      running = await startBroker({
-        host: parsed.host,
-        port: parsed.port,
-        ...(parsed.wsPort === undefined ? {} : { ws: { port: parsed.wsPort } }),
-        queueLimits: { maxMessages: parsed.maxQueue },
-      });
+      running = await startBroker(options);
     } catch (error) {
       io.stderr(`rx-amqp broker: ${error instanceof Error ? error.message : String(error)}\n`);
       return EXIT_FAILURE;
     }
-    io.stdout(`rx-amqp broker listening on ${running.url} (bound to ${running.host}:${running.port}); Ctrl-C stops it\n`);
+    const where = running.addresses.map((a) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`).join(' and ');
+    io.stdout(`rx-amqp broker listening on ${running.url} (bound to ${where}); Ctrl-C stops it\n`);
     if (running.ws !== undefined) io.stdout(`rx-amqp broker listening on ${running.ws.url} (AMQP over WebSocket, bound to ${running.ws.host}:${running.ws.port})\n`);
+    if (options.users !== undefined) {
+      io.stdout(`users: ${Object.keys(options.users).join(', ')}${options.allowAnonymous === true ? '; anonymous allowed' : ''}\n`);
+    }
     const tty = process.stdout.isTTY === true;
     let before = running.stats();
     let at = Date.now();

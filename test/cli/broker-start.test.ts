@@ -52,6 +52,34 @@ describe('rx-amqp start and rx-amqp broker', () => {
     expect(stdout).toContain('rx-amqp broker stopped');
   }, 60_000);
 
+  it('broker: binds the loopback addresses by default (127.0.0.1 and ::1), and clients on either are served', async () => {
+    const child = spawn(process.execPath, ['bin/rx-amqp.js', 'broker', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line: ${stdout}`)), 20_000);
+        child.stdout.on('data', () => {
+          const match = /listening on amqp:\/\/localhost:(\d+) \(bound to 127\.0\.0\.1:(\d+) and \[::1\]:(\d+)\)/.exec(stdout);
+          if (match !== null) {
+            clearTimeout(timer);
+            expect(match[2]).toBe(match[1]);
+            expect(match[3]).toBe(match[1]);
+            resolve(match[1]!);
+          }
+        });
+      });
+      const sent = await rxAmqp('send', `amqp://[::1]:${port}/loopback`, '--count', '2');
+      expect(sent.code, sent.stderr).toBe(0);
+      const received = await rxAmqp('receive', `amqp://127.0.0.1:${port}/loopback`, '--count', '2');
+      expect(received.code, received.stderr).toBe(0);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
+
   it('broker: a wrong option is a usage error naming it', async () => {
     const run = await rxAmqp('broker', '--port', 'x');
     expect(run.code).toBe(2);
