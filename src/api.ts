@@ -13,14 +13,17 @@ export {
 // Connections
 export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/incoming.js';
 export {
-  type ListenOptions, type ListenSaslOptions, type ListeningAddress, type TokenContext, type TokenVerdict,
+  type ListenOptions, type ListenSaslOptions, type ListeningAddress, type TokenContext, type TokenVerdict, ConnectionSlots,
   DEFAULT_LISTEN_CLOSE_TIMEOUT_MS, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, DEFAULT_LISTEN_CHANNEL_MAX, DEFAULT_LISTEN_HANDLE_MAX,
+  DEFAULT_MAX_CONNECTIONS, DEFAULT_OPEN_TIMEOUT_MS, DEFAULT_AUTH_FAILURE_DELAY_MS,
 } from './rx/listen-options.js';
 export { scramCredentialsFromPassword } from './engine/sasl/index.js';
 
 // The embedded broker (its store and wiring; the Node entry adds startBroker)
 export {
   Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats, BrokerFaults, type LinkSelector, compileSelector, SelectorError, type Selector,
+  DEFAULT_MAX_MESSAGES, DEFAULT_MAX_BYTES, type QueueLimits, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_SUBSCRIPTION_LIMITS,
+  DEFAULT_MEMORY_BUDGET, DEFAULT_MAX_OUTPUT_BACKLOG, DEFAULT_MAX_NODES,
 } from './broker/index.js';
 export { type BrokerCbsOptions, type CbsPutToken, DEFAULT_CBS_VERIFY_TIMEOUT_MS } from './broker/index.js';
 export type { ContainerOptions } from './rx/container.js';

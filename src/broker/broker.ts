@@ -87,6 +87,9 @@ export interface BrokerStats {
   readonly received: number;
   /** Messages settled by consumers as accepted. */
   readonly delivered: number;
+  /** Bytes counted against the memory budget now (each held message's size per queue holding it, plus a record each). */
+  readonly memoryUsed: number;
+  readonly memoryBudget: number;
 }
 
 /** The capability peers look for before using a sender without a target address. */
@@ -150,6 +153,8 @@ export class Broker {
       depth: nodes.depth,
       received: this.received,
       delivered: this.delivered,
+      memoryUsed: nodes.memory.used,
+      memoryBudget: nodes.memory.budget,
     };
   }
 

@@ -172,9 +172,13 @@ export function brokerOptionsOf(parsed: BrokerArgs, readFile: (path: string) => 
 /** One status line: what is connected and held, and the rates since the last line. */
 export function statusLine(now: BrokerStats, before: BrokerStats, seconds: number): string {
   const rate = (a: number, b: number) => Math.round((a - b) / Math.max(seconds, 0.001));
-  return `connections ${now.connections}  queues ${now.queues}  topics ${now.topics}  held ${now.depth}  ` +
+  return `connections ${now.connections}  queues ${now.queues}  topics ${now.topics}  held ${now.depth} (${mebibytes(now.memoryUsed)} of ${mebibytes(now.memoryBudget)} MiB)  ` +
     `in ${rate(now.received, before.received)}/s  out ${rate(now.delivered, before.delivered)}/s  ` +
     `(total in ${now.received}, out ${now.delivered})`;
+}
+
+function mebibytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
 }
 
 export const brokerCommand: Command = {
