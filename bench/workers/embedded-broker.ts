@@ -28,15 +28,20 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 
-// A preloaded queue must hold what it is given.
-if (preload !== undefined) maxMessages = Math.max(maxMessages, preload.count + 100_000);
-const broker = await startBroker({ host: '127.0.0.1', port: 0, queueLimits: { maxMessages } });
+// A preloaded queue must hold what it is given (its bytes too: the default byte limit is 64 MiB, the budget 1 GiB).
+let limits = {};
+if (preload !== undefined) {
+  maxMessages = Math.max(maxMessages, preload.count + 100_000);
+  const bytes = (preload.count + 100_000) * (preload.bodyBytes + 64);
+  limits = { queueLimits: { maxMessages, maxBytes: bytes }, memoryBudget: Math.max(2 * bytes, 1024 ** 3) };
+}
+const broker = await startBroker({ host: '127.0.0.1', port: 0, queueLimits: { maxMessages }, ...limits });
 if (preload !== undefined) {
   const queue = broker.broker.registry.lookup(preload.address, 'queue');
   const body = new Uint8Array(preload.bodyBytes).fill(0x61);
   for (let i = 0; i < preload.count; i++) {
     const message: Message = { properties: { messageId: BigInt(i) }, body: { type: 'data', sections: [body] } };
-    if (!queue.put(message, preload.bodyBytes + 20)) throw new Error(`preload: queue full after ${i} messages`);
+    if (!queue.put(message)) throw new Error(`preload: queue full after ${i} messages: ${queue.whyNoRoom(1, preload.bodyBytes + 20)}`);
   }
 }
 process.stdout.write(`listening ${broker.port}\n`);
