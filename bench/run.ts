@@ -31,6 +31,7 @@ const registry: Readonly<Record<string, RegistryEntry>> = {
   codec: { about: 'message encode/decode (small and 1 MB), rx-amqp vs rhea, in process', load: () => import('./scenarios/codec.js') },
   broker: { about: 'our embedded broker vs the Proton C example broker, with Proton C send/receive as clients', load: () => import('./scenarios/broker.js') },
   'broker-startup': { about: 'a fresh broker: time to listen and to the first message, then 20,000 in and out: rx-amqp (bundled CLI and unbundled) vs Proton C\'s broker.c', load: () => import('./scenarios/broker-startup.js') },
+  'hostile-broker': { about: 'our broker under the large hostile-peer attacks: 100,000 links torn down, 1,000 idle topic subscribers, 1,000 connections of churn', load: () => import('./scenarios/hostile-broker.js') },
   'held-messages': { about: 'a million messages from Proton C send.c held by our broker and by broker.c: RSS per message, CPU, time to serve a client', load: () => import('./scenarios/held-messages.js') },
   engine: { about: 'engine throughput: two engines in memory, no I/O', load: () => import('./scenarios/engine.js') },
   rabbitmq: { about: '200,000 sent and received through RabbitMQ 3.10: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/rabbitmq.js') },

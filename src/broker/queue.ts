@@ -250,7 +250,8 @@ export class MessageQueue {
 
   /** Whether `messages` more messages totalling `bytes` would fit now (this queue's limits and the store's budget). */
   hasRoom(messages: number, bytes: number): boolean {
-    return this.whyNoRoom(messages, bytes) === undefined;
+    return this.records.size + messages <= this.maxMessages && this.bytes + bytes <= this.maxBytes
+      && this.store.fits(bytes + messages * RECORD_OVERHEAD);
   }
 
   /** Why `messages` more messages totalling `bytes` would not fit now, naming the limit; undefined when they would. */

@@ -38,6 +38,7 @@ export class Connection {
   readonly lost$: Observable<AmqpError>;
   private readonly routes = new Map<LinkId, Subscriber<EngineEvent>>();
   private readonly lost = new AsyncSubject<AmqpError>();
+  private readonly lossListeners = new Set<(error: AmqpError) => void>();
   private lostWith: AmqpError | undefined;
   private sessionId: SessionId | undefined;
 
@@ -79,7 +80,10 @@ export class Connection {
         return;
       }
       subscriber.next(this);
-      return this.lost$.subscribe(end);
+      // A Set, not a subscription to lost$: a Subject removes an observer by
+      // indexOf + splice, so 100,000 links leaving one connection cost n².
+      this.lossListeners.add(end);
+      return () => this.lossListeners.delete(end);
     });
   }
 
@@ -246,6 +250,9 @@ export class Connection {
     const routes = [...this.routes.values()];
     this.routes.clear();
     for (const route of routes) route.complete();
+    const listeners = [...this.lossListeners];
+    this.lossListeners.clear();
+    for (const listener of listeners) listener(error);
     this.lost.next(error);
     this.lost.complete();
   }
