@@ -6,4 +6,4 @@
  */
 export * from './api.js';
 export { NodeContainer as Container, connect, listen, getDefaultContainer } from './node/platform.js';
-export { startBroker, LOOPBACK_HOSTS, type StartBrokerOptions, type RunningBroker } from './node/broker.js';
+export { startBroker, type StartBrokerOptions, type RunningBroker } from './node/broker.js';
