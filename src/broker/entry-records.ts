@@ -37,6 +37,9 @@ export class EntryRecords {
   /** Bumped whenever positions move (compaction, or a reset to 0 once empty): positions taken before are stale. */
   epoch = 0;
 
+  /** `maxLive`: the most live records there will be (the queue's maxMessages): the arrays never grow past it. */
+  constructor(private readonly maxLive: number = Number.MAX_SAFE_INTEGER) {}
+
   /** Appends a record newer than all others; returns its position. */
   append(sequence: number, ref: number, length: number, flags: number): number {
     if (this.tail === this.sequence.length) this.makeRoom();
@@ -97,11 +100,13 @@ export class EntryRecords {
   /** Full: squeeze out dead records and move to the front, or grow when that frees too little. */
   private makeRoom(): void {
     const capacity = this.sequence.length;
-    if (this.size * 2 <= capacity && this.tail - this.size > 0) {
+    // Doubling, but not past what the queue may hold: 1,000 full subscriptions of 10,000 would otherwise keep 16,384 slots each.
+    const grown = Math.max(MIN_CAPACITY, Math.min(capacity * 2, Math.max(this.maxLive, this.size + 1)));
+    if (this.tail - this.size > 0 && (this.size * 2 <= capacity || grown <= capacity)) {
       this.compact();
-      if (this.tail < capacity) return;
+      if (this.tail < this.sequence.length) return;
     }
-    this.resize(Math.max(MIN_CAPACITY, capacity * 2));
+    this.resize(Math.max(grown, capacity + 1));
   }
 
   /** Moves the live records to positions 0..size-1, in order; shrinks arrays that became mostly empty. */

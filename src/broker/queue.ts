@@ -201,7 +201,7 @@ export class MessageQueue {
   /** Where the messages' bytes are, and the budget they count against (the broker's, or one of the queue's own). */
   readonly store: MessageStore;
 
-  private readonly records = new EntryRecords();
+  private readonly records: EntryRecords;
   private readonly acquirers = new Set<ConsumerState>();
   private readonly browsers = new Set<ConsumerState>();
   /** First in line of the ring of acquirers that can take an entry now; undefined when none can. */
@@ -236,6 +236,7 @@ export class MessageQueue {
     this.maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
     this.store = store;
     checkCount('MessageQueue maxMessages', this.maxMessages);
+    this.records = new EntryRecords(this.maxMessages);
     if (!(this.maxBytes >= 0)) throw new TypeError(`MessageQueue maxBytes: expected a non-negative number, got ${this.maxBytes}`);
   }
 
