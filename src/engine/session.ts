@@ -610,12 +610,12 @@ export class Session {
     return w;
   }
 
-  /** Bytes of transfers waiting for the peer's session window (summed when asked: a server asks once per write). */
+  /** Bytes of transfers waiting for the peer's session window (summed when asked: a server asks once per write); a forgotten link's entries will never go out. */
   queuedBytes(): number {
     let n = 0;
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const q = this.queue[i]!;
-      if (!q.aborted) n += q.payload.length - q.offset;
+      if (!q.aborted && !q.link.forgotten) n += q.payload.length - q.offset;
     }
     return n;
   }
