@@ -36,6 +36,7 @@ import { concatBytes } from '../codec/concat.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
 import { SHARE_MIN, type FrameOutput } from './output.js';
 import { UnsettledDeliveries } from './unsettled.js';
+import { OutgoingIds } from './outgoing-ids.js';
 import { FreeNumbers } from './free-numbers.js';
 
 /** What a session needs from its connection. */
@@ -72,7 +73,10 @@ export interface SessionHost {
 /** A delivery (or the rest of one) waiting for session window. */
 interface QueuedTransfer {
   readonly link: Link;
+  /** Its delivery-id is set when the delivery's first frame goes out (OutgoingIds). */
   readonly header: TransferHeader;
+  /** The id send() returned. */
+  readonly local: number;
   readonly payload: Uint8Array;
   offset: number;
   started: boolean;
@@ -113,7 +117,8 @@ export class Session {
   private nextOutgoingId: number;
   private readonly outgoingWindow: number;
   private remoteIncomingWindow = 0;
-  private nextDeliveryId: number;
+  /** The ids send() returns, and the delivery-ids given as first frames go out. */
+  private readonly outgoingIds: OutgoingIds;
   // incoming transfers
   private nextIncomingId = 0;
   private incomingWindow: number;
@@ -159,7 +164,7 @@ export class Session {
     options: SessionOptions = {},
   ) {
     this.nextOutgoingId = options.nextOutgoingId ?? 0;
-    this.nextDeliveryId = this.nextOutgoingId;
+    this.outgoingIds = new OutgoingIds(this.nextOutgoingId);
     this.outgoingWindow = options.outgoingWindow ?? DEFAULT_OUTGOING_WINDOW;
     this.incomingWindowSize = options.incomingWindow ?? DEFAULT_INCOMING_WINDOW;
     this.incomingWindow = this.incomingWindowSize;
@@ -568,18 +573,13 @@ export class Session {
     // written ahead of it, not batched past it to the end of the turn.
     if (link.localAttach?.target?.type === 'coordinator') this.writeDispositions();
 
-    const deliveryId = this.nextDeliveryId;
-    this.nextDeliveryId = (deliveryId + 1) >>> 0;
+    const local = this.outgoingIds.reserve();
     link.credit--;
     link.deliveryCount = (link.deliveryCount + 1) >>> 0;
-    if (!settled) {
-      this.outgoingUnsettled.set(deliveryId, link);
-      link.unsettled++;
-    }
 
     const h = this.header;
     h.handle = link.handle;
-    h.deliveryId = deliveryId;
+    h.deliveryId = 0; // given as the first frame goes out
     h.tag = tag ?? link.nextTag;
     if (tag === undefined) link.nextTag = (link.nextTag + 1) >>> 0;
     h.messageFormat = messageFormat;
@@ -587,13 +587,28 @@ export class Session {
     h.state = state;
 
     if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
+      this.beginDelivery(link, h, local, true);
       const offset = this.writeFrames(h, payload, 0, false, length);
-      if (offset >= 0) this.enqueue(link, h, borrowed ? pooledCopy(payload, length) : payload, offset, true);
+      if (offset >= 0) this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, offset, true);
     } else {
       link.queued++;
-      this.enqueue(link, h, borrowed ? pooledCopy(payload, length) : payload, 0, false);
+      this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, 0, false);
     }
-    return deliveryId;
+    return local;
+  }
+
+  /**
+   * A delivery's first frame is about to be written: it takes the next
+   * delivery-id now, not at send(), so a queued delivery that never goes out
+   * (its link detached) leaves no gap (OutgoingIds). Unsettled ones are
+   * tracked from here (`track` false: an abort, which settles it).
+   */
+  private beginDelivery(link: Link, h: TransferHeader, local: number, track: boolean): void {
+    h.deliveryId = this.outgoingIds.assign(local, this.outgoingUnsettled.oldest());
+    if (track && !h.settled) {
+      this.outgoingUnsettled.set(h.deliveryId, link);
+      link.unsettled++;
+    }
   }
 
   /** The host's message writer, holding `message` encoded (until the next encode). */
@@ -620,9 +635,9 @@ export class Session {
     return n;
   }
 
-  private enqueue(link: Link, h: TransferHeader, payload: Uint8Array, offset: number, started: boolean): void {
+  private enqueue(link: Link, h: TransferHeader, local: number, payload: Uint8Array, offset: number, started: boolean): void {
     link.inQueue++;
-    this.queue.push({ link, header: { ...h }, payload, offset, started, aborted: false });
+    this.queue.push({ link, header: { ...h }, local, payload, offset, started, aborted: false });
   }
 
   /**
@@ -664,7 +679,10 @@ export class Session {
         continue;
       }
       if (q.aborted) {
-        if (!q.started) link.queued--;
+        if (!q.started) {
+          link.queued--;
+          this.beginDelivery(link, q.header, q.local, false);
+        }
         link.inQueue--;
         writeTransferFrame(this.host.frameWriter(), this.localChannel, q.header, !q.started, false, true, undefined, 0, 0);
         if (this.host.traceTransfer !== undefined) this.host.traceTransfer(this.localChannel, transferBody(q.header, !q.started, false, true), undefined);
@@ -677,6 +695,7 @@ export class Session {
       // delivery not started waits for more, and the ones behind it with it
       // (delivery-ids go out in order).
       if (!q.started && link.wireCredit === 0) break;
+      if (!q.started) this.beginDelivery(link, q.header, q.local, true);
       const offset = this.writeFrames(q.header, q.payload, q.offset, q.started);
       if (!q.started) {
         // The window was open, so at least the first frame went out.
@@ -714,9 +733,9 @@ export class Session {
     if (!link.isSender) throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} is a receiver; only a sender aborts`);
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const q = this.queue[i]!;
-      if (q.link === link && q.header.deliveryId === deliveryId && !q.aborted) {
+      if (q.link === link && q.local === deliveryId && !q.aborted) {
         q.aborted = true;
-        if (this.outgoingUnsettled.delete(deliveryId)) link.unsettled--;
+        if (q.started && this.outgoingUnsettled.delete(q.header.deliveryId)) link.unsettled--;
         this.pumpQueue();
         return;
       }
@@ -757,22 +776,25 @@ export class Session {
     }
     const map = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
     const batch = link.isSender ? this.senderDispositions : this.receiverDispositions;
+    // A sender names its deliveries by the ids send() returned: the map holds delivery-ids.
+    const ids = link.isSender ? this.outgoingIds : undefined;
     if (typeof deliveries === 'number') {
       // One delivery: the common case (a receiver accepting each message).
-      if (map.get(deliveries) === link) {
-        batch.add(deliveries, state, settled);
+      const id = ids === undefined ? deliveries : ids.toWire(deliveries);
+      if (map.get(id) === link) {
+        batch.add(id, state, settled);
         if (settled) {
-          map.delete(deliveries);
+          map.delete(id);
           link.unsettled--;
         }
         this.markDirty();
       }
       return;
     }
-    const first = typeof deliveries === 'number' ? deliveries : deliveries.first;
-    const last = typeof deliveries === 'number' ? deliveries : deliveries.last;
-    checkUint(first, 'delivery id');
-    checkUint(last, 'delivery id');
+    checkUint(deliveries.first, 'delivery id');
+    checkUint(deliveries.last, 'delivery id');
+    const first = ids === undefined ? deliveries.first : ids.toWire(deliveries.first);
+    const last = ids === undefined ? deliveries.last : ids.toWire(deliveries.last);
     if (serialDiff(last, first) < 0) throw new LocalProtocolError(Condition.InvalidField, `delivery range ${first}..${last} runs backwards`);
     const count = serialRangeLength(first, last);
     let added = 0;
@@ -1256,12 +1278,21 @@ export class Session {
       map.delete(id);
       link.unsettled--;
     }
-    this.host.emit({ type: 'delivery-updated', link: link.id, deliveryId: id, state, settled });
+    const deliveryId = map === this.outgoingUnsettled ? this.outgoingIds.toLocal(id) : id;
+    this.host.emit({ type: 'delivery-updated', link: link.id, deliveryId, state, settled });
   }
 
   /** Unsettled deliveries of a link, for inspection. */
   unsettledCount(link: Link): number {
-    return link.unsettled;
+    let n = link.unsettled;
+    // A sender's deliveries still waiting for window count too (the unsettled map has them once they go out).
+    if (link.queued > 0) {
+      for (let i = this.queueHead; i < this.queue.length; i++) {
+        const q = this.queue[i]!;
+        if (q.link === link && !q.started && !q.aborted && !q.header.settled) n++;
+      }
+    }
+    return n;
   }
 }
 

@@ -267,6 +267,47 @@ describe('session windows', () => {
     pair.pump();
     expect(pair.take('client', 'delivery')).toHaveLength(16);
   });
+
+  it('gives delivery-ids as first frames go out: a link detached with transfers waiting for window leaves no gap before the other links\' ones', () => {
+    // The server's window is one frame: each send after the first waits for its flow.
+    const pair = new EnginePair({ server: { peerSessions: { incomingWindow: 1 } } });
+    const s = pair.openSession();
+    const a = pair.attachLink(s, { name: 'a', role: 'sender', source: source('me'), target: target('qa') });
+    const b = pair.attachLink(s, { name: 'b', role: 'sender', source: source('me'), target: target('qb') });
+    pair.server.flow(a.server, { credit: 5 });
+    pair.server.flow(b.server, { credit: 5 });
+    pair.pump();
+    const b0 = pair.client.send(b.client, { payload: bytes(10, 0) }); // goes out: the window is now shut
+    const a1 = pair.client.send(a.client, { payload: bytes(10, 1) }); // waits
+    const b2 = pair.client.send(b.client, { payload: bytes(10, 2) }); // waits, behind a1
+    const b3 = pair.client.send(b.client, { payload: bytes(10, 3) });
+    expect([b0, a1, b2, b3]).toEqual([0, 1, 2, 3]);
+    pair.client.detach(a.client, { closed: true }); // a1 never goes out
+    pair.pump();
+    expect(pair.take('server', 'protocol-error')).toEqual([]);
+    const got = pair.take('server', 'delivery');
+    // The wire numbers them 0, 1, 2: the delivery a1 would have had is b2's.
+    expect(got.map((d) => [d.link, d.deliveryId, d.payload[0]])).toEqual([[b.server, 0, bytes(10, 0)[0]], [b.server, 1, bytes(10, 2)[0]], [b.server, 2, bytes(10, 3)[0]]]);
+    // Outcomes come back under the ids send() returned, one at a time and as a range.
+    pair.server.dispose(b.server, 1, { state: { type: 'accepted' }, settled: true });
+    pair.pump();
+    expect(pair.take('client', 'delivery-updated').map((u) => u.deliveryId)).toEqual([b2]);
+    pair.server.dispose(b.server, { first: 0, last: 2 }, { state: { type: 'released' }, settled: true });
+    pair.pump();
+    expect(pair.take('client', 'delivery-updated').map((u) => [u.deliveryId, u.state?.type])).toEqual([[b0, 'released'], [b3, 'released']]);
+    // A later delivery, and the sender settling by its own id, still line up.
+    const b4 = pair.client.send(b.client, { payload: bytes(10, 4) });
+    pair.pump();
+    const [d4] = pair.take('server', 'delivery');
+    expect([b4, d4!.deliveryId]).toEqual([4, 3]);
+    pair.server.dispose(b.server, 3, { state: { type: 'accepted' }, settled: false });
+    pair.pump();
+    expect(pair.take('client', 'delivery-updated').map((u) => [u.deliveryId, u.settled])).toEqual([[b4, false]]);
+    pair.client.dispose(b.client, b4, { settled: true });
+    pair.pump();
+    expect(pair.server.unsettledCount(b.server)).toBe(0);
+    expect(pair.client.unsettledCount(b.client)).toBe(0);
+  });
 });
 
 describe('settlement and outcomes', () => {

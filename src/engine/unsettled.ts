@@ -41,6 +41,11 @@ export class UnsettledDeliveries<V> {
     this.live++;
   }
 
+  /** The oldest id held, or undefined when none is. */
+  oldest(): number | undefined {
+    return this.live === 0 ? undefined : this.ids[this.head];
+  }
+
   get(id: number): V | undefined {
     const slot = this.slotOf(id);
     return slot < 0 ? undefined : this.values[slot];

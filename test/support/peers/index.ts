@@ -1,7 +1,7 @@
 /** Real AMQP 1.0 peers for integration tests: start them in beforeAll, stop them in afterAll. */
 export type { RunningPeer, RunningRabbitMq } from './running-peer.js';
 export {
-  buildProtonCExample, protonPython, startProtonCBroker, startProtonPythonBroker,
+  buildProtonCExample, protonPython, startProtonCBroker, startProtonPythonBroker, startProtonWindowReceiver,
   DEBIAN_PYTHON, PEERS_DIR, PROTON_C_EXAMPLES, PROTON_PYTHON_EXAMPLES, type ProtonCExample,
 } from './proton.js';
 export {

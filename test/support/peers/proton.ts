@@ -110,6 +110,31 @@ export async function startProtonPythonBroker(): Promise<RunningPeer> {
   throw lastError;
 }
 
+/**
+ * Starts a receiver on Proton's C engine (proton_window_receiver.py, through
+ * the Python binding) whose sessions have an incoming window of one frame:
+ * each transfer after the first waits for its flow. It prints each message
+ * as `message LINK BODY`, and a transport error as `transport-error ...`.
+ */
+export async function startProtonWindowReceiver(): Promise<RunningPeer> {
+  const python = protonPython();
+  const script = fileURLToPath(new URL('./proton_window_receiver.py', import.meta.url));
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const proc = new PeerProcess('proton-window-receiver', python, ['-u', script, `${LOOPBACK}:${port}`], {
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    });
+    try {
+      return await ready(proc, port, 20_000);
+    } catch (e) {
+      lastError = e;
+      await proc.stop();
+    }
+  }
+  throw lastError;
+}
+
 /** Waits until the peer's port accepts TCP connections; fails with its output if it exits first. */
 async function ready(proc: PeerProcess, port: number, timeoutMs: number): Promise<RunningPeer> {
   const deadline = Date.now() + timeoutMs;
