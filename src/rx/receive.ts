@@ -30,6 +30,7 @@ import { LINK_UPKEEP_KEYS, linkUpkeepSpec, STALL_KEYS, type LinkUpkeepOptions, t
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { StallDetector, stallProbeFor } from './stall-detector.js';
+import { DrainRounds, type DrainVerdict } from './drain-rounds.js';
 import { contained, runContained } from './contained.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
@@ -42,6 +43,14 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
 
 /** How long deliveries emitted and not settled may still be settled once a receive subscription has ended, by default: 5 s. */
 export const DEFAULT_SETTLE_TIMEOUT_MS = 5000;
+
+/**
+ * How long a receiver in drain mode waits, with a round's credit out, for a
+ * delivery or the peer's answer before it takes the silence as "nothing
+ * more" and completes, by default: 1 s. (Peers that answer a drain answer
+ * at once; Proton's example brokers never answer one.)
+ */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 1000;
 
 /** The descriptor of the modified outcome, as a source lists it in `outcomes` (Part 3 §3.5.3). */
 const MODIFIED_OUTCOME = 'amqp:modified:list';
@@ -117,10 +126,31 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
   readonly close$?: ObservableInput<unknown>;
   /** Called each time the link is attached (on every connection), e.g. to learn a dynamic address. Default none. */
   readonly onAttach?: (link: AttachedLink) => void;
+  /**
+   * Receive what is there now, then complete: credit is granted in rounds,
+   * each asking the sender to use it up or give it back (an AMQP drain), and
+   * the stream completes once a round comes back short — or once a round has
+   * waited `drainTimeout` without a delivery or an answer (peers that ignore
+   * drains). With RabbitMQ 3.x, whose classic queues end the session on a
+   * drain, a round asks for an echo instead and counts the messages the
+   * answer says are available. Stall detection is off in this mode. Default
+   * false: receive until unsubscribed.
+   */
+  readonly drain?: boolean;
+  /** Drain mode: how long a round may wait in silence, in ms. Default {@link DEFAULT_DRAIN_TIMEOUT_MS}. */
+  readonly drainTimeout?: number;
+  /**
+   * Pauses and resumes the receiver without detaching: `true` withdraws the
+   * link's credit (deliveries already on their way still arrive), `false`
+   * grants the window again. The link, its name and its place at the broker
+   * stay. Applies to the links of later connections too. Default none (never
+   * paused).
+   */
+  readonly paused$?: ObservableInput<boolean>;
 }
 
 const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'onAttach',
+  'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'onAttach', 'drain', 'drainTimeout', 'paused$',
   'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
   ...LINK_UPKEEP_KEYS, ...STALL_KEYS,
 ]);
@@ -140,6 +170,9 @@ export interface ReceiverSpec {
   readonly shared?: boolean;
   readonly close$: ObservableInput<unknown> | undefined;
   readonly onAttach: ((link: AttachedLink) => void) | undefined;
+  /** Drain mode: complete once what was there has come; a round's silence is bounded by `drainTimeout` (ms). */
+  readonly drain?: { readonly timeout: number };
+  readonly paused$?: ObservableInput<boolean>;
   /** Our target; default: an unnamed, non-durable one. */
   readonly target?: Target;
   /** Answer the peer's attach (listen side) instead of initiating one: no link-attached event follows ours. */
@@ -185,14 +218,24 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
   if (options.onAttach !== undefined && typeof options.onAttach !== 'function') {
     throw new TypeError(`${where}: options.onAttach: expected a function, got ${describe(options.onAttach)}`);
   }
-  if (options.close$ !== undefined && (options.close$ === null || (typeof options.close$ !== 'object' && typeof options.close$ !== 'function'))) {
-    throw new TypeError(`${where}: options.close$: expected an Observable (or other ObservableInput), got ${describe(options.close$)}`);
-  }
+  checkObservableInput(options.close$, `${where}: options.close$`);
+  checkObservableInput(options.paused$, `${where}: options.paused$`);
+  const drain = optionalBoolean(options.drain, `${where}: options.drain`) ?? false;
+  const drainTimeout = optionalInteger(options.drainTimeout, `${where}: options.drainTimeout`, 1, 0x7fffffff);
+  if (drainTimeout !== undefined && !drain) throw new TypeError(`${where}: options.drainTimeout: only with drain: true`);
   return {
     name, source, prefetch, autoAccept, settleMode, maxMessageSize, settleTimeout, shared,
     closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach,
+    ...(drain ? { drain: { timeout: drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_MS } } : {}),
+    ...(options.paused$ === undefined ? {} : { paused$: options.paused$ }),
     upkeep: linkUpkeepSpec(options, where),
   };
+}
+
+function checkObservableInput(value: unknown, what: string): void {
+  if (value !== undefined && (value === null || (typeof value !== 'object' && typeof value !== 'function'))) {
+    throw new TypeError(`${what}: expected an Observable (or other ObservableInput), got ${describe(value)}`);
+  }
 }
 
 /** One subscriber's receive: follows the connections, one ReceiverLink at a time. @internal */
@@ -205,6 +248,9 @@ export class ReceiverSubscription {
   private unsubscribed = false;
   private connectionsDone = false;
   private readonly hooks: ReceiverUpkeep | undefined;
+  /** paused$ said true last (or holdCredit): no credit is granted. */
+  private paused = false;
+  private pauser: Subscription | undefined;
 
   constructor(
     connection$: Observable<LinkHost>,
@@ -235,6 +281,13 @@ export class ReceiverSubscription {
       });
       if (subscriber.closed) return;
     }
+    if (spec.paused$ !== undefined) {
+      this.pauser = from(spec.paused$).subscribe({
+        next: (paused) => this.holdCredit(paused === true),
+        error: (error: unknown) => subscriber.error(error),
+      });
+      if (subscriber.closed) return;
+    }
     this.connections = connection$.subscribe({
       next: (host) => this.onConnection(host),
       error: (error: unknown) => subscriber.error(error),
@@ -256,6 +309,7 @@ export class ReceiverSubscription {
   private attachOn(host: LinkHost): void {
     const link = new ReceiverLink(host, this.spec, this.name, this.subscriber, this.onLinkEnded, this.hooks);
     this.link = link;
+    if (this.paused) link.holdCredit(true);
     link.open();
   }
 
@@ -284,8 +338,10 @@ export class ReceiverSubscription {
     this.subscriber.complete();
   }
 
-  /** Withdraws the link's credit and grants none until `false` (fault injection: a peer that withholds credit). @internal */
+  /** Withdraws the link's credit and grants none until `false` (paused$, and fault injection: a peer that withholds credit). @internal */
   holdCredit(hold: boolean): void {
+    if (hold === this.paused) return;
+    this.paused = hold;
     this.link?.holdCredit(hold);
   }
 
@@ -293,6 +349,7 @@ export class ReceiverSubscription {
     if (this.unsubscribed) return;
     this.unsubscribed = true;
     this.closer?.unsubscribe();
+    this.pauser?.unsubscribe();
     const link = this.link;
     if (link === undefined || link.close(closed)) this.release();
     // else: released when the link ends (detach answered, or connection lost).
@@ -349,6 +406,10 @@ class ReceiverLink implements DeliveryOwner {
   detachError: EndpointErrorInit | undefined;
   /** No credit is granted while true (holdCredit). */
   private creditHeld = false;
+  /** Drain mode: the rounds asking for what is there, the bound on a round's silence, and whether all has come. */
+  private rounds: DrainRounds | undefined;
+  private drainTimer: Subscription | undefined;
+  private drainDone = false;
 
   constructor(
     readonly host: LinkHost,
@@ -426,9 +487,11 @@ class ReceiverLink implements DeliveryOwner {
         // briefly hold more than prefetch; it grants nothing until it is back under.
         creditOverrun: 'accept',
       });
+      if (this.spec.drain !== undefined) this.rounds = new DrainRounds(stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
       // The engine holds the flow until the sender's attach arrives.
-      engine.flow(this.linkId, { credit: this.window.grant(0) });
-      this.stall = this.stallDetector();
+      if (!this.creditHeld) this.grant(this.window.grant(0));
+      // In drain mode the rounds are the probe, bounded by drainTimeout.
+      this.stall = this.rounds === undefined ? this.stallDetector() : undefined;
       this.stall?.creditChanged();
     } catch (error) {
       this.state = 'ended';
@@ -478,6 +541,7 @@ class ReceiverLink implements DeliveryOwner {
       case 'link-flow':
         this.stall?.flow(event.available, event.drained);
         this.upkeep?.life.countsChanged();
+        if (this.rounds !== undefined && this.state === 'attached') this.onDrainVerdict(this.rounds.flow(event.drained, event.available));
         return;
       case 'link-attached':
         this.onAttached(event.attach.source);
@@ -553,7 +617,46 @@ class ReceiverLink implements DeliveryOwner {
     if (closed !== undefined) {
       this.closeAfterEmit = undefined;
       this.close(closed);
+    } else if (this.rounds !== undefined && this.state === 'attached') {
+      this.onDrainVerdict(this.rounds.delivery());
     }
+  }
+
+  /** Drain mode: after a delivery or the peer's flow, the round goes on, another starts, or the stream completes. */
+  private onDrainVerdict(verdict: DrainVerdict): void {
+    if (verdict === 'wait') {
+      if (this.rounds!.active) this.armDrainTimer();
+      return;
+    }
+    this.drainTimer?.unsubscribe();
+    this.drainTimer = undefined;
+    if (verdict === 'next') {
+      this.topUp();
+      this.host.flush();
+      return;
+    }
+    this.drainDone = true;
+    if (!this.sink.closed) this.sink.complete();
+  }
+
+  /** A round's silence is bounded: a peer that ignores drains (Proton's example brokers) has sent what it had. */
+  private armDrainTimer(): void {
+    this.drainTimer?.unsubscribe();
+    this.drainTimer = this.schedule(() => {
+      this.drainTimer = undefined;
+      if (this.state === 'attached' && this.rounds!.active) this.onDrainVerdict('done');
+    }, this.spec.drain!.timeout);
+  }
+
+  /** Grants `credit` (absolute): in drain mode as the start of a round. */
+  private grant(credit: number): void {
+    if (this.rounds === undefined) {
+      this.engine.flow(this.linkId, { credit });
+      return;
+    }
+    if (this.drainDone) return;
+    this.engine.flow(this.linkId, this.rounds.start(credit));
+    this.armDrainTimer();
   }
 
   /** DeliveryOwner: the application settles a delivery. */
@@ -606,6 +709,8 @@ class ReceiverLink implements DeliveryOwner {
     }
     if (this.state !== 'ended') this.lease?.leaving();
     this.stall?.stop();
+    this.drainTimer?.unsubscribe();
+    this.drainTimer = undefined;
     switch (this.state) {
       case 'ended':
         return true;
@@ -753,6 +858,8 @@ class ReceiverLink implements DeliveryOwner {
     this.events?.unsubscribe();
     this.events = undefined;
     this.stall?.stop();
+    this.drainTimer?.unsubscribe();
+    this.drainTimer = undefined;
     this.lease?.release();
     if (this.userHeld > 0) {
       this.tracer?.linkEnded(new DeliveryError(
@@ -767,9 +874,16 @@ class ReceiverLink implements DeliveryOwner {
   /** Withdraws the credit and grants none while `hold` (ReceiverSubscription.holdCredit). */
   holdCredit(hold: boolean): void {
     this.creditHeld = hold;
+    if (hold && this.rounds?.active === true) {
+      // A paused round is over (the peer's answer to it means nothing now): resuming starts a new one.
+      this.rounds.cancel();
+      this.drainTimer?.unsubscribe();
+      this.drainTimer = undefined;
+    }
     if (this.state !== 'attached') return;
     if (!hold) this.topUp();
     else if (this.engine.linkCredit(this.linkId) > 0) this.engine.flow(this.linkId, { credit: 0 });
+    this.stall?.creditChanged();
     this.host.flush();
   }
 
@@ -782,9 +896,10 @@ class ReceiverLink implements DeliveryOwner {
     // The peer's detach, later in the same input, may have freed the link
     // already (its link-detached event comes next): no credit to give then.
     if (link === undefined || link.state !== 'attached') return;
+    if (this.rounds?.active === true) return; // a drain round takes no more credit until it is answered
     const grant = this.window.grant(link.credit);
     if (grant >= 0) {
-      engine.flow(this.linkId, { credit: grant });
+      this.grant(grant);
       this.stall?.creditChanged();
     }
   }

@@ -108,7 +108,7 @@ describe('examples against the embedded broker', OPTIONS, () => {
     const sent = await runExample('colour_send', [url(), 'ex-colours', '6']);
     expectSuccess(sent);
     expect(sent.stdout).toBe('all messages confirmed\n');
-    const browsed = await runExample('queue_browser', [url(), 'ex-colours', '500']);
+    const browsed = await runExample('queue_browser', [url(), 'ex-colours']);
     expectSuccess(browsed);
     expect(lines(browsed.stdout)).toEqual([1, 2, 3, 4, 5, 6].map((n) => {
       const colour = n % 2 === 0 ? 'red' : 'green';
@@ -117,9 +117,19 @@ describe('examples against the embedded broker', OPTIONS, () => {
     const selected = await runExample('selected_recv', [url(), 'ex-colours', '3']);
     expectSuccess(selected);
     expect(lines(selected.stdout)).toEqual(['green 1', 'green 3', 'green 5']);
-    const left = await runExample('queue_browser', [url(), 'ex-colours', '500']);
+    const left = await runExample('queue_browser', [url(), 'ex-colours']);
     expectSuccess(left);
     expect(lines(left.stdout).map((l) => /body='([^']*)'/.exec(l)?.[1])).toEqual(['red 2', 'red 4', 'red 6']);
+  });
+
+  it('simple_send then pause_resume: three at a time, nothing arrives while paused', async () => {
+    const sent = await runExample('simple_send', [url(), 'ex-paused', '7']);
+    expectSuccess(sent);
+    const run = await runExample('pause_resume', [url(), 'ex-paused', '7']);
+    expectSuccess(run);
+    expect(lines(run.stdout)).toEqual([
+      ...sequence(1, 3), 'paused for 500 ms', 'resumed', ...sequence(4, 6), 'paused for 500 ms', 'resumed', ...sequence(7, 7),
+    ]);
   });
 
   it('tx_send then tx_recv: batches sent and accepted in transactions', async () => {

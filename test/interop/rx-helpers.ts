@@ -1,6 +1,6 @@
 /** The public RxJS API against real peers: send N numbered messages, receive them back, compare. */
 import { expect } from 'vitest';
-import { defer, lastValueFrom, map, mergeMap, range, take, timer, toArray, type Observable } from 'rxjs';
+import { defer, lastValueFrom, map, mergeMap, range, repeat, take, tap, timer, toArray, type Observable } from 'rxjs';
 import { receive, send, type Connection, type ReceiverOptions, type SendResult } from '../../src/index.js';
 
 export const MANY = 10_000;
@@ -55,3 +55,34 @@ export async function mostUnsettledUnderMergeMap(connection$: Observable<Connect
   expect(new Set(bodies).size).toBe(count);
   return most;
 }
+
+/**
+ * Drain mode against a real peer, with repeat(): round 1 drains the 5
+ * messages sent before it, round 2 the 3 sent between (by repeat's delay
+ * notifier), round 3 an empty queue. Each round completes by itself; returns
+ * the bodies of each round and how long each took (ms).
+ */
+export async function drainThreeRounds(
+  connection$: Observable<Connection>, address: string, options: ReceiverOptions = {},
+): Promise<{ rounds: unknown[][]; ms: number[] }> {
+  await sendNumbered(connection$, address, 5);
+  const rounds: unknown[][] = [];
+  const ms: number[] = [];
+  let started = 0;
+  await lastValueFrom(defer(() => {
+    started = Date.now();
+    rounds.push([]);
+    return receive(connection$, address, { drain: true, ...options });
+  }).pipe(
+    tap({ next: (d) => rounds[rounds.length - 1]!.push(d.message.body), complete: () => ms.push(Date.now() - started) }),
+    repeat({ count: 3, delay: (n) => defer(() => (n === 1 ? sendNumbered(connection$, address, 3, 5) : Promise.resolve([]))) }),
+    toArray(),
+  ));
+  return { rounds, ms };
+}
+
+export const DRAINED_ROUNDS = [
+  ['message 0', 'message 1', 'message 2', 'message 3', 'message 4'],
+  ['message 5', 'message 6', 'message 7'],
+  [],
+];

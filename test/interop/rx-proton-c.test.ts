@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/index.js';
 import { startProtonCBroker, type RunningPeer } from '../support/peers/index.js';
-import { expectInOrder, MANY, receiveBodies, sendNumbered } from './rx-helpers.js';
+import { DRAINED_ROUNDS, drainThreeRounds, expectInOrder, MANY, receiveBodies, sendNumbered } from './rx-helpers.js';
 
 describe('rx-amqp API with the Proton C broker', () => {
   let broker: RunningPeer | undefined;
@@ -25,4 +25,11 @@ describe('rx-amqp API with the Proton C broker', () => {
     expectInOrder(await receiveBodies(connection$, 'rx-many', MANY), MANY);
   }, 60_000);
 
+
+  it('drain: true with repeat(): each round gets what is there and completes; broker.c never answers a drain, so a round ends after drainTimeout of silence', async () => {
+    const connection$ = connect(broker!.url, { reconnect: false });
+    const { rounds, ms } = await drainThreeRounds(connection$, 'rx-drain', { drainTimeout: 300 });
+    expect(rounds).toEqual(DRAINED_ROUNDS);
+    expect(ms.every((t) => t >= 300)).toBe(true);
+  }, 30_000);
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastValueFrom, take, toArray } from 'rxjs';
 import { connect, receive, type AttachedLink } from '../../src/index.js';
 import { startProtonPythonBroker, type RunningPeer } from '../support/peers/index.js';
-import { expectInOrder, MANY, mostUnsettledUnderMergeMap, receiveBodies, sendNumbered } from './rx-helpers.js';
+import { DRAINED_ROUNDS, drainThreeRounds, expectInOrder, MANY, mostUnsettledUnderMergeMap, receiveBodies, sendNumbered } from './rx-helpers.js';
 
 describe('rx-amqp API with the Proton Python broker (broker.py)', () => {
   let broker: RunningPeer | undefined;
@@ -61,5 +61,12 @@ describe('rx-amqp API with the Proton Python broker (broker.py)', () => {
     // A browser would leave them; broker.py moved them: the queue is empty now, later messages come next.
     await sendNumbered(connection$, 'rx-browse', 1, 3);
     expectInOrder(await receiveBodies(connection$, 'rx-browse', 1), 1, 3);
+  }, 30_000);
+
+  it('drain: true with repeat(): each round gets what is there and completes; broker.py never answers a drain, so a round ends after drainTimeout of silence', async () => {
+    const connection$ = connect(broker!.url, { reconnect: false });
+    const { rounds, ms } = await drainThreeRounds(connection$, 'rx-drain', { drainTimeout: 300 });
+    expect(rounds).toEqual(DRAINED_ROUNDS);
+    expect(ms.every((t) => t >= 300)).toBe(true);
   }, 30_000);
 });

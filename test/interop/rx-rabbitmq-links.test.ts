@@ -16,13 +16,15 @@
  *
  * The probe is an echo, not a drain, with RabbitMQ 3.x: a drain on a 3.10
  * classic queue fails the session (function_clause in rabbit_classic_queue
- * send_drained), which the last test shows with the engine directly.
+ * send_drained), which the last test shows with the engine directly. For the
+ * same reason receive({ drain: true }) asks RabbitMQ 3.x with an echo and
+ * counts the messages its answer says are available.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, lastValueFrom, map, of, repeat, Subject, take, tap, toArray, type Subscription } from 'rxjs';
 import { connect, receive, send, type Connection, type ConnectOptions, type LinkStatus } from '../../src/index.js';
 import { startRabbitMq, type RunningRabbitMq } from '../support/peers/index.js';
-import { sendNumbered } from './rx-helpers.js';
+import { DRAINED_ROUNDS, drainThreeRounds, sendNumbered } from './rx-helpers.js';
 
 describe('link names and link recovery with RabbitMQ 3.10', () => {
   let rabbit: RunningRabbitMq | undefined;
@@ -114,5 +116,21 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     expect(await detached).toMatchObject({ condition: 'amqp:internal-error' });
     expect(String((await detached as Error).message)).toMatch(/send_drained/);
     holding?.unsubscribe();
+  }, 30_000);
+
+  it('receive({ drain: true }) with repeat(): each round gets what is there and completes by counting RabbitMQ\'s available (an echo, no drain); the session lives', async () => {
+    const connection$ = connect(rabbit!.url, options());
+    // A drainTimeout far beyond this test's timeout: every round must end by counting, not by silence.
+    const { rounds } = await drainThreeRounds(connection$, '/queue/rx-drained', { drainTimeout: 600_000, prefetch: 2 });
+    expect(rounds).toEqual(DRAINED_ROUNDS);
+    expect(depth('rx-drained')).toMatch(/^rx-drained\t0\t0$/);
+    // take(n) in drain mode leaves the rest on the queue.
+    await sendNumbered(connection$, '/queue/rx-drained', 4);
+    const two = await lastValueFrom(receive(connection$, '/queue/rx-drained', { drain: true, drainTimeout: 600_000, prefetch: 1 }).pipe(
+      take(2), map((d) => d.message.body), toArray(),
+    ));
+    expect(two).toEqual(['message 0', 'message 1']);
+    const rest = await lastValueFrom(receive(connection$, '/queue/rx-drained', { drain: true, drainTimeout: 600_000 }).pipe(map((d) => d.message.body), toArray()));
+    expect(rest).toEqual(['message 2', 'message 3']);
   }, 30_000);
 });

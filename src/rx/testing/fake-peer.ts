@@ -20,7 +20,7 @@ import { Engine } from '../../engine/engine.js';
 import type { EngineEvent, LinkId, SessionId } from '../../engine/events.js';
 import type { EndpointErrorInit, SaslServerOptions } from '../../engine/options.js';
 import { decodeMessage, encodeMessageBytes } from '../../frames/message.js';
-import type { Attach, DeliveryState, Source, Target } from '../../frames/types.js';
+import type { Attach, DeliveryState, Fields, Source, Target } from '../../frames/types.js';
 import { EngineDriver } from '../../transport/driver.js';
 import { MemoryChannel } from '../../transport/memory/memory-pair.js';
 import type { ByteChannel, Listen } from '../../transport/transport.js';
@@ -67,6 +67,14 @@ export interface FakePeerOptions {
   readonly trace?: (line: string) => void;
   /** Answer a client receiver's drain by returning the credit it could not use. Default true; false: a peer that ignores drains. */
   readonly answerDrain?: boolean;
+  /** Our open's properties, e.g. `{ product: 'RabbitMQ', version: '3.10.8' }` to be taken for one. Default none. */
+  readonly properties?: Fields;
+  /**
+   * Tell a client receiver how many messages its address holds (`available`)
+   * in our flow state, counted when its flow arrives, before what its credit
+   * brings (as RabbitMQ 3.x answers an echo). Default false.
+   */
+  readonly reportAvailable?: boolean;
 }
 
 /** The fake peer's default SASL: anyone, anonymously. */
@@ -342,6 +350,7 @@ export class FakePeer {
       role: 'server',
       containerId: this.options.containerId ?? 'fake-peer',
       offeredCapabilities: this.options.offeredCapabilities,
+      properties: this.options.properties,
       maxFrameSize: this.options.maxFrameSize,
       trace: this.options.trace,
       sasl: this.options.sasl === false ? undefined : this.options.sasl ?? FAKE_PEER_SASL,
@@ -386,6 +395,9 @@ export class FakePeer {
       case 'link-flow': {
         const link = conn.links.get(event.link);
         if (link?.kind === 'out') {
+          if (this.options.reportAvailable === true && engine.link(link.id)?.state === 'attached') {
+            engine.flow(link.id, { available: this.queues.get(link.address)?.length ?? 0 });
+          }
           this.pump(link.address);
           if (event.drain && this.options.answerDrain !== false && engine.link(link.id) !== undefined && engine.linkCredit(link.id) > 0) {
             engine.flow(link.id, { drained: true });

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { DrainRounds } from './drain-rounds.js';
+
+describe('DrainRounds', () => {
+  it('drain: a round answered short is the end; one used up in full asks again', () => {
+    const rounds = new DrainRounds('drain');
+    expect(rounds.start(3)).toEqual({ credit: 3, drain: true });
+    expect([rounds.delivery(), rounds.delivery(), rounds.delivery()]).toEqual(['wait', 'wait', 'wait']);
+    expect(rounds.flow(false, 0)).toBe('wait'); // a flow that is not the drain's answer
+    expect(rounds.flow(true, 0)).toBe('next'); // all 3 came: there may be more
+    expect(rounds.active).toBe(false);
+    rounds.start(3);
+    rounds.delivery();
+    expect(rounds.flow(true, 0)).toBe('done');
+  });
+
+  it('echo: the answer\'s available count, whichever comes first, decides', () => {
+    const rounds = new DrainRounds('echo');
+    expect(rounds.start(2)).toEqual({ credit: 2, echo: true });
+    expect(rounds.flow(false, 5)).toBe('wait'); // 5 there: 2 of them come now
+    expect(rounds.delivery()).toBe('wait');
+    expect(rounds.delivery()).toBe('next');
+    rounds.start(2);
+    expect(rounds.delivery()).toBe('wait'); // deliveries before the answer
+    expect(rounds.delivery()).toBe('wait');
+    expect(rounds.flow(false, 2)).toBe('done'); // exactly what was granted: nothing more
+    rounds.start(2);
+    expect(rounds.flow(false, 0)).toBe('done');
+  });
+
+  it('a cancelled round ignores its answer', () => {
+    const rounds = new DrainRounds('drain');
+    rounds.start(4);
+    rounds.cancel();
+    expect(rounds.flow(true, 0)).toBe('wait');
+    expect(rounds.delivery()).toBe('wait');
+  });
+});
