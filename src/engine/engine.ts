@@ -500,6 +500,38 @@ export class Engine {
     return l.session.send(l, options);
   }
 
+  /**
+   * The next part of a delivery begun with `send({ ..., more: true })`;
+   * `more: false` ends it. The engine keeps a reference to `payload`, as
+   * `send` does. Returns true when nothing of the delivery waits for session
+   * window; false when some does, and a `delivery-written` event follows
+   * once it has gone out (pace the parts by it: the engine buffers whatever
+   * it is given).
+   */
+  sendMore(link: LinkId, delivery: DeliveryId, payload: Uint8Array, more: boolean): boolean {
+    this.assertCanSend();
+    const l = this.linkFor(link);
+    return l.session.sendMore(l, delivery, payload, more);
+  }
+
+  /**
+   * Receiver with `streamDeliveries`: the caller is done with `frames` of
+   * the frames reported in `delivery-chunk` events on `link`, so the
+   * session's incoming window may open by as many. Nothing happens for a
+   * link that is gone (its frames were let go with it).
+   */
+  consumed(link: LinkId, frames: number): void {
+    const l = this.links.get(link);
+    if (l === undefined || this.outputClosed) return;
+    l.session.consumed(l, frames);
+  }
+
+  /** Sender: some of the link's transfers wait for session window. */
+  waiting(link: LinkId): boolean {
+    const l = this.links.get(link);
+    return l !== undefined && l.session.waiting(l);
+  }
+
   /** Sets the state of and/or settles deliveries of a link (one id or a range; ids not unsettled on the link are skipped). */
   dispose(link: LinkId, deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
     this.assertCanSend();

@@ -131,6 +131,40 @@ export interface DeliveryEvent {
   readonly rcvSettleMode?: ReceiverSettleMode | undefined;
 }
 
+/**
+ * One transfer frame of a delivery on a link attached with
+ * `streamDeliveries`, as it arrived. The frame is charged to the session's
+ * incoming window until the caller calls `Engine.consumed(link, 1)` for it.
+ * An aborted delivery ends with a `delivery-aborted` event instead.
+ */
+export interface DeliveryChunkEvent {
+  readonly type: 'delivery-chunk';
+  readonly link: LinkId;
+  readonly deliveryId: DeliveryId;
+  /** The delivery's first frame. */
+  readonly first: boolean;
+  readonly tag: Uint8Array;
+  readonly messageFormat: number;
+  /** The frame's payload: a view of the input, or its parts when the frame came split across reads. */
+  readonly payload: Uint8Array | readonly Uint8Array[];
+  /** More frames of this delivery follow. */
+  readonly more: boolean;
+  /** Sent pre-settled (on this frame or an earlier one). */
+  readonly settled: boolean;
+  readonly state?: DeliveryState | undefined;
+  readonly rcvSettleMode?: ReceiverSettleMode | undefined;
+}
+
+/**
+ * A delivery being sent in parts (`send` with `more`, then `sendMore`) had
+ * parts waiting for session window, and they have all gone out now.
+ */
+export interface DeliveryWrittenEvent {
+  readonly type: 'delivery-written';
+  readonly link: LinkId;
+  readonly deliveryId: DeliveryId;
+}
+
 /** The peer's disposition for one of our deliveries (on a sender: the outcome; on a receiver: the sender settled). */
 export interface DeliveryUpdatedEvent {
   readonly type: 'delivery-updated';
@@ -176,6 +210,8 @@ export type EngineEvent =
   | LinkDetachedEvent
   | LinkFlowEvent
   | DeliveryEvent
+  | DeliveryChunkEvent
+  | DeliveryWrittenEvent
   | DeliveryUpdatedEvent
   | DeliveryAbortedEvent
   | ProtocolErrorEvent

@@ -10,6 +10,7 @@
  */
 import type { Attach, Flow, ReceiverSettleMode, Role, SenderSettleMode } from '../frames/types.js';
 import type { PartialDelivery } from './partial-delivery.js';
+import type { TransferHeader } from './transfer-frame.js';
 import type { LinkId } from './events.js';
 import type { LinkError } from './errors.js';
 import type { Session } from './session.js';
@@ -19,6 +20,24 @@ import type { LinkState } from './state.js';
 /** A link's name with our role, as maps of links by name key them (names are unique per direction, §2.6.1). */
 export function linkNameKey(role: Role, name: string): string {
   return (role === 'sender' ? 's:' : 'r:') + name;
+}
+
+/** A streamed delivery arriving. */
+export interface StreamIn {
+  readonly deliveryId: number;
+  readonly tag: Uint8Array;
+  readonly messageFormat: number;
+  size: number;
+  settled: boolean;
+}
+
+/** A delivery being sent in parts. */
+export interface OpenDelivery {
+  /** The id send() returned. */
+  readonly local: number;
+  /** Its header (the delivery-id is set once its first frame goes out). */
+  readonly header: TransferHeader;
+  size: number;
 }
 
 export class Link {
@@ -83,6 +102,14 @@ export class Link {
 
   /** Receiver: the delivery being assembled from several frames. */
   partial: PartialDelivery | undefined;
+  /** Receiver: frames are reported as they come (AttachOptions.streamDeliveries), not assembled. */
+  streamed = false;
+  /** Receiver, streamed: the delivery whose frames are arriving. */
+  streamIn: StreamIn | undefined;
+  /** Receiver, streamed: frames reported and not yet consumed (charged to the session's window). */
+  heldFrames = 0;
+  /** Sender: the delivery being sent in parts (send with `more`), until its last part or its abort. */
+  openDelivery: OpenDelivery | undefined;
   /** The error we detached with, reported when the peer's detach answers. */
   localError: LinkError | undefined;
   /** Whether our detach closed the link. */

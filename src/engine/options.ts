@@ -156,6 +156,16 @@ export interface AttachOptions {
    * overshoots credit topped up mid-stream (rabbitmq-server#2597).
    */
   readonly creditOverrun?: CreditOverrun;
+  /**
+   * Receiver: report each transfer frame as it arrives (a `delivery-chunk`
+   * event) instead of assembling whole messages, for messages too large to
+   * hold: nothing is joined or kept by the engine, and none of it counts
+   * against maxUnfinishedBytes. Each frame reported stays charged to the
+   * session's incoming window until the caller says it is done with it
+   * (`Engine.consumed`), so the peer sends no faster than the caller reads:
+   * give such links a session of their own, with a small window. Default false.
+   */
+  readonly streamDeliveries?: boolean;
   /** Sender: the first delivery-count. Default 0. */
   readonly initialDeliveryCount?: number;
   /** Passed through for link recovery; the engine keeps no delivery state across attaches. */
@@ -222,6 +232,13 @@ export interface SendOptions {
    * is sent in (Part 4 §4.4.1). Default none.
    */
   readonly state?: DeliveryState;
+  /**
+   * The payload is only the first part of the delivery (a message streamed
+   * in pieces): continue it with `Engine.sendMore`, and end it there with
+   * `more: false` (or abort it). Until then the link sends nothing else.
+   * Default false.
+   */
+  readonly more?: boolean;
 }
 
 export interface DisposeOptions {

@@ -79,8 +79,15 @@ interface QueuedTransfer {
   readonly local: number;
   readonly payload: Uint8Array;
   offset: number;
+  /** The delivery's first frame has gone out (always true for a later part of a delivery sent in parts). */
   started: boolean;
   aborted: boolean;
+  /** The delivery goes on after this part (send with `more`, sendMore). */
+  readonly more: boolean;
+  /** A part of a delivery sent in parts: its caller waits for the delivery-written event once nothing of it waits. */
+  readonly notify: boolean;
+  /** A later part of a delivery aborted before this part went out: skipped. */
+  dropped: boolean;
 }
 
 const MAX_TAG_LENGTH = 32;
@@ -124,6 +131,8 @@ export class Session {
   private incomingWindow: number;
   private readonly incomingWindowSize: number;
   private nextIncomingDeliveryId = -1;
+  /** Frames of streamed deliveries reported and not yet consumed: the window grants only what is left beside them. */
+  private heldFrames = 0;
   /** Bytes held by deliveries arriving in pieces on this session's links (PartialDelivery.charged), and their bound. */
   private unfinished = 0;
   private readonly maxUnfinished: number;
@@ -347,6 +356,7 @@ export class Session {
     link.localAttach = attach;
     link.maxMessageSize = maxMessageSize === undefined || maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(maxMessageSize);
     link.acceptOverrun = options.creditOverrun === 'accept';
+    link.streamed = options.streamDeliveries === true && !link.isSender;
     if (link.isSender) {
       link.deliveryCount = initialDeliveryCount!;
       link.sndSettleMode = attach.sndSettleMode;
@@ -424,6 +434,13 @@ export class Session {
   private forgetDeliveries(link: Link): void {
     link.forgotten = true;
     this.dropPartial(link);
+    link.streamIn = undefined;
+    link.openDelivery = undefined;
+    if (link.heldFrames > 0) {
+      this.heldFrames -= link.heldFrames;
+      link.heldFrames = 0;
+      if (this.windowWantsFlow()) this.markDirty();
+    }
     link.flowPending = false;
     link.flowHeld = false;
     link.credit = 0;
@@ -517,6 +534,11 @@ export class Session {
     if (link.state !== 'attached') throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}`);
     if (this.state !== 'mapped') throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
     if (link.credit <= 0) throw new LocalProtocolError(Condition.TransferLimitExceeded, `link ${link.id} has no credit; wait for a link-flow event`);
+    if (link.openDelivery !== undefined) {
+      throw new LocalProtocolError(Condition.IllegalState,
+        `delivery ${link.openDelivery.local} on link ${link.id} is still being sent in parts: end it (sendMore with more: false) or abort it first`);
+    }
+    const more = options.more === true;
     let payload = options.payload;
     // A message given as such is encoded into the host's message writer: its
     // buffer, of which the first `length` bytes are the message, must be
@@ -586,15 +608,56 @@ export class Session {
     h.settled = settled;
     h.state = state;
 
+    let header: TransferHeader | undefined;
     if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
       this.beginDelivery(link, h, local, true);
-      const offset = this.writeFrames(h, payload, 0, false, length);
-      if (offset >= 0) this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, offset, true);
+      const offset = this.writeFrames(h, payload, 0, false, length, more);
+      if (offset >= 0) header = this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, offset, true, more);
+      else if (more) header = { ...h };
     } else {
       link.queued++;
-      this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, 0, false);
+      header = this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, 0, false, more);
     }
+    if (more) link.openDelivery = { local, header: header!, size: length };
     return local;
+  }
+
+  /**
+   * The next part of the delivery `deliveryId` that `send` began with
+   * `more`; `more: false` makes it the last. Returns true when nothing of
+   * the delivery waits for session window now; false when some does (a
+   * `delivery-written` event follows once it has gone out).
+   */
+  sendMore(link: Link, deliveryId: DeliveryId, payload: Uint8Array, more: boolean): boolean {
+    if (!link.isSender) throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} is a receiver`);
+    if (link.state !== 'attached') throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}`);
+    if (this.state !== 'mapped') throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
+    const open = link.openDelivery;
+    if (open === undefined || open.local !== deliveryId) {
+      throw new LocalProtocolError(Condition.IllegalState, `delivery ${deliveryId} on link ${link.id} is not being sent in parts (send it with more: true first)`);
+    }
+    if (!(payload instanceof Uint8Array)) throw new LocalProtocolError(Condition.InvalidField, 'payload must be a Uint8Array');
+    const length = payload.length;
+    if (link.remoteMaxMessageSize > 0 && open.size + length > link.remoteMaxMessageSize) {
+      throw new LocalProtocolError(Condition.MessageSizeExceeded,
+        `message of more than ${open.size + length} bytes exceeds the peer's max-message-size of ${link.remoteMaxMessageSize}`);
+    }
+    open.size += length;
+    if (!more) link.openDelivery = undefined;
+    if (length === 0 && more) return link.inQueue === 0;
+    if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
+      // Nothing queued: the delivery's earlier parts (its first frame among them) are out.
+      const offset = this.writeFrames(open.header, payload, 0, true, length, more);
+      if (offset >= 0) this.enqueue(link, open.header, deliveryId, payload, offset, true, more, true);
+    } else {
+      this.enqueue(link, open.header, deliveryId, payload, 0, true, more, true);
+    }
+    return link.inQueue === 0;
+  }
+
+  /** A sender link has transfers waiting for session window. */
+  waiting(link: Link): boolean {
+    return link.inQueue > 0;
   }
 
   /**
@@ -630,14 +693,19 @@ export class Session {
     let n = 0;
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const q = this.queue[i]!;
-      if (!q.aborted && !q.link.forgotten) n += q.payload.length - q.offset;
+      if (!q.aborted && !q.dropped && !q.link.forgotten) n += q.payload.length - q.offset;
     }
     return n;
   }
 
-  private enqueue(link: Link, h: TransferHeader, local: number, payload: Uint8Array, offset: number, started: boolean): void {
+  /** Queues (the rest of) a delivery or a part of one; returns the header it keeps. */
+  private enqueue(
+    link: Link, h: TransferHeader, local: number, payload: Uint8Array, offset: number, started: boolean, more = false, notify = more,
+  ): TransferHeader {
     link.inQueue++;
-    this.queue.push({ link, header: { ...h }, local, payload, offset, started, aborted: false });
+    const header = h === this.header ? { ...h } : h;
+    this.queue.push({ link, header, local, payload, offset, started, aborted: false, more, notify, dropped: false });
+    return header;
   }
 
   /**
@@ -646,7 +714,7 @@ export class Session {
    * (needed for empty payloads, whose only frame carries no bytes). The
    * delivery's bytes are `payload[0, length)`.
    */
-  private writeFrames(h: TransferHeader, payload: Uint8Array, offset: number, started: boolean, length: number = payload.length): number {
+  private writeFrames(h: TransferHeader, payload: Uint8Array, offset: number, started: boolean, length: number = payload.length, partMore = false): number {
     const w = this.host.frameWriter();
     const maxFrame = Math.max(512, this.host.remoteMaxFrameSize());
     const trace = this.host.traceTransfer;
@@ -654,14 +722,14 @@ export class Session {
       const first = !started;
       const room = maxFrame - transferOverhead(h, first, false);
       const end = Math.min(length, offset + room);
-      const more = end < length;
+      const more = end < length || partMore;
       writeTransferFrame(w, this.localChannel, h, first, more, false, payload, offset, end);
       if (trace !== undefined) trace(this.localChannel, transferBody(h, first, more, false), payload.subarray(offset, end));
       this.nextOutgoingId = (this.nextOutgoingId + 1) >>> 0;
       this.remoteIncomingWindow--;
       started = true;
       offset = end;
-      if (!more) return -1;
+      if (end === length) return -1;
     }
     return offset;
   }
@@ -676,6 +744,11 @@ export class Session {
         // Its link detached: the transfer (or what is left of it) is dropped.
         this.queueHead++;
         this.forgottenQueued--;
+        continue;
+      }
+      if (q.dropped) {
+        this.queueHead++;
+        link.inQueue--;
         continue;
       }
       if (q.aborted) {
@@ -696,7 +769,7 @@ export class Session {
       // (delivery-ids go out in order).
       if (!q.started && link.wireCredit === 0) break;
       if (!q.started) this.beginDelivery(link, q.header, q.local, true);
-      const offset = this.writeFrames(q.header, q.payload, q.offset, q.started);
+      const offset = this.writeFrames(q.header, q.payload, q.offset, q.started, q.payload.length, q.more);
       if (!q.started) {
         // The window was open, so at least the first frame went out.
         link.queued--;
@@ -705,6 +778,7 @@ export class Session {
       if (offset < 0) {
         this.queueHead++;
         link.inQueue--;
+        if (q.notify && link.inQueue === 0) this.host.emit({ type: 'delivery-written', link: link.id, deliveryId: q.local });
         if (link.drainedPending && link.queued === 0) this.linkFlowPending(link);
       } else {
         q.offset = offset;
@@ -731,16 +805,36 @@ export class Session {
 
   abort(link: Link, deliveryId: DeliveryId): void {
     if (!link.isSender) throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} is a receiver; only a sender aborts`);
+    let aborted = false;
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const q = this.queue[i]!;
-      if (q.link === link && q.local === deliveryId && !q.aborted) {
+      if (q.link !== link || q.local !== deliveryId || q.aborted || q.dropped) continue;
+      if (aborted) {
+        q.dropped = true; // a later part: the abort ends the delivery before it
+      } else {
         q.aborted = true;
+        aborted = true;
         if (q.started && this.outgoingUnsettled.delete(q.header.deliveryId)) link.unsettled--;
-        this.pumpQueue();
-        return;
       }
     }
-    throw new LocalProtocolError(Condition.IllegalState, `delivery ${deliveryId} on link ${link.id} is not being sent (it went out in full, or never existed)`);
+    const open = link.openDelivery;
+    if (open !== undefined && open.local === deliveryId) {
+      link.openDelivery = undefined;
+      if (!aborted) {
+        // Every part so far has gone out: a last frame, aborted, ends it.
+        if (!open.header.settled && this.outgoingUnsettled.get(open.header.deliveryId) === link) {
+          this.outgoingUnsettled.delete(open.header.deliveryId);
+          link.unsettled--;
+        }
+        this.enqueue(link, open.header, deliveryId, EMPTY, 0, true);
+        this.queue[this.queue.length - 1]!.aborted = true;
+        aborted = true;
+      }
+    }
+    if (!aborted) {
+      throw new LocalProtocolError(Condition.IllegalState, `delivery ${deliveryId} on link ${link.id} is not being sent (it went out in full, or never existed)`);
+    }
+    this.pumpQueue();
   }
 
   dispose(link: Link, deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
@@ -846,8 +940,8 @@ export class Session {
     }
     if (this.receiverDispositions.size > 0) this.receiverDispositions.flush(this.writeDisposition);
     if (this.senderDispositions.size > 0) this.senderDispositions.flush(this.writeDisposition);
-    if (this.incomingWindow < this.incomingWindowSize / 2) {
-      this.incomingWindow = this.incomingWindowSize;
+    if (this.windowWantsFlow()) {
+      this.incomingWindow = this.incomingWindowSize - this.heldFrames;
       this.flowPending = true;
     }
     let linkFlows = 0;
@@ -1121,7 +1215,7 @@ export class Session {
     }
     this.nextIncomingId = (this.nextIncomingId + 1) >>> 0;
     this.incomingWindow--;
-    if (this.incomingWindow < this.incomingWindowSize / 2) this.markDirty();
+    if (this.windowWantsFlow()) this.markDirty();
     if (link.state !== 'attached') {
       if (link.state === 'detach-sent') {
         // Delivery-ids run across all the session's links: a delivery we discard still takes its place in the sequence.
@@ -1131,31 +1225,17 @@ export class Session {
       throw new ProtocolError(Condition.IllegalState, `transfer for link ${link.id} in state ${link.state}`);
     }
     if (link.isSender) throw new ProtocolError(Condition.NotAllowed, `transfer received on link ${link.id}, where we are the sender`);
+    if (link.streamed) {
+      this.onStreamedTransfer(link, t, payload);
+      return;
+    }
 
     let partial = link.partial;
     let deliveryId: number;
     if (partial === undefined) {
       // The first frame of a delivery.
-      if (t.deliveryId === undefined || t.deliveryTag === undefined) {
-        throw new ProtocolError(Condition.InvalidField, 'the first transfer of a delivery must carry delivery-id and delivery-tag');
-      }
-      deliveryId = t.deliveryId;
-      if (this.nextIncomingDeliveryId >= 0 && deliveryId !== this.nextIncomingDeliveryId) {
-        throw new ProtocolError(Condition.InvalidField, `delivery-id ${deliveryId} out of sequence (expected ${this.nextIncomingDeliveryId})`);
-      }
-      this.nextIncomingDeliveryId = (deliveryId + 1) >>> 0;
-      if (link.credit > 0) {
-        // A drain we asked for ends when transfers use up the credit (§2.6.7): reported after this delivery.
-        if (--link.credit === 0 && link.drain) {
-          link.drain = false;
-          link.drainCompleted = true;
-        }
-      } else if (!link.acceptOverrun) {
-        this.failLink(link, Condition.TransferLimitExceeded, `transfer on link ${link.id} without link credit`);
-        return;
-      }
-      // else: an overrun taken anyway; credit stays 0 and delivery-count still advances, as the sender counts it.
-      link.deliveryCount = (link.deliveryCount + 1) >>> 0;
+      deliveryId = this.firstTransfer(link, t);
+      if (deliveryId < 0) return;
       if (!t.more && !t.aborted) {
         // The common case: a whole message in one frame; its payload stays a view of the input (joined if in parts).
         const body = payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatBytes(payload);
@@ -1169,13 +1249,13 @@ export class Session {
           link.unsettled++;
         }
         this.host.emit({
-          type: 'delivery', link: link.id, deliveryId, tag: t.deliveryTag, messageFormat: t.messageFormat ?? 0,
+          type: 'delivery', link: link.id, deliveryId, tag: t.deliveryTag!, messageFormat: t.messageFormat ?? 0,
           payload: body, settled, state: t.state, rcvSettleMode: t.rcvSettleMode,
         });
         if (link.drainCompleted) this.reportDrained(link);
         return;
       }
-      partial = new PartialDelivery(deliveryId, t.deliveryTag, t.messageFormat ?? 0);
+      partial = new PartialDelivery(deliveryId, t.deliveryTag!, t.messageFormat ?? 0);
       link.partial = partial;
     } else {
       deliveryId = partial.deliveryId;
@@ -1219,6 +1299,104 @@ export class Session {
       payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode,
     });
     if (link.drainCompleted) this.reportDrained(link);
+  }
+
+  /**
+   * The first frame of a delivery: its delivery-id in sequence, a credit
+   * for it. Returns the delivery-id, or -1 when the link was detached for it.
+   */
+  private firstTransfer(link: Link, t: Transfer): number {
+    if (t.deliveryId === undefined || t.deliveryTag === undefined) {
+      throw new ProtocolError(Condition.InvalidField, 'the first transfer of a delivery must carry delivery-id and delivery-tag');
+    }
+    const deliveryId = t.deliveryId;
+    if (this.nextIncomingDeliveryId >= 0 && deliveryId !== this.nextIncomingDeliveryId) {
+      throw new ProtocolError(Condition.InvalidField, `delivery-id ${deliveryId} out of sequence (expected ${this.nextIncomingDeliveryId})`);
+    }
+    this.nextIncomingDeliveryId = (deliveryId + 1) >>> 0;
+    if (link.credit > 0) {
+      // A drain we asked for ends when transfers use up the credit (§2.6.7): reported after this delivery.
+      if (--link.credit === 0 && link.drain) {
+        link.drain = false;
+        link.drainCompleted = true;
+      }
+    } else if (!link.acceptOverrun) {
+      this.failLink(link, Condition.TransferLimitExceeded, `transfer on link ${link.id} without link credit`);
+      return -1;
+    }
+    // else: an overrun taken anyway; credit stays 0 and delivery-count still advances, as the sender counts it.
+    link.deliveryCount = (link.deliveryCount + 1) >>> 0;
+    return deliveryId;
+  }
+
+  /**
+   * A frame on a link that streams deliveries (AttachOptions.streamDeliveries):
+   * reported as it is, nothing kept; the frame stays charged to the window
+   * until the caller has consumed it.
+   */
+  private onStreamedTransfer(link: Link, t: Transfer, payload: Uint8Array | readonly Uint8Array[] | undefined): void {
+    let s = link.streamIn;
+    const first = s === undefined;
+    if (s === undefined) {
+      const deliveryId = this.firstTransfer(link, t);
+      if (deliveryId < 0) return;
+      s = { deliveryId, tag: t.deliveryTag!, messageFormat: t.messageFormat ?? 0, size: 0, settled: t.settled === true };
+      link.streamIn = s;
+      if (!s.settled) {
+        this.incomingUnsettled.set(deliveryId, link);
+        link.unsettled++;
+      }
+    } else {
+      if (t.deliveryId !== undefined && t.deliveryId !== s.deliveryId) {
+        throw new ProtocolError(Condition.InvalidField, `transfer continues delivery ${s.deliveryId} with delivery-id ${t.deliveryId}`);
+      }
+      if (t.settled === true && !s.settled) {
+        s.settled = true;
+        if (this.incomingUnsettled.delete(s.deliveryId)) link.unsettled--;
+      }
+    }
+    if (t.aborted) {
+      link.streamIn = undefined;
+      if (!s.settled && this.incomingUnsettled.delete(s.deliveryId)) link.unsettled--;
+      this.host.emit({ type: 'delivery-aborted', link: link.id, deliveryId: s.deliveryId });
+      if (link.drainCompleted) this.reportDrained(link);
+      return;
+    }
+    let size = 0;
+    if (payload instanceof Uint8Array) size = payload.length;
+    else if (payload !== undefined) for (let i = 0; i < payload.length; i++) size += payload[i]!.length;
+    s.size += size;
+    if (link.maxMessageSize > 0 && s.size > link.maxMessageSize) {
+      link.streamIn = undefined;
+      this.failLink(link, Condition.MessageSizeExceeded, `message exceeds our max-message-size of ${link.maxMessageSize} bytes`);
+      return;
+    }
+    if (!t.more) link.streamIn = undefined;
+    link.heldFrames++;
+    this.heldFrames++;
+    this.host.emit({
+      type: 'delivery-chunk', link: link.id, deliveryId: s.deliveryId, first, tag: s.tag, messageFormat: s.messageFormat,
+      payload: payload ?? EMPTY, more: t.more, settled: s.settled, state: t.state, rcvSettleMode: t.rcvSettleMode,
+    });
+    if (first && link.drainCompleted) this.reportDrained(link);
+  }
+
+  /** The caller is done with `frames` frames a streamed link reported: the window may open by as many. */
+  consumed(link: Link, frames: number): void {
+    const n = Math.min(frames, link.heldFrames);
+    if (n <= 0) return;
+    link.heldFrames -= n;
+    this.heldFrames -= n;
+    if (this.windowWantsFlow()) this.markDirty();
+  }
+
+  /**
+   * Our incoming window should be refilled: it has fallen more than half a
+   * window below what it can be, the window less the frames streamed
+   * deliveries hold (none on most sessions: then below half the window).
+   */
+  private windowWantsFlow(): boolean {
+    return this.incomingWindow < this.incomingWindowSize - this.heldFrames - this.incomingWindowSize / 2;
   }
 
   /** The link's unfinished delivery is done with (complete, aborted, refused, forgotten): its bytes no longer count. */

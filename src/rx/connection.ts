@@ -190,6 +190,8 @@ export class Connection {
       case 'link-detached':
       case 'link-flow':
       case 'delivery':
+      case 'delivery-chunk':
+      case 'delivery-written':
       case 'delivery-updated':
       case 'delivery-aborted':
         this.route(event);
