@@ -8,6 +8,7 @@ export * from './errors/index.js';
 export {
   ConnectionError, SessionError, LinkError, ProtocolError, SaslError, TransportError, DeliveryError, ConnectConfigError, CbsError,
   LinkNameInUseError, SendError, SendTimeoutError, SendOverflowError, type PendingSends, type SaslFailureCode,
+  StreamedBodyError, DeliveryAbortedError,
 } from './rx/errors.js';
 
 // Connections
@@ -48,7 +49,11 @@ export {
 export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type UrlScheme } from './rx/url.js';
 
 // Links and deliveries
-export { receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_SETTLE_TIMEOUT_MS, type ReceiverOptions, type AttachedLink } from './rx/receive.js';
+export {
+  receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_SETTLE_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, type ReceiverOptions, type AttachedLink,
+} from './rx/receive.js';
+export { receiveStreamed, DEFAULT_READ_BUFFER_SIZE, DEFAULT_STREAMED_PREFETCH, type StreamedReceiverOptions } from './rx/receive-streamed.js';
+export type { StreamedDelivery } from './rx/streamed-delivery.js';
 export { consume, type ConsumeOptions, type FailureStrategy } from './rx/consume.js';
 export { send, sendFrom, ANONYMOUS_RELAY, type SenderOptions, type SendResult } from './rx/send.js';
 export {

@@ -368,6 +368,11 @@ export class Engine {
     return this.failure;
   }
 
+  /** Our max-frame-size: the largest frame the peer may send us. */
+  get maxFrameSize(): number {
+    return this.localOpen.maxFrameSize;
+  }
+
   /** The peer's open, once received. */
   get remoteOpen(): Open | undefined {
     return this.remoteOpenFrame;

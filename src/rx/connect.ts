@@ -208,6 +208,8 @@ class ConnectionAttempt implements ConnectionControl {
   private token: string | undefined;
   /** Fetching the token, or computing a SASL answer. */
   private work: Subscription | undefined;
+  private channel: ByteChannel | undefined;
+  private stopDrains: (() => void) | undefined;
   private gssapi: GssapiSession | undefined;
 
   constructor(
@@ -264,6 +266,14 @@ class ConnectionAttempt implements ConnectionControl {
     this.driver?.flush();
   }
 
+  transportBacklog(): number | undefined {
+    return this.channel?.bufferedAmount;
+  }
+
+  get reportsDrain(): boolean {
+    return this.channel?.onDrain !== undefined;
+  }
+
   close(): Observable<void> {
     if (this.phase === 'opening' || this.phase === 'open') this.subscriber.complete(); // runs release()
     return this.closed.asObservable();
@@ -307,8 +317,11 @@ class ConnectionAttempt implements ConnectionControl {
       return;
     }
     this.engine = engine;
-    const driver = new EngineDriver<EngineEvent>(engine, channel, { scheduler });
+    const driver = new EngineDriver<EngineEvent>(engine, channel, { scheduler, onWritten: () => this.connection?.backlogChanged() });
     this.driver = driver;
+    this.channel = channel;
+    // A transport that tells when it drains wakes the senders waiting for it (Connection.whenWritable).
+    this.stopDrains = channel.onDrain?.(() => this.connection?.backlogChanged());
     this.phase = 'opening';
     const events = driver.events$.subscribe({
       next: contained((event: EngineEvent) => this.onEvent(event), (error) => this.onHandlerError(error)),
@@ -455,6 +468,8 @@ class ConnectionAttempt implements ConnectionControl {
     this.work?.unsubscribe();
     this.events?.unsubscribe();
     this.dial?.unsubscribe();
+    this.stopDrains?.();
+    this.stopDrains = undefined;
     this.closeTimer = this.openTimer = this.work = this.events = this.dial = undefined;
     this.closed.next();
     this.closed.complete();

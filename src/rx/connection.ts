@@ -10,7 +10,7 @@
  * the next Connection that connect() emits, and the connection observable
  * (error, reconnect, status) reports the loss. Browser-safe.
  */
-import { AsyncSubject, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
+import { AsyncSubject, Observable, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
 import type { EngineEvent, LinkId, SessionEndedEvent, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
@@ -26,7 +26,14 @@ export interface ConnectionControl {
   close(): Observable<void>;
   /** The connection's closeTimeout (ms): what bounds a detach as it bounds a close. */
   readonly closeTimeout: number;
+  /** Bytes the transport holds unsent, or undefined when it cannot tell. */
+  transportBacklog?(): number | undefined;
+  /** The transport reports when it drains (Connection.backlogChanged is called); otherwise a waiter polls. */
+  readonly reportsDrain?: boolean;
 }
+
+/** How often a wait for a transport that cannot report its drain (a browser's WebSocket) looks again, in ms. */
+const BACKLOG_POLL_MS = 10;
 
 /** Events that belong to one link (they carry its id). */
 export type LinkEvent = Extract<EngineEvent, { readonly link: LinkId }>;
@@ -41,6 +48,8 @@ export class Connection {
   private readonly lossListeners = new Set<(error: AmqpError) => void>();
   private lostWith: AmqpError | undefined;
   private sessionId: SessionId | undefined;
+  /** whenWritable's waiters, checked each time output was written or the transport drained. */
+  private readonly writableWaiters = new Set<() => boolean>();
 
   /** @internal created by connect() */
   constructor(
@@ -138,6 +147,51 @@ export class Connection {
       this.control.flush();
     }
     return this.sessionId;
+  }
+
+  /**
+   * Emits once (then completes) when the transport holds at most `limit`
+   * bytes unsent, looked at after what was flushed before the call has been
+   * written: what a sender producing without end (a streamed message) waits
+   * for between writes, so its bytes wait in its source and not in memory.
+   * At once where the transport cannot tell. Completes without emitting if
+   * the connection is lost. @internal
+   */
+  whenWritable(limit: number): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      const check = (): boolean => {
+        if (this.lostWith !== undefined) {
+          subscriber.complete();
+          return true;
+        }
+        const backlog = this.control.transportBacklog?.();
+        if (backlog !== undefined && backlog > limit) return false;
+        subscriber.next();
+        subscriber.complete();
+        return true;
+      };
+      let poll: Subscription | undefined;
+      // Scheduled after the flush that writes what was just sent, so the backlog counts it.
+      const first = this.scheduler.schedule(() => {
+        if (check()) return;
+        this.writableWaiters.add(check);
+        if (this.control.reportsDrain !== true) {
+          poll = this.scheduler.schedule(function (this: SchedulerAction<unknown>) {
+            if (!check()) this.schedule(undefined, BACKLOG_POLL_MS);
+          }, BACKLOG_POLL_MS);
+        }
+      });
+      return () => {
+        first.unsubscribe();
+        poll?.unsubscribe();
+        this.writableWaiters.delete(check);
+      };
+    });
+  }
+
+  /** @internal connect.ts: output was written or the transport drained; waiters look at the backlog again. */
+  backlogChanged(): void {
+    for (const check of [...this.writableWaiters]) if (check()) this.writableWaiters.delete(check);
   }
 
   /**
@@ -249,6 +303,7 @@ export class Connection {
   markLost(error: AmqpError): void {
     if (this.lostWith !== undefined) return;
     this.lostWith = error;
+    this.backlogChanged(); // waiters complete
     const routes = [...this.routes.values()];
     this.routes.clear();
     for (const route of routes) route.complete();

@@ -54,6 +54,12 @@ export interface Delivery {
   modify(options?: ModifyOptions): void;
 }
 
+/** What a link needs of a delivery being settled. @internal */
+export interface SettlingDelivery {
+  readonly deliveryId: number;
+  readonly remoteSettled: boolean;
+}
+
 /** What a delivery needs from the link that received it. @internal */
 export interface DeliveryOwner {
   readonly linkName: string;
@@ -63,7 +69,7 @@ export interface DeliveryOwner {
    * outcome, or a transactional-state wrapping one. Returns the state sent:
    * `state`, or released where the peer's source does not offer modified.
    */
-  settle(delivery: ReceivedDelivery, state: DeliveryState): DeliveryState;
+  settle(delivery: SettlingDelivery, state: DeliveryState): DeliveryState;
 }
 
 /** @internal the receiver's implementation; users see the `Delivery` interface. */

@@ -15,3 +15,4 @@ export { TransactionError } from './transaction.js';
 export { CbsError } from './cbs-error.js';
 export { LinkNameInUseError } from './link-names.js';
 export { LinkRedirectError } from './link-recovery.js';
+export { StreamedBodyError, DeliveryAbortedError } from './streamed-errors.js';

@@ -17,14 +17,14 @@
 import { from, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
 import { LinkError } from '../engine/errors.js';
-import type { DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
+import type { DeliveryChunkEvent, DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { DeliveryState, ReceiverSettleMode, Source, Target } from '../frames/types.js';
-import type { EndpointErrorInit } from '../engine/options.js';
+import type { EndpointErrorInit, SessionOptions } from '../engine/options.js';
 import type { Connection } from './connection.js';
 import { CreditWindow, DEFAULT_PREFETCH } from './credit-window.js';
-import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner } from './delivery.js';
+import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner, type SettlingDelivery } from './delivery.js';
 import { claimLinkName, type NameLease } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, STALL_KEYS, type LinkUpkeepOptions, type LinkUpkeepSpec, type StallOptions } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
@@ -179,6 +179,41 @@ export interface ReceiverSpec {
   readonly answering?: boolean;
   /** Recovery, stall detection and status (link-options.ts); none when answering. */
   readonly upkeep?: LinkUpkeepSpec;
+  /** Deliveries read frame by frame on a session of the link's own (receiveStreamed). */
+  readonly frames?: FrameDeliveries;
+}
+
+/**
+ * What receiveStreamed plugs into a receiver: each delivery is reported
+ * frame by frame (AttachOptions.streamDeliveries) to a handler per link,
+ * which emits it through the link once its head has come. @internal
+ */
+export interface FrameDeliveries {
+  /** The options of the session the link has to itself (a small incoming window). */
+  session(engine: Engine): SessionOptions;
+  /** The handler of one link's frames. */
+  open(link: FrameLink): FrameHandler;
+}
+
+/** A receiver link, as a FrameDeliveries handler sees it. @internal */
+export interface FrameLink extends DeliveryOwner {
+  /** Emits a delivery as receive emits one (no auto-accept: the handler settles it); false when the link takes none now. */
+  emitFrom(delivery: unknown, deliveryId: number, settled: boolean): boolean;
+  /** The handler is done with `frames` frames: the session window may open by as many. */
+  consumed(frames: number): void;
+  /** A delivery never emitted (it came while the link was closing, or its head could not be read) is settled with `state`. */
+  settleUnemitted(deliveryId: number, state: DeliveryState): void;
+  /** An emitted delivery the sender aborted (the abort settles it): the link holds it no more. */
+  aborted(deliveryId: number): void;
+  readonly autoAccept: boolean;
+}
+
+/** @internal */
+export interface FrameHandler {
+  chunk(event: DeliveryChunkEvent): void;
+  aborted(deliveryId: number): void;
+  /** The link ended (detached, or its connection lost): deliveries in progress are over. */
+  ended(cause: unknown): void;
 }
 
 /**
@@ -365,7 +400,7 @@ export class ReceiverSubscription {
 type LinkState = 'attaching' | 'attached' | 'closing' | 'detaching' | 'ended';
 
 /** One receiver link on one connection. */
-class ReceiverLink implements DeliveryOwner {
+class ReceiverLink implements FrameLink {
   address: string;
   private state: LinkState = 'attaching';
   private linkId: LinkId = -1;
@@ -406,6 +441,9 @@ class ReceiverLink implements DeliveryOwner {
   detachError: EndpointErrorInit | undefined;
   /** No credit is granted while true (holdCredit). */
   private creditHeld = false;
+  /** Streamed deliveries (spec.frames): the handler of this link's frames, and the session the link has to itself. */
+  private frames: FrameHandler | undefined;
+  private ownSession: SessionId | undefined;
   /** Drain mode: the rounds asking for what is there, the bound on a round's silence, and whether all has come. */
   private rounds: DrainRounds | undefined;
   private drainTimer: Subscription | undefined;
@@ -471,8 +509,13 @@ class ReceiverLink implements DeliveryOwner {
 
   private attach(): void {
     const engine = this.engine;
+    const frames = this.spec.frames;
     try {
-      this.linkId = engine.attach(this.host.session(), {
+      // A streamed receiver is paced by its session's window: on a shared session it would stall the other links.
+      if (frames !== undefined) {
+        this.ownSession = engine.beginSession(frames.session(engine));
+      }
+      this.linkId = engine.attach(this.ownSession ?? this.host.session(), {
         name: this.linkName,
         role: 'receiver',
         source: this.spec.source,
@@ -486,15 +529,19 @@ class ReceiverLink implements DeliveryOwner {
         // broker; take the excess like Proton and rhea do. The window may then
         // briefly hold more than prefetch; it grants nothing until it is back under.
         creditOverrun: 'accept',
+        ...(frames === undefined ? {} : { streamDeliveries: true }),
       });
+      if (frames !== undefined) this.frames = frames.open(this);
       if (this.spec.drain !== undefined) this.rounds = new DrainRounds(stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
       // The engine holds the flow until the sender's attach arrives.
       if (!this.creditHeld) this.grant(this.window.grant(0));
       // In drain mode the rounds are the probe, bounded by drainTimeout.
-      this.stall = this.rounds === undefined ? this.stallDetector() : undefined;
+      // A streamed delivery's frames are progress the stall detector does not see: off for streamed receivers too.
+      this.stall = this.rounds === undefined && this.frames === undefined ? this.stallDetector() : undefined;
       this.stall?.creditChanged();
     } catch (error) {
       this.state = 'ended';
+      this.endOwnSession();
       this.lease?.release();
       this.sink.error(error);
       return;
@@ -535,7 +582,11 @@ class ReceiverLink implements DeliveryOwner {
           this.topUp();
         }
         return;
+      case 'delivery-chunk':
+        this.frames?.chunk(event);
+        return;
       case 'delivery-aborted':
+        this.frames?.aborted(event.deliveryId);
         this.topUp();
         return;
       case 'link-flow':
@@ -586,25 +637,11 @@ class ReceiverLink implements DeliveryOwner {
     }
     const traced = this.tracer?.owner(this);
     const delivery = new ReceivedDelivery(traced ?? this, event);
-    this.window.received();
-    this.stall?.delivery();
-    if (!event.settled) {
-      this.userHeld++;
-      this.firstHeld ??= event.deliveryId;
-      this.lastHeld = event.deliveryId;
-    }
-    this.emitting = true;
-    try {
+    this.emit(event.deliveryId, event.settled, () => {
       if (traced === undefined) this.sink.next(delivery);
       else traced.emit(delivery, this.sink);
-    } finally {
-      this.emitting = false;
-    }
-    if (event.settled) {
-      // Pre-settled: nothing to send; the slot is free once the handler returned.
-      this.window.settled();
-      this.topUp();
-    } else if (this.spec.autoAccept && !delivery.settled && !delivery.claimed && this.state === 'attached') {
+    });
+    if (!event.settled && this.spec.autoAccept && !delivery.settled && !delivery.claimed && this.state === 'attached') {
       try {
         delivery.accept();
       } catch (error) {
@@ -613,6 +650,33 @@ class ReceiverLink implements DeliveryOwner {
         if (!(error instanceof DeliveryError)) throw error;
       }
     }
+    this.afterEmit();
+  }
+
+  /** A delivery goes to the subscriber (`next` calls it): counted against the window, held until settled. */
+  private emit(deliveryId: number, settled: boolean, next: () => void): void {
+    this.window.received();
+    this.stall?.delivery();
+    if (!settled) {
+      this.userHeld++;
+      this.firstHeld ??= deliveryId;
+      this.lastHeld = deliveryId;
+    }
+    this.emitting = true;
+    try {
+      next();
+    } finally {
+      this.emitting = false;
+    }
+    if (settled) {
+      // Pre-settled: nothing to send; the slot is free once the handler returned.
+      this.window.settled();
+      this.topUp();
+    }
+  }
+
+  /** After a delivery's `next` (and its auto-accept): a close asked for inside it, or drain mode's count. */
+  private afterEmit(): void {
     const closed = this.closeAfterEmit;
     if (closed !== undefined) {
       this.closeAfterEmit = undefined;
@@ -659,8 +723,43 @@ class ReceiverLink implements DeliveryOwner {
     this.armDrainTimer();
   }
 
+  /** FrameLink (receiveStreamed): a delivery whose head has come, emitted as any other; the handler settles it. */
+  emitFrom(delivery: unknown, deliveryId: number, settled: boolean): boolean {
+    if (this.state !== 'attached' || this.sink.closed) return false;
+    this.emit(deliveryId, settled, () => this.sink.next(delivery as Delivery));
+    this.afterEmit();
+    return true;
+  }
+
+  /** FrameLink: frames the handler is done with open the session window again. */
+  consumed(frames: number): void {
+    if (this.linkId < 0 || this.host.isLost) return;
+    this.engine.consumed(this.linkId, frames);
+    this.host.flush();
+  }
+
+  /** FrameLink: a delivery that was never emitted is settled (released when it came too late, rejected when unreadable). */
+  settleUnemitted(deliveryId: number, state: DeliveryState): void {
+    if (this.host.isLost) return;
+    try {
+      this.tryDispose(deliveryId, state);
+    } catch {
+      // the link is going; the peer takes the delivery back with it
+    }
+  }
+
+  get autoAccept(): boolean {
+    return this.spec.autoAccept;
+  }
+
+  /** FrameLink: an emitted delivery the sender aborted is settled by the abort. */
+  aborted(_deliveryId: number): void {
+    if (this.userHeld > 0) this.userHeld--;
+    this.window.settled();
+  }
+
   /** DeliveryOwner: the application settles a delivery. */
-  settle(delivery: ReceivedDelivery, state: DeliveryState): DeliveryState {
+  settle(delivery: SettlingDelivery, state: DeliveryState): DeliveryState {
     if (this.state === 'ended' || this.state === 'detaching' || this.host.isLost) {
       throw new DeliveryError(Condition.IllegalState, `cannot settle delivery ${delivery.deliveryId}: ${this.whyGone()}`, { cause: this.lossCause ?? this.linkError });
     }
@@ -860,6 +959,8 @@ class ReceiverLink implements DeliveryOwner {
     this.stall?.stop();
     this.drainTimer?.unsubscribe();
     this.drainTimer = undefined;
+    this.frames?.ended(cause ?? this.lossCause ?? this.linkError);
+    this.endOwnSession();
     this.lease?.release();
     if (this.userHeld > 0) {
       this.tracer?.linkEnded(new DeliveryError(
@@ -869,6 +970,19 @@ class ReceiverLink implements DeliveryOwner {
       ));
     }
     this.onEnded(this);
+  }
+
+  /** The session the link had to itself ends with it (a lost connection took it already). */
+  private endOwnSession(): void {
+    const session = this.ownSession;
+    this.ownSession = undefined;
+    if (session === undefined || this.host.isLost) return;
+    try {
+      this.engine.endSession(session);
+      this.host.flush();
+    } catch {
+      // ended already (the peer ended it), or the connection is closing
+    }
   }
 
   /** Withdraws the credit and grants none while `hold` (ReceiverSubscription.holdCredit). */

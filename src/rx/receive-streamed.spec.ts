@@ -1,0 +1,125 @@
+/**
+ * receiveStreamed at the embedded broker (TestBroker, virtual time): the
+ * head at once, the body in chunks under the session window, settled once
+ * read; the shapes users write (take, first, mergeMap, concatMap, for await,
+ * an early unsubscribe), checked at the broker.
+ */
+import { describe, expect, it } from 'vitest';
+import { concatMap, first, lastValueFrom, map, mergeMap, of, reduce, take, toArray, VirtualTimeScheduler } from 'rxjs';
+import type { MessageQueue } from '../broker/queue.js';
+import { TestBroker } from '../testing/test-broker.js';
+import type { Message } from './message.js';
+import { receiveStreamed } from './receive-streamed.js';
+import { StreamedBodyError } from './streamed-errors.js';
+
+function bytes(n: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + seed) & 0xff;
+  return b;
+}
+
+function rig(messages: Message[], maxFrameSize?: number) {
+  const scheduler = new VirtualTimeScheduler();
+  const broker = new TestBroker(scheduler);
+  broker.publish('q', of(...messages));
+  const connection$ = broker.connect(maxFrameSize === undefined ? {} : { maxFrameSize });
+  const queue = () => broker.broker.registry.find('q') as MessageQueue;
+  return {
+    scheduler, broker, connection$,
+    /** Runs virtual time up to `t` ms (the settle grace after a subscription ends is 5 s). */
+    run(t = Infinity) {
+      scheduler.maxFrames = t;
+      scheduler.flush();
+    },
+    depth: () => queue().stats().depth,
+    acquired: () => queue().stats().acquired,
+  };
+}
+
+const big = (n: number, seed: number): Message => ({ subject: `big ${seed}`, applicationProperties: { n: seed }, body: bytes(n, seed) });
+const total = (chunks: Uint8Array[]) => Buffer.concat(chunks);
+
+describe('receiveStreamed', () => {
+  it('emits each delivery with its head, the body in chunks of at most a frame; accepted once read; the queue is empty', async () => {
+    const r = rig([big(300_000, 1), big(5, 2), { subject: 'no body' }], 4096);
+    const seen: string[] = [];
+    const bodies = lastValueFrom(receiveStreamed(r.connection$, 'q').pipe(
+      take(3),
+      concatMap((d) => {
+        seen.push(`${d.message.subject} ${String(d.message.applicationProperties?.['n'])} ${d.message.body === undefined}`);
+        return d.body$.pipe(toArray(), map((chunks) => ({ chunks, d })));
+      }),
+      toArray(),
+    ));
+    r.run();
+    const got = await bodies;
+    expect(seen).toEqual(['big 1 1 true', 'big 2 2 true', 'no body undefined true']);
+    expect(Buffer.compare(total(got[0]!.chunks), bytes(300_000, 1))).toBe(0);
+    expect(got[0]!.chunks.length).toBeGreaterThan(70);
+    expect(got[0]!.chunks.every((c) => c.length <= 4096)).toBe(true);
+    expect(total(got[1]!.chunks)).toEqual(Buffer.from(bytes(5, 2)));
+    expect(got[2]!.chunks).toEqual([]);
+    expect(got.map((g) => g.d.outcome)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect([r.depth(), r.acquired()]).toEqual([0, 0]);
+  });
+
+  it('for await on body: pulled chunk by chunk', async () => {
+    const r = rig([big(100_000, 3)], 2048);
+    const done = (async () => {
+      const d = await lastValueFrom(receiveStreamed(r.connection$, 'q').pipe(first()));
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of d.body) chunks.push(chunk.slice());
+      return { body: total(chunks), outcome: d.outcome };
+    })();
+    // The reader pulls in microtasks; the frames move in (virtual) time 0, well within the settle grace.
+    for (let i = 0; i < 500; i++) {
+      r.run(0);
+      await Promise.resolve();
+    }
+    const got = await done;
+    expect(Buffer.compare(got.body, bytes(100_000, 3))).toBe(0);
+    expect(got.outcome).toBe('accepted');
+    r.run();
+    expect(r.depth()).toBe(0);
+  });
+
+  it('unsubscribing from the body early: the rest goes by unread, the delivery is released and stays on the queue', async () => {
+    const r = rig([big(200_000, 4)], 4096);
+    const firstChunks = lastValueFrom(receiveStreamed(r.connection$, 'q').pipe(
+      first(),
+      mergeMap((d) => d.body$.pipe(take(3))),
+      toArray(),
+    ));
+    r.run();
+    expect((await firstChunks).length).toBe(3);
+    expect([r.depth(), r.acquired()]).toEqual([1, 0]);
+    // A second reader gets it whole.
+    const again = lastValueFrom(receiveStreamed(r.connection$, 'q').pipe(
+      first(), mergeMap((d) => d.body$), reduce((n, c) => n + c.length, 0),
+    ));
+    r.run();
+    expect(await again).toBe(200_000);
+    expect(r.depth()).toBe(0);
+  });
+
+  it('a body that is not data sections: the head is emitted, body$ errors with StreamedBodyError, and the message is not offered here again', async () => {
+    const r = rig([{ subject: 'text', body: 'a string body' }]);
+    const errors: unknown[] = [];
+    receiveStreamed(r.connection$, 'q').pipe(first(), mergeMap((d) => d.body$)).subscribe({ error: (e: unknown) => errors.push(e) });
+    r.run();
+    expect(errors[0]).toBeInstanceOf(StreamedBodyError);
+    // modified, undeliverable-here: back on the queue for other consumers.
+    expect(r.depth()).toBe(1);
+  });
+
+  it('the body is read once', async () => {
+    const r = rig([big(10, 5)]);
+    const errors: string[] = [];
+    receiveStreamed(r.connection$, 'q').pipe(first()).subscribe((d) => {
+      d.body$.subscribe();
+      d.body$.subscribe({ error: (e: unknown) => errors.push((e as Error).message) });
+    });
+    r.run();
+    expect(errors[0]).toMatch(/read once/);
+  });
+});
