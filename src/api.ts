@@ -57,6 +57,9 @@ export type { StreamedDelivery } from './rx/streamed-delivery.js';
 export { consume, type ConsumeOptions, type FailureStrategy } from './rx/consume.js';
 export { send, sendFrom, ANONYMOUS_RELAY, type SenderOptions, type SendResult } from './rx/send.js';
 export {
+  sendStreamed, DEFAULT_BODY_BUFFER_SIZE, type StreamedMessage, type StreamedSendResult, type StreamedSenderOptions,
+} from './rx/send-streamed.js';
+export {
   isDetachForced, LinkRedirectError, type LinkRedirect, type LinkRecoveryConfig, type LinkRecoveryOption,
 } from './rx/link-recovery.js';
 export type {

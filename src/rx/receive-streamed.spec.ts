@@ -7,9 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { concatMap, first, lastValueFrom, map, mergeMap, of, reduce, take, toArray, VirtualTimeScheduler } from 'rxjs';
 import type { MessageQueue } from '../broker/queue.js';
+import { encodeMessageBytes } from '../frames/message.js';
 import { TestBroker } from '../testing/test-broker.js';
+import { MemoryNetwork } from '../transport/memory/memory-network.js';
+import { Container } from './container.js';
 import type { Message } from './message.js';
+import { receive } from './receive.js';
 import { receiveStreamed } from './receive-streamed.js';
+import { TestServer } from './test-server.spec-helper.js';
 import { StreamedBodyError } from './streamed-errors.js';
 
 function bytes(n: number, seed = 1): Uint8Array {
@@ -121,5 +126,53 @@ describe('receiveStreamed', () => {
     });
     r.run();
     expect(errors[0]).toMatch(/read once/);
+  });
+});
+
+describe('receiveStreamed: its own session, and aborted deliveries', () => {
+  it('a body nobody reads holds its own session\'s window only: a receive on the same connection goes on', () => {
+    const r = rig([big(2_000_000, 6)], 4096);
+    r.broker.publish('small', of(...[1, 2, 3, 4, 5].map((n) => ({ body: n }))));
+    const held: unknown[] = [];
+    receiveStreamed(r.connection$, 'q', { readBufferSize: 16 * 4096 }).subscribe((d) => held.push(d)); // never reads the body
+    const small: unknown[] = [];
+    receive(r.connection$, 'small').subscribe((d) => small.push(d.message.body));
+    r.run(1000);
+    expect(held).toHaveLength(1);
+    expect(small).toEqual([1, 2, 3, 4, 5]);
+    // At most the window went out to the reader: the broker still sends the rest, slowly, as it is read.
+    expect((held[0] as { bodyBytes: number }).bodyBytes).toBeLessThanOrEqual(16 * 4096);
+  });
+
+  it('the sender aborts a delivery mid-body: body$ errors with DeliveryAbortedError', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const network = new MemoryNetwork({ scheduler });
+    const server = new TestServer({ listen: network.listen, scheduler }).start();
+    const container = new Container({ id: 'client', platform: { connect: network.connect }, scheduler });
+    const connection$ = container.connect('amqp://localhost', { reconnect: false });
+    // Time stays at 0: the settle grace after take(1) (5 s) must not pass.
+    const now = () => {
+      scheduler.maxFrames = 0;
+      scheduler.flush();
+    };
+    const log: string[] = [];
+    receiveStreamed(connection$, 'q').pipe(
+      take(1),
+      concatMap((d) => d.body$.pipe(reduce((n, c) => n + c.length, 0), map((n) => `${d.message.subject} ${n}`))),
+    ).subscribe({ next: (line) => log.push(line), error: (e: unknown) => log.push(`${(e as Error).name}`) });
+    now();
+    const peer = server.last;
+    const attached = peer.events.find((e) => e.type === 'link-attached');
+    const link = attached!.type === 'link-attached' ? attached!.link : -1;
+    const whole = encodeMessageBytes({ properties: { subject: 'cut' }, body: { type: 'data', sections: [bytes(100_000)] } });
+    const id = peer.engine.send(link, { payload: whole.subarray(0, 30_000), more: true });
+    peer.driver.flush();
+    now();
+    peer.engine.abort(link, id);
+    peer.driver.flush();
+    now();
+    expect(log).toEqual(['DeliveryAbortedError']);
+    // The streamed receiver began a session of its own: the server saw one begin for it.
+    expect(peer.events.filter((e) => e.type === 'session-begun')).toHaveLength(1);
   });
 });

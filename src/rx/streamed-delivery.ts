@@ -170,6 +170,7 @@ class StreamedReceivedDelivery implements StreamedDelivery, SettlingDelivery {
     this.fail(new DeliveryAbortedError(Condition.IllegalState,
       `the sender aborted delivery ${this.deliveryId} on link ${JSON.stringify(this.linkName)} after ${this.bodyBytes} bytes of its body`));
     this.end();
+    this.deliver();
   }
 
   /** The link or its connection went: a delivery not yet complete is lost (the sender redelivers it). */
@@ -181,6 +182,7 @@ class StreamedReceivedDelivery implements StreamedDelivery, SettlingDelivery {
         cause === undefined ? {} : { cause }));
     }
     this.end();
+    this.deliver();
   }
 
   /** It was not emitted (the link was closing, or its head was unreadable): nobody will read it. */
