@@ -106,6 +106,7 @@ export class IncomingConnection extends Connection {
 
   /** @internal listen.ts */
   outputChanged(): void {
+    this.backlogChanged();
     for (const listener of this.outputListeners) listener();
   }
 

@@ -270,6 +270,14 @@ class IncomingAttempt implements ConnectionControl {
     this.driver?.flush();
   }
 
+  transportBacklog(): number | undefined {
+    return this.channel.bufferedAmount;
+  }
+
+  get reportsDrain(): boolean {
+    return this.channel.onDrain !== undefined;
+  }
+
   close(): Observable<void> {
     if (this.phase === 'opening' && this.engine === undefined) {
       // Still waiting to start (throttled): nothing to say to the peer.
