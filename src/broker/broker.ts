@@ -55,6 +55,13 @@ export interface BrokerOptions extends NodeRegistryOptions, TransactionManagerOp
   /** Credit window granted to each producer link. Default 100. */
   readonly prefetch?: number;
   /**
+   * Largest message a producer may send, in bytes (a larger one detaches its
+   * link with amqp:link:message-size-exceeded). The broker holds each
+   * message whole, so the memory budget and the queues' maxBytes bound it
+   * too. Default: receive()'s, 100 MiB.
+   */
+  readonly maxMessageSize?: number;
+  /**
    * Most bytes a connection may have yet to send (its unwritten output and
    * what its socket holds) before the broker stops dispatching to its
    * consumers, until the peer reads. Default {@link DEFAULT_MAX_OUTPUT_BACKLOG} (1 MiB).
@@ -101,6 +108,7 @@ export class Broker {
   /** Link faults on demand (detach with a condition, withhold credit, stop dispatching), for tests. */
   readonly faults = new BrokerFaults();
   private readonly prefetch: number;
+  private readonly maxMessageSize: number | undefined;
   private readonly maxOutputBacklog: number;
   /** Each connection's output gate (null where the transport cannot tell its backlog). */
   private readonly gates = new WeakMap<IncomingConnection, OutputGate | null>();
@@ -114,6 +122,7 @@ export class Broker {
     this.registry = new NodeRegistry(options);
     this.transactions = new TransactionManager(options);
     this.prefetch = options.prefetch ?? 100;
+    this.maxMessageSize = options.maxMessageSize;
     this.maxOutputBacklog = options.maxOutputBacklog ?? DEFAULT_MAX_OUTPUT_BACKLOG;
     if (!(this.maxOutputBacklog >= 0)) throw new TypeError(`Broker maxOutputBacklog: expected a non-negative number of bytes, got ${String(options.maxOutputBacklog)}`);
     this.onEvent = options.onEvent;
@@ -267,7 +276,11 @@ export class Broker {
       }
     };
     const tracked = this.faults.track({ link, address });
-    const subscription = link.receive({ autoAccept: false, prefetch: this.prefetch, ...(address === link.address ? {} : { address }) }).subscribe({
+    const subscription = link.receive({
+      autoAccept: false, prefetch: this.prefetch,
+      ...(this.maxMessageSize === undefined ? {} : { maxMessageSize: this.maxMessageSize }),
+      ...(address === link.address ? {} : { address }),
+    }).subscribe({
       next: (delivery) => {
         const state = transferStateOf(delivery);
         if (state?.type === 'transactional-state') {

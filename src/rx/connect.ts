@@ -270,10 +270,6 @@ class ConnectionAttempt implements ConnectionControl {
     return this.channel?.bufferedAmount;
   }
 
-  get reportsDrain(): boolean {
-    return this.channel?.onDrain !== undefined;
-  }
-
   close(): Observable<void> {
     if (this.phase === 'opening' || this.phase === 'open') this.subscriber.complete(); // runs release()
     return this.closed.asObservable();

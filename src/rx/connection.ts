@@ -28,11 +28,9 @@ export interface ConnectionControl {
   readonly closeTimeout: number;
   /** Bytes the transport holds unsent, or undefined when it cannot tell. */
   transportBacklog?(): number | undefined;
-  /** The transport reports when it drains (Connection.backlogChanged is called); otherwise a waiter polls. */
-  readonly reportsDrain?: boolean;
 }
 
-/** How often a wait for a transport that cannot report its drain (a browser's WebSocket) looks again, in ms. */
+/** How often a wait for the transport's backlog looks again between its drain events, in ms. */
 const BACKLOG_POLL_MS = 10;
 
 /** Events that belong to one link (they carry its id). */
@@ -175,11 +173,11 @@ export class Connection {
       const first = this.scheduler.schedule(() => {
         if (check()) return;
         this.writableWaiters.add(check);
-        if (this.control.reportsDrain !== true) {
-          poll = this.scheduler.schedule(function (this: SchedulerAction<unknown>) {
-            if (!check()) this.schedule(undefined, BACKLOG_POLL_MS);
-          }, BACKLOG_POLL_MS);
-        }
+        // Also looked at on a timer: a transport's drain event may not come for a small backlog (Node's
+        // 'drain' follows only a write that filled its buffer), and some transports have none.
+        poll = this.scheduler.schedule(function (this: SchedulerAction<unknown>) {
+          if (!check()) this.schedule(undefined, BACKLOG_POLL_MS);
+        }, BACKLOG_POLL_MS);
       });
       return () => {
         first.unsubscribe();
@@ -187,6 +185,11 @@ export class Connection {
         this.writableWaiters.delete(check);
       };
     });
+  }
+
+  /** The transport tells how many bytes it holds unsent (whenWritable then knows when they have gone). @internal */
+  get tracksBacklog(): boolean {
+    return this.control.transportBacklog?.() !== undefined;
   }
 
   /** @internal connect.ts: output was written or the transport drained; waiters look at the backlog again. */

@@ -274,10 +274,6 @@ class IncomingAttempt implements ConnectionControl {
     return this.channel.bufferedAmount;
   }
 
-  get reportsDrain(): boolean {
-    return this.channel.onDrain !== undefined;
-  }
-
   close(): Observable<void> {
     if (this.phase === 'opening' && this.engine === undefined) {
       // Still waiting to start (throttled): nothing to say to the peer.

@@ -22,9 +22,9 @@ function* chunks(total: number, size: number, seed = 1): Generator<Uint8Array> {
   for (let at = 0; at < total; at += size) yield all.subarray(at, Math.min(total, at + size));
 }
 
-function rig() {
+function rig(maxMessageSize?: number) {
   const scheduler = new VirtualTimeScheduler();
-  const broker = new TestBroker(scheduler);
+  const broker = new TestBroker(scheduler, maxMessageSize === undefined ? {} : { maxMessageSize });
   const connection$ = broker.connect({ maxFrameSize: 8192 });
   const queue = () => broker.broker.registry.find('q') as MessageQueue | undefined;
   return {
@@ -102,6 +102,16 @@ describe('sendStreamed', () => {
       .catch((e: Error) => e.name);
     expect(await settle(r, outcome)).toBe('SendOverflowError');
     expect(r.depth()).toBe(0);
+  });
+
+  it('a message over the peer\'s max-message-size, by its last section or an earlier one: the stream errors with a LinkError, nothing is stored', async () => {
+    for (const size of [100_000, 1_000_000]) {
+      const r = rig(100_000); // the body fits, its sections' headers do not; or far from it
+      const outcome = lastValueFrom(of({ body: chunks(size, 10_000) }).pipe(sendStreamed(r.connection$, 'q')))
+        .catch((e: Error) => `${e.name} ${(e as { condition?: string }).condition}`);
+      expect(await settle(r, outcome)).toBe('LinkError amqp:link:message-size-exceeded');
+      expect(r.depth()).toBe(0);
+    }
   });
 
   it('checks its options and messages', async () => {

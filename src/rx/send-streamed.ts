@@ -73,8 +73,14 @@ export interface StreamedSenderOptions extends Omit<SenderOptions, 'sendTimeout'
 export const DEFAULT_BODY_BUFFER_SIZE = 16 * 1024 * 1024;
 /** Chunks are gathered into data sections of about this size (fewer, fuller frames than one section per small chunk). */
 const SECTION_BYTES = 256 * 1024;
-/** Bytes the transport may hold unsent before the next chunk is read. */
-const TRANSPORT_LIMIT = 1024 * 1024;
+/**
+ * Bytes the transport may hold unsent before the next chunk is read: none.
+ * The socket takes a section at once while the kernel has room (on
+ * loopback, megabytes), and once it has taken all of it, the buffer the
+ * section was built in is free to build the next one in: a body of any size
+ * is sent through one buffer, with no garbage for the collector to lag behind.
+ */
+const TRANSPORT_LIMIT = 0;
 const DATA_SECTION_HEADER = 8; // 0x00 0x53 0x75 0xb0 and a 4-byte length
 
 /**
@@ -355,6 +361,16 @@ class StreamSender {
     return this.host!.whenWritable(TRANSPORT_LIMIT).subscribe({ next: ready });
   }
 
+  /**
+   * BodyWriter: whether a section buffer may be built again once
+   * whenWritable has said the transport took it: only where the transport
+   * tells its backlog (elsewhere whenWritable cannot know, and the bytes may
+   * still be held, by an in-memory peer for one).
+   */
+  get reusesSections(): boolean {
+    return this.host?.tracksBacklog === true;
+  }
+
   /** BodyWriter: the last part is written. */
   finished(writer: BodyWriter): void {
     if (this.current !== writer) return;
@@ -488,6 +504,8 @@ class BodyWriter {
   /** Chunks of the next section, and their bytes. */
   private section: Uint8Array[] = [];
   private sectionBytes = 0;
+  /** The buffer sections are built in, when the transport lets it be reused. */
+  private buffer: Uint8Array | undefined;
   /** An Observable body's chunks not yet taken, and their bytes. */
   private readonly buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
@@ -601,17 +619,29 @@ class BodyWriter {
 
   private onEnd(): void {
     if (this.done) return;
+    if (!this.writeSection(false)) return; // failed: fail() has aborted it
     this.done = true;
-    this.writeSection(false);
     this.cancel();
     this.sender.finished(this);
   }
 
-  /** Writes the gathered chunks as one data section (the footer after the last); then, unless it was the last, reads on when it has gone out. */
-  private writeSection(more: boolean): void {
+  /**
+   * Writes the gathered chunks as one data section (the footer after the
+   * last); then, unless it was the last, reads on when it has gone out.
+   * False when it could not be written (the body has failed).
+   */
+  private writeSection(more: boolean): boolean {
     const length = this.sectionBytes;
     const footer = more ? undefined : this.footer;
-    const part = new Uint8Array(DATA_SECTION_HEADER + length + (footer?.length ?? 0));
+    const size = DATA_SECTION_HEADER + length + (footer?.length ?? 0);
+    // One buffer for every section of the body, where the transport says when it has taken each (see TRANSPORT_LIMIT).
+    let part: Uint8Array;
+    if (this.sender.reusesSections) {
+      if (this.buffer === undefined || this.buffer.length < size) this.buffer = new Uint8Array(Math.max(size, SECTION_BYTES + DATA_SECTION_HEADER));
+      part = this.buffer.subarray(0, size);
+    } else {
+      part = new Uint8Array(size);
+    }
     part[0] = 0x00;
     part[1] = 0x53;
     part[2] = 0x75;
@@ -635,12 +665,13 @@ class BodyWriter {
     } catch (error) {
       // The peer's max-message-size, or the link went meanwhile.
       this.fail(asLinkError(error, 'sendStreamed'));
-      return;
+      return false;
     }
-    if (!more) return;
+    if (!more) return true;
     this.blocked = true;
     if (out) this.afterTransport();
     // else: delivery-written calls written() once the session window has let it out.
+    return true;
   }
 
   /** The parts waiting for session window have gone out: now wait for the transport. */
