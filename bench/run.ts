@@ -40,6 +40,7 @@ const registry: Readonly<Record<string, RegistryEntry>> = {
   'io-floor': { about: 'the least CPU per round trip of a 5-credit sender (broker.c\'s pattern): C and Node clients with no AMQP', load: () => import('./scenarios/io-floor.js') },
   latency: { about: 'request-reply and one-way latency at 1k and 10k msgs/s, p50/p99/max, rx-amqp vs rhea via RabbitMQ and via our broker', load: () => import('./scenarios/latency.js') },
   large: { about: '1 MiB and 10 MiB bodies, MB/s, rx-amqp vs rhea via RabbitMQ', load: () => import('./scenarios/large.js') },
+  'stream-large': { about: 'one 1 GiB message streamed through our broker (sendStreamed, receiveStreamed), each side in its own process: peak RSS and time', load: () => import('./scenarios/stream-large.js') },
   'consume-backlog': { about: 'a 1,000,000-message backlog through consume() with 2 ms of async work each: client RSS, and the broker holds exactly what was not completed', load: () => import('./scenarios/consume-backlog.js') },
   'slow-consumer': { about: 'client RSS under a slow consumer (1M waiting) and a hot producer (overflow policies), rx-amqp vs rhea via our broker', load: () => import('./scenarios/slow-consumer.js') },
   'many-links': { about: '1,000 receivers on one connection and 100 connections: attach time, RSS, a message through each, rx-amqp vs rhea via our broker', load: () => import('./scenarios/many-links.js') },

@@ -11,7 +11,7 @@ export {
 export {
   startKerberosRealm, makeGssapiSaslConfig, gssapiServerEnv, requireKerberosPackage, type KerberosRealm, type KerberosRealmOptions,
 } from './kerberos.js';
-export { startRabbitMq, startRestartableRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD, type RestartableRabbitMq } from './rabbitmq.js';
+export { startRabbitMq, startRestartableRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD, type RabbitMqOptions, type RestartableRabbitMq } from './rabbitmq.js';
 export { PeerUnavailableError, PACKAGES } from './packages.js';
 export { PeerProcess } from './peer-process.js';
 export {

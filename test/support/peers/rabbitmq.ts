@@ -19,6 +19,12 @@ const EPMD = '/usr/bin/epmd';
 export const RABBITMQ_USER = 'rx-amqp';
 export const RABBITMQ_PASSWORD = 'rx-amqp-secret';
 
+/** What a test node needs besides the defaults. */
+export interface RabbitMqOptions {
+  /** More rabbitmq.conf lines, e.g. `max_message_size = 536870912`. */
+  readonly config?: readonly string[];
+}
+
 /**
  * Starts a RabbitMQ node and resolves once it answers the AMQP 1.0 SASL
  * protocol header (the TCP listener opens a little before the AMQP 1.0
@@ -26,7 +32,7 @@ export const RABBITMQ_PASSWORD = 'rx-amqp-secret';
  * 5-10 s. `stop()` shuts the node down, deletes its directory and stops epmd
  * when no other node is registered with it.
  */
-export async function startRabbitMq(): Promise<RunningRabbitMq> {
+export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<RunningRabbitMq> {
   const server = requireFile(join(RABBITMQ_BIN, 'rabbitmq-server'), PACKAGES.rabbitmq, true);
   let lastError: unknown;
   // The free ports are picked before the node binds them; retry if we lose the race.
@@ -35,7 +41,7 @@ export async function startRabbitMq(): Promise<RunningRabbitMq> {
     const port = await freePort();
     const distPort = await freePort();
     const nodeName = `rxamqp${process.pid}x${attempt}x${port}@localhost`;
-    writeNodeConfig(dir, port);
+    writeNodeConfig(dir, port, options.config);
     const proc = spawnNode(server, dir, nodeName, distPort);
     const stop = async (): Promise<void> => {
       await proc.stop(20_000);
@@ -128,7 +134,7 @@ export async function startRestartableRabbitMq(): Promise<RestartableRabbitMq> {
   };
 }
 
-function writeNodeConfig(dir: string, port: number): void {
+function writeNodeConfig(dir: string, port: number, more: readonly string[] = []): void {
   writeFileSync(join(dir, 'rabbitmq.conf'), [
     `listeners.tcp.1 = ${LOOPBACK}:${port}`,
     'loopback_users = none',
@@ -139,6 +145,7 @@ function writeNodeConfig(dir: string, port: number): void {
     'log.console = true',
     'log.console.level = warning',
     'log.file = false',
+    ...more,
     '',
   ].join('\n'));
   writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_amqp1_0].\n');
