@@ -12,6 +12,10 @@
  * Tests run concurrently, each on an address (or port) of its own, with small counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/index.js';
 import { freePort, startProtonCBroker, startProtonPythonBroker, type RunningPeer } from '../support/peers/index.js';
 import { killAllExamples, lines, requireBuild, runExample, startExample, type ExampleRun } from './run-example.js';
@@ -130,6 +134,25 @@ describe('examples against the embedded broker', OPTIONS, () => {
     expect(lines(run.stdout)).toEqual([
       ...sequence(1, 3), 'paused for 500 ms', 'resumed', ...sequence(4, 6), 'paused for 500 ms', 'resumed', ...sequence(7, 7),
     ]);
+  });
+
+  it('stream_send then stream_recv: a 3 MiB file as one message, read and written as it goes, the same bytes at the end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rx-amqp-stream-'));
+    try {
+      const input = join(dir, 'in.bin');
+      const output = join(dir, 'out.bin');
+      const bytes = randomBytes(3 * 1024 * 1024 + 17);
+      writeFileSync(input, bytes);
+      const sent = await runExample('stream_send', [url(), 'ex-stream', input]);
+      expectSuccess(sent);
+      expect(sent.stdout).toBe(`sent ${bytes.length} bytes of in.bin: accepted\n`);
+      const received = await runExample('stream_recv', [url(), 'ex-stream', output]);
+      expectSuccess(received);
+      expect(lines(received.stdout)).toEqual([`receiving in.bin (${bytes.length} bytes)`, `wrote ${bytes.length} bytes to ${output}: accepted`]);
+      expect(readFileSync(output).equals(bytes)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('tx_send then tx_recv: batches sent and accepted in transactions', async () => {
