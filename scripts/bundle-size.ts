@@ -47,7 +47,9 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
     budgetGzip: 85_000,
   },
-  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 104_000 },
+  // 104,000 → 114,000: receiveStreamed and sendStreamed (issue 18, large messages as streams), about 8 kB gzipped,
+  // which the imports above shake out; the engine's part of them (deliveries in pieces) is in every import.
+  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 114_000 },
 ];
 
 /** The issue 19 goal: the first import at most half of rhea's browser build, gzipped. */

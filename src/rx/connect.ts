@@ -313,11 +313,11 @@ class ConnectionAttempt implements ConnectionControl {
       return;
     }
     this.engine = engine;
-    const driver = new EngineDriver<EngineEvent>(engine, channel, { scheduler, onWritten: () => this.connection?.backlogChanged() });
+    const driver = new EngineDriver<EngineEvent>(engine, channel, { scheduler, onWritten: () => this.connection?.outputChanged() });
     this.driver = driver;
     this.channel = channel;
-    // A transport that tells when it drains wakes the senders waiting for it (Connection.whenWritable).
-    this.stopDrains = channel.onDrain?.(() => this.connection?.backlogChanged());
+    // A transport that tells when it drains wakes the senders waiting for it (sendStreamed).
+    this.stopDrains = channel.onDrain?.(() => this.connection?.outputChanged());
     this.phase = 'opening';
     const events = driver.events$.subscribe({
       next: contained((event: EngineEvent) => this.onEvent(event), (error) => this.onHandlerError(error)),

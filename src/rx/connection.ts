@@ -10,7 +10,7 @@
  * the next Connection that connect() emits, and the connection observable
  * (error, reconnect, status) reports the loss. Browser-safe.
  */
-import { AsyncSubject, Observable, type SchedulerAction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { AsyncSubject, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
 import type { EngineEvent, LinkId, SessionEndedEvent, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
@@ -30,9 +30,6 @@ export interface ConnectionControl {
   transportBacklog?(): number | undefined;
 }
 
-/** How often a wait for the transport's backlog looks again between its drain events, in ms. */
-const BACKLOG_POLL_MS = 10;
-
 /** Events that belong to one link (they carry its id). */
 export type LinkEvent = Extract<EngineEvent, { readonly link: LinkId }>;
 
@@ -46,8 +43,8 @@ export class Connection {
   private readonly lossListeners = new Set<(error: AmqpError) => void>();
   private lostWith: AmqpError | undefined;
   private sessionId: SessionId | undefined;
-  /** whenWritable's waiters, checked each time output was written or the transport drained. */
-  private readonly writableWaiters = new Set<() => boolean>();
+  /** Told each time output was written or the transport drained (onOutput). */
+  private readonly outputListeners = new Set<() => void>();
 
   /** @internal created by connect() */
   constructor(
@@ -147,54 +144,20 @@ export class Connection {
     return this.sessionId;
   }
 
-  /**
-   * Emits once (then completes) when the transport holds at most `limit`
-   * bytes unsent, looked at after what was flushed before the call has been
-   * written: what a sender producing without end (a streamed message) waits
-   * for between writes, so its bytes wait in its source and not in memory.
-   * At once where the transport cannot tell. Completes without emitting if
-   * the connection is lost. @internal
-   */
-  whenWritable(limit: number): Observable<void> {
-    return new Observable<void>((subscriber) => {
-      const check = (): boolean => {
-        if (this.lostWith !== undefined) {
-          subscriber.complete();
-          return true;
-        }
-        const backlog = this.control.transportBacklog?.();
-        if (backlog !== undefined && backlog > limit) return false;
-        subscriber.next();
-        subscriber.complete();
-        return true;
-      };
-      let poll: Subscription | undefined;
-      // Scheduled after the flush that writes what was just sent, so the backlog counts it.
-      const first = this.scheduler.schedule(() => {
-        if (check()) return;
-        this.writableWaiters.add(check);
-        // Also looked at on a timer: a transport's drain event may not come for a small backlog (Node's
-        // 'drain' follows only a write that filled its buffer), and some transports have none.
-        poll = this.scheduler.schedule(function (this: SchedulerAction<unknown>) {
-          if (!check()) this.schedule(undefined, BACKLOG_POLL_MS);
-        }, BACKLOG_POLL_MS);
-      });
-      return () => {
-        first.unsubscribe();
-        poll?.unsubscribe();
-        this.writableWaiters.delete(check);
-      };
-    });
+  /** Bytes the transport holds unsent, or undefined when it cannot tell. @internal */
+  unsentBytes(): number | undefined {
+    return this.control.transportBacklog?.();
   }
 
-  /** The transport tells how many bytes it holds unsent (whenWritable then knows when they have gone). @internal */
-  get tracksBacklog(): boolean {
-    return this.control.transportBacklog?.() !== undefined;
+  /** Calls `listener` each time output was written or the transport drained (the backlog may have fallen). @internal */
+  onOutput(listener: () => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
   }
 
-  /** @internal connect.ts: output was written or the transport drained; waiters look at the backlog again. */
-  backlogChanged(): void {
-    for (const check of [...this.writableWaiters]) if (check()) this.writableWaiters.delete(check);
+  /** @internal connect.ts and listen.ts: output was written, or the transport drained. */
+  outputChanged(): void {
+    for (const listener of [...this.outputListeners]) listener();
   }
 
   /**
@@ -306,7 +269,8 @@ export class Connection {
   markLost(error: AmqpError): void {
     if (this.lostWith !== undefined) return;
     this.lostWith = error;
-    this.backlogChanged(); // waiters complete
+    this.outputChanged(); // waiters see the loss
+    this.outputListeners.clear();
     const routes = [...this.routes.values()];
     this.routes.clear();
     for (const route of routes) route.complete();

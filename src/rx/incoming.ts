@@ -85,7 +85,6 @@ export class IncomingConnection extends Connection {
 
   /** @internal listen.ts: bytes the transport holds unsent, when it can tell (and tell when they drain). */
   transportBacklog: (() => number) | undefined;
-  private readonly outputListeners = new Set<() => void>();
 
   /**
    * @internal for a server (the broker): what this connection has yet to
@@ -98,18 +97,6 @@ export class IncomingConnection extends Connection {
     return transport === undefined ? undefined : this.engine.pendingOutputBytes() + transport();
   }
 
-  /** @internal calls `listener` each time output was written or the transport drained (the backlog may have fallen). */
-  onOutput(listener: () => void): () => void {
-    this.outputListeners.add(listener);
-    return () => this.outputListeners.delete(listener);
-  }
-
-  /** @internal listen.ts */
-  outputChanged(): void {
-    this.backlogChanged();
-    for (const listener of this.outputListeners) listener();
-  }
-
   /** @internal */
   answered(link: LinkId): void {
     this.pending.delete(link);
@@ -119,7 +106,6 @@ export class IncomingConnection extends Connection {
   override markLost(error: AmqpError): void {
     if (this.isLost) return;
     super.markLost(error);
-    this.outputListeners.clear();
     for (const link of this.pending.values()) link.connectionLost();
     this.pending.clear();
     this.links.complete();
