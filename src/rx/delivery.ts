@@ -72,8 +72,42 @@ export interface DeliveryOwner {
   settle(delivery: SettlingDelivery, state: DeliveryState): DeliveryState;
 }
 
+/** The four outcomes, each a settle() with its state: what every received delivery offers. @internal */
+export abstract class SettlesWithOutcomes {
+  protected locallySettled = false;
+  protected settledAs: OutcomeType | undefined;
+
+  /** Settled by this side. */
+  get settled(): boolean {
+    return this.locallySettled;
+  }
+
+  /** The outcome it was settled with. */
+  get outcome(): OutcomeType | undefined {
+    return this.settledAs;
+  }
+
+  abstract settle(state: DeliveryState): void;
+
+  accept(): void {
+    this.settle(ACCEPTED);
+  }
+
+  reject(error?: RejectReason): void {
+    this.settle(rejected(error));
+  }
+
+  release(): void {
+    this.settle(RELEASED);
+  }
+
+  modify(options?: ModifyOptions): void {
+    this.settle(modified(options));
+  }
+}
+
 /** @internal the receiver's implementation; users see the `Delivery` interface. */
-export class ReceivedDelivery implements Delivery {
+export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
   readonly deliveryId: number;
   readonly payload: Uint8Array;
   readonly messageFormat: number;
@@ -84,12 +118,11 @@ export class ReceivedDelivery implements Delivery {
   private decoded: Message | undefined;
   /** `decoded` is stored(): decoded from its own copy of the bytes, which it carries. */
   private ownCopy = false;
-  private settledAs: OutcomeType | undefined;
-  private locallySettled = false;
   /** An operator (consume) took charge of settling it: auto-accept leaves it alone. */
   claimed = false;
 
   constructor(private readonly owner: DeliveryOwner, event: DeliveryEvent) {
+    super();
     this.deliveryId = event.deliveryId;
     this.payload = event.payload;
     this.messageFormat = event.messageFormat;
@@ -125,32 +158,8 @@ export class ReceivedDelivery implements Delivery {
     return this.owner.address;
   }
 
-  get settled(): boolean {
-    return this.locallySettled;
-  }
-
-  get outcome(): OutcomeType | undefined {
-    return this.settledAs;
-  }
-
-  accept(): void {
-    this.settle(ACCEPTED);
-  }
-
-  reject(error?: RejectReason): void {
-    this.settle(rejected(error));
-  }
-
-  release(): void {
-    this.settle(RELEASED);
-  }
-
-  modify(options?: ModifyOptions): void {
-    this.settle(modified(options));
-  }
-
   /** Settles with `state`: an outcome, or a transactional-state wrapping `as` (see settleWithState). @internal */
-  settle(state: DeliveryState, as: OutcomeType = state.type as OutcomeType): void {
+  override settle(state: DeliveryState, as: OutcomeType = state.type as OutcomeType): void {
     if (this.locallySettled) {
       throw new DeliveryError(Condition.IllegalState, `delivery ${this.deliveryId} on link ${JSON.stringify(this.owner.linkName)} is already settled (${this.settledAs})`);
     }

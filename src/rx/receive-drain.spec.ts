@@ -7,32 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  BehaviorSubject, concatMap, first, lastValueFrom, map, range, repeat, take, tap, timer, toArray, VirtualTimeScheduler,
+  BehaviorSubject, concatMap, first, lastValueFrom, map, range, repeat, take, tap, timer, toArray,
 } from 'rxjs';
-import type { MessageQueue } from '../broker/queue.js';
-import { TestBroker } from '../testing/test-broker.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, receive } from './receive.js';
+import { brokerRig } from './testing/broker-rig.spec-helper.js';
 import { peerRig } from './testing/peer-rig.spec-helper.js';
-
-function brokerRig(messages: number) {
-  const scheduler = new VirtualTimeScheduler();
-  const broker = new TestBroker(scheduler);
-  if (messages > 0) broker.publish('q', range(0, messages));
-  const connection$ = broker.connect();
-  const queue = () => broker.broker.registry.find('q') as MessageQueue;
-  let status = 'none';
-  connection$.status$.subscribe((s) => (status = s.type));
-  return {
-    scheduler, broker, connection$,
-    runUntil(t = Infinity) {
-      scheduler.maxFrames = t;
-      scheduler.flush();
-    },
-    depth: () => queue().stats().depth,
-    acquired: () => queue().stats().acquired,
-    open: () => status === 'open',
-  };
-}
 
 const all = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

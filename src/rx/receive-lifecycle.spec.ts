@@ -7,36 +7,12 @@
  * what is still acquired, and what a second consumer gets.
  */
 import { describe, expect, it } from 'vitest';
-import { catchError, concatMap, EMPTY, first, map, mergeMap, range, repeat, retry, Subject, switchMap, take, takeUntil, tap, timer, VirtualTimeScheduler } from 'rxjs';
-import type { MessageQueue } from '../broker/queue.js';
-import { TestBroker } from '../testing/test-broker.js';
+import { catchError, concatMap, EMPTY, first, map, mergeMap, repeat, retry, Subject, switchMap, take, takeUntil, tap, timer } from 'rxjs';
 import { DeliveryError, type Delivery } from './delivery.js';
 import { DEFAULT_SETTLE_TIMEOUT_MS, receive } from './receive.js';
+import { brokerRig, type BrokerRig } from './testing/broker-rig.spec-helper.js';
 
-function brokerRig(messages: number) {
-  const scheduler = new VirtualTimeScheduler();
-  const broker = new TestBroker(scheduler);
-  broker.publish('q', range(0, messages));
-  const connection$ = broker.connect();
-  const queue = () => broker.broker.registry.find('q') as MessageQueue;
-  let status = 'none';
-  connection$.status$.subscribe((s) => (status = s.type));
-  return {
-    scheduler, broker, connection$,
-    runUntil(t = Infinity) {
-      scheduler.maxFrames = t;
-      scheduler.flush();
-    },
-    /** Held by the queue (available + acquired), and of those acquired by a consumer. */
-    depth: () => queue().stats().depth,
-    acquired: () => queue().stats().acquired,
-    consumers: () => queue().stats().consumers,
-    /** 1 while the client's connection is open (or opening), 0 once it has closed. */
-    connections: () => (status === 'closed' || status === 'none' ? 0 : 1),
-  };
-}
-
-type Rig = ReturnType<typeof brokerRig>;
+type Rig = BrokerRig;
 
 /** What a second consumer finds on the queue, taking up to `n` (accepting them). */
 function secondConsumer(rig: Rig, n: number): number[] {

@@ -26,17 +26,18 @@ import { LinkError } from '../engine/errors.js';
 import type { EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { DeliveryState, Rejected } from '../frames/types.js';
+import type { DeliveryState } from '../frames/types.js';
 import type { Connection } from './connection.js';
 import { contained, runContained } from './contained.js';
 import { DeliveryError } from './delivery.js';
 import { claimLinkName, type NameLease } from './link-names.js';
 import { peerDetachError } from './link-recovery.js';
 import { encodeUserMessage, type Message } from './message.js';
-import { rejectionError, sendState, type SendState } from './outcome.js';
+import type { SendState } from './outcome.js';
 import { PullSource } from './pull-source.js';
 import { randomLinkName } from './receive.js';
 import { SendError, SendOverflowError, type PendingSends } from './send-error.js';
+import { senderDetachError, settledResult } from './send-outcome.js';
 import { senderSpec, type SenderOptions, type SenderSpec } from './send.js';
 import { describe, optionalInteger } from './source-options.js';
 
@@ -272,12 +273,7 @@ class StreamSender {
       this.release();
       return;
     }
-    const error = event.error ?? this.linkError ?? new LinkError(
-      this.refused ? Condition.NotFound : Condition.DetachForced,
-      this.refused ? `the peer refused to attach sender link ${JSON.stringify(this.name)}` : `the peer detached sender link ${JSON.stringify(this.name)}`,
-      { remote: true },
-    );
-    this.fail(peerDetachError(error));
+    this.fail(peerDetachError(senderDetachError(event, this.linkError, this.refused, this.name)));
   }
 
   /** The connection went: a body under way, or a message unsettled, cannot be sent again. */
@@ -405,19 +401,12 @@ class StreamSender {
     const sent = this.inflight.get(deliveryId);
     if (sent === undefined) return;
     this.inflight.delete(deliveryId);
-    const result = sendState(state);
-    if (result === 'rejected') {
-      const error = rejectionError(state as Rejected, this.spec.address ?? sent.message.to, DeliveryError) as DeliveryError;
-      if (this.spec.rejectedAsError) {
-        this.fail(error);
-        return;
-      }
-      this.subscriber.next({ message: sent.message, state: result, bodyBytes: sent.bytes, error, outcome: state });
-    } else {
-      this.subscriber.next(state === undefined
-        ? { message: sent.message, state: result, bodyBytes: sent.bytes }
-        : { message: sent.message, state: result, bodyBytes: sent.bytes, outcome: state });
+    const result = settledResult(state, this.spec.address ?? sent.message.to);
+    if (result.error !== undefined && this.spec.rejectedAsError) {
+      this.fail(result.error);
+      return;
     }
+    this.subscriber.next({ message: sent.message, bodyBytes: sent.bytes, ...result });
     this.checkDone();
   }
 

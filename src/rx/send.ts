@@ -23,7 +23,7 @@ import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../e
 import type { DetachOptions, EndpointErrorInit } from '../engine/options.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { Coordinator, DeliveryState, Rejected, Source, Target } from '../frames/types.js';
+import type { Coordinator, DeliveryState, Source, Target } from '../frames/types.js';
 import { schedulerOf } from './connect.js';
 import type { Connection } from './connection.js';
 import { contained, runContained } from './contained.js';
@@ -34,11 +34,12 @@ import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpke
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { encodeUserMessage, type Message } from './message.js';
-import { rejectionError, sendState, type SendState } from './outcome.js';
+import type { SendState } from './outcome.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
 import { PullSource, type PullInput } from './pull-source.js';
 import { randomLinkName, type LinkHost } from './receive.js';
 import { SendError, SendOverflowError, SendTimeoutError, type PendingSends } from './send-error.js';
+import { senderDetachError, settledResult } from './send-outcome.js';
 import { endSpan, hostTracing, tracingLink, tracingOf, type SendSpan, type Tracing, type TracingLink } from './tracing.js';
 import {
   buildTarget, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type TargetOptions,
@@ -520,19 +521,12 @@ export class SenderCore {
     const span = inflight.span(slot);
     inflight.remove(slot);
     if (span !== undefined) endSpan(span, state, false);
-    const result = sendState(state);
-    if (result === 'rejected') {
-      // In a transaction the rejected outcome comes wrapped in a transactional-state.
-      const rejection = state?.type === 'transactional-state' ? state.outcome : state;
-      const error = rejectionError(rejection as Rejected, this.spec.address ?? message.to, DeliveryError) as DeliveryError;
-      if (this.spec.rejectedAsError) {
-        this.fail(error);
-        return;
-      }
-      this.subscriber.next({ message, state: result, error, outcome: state });
-    } else {
-      this.subscriber.next(state === undefined ? { message, state: result } : { message, state: result, outcome: state });
+    const result = settledResult(state, this.spec.address ?? message.to);
+    if (result.error !== undefined && this.spec.rejectedAsError) {
+      this.fail(result.error);
+      return;
     }
+    this.subscriber.next({ message, ...result });
     this.checkDone();
   }
 
@@ -549,12 +543,7 @@ export class SenderCore {
       this.subscriber.complete();
       return;
     }
-    const error = event.error ?? this.linkError
-      ?? new LinkError(
-        this.refused ? Condition.NotFound : Condition.DetachForced,
-        this.refused ? `the peer refused to attach sender link ${JSON.stringify(this.name)}` : `the peer detached sender link ${JSON.stringify(this.name)}`,
-        { remote: true },
-      );
+    const error = senderDetachError(event, this.linkError, this.refused, this.name);
     const host = this.host!;
     // Recovered: what was in flight goes again, first, on the new link (at least once).
     if (event.error !== undefined && this.upkeep?.peerDetached(error, host.scheduler, () => this.reattach(host)) === true) {

@@ -13,7 +13,7 @@ import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { DeliveryChunkEvent } from '../engine/events.js';
 import type { Annotations, DeliveryState, Message as WireMessage } from '../frames/types.js';
-import { DeliveryError, type SettlingDelivery } from './delivery.js';
+import { DeliveryError, SettlesWithOutcomes, type SettlingDelivery } from './delivery.js';
 import { fromWireMessage, type Message } from './message.js';
 import { ACCEPTED, modified, rejected, RELEASED, type ModifyOptions, type OutcomeType, type RejectReason } from './outcome.js';
 import type { FrameDeliveries, FrameHandler, FrameLink } from './receive.js';
@@ -64,15 +64,13 @@ interface Chunk {
 
 type Reader = 'none' | 'push' | 'pull' | 'gone';
 
-class StreamedReceivedDelivery implements StreamedDelivery, SettlingDelivery {
+class StreamedReceivedDelivery extends SettlesWithOutcomes implements StreamedDelivery, SettlingDelivery {
   message: Message = {};
   footer: Readonly<Record<string, unknown>> | undefined;
   readonly deliveryId: number;
   readonly tag: Uint8Array;
   readonly messageFormat: number;
   remoteSettled: boolean;
-  private locallySettled = false;
-  private settledAs: OutcomeType | undefined;
   private readonly parser: SectionStream;
   private readonly queue: Chunk[] = [];
   /** Chunks cut from the frame being parsed. */
@@ -95,6 +93,7 @@ class StreamedReceivedDelivery implements StreamedDelivery, SettlingDelivery {
   private outcomeWhenOver: DeliveryState | undefined;
 
   constructor(private readonly link: FrameLink, first: DeliveryChunkEvent) {
+    super();
     this.deliveryId = first.deliveryId;
     this.tag = first.tag;
     this.messageFormat = first.messageFormat;
@@ -124,14 +123,6 @@ class StreamedReceivedDelivery implements StreamedDelivery, SettlingDelivery {
 
   get address(): string {
     return this.link.address;
-  }
-
-  get settled(): boolean {
-    return this.locallySettled;
-  }
-
-  get outcome(): OutcomeType | undefined {
-    return this.settledAs;
   }
 
   // --- frames in (the link's handler) -------------------------------------------------
@@ -325,7 +316,7 @@ class StreamedReceivedDelivery implements StreamedDelivery, SettlingDelivery {
     const state = this.outcomeWhenOver;
     if (!this.over || state === undefined || this.locallySettled || this.remoteSettled || !this.link.autoAccept) return;
     try {
-      if (this.emitted) this.settleWith(state);
+      if (this.emitted) this.settle(state);
       else this.link.settleUnemitted(this.deliveryId, state);
     } catch (error) {
       // The link went meanwhile: the sender has the message back.
@@ -335,23 +326,7 @@ class StreamedReceivedDelivery implements StreamedDelivery, SettlingDelivery {
 
   // --- settling --------------------------------------------------------------------
 
-  accept(): void {
-    this.settleWith(ACCEPTED);
-  }
-
-  reject(error?: RejectReason): void {
-    this.settleWith(rejected(error));
-  }
-
-  release(): void {
-    this.settleWith(RELEASED);
-  }
-
-  modify(options?: ModifyOptions): void {
-    this.settleWith(modified(options));
-  }
-
-  private settleWith(state: DeliveryState): void {
+  settle(state: DeliveryState): void {
     if (this.failure instanceof DeliveryAbortedError) {
       throw new DeliveryError(Condition.IllegalState, `delivery ${this.deliveryId} on link ${JSON.stringify(this.linkName)} was aborted by its sender: there is nothing to settle`);
     }
