@@ -1,83 +1,78 @@
 /**
  * What `rx-amqp send` and `rx-amqp receive` share: the `<url>/<address>`
- * argument, `--count`, the connect options of a one-shot command (no
- * endless reconnect), progress lines and error text.
+ * arguments (several make a failover list), the options of a command that
+ * talks to one node, counts, progress lines and error text.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseUrl, type ConnectOptions } from '../index.js';
-import type { CliIo } from './io.js';
+import { parseUrl } from '../index.js';
+import { UsageError, type OptionTable } from './command.js';
 
-/** A command-line mistake: exit 2 with the usage. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-/** Node's `parseArgs`, its errors (unknown option, missing value) as UsageErrors. */
-export function parseOptions<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
-  try {
-    return parseArgs(config);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-/**
- * Runs `parse` on a command line: a UsageError is written to stderr with the
- * command's usage text and gives undefined (the command then exits with
- * EXIT_USAGE); anything else is thrown on.
- */
-export function parseCommandLine<T>(command: string, usage: string, io: CliIo, parse: () => T): T | undefined {
-  try {
-    return parse();
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr(`rx-amqp ${command}: ${e.message}\n\n${usage}`);
-    return undefined;
-  }
-}
-
-/** The options of the commands that talk to one node (send, receive): how many, which node, and the usual two. */
+/** The options of the commands that talk to one node (send, receive), beside their own `--count`. */
 export const NODE_COMMAND_OPTIONS = {
-  count: { type: 'string' },
-  address: { type: 'string' },
-  'allow-insecure': { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
+  address: { type: 'string', value: 'NAME', help: 'the node, for URLs whose path is not one (ws://host:port/path)' },
+  'no-reconnect': {
+    type: 'boolean',
+    help: 'do not reconnect: a lost connection ends the command (exit 1). Default: reconnect with backoff, resending what was not yet accepted',
+  },
+  'reconnect-timeout': {
+    type: 'string', value: 'SECONDS',
+    help: 'give up once no connection has been open for SECONDS; default 60',
+  },
+  'allow-insecure': { type: 'boolean', help: 'allow SASL PLAIN (user:password in the URL) without TLS' },
+} as const satisfies OptionTable;
 
-/** A node command's one positional `<url>/<address>` (`--address` overrides the path). */
-export function destinationArg(positionals: readonly string[], addressOption: string | undefined): Destination {
-  if (positionals.length !== 1) throw new UsageError(`expected one <url>/<address>, got ${positionals.length} arguments`);
-  return parseDestination(positionals[0], addressOption);
-}
+/** What the node commands' `--help` says about URLs and reconnecting. */
+export const NODE_COMMAND_NOTES = `Several URLs make a failover list, tried in turn: amqp://a:5672/q amqp://b:5672/q
+(or amqp://a:5672 amqp://b:5672 --address q). At the start each URL is tried
+once and a command exits 1 at once if none answers; once connected, a lost
+connection is retried with backoff (0.1 s doubling to 10 s) round the list
+until --reconnect-timeout passes.`;
 
-/** Where to connect and which node to use, from `amqp://host:port/address`. */
+/** Default of `--reconnect-timeout`, in seconds. */
+export const DEFAULT_RECONNECT_TIMEOUT_S = 60;
+
+/** Where to connect (one URL, or a failover list) and which node to use. */
 export interface Destination {
-  readonly url: string;
+  readonly urls: readonly string[];
   readonly address: string;
 }
 
-/** Splits `amqp[s]://[user[:password]@]host[:port]/address`; the address is required. */
-export function parseDestination(text: string | undefined, addressOption?: string): Destination {
-  if (text === undefined) throw new UsageError('expected <url>/<address>, e.g. amqp://localhost/queue');
-  let parsed;
+/**
+ * The positional `<url>/<address>` arguments of a node command: one or more
+ * URLs (a failover list), each naming the same address or none, or
+ * `--address` for all of them.
+ */
+export function destinationArg(positionals: readonly string[], addressOption: string | undefined): Destination {
+  if (positionals.length === 0) throw new UsageError('expected <url>/<address>, e.g. amqp://localhost/queue');
+  if (addressOption === '') throw new UsageError('--address: expected a node address');
+  let address = addressOption;
+  let addressFrom = '--address';
+  for (const text of positionals) {
+    const { scheme, href, host, port, address: path } = parseUrlArg(text);
+    // On ws:// and wss:// URLs the path is the WebSocket's: the node comes from --address.
+    if (scheme === 'ws' || scheme === 'wss') continue;
+    if (path === undefined || path === '') continue;
+    if (addressOption !== undefined) throw new UsageError(`${href}: give the address either in the URL or with --address, not both`);
+    if (address !== undefined && address !== path) {
+      throw new UsageError(`${href}: every URL of a failover list names the same address; ${addressFrom} names ${JSON.stringify(address)}, this one ${JSON.stringify(path)}`);
+    }
+    address = path;
+    addressFrom = `${scheme}://${host}:${port}`;
+  }
+  if (address === undefined) {
+    const { scheme, href, host, port } = parseUrlArg(positionals[0]!);
+    throw new UsageError(scheme === 'ws' || scheme === 'wss'
+      ? `${href}: the path of a WebSocket URL is not a node address; give one with --address NAME`
+      : `${href}: no address; expected <url>/<address>, e.g. ${scheme}://${host}:${port}/queue, or --address NAME`);
+  }
+  return { urls: [...positionals], address };
+}
+
+function parseUrlArg(text: string): ReturnType<typeof parseUrl> {
   try {
-    parsed = parseUrl(text, 'destination');
+    return parseUrl(text, 'destination');
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  // On ws:// and wss:// URLs the path is the WebSocket's: the node comes from --address.
-  const websocket = parsed.scheme === 'ws' || parsed.scheme === 'wss';
-  if (addressOption !== undefined) {
-    if (addressOption === '') throw new UsageError('--address: expected a node address');
-    if (!websocket && parsed.address !== undefined) throw new UsageError(`${parsed.href}: give the address either in the URL or with --address, not both`);
-    return { url: text, address: addressOption };
-  }
-  if (parsed.address === undefined || parsed.address === '') {
-    throw new UsageError(websocket
-      ? `${parsed.href}: the path of a WebSocket URL is not a node address; give one with --address NAME`
-      : `${parsed.href}: no address; expected <url>/<address>, e.g. ${parsed.scheme}://${parsed.host}:${parsed.port}/queue, or --address NAME`);
-  }
-  return { url: text, address: parsed.address };
 }
 
 /** A whole number from `min` up, for an option like `--count`. */
@@ -89,17 +84,18 @@ export function parseCount(text: string | undefined, option: string, min = 1): n
   return n;
 }
 
-/**
- * Connect options for a one-shot command: one attempt, no reconnect, so a
- * refused connection fails at once instead of retrying forever.
- */
-export function commandConnectOptions(allowInsecure: boolean): ConnectOptions {
-  return { reconnect: false, connectTimeout: 10_000, sasl: { allowInsecure } };
+/** A duration in seconds (fractions allowed), greater than 0. */
+export function parseSeconds(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`${option}: expected a number of seconds greater than 0, got ${JSON.stringify(text)}`);
+  return n;
 }
 
 /**
  * Reports progress every 10% of `total` (for runs of 100 messages or more),
- * as `rx-amqp send: 1000/10000 (10%)`.
+ * as `rx-amqp send: 1000/10000 (10%)`. The count is the command's, so it
+ * carries on across reconnects.
  */
 export class Progress {
   private readonly step: number;
@@ -117,7 +113,7 @@ export class Progress {
   }
 }
 
-/** One line for an error: the AMQP condition when there is one. */
+/** One line for an error. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from './amqp-args.js';
+import { UsageError } from './command.js';
 import { brokerOptionsOf, parseBrokerArgs, parseSize } from './broker.js';
 
 describe('rx-amqp broker options', () => {

@@ -6,43 +6,49 @@
  */
 import { readFileSync } from 'node:fs';
 import { startBroker, type BrokerStats, type StartBrokerOptions } from '../index.js';
-import { parseCommandLine, parseCount, parseOptions, UsageError } from './amqp-args.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
+import { parseCount } from './amqp-args.js';
+import { defineCommand, EXIT_FAILURE, EXIT_OK, parseCommandLine, UsageError, type ParsedCommandLine } from './command.js';
 
-const USAGE = `Usage: rx-amqp broker [--host HOST] [--port PORT] [--ws PORT] [options]
+const WHERE = 'Where';
+const WHO = 'Who (default: anyone, anonymously)';
+const LIMITS = 'Limits (SIZE: bytes, or with K, M, G: 64M, 1G)';
 
-Runs the embedded AMQP 1.0 broker (in memory: queues, topics, durable and
-shared subscriptions, selectors, browsing, dynamic queues, anonymous relay).
-
-Where:
-  --host HOST              address to bind (default: 127.0.0.1 and ::1, this
-                           machine only; 0.0.0.0 or :: for every interface)
-  --port PORT              port to bind (default 5672, 5671 with TLS; 0 picks a free one)
-  --ws PORT                also accept AMQP over WebSocket (ws://HOST:PORT/, any path) on
-                           this port, for browsers; needs the ws package (npm install ws)
-
-Who (default: anyone, anonymously):
-  --user NAME:PASSWORD     a user clients authenticate as (SCRAM-SHA-*, or PLAIN over
-                           TLS); repeat for more. Anonymous clients are then refused
-  --allow-anonymous        with --user: let clients connect anonymously too
-  --allow-plain            with --user: offer PLAIN without TLS too (the password
-                           crosses the network in clear)
-  --tls-cert FILE          accept TLS only (amqps://, wss://), with this certificate
-                           chain (PEM)
-  --tls-key FILE           the private key of --tls-cert (PEM)
-  --tls-ca FILE            CA certificates (PEM) to verify client certificates with;
-                           clients that present none are still accepted
-
-Limits (SIZE: bytes, or with K, M, G: 64M, 1G):
-  --max-queue N            most messages a queue holds (default 100000)
-  --max-queue-bytes SIZE   most bytes a queue holds (default 64M)
-  --memory-budget SIZE     most bytes all queues hold together (default 1G); from 90%
-                           of it producers wait for room, past it messages are refused
-  --max-backlog SIZE       stop sending to a client that has this much unsent output
-                           until it reads (default 1M)
-  --max-connections N      most connections at once (default 1000)
-  --open-timeout MS        time a client has to complete its handshake (default 10000)
-`;
+/** The options of `rx-amqp broker`: its parser and its `--help` both come from this table. */
+const BROKER_OPTIONS = {
+  host: {
+    type: 'string', value: 'HOST', group: WHERE,
+    help: 'address to bind (default: 127.0.0.1 and ::1, this machine only; 0.0.0.0 or :: for every interface)',
+  },
+  port: { type: 'string', value: 'PORT', group: WHERE, help: 'port to bind (default 5672, 5671 with TLS; 0 picks a free one)' },
+  ws: {
+    type: 'string', value: 'PORT', group: WHERE,
+    help: 'also accept AMQP over WebSocket (ws://HOST:PORT/, any path) on this port, for browsers; needs the ws package (npm install ws)',
+  },
+  user: {
+    type: 'string', value: 'NAME:PASSWORD', multiple: true, group: WHO,
+    help: 'a user clients authenticate as (SCRAM-SHA-*, or PLAIN over TLS); repeat for more. Anonymous clients are then refused',
+  },
+  'allow-anonymous': { type: 'boolean', group: WHO, help: 'with --user: let clients connect anonymously too' },
+  'allow-plain': { type: 'boolean', group: WHO, help: 'with --user: offer PLAIN without TLS too (the password crosses the network in clear)' },
+  'tls-cert': { type: 'string', value: 'FILE', group: WHO, help: 'accept TLS only (amqps://, wss://), with this certificate chain (PEM)' },
+  'tls-key': { type: 'string', value: 'FILE', group: WHO, help: 'the private key of --tls-cert (PEM)' },
+  'tls-ca': {
+    type: 'string', value: 'FILE', group: WHO,
+    help: 'CA certificates (PEM) to verify client certificates with; clients that present none are still accepted',
+  },
+  'max-queue': { type: 'string', value: 'N', group: LIMITS, help: 'most messages a queue holds (default 100000)' },
+  'max-queue-bytes': { type: 'string', value: 'SIZE', group: LIMITS, help: 'most bytes a queue holds (default 64M)' },
+  'memory-budget': {
+    type: 'string', value: 'SIZE', group: LIMITS,
+    help: 'most bytes all queues hold together (default 1G); from 90% of it producers wait for room, past it messages are refused',
+  },
+  'max-backlog': {
+    type: 'string', value: 'SIZE', group: LIMITS,
+    help: 'stop sending to a client that has this much unsent output until it reads (default 1M)',
+  },
+  'max-connections': { type: 'string', value: 'N', group: LIMITS, help: 'most connections at once (default 1000)' },
+  'open-timeout': { type: 'string', value: 'MS', group: LIMITS, help: 'time a client has to complete its handshake (default 10000)' },
+} as const;
 
 interface BrokerArgs {
   readonly host: string | undefined;
@@ -60,27 +66,12 @@ interface BrokerArgs {
   readonly tls: { readonly cert: string; readonly key: string; readonly ca: string | undefined } | undefined;
 }
 
+/** Parses and checks the arguments of `rx-amqp broker` (after its name); throws a {@link UsageError}. */
 export function parseBrokerArgs(args: readonly string[]): BrokerArgs {
-  const { values: opts } = parseOptions({
-    args: [...args],
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      ws: { type: 'string' },
-      user: { type: 'string', multiple: true },
-      'allow-anonymous': { type: 'boolean', default: false },
-      'allow-plain': { type: 'boolean', default: false },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'tls-ca': { type: 'string' },
-      'max-queue': { type: 'string' },
-      'max-queue-bytes': { type: 'string' },
-      'memory-budget': { type: 'string' },
-      'max-backlog': { type: 'string' },
-      'max-connections': { type: 'string' },
-      'open-timeout': { type: 'string' },
-    },
-  });
+  return brokerArgs(parseCommandLine(BROKER_OPTIONS, args, false));
+}
+
+function brokerArgs({ values: opts }: ParsedCommandLine<typeof BROKER_OPTIONS>): BrokerArgs {
   const users = parseUsers(opts.user);
   if (users === undefined && (opts['allow-anonymous'] || opts['allow-plain'])) {
     throw new UsageError(`${opts['allow-anonymous'] ? '--allow-anonymous' : '--allow-plain'} needs --user`);
@@ -181,13 +172,16 @@ function mebibytes(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
 }
 
-export const brokerCommand: Command = {
+export const brokerCommand = defineCommand({
   name: 'broker',
   summary: 'run the embedded broker',
-  usage: USAGE,
+  synopsis: '[options]',
+  description: `Runs the embedded AMQP 1.0 broker (in memory: queues, topics, durable and
+shared subscriptions, selectors, browsing, dynamic queues, anonymous relay).
+Prints where it listens, then a status line; Ctrl-C stops it.`,
+  options: BROKER_OPTIONS,
   async run(args, io) {
-    const options = parseCommandLine('broker', USAGE, io, () => brokerOptionsOf(parseBrokerArgs(args)));
-    if (options === undefined) return EXIT_USAGE;
+    const options = brokerOptionsOf(brokerArgs(args));
     let running;
     try {
       running = await startBroker(options);
@@ -223,4 +217,4 @@ export const brokerCommand: Command = {
     io.stdout('rx-amqp broker stopped\n');
     return EXIT_OK;
   },
-};
+});

@@ -4,11 +4,10 @@
  * actually sent. Malformed input is reported with the byte offset and the
  * reason, and exits 1; what decoded before the bad byte is still printed.
  */
-import { parseArgs } from 'node:util';
 import { Reader, type AmqpValue } from '../codec/index.js';
 import { AmqpError, DecodeError } from '../errors/index.js';
 import { decodeMessage } from '../frames/index.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
+import { defineCommand, EXIT_FAILURE, EXIT_OK, UsageError, type ParsedCommandLine } from './command.js';
 import { formatWalkItem, walkFrames, walkItemToJson, withoutOffset } from './frame-walk.js';
 import { HexError, parseHex } from './hex.js';
 import type { CliIo } from './io.js';
@@ -16,24 +15,12 @@ import { formatMessageTree, messageToJson } from './message-format.js';
 import { valueToJson } from './value-json.js';
 import { formatValueTree } from './value-tree.js';
 
-export const DECODE_USAGE = `Usage: rx-amqp decode [FILE | -] [--hex] [--json] [--frames | --message]
-
-Prints AMQP 1.0 encoded bytes with their AMQP types.
-
-  FILE        the bytes to decode; - or nothing reads standard input
-  --hex       the input is hex text (whitespace ignored) instead of raw bytes
-  --json      one JSON object per line instead of an indented tree
-  --frames    the input is a sequence of frames (and protocol headers), as on the wire
-  --message   the input is one whole message (its sections)
-  -h, --help  this help
-
-By default the input is a sequence of AMQP values. Malformed input prints the
-byte offset and the reason, and exits with status 1.
-
-Examples:
-  echo '00 53 70 c0 02 01 41' | rx-amqp decode --hex -
-  rx-amqp decode --frames --json capture.bin
-`;
+const DECODE_OPTIONS = {
+  hex: { type: 'boolean', help: 'the input is hex text (whitespace ignored) instead of raw bytes' },
+  json: { type: 'boolean', help: 'one JSON object per line instead of an indented tree' },
+  frames: { type: 'boolean', help: 'the input is a sequence of frames (and protocol headers), as on the wire' },
+  message: { type: 'boolean', help: 'the input is one whole message (its sections)' },
+} as const;
 
 export type DecodeMode = 'values' | 'frames' | 'message';
 
@@ -43,37 +30,28 @@ export interface DecodeResult {
   readonly error?: string | undefined;
 }
 
-export const decodeCommand: Command = {
+export const decodeCommand = defineCommand({
   name: 'decode',
   summary: 'print AMQP-encoded values, a message or frames with their types',
-  usage: DECODE_USAGE,
-  run: runDecode,
-};
+  synopsis: '[FILE | -] [options]',
+  description: `Prints AMQP 1.0 encoded bytes with their AMQP types. FILE holds the bytes to
+decode; - or nothing reads standard input. By default the input is a sequence
+of AMQP values.`,
+  options: DECODE_OPTIONS,
+  positionals: true,
+  notes: `Malformed input prints the byte offset and the reason, and exits with status 1.
 
-async function runDecode(args: readonly string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        hex: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        frames: { type: 'boolean', default: false },
-        message: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    return usageError(io, (e as Error).message);
-  }
-  const { values: opts, positionals } = parsed;
-  if (opts.help) {
-    io.stdout(DECODE_USAGE);
-    return EXIT_OK;
-  }
-  if (positionals.length > 1) return usageError(io, `expected at most one input file, got ${positionals.length}`);
-  if (opts.frames && opts.message) return usageError(io, '--frames and --message cannot be combined');
+Examples:
+  echo '00 53 70 c0 02 01 41' | rx-amqp decode --hex -
+  rx-amqp decode --frames --json capture.bin`,
+  run: runDecode,
+});
+
+export const DECODE_USAGE = decodeCommand.usage;
+
+async function runDecode({ values: opts, positionals }: ParsedCommandLine<typeof DECODE_OPTIONS>, io: CliIo): Promise<number> {
+  if (positionals.length > 1) throw new UsageError(`expected at most one input file, got ${positionals.length}`);
+  if (opts.frames && opts.message) throw new UsageError('--frames and --message cannot be combined');
 
   const source = positionals[0] ?? '-';
   let input: Uint8Array;
@@ -102,11 +80,6 @@ async function runDecode(args: readonly string[], io: CliIo): Promise<number> {
     return EXIT_FAILURE;
   }
   return EXIT_OK;
-}
-
-function usageError(io: CliIo, message: string): number {
-  io.stderr(`rx-amqp decode: ${message}\n\n${DECODE_USAGE}`);
-  return EXIT_USAGE;
 }
 
 /** Decodes `bytes` in the given mode into output lines (text tree or JSON lines). */

@@ -1,6 +1,9 @@
 /** The `rx-amqp` command line (Node only). */
 export { main, usage, COMMANDS } from './main.js';
-export { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, type Command } from './command.js';
+export {
+  defineCommand, formatOptions, parseCommandLine, UsageError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE,
+  type Command, type CommandSpec, type OptionSpec, type OptionTable, type ParsedCommandLine,
+} from './command.js';
 export { decodeCommand, decodeBytes, DECODE_USAGE, type DecodeMode, type DecodeResult } from './decode.js';
 export { nodeIo, type CliIo } from './io.js';
 export { parseHex, formatHex, HexError } from './hex.js';
@@ -10,5 +13,7 @@ export { formatMessageTree, messageToJson } from './message-format.js';
 export { walkFrames, formatWalkItem, walkItemToJson, modelToJson, type WalkItem, type WalkFailure } from './frame-walk.js';
 export { memoryIo, type MemoryIo } from './memory-io.js';
 export { sendCommand, parseSendArgs, sendMessages, SEND_USAGE, type SendArgs } from './send.js';
-export { receiveCommand, parseReceiveArgs, messageJson, messageLine, RECEIVE_USAGE, type ReceiveArgs } from './receive.js';
-export { parseDestination, parseCount, commandConnectOptions, Progress, UsageError, type Destination } from './amqp-args.js';
+export { receiveCommand, parseReceiveArgs, messageJson, messageLine, RECEIVE_USAGE, DUPLICATE_WINDOW, type ReceiveArgs } from './receive.js';
+export { DuplicateFilter } from './duplicate-filter.js';
+export { nodeConnection, type NodeConnection, type NodeConnectionOptions } from './node-connection.js';
+export { destinationArg, parseCount, parseSeconds, Progress, NODE_COMMAND_OPTIONS, type Destination } from './amqp-args.js';

@@ -35,6 +35,10 @@ export async function main(argv: readonly string[], io: CliIo = nodeIo()): Promi
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     const topic = rest[0] === undefined ? undefined : COMMANDS.find((c) => c.name === rest[0]);
+    if (rest[0] !== undefined && topic === undefined) {
+      io.stderr(`rx-amqp: unknown command '${rest[0]}'\n\n${usage()}`);
+      return EXIT_USAGE;
+    }
     io.stdout(topic?.usage ?? usage());
     return EXIT_OK;
   }

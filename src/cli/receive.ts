@@ -1,40 +1,59 @@
 /**
- * `rx-amqp receive <url>/<address> [--count N] [--json]`: receives through
- * the public API (connect + receive, auto-accept) and prints each message's
- * body, or with --json one JSON object per message. With --count it exits 0
- * after N messages (the rest stay at the peer); without, it runs until the
- * peer detaches the link or the process is interrupted.
+ * `rx-amqp receive <url>/<address>… [--count N] [--json]`: receives through
+ * the public API (connect + receive, auto-accept), reconnecting by default
+ * (see node-connection.ts), and prints each message's body, or with --json
+ * one JSON object per message. With --count it exits 0 after N messages (the
+ * rest stay at the peer); without, it runs until the peer detaches the link
+ * or the process is interrupted.
+ *
+ * Redelivery after a reconnect brings duplicates (a message accepted just
+ * before the connection broke comes again): a message whose message id was
+ * seen already is counted as a duplicate and not printed, as Proton's
+ * simple_recv does. The ids kept are bounded (--count of them, or the last
+ * DUPLICATE_WINDOW).
  */
-import { lastValueFrom, take, tap, type Observable } from 'rxjs';
-import { connect, receive, type AmqpValue, type Delivery, type Message } from '../index.js';
-import { commandConnectOptions, describeError, destinationArg, NODE_COMMAND_OPTIONS, parseCommandLine, parseCount, parseOptions, Progress, UsageError, type Destination } from './amqp-args.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from './command.js';
+import { filter, lastValueFrom, take, tap, type Observable } from 'rxjs';
+import { receive, type AmqpValue, type Delivery, type Message } from '../index.js';
+import {
+  DEFAULT_RECONNECT_TIMEOUT_S, describeError, destinationArg, NODE_COMMAND_NOTES, NODE_COMMAND_OPTIONS, parseCount, parseSeconds,
+  Progress, type Destination,
+} from './amqp-args.js';
+import { defineCommand, EXIT_FAILURE, EXIT_OK, parseCommandLine, type ParsedCommandLine, type UsageError } from './command.js';
+import { DuplicateFilter } from './duplicate-filter.js';
 import type { CliIo } from './io.js';
+import { nodeConnection } from './node-connection.js';
 import { valueToJson, type JsonValue } from './value-json.js';
 
-export const RECEIVE_USAGE = `Usage: rx-amqp receive <url>/<address> [--count N] [--json]
+/** How many message ids `receive` remembers without --count, to recognise duplicates. */
+export const DUPLICATE_WINDOW = 100_000;
 
-Receives messages from an AMQP 1.0 node, e.g. amqp://localhost:5672/queue,
-accepting each, and prints one line per message: its body, or with --json an
-object {"body", "properties", "applicationProperties"}.
+const RECEIVE_OPTIONS = {
+  count: {
+    type: 'string', value: 'N',
+    help: 'stop after N messages (duplicates not counted; they are accepted, later ones stay at the peer); default: until the peer detaches the link',
+  },
+  json: { type: 'boolean', help: 'one JSON object per message: {"body", "properties", "applicationProperties"}' },
+  ...NODE_COMMAND_OPTIONS,
+} as const;
 
-  --address NAME    the node, for URLs whose path is not one (ws://host:port/path)
-  --count N         stop after N messages (they are accepted; later ones stay
-                    at the peer); default: until the peer detaches the link
-  --json            one JSON object per message
-  --allow-insecure  allow SASL PLAIN (user:password in the URL) without TLS
-  -h, --help        this help
-
-One connection attempt, no reconnect: a refused or lost connection exits 1.
-Progress goes to standard error every 10% when --count is 100 or more.
-`;
-
-export const receiveCommand: Command = {
+export const receiveCommand = defineCommand({
   name: 'receive',
   summary: 'receive messages from an AMQP node (<url>/<address>) and print them',
-  usage: RECEIVE_USAGE,
+  synopsis: '<url>/<address> [<url>/<address>…] [options]',
+  description: `Receives messages from an AMQP 1.0 node, e.g. amqp://localhost:5672/queue,
+accepting each, and prints one line per message: its body, or with --json an
+object {"body", "properties", "applicationProperties"}.`,
+  options: RECEIVE_OPTIONS,
+  positionals: true,
+  notes: `${NODE_COMMAND_NOTES}
+
+A message delivered again after a reconnect (a message id seen before) is
+accepted, counted as a duplicate on standard error, and not printed. Exits 0 after --count messages (or when the peer ends the link without an error), 1 on
+an error or if the link ended early, 2 on a wrong command line. Progress goes to standard error every 10% when --count is 100 or more.`,
   run: runReceive,
-};
+});
+
+export const RECEIVE_USAGE = receiveCommand.usage;
 
 /** The checked command line of `rx-amqp receive`. */
 export interface ReceiveArgs {
@@ -42,20 +61,26 @@ export interface ReceiveArgs {
   /** undefined: until the link ends. */
   readonly count: number | undefined;
   readonly json: boolean;
+  readonly reconnect: boolean;
+  readonly reconnectTimeoutMs: number;
   readonly allowInsecure: boolean;
-  readonly help: boolean;
 }
 
-/** Parses the arguments of `rx-amqp receive`; throws a {@link UsageError}. */
-export function parseReceiveArgs(args: readonly string[]): ReceiveArgs {
-  const { values: opts, positionals } = parseOptions({
-    args: [...args],
-    allowPositionals: true,
-    options: { ...NODE_COMMAND_OPTIONS, json: { type: 'boolean', default: false } },
-  });
-  const common = { json: opts.json, allowInsecure: opts['allow-insecure'], help: opts.help };
-  if (opts.help) return { destination: { url: '', address: '' }, count: undefined, ...common };
-  return { destination: destinationArg(positionals, opts.address), count: parseCount(opts.count, '--count'), ...common };
+/** Parses and checks the arguments of `rx-amqp receive` (after its name); throws a {@link UsageError}. */
+export function parseReceiveArgs(argv: readonly string[]): ReceiveArgs {
+  return receiveArgs(parseCommandLine(RECEIVE_OPTIONS, argv, true));
+}
+
+/** Checks the parsed command line of `rx-amqp receive`; throws a UsageError. */
+function receiveArgs({ values: opts, positionals }: ParsedCommandLine<typeof RECEIVE_OPTIONS>): ReceiveArgs {
+  return {
+    destination: destinationArg(positionals, opts.address),
+    count: parseCount(opts.count, '--count'),
+    json: opts.json,
+    reconnect: !opts['no-reconnect'],
+    reconnectTimeoutMs: (parseSeconds(opts['reconnect-timeout'], '--reconnect-timeout') ?? DEFAULT_RECONNECT_TIMEOUT_S) * 1000,
+    allowInsecure: opts['allow-insecure'],
+  };
 }
 
 /** A value as plain JSON where JSON can hold it; otherwise in `decode --json`'s typed form. */
@@ -101,19 +126,18 @@ export function messageLine(message: Message): string {
   return JSON.stringify(plainJson(body));
 }
 
-async function runReceive(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseCommandLine('receive', RECEIVE_USAGE, io, () => parseReceiveArgs(argv));
-  if (args === undefined) return EXIT_USAGE;
-  if (args.help) {
-    io.stdout(RECEIVE_USAGE);
-    return EXIT_OK;
-  }
-  const connection$ = connect(args.destination.url, commandConnectOptions(args.allowInsecure));
+async function runReceive(parsed: ParsedCommandLine<typeof RECEIVE_OPTIONS>, io: CliIo): Promise<number> {
+  const args = receiveArgs(parsed);
+  const node = nodeConnection({ ...args, urls: args.destination.urls, label: 'rx-amqp receive', stderr: io.stderr });
   const count = args.count;
   const progress = count === undefined ? undefined : new Progress('rx-amqp receive', count, io.stderr);
+  const duplicates = new DuplicateFilter(count ?? DUPLICATE_WINDOW);
   let done = 0;
-  let deliveries$: Observable<Delivery> = receive(connection$, args.destination.address);
+  let deliveries$: Observable<Delivery> = receive(node.connection$, args.destination.address).pipe(
+    filter((delivery) => !duplicates.seen(delivery.message.messageId)),
+  );
   if (count !== undefined) deliveries$ = deliveries$.pipe(take(count));
+  const dups = (): string => (duplicates.count === 0 ? '' : ` (and ${duplicates.count} duplicate${duplicates.count === 1 ? '' : 's'} by message id, not printed)`);
   try {
     await lastValueFrom(deliveries$.pipe(tap((delivery) => {
       const message = delivery.message;
@@ -122,13 +146,16 @@ async function runReceive(argv: readonly string[], io: CliIo): Promise<number> {
       progress?.update(done);
     })), { defaultValue: undefined });
   } catch (e) {
-    io.stderr(`rx-amqp receive: ${args.destination.address}: ${describeError(e)} (after ${done} messages)\n`);
+    const why = node.gaveUp === undefined ? '' : `; gave up: ${node.gaveUp}`;
+    io.stderr(`rx-amqp receive: ${args.destination.address}: ${describeError(e)} (after ${done} messages${dups()}${why})\n`);
     return EXIT_FAILURE;
+  } finally {
+    node.close();
   }
   if (count !== undefined && done < count) {
-    io.stderr(`rx-amqp receive: the peer ended the link after ${done} of ${count} messages\n`);
+    io.stderr(`rx-amqp receive: the peer ended the link after ${done} of ${count} messages${dups()}\n`);
     return EXIT_FAILURE;
   }
-  io.stderr(`rx-amqp receive: ${done} message${done === 1 ? '' : 's'} received\n`);
+  io.stderr(`rx-amqp receive: ${done} message${done === 1 ? '' : 's'} received${dups()}\n`);
   return EXIT_OK;
 }

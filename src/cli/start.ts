@@ -1,6 +1,6 @@
 import { firstValueFrom, of, take, map } from 'rxjs';
 import { connect, receive, send, startBroker } from '../index.js';
-import { EXIT_FAILURE, EXIT_OK, type Command } from './command.js';
+import { defineCommand, EXIT_FAILURE, EXIT_OK } from './command.js';
 
 /**
  * `rx-amqp start`: the newcomer's main job (`npm start`). Starts the
@@ -8,10 +8,14 @@ import { EXIT_FAILURE, EXIT_OK, type Command } from './command.js';
  * through it over TCP, as Proton's helloworld.py does: a receiver on
  * `examples`, one message sent, its body printed.
  */
-export const startCommand: Command = {
+export const startCommand = defineCommand({
   name: 'start',
   summary: 'start the embedded broker and run hello world through it',
-  usage: 'Usage: rx-amqp start\n\nStarts the embedded broker on a free local port and runs hello world end to end.\n',
+  synopsis: '',
+  description: `Starts the embedded broker on a free local port and runs hello world end to
+end through it over TCP: prints where the broker listens, then Hello World!
+What \`npm start\` runs.`,
+  options: {},
   async run(_args, io) {
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     io.stdout(`embedded broker listening on ${broker.url}\n`);
@@ -29,4 +33,4 @@ export const startCommand: Command = {
       await broker.stop();
     }
   },
-};
+});

@@ -19,6 +19,12 @@ export interface TcpProxy {
   dropAll(): number;
   /** Drops every current connection once `bytes` more bytes (either direction, all connections) have been forwarded. */
   dropAfterBytes(bytes: number): void;
+  /**
+   * A series of byte-triggered drops: the first after `gaps[0]` bytes, the
+   * next `gaps[1]` bytes after that drop, and so on (for a process the test
+   * cannot pace, such as a CLI run).
+   */
+  dropAfterEach(gaps: readonly number[]): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +39,8 @@ export async function startTcpProxy(targetPort: number, targetHost = LOOPBACK): 
   let drops = 0;
   /** Bytes left before a pending byte-count drop, or -1 when none is armed. */
   let bytesLeft = -1;
+  /** Gaps of the drops that follow the armed one (dropAfterEach). */
+  let nextGaps: number[] = [];
 
   const dropAll = (): number => {
     const cut = pairs.size;
@@ -51,6 +59,8 @@ export async function startTcpProxy(targetPort: number, targetHost = LOOPBACK): 
     if (bytesLeft > 0) return false;
     bytesLeft = -1;
     dropAll();
+    const gap = nextGaps.shift();
+    if (gap !== undefined) bytesLeft = Math.max(0, Math.floor(gap));
     return true;
   };
 
@@ -103,6 +113,10 @@ export async function startTcpProxy(targetPort: number, targetHost = LOOPBACK): 
     dropAll,
     dropAfterBytes(bytes: number): void {
       bytesLeft = Math.max(0, Math.floor(bytes));
+    },
+    dropAfterEach(gaps: readonly number[]): void {
+      nextGaps = gaps.slice(1);
+      bytesLeft = gaps.length === 0 ? -1 : Math.max(0, Math.floor(gaps[0]!));
     },
     close: () => new Promise<void>((resolve) => {
       dropAll();
