@@ -86,8 +86,33 @@ function isSaslClientOptions(o: SaslClientOptions | SaslServerOptions): o is Sas
 }
 
 function headerName(h: Uint8Array): string {
-  const text = String.fromCharCode(h[0]!, h[1]!, h[2]!, h[3]!);
-  return /^[\x20-\x7e]{4}$/.test(text) ? `${text} ${h[4]} ${h[5]}.${h[6]}.${h[7]}` : `bytes ${Array.from(h, (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+  const text = String.fromCharCode(...h);
+  if (h.length === 8 && text.startsWith('AMQP')) return `AMQP ${h[4]} ${h[5]}.${h[6]}.${h[7]}`;
+  // Text (an HTTP status line, a banner) reads better as text.
+  return /^[\x20-\x7e]+$/.test(text) ? JSON.stringify(text) : `bytes ${Array.from(h, (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+}
+
+/**
+ * What a client should try when the peer answered our protocol header with
+ * `received` (the common mistakes: a port that is not AMQP 1.0's, TLS on
+ * one side only, SASL on one side only); undefined when nothing useful can
+ * be said.
+ */
+function headerMismatchHint(received: Uint8Array, ours: Uint8Array): string | undefined {
+  const text = String.fromCharCode(...received.subarray(0, 4));
+  if (text.startsWith('HTTP')) return 'the peer speaks HTTP, not AMQP 1.0: check the port (AMQP over WebSocket needs a ws:// or wss:// URL)';
+  if (received[0] === 0x15 || received[0] === 0x16) return 'the peer speaks TLS: use an amqps:// URL';
+  if (text !== 'AMQP' || received.length < 8) return 'the peer does not speak AMQP 1.0 here: check the host and port';
+  const [id, major, minor] = [received[4], received[5], received[6]];
+  if (major !== 1 || minor !== 0) {
+    return id === 0 && major === 0
+      ? 'the peer speaks AMQP 0-9-1, not AMQP 1.0 (RabbitMQ 3: enable the rabbitmq_amqp1_0 plugin; its AMQP 1.0 port is the same 5672)'
+      : 'the peer speaks another AMQP version, not 1.0';
+  }
+  if (id === 2) return 'the peer requires TLS first: use an amqps:// URL';
+  if (id === 3 && ours[4] === 0) return 'the peer requires SASL authentication: leave sasl.enabled on';
+  if (id === 0 && ours[4] === 3) return 'the peer does not use SASL: connect with sasl: { enabled: false }';
+  return undefined;
 }
 
 function checkInteger(value: number | undefined, what: string, min: number, max: number): void {
@@ -249,6 +274,7 @@ export class Engine {
     this.lastNow = now;
     if (this.inputClosed) return;
     this.inputClosed = true;
+    const headerPhase = this.phase === 'header' && !this.saslDone;
     this.phase = 'closed';
     this.idle.disarm();
     if (this.failure === undefined && this.connState !== 'end') {
@@ -258,7 +284,12 @@ export class Engine {
         this.outputClosed = true;
         this.emit({ type: 'connection-closed', initiator: 'local', error: this.localError });
       } else {
-        const error = new ConnectionError(Condition.FramingError, 'connection aborted: the transport closed before the peer sent close', { remote: true });
+        // A client whose peer hung up at our protocol header has most likely dialled the wrong kind of port.
+        const unanswered = this.role === 'client' && headerPhase && this.pending.length === 0;
+        const error = new ConnectionError(Condition.FramingError, unanswered
+          ? 'connection aborted: the peer closed the connection without answering the AMQP protocol header: '
+            + 'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there'
+          : 'connection aborted: the transport closed before the peer sent close', { remote: true });
         this.failure = error;
         this.outputClosed = true;
         this.emit({ type: 'connection-closed', initiator: 'remote', error });
@@ -894,7 +925,8 @@ export class Engine {
     const wantSasl = (this.saslClient !== undefined || this.saslServer !== undefined) && !this.saslDone;
     const ours = wantSasl ? SASL_HEADER : AMQP_HEADER;
     if (this.role === 'server') this.out.writeBytes(ours);
-    const description = `protocol header mismatch: expected ${headerName(ours)}, got ${headerName(received)}`;
+    const hint = this.role === 'client' ? headerMismatchHint(received, ours) : undefined;
+    const description = `protocol header mismatch: expected ${headerName(ours)}, got ${headerName(received)}${hint === undefined ? '' : `; ${hint}`}`;
     const error = new ProtocolError(Condition.NotImplemented, description);
     this.emit({ type: 'protocol-error', error, scope: 'connection' });
     const connectionError = new ConnectionError(Condition.NotImplemented, description, { cause: error });

@@ -126,6 +126,44 @@ describe('connection-level violations', () => {
     expect(peer.engine.isFinished).toBe(true);
   });
 
+  describe('a client told what it dialled when the peer is not an AMQP 1.0 endpoint', () => {
+    /** The description of the connection-closed error a client engine reports after `answer` (then EOF if asked). */
+    const clientSees = (answer: Uint8Array | string, eof = false, sasl = true): string => {
+      const client = new Engine({ role: 'client', containerId: 'c', ...(sasl ? { sasl: { mechanisms: ['ANONYMOUS'], credentials: {} } } : {}) });
+      client.open();
+      client.takeOutput();
+      if (answer.length > 0) client.feed(typeof answer === 'string' ? new TextEncoder().encode(answer) : answer, 0);
+      if (eof) client.feedEof(0);
+      for (let e = client.nextEvent(); e !== undefined; e = client.nextEvent()) {
+        if (e.type === 'connection-closed') return e.error?.description ?? '';
+      }
+      throw new Error('no connection-closed event');
+    };
+
+    it('an HTTP server: quoted text and the advice to check the port or use ws://', () => {
+      expect(clientSees('HTTP/1.1 400 Bad Request\r\n\r\n')).toBe(
+        'protocol header mismatch: expected AMQP 3 1.0.0, got "HTTP/1.1"; the peer speaks HTTP, not AMQP 1.0: check the port (AMQP over WebSocket needs a ws:// or wss:// URL)');
+    });
+
+    it('AMQP 0-9-1 (RabbitMQ without its AMQP 1.0 plugin)', () => {
+      expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1))).toMatch(/got AMQP 0 0\.9\.1; the peer speaks AMQP 0-9-1, not AMQP 1\.0 \(RabbitMQ 3: enable the rabbitmq_amqp1_0 plugin/);
+    });
+
+    it('TLS on one side only, SASL on one side only', () => {
+      expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 2, 1, 0, 0))).toMatch(/got AMQP 2 1\.0\.0; the peer requires TLS first: use an amqps:\/\/ URL$/);
+      expect(clientSees(Uint8Array.of(0x16, 3, 1, 0, 0x2a, 2, 0, 0))).toMatch(/got bytes 16 03 01 00 2a 02 00 00; the peer speaks TLS: use an amqps:\/\/ URL$/);
+      expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0))).toMatch(/the peer does not use SASL: connect with sasl: \{ enabled: false \}$/);
+      expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0), false, false)).toMatch(/the peer requires SASL authentication/);
+    });
+
+    it('a peer that hangs up at our header: not an AMQP 1.0 port, or TLS/WebSocket expected', () => {
+      expect(clientSees('', true)).toBe('connection aborted: the peer closed the connection without answering the AMQP protocol header: '
+        + 'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there');
+      // After the header, a hang-up is the plain abort.
+      expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0), true)).toBe('connection aborted: the transport closed before the peer sent close');
+    });
+  });
+
   it('unsupported protocol version → header mismatch', () => {
     const peer = new RawPeer();
     peer.feed(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 2, 0, 0));

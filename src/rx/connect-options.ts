@@ -12,6 +12,7 @@ import type { Fields } from '../frames/types.js';
 import type { CertificateData, Endpoint, TlsOptions } from '../transport/transport.js';
 import { resolveCbsOptions, type CbsOptions, type ResolvedCbsOptions } from './cbs.js';
 import { DEFAULT_GSSAPI_SERVICE } from './gssapi.js';
+import { checkKeys } from './check-keys.js';
 import { toReconnectConfig, type ReconnectConfig, type ReconnectOption } from './reconnect.js';
 import { checkTokenProvider, isNonEmptyString, type TokenProvider } from './token-source.js';
 import { isTlsScheme, isWebSocketScheme, parseUrl, type ParsedUrl } from './url.js';
@@ -348,13 +349,6 @@ export function describe(value: unknown): string {
 
 function checkObject(value: unknown, what: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${what}: expected an object, got ${describe(value)}`);
-}
-
-function checkKeys(value: object, known: ReadonlySet<string>, what: string): void {
-  const unknown = Object.keys(value).filter((k) => !known.has(k));
-  if (unknown.length > 0) {
-    throw new TypeError(`${what}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')} (known: ${[...known].join(', ')})`);
-  }
 }
 
 function optionalString(value: unknown, what: string, nonEmpty = false): string | undefined {

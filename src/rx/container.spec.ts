@@ -332,7 +332,7 @@ describe('Container.connect over the memory network', () => {
     const w = watch(connection$);
     scheduler.flush();
     expect(scheduler.now()).toBe(2010);
-    expect(w.log).toEqual(['error TransportError: amqp:internal-error: connection to amqp://localhost:5672 timed out: no AMQP open from the peer within 1000 ms']);
+    expect(w.log).toEqual(['error TransportError: connection to amqp://localhost:5672 timed out: no AMQP open from the peer within 1000 ms']);
     expect(statuses.map((s) => s.type)).toEqual(['closed', 'connecting', 'reconnecting', 'connecting', 'closed']);
   });
 

@@ -12,6 +12,7 @@ import { decodeMessage } from '../frames/message.js';
 import { pooledCopy } from '../codec/byte-pool.js';
 import type { DeliveryState } from '../frames/types.js';
 import { decodeKeepingBytes, fromWireMessage, type Message } from './message.js';
+import { withPlainObjects } from './plain-objects.js';
 import { ACCEPTED, modified, rejected, RELEASED, type ModifyOptions, type OutcomeType, type RejectReason } from './outcome.js';
 
 /**
@@ -121,7 +122,8 @@ export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
   /** An operator (consume) took charge of settling it: auto-accept leaves it alone. */
   claimed = false;
 
-  constructor(private readonly owner: DeliveryOwner, event: DeliveryEvent) {
+  /** @param plainObjects decode the body's string-keyed maps as plain objects (the receive option) */
+  constructor(private readonly owner: DeliveryOwner, event: DeliveryEvent, private readonly plainObjects = false) {
     super();
     this.deliveryId = event.deliveryId;
     this.payload = event.payload;
@@ -132,7 +134,9 @@ export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
   }
 
   get message(): Message {
-    return (this.decoded ??= fromWireMessage(decodeMessage(this.payload)));
+    if (this.decoded !== undefined) return this.decoded;
+    const message = fromWireMessage(decodeMessage(this.payload));
+    return (this.decoded = this.plainObjects ? withPlainObjects(message) : message);
   }
 
   /** See storedMessage. @internal */

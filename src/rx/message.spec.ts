@@ -194,3 +194,51 @@ describe('encodeUserMessage: errors name the field', () => {
     expect((caught as Error).cause).toBeInstanceOf(RangeError);
   });
 });
+
+describe('messages as JavaScript users write them', () => {
+  it("rejects another library's field names with a TypeError naming the key and our spelling", () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      // rhea's snake_case names
+      [{ body: 'x', message_id: 1 }, 'message_id', 'messageId'],
+      [{ body: 'x', application_properties: { a: 1 } }, 'application_properties', 'applicationProperties'],
+      [{ body: 'x', reply_to: 'r' }, 'reply_to', 'replyTo'],
+      [{ body: 'x', correlation_id: 'c' }, 'correlation_id', 'correlationId'],
+      [{ body: 'x', message_annotations: {} }, 'message_annotations', 'messageAnnotations'],
+      [{ body: 'x', absolute_expiry_time: 1 }, 'absolute_expiry_time', 'absoluteExpiryTime'],
+      // Proton's names
+      [{ body: 'x', id: 7 }, 'id', 'messageId'],
+      [{ body: 'x', properties: { a: 1 } }, 'properties', 'applicationProperties'],
+      [{ body: 'x', annotations: {} }, 'annotations', 'messageAnnotations'],
+      [{ body: 'x', address: 'q' }, 'address', 'to'],
+      // typos and case
+      [{ bdy: 'x' }, 'bdy', 'body'],
+      [{ body: 'x', messageID: 'm' }, 'messageID', 'messageId'],
+      [{ body: 'x', contenttype: 'text/plain' }, 'contenttype', 'contentType'],
+    ];
+    for (const [message, key, meant] of cases) {
+      expect(() => encodeUserMessage(message as Message), key).toThrow(TypeError);
+      expect(() => encodeUserMessage(message as Message), key).toThrow(`message: unknown field "${key}": did you mean "${meant}"? (known: body, bodySection, durable`);
+    }
+    // Nothing close: the known names, without a guess.
+    expect(() => encodeUserMessage({ body: 'x', payload: 1 } as Message)).toThrow(/^message: unknown field "payload" \(known: body, /);
+  });
+
+  it('rejects what is not a message object (a string or bytes passed as the message)', () => {
+    expect(() => encodeUserMessage('hello' as unknown as Message)).toThrow("message: expected an object such as { body: 'hello' }, got string \"hello\"");
+    expect(() => encodeUserMessage(new Uint8Array(2) as unknown as Message)).toThrow('a Uint8Array (send { body: bytes })');
+    expect(() => encodeUserMessage(null as unknown as Message)).toThrow('got null');
+    expect(() => encodeUserMessage([] as unknown as Message)).toThrow('got an array');
+  });
+
+  it('accepts every documented field, and received messages sent on as they are', () => {
+    const back = roundTrip(everyField());
+    expect(() => encodeUserMessage(back)).not.toThrow();
+    expect(() => encodeUserMessage({ ...everyField(), bodySection: 'value' })).not.toThrow();
+  });
+
+  it('a number as message id travels as a ulong and comes back as a bigint (as documented)', () => {
+    const back = fromWireMessage(decodeMessage(encodeUserMessage({ body: 'x', messageId: 42 as unknown as bigint })));
+    expect(back.messageId).toBe(42n);
+    expect(Number(back.messageId)).toBe(42);
+  });
+});

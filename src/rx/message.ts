@@ -6,6 +6,7 @@
  */
 import { byte, Typed, type AmqpValue } from '../codec/types.js';
 import { Writer } from '../codec/writer.js';
+import { unknownKey } from './check-keys.js';
 import { Code } from '../frames/composite.js';
 import { decodeMessage, writeFooter, writeSectionsBeforeBody } from '../frames/message.js';
 import { messageEncodingError } from './message-field.js';
@@ -40,11 +41,19 @@ export interface Message {
   readonly deliveryCount?: number;
 
   // properties
+  /**
+   * A string, a ulong (`bigint`: `42n`), a uuid (`uuid('…')`) or binary.
+   * Every ulong is received as a bigint; JavaScript callers that pass a
+   * number (a whole number from 0, as rhea allows) send a ulong too, so
+   * `messageId: 42` comes back as `42n` (compare with `BigInt(id)` or
+   * `Number(id)`, or use string ids). Default none.
+   */
   readonly messageId?: MessageId;
   readonly userId?: Uint8Array;
   readonly to?: string;
   readonly subject?: string;
   readonly replyTo?: string;
+  /** As `messageId`: a ulong is received as a bigint. Default none. */
   readonly correlationId?: MessageId;
   readonly contentType?: string;
   readonly contentEncoding?: string;
@@ -216,6 +225,8 @@ let scratch: Writer | undefined;
 export function encodeUserMessage(m: Message): Uint8Array {
   const own = EncodedMessage.bytesOf(m);
   if (own !== undefined) return own;
+  // Not a message, or a field we do not know: said as such, before any encoding error could name a field.
+  checkMessage(m);
   const w = (scratch ??= new Writer(1024));
   w.reset();
   try {
@@ -226,6 +237,38 @@ export function encodeUserMessage(m: Message): Uint8Array {
   }
   // Exact size; a large data body is copied once, straight into it (writeBinaryRef).
   return w.takeBytes();
+}
+
+/** Every field of {@link Message}: anything else in a message sent is a mistake. */
+const MESSAGE_KEYS: ReadonlySet<string> = new Set([
+  'body', 'bodySection', 'durable', 'priority', 'ttl', 'firstAcquirer', 'deliveryCount', 'messageId', 'userId', 'to', 'subject',
+  'replyTo', 'correlationId', 'contentType', 'contentEncoding', 'absoluteExpiryTime', 'creationTime', 'groupId', 'groupSequence',
+  'replyToGroupId', 'applicationProperties', 'messageAnnotations', 'deliveryAnnotations', 'footer',
+]);
+
+/**
+ * Proton's names for our fields that spelling alone does not give (rhea's
+ * snake_case names, `message_id`, `reply_to`, `application_properties`...,
+ * are found by ignoring case and underscores).
+ */
+const MESSAGE_SYNONYMS: Readonly<Record<string, string>> = {
+  id: 'messageId', properties: 'applicationProperties', annotations: 'messageAnnotations', instructions: 'deliveryAnnotations',
+  address: 'to', expirytime: 'absoluteExpiryTime',
+};
+
+/**
+ * Throws a TypeError unless `m` is a message object whose keys are all
+ * {@link Message} fields: a key of another library's message (rhea's
+ * `message_id`, `application_properties`, `reply_to`) would otherwise be
+ * dropped without a word, so it is named with the right spelling.
+ */
+export function checkMessage(m: unknown): asserts m is Message {
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || m instanceof Uint8Array) {
+    throw new TypeError(`message: expected an object such as { body: 'hello' }, got ${m === null ? 'null' : Array.isArray(m) ? 'an array' : m instanceof Uint8Array ? 'a Uint8Array (send { body: bytes })' : `${typeof m} ${JSON.stringify(m)}`}`);
+  }
+  for (const key in m) {
+    if (!MESSAGE_KEYS.has(key)) throw new TypeError(`message: unknown field ${unknownKey(key, MESSAGE_KEYS, MESSAGE_SYNONYMS)}`);
+  }
 }
 
 function writeUserMessage(w: Writer, m: Message): void {

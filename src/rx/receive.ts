@@ -147,10 +147,18 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
    * paused).
    */
   readonly paused$?: ObservableInput<boolean>;
+  /**
+   * Decode each message body's maps whose keys are all strings as plain
+   * objects (at any depth), so a body sent as `{ qty: 2 }` comes back as
+   * `{ qty: 2 }` for `JSON.stringify` and destructuring, not as a `Map`.
+   * Maps with other keys stay Maps; 64-bit integers stay bigints. Default
+   * false: every map is a `Map`, which keeps key types and order exactly.
+   */
+  readonly plainObjects?: boolean;
 }
 
 const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'onAttach', 'drain', 'drainTimeout', 'paused$',
+  'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'onAttach', 'drain', 'drainTimeout', 'paused$', 'plainObjects',
   'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
   ...LINK_UPKEEP_KEYS, ...STALL_KEYS,
 ]);
@@ -173,6 +181,8 @@ export interface ReceiverSpec {
   /** Drain mode: complete once what was there has come; a round's silence is bounded by `drainTimeout` (ms). */
   readonly drain?: { readonly timeout: number };
   readonly paused$?: ObservableInput<boolean>;
+  /** Bodies' string-keyed maps as plain objects. */
+  readonly plainObjects?: boolean;
   /** Our target; default: an unnamed, non-durable one. */
   readonly target?: Target;
   /** Answer the peer's attach (listen side) instead of initiating one: no link-attached event follows ours. */
@@ -258,9 +268,10 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
   const drain = optionalBoolean(options.drain, `${where}: options.drain`) ?? false;
   const drainTimeout = optionalInteger(options.drainTimeout, `${where}: options.drainTimeout`, 1, 0x7fffffff);
   if (drainTimeout !== undefined && !drain) throw new TypeError(`${where}: options.drainTimeout: only with drain: true`);
+  const plainObjects = optionalBoolean(options.plainObjects, `${where}: options.plainObjects`) ?? false;
   return {
     name, source, prefetch, autoAccept, settleMode, maxMessageSize, settleTimeout, shared,
-    closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach,
+    closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach, plainObjects,
     ...(drain ? { drain: { timeout: drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_MS } } : {}),
     ...(options.paused$ === undefined ? {} : { paused$: options.paused$ }),
     upkeep: linkUpkeepSpec(options, where),
@@ -636,7 +647,7 @@ class ReceiverLink implements FrameLink {
       return;
     }
     const traced = this.tracer?.owner(this);
-    const delivery = new ReceivedDelivery(traced ?? this, event);
+    const delivery = new ReceivedDelivery(traced ?? this, event, this.spec.plainObjects === true);
     this.emit(event.deliveryId, event.settled, () => {
       if (traced === undefined) this.sink.next(delivery);
       else traced.emit(delivery, this.sink);

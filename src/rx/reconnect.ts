@@ -25,6 +25,7 @@ import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { SaslError } from '../engine/sasl/sasl-error.js';
 import { CbsError } from './cbs-error.js';
+import { checkKeys } from './check-keys.js';
 
 /** First reconnect delay of the default backoff, in seconds. */
 export const DEFAULT_RECONNECT_INITIAL_DELAY = 0.1;
@@ -150,9 +151,7 @@ export function toReconnectConfig(option: ReconnectOption | undefined, what = 'r
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {
     throw new TypeError(`${what}: expected a boolean, a backoff ({ reset(), next() }) or a config object, got ${describe(option)}`);
   }
-  for (const key of Object.keys(option)) {
-    if (!CONFIG_KEYS.has(key)) throw new TypeError(`${what}: unknown option "${key}" (known: ${[...CONFIG_KEYS].join(', ')})`);
-  }
+  checkKeys(option, CONFIG_KEYS, what);
   checkRetryFields(option, what);
   const { shouldRetry, onRetry } = option;
   if (shouldRetry !== undefined && typeof shouldRetry !== 'function') throw new TypeError(`${what}.shouldRetry: expected a function, got ${describe(shouldRetry)}`);

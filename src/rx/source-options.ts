@@ -158,12 +158,8 @@ export function optionalOneOf<T extends string>(value: unknown, name: string, al
   throw new TypeError(`${name}: expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
 }
 
-/** Throws unless every key of `options` is one of `known` (catches misspelt options). */
-export function checkKeys(options: object, known: ReadonlySet<string>, where: string): void {
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TypeError(`${where}: unknown option ${JSON.stringify(key)}`);
-  }
-}
+// Every options check of receive, send, listen and transaction names the valid options (check-keys.ts).
+export { checkKeys } from './check-keys.js';
 
 function capabilityList(value: unknown, name: string): string[] {
   if (value === undefined) return [];
