@@ -30,8 +30,6 @@ declare global {
   const socket: { write(bytes: Uint8Array | undefined): void };
   const bytesFromSocket: Uint8Array;
   const now: number;
-  /** The test framework's expect (vitest, jest). */
-  function expect(actual: unknown): { toEqual(expected: unknown): void };
 }
 export {};
 `;
@@ -79,4 +77,13 @@ describe('README snippets', () => {
     // A failure names the README line the block starts on (readme-line-N.ts).
     expect(output).toBe('');
   }, 120_000);
+
+  it('the marble-testing example is test/package/readme-marbles.test.ts, which npm test runs', () => {
+    const blocks = snippets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    const block = blocks.find((b) => b.code.includes("from 'rx-amqp/testing'") && b.code.includes('TestScheduler'));
+    expect(block, 'the README block that imports TestBroker').toBeDefined();
+    const test = readFileSync(join(ROOT, 'test/package/readme-marbles.test.ts'), 'utf8');
+    // The file is its header comment, then exactly the README's code.
+    expect(test.slice(test.indexOf('*/\n') + 3)).toBe(`${block!.code}\n`);
+  });
 });
