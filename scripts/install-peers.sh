@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real AMQP 1.0 peers and tools that the tests and the benchmarks
 # start (Apache Qpid Proton C and Python, RabbitMQ, Chromium...), from Debian's
-# packages. Used by .ci/run and by `npm run bench`. Needs root when something
-# is missing; installed packages are detected and not installed again, so
-# re-running it costs a dpkg query per package.
+# packages. Used by `npm test` (scripts/prepare-tests.sh) and `npm run bench`.
+# Installed packages are detected and not installed again: with everything
+# present it costs one dpkg query. Installing needs root (or sudo without a
+# password); otherwise it names the missing packages and the command to run.
 set -euo pipefail
 
 # Debian packages the tests use (test/support/peers/ names the package in its
@@ -33,27 +34,43 @@ APT_PACKAGES=(
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# The packages of APT_PACKAGES not installed, one a line (one dpkg query for all).
 missing_packages() {
+  local installed
+  installed="$(dpkg-query -W -f='${Package} ${Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null | awk '$4 == "installed" { print $1 }' || true)"
   local pkg
   for pkg in "${APT_PACKAGES[@]}"; do
-    if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]]; then
-      printf '%s\n' "$pkg"
-    fi
+    grep -qxF "$pkg" <<< "$installed" || printf '%s\n' "$pkg"
   done
 }
 
 install_packages() {
+  if ! command -v dpkg-query > /dev/null; then
+    log "no dpkg here (the tests expect Debian 12 or a derivative): install these packages' equivalents yourself: ${APT_PACKAGES[*]}"
+    exit 1
+  fi
   local missing
   missing="$(missing_packages)"
   if [[ -z "$missing" ]]; then
     log "Debian packages already installed"
     return
   fi
+  missing="$(echo $missing)"
   if [[ "$(id -u)" -ne 0 ]]; then
-    log "missing Debian packages and not root: $(echo $missing)"
+    # Passwordless sudo (a CI runner, a dev container) does the install here.
+    if command -v sudo > /dev/null && sudo -n true 2> /dev/null; then
+      log "installing Debian packages with sudo: $missing"
+      sudo -n bash "$0"
+      return
+    fi
+    log "the interoperability tests need Debian packages that are not installed: $missing"
+    log "install them as root, then run the tests again:"
+    log "    sudo bash scripts/install-peers.sh"
+    log "(or: apt-get install -y --no-install-recommends $missing)"
+    log "unit tests alone need none of them: npx vitest run src"
     exit 1
   fi
-  log "installing Debian packages: $(echo $missing)"
+  log "installing Debian packages: $missing"
   export DEBIAN_FRONTEND=noninteractive
   # rabbitmq-server's postinst starts the system service where an init system
   # lets it; the tests start private nodes instead, so forbid service starts

@@ -7,7 +7,7 @@
  * Node builtin reached it. Then the built app is served as static files and
  * driven in headless Chromium through the flows of harness.ts.
  *
- * Needs `npm ci --prefix examples/angular` (.ci/run does it) and `npm run
+ * Needs `npm ci --prefix examples/angular` (npm test does it) and `npm run
  * build`: the app depends on `file:rx-amqp-built`, this package's exports
  * with dist/ as a symlink, so it always bundles what was just built.
  */

@@ -90,10 +90,10 @@ export function serveStatic(root: string): Promise<StaticServer> {
 // ---------------------------------------------------------------------------
 // Chromium
 
-/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it), headless. */
+/** Debian's Chromium (`apt-get install chromium`; npm test installs it), headless. */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run installs it), or set CHROMIUM_PATH`);
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (npm test installs it: scripts/install-peers.sh), or set CHROMIUM_PATH`);
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }

@@ -1,7 +1,7 @@
 /**
  * Which Debian package provides each file the harness needs. Integration tests
  * never skip when a peer is missing: they fail with the package to install, and
- * `.ci/run` installs exactly these packages.
+ * `npm test` installs exactly these packages (scripts/install-peers.sh).
  */
 import { accessSync, constants } from 'node:fs';
 
@@ -16,7 +16,7 @@ export function requireFile(path: string, debianPackage: string, executable = fa
   } catch {
     throw new PeerUnavailableError(
       `${path} is missing: install the Debian package ${debianPackage} ` +
-        `(apt-get install -y --no-install-recommends ${debianPackage}); scripts/install-peers.sh installs it (.ci/run and npm run bench run it)`,
+        `(apt-get install -y --no-install-recommends ${debianPackage}); scripts/install-peers.sh installs it (npm test and npm run bench run it)`,
     );
   }
   return path;

@@ -63,7 +63,7 @@ function protonCFlags(): string[] {
     out = execFileSync(pkgConfig, ['--cflags', '--libs', 'libqpid-proton'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch {
     throw new PeerUnavailableError(
-      `pkg-config does not know libqpid-proton: install the Debian package ${PACKAGES.protonCDev}; .ci/run installs it on CI`,
+      `pkg-config does not know libqpid-proton: install the Debian package ${PACKAGES.protonCDev}; npm test installs it (scripts/install-peers.sh)`,
     );
   }
   return out.trim().split(/\s+/).filter((flag) => flag.length > 0);
