@@ -60,4 +60,17 @@ describe('rx-amqp start and rx-amqp broker', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--port');
   });
+
+  it('--help of every command prints its options and exits 0 at once; broker and start do not start anything', async () => {
+    for (const command of ['broker', 'start', 'send', 'receive', 'decode']) {
+      const run = await rxAmqp(command, '--help');
+      expect(run.code, `${command} --help: ${run.stderr}`).toBe(0);
+      expect(run.stdout).toMatch(new RegExp(`^Usage: rx-amqp ${command}\\b[\\s\\S]*\\nOptions:\\n[\\s\\S]*-h, --help`));
+      expect(run.stdout).not.toContain('listening');
+      expect(run.stderr).toBe('');
+    }
+    const broker = await rxAmqp('broker', '--help');
+    for (const option of ['--host HOST', '--port PORT', '--ws PORT', '--max-queue N']) expect(broker.stdout).toContain(option);
+    expect((await rxAmqp('help', 'broker')).stdout).toBe(broker.stdout);
+  }, 60_000);
 });
