@@ -18,96 +18,13 @@
  * node's crash. RabbitMQ accepts a persistent message on a durable queue only
  * once it is on disk, so an accepted message must outlive `kill -9`.
  */
-import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, receive, send, type ConnectionObservable, type Message, type SendResult } from '../../src/index.js';
+import { connect } from '../../src/index.js';
 import { startRestartableRabbitMq, type RestartableRabbitMq } from '../support/peers/index.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { sendAndReceive } from './at-least-once.js';
 
 const MANY = 10_000;
-
-interface Tally {
-  readonly accepted: Set<number>;
-  readonly otherOutcomes: Map<string, number>;
-  readonly received: Map<number, number>;
-  readonly lost: number[];
-  readonly duplicates: number;
-  readonly ms: number;
-}
-
-/**
- * Sends MANY durable messages numbered 0..MANY-1 and receives them on the same
- * connection observable; `onProgress(n)` runs after each accepted result and
- * each first receipt with the sum of both so far, out of 2 * MANY (the test
- * injects its faults there). Resolves once the
- * sender has completed and every accepted message was received, or the
- * deadline passed (then `lost` says which were not).
- */
-async function sendAndReceive(
-  connection$: ConnectionObservable, address: string, receiverName: string, onProgress: (count: number) => void, deadlineMs: number,
-): Promise<Tally> {
-  const started = Date.now();
-  const received = new Map<number, number>();
-  const accepted = new Set<number>();
-  let receiveError: unknown;
-  let receiveCompleted = false;
-  // What the connection went through, to tell a stall apart from a loss when the test fails.
-  const statuses: string[] = [];
-  const watching = connection$.status$.subscribe((s) => statuses.push(`${Date.now() - started}ms ${s.type}`));
-  // When each receiver link's attach was answered, and when a delivery last came: a stall after a reconnect
-  // then shows whether the new link was never answered or answered and sent nothing.
-  const attaches: string[] = [];
-  let lastDeliveryMs = -1;
-  const receiving = receive(connection$, address, {
-    name: receiverName, durable: true, prefetch: 500,
-    onAttach: () => attaches.push(`${Date.now() - started}ms`),
-  }).subscribe({
-    next: (delivery) => {
-      lastDeliveryMs = Date.now() - started;
-      const n = Number(delivery.message.body);
-      const before = received.get(n) ?? 0;
-      received.set(n, before + 1);
-      if (before === 0) onProgress(accepted.size + received.size);
-    },
-    error: (error: unknown) => {
-      receiveError = error;
-    },
-    complete: () => {
-      receiveCompleted = true;
-    },
-  });
-  const otherOutcomes = new Map<string, number>();
-  const messages: Message[] = Array.from({ length: MANY }, (_, i) => ({ body: i, durable: true }));
-  try {
-    await lastValueFrom(from(messages).pipe(
-      send(connection$, address, { durable: true, bufferSize: MANY }),
-      tap((result: SendResult) => {
-        if (result.state === 'accepted') {
-          accepted.add(Number(result.message.body));
-          onProgress(accepted.size + received.size);
-        } else {
-          otherOutcomes.set(result.state, (otherOutcomes.get(result.state) ?? 0) + 1);
-        }
-      }),
-      toArray(),
-    ));
-    const missing = (): number[] => [...accepted].filter((n) => !received.has(n));
-    while (missing().length > 0 && Date.now() - started < deadlineMs && receiveError === undefined && !receiveCompleted) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    if (receiveError !== undefined) throw receiveError;
-    if (missing().length > 0) {
-      console.log(`${receiverName}: ${missing().length} not received; the receiver ${receiveCompleted ? 'completed (the peer detached it without an error)' : 'was still open'}; `
-        + `links attached at ${attaches.join(', ') || 'never'}; last delivery at ${lastDeliveryMs}ms; connection: ${statuses.join(', ')}`);
-    }
-    let duplicates = 0;
-    for (const count of received.values()) duplicates += count - 1;
-    return { accepted, otherOutcomes, received, lost: missing(), duplicates, ms: Date.now() - started };
-  } finally {
-    receiving.unsubscribe();
-    watching.unsubscribe();
-  }
-}
 
 describe('rx-amqp keeps every accepted message across reconnects (RabbitMQ 3.10)', () => {
   let rabbit: RestartableRabbitMq | undefined;
@@ -136,7 +53,7 @@ describe('rx-amqp keeps every accepted message across reconnects (RabbitMQ 3.10)
     // the next 16 KiB forwarded, i.e. at a random point of a frame, with messages in flight both ways.
     const thresholds = [0.1, 0.3, 0.5, 0.7].map((base) => Math.floor(2 * MANY * (base + Math.random() * 0.1)));
     let armed = 0;
-    const tally = await sendAndReceive(connection$, '/queue/rx-reconnect-proxy', 'rx-reconnect-proxy-receiver', (count) => {
+    const tally = await sendAndReceive(connection$, '/queue/rx-reconnect-proxy', MANY, { name: 'rx-reconnect-proxy-receiver', durable: true }, (count) => {
       if (armed < thresholds.length && proxy!.drops === armed && count >= thresholds[armed]!) {
         proxy!.dropAfterBytes(Math.floor(Math.random() * 16 * 1024));
         armed++;
@@ -155,7 +72,7 @@ describe('rx-amqp keeps every accepted message across reconnects (RabbitMQ 3.10)
     const connection$ = connect(rabbit!.url, { ...options(), reconnect: { delay: 200 } });
     let restart: Promise<void> | undefined;
     let killedAt = -1;
-    const tally = await sendAndReceive(connection$, address, 'rx-reconnect-crash-receiver', (count) => {
+    const tally = await sendAndReceive(connection$, address, MANY, { name: 'rx-reconnect-crash-receiver', durable: true }, (count) => {
       if (restart === undefined && count >= MANY * 0.6) {
         killedAt = count;
         restart = rabbit!.restart();

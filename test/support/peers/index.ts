@@ -12,6 +12,7 @@ export {
   startKerberosRealm, makeGssapiSaslConfig, gssapiServerEnv, requireKerberosPackage, type KerberosRealm, type KerberosRealmOptions,
 } from './kerberos.js';
 export { startRabbitMq, startRestartableRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD, type RabbitMqOptions, type RestartableRabbitMq } from './rabbitmq.js';
+export { startRabbitMqCluster, type ClusterNode, type RabbitMqCluster } from './rabbitmq-cluster.js';
 export { PeerUnavailableError, PACKAGES } from './packages.js';
 export { PeerProcess } from './peer-process.js';
 export {

@@ -13,7 +13,7 @@ import { PACKAGES, requireFile } from './packages.js';
 import { PeerProcess } from './peer-process.js';
 import type { RunningRabbitMq } from './running-peer.js';
 
-const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
+export const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 const EPMD = '/usr/bin/epmd';
 
 export const RABBITMQ_USER = 'rx-amqp';
@@ -41,7 +41,7 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Runn
     const port = await freePort();
     const distPort = await freePort();
     const nodeName = `rxamqp${process.pid}x${attempt}x${port}@localhost`;
-    writeNodeConfig(dir, port, options.config);
+    writeNodeConfig(dir, port, options);
     const proc = spawnNode(server, dir, nodeName, distPort);
     const stop = async (): Promise<void> => {
       await proc.stop(20_000);
@@ -57,12 +57,7 @@ export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<Runn
         username: RABBITMQ_USER,
         password: RABBITMQ_PASSWORD,
         nodeName,
-        rabbitmqctl: (args) => execFileSync(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args], {
-          encoding: 'utf8',
-          env: { ...process.env, HOME: dir, ERL_EPMD_ADDRESS: LOOPBACK },
-          stdio: ['ignore', 'pipe', 'pipe'],
-          timeout: 60_000,
-        }),
+        rabbitmqctl: rabbitmqctlFor(nodeName, dir),
         output: () => proc.output(),
         stop: once(stop),
       };
@@ -117,12 +112,7 @@ export async function startRestartableRabbitMq(): Promise<RestartableRabbitMq> {
     username: RABBITMQ_USER,
     password: RABBITMQ_PASSWORD,
     nodeName,
-    rabbitmqctl: (args) => execFileSync(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, HOME: dir, ERL_EPMD_ADDRESS: LOOPBACK },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 60_000,
-    }),
+    rabbitmqctl: rabbitmqctlFor(nodeName, dir),
     output: () => proc.output(),
     stop,
     kill,
@@ -134,7 +124,24 @@ export async function startRestartableRabbitMq(): Promise<RestartableRabbitMq> {
   };
 }
 
-function writeNodeConfig(dir: string, port: number, more: readonly string[] = []): void {
+/** `rabbitmqctl -n NODE ARGS…` with the node's Erlang cookie (its HOME is `dir`); returns stdout, throws on failure. @internal */
+export function rabbitmqctlFor(nodeName: string, dir: string): (args: readonly string[]) => string {
+  return (args) => execFileSync(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: dir, ERL_EPMD_ADDRESS: LOOPBACK },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+}
+
+/** Extra settings of a node: more rabbitmq.conf lines and plugins beside rabbitmq_amqp1_0. */
+export interface NodeConfigExtras {
+  readonly config?: readonly string[];
+  readonly plugins?: readonly string[];
+}
+
+/** Writes rabbitmq.conf and enabled_plugins for a node listening for AMQP on LOOPBACK:port. @internal also used by rabbitmq-cluster.ts */
+export function writeNodeConfig(dir: string, port: number, extras: NodeConfigExtras = {}): void {
   writeFileSync(join(dir, 'rabbitmq.conf'), [
     `listeners.tcp.1 = ${LOOPBACK}:${port}`,
     'loopback_users = none',
@@ -145,13 +152,14 @@ function writeNodeConfig(dir: string, port: number, more: readonly string[] = []
     'log.console = true',
     'log.console.level = warning',
     'log.file = false',
-    ...more,
+    ...(extras.config ?? []),
     '',
   ].join('\n'));
-  writeFileSync(join(dir, 'enabled_plugins'), '[rabbitmq_amqp1_0].\n');
+  writeFileSync(join(dir, 'enabled_plugins'), `[${['rabbitmq_amqp1_0', ...(extras.plugins ?? [])].join(',')}].\n`);
 }
 
-function spawnNode(server: string, dir: string, nodeName: string, distPort: number): PeerProcess {
+/** Starts the node `nodeName` whose files are in `dir` (its HOME, so its Erlang cookie is dir/.erlang.cookie). @internal */
+export function spawnNode(server: string, dir: string, nodeName: string, distPort: number): PeerProcess {
   return new PeerProcess('rabbitmq', server, [], {
     cwd: dir,
     env: {
@@ -169,7 +177,8 @@ function spawnNode(server: string, dir: string, nodeName: string, distPort: numb
   });
 }
 
-async function waitForAmqp10(proc: PeerProcess, port: number, timeoutMs: number): Promise<void> {
+/** Resolves once LOOPBACK:port answers the AMQP 1.0 SASL header; rejects if the node exits or `timeoutMs` passes. @internal */
+export async function waitForAmqp10(proc: PeerProcess, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (proc.hasExited) throw new Error(`RabbitMQ exited before listening on ${LOOPBACK}:${port}\n${proc.output()}`);
@@ -181,7 +190,7 @@ async function waitForAmqp10(proc: PeerProcess, port: number, timeoutMs: number)
 }
 
 /** Stops the epmd daemon the node started, unless another Erlang node still uses it. */
-function stopIdleEpmd(): void {
+export function stopIdleEpmd(): void {
   const env = { ...process.env, ERL_EPMD_ADDRESS: LOOPBACK };
   try {
     const names = execFileSync(EPMD, ['-names'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
@@ -193,7 +202,8 @@ function stopIdleEpmd(): void {
   }
 }
 
-function once(f: () => Promise<void>): () => Promise<void> {
+/** `f` run at most once; later calls get the first call's promise. @internal */
+export function once(f: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | undefined;
   return () => (running ??= f());
 }
