@@ -129,7 +129,7 @@ describe('connection-level violations', () => {
   describe('a client told what it dialled when the peer is not an AMQP 1.0 endpoint', () => {
     /** The description of the connection-closed error a client engine reports after `answer` (then EOF if asked). */
     const clientSees = (answer: Uint8Array | string, eof = false, sasl = true): string => {
-      const client = new Engine({ role: 'client', containerId: 'c', ...(sasl ? { sasl: { mechanisms: ['ANONYMOUS'], credentials: {} } } : {}) });
+      const client = new Engine({ role: 'client', containerId: 'c', ...(sasl ? { sasl: { mechanisms: ['ANONYMOUS'], credentials: {}, secure: false } } : {}) });
       client.open();
       client.takeOutput();
       if (answer.length > 0) client.feed(typeof answer === 'string' ? new TextEncoder().encode(answer) : answer, 0);
