@@ -8,38 +8,15 @@
  * What is left at the broker afterwards can only be duplicates: nothing
  * accepted is lost. Progress lines go on across the reconnects.
  */
-import { spawn } from 'node:child_process';
 import { EMPTY, lastValueFrom, map, takeUntil, timeout, timer, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, receive, startBroker, type RunningBroker } from '../../src/index.js';
 import { startRabbitMq, type RunningRabbitMq } from '../support/peers/index.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { rxAmqp } from './run-cli.js';
 
 const COUNT = 10_000;
 const CUTS = 4;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `rx-amqp ARGS…` to its end (bounded: killed after 80 s). */
-function rxAmqp(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/rx-amqp.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 80_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** Byte gaps between the cuts: random, and small enough that all four land inside one run of 10,000 messages. */
 function randomGaps(): number[] {
@@ -72,7 +49,7 @@ function sendAndReceiveThroughCuts(peer: () => Peer): void {
     const url = `amqp://${proxy.host}:${proxy.port}`;
 
     proxy.dropAfterEach(randomGaps());
-    const sent = await rxAmqp(['send', url, '--address', address, '--count', String(COUNT)]);
+    const sent = await rxAmqp('send', url, '--address', address, '--count', String(COUNT));
     const sendDrops = proxy.drops;
     expect(sent.code, sent.stderr).toBe(0);
     expect(sendDrops).toBe(CUTS);
@@ -83,7 +60,7 @@ function sendAndReceiveThroughCuts(peer: () => Peer): void {
     expect(progress(sent.stderr, 'send')).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90]);
 
     proxy.dropAfterEach(randomGaps());
-    const received = await rxAmqp(['receive', url, '--address', address, '--count', String(COUNT)]);
+    const received = await rxAmqp('receive', url, '--address', address, '--count', String(COUNT));
     expect(received.code, received.stderr).toBe(0);
     expect(proxy.drops - sendDrops).toBe(CUTS);
     expect(received.stderr.match(/^rx-amqp receive: reconnected to amqp:\/\/\S+$/gm)?.length, received.stderr).toBe(CUTS);
