@@ -148,6 +148,8 @@ export class Engine {
 
   // SASL
   private readonly saslClient: SaslClientNegotiation | undefined;
+  /** A client's SASL options say the transport is TLS (for what to suggest when the peer hangs up at our header). */
+  private readonly overTls: boolean;
   private readonly saslServer: SaslServerNegotiation | undefined;
   private readonly requireSasl: boolean;
   private saslDone = false;
@@ -241,6 +243,7 @@ export class Engine {
       throw new LocalProtocolError(Condition.InvalidField, `sasl options do not fit the ${options.role} role (a client gives credentials, a server an authenticator)`);
     }
     this.saslClient = sasl !== undefined && isSaslClientOptions(sasl) ? new SaslClientNegotiation(sasl, options.hostname) : undefined;
+    this.overTls = sasl !== undefined && isSaslClientOptions(sasl) && sasl.secure;
     this.saslServer = sasl !== undefined && !isSaslClientOptions(sasl) ? new SaslServerNegotiation(sasl) : undefined;
     this.requireSasl = this.saslServer !== undefined && (options.requireSasl ?? true);
     this.host = this.makeHost();
@@ -286,10 +289,13 @@ export class Engine {
       } else {
         // A client whose peer hung up at our protocol header has most likely dialled the wrong kind of port.
         const unanswered = this.role === 'client' && headerPhase && this.pending.length === 0;
-        const error = new ConnectionError(Condition.FramingError, unanswered
-          ? 'connection aborted: the peer closed the connection without answering the AMQP protocol header: '
-            + 'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there'
-          : 'connection aborted: the transport closed before the peer sent close', { remote: true });
+        const error = new ConnectionError(Condition.FramingError, !unanswered
+          ? 'connection aborted: the transport closed before the peer sent close'
+          : this.overTls
+            ? 'connection aborted: the peer closed the TLS connection without answering the AMQP protocol header: '
+              + 'does it require a client certificate (tls.cert and tls.key)? Otherwise it is not an AMQP 1.0 port'
+            : 'connection aborted: the peer closed the connection without answering the AMQP protocol header: '
+              + 'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there', { remote: true });
         this.failure = error;
         this.outputClosed = true;
         this.emit({ type: 'connection-closed', initiator: 'remote', error });

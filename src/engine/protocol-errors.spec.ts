@@ -128,8 +128,8 @@ describe('connection-level violations', () => {
 
   describe('a client told what it dialled when the peer is not an AMQP 1.0 endpoint', () => {
     /** The description of the connection-closed error a client engine reports after `answer` (then EOF if asked). */
-    const clientSees = (answer: Uint8Array | string, eof = false, sasl = true): string => {
-      const client = new Engine({ role: 'client', containerId: 'c', ...(sasl ? { sasl: { mechanisms: ['ANONYMOUS'], credentials: {}, secure: false } } : {}) });
+    const clientSees = (answer: Uint8Array | string, eof = false, sasl = true, secure = false): string => {
+      const client = new Engine({ role: 'client', containerId: 'c', ...(sasl ? { sasl: { mechanisms: ['ANONYMOUS'], credentials: {}, secure } } : {}) });
       client.open();
       client.takeOutput();
       if (answer.length > 0) client.feed(typeof answer === 'string' ? new TextEncoder().encode(answer) : answer, 0);
@@ -159,6 +159,9 @@ describe('connection-level violations', () => {
     it('a peer that hangs up at our header: not an AMQP 1.0 port, or TLS/WebSocket expected', () => {
       expect(clientSees('', true)).toBe('connection aborted: the peer closed the connection without answering the AMQP protocol header: '
         + 'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there');
+      // Over TLS the handshake worked: the peer refused us, most often for want of a client certificate.
+      expect(clientSees('', true, true, true)).toBe('connection aborted: the peer closed the TLS connection without answering the AMQP protocol header: '
+        + 'does it require a client certificate (tls.cert and tls.key)? Otherwise it is not an AMQP 1.0 port');
       // After the header, a hang-up is the plain abort.
       expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0), true)).toBe('connection aborted: the transport closed before the peer sent close');
     });

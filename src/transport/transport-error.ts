@@ -45,7 +45,8 @@ export class TransportError extends AmqpError {
     if (error instanceof TransportError) return error;
     const code = errorCode(error);
     const explain = code === undefined ? undefined : EXPLANATIONS[code];
-    const detail = explain !== undefined ? `${explain(address)} (${code})` : `failed: ${error instanceof Error ? error.message.trim() : String(error)}`;
+    const text = error instanceof Error ? error.message.trim() : String(error);
+    const detail = explain !== undefined ? `${explain(address, text)} (${code})` : `failed: ${text}`;
     return new TransportError(`${doing} ${detail}`, { code, address, cause: error });
   }
 }
@@ -55,12 +56,19 @@ const NOT_TLS = (address: string): string =>
   `failed: the TLS handshake got an answer that is not TLS: ${address} does not speak TLS. ` +
   'For a plain AMQP port use an amqp:// URL; for TLS use the broker\'s TLS port (amqps:// defaults to 5671)';
 
-const UNTRUSTED = (): string =>
-  'failed: the server\'s certificate is not trusted. Give the CA that signed it as tls.ca ' +
+/** A certificate the TLS handshake refused: Node's text (which names what is wrong with it), then what to try. */
+const UNTRUSTED = (_: string, text: string): string =>
+  `failed: ${text}: the server's certificate is not trusted. Give the CA that signed it as tls.ca ` +
   '(or, for a test server only, tls.verify: false)';
 
-/** What common system and TLS codes mean for a user, and what to try; `address` is `host:port`. */
-const EXPLANATIONS: Readonly<Record<string, (address: string) => string>> = {
+/**
+ * What common system and TLS codes mean for a user, and what to try, from
+ * `address` (`host:port`) and the system's text: it replaces texts that say
+ * nothing more than the code (`connect ECONNREFUSED 127.0.0.1:5672`, OpenSSL's
+ * `ssl3_get_record:wrong version number`), and is kept where it names the
+ * specifics (a certificate's names).
+ */
+const EXPLANATIONS: Readonly<Record<string, (address: string, text: string) => string>> = {
   ECONNREFUSED: () => 'refused: nothing is listening there. Is the broker running, and are the URL\'s host and port right?',
   ENOTFOUND: (address) => `failed: host name ${hostOf(address)} not found. Check the URL's host`,
   EAI_AGAIN: (address) => `failed: host name ${hostOf(address)} could not be looked up now (DNS unavailable). Check the network, or use an IP address`,
@@ -74,12 +82,12 @@ const EXPLANATIONS: Readonly<Record<string, (address: string) => string>> = {
   ERR_SSL_WRONG_VERSION_NUMBER: NOT_TLS,
   ERR_SSL_PACKET_LENGTH_TOO_LONG: NOT_TLS,
   ERR_SSL_HTTP_REQUEST: NOT_TLS,
-  DEPTH_ZERO_SELF_SIGNED_CERT: () => `failed: the server's certificate is self-signed and not trusted. Give it (or its CA) as tls.ca (or, for a test server only, tls.verify: false)`,
+  DEPTH_ZERO_SELF_SIGNED_CERT: (_, text) => `failed: ${text}: the server's certificate signed itself and is not trusted. Give it (or its CA) as tls.ca (or, for a test server only, tls.verify: false)`,
   SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
-  CERT_HAS_EXPIRED: () => 'failed: the server\'s certificate has expired. Renew it on the server',
-  ERR_TLS_CERT_ALTNAME_INVALID: () => 'failed: the server\'s certificate is not for this host name. Use the name it was issued for, or set tls.servername',
+  CERT_HAS_EXPIRED: (_, text) => `failed: ${text}: renew the server's certificate`,
+  ERR_TLS_CERT_ALTNAME_INVALID: (_, text) => `failed: ${text}. Use a host name the certificate was issued for, or give that name as tls.servername`,
 };
 
 function hostOf(address: string): string {
