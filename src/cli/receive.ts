@@ -30,7 +30,7 @@ export const DUPLICATE_WINDOW = 100_000;
 const RECEIVE_OPTIONS = {
   count: {
     type: 'string', value: 'N',
-    help: 'stop after N messages (duplicates not counted; they are accepted, later ones stay at the peer); default: until the peer detaches the link',
+    help: 'stop after N messages (a duplicate by message id does not count); later ones stay at the peer. Default: until the peer detaches the link',
   },
   json: { type: 'boolean', help: 'one JSON object per message: {"body", "properties", "applicationProperties"}' },
   ...NODE_COMMAND_OPTIONS,
