@@ -90,6 +90,6 @@ export { decode, decodeSequence } from './codec/decode.js';
 export { equals } from './codec/equals.js';
 export {
   type Message, type BodySection, type JmsMessageType, JMS_MSG_TYPE, jmsMessageType, withJmsMessageType,
-  toWireMessage, fromWireMessage, checkMessage,
+  toWireMessage, fromWireMessage,
 } from './rx/message.js';
 export { toPlainObjects } from './rx/plain-objects.js';
