@@ -16,6 +16,7 @@ import { type ObservableInput, type SchedulerLike, type Subscription } from 'rxj
 import { LinkError } from '../engine/errors.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
+import { checkKeys } from './check-keys.js';
 import { checkRetryFields, RetrySchedule, waitForRetry, type BackoffLike, type RetryScheduleConfig } from './reconnect.js';
 
 /** How links recover from a peer's detach; see {@link LinkRecoveryOption}. */
@@ -89,9 +90,7 @@ export function toLinkRecoveryConfig(option: unknown, where: string): LinkRecove
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {
     throw new TypeError(`${what}: expected a boolean or a config object, got ${option === null ? 'null' : Array.isArray(option) ? 'an array' : typeof option}`);
   }
-  for (const key of Object.keys(option)) {
-    if (!CONFIG_KEYS.has(key)) throw new TypeError(`${what}: unknown option "${key}" (known: ${[...CONFIG_KEYS].join(', ')})`);
-  }
+  checkKeys(option, CONFIG_KEYS, what);
   const config = option as LinkRecoveryConfig;
   if (config.shouldRecover !== undefined && typeof config.shouldRecover !== 'function') {
     throw new TypeError(`${what}.shouldRecover: expected a function, got ${typeof config.shouldRecover}`);

@@ -30,6 +30,8 @@ declare global {
   const socket: { write(bytes: Uint8Array | undefined): void };
   const bytesFromSocket: Uint8Array;
   const now: number;
+  /** The test framework's expect (vitest, jest). */
+  function expect(actual: unknown): { toEqual(expected: unknown): void };
 }
 export {};
 `;
