@@ -14,8 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/index.js';
-import { startRabbitMqCluster, type ClusterNode, type RabbitMqCluster } from '../support/peers/index.js';
-import { waitFor } from '../support/peers/rabbitmq-cluster.js';
+import { startRabbitMqCluster, waitFor, type ClusterNode, type RabbitMqCluster } from '../support/peers/index.js';
 import { sendAndReceive } from './at-least-once.js';
 
 const COUNT = 20_000;

@@ -12,9 +12,9 @@ export {
   startKerberosRealm, makeGssapiSaslConfig, gssapiServerEnv, requireKerberosPackage, type KerberosRealm, type KerberosRealmOptions,
 } from './kerberos.js';
 export { startRabbitMq, startRestartableRabbitMq, RABBITMQ_USER, RABBITMQ_PASSWORD, type RabbitMqOptions, type RestartableRabbitMq } from './rabbitmq.js';
-export { startRabbitMqCluster, type ClusterNode, type RabbitMqCluster } from './rabbitmq-cluster.js';
+export { startRabbitMqCluster, waitFor, type ClusterNode, type RabbitMqCluster } from './rabbitmq-cluster.js';
 export { PeerUnavailableError, PACKAGES } from './packages.js';
 export { PeerProcess } from './peer-process.js';
 export {
-  LOOPBACK, PROTOCOL_AMQP, PROTOCOL_SASL, PROTOCOL_TLS, canConnect, exchangeProtocolHeader, freePort, isAmqpHeader, protocolHeader,
+  LOOPBACK, PROTOCOL_AMQP, PROTOCOL_SASL, PROTOCOL_TLS, canConnect, exchangeProtocolHeader, freePort, freePortBelowEphemeral, isAmqpHeader, protocolHeader,
 } from './net.js';

@@ -29,6 +29,26 @@ export function freePort(host = LOOPBACK): Promise<number> {
   });
 }
 
+/**
+ * A port that was free a moment ago, chosen below Linux's ephemeral range
+ * (32768 and up by default), so that no outgoing connection of this machine
+ * takes it before the caller binds it: for peers that bind seconds after the
+ * port is chosen (a RabbitMQ node's listeners). Tried at random, 100 times at most.
+ */
+export async function freePortBelowEphemeral(host = LOOPBACK): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  return freePort(host);
+}
+
 /** Resolves true if a TCP connection to host:port succeeds within timeoutMs, false if refused or timed out. */
 export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {

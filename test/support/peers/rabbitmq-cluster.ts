@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOOPBACK, freePort, sleep } from './net.js';
+import { LOOPBACK, freePortBelowEphemeral, sleep } from './net.js';
 import { PACKAGES, requireFile } from './packages.js';
 import type { PeerProcess } from './peer-process.js';
 import {
@@ -64,14 +64,32 @@ const COOKIE = 'RXAMQPCLUSTERCOOKIE';
 /** Starts the cluster; resolves once all three nodes run as one cluster and speak AMQP 1.0 (about 20-40 s). */
 export async function startRabbitMqCluster(size = 3): Promise<RabbitMqCluster> {
   const server = requireFile(join(RABBITMQ_BIN, 'rabbitmq-server'), PACKAGES.rabbitmq, true);
+  let lastError: unknown;
+  // A node that exits while booting most often lost a port to another process (chosen, then bound
+  // seconds later): start again with other ports, as startRabbitMq does.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await startCluster(server, size, attempt);
+    } catch (e) {
+      lastError = e;
+      if (!(e instanceof NodeExited)) throw e;
+    }
+  }
+  throw lastError;
+}
+
+/** A node exited before it listened. */
+class NodeExited extends Error {}
+
+async function startCluster(server: string, size: number, attempt: number): Promise<RabbitMqCluster> {
   const nodes: NodeState[] = [];
   for (let i = 1; i <= size; i++) {
-    const port = await freePort();
     nodes.push({
-      name: `rxamqpc${i}x${process.pid}x${port}@localhost`,
-      port,
-      managementPort: await freePort(),
-      distPort: await freePort(),
+      name: `rxamqpc${i}x${process.pid}x${attempt}x${Math.floor(Math.random() * 1e6)}@localhost`,
+      // Ports are chosen when the node starts (start()), so they are held free for as short a time as can be.
+      port: 0,
+      managementPort: 0,
+      distPort: 0,
       dir: mkdtempSync(join(tmpdir(), `rx-amqp-cluster-${i}-`)),
       proc: undefined,
       alive: true,
@@ -85,13 +103,19 @@ export async function startRabbitMqCluster(size = 3): Promise<RabbitMqCluster> {
     // A node that crashed is seen as gone when its connections drop (kill -9 closes them at once); this bounds the rest.
     'net_ticktime = 10',
   ];
-  for (const node of nodes) {
+  const start = async (node: NodeState): Promise<void> => {
+    node.port = await freePortBelowEphemeral();
+    node.managementPort = await freePortBelowEphemeral();
+    node.distPort = await freePortBelowEphemeral();
     writeNodeConfig(node.dir, node.port, { config: config(node), plugins: ['rabbitmq_management'] });
     writeFileSync(join(node.dir, '.erlang.cookie'), COOKIE, { mode: 0o400 });
-  }
-  const start = (node: NodeState): Promise<void> => {
-    node.proc = spawnNode(server, node.dir, node.name, node.distPort);
-    return waitForAmqp10(node.proc, node.port, 120_000);
+    const proc = spawnNode(server, node.dir, node.name, node.distPort);
+    node.proc = proc;
+    try {
+      await waitForAmqp10(proc, node.port, 120_000);
+    } catch (e) {
+      throw proc.hasExited ? new NodeExited((e as Error).message) : e;
+    }
   };
   const output = (): string => nodes.map((n) => `--- ${n.name}${n.alive ? '' : ' (killed)'}\n${n.proc?.output().slice(-3000) ?? ''}`).join('\n');
   const stop = async (): Promise<void> => {

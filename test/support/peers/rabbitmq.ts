@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOOPBACK, PROTOCOL_SASL, exchangeProtocolHeader, freePort, isAmqpHeader, sleep } from './net.js';
+import { LOOPBACK, PROTOCOL_SASL, exchangeProtocolHeader, freePortBelowEphemeral, isAmqpHeader, sleep } from './net.js';
 import { PACKAGES, requireFile } from './packages.js';
 import { PeerProcess } from './peer-process.js';
 import type { RunningRabbitMq } from './running-peer.js';
@@ -35,11 +35,11 @@ export interface RabbitMqOptions {
 export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<RunningRabbitMq> {
   const server = requireFile(join(RABBITMQ_BIN, 'rabbitmq-server'), PACKAGES.rabbitmq, true);
   let lastError: unknown;
-  // The free ports are picked before the node binds them; retry if we lose the race.
+  // The free ports are picked (below the ephemeral range, which outgoing connections take from) before the node binds them; retry if we lose the race.
   for (let attempt = 0; attempt < 2; attempt++) {
     const dir = mkdtempSync(join(tmpdir(), 'rx-amqp-rabbitmq-'));
-    const port = await freePort();
-    const distPort = await freePort();
+    const port = await freePortBelowEphemeral();
+    const distPort = await freePortBelowEphemeral();
     const nodeName = `rxamqp${process.pid}x${attempt}x${port}@localhost`;
     writeNodeConfig(dir, port, options);
     const proc = spawnNode(server, dir, nodeName, distPort);
@@ -85,8 +85,8 @@ export interface RestartableRabbitMq extends RunningRabbitMq {
 export async function startRestartableRabbitMq(): Promise<RestartableRabbitMq> {
   const server = requireFile(join(RABBITMQ_BIN, 'rabbitmq-server'), PACKAGES.rabbitmq, true);
   const dir = mkdtempSync(join(tmpdir(), 'rx-amqp-rabbitmq-'));
-  const port = await freePort();
-  const distPort = await freePort();
+  const port = await freePortBelowEphemeral();
+  const distPort = await freePortBelowEphemeral();
   const nodeName = `rxamqp${process.pid}r${port}@localhost`;
   writeNodeConfig(dir, port);
   let proc = spawnNode(server, dir, nodeName, distPort);
