@@ -41,11 +41,14 @@ export interface BundleImport {
 
 /** The imports measured and budgeted. */
 export const TYPICAL_IMPORTS: readonly BundleImport[] = [
-  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 80_000 },
+  // 80,000 → 81,500 and 85,000 → 86,500: issue 17's help for common mistakes, about 1.2 kB gzipped — the engine
+  // naming a peer that is not AMQP 1.0, misspelt options and message fields answered with the name meant, and the
+  // receive option plainObjects (Node's error-code explanations stay out of the browser build).
+  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 81_500 },
   {
     name: '+ tracing',
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
-    budgetGzip: 85_000,
+    budgetGzip: 86_500,
   },
   // 104,000 → 114,000: receiveStreamed and sendStreamed (issue 18, large messages as streams), about 8 kB gzipped,
   // which the imports above shake out; the engine's part of them (deliveries in pieces) is in every import.

@@ -17,9 +17,8 @@ export interface TransportErrorOptions extends ErrorOptions {
  * An I/O failure: the connection could not be made, or broke. The condition is
  * always `amqp:internal-error` (the peer said nothing: the pipe failed), so
  * the message leaves it out; branch on `code` for the cause, and find the
- * original error in `cause`. Errors made by {@link TransportError.from} say
- * what happened in words and what to try (a refused connection, a host not
- * found, TLS spoken to a plain port...), with the system's code in brackets.
+ * original error in `cause`. In Node, errors with a common code say what
+ * happened in words and what to try (transport/node/explain-error.ts).
  */
 export class TransportError extends AmqpError {
   override readonly name = 'TransportError';
@@ -44,55 +43,9 @@ export class TransportError extends AmqpError {
   static from(error: unknown, address: string, doing: string): TransportError {
     if (error instanceof TransportError) return error;
     const code = errorCode(error);
-    const explain = code === undefined ? undefined : EXPLANATIONS[code];
-    const text = error instanceof Error ? error.message.trim() : String(error);
-    const detail = explain !== undefined ? `${explain(address, text)} (${code})` : `failed: ${text}`;
-    return new TransportError(`${doing} ${detail}`, { code, address, cause: error });
+    const detail = error instanceof Error ? error.message.trim() : String(error);
+    return new TransportError(`${doing} failed: ${detail}`, { code, address, cause: error });
   }
-}
-
-/** The TLS codes of a peer that answered our TLS hello with something else: not a TLS port. */
-const NOT_TLS = (address: string): string =>
-  `failed: the TLS handshake got an answer that is not TLS: ${address} does not speak TLS. ` +
-  'For a plain AMQP port use an amqp:// URL; for TLS use the broker\'s TLS port (amqps:// defaults to 5671)';
-
-/** A certificate the TLS handshake refused: Node's text (which names what is wrong with it), then what to try. */
-const UNTRUSTED = (_: string, text: string): string =>
-  `failed: ${text}: the server's certificate is not trusted. Give the CA that signed it as tls.ca ` +
-  '(or, for a test server only, tls.verify: false)';
-
-/**
- * What common system and TLS codes mean for a user, and what to try, from
- * `address` (`host:port`) and the system's text: it replaces texts that say
- * nothing more than the code (`connect ECONNREFUSED 127.0.0.1:5672`, OpenSSL's
- * `ssl3_get_record:wrong version number`), and is kept where it names the
- * specifics (a certificate's names).
- */
-const EXPLANATIONS: Readonly<Record<string, (address: string, text: string) => string>> = {
-  ECONNREFUSED: () => 'refused: nothing is listening there. Is the broker running, and are the URL\'s host and port right?',
-  ENOTFOUND: (address) => `failed: host name ${hostOf(address)} not found. Check the URL's host`,
-  EAI_AGAIN: (address) => `failed: host name ${hostOf(address)} could not be looked up now (DNS unavailable). Check the network, or use an IP address`,
-  EHOSTUNREACH: () => 'failed: no route to the host. Check the URL\'s host and the network',
-  ENETUNREACH: () => 'failed: the network is unreachable. Check the network',
-  ECONNRESET: () => 'was reset by the peer (or something between): the peer may have closed it on purpose (wrong protocol? TLS expected?) or crashed',
-  ETIMEDOUT: () => 'timed out: no answer from the host. Is the host right, and does a firewall drop the traffic?',
-  EPIPE: () => 'broke: the peer closed it while we were writing',
-  EADDRINUSE: () => 'failed: the address is in use; another process listens there. Choose another port (0 picks a free one)',
-  EACCES: () => 'failed: permission denied (ports below 1024 need privileges). Choose a port from 1024',
-  ERR_SSL_WRONG_VERSION_NUMBER: NOT_TLS,
-  ERR_SSL_PACKET_LENGTH_TOO_LONG: NOT_TLS,
-  ERR_SSL_HTTP_REQUEST: NOT_TLS,
-  DEPTH_ZERO_SELF_SIGNED_CERT: (_, text) => `failed: ${text}: the server's certificate signed itself and is not trusted. Give it (or its CA) as tls.ca (or, for a test server only, tls.verify: false)`,
-  SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
-  CERT_HAS_EXPIRED: (_, text) => `failed: ${text}: renew the server's certificate`,
-  ERR_TLS_CERT_ALTNAME_INVALID: (_, text) => `failed: ${text}. Use a host name the certificate was issued for, or give that name as tls.servername`,
-};
-
-function hostOf(address: string): string {
-  const colon = address.lastIndexOf(':');
-  return colon < 0 ? address : address.slice(0, colon).replace(/^\[|\]$/g, '');
 }
 
 function errorCode(error: unknown): string | undefined {

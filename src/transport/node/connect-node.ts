@@ -1,7 +1,7 @@
 import { connect as netConnect, isIP, type Socket, type TcpNetConnectOpts } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Observable } from 'rxjs';
-import { TransportError } from '../transport-error.js';
+import { nodeTransportError } from './explain-error.js';
 import { formatAddress, type ByteChannel, type Connect, type Endpoint } from '../transport.js';
 import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
 import { NodeChannel } from './node-channel.js';
@@ -21,7 +21,7 @@ export const connectNode: Connect = (endpoint: Endpoint): Observable<ByteChannel
     const socket = dial(endpoint, reads);
     let channel: NodeChannel | undefined;
     const onError = (error: Error): void => {
-      subscriber.error(TransportError.from(error, address, `connection to ${address}`));
+      subscriber.error(nodeTransportError(error, address, `connection to ${address}`));
     };
     socket.on('error', onError);
     socket.once(endpoint.tls === undefined ? 'connect' : 'secureConnect', () => {

@@ -1,10 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket, type ConnectionOptions } from 'node:tls';
-import { defer, from, switchMap, type Observable } from 'rxjs';
+import { catchError, defer, from, switchMap, throwError, type Observable } from 'rxjs';
+import { TransportError } from '../transport-error.js';
 import { formatAddress, type ByteChannel, type Connect, type Endpoint } from '../transport.js';
 import { webSocketConnect, webSocketConnectWith } from '../websocket/connect-websocket.js';
 import type { WebSocketConstructor, WebSocketLike } from '../websocket/websocket-like.js';
 import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
+import { explainTransportError } from './explain-error.js';
 import { loadWs, type WsModule } from './load-ws.js';
 import { verifiedPeerName } from './node-channel.js';
 
@@ -29,7 +31,13 @@ export function connectWebSocketNodeWith(load: () => Promise<WsModule>, globalWe
         if (Global === undefined || hasTlsSettings(endpoint)) throw error;
         return webSocketConnect(Global);
       },
-    ))).pipe(switchMap((connect) => connect(endpoint)));
+    ))).pipe(
+      switchMap((connect) => connect(endpoint)),
+      // ws fails with Node's codes, as a TCP dial does: explained the same way.
+      catchError((error: unknown) => throwError(() => (error instanceof TransportError
+        ? explainTransportError(error, `connection to ${formatAddress(endpoint.host, endpoint.port)}`)
+        : error))),
+    );
 }
 
 /** TLS options only `ws` can apply (a global WebSocket verifies against the system's CAs, and nothing else). */

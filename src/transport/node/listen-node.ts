@@ -1,7 +1,7 @@
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { Observable } from 'rxjs';
-import { TransportError } from '../transport-error.js';
+import { nodeTransportError } from './explain-error.js';
 import { formatAddress, type Listen, type ListenOptions, type ListenerEvent } from '../transport.js';
 import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
 import { NodeChannel } from './node-channel.js';
@@ -26,7 +26,7 @@ export const listenNode: Listen = (options: ListenOptions = {}): Observable<List
     };
     server.on(options.tls === undefined ? 'connection' : 'secureConnection', onSocket);
     server.on('tlsClientError', ignore);
-    server.on('error', (error) => subscriber.error(TransportError.from(error, requested, `listening on ${requested}`)));
+    server.on('error', (error) => subscriber.error(nodeTransportError(error, requested, `listening on ${requested}`)));
     server.listen({ host: options.host, port: options.port ?? 0 }, () => {
       const bound = server.address() as AddressInfo;
       subscriber.next({ type: 'listening', host: bound.address, port: bound.port });

@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
-import { TransportError } from '../transport-error.js';
+import { nodeTransportError } from './explain-error.js';
 import { formatAddress, type Listen, type ListenerEvent, type ListenOptions } from '../transport.js';
 import { WebSocketChannel } from '../websocket/websocket-channel.js';
 import { AMQP_WEBSOCKET_PROTOCOL, type WebSocketLike } from '../websocket/websocket-like.js';
@@ -22,7 +22,7 @@ import { verifiedPeerName } from './node-channel.js';
 export const listenWebSocketNode: Listen = (options: ListenOptions = {}): Observable<ListenerEvent> =>
   new Observable<ListenerEvent>((subscriber) => {
     const requested = formatAddress(options.host ?? '::', options.port ?? 0);
-    const fail = (error: unknown): void => subscriber.error(TransportError.from(error, requested, `listening on ${requested}`));
+    const fail = (error: unknown): void => subscriber.error(nodeTransportError(error, requested, `listening on ${requested}`));
     const accepted = new Set<WebSocketChannel>();
     let server: Server | undefined;
     let stopped = false;

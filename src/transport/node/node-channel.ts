@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { ChannelInput } from '../channel-input.js';
-import { TransportError } from '../transport-error.js';
+import { nodeTransportError } from './explain-error.js';
 import { formatAddress, type ByteChannel } from '../transport.js';
 import type { SlabReads } from './slab-reads.js';
 
@@ -57,7 +57,7 @@ export class NodeChannel implements ByteChannel {
     }
     // 'error' listeners stay attached for the socket's whole life: an
     // unheard 'error' event would crash the process.
-    socket.on('error', (error) => this.receiver.error(TransportError.from(error, this.remoteAddress, `connection to ${this.remoteAddress}`)));
+    socket.on('error', (error) => this.receiver.error(nodeTransportError(error, this.remoteAddress, `connection to ${this.remoteAddress}`)));
     socket.on('end', () => this.receiver.complete());
     socket.on('close', () => this.receiver.complete()); // no-op after 'error' or 'end'
   }
@@ -130,7 +130,7 @@ export class NodeChannel implements ByteChannel {
     this.writeClosed = true;
     this.socket.destroy();
     if (error === undefined) this.receiver.complete();
-    else this.receiver.error(TransportError.from(error, this.remoteAddress, `connection to ${this.remoteAddress}`));
+    else this.receiver.error(nodeTransportError(error, this.remoteAddress, `connection to ${this.remoteAddress}`));
   }
 
   private readonly uncork = (): void => {
