@@ -55,7 +55,7 @@ export {
 export { receiveStreamed, DEFAULT_READ_BUFFER_SIZE, DEFAULT_STREAMED_PREFETCH, type StreamedReceiverOptions } from './rx/receive-streamed.js';
 export type { StreamedDelivery } from './rx/streamed-delivery.js';
 export { consume, type ConsumeOptions, type FailureStrategy } from './rx/consume.js';
-export { send, sendFrom, ANONYMOUS_RELAY, type SenderOptions, type SendResult } from './rx/send.js';
+export { send, sendFrom, isSendResult, ANONYMOUS_RELAY, type SenderOptions, type SendResult, type SendProgress } from './rx/send.js';
 export {
   sendStreamed, DEFAULT_BODY_BUFFER_SIZE, type StreamedMessage, type StreamedSendResult, type StreamedSenderOptions,
 } from './rx/send-streamed.js';

@@ -27,7 +27,7 @@
 import { Observable, Subscription, type Subscriber } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { AmqpError } from '../errors/amqp-error.js';
-import { settleWithState, transferStateOf, type Delivery } from '../rx/delivery.js';
+import { reportState, settleWithState, transferStateOf, type Delivery } from '../rx/delivery.js';
 import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
 import { decodeKeepingBytes, lazyMessage, messageFields, type Message } from '../rx/message.js';
 import { ACCEPTED, rejected, RELEASED } from '../rx/outcome.js';
@@ -35,17 +35,18 @@ import type { SendResult } from '../rx/send.js';
 import { ANONYMOUS_RELAY } from '../rx/send.js';
 import { JMS_SELECTOR_DESCRIPTOR, JMS_SELECTOR_KEY } from '../rx/source-options.js';
 import type { AmqpValue } from '../codec/types.js';
+import { Reader } from '../codec/reader.js';
 import { Described } from '../codec/types.js';
 import type { SettleOutcome, MessageQueue, QueueEntry, ConsumerHandle } from './queue.js';
 import { compileSelector } from './selector.js';
-import { onSettleError } from './settle-error.js';
+import { onSettleError, settleOrLetGo } from './settle-error.js';
 import { RECORD_OVERHEAD } from './message-store.js';
 import { DEFAULT_MAX_OUTPUT_BACKLOG, OutputGate } from './output-gate.js';
 import { subscriptionKey, Topic } from './topic.js';
 import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.js';
 import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
 import { CBS_ADDRESS, CbsNode, type BrokerCbsOptions, type CbsClaims } from './cbs-node.js';
-import { BrokerFaults } from './faults.js';
+import { BrokerFaults, type FaultableLink } from './faults.js';
 import { LOCAL_TRANSACTIONS } from '../rx/transaction.js';
 import { txnControlFromValue } from '../frames/transactions.js';
 import { checkMessageLayout } from '../frames/message.js';
@@ -275,13 +276,18 @@ export class Broker {
         onSettleError(link, error);
       }
     };
-    const tracked = this.faults.track({ link, address });
+    const entry: FaultableLink = { link, address };
+    const tracked = this.faults.track(entry);
     const subscription = link.receive({
       autoAccept: false, prefetch: this.prefetch,
       ...(this.maxMessageSize === undefined ? {} : { maxMessageSize: this.maxMessageSize }),
       ...(address === link.address ? {} : { address }),
     }).subscribe({
       next: (delivery) => {
+        if (this.faults.reportsReceived(entry)) {
+          const received = { type: 'received', sectionNumber: sectionCount(delivery.payload), sectionOffset: 0n } as const;
+          if (!settleOrLetGo(link, () => reportState(delivery, received))) return;
+        }
         const state = transferStateOf(delivery);
         if (state?.type === 'transactional-state') {
           this.stagePut(link, delivery, state, nodeFor);
@@ -626,6 +632,14 @@ function track(set: Set<Subscription>, subscription: Subscription): void {
   if (subscription.closed) return;
   set.add(subscription);
   subscription.add(() => set.delete(subscription));
+}
+
+/** How many sections an encoded message has (each a described value). */
+function sectionCount(payload: Uint8Array): number {
+  const r = new Reader(payload);
+  let n = 0;
+  for (; !r.atEnd; n++) r.skipValue();
+  return n;
 }
 
 function hex(bytes: Uint8Array): string {

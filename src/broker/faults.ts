@@ -8,11 +8,15 @@
  * - `withholdCredit`: a producer's link gets no credit (what it had is
  *   withdrawn), so the client's sender waits and its buffer fills;
  * - `stopDispatch`: a consumer's link, credit and all, gets no messages
- *   while the broker reports the messages waiting as available: a stuck link.
+ *   while the broker reports the messages waiting as available: a stuck link;
+ * - `reportReceived`: a producer's messages are each answered first with the
+ *   non-terminal state `received` (all of the message arrived), then with
+ *   their outcome, as a broker that reports progress on large messages does.
  *
- * Each acts on the links attached when it is called (a new link, e.g. the
- * client's re-attach, is not affected); the last two last until the returned
- * Subscription is unsubscribed. Browser-safe.
+ * The first three act on the links attached when they are called (a new
+ * link, e.g. the client's re-attach, is not affected); `reportReceived` on
+ * later links too. All but `detach` last until the returned Subscription is
+ * unsubscribed. Browser-safe.
  */
 import { Subscription } from 'rxjs';
 import type { EndpointErrorInit } from '../engine/options.js';
@@ -45,6 +49,8 @@ export class BrokerFaults {
   private readonly links = new Set<FaultableLink>();
   /** Links paused by stopDispatch now (so `stored` costs nothing otherwise). */
   private paused = 0;
+  /** The selectors reportReceived was given and not yet withdrawn. */
+  private readonly reportingReceived = new Set<LinkSelector>();
 
   /** @internal the broker: a link was answered; unsubscribing the result forgets it. */
   track(entry: FaultableLink): Subscription {
@@ -90,6 +96,25 @@ export class BrokerFaults {
   }
 
   /**
+   * The matching producer links, those attached now and later, answer each
+   * message they receive with the non-terminal state `received` (section
+   * number = the message's number of sections, offset 0: all of it arrived)
+   * before its outcome, until the result is unsubscribed.
+   */
+  reportReceived(selector: LinkSelector): Subscription {
+    const own = { ...selector, role: 'sender' as const };
+    this.reportingReceived.add(own);
+    return new Subscription(() => this.reportingReceived.delete(own));
+  }
+
+  /** @internal the broker: whether a message on this producer link is answered with `received` first. */
+  reportsReceived(entry: FaultableLink): boolean {
+    if (this.reportingReceived.size === 0) return false;
+    for (const selector of this.reportingReceived) if (matches(entry, selector)) return true;
+    return false;
+  }
+
+  /**
    * @internal the broker: messages were put on `address`; links paused by
    * stopDispatch tell their peer how many wait now (a stuck broker's flow).
    */
@@ -100,8 +125,12 @@ export class BrokerFaults {
 
   /** The links matching `selector` now. */
   select(selector: LinkSelector): FaultableLink[] {
-    return [...this.links].filter((entry) => (selector.address === undefined || entry.address === selector.address)
-      && (selector.name === undefined || entry.link.name === selector.name)
-      && (selector.role === undefined || entry.link.role === selector.role));
+    return [...this.links].filter((entry) => matches(entry, selector));
   }
+}
+
+function matches(entry: FaultableLink, selector: LinkSelector): boolean {
+  return (selector.address === undefined || entry.address === selector.address)
+    && (selector.name === undefined || entry.link.name === selector.name)
+    && (selector.role === undefined || entry.link.role === selector.role);
 }

@@ -71,6 +71,8 @@ export interface DeliveryOwner {
    * `state`, or released where the peer's source does not offer modified.
    */
   settle(delivery: SettlingDelivery, state: DeliveryState): DeliveryState;
+  /** Tells the sender a non-terminal state (e.g. `received`) without settling; throws a DeliveryError when the link is gone. */
+  update?(delivery: SettlingDelivery, state: DeliveryState): void;
 }
 
 /** The four outcomes, each a settle() with its state: what every received delivery offers. @internal */
@@ -123,7 +125,7 @@ export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
   claimed = false;
 
   /** @param plainObjects decode the body's string-keyed maps as plain objects (the receive option) */
-  constructor(private readonly owner: DeliveryOwner, event: DeliveryEvent, private readonly plainObjects = false) {
+  constructor(readonly owner: DeliveryOwner, event: DeliveryEvent, private readonly plainObjects = false) {
     super();
     this.deliveryId = event.deliveryId;
     this.payload = event.payload;
@@ -181,6 +183,18 @@ export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
  */
 export function settleWithState(delivery: Delivery, state: DeliveryState, as: OutcomeType): void {
   received(delivery).settle(state, as);
+}
+
+/**
+ * Tells the sender a non-terminal state of `delivery` (a `received` with how
+ * much of it arrived, Part 3 §3.4.1) without settling it; its outcome comes
+ * later. Throws a DeliveryError once it is settled or its link is gone. @internal the broker
+ */
+export function reportState(delivery: Delivery, state: DeliveryState): void {
+  const d = received(delivery);
+  if (d.settled) throw new DeliveryError(Condition.IllegalState, `delivery ${d.deliveryId} is already settled (${d.outcome})`);
+  if (d.owner.update === undefined) throw new DeliveryError(Condition.NotImplemented, `delivery ${d.deliveryId}: its link cannot report a state`);
+  d.owner.update(d, state);
 }
 
 /**

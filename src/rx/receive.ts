@@ -795,6 +795,20 @@ class ReceiverLink implements FrameLink {
     return state;
   }
 
+  /** DeliveryOwner: a non-terminal state for the sender (the delivery stays unsettled). */
+  update(delivery: ReceivedDelivery, state: DeliveryState): void {
+    if (this.state !== 'attached' && this.state !== 'closing' || this.host.isLost || delivery.remoteSettled) {
+      throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: ${this.whyGone()}`);
+    }
+    try {
+      this.engine.dispose(this.linkId, delivery.deliveryId, { state, settled: false });
+    } catch (error) {
+      // The engine already detached the link (a protocol error on it), before our state caught up.
+      throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: link ${JSON.stringify(this.linkName)} is detached`, { cause: error });
+    }
+    this.host.flush();
+  }
+
   private whyGone(): string {
     const link = `link ${JSON.stringify(this.linkName)}`;
     if (this.releasedHeld) {

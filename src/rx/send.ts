@@ -23,7 +23,7 @@ import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../e
 import type { DetachOptions, EndpointErrorInit } from '../engine/options.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { Coordinator, DeliveryState, Source, Target } from '../frames/types.js';
+import type { Coordinator, DeliveryState, Received, Source, Target } from '../frames/types.js';
 import { schedulerOf } from './connect.js';
 import type { Connection } from './connection.js';
 import { contained, runContained } from './contained.js';
@@ -67,6 +67,21 @@ export interface SenderOptions extends TargetOptions, LinkUpkeepOptions {
    * none: with reconnect on, a message waits for as long as reconnecting takes.
    */
   readonly sendTimeout?: number;
+  /**
+   * The transfer's message-format (Part 2 §2.7.5): 0 is the AMQP message
+   * format of Part 3; other values name a vendor's format (the top three
+   * bytes a vendor id, the last a version). Every message of this send
+   * carries it. Default 0.
+   */
+  readonly messageFormat?: number;
+  /**
+   * Also emit the non-terminal states the peer reports before a message's
+   * outcome (`received`, with the section number and offset it got to,
+   * Part 3 §3.4.1), as {@link SendProgress} results. Each message still ends
+   * with one {@link SendResult}; count those (e.g. `filter(isSendResult)`)
+   * where `take(n)` matters. Default false: outcomes only.
+   */
+  readonly nonTerminalStates?: boolean;
 }
 
 /** What became of one message. */
@@ -80,8 +95,30 @@ export interface SendResult {
   readonly outcome?: DeliveryState;
 }
 
+/**
+ * A non-terminal state the peer reported for a message before its outcome
+ * (with `nonTerminalStates`): `received` says how much of the message the
+ * peer has (Part 3 §3.4.1: the first section, counted from 0, and the first
+ * byte of it that it does not have yet; all of a message with n sections is
+ * section n, offset 0). The message's {@link SendResult} follows.
+ */
+export interface SendProgress {
+  readonly message: Message;
+  readonly state: 'received';
+  readonly sectionNumber: number;
+  readonly sectionOffset: number;
+  /** The peer's delivery state as it arrived. */
+  readonly outcome: Received;
+}
+
+/** A send's result is final (an outcome, or `'sent'`), not a {@link SendProgress}. */
+export function isSendResult(result: SendResult | SendProgress): result is SendResult {
+  return result.state !== 'received';
+}
+
 const SENDER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'sendTimeout', 'capabilities', 'durable', 'target', ...LINK_UPKEEP_KEYS,
+  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'sendTimeout', 'messageFormat', 'nonTerminalStates',
+  'capabilities', 'durable', 'target', ...LINK_UPKEEP_KEYS,
 ]);
 
 /** @internal */
@@ -96,6 +133,10 @@ export interface SenderSpec {
   readonly rejectedAsError: boolean;
   /** Undefined: no limit. */
   readonly sendTimeout?: number;
+  /** The transfers' message-format; undefined: 0. */
+  readonly messageFormat?: number;
+  /** Emit `received` states as SendProgress results. */
+  readonly nonTerminalStates?: boolean;
   readonly closeOnUnsubscribe: boolean;
   /** Our source; default: an unnamed, non-durable one. */
   readonly source?: Source;
@@ -115,16 +156,20 @@ export interface SenderSpec {
  * detached with an error, when a message cannot be encoded, or when
  * `connection$` errors.
  */
-export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions = {}): OperatorFunction<Message, SendResult> {
+export function send(
+  connection$: Observable<Connection>, address: string | null, options?: SenderOptions & { readonly nonTerminalStates?: false },
+): OperatorFunction<Message, SendResult>;
+export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions): OperatorFunction<Message, SendResult | SendProgress>;
+export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions = {}): OperatorFunction<Message, SendResult | SendProgress> {
   const spec = senderSpec(address, options, 'send');
-  return (messages$) => withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult>(
+  return (messages$) => withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult | SendProgress>(
     (subscriber) => sendPushed(spec, connection$, messages$, subscriber, upkeep).teardown,
   ));
 }
 
 /** Runs a sender fed by a push Observable (buffered under credit); returns it (its `teardown` ends it). @internal also used by the listen side */
 export function sendPushed(
-  spec: SenderSpec, host$: Observable<LinkHost>, messages$: Observable<Message>, subscriber: Subscriber<SendResult>, upkeep?: LinkUpkeep,
+  spec: SenderSpec, host$: Observable<LinkHost>, messages$: Observable<Message>, subscriber: Subscriber<SendResult | SendProgress>, upkeep?: LinkUpkeep,
 ): SenderCore {
   const core = new SenderCore(spec, subscriber, false, upkeep);
   core.start(host$, (sink) => messages$.subscribe({
@@ -137,7 +182,7 @@ export function sendPushed(
 
 /** Runs a sender pulling from `source` no faster than credit; returns it (its `teardown` ends it). @internal also used by the listen side */
 export function sendPulled(
-  spec: SenderSpec, host$: Observable<LinkHost>, source: PullInput<Message>, subscriber: Subscriber<SendResult>, upkeep?: LinkUpkeep,
+  spec: SenderSpec, host$: Observable<LinkHost>, source: PullInput<Message>, subscriber: Subscriber<SendResult | SendProgress>, upkeep?: LinkUpkeep,
 ): SenderCore {
   const core = new SenderCore(spec, subscriber, true, upkeep);
   core.start(host$, (sink) => {
@@ -158,13 +203,20 @@ export function sendPulled(
  * function `(n) => messages` asked for at most `n` (an empty answer ends it).
  */
 export function sendFrom(
+  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>,
+  options?: Omit<SenderOptions, 'bufferSize' | 'overflow'> & { readonly nonTerminalStates?: false },
+): Observable<SendResult>;
+export function sendFrom(
+  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>, options: Omit<SenderOptions, 'bufferSize' | 'overflow'>,
+): Observable<SendResult | SendProgress>;
+export function sendFrom(
   connection$: Observable<Connection>, address: string | null, source: PullInput<Message>, options: Omit<SenderOptions, 'bufferSize' | 'overflow'> = {},
-): Observable<SendResult> {
+): Observable<SendResult | SendProgress> {
   const spec = senderSpec(address, options, 'sendFrom');
   if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
     throw new TypeError(`sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`);
   }
-  return withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult>(
+  return withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult | SendProgress>(
     (subscriber) => sendPulled(spec, connection$, source, subscriber, upkeep).teardown,
   ));
 }
@@ -183,6 +235,8 @@ export function senderSpec(address: string | null, options: SenderOptions, where
     overflow: optionalOneOf(options.overflow, `${where}: options.overflow`, OVERFLOW_POLICIES) ?? 'error',
     rejectedAsError: optionalBoolean(options.rejectedAsError, `${where}: options.rejectedAsError`) ?? false,
     sendTimeout: optionalInteger(options.sendTimeout, `${where}: options.sendTimeout`, 1, 0x7fffffff),
+    messageFormat: optionalInteger(options.messageFormat, `${where}: options.messageFormat`, 0, 0xffffffff),
+    nonTerminalStates: optionalBoolean(options.nonTerminalStates, `${where}: options.nonTerminalStates`) ?? false,
     closeOnUnsubscribe: options.durable !== true,
     upkeep: linkUpkeepSpec(options, where),
   };
@@ -239,11 +293,11 @@ export class SenderCore {
   /** With a sendTimeout: the clock offers are stamped with, and the timer for the oldest pending message. */
   private clock: SchedulerLike | undefined;
   private sendTimer: Subscription | undefined;
-  private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState };
+  private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState; messageFormat?: number };
 
   constructor(
     private readonly spec: SenderSpec,
-    private readonly subscriber: Subscriber<SendResult>,
+    private readonly subscriber: Subscriber<SendResult | SendProgress>,
     pulled: boolean,
     private readonly upkeep?: LinkUpkeep,
   ) {
@@ -253,9 +307,9 @@ export class SenderCore {
       credit: this.state === 'attached' ? this.engine!.linkCredit(this.linkId) : 0,
       buffered: this.buffer.length, unsettled: this.inflight.size,
     }), (error) => this.fail(error));
-    this.sendOptions = spec.transferState === undefined
-      ? { payload: EMPTY, settled: spec.presettled }
-      : { payload: EMPTY, settled: spec.presettled, state: spec.transferState };
+    this.sendOptions = { payload: EMPTY, settled: spec.presettled };
+    if (spec.transferState !== undefined) this.sendOptions.state = spec.transferState;
+    if (spec.messageFormat !== undefined) this.sendOptions.messageFormat = spec.messageFormat;
     // Pulled messages never exceed credit, except resends after a reconnect: no bound needed.
     this.buffer = pulled ? new OverflowBuffer(Number.MAX_SAFE_INTEGER) : new OverflowBuffer(spec.bufferSize, spec.overflow);
     this.teardown = () => this.stop();
@@ -474,6 +528,7 @@ export class SenderCore {
       case 'delivery-updated':
         if (event.settled) this.onSettled(event.deliveryId, event.state);
         else if (event.state?.type === 'transactional-state' && event.state.outcome !== undefined) this.onTransactionalOutcome(event.deliveryId, event.state);
+        else if (event.state?.type === 'received' && this.spec.nonTerminalStates === true) this.onReceived(event.deliveryId, event.state);
         return;
       case 'link-detached':
         this.onDetached(event);
@@ -511,6 +566,15 @@ export class SenderCore {
       // the link is going; its detach is reported next
     }
     this.onSettled(deliveryId, state);
+  }
+
+  /** The peer reports how much of a message it has (nonTerminalStates): a SendProgress, the outcome to follow. */
+  private onReceived(deliveryId: number, state: Received): void {
+    const slot = this.inflight.find(deliveryId);
+    if (slot < 0) return;
+    this.subscriber.next({
+      message: this.inflight.message(slot), state: 'received', sectionNumber: state.sectionNumber, sectionOffset: Number(state.sectionOffset), outcome: state,
+    });
   }
 
   private onSettled(deliveryId: number, state: DeliveryState | undefined): void {

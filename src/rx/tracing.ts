@@ -230,6 +230,10 @@ export class TracedDeliveryOwner implements DeliveryOwner {
     return sent;
   }
 
+  update(delivery: ReceivedDelivery, state: DeliveryState): void {
+    this.link.update?.(delivery, state);
+  }
+
   /** The link ended before this delivery was settled: its span ends with `error`. */
   abandon(error: unknown): void {
     this.end(undefined, error);

@@ -74,7 +74,7 @@ export interface TransactionOptions {
 }
 
 /** Options of `Transaction.send`: those of `send()`, except pre-settled (a transactional send needs its outcome). */
-export type TransactionSendOptions = Omit<SenderOptions, 'presettled'>;
+export type TransactionSendOptions = Omit<SenderOptions, 'presettled' | 'nonTerminalStates'>;
 
 /** A declared transaction; see {@link transaction}. */
 export interface Transaction {
@@ -271,7 +271,7 @@ class ActiveTransaction implements Transaction {
       throw new TypeError(`${where}: options.presettled: a message sent in a transaction cannot be pre-settled`);
     }
     const state: DeliveryState = { type: 'transactional-state', txnId: this.id };
-    const spec: SenderSpec = { ...senderSpec(address, options, where), presettled: false, transferState: state };
+    const spec: SenderSpec = { ...senderSpec(address, options, where), presettled: false, nonTerminalStates: false, transferState: state };
     const host$ = this.connection.only((error) => lostError(error, 'active'));
     return (messages$) => new Observable<SendResult>((subscriber) => {
       try {

@@ -138,6 +138,16 @@ export class TestBroker {
     return this.broker.faults.stopDispatch(toSelector(selector));
   }
 
+  /**
+   * Producers on `address` (or matching a selector), attached now or later,
+   * have each message answered first with the non-terminal state `received`
+   * (all of it arrived), then with its outcome, until the result is
+   * unsubscribed.
+   */
+  reportReceived(selector: string | LinkSelector): Subscription {
+    return this.broker.faults.reportReceived(toSelector(selector));
+  }
+
   /** Stops the broker: every connection is closed. */
   stop(): void {
     this.listening.unsubscribe();

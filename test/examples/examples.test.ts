@@ -248,6 +248,22 @@ describe('examples against the embedded broker', OPTIONS, () => {
     }
   });
 
+  it("send_progress: the broker's received state before each outcome", async () => {
+    const fault = embedded!.broker.faults.reportReceived({ address: 'ex-progress' });
+    try {
+      const run = await runExample('send_progress', [url(), 'ex-progress', '2']);
+      expectSuccess(run);
+      // Each message has a properties section and an amqp-value: all of it arrived is section 2, offset 0.
+      expect(lines(run.stdout)).toEqual([
+        'message 1: received up to section 2, offset 0', 'message 1: accepted',
+        'message 2: received up to section 2, offset 0', 'message 2: accepted',
+        'all messages confirmed',
+      ]);
+    } finally {
+      fault.unsubscribe();
+    }
+  });
+
   it('pipeline: the marble-tested operator on a real receiver', async () => {
     const run = await runExample('pipeline', [url(), 'ex-orders', '4']);
     expectSuccess(run);
