@@ -21,7 +21,7 @@ const connection$ = connect(url);
 
 range(1, total)
   .pipe(
-    map((n): Message => ({ messageId: n, subject: 'progress', body: `message ${n}` })),
+    map((n): Message => ({ messageId: BigInt(n), subject: 'progress', body: `message ${n}` })),
     send(connection$, address, { nonTerminalStates: true, messageFormat: 0 }),
     tap((result) => console.log(result.state === 'received'
       ? `${String(result.message.body)}: received up to section ${result.sectionNumber}, offset ${result.sectionOffset}`
