@@ -1,17 +1,17 @@
 /**
- * client.py, the RxJS way: send requests to <address> with a dynamic reply
- * queue as their reply-to, and print each request with its response.
+ * client.py, the RxJS way: send requests to <address> and print each request
+ * with its response.
  *
  *   npx tsx examples/client.ts [url] [address] [request...]     (defaults amqp://localhost:5672 examples, four lines of Jabberwocky)
  *
- * The responses are a receiver on a dynamic node: the peer makes a temporary
- * queue and `onAttach` tells its address. The requests wait for that address
- * (an AsyncSubject), then go out together; each response finds its request by
- * correlation id. The stream ends after the last response, and the
- * connection closes with it.
+ * `request()` does what client.py wires by hand: it attaches one dynamic
+ * receiver for the replies (the peer makes a temporary queue), sends each
+ * request with that queue as reply-to and a correlation id, and emits each
+ * reply with its request. After a reconnect the reply queue is a new one.
+ * The stream ends after the last reply, and the connection closes with it.
  */
-import { connect, receive, send, type Message } from 'rx-amqp';
-import { AsyncSubject, from, ignoreElements, map, merge, switchMap, take } from 'rxjs';
+import { connect, request, type Message } from 'rx-amqp';
+import { from, map } from 'rxjs';
 import { DEFAULT_ADDRESS, DEFAULT_URL } from './common.js';
 
 const REQUESTS = [
@@ -22,27 +22,13 @@ const REQUESTS = [
 ];
 
 const [url = DEFAULT_URL, address = DEFAULT_ADDRESS, ...given] = process.argv.slice(2);
-const requests = given.length > 0 ? given : REQUESTS;
 const connection$ = connect(url);
 
-const replyTo$ = new AsyncSubject<string>();
-const responses$ = receive(connection$, null, {
-  dynamic: true,
-  onAttach: (link) => {
-    replyTo$.next(link.address);
-    replyTo$.complete();
-  },
-});
-const sent$ = replyTo$.pipe(
-  switchMap((replyTo) => from(requests.map((body, i): Message => ({ body, replyTo, correlationId: BigInt(i) })))),
-  send(connection$, address),
-  ignoreElements(),
-);
-
-merge(responses$, sent$)
+from(given.length > 0 ? given : REQUESTS)
   .pipe(
-    take(requests.length),
-    map((delivery) => `${requests[Number(delivery.message.correlationId)]} => ${String(delivery.message.body)}`),
+    map((body): Message => ({ body })),
+    request(connection$, address, { timeout: 10_000 }),
+    map(({ request: sent, reply }) => `${String(sent.body)} => ${String(reply.body)}`),
   )
   .subscribe({
     next: (line) => console.log(line),

@@ -55,6 +55,11 @@ export {
 export { receiveStreamed, DEFAULT_READ_BUFFER_SIZE, DEFAULT_STREAMED_PREFETCH, type StreamedReceiverOptions } from './rx/receive-streamed.js';
 export type { StreamedDelivery } from './rx/streamed-delivery.js';
 export { consume, type ConsumeOptions, type FailureStrategy } from './rx/consume.js';
+export {
+  request, sendRequest, RequestError, RequestTimeoutError, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_REQUEST_CONCURRENCY,
+  type RequestOptions, type RequestReply,
+} from './rx/request.js';
+export { respond, replyTo, type RespondOptions, type ReplyInput } from './rx/respond.js';
 export { send, sendFrom, isSendResult, ANONYMOUS_RELAY, type SenderOptions, type SendResult, type SendProgress } from './rx/send.js';
 export {
   sendStreamed, DEFAULT_BODY_BUFFER_SIZE, type StreamedMessage, type StreamedSendResult, type StreamedSenderOptions,

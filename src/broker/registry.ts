@@ -94,7 +94,8 @@ export class NodeRegistry {
    * `kind` says topic. Without `kind` an existing node of either kind is
    * returned, so a client that names no capability can still reach a topic.
    * Throws amqp:precondition-failed when the node exists as the other kind,
-   * amqp:invalid-field for an empty address, and
+   * amqp:invalid-field for an empty address, amqp:not-found for a
+   * temporary node's address once that node is gone, and
    * amqp:resource-limit-exceeded when the registry is full.
    */
   lookup(address: string, kind: 'topic'): Topic;
@@ -109,6 +110,11 @@ export class NodeRegistry {
         throw new AmqpError(Condition.PreconditionFailed, `${address} is a ${existingKind}, not a ${kind}`);
       }
       return existing;
+    }
+    // A temporary node is made only for its dynamic link: once gone (a client that left), a reply to it has nowhere to go.
+    if (address.startsWith(this.options.temporaryQueuePrefix ?? DEFAULT_TEMPORARY_QUEUE_PREFIX)
+      || address.startsWith(this.options.temporaryTopicPrefix ?? DEFAULT_TEMPORARY_TOPIC_PREFIX)) {
+      throw new AmqpError(Condition.NotFound, `${address} is a temporary node that no longer exists (its link detached)`);
     }
     return this.create(address, kind ?? 'queue');
   }

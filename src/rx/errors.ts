@@ -16,3 +16,4 @@ export { CbsError } from './cbs-error.js';
 export { LinkNameInUseError } from './link-names.js';
 export { LinkRedirectError } from './link-recovery.js';
 export { StreamedBodyError, DeliveryAbortedError } from './streamed-errors.js';
+export { RequestError, RequestTimeoutError } from './request.js';

@@ -77,7 +77,8 @@ function queueExamples(brokerUrl: () => string): void {
     expectSuccess(served);
     const received = lines(served.stdout).filter((l) => l.startsWith('Received'));
     expect(received).toHaveLength(JABBERWOCKY.length);
-    JABBERWOCKY.forEach((l, i) => expect(received[i]).toMatch(new RegExp(`^Received Message\\(reply_to='[^']+'.*correlation_id=${i}, body='${l}'\\)$`)));
+    // request() gave each request a message-id, the same correlation-id, and its reply queue as reply-to.
+    JABBERWOCKY.forEach((l, i) => expect(received[i]).toMatch(new RegExp(`^Received Message\\(reply_to='[^']+'.*, id='([^']+)', correlation_id='\\1', body='${l}'\\)$`)));
   });
 
 }
