@@ -11,7 +11,8 @@ import { Topic } from '../broker/topic.js';
 import type { Connection } from './connection.js';
 import type { Delivery } from './delivery.js';
 import { LinkNameInUseError } from './link-names.js';
-import { receive, type ReceiverOptions } from './receive.js';
+import { DEFAULT_SETTLE_TIMEOUT_MS, receive, type ReceiverOptions } from './receive.js';
+import { brokerRig } from './broker-rig.spec-helper.js';
 import type { Message } from './message.js';
 import { send } from './send.js';
 
@@ -184,29 +185,46 @@ describe('link names used again at once', () => {
     expect(testBroker.depth('q')).toBe(3);
   });
 
-  it('a link still detaching past closeTimeout: the wait ends with a LinkNameInUseError', () => {
+  it('a link still detaching past its grace and closeTimeout (its detach unanswered): the wait ends with a LinkNameInUseError', () => {
+    const r = brokerRig();
+    r.broker.registry.lookup('q', 'queue').put({ body: 0 });
+    const connection$: Observable<Connection> = r.connect({ closeTimeout: 1000 });
+    // Manual acknowledgement, never settled: the first link keeps it for its grace (settleTimeout), then detaches.
+    const held: Delivery[] = [];
+    const c = collect(concat(
+      receive(connection$, 'q', { name: 'stuck', autoAccept: false, settleTimeout: 2000 }).pipe(take(1), tap((d) => held.push(d))),
+      receive(connection$, 'q', { name: 'stuck' }),
+    ));
+    r.run(0);
+    expect(held).toHaveLength(1);
+    // Nothing the client writes reaches the broker any more: its detach will go unanswered.
+    r.channels[0]!.stall();
+    r.run(2999);
+    expect(c.errors).toEqual([]);
+    r.run(3000);
+    expect(c.errors[0]).toBeInstanceOf(LinkNameInUseError);
+    expect((c.errors[0] as Error).message).toMatch(/still detaching after its 2000 ms of grace for deliveries in hand \(settleTimeout\) and 1000 ms \(closeTimeout\)/);
+  });
+
+  it('a link holding deliveries: the wait covers their grace (settleTimeout) beyond closeTimeout; the next link gets what was released', () => {
     const scheduler = new VirtualTimeScheduler();
     const testBroker = new TestBroker(scheduler);
     const connection$: Observable<Connection> = testBroker.connect({ closeTimeout: 1000 });
-    const fill = testBroker.broker.registry.lookup('q', 'queue');
-    (fill as { put(m: object): boolean }).put({ body: 0 });
-    // Manual acknowledgement, never settled: the first link cannot detach, and the second round waits for its name.
+    (testBroker.broker.registry.lookup('q', 'queue') as { put(m: object): boolean }).put({ body: 0 });
     const held: Delivery[] = [];
     const c = collect(concat(
       receive(connection$, 'q', { name: 'stuck', autoAccept: false }).pipe(take(1), tap((d) => held.push(d))),
-      receive(connection$, 'q', { name: 'stuck' }),
+      receive(connection$, 'q', { name: 'stuck' }).pipe(take(1)),
     ));
-    scheduler.maxFrames = 999;
+    scheduler.maxFrames = DEFAULT_SETTLE_TIMEOUT_MS - 1;
     scheduler.flush();
     expect(held).toHaveLength(1);
-    expect(c.errors).toEqual([]);
-    scheduler.maxFrames = 1000;
-    scheduler.flush();
-    expect(c.errors[0]).toBeInstanceOf(LinkNameInUseError);
-    expect((c.errors[0] as Error).message).toMatch(/still detaching after 1000 ms \(closeTimeout\)/);
-    held[0]!.accept();
+    expect(c.got).toHaveLength(1);
     scheduler.maxFrames = Infinity;
     scheduler.flush();
+    expect(c.errors).toEqual([]);
+    expect(c.got.map((d) => (d as Delivery).message.body)).toEqual([0, 0]);
+    expect(() => held[0]!.accept()).toThrow(/released it when settleTimeout/);
     expect(testBroker.depth('q')).toBe(0);
   });
 });

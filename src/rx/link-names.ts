@@ -6,9 +6,10 @@
  *
  * - free: the link takes it;
  * - held by a link on its way out (its subscription ended, its detach not
- *   answered yet: `take(1), repeat()`, or a durable subscription resumed right
- *   after `take(n)`): the new link waits for that detach, bounded by the
- *   connection's closeTimeout;
+ *   answered yet: `take(1), repeat()`, `switchMap` to a new filter, or a
+ *   durable subscription resumed right after `take(n)`): the new link waits
+ *   for that detach, bounded by the old link's grace for deliveries still in
+ *   hand (a receiver's settleTimeout) plus the connection's closeTimeout;
  * - held by a live `shared` subscription, and asked for by one: the new link
  *   takes the first free `name|2`, `name|3`… (the Qpid JMS convention, which
  *   brokers, ours included, map to the one subscription);
@@ -44,8 +45,13 @@ export class LinkNameInUseError extends LinkError {
 export interface NameLease {
   /** The name the link attaches with: the one asked for, or `name|n` for a shared subscription. */
   readonly name: string;
-  /** The link is on its way out (its detach will follow): a new link asking for the name waits instead of failing. */
-  leaving(): void;
+  /**
+   * The link is on its way out (its detach will follow, after at most
+   * `graceMs`: a receiver's settleTimeout for deliveries still in hand): a
+   * new link asking for the name waits instead of failing, for that long
+   * plus the connection's closeTimeout.
+   */
+  leaving(graceMs?: number): void;
   /** The link is gone (its detach answered, or the connection lost): the name is free. Idempotent. */
   release(): void;
 }
@@ -53,6 +59,8 @@ export interface NameLease {
 interface Holder {
   readonly shared: boolean;
   leaving: boolean;
+  /** Scheduler time by which the holder will have sent its detach (its grace for deliveries in hand). */
+  detachBy: number;
   /** Called once the holder releases the name. */
   readonly waiters: Set<() => void>;
 }
@@ -99,11 +107,14 @@ export function claimLinkName(host: LinkHost, role: 'sender' | 'receiver', name:
     const take = (taken: string): void => {
       timer?.unsubscribe();
       const key = keyOf(role, taken);
-      const holder: Holder = { shared, leaving: false, waiters: new Set() };
+      const holder: Holder = { shared, leaving: false, detachBy: 0, waiters: new Set() };
       names.set(key, holder);
       subscriber.next({
         name: taken,
-        leaving: () => {
+        leaving: (graceMs = 0) => {
+          const by = host.scheduler.now() + graceMs;
+          // A later call (the detach itself, once the grace is over) can only bring the time forward.
+          holder.detachBy = holder.leaving ? Math.min(holder.detachBy, by) : by;
           holder.leaving = true;
         },
         release: () => {
@@ -136,10 +147,12 @@ export function claimLinkName(host: LinkHost, role: 'sender' | 'receiver', name:
         // Its detach is on the way: wait for it (a shared subscription takes a suffix instead).
         waitingOn = holder;
         holder.waiters.add(retry);
+        // Its grace for deliveries in hand (settleTimeout), then the peer's answer to its detach (closeTimeout).
+        const grace = Math.max(0, holder.detachBy - host.scheduler.now());
         timer ??= host.scheduler.schedule(() => {
           waitingOn?.waiters.delete(retry);
-          inUse(`a ${role} link named ${JSON.stringify(name)} on this connection was still detaching after ${host.closeTimeout} ms (closeTimeout)`);
-        }, host.closeTimeout);
+          inUse(`a ${role} link named ${JSON.stringify(name)} on this connection was still detaching after ${grace > 0 ? `its ${grace} ms of grace for deliveries in hand (settleTimeout) and ` : ''}${host.closeTimeout} ms (closeTimeout)`);
+        }, grace + host.closeTimeout);
         return;
       } else if (!(shared && holder.shared)) {
         return inUse(

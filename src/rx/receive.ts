@@ -831,7 +831,8 @@ class ReceiverLink implements FrameLink {
       this.end(undefined);
       return true;
     }
-    if (this.state !== 'ended') this.lease?.leaving();
+    // Deliveries still in hand keep the link for up to settleTimeout before its detach.
+    if (this.state !== 'ended') this.lease?.leaving(this.userHeld > 0 ? this.spec.settleTimeout : 0);
     this.stall?.stop();
     this.drainTimer?.unsubscribe();
     this.drainTimer = undefined;

@@ -6,56 +6,16 @@
  * failure rules.
  */
 import { describe, expect, it } from 'vitest';
-import { delay, EMPTY, from, map, mergeMap, of, range, Subject, tap, VirtualTimeScheduler, type Observable } from 'rxjs';
-import { Broker, BROKER_CAPABILITIES } from '../broker/broker.js';
-import { MemoryNetwork } from '../transport/memory/memory-network.js';
-import type { MemoryChannel } from '../transport/memory/memory-pair.js';
-import type { ConnectOptions } from './connect-options.js';
+import { delay, EMPTY, from, map, mergeMap, of, range, Subject, tap, type Observable } from 'rxjs';
+import { brokerRig, collect } from './broker-rig.spec-helper.js';
 import type { Connection } from './connection.js';
-import { Container } from './container.js';
 import type { Message } from './message.js';
 import { receive } from './receive.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, request, RequestError, RequestTimeoutError, sendRequest } from './request.js';
 import { replyTo, respond } from './respond.js';
 import { send } from './send.js';
 
-/** The broker on a memory network in virtual time; clients whose sockets the test can break. */
-function rig(options: { relay?: boolean } = {}) {
-  const scheduler = new VirtualTimeScheduler();
-  const network = new MemoryNetwork({ scheduler });
-  const settled: string[] = [];
-  const broker = new Broker({ onEvent: (e) => {
-    if (e.type === 'settled') settled.push(`${e.address} ${String(e.message.body)} ${e.outcome}`);
-  } });
-  const server = new Container({ id: 'broker', platform: { connect: network.connect, listen: network.listen }, scheduler });
-  broker.serve(server.listen({ host: 'broker', port: 5672, offeredCapabilities: options.relay === false ? [] : BROKER_CAPABILITIES })).subscribe();
-  const channels: MemoryChannel[] = [];
-  let clients = 0;
-  const connect = (connectOptions: ConnectOptions = {}) => new Container({
-    id: `client-${++clients}`,
-    platform: { connect: (endpoint) => network.connect(endpoint).pipe(tap((channel) => channels.push(channel as MemoryChannel))) },
-    scheduler,
-  }).connect('amqp://broker:5672', { sasl: { enabled: false }, reconnect: false, ...connectOptions });
-  return {
-    scheduler, broker, connect, channels, settled,
-    run: (until = Infinity) => {
-      scheduler.maxFrames = until;
-      scheduler.flush();
-    },
-    temporaryQueues: () => broker.registry.stats().queues.filter((q) => q.name.startsWith('temp-queue://')).length,
-  };
-}
-
-function collect<T>(stream: Observable<T>) {
-  const values: T[] = [];
-  const log: string[] = [];
-  const subscription = stream.subscribe({
-    next: (v) => values.push(v),
-    error: (e: unknown) => log.push(`error ${(e as Error).name}: ${(e as Error).message}`),
-    complete: () => log.push('complete'),
-  });
-  return { values, log, subscription };
-}
+const rig = brokerRig;
 
 /** An upper-casing service on `address`. */
 function upperService(connection$: Observable<Connection>, address: string) {

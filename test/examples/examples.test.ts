@@ -156,6 +156,19 @@ describe('examples against the embedded broker', OPTIONS, () => {
     }
   });
 
+  it('selector_switch: switchMap over selectors, red and green in turn, each message once', async () => {
+    const sent = await runExample('colour_send', [url(), 'ex-switch', '6']);
+    expectSuccess(sent);
+    const run = await runExample('selector_switch', [url(), 'ex-switch', '6', '1']);
+    expectSuccess(run);
+    expect(lines(run.stdout)).toEqual([
+      "colour = 'red': red 2", "colour = 'green': green 1",
+      "colour = 'red': red 4", "colour = 'green': green 3",
+      "colour = 'red': red 6", "colour = 'green': green 5",
+    ]);
+    expect(embedded!.broker.registry.find('ex-switch')!.stats().depth).toBe(0);
+  });
+
   it('tx_send then tx_recv: batches sent and accepted in transactions', async () => {
     const sent = await runExample('tx_send', [url(), 'ex-tx', '6', '3']);
     expectSuccess(sent);
