@@ -52,7 +52,9 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   },
   // 104,000 → 114,000: receiveStreamed and sendStreamed (issue 18, large messages as streams), about 8 kB gzipped,
   // which the imports above shake out; the engine's part of them (deliveries in pieces) is in every import.
-  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 114_000 },
+  // 114,000 → 119,000: issue 18's request-reply (request, respond, their shared links: ~3 kB, shaken out above), a send's
+  // delivery states and durable link recovery (options of send and receive, so in every import: ~1.5 kB).
+  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 119_000 },
 ];
 
 /** The issue 19 goal: the first import at most half of rhea's browser build, gzipped. */
