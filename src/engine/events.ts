@@ -129,6 +129,11 @@ export interface DeliveryEvent {
   readonly state?: DeliveryState | undefined;
   /** The transfer's rcv-settle-mode, when the sender set it. */
   readonly rcvSettleMode?: ReceiverSettleMode | undefined;
+  /**
+   * The sender resumed a delivery of an earlier link of this name (its tag
+   * in the unsettled map of our attach, Part 2 §2.6.13): not a new message.
+   */
+  readonly resume?: boolean | undefined;
 }
 
 /**

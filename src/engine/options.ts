@@ -239,6 +239,12 @@ export interface SendOptions {
    * Default false.
    */
   readonly more?: boolean;
+  /**
+   * Resume a delivery of an earlier link of this name (Part 2 §2.6.13): the
+   * transfer carries resume=true and `tag` must be the tag it was first sent
+   * with. Default false.
+   */
+  readonly resume?: boolean;
 }
 
 export interface DisposeOptions {

@@ -32,6 +32,8 @@ export class PartialDelivery {
   charged = 0;
   settled = false;
   state: DeliveryState | undefined;
+  /** Its first frame had resume=true (a delivery of an earlier link of this name, §2.6.13). */
+  resume = false;
   rcvSettleMode: ReceiverSettleMode | undefined;
   /** Finished pieces, in order (views of the input, or full tails). */
   private readonly chunks: Uint8Array[] = [];

@@ -569,6 +569,9 @@ export class Session {
     }
     const messageFormat = options.messageFormat ?? 0;
     if (options.messageFormat !== undefined) checkUint(messageFormat, 'messageFormat');
+    const resume = options.resume === true;
+    // A resumed delivery is found by its tag (§2.6.13): it needs the one it had.
+    if (resume && tag === undefined) throw new LocalProtocolError(Condition.InvalidField, 'a resumed delivery (resume: true) needs the delivery tag it was first sent with');
     const settled = options.settled ?? link.sndSettleMode === 'settled';
     if (settled ? link.sndSettleMode === 'unsettled' : link.sndSettleMode === 'settled') {
       throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} has snd-settle-mode ${link.sndSettleMode}; cannot send settled=${settled}`);
@@ -607,6 +610,7 @@ export class Session {
     h.messageFormat = messageFormat;
     h.settled = settled;
     h.state = state;
+    h.resume = resume;
 
     let header: TransferHeader | undefined;
     if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
@@ -1250,12 +1254,13 @@ export class Session {
         }
         this.host.emit({
           type: 'delivery', link: link.id, deliveryId, tag: t.deliveryTag!, messageFormat: t.messageFormat ?? 0,
-          payload: body, settled, state: t.state, rcvSettleMode: t.rcvSettleMode,
+          payload: body, settled, state: t.state, rcvSettleMode: t.rcvSettleMode, resume: t.resume,
         });
         if (link.drainCompleted) this.reportDrained(link);
         return;
       }
       partial = new PartialDelivery(deliveryId, t.deliveryTag!, t.messageFormat ?? 0);
+      partial.resume = t.resume;
       link.partial = partial;
     } else {
       deliveryId = partial.deliveryId;
@@ -1296,7 +1301,7 @@ export class Session {
     }
     this.host.emit({
       type: 'delivery', link: link.id, deliveryId, tag: partial.tag, messageFormat: partial.messageFormat,
-      payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode,
+      payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode, resume: partial.resume,
     });
     if (link.drainCompleted) this.reportDrained(link);
   }
@@ -1491,7 +1496,7 @@ function transferBody(h: TransferHeader, first: boolean, more: boolean, aborted:
     more,
     rcvSettleMode: undefined,
     state: first && !aborted && h.state !== undefined ? decodeDeliveryState(new Reader(h.state)) : undefined,
-    resume: false,
+    resume: first && h.resume === true,
     aborted,
     batchable: false,
   };

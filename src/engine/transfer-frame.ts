@@ -38,6 +38,11 @@ export interface TransferHeader {
    * a state is written as a list32, since a state's size has no small bound.
    */
   state?: Uint8Array | undefined;
+  /**
+   * The first frame carries resume=true: it reassociates a delivery of an
+   * earlier link of the same name (link recovery, Part 2 §2.6.13). Default false.
+   */
+  resume?: boolean | undefined;
 }
 
 function tagSize(tag: Uint8Array | number): number {
@@ -55,12 +60,16 @@ export function transferOverhead(h: TransferHeader, first: boolean, aborted: boo
   if (first) body += uintSize(h.deliveryId) + tagSize(h.tag) + uintSize(h.messageFormat) + 1;
   else body += 4; // delivery-id, delivery-tag, message-format, settled: null each (settled may be true, still 1 byte)
   body += 1; // more
-  if (aborted) body += 4; // rcv-settle-mode null, state null, resume false, aborted true
+  if (aborted) body += 4; // rcv-settle-mode null, state null, resume, aborted true
   const state = stateOf(h, first, aborted);
-  // rcv-settle-mode null, then the state; list32: size and count take 4 bytes each
-  if (state !== undefined) return FRAME_HEADER_SIZE + 3 + 9 + body + 1 + state.length;
+  const resume = first && !aborted && h.resume === true;
+  // rcv-settle-mode null, then the state (and resume true); list32: size and count take 4 bytes each
+  if (state !== undefined) return FRAME_HEADER_SIZE + 3 + 9 + body + 1 + state.length + (resume ? 1 : 0);
+  if (resume) body += 3; // rcv-settle-mode null, state null, resume true
   return FRAME_HEADER_SIZE + 3 + 3 + body;
 }
+
+const RESUME_TRUE = Uint8Array.of(0x41);
 
 /** The frame header and performative are assembled here, then copied in one go. */
 const scratch = new Uint8Array(128);
@@ -107,11 +116,12 @@ export function writeTransferFrame(
   b[9] = 0x53;
   b[10] = DESCRIPTOR_TRANSFER;
   const state = stateOf(h, first, aborted);
+  const resume = first && h.resume === true;
   let at: number;
   if (state === undefined) {
     b[11] = 0xc0; // list8
     b[12] = overhead - FRAME_HEADER_SIZE - 3 - 2; // size: count byte + fields
-    b[13] = aborted ? 10 : 6;
+    b[13] = aborted ? 10 : resume ? 9 : 6;
     at = putUint(14, h.handle);
   } else {
     const listSize = overhead - FRAME_HEADER_SIZE - 3 - 5; // size: count (4 bytes) + fields
@@ -123,7 +133,7 @@ export function writeTransferFrame(
     b[16] = 0;
     b[17] = 0;
     b[18] = 0;
-    b[19] = 8; // up to state
+    b[19] = resume ? 9 : 8; // up to state (or resume)
     at = putUint(20, h.handle);
   }
   if (first) {
@@ -155,11 +165,16 @@ export function writeTransferFrame(
   if (aborted) {
     b[at++] = 0x40;
     b[at++] = 0x40;
-    b[at++] = 0x42;
+    b[at++] = resume ? 0x41 : 0x42;
     b[at++] = 0x41;
+  } else if (resume && state === undefined) {
+    b[at++] = 0x40; // rcv-settle-mode null
+    b[at++] = 0x40; // state null
+    b[at++] = 0x41; // resume true
   }
   w.writeBytes(b, 0, at);
   if (state !== undefined) w.writeBytes(state);
+  if (resume && state !== undefined && !aborted) w.writeBytes(RESUME_TRUE);
   // Large slices go out as views of the payload (the caller of send() gives it up), small ones are copied.
   if (payload !== undefined && end > start) w.writeShared(payload, start, end);
 }
