@@ -47,6 +47,7 @@ import { NodeRegistry, nodeKindOf, type NodeRegistryOptions } from './registry.j
 import { TransactionManager, type TransactionManagerOptions } from './transactions.js';
 import { CBS_ADDRESS, CbsNode, type BrokerCbsOptions, type CbsClaims } from './cbs-node.js';
 import { BrokerFaults, type FaultableLink } from './faults.js';
+import { DurableLinks, type ParkedDelivery } from './durable-links.js';
 import { LOCAL_TRANSACTIONS } from '../rx/transaction.js';
 import { txnControlFromValue } from '../frames/transactions.js';
 import { checkMessageLayout } from '../frames/message.js';
@@ -108,6 +109,8 @@ export class Broker {
   readonly transactions: TransactionManager;
   /** Link faults on demand (detach with a condition, withhold credit, stop dispatching), for tests. */
   readonly faults = new BrokerFaults();
+  /** Durable consumer links' unsettled deliveries, kept across a detach for the next link of the name (§2.6.13). */
+  readonly durableLinks = new DurableLinks();
   private readonly prefetch: number;
   private readonly maxMessageSize: number | undefined;
   private readonly maxOutputBacklog: number;
@@ -496,6 +499,16 @@ export class Broker {
     how: { selector?: (m: Message) => boolean; browse: boolean; address?: string; applied: string[]; cleanup: (closed: boolean) => void; node: string },
   ): Subscription {
     const sent = new Map<Message, QueueEntry>();
+    // A durable link (§2.6.13): its earlier link's deliveries, resumed or settled by the peer's unsettled map.
+    const durableKey = DurableLinks.isDurable(link) && !how.browse ? DurableLinks.key(link, how.node) : undefined;
+    const earlier = durableKey === undefined ? undefined : this.durableLinks.resolve(durableKey, link.attach);
+    /** Resumed entries: held by the earlier link's consumer, which settles them. */
+    const holders = new Map<Message, ConsumerHandle>();
+    for (const { parked, outcome } of earlier?.settled ?? []) this.settled(parked.handle, parked.entry, outcome, how.node);
+    for (const parked of earlier?.resume ?? []) {
+      sent.set(parked.message, parked.entry);
+      holders.set(parked.message, parked.handle);
+    }
     const gate = this.gateFor(link.connection);
     let batch: Subscriber<Message> | undefined;
     let batchLeft = 0;
@@ -570,12 +583,23 @@ export class Broker {
       how.cleanup(closed);
       subscription.unsubscribe();
     };
+    /** The link went without closing: what it sent and had no outcome for waits for the next link of its name. */
+    const park = (unsettled: readonly { message: Message; tag: Uint8Array }[]): void => {
+      if (closed || durableKey === undefined) return;
+      const deliveries: ParkedDelivery[] = [];
+      for (const { message, tag } of unsettled) {
+        const entry = sent.get(message);
+        if (entry !== undefined) deliveries.push({ entry, message, tag, handle: holders.get(message) ?? handle });
+      }
+      this.durableLinks.park(durableKey, deliveries);
+    };
     subscription.add(link.sendFrom(producer, {
       ...(how.address === undefined ? {} : { address: how.address }),
       filterKeys: how.applied,
       ...(how.browse ? { distributionMode: 'copy' } : {}),
+      ...(durableKey === undefined ? {} : { resume: earlier!.resume.map(({ message, tag }) => ({ message, tag })), onUnsettled: park }),
     }).subscribe({
-      next: (result) => this.settle(handle, sent, result, how.browse, how.node),
+      next: (result) => this.settle(holders.get(result.message) ?? handle, sent, result, how.browse, how.node),
       error: () => finish(),
       complete: () => finish(),
     }));
@@ -619,6 +643,11 @@ export class Broker {
     const outcome: SettleOutcome = result.state === 'sent' || result.state === 'accepted' ? ACCEPTED
       : result.state === 'released' ? RELEASED
       : (result.outcome as SettleOutcome | undefined) ?? rejected();
+    this.settled(handle, entry, outcome, node);
+  }
+
+  /** A consumer's outcome for an entry it holds: applied, counted and told. */
+  private settled(handle: ConsumerHandle, entry: QueueEntry, outcome: SettleOutcome, node: string): void {
     if (!handle.settle(entry, outcome)) return;
     if (outcome.type === 'accepted') this.delivered++;
     this.onEvent?.({ type: 'settled', address: node, message: entry.message, outcome: outcome.type });

@@ -3,7 +3,7 @@
  * the rx specs check at the broker: each settlement it saw, and the client
  * sockets, which a test can break to lose a connection. Clients connect
  * with `connect()` (no SASL, reconnect off unless asked), each with its own
- * container id.
+ * container id, to the broker or to another listener on `network`.
  */
 import { tap, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from '../broker/broker.js';
@@ -34,13 +34,13 @@ export function brokerRig(options: BrokerRigOptions = {}) {
   broker.serve(server.listen({ host: 'broker', port: 5672, offeredCapabilities: relay === false ? [] : BROKER_CAPABILITIES })).subscribe();
   const channels: MemoryChannel[] = [];
   let clients = 0;
-  const connect = (connectOptions: ConnectOptions = {}, containerId = `client-${++clients}`): ConnectionObservable => new Container({
+  const connect = (connectOptions: ConnectOptions = {}, containerId = `client-${++clients}`, url = 'amqp://broker:5672'): ConnectionObservable => new Container({
     id: containerId,
     platform: { connect: (endpoint) => network.connect(endpoint).pipe(tap((channel) => channels.push(channel as MemoryChannel))) },
     scheduler,
-  }).connect('amqp://broker:5672', { sasl: { enabled: false }, reconnect: false, ...connectOptions });
+  }).connect(url, { sasl: { enabled: false }, reconnect: false, ...connectOptions });
   return {
-    scheduler, broker, connect, channels, settled,
+    scheduler, network, broker, connect, channels, settled,
     /** Runs virtual time up to `until` (absolute ms), or until nothing is scheduled. */
     run: (until = Infinity) => {
       scheduler.maxFrames = until;

@@ -111,7 +111,8 @@ export abstract class SettlesWithOutcomes {
 
 /** @internal the receiver's implementation; users see the `Delivery` interface. */
 export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
-  readonly deliveryId: number;
+  /** On the link that has it now: a resumed delivery (§2.6.13) takes the id of its resuming transfer. */
+  deliveryId: number;
   readonly payload: Uint8Array;
   readonly messageFormat: number;
   readonly tag: Uint8Array;
@@ -125,7 +126,7 @@ export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
   claimed = false;
 
   /** @param plainObjects decode the body's string-keyed maps as plain objects (the receive option) */
-  constructor(readonly owner: DeliveryOwner, event: DeliveryEvent, private readonly plainObjects = false) {
+  constructor(public owner: DeliveryOwner, event: DeliveryEvent, private readonly plainObjects = false) {
     super();
     this.deliveryId = event.deliveryId;
     this.payload = event.payload;
@@ -133,6 +134,12 @@ export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
     this.tag = event.tag;
     this.remoteSettled = event.settled;
     this.transferState = event.state;
+  }
+
+  /** The delivery was resumed on a new link of its name (carried-deliveries.ts): settled through that link from now on. @internal */
+  rebind(owner: DeliveryOwner, deliveryId: number): void {
+    this.owner = owner;
+    this.deliveryId = deliveryId;
   }
 
   get message(): Message {

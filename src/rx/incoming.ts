@@ -15,14 +15,14 @@ import type { EngineEvent, LinkAttachedEvent, LinkDetachedEvent, LinkId, Session
 import type { EndpointErrorInit } from '../engine/options.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { Attach, Open, Source, Target } from '../frames/types.js';
+import type { Attach, DeliveryState, Open, Source, Target } from '../frames/types.js';
 import { Connection, type ConnectionControl, type LinkEvent } from './connection.js';
 import type { Container } from './container.js';
 import type { Delivery } from './delivery.js';
 import type { Message } from './message.js';
 import type { PullInput } from './pull-source.js';
 import { ReceiverSubscription, receiverSpec, type LinkHost, type ReceiverOptions } from './receive.js';
-import { SenderCore, sendPulled, sendPushed, senderSpec, type SenderOptions, type SendResult } from './send.js';
+import { SenderCore, sendPulled, sendPushed, senderSpec, type SenderOptions, type SendResult, type UnsettledSend } from './send.js';
 import { checkKeys, describe, optionalString } from './source-options.js';
 
 /** Who is on the other end of an incoming connection. */
@@ -125,6 +125,14 @@ export type IncomingReceiveOptions = Pick<ReceiverOptions, 'prefetch' | 'autoAcc
   readonly address?: string;
   /** Capabilities our target answers with. Default: the peer's. */
   readonly capabilities?: readonly string[];
+  /**
+   * A durable link attached again by name (Part 2 §2.6.13): our unsettled
+   * map in the answering attach, delivery tag → our state for it (an
+   * outcome: the peer settles it with that; null: the peer resumes it, with
+   * resume=true; a tag left out: the peer sends it again as new). The peer's
+   * own map is in `attach.unsettled`. Default none.
+   */
+  readonly unsettled?: ReadonlyMap<Uint8Array, DeliveryState | null>;
 };
 
 /** Options of an answering sender (the peer receives). */
@@ -139,10 +147,27 @@ export type IncomingSendOptions = Pick<SenderOptions, 'bufferSize' | 'overflow' 
   readonly distributionMode?: string;
   /** Send pre-settled. Default: when the peer asked for snd-settle-mode settled. */
   readonly presettled?: boolean;
+  /**
+   * A durable link (the peer's source has durability unsettled-state),
+   * attached again by name: the deliveries of the earlier link to resume
+   * (Part 2 §2.6.13), each sent first with resume=true and its old tag, and
+   * listed, with no state, in our attach's unsettled map. Settle or release
+   * the others of the earlier link by the peer's map (`attach.unsettled`)
+   * before answering. Default none.
+   */
+  readonly resume?: readonly UnsettledSend[];
+  /**
+   * A durable link: told, when it ends (detached, or the connection lost), of
+   * the messages it sent that have no outcome, with their tags — what a
+   * later link of this name may resume. Default none.
+   */
+  readonly onUnsettled?: (unsettled: readonly UnsettledSend[]) => void;
 };
 
-const RECEIVE_KEYS: ReadonlySet<string> = new Set(['prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'address', 'capabilities']);
-const SEND_KEYS: ReadonlySet<string> = new Set(['bufferSize', 'overflow', 'rejectedAsError', 'address', 'capabilities', 'filterKeys', 'distributionMode', 'presettled']);
+const RECEIVE_KEYS: ReadonlySet<string> = new Set(['prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'address', 'capabilities', 'unsettled']);
+const SEND_KEYS: ReadonlySet<string> = new Set([
+  'bufferSize', 'overflow', 'rejectedAsError', 'address', 'capabilities', 'filterKeys', 'distributionMode', 'presettled', 'resume', 'onUnsettled',
+]);
 
 type IncomingLinkState = 'pending' | 'answered' | 'refused' | 'detached';
 
@@ -217,7 +242,8 @@ export class IncomingLink {
     const where = `IncomingLink(${JSON.stringify(this.name)}).receive`;
     if (this.role !== 'sender') throw new TypeError(`${where}: the peer receives on this link; answer it with send() or sendFrom()`);
     checkOptions(options, RECEIVE_KEYS, where);
-    const { address, capabilities, ...rest } = options;
+    const { address, capabilities, unsettled, ...rest } = options;
+    if (unsettled !== undefined && !(unsettled instanceof Map)) throw new TypeError(`${where}: options.unsettled: expected a Map of delivery tags to states, got ${describe(unsettled)}`);
     const base = receiverSpec('incoming', rest, where);
     const peerTarget = this.target;
     const target: Target = {
@@ -228,6 +254,7 @@ export class IncomingLink {
     };
     const spec = {
       ...base, name: this.name, source: this.source ?? base.source, target, answering: true, closeOnUnsubscribe: true,
+      ...(unsettled === undefined ? {} : { unsettled: [...unsettled] }),
     };
     return new Observable<Delivery>((subscriber) => {
       if (!this.take(subscriber)) return;
@@ -353,8 +380,13 @@ export class IncomingLink {
     const base = senderSpec(address ?? this.address ?? '', {
       bufferSize: options.bufferSize, overflow: options.overflow, rejectedAsError: options.rejectedAsError, presettled,
     }, where);
+    if (options.onUnsettled !== undefined && typeof options.onUnsettled !== 'function') {
+      throw new TypeError(`${where}: options.onUnsettled: expected a function, got ${describe(options.onUnsettled)}`);
+    }
+    if (options.resume !== undefined && !Array.isArray(options.resume)) throw new TypeError(`${where}: options.resume: expected an array, got ${describe(options.resume)}`);
     return {
       ...base, name: this.name, target: (this.target ?? { type: 'target' }) as Target, source, answering: true, closeOnUnsubscribe: true,
+      resumes: options.resume, onUnsettled: options.onUnsettled,
     };
   }
 

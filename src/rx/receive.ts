@@ -31,6 +31,8 @@ import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { StallDetector, stallProbeFor } from './stall-detector.js';
 import { DrainRounds, type DrainVerdict } from './drain-rounds.js';
+import { CarriedDeliveries } from './carried-deliveries.js';
+import { attachWithUnsettled, peerUnsettled } from './link-resume.js';
 import { contained, runContained } from './contained.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
@@ -189,6 +191,8 @@ export interface ReceiverSpec {
   readonly answering?: boolean;
   /** Recovery, stall detection and status (link-options.ts); none when answering. */
   readonly upkeep?: LinkUpkeepSpec;
+  /** Answering a durable link attached again: our unsettled map (§2.6.13). */
+  readonly unsettled?: readonly (readonly [Uint8Array, DeliveryState | null])[];
   /** Deliveries read frame by frame on a session of the link's own (receiveStreamed). */
   readonly frames?: FrameDeliveries;
 }
@@ -297,6 +301,8 @@ export class ReceiverSubscription {
   /** paused$ said true last (or holdCredit): no credit is granted. */
   private paused = false;
   private pauser: Subscription | undefined;
+  /** A durable subscription's deliveries in hand, carried from a lost link to the next (§2.6.13). */
+  private readonly carried: CarriedDeliveries | undefined;
 
   constructor(
     connection$: Observable<LinkHost>,
@@ -306,6 +312,7 @@ export class ReceiverSubscription {
   ) {
     this.name = spec.name ?? randomLinkName('receiver');
     this.teardown = () => this.stop(spec.closeOnUnsubscribe);
+    if (spec.answering !== true && spec.source.durable === 'unsettled-state') this.carried = new CarriedDeliveries();
     if (upkeep !== undefined && spec.answering !== true) {
       this.hooks = { life: upkeep, reattach: (old) => this.reattach(old) };
       upkeep.bind(() => {
@@ -353,7 +360,7 @@ export class ReceiverSubscription {
   }
 
   private attachOn(host: LinkHost): void {
-    const link = new ReceiverLink(host, this.spec, this.name, this.subscriber, this.onLinkEnded, this.hooks);
+    const link = new ReceiverLink(host, this.spec, this.name, this.subscriber, this.onLinkEnded, this.hooks, this.carried);
     this.link = link;
     if (this.paused) link.holdCredit(true);
     link.open();
@@ -402,6 +409,7 @@ export class ReceiverSubscription {
   }
 
   private release(): void {
+    this.carried?.clear();
     this.connections?.unsubscribe();
     this.connections = undefined;
     this.link = undefined;
@@ -459,6 +467,8 @@ class ReceiverLink implements FrameLink {
   private rounds: DrainRounds | undefined;
   private drainTimer: Subscription | undefined;
   private drainDone = false;
+  /** A durable subscription: the deliveries emitted and not settled, by id, carried to the next link if this one is lost. */
+  private readonly held: Map<number, ReceivedDelivery> | undefined;
 
   constructor(
     readonly host: LinkHost,
@@ -468,8 +478,10 @@ class ReceiverLink implements FrameLink {
     private readonly sink: Subscriber<Delivery>,
     private readonly onEnded: (link: ReceiverLink) => void,
     private readonly upkeep?: ReceiverUpkeep,
+    private readonly carried?: CarriedDeliveries,
   ) {
     this.engine = host.engine;
+    if (carried !== undefined) this.held = new Map();
     this.address = spec.source.address ?? '';
     this.window = new CreditWindow(spec.prefetch);
     this.awaitingSender = spec.settleMode === 'second' ? new Set() : undefined;
@@ -526,7 +538,7 @@ class ReceiverLink implements FrameLink {
       if (frames !== undefined) {
         this.ownSession = engine.beginSession(frames.session(engine));
       }
-      this.linkId = engine.attach(this.ownSession ?? this.host.session(), {
+      this.linkId = attachWithUnsettled(engine, this.ownSession ?? this.host.session(), {
         name: this.linkName,
         role: 'receiver',
         source: this.spec.source,
@@ -541,7 +553,7 @@ class ReceiverLink implements FrameLink {
         // briefly hold more than prefetch; it grants nothing until it is back under.
         creditOverrun: 'accept',
         ...(frames === undefined ? {} : { streamDeliveries: true }),
-      });
+      }, this.carried?.unsettledMap() ?? this.spec.unsettled ?? []);
       if (frames !== undefined) this.frames = frames.open(this);
       if (this.spec.drain !== undefined) this.rounds = new DrainRounds(stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
       // The engine holds the flow until the sender's attach arrives.
@@ -606,6 +618,7 @@ class ReceiverLink implements FrameLink {
         if (this.rounds !== undefined && this.state === 'attached') this.onDrainVerdict(this.rounds.flow(event.drained, event.available));
         return;
       case 'link-attached':
+        if (event.attach.source !== undefined) this.carried?.resolve(peerUnsettled(event.attach));
         this.onAttached(event.attach.source);
         return;
       case 'link-detached':
@@ -646,8 +659,10 @@ class ReceiverLink implements FrameLink {
       if (!event.settled && (this.state === 'closing' || this.state === 'attached')) this.tryDispose(event.deliveryId, RELEASED);
       return;
     }
+    if (this.carried !== undefined && this.carried.size > 0 && this.resumed(event)) return;
     const traced = this.tracer?.owner(this);
     const delivery = new ReceivedDelivery(traced ?? this, event, this.spec.plainObjects === true);
+    if (!event.settled) this.held?.set(event.deliveryId, delivery);
     this.emit(event.deliveryId, event.settled, () => {
       if (traced === undefined) this.sink.next(delivery);
       else traced.emit(delivery, this.sink);
@@ -769,9 +784,55 @@ class ReceiverLink implements FrameLink {
     this.window.settled();
   }
 
+  /**
+   * A durable subscription's next link: a transfer with resume=true for a
+   * delivery the application still holds (carried from the lost link) is
+   * bound to it — not emitted again — or, settled meanwhile, gets that
+   * outcome now. A new delivery with a carried tag replaces the carried one.
+   * True when the event was a resume handled here.
+   */
+  private resumed(event: DeliveryEvent): boolean {
+    const carried = this.carried!;
+    if (event.resume !== true) {
+      carried.forget(event.tag);
+      return false;
+    }
+    const entry = carried.take(event.tag);
+    if (entry === undefined) return false; // not one we hold: a delivery like any other
+    this.window.received();
+    this.stall?.delivery();
+    if (entry.outcome !== undefined) {
+      if (event.settled) this.window.settled();
+      else {
+        this.dispose(event.deliveryId, entry.outcome);
+        if (this.awaitingSender === undefined) this.window.settled();
+        else this.awaitingSender.add(event.deliveryId);
+      }
+    } else if (event.settled) {
+      // Resumed pre-settled: the sender forgot it; the application's settle has nothing to say.
+      this.window.settled();
+    } else {
+      const traced = this.tracer?.owner(this);
+      entry.delivery.rebind(traced ?? this, event.deliveryId);
+      this.userHeld++;
+      this.firstHeld ??= event.deliveryId;
+      this.lastHeld = event.deliveryId;
+      this.held!.set(event.deliveryId, entry.delivery);
+    }
+    this.topUp();
+    return true;
+  }
+
   /** DeliveryOwner: the application settles a delivery. */
   settle(delivery: SettlingDelivery, state: DeliveryState): DeliveryState {
     if (this.state === 'ended' || this.state === 'detaching' || this.host.isLost) {
+      // A durable subscription's delivery whose link went: its outcome goes with the next link's attach.
+      const carried = this.carried;
+      if (carried !== undefined && delivery instanceof ReceivedDelivery) {
+        if (this.held?.delete(delivery.deliveryId) === true) carried.carry(delivery);
+        const recorded = this.modifiedUnsupported ? releasedForModified(state) : state;
+        if (carried.record(delivery, recorded)) return recorded;
+      }
       throw new DeliveryError(Condition.IllegalState, `cannot settle delivery ${delivery.deliveryId}: ${this.whyGone()}`, { cause: this.lossCause ?? this.linkError });
     }
     if (delivery.remoteSettled) return state; // pre-settled: nothing to tell the sender
@@ -788,6 +849,7 @@ class ReceiverLink implements FrameLink {
       );
     }
     this.userHeld--;
+    this.held?.delete(delivery.deliveryId);
     if (second) this.awaitingSender.add(delivery.deliveryId);
     else this.window.settled();
     if (this.state === 'attached') this.topUp();
@@ -893,6 +955,7 @@ class ReceiverLink implements FrameLink {
         // The link is gone already: the sender has them back.
       }
       this.userHeld = 0;
+      this.held?.clear();
       this.tracer?.linkEnded(new DeliveryError(Condition.IllegalState, this.whyGone()));
     }
     this.detach(this.closeWith);
@@ -988,6 +1051,11 @@ class ReceiverLink implements FrameLink {
     this.frames?.ended(cause ?? this.lossCause ?? this.linkError);
     this.endOwnSession();
     this.lease?.release();
+    // Lost with deliveries in hand (a durable subscription): the next link of the name may resume or settle them.
+    if (this.held !== undefined && this.held.size > 0) {
+      for (const delivery of this.held.values()) this.carried!.carry(delivery);
+      this.held.clear();
+    }
     if (this.userHeld > 0) {
       this.tracer?.linkEnded(new DeliveryError(
         Condition.IllegalState,

@@ -23,7 +23,7 @@ import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../e
 import type { DetachOptions, EndpointErrorInit } from '../engine/options.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { Coordinator, DeliveryState, Received, Source, Target } from '../frames/types.js';
+import type { Attach, Coordinator, DeliveryState, Received, Source, Target } from '../frames/types.js';
 import { schedulerOf } from './connect.js';
 import type { Connection } from './connection.js';
 import { contained, runContained } from './contained.js';
@@ -35,6 +35,7 @@ import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { encodeUserMessage, type Message } from './message.js';
 import type { SendState } from './outcome.js';
+import { attachWithUnsettled, isOutcome, nextDeliveryTag, peerUnsettled, tagKey } from './link-resume.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
 import { PullSource, type PullInput } from './pull-source.js';
 import { randomLinkName, type LinkHost } from './receive.js';
@@ -146,6 +147,20 @@ export interface SenderSpec {
   readonly transferState?: DeliveryState;
   /** Recovery and status (link-options.ts); none when answering. */
   readonly upkeep?: LinkUpkeepSpec;
+  /**
+   * Answering a durable link (listen side): deliveries of the earlier link of
+   * this name to resume first, with their tags (Part 2 §2.6.13); our
+   * attach's unsettled map lists them.
+   */
+  readonly resumes?: readonly UnsettledSend[];
+  /** Answering a durable link: told, when the link ends, of the messages it sent that were not settled, with their tags. */
+  readonly onUnsettled?: (unsettled: readonly UnsettledSend[]) => void;
+}
+
+/** A message sent on a durable link and not settled, with its delivery tag (what a later link of that name resumes). */
+export interface UnsettledSend {
+  readonly message: Message;
+  readonly tag: Uint8Array;
 }
 
 /**
@@ -252,6 +267,10 @@ interface Pending {
   readonly at: number;
   /** Sent on a link that was lost before its outcome came: waiting to be sent again. */
   readonly resend?: boolean;
+  /** Its delivery tag, on a link that can be recovered (a durable terminus): kept for a resume. */
+  readonly tag?: Uint8Array;
+  /** Send it as a resumed delivery (resume=true, the same tag): the peer's unsettled map lists it without an outcome. */
+  readonly resume?: boolean;
 }
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
@@ -293,7 +312,15 @@ export class SenderCore {
   /** With a sendTimeout: the clock offers are stamped with, and the timer for the oldest pending message. */
   private clock: SchedulerLike | undefined;
   private sendTimer: Subscription | undefined;
-  private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState; messageFormat?: number };
+  private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState; messageFormat?: number; tag?: Uint8Array; resume?: boolean };
+  /**
+   * The link's terminus is durable (unsettled-state): its deliveries get tags
+   * of ours, kept while unsettled, so that a later link of this name can
+   * settle or resume them (link-resume.ts).
+   */
+  private readonly recoverable: boolean;
+  /** onUnsettled was called (once: answering, there is one link). */
+  private unsettledReported = false;
 
   constructor(
     private readonly spec: SenderSpec,
@@ -308,6 +335,8 @@ export class SenderCore {
       buffered: this.buffer.length, unsettled: this.inflight.size,
     }), (error) => this.fail(error));
     this.sendOptions = { payload: EMPTY, settled: spec.presettled };
+    const terminus = spec.answering === true ? spec.source : spec.target;
+    this.recoverable = !spec.presettled && terminus?.type !== 'coordinator' && terminus?.durable === 'unsettled-state';
     if (spec.transferState !== undefined) this.sendOptions.state = spec.transferState;
     if (spec.messageFormat !== undefined) this.sendOptions.messageFormat = spec.messageFormat;
     // Pulled messages never exceed credit, except resends after a reconnect: no bound needed.
@@ -319,6 +348,8 @@ export class SenderCore {
     this.tracing = tracingOf(connection$);
     // A sendTimeout must fire even if no connection ever opens: its clock comes with the observable when it can.
     if (this.spec.sendTimeout !== undefined) this.clock = schedulerOf(connection$);
+    // Before the attach, whose unsettled map lists them.
+    if (this.spec.resumes !== undefined && this.spec.resumes.length > 0 && !this.queueResumes(this.spec.resumes)) return;
     this.connections = connection$.subscribe({
       next: (host) => this.onConnection(host),
       error: (error: unknown) => this.onConnectionsFailed(error),
@@ -327,6 +358,21 @@ export class SenderCore {
     if (this.subscriber.closed) return;
     this.source = subscribeSource(this);
     this.pump();
+  }
+
+  /** The deliveries of the earlier link to resume, first (answering a durable link). */
+  private queueResumes(resumes: readonly UnsettledSend[]): boolean {
+    const pending: Pending[] = [];
+    for (const { message, tag } of resumes) {
+      try {
+        pending.push({ message, payload: encodeUserMessage(message), at: this.spec.sendTimeout === undefined ? 0 : this.now(), resend: true, tag, resume: true });
+      } catch (error) {
+        this.fail(error);
+        return false;
+      }
+    }
+    this.buffer.unshiftAll(pending);
+    return true;
   }
 
   private get where(): string {
@@ -472,14 +518,14 @@ export class SenderCore {
   private attach(host: LinkHost): void {
     const engine = host.engine;
     try {
-      this.linkId = engine.attach(host.session(), {
+      this.linkId = attachWithUnsettled(engine, host.session(), {
         name: this.name,
         role: 'sender',
         source: this.spec.source ?? { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
         target: this.spec.target,
         sndSettleMode: this.spec.presettled ? 'settled' : 'unsettled',
         rcvSettleMode: 'first',
-      });
+      }, this.unsettledMap());
     } catch (error) {
       this.releaseName();
       this.fail(error);
@@ -518,6 +564,7 @@ export class SenderCore {
         } else if (this.state === 'attaching') {
           this.state = 'attached';
           this.upkeep?.attached();
+          if (this.recoverable) this.resolveResends(event.attach);
           this.pump();
         }
         return;
@@ -584,6 +631,11 @@ export class SenderCore {
     const message = inflight.message(slot);
     const span = inflight.span(slot);
     inflight.remove(slot);
+    this.settled(message, span, state);
+  }
+
+  /** A message has its outcome: its result. */
+  private settled(message: Message, span: SendSpan | undefined, state: DeliveryState | undefined): void {
     if (span !== undefined) endSpan(span, state, false);
     const result = settledResult(state, this.spec.address ?? message.to);
     if (result.error !== undefined && this.spec.rejectedAsError) {
@@ -596,6 +648,7 @@ export class SenderCore {
 
   private onDetached(event: LinkDetachedEvent): void {
     const requested = this.state === 'detaching';
+    this.reportUnsettled();
     this.endLink();
     if (requested) {
       this.onLinkGone();
@@ -627,6 +680,7 @@ export class SenderCore {
   private linkLost(cause: unknown): void {
     if (this.state === 'ended') return;
     const wasDetaching = this.state === 'detaching';
+    this.reportUnsettled();
     this.endLink();
     this.requeueInflight();
     if (wasDetaching) this.onLinkGone();
@@ -637,6 +691,64 @@ export class SenderCore {
   /** What was in flight on a link that is gone goes again, first, on the next one (at least once). */
   private requeueInflight(): void {
     if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain().map((sent) => ({ ...sent, resend: true })));
+  }
+
+  /**
+   * Our unsettled map for the attach of a durable link: the deliveries of the
+   * earlier link of this name still unsettled (waiting to be sent again, or
+   * to be resumed), by tag, with no state of ours (we never had an outcome).
+   */
+  private unsettledMap(): (readonly [Uint8Array, null])[] {
+    if (!this.recoverable) return [];
+    const entries: (readonly [Uint8Array, null])[] = [];
+    for (const pending of this.buffer.toArray()) if (pending.resend === true && pending.tag !== undefined) entries.push([pending.tag, null]);
+    return entries;
+  }
+
+  /**
+   * Our durable link is attached again: the peer's unsettled map decides
+   * each delivery of the earlier link (§2.6.13). An outcome there is the
+   * message's result (it is not sent again); no outcome: it is resumed
+   * (resume=true, its tag); not there (or no map): sent again as a new
+   * delivery, as without recovery (at least once).
+   */
+  private resolveResends(attach: Attach): void {
+    if (this.spec.answering === true) return;
+    const peer = peerUnsettled(attach);
+    const waiting = this.buffer.toArray();
+    if (!waiting.some((p) => p.resend === true && p.tag !== undefined)) return;
+    const keep: Pending[] = [];
+    const done: { pending: Pending; state: DeliveryState }[] = [];
+    for (const pending of waiting) {
+      if (pending.resend !== true || pending.tag === undefined) {
+        keep.push(pending);
+        continue;
+      }
+      const key = tagKey(pending.tag);
+      const state = peer?.states.get(key);
+      if (peer === undefined || !peer.states.has(key)) keep.push({ ...pending, tag: undefined, resume: false });
+      else if (isOutcome(state)) done.push({ pending, state: state! });
+      else keep.push({ ...pending, resume: true });
+    }
+    this.buffer.clear();
+    this.buffer.unshiftAll(keep);
+    for (const { pending, state } of done) {
+      if (this.subscriber.closed) return;
+      this.settled(pending.message, pending.span, state);
+    }
+  }
+
+  /** Answering a durable link: the messages sent and not settled go to `onUnsettled`, with their tags, when the link ends. */
+  private reportUnsettled(): void {
+    const report = this.spec.onUnsettled;
+    if (report === undefined || !this.recoverable || this.unsettledReported) return;
+    this.unsettledReported = true;
+    const unsettled: UnsettledSend[] = [];
+    this.inflight.forEach((message, _payload, _span, _at, tag) => {
+      if (tag !== undefined) unsettled.push({ message, tag });
+    });
+    for (const pending of this.buffer.toArray()) if (pending.resend === true && pending.tag !== undefined) unsettled.push({ message: pending.message, tag: pending.tag });
+    if (unsettled.length > 0) report(unsettled);
   }
 
   private endLink(): void {
@@ -707,10 +819,17 @@ export class SenderCore {
     return this.state === 'attached' && this.engine!.linkCredit(this.linkId) > 0;
   }
 
-  private sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number): void {
+  private sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number, pending?: Pending): void {
     // One options object for every send: the engine copies what it needs.
     const options = this.sendOptions;
     options.payload = payload;
+    let tag: Uint8Array | undefined;
+    if (this.recoverable) {
+      // Our own tag, kept while unsettled: a later link of this name finds the delivery by it.
+      tag = pending?.tag ?? nextDeliveryTag();
+      options.tag = tag;
+      options.resume = pending?.resume === true;
+    }
     let id: number;
     try {
       id = this.engine!.send(this.linkId, options);
@@ -719,7 +838,7 @@ export class SenderCore {
     }
     if (span !== undefined) this.traceSent(span);
     if (this.spec.presettled) this.subscriber.next({ message, state: 'sent' });
-    else this.inflight.push(id, message, payload, span, at);
+    else this.inflight.push(id, message, payload, span, at, tag);
   }
 
   private traceSent(span: SendSpan): void {
@@ -739,7 +858,7 @@ export class SenderCore {
         let sent = 0;
         while (credit > 0 && this.buffer.length > 0 && !this.subscriber.closed) {
           const pending = this.buffer.shift()!;
-          this.sendOne(pending.message, pending.payload, pending.span, pending.at);
+          this.sendOne(pending.message, pending.payload, pending.span, pending.at, pending);
           credit--;
           sent++;
         }
@@ -837,6 +956,8 @@ export class SenderCore {
     this.sendTimer = undefined;
     if (this.tracing !== undefined) this.endSpans();
     if (this.state === 'attaching' || this.state === 'attached') {
+      // Before the stream ends: whoever answered the link decides what to keep of it now.
+      this.reportUnsettled();
       this.state = 'detaching';
       this.lease?.leaving();
       try {
