@@ -7,9 +7,12 @@ non-terminal delivery states and message format (issue 18, item 5):
 It listens; every message sent to it is printed ("message BODY"). A message
 whose body starts with "progress" is first answered with the non-terminal
 state received (section-number 1, section-offset 5, set through Proton's
-Disposition), and accepted 50 ms later in a disposition of its own; any other
-message is accepted at once. Proton's frame trace (PN_TRACE_FRM=1, on stderr)
-shows each transfer as Proton decoded it, message-format included.
+Disposition), and accepted 50 ms later in a disposition of its own. A
+message whose body starts with "hold" is never settled on the first
+attach of its link's name (so the sender has it in flight when that link
+goes), and accepted on later ones (durable link recovery, item 6). Any other message is
+accepted at once. Proton's frame trace (PN_TRACE_FRM=1, on stderr) shows
+each frame as Proton decoded it: message-format, an attach's unsettled map.
 """
 import sys
 
@@ -34,6 +37,7 @@ class Peer(MessagingHandler):
     def __init__(self, address):
         super(Peer, self).__init__(auto_accept=False)
         self.address = address
+        self.attaches = {}
 
     def on_start(self, event):
         self.container = event.container
@@ -41,6 +45,7 @@ class Peer(MessagingHandler):
         say('listening')
 
     def on_link_opening(self, event):
+        self.attaches[event.link.name] = self.attaches.get(event.link.name, 0) + 1
         if event.link.is_receiver:
             event.link.target.address = event.link.remote_target.address
 
@@ -54,6 +59,8 @@ class Peer(MessagingHandler):
             delivery.update(Delivery.RECEIVED)
             say('received', body)
             self.container.schedule(0.05, Later(lambda: self.accept(delivery)))
+        elif isinstance(body, str) and body.startswith('hold') and self.attaches.get(event.link.name) == 1:
+            say('held', body)
         else:
             self.accept(delivery)
 
