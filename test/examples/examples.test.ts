@@ -219,6 +219,28 @@ describe('examples against the embedded broker', OPTIONS, () => {
     ]);
   });
 
+  it('durable_resume: a durable link detached mid-work is attached again, and the delivery in work is accepted there, not delivered again', async () => {
+    const run = startExample('durable_resume', [url(), 'ex-resume', '2']);
+    await run.waitFor(/attached resume-sub/);
+    const topic = embedded!.broker.registry.lookup('ex-resume', 'topic');
+    topic.publish({ body: 'one' });
+    await run.waitFor(/received one/);
+    // While 'one' is in work (1 s), the broker detaches the link, as Azure Service Bus does to idle links.
+    expect(embedded!.broker.faults.detach({ name: 'resume-sub' }, { condition: 'amqp:link:detach-forced', description: 'by the test' })).toBe(1);
+    await run.waitFor(/attached resume-sub[\s\S]*attached resume-sub/);
+    topic.publish({ body: 'two' });
+    const done = await run.done;
+    expectSuccess(done);
+    const out = lines(done.stdout);
+    expect(out.filter((l) => l.startsWith('received'))).toEqual(['received one', 'received two']);
+    expect(out.filter((l) => l.startsWith('accepted'))).toEqual(['accepted one', 'accepted two']);
+    expect(out).toContain('link recovering (detached)');
+    // At the broker: both accepted once, nothing left, nothing kept for the link.
+    const [subscription] = topic.stats().queues;
+    expect(subscription).toMatchObject({ dequeued: 2, depth: 0 });
+    expect(embedded!.broker.durableLinks.size).toBe(0);
+  });
+
   it('shared-subscribe: two receivers share one subscription, each message goes to one', async () => {
     const shared = startExample('shared-subscribe', [url(), 'ex-shared', '4']);
     await shared.waitFor(/Receiver 1 subscribed[\s\S]*Receiver 2 subscribed|Receiver 2 subscribed[\s\S]*Receiver 1 subscribed/);
