@@ -8,7 +8,7 @@
  */
 import { connect, send, type Message } from 'rx-amqp';
 import { count, filter, map, range } from 'rxjs';
-import { args } from './common.js';
+import { args, confirmation } from './common.js';
 
 const { url, address, count: total } = args({ count: 100 });
 const connection$ = connect(url);
@@ -23,16 +23,4 @@ range(1, total)
     filter((result) => result.state === 'accepted'),
     count(),
   )
-  .subscribe({
-    next: (confirmed) => {
-      if (confirmed === total) console.log('all messages confirmed');
-      else {
-        console.error(`only ${confirmed} of ${total} messages were accepted`);
-        process.exitCode = 1;
-      }
-    },
-    error: (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  });
+  .subscribe(confirmation(total));

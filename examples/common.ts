@@ -5,6 +5,7 @@
  * output of a port matches the output of its original line for line.
  */
 import type { AmqpValue, ConnectionStatus, Message } from 'rx-amqp';
+import type { Observer } from 'rxjs';
 
 export const DEFAULT_URL = 'amqp://localhost:5672';
 export const DEFAULT_ADDRESS = 'examples';
@@ -72,4 +73,24 @@ export function describeStatus(status: ConnectionStatus): string {
     case 'closed':
       return status.error === undefined ? 'status: closed' : `status: closed (${String(status.error)})`;
   }
+}
+
+/**
+ * How simple_send.py and its kin end: given the count of accepted messages,
+ * "all messages confirmed" when it is `total`, else a message and exit code 1.
+ */
+export function confirmation(total: number): Partial<Observer<number>> {
+  return {
+    next: (confirmed) => {
+      if (confirmed === total) console.log('all messages confirmed');
+      else {
+        console.error(`only ${confirmed} of ${total} messages were accepted`);
+        process.exitCode = 1;
+      }
+    },
+    error: (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  };
 }

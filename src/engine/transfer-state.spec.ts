@@ -2,7 +2,10 @@
  * A transfer carrying a delivery state (Part 2 §2.7.5 `state`): how a
  * transactional sender names its transaction on each message (Part 4 §4.4.1).
  * The state goes on the first frame of a delivery only, and the receiving
- * engine reports it in the delivery event.
+ * engine reports it in the delivery event. And a resumed transfer (Part 2
+ * §2.6.13): the first frame of a delivery of an earlier link of the same name
+ * carries resume=true and the tag it was first sent with; the receiving
+ * engine reports `resume`; the attaches carry each side's unsettled map.
  */
 import { describe, expect, it } from 'vitest';
 import { Reader } from '../codec/reader.js';
@@ -172,5 +175,78 @@ describe('writeTransferFrame with a state', () => {
     expect(transferOverhead(h, false, false)).toBe(transferOverhead(noState, false, false));
     expect(transferOverhead(h, true, true)).toBe(transferOverhead(noState, true, true));
     expect(transferOverhead(h, true, false)).toBeGreaterThan(transferOverhead(noState, true, false));
+  });
+});
+
+const durableSource: Source = { ...source, durable: 'unsettled-state', expiryPolicy: 'never' };
+const durableTarget: Target = { ...target, durable: 'unsettled-state', expiryPolicy: 'never' };
+const TAG = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 9);
+
+function readBack(h: TransferHeader, first: boolean, more: boolean, aborted: boolean, payload: Uint8Array): { body: Transfer; rest: Uint8Array; size: number } {
+  const w = new FrameOutput();
+  writeTransferFrame(w, 0, h, first, more, aborted, payload, 0, payload.length);
+  const frame = w.takeOne()!;
+  expect(frame.length).toBe(transferOverhead(h, first, aborted) + payload.length);
+  expect(new DataView(frame.buffer, frame.byteOffset).getUint32(0)).toBe(frame.length);
+  const r = new Reader(frame, 8);
+  return { body: decodePerformative(r) as Transfer, rest: frame.subarray(r.offset), size: frame.length };
+}
+
+describe('a resumed transfer', () => {
+  it('is written with resume=true on the first frame, with or without a state, and read back', () => {
+    const payload = bytes(20);
+    const h: TransferHeader = { handle: 2, deliveryId: 70, tag: TAG, messageFormat: 0, settled: false, resume: true };
+    const plain = readBack(h, true, false, false, payload);
+    expect(plain.body).toMatchObject({ handle: 2, deliveryId: 70, deliveryTag: TAG, resume: true, more: false, aborted: false });
+    expect(plain.rest).toEqual(payload);
+    const state = Uint8Array.of(0x00, 0x53, 0x23, 0xc0, 0x03, 0x02, 0x43, 0x44); // received [0, 0]
+    const withState = readBack({ ...h, state }, true, false, false, payload);
+    expect(withState.body).toMatchObject({ resume: true, state: { type: 'received', sectionNumber: 0, sectionOffset: 0n } });
+    expect(withState.rest).toEqual(payload);
+    // Not on continuations; an abort of it says resume too.
+    expect(readBack(h, false, false, false, payload).body.resume).toBe(false);
+    expect(readBack(h, true, false, true, new Uint8Array(0)).body).toMatchObject({ resume: true, aborted: true });
+    expect(readBack({ ...h, resume: false }, true, false, false, payload).body.resume).toBe(false);
+  });
+
+  it('reaches the receiving engine as a delivery with resume, whole, also when it spans frames', () => {
+    const pair = new EnginePair({ server: { maxFrameSize: 512 } });
+    const s = pair.openSession();
+    const link = pair.attachLink(s, { name: 'durable-out', role: 'sender', source: durableSource, target: durableTarget });
+    pair.server.flow(link.server, { credit: 10 });
+    pair.pump();
+    const big = bytes(2000, 5);
+    pair.client.send(link.client, { payload: bytes(10), tag: TAG, resume: true });
+    pair.client.send(link.client, { payload: big, tag: Uint8Array.of(7), resume: true });
+    pair.client.send(link.client, { payload: bytes(10, 3) });
+    pair.pump();
+    const [small, large, fresh] = pair.take('server', 'delivery');
+    expect(small).toMatchObject({ tag: TAG, resume: true });
+    expect(large).toMatchObject({ tag: Uint8Array.of(7), resume: true });
+    expect(large!.payload).toEqual(big);
+    expect(fresh!.resume).toBe(false);
+  });
+
+  it('needs the tag it was first sent with', () => {
+    const pair = new EnginePair();
+    const s = pair.openSession();
+    const link = pair.attachLink(s, { name: 'out', role: 'sender', source: durableSource, target: durableTarget });
+    pair.server.flow(link.server, { credit: 1 });
+    pair.pump();
+    expect(() => pair.client.send(link.client, { payload: bytes(3), resume: true })).toThrow(LocalProtocolError);
+    expect(pair.client.linkCredit(link.client)).toBe(1);
+  });
+
+  it("carries each side's unsettled map in its attach, tags as binary, states or null", () => {
+    const pair = new EnginePair();
+    const s = pair.openSession();
+    const ours = new Map<Uint8Array, null>([[TAG, null]]);
+    const theirs = new Map([[Uint8Array.of(1), { type: 'accepted' } as const], [Uint8Array.of(2), null]]);
+    const link = pair.attachLink(s, { name: 'sub', role: 'receiver', source: durableSource, target: durableTarget, unsettled: ours }, { unsettled: theirs, incompleteUnsettled: true });
+    expect([...link.attached.attach.unsettled!]).toEqual([[TAG, null]]);
+    expect(link.attached.attach.incompleteUnsettled).toBe(false);
+    const answer = pair.client.link(link.client)!.remoteAttach!;
+    expect([...answer.unsettled!]).toEqual([[Uint8Array.of(1), { type: 'accepted' }], [Uint8Array.of(2), null]]);
+    expect(answer.incompleteUnsettled).toBe(true);
   });
 });

@@ -19,7 +19,7 @@ import type { MessageId } from '../frames/types.js';
 import type { Connection } from './connection.js';
 import type { Message } from './message.js';
 import { receive } from './receive.js';
-import { boundTo } from './shared-sender.js';
+import { boundTo, Holders } from './shared-sender.js';
 
 /** Told of the reply to one request, or of why none will come. */
 export interface ReplyWaiter {
@@ -53,7 +53,7 @@ export class ReplyRouter {
   private readonly addressWaiters = new Set<AddressWaiter>();
   private readonly waiting = new Map<string, ReplyWaiter>();
   private readonly link: Subscription;
-  private holders = 0;
+  private readonly holders = new Holders(() => this.end());
   private ended = false;
 
   constructor(connection: Connection, connection$: Observable<Connection>, private readonly forget: () => void) {
@@ -85,13 +85,7 @@ export class ReplyRouter {
 
   /** Keeps the reply receiver attached until the returned function is called. */
   hold(): () => void {
-    this.holders++;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      if (--this.holders === 0) this.end();
-    };
+    return this.holders.hold();
   }
 
   /** Calls `waiter.ready` with the reply address once known (at once if it is); returns a function that cancels. */

@@ -17,12 +17,30 @@ import type { Connection } from './connection.js';
 import { encodeUserMessage, type Message } from './message.js';
 import { send, type SendResult } from './send.js';
 
+/** Counts who holds a shared link; the last one to let go ends it. @internal */
+export class Holders {
+  private count = 0;
+
+  constructor(private readonly onLast: () => void) {}
+
+  /** One more holder, until the returned function is called (once; later calls do nothing). */
+  hold(): () => void {
+    this.count++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      if (--this.count === 0) this.onLast();
+    };
+  }
+}
+
 /** The shared sender of one (connection, address). */
 class SharedSender {
   private readonly messages = new Subject<Message>();
   private readonly waiting = new Map<Message, Subscriber<SendResult>>();
   private readonly link: Subscription;
-  private holders = 0;
+  private readonly holders = new Holders(() => this.end(undefined));
   private ended = false;
 
   constructor(connection: Connection, connection$: Observable<Connection>, address: string | null, private readonly forget: () => void) {
@@ -66,13 +84,7 @@ class SharedSender {
 
   /** Keeps the link attached until the returned function is called. */
   hold(): () => void {
-    this.holders++;
-    let held = true;
-    return () => {
-      if (!held) return;
-      held = false;
-      if (--this.holders === 0) this.end(undefined);
-    };
+    return this.holders.hold();
   }
 
   /** The link is gone (nobody holds it, or it failed): those still waiting error, and the next send attaches anew. */

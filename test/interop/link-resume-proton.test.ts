@@ -23,17 +23,15 @@
  * (broker.c sends its messages pre-settled: a receiver has nothing
  * unsettled to carry there.)
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { from, lastValueFrom, Subject, take, toArray } from 'rxjs';
 import { Container, DeliveryError, receive, send, type Delivery, type Message, type SendResult } from '../../src/index.js';
 import {
-  buildProtonCExample, canConnect, freePort, LOOPBACK, PeerProcess, PROTON_C_EXAMPLES, protonPython, startProtonPythonBroker, type RunningPeer,
+  buildProtonCExample, canConnect, LOOPBACK, PeerProcess, PROTON_C_EXAMPLES, startProtonPythonBroker, type RunningPeer,
 } from '../support/peers/index.js';
 import { sleep } from '../support/peers/net.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
-
-const STATES_PEER = fileURLToPath(new URL('./proton_states_peer.py', import.meta.url));
+import { startStatesPeer } from './proton-states-peer.js';
 
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -143,11 +141,9 @@ describe('a durable sender whose messages a Proton receiver left unsettled', () 
   let peer: PeerProcess;
   let proxy: TcpProxy;
   beforeAll(async () => {
-    const port = await freePort();
-    peer = new PeerProcess('proton_states_peer.py', protonPython(), ['-u', STATES_PEER, `${LOOPBACK}:${port}`], { env: { ...process.env, PN_TRACE_FRM: '1' } });
-    await peer.waitForOutput(/listening/, 15_000);
-    while (!(await canConnect(LOOPBACK, port, 300))) await sleep(30);
-    proxy = await startTcpProxy(port);
+    const started = await startStatesPeer();
+    peer = started.peer;
+    proxy = await startTcpProxy(started.port);
   });
   afterAll(async () => {
     await proxy?.close();

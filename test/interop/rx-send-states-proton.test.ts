@@ -6,14 +6,11 @@
  * its frame trace, where Proton's decoder shows each transfer's
  * message-format.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { Container, send, type Message, type SendProgress, type SendResult } from '../../src/index.js';
-import { canConnect, freePort, LOOPBACK, PeerProcess, protonPython } from '../support/peers/index.js';
-import { sleep } from '../support/peers/net.js';
-
-const PEER = fileURLToPath(new URL('./proton_states_peer.py', import.meta.url));
+import { LOOPBACK, type PeerProcess } from '../support/peers/index.js';
+import { startStatesPeer } from './proton-states-peer.js';
 const VENDOR_FORMAT = 0x80013700;
 
 describe("a send's delivery states and message format, with Proton as the receiver", () => {
@@ -21,10 +18,7 @@ describe("a send's delivery states and message format, with Proton as the receiv
   let port = 0;
 
   beforeAll(async () => {
-    port = await freePort();
-    peer = new PeerProcess('proton_states_peer.py', protonPython(), ['-u', PEER, `${LOOPBACK}:${port}`], { env: { ...process.env, PN_TRACE_FRM: '1' } });
-    await peer.waitForOutput(/listening/, 15_000);
-    while (!(await canConnect(LOOPBACK, port, 300))) await sleep(30);
+    ({ peer, port } = await startStatesPeer());
   });
   afterAll(async () => {
     await peer?.stop();
