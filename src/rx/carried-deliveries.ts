@@ -16,6 +16,9 @@
  *   brokers keep no such state): it is gone, settling it is a DeliveryError,
  *   and the peer sends it again as a new delivery (at least once, as before).
  *
+ * Our map goes only to a peer that answered an earlier attach with one (see
+ * link-resume.ts); to any other the deliveries are gone when the link is.
+ *
  * Bounded by the credit window: only deliveries emitted and not settled are
  * carried. Browser-safe.
  */
@@ -31,6 +34,8 @@ interface Carried {
 
 export class CarriedDeliveries {
   private readonly entries = new Map<string, Carried>();
+  /** The peer answered an attach of the link with an unsettled map: it keeps link state, and may be sent ours. */
+  peerKeepsState = false;
 
   get size(): number {
     return this.entries.size;
@@ -50,8 +55,13 @@ export class CarriedDeliveries {
     return true;
   }
 
-  /** Our unsettled map for the next attach: each carried delivery's tag, with its outcome or null. */
-  unsettledMap(): (readonly [Uint8Array, DeliveryState | null])[] {
+  /**
+   * Our unsettled map for the next attach: each carried delivery's tag, with
+   * its outcome or null. None for a peer that has not shown it keeps link
+   * state (RabbitMQ ends the session on one), nor when nothing is carried.
+   */
+  unsettledMap(): (readonly [Uint8Array, DeliveryState | null])[] | undefined {
+    if (!this.peerKeepsState || this.entries.size === 0) return undefined;
     return [...this.entries.values()].map((c) => [c.delivery.tag, c.outcome ?? null] as const);
   }
 
@@ -61,6 +71,7 @@ export class CarriedDeliveries {
    * the rest it resumes.
    */
   resolve(peer: { readonly states: ReadonlyMap<string, DeliveryState | null>; readonly complete: boolean } | undefined): void {
+    this.peerKeepsState = peer !== undefined;
     for (const [key, carried] of this.entries) {
       const listed = peer !== undefined && peer.states.has(key);
       // Not listed: the peer settled it or sends it again as new. Listed with an outcome of its own, it settles (or aborts) it itself.

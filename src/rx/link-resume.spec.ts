@@ -150,9 +150,12 @@ describe('a durable sender across a lost link', () => {
       const n = ++round;
       const attach = link.attach;
       if (n === 2) peerMap = [...(attach.unsettled ?? new Map())].map(([tag, state]) => [tagKey(tag), state]);
-      // The second link: the first message had its outcome, the second is to be resumed, the third is unknown here.
-      const unsettled = n === 1 ? undefined : new Map<Uint8Array, { type: 'accepted' } | null>([[firstTags[0]!, { type: 'accepted' }], [firstTags[1]!, null]]);
-      link.receive({ autoAccept: n > 1, ...(unsettled === undefined ? {} : { unsettled }) }).subscribe({
+      // The first link: an empty map (we keep link state). The second: the first message had its outcome,
+      // the second is to be resumed, the third is unknown here.
+      const unsettled = n === 1
+        ? new Map<Uint8Array, null>()
+        : new Map<Uint8Array, { type: 'accepted' } | null>([[firstTags[0]!, { type: 'accepted' }], [firstTags[1]!, null]]);
+      link.receive({ autoAccept: n > 1, unsettled }).subscribe({
         next: (d) => {
           if (n === 1) firstTags.push(d.tag);
           got.push({ link: n, body: d.message.body, tag: tagKey(d.tag) });
@@ -178,5 +181,50 @@ describe('a durable sender across a lost link', () => {
     expect(frames(trace, /-> @transfer.*resume=true/)).toHaveLength(1);
     expect(results.values.map((x) => `${String(x.message.body)}:${x.state}`).sort()).toEqual(['a:accepted', 'b:accepted', 'c:accepted']);
     expect(results.log).toEqual(['complete']);
+  });
+
+  it('a peer that never answered with a map is never sent ours (RabbitMQ 3.10 ends the session on one): what was in flight goes again as new', () => {
+    const r = brokerRig();
+    const links = peer(r);
+    const got: { link: number; body: unknown }[] = [];
+    let secondAttach: IncomingLink | undefined;
+    let round = 0;
+    links.subscribe((link) => {
+      const n = ++round;
+      if (n === 2) secondAttach = link;
+      link.receive({ autoAccept: n > 1 }).subscribe({ next: (d) => got.push({ link: n, body: d.message.body }), error: () => undefined });
+    });
+    const connection$ = r.connect({ reconnect: { delay: 10 } }, 'producer-2', 'amqp://peer:5672');
+    const results = collect(from<Message[]>([{ body: 'x' }, { body: 'y' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-2' })));
+    r.run();
+    r.channels[0]!.breakConnection();
+    r.run();
+    expect(secondAttach!.attach.unsettled).toBeUndefined();
+    expect(got).toEqual([{ link: 1, body: 'x' }, { link: 1, body: 'y' }, { link: 2, body: 'x' }, { link: 2, body: 'y' }]);
+    expect(results.values.map((x) => x.state)).toEqual(['accepted', 'accepted']);
+  });
+});
+
+describe('a durable subscription on a peer that keeps no link state', () => {
+  it('is not sent our map; the deliveries held are gone with the link', () => {
+    const r = brokerRig();
+    const attaches: IncomingLink[] = [];
+    const server = new Container({ id: 'plain-peer', platform: { connect: r.network.connect, listen: r.network.listen }, scheduler: r.scheduler });
+    server.listen({ host: 'plain', port: 5672 }).subscribe((connection) => connection.links$.subscribe((link) => {
+      attaches.push(link);
+      // Answers a durable source as a peer that keeps nothing: no map, and no resume.
+      from<Message[]>([{ body: `m${attaches.length}` }]).pipe(link.send()).subscribe({ error: () => undefined });
+    }));
+    const connection$ = r.connect({ reconnect: { delay: 10 } }, 'client-5', 'amqp://plain:5672');
+    const held = collect(receive(connection$, 'news', SUBSCRIPTION));
+    r.run();
+    expect(held.values.map((d) => d.message.body)).toEqual(['m1']);
+    r.channels[0]!.breakConnection();
+    r.run();
+    expect(attaches).toHaveLength(2);
+    expect(attaches[1]!.attach.unsettled).toBeUndefined();
+    expect(() => held.values[0]!.accept()).toThrow(DeliveryError);
+    expect(held.values.map((d) => d.message.body)).toEqual(['m1', 'm2']);
+    held.subscription.unsubscribe();
   });
 });

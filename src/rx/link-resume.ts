@@ -9,6 +9,12 @@
  * termini (durability unsettled-state) keep that state, so only links with
  * one use it: a durable subscription, a sender with `durable: true`.
  *
+ * Our map goes only to a peer that has shown it keeps such state: its
+ * answer to an earlier attach of the link carried an unsettled map, if only
+ * an empty one (the embedded broker answers durable links so). RabbitMQ
+ * 3.10 ends the whole session on an attach with a map ("Link recovery not
+ * supported"), and Proton's brokers ignore it; neither sends one.
+ *
  * What both ends of rx-amqp share: the tags they choose for such links
  * (unique in this process, so a resumed delivery's tag cannot meet a new
  * one's), tags as map keys, reading the peer's map, and an attach whose map
@@ -58,15 +64,16 @@ export function peerUnsettled(attach: Attach): { readonly states: ReadonlyMap<st
 }
 
 /**
- * Attaches with `unsettled` (our map; none when empty). A map too large for
- * the peer's max-frame-size is cut in half, and again, with
- * incomplete-unsettled set: the deliveries left out are those the peer
- * sends again, or that are settled elsewhere, as without recovery.
+ * Attaches with `unsettled` as our map (undefined: none; empty: an empty
+ * one, which tells the peer we keep such state). A map too large for the
+ * peer's max-frame-size is cut in half, and again, with incomplete-unsettled
+ * set: the deliveries left out are those the peer sends again, or that are
+ * settled elsewhere, as without recovery.
  */
 export function attachWithUnsettled(
-  engine: Engine, session: SessionId, options: AttachOptions, unsettled: readonly (readonly [Uint8Array, DeliveryState | null])[],
+  engine: Engine, session: SessionId, options: AttachOptions, unsettled: readonly (readonly [Uint8Array, DeliveryState | null])[] | undefined,
 ): LinkId {
-  if (unsettled.length === 0) return engine.attach(session, options);
+  if (unsettled === undefined) return engine.attach(session, options);
   let entries = unsettled;
   let incomplete = false;
   for (;;) {

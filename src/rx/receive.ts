@@ -553,7 +553,7 @@ class ReceiverLink implements FrameLink {
         // briefly hold more than prefetch; it grants nothing until it is back under.
         creditOverrun: 'accept',
         ...(frames === undefined ? {} : { streamDeliveries: true }),
-      }, this.carried?.unsettledMap() ?? this.spec.unsettled ?? []);
+      }, this.carried?.unsettledMap() ?? this.spec.unsettled);
       if (frames !== undefined) this.frames = frames.open(this);
       if (this.spec.drain !== undefined) this.rounds = new DrainRounds(stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
       // The engine holds the flow until the sender's attach arrives.

@@ -321,6 +321,8 @@ export class SenderCore {
   private readonly recoverable: boolean;
   /** onUnsettled was called (once: answering, there is one link). */
   private unsettledReported = false;
+  /** The peer answered an attach of this link with an unsettled map: it keeps link state, and may be sent ours. */
+  private peerKeepsState = false;
 
   constructor(
     private readonly spec: SenderSpec,
@@ -697,12 +699,16 @@ export class SenderCore {
    * Our unsettled map for the attach of a durable link: the deliveries of the
    * earlier link of this name still unsettled (waiting to be sent again, or
    * to be resumed), by tag, with no state of ours (we never had an outcome).
+   * Answering, when we keep link state (resume, onUnsettled): always, if
+   * empty, so the peer knows. Attaching, only to a peer that has answered
+   * with a map (link-resume.ts).
    */
-  private unsettledMap(): (readonly [Uint8Array, null])[] {
-    if (!this.recoverable) return [];
+  private unsettledMap(): (readonly [Uint8Array, null])[] | undefined {
+    const answering = this.spec.answering === true;
+    if (!this.recoverable || (answering ? this.spec.resumes === undefined && this.spec.onUnsettled === undefined : !this.peerKeepsState)) return undefined;
     const entries: (readonly [Uint8Array, null])[] = [];
     for (const pending of this.buffer.toArray()) if (pending.resend === true && pending.tag !== undefined) entries.push([pending.tag, null]);
-    return entries;
+    return entries.length === 0 && !answering ? undefined : entries;
   }
 
   /**
@@ -715,6 +721,7 @@ export class SenderCore {
   private resolveResends(attach: Attach): void {
     if (this.spec.answering === true) return;
     const peer = peerUnsettled(attach);
+    this.peerKeepsState = peer !== undefined;
     const waiting = this.buffer.toArray();
     if (!waiting.some((p) => p.resend === true && p.tag !== undefined)) return;
     const keep: Pending[] = [];

@@ -133,4 +133,25 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     const rest = await lastValueFrom(receive(connection$, '/queue/rx-drained', { drain: true, drainTimeout: 600_000 }).pipe(map((d) => d.message.body), toArray()));
     expect(rest).toEqual(['message 2', 'message 3']);
   }, 30_000);
+
+  it('why durable links send RabbitMQ no unsettled map: 3.10 ends the session on an attach that carries one', async () => {
+    const connection$ = connect(rabbit!.url, options());
+    let holding: Subscription | undefined;
+    const connection = await new Promise<Connection>((resolve, reject) => {
+      holding = connection$.subscribe({ next: resolve, error: reject });
+    });
+    const engine = connection.engine;
+    const link = engine.attach(connection.session(), {
+      name: 'rx-resume', role: 'receiver',
+      source: { type: 'source', address: '/queue/rx-resume', durable: 'unsettled-state', expiryPolicy: 'never', timeout: 0, dynamic: false },
+      target: { type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+      unsettled: new Map([[Uint8Array.of(0, 0, 0, 1), null]]),
+    });
+    const detached = new Promise<unknown>((resolve) => connection.linkEvents(link).subscribe((event) => {
+      if (event.type === 'link-detached') resolve(event.error);
+    }));
+    connection.flush();
+    expect(await detached).toMatchObject({ condition: 'amqp:not-implemented', description: 'Link recovery not supported' });
+    holding?.unsubscribe();
+  }, 30_000);
 });

@@ -86,6 +86,8 @@ export interface LinkOptions {
   readonly sndSettleMode?: AttachOptions['sndSettleMode'];
   readonly rcvSettleMode?: AttachOptions['rcvSettleMode'];
   readonly maxMessageSize?: number;
+  /** An unsettled map for the attach (link recovery, Part 2 §2.6.13). Default none. */
+  readonly unsettled?: ReadonlyMap<Uint8Array, DeliveryState | null>;
 }
 
 let nameCounter = 0;
@@ -404,10 +406,11 @@ export class EngineConnection {
   }
 }
 
-function settleModes(options: LinkOptions): Pick<AttachOptions, 'sndSettleMode' | 'rcvSettleMode'> {
+function settleModes(options: LinkOptions): Pick<AttachOptions, 'sndSettleMode' | 'rcvSettleMode' | 'unsettled'> {
   return {
     ...(options.sndSettleMode === undefined ? {} : { sndSettleMode: options.sndSettleMode }),
     ...(options.rcvSettleMode === undefined ? {} : { rcvSettleMode: options.rcvSettleMode }),
+    ...(options.unsettled === undefined ? {} : { unsettled: options.unsettled }),
   };
 }
 
