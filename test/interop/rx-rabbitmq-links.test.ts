@@ -91,12 +91,17 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     expect(statuses).not.toContain('recovering:stalled:reattach');
   }, 30_000);
 
-  it('why not a drain: RabbitMQ 3.10 fails the session on a drain of a classic queue', async () => {
-    const connection$ = connect(rabbit!.url, options());
+  /** A Connection to drive the engine directly with, and the subscription that holds it open. */
+  async function openConnection(): Promise<{ connection: Connection; holding: Subscription }> {
     let holding: Subscription | undefined;
     const connection = await new Promise<Connection>((resolve, reject) => {
-      holding = connection$.subscribe({ next: resolve, error: reject });
+      holding = connect(rabbit!.url, options()).subscribe({ next: resolve, error: reject });
     });
+    return { connection, holding: holding! };
+  }
+
+  it('why not a drain: RabbitMQ 3.10 fails the session on a drain of a classic queue', async () => {
+    const { connection, holding } = await openConnection();
     const engine = connection.engine;
     const link = engine.attach(connection.session(), {
       name: 'rx-drain', role: 'receiver',
@@ -115,7 +120,7 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     connection.flush();
     expect(await detached).toMatchObject({ condition: 'amqp:internal-error' });
     expect(String((await detached as Error).message)).toMatch(/send_drained/);
-    holding?.unsubscribe();
+    holding.unsubscribe();
   }, 30_000);
 
   it('receive({ drain: true }) with repeat(): each round gets what is there and completes by counting RabbitMQ\'s available (an echo, no drain); the session lives', async () => {
@@ -135,11 +140,7 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
   }, 30_000);
 
   it('why durable links send RabbitMQ no unsettled map: 3.10 ends the session on an attach that carries one', async () => {
-    const connection$ = connect(rabbit!.url, options());
-    let holding: Subscription | undefined;
-    const connection = await new Promise<Connection>((resolve, reject) => {
-      holding = connection$.subscribe({ next: resolve, error: reject });
-    });
+    const { connection, holding } = await openConnection();
     const engine = connection.engine;
     const link = engine.attach(connection.session(), {
       name: 'rx-resume', role: 'receiver',
@@ -152,6 +153,6 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     }));
     connection.flush();
     expect(await detached).toMatchObject({ condition: 'amqp:not-implemented', description: 'Link recovery not supported' });
-    holding?.unsubscribe();
+    holding.unsubscribe();
   }, 30_000);
 });
