@@ -12,7 +12,7 @@ import type { Connection } from './connection.js';
 import type { Delivery } from './delivery.js';
 import { LinkNameInUseError } from './link-names.js';
 import { DEFAULT_SETTLE_TIMEOUT_MS, receive, type ReceiverOptions } from './receive.js';
-import { brokerRig } from './broker-rig.spec-helper.js';
+import { networkRig } from './testing/network-rig.spec-helper.js';
 import type { Message } from './message.js';
 import { send } from './send.js';
 
@@ -186,7 +186,7 @@ describe('link names used again at once', () => {
   });
 
   it('a link still detaching past its grace and closeTimeout (its detach unanswered): the wait ends with a LinkNameInUseError', () => {
-    const r = brokerRig();
+    const r = networkRig();
     r.broker.registry.lookup('q', 'queue').put({ body: 0 });
     const connection$: Observable<Connection> = r.connect({ closeTimeout: 1000 });
     // Manual acknowledgement, never settled: the first link keeps it for its grace (settleTimeout), then detaches.

@@ -16,7 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import { from, Subject } from 'rxjs';
 import type { Topic } from '../broker/topic.js';
-import { brokerRig, collect, type BrokerRig } from './broker-rig.spec-helper.js';
+import { networkRig, collect, type NetworkRig } from './testing/network-rig.spec-helper.js';
 import { Container } from './container.js';
 import { DeliveryError, type Delivery } from './delivery.js';
 import type { IncomingLink } from './incoming.js';
@@ -27,7 +27,7 @@ import { tagKey } from './link-resume.js';
 
 const SUBSCRIPTION = { name: 'sub-1', durable: true, capabilities: ['topic'], autoAccept: false } as const;
 
-function publish(r: BrokerRig, count: number): Topic {
+function publish(r: NetworkRig, count: number): Topic {
   const topic = r.broker.registry.lookup('news', 'topic');
   for (let n = 0; n < count; n++) topic.publish({ body: n });
   return topic;
@@ -39,7 +39,7 @@ function frames(lines: string[], pattern: RegExp): string[] {
 
 describe('a durable subscription across a lost link', () => {
   it('deliveries held or settled while the connection was down are settled or resumed, not delivered again', () => {
-    const r = brokerRig();
+    const r = networkRig();
     const trace: string[] = [];
     const connection$ = r.connect({ reconnect: { delay: 10 }, trace: (line) => trace.push(line) }, 'client-1');
     const held = collect(receive(connection$, 'news', SUBSCRIPTION));
@@ -79,7 +79,7 @@ describe('a durable subscription across a lost link', () => {
   });
 
   it('a link the broker detaches (detach-forced, recovered on the same connection) keeps its deliveries too', () => {
-    const r = brokerRig();
+    const r = networkRig();
     const connection$ = r.connect({}, 'client-2');
     const held = collect(receive(connection$, 'news', { ...SUBSCRIPTION, recover: { delay: 10 } }));
     r.run();
@@ -96,7 +96,7 @@ describe('a durable subscription across a lost link', () => {
   });
 
   it('without a durable source nothing is carried: settling after the loss is a DeliveryError and the broker delivers again', () => {
-    const r = brokerRig();
+    const r = networkRig();
     const connection$ = r.connect({ reconnect: { delay: 10 } }, 'client-3');
     const held = collect(receive(connection$, 'news', { capabilities: ['topic'], autoAccept: false, name: 'plain', durable: false }));
     r.run();
@@ -110,7 +110,7 @@ describe('a durable subscription across a lost link', () => {
   });
 
   it('held deliveries the broker no longer has (it restarted, or sends no map) are gone; they come again as new', () => {
-    const r = brokerRig();
+    const r = networkRig();
     const connection$ = r.connect({ reconnect: { delay: 10 } }, 'client-4');
     const held = collect(receive(connection$, 'news', SUBSCRIPTION));
     r.run();
@@ -132,7 +132,7 @@ describe('a durable subscription across a lost link', () => {
 
 describe('a durable sender across a lost link', () => {
   /** A peer keeping producer state: a listen() server on the rig's network, whose links the test answers. */
-  function peer(r: BrokerRig) {
+  function peer(r: NetworkRig) {
     const links = new Subject<IncomingLink>();
     const server = new Container({ id: 'peer', platform: { connect: r.network.connect, listen: r.network.listen }, scheduler: r.scheduler });
     server.listen({ host: 'peer', port: 5672 }).subscribe((connection) => connection.links$.subscribe((link) => links.next(link)));
@@ -140,7 +140,7 @@ describe('a durable sender across a lost link', () => {
   }
 
   it("the peer's unsettled map decides each message in flight: its outcome, a resume, or sent again as new", () => {
-    const r = brokerRig();
+    const r = networkRig();
     const links = peer(r);
     const got: { link: number; body: unknown; tag: string }[] = [];
     const firstTags: Uint8Array[] = [];
@@ -184,7 +184,7 @@ describe('a durable sender across a lost link', () => {
   });
 
   it('a peer that never answered with a map is never sent ours (RabbitMQ 3.10 ends the session on one): what was in flight goes again as new', () => {
-    const r = brokerRig();
+    const r = networkRig();
     const links = peer(r);
     const got: { link: number; body: unknown }[] = [];
     let secondAttach: IncomingLink | undefined;
@@ -207,7 +207,7 @@ describe('a durable sender across a lost link', () => {
 
 describe('a durable subscription on a peer that keeps no link state', () => {
   it('is not sent our map; the deliveries held are gone with the link', () => {
-    const r = brokerRig();
+    const r = networkRig();
     const attaches: IncomingLink[] = [];
     const server = new Container({ id: 'plain-peer', platform: { connect: r.network.connect, listen: r.network.listen }, scheduler: r.scheduler });
     server.listen({ host: 'plain', port: 5672 }).subscribe((connection) => connection.links$.subscribe((link) => {

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { map, Subject, switchMap, tap, timer } from 'rxjs';
 import type { MessageQueue } from '../broker/queue.js';
-import { brokerRig, collect, type BrokerRig } from './broker-rig.spec-helper.js';
+import { networkRig, collect, type NetworkRig } from './testing/network-rig.spec-helper.js';
 import { consume } from './consume.js';
 import { DeliveryError, type Delivery } from './delivery.js';
 import { receive } from './receive.js';
@@ -18,7 +18,7 @@ import { receive } from './receive.js';
 const COLOURS = ['red', 'green', 'blue'] as const;
 
 /** `count` messages on `orders`, body n, colour red/green/blue in turn. */
-function fill(r: BrokerRig, count: number): MessageQueue {
+function fill(r: NetworkRig, count: number): MessageQueue {
   const queue = r.broker.registry.lookup('orders', 'queue');
   for (let n = 0; n < count; n++) queue.put({ body: n, applicationProperties: { colour: COLOURS[n % 3]! } });
   return queue;
@@ -38,7 +38,7 @@ function linkFrames(frames: string[], name: string): string[] {
 
 describe('switchMap over selectors: a receiver whose filter changes at run time', () => {
   it('each message is handled once, under the selector it matched; the rest stay queued; links follow each other', () => {
-    const r = brokerRig();
+    const r = networkRig();
     const queue = fill(r, 30);
     const frames: string[] = [];
     const connection$ = r.connect({ trace: (line) => frames.push(line) });
@@ -79,7 +79,7 @@ describe('switchMap over selectors: a receiver whose filter changes at run time'
   });
 
   it('deliveries still in hand: the new link waits for their grace (settleTimeout, longer than closeTimeout), then gets those released', () => {
-    const r = brokerRig();
+    const r = networkRig();
     fill(r, 6);
     const connection$ = r.connect();
     const selectors = new Subject<string>();
@@ -108,7 +108,7 @@ describe('switchMap over selectors: a receiver whose filter changes at run time'
   });
 
   it('deliveries settled within the grace: the old link detaches at once and the new one attaches then', () => {
-    const r = brokerRig();
+    const r = networkRig();
     const queue = fill(r, 6);
     const connection$ = r.connect();
     const selectors = new Subject<string>();

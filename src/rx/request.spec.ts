@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { delay, EMPTY, from, map, mergeMap, of, range, Subject, tap, type Observable } from 'rxjs';
-import { brokerRig, collect } from './broker-rig.spec-helper.js';
+import { networkRig, collect } from './testing/network-rig.spec-helper.js';
 import type { Connection } from './connection.js';
 import type { Message } from './message.js';
 import { receive } from './receive.js';
@@ -15,7 +15,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, request, RequestError, RequestTimeoutError,
 import { replyTo, respond } from './respond.js';
 import { send } from './send.js';
 
-const rig = brokerRig;
+const rig = networkRig;
 
 /** An upper-casing service on `address`. */
 function upperService(connection$: Observable<Connection>, address: string) {

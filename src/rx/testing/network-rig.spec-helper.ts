@@ -1,24 +1,26 @@
 /**
- * The embedded broker on an in-memory network in virtual time, with what
+ * The embedded Broker itself (not a TestBroker) on an in-memory network in
+ * virtual time, for tests that break connections and run other listeners
+ * beside it (broker-rig.spec-helper.ts has the TestBroker with one queue), with what
  * the rx specs check at the broker: each settlement it saw, and the client
  * sockets, which a test can break to lose a connection. Clients connect
  * with `connect()` (no SASL, reconnect off unless asked), each with its own
  * container id, to the broker or to another listener on `network`.
  */
 import { tap, VirtualTimeScheduler, type Observable } from 'rxjs';
-import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from '../broker/broker.js';
-import { MemoryNetwork } from '../transport/memory/memory-network.js';
-import type { MemoryChannel } from '../transport/memory/memory-pair.js';
-import type { ConnectOptions } from './connect-options.js';
-import type { ConnectionObservable } from './connect.js';
-import { Container } from './container.js';
+import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from '../../broker/broker.js';
+import { MemoryNetwork } from '../../transport/memory/memory-network.js';
+import type { MemoryChannel } from '../../transport/memory/memory-pair.js';
+import type { ConnectOptions } from '../connect-options.js';
+import type { ConnectionObservable } from '../connect.js';
+import { Container } from '../container.js';
 
-export interface BrokerRigOptions extends Omit<BrokerOptions, 'onEvent'> {
+export interface NetworkRigOptions extends Omit<BrokerOptions, 'onEvent'> {
   /** Offer ANONYMOUS-RELAY (default true). */
   readonly relay?: boolean;
 }
 
-export function brokerRig(options: BrokerRigOptions = {}) {
+export function networkRig(options: NetworkRigOptions = {}) {
   const { relay, ...brokerOptions } = options;
   const scheduler = new VirtualTimeScheduler();
   const network = new MemoryNetwork({ scheduler });
@@ -50,7 +52,7 @@ export function brokerRig(options: BrokerRigOptions = {}) {
   };
 }
 
-export type BrokerRig = ReturnType<typeof brokerRig>;
+export type NetworkRig = ReturnType<typeof networkRig>;
 
 /** Subscribes and keeps what `stream` emits, and how it ended. */
 export function collect<T>(stream: Observable<T>) {
