@@ -15,7 +15,7 @@
  * unsettled state (the embedded one does; Proton's example brokers and
  * RabbitMQ do not, and then the message is delivered again, at least once).
  */
-import { Container, receive } from 'rx-amqp';
+import { Container, receive, resumeDeliveries } from 'rx-amqp';
 import { concatMap, map, take, tap, timer } from 'rxjs';
 import { args } from './common.js';
 
@@ -30,6 +30,8 @@ receive(connection$, address, {
   durable: true,
   capabilities: 'topic',
   autoAccept: false,
+  // Carry the deliveries in hand to the next link of the name: the broker resumes them there.
+  resume: resumeDeliveries,
   onAttach: (link) => console.log(`attached ${link.name}`),
   onStatus: (status) => {
     if (status.type === 'recovering') console.log(`link recovering (${status.reason})`);

@@ -44,11 +44,15 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // 80,000 → 81,500 and 85,000 → 86,500: issue 17's help for common mistakes, about 1.2 kB gzipped — the engine
   // naming a peer that is not AMQP 1.0, misspelt options and message fields answered with the name meant, and the
   // receive option plainObjects (Node's error-code explanations stay out of the browser build).
-  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 81_500 },
+  // 81,500 → 82,500 and 86,500 → 87,500: issue 18's parts that are options of receive and send themselves (~670 bytes
+  // gzipped): a link name's wait covering the old link's grace (switchMap over filters), send's nonTerminalStates and
+  // messageFormat, the engine's resumed transfers and the hooks link-resume.ts extends. Request-reply and durable link
+  // recovery (resumeDeliveries) stay out.
+  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 82_500 },
   {
     name: '+ tracing',
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
-    budgetGzip: 86_500,
+    budgetGzip: 87_500,
   },
   // 104,000 → 114,000: receiveStreamed and sendStreamed (issue 18, large messages as streams), about 8 kB gzipped,
   // which the imports above shake out; the engine's part of them (deliveries in pieces) is in every import.

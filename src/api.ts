@@ -60,7 +60,8 @@ export {
   type RequestOptions, type RequestReply,
 } from './rx/request.js';
 export { respond, replyTo, type RespondOptions, type ReplyInput } from './rx/respond.js';
-export { send, sendFrom, isSendResult, ANONYMOUS_RELAY, type SenderOptions, type SendResult, type SendProgress } from './rx/send.js';
+export { resumeDeliveries, type DeliveryResume } from './rx/link-resume.js';
+export { send, sendFrom, isSendResult, ANONYMOUS_RELAY, type SenderOptions, type SendResult, type SendProgress, type UnsettledSend } from './rx/send.js';
 export {
   sendStreamed, DEFAULT_BODY_BUFFER_SIZE, type StreamedMessage, type StreamedSendResult, type StreamedSenderOptions,
 } from './rx/send-streamed.js';

@@ -18,7 +18,7 @@
  */
 import type { Attach } from '../frames/types.js';
 import type { IncomingLink } from '../rx/incoming.js';
-import { isOutcome, peerUnsettled, tagKey } from '../rx/link-resume.js';
+import { isOutcome, peerUnsettled, tagKey } from '../rx/unsettled-map.js';
 import type { Message } from '../rx/message.js';
 import { RELEASED } from '../rx/outcome.js';
 import type { ConsumerHandle, QueueEntry, SettleOutcome } from './queue.js';

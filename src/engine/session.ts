@@ -571,7 +571,7 @@ export class Session {
     if (options.messageFormat !== undefined) checkUint(messageFormat, 'messageFormat');
     const resume = options.resume === true;
     // A resumed delivery is found by its tag (§2.6.13): it needs the one it had.
-    if (resume && tag === undefined) throw new LocalProtocolError(Condition.InvalidField, 'a resumed delivery (resume: true) needs the delivery tag it was first sent with');
+    if (resume && tag === undefined) throw new LocalProtocolError(Condition.InvalidField, 'resume needs the tag');
     const settled = options.settled ?? link.sndSettleMode === 'settled';
     if (settled ? link.sndSettleMode === 'unsettled' : link.sndSettleMode === 'settled') {
       throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} has snd-settle-mode ${link.sndSettleMode}; cannot send settled=${settled}`);

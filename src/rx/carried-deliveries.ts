@@ -24,7 +24,7 @@
  */
 import type { DeliveryState } from '../frames/types.js';
 import type { ReceivedDelivery } from './delivery.js';
-import { isOutcome, tagKey } from './link-resume.js';
+import { isOutcome, tagKey } from './unsettled-map.js';
 
 interface Carried {
   readonly delivery: ReceivedDelivery;

@@ -12,18 +12,19 @@ import { AsyncSubject, map, Observable, Subject, tap, type OperatorFunction, typ
 import type { Engine } from '../engine/engine.js';
 import type { LinkError } from '../engine/errors.js';
 import type { EngineEvent, LinkAttachedEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
-import type { EndpointErrorInit } from '../engine/options.js';
+import type { AttachOptions, EndpointErrorInit } from '../engine/options.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { Attach, DeliveryState, Open, Source, Target } from '../frames/types.js';
 import { Connection, type ConnectionControl, type LinkEvent } from './connection.js';
 import type { Container } from './container.js';
-import type { Delivery } from './delivery.js';
+import { DeliveryError, type Delivery, type SettlingDelivery } from './delivery.js';
 import type { Message } from './message.js';
 import type { PullInput } from './pull-source.js';
-import { ReceiverSubscription, receiverSpec, type LinkHost, type ReceiverOptions } from './receive.js';
+import { ReceiverLink, ReceiverSubscription, receiverSpec, type LinkHost, type ReceiverOptions } from './receive.js';
 import { SenderCore, sendPulled, sendPushed, senderSpec, type SenderOptions, type SendResult, type UnsettledSend } from './send.js';
 import { checkKeys, describe, optionalString } from './source-options.js';
+import { resumeDeliveries } from './link-resume.js';
 
 /** Who is on the other end of an incoming connection. */
 export interface PeerInfo {
@@ -253,8 +254,8 @@ export class IncomingLink {
       ...(capabilities === undefined ? {} : { capabilities: [...capabilities] }),
     };
     const spec = {
-      ...base, name: this.name, source: this.source ?? base.source, target, answering: true, closeOnUnsubscribe: true,
-      ...(unsettled === undefined ? {} : { unsettled: [...unsettled] }),
+      ...base, name: this.name, source: this.source ?? base.source, target, answering: true, closeOnUnsubscribe: true, linkClass: AnsweringReceiverLink,
+      ...(unsettled === undefined ? {} : { unsettled }),
     };
     return new Observable<Delivery>((subscriber) => {
       if (!this.take(subscriber)) return;
@@ -386,7 +387,9 @@ export class IncomingLink {
     if (options.resume !== undefined && !Array.isArray(options.resume)) throw new TypeError(`${where}: options.resume: expected an array, got ${describe(options.resume)}`);
     return {
       ...base, name: this.name, target: (this.target ?? { type: 'target' }) as Target, source, answering: true, closeOnUnsubscribe: true,
-      resumes: options.resume, onUnsettled: options.onUnsettled,
+      ...(options.resume === undefined && options.onUnsettled === undefined ? {} : {
+        resumes: options.resume, onUnsettled: options.onUnsettled, resume: resumeDeliveries,
+      }),
     };
   }
 
@@ -423,6 +426,27 @@ export class IncomingLink {
     };
     // Our own close (the listener stopping, connection.close()) ends the link's stream; any other loss is its error.
     return connection.only((error) => (connection.closedHere ? undefined : error)).pipe(map(() => host));
+  }
+}
+
+/** An answering receiver link, which can also tell the peer a non-terminal state (reportState: the broker's `received`). */
+class AnsweringReceiverLink extends ReceiverLink {
+  /** With our unsettled map, when the server gave one (receive({ unsettled })). */
+  protected override attachLink(session: SessionId, options: AttachOptions): LinkId {
+    return this.engine.attach(session, this.spec.unsettled === undefined ? options : { ...options, unsettled: this.spec.unsettled });
+  }
+
+  /** DeliveryOwner: a non-terminal state for the sender (the delivery stays unsettled). */
+  update(delivery: SettlingDelivery, state: DeliveryState): void {
+    if (this.state !== 'attached' && this.state !== 'closing' || this.host.isLost || delivery.remoteSettled) {
+      throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: ${this.whyGone()}`);
+    }
+    try {
+      this.engine.dispose(this.linkId, delivery.deliveryId, { state, settled: false });
+    } catch (error) {
+      throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: link ${JSON.stringify(this.linkName)} is detached`, { cause: error });
+    }
+    this.host.flush();
   }
 }
 

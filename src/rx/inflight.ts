@@ -17,8 +17,6 @@ export class Inflight<M, P, S> {
   private messages: (M | undefined)[] = [];
   private payloads: (P | undefined)[] = [];
   private spans: (S | undefined)[] = [];
-  /** Each delivery's tag, where the sender chose it (links that can be recovered, §2.6.13); else undefined. */
-  private tags: (Uint8Array | undefined)[] = [];
   /** When each message was offered (for sendTimeout); 0 when not timed. */
   private times: number[] = [];
   /** Entries are in slots [head, tail): slots before head are free, and so are those whose message is undefined. */
@@ -31,7 +29,7 @@ export class Inflight<M, P, S> {
     return this.live;
   }
 
-  push(id: number, message: M, payload: P, span: S | undefined, at = 0, tag?: Uint8Array): void {
+  push(id: number, message: M, payload: P, span: S | undefined, at = 0): void {
     // Slots are written in place, not pushed: the arrays keep their storage when emptied.
     const slot = this.tail++;
     this.ids[slot] = id;
@@ -39,7 +37,6 @@ export class Inflight<M, P, S> {
     this.payloads[slot] = payload;
     this.spans[slot] = span;
     this.times[slot] = at;
-    this.tags[slot] = tag;
     this.live++;
   }
 
@@ -63,16 +60,11 @@ export class Inflight<M, P, S> {
     return this.spans[slot];
   }
 
-  tag(slot: number): Uint8Array | undefined {
-    return this.tags[slot];
-  }
-
   /** Frees a slot found by `find`. */
   remove(slot: number): void {
     this.messages[slot] = undefined;
     this.payloads[slot] = undefined;
     this.spans[slot] = undefined;
-    this.tags[slot] = undefined;
     this.live--;
     if (this.live === 0) {
       this.reset();
@@ -88,22 +80,17 @@ export class Inflight<M, P, S> {
   }
 
   /** Every entry, oldest first; then empty. */
-  drain(): Array<{ message: M; payload: P; span?: S; at: number; tag?: Uint8Array }> {
-    const out: Array<{ message: M; payload: P; span?: S; at: number; tag?: Uint8Array }> = [];
-    this.forEach((message, payload, span, at, tag) => {
-      const entry: { message: M; payload: P; span?: S; at: number; tag?: Uint8Array } = { message, payload, at };
-      if (span !== undefined) entry.span = span;
-      if (tag !== undefined) entry.tag = tag;
-      out.push(entry);
-    });
+  drain(): Array<{ message: M; payload: P; span?: S; at: number }> {
+    const out: Array<{ message: M; payload: P; span?: S; at: number }> = [];
+    this.forEach((message, payload, span, at) => out.push(span === undefined ? { message, payload, at } : { message, payload, span, at }));
     this.clear();
     return out;
   }
 
-  forEach(f: (message: M, payload: P, span: S | undefined, at: number, tag: Uint8Array | undefined) => void): void {
+  forEach(f: (message: M, payload: P, span: S | undefined, at: number) => void): void {
     for (let i = this.head; i < this.tail; i++) {
       const message = this.messages[i];
-      if (message !== undefined) f(message, this.payloads[i]!, this.spans[i], this.times[i]!, this.tags[i]);
+      if (message !== undefined) f(message, this.payloads[i]!, this.spans[i], this.times[i]!);
     }
   }
 
@@ -112,7 +99,6 @@ export class Inflight<M, P, S> {
       this.messages[i] = undefined;
       this.payloads[i] = undefined;
       this.spans[i] = undefined;
-      this.tags[i] = undefined;
     }
     this.reset();
   }
@@ -128,7 +114,6 @@ export class Inflight<M, P, S> {
       this.payloads = [];
       this.spans = [];
       this.times = [];
-      this.tags = [];
     }
   }
 
@@ -140,7 +125,6 @@ export class Inflight<M, P, S> {
     this.payloads = this.payloads.slice(head, tail);
     this.spans = this.spans.slice(head, tail);
     this.times = this.times.slice(head, tail);
-    this.tags = this.tags.slice(head, tail);
     this.head = 0;
     this.tail = tail - head;
   }

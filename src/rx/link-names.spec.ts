@@ -203,7 +203,7 @@ describe('link names used again at once', () => {
     expect(c.errors).toEqual([]);
     r.run(3000);
     expect(c.errors[0]).toBeInstanceOf(LinkNameInUseError);
-    expect((c.errors[0] as Error).message).toMatch(/still detaching after its 2000 ms of grace for deliveries in hand \(settleTimeout\) and 1000 ms \(closeTimeout\)/);
+    expect((c.errors[0] as Error).message).toMatch(/still detaching after 3000 ms \(settleTimeout, closeTimeout\)/);
   });
 
   it('a link holding deliveries: the wait covers their grace (settleTimeout) beyond closeTimeout; the next link gets what was released', () => {

@@ -151,7 +151,7 @@ export function claimLinkName(host: LinkHost, role: 'sender' | 'receiver', name:
         const grace = Math.max(0, holder.detachBy - host.scheduler.now());
         timer ??= host.scheduler.schedule(() => {
           waitingOn?.waiters.delete(retry);
-          inUse(`a ${role} link named ${JSON.stringify(name)} on this connection was still detaching after ${grace > 0 ? `its ${grace} ms of grace for deliveries in hand (settleTimeout) and ` : ''}${host.closeTimeout} ms (closeTimeout)`);
+          inUse(`a ${role} link named ${JSON.stringify(name)} on this connection was still detaching after ${grace + host.closeTimeout} ms (settleTimeout, closeTimeout)`);
         }, grace + host.closeTimeout);
         return;
       } else if (!(shared && holder.shared)) {

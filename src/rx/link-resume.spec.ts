@@ -23,9 +23,10 @@ import type { IncomingLink } from './incoming.js';
 import type { Message } from './message.js';
 import { receive } from './receive.js';
 import { send } from './send.js';
-import { tagKey } from './link-resume.js';
+import { resumeDeliveries } from './link-resume.js';
+import { tagKey } from './unsettled-map.js';
 
-const SUBSCRIPTION = { name: 'sub-1', durable: true, capabilities: ['topic'], autoAccept: false } as const;
+const SUBSCRIPTION = { name: 'sub-1', durable: true, capabilities: ['topic'], autoAccept: false, resume: resumeDeliveries } as const;
 
 function publish(r: NetworkRig, count: number): Topic {
   const topic = r.broker.registry.lookup('news', 'topic');
@@ -95,18 +96,30 @@ describe('a durable subscription across a lost link', () => {
     held.subscription.unsubscribe();
   });
 
-  it('without a durable source nothing is carried: settling after the loss is a DeliveryError and the broker delivers again', () => {
+  it('without resume nothing is carried: settling after the loss is a DeliveryError, and the broker delivers it again', () => {
     const r = networkRig();
     const connection$ = r.connect({ reconnect: { delay: 10 } }, 'client-3');
-    const held = collect(receive(connection$, 'news', { capabilities: ['topic'], autoAccept: false, name: 'plain', durable: false }));
+    const { resume: _resume, ...withoutResume } = SUBSCRIPTION;
+    const held = collect(receive(connection$, 'news', { ...withoutResume, name: 'plain' }));
     r.run();
     publish(r, 1);
     r.run();
     r.channels[0]!.breakConnection();
     r.run(r.scheduler.now() + 5);
     expect(() => held.values[0]!.accept()).toThrow(DeliveryError);
+    r.run();
+    // The broker kept it for the link name; attached again with no map, it went back and came again as new.
+    expect(held.values.map((d) => d.message.body)).toEqual([0, 0]);
     expect(r.broker.durableLinks.size).toBe(0);
     held.subscription.unsubscribe();
+  });
+
+  it('resume needs a durable link, and takes resumeDeliveries only', () => {
+    const r = networkRig();
+    const c$ = r.connect();
+    expect(() => receive(c$, 'news', { resume: resumeDeliveries })).toThrow(/receive: options.resume: expected resumeDeliveries, on a durable link/);
+    expect(() => send(c$, 'q', { resume: resumeDeliveries })).toThrow(/send: options.resume: expected resumeDeliveries, on a durable link/);
+    expect(() => receive(c$, 'news', { durable: true, name: 'x', resume: true as never })).toThrow(/expected resumeDeliveries/);
   });
 
   it('held deliveries the broker no longer has (it restarted, or sends no map) are gone; they come again as new', () => {
@@ -165,7 +178,7 @@ describe('a durable sender across a lost link', () => {
     });
     const trace: string[] = [];
     const connection$ = r.connect({ reconnect: { delay: 10 }, trace: (line) => trace.push(line) }, 'producer', 'amqp://peer:5672');
-    const results = collect(from<Message[]>([{ body: 'a' }, { body: 'b' }, { body: 'c' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-1' })));
+    const results = collect(from<Message[]>([{ body: 'a' }, { body: 'b' }, { body: 'c' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-1', resume: resumeDeliveries })));
     r.run();
     // The first link took the three and settled none; the connection breaks.
     expect(got.map((g) => g.body)).toEqual(['a', 'b', 'c']);
@@ -195,7 +208,7 @@ describe('a durable sender across a lost link', () => {
       link.receive({ autoAccept: n > 1 }).subscribe({ next: (d) => got.push({ link: n, body: d.message.body }), error: () => undefined });
     });
     const connection$ = r.connect({ reconnect: { delay: 10 } }, 'producer-2', 'amqp://peer:5672');
-    const results = collect(from<Message[]>([{ body: 'x' }, { body: 'y' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-2' })));
+    const results = collect(from<Message[]>([{ body: 'x' }, { body: 'y' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-2', resume: resumeDeliveries })));
     r.run();
     r.channels[0]!.breakConnection();
     r.run();

@@ -20,8 +20,8 @@ import { LinkError } from '../engine/errors.js';
 import type { DeliveryChunkEvent, DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import type { DeliveryState, ReceiverSettleMode, Source, Target } from '../frames/types.js';
-import type { EndpointErrorInit, SessionOptions } from '../engine/options.js';
+import type { Attach, DeliveryState, ReceiverSettleMode, Source, Target } from '../frames/types.js';
+import type { AttachOptions, EndpointErrorInit, SessionOptions } from '../engine/options.js';
 import type { Connection } from './connection.js';
 import { CreditWindow, DEFAULT_PREFETCH } from './credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner, type SettlingDelivery } from './delivery.js';
@@ -31,8 +31,7 @@ import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { StallDetector, stallProbeFor } from './stall-detector.js';
 import { DrainRounds, type DrainVerdict } from './drain-rounds.js';
-import { CarriedDeliveries } from './carried-deliveries.js';
-import { attachWithUnsettled, peerUnsettled } from './link-resume.js';
+import type { DeliveryResume, ResumeSupport } from './link-resume.js';
 import { contained, runContained } from './contained.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
@@ -157,11 +156,21 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
    * false: every map is a `Map`, which keeps key types and order exactly.
    */
   readonly plainObjects?: boolean;
+  /**
+   * Durable link recovery (Part 2 §2.6.13), for a durable subscription:
+   * pass {@link resumeDeliveries}. When the link is lost (its connection,
+   * a detach, a stall) while you hold deliveries, the next link of the name
+   * lists them in its attach — with the outcome you gave meanwhile (settling
+   * then is not an error) — and the broker settles or resumes them, not
+   * delivering them again. Only with a peer that keeps such state (it says so
+   * in its attaches). Default none: they are gone with the link.
+   */
+  readonly resume?: DeliveryResume;
 }
 
 const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
   'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'onAttach', 'drain', 'drainTimeout', 'paused$', 'plainObjects',
-  'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
+  'resume', 'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
   ...LINK_UPKEEP_KEYS, ...STALL_KEYS,
 ]);
 
@@ -192,7 +201,11 @@ export interface ReceiverSpec {
   /** Recovery, stall detection and status (link-options.ts); none when answering. */
   readonly upkeep?: LinkUpkeepSpec;
   /** Answering a durable link attached again: our unsettled map (§2.6.13). */
-  readonly unsettled?: readonly (readonly [Uint8Array, DeliveryState | null])[];
+  readonly unsettled?: ReadonlyMap<Uint8Array, DeliveryState | null>;
+  /** Durable link recovery (link-resume.ts): the deliveries in hand are carried to the next link of the name. */
+  readonly resume?: DeliveryResume;
+  /** The link class, when not ReceiverLink: link-resume.ts's with `resume`, incoming.ts's when answering. */
+  readonly linkClass?: typeof ReceiverLink;
   /** Deliveries read frame by frame on a session of the link's own (receiveStreamed). */
   readonly frames?: FrameDeliveries;
 }
@@ -277,6 +290,7 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
     name, source, prefetch, autoAccept, settleMode, maxMessageSize, settleTimeout, shared,
     closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach, plainObjects,
     ...(drain ? { drain: { timeout: drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_MS } } : {}),
+    ...(options.resume === undefined ? {} : { resume: checkResume(options.resume, `${where}: options.resume`, durable), linkClass: (options.resume as ResumeSupport).receiverLink }),
     ...(options.paused$ === undefined ? {} : { paused$: options.paused$ }),
     upkeep: linkUpkeepSpec(options, where),
   };
@@ -301,8 +315,8 @@ export class ReceiverSubscription {
   /** paused$ said true last (or holdCredit): no credit is granted. */
   private paused = false;
   private pauser: Subscription | undefined;
-  /** A durable subscription's deliveries in hand, carried from a lost link to the next (§2.6.13). */
-  private readonly carried: CarriedDeliveries | undefined;
+  /** With `resume` (durable link recovery, link-resume.ts): what its links carry from one to the next. */
+  private readonly resumeState: { clear(): void } | undefined;
 
   constructor(
     connection$: Observable<LinkHost>,
@@ -312,7 +326,7 @@ export class ReceiverSubscription {
   ) {
     this.name = spec.name ?? randomLinkName('receiver');
     this.teardown = () => this.stop(spec.closeOnUnsubscribe);
-    if (spec.answering !== true && spec.source.durable === 'unsettled-state') this.carried = new CarriedDeliveries();
+    if (spec.answering !== true) this.resumeState = (spec.resume as ResumeSupport | undefined)?.receiverState();
     if (upkeep !== undefined && spec.answering !== true) {
       this.hooks = { life: upkeep, reattach: (old) => this.reattach(old) };
       upkeep.bind(() => {
@@ -360,7 +374,7 @@ export class ReceiverSubscription {
   }
 
   private attachOn(host: LinkHost): void {
-    const link = new ReceiverLink(host, this.spec, this.name, this.subscriber, this.onLinkEnded, this.hooks, this.carried);
+    const link = new (this.spec.linkClass ?? ReceiverLink)(host, this.spec, this.name, this.subscriber, this.onLinkEnded, this.hooks, this.resumeState);
     this.link = link;
     if (this.paused) link.holdCredit(true);
     link.open();
@@ -409,7 +423,7 @@ export class ReceiverSubscription {
   }
 
   private release(): void {
-    this.carried?.clear();
+    this.resumeState?.clear();
     this.connections?.unsubscribe();
     this.connections = undefined;
     this.link = undefined;
@@ -418,19 +432,19 @@ export class ReceiverSubscription {
 
 type LinkState = 'attaching' | 'attached' | 'closing' | 'detaching' | 'ended';
 
-/** One receiver link on one connection. */
-class ReceiverLink implements FrameLink {
+/** One receiver link on one connection. @internal (link-resume.ts extends it) */
+export class ReceiverLink implements FrameLink {
   address: string;
-  private state: LinkState = 'attaching';
-  private linkId: LinkId = -1;
+  protected state: LinkState = 'attaching';
+  protected linkId: LinkId = -1;
   private events: Subscription | undefined;
-  private readonly window: CreditWindow;
-  private readonly engine: Engine;
+  protected readonly window: CreditWindow;
+  protected readonly engine: Engine;
   /** Emitted, not remotely settled, and not yet settled by the application. */
-  private userHeld = 0;
+  protected userHeld = 0;
   /** The delivery-ids of the first and last unsettled deliveries emitted: what a grace period's end releases (as a range). */
-  private firstHeld: number | undefined;
-  private lastHeld = 0;
+  protected firstHeld: number | undefined;
+  protected lastHeld = 0;
   private emitting = false;
   /** close() was called while a delivery was being emitted. */
   private closeAfterEmit: boolean | undefined;
@@ -439,23 +453,23 @@ class ReceiverLink implements FrameLink {
   /** Closing: the grace for settling emitted deliveries (settleTimeout). Detaching: the bound on the peer's answer (closeTimeout). */
   private timer: Subscription | undefined;
   /** The grace passed with deliveries unsettled: they were released. */
-  private releasedHeld = false;
+  protected releasedHeld = false;
   /** The peer's source lists its outcomes, and modified is not among them: modify() sends released. */
-  private modifiedUnsupported = false;
+  protected modifiedUnsupported = false;
   private refused = false;
   private linkError: AmqpError | undefined;
   private lossCause: unknown;
   /** rcv-settle-mode second: our settled deliveries waiting for the sender's settlement. */
-  private readonly awaitingSender: Set<number> | undefined;
+  protected readonly awaitingSender: Set<number> | undefined;
   /** Spans for deliveries, when the container traces (tracing.ts). */
-  private readonly tracer: ReceiveTracer | undefined;
+  protected readonly tracer: ReceiveTracer | undefined;
   private readonly disposeOptions: { state: DeliveryState; settled: boolean };
   /** The name this link holds on its connection, and the wait for it (link-names.ts). */
   private lease: NameLease | undefined;
   private claim: Subscription | undefined;
 
   /** Checks for a stall while credit is out (stall-detector.ts). */
-  private stall: StallDetector | undefined;
+  protected stall: StallDetector | undefined;
   /** The error our detach carries, if any (ReceiverSubscription.detachWith). */
   detachError: EndpointErrorInit | undefined;
   /** No credit is granted while true (holdCredit). */
@@ -467,21 +481,19 @@ class ReceiverLink implements FrameLink {
   private rounds: DrainRounds | undefined;
   private drainTimer: Subscription | undefined;
   private drainDone = false;
-  /** A durable subscription: the deliveries emitted and not settled, by id, carried to the next link if this one is lost. */
-  private readonly held: Map<number, ReceivedDelivery> | undefined;
 
   constructor(
     readonly host: LinkHost,
-    private readonly spec: ReceiverSpec,
+    protected readonly spec: ReceiverSpec,
     /** The name asked for; a shared subscription's link may get `name|n` instead. */
     public linkName: string,
-    private readonly sink: Subscriber<Delivery>,
+    protected readonly sink: Subscriber<Delivery>,
     private readonly onEnded: (link: ReceiverLink) => void,
     private readonly upkeep?: ReceiverUpkeep,
-    private readonly carried?: CarriedDeliveries,
+    /** What the subscription's links carry from one to the next (link-resume.ts), with `resume`. */
+    protected readonly resumeState?: unknown,
   ) {
     this.engine = host.engine;
-    if (carried !== undefined) this.held = new Map();
     this.address = spec.source.address ?? '';
     this.window = new CreditWindow(spec.prefetch);
     this.awaitingSender = spec.settleMode === 'second' ? new Set() : undefined;
@@ -538,7 +550,7 @@ class ReceiverLink implements FrameLink {
       if (frames !== undefined) {
         this.ownSession = engine.beginSession(frames.session(engine));
       }
-      this.linkId = attachWithUnsettled(engine, this.ownSession ?? this.host.session(), {
+      this.linkId = this.attachLink(this.ownSession ?? this.host.session(), {
         name: this.linkName,
         role: 'receiver',
         source: this.spec.source,
@@ -553,7 +565,7 @@ class ReceiverLink implements FrameLink {
         // briefly hold more than prefetch; it grants nothing until it is back under.
         creditOverrun: 'accept',
         ...(frames === undefined ? {} : { streamDeliveries: true }),
-      }, this.carried?.unsettledMap() ?? this.spec.unsettled);
+      });
       if (frames !== undefined) this.frames = frames.open(this);
       if (this.spec.drain !== undefined) this.rounds = new DrainRounds(stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
       // The engine holds the flow until the sender's attach arrives.
@@ -618,8 +630,7 @@ class ReceiverLink implements FrameLink {
         if (this.rounds !== undefined && this.state === 'attached') this.onDrainVerdict(this.rounds.flow(event.drained, event.available));
         return;
       case 'link-attached':
-        if (event.attach.source !== undefined) this.carried?.resolve(peerUnsettled(event.attach));
-        this.onAttached(event.attach.source);
+        this.peerAttached(event.attach);
         return;
       case 'link-detached':
         this.onDetached(event);
@@ -631,6 +642,19 @@ class ReceiverLink implements FrameLink {
         return;
     }
   }
+
+  /** The peer's attach arrived (its answer to ours; a refusal has no terminus). A hook for link-resume.ts. */
+  protected peerAttached(attach: Attach): void {
+    this.onAttached(attach.source);
+  }
+
+  /** Attaches the link (a hook for link-resume.ts, which adds an unsettled map). */
+  protected attachLink(session: SessionId, options: AttachOptions): LinkId {
+    return this.engine.attach(session, options);
+  }
+
+  /** A delivery was emitted unsettled (a hook for link-resume.ts, which keeps it). */
+  protected emitted(_delivery: ReceivedDelivery): void {}
 
   private onAttached(source: Source | undefined): void {
     if (source === undefined) {
@@ -653,16 +677,15 @@ class ReceiverLink implements FrameLink {
     }
   }
 
-  private onDelivery(event: DeliveryEvent): void {
+  protected onDelivery(event: DeliveryEvent): void {
     if (this.state !== 'attached' || this.sink.closed) {
       // Arrived after we stopped asking: give it back for redelivery (once detached, the peer takes it back anyway).
       if (!event.settled && (this.state === 'closing' || this.state === 'attached')) this.tryDispose(event.deliveryId, RELEASED);
       return;
     }
-    if (this.carried !== undefined && this.carried.size > 0 && this.resumed(event)) return;
     const traced = this.tracer?.owner(this);
     const delivery = new ReceivedDelivery(traced ?? this, event, this.spec.plainObjects === true);
-    if (!event.settled) this.held?.set(event.deliveryId, delivery);
+    if (!event.settled) this.emitted(delivery);
     this.emit(event.deliveryId, event.settled, () => {
       if (traced === undefined) this.sink.next(delivery);
       else traced.emit(delivery, this.sink);
@@ -784,55 +807,9 @@ class ReceiverLink implements FrameLink {
     this.window.settled();
   }
 
-  /**
-   * A durable subscription's next link: a transfer with resume=true for a
-   * delivery the application still holds (carried from the lost link) is
-   * bound to it — not emitted again — or, settled meanwhile, gets that
-   * outcome now. A new delivery with a carried tag replaces the carried one.
-   * True when the event was a resume handled here.
-   */
-  private resumed(event: DeliveryEvent): boolean {
-    const carried = this.carried!;
-    if (event.resume !== true) {
-      carried.forget(event.tag);
-      return false;
-    }
-    const entry = carried.take(event.tag);
-    if (entry === undefined) return false; // not one we hold: a delivery like any other
-    this.window.received();
-    this.stall?.delivery();
-    if (entry.outcome !== undefined) {
-      if (event.settled) this.window.settled();
-      else {
-        this.dispose(event.deliveryId, entry.outcome);
-        if (this.awaitingSender === undefined) this.window.settled();
-        else this.awaitingSender.add(event.deliveryId);
-      }
-    } else if (event.settled) {
-      // Resumed pre-settled: the sender forgot it; the application's settle has nothing to say.
-      this.window.settled();
-    } else {
-      const traced = this.tracer?.owner(this);
-      entry.delivery.rebind(traced ?? this, event.deliveryId);
-      this.userHeld++;
-      this.firstHeld ??= event.deliveryId;
-      this.lastHeld = event.deliveryId;
-      this.held!.set(event.deliveryId, entry.delivery);
-    }
-    this.topUp();
-    return true;
-  }
-
   /** DeliveryOwner: the application settles a delivery. */
   settle(delivery: SettlingDelivery, state: DeliveryState): DeliveryState {
     if (this.state === 'ended' || this.state === 'detaching' || this.host.isLost) {
-      // A durable subscription's delivery whose link went: its outcome goes with the next link's attach.
-      const carried = this.carried;
-      if (carried !== undefined && delivery instanceof ReceivedDelivery) {
-        if (this.held?.delete(delivery.deliveryId) === true) carried.carry(delivery);
-        const recorded = this.modifiedUnsupported ? releasedForModified(state) : state;
-        if (carried.record(delivery, recorded)) return recorded;
-      }
       throw new DeliveryError(Condition.IllegalState, `cannot settle delivery ${delivery.deliveryId}: ${this.whyGone()}`, { cause: this.lossCause ?? this.linkError });
     }
     if (delivery.remoteSettled) return state; // pre-settled: nothing to tell the sender
@@ -849,7 +826,6 @@ class ReceiverLink implements FrameLink {
       );
     }
     this.userHeld--;
-    this.held?.delete(delivery.deliveryId);
     if (second) this.awaitingSender.add(delivery.deliveryId);
     else this.window.settled();
     if (this.state === 'attached') this.topUp();
@@ -857,21 +833,7 @@ class ReceiverLink implements FrameLink {
     return state;
   }
 
-  /** DeliveryOwner: a non-terminal state for the sender (the delivery stays unsettled). */
-  update(delivery: ReceivedDelivery, state: DeliveryState): void {
-    if (this.state !== 'attached' && this.state !== 'closing' || this.host.isLost || delivery.remoteSettled) {
-      throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: ${this.whyGone()}`);
-    }
-    try {
-      this.engine.dispose(this.linkId, delivery.deliveryId, { state, settled: false });
-    } catch (error) {
-      // The engine already detached the link (a protocol error on it), before our state caught up.
-      throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: link ${JSON.stringify(this.linkName)} is detached`, { cause: error });
-    }
-    this.host.flush();
-  }
-
-  private whyGone(): string {
+  protected whyGone(): string {
     const link = `link ${JSON.stringify(this.linkName)}`;
     if (this.releasedHeld) {
       return `${link} released it when settleTimeout (${this.spec.settleTimeout} ms) passed after the subscription ended; the sender will redeliver the message`;
@@ -955,7 +917,6 @@ class ReceiverLink implements FrameLink {
         // The link is gone already: the sender has them back.
       }
       this.userHeld = 0;
-      this.held?.clear();
       this.tracer?.linkEnded(new DeliveryError(Condition.IllegalState, this.whyGone()));
     }
     this.detach(this.closeWith);
@@ -1037,7 +998,7 @@ class ReceiverLink implements FrameLink {
     }, stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
   }
 
-  private end(cause: unknown): void {
+  protected end(cause: unknown): void {
     if (this.state === 'ended') return;
     if (cause !== undefined) this.lossCause = cause;
     this.state = 'ended';
@@ -1051,11 +1012,6 @@ class ReceiverLink implements FrameLink {
     this.frames?.ended(cause ?? this.lossCause ?? this.linkError);
     this.endOwnSession();
     this.lease?.release();
-    // Lost with deliveries in hand (a durable subscription): the next link of the name may resume or settle them.
-    if (this.held !== undefined && this.held.size > 0) {
-      for (const delivery of this.held.values()) this.carried!.carry(delivery);
-      this.held.clear();
-    }
     if (this.userHeld > 0) {
       this.tracer?.linkEnded(new DeliveryError(
         Condition.IllegalState,
@@ -1095,7 +1051,7 @@ class ReceiverLink implements FrameLink {
     this.host.flush();
   }
 
-  private topUp(): void {
+  protected topUp(): void {
     // Not while a close asked for inside next() (take(n)) is pending: credit
     // granted now would let the peer send messages we are about to give back.
     if (this.state !== 'attached' || this.closeAfterEmit !== undefined || this.creditHeld) return;
@@ -1112,7 +1068,7 @@ class ReceiverLink implements FrameLink {
     }
   }
 
-  private dispose(deliveryId: number, state: DeliveryState): void {
+  protected dispose(deliveryId: number, state: DeliveryState): void {
     // One options object for every disposition: the engine copies what it needs.
     const options = this.disposeOptions;
     options.state = state;
@@ -1127,8 +1083,16 @@ class ReceiverLink implements FrameLink {
   }
 }
 
+/** The `resume` option: the value `resumeDeliveries` (link-resume.ts), nothing else. @internal also used by send */
+export function checkResume(value: unknown, name: string, durable: boolean): DeliveryResume {
+  if ((value as { kind?: unknown } | null)?.kind !== 'resume-deliveries' || !durable) {
+    throw new TypeError(`${name}: expected resumeDeliveries, on a durable link (durable: true): only a durable terminus keeps the state a resume needs`);
+  }
+  return value as DeliveryResume;
+}
+
 /** `state` with a modified outcome turned into released (kept inside a transactional-state). */
-function releasedForModified(state: DeliveryState): DeliveryState {
+export function releasedForModified(state: DeliveryState): DeliveryState {
   if (state.type === 'modified') return RELEASED;
   if (state.type === 'transactional-state' && state.outcome?.type === 'modified') return { ...state, outcome: RELEASED };
   return state;

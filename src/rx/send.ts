@@ -19,8 +19,8 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine } from '../engine/engine.js';
 import { LinkError, LocalProtocolError } from '../engine/errors.js';
-import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId } from '../engine/events.js';
-import type { DetachOptions, EndpointErrorInit } from '../engine/options.js';
+import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId, SessionId } from '../engine/events.js';
+import type { AttachOptions, DetachOptions, EndpointErrorInit } from '../engine/options.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import type { Attach, Coordinator, DeliveryState, Received, Source, Target } from '../frames/types.js';
@@ -35,10 +35,10 @@ import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { encodeUserMessage, type Message } from './message.js';
 import type { SendState } from './outcome.js';
-import { attachWithUnsettled, isOutcome, nextDeliveryTag, peerUnsettled, tagKey } from './link-resume.js';
+import type { DeliveryResume, ResumeSupport } from './link-resume.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from './overflow.js';
 import { PullSource, type PullInput } from './pull-source.js';
-import { randomLinkName, type LinkHost } from './receive.js';
+import { checkResume, randomLinkName, type LinkHost } from './receive.js';
 import { SendError, SendOverflowError, SendTimeoutError, type PendingSends } from './send-error.js';
 import { senderDetachError, settledResult } from './send-outcome.js';
 import { endSpan, hostTracing, tracingLink, tracingOf, type SendSpan, type Tracing, type TracingLink } from './tracing.js';
@@ -83,6 +83,14 @@ export interface SenderOptions extends TargetOptions, LinkUpkeepOptions {
    * where `take(n)` matters. Default false: outcomes only.
    */
   readonly nonTerminalStates?: boolean;
+  /**
+   * Durable link recovery (Part 2 §2.6.13), with `durable: true`: pass
+   * {@link resumeDeliveries}. Messages in flight when the link is lost are
+   * listed by tag in the next link's attach, and the peer's answer decides
+   * each: its outcome (not sent again), a resume, or a new delivery. Only
+   * with a peer that keeps such state. Default none: sent again as new.
+   */
+  readonly resume?: DeliveryResume;
 }
 
 /** What became of one message. */
@@ -118,7 +126,7 @@ export function isSendResult(result: SendResult | SendProgress): result is SendR
 }
 
 const SENDER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'sendTimeout', 'messageFormat', 'nonTerminalStates',
+  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'sendTimeout', 'messageFormat', 'nonTerminalStates', 'resume',
   'capabilities', 'durable', 'target', ...LINK_UPKEEP_KEYS,
 ]);
 
@@ -155,6 +163,8 @@ export interface SenderSpec {
   readonly resumes?: readonly UnsettledSend[];
   /** Answering a durable link: told, when the link ends, of the messages it sent that were not settled, with their tags. */
   readonly onUnsettled?: (unsettled: readonly UnsettledSend[]) => void;
+  /** Durable link recovery (link-resume.ts). */
+  readonly resume?: DeliveryResume;
 }
 
 /** A message sent on a durable link and not settled, with its delivery tag (what a later link of that name resumes). */
@@ -186,7 +196,7 @@ export function send(connection$: Observable<Connection>, address: string | null
 export function sendPushed(
   spec: SenderSpec, host$: Observable<LinkHost>, messages$: Observable<Message>, subscriber: Subscriber<SendResult | SendProgress>, upkeep?: LinkUpkeep,
 ): SenderCore {
-  const core = new SenderCore(spec, subscriber, false, upkeep);
+  const core = new (senderClass(spec))(spec, subscriber, false, upkeep);
   core.start(host$, (sink) => messages$.subscribe({
     next: (message) => sink.offer(message),
     error: (error: unknown) => subscriber.error(error),
@@ -199,7 +209,7 @@ export function sendPushed(
 export function sendPulled(
   spec: SenderSpec, host$: Observable<LinkHost>, source: PullInput<Message>, subscriber: Subscriber<SendResult | SendProgress>, upkeep?: LinkUpkeep,
 ): SenderCore {
-  const core = new SenderCore(spec, subscriber, true, upkeep);
+  const core = new (senderClass(spec))(spec, subscriber, true, upkeep);
   core.start(host$, (sink) => {
     const pull = new PullSource<Message>(source, {
       next: (message) => sink.offer(message),
@@ -252,13 +262,20 @@ export function senderSpec(address: string | null, options: SenderOptions, where
     sendTimeout: optionalInteger(options.sendTimeout, `${where}: options.sendTimeout`, 1, 0x7fffffff),
     messageFormat: optionalInteger(options.messageFormat, `${where}: options.messageFormat`, 0, 0xffffffff),
     nonTerminalStates: optionalBoolean(options.nonTerminalStates, `${where}: options.nonTerminalStates`) ?? false,
+    ...(options.resume === undefined ? {} : { resume: checkResume(options.resume, `${where}: options.resume`, options.durable === true) }),
     closeOnUnsubscribe: options.durable !== true,
     upkeep: linkUpkeepSpec(options, where),
   };
 }
 
+/** The class of a spec's sender: with `resume`, link-resume.ts's. */
+function senderClass(spec: SenderSpec): typeof SenderCore {
+  return spec.resume === undefined ? SenderCore : (spec.resume as ResumeSupport).senderCore;
+}
+
 /** A message and its encoding (kept for a resend). */
-interface Pending {
+/** A message waiting to be sent (a resend too). @internal */
+export interface Pending {
   readonly message: Message;
   readonly payload: Uint8Array;
   /** Its span, when the container traces. */
@@ -267,10 +284,6 @@ interface Pending {
   readonly at: number;
   /** Sent on a link that was lost before its outcome came: waiting to be sent again. */
   readonly resend?: boolean;
-  /** Its delivery tag, on a link that can be recovered (a durable terminus): kept for a resume. */
-  readonly tag?: Uint8Array;
-  /** Send it as a resumed delivery (resume=true, the same tag): the peer's unsettled map lists it without an outcome. */
-  readonly resume?: boolean;
 }
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
@@ -282,9 +295,9 @@ export class SenderCore {
   readonly teardown: () => void;
   pull: PullSource<Message> | undefined;
   private readonly name: string;
-  private readonly buffer: OverflowBuffer<Pending>;
+  protected readonly buffer: OverflowBuffer<Pending>;
   /** Sent on the current link and not settled, by delivery id, in the order sent. */
-  private readonly inflight = new Inflight<Message, Uint8Array, SendSpan>();
+  protected readonly inflight = new Inflight<Message, Uint8Array, SendSpan>();
   private host: LinkHost | undefined;
   private engine: Engine | undefined;
   private linkId: LinkId = -1;
@@ -312,21 +325,12 @@ export class SenderCore {
   /** With a sendTimeout: the clock offers are stamped with, and the timer for the oldest pending message. */
   private clock: SchedulerLike | undefined;
   private sendTimer: Subscription | undefined;
-  private readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState; messageFormat?: number; tag?: Uint8Array; resume?: boolean };
-  /**
-   * The link's terminus is durable (unsettled-state): its deliveries get tags
-   * of ours, kept while unsettled, so that a later link of this name can
-   * settle or resume them (link-resume.ts).
-   */
-  private readonly recoverable: boolean;
-  /** onUnsettled was called (once: answering, there is one link). */
-  private unsettledReported = false;
-  /** The peer answered an attach of this link with an unsettled map: it keeps link state, and may be sent ours. */
-  private peerKeepsState = false;
+  protected readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState; messageFormat?: number; tag?: Uint8Array; resume?: boolean };
+
 
   constructor(
-    private readonly spec: SenderSpec,
-    private readonly subscriber: Subscriber<SendResult | SendProgress>,
+    protected readonly spec: SenderSpec,
+    protected readonly subscriber: Subscriber<SendResult | SendProgress>,
     pulled: boolean,
     private readonly upkeep?: LinkUpkeep,
   ) {
@@ -337,8 +341,6 @@ export class SenderCore {
       buffered: this.buffer.length, unsettled: this.inflight.size,
     }), (error) => this.fail(error));
     this.sendOptions = { payload: EMPTY, settled: spec.presettled };
-    const terminus = spec.answering === true ? spec.source : spec.target;
-    this.recoverable = !spec.presettled && terminus?.type !== 'coordinator' && terminus?.durable === 'unsettled-state';
     if (spec.transferState !== undefined) this.sendOptions.state = spec.transferState;
     if (spec.messageFormat !== undefined) this.sendOptions.messageFormat = spec.messageFormat;
     // Pulled messages never exceed credit, except resends after a reconnect: no bound needed.
@@ -350,8 +352,6 @@ export class SenderCore {
     this.tracing = tracingOf(connection$);
     // A sendTimeout must fire even if no connection ever opens: its clock comes with the observable when it can.
     if (this.spec.sendTimeout !== undefined) this.clock = schedulerOf(connection$);
-    // Before the attach, whose unsettled map lists them.
-    if (this.spec.resumes !== undefined && this.spec.resumes.length > 0 && !this.queueResumes(this.spec.resumes)) return;
     this.connections = connection$.subscribe({
       next: (host) => this.onConnection(host),
       error: (error: unknown) => this.onConnectionsFailed(error),
@@ -360,21 +360,6 @@ export class SenderCore {
     if (this.subscriber.closed) return;
     this.source = subscribeSource(this);
     this.pump();
-  }
-
-  /** The deliveries of the earlier link to resume, first (answering a durable link). */
-  private queueResumes(resumes: readonly UnsettledSend[]): boolean {
-    const pending: Pending[] = [];
-    for (const { message, tag } of resumes) {
-      try {
-        pending.push({ message, payload: encodeUserMessage(message), at: this.spec.sendTimeout === undefined ? 0 : this.now(), resend: true, tag, resume: true });
-      } catch (error) {
-        this.fail(error);
-        return false;
-      }
-    }
-    this.buffer.unshiftAll(pending);
-    return true;
   }
 
   private get where(): string {
@@ -520,14 +505,14 @@ export class SenderCore {
   private attach(host: LinkHost): void {
     const engine = host.engine;
     try {
-      this.linkId = attachWithUnsettled(engine, host.session(), {
+      this.linkId = this.attachLink(engine, host.session(), {
         name: this.name,
         role: 'sender',
         source: this.spec.source ?? { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
         target: this.spec.target,
         sndSettleMode: this.spec.presettled ? 'settled' : 'unsettled',
         rcvSettleMode: 'first',
-      }, this.unsettledMap());
+      });
     } catch (error) {
       this.releaseName();
       this.fail(error);
@@ -566,7 +551,7 @@ export class SenderCore {
         } else if (this.state === 'attaching') {
           this.state = 'attached';
           this.upkeep?.attached();
-          if (this.recoverable) this.resolveResends(event.attach);
+          this.peerAttached(event.attach);
           this.pump();
         }
         return;
@@ -637,7 +622,7 @@ export class SenderCore {
   }
 
   /** A message has its outcome: its result. */
-  private settled(message: Message, span: SendSpan | undefined, state: DeliveryState | undefined): void {
+  protected settled(message: Message, span: SendSpan | undefined, state: DeliveryState | undefined): void {
     if (span !== undefined) endSpan(span, state, false);
     const result = settledResult(state, this.spec.address ?? message.to);
     if (result.error !== undefined && this.spec.rejectedAsError) {
@@ -650,7 +635,7 @@ export class SenderCore {
 
   private onDetached(event: LinkDetachedEvent): void {
     const requested = this.state === 'detaching';
-    this.reportUnsettled();
+    this.linkEnding();
     this.endLink();
     if (requested) {
       this.onLinkGone();
@@ -682,7 +667,7 @@ export class SenderCore {
   private linkLost(cause: unknown): void {
     if (this.state === 'ended') return;
     const wasDetaching = this.state === 'detaching';
-    this.reportUnsettled();
+    this.linkEnding();
     this.endLink();
     this.requeueInflight();
     if (wasDetaching) this.onLinkGone();
@@ -695,68 +680,18 @@ export class SenderCore {
     if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain().map((sent) => ({ ...sent, resend: true })));
   }
 
-  /**
-   * Our unsettled map for the attach of a durable link: the deliveries of the
-   * earlier link of this name still unsettled (waiting to be sent again, or
-   * to be resumed), by tag, with no state of ours (we never had an outcome).
-   * Answering, when we keep link state (resume, onUnsettled): always, if
-   * empty, so the peer knows. Attaching, only to a peer that has answered
-   * with a map (link-resume.ts).
-   */
-  private unsettledMap(): (readonly [Uint8Array, null])[] | undefined {
-    const answering = this.spec.answering === true;
-    if (!this.recoverable || (answering ? this.spec.resumes === undefined && this.spec.onUnsettled === undefined : !this.peerKeepsState)) return undefined;
-    const entries: (readonly [Uint8Array, null])[] = [];
-    for (const pending of this.buffer.toArray()) if (pending.resend === true && pending.tag !== undefined) entries.push([pending.tag, null]);
-    return entries.length === 0 && !answering ? undefined : entries;
+  // --- hooks for durable link recovery (link-resume.ts extends SenderCore) ---------------------
+
+  /** Attaches the link (link-resume.ts adds an unsettled map). */
+  protected attachLink(engine: Engine, session: SessionId, options: AttachOptions): LinkId {
+    return engine.attach(session, options);
   }
 
-  /**
-   * Our durable link is attached again: the peer's unsettled map decides
-   * each delivery of the earlier link (§2.6.13). An outcome there is the
-   * message's result (it is not sent again); no outcome: it is resumed
-   * (resume=true, its tag); not there (or no map): sent again as a new
-   * delivery, as without recovery (at least once).
-   */
-  private resolveResends(attach: Attach): void {
-    if (this.spec.answering === true) return;
-    const peer = peerUnsettled(attach);
-    this.peerKeepsState = peer !== undefined;
-    const waiting = this.buffer.toArray();
-    if (!waiting.some((p) => p.resend === true && p.tag !== undefined)) return;
-    const keep: Pending[] = [];
-    const done: { pending: Pending; state: DeliveryState }[] = [];
-    for (const pending of waiting) {
-      if (pending.resend !== true || pending.tag === undefined) {
-        keep.push(pending);
-        continue;
-      }
-      const key = tagKey(pending.tag);
-      const state = peer?.states.get(key);
-      if (peer === undefined || !peer.states.has(key)) keep.push({ ...pending, tag: undefined, resume: false });
-      else if (isOutcome(state)) done.push({ pending, state: state! });
-      else keep.push({ ...pending, resume: true });
-    }
-    this.buffer.clear();
-    this.buffer.unshiftAll(keep);
-    for (const { pending, state } of done) {
-      if (this.subscriber.closed) return;
-      this.settled(pending.message, pending.span, state);
-    }
-  }
+  /** The peer's answer to our attach (link-resume.ts reads its unsettled map). */
+  protected peerAttached(_attach: Attach): void {}
 
-  /** Answering a durable link: the messages sent and not settled go to `onUnsettled`, with their tags, when the link ends. */
-  private reportUnsettled(): void {
-    const report = this.spec.onUnsettled;
-    if (report === undefined || !this.recoverable || this.unsettledReported) return;
-    this.unsettledReported = true;
-    const unsettled: UnsettledSend[] = [];
-    this.inflight.forEach((message, _payload, _span, _at, tag) => {
-      if (tag !== undefined) unsettled.push({ message, tag });
-    });
-    for (const pending of this.buffer.toArray()) if (pending.resend === true && pending.tag !== undefined) unsettled.push({ message: pending.message, tag: pending.tag });
-    if (unsettled.length > 0) report(unsettled);
-  }
+  /** The link is about to end: detached (by either side) or lost with its connection. */
+  protected linkEnding(): void {}
 
   private endLink(): void {
     this.state = 'ended';
@@ -826,17 +761,11 @@ export class SenderCore {
     return this.state === 'attached' && this.engine!.linkCredit(this.linkId) > 0;
   }
 
-  private sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number, pending?: Pending): void {
+  /** Sends one message (link-resume.ts gives it a tag of its own first; `pending` is set for one that waited). */
+  protected sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number, _pending?: Pending): void {
     // One options object for every send: the engine copies what it needs.
     const options = this.sendOptions;
     options.payload = payload;
-    let tag: Uint8Array | undefined;
-    if (this.recoverable) {
-      // Our own tag, kept while unsettled: a later link of this name finds the delivery by it.
-      tag = pending?.tag ?? nextDeliveryTag();
-      options.tag = tag;
-      options.resume = pending?.resume === true;
-    }
     let id: number;
     try {
       id = this.engine!.send(this.linkId, options);
@@ -845,7 +774,7 @@ export class SenderCore {
     }
     if (span !== undefined) this.traceSent(span);
     if (this.spec.presettled) this.subscriber.next({ message, state: 'sent' });
-    else this.inflight.push(id, message, payload, span, at, tag);
+    else this.inflight.push(id, message, payload, span, at);
   }
 
   private traceSent(span: SendSpan): void {
@@ -892,7 +821,7 @@ export class SenderCore {
     this.subscriber.complete();
   }
 
-  private fail(error: unknown): void {
+  protected fail(error: unknown): void {
     if (error instanceof LocalProtocolError && error.condition === Condition.MessageSizeExceeded) {
       // The peer's max-message-size: the link cannot carry this message, and the peer is told why in our detach.
       this.detachOptions = { closed: true, error: { condition: error.condition, description: error.description } };
@@ -903,7 +832,7 @@ export class SenderCore {
 
   // --- sendTimeout -----------------------------------------------------------------------
 
-  private now(): number {
+  protected now(): number {
     return (this.clock ??= this.host?.scheduler ?? asyncScheduler).now();
   }
 
@@ -964,7 +893,7 @@ export class SenderCore {
     if (this.tracing !== undefined) this.endSpans();
     if (this.state === 'attaching' || this.state === 'attached') {
       // Before the stream ends: whoever answered the link decides what to keep of it now.
-      this.reportUnsettled();
+      this.linkEnding();
       this.state = 'detaching';
       this.lease?.leaving();
       try {

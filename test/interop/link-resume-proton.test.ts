@@ -24,7 +24,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { from, lastValueFrom, Subject, take, toArray } from 'rxjs';
-import { Container, DeliveryError, receive, send, type Delivery, type Message, type SendResult } from '../../src/index.js';
+import { Container, DeliveryError, receive, resumeDeliveries, send, type Delivery, type Message, type SendResult } from '../../src/index.js';
 import { decodeMessage, encodeMessageBytes } from '../../src/frames/message.js';
 import { toWireMessage } from '../../src/rx/message.js';
 import { EngineConnection } from '../support/engine-client.js';
@@ -101,7 +101,7 @@ describe("durable link recovery with Proton's C broker (broker.c, frames traced)
     const source = new Subject<Message>();
     const results: SendResult[] = [];
     const errors: unknown[] = [];
-    const subscription = source.pipe(send(connection$, 'resume-c', { durable: true, name: 'dur-c' })).subscribe({ next: (r) => results.push(r), error: (e: unknown) => errors.push(e) });
+    const subscription = source.pipe(send(connection$, 'resume-c', { durable: true, name: 'dur-c', resume: resumeDeliveries })).subscribe({ next: (r) => results.push(r), error: (e: unknown) => errors.push(e) });
     try {
       source.next({ body: 'warm-up' });
       await until(() => results.length === 1, 'the first outcome');
@@ -152,7 +152,7 @@ describe("durable link recovery with Proton's Python broker (broker.py)", () => 
     const seen: Delivery[] = [];
     const errors: unknown[] = [];
     let attached = 0;
-    const subscription = receive(connection$, 'resume-py', { name: 'dur-py', durable: true, autoAccept: false, onAttach: () => attached++ })
+    const subscription = receive(connection$, 'resume-py', { name: 'dur-py', durable: true, autoAccept: false, resume: resumeDeliveries, onAttach: () => attached++ })
       .subscribe({ next: (d) => seen.push(d), error: (e: unknown) => errors.push(e) });
     try {
       await until(() => seen.length === 3, 'the three deliveries');
@@ -190,7 +190,7 @@ describe('a durable sender whose messages a Proton receiver left unsettled', () 
   it('Proton keeps no link state: attached again without a map, both are sent again as new and accepted', async () => {
     const connection$ = new Container({ id: 'durable-sender' }).connect(`amqp://${LOOPBACK}:${proxy.port}`, { reconnect: { delay: 50 } });
     const results = lastValueFrom(from<Message[]>([{ body: 'hold-1' }, { body: 'hold-2' }]).pipe(
-      send(connection$, 'inbox', { durable: true, name: 'dur-s' }),
+      send(connection$, 'inbox', { durable: true, name: 'dur-s', resume: resumeDeliveries }),
       take(2),
       toArray(),
     ));
