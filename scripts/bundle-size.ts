@@ -44,21 +44,21 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // 80,000 → 81,500 and 85,000 → 86,500: issue 17's help for common mistakes, about 1.2 kB gzipped — the engine
   // naming a peer that is not AMQP 1.0, misspelt options and message fields answered with the name meant, and the
   // receive option plainObjects (Node's error-code explanations stay out of the browser build).
-  // 81,500 → 82,500 and 86,500 → 87,500: issue 18's parts that are options of receive and send themselves (~670 bytes
+  // 81,500 → 82,200 and 86,500 → 87,200: issue 18's parts that are options of receive and send themselves (~670 bytes
   // gzipped): a link name's wait covering the old link's grace (switchMap over filters), send's nonTerminalStates and
   // messageFormat, the engine's resumed transfers and the hooks link-resume.ts extends. Request-reply and durable link
   // recovery (resumeDeliveries) stay out.
-  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 82_500 },
+  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 82_200 },
   {
     name: '+ tracing',
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
-    budgetGzip: 87_500,
+    budgetGzip: 87_200,
   },
   // 104,000 → 114,000: receiveStreamed and sendStreamed (issue 18, large messages as streams), about 8 kB gzipped,
   // which the imports above shake out; the engine's part of them (deliveries in pieces) is in every import.
-  // 114,000 → 119,000: issue 18's request-reply (request, respond, their shared links: ~3 kB, shaken out above), a send's
-  // delivery states and durable link recovery (options of send and receive, so in every import: ~1.5 kB).
-  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 119_000 },
+  // 114,000 → 120,500: issue 17's help for common mistakes, and issue 18's request-reply (request, respond, their
+  // shared links: ~3 kB) and durable link recovery (resumeDeliveries: ~1.3 kB), both shaken out above.
+  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 120_500 },
 ];
 
 /** The issue 19 goal: the first import at most half of rhea's browser build, gzipped. */
