@@ -73,6 +73,13 @@ export interface LinkInfo {
   /** Sender: deliveries we may send now. Receiver: deliveries the sender may still send. */
   readonly credit: number;
   readonly deliveryCount: number;
+  /**
+   * Receiver: deliveries whose first frame has arrived (mod 2^32), counted
+   * when the input is parsed, before their events are taken; a drain leaves
+   * it alone. Less the deliveries taken, it is what is still on its way to
+   * the caller (queued as events, or arriving in pieces) under credit spent.
+   */
+  readonly deliveriesStarted: number;
   readonly available: number;
   readonly drain: boolean;
   readonly sndSettleMode: 'unsettled' | 'settled' | 'mixed';

@@ -64,6 +64,13 @@ export class Link {
    */
   peerCredit = 0;
   peerDeliveryCount = 0;
+  /**
+   * Receiver: deliveries whose first frame has arrived (mod 2^32), counted as
+   * each is parsed, before its event is taken. Unlike delivery-count, a drain
+   * does not advance it, so a caller that counts the deliveries it has taken
+   * learns how many are still queued as events or arriving in pieces.
+   */
+  deliveriesStarted = 0;
   /** Receiver: the drain we asked for was completed by transfers using up the credit; report it after that delivery. */
   drainCompleted = false;
   /** Receiver: its flow waits for the sender's attach. */

@@ -1331,6 +1331,7 @@ export class Session {
     }
     // else: an overrun taken anyway; credit stays 0 and delivery-count still advances, as the sender counts it.
     link.deliveryCount = (link.deliveryCount + 1) >>> 0;
+    link.deliveriesStarted = (link.deliveriesStarted + 1) >>> 0;
     return deliveryId;
   }
 

@@ -44,6 +44,31 @@ describe('CreditWindow', () => {
     expect(maxOutstanding).toBe(5);
   });
 
+  it('counts deliveries still arriving under spent credit: a settlement mid-batch grants only what they leave', () => {
+    const w = new CreditWindow(10);
+    // One input brought ten transfers: the engine spent all the credit; the link has taken one so far.
+    w.received();
+    w.settled(); // settled at once, inside next()
+    expect(w.grant(0, 9)).toBe(-1); // nine more on their way: one slot free (not ten), below the threshold
+    for (let i = 0; i < 4; i++) {
+      w.received();
+      w.settled();
+    }
+    expect(w.grant(0, 5)).toBe(5); // five free: half the window
+    for (let i = 0; i < 4; i++) w.received();
+    expect(w.grant(5, 1)).toBe(-1); // four held, one in pieces: five slots are taken
+    w.received(); // the one in pieces is whole
+    w.settled(5);
+    expect(w.grant(5, 0)).toBe(10);
+  });
+
+  it('with nothing arriving, a link without credit is topped up whatever the threshold', () => {
+    const w = new CreditWindow(10);
+    for (let i = 0; i < 9; i++) w.received();
+    expect(w.grant(0, 0)).toBe(1);
+    expect(w.grant(0, 1)).toBe(-1);
+  });
+
   it('rejects a prefetch or threshold out of range with a TypeError naming it', () => {
     expect(() => new CreditWindow(0)).toThrow(/prefetch/);
     expect(() => new CreditWindow(1.5)).toThrow(/prefetch/);

@@ -4,7 +4,11 @@
  * and not yet settled) against the credit it grants, so a slow consumer slows
  * the sender instead of filling memory.
  *
- * Invariant: credit granted + deliveries held ≤ prefetch. Credit is topped
+ * Invariant: credit granted + deliveries held + deliveries arriving ≤
+ * prefetch, where "arriving" are those the engine has taken credit for and
+ * the link has not seen yet (still queued as events when one input brought
+ * several, or a message coming in pieces): a settlement in the middle of
+ * such a batch must not top credit up as if the rest were not there. Credit is topped
  * back up only when settlements have freed at least `threshold` slots, so a
  * fast consumer sends one flow per batch of settlements, not one per message.
  * The engine takes credit as an absolute value, so the window hands out the
@@ -52,15 +56,18 @@ export class CreditWindow {
   }
 
   /**
-   * The credit to grant now, given the credit the link still has: the new
-   * absolute value, or -1 when no flow is needed. The first call on a fresh
-   * link (credit 0, nothing held) grants the whole prefetch.
+   * The credit to grant now, given the credit the link still has and the
+   * deliveries `arriving` under credit already spent: the new absolute value,
+   * or -1 when no flow is needed. The first call on a fresh link (credit 0,
+   * nothing held or arriving) grants the whole prefetch.
    */
-  grant(currentCredit: number): number {
-    const target = this.prefetch - this.held;
+  grant(currentCredit: number, arriving = 0): number {
+    const target = this.prefetch - this.held - arriving;
     if (target <= currentCredit) return -1;
-    // A starved link (no credit left) is always topped up, whatever the threshold.
-    if (currentCredit > 0 && target - currentCredit < this.threshold) return -1;
+    // A starved link (no credit left, nothing on its way) is always topped up, whatever the
+    // threshold. With deliveries still arriving it is not: each is settled or held soon, and
+    // the settlement that follows the last of them finds the link starved if it still is.
+    if (currentCredit + arriving > 0 && target - currentCredit < this.threshold) return -1;
     return target;
   }
 }

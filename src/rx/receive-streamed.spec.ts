@@ -14,6 +14,7 @@ import { Container } from './container.js';
 import type { Message } from './message.js';
 import { receive } from './receive.js';
 import { receiveStreamed } from './receive-streamed.js';
+import type { StreamedDelivery } from './streamed-delivery.js';
 import { TestServer } from './test-server.spec-helper.js';
 import { StreamedBodyError } from './streamed-errors.js';
 
@@ -142,6 +143,50 @@ describe('receiveStreamed: its own session, and aborted deliveries', () => {
     expect(small).toEqual([1, 2, 3, 4, 5]);
     // At most the window went out to the reader: the broker still sends the rest, slowly, as it is read.
     expect((held[0] as { bodyBytes: number }).bodyBytes).toBeLessThanOrEqual(16 * 4096);
+  });
+
+  it('credit granted + deliveries held + one arriving in pieces stay within prefetch, however the frames come', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const network = new MemoryNetwork({ scheduler });
+    const server = new TestServer({ listen: network.listen, scheduler }).start();
+    const container = new Container({ id: 'client', platform: { connect: network.connect }, scheduler });
+    const connection$ = container.connect('amqp://localhost', { reconnect: false });
+    const now = () => {
+      scheduler.maxFrames = 0;
+      scheduler.flush();
+    };
+    const held: StreamedDelivery[] = [];
+    // The first needs no work and is accepted at once; the others wait.
+    receiveStreamed(connection$, 'q', { prefetch: 3, autoAccept: false }).pipe(
+      mergeMap((d, i) => d.body$.pipe(toArray(), map(() => (i === 0 ? d.accept() : held.push(d))))),
+    ).subscribe();
+    now();
+    const peer = server.last;
+    const attached = peer.events.find((e) => e.type === 'link-attached');
+    const link = attached!.type === 'link-attached' ? attached!.link : -1;
+    expect(peer.engine.linkCredit(link)).toBe(3);
+    const message = (n: number) => encodeMessageBytes({ properties: { subject: `m${n}` }, body: { type: 'data', sections: [bytes(10, n)] } });
+    // Two whole messages and the first bytes of a third (its head not yet whole) in one write.
+    peer.engine.send(link, { payload: message(0) });
+    peer.engine.send(link, { payload: message(1) });
+    const third = message(2);
+    const id = peer.engine.send(link, { payload: third.subarray(0, 3), more: true });
+    peer.driver.flush();
+    now();
+    // One held, one arriving: one slot for credit.
+    expect(held).toHaveLength(1);
+    expect(peer.engine.linkCredit(link)).toBeLessThanOrEqual(3 - 1 - 1);
+    held[0]!.accept();
+    now();
+    // Still one arriving in pieces: two slots at most.
+    expect(peer.engine.linkCredit(link)).toBeLessThanOrEqual(2);
+    peer.engine.sendMore(link, id, third.subarray(3), false);
+    peer.driver.flush();
+    now();
+    expect(held).toHaveLength(2);
+    held[1]!.accept();
+    now();
+    expect(peer.engine.linkCredit(link)).toBe(3);
   });
 
   it('the sender aborts a delivery mid-body: body$ errors with DeliveryAbortedError', () => {

@@ -15,7 +15,7 @@
  * the n-th delivery is still accepted, later ones go back to the sender.
  */
 import { from, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, LinkInfo } from '../engine/engine.js';
 import { LinkError } from '../engine/errors.js';
 import type { DeliveryChunkEvent, DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../engine/events.js';
 import { AmqpError } from '../errors/amqp-error.js';
@@ -232,6 +232,8 @@ export interface FrameLink extends DeliveryOwner {
   settleUnemitted(deliveryId: number, state: DeliveryState): void;
   /** An emitted delivery the sender aborted (the abort settles it): the link holds it no more. */
   aborted(deliveryId: number): void;
+  /** A delivery whose first frame came will not be emitted (the link is closing, its head could not be read, or it was aborted first): its slot in the credit window is free. */
+  unemitted(): void;
   readonly autoAccept: boolean;
 }
 
@@ -442,6 +444,13 @@ export class ReceiverLink implements FrameLink {
   protected readonly engine: Engine;
   /** Emitted, not remotely settled, and not yet settled by the application. */
   protected userHeld = 0;
+  /**
+   * Deliveries this link has taken from the engine (mod 2^32): delivery
+   * events, aborts of messages in pieces, streamed deliveries' first frames.
+   * The engine's deliveriesStarted less this is what arrived under credit
+   * already spent and is not counted in the window yet.
+   */
+  private seen = 0;
   /** The delivery-ids of the first and last unsettled deliveries emitted: what a grace period's end releases (as a range). */
   protected firstHeld: number | undefined;
   protected lastHeld = 0;
@@ -608,6 +617,8 @@ export class ReceiverLink implements FrameLink {
   private onEvent(event: EngineEvent): void {
     switch (event.type) {
       case 'delivery':
+        // Counted here, whoever handles it (a resumed delivery is link-resume.ts's).
+        this.seen = (this.seen + 1) >>> 0;
         this.onDelivery(event);
         return;
       case 'delivery-updated':
@@ -618,10 +629,17 @@ export class ReceiverLink implements FrameLink {
         }
         return;
       case 'delivery-chunk':
+        if (event.first) {
+          // A streamed delivery holds its slot from its first frame; it is emitted once its head has come.
+          this.seen = (this.seen + 1) >>> 0;
+          this.window.received();
+        }
         this.frames?.chunk(event);
         return;
       case 'delivery-aborted':
-        this.frames?.aborted(event.deliveryId);
+        // A message in pieces that will never be a delivery event (streamed ones were seen at their first frame).
+        if (this.frames === undefined) this.seen = (this.seen + 1) >>> 0;
+        else this.frames.aborted(event.deliveryId);
         this.topUp();
         return;
       case 'link-flow':
@@ -685,6 +703,7 @@ export class ReceiverLink implements FrameLink {
     }
     const traced = this.tracer?.owner(this);
     const delivery = new ReceivedDelivery(traced ?? this, event, this.spec.plainObjects === true);
+    this.window.received();
     if (!event.settled) this.emitted(delivery);
     this.emit(event.deliveryId, event.settled, () => {
       if (traced === undefined) this.sink.next(delivery);
@@ -702,9 +721,8 @@ export class ReceiverLink implements FrameLink {
     this.afterEmit();
   }
 
-  /** A delivery goes to the subscriber (`next` calls it): counted against the window, held until settled. */
+  /** A delivery (counted in the window already) goes to the subscriber (`next` calls it), held until settled. */
   private emit(deliveryId: number, settled: boolean, next: () => void): void {
-    this.window.received();
     this.stall?.delivery();
     if (!settled) {
       this.userHeld++;
@@ -772,7 +790,7 @@ export class ReceiverLink implements FrameLink {
     this.armDrainTimer();
   }
 
-  /** FrameLink (receiveStreamed): a delivery whose head has come, emitted as any other; the handler settles it. */
+  /** FrameLink (receiveStreamed): a delivery whose head has come (counted in the window at its first frame), emitted as any other; the handler settles it. */
   emitFrom(delivery: unknown, deliveryId: number, settled: boolean): boolean {
     if (this.state !== 'attached' || this.sink.closed) return false;
     this.emit(deliveryId, settled, () => this.sink.next(delivery as Delivery));
@@ -805,6 +823,12 @@ export class ReceiverLink implements FrameLink {
   aborted(_deliveryId: number): void {
     if (this.userHeld > 0) this.userHeld--;
     this.window.settled();
+  }
+
+  /** FrameLink: a delivery counted at its first frame is not emitted after all. */
+  unemitted(): void {
+    this.window.settled();
+    this.topUp();
   }
 
   /** DeliveryOwner: the application settles a delivery. */
@@ -981,7 +1005,9 @@ export class ReceiverLink implements FrameLink {
       reflow: (healthy) => {
         if (this.state !== 'attached') return;
         // After a drain the credit is 0 (the peer returned it): the whole window again.
-        const grant = this.window.grant(this.engine.linkCredit(this.linkId));
+        const link = this.engine.link(this.linkId);
+        if (link === undefined) return;
+        const grant = this.window.grant(link.credit, this.arriving(link));
         if (grant >= 0) {
           this.engine.flow(this.linkId, { drain: false, credit: grant });
           this.host.flush();
@@ -1061,11 +1087,16 @@ export class ReceiverLink implements FrameLink {
     // already (its link-detached event comes next): no credit to give then.
     if (link === undefined || link.state !== 'attached') return;
     if (this.rounds?.active === true) return; // a drain round takes no more credit until it is answered
-    const grant = this.window.grant(link.credit);
+    const grant = this.window.grant(link.credit, this.arriving(link));
     if (grant >= 0) {
       this.grant(grant);
       this.stall?.creditChanged();
     }
+  }
+
+  /** Deliveries the engine has spent credit on that this link has not taken yet (queued as events, or arriving in pieces). */
+  private arriving(link: LinkInfo): number {
+    return (link.deliveriesStarted - this.seen) >>> 0;
   }
 
   protected dispose(deliveryId: number, state: DeliveryState): void {

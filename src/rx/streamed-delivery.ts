@@ -362,7 +362,10 @@ class StreamedFrames implements FrameHandler {
       // Emitted before emitFrom returns: a reader inside `next` may read it all, and settle it, at once.
       delivery.emitted = delivery.headDone;
       if (delivery.emitted) delivery.emitted = this.link.emitFrom(delivery, delivery.deliveryId, delivery.remoteSettled);
-      if (!delivery.emitted) delivery.leaveUnemitted();
+      if (!delivery.emitted) {
+        delivery.leaveUnemitted();
+        this.link.unemitted();
+      }
     }
     if (!event.more && this.current === delivery) this.current = undefined;
   }
@@ -371,7 +374,8 @@ class StreamedFrames implements FrameHandler {
     const delivery = this.current;
     if (delivery === undefined || delivery.deliveryId !== deliveryId) return;
     this.current = undefined;
-    if (delivery.emitted && !delivery.settled && !delivery.remoteSettled) this.link.aborted(deliveryId);
+    if (!delivery.given) this.link.unemitted();
+    else if (delivery.emitted && !delivery.settled && !delivery.remoteSettled) this.link.aborted(deliveryId);
     delivery.abort();
   }
 

@@ -10,11 +10,14 @@
  * A flow with echo=true is the sync point: our engine writes the transfers a
  * flow lets go before its answer to the echo.
  */
-import { lastValueFrom, of, toArray } from 'rxjs';
+import { lastValueFrom, mergeMap, of, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Container, send, startBroker, type RunningBroker } from '../../src/index.js';
-import type { Frame } from '../../src/frames/types.js';
-import { attach, begin, disposition, flow, listenRaw, LOOPBACK, RawPeer, source, target } from '../support/raw-peer.js';
+import { Container, receive, send, startBroker, type Delivery, type RunningBroker } from '../../src/index.js';
+import { encodeMessageBytes } from '../../src/frames/message.js';
+import type { Flow, Frame } from '../../src/frames/types.js';
+import {
+  attach, begin, disposition, flow, frameBytes, join, listenRaw, LOOPBACK, RawPeer, source, target, transfer,
+} from '../support/raw-peer.js';
 
 const U32_MAX = 0xffffffff;
 let broker: RunningBroker;
@@ -126,3 +129,91 @@ describe('credit lowered while transfers wait for session window (item 14)', () 
     }
   });
 });
+
+describe('receive credit when one input brings many transfers', () => {
+  /**
+   * The engine spends a credit on each transfer as it parses the input; the
+   * link sees them one event at a time. A settlement inside the first next()
+   * used to top the credit up to prefetch as if the other transfers of that
+   * input were not there, so an application holding them could reach twice
+   * its prefetch. Credit the peer is given + deliveries held (and still
+   * arriving, a message in pieces included) must stay within prefetch.
+   */
+  it('a delivery settled at once among others held: the peer is granted only what the held ones leave', async () => {
+    const raw = await listenRaw();
+    const held: Delivery[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const connection$ = new Container({ id: 'batch-credit' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
+      // The natural shape: async work per message, and the ones that need none settled at once.
+      const done = lastValueFrom(receive(connection$, 'q', { autoAccept: false, prefetch: 10 }).pipe(
+        mergeMap(async (d, index) => {
+          if (index === 0) {
+            d.accept();
+            return index;
+          }
+          held.push(d);
+          await gate;
+          d.accept();
+          return index;
+        }),
+        toArray(),
+      ), { defaultValue: [] });
+      done.catch(() => undefined); // awaited below; a failed step must not leave it unhandled
+      const server = await raw.nextPeer();
+      await server.answerOpen();
+      await server.nextBody('begin');
+      server.sendFrame(0, begin({ remoteChannel: 0 }));
+      const theirs = await server.nextBody('attach');
+      server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'sender', source: source('q') }));
+      expect((await server.nextBody('flow')).linkCredit).toBe(10);
+
+      // Nine whole messages and the first half of a tenth, in one write.
+      const body = (i: number) => encodeMessageBytes({ body: { type: 'value', value: `m${i}` } });
+      const tenth = body(9);
+      const frames = Array.from({ length: 9 }, (_, i) => frameBytes(0, transfer({ handle: 0, deliveryId: i, deliveryTag: Uint8Array.of(i) }), body(i)));
+      frames.push(frameBytes(0, transfer({ handle: 0, deliveryId: 9, deliveryTag: Uint8Array.of(9), more: true }), tenth.subarray(0, 4)));
+      server.send(join(...frames));
+      const accepted = await server.nextBody('disposition');
+      expect([accepted.first, accepted.last ?? accepted.first, accepted.state?.type]).toEqual([0, 0, 'accepted']);
+      // Held: eight; arriving: the tenth. Whatever the settlement topped up is at most the one slot left.
+      const flows = await linkFlowsBeforeEcho(server, 10);
+      expect(held).toHaveLength(8);
+      for (const f of flows) expect(f.linkCredit).toBeLessThanOrEqual(10 - 8 - 1);
+
+      // The tenth is whole: nine held, at most one credit.
+      server.sendFrame(0, transfer({ handle: 0, more: false }), tenth.subarray(4));
+      for (const f of await linkFlowsBeforeEcho(server, 11)) expect(f.linkCredit).toBeLessThanOrEqual(1);
+      expect(held).toHaveLength(9);
+
+      // All settled: credit flows again (topped up in steps of at least half the window).
+      release();
+      const settled = await server.nextBody('disposition');
+      expect([settled.first, settled.last]).toEqual([1, 9]);
+      const after = await linkFlowsBeforeEcho(server, 11);
+      expect(after.at(-1)?.linkCredit).toBeGreaterThanOrEqual(5);
+      server.sendFrame(0, { type: 'detach', handle: 0, closed: true });
+      expect((await done).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      release();
+      await raw.close();
+    }
+  });
+});
+
+/**
+ * Asks for a session-level echo (a flow without a handle) and returns the
+ * link flows the client sent before its answer: TCP keeps order, so every
+ * flow written before the echo was handled is among them.
+ */
+async function linkFlowsBeforeEcho(peer: RawPeer, nextOutgoingId: number): Promise<Flow[]> {
+  peer.sendFrame(0, flow({ nextOutgoingId, echo: true }));
+  const flows: Flow[] = [];
+  for (;;) {
+    const frame = await peer.nextFrame();
+    if (frame.body?.type !== 'flow') continue;
+    if (frame.body.handle === undefined) return flows;
+    flows.push(frame.body);
+  }
+}
