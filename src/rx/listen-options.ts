@@ -33,7 +33,9 @@ export interface ListenSaslOptions extends Omit<SaslAuthenticator, 'acceptTokens
   /**
    * OAUTHBEARER (RFC 7628) and XOAUTH2: offered when given; called with each
    * bearer token a client sends. Return a {@link TokenVerdict}, or a Promise
-   * or Observable of one (answered within {@link DEFAULT_TOKEN_VERIFY_TIMEOUT_MS});
+   * or Observable of one, answered within {@link DEFAULT_TOKEN_VERIFY_TIMEOUT_MS}
+   * and within what is left of the handshake's `openTimeout`, whichever ends
+   * first (then the client gets a `sys-temp` outcome, and may try again);
    * a throw or an error is a `sys` SASL outcome, a refusal `auth`. Default none.
    */
   readonly verifyToken?: (token: string, context: TokenContext) => TokenVerdict | PromiseLike<TokenVerdict> | Observable<TokenVerdict>;
@@ -179,7 +181,9 @@ export interface ListenOptions {
   /**
    * How long a peer has, from connecting, to complete its handshake
    * (protocol headers, SASL, open), in ms; a peer that has not is
-   * disconnected. Default {@link DEFAULT_OPEN_TIMEOUT_MS}.
+   * disconnected. A `sasl.verifyToken` still out then is answered for: the
+   * client gets a `sys-temp` outcome before its socket goes (within
+   * `closeTimeout`). Default {@link DEFAULT_OPEN_TIMEOUT_MS}.
    */
   readonly openTimeout?: number;
 }
@@ -228,7 +232,11 @@ const SASL_OPTIONS: ReadonlySet<string> = new Set([
 ]);
 
 export const DEFAULT_LISTEN_CLOSE_TIMEOUT_MS = 2000;
-/** How long a `verifyToken` that answers later may take, in ms; then the client gets a `sys-temp` outcome. */
+/**
+ * How long a `verifyToken` that answers later may take, in ms; then the
+ * client gets a `sys-temp` outcome. The handshake's `openTimeout` (10 s by
+ * default) bounds it too: the shorter of the two applies.
+ */
 export const DEFAULT_TOKEN_VERIFY_TIMEOUT_MS = 30_000;
 /**
  * A listener's channel-max: 256 sessions per connection (AMQP.Net Lite's

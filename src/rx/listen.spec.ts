@@ -11,7 +11,10 @@ import { MemoryNetwork } from '../transport/memory/memory-network.js';
 import { Container } from './container.js';
 import type { Delivery } from './delivery.js';
 import type { IncomingConnection, IncomingLink, PeerDetach } from './incoming.js';
-import { ConnectionSlots, type ListenOptions, type ListeningAddress } from './listen-options.js';
+import {
+  ConnectionSlots, DEFAULT_LISTEN_CLOSE_TIMEOUT_MS, DEFAULT_OPEN_TIMEOUT_MS, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, type ListenOptions, type ListeningAddress,
+} from './listen-options.js';
+import { SaslError } from '../engine/sasl/index.js';
 import type { ByteChannel } from '../transport/transport.js';
 import { FORGET_AUTH_FAILURES_MS, MAX_WAITING_PER_HOST } from './auth-throttle.js';
 import type { Message } from './message.js';
@@ -298,6 +301,37 @@ describe('listen()', () => {
       expect(connections).toHaveLength(1);
       expect(connections[0]!.isLost).toBe(false);
       sub.unsubscribe();
+    });
+
+    it('a token verifier still out when openTimeout passes: the client gets sys-temp before the socket goes', () => {
+      // openTimeout (10 s) is shorter than DEFAULT_TOKEN_VERIFY_TIMEOUT_MS (30 s): it is the bound that applies.
+      const verdict = new Subject<boolean>();
+      const { client, connections, runFor } = rig({ sasl: { verifyToken: () => verdict } });
+      const errors: unknown[] = [];
+      client.connect('amqp://localhost', { token: 'slow.token', reconnect: false }).subscribe({ error: (e: unknown) => errors.push(e) });
+      runFor(DEFAULT_OPEN_TIMEOUT_MS - 100);
+      expect(errors).toEqual([]);
+      expect(verdict.observed).toBe(true);
+      runFor(200);
+      expect(errors).toHaveLength(1);
+      const cause = (errors[0] as { cause?: unknown }).cause;
+      expect(cause).toBeInstanceOf(SaslError);
+      expect(cause).toMatchObject({ code: 'sys-temp', remote: true });
+      expect(verdict.observed).toBe(false); // the verifier's answer is no longer waited for
+      verdict.next(true);
+      runFor(DEFAULT_LISTEN_CLOSE_TIMEOUT_MS);
+      expect(connections).toHaveLength(0);
+    });
+
+    it('with openTimeout above DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, the verifier\'s own bound applies', () => {
+      const { client, runFor } = rig({ openTimeout: 2 * DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, sasl: { verifyToken: () => new Subject<boolean>() } });
+      const errors: unknown[] = [];
+      // The client's connectTimeout (30 s too) raised, so that the server's answer is what ends the wait.
+      client.connect('amqp://localhost', { token: 'slow.token', reconnect: false, connectTimeout: 60_000 }).subscribe({ error: (e: unknown) => errors.push(e) });
+      runFor(DEFAULT_TOKEN_VERIFY_TIMEOUT_MS - 100);
+      expect(errors).toEqual([]);
+      runFor(200);
+      expect((errors[0] as { cause?: unknown }).cause).toMatchObject({ code: 'sys-temp', remote: true });
     });
 
     it('holds at most maxConnections: more are disconnected at once, and a slot freed is taken again', () => {

@@ -206,6 +206,12 @@ class IncomingAttempt implements ConnectionControl {
     this.openTimer = scheduler.schedule(() => {
       this.openTimer = undefined;
       if (this.phase !== 'opening') return;
+      if (this.verifying !== undefined) {
+        // Our token verifier is what is late, not the peer: it hears so (sys-temp: try again) before the socket goes.
+        this.answerLater({ kind: 'error', error: new SaslError(`verifyToken gave no verdict within the handshake's openTimeout (${options.openTimeout} ms)`, { code: 'sys-temp' }) });
+        this.armCloseTimer();
+        return;
+      }
       this.channel.destroy(new TransportError(`${channel.remoteAddress} did not complete its handshake within ${options.openTimeout} ms (openTimeout)`, { code: 'ETIMEDOUT', address: channel.remoteAddress }));
       this.finish();
     }, options.openTimeout);
@@ -338,7 +344,11 @@ class IncomingAttempt implements ConnectionControl {
     }
   }
 
-  /** Asks `verifyToken`: a plain verdict is answered at once, a later one within DEFAULT_TOKEN_VERIFY_TIMEOUT_MS. */
+  /**
+   * Asks `verifyToken`: a plain verdict is answered at once, a later one
+   * within DEFAULT_TOKEN_VERIFY_TIMEOUT_MS and never past the handshake's
+   * openTimeout (its timer answers sys-temp for a verifier still out).
+   */
   private verifyToken(event: SaslRequestEvent): void {
     const request = event.request;
     const verify = this.ctx.options.sasl?.verifyToken;

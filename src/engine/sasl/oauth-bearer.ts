@@ -181,11 +181,16 @@ export class OAuthBearerServer extends TokenServerMechanism {
   }
 }
 
-/** Reads a verify-token answer: an `error` answer is a `sys` failure (the verifier broke), not a refusal. */
+/**
+ * Reads a verify-token answer: an `error` answer is a `sys` failure (the
+ * verifier broke), not a refusal, or the code a SaslError answer names
+ * (`sys-temp`: the verifier did not answer in time, the client may try again).
+ */
 export function tokenVerdict(answer: SaslAnswer, name: string): { ok: true; identity: string | undefined } | { ok: false; reason: string } {
   if (answer.kind === 'error') {
     const error = answer.error;
-    throw new SaslError(`${name} token verifier failed: ${error instanceof Error ? error.message : String(error)}`, { code: 'sys', cause: error });
+    const code = error instanceof SaslError && error.code !== undefined && error.code !== 'auth' ? error.code : 'sys';
+    throw new SaslError(`${name} token verifier failed: ${error instanceof Error ? error.message : String(error)}`, { code, cause: error });
   }
   if (answer.kind !== 'verdict') throw new SaslError(`${name} expected a verdict on the token, got ${answer.kind}`);
   return answer.ok ? { ok: true, identity: answer.identity } : { ok: false, reason: answer.reason ?? `${name} token refused` };
