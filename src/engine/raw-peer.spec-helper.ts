@@ -4,40 +4,28 @@
  * its events collected and its output decoded. Shared by the engine's
  * protocol-error and hostile-input specs.
  */
-import { concatBytes } from '../codec/concat.js';
-import { Writer } from '../codec/writer.js';
-import { FrameReader, writeFrame } from '../frames/index.js';
-import type { Attach, Begin, Flow, Open, Performative, Transfer } from '../frames/types.js';
+import type { Begin, Performative } from '../frames/types.js';
+import { FrameReader } from '../frames/index.js';
+import {
+  AMQP_HEADER, attach, begin as rawBegin, flow as rawFlow, framesBytes, join, open as rawOpen, source, target, transfer as rawTransfer,
+} from '../../test/support/raw-frames.js';
 import { Engine } from './engine.js';
 import type { EngineEvent, LinkId } from './events.js';
 
-export const AMQP = Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0);
-export const open: Open = { type: 'open', containerId: 'raw', maxFrameSize: 65536, channelMax: 100 };
-export const begin: Begin = { type: 'begin', nextOutgoingId: 0, incomingWindow: 100, outgoingWindow: 100, handleMax: 10 };
-export const attachSender: Attach = {
-  type: 'attach', name: 'l', handle: 0, role: 'sender', sndSettleMode: 'mixed', rcvSettleMode: 'first',
-  target: { type: 'target', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
-  incompleteUnsettled: false, initialDeliveryCount: 0,
-};
-export const attachReceiver: Attach = {
-  type: 'attach', name: 'l', handle: 0, role: 'receiver', sndSettleMode: 'mixed', rcvSettleMode: 'first',
-  source: { type: 'source', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
-  incompleteUnsettled: false,
-};
+// The frames are the raw TCP peer's (test/support/raw-frames.ts), with the small windows and limits these specs count on.
+export const AMQP = AMQP_HEADER;
+export const open = rawOpen({ containerId: 'raw', channelMax: 100 });
+export const begin = rawBegin({ incomingWindow: 100, outgoingWindow: 100, handleMax: 10 });
+export const attachSender = attach({ name: 'l', handle: 0, role: 'sender', target: target('q') });
+export const attachReceiver = attach({ name: 'l', handle: 0, role: 'receiver', source: source('q') });
 /** A flow from the hand-written peer (session state plus, with `handle`, a link's). */
-export const flow = (over: Partial<Flow> = {}): Flow => ({
-  type: 'flow', nextIncomingId: 0, incomingWindow: 100, nextOutgoingId: 0, outgoingWindow: 100, drain: false, echo: false, ...over,
-});
-export const transfer = (over: Partial<Transfer> = {}): Transfer => ({
-  type: 'transfer', handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), messageFormat: 0, more: false, resume: false, aborted: false, batchable: false, ...over,
-});
+export const flow = (over: Parameters<typeof rawFlow>[0] = {}) => rawFlow({ incomingWindow: 100, outgoingWindow: 100, ...over });
+/** The first (or only) transfer of delivery 0 on handle 0, unless `over` says otherwise. */
+export const transfer = (over: Partial<Parameters<typeof rawTransfer>[0]> = {}) =>
+  rawTransfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), messageFormat: 0, ...over });
 
-/** Frames from a hand-written peer: [channel, performative, payload?]. */
-export function frames(...items: [number, Performative, Uint8Array?][]): Uint8Array {
-  const w = new Writer();
-  for (const [channel, body, payload] of items) writeFrame(w, channel, body, payload);
-  return w.toBytes();
-}
+/** Frames from a hand-written peer, in one input: [channel, performative, payload?]. */
+export const frames = framesBytes;
 
 /** A server engine talking to a hand-written client; collects its events and decodes what it sends. */
 export class RawPeer {
@@ -105,6 +93,4 @@ export class RawPeer {
 }
 
 /** Byte arrays joined. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  return concatBytes(parts);
-}
+export const concat = join;
