@@ -90,24 +90,8 @@ export async function startProtonCBroker(): Promise<RunningPeer> {
 
 /** Starts Proton's Python example broker (broker.py -a HOST:PORT) on loopback. */
 export async function startProtonPythonBroker(): Promise<RunningPeer> {
-  const python = protonPython();
   const script = requireFile(join(PROTON_PYTHON_EXAMPLES, 'broker.py'), PACKAGES.protonPythonExamples);
-  // broker.py cannot report its port, so pick a free one; if another process
-  // takes it first the broker exits and we try another.
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const proc = new PeerProcess('proton-python-broker', python, ['-u', script, '-a', `${LOOPBACK}:${port}`], {
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
-    });
-    try {
-      return await ready(proc, port, 20_000);
-    } catch (e) {
-      lastError = e;
-      await proc.stop();
-    }
-  }
-  throw lastError;
+  return startPythonOnFreePort('proton-python-broker', script, (address) => ['-a', address]);
 }
 
 /**
@@ -117,12 +101,21 @@ export async function startProtonPythonBroker(): Promise<RunningPeer> {
  * as `message LINK BODY`, and a transport error as `transport-error ...`.
  */
 export async function startProtonWindowReceiver(): Promise<RunningPeer> {
-  const python = protonPython();
   const script = fileURLToPath(new URL('./proton_window_receiver.py', import.meta.url));
+  return startPythonOnFreePort('proton-window-receiver', script, (address) => [address]);
+}
+
+/**
+ * A Proton Python script listening on `HOST:PORT` (given by `args`). It cannot
+ * report its port, so a free one is picked; if another process takes it
+ * first the script exits and another is tried (three in all).
+ */
+async function startPythonOnFreePort(name: string, script: string, args: (address: string) => string[]): Promise<RunningPeer> {
+  const python = protonPython();
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const proc = new PeerProcess('proton-window-receiver', python, ['-u', script, `${LOOPBACK}:${port}`], {
+    const proc = new PeerProcess(name, python, ['-u', script, ...args(`${LOOPBACK}:${port}`)], {
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
     });
     try {
