@@ -541,7 +541,15 @@ export class Broker {
       if (paused) parked += n;
       else handle.credit(n);
       return () => {
-        if (batch === subscriber) batch = undefined;
+        if (batch !== subscriber) return;
+        // Cut short: the peer lowered its credit (a paused receiver) or a drain gave it back. What
+        // this batch may still take goes back, so the queue holds nothing for a consumer that asks for none.
+        batch = undefined;
+        if (batchLeft > 0) {
+          if (paused) parked = Math.max(0, parked - batchLeft);
+          else handle.withdraw();
+          batchLeft = 0;
+        }
       };
     });
     const producer = (n: number): Observable<Message> => {

@@ -93,6 +93,12 @@ export interface ConsumerHandle {
    */
   drain(): number;
   /**
+   * Takes back the credit left, delivering nothing first (the peer lowered
+   * its link credit, or gave it back: what it no longer asks for stays free
+   * for other consumers), and returns how much was taken.
+   */
+  withdraw(): number;
+  /**
    * Stops delivering to this consumer, keeping its credit (its connection's
    * output is backed up). Idempotent.
    */
@@ -309,6 +315,7 @@ export class MessageQueue {
       browse: state.browse,
       credit: (n) => this.addCredit(state, n),
       drain: () => this.drain(state),
+      withdraw: () => this.withdraw(state),
       pause: () => {
         if (state.paused || state.removed) return;
         state.paused = true;
@@ -383,6 +390,14 @@ export class MessageQueue {
     state.credit = 0;
     this.leaveRing(state);
     return dropped;
+  }
+
+  private withdraw(state: ConsumerState): number {
+    if (state.removed) return 0;
+    const taken = state.credit;
+    state.credit = 0;
+    this.leaveRing(state);
+    return taken;
   }
 
   /** Puts an acquirer that can take entries now at the end of the round. */

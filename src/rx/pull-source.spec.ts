@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { of, VirtualTimeScheduler, delay } from 'rxjs';
+import { delay, Observable, of, VirtualTimeScheduler } from 'rxjs';
 import { PullSource, type PullInput } from './pull-source.js';
 
 /** A consumer that takes `credit` items, then records what it got. */
@@ -95,6 +95,43 @@ describe('PullSource', () => {
     expect(c.got).toEqual(['1.0', '1.1', '2.0']);
     expect(asks).toEqual([2, 1]);
     expect(c.log).toEqual([]);
+  });
+
+  it('cancels a producer call still under way when fewer are wanted than it may deliver, and asks again for what is wanted', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const asks: number[] = [];
+    let cancelled = 0;
+    const c = consumer((n: number) => {
+      asks.push(n);
+      return new Observable<string>((subscriber) => {
+        subscriber.next(`${asks.length}.0`); // one at once, the rest later
+        let done = false;
+        const rest = scheduler.schedule(() => {
+          for (let i = 1; i < n; i++) subscriber.next(`${asks.length}.${i}`);
+          done = true;
+          subscriber.complete();
+        }, 10);
+        return () => {
+          if (!done) cancelled++;
+          rest.unsubscribe();
+        };
+      });
+    });
+    c.grant(5);
+    expect([asks, c.got]).toEqual([[5], ['1.0']]);
+    // Credit taken back (a paused receiver): the call that may still deliver four is cancelled; nothing is asked for.
+    c.grant(-4);
+    expect(cancelled).toBe(1);
+    scheduler.flush();
+    expect([asks, c.got, c.log]).toEqual([[5], ['1.0'], []]);
+    // Lowered, not withdrawn: cancelled, and asked again for what is wanted.
+    c.grant(3);
+    expect(asks).toEqual([5, 3]);
+    c.grant(-1);
+    expect([asks, cancelled]).toEqual([[5, 3, 1], 2]);
+    scheduler.flush();
+    expect(c.got).toEqual(['1.0', '2.0', '3.0']);
+    expect(c.log).toEqual([]); // a cancelled call is not the end of the source
   });
 
   it('fails when a producer gives more than it was asked for', () => {

@@ -13,7 +13,11 @@
  *   wanted; it must produce at most that many. A call producing nothing ends
  *   the source (so a function with nothing *yet* should wait, e.g. return a
  *   Promise or an Observable that emits later). While one call's items are
- *   still arriving the function is not called again.
+ *   still arriving the function is not called again — unless the consumer
+ *   comes to want fewer than that call may still deliver (the peer lowered
+ *   its credit, or a drain took it back): then the call is cancelled
+ *   (unsubscribed) and the function asked again for what is wanted, if
+ *   anything, so nothing is produced for credit that is gone.
  */
 import { from, type ObservableInput, type Subscription } from 'rxjs';
 import { AmqpError } from '../errors/amqp-error.js';
@@ -72,8 +76,18 @@ export class PullSource<T> {
    */
   want(n: number): void {
     if (this.finished) return;
+    if (this.batch !== undefined && n < this.batchLeft) this.cancelBatch();
     this.wanted = this.mode === 'async' && this.busy ? n - 1 : n;
     this.run();
+  }
+
+  /** The producer call under way would deliver more than is wanted now: it ends here, delivering nothing more (not the end of the source). */
+  private cancelBatch(): void {
+    const batch = this.batch!;
+    this.batch = undefined;
+    this.busy = false;
+    this.batchLeft = 0;
+    batch.unsubscribe();
   }
 
   private run(): void {

@@ -153,13 +153,38 @@ describe('receive({ paused$ }): pause and resume without detaching', () => {
     rig.broker.publish('q', range(3, 4));
     rig.runUntil(1000);
     expect(got).toEqual([0, 1, 2]);
-    // Nothing more came: the four wait at the broker. (Our broker keeps the credit its
-    // queue was given, so two of them wait acquired for this consumer, not for others.)
+    // Nothing more came: the four wait at the broker, none of them held for this consumer.
     expect(rig.depth()).toBe(4);
+    expect(rig.acquired()).toBe(0);
     paused$.next(false);
     rig.runUntil(1010);
     expect(got).toEqual(all(7));
     expect(rig.broker.broker.stats().connections).toBe(1);
+  });
+
+  it('a paused consumer is given nothing more: what arrives goes to the other consumer, as RabbitMQ and Artemis do', () => {
+    const rig = brokerRig(0);
+    const paused$ = new BehaviorSubject(false);
+    const a: number[] = [];
+    const b: number[] = [];
+    receive(rig.connection$, 'q', { paused$, prefetch: 5 }).subscribe((d) => a.push(d.message.body as number));
+    rig.runUntil(10);
+    receive(rig.connection$, 'q', { prefetch: 5, autoAccept: false }).subscribe((d) => b.push(d.message.body as number));
+    rig.runUntil(20);
+    expect(rig.consumers()).toBe(2);
+    paused$.next(true);
+    rig.runUntil(30);
+    rig.broker.publish('q', range(0, 4));
+    rig.runUntil(1000);
+    // All four went to the consumer that asks for them (it holds them unsettled); none waits for the paused one.
+    expect([a, b]).toEqual([[], [0, 1, 2, 3]]);
+    expect(rig.acquired()).toBe(4);
+    paused$.next(false);
+    rig.broker.publish('q', range(4, 2));
+    rig.runUntil(2000);
+    // Resumed, it takes its turn again.
+    expect(a.length + b.length).toBe(6);
+    expect(a.length).toBeGreaterThan(0);
   });
 
   it('paused from the start: attached with no credit; the first false starts it', () => {

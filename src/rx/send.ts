@@ -581,6 +581,8 @@ export class SenderCore {
     if (event.drain && this.state === 'attached' && this.buffer.length === 0 && this.engine!.linkCredit(this.linkId) > 0) {
       this.engine!.flow(this.linkId, { drained: true });
       this.host!.flush();
+      // The credit is gone: a pulled source's call still under way is asked for nothing more.
+      this.pull?.want(0);
     }
   }
 

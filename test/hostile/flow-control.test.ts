@@ -10,7 +10,7 @@
  * A flow with echo=true is the sync point: our engine writes the transfers a
  * flow lets go before its answer to the echo.
  */
-import { lastValueFrom, mergeMap, of, toArray } from 'rxjs';
+import { lastValueFrom, mergeMap, of, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Container, receive, send, startBroker, type Delivery, type RunningBroker } from '../../src/index.js';
 import { encodeMessageBytes } from '../../src/frames/message.js';
@@ -127,6 +127,24 @@ describe('credit lowered while transfers wait for session window (item 14)', () 
     } finally {
       await raw.close();
     }
+  });
+});
+
+describe('credit a receiver gives back is not held for it at the broker', () => {
+  it('a drain of an empty queue answered: messages that come later are free for another consumer', async () => {
+    const peer = await RawPeer.connect(broker.port);
+    await peer.openSession();
+    peer.sendFrame(0, attach({ name: 'drainer', handle: 0, role: 'receiver', source: source('drained') }));
+    await peer.nextBody('attach');
+    peer.sendFrame(0, flow({ handle: 0, deliveryCount: 0, linkCredit: 5, drain: true }));
+    expect(await peer.nextBody('flow')).toMatchObject({ handle: 0, deliveryCount: 5, linkCredit: 0 });
+    await put('drained', 2);
+    const queue = broker.broker.registry.find('drained')!;
+    expect(queue.stats()).toMatchObject({ depth: 2, acquired: 0 });
+    const connection$ = new Container({ id: 'after-drain' }).connect(broker.url, { reconnect: false });
+    const got = await lastValueFrom(receive(connection$, 'drained').pipe(take(2), toArray()));
+    expect(got.map((d) => d.message.body)).toEqual(['m0', 'm1']);
+    peer.destroy();
   });
 });
 
