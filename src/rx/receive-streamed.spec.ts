@@ -42,6 +42,31 @@ function rig(messages: Message[], maxFrameSize?: number) {
   };
 }
 
+/**
+ * A hand-driven server (TestServer) and a client, in virtual time that stays
+ * at 0 (`now` runs what is due; the settle grace after a take(n), 5 s, never
+ * passes): the test sends what it likes on the link the client attached.
+ */
+function serverRig() {
+  const scheduler = new VirtualTimeScheduler();
+  const network = new MemoryNetwork({ scheduler });
+  const server = new TestServer({ listen: network.listen, scheduler }).start();
+  const container = new Container({ id: 'client', platform: { connect: network.connect }, scheduler });
+  const connection$ = container.connect('amqp://localhost', { reconnect: false });
+  const now = () => {
+    scheduler.maxFrames = 0;
+    scheduler.flush();
+  };
+  return { server, connection$, now };
+}
+
+/** The server's connection and its end of the link the client attached. */
+function attachedLink(server: TestServer) {
+  const peer = server.last;
+  const attached = peer.events.find((e) => e.type === 'link-attached');
+  return { peer, link: attached!.type === 'link-attached' ? attached!.link : -1 };
+}
+
 const big = (n: number, seed: number): Message => ({ subject: `big ${seed}`, applicationProperties: { n: seed }, body: bytes(n, seed) });
 const total = (chunks: Uint8Array[]) => Buffer.concat(chunks);
 
@@ -146,24 +171,14 @@ describe('receiveStreamed: its own session, and aborted deliveries', () => {
   });
 
   it('credit granted + deliveries held + one arriving in pieces stay within prefetch, however the frames come', () => {
-    const scheduler = new VirtualTimeScheduler();
-    const network = new MemoryNetwork({ scheduler });
-    const server = new TestServer({ listen: network.listen, scheduler }).start();
-    const container = new Container({ id: 'client', platform: { connect: network.connect }, scheduler });
-    const connection$ = container.connect('amqp://localhost', { reconnect: false });
-    const now = () => {
-      scheduler.maxFrames = 0;
-      scheduler.flush();
-    };
+    const { server, connection$, now } = serverRig();
     const held: StreamedDelivery[] = [];
     // The first needs no work and is accepted at once; the others wait.
     receiveStreamed(connection$, 'q', { prefetch: 3, autoAccept: false }).pipe(
       mergeMap((d, i) => d.body$.pipe(toArray(), map(() => (i === 0 ? d.accept() : held.push(d))))),
     ).subscribe();
     now();
-    const peer = server.last;
-    const attached = peer.events.find((e) => e.type === 'link-attached');
-    const link = attached!.type === 'link-attached' ? attached!.link : -1;
+    const { peer, link } = attachedLink(server);
     expect(peer.engine.linkCredit(link)).toBe(3);
     const message = (n: number) => encodeMessageBytes({ properties: { subject: `m${n}` }, body: { type: 'data', sections: [bytes(10, n)] } });
     // Two whole messages and the first bytes of a third (its head not yet whole) in one write.
@@ -190,25 +205,14 @@ describe('receiveStreamed: its own session, and aborted deliveries', () => {
   });
 
   it('the sender aborts a delivery mid-body: body$ errors with DeliveryAbortedError', () => {
-    const scheduler = new VirtualTimeScheduler();
-    const network = new MemoryNetwork({ scheduler });
-    const server = new TestServer({ listen: network.listen, scheduler }).start();
-    const container = new Container({ id: 'client', platform: { connect: network.connect }, scheduler });
-    const connection$ = container.connect('amqp://localhost', { reconnect: false });
-    // Time stays at 0: the settle grace after take(1) (5 s) must not pass.
-    const now = () => {
-      scheduler.maxFrames = 0;
-      scheduler.flush();
-    };
+    const { server, connection$, now } = serverRig();
     const log: string[] = [];
     receiveStreamed(connection$, 'q').pipe(
       take(1),
       concatMap((d) => d.body$.pipe(reduce((n, c) => n + c.length, 0), map((n) => `${d.message.subject} ${n}`))),
     ).subscribe({ next: (line) => log.push(line), error: (e: unknown) => log.push(`${(e as Error).name}`) });
     now();
-    const peer = server.last;
-    const attached = peer.events.find((e) => e.type === 'link-attached');
-    const link = attached!.type === 'link-attached' ? attached!.link : -1;
+    const { peer, link } = attachedLink(server);
     const whole = encodeMessageBytes({ properties: { subject: 'cut' }, body: { type: 'data', sections: [bytes(100_000)] } });
     const id = peer.engine.send(link, { payload: whole.subarray(0, 30_000), more: true });
     peer.driver.flush();
