@@ -109,3 +109,79 @@ describe('UnsettledDeliveries', () => {
     );
   });
 });
+
+describe('UnsettledDeliveries, for a window that never empties and for columns beside it', () => {
+  it('holds memory to the live entries when deliveries settle in order but some are always unsettled', () => {
+    const u = new UnsettledDeliveries<number>();
+    let settled = 0;
+    for (let id = 0; id < 100_000; id++) {
+      u.set(id, id);
+      if (id >= 5 && u.delete(id - 5)) settled++;
+    }
+    expect(settled).toBe(99_995);
+    expect(u.size).toBe(5);
+    expect(entries(u).map(([id]) => id)).toEqual([99_995, 99_996, 99_997, 99_998, 99_999]);
+    // The free slots before the head are squeezed out too (checked through the arrays' lengths).
+    const arrays = u as unknown as { ids: number[] };
+    expect(arrays.ids.length).toBeLessThan(4096);
+  });
+
+  it('lets forEach delete entries as it goes, and keeps working after', () => {
+    const u = new UnsettledDeliveries<number>();
+    for (let id = 0; id < 200; id++) u.set(id, id);
+    const seen: number[] = [];
+    u.forEach((value, id) => {
+      seen.push(value);
+      if (id % 2 === 0) u.delete(id);
+      if (id === 101) u.delete(151); // one not reached yet
+    });
+    expect(seen).toHaveLength(199);
+    expect(u.size).toBe(99);
+    expect(u.get(151)).toBeUndefined();
+    expect(u.get(153)).toBe(153);
+    u.set(200, 200);
+    expect(u.oldest()).toBe(1);
+    expect(u.get(200)).toBe(200);
+  });
+
+  it('moves the columns beside it with its entries, whatever it squeezes out or inserts', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.array(fc.tuple(fc.nat(9), fc.nat()), { maxLength: 400 }), (start, ops) => {
+        const tags: (string | undefined)[] = [];
+        const u = new UnsettledDeliveries<number>({
+          moved: (from, to) => {
+            tags[to] = tags[from];
+          },
+          freed: (from, to) => {
+            tags.fill(undefined, from, to);
+          },
+        });
+        const model = new Map<number, string>();
+        let next = start;
+        for (const [kind, pick] of ops) {
+          const keys = [...model.keys()];
+          if (kind < 5 || keys.length === 0) {
+            // Mostly the next id; now and then an older one (a peer reordering ids).
+            const id = kind === 0 && keys.length > 0 ? (keys[pick % keys.length]! - 1) >>> 0 : next;
+            if (id === next) next = (next + 1 + (pick % 2)) >>> 0;
+            if (model.has(id)) continue;
+            tags[u.set(id, id)] = `t${id}`;
+            model.set(id, `t${id}`);
+          } else if (kind === 9) {
+            u.deleteWhere((id) => id % 3 === 0);
+            for (const id of keys) if (id % 3 === 0) model.delete(id);
+          } else {
+            const id = keys[pick % keys.length]!;
+            const slot = u.find(id);
+            expect(tags[slot]).toBe(model.get(id));
+            u.deleteAt(slot);
+            model.delete(id);
+          }
+          expect(u.size).toBe(model.size);
+        }
+        u.forEach((id, _id, slot) => expect(tags[slot]).toBe(model.get(id)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
