@@ -21,7 +21,9 @@
  *
  * Layers inside: protocol headers and SASL (read byte by byte until the AMQP
  * header is exchanged), then frames from the FrameReader: open/close here,
- * begin/end and everything on a session in session.ts.
+ * begin/end, session windows, dispositions and the routing of link frames in
+ * session.ts, each link's rules in sender-link.ts and receiver-link.ts (what
+ * both roles share in link.ts). A link command goes straight to its link.
  */
 import { Writer } from '../codec/writer.js';
 import { AmqpError, Condition } from '../errors/index.js';
@@ -30,11 +32,11 @@ import {
   FRAME_TYPE_AMQP, FRAME_TYPE_SASL,
   type Attach, type Begin, type Close, type End, type Frame, type Open, type Performative, type SaslPerformative, type Transfer,
 } from '../frames/types.js';
-import { ConnectionError, fitError, fromWireError, LocalProtocolError, ProtocolError, toWireError } from './errors.js';
+import { ConnectionError, fitError, fromLocalError, fromWireError, LocalProtocolError, ProtocolError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, LinkId, SaslOutcomeEvent, SessionId } from './events.js';
 import { FreeNumbers } from './free-numbers.js';
 import { IdleTimer } from './idle-timer.js';
-import { linkNameKey, type Link } from './link.js';
+import { linkNameKey } from './link.js';
 import {
   DEFAULT_CHANNEL_MAX, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_UNFINISHED_BYTES, MIN_IDLE_TIMEOUT_MS, MIN_MAX_FRAME_SIZE,
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit, type EngineOptions,
@@ -45,7 +47,8 @@ import { FrameOutput } from './output.js';
 import { SaslClientNegotiation, SaslServerNegotiation, type SaslResult } from './sasl-negotiation.js';
 import { SaslError } from './sasl/sasl-error.js';
 import type { SaslAnswer } from './sasl/types.js';
-import { Session, type SessionHost } from './session.js';
+import { Session, type AnyLink, type SessionHost } from './session.js';
+import type { SenderLink } from './sender-link.js';
 import {
   CONNECTION_DISCARDS_INPUT, CONNECTION_PEER_OPEN, CONNECTION_TRANSITIONS, transition,
   type ConnectionInput, type ConnectionState, type LinkState,
@@ -188,9 +191,9 @@ export class Engine {
   /** Our channels not in use (the lowest goes to the next session). */
   private readonly freeChannels = new FreeNumbers();
   private readonly sessionsByRemoteChannel = new Map<number, Session>();
-  private readonly links = new Map<LinkId, Link>();
+  private readonly links = new Map<LinkId, AnyLink>();
   /** Links by name and our role, across sessions (a name is unique per connection and direction, §2.6.1): no scan of sessions per attach. */
-  private readonly linksByName = new Map<string, Link>();
+  private readonly linksByName = new Map<string, AnyLink>();
   /** Options of the sessions the peer begins. */
   private readonly peerSessions: SessionOptions;
   private nextSessionId = 1;
@@ -465,7 +468,7 @@ export class Engine {
     this.assertUsable();
     this.assertEncodable(error);
     this.closeRequested = true;
-    if (error !== undefined) this.localError = new ConnectionError(error.condition, error.description ?? '', { info: infoMap(error.info) });
+    if (error !== undefined) this.localError = fromLocalError(ConnectionError, error);
     if (!this.openSent) {
       if (!this.amqpHeaderSent) {
         // No AMQP connection yet (SASL, or no header from the client): there is nobody to send close to.
@@ -532,21 +535,18 @@ export class Engine {
   detach(link: LinkId, options: DetachOptions): void {
     this.assertCanSend();
     this.assertEncodable(options.error);
-    const l = this.linkFor(link);
-    l.session.detach(l, options);
+    this.linkFor(link).detach(options);
   }
 
   flow(link: LinkId, options: FlowOptions): void {
     this.assertCanSend();
-    const l = this.linkFor(link);
-    l.session.flow(l, options);
+    this.linkFor(link).flow(options);
   }
 
   /** Sends a message; throws LocalProtocolError without link credit (check `linkCredit`). Returns the delivery-id. */
   send(link: LinkId, options: SendOptions): DeliveryId {
     this.assertCanSend();
-    const l = this.linkFor(link);
-    return l.session.send(l, options);
+    return this.senderFor(link, '').send(options);
   }
 
   /**
@@ -559,8 +559,7 @@ export class Engine {
    */
   sendMore(link: LinkId, delivery: DeliveryId, payload: Uint8Array, more: boolean): boolean {
     this.assertCanSend();
-    const l = this.linkFor(link);
-    return l.session.sendMore(l, delivery, payload, more);
+    return this.senderFor(link, '').sendMore(delivery, payload, more);
   }
 
   /**
@@ -571,28 +570,26 @@ export class Engine {
    */
   consumed(link: LinkId, frames: number): void {
     const l = this.links.get(link);
-    if (l === undefined || this.outputClosed) return;
-    l.session.consumed(l, frames);
+    if (l === undefined || this.outputClosed || l.role === 'sender') return;
+    l.consumed(frames);
   }
 
   /** Sender: some of the link's transfers wait for session window. */
   waiting(link: LinkId): boolean {
     const l = this.links.get(link);
-    return l !== undefined && l.session.waiting(l);
+    return l !== undefined && l.role === 'sender' && l.waiting();
   }
 
   /** Sets the state of and/or settles deliveries of a link (one id or a range; ids not unsettled on the link are skipped). */
   dispose(link: LinkId, deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
     this.assertCanSend();
-    const l = this.linkFor(link);
-    l.session.dispose(l, deliveries, options);
+    this.linkFor(link).dispose(deliveries, options);
   }
 
   /** Aborts a delivery still being sent (held back by the session window). */
   abort(link: LinkId, delivery: DeliveryId): void {
     this.assertCanSend();
-    const l = this.linkFor(link);
-    l.session.abort(l, delivery);
+    this.senderFor(link, '; only a sender aborts').abort(delivery);
   }
 
   /**
@@ -611,8 +608,7 @@ export class Engine {
 
   /** Unsettled deliveries on a link (sent and not settled by the peer, or received and not settled by us). */
   unsettledCount(link: LinkId): number {
-    const l = this.linkFor(link);
-    return l.session.unsettledCount(l);
+    return this.linkFor(link).unsettledCount();
   }
 
   // --- command checks --------------------------------------------------------------------
@@ -657,9 +653,16 @@ export class Engine {
     return s;
   }
 
-  private linkFor(id: LinkId): Link {
+  private linkFor(id: LinkId): AnyLink {
     const l = this.links.get(id);
     if (l === undefined) throw new LocalProtocolError(Condition.NotFound, `no link ${id}`);
+    return l;
+  }
+
+  /** The link, which must be a sender (`why` ends the error's message otherwise). */
+  private senderFor(id: LinkId, why: string): SenderLink {
+    const l = this.linkFor(id);
+    if (l.role !== 'sender') throw new LocalProtocolError(Condition.NotAllowed, `link ${l.id} is a receiver${why}`);
     return l;
   }
 
@@ -1134,10 +1137,4 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
-}
-
-function infoMap(info: EndpointErrorInit['info']): ReadonlyMap<string, unknown> | undefined {
-  if (info === undefined) return undefined;
-  if (info instanceof Map) return info;
-  return new Map(Object.entries(info));
 }

@@ -1,46 +1,78 @@
 /**
- * One link endpoint: its life-cycle state (state.ts), its flow-control
- * counters (Part 2 §2.6.7) and the delivery it is receiving in pieces.
- * Plain data; the session applies frames and commands to it.
+ * One link endpoint (Part 2 §2.6): what senders and receivers share: its
+ * life-cycle state (state.ts), handles and attaches, its flow-control
+ * counters (§2.6.7) and the rules about them both roles follow. The rules of
+ * one role are in sender-link.ts and receiver-link.ts.
  *
- * Credit on a sender counts logically: `send()` consumes credit at once, even
- * when the session window holds the frames back (`queued`). Values that go on
- * the wire (`wireDeliveryCount`, `wireCredit`) subtract what is still queued,
- * so a flow never claims deliveries the peer has not seen yet.
+ * A link reaches its session only through {@link LinkHost} (and the role's
+ * SenderHost or ReceiverHost, which extend it): the session routes frames
+ * to its links, keeps the session windows, the transfer queue and the
+ * unsettled deliveries, and writes the frames; the link says what its rules
+ * decide. Nothing here imports the session.
  */
+import { Condition } from '../errors/index.js';
 import type { Attach, Flow, ReceiverSettleMode, Role, SenderSettleMode } from '../frames/types.js';
-import type { PartialDelivery } from './partial-delivery.js';
-import type { TransferHeader } from './transfer-frame.js';
-import type { LinkId } from './events.js';
-import type { LinkError } from './errors.js';
-import type { Session } from './session.js';
-import { creditLeft } from './serial.js';
-import type { LinkState } from './state.js';
+import { LocalProtocolError, ProtocolError, type LinkError } from './errors.js';
+import type { DeliveryId, EngineEvent, Initiator, LinkId } from './events.js';
+import { checkUint } from './command-checks.js';
+import type { AttachOptions, DeliveryRange, DetachOptions, DisposeOptions, FlowOptions } from './options.js';
+import { LINK_LOCAL_ATTACHED, type LinkState } from './state.js';
 
 /** A link's name with our role, as maps of links by name key them (names are unique per direction, §2.6.1). */
 export function linkNameKey(role: Role, name: string): string {
   return (role === 'sender' ? 's:' : 'r:') + name;
 }
 
-/** A streamed delivery arriving. */
-export interface StreamIn {
-  readonly deliveryId: number;
-  readonly tag: Uint8Array;
-  readonly messageFormat: number;
-  size: number;
-  settled: boolean;
+/** What a link needs from its session, whatever its role. */
+export interface LinkHost {
+  /** Reports an event to the engine's caller. */
+  emit(event: EngineEvent): void;
+  /**
+   * Throws LocalProtocolError unless the session carries our link frames:
+   * mapped, or also (`orBeginSent`) begun by us and not answered yet.
+   */
+  assertUsable(orBeginSent: boolean): void;
+  /** `link` has a flow to write (Link.flowPending): at the next flush. */
+  flowDue(link: Link): void;
+  /** Writes our detach for `link` and forgets its deliveries. */
+  detach(link: Link, options: DetachOptions): void;
+  /** Sets the state of and/or settles deliveries of `link` (its rules checked). */
+  dispose(link: Link, deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void;
 }
 
-/** A delivery being sent in parts. */
-export interface OpenDelivery {
-  /** The id send() returned. */
-  readonly local: number;
-  /** Its header (the delivery-id is set once its first frame goes out). */
-  readonly header: TransferHeader;
-  size: number;
+/** The attach frame for `options` with our handle; throws LocalProtocolError for an option out of range. */
+export function attachFrame(options: AttachOptions, handle: number): Attach {
+  const initialDeliveryCount = options.role === 'sender' ? options.initialDeliveryCount ?? 0 : undefined;
+  if (initialDeliveryCount !== undefined) checkUint(initialDeliveryCount, 'initialDeliveryCount');
+  if (options.creditOverrun !== undefined && options.creditOverrun !== 'detach' && options.creditOverrun !== 'accept') {
+    throw new LocalProtocolError(Condition.InvalidField, `creditOverrun must be 'detach' or 'accept', got ${String(options.creditOverrun)}`);
+  }
+  const maxMessageSize = options.maxMessageSize === undefined ? undefined : BigInt(options.maxMessageSize);
+  return {
+    type: 'attach',
+    name: options.name,
+    handle,
+    role: options.role,
+    sndSettleMode: options.sndSettleMode ?? 'mixed',
+    rcvSettleMode: options.rcvSettleMode ?? 'first',
+    source: options.source,
+    target: options.target,
+    unsettled: options.unsettled,
+    incompleteUnsettled: options.incompleteUnsettled ?? false,
+    initialDeliveryCount,
+    maxMessageSize: maxMessageSize === 0n ? undefined : maxMessageSize,
+    offeredCapabilities: options.offeredCapabilities,
+    desiredCapabilities: options.desiredCapabilities,
+    properties: options.properties,
+  };
 }
 
-export class Link {
+/** A max-message-size from an attach as a number; 0 = no limit (none given, 0, or beyond what a number holds exactly). */
+export function messageSizeLimit(size: bigint | undefined): number {
+  return size === undefined || size === 0n || size > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(size);
+}
+
+export abstract class Link {
   state: LinkState = 'detached';
   /** Our handle (assigned when we send attach). */
   handle = -1;
@@ -54,32 +86,16 @@ export class Link {
   credit = 0;
   available = 0;
   drain = false;
-  /** Sender: deliveries accepted by send() whose first frame is still waiting for session window. */
-  queued = 0;
-  /**
-   * Sender: the receiver's last word on credit (§2.6.7): `peerCredit`
-   * deliveries from delivery-count `peerDeliveryCount`. A queued delivery
-   * goes out only while the wire credit they leave is positive, so credit
-   * the receiver takes back also holds back what was queued under it.
-   */
-  peerCredit = 0;
-  peerDeliveryCount = 0;
   /**
    * Receiver: deliveries whose first frame has arrived (mod 2^32), counted as
    * each is parsed, before its event is taken. Unlike delivery-count, a drain
    * does not advance it, so a caller that counts the deliveries it has taken
    * learns how many are still queued as events or arriving in pieces.
+   * (On the shared Link because LinkInfo, which every link is, reports it.)
    */
   deliveriesStarted = 0;
-  /** Receiver: the drain we asked for was completed by transfers using up the credit; report it after that delivery. */
-  drainCompleted = false;
-  /** Receiver: its flow waits for the sender's attach. */
-  flowHeld = false;
 
-  // Counts that let a detach forget the link's deliveries without a scan of the session's.
-  /** Sender: entries of the session's transfer queue that are this link's (started or not). */
-  inQueue = 0;
-  /** Entries of the session's unsettled deliveries (its direction's) that are this link's. */
+  /** Entries of the session's unsettled deliveries (its direction's) that are this link's (counted by the session). */
   unsettled = 0;
   /**
    * Our detach is sent (or the peer's answered): the link's queued transfers
@@ -91,32 +107,11 @@ export class Link {
   flowPending = false;
   /** Ask the peer to echo in that flow. */
   echoPending = false;
-  /** Sender: the caller answered a drain; give back the credit once the queue is empty. */
-  drainedPending = false;
   /** The peer's flow that arrived before we answered its attach. */
   earlyFlow: Flow | undefined;
 
   sndSettleMode: SenderSettleMode = 'mixed';
   rcvSettleMode: ReceiverSettleMode = 'first';
-  /** Largest message we accept (receiver); 0 = no limit. */
-  maxMessageSize = 0;
-  /** Receiver: take transfers beyond credit instead of detaching (AttachOptions.creditOverrun 'accept'). */
-  acceptOverrun = false;
-  /** Largest message the peer accepts (sender); 0 = no limit. */
-  remoteMaxMessageSize = 0;
-  /** Next automatic delivery tag. */
-  nextTag = 0;
-
-  /** Receiver: the delivery being assembled from several frames. */
-  partial: PartialDelivery | undefined;
-  /** Receiver: frames are reported as they come (AttachOptions.streamDeliveries), not assembled. */
-  streamed = false;
-  /** Receiver, streamed: the delivery whose frames are arriving. */
-  streamIn: StreamIn | undefined;
-  /** Receiver, streamed: frames reported and not yet consumed (charged to the session's window). */
-  heldFrames = 0;
-  /** Sender: the delivery being sent in parts (send with `more`), until its last part or its abort. */
-  openDelivery: OpenDelivery | undefined;
   /** The error we detached with, reported when the peer's detach answers. */
   localError: LinkError | undefined;
   /** Whether our detach closed the link. */
@@ -124,8 +119,8 @@ export class Link {
 
   constructor(
     readonly id: LinkId,
-    /** The session the link is on. */
-    readonly session: Session,
+    /** The session the link is on, as the link sees it. */
+    protected readonly host: LinkHost,
     readonly sessionId: number,
     readonly name: string,
     /** Our role. */
@@ -136,17 +131,113 @@ export class Link {
     return this.role === 'sender';
   }
 
-  /** Delivery-count as the peer can see it (queued deliveries excluded). */
-  get wireDeliveryCount(): number {
-    return (this.deliveryCount - this.queued) >>> 0;
+  // --- commands ----------------------------------------------------------------------
+
+  /** The caller's flow (credit, drain, available, drained, echo): written at the next flush. */
+  flow(options: FlowOptions): void {
+    if (!LINK_LOCAL_ATTACHED.has(this.state)) throw new LocalProtocolError(Condition.IllegalState, `link ${this.id} is ${this.state}`);
+    this.host.assertUsable(true);
+    this.setFlow(options);
+    if (options.echo === true) this.echoPending = true;
+    this.wantFlow();
+  }
+
+  detach(options: DetachOptions): void {
+    this.host.detach(this, options);
+  }
+
+  dispose(deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
+    this.assertDeliveriesKept();
+    this.host.dispose(this, deliveries, options);
+  }
+
+  protected assertDeliveriesKept(): void {
+    if (this.state !== 'attached' && this.state !== 'attach-sent') {
+      throw new LocalProtocolError(Condition.IllegalState, `link ${this.id} is ${this.state}; its deliveries are gone`);
+    }
+  }
+
+  /** Unsettled deliveries of the link, for inspection. */
+  unsettledCount(): number {
+    return this.unsettled;
+  }
+
+  // --- attaches ------------------------------------------------------------------------
+
+  /** Our attach is written: what it says applies (`answering`: it answers the peer's). */
+  attachSent(attach: Attach, options: AttachOptions, answering: boolean): void {
+    this.localAttach = attach;
+    this.configure(attach, options, answering);
+    const early = this.earlyFlow;
+    if (early !== undefined) {
+      this.earlyFlow = undefined;
+      this.onFlow(early);
+    }
+  }
+
+  /** The peer's attach: a new link (`initiator` remote) or the answer to ours. */
+  peerAttached(attach: Attach, initiator: Initiator): void {
+    this.remoteHandle = attach.handle;
+    this.remoteAttach = attach;
+    this.configurePeer(attach, initiator === 'local');
+  }
+
+  /** The role's part of our attach (its options checked by attachFrame); `answering` the peer's attach. */
+  protected abstract configure(attach: Attach, options: AttachOptions, answering: boolean): void;
+  /** The role's part of the peer's attach; `answer` to ours. */
+  protected abstract configurePeer(attach: Attach, answer: boolean): void;
+
+  // --- flows ------------------------------------------------------------------------------
+
+  /** Asks for a flow at the next flush. */
+  wantFlow(): void {
+    if (!this.flowPending) {
+      this.flowPending = true;
+      this.host.flowDue(this);
+    }
+  }
+
+  /** The peer's flow for this link (§2.6.7), once attached. */
+  onFlow(flow: Flow): void {
+    this.applyFlow(flow);
+    if (flow.echo) this.wantFlow();
+  }
+
+  /** The role's fields of the caller's flow, checked. */
+  protected abstract setFlow(options: FlowOptions): void;
+  /** The role's part of the peer's flow; reports it (a link-flow event). */
+  protected abstract applyFlow(flow: Flow): void;
+  /** At a flush, with a flow pending: clears it and says whether to write it now. */
+  abstract takeFlow(): boolean;
+  /** delivery-count, link-credit and available as our flow states them (§2.7.4). */
+  abstract flowDeliveryCount(): number | undefined;
+  abstract flowCredit(): number;
+  abstract flowAvailable(): number | undefined;
+
+  /** Our flow asks the peer to echo: once. */
+  takeEcho(): boolean {
+    const echo = this.echoPending;
+    this.echoPending = false;
+    return echo;
   }
 
   /**
-   * Sender: credit as the peer sees it (queued deliveries still count as
-   * credit): normally `credit + queued`, less when the receiver lowered its
-   * credit below what was queued (those deliveries then wait, §2.6.7).
+   * Our detach is sent (or the peer's answered): the role's delivery state
+   * is dropped (the session drops its queued transfers and unsettled
+   * deliveries). Sets `forgotten`.
    */
-  get wireCredit(): number {
-    return creditLeft(this.peerCredit, this.wireDeliveryCount, this.peerDeliveryCount);
+  forget(): void {
+    this.forgotten = true;
+    this.flowPending = false;
+    this.credit = 0;
+  }
+
+  /** The session ended under the link: what it held is let go with it. */
+  sessionEnded(): void {}
+
+  /** Detaches the link because the peer broke a link-level rule. */
+  protected failLink(condition: string, description: string): void {
+    this.host.emit({ type: 'protocol-error', error: new ProtocolError(condition, description), scope: 'link', session: this.sessionId, link: this.id });
+    if (this.state === 'attached' || this.state === 'attach-sent') this.host.detach(this, { closed: true, error: { condition, description } });
   }
 }

@@ -1,45 +1,53 @@
 /**
- * One session endpoint (Part 2 §2.5) and the links on it (§2.6): the frames
- * a session carries (attach, flow, transfer, disposition, detach) in and
- * out, session flow control (§2.5.6: transfer-ids and windows), link flow
- * control (§2.6.7: delivery-count, credit, drain, echo), deliveries split into
- * frames and reassembled, and the unsettled deliveries of both directions.
+ * One session endpoint (Part 2 §2.5): the frames a session carries in and
+ * out, routed to and from its links (attach, flow, transfer, disposition,
+ * detach), its flow control (§2.5.6: transfer-ids and windows, the transfer
+ * queue waiting for the peer's window), delivery-ids, and the unsettled
+ * deliveries of both directions with their dispositions.
+ *
+ * The rules of each link are the link's (link.ts, sender-link.ts,
+ * receiver-link.ts): the session implements their hosts (LinkHost,
+ * SenderHost, ReceiverHost), as go-amqp's session only routes a frame to its
+ * link (`muxFrameToLink`) and the link handles it.
  *
  * The session writes frames and reports events through its {@link SessionHost}
  * (the engine). Peer violations at session or link level end the session or
  * detach the link here; violations that concern the whole connection are
  * thrown as ProtocolError for the engine to close the connection with.
  */
-import { utf8Length, Writer } from '../codec/writer.js';
+import { utf8Length, type Writer } from '../codec/writer.js';
 import { Condition } from '../errors/index.js';
 import type {
-  Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Message, Performative, Role, Transfer,
+  Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Performative, Role, Transfer,
 } from '../frames/types.js';
 import { Reader } from '../codec/reader.js';
-import { decodeDeliveryState, encodeDeliveryState, encodeMessage } from '../frames/index.js';
+import { decodeDeliveryState } from '../frames/index.js';
 import { pooledCopy } from '../codec/byte-pool.js';
+import { checkUint, encodedStateSize } from './command-checks.js';
 import { DispositionBatch } from './disposition-batch.js';
-import { fitError, fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
+import { fitError, fromLocalError, fromWireError, LinkError, LocalProtocolError, ProtocolError, SessionError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, Initiator, LinkId, SessionId } from './events.js';
-import { Link, linkNameKey } from './link.js';
-import { PartialDelivery, TRANSFER_FRAME_CHARGE } from './partial-delivery.js';
+import { attachFrame, linkNameKey, type Link } from './link.js';
 import {
   DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW, DEFAULT_OUTGOING_WINDOW,
   type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit,
-  type FlowOptions, type SendOptions, type SessionOptions,
+  type SessionOptions,
 } from './options.js';
+import { ReceiverLink, type ReceiverHost } from './receiver-link.js';
+import { SenderLink, type OpenDelivery, type SenderHost } from './sender-link.js';
 import { creditLeft, serialDiff, serialRangeLength } from './serial.js';
 import {
-  LINK_LOCAL_ATTACHED, LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
+  LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
 } from './state.js';
-import { concatBytes } from '../codec/concat.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
-import { SHARE_MIN, type FrameOutput } from './output.js';
+import type { FrameOutput } from './output.js';
 import { UnsettledDeliveries } from './unsettled.js';
 import { OutgoingIds } from './outgoing-ids.js';
 import { FreeNumbers } from './free-numbers.js';
 
-/** What a session needs from its connection. */
+/** A link of either role, as sessions and the engine hold them. */
+export type AnyLink = SenderLink | ReceiverLink;
+
 export interface SessionHost {
   /**
    * Where session frames go now (frames queued before our open are held back).
@@ -58,8 +66,8 @@ export interface SessionHost {
   traceTransfer?: ((channel: number, t: Transfer, payload: Uint8Array | undefined) => void) | undefined;
   emit(event: EngineEvent): void;
   newLinkId(): LinkId;
-  linkAdded(link: Link): void;
-  linkRemoved(link: Link): void;
+  linkAdded(link: AnyLink): void;
+  linkRemoved(link: AnyLink): void;
   /** The session has work for the next flush (dispositions, flows). */
   markDirty(session: Session): void;
   /** The session is gone (both ends exchanged). */
@@ -72,7 +80,7 @@ export interface SessionHost {
 
 /** A delivery (or the rest of one) waiting for session window. */
 interface QueuedTransfer {
-  readonly link: Link;
+  readonly link: SenderLink;
   /** Its delivery-id is set when the delivery's first frame goes out (OutgoingIds). */
   readonly header: TransferHeader;
   /** The id send() returned. */
@@ -90,31 +98,20 @@ interface QueuedTransfer {
   dropped: boolean;
 }
 
-const MAX_TAG_LENGTH = 32;
 /** A disposition frame's bytes besides its state, at most (header, descriptor, list32, role, first, last, settled, batchable). */
 const DISPOSITION_ROOM = 40;
 /** An attach's bytes besides its name, at most, with no terminus (header, descriptor, list32, handle, role, modes, counts). */
 const ATTACH_ROOM = 64;
 /** A rejected outcome with a bare condition, at most (descriptor, list, error descriptor, list, condition symbol of 64). */
 const REJECTED_MIN = 90;
-/** A first transfer frame's bytes besides its state and payload, at most (with a 32-byte tag), plus one payload byte. */
-const TRANSFER_ROOM = 80;
 const EMPTY = new Uint8Array(0);
-/** Validates caller-supplied delivery states at dispose() time. */
-const probe = new Writer(64);
 
 function opposite(role: Role): Role {
   return role === 'sender' ? 'receiver' : 'sender';
 }
 
 
-function checkUint(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new LocalProtocolError(Condition.InvalidField, `${what} must be an integer in 0..2^32-1, got ${value}`);
-  }
-}
-
-export class Session {
+export class Session implements SenderHost, ReceiverHost {
   state: SessionState = 'unmapped';
   remoteChannel = -1;
   localBegin: Begin | undefined;
@@ -139,22 +136,22 @@ export class Session {
 
   private readonly handleMax: number;
   private remoteHandleMax = DEFAULT_HANDLE_MAX;
-  private readonly localHandles: (Link | undefined)[] = [];
+  private readonly localHandles: (AnyLink | undefined)[] = [];
   /** Our handles not in use (the lowest goes to the next link). */
   private readonly freeHandles = new FreeNumbers();
-  private readonly remoteHandles = new Map<number, Link>();
-  private readonly linksByName = new Map<string, Link>();
-  readonly links = new Map<LinkId, Link>();
+  private readonly remoteHandles = new Map<number, AnyLink>();
+  private readonly linksByName = new Map<string, AnyLink>();
+  readonly links = new Map<LinkId, AnyLink>();
 
   /** Deliveries we sent and the peer has not settled, by delivery-id. */
-  private readonly outgoingUnsettled = new UnsettledDeliveries<Link>();
+  private readonly outgoingUnsettled = new UnsettledDeliveries<SenderLink>();
   /** Deliveries we received and have not settled, by delivery-id. */
-  private readonly incomingUnsettled = new UnsettledDeliveries<Link>();
+  private readonly incomingUnsettled = new UnsettledDeliveries<ReceiverLink>();
   private readonly receiverDispositions = new DispositionBatch('receiver');
   private readonly senderDispositions = new DispositionBatch('sender');
   private queue: QueuedTransfer[] = [];
   private queueHead = 0;
-  private dirtyLinks: Link[] = [];
+  private dirtyLinks: AnyLink[] = [];
   /** Entries of forgotten links (Link.forgotten) still in the queue and in the unsettled maps: squeezed out when they are half. */
   private forgottenQueued = 0;
   private forgottenOutgoing = 0;
@@ -164,7 +161,8 @@ export class Session {
   /** In the engine's dirty list. */
   dirty = false;
   private localError: SessionError | undefined;
-  private readonly header: TransferHeader = { handle: 0, deliveryId: 0, tag: 0, messageFormat: 0, settled: false };
+  /** The connection's, for senders' messages given as objects (SenderHost). */
+  readonly messageWriter: Writer;
 
   constructor(
     readonly id: SessionId,
@@ -172,6 +170,7 @@ export class Session {
     private readonly host: SessionHost,
     options: SessionOptions = {},
   ) {
+    this.messageWriter = host.messageWriter;
     this.nextOutgoingId = options.nextOutgoingId ?? 0;
     this.outgoingIds = new OutgoingIds(this.nextOutgoingId);
     this.outgoingWindow = options.outgoingWindow ?? DEFAULT_OUTGOING_WINDOW;
@@ -240,7 +239,7 @@ export class Session {
     this.flush();
     const wasPeerEnded = this.state === 'end-rcvd';
     this.move(error === undefined ? 'send-end' : 'send-end-error');
-    if (error !== undefined) this.localError = new SessionError(error.condition, error.description ?? '', { info: infoMap(error.info) });
+    if (error !== undefined) this.localError = fromLocalError(SessionError, error);
     this.dropQueue();
     const end: End = { type: 'end', error: error === undefined ? undefined : toWireError(error) };
     this.host.writeFrame(this.localChannel, end);
@@ -271,7 +270,7 @@ export class Session {
       this.unfinished = 0;
     }
     for (const link of this.links.values()) {
-      link.partial = undefined;
+      link.sessionEnded();
       this.host.emit({
         type: 'link-detached', session: this.id, link: link.id, initiator, closed: false,
         error: error === undefined ? undefined : new LinkError(error.condition, error.description, { remote: error.remote, cause: error }),
@@ -297,7 +296,7 @@ export class Session {
     return this.state === 'mapped'; // SESSION_ACCEPTS_LINK_FRAMES, spelled out on the hot path
   }
 
-  // --- links: commands -------------------------------------------------------------
+  // --- links: attach and detach -----------------------------------------------------------
 
   private assertLocalBegun(): void {
     if (!SESSION_LOCAL_BEGUN.has(this.state) || this.state === 'end-rcvd') {
@@ -305,8 +304,15 @@ export class Session {
     }
   }
 
+  /** Throws unless the session carries our link frames: mapped, or also (`orBeginSent`) begun by us and not answered yet (LinkHost). */
+  assertUsable(orBeginSent: boolean): void {
+    if (this.state !== 'mapped' && (!orBeginSent || this.state !== 'begin-sent')) {
+      throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
+    }
+  }
+
   /** Our link of this role and name on this session, in whatever state, if there is one. */
-  linkNamed(role: Role, name: string): Link | undefined {
+  linkNamed(role: Role, name: string): AnyLink | undefined {
     return this.linksByName.get(linkNameKey(role, name));
   }
 
@@ -320,57 +326,23 @@ export class Session {
     }
     const answering = link !== undefined;
     const handle = this.freeHandle();
-    const initialDeliveryCount = options.role === 'sender' ? options.initialDeliveryCount ?? 0 : undefined;
-    if (initialDeliveryCount !== undefined) checkUint(initialDeliveryCount, 'initialDeliveryCount');
-    if (options.creditOverrun !== undefined && options.creditOverrun !== 'detach' && options.creditOverrun !== 'accept') {
-      throw new LocalProtocolError(Condition.InvalidField, `creditOverrun must be 'detach' or 'accept', got ${String(options.creditOverrun)}`);
-    }
-    const maxMessageSize = options.maxMessageSize === undefined ? undefined : BigInt(options.maxMessageSize);
-    const attach: Attach = {
-      type: 'attach',
-      name: options.name,
-      handle,
-      role: options.role,
-      sndSettleMode: options.sndSettleMode ?? 'mixed',
-      rcvSettleMode: options.rcvSettleMode ?? 'first',
-      source: options.source,
-      target: options.target,
-      unsettled: options.unsettled,
-      incompleteUnsettled: options.incompleteUnsettled ?? false,
-      initialDeliveryCount,
-      maxMessageSize: maxMessageSize === 0n ? undefined : maxMessageSize,
-      offeredCapabilities: options.offeredCapabilities,
-      desiredCapabilities: options.desiredCapabilities,
-      properties: options.properties,
-    };
+    const attach = attachFrame(options, handle);
     // Encode before changing any state: a bad field throws here, not halfway.
     this.host.writeFrame(this.localChannel, attach);
-    if (link === undefined) {
-      link = new Link(this.host.newLinkId(), this, this.id, options.name, options.role);
-      this.links.set(link.id, link);
-      this.linksByName.set(key, link);
-      this.host.linkAdded(link);
-    }
+    if (link === undefined) link = this.addLink(options.name, options.role, key);
     link.state = transition(LINK_TRANSITIONS, link.state, 'send-attach')!;
     this.takeHandle(handle, link);
-    link.localAttach = attach;
-    link.maxMessageSize = maxMessageSize === undefined || maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(maxMessageSize);
-    link.acceptOverrun = options.creditOverrun === 'accept';
-    link.streamed = options.streamDeliveries === true && !link.isSender;
-    if (link.isSender) {
-      link.deliveryCount = initialDeliveryCount!;
-      link.sndSettleMode = attach.sndSettleMode;
-      if (answering) link.rcvSettleMode = link.remoteAttach!.rcvSettleMode;
-    } else {
-      link.rcvSettleMode = attach.rcvSettleMode;
-      if (answering) link.sndSettleMode = link.remoteAttach!.sndSettleMode;
-    }
-    const early = link.earlyFlow;
-    if (early !== undefined) {
-      link.earlyFlow = undefined;
-      this.applyLinkFlow(link, early);
-    }
+    link.attachSent(attach, options, answering);
     return link.id;
+  }
+
+  private addLink(name: string, role: Role, key: string): AnyLink {
+    const id = this.host.newLinkId();
+    const link = role === 'sender' ? new SenderLink(id, this, this.id, name) : new ReceiverLink(id, this, this.id, name);
+    this.links.set(link.id, link);
+    this.linksByName.set(key, link);
+    this.host.linkAdded(link);
+    return link;
   }
 
   /** The handle the next link takes (taken, with takeHandle, once its attach is written). */
@@ -382,22 +354,24 @@ export class Session {
     return handle;
   }
 
-  private takeHandle(handle: number, link: Link): void {
+  private takeHandle(handle: number, link: AnyLink): void {
     this.freeHandles.takeLowest();
     link.handle = handle;
     this.localHandles[handle] = link;
   }
 
+  /** Writes our detach for `link` and forgets its deliveries (LinkHost; the engine's detach command comes here through the link). */
   detach(link: Link, options: DetachOptions): void {
+    const l = link as AnyLink;
     const error = options.error;
-    if (link.state === 'attach-rcvd') {
+    if (l.state === 'attach-rcvd') {
       // Refusing the peer's link (§2.6.3): answer its attach with a null terminus on our side, then detach.
-      const remote = link.remoteAttach!;
+      const remote = l.remoteAttach!;
       const refusal: AttachOptions = {
-        name: link.name,
-        role: link.role,
-        source: link.isSender ? undefined : remote.source,
-        target: link.isSender ? remote.target : undefined,
+        name: l.name,
+        role: l.role,
+        source: l.isSender ? undefined : remote.source,
+        target: l.isSender ? remote.target : undefined,
         sndSettleMode: remote.sndSettleMode,
         rcvSettleMode: remote.rcvSettleMode,
       };
@@ -409,19 +383,17 @@ export class Session {
         this.attach({ ...refusal, source: undefined, target: undefined });
       }
     }
-    if (link.state !== 'attach-sent' && link.state !== 'attached') {
-      throw new LocalProtocolError(Condition.IllegalState, `cannot detach link ${link.id} in state ${link.state}`);
+    if (l.state !== 'attach-sent' && l.state !== 'attached') {
+      throw new LocalProtocolError(Condition.IllegalState, `cannot detach link ${l.id} in state ${l.state}`);
     }
-    if (this.state !== 'mapped' && this.state !== 'begin-sent') {
-      throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
-    }
+    this.assertUsable(true);
     this.flush();
-    const detach: Detach = { type: 'detach', handle: link.handle, closed: options.closed, error: error === undefined ? undefined : toWireError(error) };
+    const detach: Detach = { type: 'detach', handle: l.handle, closed: options.closed, error: error === undefined ? undefined : toWireError(error) };
     this.host.writeFrame(this.localChannel, detach);
-    link.state = transition(LINK_TRANSITIONS, link.state, 'send-detach')!;
-    link.localClosed = options.closed;
-    if (error !== undefined) link.localError = new LinkError(error.condition, error.description ?? '', { info: infoMap(error.info) });
-    this.forgetDeliveries(link);
+    l.state = transition(LINK_TRANSITIONS, l.state, 'send-detach')!;
+    l.localClosed = options.closed;
+    if (error !== undefined) l.localError = fromLocalError(LinkError, error);
+    this.forgetDeliveries(l);
   }
 
   /**
@@ -431,27 +403,15 @@ export class Session {
    * entries are half of a queue or map, so n links detaching cost O(n), not
    * O(n) each.
    */
-  private forgetDeliveries(link: Link): void {
-    link.forgotten = true;
-    this.dropPartial(link);
-    link.streamIn = undefined;
-    link.openDelivery = undefined;
-    if (link.heldFrames > 0) {
-      this.heldFrames -= link.heldFrames;
-      link.heldFrames = 0;
-      if (this.windowWantsFlow()) this.markDirty();
-    }
-    link.flowPending = false;
-    link.flowHeld = false;
-    link.credit = 0;
-    link.queued = 0;
-    if (link.inQueue > 0) {
+  private forgetDeliveries(link: AnyLink): void {
+    link.forget();
+    if (link.role === 'sender' && link.inQueue > 0) {
       this.forgottenQueued += link.inQueue;
       link.inQueue = 0;
       if (2 * this.forgottenQueued > this.queue.length - this.queueHead) this.squeezeQueue();
     }
     if (link.unsettled > 0) {
-      if (link.isSender) {
+      if (link.role === 'sender') {
         this.forgottenOutgoing += link.unsettled;
         if (2 * this.forgottenOutgoing > this.outgoingUnsettled.size) {
           this.outgoingUnsettled.deleteWhere(isForgotten);
@@ -480,37 +440,10 @@ export class Session {
     this.forgottenQueued = 0;
   }
 
-  flow(link: Link, options: FlowOptions): void {
-    this.assertLinkUsable(link);
-    if (link.isSender) {
-      if (options.credit !== undefined || options.drain !== undefined) {
-        throw new LocalProtocolError(Condition.NotAllowed, 'credit and drain are set by the receiver; a sender sets available, drained or echo');
-      }
-      if (options.available !== undefined) {
-        checkUint(options.available, 'available');
-        link.available = options.available;
-      }
-      if (options.drained === true) link.drainedPending = true;
-    } else {
-      if (options.available !== undefined || options.drained !== undefined) {
-        throw new LocalProtocolError(Condition.NotAllowed, 'available and drained are set by the sender; a receiver sets credit, drain or echo');
-      }
-      if (options.credit !== undefined) {
-        checkUint(options.credit, 'credit');
-        link.credit = options.credit;
-      }
-      if (options.drain !== undefined) link.drain = options.drain;
-    }
-    if (options.echo === true) link.echoPending = true;
-    this.linkFlowPending(link);
-  }
-
-  private linkFlowPending(link: Link): void {
-    if (!link.flowPending) {
-      link.flowPending = true;
-      this.dirtyLinks.push(link);
-      this.markDirty();
-    }
+  /** `link` has a flow to write: at the next flush (LinkHost). */
+  flowDue(link: Link): void {
+    this.dirtyLinks.push(link as AnyLink);
+    this.markDirty();
   }
 
   private markDirty(): void {
@@ -520,148 +453,40 @@ export class Session {
     }
   }
 
-  private assertLinkUsable(link: Link): void {
-    if (!LINK_LOCAL_ATTACHED.has(link.state)) {
-      throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}`);
-    }
-    if (this.state !== 'mapped' && this.state !== 'begin-sent') {
-      throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
-    }
+  /** Reports an event (LinkHost). */
+  emit(event: EngineEvent): void {
+    this.host.emit(event);
   }
 
-  send(link: Link, options: SendOptions): DeliveryId {
-    if (!link.isSender) throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} is a receiver`);
-    if (link.state !== 'attached') throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}`);
-    if (this.state !== 'mapped') throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
-    if (link.credit <= 0) throw new LocalProtocolError(Condition.TransferLimitExceeded, `link ${link.id} has no credit; wait for a link-flow event`);
-    if (link.openDelivery !== undefined) {
-      throw new LocalProtocolError(Condition.IllegalState,
-        `delivery ${link.openDelivery.local} on link ${link.id} is still being sent in parts: end it (sendMore with more: false) or abort it first`);
-    }
-    const more = options.more === true;
-    let payload = options.payload;
-    // A message given as such is encoded into the host's message writer: its
-    // buffer, of which the first `length` bytes are the message, must be
-    // copied before the engine keeps it (queued for window, or a large
-    // payload the output would hold as a view).
-    let length: number;
-    let borrowed = false;
-    if (options.message !== undefined) {
-      if (payload !== undefined) throw new LocalProtocolError(Condition.InvalidField, 'give payload or message, not both');
-      const w = this.encodeMessage(options.message);
-      payload = w.buffer;
-      length = w.length;
-      borrowed = true;
-      if (length >= SHARE_MIN) {
-        payload = payload.slice(0, length);
-        borrowed = false;
-      }
-    } else {
-      if (!(payload instanceof Uint8Array)) throw new LocalProtocolError(Condition.InvalidField, 'payload must be a Uint8Array');
-      length = payload.length;
-    }
-    if (link.remoteMaxMessageSize > 0 && length > link.remoteMaxMessageSize) {
-      throw new LocalProtocolError(Condition.MessageSizeExceeded, `message of ${length} bytes exceeds the peer's max-message-size of ${link.remoteMaxMessageSize}`);
-    }
-    const tag = options.tag;
-    if (tag !== undefined && (!(tag instanceof Uint8Array) || tag.length > MAX_TAG_LENGTH)) {
-      throw new LocalProtocolError(Condition.InvalidField, `delivery tag must be a Uint8Array of at most ${MAX_TAG_LENGTH} bytes`);
-    }
-    const messageFormat = options.messageFormat ?? 0;
-    if (options.messageFormat !== undefined) checkUint(messageFormat, 'messageFormat');
-    const resume = options.resume === true;
-    // A resumed delivery is found by its tag (§2.6.13): it needs the one it had.
-    if (resume && tag === undefined) throw new LocalProtocolError(Condition.InvalidField, 'resume needs the tag');
-    const settled = options.settled ?? link.sndSettleMode === 'settled';
-    if (settled ? link.sndSettleMode === 'unsettled' : link.sndSettleMode === 'settled') {
-      throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} has snd-settle-mode ${link.sndSettleMode}; cannot send settled=${settled}`);
-    }
-    // Encoded once, before any state changes: a bad state throws here, and a queued transfer keeps its bytes.
-    let state: Uint8Array | undefined;
-    if (options.state !== undefined) {
-      try {
-        encodeDeliveryState(probe, options.state);
-        state = probe.toBytes();
-      } catch (e) {
-        throw new LocalProtocolError(Condition.InvalidField, `cannot encode delivery state: ${String(e)}`, { cause: e });
-      } finally {
-        probe.reset();
-      }
-      if (state.length + TRANSFER_ROOM > this.host.remoteMaxFrameSize()) {
-        throw new LocalProtocolError(Condition.FrameSizeTooSmall,
-          `a delivery state of ${state.length} bytes leaves no room in a transfer frame of the peer's max-frame-size ${this.host.remoteMaxFrameSize()}`);
-      }
-    }
+  // --- outgoing transfers (SenderHost) ----------------------------------------------------------
 
-    // A transaction's work must reach the coordinator before its discharge
-    // (Part 4 §4.4): dispositions made before a transfer to a coordinator are
-    // written ahead of it, not batched past it to the end of the turn.
-    if (link.localAttach?.target?.type === 'coordinator') this.writeDispositions();
+  remoteMaxFrameSize(): number {
+    return this.host.remoteMaxFrameSize();
+  }
 
+  /** A new delivery of `link`: written while the window allows, the rest queued; returns the id send() returns. */
+  transfer(link: SenderLink, h: TransferHeader, payload: Uint8Array, length: number, borrowed: boolean, more: boolean): DeliveryId {
     const local = this.outgoingIds.reserve();
-    link.credit--;
-    link.deliveryCount = (link.deliveryCount + 1) >>> 0;
-
-    const h = this.header;
-    h.handle = link.handle;
-    h.deliveryId = 0; // given as the first frame goes out
-    h.tag = tag ?? link.nextTag;
-    if (tag === undefined) link.nextTag = (link.nextTag + 1) >>> 0;
-    h.messageFormat = messageFormat;
-    h.settled = settled;
-    h.state = state;
-    h.resume = resume;
-
-    let header: TransferHeader | undefined;
     if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
       this.beginDelivery(link, h, local, true);
       const offset = this.writeFrames(h, payload, 0, false, length, more);
-      if (offset >= 0) header = this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, offset, true, more);
-      else if (more) header = { ...h };
+      if (offset >= 0) this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, offset, true, more);
     } else {
       link.queued++;
-      header = this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, 0, false, more);
+      this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, 0, false, more);
     }
-    if (more) link.openDelivery = { local, header: header!, size: length };
     return local;
   }
 
-  /**
-   * The next part of the delivery `deliveryId` that `send` began with
-   * `more`; `more: false` makes it the last. Returns true when nothing of
-   * the delivery waits for session window now; false when some does (a
-   * `delivery-written` event follows once it has gone out).
-   */
-  sendMore(link: Link, deliveryId: DeliveryId, payload: Uint8Array, more: boolean): boolean {
-    if (!link.isSender) throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} is a receiver`);
-    if (link.state !== 'attached') throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}`);
-    if (this.state !== 'mapped') throw new LocalProtocolError(Condition.IllegalState, `session ${this.id} is ${this.state}`);
-    const open = link.openDelivery;
-    if (open === undefined || open.local !== deliveryId) {
-      throw new LocalProtocolError(Condition.IllegalState, `delivery ${deliveryId} on link ${link.id} is not being sent in parts (send it with more: true first)`);
-    }
-    if (!(payload instanceof Uint8Array)) throw new LocalProtocolError(Condition.InvalidField, 'payload must be a Uint8Array');
-    const length = payload.length;
-    if (link.remoteMaxMessageSize > 0 && open.size + length > link.remoteMaxMessageSize) {
-      throw new LocalProtocolError(Condition.MessageSizeExceeded,
-        `message of more than ${open.size + length} bytes exceeds the peer's max-message-size of ${link.remoteMaxMessageSize}`);
-    }
-    open.size += length;
-    if (!more) link.openDelivery = undefined;
-    if (length === 0 && more) return link.inQueue === 0;
+  /** The next part of a delivery sent in parts. */
+  transferMore(link: SenderLink, open: OpenDelivery, payload: Uint8Array, more: boolean): void {
     if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
       // Nothing queued: the delivery's earlier parts (its first frame among them) are out.
-      const offset = this.writeFrames(open.header, payload, 0, true, length, more);
-      if (offset >= 0) this.enqueue(link, open.header, deliveryId, payload, offset, true, more, true);
+      const offset = this.writeFrames(open.header, payload, 0, true, payload.length, more);
+      if (offset >= 0) this.enqueue(link, open.header, open.local, payload, offset, true, more, true);
     } else {
-      this.enqueue(link, open.header, deliveryId, payload, 0, true, more, true);
+      this.enqueue(link, open.header, open.local, payload, 0, true, more, true);
     }
-    return link.inQueue === 0;
-  }
-
-  /** A sender link has transfers waiting for session window. */
-  waiting(link: Link): boolean {
-    return link.inQueue > 0;
   }
 
   /**
@@ -670,26 +495,12 @@ export class Session {
    * (its link detached) leaves no gap (OutgoingIds). Unsettled ones are
    * tracked from here (`track` false: an abort, which settles it).
    */
-  private beginDelivery(link: Link, h: TransferHeader, local: number, track: boolean): void {
+  private beginDelivery(link: SenderLink, h: TransferHeader, local: number, track: boolean): void {
     h.deliveryId = this.outgoingIds.assign(local, this.outgoingUnsettled.oldest());
     if (track && !h.settled) {
       this.outgoingUnsettled.set(h.deliveryId, link);
       link.unsettled++;
     }
-  }
-
-  /** The host's message writer, holding `message` encoded (until the next encode). */
-  private encodeMessage(message: Message): Writer {
-    const w = this.host.messageWriter;
-    w.reset();
-    w.trim();
-    try {
-      encodeMessage(w, message);
-    } catch (e) {
-      w.reset();
-      throw new LocalProtocolError(Condition.InvalidField, `cannot encode message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-    return w;
   }
 
   /** Bytes of transfers waiting for the peer's session window (summed when asked: a server asks once per write); a forgotten link's entries will never go out. */
@@ -702,14 +513,13 @@ export class Session {
     return n;
   }
 
-  /** Queues (the rest of) a delivery or a part of one; returns the header it keeps. */
+  /** Queues (the rest of) a delivery or a part of one (a copy of the link's reused header). */
   private enqueue(
-    link: Link, h: TransferHeader, local: number, payload: Uint8Array, offset: number, started: boolean, more = false, notify = more,
-  ): TransferHeader {
+    link: SenderLink, h: TransferHeader, local: number, payload: Uint8Array, offset: number, started: boolean, more = false, notify = more,
+  ): void {
     link.inQueue++;
-    const header = h === this.header ? { ...h } : h;
+    const header = h === link.header ? { ...h } : h;
     this.queue.push({ link, header, local, payload, offset, started, aborted: false, more, notify, dropped: false });
-    return header;
   }
 
   /**
@@ -783,7 +593,7 @@ export class Session {
         this.queueHead++;
         link.inQueue--;
         if (q.notify && link.inQueue === 0) this.host.emit({ type: 'delivery-written', link: link.id, deliveryId: q.local });
-        if (link.drainedPending && link.queued === 0) this.linkFlowPending(link);
+        if (link.drainedPending && link.queued === 0) link.wantFlow();
       } else {
         q.offset = offset;
         break;
@@ -807,12 +617,12 @@ export class Session {
     this.forgottenQueued = 0;
   }
 
-  abort(link: Link, deliveryId: DeliveryId): void {
-    if (!link.isSender) throw new LocalProtocolError(Condition.NotAllowed, `link ${link.id} is a receiver; only a sender aborts`);
+  /** Aborts delivery `local` of `link` in the queue, or (`open`: all its parts so far written) with an aborted last frame. */
+  abortDelivery(link: SenderLink, local: DeliveryId, open: OpenDelivery | undefined): boolean {
     let aborted = false;
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const q = this.queue[i]!;
-      if (q.link !== link || q.local !== deliveryId || q.aborted || q.dropped) continue;
+      if (q.link !== link || q.local !== local || q.aborted || q.dropped) continue;
       if (aborted) {
         q.dropped = true; // a later part: the abort ends the delivery before it
       } else {
@@ -821,47 +631,39 @@ export class Session {
         if (q.started && this.outgoingUnsettled.delete(q.header.deliveryId)) link.unsettled--;
       }
     }
-    const open = link.openDelivery;
-    if (open !== undefined && open.local === deliveryId) {
-      link.openDelivery = undefined;
-      if (!aborted) {
-        // Every part so far has gone out: a last frame, aborted, ends it.
-        if (!open.header.settled && this.outgoingUnsettled.get(open.header.deliveryId) === link) {
-          this.outgoingUnsettled.delete(open.header.deliveryId);
-          link.unsettled--;
-        }
-        this.enqueue(link, open.header, deliveryId, EMPTY, 0, true);
-        this.queue[this.queue.length - 1]!.aborted = true;
-        aborted = true;
+    if (open !== undefined && !aborted) {
+      // Every part so far has gone out: a last frame, aborted, ends it.
+      if (!open.header.settled && this.outgoingUnsettled.get(open.header.deliveryId) === link) {
+        this.outgoingUnsettled.delete(open.header.deliveryId);
+        link.unsettled--;
       }
+      this.enqueue(link, open.header, local, EMPTY, 0, true);
+      this.queue[this.queue.length - 1]!.aborted = true;
+      aborted = true;
     }
-    if (!aborted) {
-      throw new LocalProtocolError(Condition.IllegalState, `delivery ${deliveryId} on link ${link.id} is not being sent (it went out in full, or never existed)`);
-    }
-    this.pumpQueue();
+    if (aborted) this.pumpQueue();
+    return aborted;
   }
 
-  dispose(link: Link, deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
-    if (link.state !== 'attached' && link.state !== 'attach-sent') {
-      throw new LocalProtocolError(Condition.IllegalState, `link ${link.id} is ${link.state}; its deliveries are gone`);
+  /** A sender's deliveries waiting for window, not settled and not started. */
+  queuedUnsettled(link: SenderLink): number {
+    let n = 0;
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const q = this.queue[i]!;
+      if (q.link === link && !q.started && !q.aborted && !q.header.settled) n++;
     }
+    return n;
+  }
+
+  // --- dispositions ----------------------------------------------------------------------
+
+  /** Sets the state of and/or settles deliveries of `link` (LinkHost: the link checked its own rules). */
+  dispose(link: Link, deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
     let state = options.state;
     const settled = options.settled;
-    if (!link.isSender && settled && link.rcvSettleMode === 'second') {
-      throw new LocalProtocolError(Condition.NotAllowed,
-        `link ${link.id} has rcv-settle-mode second: dispose with settled: false, and the delivery settles when the sender settles it`);
-    }
     if (state !== undefined && state.type !== 'accepted' && state.type !== 'released') {
       // Fail now, not at flush, if the state cannot be encoded or would not fit a disposition frame.
-      let size: number;
-      try {
-        encodeDeliveryState(probe, state);
-        size = probe.length;
-      } catch (e) {
-        throw new LocalProtocolError(Condition.InvalidField, `cannot encode delivery state: ${String(e)}`, { cause: e });
-      } finally {
-        probe.reset();
-      }
+      const size = encodedStateSize(state);
       const excess = size + DISPOSITION_ROOM - this.host.remoteMaxFrameSize();
       if (excess > 0) {
         // A rejection's reason is cut short to fit, as an error in a detach is; anything else cannot shrink.
@@ -872,7 +674,7 @@ export class Session {
         state = { type: 'rejected', error: fitError(state.error, excess) };
       }
     }
-    const map = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
+    const map: UnsettledDeliveries<Link> = link.isSender ? this.outgoingUnsettled : this.incomingUnsettled;
     const batch = link.isSender ? this.senderDispositions : this.receiverDispositions;
     // A sender names its deliveries by the ids send() returned: the map holds delivery-ids.
     const ids = link.isSender ? this.outgoingIds : undefined;
@@ -925,8 +727,8 @@ export class Session {
 
   // --- flush ---------------------------------------------------------------------------
 
-  /** Writes the pending dispositions now (flush writes whatever is left). */
-  private writeDispositions(): void {
+  /** Writes the pending dispositions now (flush writes whatever is left; SenderHost: ahead of a transfer to a coordinator). */
+  writeDispositions(): void {
     if (!this.host.canWrite()) return;
     if (this.receiverDispositions.size > 0) this.receiverDispositions.flush(this.writeDisposition);
     if (this.senderDispositions.size > 0) this.senderDispositions.flush(this.writeDisposition);
@@ -953,20 +755,7 @@ export class Session {
       const links = this.dirtyLinks;
       this.dirtyLinks = [];
       for (const link of links) {
-        if (!link.flowPending) continue;
-        if (link.state === 'attach-sent' && !link.isSender) {
-          // Credit waits for the sender's attach. Legal either way, but a sender that gets credit
-          // before it has written its attach may send transfers ahead of it (rhea does).
-          link.flowHeld = true;
-          continue;
-        }
-        link.flowPending = false;
-        if (link.state !== 'attached') continue;
-        if (link.drainedPending && link.queued === 0) {
-          link.drainedPending = false;
-          link.deliveryCount = (link.deliveryCount + link.credit) >>> 0;
-          link.credit = 0;
-        }
+        if (!link.flowPending || !link.takeFlow()) continue;
         this.writeFlow(link);
         linkFlows++;
       }
@@ -980,7 +769,7 @@ export class Session {
     this.host.writeFrame(this.localChannel, d);
   };
 
-  private writeFlow(link: Link | undefined): void {
+  private writeFlow(link: AnyLink | undefined): void {
     const flow: Flow = {
       type: 'flow',
       nextIncomingId: this.remoteBegin === undefined ? undefined : this.nextIncomingId,
@@ -988,19 +777,17 @@ export class Session {
       nextOutgoingId: this.nextOutgoingId,
       outgoingWindow: this.outgoingWindow,
       handle: link?.handle,
-      // A receiver that has not seen the sender's attach leaves delivery-count unset (§2.7.4).
-      deliveryCount: link === undefined ? undefined : link.isSender ? link.wireDeliveryCount : link.remoteAttach === undefined ? undefined : link.deliveryCount,
-      linkCredit: link === undefined ? undefined : link.isSender ? link.wireCredit : link.credit,
-      available: link === undefined || !link.isSender ? undefined : link.available,
+      deliveryCount: link?.flowDeliveryCount(),
+      linkCredit: link?.flowCredit(),
+      available: link?.flowAvailable(),
       drain: link?.drain ?? false,
-      echo: link !== undefined && link.echoPending,
+      echo: link !== undefined && link.takeEcho(),
       properties: undefined,
     };
-    if (link !== undefined) link.echoPending = false;
     this.host.writeFrame(this.localChannel, flow);
   }
 
-  // --- frames in ---------------------------------------------------------------------
+  // --- frames in: routed to the links ----------------------------------------------------
 
   /**
    * A frame on this session's channel (begin and end excluded). A transfer's
@@ -1018,7 +805,7 @@ export class Session {
     }
   }
 
-  private linkForRemoteHandle(handle: number, what: string): Link | undefined {
+  private linkForRemoteHandle(handle: number, what: string): AnyLink | undefined {
     const link = this.remoteHandles.get(handle);
     if (link === undefined) {
       this.fail(Condition.UnattachedHandle, `${what} for handle ${handle}, which is not attached`);
@@ -1058,29 +845,12 @@ export class Session {
       }
       initiator = 'local';
     } else {
-      link = new Link(this.host.newLinkId(), this, this.id, attach.name, ourRole);
-      this.links.set(link.id, link);
-      this.linksByName.set(key, link);
-      this.host.linkAdded(link);
+      link = this.addLink(attach.name, ourRole, key);
       initiator = 'remote';
     }
     link.state = transition(LINK_TRANSITIONS, link.state, 'recv-attach')!;
-    if (link.flowPending && link.flowHeld) {
-      link.flowHeld = false;
-      this.dirtyLinks.push(link);
-      this.markDirty();
-    }
-    link.remoteHandle = attach.handle;
-    link.remoteAttach = attach;
     this.remoteHandles.set(attach.handle, link);
-    const maxMessageSize = attach.maxMessageSize;
-    link.remoteMaxMessageSize = maxMessageSize === undefined || maxMessageSize === 0n || maxMessageSize > BigInt(Number.MAX_SAFE_INTEGER) ? 0 : Number(maxMessageSize);
-    if (link.isSender) {
-      if (initiator === 'local') link.rcvSettleMode = attach.rcvSettleMode;
-    } else {
-      link.deliveryCount = attach.initialDeliveryCount ?? 0;
-      if (initiator === 'local') link.sndSettleMode = attach.sndSettleMode;
-    }
+    link.peerAttached(attach, initiator);
     this.host.emit({ type: 'link-attached', session: this.id, link: link.id, initiator, attach });
   }
 
@@ -1128,7 +898,7 @@ export class Session {
     }
   }
 
-  private removeLink(link: Link): void {
+  private removeLink(link: AnyLink): void {
     if (link.handle >= 0 && this.localHandles[link.handle] === link) {
       this.localHandles[link.handle] = undefined;
       this.freeHandles.release(link.handle);
@@ -1137,12 +907,6 @@ export class Session {
     if (this.linksByName.get(linkNameKey(link.role, link.name)) === link) this.linksByName.delete(linkNameKey(link.role, link.name));
     this.links.delete(link.id);
     this.host.linkRemoved(link);
-  }
-
-  /** Detaches a link because the peer broke a link-level rule. */
-  private failLink(link: Link, condition: string, description: string): void {
-    this.host.emit({ type: 'protocol-error', error: new ProtocolError(condition, description), scope: 'link', session: this.id, link: link.id });
-    if (link.state === 'attached' || link.state === 'attach-sent') this.detach(link, { closed: true, error: { condition, description } });
   }
 
   private onFlow(flow: Flow): void {
@@ -1156,10 +920,10 @@ export class Session {
       const link = this.linkForRemoteHandle(flow.handle, 'flow');
       if (link === undefined) return;
       if (link.state === 'attach-rcvd') {
-        // The peer may grant credit right after its attach, before we answer: apply it when we do.
+        // The peer may grant credit right after its attach, before we answer: applied when we do.
         link.earlyFlow = flow;
       } else if (link.state === 'attached') {
-        this.applyLinkFlow(link, flow);
+        link.onFlow(flow);
       } else if (link.state !== 'detach-sent') {
         throw new ProtocolError(Condition.IllegalState, `flow for link ${link.id} in state ${link.state}`);
       }
@@ -1170,43 +934,9 @@ export class Session {
     this.pumpQueue();
   }
 
-  /** The peer's flow state for one link (§2.6.7). */
-  private applyLinkFlow(link: Link, flow: Flow): void {
-    if (link.isSender) {
-      if (flow.linkCredit !== undefined) {
-        // Credit is a uint (up to 2^32-1): what the receiver granted, less
-        // what we sent since the delivery-count it saw (§2.6.7).
-        const receiverCount = flow.deliveryCount ?? link.localAttach!.initialDeliveryCount ?? 0;
-        link.peerCredit = flow.linkCredit;
-        link.peerDeliveryCount = receiverCount;
-        link.credit = creditLeft(flow.linkCredit, link.deliveryCount, receiverCount);
-      }
-      link.drain = flow.drain;
-      this.host.emit({
-        type: 'link-flow', link: link.id, credit: link.credit, deliveryCount: link.deliveryCount,
-        available: link.available, drain: link.drain, drained: false,
-      });
-    } else {
-      if (flow.deliveryCount !== undefined) {
-        // The sender's delivery-count ahead of ours (it gave credit back)
-        // uses up that much of our credit; the credit itself is a uint.
-        const advanced = serialDiff(flow.deliveryCount, link.deliveryCount);
-        link.credit = Math.min(0xffffffff, Math.max(0, link.credit - advanced));
-        link.deliveryCount = flow.deliveryCount;
-      }
-      link.available = flow.available ?? 0;
-      const drained = link.drain && link.credit === 0;
-      if (drained) link.drain = false;
-      this.host.emit({
-        type: 'link-flow', link: link.id, credit: link.credit, deliveryCount: link.deliveryCount,
-        available: link.available, drain: link.drain, drained,
-      });
-    }
-    if (flow.echo) {
-      this.linkFlowPending(link);
-    }
-  }
+  // --- incoming transfers (ReceiverHost) -----------------------------------------------------
 
+  /** Session flow control for a transfer (§2.5.6), then the link's rules (ReceiverLink.onTransfer). */
   private onTransfer(t: Transfer, payload: Uint8Array | readonly Uint8Array[] | undefined): void {
     const link = this.remoteHandles.get(t.handle);
     if (link === undefined) {
@@ -1228,172 +958,41 @@ export class Session {
       }
       throw new ProtocolError(Condition.IllegalState, `transfer for link ${link.id} in state ${link.state}`);
     }
-    if (link.isSender) throw new ProtocolError(Condition.NotAllowed, `transfer received on link ${link.id}, where we are the sender`);
-    if (link.streamed) {
-      this.onStreamedTransfer(link, t, payload);
-      return;
-    }
-
-    let partial = link.partial;
-    let deliveryId: number;
-    if (partial === undefined) {
-      // The first frame of a delivery.
-      deliveryId = this.firstTransfer(link, t);
-      if (deliveryId < 0) return;
-      if (!t.more && !t.aborted) {
-        // The common case: a whole message in one frame; its payload stays a view of the input (joined if in parts).
-        const body = payload === undefined ? EMPTY : payload instanceof Uint8Array ? payload : concatBytes(payload);
-        if (link.maxMessageSize > 0 && body.length > link.maxMessageSize) {
-          this.failLink(link, Condition.MessageSizeExceeded, `message of ${body.length} bytes exceeds our max-message-size of ${link.maxMessageSize}`);
-          return;
-        }
-        const settled = t.settled === true;
-        if (!settled) {
-          this.incomingUnsettled.set(deliveryId, link);
-          link.unsettled++;
-        }
-        this.host.emit({
-          type: 'delivery', link: link.id, deliveryId, tag: t.deliveryTag!, messageFormat: t.messageFormat ?? 0,
-          payload: body, settled, state: t.state, rcvSettleMode: t.rcvSettleMode, resume: t.resume,
-        });
-        if (link.drainCompleted) this.reportDrained(link);
-        return;
-      }
-      partial = new PartialDelivery(deliveryId, t.deliveryTag!, t.messageFormat ?? 0);
-      partial.resume = t.resume;
-      link.partial = partial;
-    } else {
-      deliveryId = partial.deliveryId;
-      if (t.deliveryId !== undefined && t.deliveryId !== deliveryId) {
-        throw new ProtocolError(Condition.InvalidField, `transfer continues delivery ${deliveryId} with delivery-id ${t.deliveryId}`);
-      }
-    }
-    if (t.settled === true) partial.settled = true;
-    if (t.state !== undefined) partial.state = t.state;
-    if (t.rcvSettleMode !== undefined) partial.rcvSettleMode = t.rcvSettleMode;
-    if (t.aborted) {
-      this.dropPartial(link);
-      this.host.emit({ type: 'delivery-aborted', link: link.id, deliveryId });
-      if (link.drainCompleted) this.reportDrained(link);
-      return;
-    }
-    const charged = partial.addFrame(payload, !t.more);
-    this.unfinished += charged;
-    const connectionUnfinished = this.host.unfinished(charged);
-    if (link.maxMessageSize > 0 && partial.size > link.maxMessageSize) {
-      this.dropPartial(link);
-      this.failLink(link, Condition.MessageSizeExceeded, `message exceeds our max-message-size of ${link.maxMessageSize} bytes`);
-      return;
-    }
-    if (connectionUnfinished > this.host.maxUnfinishedBytes || this.unfinished > this.maxUnfinished) {
-      const [what, limit] = connectionUnfinished > this.host.maxUnfinishedBytes ? ['connection', this.host.maxUnfinishedBytes] : ['session', this.maxUnfinished];
-      this.dropPartial(link);
-      this.failLink(link, Condition.ResourceLimitExceeded,
-        `deliveries being received in pieces on this ${what} would hold more than ${limit} bytes (maxUnfinishedBytes; each frame counts ${TRANSFER_FRAME_CHARGE} bytes besides its payload)`);
-      return;
-    }
-    if (t.more) return;
-    this.dropPartial(link);
-    const body = partial.join();
-    if (!partial.settled) {
-      this.incomingUnsettled.set(deliveryId, link);
-      link.unsettled++;
-    }
-    this.host.emit({
-      type: 'delivery', link: link.id, deliveryId, tag: partial.tag, messageFormat: partial.messageFormat,
-      payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode, resume: partial.resume,
-    });
-    if (link.drainCompleted) this.reportDrained(link);
+    if (link.role === 'sender') throw new ProtocolError(Condition.NotAllowed, `transfer received on link ${link.id}, where we are the sender`);
+    link.onTransfer(t, payload);
   }
 
-  /**
-   * The first frame of a delivery: its delivery-id in sequence, a credit
-   * for it. Returns the delivery-id, or -1 when the link was detached for it.
-   */
-  private firstTransfer(link: Link, t: Transfer): number {
-    if (t.deliveryId === undefined || t.deliveryTag === undefined) {
-      throw new ProtocolError(Condition.InvalidField, 'the first transfer of a delivery must carry delivery-id and delivery-tag');
-    }
-    const deliveryId = t.deliveryId;
+  /** A delivery's first frame: delivery-ids run in sequence across the session's links. */
+  deliveryStarts(deliveryId: number): void {
     if (this.nextIncomingDeliveryId >= 0 && deliveryId !== this.nextIncomingDeliveryId) {
       throw new ProtocolError(Condition.InvalidField, `delivery-id ${deliveryId} out of sequence (expected ${this.nextIncomingDeliveryId})`);
     }
     this.nextIncomingDeliveryId = (deliveryId + 1) >>> 0;
-    if (link.credit > 0) {
-      // A drain we asked for ends when transfers use up the credit (§2.6.7): reported after this delivery.
-      if (--link.credit === 0 && link.drain) {
-        link.drain = false;
-        link.drainCompleted = true;
-      }
-    } else if (!link.acceptOverrun) {
-      this.failLink(link, Condition.TransferLimitExceeded, `transfer on link ${link.id} without link credit`);
-      return -1;
-    }
-    // else: an overrun taken anyway; credit stays 0 and delivery-count still advances, as the sender counts it.
-    link.deliveryCount = (link.deliveryCount + 1) >>> 0;
-    link.deliveriesStarted = (link.deliveriesStarted + 1) >>> 0;
-    return deliveryId;
   }
 
-  /**
-   * A frame on a link that streams deliveries (AttachOptions.streamDeliveries):
-   * reported as it is, nothing kept; the frame stays charged to the window
-   * until the caller has consumed it.
-   */
-  private onStreamedTransfer(link: Link, t: Transfer, payload: Uint8Array | readonly Uint8Array[] | undefined): void {
-    let s = link.streamIn;
-    const first = s === undefined;
-    if (s === undefined) {
-      const deliveryId = this.firstTransfer(link, t);
-      if (deliveryId < 0) return;
-      s = { deliveryId, tag: t.deliveryTag!, messageFormat: t.messageFormat ?? 0, size: 0, settled: t.settled === true };
-      link.streamIn = s;
-      if (!s.settled) {
-        this.incomingUnsettled.set(deliveryId, link);
-        link.unsettled++;
-      }
-    } else {
-      if (t.deliveryId !== undefined && t.deliveryId !== s.deliveryId) {
-        throw new ProtocolError(Condition.InvalidField, `transfer continues delivery ${s.deliveryId} with delivery-id ${t.deliveryId}`);
-      }
-      if (t.settled === true && !s.settled) {
-        s.settled = true;
-        if (this.incomingUnsettled.delete(s.deliveryId)) link.unsettled--;
-      }
-    }
-    if (t.aborted) {
-      link.streamIn = undefined;
-      if (!s.settled && this.incomingUnsettled.delete(s.deliveryId)) link.unsettled--;
-      this.host.emit({ type: 'delivery-aborted', link: link.id, deliveryId: s.deliveryId });
-      if (link.drainCompleted) this.reportDrained(link);
-      return;
-    }
-    let size = 0;
-    if (payload instanceof Uint8Array) size = payload.length;
-    else if (payload !== undefined) for (let i = 0; i < payload.length; i++) size += payload[i]!.length;
-    s.size += size;
-    if (link.maxMessageSize > 0 && s.size > link.maxMessageSize) {
-      link.streamIn = undefined;
-      this.failLink(link, Condition.MessageSizeExceeded, `message exceeds our max-message-size of ${link.maxMessageSize} bytes`);
-      return;
-    }
-    if (!t.more) link.streamIn = undefined;
-    link.heldFrames++;
-    this.heldFrames++;
-    this.host.emit({
-      type: 'delivery-chunk', link: link.id, deliveryId: s.deliveryId, first, tag: s.tag, messageFormat: s.messageFormat,
-      payload: payload ?? EMPTY, more: t.more, settled: s.settled, state: t.state, rcvSettleMode: t.rcvSettleMode,
-    });
-    if (first && link.drainCompleted) this.reportDrained(link);
+  track(link: ReceiverLink, deliveryId: number): void {
+    this.incomingUnsettled.set(deliveryId, link);
+    link.unsettled++;
   }
 
-  /** The caller is done with `frames` frames a streamed link reported: the window may open by as many. */
-  consumed(link: Link, frames: number): void {
-    const n = Math.min(frames, link.heldFrames);
-    if (n <= 0) return;
-    link.heldFrames -= n;
-    this.heldFrames -= n;
-    if (this.windowWantsFlow()) this.markDirty();
+  untrack(link: ReceiverLink, deliveryId: number): boolean {
+    if (!this.incomingUnsettled.delete(deliveryId)) return false;
+    link.unsettled--;
+    return true;
+  }
+
+  /** Counts bytes of deliveries arriving in pieces against the session's and the connection's bounds. */
+  chargeUnfinished(delta: number): string | undefined {
+    this.unfinished += delta;
+    const connection = this.host.unfinished(delta);
+    if (connection > this.host.maxUnfinishedBytes) return `connection would hold more than ${this.host.maxUnfinishedBytes} bytes`;
+    if (this.unfinished > this.maxUnfinished) return `session would hold more than ${this.maxUnfinished} bytes`;
+    return undefined;
+  }
+
+  framesHeld(delta: number): void {
+    this.heldFrames += delta;
+    if (delta < 0 && this.windowWantsFlow()) this.markDirty();
   }
 
   /**
@@ -1405,26 +1004,9 @@ export class Session {
     return this.incomingWindow < this.incomingWindowSize - this.heldFrames - this.incomingWindowSize / 2;
   }
 
-  /** The link's unfinished delivery is done with (complete, aborted, refused, forgotten): its bytes no longer count. */
-  private dropPartial(link: Link): void {
-    const partial = link.partial;
-    if (partial === undefined) return;
-    link.partial = undefined;
-    this.unfinished -= partial.charged;
-    this.host.unfinished(-partial.charged);
-  }
-
-  /** Receiver: the drain we asked for ended with the last delivery the credit allowed; report it as a sender's drained flow would be. */
-  private reportDrained(link: Link): void {
-    link.drainCompleted = false;
-    this.host.emit({
-      type: 'link-flow', link: link.id, credit: 0, deliveryCount: link.deliveryCount, available: link.available, drain: false, drained: true,
-    });
-  }
-
   private onDisposition(d: Disposition): void {
     // The peer's role says whose deliveries these are: a receiver disposes of ours.
-    const map = d.role === 'receiver' ? this.outgoingUnsettled : this.incomingUnsettled;
+    const map: UnsettledDeliveries<AnyLink> = d.role === 'receiver' ? this.outgoingUnsettled : this.incomingUnsettled;
     const first = d.first;
     const last = d.last ?? first;
     if (serialDiff(last, first) < 0) {
@@ -1448,12 +1030,13 @@ export class Session {
     }
   }
 
-  private applyDisposition(map: UnsettledDeliveries<Link>, id: number, link: Link, state: DeliveryState | undefined, settled: boolean): void {
+  private applyDisposition(map: UnsettledDeliveries<AnyLink>, id: number, link: AnyLink, state: DeliveryState | undefined, settled: boolean): void {
+    const outgoing = map === this.outgoingUnsettled;
     if (link.forgotten) {
       // A delivery of a link we detached: settling it only drops the entry.
       if (settled) {
         map.delete(id);
-        if (map === this.outgoingUnsettled) this.forgottenOutgoing--;
+        if (outgoing) this.forgottenOutgoing--;
         else this.forgottenIncoming--;
       }
       return;
@@ -1462,28 +1045,9 @@ export class Session {
       map.delete(id);
       link.unsettled--;
     }
-    const deliveryId = map === this.outgoingUnsettled ? this.outgoingIds.toLocal(id) : id;
+    const deliveryId = outgoing ? this.outgoingIds.toLocal(id) : id;
     this.host.emit({ type: 'delivery-updated', link: link.id, deliveryId, state, settled });
   }
-
-  /** Unsettled deliveries of a link, for inspection. */
-  unsettledCount(link: Link): number {
-    let n = link.unsettled;
-    // A sender's deliveries still waiting for window count too (the unsettled map has them once they go out).
-    if (link.queued > 0) {
-      for (let i = this.queueHead; i < this.queue.length; i++) {
-        const q = this.queue[i]!;
-        if (q.link === link && !q.started && !q.aborted && !q.header.settled) n++;
-      }
-    }
-    return n;
-  }
-}
-
-function infoMap(info: EndpointErrorInit['info']): ReadonlyMap<string, unknown> | undefined {
-  if (info === undefined) return undefined;
-  if (info instanceof Map) return info;
-  return new Map(Object.entries(info));
 }
 
 function transferBody(h: TransferHeader, first: boolean, more: boolean, aborted: boolean): Transfer {
