@@ -55,7 +55,7 @@ export interface SessionHost {
    * dictionary mode, which made every `host.x` on the send path a slow lookup.)
    */
   frameWriter(): FrameOutput;
-  /** Encodes messages given to `send` as objects (reused; see Session.encodeMessage). */
+  /** Encodes messages given to `send` as objects (reused; see SenderLink.send). */
   readonly messageWriter: Writer;
   /** False once our close is sent: frames are dropped. */
   canWrite(): boolean;
@@ -109,7 +109,6 @@ const EMPTY = new Uint8Array(0);
 function opposite(role: Role): Role {
   return role === 'sender' ? 'receiver' : 'sender';
 }
-
 
 export class Session implements SenderHost, ReceiverHost {
   state: SessionState = 'unmapped';
