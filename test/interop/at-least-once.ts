@@ -5,6 +5,7 @@
  */
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { receive, send, type ConnectionObservable, type Message, type ReceiverOptions, type SendResult } from '../../src/index.js';
+import { waitFor } from '../support/peers/index.js';
 
 export interface Tally {
   readonly accepted: Set<number>;
@@ -20,12 +21,17 @@ export interface Tally {
  * same connection observable (receiver `options`, prefetch 500 unless given);
  * `onProgress(n)` runs after each accepted result and each first receipt with
  * the sum of both so far, out of 2 * count (the test injects its faults
- * there). Resolves once the sender has completed and every accepted message
- * was received, or the deadline passed (then `lost` says which were not).
+ * there). With `beforeSending`, the sender starts only once the receiver's
+ * link is attached (RabbitMQ's `/queue/NAME` has declared the queue) and
+ * `beforeSending` has returned: a test that crashes the broker makes the
+ * declaration durable there (flushDefinitions in
+ * test/support/peers/rabbitmq.ts). Resolves once the sender has completed and
+ * every accepted message was received, or the deadline passed (then `lost`
+ * says which were not).
  */
 export async function sendAndReceive(
   connection$: ConnectionObservable, address: string, count: number, options: ReceiverOptions & { readonly name: string },
-  onProgress: (count: number) => void, deadlineMs: number,
+  onProgress: (count: number) => void, deadlineMs: number, beforeSending?: () => void | Promise<void>,
 ): Promise<Tally> {
   const started = Date.now();
   const received = new Map<number, number>();
@@ -61,6 +67,12 @@ export async function sendAndReceive(
   const otherOutcomes = new Map<string, number>();
   const messages: Message[] = Array.from({ length: count }, (_, i) => ({ body: i, durable: true }));
   try {
+    if (beforeSending !== undefined) {
+      await waitFor(`${options.name}'s link to attach`, deadlineMs, () => `connection: ${statuses.join(', ')}`,
+        () => attaches.length > 0 || receiveError !== undefined || receiveCompleted);
+      if (receiveError !== undefined) throw receiveError;
+      await beforeSending();
+    }
     await lastValueFrom(from(messages).pipe(
       send(connection$, address, { durable: true, bufferSize: count }),
       tap((result: SendResult) => {

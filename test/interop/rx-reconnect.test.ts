@@ -17,6 +17,22 @@
  * durable queue holding persistent (`durable: true`) messages survives the
  * node's crash. RabbitMQ accepts a persistent message on a durable queue only
  * once it is on disk, so an accepted message must outlive `kill -9`.
+ *
+ * But only once the queue itself is on disk. RabbitMQ 3.10 writes a queue's
+ * declaration to Mnesia's log in two records (its changes, then its
+ * `committed` decision, appended asynchronously) and the second can wait in a
+ * write cache for up to 2 s while RabbitMQ already accepts messages into the
+ * queue. Killed in that window, the node comes back without the queue
+ * ("Recovering 0 queues" in its log; Mnesia presumes the undecided
+ * transaction aborted) and the messages it had accepted into it are gone; our
+ * link, re-attached to `/queue/NAME`, then declares a new, empty queue. That
+ * window is where this test used to kill the node, about 0.5 s after the
+ * declaration: it failed in half the runs, with thousands of accepted
+ * messages missing and the queue empty. Proton's own Python client loses
+ * them the same way (test/interop/rabbitmq-crash-repro.ts). So, as an
+ * application declares its queues before it relies on them, the test sends
+ * only once the receiver's attach has declared the queue and the node has
+ * written its definitions to disk (`flushDefinitions`: `mnesia:sync_log()`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/index.js';
@@ -77,7 +93,7 @@ describe('rx-amqp keeps every accepted message across reconnects (RabbitMQ 3.10)
         killedAt = count;
         restart = rabbit!.restart();
       }
-    }, 80_000);
+    }, 80_000, () => rabbit!.flushDefinitions()); // the queue survives the crash only once its declaration is on disk (see above)
     await restart;
     // With the queue's depth and consumers in the log, a stall (messages waiting, no consumer or no credit) tells itself apart.
     const queues = rabbit!.rabbitmqctl(['list_queues', '-q', 'name', 'durable', 'state', 'messages', 'messages_unacknowledged', 'consumers']);
