@@ -141,6 +141,33 @@ describe('FrameReader', () => {
     }
   });
 
+  it('lets go of each chunk read to its end while every frame ends inside a chunk (full-size reads of full-size frames)', () => {
+    // 300 transfer frames of 8 KiB, read 8 KiB at a time from 100 bytes into the first: each frame ends
+    // 100 bytes into a chunk, so the reader never runs empty. It once held every chunk until it did.
+    const FRAME = 8192;
+    const w = new Writer();
+    writeFrame(w, 1, transfer, new Uint8Array(0));
+    const overhead = w.length;
+    const stream = new Writer();
+    for (let i = 0; i < 300; i++) writeFrame(stream, 1, transfer, new Uint8Array(FRAME - overhead).fill(i & 0xff));
+    const bytes = stream.toBytes();
+    expect(bytes.length).toBe(300 * FRAME);
+    for (const splitPayloads of [false, true]) {
+      const r = new FrameReader(65536);
+      r.splitPayloads = splitPayloads;
+      let frames = 0;
+      let mostHeld = 0;
+      for (let at = 0; at < bytes.length; at = at === 0 ? 100 : at + FRAME) {
+        r.push(bytes.slice(at, at === 0 ? 100 : at + FRAME));
+        frames += readAll(r).length;
+        mostHeld = Math.max(mostHeld, r.heldBytes);
+      }
+      expect(frames).toBe(300);
+      expect(r.bufferedBytes).toBe(0);
+      expect(mostHeld).toBeLessThanOrEqual(2 * FRAME);
+    }
+  });
+
   it('splitPayloads: other frames, and transfers with little payload, are copied as before', () => {
     const w = new Writer();
     writeFrame(w, 1, transfer, new Uint8Array(3000)); // under 4 KiB

@@ -72,6 +72,13 @@ export class FrameReader {
     return this.buffered;
   }
 
+  /** Bytes of the pushed chunks the reader still references, whole (those it has not read to their end): what it keeps alive. */
+  get heldBytes(): number {
+    let n = 0;
+    for (const chunk of this.chunks) n += chunk.length;
+    return n;
+  }
+
   /**
    * Buffers a chunk of input. The reader keeps a reference to it (decoded
    * frames' payloads are views of it), so the caller must not modify it later.
@@ -210,25 +217,31 @@ export class FrameReader {
     }
   }
 
-  /** Consumes `n` buffered bytes. */
+  /**
+   * Consumes `n` buffered bytes. A chunk read to its end is let go at once
+   * (decoded frames hold views of what they need): when every frame ends
+   * inside a chunk, as full-size reads of full-size frames do, the reader
+   * never runs empty, and holding read chunks until then kept a whole large
+   * message's reads alive.
+   */
   private skip(n: number): void {
     this.buffered -= n;
+    const chunks = this.chunks;
     while (n > 0) {
-      const c = this.chunks[this.head]!;
-      const left = c.length - this.offset;
+      const left = chunks[this.head]!.length - this.offset;
       if (n < left) {
         this.offset += n;
-        return;
+        break;
       }
       n -= left;
-      this.head++;
+      chunks[this.head++] = EMPTY;
       this.offset = 0;
     }
-    if (this.head === this.chunks.length) {
+    if (this.head === chunks.length) {
       this.chunks = [];
       this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
-      this.chunks = this.chunks.slice(this.head);
+    } else if (this.head > 64 && this.head * 2 > chunks.length) {
+      this.chunks = chunks.slice(this.head);
       this.head = 0;
     }
   }
