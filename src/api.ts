@@ -12,12 +12,12 @@ export {
 } from './rx/errors.js';
 
 // Connections
-export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/incoming.js';
+export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/server/incoming.js';
 export {
   type ListenOptions, type ListenSaslOptions, type ListeningAddress, type TokenContext, type TokenVerdict, ConnectionSlots,
   DEFAULT_LISTEN_CLOSE_TIMEOUT_MS, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, DEFAULT_LISTEN_CHANNEL_MAX, DEFAULT_LISTEN_HANDLE_MAX,
   DEFAULT_MAX_CONNECTIONS, DEFAULT_OPEN_TIMEOUT_MS, DEFAULT_AUTH_FAILURE_DELAY_MS,
-} from './rx/listen-options.js';
+} from './rx/server/listen-options.js';
 export { scramCredentialsFromPassword } from './engine/sasl/index.js';
 
 // The embedded broker (its store and wiring; the Node entry adds startBroker)
@@ -28,63 +28,63 @@ export {
 } from './broker/index.js';
 export { type BrokerCbsOptions, type CbsPutToken, DEFAULT_CBS_VERIFY_TIMEOUT_MS } from './broker/index.js';
 export type { ContainerOptions } from './rx/container.js';
-export type { Connection } from './rx/connection.js';
-export type { ConnectionObservable } from './rx/connect.js';
+export type { Connection } from './rx/connection/connection.js';
+export type { ConnectionObservable } from './rx/client/connect.js';
 export {
   DEFAULT_URL, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectOptions, type SaslOptions, type GssapiOptions,
-} from './rx/connect-options.js';
+} from './rx/client/connect-options.js';
 export type { Platform } from './rx/platform.js';
-export { DEFAULT_GSSAPI_SERVICE, type GssapiProvider, type GssapiContext, type GssapiTarget } from './rx/gssapi.js';
-export type { TokenProvider } from './rx/token-source.js';
+export { DEFAULT_GSSAPI_SERVICE, type GssapiProvider, type GssapiContext, type GssapiTarget } from './rx/client/gssapi.js';
+export type { TokenProvider } from './rx/client/token-source.js';
 export {
   CBS_NODE, DEFAULT_CBS_TOKEN_TYPE, DEFAULT_CBS_TOKEN_LIFETIME_MS, DEFAULT_CBS_REFRESH_MARGIN_MS, DEFAULT_CBS_TIMEOUT_MS,
   type CbsOptions, type CbsToken,
-} from './rx/cbs.js';
-export type { ConnectionStatus, ConnectingStatus, OpenStatus, ReconnectingStatus, ClosedStatus } from './rx/status.js';
+} from './rx/client/cbs.js';
+export type { ConnectionStatus, ConnectingStatus, OpenStatus, ReconnectingStatus, ClosedStatus } from './rx/connection/status.js';
 export {
   reconnect, failover, roundRobin, ExponentialBackoff, isAuthenticationFailure, isForcedClose, isUnsupportedTransport,
   DEFAULT_RECONNECT_INITIAL_DELAY, DEFAULT_RECONNECT_MAX_DELAY,
   type BackoffLike, type ReconnectConfig, type ReconnectOption, type RetryEvent,
-} from './rx/reconnect.js';
-export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type UrlScheme } from './rx/url.js';
+} from './rx/client/reconnect.js';
+export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type UrlScheme } from './rx/connection/url.js';
 
 // Links and deliveries
 export {
   receive, receiveFrom, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_SETTLE_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, type ReceiverOptions, type AttachedLink,
-} from './rx/receive.js';
-export { receiveStreamed, DEFAULT_READ_BUFFER_SIZE, DEFAULT_STREAMED_PREFETCH, type StreamedReceiverOptions } from './rx/receive-streamed.js';
-export type { StreamedDelivery } from './rx/streamed-delivery.js';
-export { consume, type ConsumeOptions, type FailureStrategy } from './rx/consume.js';
+} from './rx/links/receive.js';
+export { receiveStreamed, DEFAULT_READ_BUFFER_SIZE, DEFAULT_STREAMED_PREFETCH, type StreamedReceiverOptions } from './rx/links/receive-streamed.js';
+export type { StreamedDelivery } from './rx/links/streamed-delivery.js';
+export { consume, type ConsumeOptions, type FailureStrategy } from './rx/links/consume.js';
 export {
   request, sendRequest, RequestError, RequestTimeoutError, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_REQUEST_CONCURRENCY,
   type RequestOptions, type RequestReply,
-} from './rx/request.js';
-export { respond, replyTo, type RespondOptions, type ReplyInput } from './rx/respond.js';
-export { resumeDeliveries, type DeliveryResume } from './rx/link-resume.js';
-export { send, sendFrom, isSendResult, ANONYMOUS_RELAY, type SenderOptions, type SendResult, type SendProgress, type UnsettledSend } from './rx/send.js';
+} from './rx/links/request.js';
+export { respond, replyTo, type RespondOptions, type ReplyInput } from './rx/links/respond.js';
+export { resumeDeliveries, type DeliveryResume } from './rx/links/link-resume.js';
+export { send, sendFrom, isSendResult, ANONYMOUS_RELAY, type SenderOptions, type SendResult, type SendProgress, type UnsettledSend } from './rx/links/send.js';
 export {
   sendStreamed, DEFAULT_BODY_BUFFER_SIZE, type StreamedMessage, type StreamedSendResult, type StreamedSenderOptions,
-} from './rx/send-streamed.js';
+} from './rx/links/send-streamed.js';
 export {
   isDetachForced, LinkRedirectError, type LinkRedirect, type LinkRecoveryConfig, type LinkRecoveryOption,
-} from './rx/link-recovery.js';
+} from './rx/links/link-recovery.js';
 export type {
   LinkStatus, LinkCounts, LinkAttachingStatus, LinkAttachedStatus, LinkRecoveringStatus, LinkFailedStatus, LinkClosedStatus,
-} from './rx/link-status.js';
-export type { LinkUpkeepOptions, StallOptions } from './rx/link-options.js';
-export { DEFAULT_AVAILABLE_STALL_TIMEOUT_MS } from './rx/stall-detector.js';
+} from './rx/links/link-status.js';
+export type { LinkUpkeepOptions, StallOptions } from './rx/links/link-options.js';
+export { DEFAULT_AVAILABLE_STALL_TIMEOUT_MS } from './rx/links/stall-detector.js';
 export {
   transaction, TransactionError, LOCAL_TRANSACTIONS, type Transaction, type TransactionOptions, type TransactionSendOptions,
-} from './rx/transaction.js';
-export type { Delivery } from './rx/delivery.js';
-export { TRACE_ANNOTATION, type Tracing, type TracingLink, type SendSpan, type ReceiveSpan } from './rx/tracing.js';
-export type { SendState, OutcomeType, ModifyOptions, RejectReason } from './rx/outcome.js';
-export { DEFAULT_PREFETCH } from './rx/credit-window.js';
-export { DEFAULT_BUFFER_SIZE, type OverflowPolicy } from './rx/overflow.js';
-export type { PullInput, PullProducer } from './rx/pull-source.js';
+} from './rx/links/transaction.js';
+export type { Delivery } from './rx/links/delivery.js';
+export { TRACE_ANNOTATION, type Tracing, type TracingLink, type SendSpan, type ReceiveSpan } from './rx/links/tracing.js';
+export type { SendState, OutcomeType, ModifyOptions, RejectReason } from './rx/links/outcome.js';
+export { DEFAULT_PREFETCH } from './rx/flow/credit-window.js';
+export { DEFAULT_BUFFER_SIZE, type OverflowPolicy } from './rx/flow/overflow.js';
+export type { PullInput, PullProducer } from './rx/flow/pull-source.js';
 export {
   JMS_SELECTOR_KEY, JMS_SELECTOR_DESCRIPTOR, type SourceOptions, type TargetOptions, type TerminusOptions,
-} from './rx/source-options.js';
+} from './rx/links/source-options.js';
 export {
   Typed, Described, AmqpArray,
   ubyte, ushort, uint, ulong, byte, short, int, long, float, char, timestamp, uuid, symbol,
@@ -97,5 +97,5 @@ export { equals } from './codec/equals.js';
 export {
   type Message, type BodySection, type JmsMessageType, JMS_MSG_TYPE, jmsMessageType, withJmsMessageType,
   toWireMessage, fromWireMessage,
-} from './rx/message.js';
-export { toPlainObjects } from './rx/plain-objects.js';
+} from './rx/links/message.js';
+export { toPlainObjects } from './rx/links/plain-objects.js';

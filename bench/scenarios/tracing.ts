@@ -12,11 +12,11 @@ import { lastValueFrom, merge, range, map, take, ignoreElements, asapScheduler, 
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Broker, BROKER_CAPABILITIES } from '../../src/broker/broker.js';
-import type { Connection } from '../../src/rx/connection.js';
+import type { Connection } from '../../src/rx/connection/connection.js';
 import { Container } from '../../src/rx/container.js';
-import { receive } from '../../src/rx/receive.js';
-import { send } from '../../src/rx/send.js';
-import type { Tracing } from '../../src/rx/tracing.js';
+import { receive } from '../../src/rx/links/receive.js';
+import { send } from '../../src/rx/links/send.js';
+import type { Tracing } from '../../src/rx/links/tracing.js';
 import { openTelemetryTracing } from '../../src/tracing/opentelemetry.js';
 import { MemoryNetwork } from '../../src/transport/memory/memory-network.js';
 import { measureThroughput } from '../harness/index.js';

@@ -11,7 +11,7 @@
  * Prints MiB/s, CPU per message (both engines) and the process RSS.
  */
 import { decodeMessage } from '../../src/frames/index.js';
-import { encodeUserMessage } from '../../src/rx/message.js';
+import { encodeUserMessage } from '../../src/rx/links/message.js';
 import { memoryLink } from '../harness/memory-link.js';
 
 const SIZE = Number(process.env.SIZE ?? 1 << 20);

@@ -6,13 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { from, range, map, take, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
-import type { Connection } from '../rx/connection.js';
+import type { Connection } from '../rx/connection/connection.js';
 import { Container } from '../rx/container.js';
-import type { Delivery } from '../rx/delivery.js';
-import { receive, type AttachedLink, type ReceiverOptions } from '../rx/receive.js';
+import type { Delivery } from '../rx/links/delivery.js';
+import { receive, type AttachedLink, type ReceiverOptions } from '../rx/links/receive.js';
 import { described } from '../codec/types.js';
-import { send, type SendResult, type SenderOptions } from '../rx/send.js';
-import { decodeKeepingBytes, lazyMessage, type Message } from '../rx/message.js';
+import { send, type SendResult, type SenderOptions } from '../rx/links/send.js';
+import { decodeKeepingBytes, lazyMessage, type Message } from '../rx/links/message.js';
 import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from './broker.js';
 import { RECORD_OVERHEAD } from './message-store.js';
 

@@ -24,8 +24,8 @@
 import { from, Observable, of, take, timeout, type SchedulerLike, type Subscription } from 'rxjs';
 import { int, Typed, type AmqpValue } from '../codec/types.js';
 import { Condition } from '../errors/conditions.js';
-import type { IncomingConnection, IncomingLink } from '../rx/incoming.js';
-import type { Message } from '../rx/message.js';
+import type { IncomingConnection, IncomingLink } from '../rx/server/incoming.js';
+import type { Message } from '../rx/links/message.js';
 import { MessageQueue } from './queue.js';
 import { settleOrLetGo } from './settle-error.js';
 import type { NodeRegistry } from './registry.js';

@@ -17,10 +17,10 @@
  * Bounded by each such link's credit. Browser-safe.
  */
 import type { Attach } from '../frames/types.js';
-import type { IncomingLink } from '../rx/incoming.js';
-import { isOutcome, peerUnsettled, tagKey } from '../rx/unsettled-map.js';
-import type { Message } from '../rx/message.js';
-import { RELEASED } from '../rx/outcome.js';
+import type { IncomingLink } from '../rx/server/incoming.js';
+import { isOutcome, peerUnsettled, tagKey } from '../rx/links/unsettled-map.js';
+import type { Message } from '../rx/links/message.js';
+import { RELEASED } from '../rx/links/outcome.js';
 import type { ConsumerHandle, QueueEntry, SettleOutcome } from './queue.js';
 
 /** A delivery of a durable consumer link that went, kept for the next link of its name. */

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { range, Subject, VirtualTimeScheduler } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { TestBroker } from '../testing/test-broker.js';
-import type { Delivery } from '../rx/delivery.js';
-import type { Message } from '../rx/message.js';
-import { receive } from '../rx/receive.js';
-import { send, type SendResult } from '../rx/send.js';
+import type { Delivery } from '../rx/links/delivery.js';
+import type { Message } from '../rx/links/message.js';
+import { receive } from '../rx/links/receive.js';
+import { send, type SendResult } from '../rx/links/send.js';
 import { Topic } from './topic.js';
 
 function rig() {

@@ -20,7 +20,7 @@
  */
 import { Subscription } from 'rxjs';
 import type { EndpointErrorInit } from '../engine/options.js';
-import type { IncomingLink } from '../rx/incoming.js';
+import type { IncomingLink } from '../rx/server/incoming.js';
 
 /** Which links a fault acts on: those matching every field given (none given: all). */
 export interface LinkSelector {

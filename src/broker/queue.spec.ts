@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../rx/message.js';
+import type { Message } from '../rx/links/message.js';
 import { MessageStore, RECORD_OVERHEAD } from './message-store.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_MESSAGES, MessageQueue, type ConsumerHandle, type QueueConsumer, type QueueEntry } from './queue.js';
 

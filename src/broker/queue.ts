@@ -21,7 +21,7 @@
  */
 import type { AmqpValue } from '../codec/types.js';
 import type { Accepted, Modified, Rejected, Released } from '../frames/types.js';
-import { decodeKeepingBytes, encodeUserMessage, type Message } from '../rx/message.js';
+import { decodeKeepingBytes, encodeUserMessage, type Message } from '../rx/links/message.js';
 import { AVAILABLE, EntryRecords, EXCLUDED } from './entry-records.js';
 import { MessageStore, RECORD_OVERHEAD } from './message-store.js';
 

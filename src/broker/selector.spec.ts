@@ -4,7 +4,7 @@ import { compileSelector, MAX_SELECTOR_DEPTH, MAX_SELECTOR_LENGTH, SelectorError
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { byte, char, decimal32, float, int, short, symbol, timestamp, ubyte, uint, ulong, ushort, uuid, type AmqpValue } from '../codec/types.js';
-import type { Message } from '../rx/message.js';
+import type { Message } from '../rx/links/message.js';
 
 const withProps = (applicationProperties: Record<string, AmqpValue>): Message => ({ applicationProperties });
 const matches = (selector: string, message: Message = {}): boolean => compileSelector(selector).matches(message);

@@ -18,7 +18,7 @@
  *
  * Pure and browser-safe: no `node:*` imports.
  */
-import type { Message } from '../rx/message.js';
+import type { Message } from '../rx/links/message.js';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { Typed, type AmqpValue } from '../codec/types.js';

@@ -7,8 +7,8 @@
  * bug of ours: the link's connection closes (its peer reconnects), and the
  * rest of the broker goes on.
  */
-import { DeliveryError } from '../rx/delivery.js';
-import type { IncomingLink } from '../rx/incoming.js';
+import { DeliveryError } from '../rx/links/delivery.js';
+import type { IncomingLink } from '../rx/server/incoming.js';
 
 export function onSettleError(link: IncomingLink, error: unknown): void {
   if (!(error instanceof DeliveryError)) link.connection.close().subscribe();

@@ -22,7 +22,7 @@
  */
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import { encodeUserMessage, type Message } from '../rx/message.js';
+import { encodeUserMessage, type Message } from '../rx/links/message.js';
 import { MessageStore } from './message-store.js';
 import { MessageQueue, type ConsumerHandle, type QueueConsumer, type QueueLimits, type QueueStats } from './queue.js';
 

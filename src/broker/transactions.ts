@@ -15,7 +15,7 @@
  */
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
-import { encodeUserMessage, type Message } from '../rx/message.js';
+import { encodeUserMessage, type Message } from '../rx/links/message.js';
 import type { ConsumerHandle, MessageQueue, QueueEntry, SettleOutcome } from './queue.js';
 import { Topic } from './topic.js';
 

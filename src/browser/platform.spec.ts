@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, lastValueFrom, map, of, take, toArray } from 'rxjs';
 import { WebSocket } from 'ws';
 import { startBroker, type RunningBroker } from '../node/broker.js';
-import { receive } from '../rx/receive.js';
-import { send } from '../rx/send.js';
+import { receive } from '../rx/links/receive.js';
+import { send } from '../rx/links/send.js';
 import type { Endpoint } from '../transport/transport.js';
 import { BrowserContainer, browserConnect, browserPlatform } from './platform.js';
 

@@ -16,8 +16,8 @@ import { Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats } fro
 import type { HashName } from '../engine/sasl/crypto/hash.js';
 import { scramCredentialsFromPassword, type ScramStoredCredentials } from '../engine/sasl/index.js';
 import type { Container } from '../rx/container.js';
-import type { IncomingConnection } from '../rx/incoming.js';
-import { ConnectionSlots, DEFAULT_MAX_CONNECTIONS, type ListenOptions, type ListenSaslOptions, type ListeningAddress } from '../rx/listen-options.js';
+import type { IncomingConnection } from '../rx/server/incoming.js';
+import { ConnectionSlots, DEFAULT_MAX_CONNECTIONS, type ListenOptions, type ListenSaslOptions, type ListeningAddress } from '../rx/server/listen-options.js';
 import { formatAddress } from '../transport/transport.js';
 import { NodeContainer } from './platform.js';
 import { nodeSaslCrypto } from './sasl-crypto.js';

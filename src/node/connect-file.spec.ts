@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectConfigError } from '../rx/connect-config.js';
+import { ConnectConfigError } from '../rx/client/connect-config.js';
 import { connectFileCandidates, findConnectFile, loadConnectFile } from './connect-file.js';
 
 const dirs: string[] = [];

@@ -8,8 +8,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { ConnectConfigError, connectConfigToOptions, parseConnectConfig } from '../rx/connect-config.js';
-import type { ConnectOptions } from '../rx/connect-options.js';
+import { ConnectConfigError, connectConfigToOptions, parseConnectConfig } from '../rx/client/connect-config.js';
+import type { ConnectOptions } from '../rx/client/connect-options.js';
 import type { CertificateData } from '../transport/transport.js';
 
 /** Where to look; each defaults to the process's own. */

@@ -4,7 +4,7 @@
  * only when a connection chooses GSSAPI: a plain install of rx-amqp never
  * needs it, and a missing package is a SaslError that says what to install.
  */
-import type { GssapiContext, GssapiProvider, GssapiTarget } from '../rx/gssapi.js';
+import type { GssapiContext, GssapiProvider, GssapiTarget } from '../rx/client/gssapi.js';
 import { cacheSuccess } from '../transport/node/cache-success.js';
 
 /** What we use of the `kerberos` package (it ships its own types, but is not installed for the build). */

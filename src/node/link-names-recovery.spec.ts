@@ -7,10 +7,10 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concat, distinct, firstValueFrom, from, lastValueFrom, map, repeat, Subject, take, tap, toArray } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
-import type { LinkStatus } from '../rx/link-status.js';
-import type { Message } from '../rx/message.js';
-import { receive } from '../rx/receive.js';
-import { send } from '../rx/send.js';
+import type { LinkStatus } from '../rx/links/link-status.js';
+import type { Message } from '../rx/links/message.js';
+import { receive } from '../rx/links/receive.js';
+import { send } from '../rx/links/send.js';
 import { startBroker, type RunningBroker } from './broker.js';
 import { NodeContainer } from './platform.js';
 

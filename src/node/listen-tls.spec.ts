@@ -6,10 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, lastValueFrom, of, take, type Subscription } from 'rxjs';
-import type { IncomingConnection } from '../rx/incoming.js';
-import type { ListeningAddress } from '../rx/listen-options.js';
-import { receive } from '../rx/receive.js';
-import { send } from '../rx/send.js';
+import type { IncomingConnection } from '../rx/server/incoming.js';
+import type { ListeningAddress } from '../rx/server/listen-options.js';
+import { receive } from '../rx/links/receive.js';
+import { send } from '../rx/links/send.js';
 import { makeTlsFixture } from '../transport/node/tls-fixture.spec-helper.js';
 import { NodeContainer } from './platform.js';
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { asapScheduler, firstValueFrom, type Subscription } from 'rxjs';
 import { scramCredentialsFromPassword } from '../engine/sasl/index.js';
-import type { Connection } from '../rx/connection.js';
-import type { ConnectionStatus } from '../rx/status.js';
+import type { Connection } from '../rx/connection/connection.js';
+import type { ConnectionStatus } from '../rx/connection/status.js';
 import { TestServer } from '../rx/test-server.spec-helper.js';
 import { TransportError } from '../transport/transport-error.js';
 import { listenNode } from '../transport/node/listen-node.js';

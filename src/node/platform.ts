@@ -7,12 +7,12 @@
  * binds `Container` and `connect` to it.
  */
 import { Container, type ContainerOptions } from '../rx/container.js';
-import type { ConnectOptions } from '../rx/connect-options.js';
-import type { ConnectionObservable } from '../rx/connect.js';
+import type { ConnectOptions } from '../rx/client/connect-options.js';
+import type { ConnectionObservable } from '../rx/client/connect.js';
 import type { Platform } from '../rx/platform.js';
 import type { Observable } from 'rxjs';
-import type { IncomingConnection } from '../rx/incoming.js';
-import type { ListenOptions } from '../rx/listen-options.js';
+import type { IncomingConnection } from '../rx/server/incoming.js';
+import type { ListenOptions } from '../rx/server/listen-options.js';
 import { connectNode } from '../transport/node/connect-node.js';
 import { listenNode } from '../transport/node/listen-node.js';
 import { connectWebSocketNode } from '../transport/node/connect-websocket-node.js';

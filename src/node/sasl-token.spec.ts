@@ -8,11 +8,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BehaviorSubject, firstValueFrom, lastValueFrom, of, take, toArray, type Subscription } from 'rxjs';
 import { SaslError } from '../engine/sasl/sasl-error.js';
-import type { IncomingConnection } from '../rx/incoming.js';
-import type { ListeningAddress, ListenOptions } from '../rx/listen-options.js';
-import { receive } from '../rx/receive.js';
-import { isAuthenticationFailure } from '../rx/reconnect.js';
-import { send } from '../rx/send.js';
+import type { IncomingConnection } from '../rx/server/incoming.js';
+import type { ListeningAddress, ListenOptions } from '../rx/server/listen-options.js';
+import { receive } from '../rx/links/receive.js';
+import { isAuthenticationFailure } from '../rx/client/reconnect.js';
+import { send } from '../rx/links/send.js';
 import { startBroker } from './broker.js';
 import { NodeContainer, nodePlatform } from './platform.js';
 

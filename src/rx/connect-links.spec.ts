@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { from, take, VirtualTimeScheduler } from 'rxjs';
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
 import { Container } from './container.js';
-import type { Delivery } from './delivery.js';
-import { receive } from './receive.js';
-import { send, type SendResult } from './send.js';
+import type { Delivery } from './links/delivery.js';
+import { receive } from './links/receive.js';
+import { send, type SendResult } from './links/send.js';
 import { FakePeer } from './testing/fake-peer.js';
 
 function rig() {

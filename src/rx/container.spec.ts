@@ -3,8 +3,8 @@ import { firstValueFrom, map, Observable, VirtualTimeScheduler, type Subscriptio
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
 import { TestScheduler } from 'rxjs/testing';
 import { Container } from './container.js';
-import type { Connection } from './connection.js';
-import type { ConnectionStatus } from './status.js';
+import type { Connection } from './connection/connection.js';
+import type { ConnectionStatus } from './connection/status.js';
 import { TestServer, type TestServerOptions } from './test-server.spec-helper.js';
 
 function rig(serverOptions: Partial<TestServerOptions> = {}) {

@@ -5,15 +5,15 @@
  * passed in (src/node/platform.ts builds the Node one).
  */
 import { asapScheduler, type Observable, type SchedulerLike } from 'rxjs';
-import { connectArguments, hasNoUrl, mergeConnectOptions, resolveConnectOptions, type ConnectOptions } from './connect-options.js';
-import { connectionObservable, type ConnectionObservable } from './connect.js';
-import type { Connection } from './connection.js';
+import { connectArguments, hasNoUrl, mergeConnectOptions, resolveConnectOptions, type ConnectOptions } from './client/connect-options.js';
+import { connectionObservable, type ConnectionObservable } from './client/connect.js';
+import type { Connection } from './connection/connection.js';
 import type { Platform } from './platform.js';
-import type { IncomingConnection } from './incoming.js';
-import { listenObservable } from './listen.js';
-import { resolveListenOptions, type ListenOptions } from './listen-options.js';
-import type { ConnectionStatus } from './status.js';
-import { attachTracing, checkTracing, type Tracing } from './tracing.js';
+import type { IncomingConnection } from './server/incoming.js';
+import { listenObservable } from './server/listen.js';
+import { resolveListenOptions, type ListenOptions } from './server/listen-options.js';
+import type { ConnectionStatus } from './connection/status.js';
+import { attachTracing, checkTracing, type Tracing } from './links/tracing.js';
 
 export interface ContainerOptions {
   /** The container id sent in every open. Default: a random UUID. */

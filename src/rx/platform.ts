@@ -7,8 +7,8 @@
  */
 import type { SaslCrypto } from '../engine/sasl/index.js';
 import type { Connect, Listen } from '../transport/transport.js';
-import type { ConnectOptions } from './connect-options.js';
-import type { GssapiProvider } from './gssapi.js';
+import type { ConnectOptions } from './client/connect-options.js';
+import type { GssapiProvider } from './client/gssapi.js';
 
 export interface Platform {
   /** Dials an endpoint (`connectNode` in Node, a `MemoryNetwork`'s `connect` in tests). */

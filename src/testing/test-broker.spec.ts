@@ -6,10 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { concatMap, delay, filter, map, mergeMap, of, take, type Observable } from 'rxjs';
-import type { Connection } from '../rx/connection.js';
-import type { Delivery } from '../rx/delivery.js';
-import { receive } from '../rx/receive.js';
-import { send, type SendResult } from '../rx/send.js';
+import type { Connection } from '../rx/connection/connection.js';
+import type { Delivery } from '../rx/links/delivery.js';
+import { receive } from '../rx/links/receive.js';
+import { send, type SendResult } from '../rx/links/send.js';
 import { TestBroker } from './test-broker.js';
 
 /** The pipeline under test: orders in, invalid ones rejected, valid ones enriched (2 at a time) and forwarded. */

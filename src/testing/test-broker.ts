@@ -17,11 +17,11 @@ import type { LinkSelector } from '../broker/faults.js';
 import { Topic } from '../broker/topic.js';
 import type { EndpointErrorInit } from '../engine/options.js';
 import { Condition } from '../errors/conditions.js';
-import type { ConnectOptions } from '../rx/connect-options.js';
-import type { ConnectionObservable } from '../rx/connect.js';
+import type { ConnectOptions } from '../rx/client/connect-options.js';
+import type { ConnectionObservable } from '../rx/client/connect.js';
 import { Container } from '../rx/container.js';
-import type { Message } from '../rx/message.js';
-import type { OutcomeType } from '../rx/outcome.js';
+import type { Message } from '../rx/links/message.js';
+import type { OutcomeType } from '../rx/links/outcome.js';
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
 
 function toSelector(selector: string | LinkSelector): LinkSelector {

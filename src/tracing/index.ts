@@ -7,4 +7,4 @@ export {
   openTelemetryTracing, W3C_TRACE_CONTEXT, INSTRUMENTATION_NAME, ATTR_AMQP_OUTCOME,
   type OpenTelemetryTracingOptions, type TracePropagator,
 } from './opentelemetry.js';
-export { TRACE_ANNOTATION, type Tracing, type TracingLink, type SendSpan, type ReceiveSpan } from '../rx/tracing.js';
+export { TRACE_ANNOTATION, type Tracing, type TracingLink, type SendSpan, type ReceiveSpan } from '../rx/links/tracing.js';

@@ -1,7 +1,7 @@
 /**
  * Distributed tracing on OpenTelemetry (the seed manual's chapter 12, which
  * used OpenTracing and Jaeger, in today's standard): the `Tracing` hook of
- * src/rx/tracing.ts implemented with `@opentelemetry/api`, an optional peer
+ * src/rx/links/tracing.ts implemented with `@opentelemetry/api`, an optional peer
  * dependency that only this entry point (`rx-amqp/tracing`) imports.
  *
  * - A send starts a PRODUCER span `send <address>` in the context active
@@ -32,10 +32,10 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { symbol, Typed, type AmqpValue } from '../codec/types.js';
-import type { Delivery } from '../rx/delivery.js';
-import { messageFields, type Message } from '../rx/message.js';
-import type { SendState } from '../rx/outcome.js';
-import { TRACE_ANNOTATION, type ReceiveSpan, type SendSpan, type Tracing, type TracingLink } from '../rx/tracing.js';
+import type { Delivery } from '../rx/links/delivery.js';
+import { messageFields, type Message } from '../rx/links/message.js';
+import type { SendState } from '../rx/links/outcome.js';
+import { TRACE_ANNOTATION, type ReceiveSpan, type SendSpan, type Tracing, type TracingLink } from '../rx/links/tracing.js';
 
 /** The instrumentation scope's name: what the tracer is obtained under. */
 export const INSTRUMENTATION_NAME = 'rx-amqp';

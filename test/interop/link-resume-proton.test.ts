@@ -26,7 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { from, lastValueFrom, Subject, take, toArray } from 'rxjs';
 import { Container, DeliveryError, receive, resumeDeliveries, send, type Delivery, type Message, type SendResult } from '../../src/index.js';
 import { decodeMessage, encodeMessageBytes } from '../../src/frames/message.js';
-import { toWireMessage } from '../../src/rx/message.js';
+import { toWireMessage } from '../../src/rx/links/message.js';
 import { EngineConnection } from '../support/engine-client.js';
 import {
   buildProtonCExample, canConnect, LOOPBACK, PeerProcess, PROTON_C_EXAMPLES, startProtonPythonBroker, type RunningPeer,

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { config, firstValueFrom, lastValueFrom, of, take, toArray } from 'rxjs';
 import { connect, receive, send, startBroker, type RunningBroker } from '../../src/index.js';
 import type { Attach, Performative, Transfer } from '../../src/frames/types.js';
-import { encodeUserMessage } from '../../src/rx/message.js';
+import { encodeUserMessage } from '../../src/rx/links/message.js';
 import { txnControlValue } from '../../src/frames/transactions.js';
 import {
   AMQP_HEADER, attach, begin as rawBegin, close as rawClose, detach as rawDetach, end as rawEnd, flow as rawFlow, listenRaw, open as rawOpen,

@@ -6,7 +6,7 @@ import { decodeMessage, encodeMessageBytes } from '../../frames/message.js';
 import { EngineDriver } from '../../transport/driver.js';
 import { MemoryNetwork } from '../../transport/memory/memory-network.js';
 import type { ByteChannel } from '../../transport/transport.js';
-import { fromWireMessage, toWireMessage } from '../message.js';
+import { fromWireMessage, toWireMessage } from '../links/message.js';
 import { FakePeer, type FakePeerOptions } from './fake-peer.js';
 
 /** A raw client engine connected to a fake peer, in virtual time. */

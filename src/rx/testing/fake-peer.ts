@@ -24,7 +24,7 @@ import type { Attach, DeliveryState, Fields, Source, Target } from '../../frames
 import { EngineDriver } from '../../transport/driver.js';
 import { MemoryChannel } from '../../transport/memory/memory-pair.js';
 import type { ByteChannel, Listen } from '../../transport/transport.js';
-import { fromWireMessage, toWireMessage, type Message } from '../message.js';
+import { fromWireMessage, toWireMessage, type Message } from '../links/message.js';
 
 /** The port a fake peer listens on by default (AMQP's). */
 export const FAKE_PEER_PORT = 5672;

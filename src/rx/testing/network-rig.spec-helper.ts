@@ -11,8 +11,8 @@ import { tap, VirtualTimeScheduler, type Observable } from 'rxjs';
 import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from '../../broker/broker.js';
 import { MemoryNetwork } from '../../transport/memory/memory-network.js';
 import type { MemoryChannel } from '../../transport/memory/memory-pair.js';
-import type { ConnectOptions } from '../connect-options.js';
-import type { ConnectionObservable } from '../connect.js';
+import type { ConnectOptions } from '../client/connect-options.js';
+import type { ConnectionObservable } from '../client/connect.js';
 import { Container } from '../container.js';
 
 export interface NetworkRigOptions extends Omit<BrokerOptions, 'onEvent'> {

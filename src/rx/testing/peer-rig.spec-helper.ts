@@ -4,8 +4,8 @@
  */
 import { VirtualTimeScheduler, type SchedulerLike } from 'rxjs';
 import { MemoryNetwork } from '../../transport/memory/memory-network.js';
-import type { ConnectOptions } from '../connect-options.js';
-import type { ConnectionObservable } from '../connect.js';
+import type { ConnectOptions } from '../client/connect-options.js';
+import type { ConnectionObservable } from '../client/connect.js';
 import { Container } from '../container.js';
 import { FakePeer, type FakePeerOptions } from './fake-peer.js';
 

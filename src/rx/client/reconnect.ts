@@ -1,0 +1,372 @@
+/**
+ * Reconnect as a retry operator (design.md: "Loss of the connection is an
+ * error on that observable; reconnect is a retry of it"), after rxjs's
+ * `retry({ count, delay, resetOnSuccess })`: on an error the source is
+ * subscribed again after a delay computed on the scheduler. What it adds for
+ * connections:
+ *
+ * - the default delay is an exponential backoff (0.1 s doubling to 10 s), or
+ *   any `BackoffLike` (the seed manual's `reset()`/`next()` object, in seconds);
+ * - a remote close with `amqp:connection:forced` of a connection that had
+ *   opened reconnects at once, without counting as a failed attempt;
+ * - authentication failures stop retrying (retrying a wrong password only
+ *   locks accounts), unless `shouldRetry` says otherwise;
+ * - `resetOnSuccess` defaults to true: a successful open starts the backoff over.
+ *
+ * Also here: `failover`, which dials a list of endpoints round robin, one per
+ * (re)subscription. Browser-safe; time only from the scheduler.
+ */
+import {
+  asyncScheduler, defer, from, identity, Observable, type MonoTypeOperatorFunction, type ObservableInput,
+  type SchedulerLike, type Subscription,
+} from 'rxjs';
+import { TransportError } from '../../transport/transport-error.js';
+import { AmqpError } from '../../errors/amqp-error.js';
+import { Condition } from '../../errors/conditions.js';
+import { SaslError } from '../../engine/sasl/sasl-error.js';
+import { CbsError } from './cbs-error.js';
+import { checkKeys } from '../util/check-keys.js';
+
+/** First reconnect delay of the default backoff, in seconds. */
+export const DEFAULT_RECONNECT_INITIAL_DELAY = 0.1;
+/** Largest reconnect delay of the default backoff, in seconds. */
+export const DEFAULT_RECONNECT_MAX_DELAY = 10;
+
+/**
+ * A reconnect delay policy (seed manual §6.3): `next()` returns the next delay
+ * in seconds; `reset()` is called once before each reconnect process begins
+ * (after a successful open, when `resetOnSuccess`).
+ */
+export interface BackoffLike {
+  reset(): void;
+  next(): number;
+}
+
+/** Exponential backoff: `initial`, doubling (by `factor`), capped at `max` (all in seconds). */
+export class ExponentialBackoff implements BackoffLike {
+  private current = 0;
+  constructor(
+    readonly initial = DEFAULT_RECONNECT_INITIAL_DELAY,
+    readonly max = DEFAULT_RECONNECT_MAX_DELAY,
+    readonly factor = 2,
+  ) {
+    if (!(initial > 0) || !(max >= initial) || !(factor >= 1)) {
+      throw new TypeError(`ExponentialBackoff: need 0 < initial <= max and factor >= 1, got ${initial}, ${max}, ${factor}`);
+    }
+  }
+
+  reset(): void {
+    this.current = 0;
+  }
+
+  next(): number {
+    this.current = this.current === 0 ? this.initial : Math.min(this.max, this.current * this.factor);
+    return this.current;
+  }
+}
+
+/** What `onRetry` is told before each wait. */
+export interface RetryEvent {
+  readonly error: unknown;
+  /** Failed attempts since the last success (or the start); a forced close does not count. */
+  readonly retryCount: number;
+  /** The wait before the next subscription, in ms; undefined when a `delay` function decides. */
+  readonly delayMs: number | undefined;
+  /** True when the peer closed with `amqp:connection:forced` (reconnecting at once). */
+  readonly forced: boolean;
+}
+
+/** RxJS retry-style reconnect settings. */
+export interface ReconnectConfig {
+  /** Failed attempts in a row to retry before giving up (the error is then passed on). Default: no limit. */
+  readonly count?: number;
+  /**
+   * The wait before each retry: milliseconds, a `BackoffLike`, or a function of
+   * the error and the retry count (1 for the first) returning an ObservableInput
+   * whose first value triggers the retry (completing without a value completes
+   * the result; erroring passes the error on). Default: an
+   * {@link ExponentialBackoff} from 0.1 s doubling to 10 s.
+   */
+  readonly delay?: number | BackoffLike | ((error: unknown, retryCount: number) => ObservableInput<unknown>);
+  /** A value from the source (a connection that opened) resets the count and the backoff. Default true. */
+  readonly resetOnSuccess?: boolean;
+  /**
+   * Which errors are retried. Default: all but authentication failures
+   * ({@link isAuthenticationFailure}) and transports this platform lacks
+   * ({@link isUnsupportedTransport}).
+   */
+  readonly shouldRetry?: (error: unknown) => boolean;
+  /** Told about each retry before its wait (for status displays and logs). Default none. */
+  readonly onRetry?: (event: RetryEvent) => void;
+}
+
+/** The forms the `reconnect` option takes: on/off, a backoff, or a config. */
+export type ReconnectOption = boolean | BackoffLike | ReconnectConfig;
+
+const CONFIG_KEYS: ReadonlySet<string> = new Set(['count', 'delay', 'resetOnSuccess', 'shouldRetry', 'onRetry']);
+
+/**
+ * True for errors retrying cannot fix: the SASL outcome `auth` or `sys-perm`,
+ * or a local SASL failure (no mechanism both sides accept, an inauthentic
+ * server, no Kerberos ticket), or a CBS token refused with 401 or 403,
+ * anywhere in the `cause` chain. The temporary outcomes `sys` and
+ * `sys-temp` are retried, and so are other CBS statuses.
+ */
+export function isAuthenticationFailure(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof SaslError) return e.code !== 'sys' && e.code !== 'sys-temp';
+    if (e instanceof CbsError) return e.statusCode === 401 || e.statusCode === 403;
+  }
+  return false;
+}
+
+/**
+ * True for a transport this platform cannot provide, which no retry will
+ * change: `amqp://` or TLS settings in a browser, no WebSocket class, the
+ * optional `ws` package missing (TransportError codes `ENOTSUP`,
+ * `ERR_MODULE_NOT_FOUND`).
+ */
+export function isUnsupportedTransport(error: unknown): boolean {
+  return error instanceof TransportError && (error.code === 'ENOTSUP' || error.code === 'ERR_MODULE_NOT_FOUND');
+}
+
+/** True when the peer closed the connection with `amqp:connection:forced` (e.g. a broker shutting down). */
+export function isForcedClose(error: unknown): boolean {
+  return error instanceof AmqpError && error.remote && error.condition === Condition.ConnectionForced;
+}
+
+function isBackoff(value: unknown): value is BackoffLike {
+  return typeof value === 'object' && value !== null
+    && typeof (value as BackoffLike).next === 'function' && typeof (value as BackoffLike).reset === 'function';
+}
+
+/**
+ * Checks a `reconnect` option; returns the config, or undefined for `false`.
+ * Throws a TypeError naming `what` for anything else.
+ */
+export function toReconnectConfig(option: ReconnectOption | undefined, what = 'reconnect'): ReconnectConfig | undefined {
+  if (option === undefined || option === true) return {};
+  if (option === false) return undefined;
+  if (isBackoff(option)) return { delay: option };
+  if (typeof option !== 'object' || option === null || Array.isArray(option)) {
+    throw new TypeError(`${what}: expected a boolean, a backoff ({ reset(), next() }) or a config object, got ${describe(option)}`);
+  }
+  checkKeys(option, CONFIG_KEYS, what);
+  checkRetryFields(option, what);
+  const { shouldRetry, onRetry } = option;
+  if (shouldRetry !== undefined && typeof shouldRetry !== 'function') throw new TypeError(`${what}.shouldRetry: expected a function, got ${describe(shouldRetry)}`);
+  if (onRetry !== undefined && typeof onRetry !== 'function') throw new TypeError(`${what}.onRetry: expected a function, got ${describe(onRetry)}`);
+  return option;
+}
+
+/**
+ * Checks the retry fields a reconnect or link recovery config shares
+ * (`count`, `delay`, `resetOnSuccess`); throws a TypeError naming `what`. @internal
+ */
+export function checkRetryFields(config: { readonly count?: unknown; readonly delay?: unknown; readonly resetOnSuccess?: unknown }, what: string): void {
+  const { count, delay, resetOnSuccess } = config;
+  if (count !== undefined && !(count === Infinity || (Number.isInteger(count) && (count as number) >= 0))) {
+    throw new TypeError(`${what}.count: expected a non-negative integer, got ${describe(count)}`);
+  }
+  if (delay !== undefined && typeof delay !== 'function' && !isBackoff(delay) && !(typeof delay === 'number' && delay >= 0 && Number.isFinite(delay))) {
+    throw new TypeError(`${what}.delay: expected milliseconds >= 0, a backoff or a function, got ${describe(delay)}`);
+  }
+  if (resetOnSuccess !== undefined && typeof resetOnSuccess !== 'boolean') {
+    throw new TypeError(`${what}.resetOnSuccess: expected a boolean, got ${describe(resetOnSuccess)}`);
+  }
+}
+
+/** The wait before one retry: a notifier whose first value starts it. @internal */
+export interface RetryWait {
+  readonly notifier: Observable<unknown>;
+  /** The wait in ms; undefined when a `delay` function decides. */
+  readonly delayMs: number | undefined;
+  /** Failed attempts since the last success, this one included. */
+  readonly retryCount: number;
+}
+
+/** What a {@link RetrySchedule} is configured with (ReconnectConfig's retry part, and link recovery's). @internal */
+export interface RetryScheduleConfig {
+  readonly count?: number;
+  readonly delay?: ReconnectConfig['delay'];
+  readonly resetOnSuccess?: boolean;
+}
+
+/**
+ * One subscription's retries, as rxjs `retry({ count, delay, resetOnSuccess })`
+ * counts them: failures in a row, each wait from the backoff (a fresh
+ * ExponentialBackoff by default; a BackoffLike given is reset before the
+ * first retry of a run), milliseconds, or a delay function. Used by
+ * `reconnect` and by link recovery. @internal
+ */
+export class RetrySchedule {
+  private failures = 0;
+  private readonly count: number;
+  private readonly resetOnSuccess: boolean;
+  private readonly backoff: BackoffLike | undefined;
+
+  constructor(private readonly config: RetryScheduleConfig, private readonly scheduler: SchedulerLike) {
+    this.count = config.count ?? Infinity;
+    this.resetOnSuccess = config.resetOnSuccess ?? true;
+    const delay = config.delay;
+    this.backoff = delay === undefined ? new ExponentialBackoff() : isBackoff(delay) ? delay : undefined;
+  }
+
+  /** Failed attempts in a row so far. */
+  get retryCount(): number {
+    return this.failures;
+  }
+
+  /** An attempt succeeded: with resetOnSuccess (the default), the count and the backoff start over. */
+  succeeded(): void {
+    if (this.resetOnSuccess) this.failures = 0;
+  }
+
+  /** The wait before the next retry, or undefined when `count` retries in a row failed already. Throws what a delay function throws. */
+  next(error: unknown): RetryWait | undefined {
+    if (this.failures >= this.count) return undefined;
+    const retryCount = ++this.failures;
+    const delay = this.config.delay;
+    if (this.backoff !== undefined) {
+      if (retryCount === 1) this.backoff.reset();
+      const delayMs = Math.round(this.backoff.next() * 1000);
+      return { notifier: timerOn(delayMs, this.scheduler), delayMs, retryCount };
+    }
+    if (typeof delay === 'number') return { notifier: timerOn(delay, this.scheduler), delayMs: delay, retryCount };
+    const delayFn = delay as (error: unknown, retryCount: number) => ObservableInput<unknown>;
+    return { notifier: from(delayFn(error, retryCount)), delayMs: undefined, retryCount };
+  }
+}
+
+/**
+ * Subscribes to `wait.notifier` and calls `retry` on its first value; a
+ * notifier that completes without one calls `giveUp()`, one that errors
+ * `fail(error)`. Returns the subscription (closed when it fired at once). @internal
+ */
+export function waitForRetry(wait: RetryWait, retry: () => void, giveUp: () => void, fail: (error: unknown) => void): Subscription {
+  let fired = false;
+  let subscription: Subscription | undefined;
+  subscription = wait.notifier.subscribe({
+    next: () => {
+      if (fired) return;
+      fired = true;
+      subscription?.unsubscribe();
+      retry();
+    },
+    error: fail,
+    complete: () => {
+      if (!fired) giveUp();
+    },
+  });
+  if (fired) subscription.unsubscribe();
+  return subscription;
+}
+
+/**
+ * The reconnect operator: `dial$.pipe(reconnect())`. Resubscribes to the
+ * source when it errors, after a delay on `scheduler`; see the file comment
+ * and {@link ReconnectConfig}. `reconnect(false)` passes errors through.
+ */
+export function reconnect<T>(option: ReconnectOption = true, scheduler: SchedulerLike = asyncScheduler): MonoTypeOperatorFunction<T> {
+  const config = toReconnectConfig(option);
+  if (config === undefined) return identity;
+  const shouldRetry = config.shouldRetry ?? ((error: unknown) => !isAuthenticationFailure(error) && !isUnsupportedTransport(error));
+  return (source) => new Observable<T>((subscriber) => {
+    // Per subscription: its own count and backoff (a shared BackoffLike the user passed is reset as the seed says).
+    const schedule = new RetrySchedule(config, scheduler);
+    let current: Subscription | undefined;
+    let waiting: Subscription | undefined;
+
+    const subscribeToSource = (): void => {
+      waiting = undefined;
+      let opened = false;
+      const sub = source.subscribe({
+        next: (value) => {
+          if (!opened) {
+            opened = true;
+            schedule.succeeded();
+          }
+          subscriber.next(value);
+        },
+        error: (error: unknown) => {
+          current = undefined;
+          onError(error, opened);
+        },
+        complete: () => subscriber.complete(),
+      });
+      if (!sub.closed) current = sub;
+    };
+
+    const onError = (error: unknown, opened: boolean): void => {
+      const forced = opened && isForcedClose(error);
+      let wait: RetryWait | undefined;
+      try {
+        wait = forced ? { notifier: timerOn(0, scheduler), delayMs: 0, retryCount: schedule.retryCount } : shouldRetry(error) ? schedule.next(error) : undefined;
+      } catch (e) {
+        subscriber.error(e);
+        return;
+      }
+      if (wait === undefined) {
+        subscriber.error(error);
+        return;
+      }
+      config.onRetry?.({ error, retryCount: wait.retryCount, delayMs: wait.delayMs, forced });
+      if (subscriber.closed) return;
+      const pending = waitForRetry(wait, subscribeToSource, () => subscriber.complete(), (e) => subscriber.error(e));
+      if (!pending.closed) waiting = pending;
+    };
+
+    subscribeToSource();
+    return () => {
+      current?.unsubscribe();
+      waiting?.unsubscribe();
+      current = undefined;
+      waiting = undefined;
+    };
+  });
+}
+
+/** One value after `ms` on `scheduler` (rxjs `timer`, kept local so the scheduler is always the one given). */
+function timerOn(ms: number, scheduler: SchedulerLike): Observable<0> {
+  return new Observable<0>((subscriber) => scheduler.schedule(() => {
+    subscriber.next(0);
+    subscriber.complete();
+  }, ms));
+}
+
+/**
+ * Round robin over `items`: each call returns the next one, starting with
+ * the first and wrapping around (the failover order a, b, c, a, ...).
+ */
+export function roundRobin<T>(items: readonly T[]): () => T {
+  if (items.length === 0) throw new TypeError('roundRobin: needs at least one item');
+  const list = [...items];
+  let next = 0;
+  return () => {
+    const item = list[next]!;
+    next = (next + 1) % list.length;
+    return item;
+  };
+}
+
+/**
+ * Failover: an observable that dials the next of `endpoints` on each
+ * subscription, round robin, so `failover(urls, dial).pipe(reconnect())`
+ * tries a, b, c, a, ... on successive attempts.
+ */
+export function failover<E, T>(endpoints: readonly E[], dial: (endpoint: E, attempt: number) => ObservableInput<T>): Observable<T> {
+  const pick = roundRobin(endpoints);
+  let attempt = 0;
+  return defer(() => {
+    attempt++;
+    return dial(pick(), attempt);
+  });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,935 @@
+/**
+ * Senders (seed manual §9.1-9.2; design.md "A sender consumes a stream of
+ * messages under link credit"). `send` is an operator: each message of the
+ * source is sent on a sender link of the current connection and yields its
+ * outcome as a SendResult. Messages wait for credit in a bounded buffer with
+ * an explicit overflow policy; `sendFrom` pulls from an Iterable,
+ * AsyncIterable or producer function no faster than credit instead.
+ *
+ * At-least-once by default: a message sent and not yet settled when the
+ * connection is lost is sent again, first, on the link of the next
+ * connection. `presettled: true` is at-most-once: nothing is resent and each
+ * result's state is `'sent'`.
+ *
+ * Results come in the order the peer settles the messages (the order of
+ * sending, for peers that settle in order), and always after the message
+ * was sent. The stream completes once the source has completed and every
+ * message is settled.
+ */
+import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import type { Engine } from '../../engine/engine.js';
+import { LinkError, LocalProtocolError } from '../../engine/errors.js';
+import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId, SessionId } from '../../engine/events.js';
+import type { AttachOptions, DetachOptions, EndpointErrorInit } from '../../engine/options.js';
+import { AmqpError } from '../../errors/amqp-error.js';
+import { Condition } from '../../errors/conditions.js';
+import type { Attach, Coordinator, DeliveryState, Received, Source, Target } from '../../frames/types.js';
+import { schedulerOf } from '../client/connect.js';
+import type { Connection } from '../connection/connection.js';
+import { contained, runContained } from '../util/contained.js';
+import { DeliveryError } from './delivery.js';
+import { Inflight } from '../flow/inflight.js';
+import { claimLinkName, type NameLease } from './link-names.js';
+import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpkeepSpec } from './link-options.js';
+import { peerDetachError } from './link-recovery.js';
+import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
+import { encodeUserMessage, type Message } from './message.js';
+import type { SendState } from './outcome.js';
+import type { DeliveryResume, ResumeSupport } from './link-resume.js';
+import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from '../flow/overflow.js';
+import { PullSource, type PullInput } from '../flow/pull-source.js';
+import { checkResume, randomLinkName, type LinkHost } from './receive.js';
+import { SendError, SendOverflowError, SendTimeoutError, type PendingSends } from './send-error.js';
+import { senderDetachError, settledResult } from './send-outcome.js';
+import { endSpan, hostTracing, tracingLink, tracingOf, type SendSpan, type Tracing, type TracingLink } from './tracing.js';
+import {
+  buildTarget, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type TargetOptions,
+} from './source-options.js';
+
+/** The connection capability of peers that route messages sent on a link without a target address (by `to`). */
+export const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
+
+export interface SenderOptions extends TargetOptions, LinkUpkeepOptions {
+  /** The link name. Default: a random name per subscription. */
+  readonly name?: string;
+  /** Send pre-settled, at-most-once: no outcome, no resend after a reconnect. Default false. */
+  readonly presettled?: boolean;
+  /** Messages that may wait for credit (send only; sendFrom pulls no more than credit). Default {@link DEFAULT_BUFFER_SIZE}. */
+  readonly bufferSize?: number;
+  /** What a full buffer does with one more message. Default `'error'`. */
+  readonly overflow?: OverflowPolicy;
+  /** A rejected message errors the stream (with its DeliveryError) instead of yielding a result. Default false. */
+  readonly rejectedAsError?: boolean;
+  /**
+   * The longest a message may wait for its outcome, in ms, from the moment it
+   * is offered to the sender (waiting for credit or for a connection counts):
+   * then the stream errors with a SendTimeoutError. The message may still
+   * arrive (it may be in flight, or be resent after a reconnect). Default
+   * none: with reconnect on, a message waits for as long as reconnecting takes.
+   */
+  readonly sendTimeout?: number;
+  /**
+   * The transfer's message-format (Part 2 §2.7.5): 0 is the AMQP message
+   * format of Part 3; other values name a vendor's format (the top three
+   * bytes a vendor id, the last a version). Every message of this send
+   * carries it. Default 0.
+   */
+  readonly messageFormat?: number;
+  /**
+   * Also emit the non-terminal states the peer reports before a message's
+   * outcome (`received`, with the section number and offset it got to,
+   * Part 3 §3.4.1), as {@link SendProgress} results. Each message still ends
+   * with one {@link SendResult}; count those (e.g. `filter(isSendResult)`)
+   * where `take(n)` matters. Default false: outcomes only.
+   */
+  readonly nonTerminalStates?: boolean;
+  /**
+   * Durable link recovery (Part 2 §2.6.13), with `durable: true`: pass
+   * {@link resumeDeliveries}. Messages in flight when the link is lost are
+   * listed by tag in the next link's attach, and the peer's answer decides
+   * each: its outcome (not sent again), a resume, or a new delivery. Only
+   * with a peer that keeps such state. Default none: sent again as new.
+   */
+  readonly resume?: DeliveryResume;
+}
+
+/** What became of one message. */
+export interface SendResult {
+  readonly message: Message;
+  /** The outcome, or `'sent'` for a pre-settled message. */
+  readonly state: SendState;
+  /** Rejected: the error the peer gave (a DeliveryError with `remote: true`). */
+  readonly error?: DeliveryError;
+  /** The peer's delivery state as it arrived (e.g. the fields of `modified`). */
+  readonly outcome?: DeliveryState;
+}
+
+/**
+ * A non-terminal state the peer reported for a message before its outcome
+ * (with `nonTerminalStates`): `received` says how much of the message the
+ * peer has (Part 3 §3.4.1: the first section, counted from 0, and the first
+ * byte of it that it does not have yet; all of a message with n sections is
+ * section n, offset 0). The message's {@link SendResult} follows.
+ */
+export interface SendProgress {
+  readonly message: Message;
+  readonly state: 'received';
+  readonly sectionNumber: number;
+  readonly sectionOffset: number;
+  /** The peer's delivery state as it arrived. */
+  readonly outcome: Received;
+}
+
+/** A send's result is final (an outcome, or `'sent'`), not a {@link SendProgress}. */
+export function isSendResult(result: SendResult | SendProgress): result is SendResult {
+  return result.state !== 'received';
+}
+
+const SENDER_OPTIONS: ReadonlySet<string> = new Set([
+  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'sendTimeout', 'messageFormat', 'nonTerminalStates', 'resume',
+  'capabilities', 'durable', 'target', ...LINK_UPKEEP_KEYS,
+]);
+
+/** @internal */
+export interface SenderSpec {
+  readonly name: string | undefined;
+  readonly address: string | null;
+  /** A coordinator for a transaction controller (transaction.ts). */
+  readonly target: Target | Coordinator;
+  readonly presettled: boolean;
+  readonly bufferSize: number;
+  readonly overflow: OverflowPolicy;
+  readonly rejectedAsError: boolean;
+  /** Undefined: no limit. */
+  readonly sendTimeout?: number;
+  /** The transfers' message-format; undefined: 0. */
+  readonly messageFormat?: number;
+  /** Emit `received` states as SendProgress results. */
+  readonly nonTerminalStates?: boolean;
+  readonly closeOnUnsubscribe: boolean;
+  /** Our source; default: an unnamed, non-durable one. */
+  readonly source?: Source;
+  /** Answer the peer's attach (listen side) instead of initiating one: no link-attached event follows ours. */
+  readonly answering?: boolean;
+  /** The state every transfer carries: a transactional-state for sends in a transaction (transaction.ts). */
+  readonly transferState?: DeliveryState;
+  /** Recovery and status (link-options.ts); none when answering. */
+  readonly upkeep?: LinkUpkeepSpec;
+  /**
+   * Answering a durable link (listen side): deliveries of the earlier link of
+   * this name to resume first, with their tags (Part 2 §2.6.13); our
+   * attach's unsettled map lists them.
+   */
+  readonly resumes?: readonly UnsettledSend[];
+  /** Answering a durable link: told, when the link ends, of the messages it sent that were not settled, with their tags. */
+  readonly onUnsettled?: (unsettled: readonly UnsettledSend[]) => void;
+  /** Durable link recovery (link-resume.ts). */
+  readonly resume?: DeliveryResume;
+}
+
+/** A message sent on a durable link and not settled, with its delivery tag (what a later link of that name resumes). */
+export interface UnsettledSend {
+  readonly message: Message;
+  readonly tag: Uint8Array;
+}
+
+/**
+ * Sends each message of the source to `address` (null: the anonymous relay,
+ * routing each message by its `to`; the peer must offer ANONYMOUS-RELAY) on
+ * the connections `connection$` emits, and emits each message's outcome.
+ * Errors on buffer overflow (policy 'error'), when the link is refused or
+ * detached with an error, when a message cannot be encoded, or when
+ * `connection$` errors.
+ */
+export function send(
+  connection$: Observable<Connection>, address: string | null, options?: SenderOptions & { readonly nonTerminalStates?: false },
+): OperatorFunction<Message, SendResult>;
+export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions): OperatorFunction<Message, SendResult | SendProgress>;
+export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions = {}): OperatorFunction<Message, SendResult | SendProgress> {
+  const spec = senderSpec(address, options, 'send');
+  return (messages$) => withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult | SendProgress>(
+    (subscriber) => sendPushed(spec, connection$, messages$, subscriber, upkeep).teardown,
+  ));
+}
+
+/** Runs a sender fed by a push Observable (buffered under credit); returns it (its `teardown` ends it). @internal also used by the listen side */
+export function sendPushed(
+  spec: SenderSpec, host$: Observable<LinkHost>, messages$: Observable<Message>, subscriber: Subscriber<SendResult | SendProgress>, upkeep?: LinkUpkeep,
+): SenderCore {
+  const core = new (senderClass(spec))(spec, subscriber, false, upkeep);
+  core.start(host$, (sink) => messages$.subscribe({
+    next: (message) => sink.offer(message),
+    error: (error: unknown) => subscriber.error(error),
+    complete: () => sink.sourceComplete(),
+  }));
+  return core;
+}
+
+/** Runs a sender pulling from `source` no faster than credit; returns it (its `teardown` ends it). @internal also used by the listen side */
+export function sendPulled(
+  spec: SenderSpec, host$: Observable<LinkHost>, source: PullInput<Message>, subscriber: Subscriber<SendResult | SendProgress>, upkeep?: LinkUpkeep,
+): SenderCore {
+  const core = new (senderClass(spec))(spec, subscriber, true, upkeep);
+  core.start(host$, (sink) => {
+    const pull = new PullSource<Message>(source, {
+      next: (message) => sink.offer(message),
+      error: (error) => subscriber.error(error),
+      complete: () => sink.sourceComplete(),
+    });
+    sink.pull = pull;
+    return { unsubscribe: () => pull.cancel() };
+  });
+  return core;
+}
+
+/**
+ * Sends messages pulled from `source` no faster than link credit allows:
+ * an Iterable, an AsyncIterable (a Node Readable in object mode is one) or a
+ * function `(n) => messages` asked for at most `n` (an empty answer ends it).
+ */
+export function sendFrom(
+  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>,
+  options?: Omit<SenderOptions, 'bufferSize' | 'overflow'> & { readonly nonTerminalStates?: false },
+): Observable<SendResult>;
+export function sendFrom(
+  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>, options: Omit<SenderOptions, 'bufferSize' | 'overflow'>,
+): Observable<SendResult | SendProgress>;
+export function sendFrom(
+  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>, options: Omit<SenderOptions, 'bufferSize' | 'overflow'> = {},
+): Observable<SendResult | SendProgress> {
+  const spec = senderSpec(address, options, 'sendFrom');
+  if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
+    throw new TypeError(`sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`);
+  }
+  return withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult | SendProgress>(
+    (subscriber) => sendPulled(spec, connection$, source, subscriber, upkeep).teardown,
+  ));
+}
+
+/** @internal also used by the listen side */
+export function senderSpec(address: string | null, options: SenderOptions, where: string): SenderSpec {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options: expected an object, got ${describe(options)}`);
+  checkKeys(options, SENDER_OPTIONS, where);
+  const target = buildTarget(address, options, where);
+  return {
+    name: optionalString(options.name, `${where}: options.name`),
+    address,
+    target,
+    presettled: optionalBoolean(options.presettled, `${where}: options.presettled`) ?? false,
+    bufferSize: optionalInteger(options.bufferSize, `${where}: options.bufferSize`, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_BUFFER_SIZE,
+    overflow: optionalOneOf(options.overflow, `${where}: options.overflow`, OVERFLOW_POLICIES) ?? 'error',
+    rejectedAsError: optionalBoolean(options.rejectedAsError, `${where}: options.rejectedAsError`) ?? false,
+    sendTimeout: optionalInteger(options.sendTimeout, `${where}: options.sendTimeout`, 1, 0x7fffffff),
+    messageFormat: optionalInteger(options.messageFormat, `${where}: options.messageFormat`, 0, 0xffffffff),
+    nonTerminalStates: optionalBoolean(options.nonTerminalStates, `${where}: options.nonTerminalStates`) ?? false,
+    ...(options.resume === undefined ? {} : { resume: checkResume(options.resume, `${where}: options.resume`, options.durable === true) }),
+    closeOnUnsubscribe: options.durable !== true,
+    upkeep: linkUpkeepSpec(options, where),
+  };
+}
+
+/** The class of a spec's sender: with `resume`, link-resume.ts's. */
+function senderClass(spec: SenderSpec): typeof SenderCore {
+  return spec.resume === undefined ? SenderCore : (spec.resume as ResumeSupport).senderCore;
+}
+
+/** A message and its encoding (kept for a resend). */
+/** A message waiting to be sent (a resend too). @internal */
+export interface Pending {
+  readonly message: Message;
+  readonly payload: Uint8Array;
+  /** Its span, when the container traces. */
+  readonly span?: SendSpan;
+  /** When it was offered (scheduler time), with a sendTimeout; else 0. */
+  readonly at: number;
+  /** Sent on a link that was lost before its outcome came: waiting to be sent again. */
+  readonly resend?: boolean;
+}
+
+type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
+
+const EMPTY = new Uint8Array(0);
+
+/** The sender of one subscription: the buffer, the current link, and the messages in flight on it. @internal */
+export class SenderCore {
+  readonly teardown: () => void;
+  pull: PullSource<Message> | undefined;
+  private readonly name: string;
+  protected readonly buffer: OverflowBuffer<Pending>;
+  /** Sent on the current link and not settled, by delivery id, in the order sent. */
+  protected readonly inflight = new Inflight<Message, Uint8Array, SendSpan>();
+  private host: LinkHost | undefined;
+  private engine: Engine | undefined;
+  private linkId: LinkId = -1;
+  private state: LinkState = 'ended';
+  private events: Subscription | undefined;
+  private connections: Subscription | undefined;
+  /** The connection observable completed: no link comes after the current one. */
+  private connectionsDone = false;
+  private source: { unsubscribe(): void } | undefined;
+  private sourceDone = false;
+  private pumping = false;
+  private unsubscribed = false;
+  private refused = false;
+  private linkError: AmqpError | undefined;
+  /** The container's tracing hook, when it traces (see tracing.ts). */
+  private tracing: Tracing | undefined;
+  private traceLink: TracingLink | undefined;
+  /** The name the current link holds on its connection, and the wait for it (link-names.ts). */
+  private lease: NameLease | undefined;
+  private claim: Subscription | undefined;
+  /** What our detach says when detachWith() ends the sender, or when we end the link for a reason of ours (a message too large for it). */
+  private detachOptions: DetachOptions | undefined;
+  /** After our detach: the bound on the peer's answer (closeTimeout). */
+  private detachTimer: Subscription | undefined;
+  /** With a sendTimeout: the clock offers are stamped with, and the timer for the oldest pending message. */
+  private clock: SchedulerLike | undefined;
+  private sendTimer: Subscription | undefined;
+  protected readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState; messageFormat?: number; tag?: Uint8Array; resume?: boolean };
+
+
+  constructor(
+    protected readonly spec: SenderSpec,
+    protected readonly subscriber: Subscriber<SendResult | SendProgress>,
+    pulled: boolean,
+    private readonly upkeep?: LinkUpkeep,
+  ) {
+    this.name = spec.name ?? randomLinkName('sender');
+    upkeep?.bind(() => ({
+      name: this.name, address: this.spec.address,
+      credit: this.state === 'attached' ? this.engine!.linkCredit(this.linkId) : 0,
+      buffered: this.buffer.length, unsettled: this.inflight.size,
+    }), (error) => this.fail(error));
+    this.sendOptions = { payload: EMPTY, settled: spec.presettled };
+    if (spec.transferState !== undefined) this.sendOptions.state = spec.transferState;
+    if (spec.messageFormat !== undefined) this.sendOptions.messageFormat = spec.messageFormat;
+    // Pulled messages never exceed credit, except resends after a reconnect: no bound needed.
+    this.buffer = pulled ? new OverflowBuffer(Number.MAX_SAFE_INTEGER) : new OverflowBuffer(spec.bufferSize, spec.overflow);
+    this.teardown = () => this.stop();
+  }
+
+  start(connection$: Observable<LinkHost>, subscribeSource: (sink: SenderCore) => { unsubscribe(): void }): void {
+    this.tracing = tracingOf(connection$);
+    // A sendTimeout must fire even if no connection ever opens: its clock comes with the observable when it can.
+    if (this.spec.sendTimeout !== undefined) this.clock = schedulerOf(connection$);
+    this.connections = connection$.subscribe({
+      next: (host) => this.onConnection(host),
+      error: (error: unknown) => this.onConnectionsFailed(error),
+      complete: () => this.onConnectionsDone(),
+    });
+    if (this.subscriber.closed) return;
+    this.source = subscribeSource(this);
+    this.pump();
+  }
+
+  private get where(): string {
+    return this.spec.address === null ? 'send(anonymous relay)' : `send(${JSON.stringify(this.spec.address)})`;
+  }
+
+  // --- the source --------------------------------------------------------------
+
+  /** A message from the source. */
+  offer(message: Message): void {
+    if (this.subscriber.closed) return;
+    if (this.spec.address === null && (message === null || typeof message !== 'object' || typeof message.to !== 'string' || message.to === '')) {
+      this.fail(new AmqpError(Condition.InvalidField, `${this.where}: on the anonymous relay each message needs a 'to' address`));
+      return;
+    }
+    const at = this.spec.sendTimeout === undefined ? 0 : this.now();
+    if (this.tracing !== undefined) {
+      this.offerTraced(message, this.tracing, at);
+      return;
+    }
+    let payload: Uint8Array;
+    try {
+      payload = encodeUserMessage(message);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.enqueue(message, payload, undefined, at);
+  }
+
+  /**
+   * Sends at once under credit — the common case: straight to the engine, no
+   * buffering and no Pending record — else buffers under the overflow policy.
+   */
+  private enqueue(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number): void {
+    if (this.spec.sendTimeout !== undefined && this.sendTimer === undefined) this.armSendTimer(at);
+    if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
+      try {
+        this.sendOne(message, payload, span, at);
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      this.host!.flush();
+      return;
+    }
+    const pending: Pending = span === undefined ? { message, payload, at } : { message, payload, span, at };
+    const pushed = this.buffer.push(pending);
+    this.upkeep?.countsChanged();
+    if (pushed === 'overflow') {
+      const size = this.spec.bufferSize;
+      const pendingNow = this.pendingSends();
+      const error = new SendOverflowError(size,
+        `${this.where}: ${size} messages already wait for credit (bufferSize) and the overflow policy is 'error'; `
+        + `for a source faster than credit, use sendFrom() (pulled no faster than credit), or overflow 'drop-oldest' or 'drop-newest'`,
+        { unsettled: pendingNow.unsettled, unsent: [...pendingNow.unsent, message] });
+      pending.span?.end(undefined, error);
+      this.fail(error);
+      return;
+    }
+    if (pushed !== 'added') this.buffer.dropped?.span?.end(undefined, new AmqpError(Condition.ResourceLimitExceeded, `${this.where}: dropped by the overflow policy '${this.spec.overflow}'`));
+    this.pump();
+  }
+
+  /** offer() when tracing: the span starts now, in the caller's context, and its trace context goes into the message. */
+  private offerTraced(message: Message, tracing: Tracing, at: number): void {
+    let span: SendSpan | undefined;
+    let payload: Uint8Array;
+    try {
+      span = tracing.startSend(message, this.spec.address ?? message.to!);
+      payload = encodeUserMessage(span.message);
+    } catch (error) {
+      span?.end(undefined, error);
+      this.fail(error);
+      return;
+    }
+    this.enqueue(message, payload, span, at);
+  }
+
+  /** A link on `host`: what tracing needs of it. A piped connection observable tells its tracing only now. */
+  private traceConnection(host: LinkHost): void {
+    if (this.tracing === undefined) {
+      this.tracing = hostTracing(host);
+      if (this.tracing === undefined) return;
+      // Offered before we knew: trace them now.
+      const waiting = this.buffer.toArray();
+      this.buffer.clear();
+      this.buffer.unshiftAll(waiting.map((pending) => {
+        const span = this.tracing!.startSend(pending.message, this.spec.address ?? pending.message.to!);
+        return { ...pending, payload: encodeUserMessage(span.message), span };
+      }));
+    }
+    this.traceLink = tracingLink(host, this.name, this.spec.address);
+  }
+
+  sourceComplete(): void {
+    this.sourceDone = true;
+    this.checkDone();
+  }
+
+  // --- the link ------------------------------------------------------------------
+
+  private onConnection(host: LinkHost): void {
+    // A connection replayed to a late subscriber may already be gone: wait for the next one.
+    if (this.unsubscribed || host.isLost) return;
+    if (this.state !== 'ended') this.linkLost(undefined);
+    if (this.subscriber.closed) return;
+    if (this.spec.address === null && this.spec.answering !== true) {
+      const offered = host.engine.remoteOpen?.offeredCapabilities ?? [];
+      if (!offered.includes(ANONYMOUS_RELAY)) {
+        this.fail(new AmqpError(Condition.NotImplemented, `${this.where}: the peer does not offer ${ANONYMOUS_RELAY}, so it cannot route messages by their 'to' address; give an address`));
+        return;
+      }
+    }
+    // Answering, the name is the peer's, and the engine holds the link already.
+    if (this.spec.answering === true) return this.attach(host);
+    this.upkeep?.newConnection();
+    this.openLink(host);
+  }
+
+  /** Claims the link name on `host` (waiting for a detach still under way), then attaches. */
+  private openLink(host: LinkHost): void {
+    this.upkeep?.attaching();
+    this.claim?.unsubscribe();
+    const claim = claimLinkName(host, 'sender', this.name, false).subscribe({
+      next: (lease) => {
+        this.claim = undefined;
+        this.lease = lease;
+        this.attach(host);
+      },
+      error: (error: unknown) => {
+        this.claim = undefined;
+        this.fail(error);
+      },
+      // Without a lease, the connection was lost meanwhile: the next one attaches.
+      complete: () => (this.claim = undefined),
+    });
+    // Taken at once (the common case), the claim is over already.
+    this.claim = claim.closed ? undefined : claim;
+  }
+
+  /** Attaches the sender link on `host` (its name claimed). */
+  private attach(host: LinkHost): void {
+    const engine = host.engine;
+    try {
+      this.linkId = this.attachLink(engine, host.session(), {
+        name: this.name,
+        role: 'sender',
+        source: this.spec.source ?? { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+        target: this.spec.target,
+        sndSettleMode: this.spec.presettled ? 'settled' : 'unsettled',
+        rcvSettleMode: 'first',
+      });
+    } catch (error) {
+      this.releaseName();
+      this.fail(error);
+      return;
+    }
+    this.host = host;
+    this.engine = engine;
+    this.traceConnection(host);
+    this.state = 'attaching';
+    this.refused = false;
+    this.linkError = undefined;
+    this.events = host.linkEvents(this.linkId).subscribe({
+      next: contained((event: EngineEvent) => this.onEvent(event), this.fault),
+      error: contained((error: unknown) => this.linkLost(error), this.fault),
+      complete: () => runContained(() => this.linkLost(undefined), this.fault),
+    });
+    // Answering, the peer's attach came first: ours completes the handshake.
+    if (this.spec.answering === true && this.state === 'attaching') {
+      this.state = 'attached';
+      this.pump();
+    }
+    host.flush();
+  }
+
+  /** One of our handlers threw (a bug; design.md: never an exception in the process): the stream errors with it. */
+  private readonly fault = (error: unknown): void => {
+    if (!this.subscriber.closed) this.fail(error);
+    else if (this.state === 'detaching') this.onDetachTimeout();
+  };
+
+  private onEvent(event: EngineEvent): void {
+    switch (event.type) {
+      case 'link-attached':
+        if (event.attach.target === undefined) {
+          this.refused = true; // the peer's detach, with its reason, follows
+        } else if (this.state === 'attaching') {
+          this.state = 'attached';
+          this.upkeep?.attached();
+          this.peerAttached(event.attach);
+          this.pump();
+        }
+        return;
+      case 'link-flow':
+        this.onFlow(event);
+        this.upkeep?.countsChanged();
+        return;
+      case 'delivery-updated':
+        if (event.settled) this.onSettled(event.deliveryId, event.state);
+        else if (event.state?.type === 'transactional-state' && event.state.outcome !== undefined) this.onTransactionalOutcome(event.deliveryId, event.state);
+        else if (event.state?.type === 'received' && this.spec.nonTerminalStates === true) this.onReceived(event.deliveryId, event.state);
+        return;
+      case 'link-detached':
+        this.onDetached(event);
+        return;
+      case 'protocol-error':
+        this.linkError = event.error;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onFlow(event: LinkFlowEvent): void {
+    this.pump();
+    // A drain with nothing to send: give the credit back (§2.6.7).
+    if (event.drain && this.state === 'attached' && this.buffer.length === 0 && this.engine!.linkCredit(this.linkId) > 0) {
+      this.engine!.flow(this.linkId, { drained: true });
+      this.host!.flush();
+      // The credit is gone: a pulled source's call still under way is asked for nothing more.
+      this.pull?.want(0);
+    }
+  }
+
+  /**
+   * The peer gave an outcome in a transaction without settling (Proton's
+   * Transaction.accept leaves the delivery unsettled): the outcome is final
+   * for the link, taking effect when the transaction is discharged, so we
+   * settle the delivery and report it like a settled one. The transaction
+   * itself, not the link, now holds the work (Part 4 §4.4.2).
+   */
+  private onTransactionalOutcome(deliveryId: number, state: DeliveryState): void {
+    if (this.inflight.find(deliveryId) < 0) return;
+    try {
+      this.engine!.dispose(this.linkId, deliveryId, { settled: true });
+      this.host!.flush();
+    } catch {
+      // the link is going; its detach is reported next
+    }
+    this.onSettled(deliveryId, state);
+  }
+
+  /** The peer reports how much of a message it has (nonTerminalStates): a SendProgress, the outcome to follow. */
+  private onReceived(deliveryId: number, state: Received): void {
+    const slot = this.inflight.find(deliveryId);
+    if (slot < 0) return;
+    this.subscriber.next({
+      message: this.inflight.message(slot), state: 'received', sectionNumber: state.sectionNumber, sectionOffset: Number(state.sectionOffset), outcome: state,
+    });
+  }
+
+  private onSettled(deliveryId: number, state: DeliveryState | undefined): void {
+    const inflight = this.inflight;
+    const slot = inflight.find(deliveryId);
+    if (slot < 0) return;
+    const message = inflight.message(slot);
+    const span = inflight.span(slot);
+    inflight.remove(slot);
+    this.settled(message, span, state);
+  }
+
+  /** A message has its outcome: its result. */
+  protected settled(message: Message, span: SendSpan | undefined, state: DeliveryState | undefined): void {
+    if (span !== undefined) endSpan(span, state, false);
+    const result = settledResult(state, this.spec.address ?? message.to);
+    if (result.error !== undefined && this.spec.rejectedAsError) {
+      this.fail(result.error);
+      return;
+    }
+    this.subscriber.next({ message, ...result });
+    this.checkDone();
+  }
+
+  private onDetached(event: LinkDetachedEvent): void {
+    const requested = this.state === 'detaching';
+    this.linkEnding();
+    this.endLink();
+    if (requested) {
+      this.onLinkGone();
+      return;
+    }
+    if (this.subscriber.closed) return;
+    // Answering (listen side), a peer receiver that leaves without an error simply ends the stream.
+    if (this.spec.answering === true && event.error === undefined && this.linkError === undefined) {
+      this.subscriber.complete();
+      return;
+    }
+    const error = senderDetachError(event, this.linkError, this.refused, this.name);
+    const host = this.host!;
+    // Recovered: what was in flight goes again, first, on the new link (at least once).
+    if (event.error !== undefined && this.upkeep?.peerDetached(error, host.scheduler, () => this.reattach(host)) === true) {
+      this.requeueInflight();
+      return;
+    }
+    this.fail(peerDetachError(error));
+  }
+
+  /** Recovery: a new link on the same connection, unless a new connection (or the end) came first. */
+  private reattach(host: LinkHost): void {
+    if (this.unsubscribed || this.subscriber.closed || this.host !== host || host.isLost || this.state !== 'ended') return;
+    this.openLink(host);
+  }
+
+  /** The connection went away: what is in flight is sent again on the next link (unless pre-settled). */
+  private linkLost(cause: unknown): void {
+    if (this.state === 'ended') return;
+    const wasDetaching = this.state === 'detaching';
+    this.linkEnding();
+    this.endLink();
+    this.requeueInflight();
+    if (wasDetaching) this.onLinkGone();
+    else if (this.connectionsDone) this.endForGood(cause);
+    else if (!this.subscriber.closed) this.upkeep?.connectionLost(cause ?? this.host?.lostError);
+  }
+
+  /** What was in flight on a link that is gone goes again, first, on the next one (at least once). */
+  private requeueInflight(): void {
+    if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain().map((sent) => ({ ...sent, resend: true })));
+  }
+
+  // --- hooks for durable link recovery (link-resume.ts extends SenderCore) ---------------------
+
+  /** Attaches the link (link-resume.ts adds an unsettled map). */
+  protected attachLink(engine: Engine, session: SessionId, options: AttachOptions): LinkId {
+    return engine.attach(session, options);
+  }
+
+  /** The peer's answer to our attach (link-resume.ts reads its unsettled map). */
+  protected peerAttached(_attach: Attach): void {}
+
+  /** The link is about to end: detached (by either side) or lost with its connection. */
+  protected linkEnding(): void {}
+
+  private endLink(): void {
+    this.state = 'ended';
+    this.events?.unsubscribe();
+    this.events = undefined;
+    this.detachTimer?.unsubscribe();
+    this.detachTimer = undefined;
+    this.releaseName();
+  }
+
+  // --- the connections ending ------------------------------------------------------------
+
+  /** No connection comes after the current one: once its link is gone, so is the stream. */
+  private onConnectionsDone(): void {
+    this.connectionsDone = true;
+    if (this.state === 'ended') this.endForGood(undefined);
+  }
+
+  /** The connection observable errored (reconnect off, or given up): pending messages go with the error. */
+  private onConnectionsFailed(error: unknown): void {
+    if (this.subscriber.closed) return;
+    if (this.state !== 'ended') this.linkLost(error);
+    if (this.subscriber.closed) return;
+    const pending = this.pendingSends();
+    if (pending.unsettled.length === 0 && pending.unsent.length === 0) {
+      this.fail(error);
+      return;
+    }
+    const condition = error instanceof AmqpError ? error.condition : Condition.InternalError;
+    const why = error instanceof Error ? error.message : String(error);
+    this.fail(new SendError(condition, `${this.where}: the connection was lost (${why})`, pending, { cause: error }));
+  }
+
+  /**
+   * The last link is gone and no connection will follow: the stream
+   * completes if nothing was left to send, else errors naming what was.
+   */
+  private endForGood(cause: unknown): void {
+    if (this.subscriber.closed || this.unsubscribed) return;
+    const pending = this.pendingSends();
+    if (this.sourceDone && pending.unsettled.length === 0 && pending.unsent.length === 0) {
+      this.subscriber.complete();
+      return;
+    }
+    const condition = cause instanceof AmqpError ? cause.condition : Condition.ConnectionForced;
+    const what = pending.unsettled.length === 0 && pending.unsent.length === 0 ? ' before the source completed' : '';
+    this.fail(new SendError(condition, `${this.where}: the connection was closed${what}`, pending, cause === undefined ? {} : { cause }));
+  }
+
+  /** What this sender holds now: sent and unsettled (in flight, or waiting to be resent), and never sent. */
+  private pendingSends(): PendingSends {
+    const unsettled: Message[] = [];
+    const unsent: Message[] = [];
+    this.inflight.forEach((message) => unsettled.push(message));
+    for (const pending of this.buffer.toArray()) (pending.resend === true ? unsettled : unsent).push(pending.message);
+    return { unsettled, unsent };
+  }
+
+  private releaseName(): void {
+    this.lease?.release();
+    this.lease = undefined;
+  }
+
+  // --- sending ---------------------------------------------------------------------
+
+  private canSend(): boolean {
+    return this.state === 'attached' && this.engine!.linkCredit(this.linkId) > 0;
+  }
+
+  /** Sends one message (link-resume.ts gives it a tag of its own first; `pending` is set for one that waited). */
+  protected sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number, _pending?: Pending): void {
+    // One options object for every send: the engine copies what it needs.
+    const options = this.sendOptions;
+    options.payload = payload;
+    let id: number;
+    try {
+      id = this.engine!.send(this.linkId, options);
+    } finally {
+      options.payload = EMPTY;
+    }
+    if (span !== undefined) this.traceSent(span);
+    if (this.spec.presettled) this.subscriber.next({ message, state: 'sent' });
+    else this.inflight.push(id, message, payload, span, at);
+  }
+
+  private traceSent(span: SendSpan): void {
+    span.sent(this.traceLink!);
+    if (this.spec.presettled) span.end('sent');
+  }
+
+  /** Sends what waits while credit lasts, then asks a pulled source for what credit is left. */
+  private pump(): void {
+    if (this.pumping || this.subscriber.closed) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        if (this.state !== 'attached') break;
+        const engine = this.engine!;
+        let credit = engine.linkCredit(this.linkId);
+        let sent = 0;
+        while (credit > 0 && this.buffer.length > 0 && !this.subscriber.closed) {
+          const pending = this.buffer.shift()!;
+          this.sendOne(pending.message, pending.payload, pending.span, pending.at, pending);
+          credit--;
+          sent++;
+        }
+        if (sent > 0) this.host!.flush();
+        if (this.subscriber.closed) return;
+        const pull = this.pull;
+        if (pull === undefined || pull.done) break;
+        const before = this.buffer.length;
+        pull.want(Math.max(0, credit - before));
+        // A synchronous source may have filled the buffer: send that too.
+        if (this.buffer.length === before || credit === 0) break;
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
+    } finally {
+      this.pumping = false;
+    }
+    this.checkDone();
+  }
+
+  private checkDone(): void {
+    if (!this.sourceDone || this.buffer.length > 0 || this.inflight.size > 0 || this.subscriber.closed) return;
+    this.subscriber.complete();
+  }
+
+  protected fail(error: unknown): void {
+    if (error instanceof LocalProtocolError && error.condition === Condition.MessageSizeExceeded) {
+      // The peer's max-message-size: the link cannot carry this message, and the peer is told why in our detach.
+      this.detachOptions = { closed: true, error: { condition: error.condition, description: error.description } };
+      error = new LinkError(error.condition, `${this.where}: ${error.description}`, { cause: error });
+    }
+    this.subscriber.error(error);
+  }
+
+  // --- sendTimeout -----------------------------------------------------------------------
+
+  protected now(): number {
+    return (this.clock ??= this.host?.scheduler ?? asyncScheduler).now();
+  }
+
+  /**
+   * One timer, for the oldest message still pending (the first offered among
+   * those in flight, or else at the head of the buffer: messages are sent in
+   * the order offered): when it fires, that message has timed out, or the
+   * timer is set again for the one that is now oldest.
+   */
+  private armSendTimer(oldest: number | undefined): void {
+    const timeout = this.spec.sendTimeout;
+    if (timeout === undefined || oldest === undefined || this.subscriber.closed) return;
+    const clock = (this.clock ??= this.host?.scheduler ?? asyncScheduler);
+    this.sendTimer = clock.schedule(() => runContained(() => this.onSendTimer(), this.fault), Math.max(0, oldest + timeout - clock.now()));
+  }
+
+  private onSendTimer(): void {
+    this.sendTimer = undefined;
+    const oldest = this.inflight.oldestTime() ?? this.buffer.peek()?.at;
+    const timeout = this.spec.sendTimeout!;
+    if (oldest === undefined || this.subscriber.closed) return;
+    if (this.now() < oldest + timeout) {
+      this.armSendTimer(oldest);
+      return;
+    }
+    this.fail(new SendTimeoutError(timeout,
+      `${this.where}: no outcome within sendTimeout (${timeout} ms) of the message being offered; it may still arrive`, this.pendingSends()));
+  }
+
+  // --- the end -------------------------------------------------------------------------
+
+  /**
+   * Ends the sender from our side with `error` in the detach (the embedded
+   * broker's fault injection: the peer sees the link detached with that
+   * condition); the stream completes. @internal
+   */
+  detachWith(error: EndpointErrorInit | undefined, closed: boolean): void {
+    if (this.unsubscribed || this.subscriber.closed) return;
+    this.detachOptions = error === undefined ? { closed } : { closed, error };
+    this.stop();
+    this.subscriber.complete();
+  }
+
+  /** The link's id while attached (the listen side reports `available` on it). @internal */
+  get attachedLink(): LinkId | undefined {
+    return this.state === 'attached' ? this.linkId : undefined;
+  }
+
+  private stop(): void {
+    if (this.unsubscribed) return;
+    this.unsubscribed = true;
+    this.source?.unsubscribe();
+    this.source = undefined;
+    this.claim?.unsubscribe();
+    this.claim = undefined;
+    this.sendTimer?.unsubscribe();
+    this.sendTimer = undefined;
+    if (this.tracing !== undefined) this.endSpans();
+    if (this.state === 'attaching' || this.state === 'attached') {
+      // Before the stream ends: whoever answered the link decides what to keep of it now.
+      this.linkEnding();
+      this.state = 'detaching';
+      this.lease?.leaving();
+      try {
+        this.engine!.detach(this.linkId, this.detachOptions ?? { closed: this.spec.closeOnUnsubscribe });
+        this.host!.flush();
+        // The connection is released when the peer answers (onLinkGone), or when it has not within closeTimeout.
+        const host = this.host!;
+        this.detachTimer = host.scheduler.schedule(() => runContained(() => this.onDetachTimeout(), this.fault), host.closeTimeout);
+        return;
+      } catch {
+        this.endLink();
+      }
+    }
+    if (this.state !== 'detaching') this.onLinkGone();
+  }
+
+  /** The peer never answered our detach: let the connection go anyway. */
+  private onDetachTimeout(): void {
+    this.detachTimer = undefined;
+    this.endLink();
+    this.onLinkGone();
+  }
+
+  /** Messages that will never have an outcome now: their spans end without one. */
+  private endSpans(): void {
+    const reason = new AmqpError(Condition.IllegalState, `${this.where}: the sender stopped before the message was settled`);
+    this.inflight.forEach((_message, _payload, span) => span?.end(undefined, reason));
+    for (const pending of this.buffer.toArray()) pending.span?.end(undefined, reason);
+  }
+
+  /** After our detach was answered (or the link died): nothing holds the connection any more. */
+  private onLinkGone(): void {
+    if (!this.unsubscribed) return;
+    this.connections?.unsubscribe();
+    this.connections = undefined;
+  }
+}
