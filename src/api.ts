@@ -29,7 +29,7 @@ export {
 export { type BrokerCbsOptions, type CbsPutToken, DEFAULT_CBS_VERIFY_TIMEOUT_MS } from './broker/index.js';
 export type { ContainerOptions } from './rx/container.js';
 export type { Connection } from './rx/connection/connection.js';
-export type { ConnectionObservable } from './rx/client/connect.js';
+export type { ConnectionObservable } from './rx/connection/connection-observable.js';
 export {
   DEFAULT_URL, DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectOptions, type SaslOptions, type GssapiOptions,
 } from './rx/client/connect-options.js';
@@ -42,10 +42,10 @@ export {
 } from './rx/client/cbs.js';
 export type { ConnectionStatus, ConnectingStatus, OpenStatus, ReconnectingStatus, ClosedStatus } from './rx/connection/status.js';
 export {
-  reconnect, failover, roundRobin, ExponentialBackoff, isAuthenticationFailure, isForcedClose, isUnsupportedTransport,
-  DEFAULT_RECONNECT_INITIAL_DELAY, DEFAULT_RECONNECT_MAX_DELAY,
-  type BackoffLike, type ReconnectConfig, type ReconnectOption, type RetryEvent,
+  reconnect, failover, roundRobin, isAuthenticationFailure, isForcedClose, isUnsupportedTransport,
+  type ReconnectConfig, type ReconnectOption, type RetryEvent,
 } from './rx/client/reconnect.js';
+export { ExponentialBackoff, DEFAULT_RECONNECT_INITIAL_DELAY, DEFAULT_RECONNECT_MAX_DELAY, type BackoffLike } from './rx/flow/backoff.js';
 export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type UrlScheme } from './rx/connection/url.js';
 
 // Links and deliveries
@@ -60,7 +60,8 @@ export {
   type RequestOptions, type RequestReply,
 } from './rx/links/request.js';
 export { respond, replyTo, type RespondOptions, type ReplyInput } from './rx/links/respond.js';
-export { resumeDeliveries, type DeliveryResume } from './rx/links/link-resume.js';
+export { resumeDeliveries } from './rx/links/link-resume.js';
+export type { DeliveryResume } from './rx/links/resume-option.js';
 export { send, sendFrom, isSendResult, ANONYMOUS_RELAY, type SenderOptions, type SendResult, type SendProgress, type UnsettledSend } from './rx/links/send.js';
 export {
   sendStreamed, DEFAULT_BODY_BUFFER_SIZE, type StreamedMessage, type StreamedSendResult, type StreamedSenderOptions,

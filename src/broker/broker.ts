@@ -197,7 +197,7 @@ export class Broker {
       for (const link of all) link.unsubscribe();
     });
     const claims: CbsClaims = new Map();
-    const scheduler = connection.container.scheduler;
+    const scheduler = connection.scheduler;
     const cbsRefusal = (address: string): string | undefined => this.cbs?.refusal(address, claims, scheduler.now());
     const attached = connection.links$.subscribe({
       next: (link) => {

@@ -10,7 +10,7 @@ import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { ContainerCore, type ContainerOptions } from '../rx/container.js';
 import type { ConnectOptions } from '../rx/client/connect-options.js';
-import type { ConnectionObservable } from '../rx/client/connect.js';
+import type { ConnectionObservable } from '../rx/connection/connection-observable.js';
 import type { IncomingConnection } from '../rx/server/incoming.js';
 import type { Platform } from '../rx/platform.js';
 import { TransportError } from '../transport/transport-error.js';

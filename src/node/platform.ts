@@ -8,7 +8,7 @@
  */
 import { Container, type ContainerOptions } from '../rx/container.js';
 import type { ConnectOptions } from '../rx/client/connect-options.js';
-import type { ConnectionObservable } from '../rx/client/connect.js';
+import type { ConnectionObservable } from '../rx/connection/connection-observable.js';
 import type { Platform } from '../rx/platform.js';
 import type { Observable } from 'rxjs';
 import type { IncomingConnection } from '../rx/server/incoming.js';

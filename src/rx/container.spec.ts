@@ -41,7 +41,7 @@ describe('Container.connect over the memory network', () => {
     expect(w.got).toHaveLength(1);
     const c = w.got[0]!;
     expect(c.id).toBe(1);
-    expect(c.container).toBe(container);
+    expect(c.containerId).toBe(container.id);
     expect(c.remoteContainerId).toBe('test-server');
     expect(c.offeredCapabilities).toEqual(['ANONYMOUS-RELAY']);
     expect(c.properties).toEqual({ product: 'test' });

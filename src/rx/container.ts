@@ -6,12 +6,14 @@
  */
 import { asapScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { connectArguments, hasNoUrl, mergeConnectOptions, resolveConnectOptions, type ConnectOptions } from './client/connect-options.js';
-import { connectionObservable, type ConnectionObservable } from './client/connect.js';
+import { connectionObservable } from './client/connect.js';
+import type { ConnectionObservable } from './connection/connection-observable.js';
 import type { Connection } from './connection/connection.js';
 import type { Platform } from './platform.js';
 import type { IncomingConnection } from './server/incoming.js';
 import { listenObservable } from './server/listen.js';
 import { resolveListenOptions, type ListenOptions } from './server/listen-options.js';
+import type { ConnectionContext } from './connection/context.js';
 import type { ConnectionStatus } from './connection/status.js';
 import { attachTracing, checkTracing, type Tracing } from './links/tracing.js';
 
@@ -47,7 +49,8 @@ export abstract class ContainerCore {
   readonly scheduler: SchedulerLike;
   /** The tracing hook, when tracing is on. */
   readonly tracing: Tracing | undefined;
-  private connections = 0;
+  /** What the container's connections know of it (not the container itself: nothing below points back up). @internal */
+  protected readonly context: ConnectionContext;
 
   constructor(options: ContainerOptions) {
     if (typeof options !== 'object' || options === null) throw new TypeError('Container: options: expected an object with a platform');
@@ -61,6 +64,8 @@ export abstract class ContainerCore {
     this.platform = options.platform;
     this.scheduler = options.scheduler ?? asapScheduler;
     this.tracing = checkTracing(options.tracing, 'Container: options.tracing');
+    let connections = 0;
+    this.context = { containerId: this.id, scheduler: this.scheduler, tracing: this.tracing, nextConnectionId: () => ++connections };
   }
 
   /**
@@ -78,13 +83,7 @@ export abstract class ContainerCore {
       if (fromFile !== undefined) merged = mergeConnectOptions(fromFile, merged);
     }
     const resolved = resolveConnectOptions(merged);
-    return attachTracing(connectionObservable({
-      container: this,
-      platform: this.platform,
-      scheduler: this.scheduler,
-      options: resolved,
-      nextConnectionId: () => this.nextConnectionId(),
-    }), this.tracing);
+    return attachTracing(connectionObservable({ context: this.context, platform: this.platform, options: resolved }), this.tracing);
   }
 
   /**
@@ -97,11 +96,6 @@ export abstract class ContainerCore {
    * Throws a TypeError at once for a wrong option.
    */
   abstract listen(url?: string | ListenOptions, options?: ListenOptions): Observable<IncomingConnection>;
-
-  /** The number of the container's next connection, from 1 (connect and listen share it). @internal */
-  protected nextConnectionId(): number {
-    return ++this.connections;
-  }
 
   /** The status of connections from `connect()` (its `status$`). */
   status$(connection$: Observable<Connection>): Observable<ConnectionStatus> {
@@ -116,13 +110,7 @@ export class Container extends ContainerCore {
   /** Accepts connections: see {@link ContainerCore.listen}. */
   override listen(url?: string | ListenOptions, options?: ListenOptions): Observable<IncomingConnection> {
     const resolved = resolveListenOptions(url, options);
-    return listenObservable({
-      container: this,
-      platform: this.platform,
-      scheduler: this.scheduler,
-      options: resolved,
-      nextConnectionId: () => this.nextConnectionId(),
-    });
+    return listenObservable({ context: this.context, platform: this.platform, options: resolved });
   }
 }
 

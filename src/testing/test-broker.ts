@@ -18,7 +18,7 @@ import { Topic } from '../broker/topic.js';
 import type { EndpointErrorInit } from '../engine/options.js';
 import { Condition } from '../errors/conditions.js';
 import type { ConnectOptions } from '../rx/client/connect-options.js';
-import type { ConnectionObservable } from '../rx/client/connect.js';
+import type { ConnectionObservable } from '../rx/connection/connection-observable.js';
 import { Container } from '../rx/container.js';
 import type { Message } from '../rx/links/message.js';
 import type { OutcomeType } from '../rx/links/outcome.js';

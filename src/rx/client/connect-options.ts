@@ -4,10 +4,7 @@
  * option is validated when `connect()` is called, and a wrong one throws a
  * TypeError naming it, before anything is dialled. Browser-safe.
  */
-import { Writer } from '../../codec/writer.js';
 import { SASL_MECHANISMS } from '../../engine/sasl/mechanisms.js';
-import { MIN_IDLE_TIMEOUT_MS } from '../../engine/options.js';
-import { writeFrame } from '../../frames/frame-writer.js';
 import type { Fields } from '../../frames/types.js';
 import type { CertificateData, Endpoint, TlsOptions } from '../../transport/transport.js';
 import { resolveCbsOptions, type CbsOptions, type ResolvedCbsOptions } from './cbs.js';
@@ -16,6 +13,7 @@ import { checkKeys } from '../util/check-keys.js';
 import { toReconnectConfig, type ReconnectConfig, type ReconnectOption } from './reconnect.js';
 import { checkTokenProvider, isNonEmptyString, type TokenProvider } from './token-source.js';
 import { isTlsScheme, isWebSocketScheme, parseUrl, type ParsedUrl } from '../connection/url.js';
+import { checkObject, describe, optionalSymbols, resolveOpenFrameOptions } from '../connection/open-options.js';
 
 /** Where `connect()` goes when neither a url nor a connect.json gives one (the connect.json defaults, as in Proton). */
 export const DEFAULT_URL = 'amqps://localhost';
@@ -257,35 +255,6 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
   return resolved;
 }
 
-/** The options that go into our open frame, which connect() and listen() both take. @internal */
-export type OpenFrameOptions = Pick<ConnectOptions, 'idleTimeout' | 'maxFrameSize' | 'channelMax' | 'maxUnfinishedBytes' | 'offeredCapabilities' | 'properties' | 'trace'>;
-
-/** Checks the open-frame options (and the engine's bound on unfinished deliveries) and fills in their defaults; `o(name)` names an option in errors. @internal also used by listen */
-export function resolveOpenFrameOptions(options: OpenFrameOptions, o: (name: string) => string) {
-  const idleTimeout = optionalInteger(options.idleTimeout, o('idleTimeout'), 0, 0xffffffff) ?? 0;
-  if (idleTimeout > 0 && idleTimeout < 2 * MIN_IDLE_TIMEOUT_MS) {
-    // We advertise half, and peers (ours included) refuse less than MIN_IDLE_TIMEOUT_MS.
-    throw new TypeError(`${o('idleTimeout')}: expected 0 (none) or at least ${2 * MIN_IDLE_TIMEOUT_MS} ms, got ${idleTimeout}`);
-  }
-  return {
-    idleTimeout,
-    maxFrameSize: optionalInteger(options.maxFrameSize, o('maxFrameSize'), 512, 0xffffffff),
-    channelMax: optionalInteger(options.channelMax, o('channelMax'), 0, 0xffff),
-    maxUnfinishedBytes: optionalInteger(options.maxUnfinishedBytes, o('maxUnfinishedBytes'), 0, Number.MAX_SAFE_INTEGER),
-    offeredCapabilities: optionalSymbols(options.offeredCapabilities, o('offeredCapabilities')),
-    properties: optionalFields(options.properties, o('properties')),
-    trace: optionalTrace(options.trace, o('trace')),
-  };
-}
-
-/** The `trace` option: a boolean or a function. */
-function optionalTrace(value: unknown, what: string): boolean | ((line: string) => void) | undefined {
-  if (value !== undefined && typeof value !== 'boolean' && typeof value !== 'function') {
-    throw new TypeError(`${what}: expected a boolean or a function, got ${describe(value)}`);
-  }
-  return value as boolean | ((line: string) => void) | undefined;
-}
-
 function resolveSasl(sasl: SaslOptions | undefined, what: string): ResolvedConnectOptions['sasl'] {
   if (sasl === undefined) return { enabled: true, mechanisms: undefined, allowInsecure: false, gssapi: resolveGssapi(undefined, '') };
   checkObject(sasl, what);
@@ -336,20 +305,7 @@ function checkCertificate(value: unknown, what: string): asserts value is Certif
   if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw new TypeError(`${what}: expected PEM text or bytes, got ${describe(value)}`);
 }
 
-// --- small checks, shared with connect-config.ts ---------------------------------------
-
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
-}
-
-function checkObject(value: unknown, what: string): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${what}: expected an object, got ${describe(value)}`);
-}
+// --- small checks (the ones listen's options share are in connection/open-options.ts) ------
 
 function optionalString(value: unknown, what: string, nonEmpty = false): string | undefined {
   if (value === undefined) return undefined;
@@ -363,39 +319,9 @@ function optionalBoolean(value: unknown, what: string): boolean | undefined {
   return value;
 }
 
-function optionalInteger(value: unknown, what: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`${what}: expected an integer in ${min}..${max}, got ${describe(value)}`);
-  }
-  return value;
-}
-
 function optionalNumber(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`${what}: expected a number of ms >= 0, got ${describe(value)}`);
   return value;
 }
 
-/** Symbols (printable ASCII), e.g. capabilities. */
-function optionalSymbols(value: unknown, what: string): readonly string[] | undefined {
-  if (value === undefined) return undefined;
-  if (!Array.isArray(value)) throw new TypeError(`${what}: expected an array of strings, got ${describe(value)}`);
-  value.forEach((v, i) => {
-    if (typeof v !== 'string' || v === '' || !/^[\x21-\x7e]+$/.test(v)) throw new TypeError(`${what}[${i}]: expected a symbol (printable ASCII), got ${describe(v)}`);
-  });
-  return value as readonly string[];
-}
-
-/** Connection properties must encode as AMQP: found out now by encoding an open carrying them. */
-/** Fields that must encode as AMQP (open's properties). */
-function optionalFields(value: unknown, what: string): Fields | undefined {
-  if (value === undefined) return undefined;
-  checkObject(value, what);
-  try {
-    writeFrame(new Writer(256), 0, { type: 'open', containerId: 'x', maxFrameSize: 512, channelMax: 0, properties: value as Fields });
-  } catch (e) {
-    throw new TypeError(`${what}: cannot be encoded as AMQP: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  return value as Fields;
-}

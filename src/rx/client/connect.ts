@@ -13,7 +13,7 @@
  * `closeTimeout`. Browser-safe; time only from the scheduler.
  */
 import {
-  AsyncSubject, catchError, defer, finalize, map, Observable, of, share, Subject, tap, type Observer, type SchedulerLike, type SubjectLike, type Subscriber,
+  AsyncSubject, catchError, defer, finalize, map, Observable, of, share, Subject, tap, type Observer, type SubjectLike, type Subscriber,
   type Subscription, type Unsubscribable,
 } from 'rxjs';
 import { Engine } from '../../engine/engine.js';
@@ -22,7 +22,6 @@ import type { EngineEvent, SaslRequestEvent } from '../../engine/events.js';
 import { SaslError } from '../../engine/sasl/sasl-error.js';
 import type { SaslAnswer } from '../../engine/sasl/types.js';
 import type { EngineOptions } from '../../engine/options.js';
-import { traceFromEnv } from '../../engine/trace.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import { EngineDriver } from '../../transport/driver.js';
@@ -30,29 +29,23 @@ import { TransportError } from '../../transport/transport-error.js';
 import type { ByteChannel } from '../../transport/transport.js';
 import type { ResolvedConnectOptions, ResolvedEndpoint } from './connect-options.js';
 import { Connection, type ConnectionControl } from '../connection/connection.js';
-import type { ContainerCore } from '../container.js';
-import type { Platform } from '../platform.js';
+import type { ConnectionContext } from '../connection/context.js';
+import type { DialPlatform } from './dial-platform.js';
 import { authorizeWithCbs } from './cbs.js';
 import { closeOnInternalError, contained } from '../util/contained.js';
 import { GssapiSession } from './gssapi.js';
 import { failover, reconnect, type ReconnectConfig, type RetryEvent } from './reconnect.js';
 import { TokenSupply, isNonEmptyString } from './token-source.js';
-import { StatusTracker, type ConnectionStatus } from '../connection/status.js';
-
-/** What `connect()` returns: the connections, plus their status. */
-export interface ConnectionObservable extends Observable<Connection> {
-  /** The current status on subscription, then every change; never dials, never completes. */
-  readonly status$: Observable<ConnectionStatus>;
-}
+import { StatusTracker } from '../connection/status.js';
+import { setSchedulerOf, type ConnectionObservable } from '../connection/connection-observable.js';
+import { traceFunction } from '../connection/trace-option.js';
 
 /** Everything one connect() call needs. @internal */
 export interface ConnectContext {
-  readonly container: ContainerCore;
-  readonly platform: Platform;
-  readonly scheduler: SchedulerLike;
+  /** Who connects: the container's id, scheduler and tracing, and the numbering of its connections. */
+  readonly context: ConnectionContext;
+  readonly platform: DialPlatform;
   readonly options: ResolvedConnectOptions;
-  /** Numbers the connections of the container. */
-  readonly nextConnectionId: () => number;
 }
 
 /** Reported by one attempt. @internal */
@@ -80,7 +73,7 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
   const reconnectConfig: ReconnectConfig | false = config === undefined ? false : {
     ...config,
     onRetry: (event: RetryEvent) => {
-      const now = ctx.scheduler.now();
+      const now = ctx.context.scheduler.now();
       status.set({
         type: 'reconnecting',
         attempt: attempt + 1,
@@ -99,10 +92,10 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
     const open = (endpoint: ResolvedEndpoint): Observable<Connection> => {
       const attempt$ = openConnection(ctx, endpoint, hooks, trace, token);
       // With CBS, a connection is usable (and emitted) once its tokens are accepted; a refused one ends it.
-      return cbs === undefined ? attempt$ : attempt$.pipe(authorizeWithCbs(cbs, ctx.scheduler));
+      return cbs === undefined ? attempt$ : attempt$.pipe(authorizeWithCbs(cbs, ctx.context.scheduler));
     };
     return failover(ctx.options.endpoints, open).pipe(
-      reconnect<Connection>(reconnectConfig, ctx.scheduler),
+      reconnect<Connection>(reconnectConfig, ctx.context.scheduler),
       finalize(() => token?.dispose()),
     );
   }).pipe(
@@ -118,20 +111,9 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
       resetOnRefCountZero: true,
     }),
   );
-  const observable = Object.assign(connection$, { status$: status.status$ });
-  observableSchedulers.set(observable, ctx.scheduler);
+  const observable: ConnectionObservable = Object.assign(connection$, { status$: status.status$ });
+  setSchedulerOf(observable, ctx.context.scheduler);
   return observable;
-}
-
-const observableSchedulers = new WeakMap<object, SchedulerLike>();
-
-/**
- * @internal The scheduler of a connection observable as connect() returned
- * it: what a sender's timers run on before any connection has opened (a
- * sendTimeout must fire even when none ever does). Undefined when piped.
- */
-export function schedulerOf(connection$: object): SchedulerLike | undefined {
-  return observableSchedulers.get(connection$);
 }
 
 /**
@@ -162,14 +144,6 @@ class CurrentConnectionSubject implements SubjectLike<Connection> {
     if (current !== undefined && !current.isLost) observer.next?.(current);
     return this.subject.subscribe(observer);
   }
-}
-
-/** The frame trace an option asks for: its function, on (true), off (false), or PN_TRACE_FRM's say. @internal also used by listen */
-export function traceFunction(option: ResolvedConnectOptions['trace'], env: Platform['env'], prefix = ''): ((line: string) => void) | undefined {
-  if (typeof option === 'function') return option;
-  if (option === true) return traceFromEnv({ PN_TRACE_FRM: '1' }, prefix);
-  if (option === false) return undefined;
-  return env === undefined ? undefined : traceFromEnv(env, prefix);
 }
 
 /** One dial-and-open: emits the Connection once open; errors on loss; completes after connection.close(). @internal */
@@ -224,7 +198,7 @@ class ConnectionAttempt implements ConnectionControl {
   start(): void {
     this.hooks.connecting(this.target.url.href);
     const timeout = this.ctx.options.connectTimeout;
-    if (timeout > 0) this.openTimer = this.ctx.scheduler.schedule(() => this.onOpenTimeout(timeout), timeout);
+    if (timeout > 0) this.openTimer = this.ctx.context.scheduler.schedule(() => this.onOpenTimeout(timeout), timeout);
     if (this.tokens === undefined || !this.ctx.options.sasl.enabled) {
       this.dialNow();
       return;
@@ -279,13 +253,14 @@ class ConnectionAttempt implements ConnectionControl {
 
   private onChannel(channel: ByteChannel): void {
     if (this.phase !== 'dialing') return;
-    const { options, platform, container, scheduler } = this.ctx;
+    const { options, platform, context } = this.ctx;
+    const { scheduler } = context;
     const target = this.target;
     let engine: Engine;
     try {
       const engineOptions: EngineOptions = {
         role: 'client',
-        containerId: options.containerId ?? container.id,
+        containerId: options.containerId ?? context.containerId,
         hostname: options.hostname ?? target.url.host,
         maxFrameSize: options.maxFrameSize,
         channelMax: options.channelMax,
@@ -347,7 +322,7 @@ class ConnectionAttempt implements ConnectionControl {
         this.openTimer?.unsubscribe();
         this.openTimer = undefined;
         this.connection = new Connection(
-          this.ctx.container, this.ctx.nextConnectionId(), this.target.url.href, this.target.url.address, event.open, this.engine!, this,
+          this.ctx.context, this.ctx.context.nextConnectionId(), this.target.url.href, this.target.url.address, event.open, this.engine!, this,
         );
         this.hooks.opened(this.connection);
         this.subscriber.next(this.connection);
@@ -452,7 +427,7 @@ class ConnectionAttempt implements ConnectionControl {
         // The engine failed meanwhile; its close is on the way out already.
       }
     }
-    this.closeTimer = this.ctx.scheduler.schedule(() => this.finish(), this.ctx.options.closeTimeout);
+    this.closeTimer = this.ctx.context.scheduler.schedule(() => this.finish(), this.ctx.options.closeTimeout);
   }
 
   private finish(): void {

@@ -4,8 +4,9 @@ import { TestScheduler } from 'rxjs/testing';
 import { ConnectionError } from '../../engine/errors.js';
 import { SaslError } from '../../engine/sasl/sasl-error.js';
 import { TransportError } from '../../transport/transport-error.js';
+import { ExponentialBackoff, type BackoffLike } from '../flow/backoff.js';
 import {
-  ExponentialBackoff, failover, isAuthenticationFailure, isForcedClose, isUnsupportedTransport, reconnect, roundRobin, toReconnectConfig, type BackoffLike, type RetryEvent,
+  failover, isAuthenticationFailure, isForcedClose, isUnsupportedTransport, reconnect, roundRobin, toReconnectConfig, type RetryEvent,
 } from './reconnect.js';
 
 const refused = new TransportError('connection refused', { code: 'ECONNREFUSED' });

@@ -17,7 +17,7 @@
  * (re)subscription. Browser-safe; time only from the scheduler.
  */
 import {
-  asyncScheduler, defer, from, identity, Observable, type MonoTypeOperatorFunction, type ObservableInput,
+  asyncScheduler, defer, identity, Observable, type MonoTypeOperatorFunction, type ObservableInput,
   type SchedulerLike, type Subscription,
 } from 'rxjs';
 import { TransportError } from '../../transport/transport-error.js';
@@ -26,44 +26,8 @@ import { Condition } from '../../errors/conditions.js';
 import { SaslError } from '../../engine/sasl/sasl-error.js';
 import { CbsError } from './cbs-error.js';
 import { checkKeys } from '../util/check-keys.js';
-
-/** First reconnect delay of the default backoff, in seconds. */
-export const DEFAULT_RECONNECT_INITIAL_DELAY = 0.1;
-/** Largest reconnect delay of the default backoff, in seconds. */
-export const DEFAULT_RECONNECT_MAX_DELAY = 10;
-
-/**
- * A reconnect delay policy (seed manual §6.3): `next()` returns the next delay
- * in seconds; `reset()` is called once before each reconnect process begins
- * (after a successful open, when `resetOnSuccess`).
- */
-export interface BackoffLike {
-  reset(): void;
-  next(): number;
-}
-
-/** Exponential backoff: `initial`, doubling (by `factor`), capped at `max` (all in seconds). */
-export class ExponentialBackoff implements BackoffLike {
-  private current = 0;
-  constructor(
-    readonly initial = DEFAULT_RECONNECT_INITIAL_DELAY,
-    readonly max = DEFAULT_RECONNECT_MAX_DELAY,
-    readonly factor = 2,
-  ) {
-    if (!(initial > 0) || !(max >= initial) || !(factor >= 1)) {
-      throw new TypeError(`ExponentialBackoff: need 0 < initial <= max and factor >= 1, got ${initial}, ${max}, ${factor}`);
-    }
-  }
-
-  reset(): void {
-    this.current = 0;
-  }
-
-  next(): number {
-    this.current = this.current === 0 ? this.initial : Math.min(this.max, this.current * this.factor);
-    return this.current;
-  }
-}
+import { isBackoff, type BackoffLike } from '../flow/backoff.js';
+import { checkRetryFields, describe, RetrySchedule, timerOn, waitForRetry, type RetryWait } from '../flow/retry-schedule.js';
 
 /** What `onRetry` is told before each wait. */
 export interface RetryEvent {
@@ -135,11 +99,6 @@ export function isForcedClose(error: unknown): boolean {
   return error instanceof AmqpError && error.remote && error.condition === Condition.ConnectionForced;
 }
 
-function isBackoff(value: unknown): value is BackoffLike {
-  return typeof value === 'object' && value !== null
-    && typeof (value as BackoffLike).next === 'function' && typeof (value as BackoffLike).reset === 'function';
-}
-
 /**
  * Checks a `reconnect` option; returns the config, or undefined for `false`.
  * Throws a TypeError naming `what` for anything else.
@@ -157,109 +116,6 @@ export function toReconnectConfig(option: ReconnectOption | undefined, what = 'r
   if (shouldRetry !== undefined && typeof shouldRetry !== 'function') throw new TypeError(`${what}.shouldRetry: expected a function, got ${describe(shouldRetry)}`);
   if (onRetry !== undefined && typeof onRetry !== 'function') throw new TypeError(`${what}.onRetry: expected a function, got ${describe(onRetry)}`);
   return option;
-}
-
-/**
- * Checks the retry fields a reconnect or link recovery config shares
- * (`count`, `delay`, `resetOnSuccess`); throws a TypeError naming `what`. @internal
- */
-export function checkRetryFields(config: { readonly count?: unknown; readonly delay?: unknown; readonly resetOnSuccess?: unknown }, what: string): void {
-  const { count, delay, resetOnSuccess } = config;
-  if (count !== undefined && !(count === Infinity || (Number.isInteger(count) && (count as number) >= 0))) {
-    throw new TypeError(`${what}.count: expected a non-negative integer, got ${describe(count)}`);
-  }
-  if (delay !== undefined && typeof delay !== 'function' && !isBackoff(delay) && !(typeof delay === 'number' && delay >= 0 && Number.isFinite(delay))) {
-    throw new TypeError(`${what}.delay: expected milliseconds >= 0, a backoff or a function, got ${describe(delay)}`);
-  }
-  if (resetOnSuccess !== undefined && typeof resetOnSuccess !== 'boolean') {
-    throw new TypeError(`${what}.resetOnSuccess: expected a boolean, got ${describe(resetOnSuccess)}`);
-  }
-}
-
-/** The wait before one retry: a notifier whose first value starts it. @internal */
-export interface RetryWait {
-  readonly notifier: Observable<unknown>;
-  /** The wait in ms; undefined when a `delay` function decides. */
-  readonly delayMs: number | undefined;
-  /** Failed attempts since the last success, this one included. */
-  readonly retryCount: number;
-}
-
-/** What a {@link RetrySchedule} is configured with (ReconnectConfig's retry part, and link recovery's). @internal */
-export interface RetryScheduleConfig {
-  readonly count?: number;
-  readonly delay?: ReconnectConfig['delay'];
-  readonly resetOnSuccess?: boolean;
-}
-
-/**
- * One subscription's retries, as rxjs `retry({ count, delay, resetOnSuccess })`
- * counts them: failures in a row, each wait from the backoff (a fresh
- * ExponentialBackoff by default; a BackoffLike given is reset before the
- * first retry of a run), milliseconds, or a delay function. Used by
- * `reconnect` and by link recovery. @internal
- */
-export class RetrySchedule {
-  private failures = 0;
-  private readonly count: number;
-  private readonly resetOnSuccess: boolean;
-  private readonly backoff: BackoffLike | undefined;
-
-  constructor(private readonly config: RetryScheduleConfig, private readonly scheduler: SchedulerLike) {
-    this.count = config.count ?? Infinity;
-    this.resetOnSuccess = config.resetOnSuccess ?? true;
-    const delay = config.delay;
-    this.backoff = delay === undefined ? new ExponentialBackoff() : isBackoff(delay) ? delay : undefined;
-  }
-
-  /** Failed attempts in a row so far. */
-  get retryCount(): number {
-    return this.failures;
-  }
-
-  /** An attempt succeeded: with resetOnSuccess (the default), the count and the backoff start over. */
-  succeeded(): void {
-    if (this.resetOnSuccess) this.failures = 0;
-  }
-
-  /** The wait before the next retry, or undefined when `count` retries in a row failed already. Throws what a delay function throws. */
-  next(error: unknown): RetryWait | undefined {
-    if (this.failures >= this.count) return undefined;
-    const retryCount = ++this.failures;
-    const delay = this.config.delay;
-    if (this.backoff !== undefined) {
-      if (retryCount === 1) this.backoff.reset();
-      const delayMs = Math.round(this.backoff.next() * 1000);
-      return { notifier: timerOn(delayMs, this.scheduler), delayMs, retryCount };
-    }
-    if (typeof delay === 'number') return { notifier: timerOn(delay, this.scheduler), delayMs: delay, retryCount };
-    const delayFn = delay as (error: unknown, retryCount: number) => ObservableInput<unknown>;
-    return { notifier: from(delayFn(error, retryCount)), delayMs: undefined, retryCount };
-  }
-}
-
-/**
- * Subscribes to `wait.notifier` and calls `retry` on its first value; a
- * notifier that completes without one calls `giveUp()`, one that errors
- * `fail(error)`. Returns the subscription (closed when it fired at once). @internal
- */
-export function waitForRetry(wait: RetryWait, retry: () => void, giveUp: () => void, fail: (error: unknown) => void): Subscription {
-  let fired = false;
-  let subscription: Subscription | undefined;
-  subscription = wait.notifier.subscribe({
-    next: () => {
-      if (fired) return;
-      fired = true;
-      subscription?.unsubscribe();
-      retry();
-    },
-    error: fail,
-    complete: () => {
-      if (!fired) giveUp();
-    },
-  });
-  if (fired) subscription.unsubscribe();
-  return subscription;
 }
 
 /**
@@ -326,14 +182,6 @@ export function reconnect<T>(option: ReconnectOption = true, scheduler: Schedule
   });
 }
 
-/** One value after `ms` on `scheduler` (rxjs `timer`, kept local so the scheduler is always the one given). */
-function timerOn(ms: number, scheduler: SchedulerLike): Observable<0> {
-  return new Observable<0>((subscriber) => scheduler.schedule(() => {
-    subscriber.next(0);
-    subscriber.complete();
-  }, ms));
-}
-
 /**
  * Round robin over `items`: each call returns the next one, starting with
  * the first and wrapping around (the failover order a, b, c, a, ...).
@@ -361,12 +209,4 @@ export function failover<E, T>(endpoints: readonly E[], dial: (endpoint: E, atte
     attempt++;
     return dial(pick(), attempt);
   });
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
 }

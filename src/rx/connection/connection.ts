@@ -16,7 +16,8 @@ import type { EngineEvent, LinkId, SessionEndedEvent, SessionId } from '../../en
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { Fields, Open } from '../../frames/types.js';
-import type { ContainerCore } from '../container.js';
+import type { ConnectionContext } from './context.js';
+import type { LinkHost } from './link-host.js';
 
 /** What a Connection needs from the code running it (connect.ts). @internal */
 export interface ConnectionControl {
@@ -33,7 +34,7 @@ export interface ConnectionControl {
 /** Events that belong to one link (they carry its id). */
 export type LinkEvent = Extract<EngineEvent, { readonly link: LinkId }>;
 
-export class Connection {
+export class Connection implements LinkHost {
   /** The peer's container-id. */
   readonly remoteContainerId: string;
   /** Completes (after emitting why) when the connection is gone. @internal */
@@ -46,10 +47,10 @@ export class Connection {
   /** Told each time output was written or the transport drained (onOutput). */
   private readonly outputListeners = new Set<() => void>();
 
-  /** @internal created by connect() */
+  /** @internal created by connect() and listen() */
   constructor(
-    /** The container that made the connection. */
-    readonly container: ContainerCore,
+    /** Who made the connection: the container's id, scheduler and tracing. @internal */
+    readonly context: ConnectionContext,
     /** Numbers the container's connections, from 1. */
     readonly id: number,
     /** The URL dialled, password masked. */
@@ -111,9 +112,14 @@ export class Connection {
     return this.lostWith !== undefined;
   }
 
+  /** The id of the container that made this connection (our open sent it, unless the `containerId` option named another). */
+  get containerId(): string {
+    return this.context.containerId;
+  }
+
   /** The scheduler the connection runs on: links take their timers from it. @internal */
   get scheduler(): SchedulerLike {
-    return this.container.scheduler;
+    return this.context.scheduler;
   }
 
   /** How long a detach (or close) may wait for the peer's answer, in ms. @internal */

@@ -23,7 +23,7 @@ import { Observable } from 'rxjs';
 import type { Engine } from '../../engine/engine.js';
 import { LinkError } from '../../engine/errors.js';
 import { Condition } from '../../errors/conditions.js';
-import type { LinkHost } from './receive.js';
+import type { LinkHost } from '../connection/link-host.js';
 
 /** A link name that is taken on this connection by a link still in use (or one that did not go in time). */
 export class LinkNameInUseError extends LinkError {
@@ -172,4 +172,13 @@ export function claimLinkName(host: LinkHost, role: 'sender' | 'receiver', name:
       waitingOn?.waiters.delete(retry);
     };
   });
+}
+
+let nameCounter = 0;
+
+/** A link name unique enough across containers: a prefix, a random part and a counter. */
+export function randomLinkName(prefix: string): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  const random = crypto?.randomUUID?.() ?? Math.random().toString(36).slice(2, 12);
+  return `${prefix}-${random}-${++nameCounter}`;
 }

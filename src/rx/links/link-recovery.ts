@@ -17,7 +17,8 @@ import { LinkError } from '../../engine/errors.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import { checkKeys } from '../util/check-keys.js';
-import { checkRetryFields, RetrySchedule, waitForRetry, type BackoffLike, type RetryScheduleConfig } from '../client/reconnect.js';
+import type { BackoffLike } from '../flow/backoff.js';
+import { checkRetryFields, RetrySchedule, waitForRetry, type RetryScheduleConfig } from '../flow/retry-schedule.js';
 
 /** How links recover from a peer's detach; see {@link LinkRecoveryOption}. */
 export interface LinkRecoveryConfig {

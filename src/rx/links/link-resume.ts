@@ -32,21 +32,10 @@ import { CarriedDeliveries } from './carried-deliveries.js';
 import { attachWithUnsettled, isOutcome, nextDeliveryTag, peerUnsettled, tagKey } from './unsettled-map.js';
 import { ReceivedDelivery, type SettlingDelivery } from './delivery.js';
 import { encodeUserMessage, type Message } from './message.js';
-import { ReceiverLink, releasedForModified } from './receive.js';
-import { SenderCore, type Pending, type SenderSpec, type UnsettledSend } from './send.js';
+import { ReceiverLink, releasedForModified, type ReceiverResume } from './receive.js';
+import { SenderCore, type Pending, type SenderResume, type SenderSpec, type UnsettledSend } from './send.js';
+import type { DeliveryResume } from './resume-option.js';
 
-/** The `resume` option's value: {@link resumeDeliveries}. */
-export interface DeliveryResume {
-  readonly kind: 'resume-deliveries';
-}
-
-/** What receive() and send() take of it. @internal */
-export interface ResumeSupport extends DeliveryResume {
-  readonly receiverLink: typeof ReceiverLink;
-  readonly senderCore: typeof SenderCore;
-  /** What one receive subscription's links carry from one to the next. */
-  receiverState(): { clear(): void };
-}
 
 /**
  * A durable subscription's receiver link that carries the deliveries in hand
@@ -278,4 +267,4 @@ export const resumeDeliveries: DeliveryResume = {
   receiverLink: ResumingReceiverLink,
   senderCore: ResumingSenderCore,
   receiverState: () => new CarriedDeliveries(),
-} as ResumeSupport;
+} satisfies ReceiverResume & SenderResume as DeliveryResume;

@@ -11,7 +11,6 @@ import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import { writeFooter, writeSectionsBeforeBody } from '../../frames/message.js';
 import type { AnnotationsInit, Header, Properties } from '../../frames/types.js';
-import type { Message } from './message.js';
 
 const HEADER_FIELDS = ['durable', 'priority', 'ttl', 'firstAcquirer', 'deliveryCount'] as const;
 const PROPERTY_FIELDS = [
@@ -21,19 +20,22 @@ const PROPERTY_FIELDS = [
 type MapSection = 'deliveryAnnotations' | 'messageAnnotations' | 'applicationProperties' | 'footer';
 const MAP_SECTIONS: readonly MapSection[] = ['deliveryAnnotations', 'messageAnnotations', 'applicationProperties', 'footer'];
 
+/** What this file reads of a user's message (message.ts's Message), by name only: the sections and the body. */
+type MessageParts = { readonly body?: unknown } & { readonly [section in MapSection]?: unknown };
+
 /**
  * The error to throw for a message that failed to encode with `error`: an
  * AmqpError `amqp:invalid-field` whose message starts with the field's path
  * (`message.applicationProperties.total: …`), the original as its cause.
  */
-export function messageEncodingError(m: Message, error: unknown, writeBody: (w: Writer, m: Message) => void): AmqpError {
+export function messageEncodingError<M extends MessageParts>(m: M, error: unknown, writeBody: (w: Writer, m: M) => void): AmqpError {
   const detail = error instanceof Error ? error.message : String(error);
   const path = failingField(m, writeBody);
   return new AmqpError(Condition.InvalidField, `cannot encode the message${path === undefined ? '' : `'s ${path}`}: ${detail}`, { cause: error });
 }
 
 /** The path of the first part of `m` that does not encode alone, e.g. `applicationProperties.total`. */
-export function failingField(m: Message, writeBody: (w: Writer, m: Message) => void): string | undefined {
+export function failingField<M extends MessageParts>(m: M, writeBody: (w: Writer, m: M) => void): string | undefined {
   const w = new Writer(256);
   const fails = (write: () => void): boolean => {
     w.reset();

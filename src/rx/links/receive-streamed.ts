@@ -11,7 +11,8 @@
 import { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection.js';
 import { withUpkeep } from './link-upkeep.js';
-import { ReceiverSubscription, receiverSpec, type LinkHost, type ReceiverOptions } from './receive.js';
+import type { LinkHost } from '../connection/link-host.js';
+import { ReceiverSubscription, receiverSpec, type ReceiverOptions } from './receive.js';
 import { optionalInteger } from './source-options.js';
 import { streamedFrames, type StreamedDelivery } from './streamed-delivery.js';
 

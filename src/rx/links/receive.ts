@@ -14,7 +14,7 @@
  * answers the detach (at most `closeTimeout`), so `take(n)` loses nothing:
  * the n-th delivery is still accepted, later ones go back to the sender.
  */
-import { from, Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { from, Observable, type ObservableInput, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine, LinkInfo } from '../../engine/engine.js';
 import { LinkError } from '../../engine/errors.js';
 import type { DeliveryChunkEvent, DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../../engine/events.js';
@@ -23,15 +23,16 @@ import { Condition } from '../../errors/conditions.js';
 import type { Attach, DeliveryState, ReceiverSettleMode, Source, Target } from '../../frames/types.js';
 import type { AttachOptions, EndpointErrorInit, SessionOptions } from '../../engine/options.js';
 import type { Connection } from '../connection/connection.js';
+import type { LinkHost } from '../connection/link-host.js';
 import { CreditWindow, DEFAULT_PREFETCH } from '../flow/credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner, type SettlingDelivery } from './delivery.js';
-import { claimLinkName, type NameLease } from './link-names.js';
+import { claimLinkName, randomLinkName, type NameLease } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, STALL_KEYS, type LinkUpkeepOptions, type LinkUpkeepSpec, type StallOptions } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { StallDetector, stallProbeFor } from './stall-detector.js';
 import { DrainRounds, type DrainVerdict } from '../flow/drain-rounds.js';
-import type { DeliveryResume, ResumeSupport } from './link-resume.js';
+import { checkResume, type DeliveryResume } from './resume-option.js';
 import { contained, runContained } from '../util/contained.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
@@ -55,26 +56,6 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 1000;
 
 /** The descriptor of the modified outcome, as a source lists it in `outcomes` (Part 3 §3.5.3). */
 const MODIFIED_OUTCOME = 'amqp:modified:list';
-
-/**
- * What links need of a connection (the rx `Connection` provides it): its
- * engine, a batched flush, a session, and the engine's events for one link.
- * `linkEvents` completes when the connection is lost. Links depend on this
- * much only, so they can be tested and reused apart from connect(). @internal
- */
-export interface LinkHost {
-  readonly engine: Engine;
-  /** Where links take their timers (name waits, recovery backoff, stall checks). */
-  readonly scheduler: SchedulerLike;
-  /** What bounds a wait for the peer to answer a detach, in ms (the connection's closeTimeout). */
-  readonly closeTimeout: number;
-  flush(): void;
-  session(): SessionId;
-  linkEvents(link: LinkId): Observable<EngineEvent>;
-  readonly isLost: boolean;
-  /** Why the connection is gone, once it is. */
-  readonly lostError?: unknown;
-}
 
 /** The link as attached, reported to `onAttach`. */
 export interface AttachedLink {
@@ -292,7 +273,7 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
     name, source, prefetch, autoAccept, settleMode, maxMessageSize, settleTimeout, shared,
     closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach, plainObjects,
     ...(drain ? { drain: { timeout: drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_MS } } : {}),
-    ...(options.resume === undefined ? {} : { resume: checkResume(options.resume, `${where}: options.resume`, durable), linkClass: (options.resume as ResumeSupport).receiverLink }),
+    ...(options.resume === undefined ? {} : { resume: checkResume(options.resume, `${where}: options.resume`, durable), linkClass: (options.resume as ReceiverResume).receiverLink }),
     ...(options.paused$ === undefined ? {} : { paused$: options.paused$ }),
     upkeep: linkUpkeepSpec(options, where),
   };
@@ -328,7 +309,7 @@ export class ReceiverSubscription {
   ) {
     this.name = spec.name ?? randomLinkName('receiver');
     this.teardown = () => this.stop(spec.closeOnUnsubscribe);
-    if (spec.answering !== true) this.resumeState = (spec.resume as ResumeSupport | undefined)?.receiverState();
+    if (spec.answering !== true) this.resumeState = (spec.resume as ReceiverResume | undefined)?.receiverState();
     if (upkeep !== undefined && spec.answering !== true) {
       this.hooks = { life: upkeep, reattach: (old) => this.reattach(old) };
       upkeep.bind(() => {
@@ -1114,14 +1095,6 @@ export class ReceiverLink implements FrameLink {
   }
 }
 
-/** The `resume` option: the value `resumeDeliveries` (link-resume.ts), nothing else. @internal also used by send */
-export function checkResume(value: unknown, name: string, durable: boolean): DeliveryResume {
-  if ((value as { kind?: unknown } | null)?.kind !== 'resume-deliveries' || !durable) {
-    throw new TypeError(`${name}: expected resumeDeliveries, on a durable link (durable: true): only a durable terminus keeps the state a resume needs`);
-  }
-  return value as DeliveryResume;
-}
-
 /** `state` with a modified outcome turned into released (kept inside a transactional-state). */
 export function releasedForModified(state: DeliveryState): DeliveryState {
   if (state.type === 'modified') return RELEASED;
@@ -1129,17 +1102,15 @@ export function releasedForModified(state: DeliveryState): DeliveryState {
   return state;
 }
 
+/** What the `resume` option's value (link-resume.ts's resumeDeliveries) gives a receiver. @internal */
+export interface ReceiverResume extends DeliveryResume {
+  readonly receiverLink: typeof ReceiverLink;
+  /** What one receive subscription's links carry from one to the next. */
+  receiverState(): { clear(): void };
+}
+
 /** What a receiver link tells its subscription's upkeep, and how it asks for a new link. @internal */
 interface ReceiverUpkeep {
   readonly life: LinkUpkeep;
   reattach(old: ReceiverLink): void;
-}
-
-let nameCounter = 0;
-
-/** A link name unique enough across containers: a prefix, a random part and a counter. */
-export function randomLinkName(prefix: string): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  const random = crypto?.randomUUID?.() ?? Math.random().toString(36).slice(2, 12);
-  return `${prefix}-${random}-${++nameCounter}`;
 }

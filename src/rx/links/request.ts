@@ -29,12 +29,12 @@
 import { asyncScheduler, defer, mergeMap, Observable, Subscription, tap, type OperatorFunction } from 'rxjs';
 import { AmqpError, type AmqpErrorOptions } from '../../errors/amqp-error.js';
 import { Condition, type ConditionSymbol } from '../../errors/conditions.js';
-import { schedulerOf } from '../client/connect.js';
+import { schedulerOf } from '../connection/connection-observable.js';
 import type { Connection } from '../connection/connection.js';
 import { runContained } from '../util/contained.js';
 import type { Message } from './message.js';
 import { DEFAULT_BUFFER_SIZE } from '../flow/overflow.js';
-import { randomLinkName } from './receive.js';
+import { randomLinkName } from './link-names.js';
 import { idKey, replyRouter } from './reply-router.js';
 import { holdSharedSender, sendShared } from './shared-sender.js';
 import { checkKeys, describe, optionalInteger } from './source-options.js';

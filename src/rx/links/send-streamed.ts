@@ -35,7 +35,7 @@ import { peerDetachError } from './link-recovery.js';
 import { encodeUserMessage, type Message } from './message.js';
 import type { SendState } from './outcome.js';
 import { PullSource } from '../flow/pull-source.js';
-import { randomLinkName } from './receive.js';
+import { randomLinkName } from './link-names.js';
 import { SendError, SendOverflowError, type PendingSends } from './send-error.js';
 import { senderDetachError, settledResult } from './send-outcome.js';
 import { senderSpec, type SenderOptions, type SenderSpec } from './send.js';

@@ -24,21 +24,21 @@ import type { AttachOptions, DetachOptions, EndpointErrorInit } from '../../engi
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { Attach, Coordinator, DeliveryState, Received, Source, Target } from '../../frames/types.js';
-import { schedulerOf } from '../client/connect.js';
+import { schedulerOf } from '../connection/connection-observable.js';
 import type { Connection } from '../connection/connection.js';
 import { contained, runContained } from '../util/contained.js';
 import { DeliveryError } from './delivery.js';
 import { Inflight } from '../flow/inflight.js';
-import { claimLinkName, type NameLease } from './link-names.js';
+import { claimLinkName, randomLinkName, type NameLease } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpkeepSpec } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { encodeUserMessage, type Message } from './message.js';
 import type { SendState } from './outcome.js';
-import type { DeliveryResume, ResumeSupport } from './link-resume.js';
+import { checkResume, type DeliveryResume } from './resume-option.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from '../flow/overflow.js';
 import { PullSource, type PullInput } from '../flow/pull-source.js';
-import { checkResume, randomLinkName, type LinkHost } from './receive.js';
+import type { LinkHost } from '../connection/link-host.js';
 import { SendError, SendOverflowError, SendTimeoutError, type PendingSends } from './send-error.js';
 import { senderDetachError, settledResult } from './send-outcome.js';
 import { endSpan, hostTracing, tracingLink, tracingOf, type SendSpan, type Tracing, type TracingLink } from './tracing.js';
@@ -268,9 +268,14 @@ export function senderSpec(address: string | null, options: SenderOptions, where
   };
 }
 
+/** What the `resume` option's value (link-resume.ts's resumeDeliveries) gives a sender. @internal */
+export interface SenderResume extends DeliveryResume {
+  readonly senderCore: typeof SenderCore;
+}
+
 /** The class of a spec's sender: with `resume`, link-resume.ts's. */
 function senderClass(spec: SenderSpec): typeof SenderCore {
-  return spec.resume === undefined ? SenderCore : (spec.resume as ResumeSupport).senderCore;
+  return spec.resume === undefined ? SenderCore : (spec.resume as SenderResume).senderCore;
 }
 
 /** A message and its encoding (kept for a resend). */

@@ -16,6 +16,7 @@ import type { DeliveryState } from '../../frames/types.js';
 import type { Delivery, DeliveryOwner, ReceivedDelivery } from './delivery.js';
 import type { Message } from './message.js';
 import type { SendState } from './outcome.js';
+import type { LinkHost } from '../connection/link-host.js';
 import { parseUrl } from '../connection/url.js';
 
 /** The message annotation holding the trace context, as Qpid Proton (C++, Python) and Qpid JMS name it. */
@@ -102,14 +103,13 @@ export function tracingOf(connection$: Observable<unknown>): Tracing | undefined
   return observableTracing.get(connection$);
 }
 
-/** @internal The tracing of a connection (its container's), for links on piped or incoming connections. */
-export function hostTracing(host: object): Tracing | undefined {
-  return (host as { container?: { tracing?: Tracing } }).container?.tracing;
+/** @internal The tracing of a connection (its container's, checked by checkTracing), for links on piped or incoming connections. */
+export function hostTracing(host: LinkHost): Tracing | undefined {
+  return host.context?.tracing as Tracing | undefined;
 }
 
-/** @internal The link as a tracer sees it, from a Connection's URL and container. */
-export function tracingLink(host: object, name: string, address: string | null): TracingLink {
-  const connection = host as { url?: string; container?: { id?: string } };
+/** @internal The link as a tracer sees it, from a Connection's URL and context. */
+export function tracingLink(connection: LinkHost, name: string, address: string | null): TracingLink {
   let host_: string | undefined;
   let port: number | undefined;
   if (typeof connection.url === 'string') {
@@ -121,7 +121,7 @@ export function tracingLink(host: object, name: string, address: string | null):
       // an incoming connection's peer address, or a URL we cannot read: no server attributes
     }
   }
-  return { name, address, host: host_, port, containerId: connection.container?.id };
+  return { name, address, host: host_, port, containerId: connection.context?.containerId };
 }
 
 // --- outcomes ------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ export class ReceiveTracer {
   /** Deliveries whose span is open: emitted, not yet settled. */
   private readonly open = new Set<TracedDeliveryOwner>();
 
-  constructor(private readonly tracing: Tracing, private readonly host: object) {}
+  constructor(private readonly tracing: Tracing, private readonly host: LinkHost) {}
 
   /** The owner a traced delivery is created with: settles through `link`, then ends the span. */
   owner(link: DeliveryOwner): TracedDeliveryOwner {
@@ -170,7 +170,7 @@ export class ReceiveTracer {
 }
 
 /** @internal The ReceiveTracer of a receiver link on `host`, or undefined when its container does not trace. */
-export function receiveTracer(host: object): ReceiveTracer | undefined {
+export function receiveTracer(host: LinkHost): ReceiveTracer | undefined {
   const tracing = hostTracing(host);
   return tracing === undefined ? undefined : new ReceiveTracer(tracing, host);
 }
@@ -183,7 +183,7 @@ export class TracedDeliveryOwner implements DeliveryOwner {
 
   constructor(
     private readonly tracing: Tracing,
-    private readonly host: object,
+    private readonly host: LinkHost,
     private readonly link: DeliveryOwner,
     private readonly open: Set<TracedDeliveryOwner>,
   ) {}

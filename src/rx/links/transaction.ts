@@ -53,7 +53,8 @@ import type { Connection } from '../connection/connection.js';
 import { settleWithState, type Delivery } from './delivery.js';
 import type { Message } from './message.js';
 import { ACCEPTED, modified, rejected, RELEASED, type ModifyOptions, type RejectReason } from './outcome.js';
-import { randomLinkName, type LinkHost } from './receive.js';
+import type { LinkHost } from '../connection/link-host.js';
+import { randomLinkName } from './link-names.js';
 import { SenderCore, sendPushed, senderSpec, type SenderOptions, type SenderSpec, type SendResult } from './send.js';
 import { checkKeys, describe, optionalString } from './source-options.js';
 

@@ -17,11 +17,12 @@ import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { Attach, DeliveryState, Open, Source, Target } from '../../frames/types.js';
 import { Connection, type ConnectionControl, type LinkEvent } from '../connection/connection.js';
-import type { Container } from '../container.js';
+import type { ConnectionContext } from '../connection/context.js';
 import { DeliveryError, type Delivery, type SettlingDelivery } from '../links/delivery.js';
 import type { Message } from '../links/message.js';
 import type { PullInput } from '../flow/pull-source.js';
-import { ReceiverLink, ReceiverSubscription, receiverSpec, type LinkHost, type ReceiverOptions } from '../links/receive.js';
+import type { LinkHost } from '../connection/link-host.js';
+import { ReceiverLink, ReceiverSubscription, receiverSpec, type ReceiverOptions } from '../links/receive.js';
 import { SenderCore, sendPulled, sendPushed, senderSpec, type SenderOptions, type SendResult, type UnsettledSend } from '../links/send.js';
 import { checkKeys, describe, optionalString } from '../links/source-options.js';
 import { resumeDeliveries } from '../links/link-resume.js';
@@ -51,8 +52,8 @@ export class IncomingConnection extends Connection {
   private readonly pending = new Map<LinkId, IncomingLink>();
 
   /** @internal created by listen() */
-  constructor(container: Container, id: number, url: string, remoteOpen: Open, engine: Engine, control: ConnectionControl, peer: PeerInfo) {
-    super(container, id, url, undefined, remoteOpen, engine, control);
+  constructor(context: ConnectionContext, id: number, url: string, remoteOpen: Open, engine: Engine, control: ConnectionControl, peer: PeerInfo) {
+    super(context, id, url, undefined, remoteOpen, engine, control);
     this.peer = peer;
     this.links$ = new Observable<IncomingLink>((subscriber) => {
       const subscription = this.links.subscribe(subscriber);

@@ -9,7 +9,7 @@ import type { SaslAuthenticator } from '../../engine/sasl/index.js';
 import type { Fields } from '../../frames/types.js';
 import type { ServerTlsOptions } from '../../transport/transport.js';
 import { checkKeys, describe, optionalBoolean, optionalInteger, optionalString } from '../links/source-options.js';
-import { resolveOpenFrameOptions } from '../client/connect-options.js';
+import { resolveOpenFrameOptions } from '../connection/open-options.js';
 import { isTlsScheme, isWebSocketScheme, parseUrlParts, type UrlScheme } from '../connection/url.js';
 
 /** What `verifyToken` is told besides the token. */

@@ -10,7 +10,7 @@
  * very receive/send machinery clients use. Browser-safe: the platform
  * provides `listen`.
  */
-import { AsyncSubject, from, Observable, take, timeout, TimeoutError, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import { AsyncSubject, from, Observable, take, timeout, TimeoutError, type Subscriber, type Subscription } from 'rxjs';
 import { Engine } from '../../engine/engine.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../../engine/options.js';
 import { ConnectionError } from '../../engine/errors.js';
@@ -22,23 +22,22 @@ import { EngineDriver } from '../../transport/driver.js';
 import { TransportError } from '../../transport/transport-error.js';
 import { formatAddress, type ByteChannel } from '../../transport/transport.js';
 import { MAX_COALESCED_MESSAGE } from '../../transport/websocket/websocket-channel.js';
-import { traceFunction } from '../client/connect.js';
+import { traceFunction } from '../connection/trace-option.js';
 import { closeOnInternalError, contained } from '../util/contained.js';
 import type { ConnectionControl } from '../connection/connection.js';
-import type { Container } from '../container.js';
 import { IncomingConnection } from './incoming.js';
 import { AuthFailureThrottle, hostOf } from './auth-throttle.js';
 import { ConnectionSlots, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, type ListeningAddress, type ListenSaslOptions, type ResolvedListenOptions } from './listen-options.js';
 import { describe } from '../links/source-options.js';
-import type { Platform } from '../platform.js';
+import type { ListenPlatform } from './listen-platform.js';
+import type { ConnectionContext } from '../connection/context.js';
 
 /** Everything one listen() call needs. @internal */
 export interface ListenContext {
-  readonly container: Container;
-  readonly platform: Platform;
-  readonly scheduler: SchedulerLike;
+  /** Who listens: the container's id, scheduler and tracing, and the numbering of its connections. */
+  readonly context: ConnectionContext;
+  readonly platform: ListenPlatform;
   readonly options: ResolvedListenOptions;
-  readonly nextConnectionId: () => number;
 }
 
 /** Builds listen()'s observable from checked options. @internal */
@@ -115,7 +114,7 @@ class Listener {
       return;
     }
     const host = hostOf(channel.remoteAddress);
-    const delay = this.throttle.admit(host, this.ctx.scheduler.now());
+    const delay = this.throttle.admit(host, this.ctx.context.scheduler.now());
     if (delay === undefined) {
       this.slots.give();
       channel.destroy();
@@ -125,7 +124,7 @@ class Listener {
       this.slots.give();
       this.accepted.delete(attempt);
       if (this.stopped && this.accepted.size === 0) this.release();
-    }, () => this.throttle.failed(host, this.ctx.scheduler.now()));
+    }, () => this.throttle.failed(host, this.ctx.context.scheduler.now()));
     this.accepted.add(attempt);
     if (delay === 0) attempt.start();
     else attempt.startAfter(delay, () => this.throttle.waited(host));
@@ -139,7 +138,7 @@ class Listener {
     // unsubscribing often happens inside a delivery's next (take(n)), and
     // what that delivery still has to send — its auto-accept, the link's
     // detach — must go out before the close does.
-    this.ctx.scheduler.schedule(() => {
+    this.ctx.context.scheduler.schedule(() => {
       for (const attempt of [...this.accepted]) attempt.close();
       if (this.accepted.size === 0) this.release();
     });
@@ -187,7 +186,7 @@ class IncomingAttempt implements ConnectionControl {
       over = true;
       waited();
     };
-    this.openTimer = this.ctx.scheduler.schedule(() => {
+    this.openTimer = this.ctx.context.scheduler.schedule(() => {
       this.openTimer = undefined;
       end();
       if (this.phase === 'opening') this.start();
@@ -200,7 +199,8 @@ class IncomingAttempt implements ConnectionControl {
   private stopDrains: (() => void) | undefined;
 
   start(): void {
-    const { options, container, platform, scheduler } = this.ctx;
+    const { options, context, platform } = this.ctx;
+    const { scheduler } = context;
     const channel = this.channel;
     // Every wait has a bound: a peer that has not opened by then (a slowloris, an idle socket) is dropped.
     this.openTimer = scheduler.schedule(() => {
@@ -219,7 +219,7 @@ class IncomingAttempt implements ConnectionControl {
       const sasl = options.sasl === undefined ? undefined : saslFor(options.sasl, channel.secure);
       this.engine = new Engine({
         role: 'server',
-        containerId: options.containerId ?? container.id,
+        containerId: options.containerId ?? context.containerId,
         maxFrameSize: options.maxFrameSize,
         channelMax: options.channelMax,
         peerSessions: { handleMax: options.handleMax },
@@ -304,7 +304,7 @@ class IncomingAttempt implements ConnectionControl {
 
   /** A close is under way: the socket goes within closeTimeout, answered or not. */
   private armCloseTimer(): void {
-    this.closeTimer ??= this.ctx.scheduler.schedule(() => {
+    this.closeTimer ??= this.ctx.context.scheduler.schedule(() => {
       this.channel.destroy();
       this.finish();
     }, this.ctx.options.closeTimeout);
@@ -325,7 +325,7 @@ class IncomingAttempt implements ConnectionControl {
         this.openTimer?.unsubscribe();
         this.openTimer = undefined;
         const connection = new IncomingConnection(
-          this.ctx.container, this.ctx.nextConnectionId(), `amqp://${this.channel.remoteAddress}`, event.open, this.engine!, this,
+          this.ctx.context, this.ctx.context.nextConnectionId(), `amqp://${this.channel.remoteAddress}`, event.open, this.engine!, this,
           { remoteAddress: this.channel.remoteAddress, secure: this.channel.secure, user: this.identity },
         );
         if (this.stopDrains !== undefined) connection.transportBacklog = () => this.channel.bufferedAmount ?? 0;
@@ -373,7 +373,7 @@ class IncomingAttempt implements ConnectionControl {
       engine.answerSasl(answer(result));
       return;
     }
-    const { scheduler } = this.ctx;
+    const { scheduler } = this.ctx.context;
     this.verifying = from(result).pipe(
       take(1),
       timeout({ first: DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, scheduler }),

@@ -12,7 +12,7 @@ import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from '../../broker/br
 import { MemoryNetwork } from '../../transport/memory/memory-network.js';
 import type { MemoryChannel } from '../../transport/memory/memory-pair.js';
 import type { ConnectOptions } from '../client/connect-options.js';
-import type { ConnectionObservable } from '../client/connect.js';
+import type { ConnectionObservable } from '../connection/connection-observable.js';
 import { Container } from '../container.js';
 
 export interface NetworkRigOptions extends Omit<BrokerOptions, 'onEvent'> {

@@ -5,7 +5,7 @@
 import { VirtualTimeScheduler, type SchedulerLike } from 'rxjs';
 import { MemoryNetwork } from '../../transport/memory/memory-network.js';
 import type { ConnectOptions } from '../client/connect-options.js';
-import type { ConnectionObservable } from '../client/connect.js';
+import type { ConnectionObservable } from '../connection/connection-observable.js';
 import { Container } from '../container.js';
 import { FakePeer, type FakePeerOptions } from './fake-peer.js';
 
