@@ -5,26 +5,26 @@
  * it. Unsubscribing stops listening and closes every connection gracefully
  * (close exchanged, then the socket, within `closeTimeout`).
  *
- * One engine per accepted channel, driven like a dialled one (EngineDriver);
- * the same Connection class serves both sides, so a server's links use the
+ * One engine per accepted channel, run by the same ConnectionRunner a dialled
+ * one is (connection/runner.ts); the same Connection class serves both sides, so a server's links use the
  * very receive/send machinery clients use. Browser-safe: the platform
  * provides `listen`.
  */
-import { AsyncSubject, from, Observable, take, timeout, TimeoutError, type Subscriber, type Subscription } from 'rxjs';
+import { catchError, defaultIfEmpty, from, map, Observable, of, take, timeout, TimeoutError, type Subscriber, type Subscription } from 'rxjs';
 import { Engine } from '../../engine/engine.js';
 import { DEFAULT_MAX_FRAME_SIZE } from '../../engine/options.js';
 import { ConnectionError } from '../../engine/errors.js';
-import type { EngineEvent, SaslRequestEvent } from '../../engine/events.js';
+import type { SaslOutcomeEvent, SaslRequestEvent } from '../../engine/events.js';
 import { SaslError, type SaslAnswer } from '../../engine/sasl/index.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
-import { EngineDriver } from '../../transport/driver.js';
+import type { Open } from '../../frames/types.js';
 import { TransportError } from '../../transport/transport-error.js';
 import { formatAddress, type ByteChannel } from '../../transport/transport.js';
 import { MAX_COALESCED_MESSAGE } from '../../transport/websocket/websocket-channel.js';
 import { traceFunction } from '../connection/trace-option.js';
-import { closeOnInternalError, contained } from '../util/contained.js';
 import type { ConnectionControl } from '../connection/connection.js';
+import { ConnectionRunner, type ConnectionRole } from '../connection/runner.js';
 import { IncomingConnection } from './incoming.js';
 import { AuthFailureThrottle, hostOf } from './auth-throttle.js';
 import { ConnectionSlots, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, type ListeningAddress, type ListenSaslOptions, type ResolvedListenOptions } from './listen-options.js';
@@ -152,22 +152,18 @@ class Listener {
   }
 }
 
-type Phase = 'opening' | 'open' | 'closing' | 'done';
-
-/** One accepted channel: its engine from the protocol header to the socket's end. */
-class IncomingAttempt implements ConnectionControl {
-  private phase: Phase = 'opening';
-  private engine: Engine | undefined;
-  private driver: EngineDriver<EngineEvent> | undefined;
-  private events: Subscription | undefined;
-  private connection: IncomingConnection | undefined;
+/**
+ * One accepted channel: the server's role in a ConnectionRunner (the life
+ * cycle it shares with connect()'s attempts). What is the server's own: a
+ * throttled peer waits before its engine starts, the engine's server
+ * options, tokens verified by `verifyToken`, SASL failures counted, and a
+ * loss that just ends the connection (the listener goes on).
+ */
+class IncomingAttempt implements ConnectionRole<IncomingConnection> {
+  private readonly runner: ConnectionRunner<IncomingConnection>;
   private identity: string | undefined;
-  private closeTimer: Subscription | undefined;
-  /** A verifyToken that answers later. */
+  /** A verifyToken that answers later, while it is out. */
   private verifying: Subscription | undefined;
-  /** Bounds the handshake (open timeout), and the wait of a throttled peer before it. */
-  private openTimer: Subscription | undefined;
-  private readonly closed = new AsyncSubject<void>();
 
   constructor(
     private readonly ctx: ListenContext,
@@ -176,7 +172,9 @@ class IncomingAttempt implements ConnectionControl {
     private readonly trace: ((line: string) => void) | undefined,
     private readonly onDone: () => void,
     private readonly onAuthFailed: () => void,
-  ) {}
+  ) {
+    this.runner = new ConnectionRunner(ctx.context.scheduler, this);
+  }
 
   /** Starts after `delay` ms (a host that failed SASL waits), reading nothing meanwhile; `waited` is called once the wait is over. */
   startAfter(delay: number, waited: () => void): void {
@@ -186,162 +184,104 @@ class IncomingAttempt implements ConnectionControl {
       over = true;
       waited();
     };
-    this.openTimer = this.ctx.context.scheduler.schedule(() => {
-      this.openTimer = undefined;
+    this.runner.hold(end);
+    this.runner.hold(this.ctx.context.scheduler.schedule(() => {
       end();
-      if (this.phase === 'opening') this.start();
-    }, delay);
-    this.waitOver = end;
+      this.start();
+    }, delay));
   }
-
-  /** Ends a wait that startAfter began, if one is under way. */
-  private waitOver: (() => void) | undefined;
-  private stopDrains: (() => void) | undefined;
 
   start(): void {
-    const { options, context, platform } = this.ctx;
-    const { scheduler } = context;
+    const { options } = this.ctx;
     const channel = this.channel;
     // Every wait has a bound: a peer that has not opened by then (a slowloris, an idle socket) is dropped.
-    this.openTimer = scheduler.schedule(() => {
-      this.openTimer = undefined;
-      if (this.phase !== 'opening') return;
-      if (this.verifying !== undefined) {
-        // Our token verifier is what is late, not the peer: it hears so (sys-temp: try again) before the socket goes.
-        this.answerLater({ kind: 'error', error: new SaslError(`verifyToken gave no verdict within the handshake's openTimeout (${options.openTimeout} ms)`, { code: 'sys-temp' }) });
-        this.armCloseTimer();
-        return;
-      }
-      this.channel.destroy(new TransportError(`${channel.remoteAddress} did not complete its handshake within ${options.openTimeout} ms (openTimeout)`, { code: 'ETIMEDOUT', address: channel.remoteAddress }));
-      this.finish();
-    }, options.openTimeout);
-    try {
-      const sasl = options.sasl === undefined ? undefined : saslFor(options.sasl, channel.secure);
-      this.engine = new Engine({
-        role: 'server',
-        containerId: options.containerId ?? context.containerId,
-        maxFrameSize: options.maxFrameSize,
-        channelMax: options.channelMax,
-        peerSessions: { handleMax: options.handleMax },
-        maxUnfinishedBytes: options.maxUnfinishedBytes,
-        idleTimeOut: options.idleTimeout > 0 ? options.idleTimeout : undefined,
-        offeredCapabilities: options.offeredCapabilities,
-        properties: options.properties,
-        trace: this.trace,
-        sasl: sasl === undefined ? undefined : {
-          authenticator: { ...sasl, acceptTokens: sasl.verifyToken !== undefined },
-          tlsIdentity: channel.peerIdentity,
-          crypto: platform.saslCrypto,
-        },
-        requireSasl: sasl === undefined ? undefined : options.saslRequired,
-      });
-      this.engine.open();
-    } catch (error) {
-      // Options were checked at the call; a failure here is a bug, reported without killing the listener.
-      channel.destroy(error instanceof Error ? error : undefined);
-      this.finish();
-      return;
-    }
-    const driver = new EngineDriver<EngineEvent>(this.engine, channel, { scheduler, onWritten: () => this.connection?.outputChanged() });
-    // A transport that can tell its backlog, and when it drains, lets a server stop producing for a peer that does not read.
-    if (channel.bufferedAmount !== undefined && channel.onDrain !== undefined) {
-      this.stopDrains = channel.onDrain(() => this.connection?.outputChanged());
-    }
-    this.driver = driver;
-    let done = false;
-    const events = driver.events$.subscribe({
-      next: contained((event: EngineEvent) => this.onEvent(event), (error) => this.onHandlerError(error)),
-      error: (error: unknown) => {
-        done = true;
-        this.lose(error instanceof AmqpError ? error : TransportError.from(error, channel.remoteAddress, `connection from ${channel.remoteAddress}`));
-        this.finish();
-      },
-      complete: () => {
-        done = true;
-        this.lose(new ConnectionError(Condition.ConnectionForced, 'the connection ended', { remote: true }));
-        this.finish();
-      },
-    });
-    if (done) events.unsubscribe();
-    else this.events = events;
+    this.runner.armOpenTimer(options.openTimeout, () => new TransportError(
+      `${channel.remoteAddress} did not complete its handshake within ${options.openTimeout} ms (openTimeout)`, { code: 'ETIMEDOUT', address: channel.remoteAddress },
+    ), () => this.verifierLate());
+    this.runner.run(channel);
   }
 
-  // --- ConnectionControl ---------------------------------------------------------------
+  /**
+   * The handshake's openTimeout passed while our token verifier is still out:
+   * the verifier is what is late, not the peer, so the peer hears so
+   * (sys-temp: try again) before the socket goes, within closeTimeout.
+   */
+  private verifierLate(): boolean {
+    const verifying = this.verifying;
+    if (verifying === undefined || verifying.closed) return false;
+    verifying.unsubscribe();
+    const { openTimeout } = this.ctx.options;
+    this.runner.answerSasl({ kind: 'error', error: new SaslError(`verifyToken gave no verdict within the handshake's openTimeout (${openTimeout} ms)`, { code: 'sys-temp' }) });
+    this.runner.flush();
+    this.runner.dropWithinCloseTimeout();
+    return true;
+  }
+
+  /** The listener stops: close gracefully (or drop a peer still waiting to start: nothing to say to it). */
+  close(): void {
+    if (this.runner.waiting) {
+      this.channel.destroy();
+      this.runner.finish();
+    } else {
+      this.closeRequested();
+    }
+  }
+
+  // --- ConnectionRole ------------------------------------------------------------------
+
+  get peerAddress(): string {
+    return this.channel.remoteAddress;
+  }
+
+  get label(): string {
+    return `connection from ${this.channel.remoteAddress}`;
+  }
 
   get closeTimeout(): number {
     return this.ctx.options.closeTimeout;
   }
 
-  flush(): void {
-    this.driver?.flush();
+  engineFor(channel: ByteChannel): Engine {
+    const { options, context, platform } = this.ctx;
+    const sasl = options.sasl === undefined ? undefined : saslFor(options.sasl, channel.secure);
+    return new Engine({
+      role: 'server',
+      containerId: options.containerId ?? context.containerId,
+      maxFrameSize: options.maxFrameSize,
+      channelMax: options.channelMax,
+      peerSessions: { handleMax: options.handleMax },
+      maxUnfinishedBytes: options.maxUnfinishedBytes,
+      idleTimeOut: options.idleTimeout > 0 ? options.idleTimeout : undefined,
+      offeredCapabilities: options.offeredCapabilities,
+      properties: options.properties,
+      trace: this.trace,
+      sasl: sasl === undefined ? undefined : {
+        authenticator: { ...sasl, acceptTokens: sasl.verifyToken !== undefined },
+        tlsIdentity: channel.peerIdentity,
+        crypto: platform.saslCrypto,
+      },
+      requireSasl: sasl === undefined ? undefined : options.saslRequired,
+    });
   }
 
-  transportBacklog(): number | undefined {
-    return this.channel.bufferedAmount;
+  connectionFor(open: Open, engine: Engine, control: ConnectionControl, channel: ByteChannel): IncomingConnection {
+    const { context } = this.ctx;
+    const connection = new IncomingConnection(
+      context, context.nextConnectionId(), `amqp://${channel.remoteAddress}`, open, engine, control,
+      { remoteAddress: channel.remoteAddress, secure: channel.secure, user: this.identity },
+    );
+    // A transport that can tell its backlog, and when it drains, lets a server stop producing for a peer that does not read.
+    if (channel.bufferedAmount !== undefined && channel.onDrain !== undefined) connection.transportBacklog = () => channel.bufferedAmount ?? 0;
+    return connection;
   }
 
-  close(): Observable<void> {
-    if (this.phase === 'opening' && this.engine === undefined) {
-      // Still waiting to start (throttled): nothing to say to the peer.
-      this.channel.destroy();
-      this.finish();
-    } else if (this.phase === 'opening' || this.phase === 'open') {
-      this.phase = 'closing';
-      if (this.connection !== undefined) {
-        this.connection.closedHere = true;
-        this.connection.markLost(new ConnectionError(Condition.ConnectionForced, 'the connection was closed by this server'));
-      }
-      try {
-        this.engine?.close();
-        this.driver?.flush();
-      } catch {
-        // The engine failed meanwhile; its close is on the way out already.
-      }
-      this.armCloseTimer();
-    }
-    return this.closed.asObservable();
+  opened(connection: IncomingConnection): void {
+    this.subscriber.next(connection);
   }
 
-  /** A close is under way: the socket goes within closeTimeout, answered or not. */
-  private armCloseTimer(): void {
-    this.closeTimer ??= this.ctx.context.scheduler.schedule(() => {
-      this.channel.destroy();
-      this.finish();
-    }, this.ctx.options.closeTimeout);
-  }
-
-  private onEvent(event: EngineEvent): void {
-    switch (event.type) {
-      case 'sasl-request':
-        this.verifyToken(event);
-        return;
-      case 'sasl-outcome':
-        if (event.ok) this.identity = event.identity;
-        else this.onAuthFailed();
-        return;
-      case 'connection-opened': {
-        if (this.phase !== 'opening') return;
-        this.phase = 'open';
-        this.openTimer?.unsubscribe();
-        this.openTimer = undefined;
-        const connection = new IncomingConnection(
-          this.ctx.context, this.ctx.context.nextConnectionId(), `amqp://${this.channel.remoteAddress}`, event.open, this.engine!, this,
-          { remoteAddress: this.channel.remoteAddress, secure: this.channel.secure, user: this.identity },
-        );
-        if (this.stopDrains !== undefined) connection.transportBacklog = () => this.channel.bufferedAmount ?? 0;
-        this.connection = connection;
-        this.subscriber.next(connection);
-        return;
-      }
-      case 'connection-closed':
-        if (event.error !== undefined) this.lose(event.error);
-        else if (event.initiator === 'remote') this.lose(new ConnectionError(Condition.ConnectionForced, 'the peer closed the connection', { remote: true }));
-        return;
-      default:
-        // Sessions and links: the connection routes them to their owners.
-        this.connection?.handle(event);
-        return;
-    }
+  saslOutcome(event: SaslOutcomeEvent): void {
+    if (event.ok) this.identity = event.identity;
+    else this.onAuthFailed();
   }
 
   /**
@@ -349,12 +289,11 @@ class IncomingAttempt implements ConnectionControl {
    * within DEFAULT_TOKEN_VERIFY_TIMEOUT_MS and never past the handshake's
    * openTimeout (its timer answers sys-temp for a verifier still out).
    */
-  private verifyToken(event: SaslRequestEvent): void {
+  saslRequest(event: SaslRequestEvent, runner: ConnectionRunner<IncomingConnection>): void {
     const request = event.request;
     const verify = this.ctx.options.sasl?.verifyToken;
-    const engine = this.engine!;
     if (request.kind !== 'verify-token' || verify === undefined) {
-      engine.answerSasl({ kind: 'error', error: new Error(`this server cannot answer ${request.kind}`) });
+      runner.answerSasl({ kind: 'error', error: new Error(`this server cannot answer ${request.kind}`) });
       return;
     }
     const answer = (verdict: unknown): SaslAnswer => {
@@ -366,65 +305,40 @@ class IncomingAttempt implements ConnectionControl {
     try {
       result = verify(request.token, { mechanism: request.mechanism, user: request.user, hostname: request.hostname });
     } catch (error) {
-      engine.answerSasl({ kind: 'error', error });
+      runner.answerSasl({ kind: 'error', error });
       return;
     }
     if (typeof result === 'boolean' || typeof result === 'string') {
-      engine.answerSasl(answer(result));
+      runner.answerSasl(answer(result));
       return;
     }
     const { scheduler } = this.ctx.context;
-    this.verifying = from(result).pipe(
+    this.verifying = runner.answerSaslLater(from(result).pipe(
       take(1),
       timeout({ first: DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, scheduler }),
-    ).subscribe({
-      next: (verdict) => this.answerLater(answer(verdict)),
-      error: (error: unknown) => this.answerLater(error instanceof TimeoutError
+      map(answer),
+      defaultIfEmpty<SaslAnswer, SaslAnswer>({ kind: 'error', error: new TypeError('verifyToken completed without a verdict') }),
+      catchError((error: unknown) => of<SaslAnswer>(error instanceof TimeoutError
         ? { kind: 'error', error: new SaslError(`verifyToken gave no verdict within ${DEFAULT_TOKEN_VERIFY_TIMEOUT_MS} ms`, { code: 'sys-temp' }) }
-        : { kind: 'error', error }),
-      complete: () => this.answerLater({ kind: 'error', error: new TypeError('verifyToken completed without a verdict') }),
-    });
+        : { kind: 'error', error })),
+    ));
   }
 
-  private answerLater(answer: SaslAnswer): void {
-    this.verifying?.unsubscribe();
-    this.verifying = undefined;
-    if (this.phase !== 'opening' || this.engine?.awaitingSaslAnswer !== true) return;
-    try {
-      this.engine.answerSasl(answer);
-    } catch {
-      // The engine failed meanwhile: its close is on the way out already.
-    }
-    this.driver?.flush();
+  /** The server closes this connection (connection.close(), or the listener stopping): a loss that is not an error of its links. */
+  closeRequested(): void {
+    const connection = this.runner.connection;
+    if (connection !== undefined) connection.closedHere = true;
+    this.runner.shutdown();
   }
 
-  private lose(error: AmqpError): void {
-    this.connection?.markLost(error);
+  /** A loss just ends the connection: its links hear of it; the listener goes on. */
+  lost(): void {}
+
+  closedHere(): ConnectionError {
+    return new ConnectionError(Condition.ConnectionForced, 'the connection was closed by this server');
   }
 
-  /**
-   * One of our own handlers threw while handling an event (a bug, not the
-   * peer's doing): the connection closes with amqp:internal-error, its links
-   * end with the error, and the listener goes on serving others.
-   */
-  private onHandlerError(error: unknown): void {
-    this.lose(closeOnInternalError(this.engine, () => this.driver?.flush(), error));
-    this.armCloseTimer();
-  }
-
-  private finish(): void {
-    if (this.phase === 'done') return;
-    this.phase = 'done';
-    this.connection?.markLost(new ConnectionError(Condition.ConnectionForced, 'the connection ended'));
-    this.closeTimer?.unsubscribe();
-    this.verifying?.unsubscribe();
-    this.openTimer?.unsubscribe();
-    this.waitOver?.();
-    this.stopDrains?.();
-    this.events?.unsubscribe();
-    this.closeTimer = this.verifying = this.events = this.openTimer = undefined;
-    this.closed.next();
-    this.closed.complete();
+  done(): void {
     this.onDone();
   }
 }
