@@ -45,7 +45,7 @@ export {
   reconnect, failover, roundRobin, isAuthenticationFailure, isForcedClose, isUnsupportedTransport,
   type ReconnectConfig, type ReconnectOption, type RetryEvent,
 } from './rx/client/reconnect.js';
-export { ExponentialBackoff, DEFAULT_RECONNECT_INITIAL_DELAY, DEFAULT_RECONNECT_MAX_DELAY, type BackoffLike } from './rx/flow/backoff.js';
+export { ExponentialBackoff, backoffInSeconds, DEFAULT_RECONNECT_INITIAL_DELAY_MS, DEFAULT_RECONNECT_MAX_DELAY_MS, type BackoffLike } from './rx/flow/backoff.js';
 export { parseUrl, DEFAULT_AMQP_PORT, DEFAULT_AMQPS_PORT, type ParsedUrl, type UrlScheme } from './rx/connection/url.js';
 
 // Links and deliveries

@@ -94,7 +94,7 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
       return cbs === undefined ? attempt$ : attempt$.pipe(authorizeWithCbs(cbs, ctx.context.scheduler));
     };
     return failover(ctx.options.endpoints, open).pipe(
-      reconnect<Connection>(reconnectConfig, ctx.context.scheduler),
+      reconnect<Connection>(reconnectConfig === false ? false : { ...reconnectConfig, scheduler: ctx.context.scheduler }),
       finalize(() => token?.dispose()),
     );
   }).pipe(

@@ -4,7 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { ConnectionError } from '../../engine/errors.js';
 import { SaslError } from '../../engine/sasl/sasl-error.js';
 import { TransportError } from '../../transport/transport-error.js';
-import { ExponentialBackoff, type BackoffLike } from '../flow/backoff.js';
+import { backoffInSeconds, ExponentialBackoff, type BackoffLike } from '../flow/backoff.js';
 import {
   failover, isAuthenticationFailure, isForcedClose, isUnsupportedTransport, reconnect, roundRobin, toReconnectConfig, type RetryEvent,
 } from './reconnect.js';
@@ -28,7 +28,7 @@ describe('reconnect', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold<string>('#', undefined, refused);
-      expectObservable(source.pipe(reconnect({ count: 9 }, ts))).toBe('32700ms #', undefined, refused);
+      expectObservable(source.pipe(reconnect({ count: 9, scheduler: ts }))).toBe('32700ms #', undefined, refused);
       expectSubscriptions(source.subscriptions).toBe([
         '(^!)', '100ms (^!)', '300ms (^!)', '700ms (^!)', '1500ms (^!)', '3100ms (^!)', '6300ms (^!)', '12700ms (^!)', '22700ms (^!)', '32700ms (^!)',
       ]);
@@ -45,7 +45,7 @@ describe('reconnect', () => {
       const last = cold<string>('b', undefined, refused);
       const source = sequence([fail1, fail2, open, fail3, last]);
       // 0 fail, +100 fail, +200 open at 300 and lost at 350, +100 (reset) fail at 450, +200 open at 650.
-      expectObservable(source.pipe(reconnect(true, ts))).toBe('300ms a 349ms b');
+      expectObservable(source.pipe(reconnect({ scheduler: ts }))).toBe('300ms a 349ms b');
       expectSubscriptions(fail1.subscriptions).toBe('(^!)');
       expectSubscriptions(fail2.subscriptions).toBe('100ms (^!)');
       // The lost connection is released (at 350) before the next dial (at 450).
@@ -60,7 +60,7 @@ describe('reconnect', () => {
     ts.run(({ cold, expectObservable }) => {
       const source = sequence([cold<string>('#', undefined, refused), cold<string>('a 9ms #', undefined, refused), cold<string>('b')]);
       // fail at 0, +100 → open at 100, lost at 110, +200 (not reset) → 310.
-      expectObservable(source.pipe(reconnect({ resetOnSuccess: false }, ts))).toBe('100ms a 209ms b');
+      expectObservable(source.pipe(reconnect({ resetOnSuccess: false, scheduler: ts }))).toBe('100ms a 209ms b');
     });
   });
 
@@ -72,7 +72,7 @@ describe('reconnect', () => {
       const second = cold<string>('b 9ms #', undefined, forced);
       const third = cold<string>('c');
       const source = sequence([first, second, third]);
-      expectObservable(source.pipe(reconnect({ count: 0, onRetry: (e) => retries.push(e) }, ts))).toBe('a 9ms b 9ms c');
+      expectObservable(source.pipe(reconnect({ count: 0, onRetry: (e) => retries.push(e), scheduler: ts }))).toBe('a 9ms b 9ms c');
       expectSubscriptions(first.subscriptions).toBe('^ 9ms !');
       expectSubscriptions(second.subscriptions).toBe('10ms ^ 9ms !');
       expectSubscriptions(third.subscriptions).toBe('20ms ^');
@@ -84,7 +84,7 @@ describe('reconnect', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       const source = sequence([cold<string>('#', undefined, forced), cold<string>('a')]);
-      expectObservable(source.pipe(reconnect(true, ts))).toBe('100ms a');
+      expectObservable(source.pipe(reconnect({ scheduler: ts }))).toBe('100ms a');
     });
   });
 
@@ -92,7 +92,7 @@ describe('reconnect', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold<string>('5ms #', undefined, authFailed);
-      expectObservable(source.pipe(reconnect(true, ts))).toBe('5ms #', undefined, authFailed);
+      expectObservable(source.pipe(reconnect({ scheduler: ts }))).toBe('5ms #', undefined, authFailed);
       expectSubscriptions(source.subscriptions).toBe('^ 4ms !');
     });
   });
@@ -101,7 +101,7 @@ describe('reconnect', () => {
     const ts = testScheduler();
     const unsupported = new TransportError('amqp:// needs TCP, which a browser does not have', { code: 'ENOTSUP', address: 'x:5672' });
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold<string>('#', undefined, unsupported).pipe(reconnect(true, ts))).toBe('#', undefined, unsupported);
+      expectObservable(cold<string>('#', undefined, unsupported).pipe(reconnect({ scheduler: ts }))).toBe('#', undefined, unsupported);
     });
     expect(isUnsupportedTransport(new TransportError('no ws', { code: 'ERR_MODULE_NOT_FOUND' }))).toBe(true);
     expect(isUnsupportedTransport(new TransportError('refused', { code: 'ECONNREFUSED' }))).toBe(false);
@@ -111,9 +111,9 @@ describe('reconnect', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       const source = sequence([cold<string>('#', undefined, authFailed), cold<string>('a')]);
-      expectObservable(source.pipe(reconnect({ shouldRetry: () => true }, ts))).toBe('100ms a');
+      expectObservable(source.pipe(reconnect({ shouldRetry: () => true, scheduler: ts }))).toBe('100ms a');
       const other = cold<string>('#', undefined, refused);
-      expectObservable(other.pipe(reconnect({ shouldRetry: (e) => !(e instanceof TransportError) }, ts))).toBe('#', undefined, refused);
+      expectObservable(other.pipe(reconnect({ shouldRetry: (e) => !(e instanceof TransportError), scheduler: ts }))).toBe('#', undefined, refused);
     });
   });
 
@@ -121,7 +121,7 @@ describe('reconnect', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const fixed = cold<string>('#', undefined, refused);
-      expectObservable(fixed.pipe(reconnect({ delay: 30, count: 2 }, ts))).toBe('60ms #', undefined, refused);
+      expectObservable(fixed.pipe(reconnect({ delay: 30, count: 2, scheduler: ts }))).toBe('60ms #', undefined, refused);
       expectSubscriptions(fixed.subscriptions).toBe(['(^!)', '30ms (^!)', '60ms (^!)']);
 
       const byFunction = cold<string>('#', undefined, refused);
@@ -131,14 +131,14 @@ describe('reconnect', () => {
         expect(error).toBe(refused);
         return timer(retryCount * 5, ts);
       };
-      expectObservable(byFunction.pipe(reconnect({ delay: fn, count: 3 }, ts))).toBe('30ms #', undefined, refused);
+      expectObservable(byFunction.pipe(reconnect({ delay: fn, count: 3, scheduler: ts }))).toBe('30ms #', undefined, refused);
       expectSubscriptions(byFunction.subscriptions).toBe(['(^!)', '5ms (^!)', '15ms (^!)', '30ms (^!)']);
 
       const calls: string[] = [];
       let d = 0;
       const backoff: BackoffLike = { reset: () => { calls.push('reset'); d = 0; }, next: () => { calls.push('next'); return (d += 0.5); } };
       const custom = sequence([cold<string>('#', undefined, refused), cold<string>('#', undefined, refused), cold<string>('a')]);
-      expectObservable(custom.pipe(reconnect(backoff, ts))).toBe('1500ms a');
+      expectObservable(custom.pipe(reconnect({ delay: backoffInSeconds(backoff), scheduler: ts }))).toBe('1500ms a');
       ts.flush();
       expect(calls).toEqual(['reset', 'next', 'next']);
     });
@@ -148,7 +148,7 @@ describe('reconnect', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
       const source = cold<string>('a #', undefined, refused);
-      expectObservable(source.pipe(reconnect({ delay: () => cold('5ms |') }, ts))).toBe('a 5ms |');
+      expectObservable(source.pipe(reconnect({ delay: () => cold('5ms |'), scheduler: ts }))).toBe('a 5ms |');
     });
   });
 
@@ -156,7 +156,7 @@ describe('reconnect', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold<string>('#', undefined, refused);
-      expectObservable(source.pipe(reconnect(true, ts)), '50ms !').toBe('');
+      expectObservable(source.pipe(reconnect({ scheduler: ts })), '50ms !').toBe('');
       expectSubscriptions(source.subscriptions).toBe('(^!)');
     });
   });
@@ -164,7 +164,7 @@ describe('reconnect', () => {
   it('reconnect(false) passes errors straight through', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold<string>('a #', undefined, refused).pipe(reconnect(false, ts))).toBe('a #', undefined, refused);
+      expectObservable(cold<string>('a #', undefined, refused).pipe(reconnect(false))).toBe('a #', undefined, refused);
     });
   });
 });
@@ -179,7 +179,7 @@ describe('failover', () => {
         return endpoint === 'b' && dialled.length > 3 ? cold<string>('x') : cold<string>('#', undefined, refused);
       });
       // attempts at 0 (a), 100 (b), 300 (c), 700 (a), 1500 (b: opens)
-      expectObservable(dial$.pipe(reconnect(true, ts))).toBe('1500ms x');
+      expectObservable(dial$.pipe(reconnect({ scheduler: ts }))).toBe('1500ms x');
       ts.flush();
       expect(dialled).toEqual(['a', 'b', 'c', 'a', 'b']);
     });
@@ -193,13 +193,26 @@ describe('failover', () => {
 });
 
 describe('reconnect helpers', () => {
-  it('ExponentialBackoff: 0.1 doubling to 10, reset starts over', () => {
+  it('ExponentialBackoff: 100 ms doubling to 10 s, reset starts over', () => {
     const b = new ExponentialBackoff();
     const seq = Array.from({ length: 10 }, () => b.next());
-    expect(seq).toEqual([0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 10, 10, 10]);
+    expect(seq).toEqual([100, 200, 400, 800, 1600, 3200, 6400, 10_000, 10_000, 10_000]);
     b.reset();
-    expect(b.next()).toBe(0.1);
+    expect(b.next()).toBe(100);
     expect(() => new ExponentialBackoff(0)).toThrow(TypeError);
+  });
+
+  it('backoffInSeconds: a backoff counting seconds (Proton\'s) as milliseconds; anything else is a TypeError', () => {
+    let d = 0;
+    const b = backoffInSeconds({ reset: () => (d = 0), next: () => (d += 0.25) });
+    expect([b.next(), b.next()]).toEqual([250, 500]);
+    b.reset();
+    expect(b.next()).toBe(250);
+    expect(() => backoffInSeconds({ next: () => 1 } as never)).toThrow(/backoffInSeconds/);
+  });
+
+  it('the operator takes its scheduler in its config; a wrong one is a TypeError naming it', () => {
+    expect(() => reconnect({ scheduler: 5 as never })).toThrow(/reconnect\.scheduler/);
   });
 
   it('classifies authentication failures and forced closes', () => {

@@ -45,7 +45,8 @@ export interface ReconnectConfig {
   /** Failed attempts in a row to retry before giving up (the error is then passed on). Default: no limit. */
   readonly count?: number;
   /**
-   * The wait before each retry: milliseconds, a `BackoffLike`, or a function of
+   * The wait before each retry: milliseconds, a `BackoffLike` (ms; a backoff in
+   * seconds goes through {@link backoffInSeconds}), or a function of
    * the error and the retry count (1 for the first) returning an ObservableInput
    * whose first value triggers the retry (completing without a value completes
    * the result; erroring passes the error on). Default: an
@@ -62,12 +63,19 @@ export interface ReconnectConfig {
   readonly shouldRetry?: (error: unknown) => boolean;
   /** Told about each retry before its wait (for status displays and logs). Default none. */
   readonly onRetry?: (event: RetryEvent) => void;
+  /**
+   * Where the waits are timed (a TestScheduler in marble tests), for the
+   * `reconnect` operator. Default `asyncScheduler`. connect() times its
+   * reconnects on its container's scheduler, and refuses this key.
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** The forms the `reconnect` option takes: on/off, a backoff, or a config. */
 export type ReconnectOption = boolean | BackoffLike | ReconnectConfig;
 
 const CONFIG_KEYS: ReadonlySet<string> = new Set(['count', 'delay', 'resetOnSuccess', 'shouldRetry', 'onRetry']);
+const OPERATOR_KEYS: ReadonlySet<string> = new Set([...CONFIG_KEYS, 'scheduler']);
 
 /**
  * True for errors retrying cannot fix: the SASL outcome `auth` or `sys-perm`,
@@ -103,14 +111,18 @@ export function isForcedClose(error: unknown): boolean {
  * Checks a `reconnect` option; returns the config, or undefined for `false`.
  * Throws a TypeError naming `what` for anything else.
  */
-export function toReconnectConfig(option: ReconnectOption | undefined, what = 'reconnect'): ReconnectConfig | undefined {
+export function toReconnectConfig(option: ReconnectOption | undefined, what = 'reconnect', operator = false): ReconnectConfig | undefined {
   if (option === undefined || option === true) return {};
   if (option === false) return undefined;
   if (isBackoff(option)) return { delay: option };
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {
     throw new TypeError(`${what}: expected a boolean, a backoff ({ reset(), next() }) or a config object, got ${describe(option)}`);
   }
-  checkKeys(option, CONFIG_KEYS, what);
+  checkKeys(option, operator ? OPERATOR_KEYS : CONFIG_KEYS, what);
+  const scheduler = (option as ReconnectConfig).scheduler;
+  if (scheduler !== undefined && (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function')) {
+    throw new TypeError(`${what}.scheduler: expected a SchedulerLike, got ${describe(scheduler)}`);
+  }
   checkRetryFields(option, what);
   const { shouldRetry, onRetry } = option;
   if (shouldRetry !== undefined && typeof shouldRetry !== 'function') throw new TypeError(`${what}.shouldRetry: expected a function, got ${describe(shouldRetry)}`);
@@ -120,12 +132,14 @@ export function toReconnectConfig(option: ReconnectOption | undefined, what = 'r
 
 /**
  * The reconnect operator: `dial$.pipe(reconnect())`. Resubscribes to the
- * source when it errors, after a delay on `scheduler`; see the file comment
- * and {@link ReconnectConfig}. `reconnect(false)` passes errors through.
+ * source when it errors, after a delay on the config's `scheduler`
+ * (`asyncScheduler` by default); see the file comment and
+ * {@link ReconnectConfig}. `reconnect(false)` passes errors through.
  */
-export function reconnect<T>(option: ReconnectOption = true, scheduler: SchedulerLike = asyncScheduler): MonoTypeOperatorFunction<T> {
-  const config = toReconnectConfig(option);
+export function reconnect<T>(option: ReconnectOption = true): MonoTypeOperatorFunction<T> {
+  const config = toReconnectConfig(option, 'reconnect', true);
   if (config === undefined) return identity;
+  const scheduler = config.scheduler ?? asyncScheduler;
   const shouldRetry = config.shouldRetry ?? ((error: unknown) => !isAuthenticationFailure(error) && !isUnsupportedTransport(error));
   return (source) => new Observable<T>((subscriber) => {
     // Per subscription: its own count and backoff (a shared BackoffLike the user passed is reset as the seed says).

@@ -84,7 +84,7 @@ export class RetrySchedule {
     const delay = this.config.delay;
     if (this.backoff !== undefined) {
       if (retryCount === 1) this.backoff.reset();
-      const delayMs = Math.round(this.backoff.next() * 1000);
+      const delayMs = Math.round(this.backoff.next());
       return { notifier: timerOn(delayMs, this.scheduler), delayMs, retryCount };
     }
     if (typeof delay === 'number') return { notifier: timerOn(delay, this.scheduler), delayMs: delay, retryCount };

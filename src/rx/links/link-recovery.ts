@@ -27,7 +27,7 @@ export interface LinkRecoveryConfig {
   /** Recoveries in a row (without a successful attach between) before the error is passed on. Default: no limit. */
   readonly count?: number;
   /**
-   * The wait before each re-attach: milliseconds, a `BackoffLike` (seconds), or
+   * The wait before each re-attach: milliseconds, a `BackoffLike` (ms), or
    * a function of the error and the attempt (1 for the first) returning an
    * ObservableInput whose first value starts it. Default: an
    * ExponentialBackoff from 0.1 s doubling to 10 s, as reconnect's.
