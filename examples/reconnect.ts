@@ -12,11 +12,11 @@
  * carry on, on the next connection. `status$` reports it; it never dials by
  * itself. The demo ends (and closes) once the messages are back.
  */
-import { connect, receive, send, type BackoffLike } from 'rx-amqp';
+import { backoffInSeconds, connect, receive, send, type BackoffLike } from 'rx-amqp';
 import { ignoreElements, map, merge, range, skip, take, takeWhile } from 'rxjs';
 import { args, describeStatus } from './common.js';
 
-/** The seed manual's ExampleReconnect: 0.1 s, doubling up to 10 s (in seconds, as in Proton). */
+/** The seed manual's ExampleReconnect: 0.1 s, doubling up to 10 s (in seconds, as in Proton: backoffInSeconds below takes it so). */
 class ExampleReconnect implements BackoffLike {
   private delay = 0;
   reset(): void {
@@ -29,7 +29,7 @@ class ExampleReconnect implements BackoffLike {
 }
 
 const { url, address, count } = args({ count: 3 });
-const connection$ = connect(url, { reconnect: new ExampleReconnect() });
+const connection$ = connect(url, { reconnect: backoffInSeconds(new ExampleReconnect()) });
 
 // The status stream: skip the 'closed' it starts with (nothing subscribed yet), stop after the final 'closed'.
 connection$.status$

@@ -1,3 +1,4 @@
+import { asyncScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { connectArguments, DEFAULT_CLOSE_TIMEOUT_MS, mergeConnectOptions, resolveConnectOptions, type ConnectOptions } from './connect-options.js';
 
@@ -62,6 +63,8 @@ describe('resolveConnectOptions', () => {
     ['tls.verify', { tls: { verify: 1 } } as unknown as ConnectOptions, /options\.tls\.verify/],
     ['reconnect', { reconnect: 'always' } as unknown as ConnectOptions, /options\.reconnect: expected a boolean/],
     ['reconnect.count', { reconnect: { count: 1.5 } }, /options\.reconnect\.count/],
+    // connect() times reconnects on its container's scheduler: the operator's key is not connect()'s.
+    ['reconnect.scheduler', { reconnect: { scheduler: asyncScheduler } } as unknown as ConnectOptions, /options\.reconnect: unknown option "scheduler"/],
     ['idleTimeout', { idleTimeout: -1 }, /options\.idleTimeout: expected an integer/],
     ['idleTimeout', { idleTimeout: 150 }, /options\.idleTimeout: expected 0 \(none\) or at least 200 ms, got 150/],
     ['maxUnfinishedBytes', { maxUnfinishedBytes: -1 }, /options\.maxUnfinishedBytes: expected an integer/],
