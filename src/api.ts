@@ -12,7 +12,7 @@ export {
 } from './rx/errors.js';
 
 // Connections
-export { IncomingConnection, IncomingLink, type PeerInfo, type PeerDetach, type IncomingReceiveOptions, type IncomingSendOptions } from './rx/server/incoming.js';
+export type { IncomingConnection, IncomingLink, PeerInfo, PeerDetach, IncomingReceiveOptions, IncomingSendOptions } from './rx/server/incoming.js';
 export {
   type ListenOptions, type ListenSaslOptions, type ListeningAddress, type TokenContext, type TokenVerdict, ConnectionSlots,
   DEFAULT_LISTEN_CLOSE_TIMEOUT_MS, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, DEFAULT_LISTEN_CHANNEL_MAX, DEFAULT_LISTEN_HANDLE_MAX,
@@ -20,13 +20,8 @@ export {
 } from './rx/server/listen-options.js';
 export { scramCredentialsFromPassword } from './engine/sasl/index.js';
 
-// The embedded broker (its store and wiring; the Node entry adds startBroker)
-export {
-  Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats, BrokerFaults, type LinkSelector, compileSelector, SelectorError, type Selector,
-  DEFAULT_MAX_MESSAGES, DEFAULT_MAX_BYTES, type QueueLimits, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_SUBSCRIPTION_LIMITS,
-  DEFAULT_MEMORY_BUDGET, DEFAULT_MAX_OUTPUT_BACKLOG, DEFAULT_MAX_NODES,
-} from './broker/index.js';
-export { type BrokerCbsOptions, type CbsPutToken, DEFAULT_CBS_VERIFY_TIMEOUT_MS } from './broker/index.js';
+// The embedded broker: the Node entry's startBroker() starts it; its store, limits, faults and selector compiler are rx-amqp/broker's.
+export type { BrokerOptions, BrokerStats, QueueLimits, BrokerCbsOptions, CbsPutToken } from './broker/index.js';
 export type { ContainerOptions } from './rx/container.js';
 export type { Connection } from './rx/connection/connection.js';
 export type { ConnectionObservable } from './rx/connection/connection-observable.js';
@@ -92,11 +87,8 @@ export {
   decimal32, decimal64, decimal128, described, array, typeOf,
   type AmqpValue, type AmqpTypeName, type TypedName, type TypedValueOf, type ArrayElementType,
 } from './codec/types.js';
-export { encode, encodeSequence } from './codec/encode.js';
-export { decode, decodeSequence } from './codec/decode.js';
 export { equals } from './codec/equals.js';
 export {
   type Message, type BodySection, type JmsMessageType, JMS_MSG_TYPE, jmsMessageType, withJmsMessageType,
-  toWireMessage, fromWireMessage,
 } from './rx/links/message.js';
 export { toPlainObjects } from './rx/links/plain-objects.js';

@@ -123,7 +123,7 @@ export class BrokerFaults {
     for (const entry of this.links) if (entry.address === address) entry.reportAvailable?.();
   }
 
-  /** The links matching `selector` now. */
+  /** The links matching `selector` now. @internal */
   select(selector: LinkSelector): FaultableLink[] {
     return [...this.links].filter((entry) => matches(entry, selector));
   }

@@ -1,4 +1,4 @@
-/** The embedded broker (browser-safe core): the store and its wiring to listen(). */
+/** rx-amqp/broker: the embedded broker's parts (browser-safe): its store and wiring to listen(), limits, faults and the JMS selector compiler. `startBroker()`, which runs it on Node, is the root entry's. */
 export { Broker, BROKER_CAPABILITIES, type BrokerOptions, type BrokerStats } from './broker.js';
 export { BrokerFaults, type LinkSelector } from './faults.js';
 export { compileSelector, SelectorError, type Selector } from './selector.js';

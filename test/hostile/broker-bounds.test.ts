@@ -9,7 +9,8 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, lastValueFrom, map, of, take, toArray } from 'rxjs';
-import { Broker, Container, DEFAULT_MAX_BYTES, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_SUBSCRIPTION_LIMITS, receive, send, startBroker, type RunningBroker, type StartBrokerOptions } from '../../src/index.js';
+import { Container, receive, send, startBroker, type RunningBroker, type StartBrokerOptions } from '../../src/index.js';
+import { Broker, DEFAULT_MAX_BYTES, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_SUBSCRIPTION_LIMITS } from '../../src/broker/index.js';
 import { utf8Encode } from '../../src/engine/sasl/bytes.js';
 import {
   attach, close, dataMessage, detach, flow, LOOPBACK, RawPeer, source, target, transfer,

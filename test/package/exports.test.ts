@@ -7,13 +7,13 @@ const run = (args: string[]): string => execFileSync(process.execPath, args, { e
 
 describe('package entry points', () => {
   it('loads with require() in Node (CommonJS build)', () => {
-    const out = run(['-e', "const r = require('rx-amqp'); process.stdout.write(Buffer.from(r.encode(r.uint(5))).toString('hex'))"]);
+    const out = run(['-e', "const r = require('rx-amqp'); const i = require('rx-amqp/internal'); process.stdout.write(Buffer.from(i.encode(r.uint(5))).toString('hex'))"]);
     expect(out).toBe('5205');
   });
 
   it('loads with import (ESM build), including the internal entry', () => {
     const out = run(['--input-type=module', '-e',
-      "import { decode, encode, symbol } from 'rx-amqp'; import { Engine } from 'rx-amqp/internal';" +
+      "import { symbol } from 'rx-amqp'; import { decode, encode, Engine } from 'rx-amqp/internal';" +
       "process.stdout.write(decode(encode(symbol('x'))).value + ' ' + typeof Engine)"]);
     expect(out).toBe('x function');
   });
@@ -22,6 +22,13 @@ describe('package entry points', () => {
     const out = run(['--input-type=module', '-e',
       "import { TestBroker, TEST_BROKER_URL } from 'rx-amqp/testing'; process.stdout.write(typeof TestBroker + ' ' + TEST_BROKER_URL)"]);
     expect(out).toBe('function amqp://test-broker:5672');
+  });
+
+  it('keeps the layers under the API out of the root: raw encode/decode are rx-amqp/internal\'s, the broker\'s store rx-amqp/broker\'s', () => {
+    const out = run(['--input-type=module', '-e',
+      "import * as root from 'rx-amqp'; import { Broker, compileSelector } from 'rx-amqp/broker';" +
+      "process.stdout.write([typeof root.encode, typeof root.decode, typeof root.Broker, typeof root.IncomingConnection, typeof root.startBroker, typeof Broker, typeof compileSelector].join(' '))"]);
+    expect(out).toBe('undefined undefined undefined undefined function function function');
   });
 
   it('ships type declarations for both entries', () => {

@@ -204,7 +204,7 @@ export function mergeConnectOptions(base: ConnectOptions, options: ConnectOption
   return merged as ConnectOptions;
 }
 
-/** Checks every option and fills in the defaults; throws a TypeError naming the first wrong option. */
+/** Checks every option and fills in the defaults; throws a TypeError naming the first wrong option. @internal */
 export function resolveConnectOptions(options: ConnectOptions, where = 'connect'): ResolvedConnectOptions {
   checkObject(options, `${where}: options`);
   checkKeys(options, OPTION_KEYS, `${where}: options`);

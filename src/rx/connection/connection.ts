@@ -17,7 +17,6 @@ import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { Fields, Open } from '../../frames/types.js';
 import type { ConnectionContext } from './context.js';
-import type { LinkHost } from './link-host.js';
 
 /** What a Connection needs from the code running it (connect.ts). @internal */
 export interface ConnectionControl {
@@ -34,7 +33,8 @@ export interface ConnectionControl {
 /** Events that belong to one link (they carry its id). */
 export type LinkEvent = Extract<EngineEvent, { readonly link: LinkId }>;
 
-export class Connection implements LinkHost {
+// Links take it as their LinkHost (structurally: the host's members are internal, so the class does not declare it).
+export class Connection {
   /** The peer's container-id. */
   readonly remoteContainerId: string;
   /** Completes (after emitting why) when the connection is gone. @internal */
@@ -61,6 +61,7 @@ export class Connection implements LinkHost {
     readonly remoteOpen: Open,
     /** The engine of this connection. @internal for links */
     readonly engine: Engine,
+    /** @internal */
     protected readonly control: ConnectionControl,
   ) {
     this.remoteContainerId = remoteOpen.containerId;

@@ -93,7 +93,7 @@ export function sharedLinkName(name: string, n: number): string {
  * lease when the connection is lost meanwhile); errors with
  * a LinkNameInUseError when the name is in live use, or when the link on its
  * way out has not gone within the host's closeTimeout. Unsubscribing gives
- * up the wait.
+ * up the wait. @internal
  */
 export function claimLinkName(host: LinkHost, role: 'sender' | 'receiver', name: string, shared: boolean): Observable<NameLease> {
   return new Observable<NameLease>((subscriber) => {

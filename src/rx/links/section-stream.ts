@@ -10,7 +10,7 @@
  * before the body (bounded by `maxHead`), a data section's 3–15 byte
  * header, the footer. A body that is not data sections (amqp-value,
  * amqp-sequence) cannot be passed on as bytes: a StreamedBodyError.
- * Browser-safe; no engine, no RxJS. @internal
+ * Browser-safe; no engine, no RxJS. Internal: not in any entry point.
  */
 import { Reader } from '../../codec/reader.js';
 import { concatBytes } from '../../codec/concat.js';

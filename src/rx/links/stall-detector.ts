@@ -18,7 +18,7 @@
  *
  * One timer at most, and not one per delivery: a delivery only notes the
  * time, and a timer that fires early sleeps for the rest. Time comes from
- * the scheduler, so virtual time drives it. Pure: no engine. @internal
+ * the scheduler, so virtual time drives it. Pure: no engine. Internal: not in any entry point.
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 

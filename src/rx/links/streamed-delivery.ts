@@ -6,7 +6,7 @@
  * been read — taken by `body$`'s subscriber (its `next` returned) or pulled
  * by `for await` on `body` — so the sender never gets ahead of the reader by
  * more than that window. Settled once the body has been read to its end
- * (with auto-accept), or by the application. Browser-safe. @internal
+ * (with auto-accept), or by the application. Browser-safe. Internal: not in any entry point.
  */
 import { Observable, type Subscriber } from 'rxjs';
 import { AmqpError } from '../../errors/amqp-error.js';
