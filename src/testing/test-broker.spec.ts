@@ -100,6 +100,24 @@ describe('rx-amqp/testing: faults, for testing your own recovery code', () => {
     });
   });
 
+  it('the network fails (dropConnections): a client with reconnect dials again after 100 ms, re-attaches and goes on', () => {
+    const ts = scheduler();
+    ts.run(({ hot, cold, expectObservable }) => {
+      const broker = new TestBroker(ts);
+      broker.publish('orders', hot('-a 9ms b', { a: 1, b: 2 }));
+      const connection$ = broker.connect({ reconnect: true });
+      const dropped: number[] = [];
+      const got$ = receive(connection$, 'orders').pipe(map((d) => d.message.body), take(2));
+      // The network fails at frame 5; 'b' (frame 10) waits on the queue for the new link.
+      cold('5ms x').subscribe(() => dropped.push(broker.dropConnections()));
+      expectObservable(got$).toBe('-a 103ms (b|)', { a: 1, b: 2 });
+      // connecting and open at 0, reconnecting at 5, connecting and open again at 105, closed once take(2) is done.
+      expectObservable(connection$.status$.pipe(map((s) => s.type))).toBe('(co) 1ms r 99ms (cox)',
+        { c: 'connecting', o: 'open', r: 'reconnecting', x: 'closed' });
+      cold('200ms x').subscribe(() => expect(dropped).toEqual([1]));
+    });
+  });
+
   it('a stuck link (stopDispatch) is detected, reported and re-attached; nothing is lost', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {

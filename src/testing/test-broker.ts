@@ -11,7 +11,7 @@
  * latency and the engines flush with zero-delay actions, which a
  * TestScheduler runs within the same frame. Browser-safe.
  */
-import { Observable, Subject, filter, map, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, Subject, filter, map, tap, type SchedulerLike, type Subscription } from 'rxjs';
 import { Broker, BROKER_CAPABILITIES, type BrokerEvent, type BrokerOptions } from '../broker/broker.js';
 import type { LinkSelector } from '../broker/faults.js';
 import { Topic } from '../broker/topic.js';
@@ -23,6 +23,8 @@ import { Container } from '../rx/container.js';
 import type { Message } from '../rx/links/message.js';
 import type { OutcomeType } from '../rx/links/outcome.js';
 import { MemoryNetwork } from '../transport/memory/memory-network.js';
+import { MemoryChannel } from '../transport/memory/memory-pair.js';
+import type { Listen } from '../transport/transport.js';
 
 function toSelector(selector: string | LinkSelector): LinkSelector {
   return typeof selector === 'string' ? { address: selector } : selector;
@@ -39,12 +41,19 @@ export class TestBroker {
   private readonly events = new Subject<BrokerEvent>();
   private readonly listening: Subscription;
   private clients = 0;
+  /** The broker's end of each connection accepted since the last dropConnections (breaking a closed one does nothing). */
+  private readonly channels = new Set<MemoryChannel>();
 
   /** @param scheduler the TestScheduler (or any scheduler) every connection runs on. */
   constructor(private readonly scheduler: SchedulerLike, options: TestBrokerOptions = {}) {
     this.network = new MemoryNetwork({ scheduler });
     this.broker = new Broker({ ...options, onEvent: (event) => this.events.next(event) });
-    const server = new Container({ id: 'test-broker', platform: { connect: this.network.connect, listen: this.network.listen }, scheduler });
+    // The broker's ends of its connections are kept (while open) so a test can break them.
+    const listen: Listen = (options) => this.network.listen(options).pipe(tap((event) => {
+      if (event.type !== 'connection' || !(event.channel instanceof MemoryChannel)) return;
+      this.channels.add(event.channel);
+    }));
+    const server = new Container({ id: 'test-broker', platform: { connect: this.network.connect, listen }, scheduler });
     this.listening = this.broker.serve(server.listen({ host: 'test-broker', port: 5672, offeredCapabilities: BROKER_CAPABILITIES })).subscribe();
   }
 
@@ -146,6 +155,19 @@ export class TestBroker {
    */
   reportReceived(selector: string | LinkSelector): Subscription {
     return this.broker.faults.reportReceived(toSelector(selector));
+  }
+
+  /**
+   * Breaks every connection as a network failure would (ECONNRESET on both
+   * sides): clients with reconnect on (`connect({ reconnect: true })`) dial
+   * again and their links attach again; what they had not settled goes back
+   * to its queue. Returns how many were broken.
+   */
+  dropConnections(): number {
+    const channels = [...this.channels];
+    this.channels.clear();
+    for (const channel of channels) channel.breakConnection();
+    return channels.length;
   }
 
   /** Stops the broker: every connection is closed. */
