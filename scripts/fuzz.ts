@@ -1,8 +1,8 @@
 /**
  * Fuzzes the engine: `npm run fuzz -- --iterations N [--seed S]` (run with tsx).
- * Exits 1 if any run breaks an invariant (see src/engine/testing/fuzz.ts).
+ * Exits 1 if any run breaks an invariant (see src/testing/fuzz.ts).
  */
-import { fuzzEngine } from '../src/engine/testing/fuzz.js';
+import { fuzzEngine } from '../src/testing/fuzz.js';
 
 function argument(name: string, fallback: number): number {
   const args = process.argv.slice(2);

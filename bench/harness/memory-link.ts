@@ -1,10 +1,10 @@
 /**
- * A sender link between two engines in one process (src/engine/testing's
+ * A sender link between two engines in one process (src/testing's
  * EnginePair), attached and granted its first credit, for the in-memory
  * scenarios and tools: no broker, no sockets.
  */
 import type { Engine, LinkId } from '../../src/engine/index.js';
-import { EnginePair, type EnginePairOptions } from '../../src/engine/testing/index.js';
+import { EnginePair, type EnginePairOptions } from '../../src/testing/index.js';
 import type { Source, Target } from '../../src/frames/types.js';
 
 export interface MemoryLink {

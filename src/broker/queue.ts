@@ -355,12 +355,22 @@ export class MessageQueue {
 
   /** The messages held, in queue order (available and acquired alike), each decoded. */
   *messages(): IterableIterator<Message> {
+    for (const bytes of this.encoded()) yield decodeKeepingBytes(bytes);
+  }
+
+  /**
+   * The messages held, in queue order, as stored (encoded): all of them, or
+   * only those `available` (not acquired by a consumer). For a test peer
+   * that shows what waits, malformed messages included.
+   */
+  *encoded(which: 'all' | 'available' = 'all'): IterableIterator<Uint8Array> {
     const records = this.records;
     for (let sequence = 0; ;) {
       const at = records.nextLive(records.lowerBound(sequence));
       if (at >= records.tail) return;
       sequence = records.sequence[at]! + 1;
-      yield decodeKeepingBytes(this.store.view(records.ref[at]!, records.length[at]!));
+      if (which === 'available' && (records.flags[at]! & AVAILABLE) === 0) continue;
+      yield this.store.view(records.ref[at]!, records.length[at]!);
     }
   }
 

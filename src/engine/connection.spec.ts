@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Condition } from '../errors/index.js';
 import { ConnectionError, LocalProtocolError } from './errors.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 
 describe('connection open and close', () => {
   it('exchanges headers and opens with the negotiated parameters', () => {

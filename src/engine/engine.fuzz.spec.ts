@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captureConversation, fuzzEngine } from './testing/fuzz.js';
+import { captureConversation, fuzzEngine } from '../testing/fuzz.js';
 
 describe('engine fuzzing', () => {
   it('captures a conversation of both kinds (plain and SASL)', () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Source, Target } from '../frames/types.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 import { flow, frames, RawPeer } from './raw-peer.spec-helper.js';
 
 const U32_MAX = 0xffffffff;

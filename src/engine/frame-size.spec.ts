@@ -12,7 +12,7 @@ import type { Source } from '../frames/types.js';
 import { Engine } from './engine.js';
 import { LocalProtocolError } from './errors.js';
 import { AMQP, attachSender, begin, concat, flow, frames, open, RawPeer } from './raw-peer.spec-helper.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 
 const source = (address: string): Source => ({ type: 'source', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });
 const big = (n: number): Record<string, string> => ({ padding: 'p'.repeat(n) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FreeNumbers } from './free-numbers.js';
-import { Random } from './testing/fuzz.js';
+import { Random } from '../testing/fuzz.js';
 
 describe('FreeNumbers', () => {
   it('hands out 0, 1, 2 … and the lowest given back first', () => {

@@ -5,7 +5,7 @@ import { LocalProtocolError } from './errors.js';
 import { IdleTimer } from './idle-timer.js';
 import { MIN_IDLE_TIMEOUT_MS } from './options.js';
 import { AMQP, concat, frames, open, RawPeer } from './raw-peer.spec-helper.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 
 describe('IdleTimer', () => {
   it('asks for a check at once when armed, then keeps alive at half the peer timeout', () => {

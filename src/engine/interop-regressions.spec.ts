@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Source, Target } from '../frames/types.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 
 const source = (address: string): Source => ({ type: 'source', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });
 const target = (address: string): Target => ({ type: 'target', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });

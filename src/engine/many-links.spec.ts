@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../frames/types.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 import { AMQP, attachReceiver, begin, concat, flow, frames, open, RawPeer } from './raw-peer.spec-helper.js';
 
 const target = (address: string): Target => ({ type: 'target', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HashName } from './sasl/index.js';
 import { SaslError, scramCredentialsFromPassword, type SaslAuthenticator } from './sasl/index.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 import type { SaslClientOptions } from './options.js';
 import { AMQP_HEADER, Engine, SASL_HEADER } from './engine.js';
 import { Writer } from '../codec/writer.js';

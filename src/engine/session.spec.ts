@@ -3,7 +3,7 @@ import { Condition } from '../errors/index.js';
 import type { Source, Target } from '../frames/types.js';
 import { LinkError, LocalProtocolError, SessionError } from './errors.js';
 import { frames, RawPeer } from './raw-peer.spec-helper.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 
 const source = (address: string): Source => ({ type: 'source', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });
 const target = (address: string): Target => ({ type: 'target', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 import { traceFromEnv } from './trace.js';
 
 describe('protocol trace', () => {

@@ -12,7 +12,7 @@ import { Reader } from '../codec/reader.js';
 import { decodePerformative } from '../frames/performatives.js';
 import type { DeliveryState, Source, Target, Transfer } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
-import { EnginePair } from './testing/engine-pair.js';
+import { EnginePair } from '../testing/engine-pair.js';
 import { FrameOutput } from './output.js';
 import { transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
 

@@ -5,7 +5,7 @@ import { decodeMessage, encodeMessageBytes } from '../frames/index.js';
 import type { DeliveryState, Message, Source, Target } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
 import type { AttachOptions } from './options.js';
-import { EnginePair, type EnginePairOptions } from './testing/engine-pair.js';
+import { EnginePair, type EnginePairOptions } from '../testing/engine-pair.js';
 
 const source = (address: string): Source => ({ type: 'source', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });
 const target = (address: string): Target => ({ type: 'target', address, durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false });

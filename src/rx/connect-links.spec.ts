@@ -9,7 +9,7 @@ import { Container } from './container.js';
 import type { Delivery } from './links/delivery.js';
 import { receive } from './links/receive.js';
 import { send, type SendResult } from './links/send.js';
-import { FakePeer } from './testing/fake-peer.js';
+import { FakePeer } from '../testing/fake-peer.js';
 
 function rig() {
   const scheduler = new VirtualTimeScheduler();

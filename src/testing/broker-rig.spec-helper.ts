@@ -5,8 +5,8 @@
  * client's connection is open.
  */
 import { range, VirtualTimeScheduler } from 'rxjs';
-import type { MessageQueue } from '../../broker/queue.js';
-import { TestBroker } from '../../testing/test-broker.js';
+import type { MessageQueue } from '../broker/queue.js';
+import { TestBroker } from './test-broker.js';
 
 export function brokerRig(messages: number) {
   const scheduler = new VirtualTimeScheduler();

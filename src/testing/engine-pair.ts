@@ -8,9 +8,9 @@
  * Responders (go-amqp's fake peer) let a test react to events while pumping,
  * e.g. `answerAttaches('server')` makes the server accept every link.
  */
-import { Engine } from '../engine.js';
-import type { EngineEvent, EngineEventType, LinkAttachedEvent, LinkId, SessionId } from '../events.js';
-import type { AttachOptions, EngineOptions } from '../options.js';
+import { Engine } from '../engine/engine.js';
+import type { EngineEvent, EngineEventType, LinkAttachedEvent, LinkId, SessionId } from '../engine/events.js';
+import type { AttachOptions, EngineOptions } from '../engine/options.js';
 
 export type Side = 'client' | 'server';
 export type Responder = (event: EngineEvent, engine: Engine, side: Side) => void;

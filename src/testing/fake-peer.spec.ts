@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualTimeScheduler } from 'rxjs';
-import { Engine } from '../../engine/engine.js';
-import type { EngineEvent, LinkId } from '../../engine/events.js';
-import { decodeMessage, encodeMessageBytes } from '../../frames/message.js';
-import { EngineDriver } from '../../transport/driver.js';
-import { MemoryNetwork } from '../../transport/memory/memory-network.js';
-import type { ByteChannel } from '../../transport/transport.js';
-import { fromWireMessage, toWireMessage } from '../links/message.js';
+import { Engine } from '../engine/engine.js';
+import type { EngineEvent, LinkId } from '../engine/events.js';
+import { decodeMessage, encodeMessageBytes } from '../frames/message.js';
+import { EngineDriver } from '../transport/driver.js';
+import { MemoryNetwork } from '../transport/memory/memory-network.js';
+import type { ByteChannel } from '../transport/transport.js';
+import { fromWireMessage, toWireMessage } from '../rx/links/message.js';
 import { FakePeer, type FakePeerOptions } from './fake-peer.js';
 
 /** A raw client engine connected to a fake peer, in virtual time. */

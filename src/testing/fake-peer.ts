@@ -9,22 +9,25 @@
  * detach, transfer and disposition; and can be told to refuse attaches, drop
  * connections, close them with a condition, or hold settlements back.
  *
- * Semantics kept close to a broker's, so at-least-once behaviour can be tested:
- * a delivery the client releases or modifies goes back to the head of its
- * queue, and so does every delivery still unsettled when its link or
- * connection goes away. Browsing receivers (distribution-mode `copy`) get
- * copies and never remove messages. Browser-safe.
+ * Its queues are the embedded broker's own (broker/queue.ts's MessageQueue),
+ * so at-least-once behaviour is tested against the broker's semantics, not a
+ * copy of them: a delivery the client releases or modifies goes back to its
+ * old place in its queue, and so does every delivery still unsettled when
+ * its link or connection goes away; consumers with credit take turns; browsing
+ * receivers (distribution-mode `copy`) get copies and never remove messages.
+ * Browser-safe.
  */
 import { asapScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { Engine } from '../../engine/engine.js';
-import type { EngineEvent, LinkId, SessionId } from '../../engine/events.js';
-import type { EndpointErrorInit, SaslServerOptions } from '../../engine/options.js';
-import { decodeMessage, encodeMessageBytes } from '../../frames/message.js';
-import type { Attach, DeliveryState, Fields, Source, Target } from '../../frames/types.js';
-import { EngineDriver } from '../../transport/driver.js';
-import { MemoryChannel } from '../../transport/memory/memory-pair.js';
-import type { ByteChannel, Listen } from '../../transport/transport.js';
-import { fromWireMessage, toWireMessage, type Message } from '../links/message.js';
+import { Engine } from '../engine/engine.js';
+import type { EngineEvent, LinkId, SessionId } from '../engine/events.js';
+import type { EndpointErrorInit, SaslServerOptions } from '../engine/options.js';
+import { decodeMessage, encodeMessageBytes } from '../frames/message.js';
+import type { Attach, DeliveryState, Fields, Source, Target } from '../frames/types.js';
+import { EngineDriver } from '../transport/driver.js';
+import { MemoryChannel } from '../transport/memory/memory-pair.js';
+import type { ByteChannel, Listen } from '../transport/transport.js';
+import { fromWireMessage, toWireMessage, type Message } from '../rx/links/message.js';
+import { MessageQueue, type ConsumerHandle, type QueueEntry, type SettleOutcome } from '../broker/queue.js';
 
 /** The port a fake peer listens on by default (AMQP's). */
 export const FAKE_PEER_PORT = 5672;
@@ -116,11 +119,6 @@ export interface FakeDetach {
 /** What `attach` decides: refuse the link with an error, or undefined to accept it. */
 export type AttachPolicy = (attach: Attach) => EndpointErrorInit | undefined;
 
-interface Queued {
-  readonly seq: number;
-  readonly payload: Uint8Array;
-}
-
 /** A link on which we send (the client receives). */
 interface OutLink {
   readonly kind: 'out';
@@ -129,9 +127,10 @@ interface OutLink {
   readonly name: string;
   readonly address: string;
   readonly browse: boolean;
-  /** Browse: the last sequence number sent. */
-  cursor: number;
-  readonly unsettled: Map<number, Queued>;
+  /** The link as its queue's consumer: its credit follows the link's. */
+  consumer: ConsumerHandle | undefined;
+  /** Our deliveries the client has not settled, by delivery id (a browser's too, to record its dispositions). */
+  readonly unsettled: Map<number, QueueEntry>;
   /** Deliveries sent on this link, ever. */
   sent: number;
 }
@@ -176,10 +175,9 @@ export class FakePeer {
 
   private readonly options: FakePeerOptions;
   private readonly scheduler: SchedulerLike;
-  private readonly queues = new Map<string, Queued[]>();
+  private readonly queues = new Map<string, MessageQueue>();
   private readonly connections = new Set<PeerConnection>();
   private listener: Subscription | undefined;
-  private seq = 0;
   private dynamicCount = 0;
   private attachPolicies: AttachPolicy[] = [];
   private readonly creditWindow: number;
@@ -217,21 +215,19 @@ export class FakePeer {
 
   /** Adds messages to the queue of `address` and delivers what credit allows. */
   enqueue(address: string, ...messages: Message[]): void {
-    const queue = this.queueOf(address);
-    for (const m of messages) queue.push({ seq: ++this.seq, payload: encodeMessageBytes(toWireMessage(m)) });
-    this.pump(address);
+    this.enqueueRaw(address, ...messages.map((m) => encodeMessageBytes(toWireMessage(m))));
   }
 
   /** Adds encoded messages (sent as they are, even if malformed) to the queue of `address`. */
   enqueueRaw(address: string, ...payloads: Uint8Array[]): void {
     const queue = this.queueOf(address);
-    for (const payload of payloads) queue.push({ seq: ++this.seq, payload });
-    this.pump(address);
+    for (const payload of payloads) queue.put(payload);
   }
 
   /** The messages waiting in the queue of `address` (not counting those delivered and unsettled). */
   queued(address: string): Message[] {
-    return (this.queues.get(address) ?? []).map((q) => decode(q.payload));
+    const queue = this.queues.get(address);
+    return queue === undefined ? [] : [...queue.encoded('available')].map(decode);
   }
 
   /** How many of our deliveries on links from `address` clients have not settled. */
@@ -396,11 +392,13 @@ export class FakePeer {
         const link = conn.links.get(event.link);
         if (link?.kind === 'out') {
           if (this.options.reportAvailable === true && engine.link(link.id)?.state === 'attached') {
-            engine.flow(link.id, { available: this.queues.get(link.address)?.length ?? 0 });
+            const stats = this.queueOf(link.address).stats();
+            engine.flow(link.id, { available: stats.depth - stats.acquired });
           }
-          this.pump(link.address);
+          this.creditChanged(link);
           if (event.drain && this.options.answerDrain !== false && engine.link(link.id) !== undefined && engine.linkCredit(link.id) > 0) {
             engine.flow(link.id, { drained: true });
+            link.consumer?.withdraw();
           }
         }
         break;
@@ -452,11 +450,11 @@ export class FakePeer {
         name: attach.name, role: 'sender', source, target: attach.target,
         sndSettleMode: attach.sndSettleMode, rcvSettleMode: attach.rcvSettleMode, initialDeliveryCount: 0,
       });
-      conn.links.set(id, {
-        kind: 'out', conn, id, name: attach.name, address, browse: source.distributionMode === 'copy',
-        cursor: 0, unsettled: new Map(), sent: 0,
-      });
-      this.queueOf(address);
+      const link: OutLink = {
+        kind: 'out', conn, id, name: attach.name, address, browse: source.distributionMode === 'copy', consumer: undefined, unsettled: new Map(), sent: 0,
+      };
+      conn.links.set(id, link);
+      link.consumer = this.queueOf(address).addConsumer({ browse: link.browse, deliver: (entry) => this.deliver(link, entry) });
     } else {
       let target = attach.target;
       if (target === undefined || target.type !== 'target') {
@@ -502,10 +500,10 @@ export class FakePeer {
   private onDisposition(conn: PeerConnection, id: LinkId, deliveryId: number, state: DeliveryState | undefined, settled: boolean): void {
     const link = conn.links.get(id);
     if (link?.kind !== 'out') return;
-    const queued = link.unsettled.get(deliveryId);
-    if (queued === undefined) return;
+    const entry = link.unsettled.get(deliveryId);
+    if (entry === undefined) return;
     this.dispositions.push({
-      connection: conn.number, linkName: link.name, address: link.address, message: decode(queued.payload), state, settled,
+      connection: conn.number, linkName: link.name, address: link.address, message: decode(entry.bytes), state, settled,
     });
     if (!settled) {
       // rcv-settle-mode second: the receiver gave its outcome and waits for us to settle.
@@ -513,78 +511,54 @@ export class FakePeer {
       conn.engine.dispose(id, deliveryId, { state, settled: true });
     }
     link.unsettled.delete(deliveryId);
-    if (link.browse) return;
-    if (state?.type === 'released' || state?.type === 'modified') {
-      this.requeue(link.address, [queued]);
-      this.pump(link.address);
-    }
+    // The queue applies the outcome (a browser's copies are not the queue's to settle): released and
+    // modified go back to their old places, accepted and rejected leave, as at the broker; settled
+    // without an outcome counts as accepted.
+    if (!link.browse) link.consumer?.settle(entry, terminal(state));
   }
 
-  /** A link went away: deliveries it left unsettled go back to the head of the queue, in order. */
+  /** A link went away: the queue takes back what it left unsettled, at the old places, for the other consumers. */
   private linkGone(link: PeerLink): void {
     if (link.kind === 'out') {
-      if (!link.browse && link.unsettled.size > 0) this.requeue(link.address, [...link.unsettled.values()]);
       link.unsettled.clear();
-      this.pump(link.address);
+      const consumer = link.consumer;
+      link.consumer = undefined;
+      consumer?.remove();
     } else {
       link.held.clear();
     }
   }
 
-  /** Puts messages back in their original place: the queue is in sequence order, so redeliveries come first, oldest first. */
-  private requeue(address: string, items: Queued[]): void {
-    const queue = this.queueOf(address);
-    for (const item of items) {
-      let at = queue.findIndex((q) => q.seq > item.seq);
-      if (at < 0) at = queue.length;
-      queue.splice(at, 0, item);
-    }
-  }
-
   private route(transfer: FakeTransfer): void {
     if (this.options.route === false || transfer.address === undefined) return;
-    this.queueOf(transfer.address).push({ seq: ++this.seq, payload: transfer.payload });
-    this.pump(transfer.address);
+    this.queueOf(transfer.address).put(transfer.payload);
   }
 
-  /** Delivers from the queue of `address` while some receiver has credit, one per receiver in turn. */
-  private pump(address: string): void {
-    const consumers: OutLink[] = [];
-    for (const link of this.allLinks()) if (link.kind === 'out' && link.address === address) consumers.push(link);
-    if (consumers.length === 0) return;
-    const queue = this.queueOf(address);
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const link of consumers) {
-        const engine = link.conn.engine;
-        const info = engine.link(link.id);
-        if (info === undefined || info.state !== 'attached' || info.credit <= 0) continue;
-        let item: Queued | undefined;
-        if (link.browse) {
-          item = queue.find((q) => q.seq > link.cursor);
-          if (item !== undefined) link.cursor = item.seq;
-        } else {
-          item = queue.shift();
-        }
-        if (item === undefined) continue;
-        const deliveryId = engine.send(link.id, { payload: item.payload, settled: false });
-        link.unsettled.set(deliveryId, item);
-        link.sent++;
-        link.conn.driver.flush();
-        progress = true;
-      }
-    }
+  /** The client's flow set the link's credit: the queue consumer's follows it (what the queue delivers takes it). */
+  private creditChanged(link: OutLink): void {
+    const consumer = link.consumer;
+    const info = link.conn.engine.link(link.id);
+    if (consumer === undefined || info === undefined || info.state !== 'attached') return;
+    consumer.withdraw();
+    if (info.credit > 0) consumer.credit(info.credit);
+  }
+
+  /** The queue hands `entry` to the client's receiver `link` (under its credit). */
+  private deliver(link: OutLink, entry: QueueEntry): void {
+    const deliveryId = link.conn.engine.send(link.id, { payload: entry.bytes, settled: false });
+    link.unsettled.set(deliveryId, entry);
+    link.sent++;
+    link.conn.driver.flush();
   }
 
   private *allLinks(): Iterable<PeerLink> {
     for (const conn of this.connections) yield* conn.links.values();
   }
 
-  private queueOf(address: string): Queued[] {
+  private queueOf(address: string): MessageQueue {
     let queue = this.queues.get(address);
     if (queue === undefined) {
-      queue = [];
+      queue = new MessageQueue(address);
       this.queues.set(address, queue);
     }
     return queue;
@@ -597,6 +571,18 @@ function decode(payload: Uint8Array): Message {
     return fromWireMessage(decodeMessage(payload));
   } catch {
     return { body: payload };
+  }
+}
+
+/** The outcome the queue applies for a client's disposition state. */
+function terminal(state: DeliveryState | undefined): SettleOutcome {
+  switch (state?.type) {
+    case 'rejected':
+    case 'released':
+    case 'modified':
+      return state;
+    default:
+      return { type: 'accepted' };
   }
 }
 

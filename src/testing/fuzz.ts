@@ -16,14 +16,14 @@
  * EnginePair), mutated byte-wise and frame-wise, plus frames encoded from
  * random performatives. Deterministic for a given seed.
  */
-import { Writer } from '../../codec/writer.js';
-import { AmqpError } from '../../errors/index.js';
-import { FrameReader, writeFrame } from '../../frames/index.js';
-import type { Performative, Source, Target } from '../../frames/types.js';
-import { Engine } from '../engine.js';
-import { LocalProtocolError } from '../errors.js';
-import type { EngineEvent } from '../events.js';
-import type { EngineOptions } from '../options.js';
+import { Writer } from '../codec/writer.js';
+import { AmqpError } from '../errors/index.js';
+import { FrameReader, writeFrame } from '../frames/index.js';
+import type { Performative, Source, Target } from '../frames/types.js';
+import { Engine } from '../engine/engine.js';
+import { LocalProtocolError } from '../engine/errors.js';
+import type { EngineEvent } from '../engine/events.js';
+import type { EngineOptions } from '../engine/options.js';
 import { EnginePair, type Side } from './engine-pair.js';
 
 export interface FuzzOptions {

@@ -8,12 +8,12 @@
  * container id, to the broker or to another listener on `network`.
  */
 import { tap, VirtualTimeScheduler, type Observable } from 'rxjs';
-import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from '../../broker/broker.js';
-import { MemoryNetwork } from '../../transport/memory/memory-network.js';
-import type { MemoryChannel } from '../../transport/memory/memory-pair.js';
-import type { ConnectOptions } from '../client/connect-options.js';
-import type { ConnectionObservable } from '../connection/connection-observable.js';
-import { Container } from '../container.js';
+import { Broker, BROKER_CAPABILITIES, type BrokerOptions } from '../broker/broker.js';
+import { MemoryNetwork } from '../transport/memory/memory-network.js';
+import type { MemoryChannel } from '../transport/memory/memory-pair.js';
+import type { ConnectOptions } from '../rx/client/connect-options.js';
+import type { ConnectionObservable } from '../rx/connection/connection-observable.js';
+import { Container } from '../rx/container.js';
 
 export interface NetworkRigOptions extends Omit<BrokerOptions, 'onEvent'> {
   /** Offer ANONYMOUS-RELAY (default true). */

@@ -3,10 +3,10 @@
  * virtual time (a VirtualTimeScheduler driven by hand with `runUntil`).
  */
 import { VirtualTimeScheduler, type SchedulerLike } from 'rxjs';
-import { MemoryNetwork } from '../../transport/memory/memory-network.js';
-import type { ConnectOptions } from '../client/connect-options.js';
-import type { ConnectionObservable } from '../connection/connection-observable.js';
-import { Container } from '../container.js';
+import { MemoryNetwork } from '../transport/memory/memory-network.js';
+import type { ConnectOptions } from '../rx/client/connect-options.js';
+import type { ConnectionObservable } from '../rx/connection/connection-observable.js';
+import { Container } from '../rx/container.js';
 import { FakePeer, type FakePeerOptions } from './fake-peer.js';
 
 export interface PeerRig {

@@ -5,7 +5,7 @@
  * `load` request, on both sides, and then run as they do in Node.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { EnginePair } from '../testing/engine-pair.js';
+import { EnginePair } from '../../testing/engine-pair.js';
 import type { EngineEvent, SaslRequestEvent } from '../events.js';
 import { scramCredentialsFromPassword } from './scram-credentials.js';
 import type { SaslAuthenticator } from './types.js';

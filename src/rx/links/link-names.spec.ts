@@ -12,7 +12,7 @@ import type { Connection } from '../connection/connection.js';
 import type { Delivery } from './delivery.js';
 import { LinkNameInUseError } from './link-names.js';
 import { DEFAULT_SETTLE_TIMEOUT_MS, receive, type ReceiverOptions } from './receive.js';
-import { networkRig } from '../testing/network-rig.spec-helper.js';
+import { networkRig } from '../../testing/network-rig.spec-helper.js';
 import type { Message } from './message.js';
 import { send } from './send.js';
 

@@ -9,7 +9,7 @@ import { defer, range, retry, Subject, switchMap, take, VirtualTimeScheduler, ty
 import { Condition } from '../../errors/conditions.js';
 import { LinkError } from '../../engine/errors.js';
 import { TestBroker } from '../../testing/test-broker.js';
-import { peerRig } from '../testing/peer-rig.spec-helper.js';
+import { peerRig } from '../../testing/peer-rig.spec-helper.js';
 import type { Delivery } from './delivery.js';
 import { LinkRedirectError } from './link-recovery.js';
 import type { LinkStatus } from './link-status.js';

@@ -16,7 +16,7 @@
 import { describe, expect, it } from 'vitest';
 import { from, Subject } from 'rxjs';
 import type { Topic } from '../../broker/topic.js';
-import { networkRig, collect, type NetworkRig } from '../testing/network-rig.spec-helper.js';
+import { networkRig, collect, type NetworkRig } from '../../testing/network-rig.spec-helper.js';
 import { Container } from '../container.js';
 import { DeliveryError, type Delivery } from './delivery.js';
 import type { IncomingLink } from '../server/incoming.js';

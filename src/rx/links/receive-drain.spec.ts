@@ -10,8 +10,8 @@ import {
   BehaviorSubject, concatMap, first, lastValueFrom, map, range, repeat, take, tap, timer, toArray,
 } from 'rxjs';
 import { DEFAULT_DRAIN_TIMEOUT_MS, receive } from './receive.js';
-import { brokerRig } from '../testing/broker-rig.spec-helper.js';
-import { peerRig } from '../testing/peer-rig.spec-helper.js';
+import { brokerRig } from '../../testing/broker-rig.spec-helper.js';
+import { peerRig } from '../../testing/peer-rig.spec-helper.js';
 
 const all = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 

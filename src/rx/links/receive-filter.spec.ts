@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { map, Subject, switchMap, tap, timer } from 'rxjs';
 import type { MessageQueue } from '../../broker/queue.js';
-import { networkRig, collect, type NetworkRig } from '../testing/network-rig.spec-helper.js';
+import { networkRig, collect, type NetworkRig } from '../../testing/network-rig.spec-helper.js';
 import { consume } from './consume.js';
 import { DeliveryError, type Delivery } from './delivery.js';
 import { receive } from './receive.js';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { catchError, concatMap, EMPTY, first, map, mergeMap, repeat, retry, Subject, switchMap, take, takeUntil, tap, timer } from 'rxjs';
 import { DeliveryError, type Delivery } from './delivery.js';
 import { DEFAULT_SETTLE_TIMEOUT_MS, receive } from './receive.js';
-import { brokerRig, type BrokerRig } from '../testing/broker-rig.spec-helper.js';
+import { brokerRig, type BrokerRig } from '../../testing/broker-rig.spec-helper.js';
 
 type Rig = BrokerRig;
 

@@ -6,8 +6,8 @@ import { LinkError } from '../../engine/errors.js';
 import { MemoryNetwork } from '../../transport/memory/memory-network.js';
 import { DeliveryError, type Delivery } from './delivery.js';
 import { receive, receiveFrom, type ReceiverOptions } from './receive.js';
-import { FakePeer, type FakePeerOptions } from '../testing/fake-peer.js';
-import { connectTo, peerRig } from '../testing/peer-rig.spec-helper.js';
+import { FakePeer, type FakePeerOptions } from '../../testing/fake-peer.js';
+import { connectTo, peerRig } from '../../testing/peer-rig.spec-helper.js';
 
 const rig = (peerOptions: Partial<FakePeerOptions> = {}) => peerRig(peerOptions);
 
@@ -65,8 +65,10 @@ describe('receive', () => {
       ['m', { type: 'modified', deliveryFailed: true, undeliverableHere: true, messageAnnotations: undefined }],
     ]);
     expect(c.got.slice(0, 4).map((d) => d.outcome)).toEqual(['accepted', 'rejected', 'released', 'modified']);
-    // Released and modified messages went back to the queue, so the peer delivered them again.
-    expect(c.bodies().slice(4)).toEqual(['l', 'm']);
+    // Released and modified messages went back to the queue (the peer's queue is the broker's): the released one is
+    // delivered again; the one modified undeliverable-here waits for another link, not this one.
+    expect(c.bodies().slice(4)).toEqual(['l']);
+    expect(peer.queued('q').map((message) => message.body)).toEqual(['m']);
   });
 
   it('a second settlement throws a DeliveryError and sends nothing', () => {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { delay, EMPTY, from, map, mergeMap, of, range, Subject, tap, type Observable } from 'rxjs';
-import { networkRig, collect } from '../testing/network-rig.spec-helper.js';
+import { networkRig, collect } from '../../testing/network-rig.spec-helper.js';
 import type { Connection } from '../connection/connection.js';
 import type { Message } from './message.js';
 import { receive } from './receive.js';

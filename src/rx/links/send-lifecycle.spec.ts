@@ -20,8 +20,8 @@ import type { Message } from './message.js';
 import { receive } from './receive.js';
 import { SendError, SendOverflowError, SendTimeoutError } from './send-error.js';
 import { send, sendFrom, type SendResult } from './send.js';
-import type { FakePeerOptions } from '../testing/fake-peer.js';
-import { peerRig } from '../testing/peer-rig.spec-helper.js';
+import type { FakePeerOptions } from '../../testing/fake-peer.js';
+import { peerRig } from '../../testing/peer-rig.spec-helper.js';
 import type { ConnectOptions } from '../client/connect-options.js';
 
 const rig = (peerOptions: Partial<FakePeerOptions> = {}, connectOptions: ConnectOptions = {}) => peerRig({ route: false, ...peerOptions }, connectOptions);

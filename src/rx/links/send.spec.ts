@@ -5,8 +5,8 @@ import { MemoryNetwork } from '../../transport/memory/memory-network.js';
 import { DeliveryError } from './delivery.js';
 import type { Message } from './message.js';
 import { send, sendFrom, type SendResult, type SenderOptions } from './send.js';
-import { FakePeer, type FakePeerOptions } from '../testing/fake-peer.js';
-import { connectTo, peerRig } from '../testing/peer-rig.spec-helper.js';
+import { FakePeer, type FakePeerOptions } from '../../testing/fake-peer.js';
+import { connectTo, peerRig } from '../../testing/peer-rig.spec-helper.js';
 
 const rig = (peerOptions: Partial<FakePeerOptions> = {}) => peerRig({ route: false, ...peerOptions });
 
