@@ -1,7 +1,7 @@
 /**
  * Deliveries sent or received and not settled yet, by delivery-id: the
  * unsettled deliveries of one direction of a session (delivery-id → link),
- * and rx's messages in flight on a sender (rx/inflight.ts keeps its
+ * and rx's messages in flight on a sender (rx/flow/inflight.ts keeps its
  * payloads, spans and times in columns beside this queue's).
  *
  * Delivery-ids are assigned in increasing order (serial numbers, Part 2
