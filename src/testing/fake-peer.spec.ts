@@ -8,6 +8,8 @@ import { MemoryNetwork } from '../transport/memory/memory-network.js';
 import type { ByteChannel } from '../transport/transport.js';
 import { fromWireMessage, toWireMessage } from '../rx/links/message.js';
 import { FakePeer, type FakePeerOptions } from './fake-peer.js';
+import { receive } from '../rx/links/receive.js';
+import { take } from 'rxjs';
 
 /** A raw client engine connected to a fake peer, in virtual time. */
 function rig(options: Partial<FakePeerOptions> = {}) {
@@ -131,5 +133,19 @@ describe('FakePeer', () => {
     engine.flow(link, { credit: 5, drain: true });
     run();
     expect(events.filter((e) => e.type === 'link-flow').at(-1)).toMatchObject({ credit: 0, drained: true });
+  });
+
+  it('on a network of its own, connect() dials it: a receive gets what was enqueued; with a listen option, connect() is a TypeError', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const peer = new FakePeer({ scheduler });
+    peer.enqueue('q', { body: 'hello' });
+    const got: unknown[] = [];
+    receive(peer.connect(), 'q').pipe(take(1)).subscribe((d) => got.push(d.message.body));
+    scheduler.flush();
+    expect(got).toEqual(['hello']);
+    expect(peer.queued('q')).toEqual([]);
+    expect(peer.connectionCount).toBe(1);
+    const network = new MemoryNetwork({ scheduler });
+    expect(() => new FakePeer({ listen: network.listen, scheduler }).connect()).toThrow(/FakePeer\.connect/);
   });
 });

@@ -28,6 +28,10 @@ import { MemoryChannel } from '../transport/memory/memory-pair.js';
 import type { ByteChannel, Listen } from '../transport/transport.js';
 import { fromWireMessage, toWireMessage, type Message } from '../rx/links/message.js';
 import { MessageQueue, type ConsumerHandle, type QueueEntry, type SettleOutcome } from '../broker/queue.js';
+import type { ConnectOptions } from '../rx/client/connect-options.js';
+import type { ConnectionObservable } from '../rx/connection/connection-observable.js';
+import { Container } from '../rx/container.js';
+import { MemoryNetwork } from '../transport/memory/memory-network.js';
 
 /** The port a fake peer listens on by default (AMQP's). */
 export const FAKE_PEER_PORT = 5672;
@@ -35,13 +39,17 @@ export const FAKE_PEER_PORT = 5672;
 export const FAKE_PEER_CREDIT = 1000;
 
 export interface FakePeerOptions {
-  /** How to accept connections: normally `memoryNetwork.listen`. */
-  readonly listen: Listen;
+  /**
+   * How to accept connections, e.g. a MemoryNetwork's `listen` that your
+   * code dials. Default: a MemoryNetwork of the peer's own (on `scheduler`),
+   * which `connect()` dials.
+   */
+  readonly listen?: Listen;
   /** Host to bind. Default: all (the wildcard). */
   readonly host?: string;
   /** Port to bind. Default {@link FAKE_PEER_PORT}. */
   readonly port?: number;
-  /** Scheduler of the engine drivers (use the network's). Default `asapScheduler`. */
+  /** Scheduler of the engine drivers (use the network's; a TestScheduler in marble tests). Default `asapScheduler`. */
   readonly scheduler?: SchedulerLike;
   /** Our container-id. Default `'fake-peer'`. */
   readonly containerId?: string;
@@ -181,11 +189,29 @@ export class FakePeer {
   private dynamicCount = 0;
   private attachPolicies: AttachPolicy[] = [];
   private readonly creditWindow: number;
+  /** The peer's own network, when no `listen` was given. */
+  private readonly network: MemoryNetwork | undefined;
+  private clients = 0;
 
-  constructor(options: FakePeerOptions) {
+  constructor(options: FakePeerOptions = {}) {
     this.options = options;
     this.scheduler = options.scheduler ?? asapScheduler;
     this.creditWindow = options.credit ?? FAKE_PEER_CREDIT;
+    if (options.listen === undefined) this.network = new MemoryNetwork({ scheduler: this.scheduler });
+  }
+
+  /**
+   * A connection to this peer for the code under test, like `connect()`:
+   * cold, shared, closing when the last link goes; reconnect is off unless
+   * `options.reconnect` says otherwise. Starts the peer. Only for a peer on
+   * its own network (made without a `listen` option): dial yours otherwise.
+   */
+  connect(options: ConnectOptions = {}): ConnectionObservable {
+    const network = this.network;
+    if (network === undefined) throw new TypeError('FakePeer.connect: this peer listens where its listen option says; dial it there');
+    this.start();
+    const container = new Container({ id: `fake-peer-client-${++this.clients}`, platform: { connect: network.connect }, scheduler: this.scheduler });
+    return container.connect(`amqp://localhost:${this.options.port ?? FAKE_PEER_PORT}`, { reconnect: false, ...options });
   }
 
   // --- life --------------------------------------------------------------------
@@ -193,7 +219,8 @@ export class FakePeer {
   /** Starts listening. */
   start(): this {
     if (this.listener !== undefined) return this;
-    this.listener = this.options.listen({ host: this.options.host, port: this.options.port ?? FAKE_PEER_PORT }).subscribe({
+    const listen = this.options.listen ?? this.network!.listen;
+    this.listener = listen({ host: this.options.host, port: this.options.port ?? FAKE_PEER_PORT }).subscribe({
       next: (event) => {
         if (event.type === 'connection') this.accept(event.channel);
       },

@@ -1,5 +1,5 @@
 /**
- * The README's example of testing one's own recovery code ("Testing your
+ * The README's examples of testing one's own recovery code ("Testing your
  * recovery code"), character for character: test/package/readme-snippets.test.ts
  * fails if the README's block and the code below this comment differ. It
  * imports the package by name, as a user's test does (dist/, which `npm test` builds).
@@ -8,7 +8,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { concatMap, delay, map, of, retry, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { receive, type Connection } from 'rx-amqp';
-import { TestBroker } from 'rx-amqp/testing';
+import { FakePeer, TestBroker } from 'rx-amqp/testing';
 
 // Your code: each order acknowledged once handled; a lost connection starts over after 1 s, three times at most.
 const processOrders = (connection$: Observable<Connection>, handle: (order: unknown) => Observable<unknown>) =>
@@ -28,6 +28,18 @@ describe('processOrders when the network fails', () => {
       cold('5ms x').subscribe(() => broker.dropConnections());
       expectObservable(processOrders(broker.connect(), handle)).toBe('1015ms a 9ms b', { a: 1, b: 2 });
       expectObservable(broker.outcomes('orders')).toBe('1015ms a 9ms a', { a: 'accepted' });
+    });
+  });
+
+  it('a peer that refuses the first attach: the receiver starts over after 1 s', () => {
+    const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    ts.run(({ cold, expectObservable }) => {
+      const peer = new FakePeer({ scheduler: ts });
+      peer.refuseNextAttach({ condition: 'amqp:resource-limit-exceeded', description: 'too many consumers' });
+      peer.enqueue('orders', { body: 1 });
+      const handle = (order: unknown) => of(order).pipe(delay(10));
+      expectObservable(processOrders(peer.connect(), handle)).toBe('1010ms a', { a: 1 });
+      cold('2s x').subscribe(() => expect(peer.attaches.length).toBe(2));
     });
   });
 });

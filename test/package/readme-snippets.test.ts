@@ -80,6 +80,15 @@ describe('README snippets', () => {
     expect(output).toBe('');
   }, 120_000);
 
+  it('the recovery-testing examples are test/package/readme-recovery.test.ts, which npm test runs', () => {
+    const blocks = snippets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    const block = blocks.find((b) => b.code.includes("from 'rx-amqp/testing'") && b.code.includes('dropConnections'));
+    expect(block, 'the README block that breaks the network').toBeDefined();
+    const test = readFileSync(join(ROOT, 'test/package/readme-recovery.test.ts'), 'utf8');
+    // The file is its header comment, then exactly the README's code.
+    expect(test.slice(test.indexOf('*/\n') + 3)).toBe(`${block!.code}\n`);
+  });
+
   it('the marble-testing example is test/package/readme-marbles.test.ts, which npm test runs', () => {
     const blocks = snippets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
     const block = blocks.find((b) => b.code.includes("from 'rx-amqp/testing'") && b.code.includes('TestScheduler'));
