@@ -17,7 +17,7 @@
 import { Buffer } from 'node:buffer';
 import rhea from 'rhea';
 import { decodeMessage, encodeMessageBytes } from '../../src/frames/index.js';
-import type { Message } from '../../src/frames/types.js';
+import type { WireMessage } from '../../src/frames/types.js';
 import { compareOps, pairedRatio } from '../harness/index.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
 
@@ -30,7 +30,7 @@ function patternBytes(size: number): Uint8Array {
   return bytes;
 }
 
-function rxMessage(body: Uint8Array): Message {
+function rxMessage(body: Uint8Array): WireMessage {
   return {
     header: { durable: true, priority: 7, firstAcquirer: false, deliveryCount: 0 },
     properties: {
@@ -73,7 +73,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** What rx-amqp's decoder got wrong about `bytes` (encoded by `who`), or nothing. */
 function checkRx(who: string, bytes: Uint8Array, body: Uint8Array): string[] {
-  let m: Message;
+  let m: WireMessage;
   try {
     m = decodeMessage(bytes);
   } catch (error) {

@@ -21,7 +21,7 @@
 import { Typed, type AmqpValue } from '../../src/codec/types.js';
 import { Engine, type EngineEvent } from '../../src/engine/index.js';
 import { decodeMessage } from '../../src/frames/index.js';
-import type { DeliveryState, Message, Source, Target } from '../../src/frames/types.js';
+import type { DeliveryState, WireMessage, Source, Target } from '../../src/frames/types.js';
 import { EngineDriver } from '../../src/transport/index.js';
 import { connectNode } from '../../src/transport/node/index.js';
 import { fail, parseWorkerArgs, Rounds } from './rounds.js';
@@ -36,9 +36,9 @@ const SEQUENCE_KEY = 'sequence';
 /** The one message sent, refilled for each send (see the header). */
 const outgoingBody = new Map<AmqpValue, AmqpValue>();
 const outgoingProperties: { messageId: bigint } = { messageId: 0n };
-const outgoing: Message = { properties: outgoingProperties, body: { type: 'value', value: outgoingBody } };
+const outgoing: WireMessage = { properties: outgoingProperties, body: { type: 'value', value: outgoingBody } };
 
-function message(n: number): Message {
+function message(n: number): WireMessage {
   outgoingProperties.messageId = BigInt(n);
   outgoingBody.set(SEQUENCE_KEY, new Typed('int', n));
   return outgoing;

@@ -8,7 +8,7 @@
 import { concatBytes } from '../codec/concat.js';
 import { AmqpError, DecodeError } from '../errors/index.js';
 import {
-  FRAME_TYPE_SASL, FrameReader, decodeMessage, describeBody, type Frame, type Message, type Transfer,
+  FRAME_TYPE_SASL, FrameReader, decodeMessage, describeBody, type Frame, type WireMessage, type Transfer,
 } from '../frames/index.js';
 import { formatMessageTree, messageToJson } from './message-format.js';
 import { AmqpArray, Described, Typed } from '../codec/index.js';
@@ -16,7 +16,7 @@ import { toHex, valueToJson, type JsonValue } from './value-json.js';
 
 export type WalkItem =
   | { readonly kind: 'protocol-header'; readonly offset: number; readonly protocolId: number; readonly version: string }
-  | { readonly kind: 'frame'; readonly offset: number; readonly frame: Frame; readonly message?: Message | undefined; readonly messageError?: string | undefined };
+  | { readonly kind: 'frame'; readonly offset: number; readonly frame: Frame; readonly message?: WireMessage | undefined; readonly messageError?: string | undefined };
 
 /** Where and why the walk stopped early. */
 export interface WalkFailure {
@@ -73,7 +73,7 @@ function readUint32(b: Uint8Array, p: number): number {
 }
 
 /** Collects a transfer's payload; on its last frame, decodes the message. */
-function assembleTransfer(frame: Frame, pending: Map<string, Uint8Array[]>): { message?: Message; messageError?: string } {
+function assembleTransfer(frame: Frame, pending: Map<string, Uint8Array[]>): { message?: WireMessage; messageError?: string } {
   if (frame.frameType === FRAME_TYPE_SASL || frame.body?.type !== 'transfer') return {};
   const t: Transfer = frame.body;
   const key = `${frame.channel}/${t.handle}`;

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { symbol, uint, ulong, uuid, type AmqpValue } from '../codec/index.js';
-import type { Message } from '../frames/index.js';
+import type { WireMessage } from '../frames/index.js';
 import { formatMessageTree, messageToJson } from './message-format.js';
 
-const full: Message = {
+const full: WireMessage = {
   header: { durable: true, priority: 7, ttl: 5000, firstAcquirer: false, deliveryCount: 2 },
   deliveryAnnotations: new Map([['x-opt-d', 'da']]),
   messageAnnotations: new Map<string | bigint, AmqpValue>([['x-opt-a', uint(1)], [42n, null]]),

@@ -3,14 +3,14 @@
  * as `rx-amqp decode --message` prints it. Section and field names are the
  * standard's; values keep their AMQP types (see value-tree.ts, value-json.ts).
  */
-import type { Annotations, Body, Header, Message, MessageId, Properties } from '../frames/index.js';
+import type { Annotations, Body, Header, WireMessage, MessageId, Properties } from '../frames/index.js';
 import { elementToJson, toHex, valueToJson, type JsonValue, type TypedJson } from './value-json.js';
 import { appendEntry, formatScalarOf, formatTimestamp, formatValueTree } from './value-tree.js';
 
 const INDENT = '  ';
 
 /** The message as indented lines, one block per section present. */
-export function formatMessageTree(m: Message, depth = 0): string[] {
+export function formatMessageTree(m: WireMessage, depth = 0): string[] {
   const pad = INDENT.repeat(depth);
   const lines: string[] = [];
   const field = (name: string, text: string): void => void lines.push(`${pad}${INDENT}${name}: ${text}`);
@@ -105,7 +105,7 @@ function appendBody(lines: string[], body: Body, depth: number): void {
  * maps, and the body as `{"type":"value","value":…}`, `{"type":"data","sections":[hex…]}`
  * or `{"type":"sequence","sections":[[…]…]}`.
  */
-export function messageToJson(m: Message): { [key: string]: JsonValue } {
+export function messageToJson(m: WireMessage): { [key: string]: JsonValue } {
   const out: { [key: string]: JsonValue } = {};
   if (m.header !== undefined) out['header'] = plain({ ...m.header });
   if (m.deliveryAnnotations !== undefined) out['deliveryAnnotations'] = annotationsToJson(m.deliveryAnnotations);

@@ -3,7 +3,7 @@
  * go-amqp's ConnOptions / link_options.go). Each field's comment states its
  * default; the defaults are the exported constants below.
  */
-import type { Fields, ReceiverSettleMode, Role, SenderSettleMode, Source, Target, Coordinator, DeliveryState, Message } from '../frames/types.js';
+import type { Fields, ReceiverSettleMode, Role, SenderSettleMode, Source, Target, Coordinator, DeliveryState, WireMessage } from '../frames/types.js';
 import type { SaslAuthenticator, SaslCredentials, SaslCrypto } from './sasl/index.js';
 
 /** Our max-frame-size, in bytes (Proton and rhea use the same). */
@@ -219,7 +219,7 @@ export interface SendOptions {
    * it again if you like, as Proton's send.c reuses its pn_message_t. A
    * message that cannot be encoded fails the call with `amqp:invalid-field`.
    */
-  readonly message?: Message;
+  readonly message?: WireMessage;
   /** Delivery tag, at most 32 bytes. Default: a 4-byte counter unique on the link. */
   readonly tag?: Uint8Array;
   /** Default 0 (the AMQP message format). */

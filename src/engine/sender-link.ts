@@ -14,7 +14,7 @@
 import type { Writer } from '../codec/writer.js';
 import { Condition } from '../errors/index.js';
 import { encodeMessage } from '../frames/index.js';
-import type { Attach, Flow, Message } from '../frames/types.js';
+import type { Attach, Flow, WireMessage } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
 import type { DeliveryId } from './events.js';
 import { Link, messageSizeLimit, type LinkHost } from './link.js';
@@ -309,7 +309,7 @@ export class SenderLink extends Link {
 }
 
 /** `message` encoded into the host's message writer (until the next encode). */
-function encodeInto(w: Writer, message: Message): Writer {
+function encodeInto(w: Writer, message: WireMessage): Writer {
   w.reset();
   w.trim();
   try {

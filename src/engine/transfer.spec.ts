@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Condition } from '../errors/index.js';
 import type { AmqpValue } from '../codec/types.js';
 import { decodeMessage, encodeMessageBytes } from '../frames/index.js';
-import type { DeliveryState, Message, Source, Target } from '../frames/types.js';
+import type { DeliveryState, WireMessage, Source, Target } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
 import type { AttachOptions } from './options.js';
 import { EnginePair, type EnginePairOptions } from '../testing/engine-pair.js';
@@ -171,7 +171,7 @@ describe('send({ message }): the engine encodes', () => {
     pair.pump();
     return { pair, snd, rcv };
   }
-  const seq = (m: Message): unknown => (m.body?.type === 'value' && m.body.value instanceof Map ? m.body.value.get('n') : undefined);
+  const seq = (m: WireMessage): unknown => (m.body?.type === 'value' && m.body.value instanceof Map ? m.body.value.get('n') : undefined);
 
   it('sends a message object, which the caller may change and send again at once', () => {
     const { pair, snd } = messagePair(3);
@@ -231,7 +231,7 @@ describe('send({ message }): the engine encodes', () => {
     };
     expect(err(() => pair.client.send(snd, { payload: bytes(3), message: { body: { type: 'value', value: 1 } } }))).toBe(Condition.InvalidField);
     expect(err(() => pair.client.send(snd, {}))).toBe(Condition.InvalidField);
-    const unencodable = { body: { type: 'value', value: (() => 1) as unknown as AmqpValue } } as Message;
+    const unencodable = { body: { type: 'value', value: (() => 1) as unknown as AmqpValue } } as WireMessage;
     expect(err(() => pair.client.send(snd, { message: unencodable }))).toBe(Condition.InvalidField);
     expect(pair.client.linkCredit(snd)).toBe(2);
     pair.client.send(snd, { message: { body: { type: 'value', value: 'fine' } } });

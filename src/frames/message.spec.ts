@@ -4,7 +4,7 @@ import { Described, symbol, Typed, ulong, uuid, type AmqpValue } from '../codec/
 import { Writer } from '../codec/writer.js';
 import { AmqpError, DecodeError } from '../errors/index.js';
 import { checkMessageLayout, decodeMessage, encodeMessage, encodeMessageBytes } from './message.js';
-import type { Message } from './types.js';
+import type { WireMessage } from './types.js';
 
 function hex(...parts: string[]): Uint8Array {
   const out: number[] = [];
@@ -27,7 +27,7 @@ function thrown(run: () => unknown): unknown {
 }
 
 describe('message sections: golden bytes (Part 3 §3.2)', () => {
-  const message: Message = {
+  const message: WireMessage = {
     header: { durable: true, priority: 4, firstAcquirer: false, deliveryCount: 0 },
     properties: { messageId: 'm1', to: 'q', contentType: 'text/plain' },
     body: { type: 'data', sections: [hex('"hello"')] },
@@ -63,7 +63,7 @@ describe('message sections: golden bytes (Part 3 §3.2)', () => {
 
   it('encodeMessageBytes writes large data sections (held by reference) as encodeMessage copies them', () => {
     const big = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + seed) & 0xff);
-    const m: Message = {
+    const m: WireMessage = {
       ...message,
       body: { type: 'data', sections: [big(70_000, 1), hex('01 02'), big(5000, 2)] },
       footer: new Map([['x-sum', 'abc']]),

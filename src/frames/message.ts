@@ -14,7 +14,7 @@ import {
   Code, descriptorName, ListReader, ListWriter, readAnnotations, readDescriptorCode, readStringKey, readStringKeyedMap,
   writeAnnotations, writeStringKeyedMap,
 } from './composite.js';
-import type { Annotations, AnnotationsInit, Body, Header, Message, MessageId, Properties } from './types.js';
+import type { Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId, Properties } from './types.js';
 
 /*
 <type name="header" class="composite" source="list" provides="section">
@@ -130,12 +130,12 @@ function readMessageId(r: Reader): MessageId {
 }
 
 /** Writes a message's sections. */
-export function encodeMessage(w: Writer, m: Message): void {
+export function encodeMessage(w: Writer, m: WireMessage): void {
   writeSections(w, m, false);
 }
 
 /** Writes a message's sections; with `dataByRef`, large data sections by reference (Writer.writeBinaryRef). */
-function writeSections(w: Writer, m: Message, dataByRef: boolean): void {
+function writeSections(w: Writer, m: WireMessage, dataByRef: boolean): void {
   writeSectionsBeforeBody(w, m.header, m.deliveryAnnotations, m.messageAnnotations, m.properties, m.applicationProperties);
   const body = m.body;
   if (body !== undefined) {
@@ -200,7 +200,7 @@ let scratch: Writer | undefined;
  * Encodes a message into a new byte array of its exact size. A large data
  * section is copied once, straight into it (see Writer.writeBinaryRef).
  */
-export function encodeMessageBytes(m: Message): Uint8Array {
+export function encodeMessageBytes(m: WireMessage): Uint8Array {
   const w = (scratch ??= new Writer(1024));
   w.reset();
   try {
@@ -227,7 +227,7 @@ function inOrder(next: number, position: number, at: number, name: string): numb
  * is not a message section raise a DecodeError. Data sections are views of
  * `bytes`.
  */
-export function decodeMessage(bytes: Uint8Array): Message {
+export function decodeMessage(bytes: Uint8Array): WireMessage {
   // One reader for every call (decoding calls out to nothing, so it cannot re-enter).
   const r = messageReader.reset(bytes);
   try {
@@ -286,7 +286,7 @@ export function checkMessageLayout(bytes: Uint8Array): void {
   }
 }
 
-function decodeSections(r: Reader): Message {
+function decodeSections(r: Reader): WireMessage {
   let header: Header | undefined;
   let deliveryAnnotations: Annotations | undefined;
   let messageAnnotations: Annotations | undefined;

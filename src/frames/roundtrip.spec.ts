@@ -21,7 +21,7 @@ import { SPEC_CHOICES } from './spec.generated.js';
 import { decodeTxnControl, encodeTxnControl, txnControlFromValue, txnControlValue } from './transactions.js';
 import type {
   Annotations, Attach, Begin, Body, Close, Coordinator, DeliveryState, Detach, Disposition, End, Fields, Flow, Frame,
-  Header, Message, MessageId, Open, Outcome, Performative, Properties, SaslPerformative, Source, Target, Transfer,
+  Header, WireMessage, MessageId, Open, Outcome, Performative, Properties, SaslPerformative, Source, Target, Transfer,
   WireError,
 } from './types.js';
 
@@ -147,7 +147,7 @@ const body: fc.Arbitrary<Body> = fc.oneof(
   fc.record({ type: fc.constant('sequence' as const), sections: fc.array(fc.array(value, { maxLength: 3 }), { minLength: 1, maxLength: 3 }) }),
   fc.record({ type: fc.constant('value' as const), value }),
 );
-const message: fc.Arbitrary<Message> = fc.record({
+const message: fc.Arbitrary<WireMessage> = fc.record({
   header: opt(header), deliveryAnnotations: opt(annotations), messageAnnotations: opt(annotations),
   properties: opt(properties), applicationProperties: opt(fc.dictionary(str, simpleValue, { maxKeys: 4, noNullPrototype: true })),
   body: opt(body), footer: opt(annotations),

@@ -236,7 +236,12 @@ export type Body =
   | { readonly type: 'sequence'; readonly sections: readonly (readonly AmqpValue[])[] }
   | { readonly type: 'value'; readonly value: AmqpValue };
 
-export interface Message {
+/**
+ * A message as its sections go on the wire (Part 3 §3.2), the frame layer's
+ * view; the user's message (rx-amqp's `Message`, flat fields) converts to and
+ * from it (`toWireMessage`, `fromWireMessage` in rx-amqp/internal).
+ */
+export interface WireMessage {
   readonly header?: Header | undefined;
   readonly deliveryAnnotations?: Annotations | undefined;
   readonly messageAnnotations?: Annotations | undefined;

@@ -9,13 +9,13 @@ import type { Subscription } from 'rxjs';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { TransportError } from './transport-error.js';
-import { formatAddress, type ByteChannel, type Connect, type Endpoint, type Listen, type ListenerEvent, type ListenOptions, type TlsOptions } from './transport.js';
+import { formatAddress, type ByteChannel, type Connect, type Endpoint, type Listen, type ListenerEvent, type TransportListenOptions, type TlsOptions } from './transport.js';
 
 export interface TransportRig {
   readonly listen: Listen;
   readonly connect: Connect;
   /** Where the test listener binds (port 0: any free port). */
-  readonly listenOptions: ListenOptions;
+  readonly listenOptions: TransportListenOptions;
   /** The host clients dial. */
   readonly host: string;
   /** Client TLS settings, when the rig is TLS. */
@@ -44,7 +44,7 @@ export interface OpenPair {
  * hands every event to `onEvent`, resolves the bound port, and rejects if
  * listening fails.
  */
-export function listenOn(listen: Listen, options: ListenOptions, subscriptions: Subscription[], onEvent: (event: ListenerEvent) => void = () => undefined): Promise<number> {
+export function listenOn(listen: Listen, options: TransportListenOptions, subscriptions: Subscription[], onEvent: (event: ListenerEvent) => void = () => undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     subscriptions.push(listen(options).subscribe({
       next: (event) => {

@@ -6,7 +6,7 @@ export type {
   Endpoint,
   WebSocketEndpoint,
   Listen,
-  ListenOptions,
+  TransportListenOptions,
   ListenerEvent,
   ListeningEvent,
   ServerTlsOptions,

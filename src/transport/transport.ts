@@ -143,8 +143,8 @@ export interface ServerTlsOptions {
   readonly clientCertificate?: 'none' | 'request' | 'require';
 }
 
-/** Where to accept connections. */
-export interface ListenOptions {
+/** Where a transport accepts connections (the byte pipes'); listen()'s own options are the rx layer's ListenOptions. */
+export interface TransportListenOptions {
   /**
    * Address to bind: `'0.0.0.0'` or `'::'` for all interfaces, `'127.0.0.1'`
    * or `'::1'` for loopback only. Default: all interfaces.
@@ -193,7 +193,7 @@ export type ListenerEvent = ListeningEvent | ConnectionEvent;
  * (`TransportError`, e.g. code `EADDRINUSE`). Unsubscribing stops listening and
  * destroys every channel it accepted that is still open.
  */
-export type Listen = (options: ListenOptions) => Observable<ListenerEvent>;
+export type Listen = (options: TransportListenOptions) => Observable<ListenerEvent>;
 
 /** `host:port`, with IPv6 hosts in brackets. */
 export function formatAddress(host: string, port: number | string): string {

@@ -17,7 +17,7 @@ import {
   array, byte, char, decimal32, decimal64, decimal128, decode, described, encode, equals, float, int, short, symbol,
   timestamp, ubyte, uint, ulong, ushort, uuid, type AmqpValue,
 } from '../../src/codec/index.js';
-import { decodeMessage, encodeMessageBytes, type Message } from '../../src/frames/index.js';
+import { decodeMessage, encodeMessageBytes, type WireMessage } from '../../src/frames/index.js';
 import { parseHex, formatHex } from '../../src/cli/hex.js';
 import { valueToJson } from '../../src/cli/value-json.js';
 import { protonPython } from '../support/peers/index.js';
@@ -178,7 +178,7 @@ const OURS_ONLY: Record<string, { value: AmqpValue; meaning: AmqpValue }> = {
 // --- messages ------------------------------------------------------------------------------------
 
 /** proton_codec.py's messages, as decodeMessage must read them. */
-const PROTON_MESSAGES: Record<string, Message> = {
+const PROTON_MESSAGES: Record<string, WireMessage> = {
   'full': {
     header: { durable: true, priority: 7, ttl: 5000, firstAcquirer: true, deliveryCount: 3 },
     deliveryAnnotations: new Map<string | bigint, AmqpValue>([['x-opt-delivery', 'da'], [42n, -1n]]),
@@ -216,8 +216,8 @@ const PROTON_MESSAGES: Record<string, Message> = {
 
 const t = (type: string, value: unknown): unknown => ({ type, value });
 
-/** Messages we encode, each with what Proton's Message must report (proton_codec.py decode_message). */
-const OUR_MESSAGES: Record<string, { message: Message; proton: Record<string, unknown> }> = {
+/** Messages we encode, each with what Proton's WireMessage must report (proton_codec.py decode_message). */
+const OUR_MESSAGES: Record<string, { message: WireMessage; proton: Record<string, unknown> }> = {
   'full': {
     message: {
       header: { durable: true, priority: 9, ttl: 60000, firstAcquirer: true, deliveryCount: 2 },
@@ -293,8 +293,8 @@ const OUR_MESSAGES: Record<string, { message: Message; proton: Record<string, un
   },
 };
 
-/** A body of two data sections: Proton's Message keeps only the last, so only its codec's reading is compared. */
-const TWO_DATA_SECTIONS: Message = { body: { type: 'data', sections: [bytes(1), bytes(2, 3)] } };
+/** A body of two data sections: Proton's WireMessage keeps only the last, so only its codec's reading is compared. */
+const TWO_DATA_SECTIONS: WireMessage = { body: { type: 'data', sections: [bytes(1), bytes(2, 3)] } };
 
 // --- tests -----------------------------------------------------------------------------------------
 
@@ -355,7 +355,7 @@ describe('rx-amqp encodes, Qpid Proton decodes', () => {
     expect(decoded.messages[name]).toMatchObject(OUR_MESSAGES[name]!.proton);
   });
 
-  it('message with a footer: Proton reads the footer section (its Message API has none)', () => {
+  it('message with a footer: Proton reads the footer section (its WireMessage API has none)', () => {
     const sections = (decoded.messages['full'] as { sections: unknown[] }).sections;
     expect(sections.length).toBe(7);
     expect(sections[6]).toEqual({

@@ -11,7 +11,7 @@ import { Code } from '../../frames/composite.js';
 import { decodeMessage, writeFooter, writeSectionsBeforeBody } from '../../frames/message.js';
 import { messageEncodingError } from './message-field.js';
 import type {
-  Annotations, AnnotationsInit, Body, Header, Message as WireMessage, MessageId, Properties,
+  Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId, Properties,
 } from '../../frames/types.js';
 
 /** How the body travels: one amqp-value section, data section(s), or amqp-sequence section(s). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMessageBytes } from '../../frames/message.js';
-import type { Annotations, Message as WireMessage } from '../../frames/types.js';
+import type { Annotations, WireMessage } from '../../frames/types.js';
 import { SectionStream } from './section-stream.js';
 import { StreamedBodyError } from './streamed-errors.js';
 import { DecodeError } from '../../errors/decode-error.js';

@@ -18,7 +18,7 @@ import { Condition } from '../../errors/conditions.js';
 import { DecodeError } from '../../errors/decode-error.js';
 import { Code, readAnnotations, readDescriptorCode } from '../../frames/composite.js';
 import { decodeMessage } from '../../frames/message.js';
-import type { Annotations, Message as WireMessage } from '../../frames/types.js';
+import type { Annotations, WireMessage } from '../../frames/types.js';
 import { StreamedBodyError } from './streamed-errors.js';
 
 /** The most bytes the sections before a streamed message's body may take, by default: 1 MiB. */

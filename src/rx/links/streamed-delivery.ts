@@ -12,7 +12,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { DeliveryChunkEvent } from '../../engine/events.js';
-import type { Annotations, DeliveryState, Message as WireMessage } from '../../frames/types.js';
+import type { Annotations, DeliveryState, WireMessage } from '../../frames/types.js';
 import { DeliveryError, SettlesWithOutcomes, type SettlingDelivery } from './delivery.js';
 import { fromWireMessage, type Message } from './message.js';
 import { ACCEPTED, modified, rejected, RELEASED, type ModifyOptions, type OutcomeType, type RejectReason } from './outcome.js';

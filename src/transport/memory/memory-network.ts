@@ -6,7 +6,7 @@
  */
 import { Observable, asapScheduler, type Subscription } from 'rxjs';
 import { TransportError } from '../transport-error.js';
-import { formatAddress, type Connect, type Endpoint, type Listen, type ListenOptions, type ListenerEvent } from '../transport.js';
+import { formatAddress, type Connect, type Endpoint, type Listen, type TransportListenOptions, type ListenerEvent } from '../transport.js';
 import { memoryPair, type MemoryChannel, type MemoryPairOptions } from './memory-pair.js';
 
 /** Options of every pair the network creates (see memoryPair). */
@@ -58,7 +58,7 @@ export class MemoryNetwork {
     });
 
   /** Binds `host:port` (port 0 or absent: a free port from 49152 up); `EADDRINUSE` if taken. */
-  readonly listen: Listen = (options: ListenOptions) =>
+  readonly listen: Listen = (options: TransportListenOptions) =>
     new Observable<ListenerEvent>((subscriber) => {
       const host = WILDCARD_HOSTS.has(options.host ?? '') ? '' : (options.host as string);
       const requested = options.port ?? 0;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Subscription } from 'rxjs';
 import { collect, dialWith, listenOn } from '../contract.spec-helper.js';
-import type { ByteChannel, Endpoint, ListenerEvent, ListenOptions } from '../transport.js';
+import type { ByteChannel, Endpoint, ListenerEvent, TransportListenOptions } from '../transport.js';
 import { connectNode } from './connect-node.js';
 import { listenNode } from './listen-node.js';
 
@@ -11,7 +11,7 @@ describe('listenNode', () => {
     for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
   });
 
-  const listen = (options: ListenOptions, events: ListenerEvent[] = []): Promise<number> => listenOn(listenNode, options, subscriptions, (e) => events.push(e));
+  const listen = (options: TransportListenOptions, events: ListenerEvent[] = []): Promise<number> => listenOn(listenNode, options, subscriptions, (e) => events.push(e));
   const dial = (endpoint: Endpoint): Promise<ByteChannel> => dialWith(connectNode, endpoint, subscriptions);
 
   /** Dials, has the server say hello, and returns what the client read. */

@@ -2,7 +2,7 @@ import { createServer as createNetServer, type AddressInfo, type Server, type So
 import { createServer as createTlsServer } from 'node:tls';
 import { Observable } from 'rxjs';
 import { nodeTransportError } from './explain-error.js';
-import { formatAddress, type Listen, type ListenOptions, type ListenerEvent } from '../transport.js';
+import { formatAddress, type Listen, type TransportListenOptions, type ListenerEvent } from '../transport.js';
 import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
 import { NodeChannel } from './node-channel.js';
 
@@ -12,7 +12,7 @@ import { NodeChannel } from './node-channel.js';
  * the listener; failing to bind (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`) is
  * an error of the observable.
  */
-export const listenNode: Listen = (options: ListenOptions = {}): Observable<ListenerEvent> =>
+export const listenNode: Listen = (options: TransportListenOptions = {}): Observable<ListenerEvent> =>
   new Observable<ListenerEvent>((subscriber) => {
     const requested = formatAddress(options.host ?? '::', options.port ?? 0);
     const server = createServer(options);
@@ -38,7 +38,7 @@ export const listenNode: Listen = (options: ListenOptions = {}): Observable<List
     };
   });
 
-function createServer(options: ListenOptions): Server {
+function createServer(options: TransportListenOptions): Server {
   const tls = options.tls;
   if (tls === undefined) return createNetServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
   const clientCertificate = tls.clientCertificate ?? 'none';

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
 import { nodeTransportError } from './explain-error.js';
-import { formatAddress, type Listen, type ListenerEvent, type ListenOptions } from '../transport.js';
+import { formatAddress, type Listen, type ListenerEvent, type TransportListenOptions } from '../transport.js';
 import { WebSocketChannel } from '../websocket/websocket-channel.js';
 import { AMQP_WEBSOCKET_PROTOCOL, type WebSocketLike } from '../websocket/websocket-like.js';
 import { toNodeCertificate, toNodeCertificates } from './certificate-data.js';
@@ -19,7 +19,7 @@ import { verifiedPeerName } from './node-channel.js';
  * when the client offers it (amqp-wsb); a client that offers none is
  * accepted too. Other paths get 404, plain HTTP requests 426.
  */
-export const listenWebSocketNode: Listen = (options: ListenOptions = {}): Observable<ListenerEvent> =>
+export const listenWebSocketNode: Listen = (options: TransportListenOptions = {}): Observable<ListenerEvent> =>
   new Observable<ListenerEvent>((subscriber) => {
     const requested = formatAddress(options.host ?? '::', options.port ?? 0);
     const fail = (error: unknown): void => subscriber.error(nodeTransportError(error, requested, `listening on ${requested}`));
@@ -93,7 +93,7 @@ export const listenWebSocketNode: Listen = (options: ListenOptions = {}): Observ
     };
   });
 
-function createServer(options: ListenOptions): Server {
+function createServer(options: TransportListenOptions): Server {
   const tls = options.tls;
   if (tls === undefined) return createHttpServer();
   const clientCertificate = tls.clientCertificate ?? 'none';

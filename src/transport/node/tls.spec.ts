@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Subscription } from 'rxjs';
 import { collect, dialWith, listenOn, outcome } from '../contract.spec-helper.js';
 import { TransportError } from '../transport-error.js';
-import type { ByteChannel, Endpoint, ListenOptions, ServerTlsOptions, TlsOptions } from '../transport.js';
+import type { ByteChannel, Endpoint, TransportListenOptions, ServerTlsOptions, TlsOptions } from '../transport.js';
 import { connectNode } from './connect-node.js';
 import { listenNode } from './listen-node.js';
 import { makeTlsFixture } from './tls-fixture.spec-helper.js';
@@ -17,7 +17,7 @@ describe('Node TLS', () => {
   });
 
   /** Listens; resolves the port, and pushes accepted channels into `accepted`. */
-  const listen = (options: ListenOptions, accepted: ByteChannel[] = []): Promise<number> =>
+  const listen = (options: TransportListenOptions, accepted: ByteChannel[] = []): Promise<number> =>
     listenOn(listenNode, options, subscriptions, (e) => {
       if (e.type === 'connection') accepted.push(e.channel);
     });

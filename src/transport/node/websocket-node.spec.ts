@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 import { freePort } from '../../../test/support/peers/net.js';
 import { TransportError } from '../transport-error.js';
 import { collect, describeTransportContract, dialWith, echo, listenOn, type TransportRig } from '../contract.spec-helper.js';
-import type { ListenerEvent, ListenOptions, ServerTlsOptions, TlsOptions } from '../transport.js';
+import type { ListenerEvent, TransportListenOptions, ServerTlsOptions, TlsOptions } from '../transport.js';
 import { connectWebSocketNode, connectWebSocketNodeWith } from './connect-websocket-node.js';
 import { listenWebSocketNode } from './listen-websocket-node.js';
 import { importWs } from './load-ws.js';
@@ -39,7 +39,7 @@ describe('listenWebSocketNode and connectWebSocketNode', () => {
     for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
   });
 
-  const listen = (options: ListenOptions, events: ListenerEvent[] = []): Promise<number> =>
+  const listen = (options: TransportListenOptions, events: ListenerEvent[] = []): Promise<number> =>
     listenOn(listenWebSocketNode, options, subscriptions, (e) => events.push(e));
 
   it('chooses the subprotocol amqp, and answers other paths with 404 and plain HTTP with 426', async () => {
