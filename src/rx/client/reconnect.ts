@@ -6,7 +6,7 @@
  * connections:
  *
  * - the default delay is an exponential backoff (0.1 s doubling to 10 s), or
- *   any `BackoffLike` (the seed manual's `reset()`/`next()` object, in seconds);
+ *   any `BackoffLike` (the seed manual's `reset()`/`next()` object, in ms; `backoffInSeconds` adapts one in seconds);
  * - a remote close with `amqp:connection:forced` of a connection that had
  *   opened reconnects at once, without counting as a failed attempt;
  * - authentication failures stop retrying (retrying a wrong password only
