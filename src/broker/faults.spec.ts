@@ -15,7 +15,7 @@ import { Topic } from './topic.js';
 
 function rig() {
   const scheduler = new VirtualTimeScheduler();
-  const testBroker = new TestBroker(scheduler);
+  const testBroker = new TestBroker({ scheduler });
   let clock = 0;
   const run = (ms = 0) => {
     clock += ms;

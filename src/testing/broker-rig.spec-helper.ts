@@ -10,7 +10,7 @@ import { TestBroker } from './test-broker.js';
 
 export function brokerRig(messages: number) {
   const scheduler = new VirtualTimeScheduler();
-  const broker = new TestBroker(scheduler);
+  const broker = new TestBroker({ scheduler });
   if (messages > 0) broker.publish('q', range(0, messages));
   const connection$ = broker.connect();
   const queue = () => broker.broker.registry.find('q') as MessageQueue;

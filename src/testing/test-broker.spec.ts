@@ -37,7 +37,7 @@ describe('rx-amqp/testing: TestBroker', () => {
   it('delivers a hot marble of messages and records what the pipeline sent, in order and on time', () => {
     const ts = scheduler();
     ts.run(({ hot, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', hot('-a-b--c', { a: 1, b: 2, c: 3 }));
       forwardOrders(broker.connect(), 0).pipe(take(3)).subscribe();
       expectObservable(broker.stored('shipments').pipe(map((m) => m.body))).toBe('-a-b--c', { a: 'order 1', b: 'order 2', c: 'order 3' });
@@ -48,7 +48,7 @@ describe('rx-amqp/testing: TestBroker', () => {
   it('a message the pipeline rejects is settled rejected and never forwarded', () => {
     const ts = scheduler();
     ts.run(({ hot, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', hot('-a-x-b', { a: 1, x: 'not a number', b: 2 }));
       forwardOrders(broker.connect(), 0).pipe(take(2)).subscribe();
       expectObservable(broker.outcomes('orders')).toBe('-a-r-a', { a: 'accepted', r: 'rejected' });
@@ -59,7 +59,7 @@ describe('rx-amqp/testing: TestBroker', () => {
   it('backpressure: mergeMap(enrich, 2) with prefetch 2 never holds more than two; credit comes back as they settle', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       // Five orders waiting at the start; each takes 10 frames to enrich.
       broker.publish('orders', cold('(abcde|)', { a: 1, b: 2, c: 3, d: 4, e: 5 }));
       forwardOrders(broker.connect(), 10, 2).pipe(take(5)).subscribe();
@@ -75,7 +75,7 @@ describe('rx-amqp/testing: TestBroker', () => {
   it('concatMap keeps one at a time: outcomes follow the handler\'s pace exactly', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', cold('(abc|)', { a: 1, b: 2, c: 3 }));
       receive(broker.connect(), 'orders', { autoAccept: false }).pipe(
         concatMap((d) => of(d).pipe(delay(5), map(() => d.accept()))),
@@ -90,7 +90,7 @@ describe('rx-amqp/testing: faults, for testing your own recovery code', () => {
   it('the broker detaches the receiver (detach-forced): the pipeline re-attaches after 100 ms and forwards what came meanwhile', () => {
     const ts = scheduler();
     ts.run(({ hot, cold, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', hot('-a-b 10ms c', { a: 1, b: 2, c: 3 }));
       forwardOrders(broker.connect(), 0).pipe(take(3)).subscribe();
       // At frame 5 the broker detaches the 'orders' link, as Service Bus does to an idle one.
@@ -103,7 +103,7 @@ describe('rx-amqp/testing: faults, for testing your own recovery code', () => {
   it('the network fails (dropConnections): a client with reconnect dials again after 100 ms, re-attaches and goes on', () => {
     const ts = scheduler();
     ts.run(({ hot, cold, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', hot('-a 9ms b', { a: 1, b: 2 }));
       const connection$ = broker.connect({ reconnect: true });
       const dropped: number[] = [];
@@ -121,7 +121,7 @@ describe('rx-amqp/testing: faults, for testing your own recovery code', () => {
   it('a stuck link (stopDispatch) is detected, reported and re-attached; nothing is lost', () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       const steps: string[] = [];
       const got$ = receive(broker.connect(), 'orders', {
         availableStallTimeout: 1000,

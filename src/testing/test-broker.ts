@@ -33,7 +33,11 @@ function toSelector(selector: string | LinkSelector): LinkSelector {
 /** The URL a TestBroker's clients dial (any host and port of its network would do). */
 export const TEST_BROKER_URL = 'amqp://test-broker:5672';
 
-export type TestBrokerOptions = Omit<BrokerOptions, 'onEvent'>;
+/** The broker's options, and the scheduler it runs on. */
+export interface TestBrokerOptions extends Omit<BrokerOptions, 'onEvent'> {
+  /** The TestScheduler (or any scheduler) every connection runs on, as RxJS's operators take theirs. Required. */
+  readonly scheduler: SchedulerLike;
+}
 
 export class TestBroker {
   readonly broker: Broker;
@@ -44,10 +48,17 @@ export class TestBroker {
   /** The broker's end of each connection accepted since the last dropConnections (breaking a closed one does nothing). */
   private readonly channels = new Set<MemoryChannel>();
 
-  /** @param scheduler the TestScheduler (or any scheduler) every connection runs on. */
-  constructor(private readonly scheduler: SchedulerLike, options: TestBrokerOptions = {}) {
+  private readonly scheduler: SchedulerLike;
+
+  /** `new TestBroker({ scheduler: testScheduler })`: the broker and its clients run on `scheduler`. */
+  constructor(options: TestBrokerOptions) {
+    const { scheduler, ...brokerOptions } = options ?? ({} as Partial<TestBrokerOptions>);
+    if (typeof scheduler !== 'object' || scheduler === null || typeof scheduler.schedule !== 'function') {
+      throw new TypeError('TestBroker: options.scheduler: expected a SchedulerLike (e.g. a TestScheduler)');
+    }
+    this.scheduler = scheduler;
     this.network = new MemoryNetwork({ scheduler });
-    this.broker = new Broker({ ...options, onEvent: (event) => this.events.next(event) });
+    this.broker = new Broker({ ...brokerOptions, onEvent: (event) => this.events.next(event) });
     // The broker's ends of its connections are kept (while open) so a test can break them.
     const listen: Listen = (options) => this.network.listen(options).pipe(tap((event) => {
       if (event.type !== 'connection' || !(event.channel instanceof MemoryChannel)) return;

@@ -28,7 +28,7 @@ describe('forwardOrders', () => {
   it('keeps the order of valid orders and rejects the others', () => {
     const ts = testScheduler();
     ts.run(({ hot, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', hot('-a-x-b', { a: 1, x: 'oops', b: 2 }));
       forwardOrders(broker.connect(), 0, 10).pipe(take(2)).subscribe();
       expectObservable(broker.outcomes('orders')).toBe('-a-r-a', { a: 'accepted', r: 'rejected' });
@@ -39,7 +39,7 @@ describe('forwardOrders', () => {
   it('backpressure: credit never exceeds the window', () => {
     const ts = testScheduler();
     ts.run(({ cold, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', cold('(abcde|)', { a: 1, b: 2, c: 3, d: 4, e: 5 }));
       forwardOrders(broker.connect(), 10, 2).pipe(take(5)).subscribe();
       expectObservable(broker.stored('shipments').pipe(map((m) => m.body))).toBe('10ms (ab) 6ms (cd) 6ms e',

@@ -21,7 +21,7 @@ describe('processOrders when the network fails', () => {
   it('starts over after 1 s, and the order that was in hand is handled again: nothing is lost', () => {
     const ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     ts.run(({ hot, cold, expectObservable }) => {
-      const broker = new TestBroker(ts);
+      const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', hot('-a 19ms b', { a: 1, b: 2 }));
       const handle = (order: unknown) => of(order).pipe(delay(10));
       // The network fails at frame 5, while order 1 is being handled (not acknowledged yet).

@@ -30,7 +30,8 @@ interface Put {
 
 /** A broker whose verifier records each put-token and accepts those `accept` likes. */
 function brokerRecording(ts: TestScheduler, puts: Put[], accept: (token: string) => boolean = () => true, required = true): TestBroker {
-  return new TestBroker(ts, {
+  return new TestBroker({
+    scheduler: ts,
     cbs: {
       required,
       verifyToken: (token: string | Uint8Array, request: CbsPutToken) => {
@@ -137,7 +138,7 @@ describe('CBS put-token (virtual time, against the embedded broker\'s $cbs)', ()
     const errors: unknown[] = [];
     ts.run(() => {
       // A verifier that never answers: the broker's own bound (30 s) is longer than the client's (5 s).
-      const broker = new TestBroker(ts, { cbs: { verifyToken: () => new Promise<boolean>(() => undefined) } });
+      const broker = new TestBroker({ scheduler: ts, cbs: { verifyToken: () => new Promise<boolean>(() => undefined) } });
       broker.connect({ cbs: { audience: 'q', token: 't', timeout: 5000 }, reconnect: false }).subscribe({ error: (e: unknown) => errors.push(e) });
     });
     expect(errors).toHaveLength(1);
@@ -192,7 +193,7 @@ describe('the $cbs node answers malformed requests with status codes (the draft\
     const ts = testScheduler();
     const replies: unknown[] = [];
     ts.run(() => {
-      const broker = new TestBroker(ts, { cbs: { verifyToken: () => true } });
+      const broker = new TestBroker({ scheduler: ts, cbs: { verifyToken: () => true } });
       const connection$ = broker.connect();
       // A hand-made request, to a reply node of our own (a dynamic queue).
       const replies$ = receive(connection$, null, {
@@ -214,7 +215,7 @@ describe('the $cbs node answers malformed requests with status codes (the draft\
     const ts = testScheduler();
     let error: unknown;
     ts.run(() => {
-      const broker = new TestBroker(ts, { cbs: { verifyToken: () => true } });
+      const broker = new TestBroker({ scheduler: ts, cbs: { verifyToken: () => true } });
       receive(broker.connect(), '$cbs').subscribe({ error: (e: unknown) => (error = e) });
     });
     expect(error).toMatchObject({ condition: 'amqp:not-allowed' });

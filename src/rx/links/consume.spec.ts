@@ -10,7 +10,7 @@ import { receive, type ReceiverOptions } from './receive.js';
 /** The real broker in virtual time, `messages` queued on 'q', and what it reports. */
 function brokerRig(messages: number) {
   const scheduler = new VirtualTimeScheduler();
-  const broker = new TestBroker(scheduler);
+  const broker = new TestBroker({ scheduler });
   broker.publish('q', range(0, messages));
   const outcomes: string[] = [];
   broker.outcomes('q').subscribe((o) => outcomes.push(o));

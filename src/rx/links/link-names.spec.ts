@@ -18,7 +18,7 @@ import { send } from './send.js';
 
 function rig() {
   const scheduler = new VirtualTimeScheduler();
-  const testBroker = new TestBroker(scheduler);
+  const testBroker = new TestBroker({ scheduler });
   const connection$ = testBroker.connect();
   /** Runs virtual time up to `t` ms (default: 100 ms more), not to exhaustion: timeouts must not fire unasked. */
   const run = (t = scheduler.now() + 100) => {
@@ -208,7 +208,7 @@ describe('link names used again at once', () => {
 
   it('a link holding deliveries: the wait covers their grace (settleTimeout) beyond closeTimeout; the next link gets what was released', () => {
     const scheduler = new VirtualTimeScheduler();
-    const testBroker = new TestBroker(scheduler);
+    const testBroker = new TestBroker({ scheduler });
     const connection$: Observable<Connection> = testBroker.connect({ closeTimeout: 1000 });
     (testBroker.broker.registry.lookup('q', 'queue') as { put(m: object): boolean }).put({ body: 0 });
     const held: Delivery[] = [];

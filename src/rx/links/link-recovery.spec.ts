@@ -19,7 +19,7 @@ import { send, type SenderOptions } from './send.js';
 
 function rig() {
   const scheduler = new VirtualTimeScheduler();
-  const testBroker = new TestBroker(scheduler);
+  const testBroker = new TestBroker({ scheduler });
   const connection$ = testBroker.connect();
   // The scheduler's clock stops at its last action; ours is where the test has run to.
   let clock = 0;
@@ -308,7 +308,7 @@ describe('per-link status', () => {
 
   it('a connection lost and reconnected: recovering (connection), then attaching and attached on the next one', () => {
     const scheduler = new VirtualTimeScheduler();
-    const testBroker = new TestBroker(scheduler);
+    const testBroker = new TestBroker({ scheduler });
     const connection$ = testBroker.connect({ reconnect: { delay: 10 } });
     const status = statusLog();
     receive(connection$, 'q', { onStatus: status.onStatus }).subscribe();

@@ -26,7 +26,7 @@ function bytes(n: number, seed = 1): Uint8Array {
 
 function rig(messages: Message[], maxFrameSize?: number) {
   const scheduler = new VirtualTimeScheduler();
-  const broker = new TestBroker(scheduler);
+  const broker = new TestBroker({ scheduler });
   broker.publish('q', of(...messages));
   const connection$ = broker.connect(maxFrameSize === undefined ? {} : { maxFrameSize });
   const queue = () => broker.broker.registry.find('q') as MessageQueue;

@@ -300,7 +300,7 @@ describe('receive', () => {
 // On rx-amqp/testing's TestBroker: the real broker, in virtual time.
 describe('receive (marbles, virtual time)', () => {
   function marbleRig(scheduler: TestScheduler, count: number) {
-    const broker = new TestBroker(scheduler);
+    const broker = new TestBroker({ scheduler });
     broker.publish('q', of(...'abcdefgh'.slice(0, count).split('')));
     return { broker, connection$: broker.connect() };
   }

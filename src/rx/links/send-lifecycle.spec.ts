@@ -237,7 +237,7 @@ describe('send: overflow', () => {
 describe('maxMessageSize', () => {
   function brokerRig() {
     const scheduler = new VirtualTimeScheduler();
-    const broker = new TestBroker(scheduler);
+    const broker = new TestBroker({ scheduler });
     return {
       broker, connection$: broker.connect(),
       runUntil(t = Infinity) {

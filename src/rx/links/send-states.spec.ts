@@ -12,7 +12,7 @@ import { isSendResult, send, sendFrom, type SendProgress, type SendResult } from
 
 function rig() {
   const scheduler = new VirtualTimeScheduler();
-  const broker = new TestBroker(scheduler);
+  const broker = new TestBroker({ scheduler });
   const frames: string[] = [];
   const connection$ = broker.connect({ trace: (line) => frames.push(line) });
   return { broker, frames, connection$, run: () => scheduler.flush() };

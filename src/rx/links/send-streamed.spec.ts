@@ -24,7 +24,7 @@ function* chunks(total: number, size: number, seed = 1): Generator<Uint8Array> {
 
 function rig(maxMessageSize?: number) {
   const scheduler = new VirtualTimeScheduler();
-  const broker = new TestBroker(scheduler, maxMessageSize === undefined ? {} : { maxMessageSize });
+  const broker = new TestBroker({ scheduler, ...(maxMessageSize === undefined ? {} : { maxMessageSize }) });
   const connection$ = broker.connect({ maxFrameSize: 8192 });
   const queue = () => broker.broker.registry.find('q') as MessageQueue | undefined;
   return {
