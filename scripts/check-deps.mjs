@@ -66,13 +66,19 @@ export function importsOf(fileName, text) {
     if (ts.isImportDeclaration(node)) {
       const clause = node.importClause;
       const named = clause?.namedBindings;
-      const allTypes = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && named !== undefined
-        && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
+      const allTypes =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            named !== undefined &&
+            ts.isNamedImports(named) &&
+            named.elements.length > 0 &&
+            named.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier, allTypes ? 'type' : 'static');
     } else if (ts.isExportDeclaration(node)) {
       const named = node.exportClause;
-      const allTypes = node.isTypeOnly || (named !== undefined && ts.isNamedExports(named)
-        && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly));
+      const allTypes =
+        node.isTypeOnly || (named !== undefined && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly));
       add(node.moduleSpecifier, allTypes ? 'type' : 'static');
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       add(node.moduleReference.expression, node.isTypeOnly ? 'type' : 'static');
@@ -234,7 +240,9 @@ export function checkDependencies(root, config) {
         } else {
           const allowed = config.packages[name];
           if (allowed === undefined || !allowed.some((p) => covers(p, file))) {
-            violations.push(`package: ${file} imports ${specifier}: ${name} is allowed ${allowed ? `only in ${allowed.join(', ')}` : 'nowhere'} (dependency-rules.json "packages")`);
+            violations.push(
+              `package: ${file} imports ${specifier}: ${name} is allowed ${allowed ? `only in ${allowed.join(', ')}` : 'nowhere'} (dependency-rules.json "packages")`,
+            );
           }
         }
         continue;
@@ -259,11 +267,15 @@ export function checkDependencies(root, config) {
       const targetLayer = layerOf(layers, target);
       if (layer === undefined || targetLayer === undefined || testFile.test(target)) continue;
       if (targetLayer.rank > layer.rank) {
-        violations.push(`layer: ${file} (${layer.name}) imports ${target} (${targetLayer.name})${describeEdge({ kind })}: `
-          + `a layer imports only itself and the layers before it: ${order.join(' → ')}`);
+        violations.push(
+          `layer: ${file} (${layer.name}) imports ${target} (${targetLayer.name})${describeEdge({ kind })}: ` +
+            `a layer imports only itself and the layers before it: ${order.join(' → ')}`,
+        );
       } else if (targetLayer.rank === layer.rank && targetLayer !== layer) {
-        violations.push(`layer: ${file} (${layer.name}) imports ${target} (${targetLayer.name})${describeEdge({ kind })}: `
-          + `${layer.name} and ${targetLayer.name} are siblings and do not import each other`);
+        violations.push(
+          `layer: ${file} (${layer.name}) imports ${target} (${targetLayer.name})${describeEdge({ kind })}: ` +
+            `${layer.name} and ${targetLayer.name} are siblings and do not import each other`,
+        );
       }
     }
   }

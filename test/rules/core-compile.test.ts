@@ -21,7 +21,10 @@ const PLANTED: Record<string, [source: string, error: RegExp]> = {
   'src/codec/planted-buffer.ts': ["export const bytes = Buffer.from('x');\n", /error TS2\d+: Cannot find name 'Buffer'/],
   'src/rx/planted-process.ts': ['export const env = process.env;\n', /error TS2\d+: Cannot find name 'process'/],
   'src/browser/planted-dom.ts': ['export const title = () => document.title;\n', /error TS2\d+: Cannot find name 'document'/],
-  'src/frames/planted-import.ts': ["import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n", /error TS2\d+: Cannot find (module|name) 'node:fs'/],
+  'src/frames/planted-import.ts': [
+    "import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\n",
+    /error TS2\d+: Cannot find (module|name) 'node:fs'/,
+  ],
   'src/rx/planted-tcp.ts': ["export { connectNode } from '../transport/node/connect-node.js';\n", /./],
 };
 
@@ -42,10 +45,15 @@ it('fails on a timer, Node and DOM names, a node: import, and a Node transport r
   const errors = output.split('\n').filter((line) => line.includes('error TS'));
   for (const [file, [, error]] of Object.entries(PLANTED)) {
     if (file === 'src/rx/planted-tcp.ts') continue;
-    expect(errors.filter((line) => line.startsWith(file)), file).toEqual([expect.stringMatching(error)]);
+    expect(
+      errors.filter((line) => line.startsWith(file)),
+      file,
+    ).toEqual([expect.stringMatching(error)]);
   }
   // The planted re-export compiles the Node transport without Node's types.
-  expect(errors.filter((line) => line.startsWith('src/transport/node/'))).toContainEqual(expect.stringMatching(/error TS2\d+: Cannot find (module|name) 'node:net'/));
+  expect(errors.filter((line) => line.startsWith('src/transport/node/'))).toContainEqual(
+    expect.stringMatching(/error TS2\d+: Cannot find (module|name) 'node:net'/),
+  );
   // Nothing else fails: the core as committed compiles.
   expect(errors.filter((line) => !line.startsWith('src/transport/node/') && !Object.keys(PLANTED).some((file) => line.startsWith(file)))).toEqual([]);
 }, 60_000);

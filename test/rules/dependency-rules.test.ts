@@ -12,7 +12,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module script, without declarations
 import { checkDependencies, importsOf, loadConfig } from '../../scripts/check-deps.mjs';
 
-interface Result { files: number; imports: number; violations: string[] }
+interface Result {
+  files: number;
+  imports: number;
+  violations: string[];
+}
 const check = checkDependencies as (root: string, config: unknown) => Result;
 const parse = importsOf as (file: string, text: string) => { specifier: string; kind: string }[];
 
@@ -41,7 +45,10 @@ const CONFIG = {
     { name: 'frames', paths: ['src/frames/'] },
     { name: 'transport', paths: ['src/transport/'] },
     { name: 'transport/node', paths: ['src/transport/node/'] },
-    [{ name: 'client', paths: ['src/client/'] }, { name: 'server', paths: ['src/server/'] }],
+    [
+      { name: 'client', paths: ['src/client/'] },
+      { name: 'server', paths: ['src/server/'] },
+    ],
     { name: 'entries', paths: ['src/index.ts'] },
   ],
   node: { paths: ['src/transport/node/', 'src/index.ts'] },
@@ -54,13 +61,16 @@ const BASE = {
   'src/codec/encode.ts': "import type { Value } from './types.js';\nexport const encode = (v: Value): Uint8Array => new Uint8Array([Number(v)]);\n",
   'src/codec/index.ts': "export * from './encode.js';\nexport type { Value } from './types.js';\n",
   'src/frames/frame.ts': "import { encode, type Value } from '../codec/index.js';\nexport const frame = (v: Value) => encode(v);\n",
-  'src/transport/pipe.ts': "import { Observable } from 'rxjs';\nimport { frame } from '../frames/frame.js';\nexport const pipe = () => new Observable<Uint8Array>((s) => s.next(frame(1)));\n",
-  'src/transport/node/tcp.ts': "import { connect } from 'node:net';\nimport type { WebSocket } from 'ws';\nimport { pipe } from '../pipe.js';\nexport const tcp = () => [connect, pipe] as const;\nexport type W = WebSocket;\n",
+  'src/transport/pipe.ts':
+    "import { Observable } from 'rxjs';\nimport { frame } from '../frames/frame.js';\nexport const pipe = () => new Observable<Uint8Array>((s) => s.next(frame(1)));\n",
+  'src/transport/node/tcp.ts':
+    "import { connect } from 'node:net';\nimport type { WebSocket } from 'ws';\nimport { pipe } from '../pipe.js';\nexport const tcp = () => [connect, pipe] as const;\nexport type W = WebSocket;\n",
   'src/client/connect.ts': "import { pipe } from '../transport/pipe.js';\nexport const connect = () => pipe();\n",
   'src/server/listen.ts': "import { pipe } from '../transport/pipe.js';\nexport const listen = () => pipe();\n",
   'src/index.ts': "export * from './client/connect.js';\nexport * from './server/listen.js';\nexport * from './transport/node/tcp.js';\n",
   // Test files may import anything from anywhere (but not in a cycle).
-  'src/codec/encode.spec.ts': "import { readFileSync } from 'node:fs';\nimport { connect } from '../client/connect.js';\nimport { describe } from 'vitest';\nexport { readFileSync, connect, describe };\n",
+  'src/codec/encode.spec.ts':
+    "import { readFileSync } from 'node:fs';\nimport { connect } from '../client/connect.js';\nimport { describe } from 'vitest';\nexport { readFileSync, connect, describe };\n",
 };
 
 const violations = (files: Record<string, string | undefined>): string[] => {
@@ -76,11 +86,13 @@ describe('dependency rules on fixture trees', () => {
   });
 
   it('fail on an import cycle, naming its files in order', () => {
-    expect(violations({
-      'src/frames/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
-      'src/frames/b.ts': "import { c } from './c.js';\nexport const b = 1;\nexport const bc = c;\n",
-      'src/frames/c.ts': "import { a } from './a.js';\nexport const c = a;\n",
-    })).toEqual(['cycle: src/frames/a.ts → src/frames/b.ts → src/frames/c.ts → src/frames/a.ts']);
+    expect(
+      violations({
+        'src/frames/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
+        'src/frames/b.ts': "import { c } from './c.js';\nexport const b = 1;\nexport const bc = c;\n",
+        'src/frames/c.ts': "import { a } from './a.js';\nexport const c = a;\n",
+      }),
+    ).toEqual(['cycle: src/frames/a.ts → src/frames/b.ts → src/frames/c.ts → src/frames/a.ts']);
   });
 
   it('fail on a cycle closed only by type-only imports (import type, import { type X }, export type, typeof import())', () => {
@@ -90,58 +102,74 @@ describe('dependency rules on fixture trees', () => {
       "export type { A as B } from './a.js';\n",
       "export type B = typeof import('./a.js');\n",
     ]) {
-      expect(violations({
-        'src/frames/a.ts': "import type { B } from './b.js';\nexport interface A { b?: B }\n",
-        'src/frames/b.ts': closing,
-      })).toEqual(['cycle: src/frames/a.ts → src/frames/b.ts (type-only) → src/frames/a.ts (type-only)']);
+      expect(
+        violations({
+          'src/frames/a.ts': "import type { B } from './b.js';\nexport interface A { b?: B }\n",
+          'src/frames/b.ts': closing,
+        }),
+      ).toEqual(['cycle: src/frames/a.ts → src/frames/b.ts (type-only) → src/frames/a.ts (type-only)']);
     }
   });
 
   it('fail on a cycle through export * and a dynamic import()', () => {
-    expect(violations({
-      'src/frames/a.ts': "export * from './b.js';\nexport const a = 1;\n",
-      'src/frames/b.ts': "export const load = () => import('./a.js');\n",
-    })).toEqual(['cycle: src/frames/a.ts → src/frames/b.ts → src/frames/a.ts (dynamic)']);
+    expect(
+      violations({
+        'src/frames/a.ts': "export * from './b.js';\nexport const a = 1;\n",
+        'src/frames/b.ts': "export const load = () => import('./a.js');\n",
+      }),
+    ).toEqual(['cycle: src/frames/a.ts → src/frames/b.ts → src/frames/a.ts (dynamic)']);
   });
 
   it('fail on a file importing itself', () => {
-    expect(violations({ 'src/frames/a.ts': "import * as self from './a.js';\nexport const a = self;\n" }))
-      .toEqual(['cycle: src/frames/a.ts → src/frames/a.ts']);
+    expect(violations({ 'src/frames/a.ts': "import * as self from './a.js';\nexport const a = self;\n" })).toEqual([
+      'cycle: src/frames/a.ts → src/frames/a.ts',
+    ]);
   });
 
   it('count a .browser.ts variant as imported with the file it replaces', () => {
-    expect(violations({
-      'src/frames/loader.ts': 'export const load = () => undefined;\n',
-      'src/frames/loader.browser.ts': "import { user } from './user.js';\nexport const load = () => user;\n",
-      'src/frames/user.ts': "import { load } from './loader.js';\nexport const user = 1;\nexport const l = load;\n",
-    })).toEqual(['cycle: src/frames/loader.browser.ts → src/frames/user.ts → src/frames/loader.browser.ts']);
+    expect(
+      violations({
+        'src/frames/loader.ts': 'export const load = () => undefined;\n',
+        'src/frames/loader.browser.ts': "import { user } from './user.js';\nexport const load = () => user;\n",
+        'src/frames/user.ts': "import { load } from './loader.js';\nexport const user = 1;\nexport const l = load;\n",
+      }),
+    ).toEqual(['cycle: src/frames/loader.browser.ts → src/frames/user.ts → src/frames/loader.browser.ts']);
   });
 
   it('fail on an import against the layer order, type-only ones included', () => {
-    const [violation] = violations({ 'src/codec/types.ts': "import type { Observable } from 'rxjs';\nimport type { frame } from '../frames/frame.js';\nexport type Value = number | typeof frame | Observable<1>;\n" });
-    expect(violation).toBe('layer: src/codec/types.ts (codec) imports src/frames/frame.ts (frames) (type-only): '
-      + 'a layer imports only itself and the layers before it: codec → frames → transport → transport/node → client | server → entries');
+    const [violation] = violations({
+      'src/codec/types.ts':
+        "import type { Observable } from 'rxjs';\nimport type { frame } from '../frames/frame.js';\nexport type Value = number | typeof frame | Observable<1>;\n",
+    });
+    expect(violation).toBe(
+      'layer: src/codec/types.ts (codec) imports src/frames/frame.ts (frames) (type-only): ' +
+        'a layer imports only itself and the layers before it: codec → frames → transport → transport/node → client | server → entries',
+    );
   });
 
   it('fail on siblings importing each other', () => {
-    expect(violations({ 'src/client/connect.ts': "import { listen } from '../server/listen.js';\nexport const connect = () => listen();\n" }))
-      .toEqual(['layer: src/client/connect.ts (client) imports src/server/listen.ts (server): client and server are siblings and do not import each other']);
+    expect(violations({ 'src/client/connect.ts': "import { listen } from '../server/listen.js';\nexport const connect = () => listen();\n" })).toEqual([
+      'layer: src/client/connect.ts (client) imports src/server/listen.ts (server): client and server are siblings and do not import each other',
+    ]);
   });
 
   it('place a file by its most specific path: a sub-folder can be a later layer', () => {
     expect(violations({ 'src/transport/pipe.ts': "import { tcp } from './node/tcp.js';\nexport const pipe = () => tcp;\n" })).toEqual([
       'node: src/transport/pipe.ts imports src/transport/node/tcp.ts, which is Node-only (src/transport/node/, src/index.ts)',
-      'layer: src/transport/pipe.ts (transport) imports src/transport/node/tcp.ts (transport/node): a layer imports only itself and the layers before it: '
-        + 'codec → frames → transport → transport/node → client | server → entries',
+      'layer: src/transport/pipe.ts (transport) imports src/transport/node/tcp.ts (transport/node): a layer imports only itself and the layers before it: ' +
+        'codec → frames → transport → transport/node → client | server → entries',
       'cycle: src/transport/node/tcp.ts → src/transport/pipe.ts → src/transport/node/tcp.ts',
     ]);
   });
 
   it('fail on Node builtins outside the Node-only paths, node: or bare', () => {
-    expect(violations({
-      'src/codec/encode.ts': "import { createHash } from 'node:crypto';\nimport { readFile } from 'fs/promises';\nexport const encode = [createHash, readFile];\n",
-      'src/client/connect.ts': "export const connect = () => require('net');\n",
-    })).toEqual([
+    expect(
+      violations({
+        'src/codec/encode.ts':
+          "import { createHash } from 'node:crypto';\nimport { readFile } from 'fs/promises';\nexport const encode = [createHash, readFile];\n",
+        'src/client/connect.ts': "export const connect = () => require('net');\n",
+      }),
+    ).toEqual([
       'node: src/client/connect.ts imports net: Node builtins only in src/transport/node/, src/index.ts',
       'node: src/codec/encode.ts imports node:crypto: Node builtins only in src/transport/node/, src/index.ts',
       'node: src/codec/encode.ts imports fs/promises: Node builtins only in src/transport/node/, src/index.ts',
@@ -149,12 +177,15 @@ describe('dependency rules on fixture trees', () => {
   });
 
   it('fail on a browser-safe file importing a Node-only one, even where the layer order allows it', () => {
-    expect(violations({ 'src/client/connect.ts': "import type { tcp } from '../transport/node/tcp.js';\nexport type T = typeof tcp;\n" }))
-      .toEqual(['node: src/client/connect.ts imports src/transport/node/tcp.ts (type-only), which is Node-only (src/transport/node/, src/index.ts)']);
+    expect(violations({ 'src/client/connect.ts': "import type { tcp } from '../transport/node/tcp.js';\nexport type T = typeof tcp;\n" })).toEqual([
+      'node: src/client/connect.ts imports src/transport/node/tcp.ts (type-only), which is Node-only (src/transport/node/, src/index.ts)',
+    ]);
   });
 
   it('fail on a package imported where the config does not let it in', () => {
-    expect(violations({ 'src/client/connect.ts': "import WebSocket from 'ws';\nimport { sortBy } from 'lodash/fp';\nexport const c = [WebSocket, sortBy];\n" })).toEqual([
+    expect(
+      violations({ 'src/client/connect.ts': "import WebSocket from 'ws';\nimport { sortBy } from 'lodash/fp';\nexport const c = [WebSocket, sortBy];\n" }),
+    ).toEqual([
       'package: src/client/connect.ts imports ws: ws is allowed only in src/transport/node/ (dependency-rules.json "packages")',
       'package: src/client/connect.ts imports lodash/fp: lodash is allowed nowhere (dependency-rules.json "packages")',
     ]);
@@ -171,7 +202,7 @@ describe('dependency rules on fixture trees', () => {
     const text = [
       "// import { a } from './commented.js';",
       "/* export * from './block.js'; */",
-      "const s = \"import('./string.js')\";",
+      'const s = "import(\'./string.js\')";',
       "const t = `import x from './template.js'`;",
       "import def, * as ns from './default.js';",
       "import './side-effect.js';",
@@ -211,7 +242,9 @@ describe("dependency rules on a copy of src/ with the project's config", () => {
     const added = check(root, config).violations.filter((v) => !before.has(v));
     expect(added).toHaveLength(3);
     expect(added).toContain('cycle: src/codec/planted-a.ts → src/codec/planted-b.ts (type-only) → src/codec/planted-a.ts (type-only)');
-    expect(added).toContain('node: src/engine/planted-node.ts imports node:timers: Node builtins only in src/transport/node/, src/node/, src/cli/, src/index.ts');
+    expect(added).toContain(
+      'node: src/engine/planted-node.ts imports node:timers: Node builtins only in src/transport/node/, src/node/, src/cli/, src/index.ts',
+    );
     expect(added.find((v) => v.startsWith('layer: '))).toMatch(/^layer: src\/frames\/planted-up\.ts \(frames\) imports src\/rx\/receive\.ts \(rx\): /);
   });
 
