@@ -144,6 +144,7 @@ export function generateSpec(xmlByFile) {
   out('  readonly requires?: string;');
   out('}');
   out();
+  out('/** A described type of the standard: a composite (a performative, a section, a terminus...) or a restricted type with a descriptor. */');
   out('export interface SpecType {');
   out('  readonly name: string;');
   out("  readonly class: 'composite' | 'restricted';");
@@ -157,6 +158,7 @@ export function generateSpec(xmlByFile) {
   out('  readonly fields: readonly SpecField[];');
   out('}');
   out();
+  out('/** One `<choice>` of a restricted type: its name and its value on the wire. */');
   out('export interface SpecChoice {');
   out('  readonly name: string;');
   out('  readonly value: boolean | number | string;');
@@ -185,6 +187,7 @@ export function generateSpec(xmlByFile) {
   }
   out('} as const satisfies Record<string, SpecType>;');
   out();
+  out('/** The name of a described type of the standard, as in the XML (`open`, `amqp-value`...). */');
   out('export type SpecTypeName = keyof typeof SPEC_TYPES;');
   out();
   out('/** Numeric descriptor codes by type name. */');

@@ -53,6 +53,7 @@ import { txnControlFromValue } from '../frames/transactions.js';
 import { checkMessageLayout } from '../frames/message.js';
 import type { TransactionalState } from '../frames/types.js';
 
+/** Options of a `Broker`: credit, message and memory limits, node, subscription and transaction settings; each states its default. */
 export interface BrokerOptions extends NodeRegistryOptions, TransactionManagerOptions {
   /** Credit window granted to each producer link. Default 100. */
   readonly prefetch?: number;
@@ -104,6 +105,7 @@ export interface BrokerStats {
 /** The capability peers look for before using a sender without a target address. */
 export const BROKER_CAPABILITIES: readonly string[] = [ANONYMOUS_RELAY];
 
+/** The embedded AMQP 1.0 broker, built on the public `listen()`: queues, topics, durable and shared subscriptions, dynamic nodes, selectors, transactions and CBS, with every buffer bounded in bytes. `serve()` answers the connections it is given (`startBroker` in Node listens for them); `faults` injects failures for tests. */
 export class Broker {
   readonly registry: NodeRegistry;
   readonly transactions: TransactionManager;

@@ -47,6 +47,7 @@ export interface CbsPutToken {
   readonly connection: IncomingConnection;
 }
 
+/** The broker's claims-based security (`$cbs` node): how tokens are checked and whether links need one. */
 export interface BrokerCbsOptions {
   /** Checks a token: true accepts it, false refuses it (401); a Promise or an Observable's first value may answer later. */
   verifyToken(token: string | Uint8Array, request: CbsPutToken): boolean | PromiseLike<boolean> | Observable<boolean>;

@@ -45,6 +45,7 @@ export interface FaultableLink {
   detaching?(closed: boolean): void;
 }
 
+/** Failures the broker can be told to cause, for testing recovery code: on the links a selector picks, detach them, withhold credit, stop dispatch, or answer each message with `received` first. */
 export class BrokerFaults {
   private readonly links = new Set<FaultableLink>();
   /** Links paused by stopDispatch now (so `stored` costs nothing otherwise). */

@@ -30,6 +30,7 @@ export const DEFAULT_MAX_MESSAGES = 100_000;
 /** Default bound on the bytes a queue holds (encoded messages): 64 MiB. */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
+/** The bounds of one queue; a message past them is refused (rejected with `amqp:resource-limit-exceeded`). */
 export interface QueueLimits {
   /** Most messages held (available plus acquired). Default {@link DEFAULT_MAX_MESSAGES}. */
   readonly maxMessages?: number;

@@ -23,6 +23,7 @@ import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { Typed, type AmqpValue } from '../codec/types.js';
 
+/** A compiled JMS message selector (see `compileSelector`). */
 export interface Selector {
   /** The selector text as given to {@link compileSelector}. */
   readonly text: string;

@@ -59,6 +59,7 @@ export const FormatCode = {
   Array32: 0xf0,
 } as const;
 
+/** One of the format codes of `FormatCode` (Part 1 §1.6): the constructor byte of an encoded value. */
 export type FormatCodeValue = (typeof FormatCode)[keyof typeof FormatCode];
 
 /**

@@ -245,6 +245,7 @@ export interface CompoundHeader {
   end: number;
 }
 
+/** Decodes AMQP 1.0 values (Part 1 §1.6) from a byte range, value by value or by compound header; bad input throws a `DecodeError` naming the offset and what was wrong. */
 export class Reader {
   /** The input; `reset()` replaces it. */
   readonly bytes: Uint8Array;
@@ -1015,8 +1016,8 @@ export class Reader {
   }
 
   /**
-   * {@link readListHeader} without the result object (for hot paths): returns
-   * the count; the offset just after the list is then {@link lastCompoundEnd}.
+   * {@link Reader.readListHeader} without the result object (for hot paths): returns
+   * the count; the offset just after the list is then {@link Reader.lastCompoundEnd}.
    */
   readListCount(): number {
     const at = this.offset;
@@ -1029,7 +1030,7 @@ export class Reader {
     this.wrongType('list', code, at);
   }
 
-  /** {@link readMapHeader} without the result object: returns the count (keys plus values); see {@link lastCompoundEnd}. */
+  /** {@link Reader.readMapHeader} without the result object: returns the count (keys plus values); see {@link Reader.lastCompoundEnd}. */
   readMapCount(): number {
     const at = this.offset;
     const code = this.code();

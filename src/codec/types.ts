@@ -118,14 +118,22 @@ function checkInt(type: string, v: number, min: number, max: number): void {
   }
 }
 
+/** An AMQP `ubyte` (0..255); a RangeError outside it. */
 export const ubyte = (v: number): Typed<'ubyte'> => (checkInt('ubyte', v, 0, 0xff), new Typed('ubyte', v));
+/** An AMQP `ushort` (0..65535); a RangeError outside it. */
 export const ushort = (v: number): Typed<'ushort'> => (checkInt('ushort', v, 0, 0xffff), new Typed('ushort', v));
+/** An AMQP `uint` (0..2^32-1); a RangeError outside it. */
 export const uint = (v: number): Typed<'uint'> => (checkInt('uint', v, 0, 0xffffffff), new Typed('uint', v));
+/** An AMQP `byte` (-128..127); a RangeError outside it. */
 export const byte = (v: number): Typed<'byte'> => (checkInt('byte', v, -0x80, 0x7f), new Typed('byte', v));
+/** An AMQP `short` (-32768..32767); a RangeError outside it. */
 export const short = (v: number): Typed<'short'> => (checkInt('short', v, -0x8000, 0x7fff), new Typed('short', v));
+/** An AMQP `int` (-2^31..2^31-1); a RangeError outside it. */
 export const int = (v: number): Typed<'int'> => (checkInt('int', v, -0x80000000, 0x7fffffff), new Typed('int', v));
+/** An AMQP `float`: the number rounded to 32-bit precision (a plain number encodes as a `double`). */
 export const float = (v: number): Typed<'float'> => new Typed('float', Math.fround(v));
 
+/** An AMQP `ulong` (0..2^64-1), from a bigint or a safe integer; a RangeError outside it. */
 export function ulong(v: bigint | number): Typed<'ulong'> {
   const b = BigInt(v);
   if (b < 0n || b > 0xffffffffffffffffn) throw new RangeError(`ulong(${v}): expected 0..2^64-1`);
@@ -139,6 +147,7 @@ export function long(v: bigint | number): bigint {
   return b;
 }
 
+/** An AMQP `char`: exactly one Unicode scalar value (a lone surrogate is a RangeError). */
 export function char(v: string): Typed<'char'> {
   const cp = v.codePointAt(0);
   // A lone surrogate is a code point but not a Unicode scalar value, which is all UTF-32 (and so char) can carry.
@@ -148,6 +157,7 @@ export function char(v: string): Typed<'char'> {
   return new Typed('char', v);
 }
 
+/** An AMQP `timestamp`: milliseconds since the Unix epoch, from a Date or an integer (a plain Date encodes as one too). */
 export function timestamp(v: Date | number): Typed<'timestamp'> {
   const ms = v instanceof Date ? v.getTime() : v;
   if (!Number.isSafeInteger(ms)) throw new RangeError(`timestamp(${String(v)}): expected a valid date or integral milliseconds`);
@@ -155,6 +165,7 @@ export function timestamp(v: Date | number): Typed<'timestamp'> {
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** An AMQP `uuid`, from its 8-4-4-4-12 hex form (kept lowercase) or its 16 bytes. */
 export function uuid(v: string | Uint8Array): Typed<'uuid'> {
   if (typeof v === 'string') {
     const s = v.toLowerCase();
@@ -170,6 +181,7 @@ export function uuid(v: string | Uint8Array): Typed<'uuid'> {
   return new Typed('uuid', hex);
 }
 
+/** An AMQP `symbol`: an ASCII string (a plain string encodes as a UTF-8 `string`). */
 export function symbol(v: string): Typed<'symbol'> {
   for (let i = 0; i < v.length; i++) {
     if (v.charCodeAt(i) > 0x7f) throw new RangeError(`symbol(${JSON.stringify(v)}): symbols are ASCII`);
@@ -181,8 +193,11 @@ function decimal<T extends 'decimal32' | 'decimal64' | 'decimal128'>(type: T, si
   if (v.length !== size) throw new RangeError(`${type}(bytes): expected ${size} bytes, got ${v.length}`);
   return new Typed(type, v.slice() as TypedValueOf[T]);
 }
+/** An AMQP `decimal32`: its 4 bytes (IEEE 754 decimal32), copied. */
 export const decimal32 = (v: Uint8Array): Typed<'decimal32'> => decimal('decimal32', 4, v);
+/** An AMQP `decimal64`: its 8 bytes (IEEE 754 decimal64), copied. */
 export const decimal64 = (v: Uint8Array): Typed<'decimal64'> => decimal('decimal64', 8, v);
+/** An AMQP `decimal128`: its 16 bytes (IEEE 754 decimal128), copied. */
 export const decimal128 = (v: Uint8Array): Typed<'decimal128'> => decimal('decimal128', 16, v);
 
 /** A described value; a string descriptor is a symbol, a bigint a ulong code. */

@@ -94,6 +94,11 @@ export const BINARY_REF_MIN = 4096;
 /** {@link Writer.takeBytes} lets go of a buffer that grew beyond this (and beyond the initial capacity). */
 export const WRITER_KEEP_MAX = 256 * 1024;
 
+/**
+ * Encodes AMQP 1.0 values (Part 1 §1.6) into one growable buffer, each in its smallest encoding. Reuse one
+ * across frames (`reset()`): steady-state encoding then allocates only the output. An invalid value throws a
+ * RangeError or TypeError (a programming error, unlike bad input bytes).
+ */
 export class Writer {
   private buf: Uint8Array;
   private dv: DataView;
@@ -128,9 +133,9 @@ export class Writer {
   }
 
   /**
-   * The writer's own buffer, whose first {@link length} bytes are the bytes
+   * The writer's own buffer, whose first {@link Writer.length} bytes are the bytes
    * written: valid until the next write or reset. For copying them out
-   * without the view {@link view} creates.
+   * without the view {@link Writer.view} creates.
    */
   get buffer(): Uint8Array {
     if (this.refs.length > 0) this.flatten();
@@ -149,11 +154,11 @@ export class Writer {
   }
 
   /**
-   * A copy of the bytes written, then {@link reset}: for a writer reused
+   * A copy of the bytes written, then {@link Writer.reset}: for a writer reused
    * across messages. Copies of up to 4 KiB are regions of a shared pool
    * buffer (src/codec/byte-pool.ts), never written again. It forgets the binaries written by reference (so they
    * are not kept alive) and lets go of a buffer that one large value grew
-   * beyond {@link WRITER_KEEP_MAX}.
+   * beyond `WRITER_KEEP_MAX`.
    */
   takeBytes(): Uint8Array {
     // Small results (most encoded messages) are regions of the shared byte pool rather than fresh buffers.
@@ -163,7 +168,7 @@ export class Writer {
     return bytes;
   }
 
-  /** Lets go of a buffer grown beyond {@link WRITER_KEEP_MAX} (by one large value) once nothing is written: call after reset(). */
+  /** Lets go of a buffer grown beyond `WRITER_KEEP_MAX` (by one large value) once nothing is written: call after reset(). */
   trim(): void {
     if (this.buf.length > WRITER_KEEP_MAX && this.buf.length > this.initialCapacity && this.pos === 0) {
       this.buf = new Uint8Array(this.initialCapacity);
@@ -489,7 +494,7 @@ export class Writer {
   }
 
   /**
-   * Writes a binary, keeping a large one ({@link BINARY_REF_MIN} bytes or
+   * Writes a binary, keeping a large one (`BINARY_REF_MIN` bytes or
    * more) by reference: it is copied only once, by `toBytes`/`takeBytes`,
    * into the exact-size result (`writeBinary` copies it into the buffer,
    * growing it, and `toBytes` copies it again). The bytes must not change

@@ -3,6 +3,7 @@ import type { ConditionSymbol } from './conditions.js';
 /** Which object an error belongs to (design.md: "Errors are typed values ... and the object they belong to"). */
 export type ErrorScope = 'decode' | 'protocol' | 'transport' | 'sasl' | 'connection' | 'session' | 'link' | 'delivery' | 'transaction' | 'timeout';
 
+/** Options of an `AmqpError`: the peer's `info`, who raised it, and the `cause` (ErrorOptions). */
 export interface AmqpErrorOptions extends ErrorOptions {
   /** Free-form details from the peer's `error.info` map (keys are symbols). */
   info?: ReadonlyMap<string, unknown>;

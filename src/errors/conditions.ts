@@ -40,4 +40,5 @@ export const Condition = {
 
 /** A well-known condition; peers may send others, so fields typed with it also accept any string. */
 export type KnownCondition = (typeof Condition)[keyof typeof Condition];
+/** An error condition: one of `Condition`'s well-known symbols, or any other string a peer sends. */
 export type ConditionSymbol = KnownCondition | (string & {});

@@ -37,6 +37,7 @@ const SPLIT_MIN = 4096;
 /** Descriptor 0x00 0x53 0x14 (transfer, as a smallulong), then a list8 or list32 constructor and size. */
 const TRANSFER_PROBE = 8;
 
+/** Reads frames (Part 2 §2.3) from a byte stream split anywhere: `push()` buffers, `next()` returns the next whole frame or undefined until more bytes arrive. A bad header is a framing error the reader keeps; an undecodable body a `DecodeError`, after which reading may go on. */
 export class FrameReader {
   /**
    * The largest frame accepted, in bytes. Set it after open negotiation (our

@@ -26,6 +26,7 @@ import type { Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId
   <field name="delivery-count" type="uint" default="0"/>
 </type>
 */
+/** Writes a message `header` section to `w`, leaving out trailing fields at their defaults. */
 export function encodeHeader(w: Writer, h: Header): void {
   const l = new ListWriter(w, Code.header);
   l.boolean(h.durable, false);
@@ -65,6 +66,7 @@ function decodeHeaderBody(r: Reader): Header {
   <field name="reply-to-group-id" type="string"/>
 </type>
 */
+/** Writes a message `properties` section to `w`. */
 export function encodeProperties(w: Writer, p: Properties): void {
   const l = new ListWriter(w, Code.properties);
   if (p.messageId === undefined) l.skip();

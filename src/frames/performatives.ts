@@ -55,6 +55,7 @@ function rcvSettleModeValue(m: ReceiverSettleMode | undefined): number | undefin
   <field name="properties" type="fields"/>
 </type>
 */
+/** Writes an `open` performative (its described list) to `w`. */
 export function encodeOpen(w: Writer, p: Open): void {
   const l = new ListWriter(w, Code.open);
   l.field().writeString(required(p.containerId, 'open', 'container-id'));
@@ -102,6 +103,7 @@ function decodeOpen(r: Reader): Open {
   <field name="properties" type="fields"/>
 </type>
 */
+/** Writes a `begin` performative to `w`. */
 export function encodeBegin(w: Writer, p: Begin): void {
   const l = new ListWriter(w, Code.begin);
   l.ushort(p.remoteChannel);
@@ -151,6 +153,7 @@ function decodeBegin(r: Reader): Begin {
   <field name="properties" type="fields"/>
 </type>
 */
+/** Writes an `attach` performative to `w`. */
 export function encodeAttach(w: Writer, p: Attach): void {
   const l = new ListWriter(w, Code.attach);
   l.field().writeString(required(p.name, 'attach', 'name'));
@@ -234,6 +237,7 @@ function decodeAttach(r: Reader): Attach {
   <field name="properties" type="fields"/>
 </type>
 */
+/** Writes a `flow` performative to `w`. */
 export function encodeFlow(w: Writer, p: Flow): void {
   const l = new ListWriter(w, Code.flow);
   l.uint(p.nextIncomingId);
@@ -286,6 +290,7 @@ function decodeFlow(r: Reader): Flow {
   <field name="batchable" type="boolean" default="false"/>
 </type>
 */
+/** Writes a `transfer` performative to `w` (the payload follows it in the frame, not here). */
 export function encodeTransfer(w: Writer, p: Transfer): void {
   const l = new ListWriter(w, Code.transfer);
   l.field().writeUint(required(p.handle, 'transfer', 'handle'));
@@ -334,6 +339,7 @@ function decodeTransfer(r: Reader): Transfer {
   <field name="batchable" type="boolean" default="false"/>
 </type>
 */
+/** Writes a `disposition` performative to `w`. */
 export function encodeDisposition(w: Writer, p: Disposition): void {
   const l = new ListWriter(w, Code.disposition);
   l.field().writeBoolean(required(p.role, 'disposition', 'role') === 'receiver');
@@ -366,6 +372,7 @@ function decodeDisposition(r: Reader): Disposition {
   <field name="error" type="error"/>
 </type>
 */
+/** Writes a `detach` performative to `w`. */
 export function encodeDetach(w: Writer, p: Detach): void {
   const l = new ListWriter(w, Code.detach);
   l.field().writeUint(required(p.handle, 'detach', 'handle'));

@@ -17,6 +17,7 @@ export interface SpecField {
   readonly requires?: string;
 }
 
+/** A described type of the standard: a composite (a performative, a section, a terminus...) or a restricted type with a descriptor. */
 export interface SpecType {
   readonly name: string;
   readonly class: 'composite' | 'restricted';
@@ -30,6 +31,7 @@ export interface SpecType {
   readonly fields: readonly SpecField[];
 }
 
+/** One `<choice>` of a restricted type: its name and its value on the wire. */
 export interface SpecChoice {
   readonly name: string;
   readonly value: boolean | number | string;
@@ -391,6 +393,7 @@ export const SPEC_TYPES = {
   },
 } as const satisfies Record<string, SpecType>;
 
+/** The name of a described type of the standard, as in the XML (`open`, `amqp-value`...). */
 export type SpecTypeName = keyof typeof SPEC_TYPES;
 
 /** Numeric descriptor codes by type name. */

@@ -45,6 +45,7 @@ function readExpiryPolicy(r: Reader): TerminusExpiryPolicy {
   <field name="capabilities" type="symbol" multiple="true"/>
 </type>
 */
+/** Writes a `source` terminus to `w`. */
 export function encodeSource(w: Writer, s: Source): void {
   const l = new ListWriter(w, Code.source);
   l.string(s.address);

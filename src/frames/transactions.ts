@@ -21,6 +21,7 @@ import type { Declare, Discharge } from './types.js';
   <field name="fail" type="boolean"/>
 </type>
 */
+/** Writes a `declare` or `discharge` (the body of a message to a transaction coordinator) to `w`. */
 export function encodeTxnControl(w: Writer, c: Declare | Discharge): void {
   if (c.type === 'declare') {
     const l = new ListWriter(w, Code.declare);

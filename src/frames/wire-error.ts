@@ -14,6 +14,7 @@ import type { WireError } from './types.js';
   <field name="info" type="fields"/>
 </type>
 */
+/** Writes an `error` (Part 2 §2.8.14) to `w`. */
 export function encodeWireError(w: Writer, e: WireError): void {
   const l = new ListWriter(w, Code.error);
   l.symbol(required(e.condition, 'error', 'condition'));

@@ -46,6 +46,7 @@ export interface TracePropagator {
   extract(context: Context, carrier: Record<string, string>, getter: TextMapGetter<Record<string, string>>): Context;
 }
 
+/** Options of `openTelemetryTracing`: where spans go, how the context travels in messages, and which span a consumer span descends from. */
 export interface OpenTelemetryTracingOptions {
   /** Where spans go. Default: the global tracer provider (`trace.getTracerProvider()`, set by the SDK's registration). */
   readonly tracerProvider?: TracerProvider;

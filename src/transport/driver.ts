@@ -38,6 +38,7 @@ export interface EngineLike<Event> {
   readonly isFinished: boolean;
 }
 
+/** Options of an `EngineDriver`. */
 export interface EngineDriverOptions {
   /** Clock (`now()`) and timers for ticks and flushes. Default: `asapScheduler`. */
   readonly scheduler?: SchedulerLike;
@@ -47,6 +48,7 @@ export interface EngineDriverOptions {
 
 type DriverState = 'idle' | 'running' | 'done';
 
+/** Runs one sans-IO engine over one ByteChannel (Proton's connection driver): bytes read are fed in, output is written out, events come out of `events$`, and one timer at the engine's next deadline calls `tick`, all on the given scheduler. */
 export class EngineDriver<Event> {
   /**
    * The engine's events, in order. Cold and single-use: subscribing starts

@@ -1,6 +1,7 @@
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 
+/** Options of a `TransportError`: the system or TLS code, the address, and the `cause`. */
 export interface TransportErrorOptions extends ErrorOptions {
   /**
    * The system or TLS error code, as Node spells it (`ECONNREFUSED`,
@@ -38,7 +39,7 @@ export class TransportError extends AmqpError {
    * through unchanged; anything else becomes the `cause`, and its `code`
    * property (Node's `error.code`), when it is a string, becomes `code`.
    *
-   * @param doing what failed, for the message, e.g. `connection to 127.0.0.1:5672`
+   * @param doing - what failed, for the message, e.g. `connection to 127.0.0.1:5672`
    */
   static from(error: unknown, address: string, doing: string): TransportError {
     if (error instanceof TransportError) return error;

@@ -185,6 +185,7 @@ export interface ConnectionEvent {
   readonly channel: ByteChannel;
 }
 
+/** What a `Listen` emits: `listening` once bound, then one `connection` per accepted peer. */
 export type ListenerEvent = ListeningEvent | ConnectionEvent;
 
 /**

@@ -20,6 +20,7 @@ interface Listener {
 const FIRST_EPHEMERAL_PORT = 49152;
 const WILDCARD_HOSTS = new Set(['', '0.0.0.0', '::']);
 
+/** A loopback network in memory, with `listen` and `connect` under the Node transport's contract (addresses, ports, `EADDRINUSE`, `ECONNREFUSED`), so the rx layer and the broker run in tests without sockets, in virtual time with a TestScheduler. */
 export class MemoryNetwork {
   private readonly listeners = new Map<string, Listener>();
   private nextPort = FIRST_EPHEMERAL_PORT;

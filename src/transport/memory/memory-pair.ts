@@ -12,6 +12,7 @@ import { ChannelInput } from '../channel-input.js';
 import { TransportError } from '../transport-error.js';
 import type { ByteChannel } from '../transport.js';
 
+/** Options of `memoryPair`: when and in what pieces written bytes arrive. */
 export interface MemoryPairOptions {
   /** Runs every delivery. Default: `asapScheduler` (a microtask after the write). */
   readonly scheduler?: SchedulerLike;

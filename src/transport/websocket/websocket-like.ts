@@ -32,6 +32,7 @@ export function eventFields(event: object): WebSocketEventLike {
   return event as WebSocketEventLike;
 }
 
+/** The WebSocket events the transport listens to. */
 export type WebSocketEventType = 'open' | 'message' | 'error' | 'close';
 
 /** One WebSocket, W3C style. */
