@@ -77,7 +77,7 @@ function parseArgs(argv: readonly string[]): { names: string[]; measure: Measure
         charts = argv[++i];
         if (charts === undefined || charts.startsWith('-')) usage('--charts needs a directory');
         break;
-      case '--help': case '-h': usage('');
+      case '--help': case '-h': return usage('');
       default:
         if (arg.startsWith('-')) usage(`unknown option ${arg}`);
         if (!(arg in registry)) usage(`unknown scenario ${arg}; known: ${Object.keys(registry).join(', ')}`);

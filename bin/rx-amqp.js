@@ -8,10 +8,10 @@ import('../dist/cli/main.js').then(
   },
   (e) => {
     const missing = e && e.code === 'ERR_MODULE_NOT_FOUND';
-    process.stderr.write(missing ? `rx-amqp: ${e.message}\n(is dist/ built? run \`npm run build\`)\n` : `rx-amqp: ${e && e.stack ? e.stack : e}\n`);
+    process.stderr.write(missing ? `rx-amqp: ${e.message}\n(is dist/ built? run \`npm run build\`)\n` : `rx-amqp: ${e?.stack ? e.stack : e}\n`);
     process.exitCode = 1;
   },
 ).catch((e) => {
-  process.stderr.write(`rx-amqp: internal error: ${e && e.stack ? e.stack : e}\n`);
+  process.stderr.write(`rx-amqp: internal error: ${e?.stack ? e.stack : e}\n`);
   process.exitCode = 1;
 });

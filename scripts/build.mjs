@@ -10,7 +10,7 @@ rmSync('dist', { recursive: true, force: true });
 tsc('tsconfig.json');
 tsc('tsconfig.cjs.json');
 mkdirSync('dist/cjs', { recursive: true });
-writeFileSync('dist/cjs/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
+writeFileSync('dist/cjs/package.json', `${JSON.stringify({ type: 'commonjs' })}\n`);
 
 // Bundlers use the `browser` export condition (dist/esm/browser.js) directly.
 // These two are for pages without a bundler:

@@ -245,7 +245,7 @@ export function generateSpec(xmlByFile) {
   out('export const RESTRICTED_SOURCE: Readonly<Record<string, string>> = {');
   for (const t of restricted) out(`  ${literal(t.name)}: ${literal(t.source)},`);
   out('};');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -216,7 +216,7 @@ export function parseRows(text: string): BenchRow[] {
     const spans: [number, number][] = [];
     for (const m of dashes.matchAll(/-+/g)) spans.push([m.index, m.index + m[0].length]);
     // A column's cell may run left of its dashes when right-aligned: cut between the columns instead.
-    const cuts = spans.map(([start], k) => (k === 0 ? 0 : spans[k - 1]![1]));
+    const cuts = spans.map((_, k) => (k === 0 ? 0 : spans[k - 1]![1]));
     const cell = (text: string, k: number): string => text.slice(cuts[k], k + 1 < cuts.length ? cuts[k + 1] : undefined).trim();
     const names = spans.map((_, k) => cell(line, k));
     for (i += 2; i < lines.length && lines[i]!.trim() !== '' && !lines[i]!.startsWith('```') && !lines[i]!.startsWith('note:'); i++) {

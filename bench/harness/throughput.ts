@@ -255,6 +255,7 @@ export function allClientsThroughput(
 /** The installed version of a Debian package, if dpkg knows it. */
 export function packageVersion(name: string): string | undefined {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
     return execFileSync('dpkg-query', ['-W', '-f=${Version}', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
   } catch {
     return undefined;

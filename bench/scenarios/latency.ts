@@ -42,7 +42,6 @@ import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index
 
 type Impl = ClientImpl;
 const IMPLS: readonly Impl[] = ['rx-amqp', 'rhea'];
-type Answer = Record<string, number | string | boolean>;
 
 interface Cell {
   readonly bench: string;

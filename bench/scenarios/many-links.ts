@@ -26,7 +26,6 @@ import { alternate, field, maxOf, medianOf, pairedLowerIsBetter } from '../harne
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
 
 const IMPLS: readonly ClientImpl[] = ['rx-amqp', 'rhea'];
-type Answer = Record<string, number | string | boolean>;
 
 export default async function manyLinks(ctx: ScenarioContext): Promise<ScenarioResult> {
   const { quick } = ctx;

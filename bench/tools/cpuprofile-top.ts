@@ -43,7 +43,7 @@ for (const file of files) {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const keyOf = (n: ProfileNode): string => {
-    const url = n.callFrame.url.replace(/^file:\/\//, '').replace(process.cwd() + '/', '');
+    const url = n.callFrame.url.replace(/^file:\/\//, '').replace(`${process.cwd()}/`, '');
     return `${n.callFrame.functionName || '(anonymous)'} ${url}:${n.callFrame.lineNumber + 1}`;
   };
   for (let i = 0; i < profile.samples.length; i++) {

@@ -15,7 +15,7 @@ import { serveCommands } from '../harness/command-worker.js';
 import { RssSampler } from '../harness/rss.js';
 import { LatencyRecorder } from '../harness/stats.js';
 import {
-  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, sleep, steadyState, waitUntil, withTimeout,
+  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, steadyState, waitUntil, withTimeout,
 } from './scenario-common.js';
 
 const NAME = 'rhea-scenarios';

@@ -125,7 +125,7 @@ function onEvent(event: EngineEvent): void {
       break;
     }
     case 'protocol-error':
-      fail(NAME, String(event.error));
+      return fail(NAME, String(event.error));
     case 'connection-closed':
       if (event.error !== undefined) fail(NAME, String(event.error));
       if (!closing) fail(NAME, 'the peer closed the connection');

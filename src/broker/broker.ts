@@ -475,7 +475,7 @@ export class Broker {
         const capabilities = link.capabilities;
         const shared = capabilities.includes('shared') || capabilities.includes('global');
         const durable = source?.durable !== undefined && source.durable !== 'none' || source?.expiryPolicy === 'never';
-        let subscription;
+        let subscription: MessageQueue;
         if (!durable && !shared) {
           subscription = node.subscribe(subscriptionKey(`${link.containerId}/${link.name}/${nextPrivate++}`), {});
         } else {

@@ -79,7 +79,7 @@ export class EntryRecords {
 
   /** The first position at or after `from` holding a live record, or `tail`. */
   nextLive(from: number): number {
-    let at = from < this.head ? this.head : from;
+    let at = Math.max(from, this.head);
     while (at < this.tail && this.flags[at] === 0) at++;
     return at;
   }

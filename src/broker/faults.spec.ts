@@ -11,7 +11,7 @@ import type { Delivery } from '../rx/links/delivery.js';
 import type { Message } from '../rx/links/message.js';
 import { receive } from '../rx/links/receive.js';
 import { send, type SendResult } from '../rx/links/send.js';
-import { Topic } from './topic.js';
+import type { Topic } from './topic.js';
 
 function rig() {
   const scheduler = new VirtualTimeScheduler();

@@ -8,9 +8,8 @@ describe('OutputGate', () => {
     const gate = new OutputGate(100, () => backlog);
     const queue = new MessageQueue('q');
     const given: number[] = [];
-    let handle: ConsumerHandle;
     // Each message 40 bytes: the gate counts what it is given until the output is written.
-    handle = queue.addConsumer({ deliver: (entry) => { given.push(entry.sequence); gate.sent(40); } });
+    const handle: ConsumerHandle = queue.addConsumer({ deliver: (entry) => { given.push(entry.sequence); gate.sent(40); } });
     gate.add(handle);
     for (let i = 0; i < 10; i++) queue.put(new Uint8Array(40));
     handle.credit(10);

@@ -138,7 +138,9 @@ function compare(op: ComparisonOp, left: SqlValue, right: SqlValue): Truth {
     // JS compares bigint with number by exact mathematical value, which is at least as precise as Java's
     // promotion; loose (in)equality is deliberate, since 5n === 5 is false but 5n == 5 is true.
     switch (op) {
+      // biome-ignore lint/suspicious/noDoubleEquals: 5n == 5 (see above)
       case '=': return left == right;
+      // biome-ignore lint/suspicious/noDoubleEquals: 5n != 5 is false (see above)
       case '<>': return left != right;
       case '<': return left < right;
       case '>': return left > right;
@@ -181,13 +183,13 @@ const and3 = (a: Truth, b: Truth): Truth => (a === false || b === false ? false 
 const or3 = (a: Truth, b: Truth): Truth => (a === true || b === true ? true : a === null || b === null ? null : false);
 const not3 = (a: Truth): Truth => (a === null ? null : !a);
 
-/** Turns a LIKE pattern into an anchored regular expression: `%` any run, `_` any one character, `escape` quotes the next. */
-function likePattern(pattern: string, escape: string | undefined, fail: (expected: string) => never): RegExp {
+/** Turns a LIKE pattern into an anchored regular expression: `%` any run, `_` any one character, `escapeChar` quotes the next. */
+function likePattern(pattern: string, escapeChar: string | undefined, fail: (expected: string) => never): RegExp {
   let source = '';
   const chars = Array.from(pattern); // by code point, so `_` matches one character even outside the BMP
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i]!;
-    if (c === escape) {
+    if (c === escapeChar) {
       const next = chars[++i];
       if (next === undefined) fail('a character after the escape character');
       source += next.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
@@ -421,14 +423,14 @@ export function compileSelector(text: string): Selector {
     if (isKeyword('LIKE')) {
       at++;
       const pattern = expectString('a string literal pattern');
-      let escape: string | undefined;
+      let escapeChar: string | undefined;
       if (isKeyword('ESCAPE')) {
         at++;
         const e = expectString('a string literal escape character');
         if (Array.from(e.value).length !== 1) fail('a single escape character', e.pos);
-        escape = e.value;
+        escapeChar = e.value;
       }
-      const regex = likePattern(pattern.value, escape, (expected) => fail(expected, pattern.pos));
+      const regex = likePattern(pattern.value, escapeChar, (expected) => fail(expected, pattern.pos));
       return node('boolean', left.pos, [left], (m) => {
         const value = left.evaluate(m);
         return typeof value === 'string' ? regex.test(value) !== negated : null;

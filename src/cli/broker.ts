@@ -5,7 +5,7 @@
  * otherwise. Ctrl-C (SIGINT/SIGTERM) closes every connection and exits.
  */
 import { readFileSync } from 'node:fs';
-import { startBroker, type BrokerStats, type StartBrokerOptions } from '../index.js';
+import { startBroker, type BrokerStats, type RunningBroker, type StartBrokerOptions } from '../index.js';
 import { parseCount } from './amqp-args.js';
 import { defineCommand, EXIT_FAILURE, EXIT_OK, parseCommandLine, UsageError, type ParsedCommandLine } from './command.js';
 
@@ -182,7 +182,7 @@ Prints where it listens, then a status line; Ctrl-C stops it.`,
   options: BROKER_OPTIONS,
   async run(args, io) {
     const options = brokerOptionsOf(brokerArgs(args));
-    let running;
+    let running: RunningBroker;
     try {
       running = await startBroker(options);
     } catch (error) {

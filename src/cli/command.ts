@@ -117,7 +117,7 @@ export function parseCommandLine<T extends OptionTable>(table: T, args: readonly
   for (const [name, o] of Object.entries(table)) {
     options[name] = { type: o.type, ...(o.short === undefined ? {} : { short: o.short }), ...(o.multiple === true ? { multiple: true } : {}) };
   }
-  let result;
+  let result: ReturnType<typeof parseArgs>;
   try {
     result = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (e) {

@@ -74,7 +74,7 @@ async function runDecode({ values: opts, positionals }: ParsedCommandLine<typeof
 
   const mode: DecodeMode = opts.frames ? 'frames' : opts.message ? 'message' : 'values';
   const result = decodeBytes(bytes, mode, opts.json);
-  if (result.lines.length > 0) io.stdout(result.lines.join('\n') + '\n');
+  if (result.lines.length > 0) io.stdout(`${result.lines.join('\n')}\n`);
   if (result.error !== undefined) {
     io.stderr(`rx-amqp decode: ${result.error}\n`);
     return EXIT_FAILURE;

@@ -141,7 +141,7 @@ async function runReceive(parsed: ParsedCommandLine<typeof RECEIVE_OPTIONS>, io:
   try {
     await lastValueFrom(deliveries$.pipe(tap((delivery) => {
       const message = delivery.message;
-      io.stdout((args.json ? JSON.stringify(messageJson(message)) : messageLine(message)) + '\n');
+      io.stdout(`${args.json ? JSON.stringify(messageJson(message)) : messageLine(message)}\n`);
       done++;
       progress?.update(done);
     })), { defaultValue: undefined });

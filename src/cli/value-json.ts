@@ -15,7 +15,7 @@
  * test/interop/proton_codec.py prints Qpid Proton's reading of our bytes in
  * this same form, which is how the interop test compares the two.
  */
-import { AmqpArray, Described, Typed, typeOf, type AmqpTypeName, type AmqpValue, type ArrayElementType } from '../codec/index.js';
+import { type AmqpArray, type Described, Typed, typeOf, type AmqpTypeName, type AmqpValue, type ArrayElementType } from '../codec/index.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

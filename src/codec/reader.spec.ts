@@ -536,7 +536,7 @@ describe('Reader: fast paths', () => {
       expect(uarr.values).toEqual([BigInt.asUintN(64, v), BigInt.asUintN(64, v)]);
     }
     expect(dec('82 3ff8000000000000')).toBe(1.5);
-    expect(dec('72 c0490fdb')).toEqual(new Typed('float', Math.fround(-3.1415927)));
+    expect(dec('72 c0490fdb')).toEqual(new Typed('float', Math.fround(-Math.PI)));
     expect((dec('e0 0a 02 72 3f800000 c0000000') as AmqpArray).values).toEqual([1, -2]);
     expect((dec('e0 12 02 82 3ff0000000000000 c000000000000000') as AmqpArray).values).toEqual([1, -2]);
     // a view into a larger buffer at an odd offset reads the right bytes

@@ -122,7 +122,7 @@ describe('Writer: primitive encodings (Part 1 §1.6)', () => {
     expect(enc('a'.repeat(255))).toBe(`a1 ff ${rep('61', 255)}`);
     expect(enc('a'.repeat(256))).toBe(`b1 00 00 01 00 ${rep('61', 256)}`);
     // 128 UTF-16 units, 255 UTF-8 bytes: still str8
-    expect(enc('é'.repeat(127) + 'a')).toBe(`a1 ff ${rep('c3 a9', 127)} 61`);
+    expect(enc(`${'é'.repeat(127)}a`)).toBe(`a1 ff ${rep('c3 a9', 127)} 61`);
     // 128 units, 256 bytes: str32
     expect(enc('é'.repeat(128))).toBe(`b1 00 00 01 00 ${rep('c3 a9', 128)}`);
     // non-ASCII after an ASCII prefix, and a four-byte code point

@@ -57,7 +57,7 @@ const REDACTED: ReadonlySet<string> = new Set(['sasl-init/initial-response', 'sa
 export function describeFrame(frame: Frame, direction: 'in' | 'out'): string {
   const prefix = `[${frame.channel}] ${direction === 'out' ? '->' : '<-'} `;
   if (frame.frameType === FRAME_TYPE_SASL) return prefix + describeBody(frame.body);
-  if (frame.body === undefined) return prefix + '(empty frame)';
+  if (frame.body === undefined) return `${prefix}(empty frame)`;
   const line = prefix + describeBody(frame.body);
   const parts = frame.payloadParts;
   const payloadLength = parts !== undefined ? parts.reduce((n, p) => n + p.length, 0) : frame.payload?.length;
@@ -123,9 +123,9 @@ function formatBinary(b: Uint8Array): string {
   const n = Math.min(b.length, MAX_BINARY_SHOWN);
   for (let i = 0; i < n; i++) {
     const c = b[i]!;
-    if (c === 0x22 || c === 0x5c) s += '\\' + String.fromCharCode(c);
+    if (c === 0x22 || c === 0x5c) s += `\\${String.fromCharCode(c)}`;
     else if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += '\\x' + c.toString(16).padStart(2, '0');
+    else s += `\\x${c.toString(16).padStart(2, '0')}`;
   }
   s += '"';
   return b.length > n ? `${s}...(${b.length} bytes)` : s;

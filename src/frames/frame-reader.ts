@@ -163,9 +163,9 @@ export class FrameReader {
     this.peek(p, probeLength);
     if (p[bodyStart] !== 0x00 || p[bodyStart + 1] !== 0x53 || p[bodyStart + 2] !== 0x14) return undefined;
     let end: number; // of the performative, from the frame's start
-    const constructor = p[bodyStart + 3];
-    if (constructor === 0xc0) end = bodyStart + 5 + p[bodyStart + 4]!;
-    else if (constructor === 0xd0) end = bodyStart + 8 + (((p[bodyStart + 4]! << 24) | (p[bodyStart + 5]! << 16) | (p[bodyStart + 6]! << 8) | p[bodyStart + 7]!) >>> 0);
+    const listCode = p[bodyStart + 3];
+    if (listCode === 0xc0) end = bodyStart + 5 + p[bodyStart + 4]!;
+    else if (listCode === 0xd0) end = bodyStart + 8 + (((p[bodyStart + 4]! << 24) | (p[bodyStart + 5]! << 16) | (p[bodyStart + 6]! << 8) | p[bodyStart + 7]!) >>> 0);
     else return undefined;
     if (end > size - SPLIT_MIN / 2) return undefined;
     // The performative in an array of its own (its binaries, the delivery tag, are views of it).

@@ -5,7 +5,7 @@
  */
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { firstValueFrom, lastValueFrom, map, of, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, of, take } from 'rxjs';
 import { Condition } from '../errors/conditions.js';
 import { receive } from '../rx/links/receive.js';
 import { send } from '../rx/links/send.js';

@@ -306,7 +306,7 @@ export class EngineDriver<Event> {
  * nothing, and re-arms.
  */
 function tickDelay(ms: number): number {
-  return ms < MIN_TICK_DELAY_MS ? MIN_TICK_DELAY_MS : ms > MAX_TIMER_DELAY_MS ? MAX_TIMER_DELAY_MS : ms;
+  return ms < MIN_TICK_DELAY_MS ? MIN_TICK_DELAY_MS : Math.min(ms, MAX_TIMER_DELAY_MS);
 }
 
 const MIN_TICK_DELAY_MS = 1;

@@ -8,6 +8,7 @@
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Condition, Container, receive, startBroker, type RunningBroker } from '../../src/index.js';
+import type { Close } from '../../src/frames/types.js';
 import { attach, begin, listenRaw, LOOPBACK, RawPeer, source } from '../support/raw-peer.js';
 
 let broker: RunningBroker;
@@ -39,7 +40,7 @@ describe("the peer's max-frame-size holds for every frame", () => {
     peer.sendFrame(0, attach({ name, handle: 0, role: 'receiver', source: source('fit') }));
     peer.sendFrame(0, attach({ name, handle: 1, role: 'receiver', source: source('fit') }));
     const sizes: number[] = [];
-    let close;
+    let close: Close | undefined;
     for (;;) {
       const frame = await peer.nextFrame();
       sizes.push(frame.size);
@@ -49,8 +50,8 @@ describe("the peer's max-frame-size holds for every frame", () => {
       }
     }
     expect(Math.max(...sizes)).toBeLessThanOrEqual(512);
-    expect(close.error?.condition).toBeDefined();
-    expect(close.error?.description?.endsWith('…')).toBe(true);
+    expect(close?.error?.condition).toBeDefined();
+    expect(close?.error?.description?.endsWith('…')).toBe(true);
     await peer.waitClosed();
   });
 

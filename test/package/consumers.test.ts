@@ -115,14 +115,14 @@ describe('the packed package in consumer projects', () => {
     // The exports map: every `require` has CommonJS declarations, every `import` ESM ones.
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
     const conditions: [string, { types: string; default: string }][] = [];
-    const walk = (value: unknown, condition: string): void => {
+    const walk = (value: unknown): void => {
       if (typeof value !== 'object' || value === null) return;
       for (const [key, inner] of Object.entries(value)) {
         if ((key === 'import' || key === 'require') && typeof inner === 'object') conditions.push([key, inner as { types: string; default: string }]);
-        else walk(inner, key);
+        else walk(inner);
       }
     };
-    walk(pkg.exports, '');
+    walk(pkg.exports);
     expect(conditions.length).toBeGreaterThanOrEqual(12);
     for (const [condition, target] of conditions) {
       const format = condition === 'require' ? 'cjs' : 'esm';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
-import { TransportError } from '../transport-error.js';
+import type { TransportError } from '../transport-error.js';
 import type { ByteChannel } from '../transport.js';
 import { memoryPair } from './memory-pair.js';
 
