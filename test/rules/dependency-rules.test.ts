@@ -16,6 +16,7 @@ interface Result {
   files: number;
   imports: number;
   violations: string[];
+  allowed: string[];
 }
 const check = checkDependencies as (root: string, config: unknown) => Result;
 const parse = importsOf as (file: string, text: string) => { specifier: string; kind: string }[];
@@ -198,6 +199,25 @@ describe('dependency rules on fixture trees', () => {
     ]);
   });
 
+  it('let an allowed cycle through while it keeps to its files; fail when it takes in another, and once it is gone', () => {
+    const a = "import { b } from './b.js';\nexport const a = () => b;\n";
+    const b = "import { a } from './a.js';\nexport const b = () => a;\n";
+    const allowedCycles = [{ why: 'a refactoring under way', files: ['src/frames/a.ts', 'src/frames/b.ts'] }];
+    const run = (files: Record<string, string>) => check(tree({ ...BASE, ...files }), { ...CONFIG, allowedCycles });
+    const kept = run({ 'src/frames/a.ts': a, 'src/frames/b.ts': b });
+    expect(kept.violations).toEqual([]);
+    expect(kept.allowed).toEqual(['allowed cycle: src/frames/a.ts → src/frames/b.ts → src/frames/a.ts: a refactoring under way']);
+    const grown = run({
+      'src/frames/a.ts': a,
+      'src/frames/b.ts': "import { c } from './c.js';\nexport const b = () => c;\n",
+      'src/frames/c.ts': "import { a } from './a.js';\nexport const c = () => a;\n",
+    });
+    expect(grown.violations).toEqual(['cycle: src/frames/a.ts → src/frames/b.ts → src/frames/c.ts → src/frames/a.ts']);
+    expect(run({ 'src/frames/a.ts': a, 'src/frames/b.ts': 'export const b = 1;\n' }).violations).toEqual([
+      'stale: the allowedCycles entry "a refactoring under way" covers no cycle any more; remove it from the config',
+    ]);
+  });
+
   it('read imports as the parser does: not in comments, strings or templates', () => {
     const text = [
       "// import { a } from './commented.js';",
@@ -237,7 +257,7 @@ describe("dependency rules on a copy of src/ with the project's config", () => {
     const before = new Set(check(root, config).violations);
     writeFileSync(join(root, 'src/codec/planted-a.ts'), "import type { B } from './planted-b.js';\nexport type A = B[];\n");
     writeFileSync(join(root, 'src/codec/planted-b.ts'), "import type { A } from './planted-a.js';\nexport type B = A | 1;\n");
-    writeFileSync(join(root, 'src/frames/planted-up.ts'), "import { receive } from '../rx/receive.js';\nexport const up = receive;\n");
+    writeFileSync(join(root, 'src/frames/planted-up.ts'), "import { Container } from '../rx/container.js';\nexport const up = Container;\n");
     writeFileSync(join(root, 'src/engine/planted-node.ts'), "import { setTimeout } from 'node:timers';\nexport const later = setTimeout;\n");
     const added = check(root, config).violations.filter((v) => !before.has(v));
     expect(added).toHaveLength(3);
@@ -245,7 +265,33 @@ describe("dependency rules on a copy of src/ with the project's config", () => {
     expect(added).toContain(
       'node: src/engine/planted-node.ts imports node:timers: Node builtins only in src/transport/node/, src/node/, src/cli/, src/index.ts',
     );
-    expect(added.find((v) => v.startsWith('layer: '))).toMatch(/^layer: src\/frames\/planted-up\.ts \(frames\) imports src\/rx\/receive\.ts \(rx\): /);
+    expect(added.find((v) => v.startsWith('layer: '))).toMatch(/^layer: src\/frames\/planted-up\.ts \(frames\) imports src\/rx\/container\.ts \(rx\): /);
+  });
+
+  it("hold src/rx's folders by role to their one-way order (util, flow, connection, links, client | server, the rest)", () => {
+    const root = copy();
+    const before = new Set(check(root, config).violations);
+    const plant = (path: string, text: string) => {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    };
+    plant('src/rx/links/planted-link.ts', 'export const link = 1;\n');
+    plant('src/rx/flow/planted-flow.ts', "import type { link } from '../links/planted-link.js';\nexport type F = typeof link;\n");
+    plant('src/rx/client/planted-client.ts', 'export const client = 1;\n');
+    plant('src/rx/server/planted-server.ts', "import { client } from '../client/planted-client.js';\nexport const server = client;\n");
+    plant('src/rx/connection/planted-connection.ts', "import { link } from '../links/planted-link.js';\nexport const connection = link;\n");
+    const added = check(root, config).violations.filter((v) => !before.has(v));
+    expect(added).toHaveLength(3);
+    expect(added).toContain(
+      'layer: src/rx/flow/planted-flow.ts (rx/flow) imports src/rx/links/planted-link.ts (rx/links) (type-only): ' +
+        `a layer imports only itself and the layers before it: ${config.layers.map((l) => (Array.isArray(l) ? l.map((x: { name: string }) => x.name).join(' | ') : (l as { name: string }).name)).join(' → ')}`,
+    );
+    expect(added).toContain(
+      'layer: src/rx/server/planted-server.ts (rx/server) imports src/rx/client/planted-client.ts (rx/client): rx/server and rx/client are siblings and do not import each other',
+    );
+    expect(added.find((v) => v.includes('planted-connection'))).toMatch(
+      /^layer: src\/rx\/connection\/planted-connection\.ts \(rx\/connection\) imports src\/rx\/links\//,
+    );
   });
 
   it('exit 1 from the command line, printing each violation', () => {
