@@ -4,7 +4,7 @@ import type { Flow, Performative } from '../frames/types.js';
 import { Engine } from './engine.js';
 import type { EngineEvent } from './events.js';
 import { LocalProtocolError } from './errors.js';
-import { AMQP, attachReceiver, attachSender, begin, concat, flow, frames, open, RawPeer, transfer } from './raw-peer.spec-helper.js';
+import { AMQP, attachSender, begin, concat, flow, frames, open, RawPeer, transfer } from './raw-peer.spec-helper.js';
 
 /** Asserts the engine closed the connection with `condition`, told the caller, and stopped. */
 function expectConnectionClosedWith(peer: RawPeer, condition: string): void {

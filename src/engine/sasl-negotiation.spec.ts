@@ -9,7 +9,6 @@ import { concatBytes } from '../codec/concat.js';
 import { writeFrame, writeSaslFrame } from '../frames/index.js';
 
 const salt = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
-const hashOf = { 'SCRAM-SHA-1': 'sha1', 'SCRAM-SHA-256': 'sha256', 'SCRAM-SHA-512': 'sha512' } as const;
 
 function authenticator(only?: string): SaslAuthenticator {
   const stored = new Map<HashName, ReturnType<typeof scramCredentialsFromPassword>>();

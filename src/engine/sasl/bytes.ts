@@ -33,10 +33,10 @@ export function base64Encode(bytes: Uint8Array): string {
   }
   if (i + 1 === length) {
     const n = bytes[i]! << 16;
-    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + '==';
+    out += `${ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]!}==`;
   } else if (i + 2 === length) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + '=';
+    out += `${ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]!}=`;
   }
   return out;
 }

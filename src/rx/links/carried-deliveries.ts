@@ -73,9 +73,9 @@ export class CarriedDeliveries {
   resolve(peer: { readonly states: ReadonlyMap<string, DeliveryState | null>; readonly complete: boolean } | undefined): void {
     this.peerKeepsState = peer !== undefined;
     for (const [key, carried] of this.entries) {
-      const listed = peer !== undefined && peer.states.has(key);
+      const state = peer?.states.get(key);
       // Not listed: the peer settled it or sends it again as new. Listed with an outcome of its own, it settles (or aborts) it itself.
-      if (!listed || carried.outcome !== undefined || isOutcome(peer.states.get(key))) this.entries.delete(key);
+      if (!peer?.states.has(key) || carried.outcome !== undefined || isOutcome(state)) this.entries.delete(key);
     }
   }
 

@@ -8,7 +8,7 @@
  * stream's end (closed or failed) as the last status. Browser-safe.
  */
 import { defer, tap, type Observable, type SchedulerLike } from 'rxjs';
-import { LinkRecovery } from './link-recovery.js';
+import { LinkRecovery, type RecoveryWait } from './link-recovery.js';
 import type { LinkUpkeepSpec } from './link-options.js';
 import { LinkStatusReporter, type LinkCounts } from './link-status.js';
 
@@ -76,7 +76,7 @@ export class LinkUpkeep {
    */
   peerDetached(error: unknown, scheduler: SchedulerLike, reattach: () => void): boolean {
     if (this.recovery === undefined) return false;
-    let wait;
+    let wait: RecoveryWait | undefined;
     try {
       wait = this.recovery.recover(error, scheduler, reattach, this.onError);
     } catch (thrown) {
