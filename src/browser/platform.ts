@@ -47,6 +47,7 @@ export function browserConnect(WebSocket?: WebSocketConstructor): Connect {
   };
 }
 
+/** The browser's platform: WebSocket dialling, the engine's SASL crypto with Web Crypto's randomness; no listening, no connect.json, no environment. */
 export const browserPlatform: Platform = {
   connect: browserConnect(),
 };

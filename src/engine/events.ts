@@ -11,8 +11,11 @@ import type { Attach, Begin, DeliveryState, Open, ReceiverSettleMode } from '../
 import type { ConnectionError, LinkError, ProtocolError, SessionError } from './errors.js';
 import type { SaslError, SaslRequest } from './sasl/index.js';
 
+/** The engine's own number for a session, unique for the engine's life (not the AMQP channel). */
 export type SessionId = number;
+/** The engine's own number for a link, unique for the engine's life (not the AMQP handle). */
 export type LinkId = number;
+/** The AMQP delivery-id: unique among a session's unsettled deliveries. */
 export type DeliveryId = number;
 
 /** Who started the exchange: this engine's caller ('local') or the peer ('remote'). */
@@ -63,6 +66,7 @@ export interface SessionBegunEvent {
   readonly begin: Begin;
 }
 
+/** A session ended: by our `end()` (initiator 'local', the peer answered) or by the peer's end (initiator 'remote', answered by the engine), with the error the end carried. */
 export interface SessionEndedEvent {
   readonly type: 'session-ended';
   readonly session: SessionId;
@@ -86,6 +90,11 @@ export interface LinkAttachedEvent {
   readonly attach: Attach;
 }
 
+/**
+ * A link is detached: the peer answered our detach (initiator 'local'), the
+ * peer detached it (initiator 'remote'; the engine has answered), or its
+ * session ended and took it along (not closed, with the session's error).
+ */
 export interface LinkDetachedEvent {
   readonly type: 'link-detached';
   readonly session: SessionId;
@@ -204,6 +213,7 @@ export interface FinishedEvent {
   readonly type: 'finished';
 }
 
+/** Everything the engine reports, discriminated by `type`: what `Engine.nextEvent()` returns, one at a time. */
 export type EngineEvent =
   | SaslOutcomeEvent
   | SaslRequestEvent
@@ -222,4 +232,5 @@ export type EngineEvent =
   | ProtocolErrorEvent
   | FinishedEvent;
 
+/** The `type` of an {@link EngineEvent}: 'connection-opened', 'delivery', 'finished'... */
 export type EngineEventType = EngineEvent['type'];

@@ -71,6 +71,7 @@ export interface SaslServerOptions {
   readonly crypto?: SaslCrypto;
 }
 
+/** How an {@link Engine} speaks for one connection: its role, container-id, limits, idle time-out and SASL; given to its constructor. */
 export interface EngineOptions {
   /** Which side opened the transport: the client sends its protocol header first. */
   readonly role: 'client' | 'server';
@@ -112,6 +113,7 @@ export interface EngineOptions {
   readonly maxUnfinishedBytes?: number;
 }
 
+/** A session's windows, limits and properties: given to `Engine.begin`, or as `EngineOptions.peerSessions` for the sessions the peer begins. */
 export interface SessionOptions {
   /** Transfer frames we accept before granting more. Default {@link DEFAULT_INCOMING_WINDOW}. */
   readonly incomingWindow?: number;
@@ -135,6 +137,7 @@ export interface SessionOptions {
 /** What a receiver does with a transfer beyond its credit; see {@link AttachOptions.creditOverrun}. */
 export type CreditOverrun = 'detach' | 'accept';
 
+/** A link to attach (or a peer's attach to answer), given to `Engine.attach`: its name, our role, source and target, settle modes and limits. */
 export interface AttachOptions {
   /** The link name; unique per (container pair, direction). An attach naming a link the peer is attaching answers it. */
   readonly name: string;
@@ -176,6 +179,7 @@ export interface AttachOptions {
   readonly properties?: Fields;
 }
 
+/** How `Engine.detach` ends a link: closed or only detached, with an error or none. */
 export interface DetachOptions {
   /** True closes the link (its terminus state may be discarded); false only detaches it (durable links re-attach later). */
   readonly closed: boolean;
@@ -189,6 +193,7 @@ export interface EndpointErrorInit {
   readonly info?: Fields | ReadonlyMap<string, unknown>;
 }
 
+/** What `Engine.flow` changes in a link's flow state (credit, drain, available) and whether the peer should echo its own. */
 export interface FlowOptions {
   /** Receiver: set the link credit to exactly this many deliveries. */
   readonly credit?: number;
@@ -202,6 +207,7 @@ export interface FlowOptions {
   readonly drained?: boolean;
 }
 
+/** One delivery for `Engine.send` on a sender link: the message (encoded or not), its tag, settlement and state. */
 export interface SendOptions {
   /**
    * The encoded message (sections); sent as is, split into frames of the
@@ -247,6 +253,7 @@ export interface SendOptions {
   readonly resume?: boolean;
 }
 
+/** What `Engine.dispose` does with a delivery: the state or outcome to send, and whether to settle it. */
 export interface DisposeOptions {
   /** The outcome or state; omit to only settle. */
   readonly state?: DeliveryState;

@@ -12,7 +12,7 @@
  * life-cycle (credit, windows, delivery ids) live with the endpoints in
  * session.ts and link.ts; SASL's short exchange lives in sasl-negotiation.ts.
  *
- * The engine asks {@link transition} before it sends or after it receives a
+ * The engine asks `transition()` before it sends or after it receives a
  * frame; `undefined` means "not allowed here": for a received frame the peer
  * broke the protocol (the engine closes with amqp:illegal-state), for a
  * command the caller did (LocalProtocolError).
@@ -67,6 +67,7 @@ export const CONNECTION_LOCAL_OPEN: ReadonlySet<ConnectionState> = new Set<Conne
 export const CONNECTION_DISCARDS_INPUT: ReadonlySet<ConnectionState> = new Set<ConnectionState>(['close-sent', 'discarding', 'close-pipe', 'oc-pipe', 'end']);
 
 // --- session (§2.5.5) ------------------------------------------------------------------
+/** A session's state (Part 2 §2.5.5), from unmapped through mapped to discarding. */
 export type SessionState =
   | 'unmapped'
   | 'begin-sent'
@@ -95,6 +96,7 @@ export const SESSION_ACCEPTS_LINK_FRAMES: ReadonlySet<SessionState> = new Set<Se
 export const SESSION_LOCAL_BEGUN: ReadonlySet<SessionState> = new Set<SessionState>(['begin-sent', 'mapped', 'end-rcvd']);
 
 // --- link (§2.6.2) ---------------------------------------------------------------------
+/** A link's state (Part 2 §2.6.2 in its endpoint's view), from detached through attached back to detached. */
 export type LinkState =
   | 'detached'
   | 'attach-sent'

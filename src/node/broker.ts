@@ -28,6 +28,7 @@ export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', '::1'];
 /** Iterations of the SCRAM credentials derived from `users`' passwords (RFC 7677's minimum). */
 const SCRAM_ITERATIONS = 4096;
 
+/** How {@link startBroker} runs the embedded broker: where it listens, who may connect, and the broker's own options (queues, limits). */
 export interface StartBrokerOptions extends BrokerOptions {
   /**
    * Host to bind. Default: the loopback addresses 127.0.0.1 and ::1 (the
@@ -66,6 +67,7 @@ export interface StartBrokerOptions extends BrokerOptions {
   readonly container?: Container;
 }
 
+/** A broker {@link startBroker} started: where it listens, its {@link Broker}, its counters, and `stop()`. */
 export interface RunningBroker extends ListeningAddress {
   /** Every address the TCP (or TLS) listeners are bound to: both loopback addresses by default. */
   readonly addresses: readonly ListeningAddress[];

@@ -17,6 +17,7 @@ import type { ConnectionContext } from './connection/context.js';
 import type { ConnectionStatus } from './connection/status.js';
 import { attachTracing, checkTracing, type Tracing } from './links/tracing.js';
 
+/** A {@link Container}'s id, platform, scheduler and tracing, shared by every connection it dials and accepts. */
 export interface ContainerOptions {
   /** The container id sent in every open. Default: a random UUID. */
   readonly id?: string;

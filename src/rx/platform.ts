@@ -10,4 +10,5 @@
 import type { DialPlatform } from './client/dial-platform.js';
 import type { ListenPlatform } from './server/listen-platform.js';
 
+/** What a {@link Container} needs of its runtime: how to dial and listen, connect.json and the environment, SASL crypto and GSSAPI. Node's and the browser's are given; tests give a MemoryNetwork's. */
 export interface Platform extends DialPlatform, ListenPlatform {}

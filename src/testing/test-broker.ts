@@ -39,6 +39,7 @@ export interface TestBrokerOptions extends Omit<BrokerOptions, 'onEvent'> {
   readonly scheduler: SchedulerLike;
 }
 
+/** The embedded broker on an in-memory network, in the scheduler's time: connect the code under test with `connect()`, `publish` messages to it, assert what the broker `stored`, the `outcomes` and the `credit` it granted, and break links and connections on purpose (`withholdCredit`, `stopDispatch`, `dropConnections`). */
 export class TestBroker {
   readonly broker: Broker;
   private readonly network: MemoryNetwork;

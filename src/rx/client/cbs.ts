@@ -52,6 +52,7 @@ export interface CbsToken {
   readonly expiresAt?: number | Date;
 }
 
+/** How a connection authorizes with claims-based security (CBS, a put-token to `$cbs`): the token or where it comes from, the audience, its type and lifetime, and when it is refreshed. */
 export interface CbsOptions {
   /**
    * The token: a string or a {@link CbsToken}, a function giving one (or a

@@ -22,6 +22,7 @@ export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
 /** How long a connection attempt may take, from the dial to the peer's open, in ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
+/** How `connect()` authenticates: whether with SASL, which mechanisms, PLAIN without TLS or not, and GSSAPI's settings (user and password are ConnectOptions' own, or the URL's). */
 export interface SaslOptions {
   /** Authenticate with SASL (the SASL protocol header). Default true; false sends the plain AMQP header. */
   readonly enabled?: boolean;
@@ -51,6 +52,7 @@ export interface GssapiOptions {
   readonly principal?: string;
 }
 
+/** What `connect()` (and `Container.connect`) dials and how: URLs, TLS, SASL, timeouts, reconnect, open-frame fields and trace. Each option's default is on it; a wrong one fails the call with a message naming it. */
 export interface ConnectOptions {
   /**
    * `amqp://` or `amqps://` URL, or `ws://`/`wss://` for AMQP over WebSocket
@@ -87,7 +89,7 @@ export interface ConnectOptions {
    * than 100 ms itself is refused (amqp:invalid-field). Default none (0).
    */
   readonly idleTimeout?: number;
-  /** Largest frame we accept, in bytes, >= 512. Default 65536. */
+  /** Largest frame we accept, in bytes, ≥ 512. Default 65536. */
   readonly maxFrameSize?: number;
   /** Highest channel number we accept, 0..65535. Default 65535. */
   readonly channelMax?: number;

@@ -39,6 +39,7 @@ export interface ClosedStatus {
   readonly error?: unknown;
 }
 
+/** A connection's status, from `connection$.status$`: connecting, open, reconnecting or closed (with the error that closed it). */
 export type ConnectionStatus = ConnectingStatus | OpenStatus | ReconnectingStatus | ClosedStatus;
 
 const INITIAL: ClosedStatus = { type: 'closed' };

@@ -55,7 +55,7 @@ export function redactUrl(url: string): string {
  * Parses `url`; throws a TypeError naming it (password masked) when it is
  * not a valid amqp/amqps URL.
  *
- * @param what how to name the URL in errors, e.g. `connect: options.urls[2]`
+ * @param what - how to name the URL in errors, e.g. `connect: options.urls[2]`
  */
 export function parseUrl(url: string, what = 'url'): ParsedUrl {
   const { portWritten: _, ...parsed } = parseUrlParts(url, what, 1);

@@ -23,7 +23,9 @@ import { from, type ObservableInput, type Subscription } from 'rxjs';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 
+/** A function a pull source asks for `n` more items: it returns at most that many (an ObservableInput or an Iterable); nothing at all ends the source. */
 export type PullProducer<T> = (n: number) => ObservableInput<T> | Iterable<T>;
+/** What `sendFrom` pulls messages from, no faster than credit: an Iterable, an AsyncIterable (a Node Readable in object mode) or a {@link PullProducer}. */
 export type PullInput<T> = Iterable<T> | AsyncIterable<T> | PullProducer<T>;
 
 /** Where a pull source delivers. */

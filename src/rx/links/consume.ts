@@ -52,6 +52,7 @@ export const FAILURE_STRATEGIES: readonly FailureStrategy[] = [
   'fail', 'accept', 'release', 'reject', 'modified-failed', 'modified-failed-undeliverable-here',
 ];
 
+/** How `consume` runs its handler: how many at once, and what a handler's error does to its delivery and to the stream. */
 export interface ConsumeOptions {
   /** Handlers running at once; 1 handles deliveries one after another, in order. Default 1. */
   readonly concurrency?: number;

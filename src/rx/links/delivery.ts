@@ -24,6 +24,7 @@ export class DeliveryError extends AmqpError {
   override readonly scope = 'delivery' as const;
 }
 
+/** A message a receiver got, with its settlement: `accept()`, `reject()`, `release()`, `modify()` (or left to the link's auto-settle), and what the link knows of it. */
 export interface Delivery {
   /** The message, decoded on first access; throws a DecodeError if the bytes are not a valid message. */
   readonly message: Message;

@@ -75,6 +75,7 @@ export interface LinkClosedStatus extends LinkStatusBase {
   readonly type: 'closed';
 }
 
+/** A link's status, told to the `onStatus` option of `receive` and `send`: attaching, attached, recovering, failed or closed, each with the link's counts. */
 export type LinkStatus = LinkAttachingStatus | LinkAttachedStatus | LinkRecoveringStatus | LinkFailedStatus | LinkClosedStatus;
 
 type Extra<S extends LinkStatus> = Omit<S, keyof LinkStatusBase | 'type'>;

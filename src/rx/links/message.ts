@@ -17,6 +17,7 @@ import type {
 /** How the body travels: one amqp-value section, data section(s), or amqp-sequence section(s). */
 export type BodySection = 'value' | 'data' | 'sequence';
 
+/** A message as the application writes and reads it: the body (and which section carries it), header, properties, application properties and annotations, each field optional. */
 export interface Message {
   /**
    * The body. Without `bodySection`, a `Uint8Array` is sent as one data section and
@@ -370,6 +371,7 @@ function fillFromWire(out: Writable<Message>, w: WireMessage): Message {
 
 /** The `x-opt-jms-msg-type` message annotation, a byte, names the JMS message type. */
 export const JMS_MSG_TYPE = 'x-opt-jms-msg-type';
+/** The JMS message type a message's `x-opt-jms-msg-type` annotation names (the AMQP JMS mapping). */
 export type JmsMessageType = 'Message' | 'ObjectMessage' | 'MapMessage' | 'BytesMessage' | 'StreamMessage' | 'TextMessage';
 const JMS_TYPE_CODES: readonly JmsMessageType[] = ['Message', 'ObjectMessage', 'MapMessage', 'BytesMessage', 'StreamMessage', 'TextMessage'];
 

@@ -22,6 +22,7 @@ export const DEFAULT_READ_BUFFER_SIZE = 1024 * 1024;
 /** Credit of a streamed receiver by default: deliveries locked to it ahead of the one being read (ProtonJ2's too). */
 export const DEFAULT_STREAMED_PREFETCH = 10;
 
+/** `receiveStreamed`'s options: the receiver's, and how far the sender may get ahead of the reader of a message's body. */
 export interface StreamedReceiverOptions extends ReceiverOptions {
   /**
    * Body bytes the sender may get ahead of the reader: the link's session

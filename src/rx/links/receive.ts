@@ -66,6 +66,7 @@ export interface AttachedLink {
   readonly source: Source | undefined;
 }
 
+/** How `receive` attaches and runs its link: name, source, credit window, settlement, recovery and stalls. Each option's default is on it; a wrong one fails the call with a message naming it. */
 export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, StallOptions {
   /**
    * The link name. Default: a random name per subscription. Durable and

@@ -44,6 +44,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Requests the operator has waiting for their replies at once, by default. */
 export const DEFAULT_REQUEST_CONCURRENCY = 100;
 
+/** How the `request` operator waits for replies: how long each may wait, how many at once, and how many may wait for credit. */
 export interface RequestOptions {
   /**
    * How long a request may wait for its reply, in ms, from the moment it is

@@ -33,6 +33,7 @@ import { ANONYMOUS_RELAY } from './send.js';
 import { holdSharedSender, sendShared } from './shared-sender.js';
 import { checkKeys, describe, optionalInteger, optionalOneOf } from './source-options.js';
 
+/** How `respond` answers requests: handlers at once, and what a failed request does to its delivery. */
 export interface RespondOptions {
   /** Handlers running at once; 1 answers requests one after another, in order. Default 1. */
   readonly concurrency?: number;

@@ -60,6 +60,7 @@ export interface StreamedSendResult {
   readonly outcome?: DeliveryState;
 }
 
+/** `sendStreamed`'s options: the sender's, and how much of an Observable body may wait for the connection. */
 export interface StreamedSenderOptions extends Omit<SenderOptions, 'sendTimeout' | 'recover' | 'onStatus'> {
   /**
    * What an Observable body may emit ahead of the connection, in bytes; more

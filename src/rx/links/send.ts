@@ -49,6 +49,7 @@ import {
 /** The connection capability of peers that route messages sent on a link without a target address (by `to`). */
 export const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
 
+/** How `send` and `sendFrom` attach and run their link: name, target, settlement, buffering, timeouts and recovery. Each option's default is on it; a wrong one fails the call with a message naming it. */
 export interface SenderOptions extends TargetOptions, LinkUpkeepOptions {
   /** The link name. Default: a random name per subscription. */
   readonly name?: string;

@@ -29,6 +29,7 @@ export interface TerminusOptions {
   readonly durable?: boolean;
 }
 
+/** A receiver's source, from options: durability, capabilities, shared subscriptions, a selector or filters, browsing, a dynamic node, and any field as given. */
 export interface SourceOptions extends TerminusOptions {
   /** A shared subscription: the `shared` capability. Default false. */
   readonly shared?: boolean;
@@ -56,6 +57,7 @@ export interface SourceOptions extends TerminusOptions {
   readonly source?: Partial<Omit<Source, 'type'>>;
 }
 
+/** A sender's target, from options: durability and any field as given. */
 export interface TargetOptions extends TerminusOptions {
   /** Fields of the target to set as given, after everything above. Default none. */
   readonly target?: Partial<Omit<Target, 'type'>>;

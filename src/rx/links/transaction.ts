@@ -67,6 +67,7 @@ export class TransactionError extends AmqpError {
   override readonly scope = 'transaction' as const;
 }
 
+/** How a transaction controller attaches to the peer's coordinator: its link name and the capabilities it asks for. */
 export interface TransactionOptions {
   /** The controller link's name. Default: a random name per subscription. */
   readonly name?: string;

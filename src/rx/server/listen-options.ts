@@ -102,6 +102,7 @@ export class ConnectionSlots {
   }
 }
 
+/** Where and how `listen()` accepts connections: address, TLS, SASL, limits, timeouts, open-frame fields and trace. Each option's default is on it; a wrong one fails the call with a message naming it. */
 export interface ListenOptions {
   /**
    * Where to listen, as a URL or a bare host: `amqp://0.0.0.0:5672`,
@@ -231,6 +232,7 @@ const SASL_OPTIONS: ReadonlySet<string> = new Set([
   'required', 'allowAnonymous', 'verifyPlain', 'scramCredentials', 'verifyExternal', 'verifyToken', 'allowInsecure', 'failureDelay',
 ]);
 
+/** How long a graceful close of each connection may take when listening stops, in ms (`ListenOptions.closeTimeout`). */
 export const DEFAULT_LISTEN_CLOSE_TIMEOUT_MS = 2000;
 /**
  * How long a `verifyToken` that answers later may take, in ms; then the
