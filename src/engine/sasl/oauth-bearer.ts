@@ -162,6 +162,7 @@ export class OAuthBearerServer extends TokenServerMechanism {
 
   protected parse(text: string): { token: string; user: string | undefined } {
     // gs2-header: a channel-binding flag, an optional authzid, then the key-value pairs.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ^A (0x01) separates RFC 7628's fields
     const match = /^([ny]),(?:a=([^,]*))?,\x01/.exec(text);
     if (match === null) {
       throw new SaslError(text.startsWith('p=') ? 'OAUTHBEARER channel binding is not supported' : 'OAUTHBEARER message has a malformed GS2 header');
