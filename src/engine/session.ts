@@ -780,7 +780,7 @@ export class Session implements SenderHost, ReceiverHost {
       linkCredit: link?.flowCredit(),
       available: link?.flowAvailable(),
       drain: link?.drain ?? false,
-      echo: link !== undefined && link.takeEcho(),
+      echo: link?.takeEcho() ?? false,
       properties: undefined,
     };
     this.host.writeFrame(this.localChannel, flow);

@@ -428,7 +428,7 @@ describe('drain, echo and available', () => {
   });
 
   it('echo asks the peer for its link state; available reaches the receiver', () => {
-    const { pair, sender, receiver } = senderPair();
+    const { pair, sender } = senderPair();
     pair.client.flow(sender, { available: 42, echo: true });
     pair.pump();
     expect(pair.take('server', 'link-flow')[0]).toMatchObject({ available: 42 });
