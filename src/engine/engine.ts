@@ -131,6 +131,7 @@ function checkInteger(value: number | undefined, what: string, min: number, max:
   }
 }
 
+/** The sans-IO AMQP 1.0 engine of one connection, client or server: bytes and the time go in (`feed`, `tick`), bytes, events and the next deadline come out (`takeOutputChunks`, `nextEvent`), and commands (`open`, `beginSession`, `attach`, `send`, `dispose`...) change its state. It owns no socket, timer or clock. */
 export class Engine {
   readonly role: 'client' | 'server';
   private connState: ConnectionState = 'start';
@@ -314,7 +315,7 @@ export class Engine {
     this.checkFinished();
   }
 
-  /** Runs the idle-time-out checks at `now`; returns the next deadline (see {@link nextDeadline}). */
+  /** Runs the idle-time-out checks at `now`; returns the next deadline (see {@link Engine.nextDeadline}). */
   tick(now: number): number | undefined {
     this.lastNow = now;
     if (this.outputClosed) return undefined;
@@ -334,7 +335,7 @@ export class Engine {
 
   /**
    * Everything queued for the transport, as one buffer, or undefined when
-   * there is nothing. Joins the chunks of {@link takeOutputChunks} (a copy)
+   * there is nothing. Joins the chunks of {@link Engine.takeOutputChunks} (a copy)
    * when there are several.
    */
   takeOutput(): Uint8Array | undefined {
@@ -347,7 +348,7 @@ export class Engine {
    * Everything queued for the transport, as chunks to write in order (one
    * vectored write), or undefined when there is nothing. The chunks are
    * views: of the engine's output slabs, which it never writes again (unless
-   * told it may, by {@link outputWritten}), and, for large transfer payloads,
+   * told it may, by {@link Engine.outputWritten}), and, for large transfer payloads,
    * of the payloads given to `send`. The caller owns them and must not change
    * them.
    */
@@ -458,7 +459,7 @@ export class Engine {
     }
   }
 
-  /** True while a `sasl-request` waits for {@link answerSasl}. */
+  /** True while a `sasl-request` waits for {@link Engine.answerSasl}. */
   get awaitingSaslAnswer(): boolean {
     return this.saslWaiting;
   }

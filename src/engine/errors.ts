@@ -17,16 +17,19 @@
 import { AmqpError, type AmqpErrorOptions, type ConditionSymbol } from '../errors/index.js';
 import type { Fields, WireError } from '../frames/types.js';
 
+/** The connection ended with an error: sent by the peer in its close (`remote` true) or raised by this engine and sent to the peer. */
 export class ConnectionError extends AmqpError {
   override readonly name: string = 'ConnectionError';
   override readonly scope = 'connection' as const;
 }
 
+/** A session ended with an error: sent by the peer in its end (`remote` true) or raised by this engine and sent to the peer. */
 export class SessionError extends AmqpError {
   override readonly name: string = 'SessionError';
   override readonly scope = 'session' as const;
 }
 
+/** A link was detached with an error: sent by the peer in its detach (`remote` true) or raised by this engine and sent to the peer. */
 export class LinkError extends AmqpError {
   override readonly name: string = 'LinkError';
   override readonly scope = 'link' as const;

@@ -113,7 +113,7 @@ export interface EngineOptions {
   readonly maxUnfinishedBytes?: number;
 }
 
-/** A session's windows, limits and properties: given to `Engine.begin`, or as `EngineOptions.peerSessions` for the sessions the peer begins. */
+/** A session's windows, limits and properties: given to `Engine.beginSession`, or as `EngineOptions.peerSessions` for the sessions the peer begins. */
 export interface SessionOptions {
   /** Transfer frames we accept before granting more. Default {@link DEFAULT_INCOMING_WINDOW}. */
   readonly incomingWindow?: number;
