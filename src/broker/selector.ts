@@ -138,10 +138,12 @@ function compare(op: ComparisonOp, left: SqlValue, right: SqlValue): Truth {
     // JS compares bigint with number by exact mathematical value, which is at least as precise as Java's
     // promotion; loose (in)equality is deliberate, since 5n === 5 is false but 5n == 5 is true.
     switch (op) {
-      // biome-ignore lint/suspicious/noDoubleEquals: 5n == 5 (see above)
-      case '=': return left == right;
-      // biome-ignore lint/suspicious/noDoubleEquals: 5n != 5 is false (see above)
-      case '<>': return left != right;
+      case '=':
+        // biome-ignore lint/suspicious/noDoubleEquals: 5n == 5 (see above)
+        return left == right;
+      case '<>':
+        // biome-ignore lint/suspicious/noDoubleEquals: 5n != 5 is false (see above)
+        return left != right;
       case '<': return left < right;
       case '>': return left > right;
       case '<=': return left <= right;

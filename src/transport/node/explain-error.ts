@@ -35,8 +35,7 @@ const NOT_TLS = (address: string): string =>
 
 /** A certificate the TLS handshake refused: Node's text (which names what is wrong with it), then what to try. */
 const UNTRUSTED = (_: string, text: string): string =>
-  `failed: ${text}: the server's certificate is not trusted. Give the CA that signed it as tls.ca ` +
-  '(or, for a test server only, tls.verify: false)';
+  `failed: ${text}: the server's certificate is not trusted. Give the CA that signed it as tls.ca (or, for a test server only, tls.verify: false)`;
 
 /**
  * What common system and TLS codes mean for a user, and what to try, from
