@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { startProgram, type Running } from '../support/run-program.js';
+import { startProgram } from '../support/run-program.js';
 
 export const MiB = 1024 * 1024;
 const PROGRAMS = fileURLToPath(new URL('./programs/', import.meta.url));
