@@ -11,7 +11,7 @@
  * latency and the engines flush with zero-delay actions, which a
  * TestScheduler runs within the same frame. Browser-safe.
  */
-import { Observable, Subject, filter, map, tap, type SchedulerLike, type Subscription } from 'rxjs';
+import { type Observable, Subject, filter, map, tap, type SchedulerLike, type Subscription } from 'rxjs';
 import { Broker, BROKER_CAPABILITIES, type BrokerEvent, type BrokerOptions } from '../broker/broker.js';
 import type { LinkSelector } from '../broker/faults.js';
 import { Topic } from '../broker/topic.js';

@@ -12,7 +12,7 @@
  * {@link LinkRedirectError} carrying where the peer points (its info fields).
  * Browser-safe; time only from the scheduler.
  */
-import { type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
+import type { ObservableInput, SchedulerLike, Subscription } from 'rxjs';
 import { LinkError } from '../../engine/errors.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';

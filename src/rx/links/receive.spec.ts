@@ -3,11 +3,10 @@ import { delay, map, mergeMap, of, share, Subject, take, tap, timer, type Observ
 import { TestScheduler } from 'rxjs/testing';
 import { TestBroker } from '../../testing/test-broker.js';
 import { LinkError } from '../../engine/errors.js';
-import { MemoryNetwork } from '../../transport/memory/memory-network.js';
 import { DeliveryError, type Delivery } from './delivery.js';
 import { receive, receiveFrom, type ReceiverOptions } from './receive.js';
-import { FakePeer, type FakePeerOptions } from '../../testing/fake-peer.js';
-import { connectTo, peerRig } from '../../testing/peer-rig.spec-helper.js';
+import type { FakePeerOptions } from '../../testing/fake-peer.js';
+import { peerRig } from '../../testing/peer-rig.spec-helper.js';
 
 const rig = (peerOptions: Partial<FakePeerOptions> = {}) => peerRig(peerOptions);
 

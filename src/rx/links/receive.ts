@@ -18,7 +18,7 @@ import { from, Observable, type ObservableInput, type OperatorFunction, type Sub
 import type { Engine, LinkInfo } from '../../engine/engine.js';
 import { LinkError } from '../../engine/errors.js';
 import type { DeliveryChunkEvent, DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../../engine/events.js';
-import { AmqpError } from '../../errors/amqp-error.js';
+import type { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { Attach, DeliveryState, ReceiverSettleMode, Source, Target } from '../../frames/types.js';
 import type { AttachOptions, EndpointErrorInit, SessionOptions } from '../../engine/options.js';

@@ -29,7 +29,7 @@ import { Condition } from '../../errors/conditions.js';
 import type { DeliveryState } from '../../frames/types.js';
 import type { Connection } from '../connection/connection.js';
 import { contained, runContained } from '../util/contained.js';
-import { DeliveryError } from './delivery.js';
+import type { DeliveryError } from './delivery.js';
 import { claimLinkName, type NameLease } from './link-names.js';
 import { peerDetachError } from './link-recovery.js';
 import { encodeUserMessage, type Message } from './message.js';

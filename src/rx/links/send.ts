@@ -27,7 +27,7 @@ import type { Attach, Coordinator, DeliveryState, Received, Source, Target } fro
 import { schedulerOf } from '../connection/connection-observable.js';
 import type { Connection } from '../connection/connection.js';
 import { contained, runContained } from '../util/contained.js';
-import { DeliveryError } from './delivery.js';
+import type { DeliveryError } from './delivery.js';
 import { Inflight } from '../flow/inflight.js';
 import { claimLinkName, randomLinkName, type NameLease } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpkeepSpec } from './link-options.js';
