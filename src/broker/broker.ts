@@ -67,7 +67,7 @@ export interface BrokerOptions extends NodeRegistryOptions, TransactionManagerOp
   /**
    * Most bytes a connection may have yet to send (its unwritten output and
    * what its socket holds) before the broker stops dispatching to its
-   * consumers, until the peer reads. Default {@link DEFAULT_MAX_OUTPUT_BACKLOG} (1 MiB).
+   * consumers, until the peer reads. Default `DEFAULT_MAX_OUTPUT_BACKLOG` (1 MiB).
    */
   readonly maxOutputBacklog?: number;
   /** Told of every message stored, settled and of every credit a consumer grants (what `rx-amqp/testing` observes). Default none. */

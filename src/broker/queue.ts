@@ -32,9 +32,9 @@ export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The bounds of one queue; a message past them is refused (rejected with `amqp:resource-limit-exceeded`). */
 export interface QueueLimits {
-  /** Most messages held (available plus acquired). Default {@link DEFAULT_MAX_MESSAGES}. */
+  /** Most messages held (available plus acquired). Default `DEFAULT_MAX_MESSAGES` (100,000). */
   readonly maxMessages?: number;
-  /** Most bytes held, counting each message's encoded size. Default {@link DEFAULT_MAX_BYTES}. */
+  /** Most bytes held, counting each message's encoded size. Default `DEFAULT_MAX_BYTES` (64 MiB). */
   readonly maxBytes?: number;
 }
 

@@ -67,7 +67,7 @@ export interface StartBrokerOptions extends BrokerOptions {
   readonly container?: Container;
 }
 
-/** A broker {@link startBroker} started: where it listens, its {@link Broker}, its counters, and `stop()`. */
+/** A broker {@link startBroker} started: where it listens, its `Broker` (from `rx-amqp/broker`), its counters, and `stop()`. */
 export interface RunningBroker extends ListeningAddress {
   /** Every address the TCP (or TLS) listeners are bound to: both loopback addresses by default. */
   readonly addresses: readonly ListeningAddress[];

@@ -12,9 +12,12 @@ import { Engine } from '../engine/engine.js';
 import type { EngineEvent, EngineEventType, LinkAttachedEvent, LinkId, SessionId } from '../engine/events.js';
 import type { AttachOptions, EngineOptions } from '../engine/options.js';
 
+/** Which engine of an {@link EnginePair}: the client (which sends its protocol header first) or the server. */
 export type Side = 'client' | 'server';
+/** A reaction to an event one engine of an {@link EnginePair} reported while pumping (go-amqp's fake peer responders): it may call the engine's commands. */
 export type Responder = (event: EngineEvent, engine: Engine, side: Side) => void;
 
+/** An {@link EnginePair}'s engines (each side's options over the defaults) and the clock's start. */
 export interface EnginePairOptions {
   readonly client?: Partial<EngineOptions>;
   readonly server?: Partial<EngineOptions>;
@@ -32,6 +35,7 @@ export interface CapturedChunk {
 
 const MAX_PUMP_ROUNDS = 100_000;
 
+/** A client and a server engine wired back to back in memory, with time moved by hand (h11's ConnectionPair): `pump()` moves bytes both ways until both are quiet, `advance(ms)` moves the clock, ticks and pumps. For tests of the engine itself, with no RxJS. */
 export class EnginePair {
   readonly client: Engine;
   readonly server: Engine;

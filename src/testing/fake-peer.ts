@@ -38,6 +38,7 @@ export const FAKE_PEER_PORT = 5672;
 /** Credit the fake peer grants each client sender by default (refilled as messages arrive). */
 export const FAKE_PEER_CREDIT = 1000;
 
+/** Where a {@link FakePeer} listens, who it says it is (container-id, capabilities, properties, SASL), and how it answers: its credit, the outcome it gives, routing, drains, trace. */
 export interface FakePeerOptions {
   /**
    * How to accept connections, e.g. a MemoryNetwork's `listen` that your
@@ -169,6 +170,7 @@ class PeerConnection {
   ) {}
 }
 
+/** A scriptable AMQP 1.0 peer for tests (go-amqp's fake): it accepts connections, sessions and links, keeps queues that are the embedded broker's own, records every frame that matters, and can be told to refuse attaches, drop or close connections and hold settlements back. */
 export class FakePeer {
   /** Attach frames clients sent, in order. */
   readonly attaches: Attach[] = [];

@@ -26,6 +26,7 @@ import type { EngineEvent } from '../engine/events.js';
 import type { EngineOptions } from '../engine/options.js';
 import { EnginePair, type Side } from './engine-pair.js';
 
+/** How long {@link fuzzEngine} runs (iterations), from which seed, and who hears of each failure. */
 export interface FuzzOptions {
   readonly iterations: number;
   /** Default 1. */
@@ -34,6 +35,7 @@ export interface FuzzOptions {
   readonly onFailure?: (failure: FuzzFailure) => void;
 }
 
+/** One input that broke a rule in {@link fuzzEngine}: the iteration and seed that make it again, which side, why, and the bytes fed. */
 export interface FuzzFailure {
   readonly iteration: number;
   readonly seed: number;
@@ -43,6 +45,7 @@ export interface FuzzFailure {
   readonly input: readonly Uint8Array[];
 }
 
+/** What {@link fuzzEngine} found: the runs, the failures, and how many runs reached each scope of protocol error. */
 export interface FuzzReport {
   readonly iterations: number;
   readonly failures: readonly FuzzFailure[];

@@ -34,6 +34,7 @@ export interface ConnectionControl {
 export type LinkEvent = Extract<EngineEvent, { readonly link: LinkId }>;
 
 // Links take it as their LinkHost (structurally: the host's members are internal, so the class does not declare it).
+/** An open AMQP connection, as `connect()` emits it each time one opens: who the peer is (its open, container-id, capabilities and properties); links run on it through `receive`, `send` and the other operators, and it is lost when the connection ends, whatever ended it. */
 export class Connection {
   /** The peer's container-id. */
   readonly remoteContainerId: string;

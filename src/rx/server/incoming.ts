@@ -37,6 +37,7 @@ export interface PeerInfo {
   readonly user: string | undefined;
 }
 
+/** A connection a client opened to us, as `listen()` emits it: a {@link Connection} that also offers the links the peer attaches (`links$`), each to answer or refuse, and who the client is (its address, TLS, the user SASL authenticated: `peer`). */
 export class IncomingConnection extends Connection {
   /**
    * The links the peer attaches, in order. Links attached before anyone
