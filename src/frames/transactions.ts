@@ -57,7 +57,7 @@ export function decodeTxnControl(r: Reader): Declare | Discharge {
 
 /**
  * The amqp-value body carrying a declare or discharge, as a described value
- * for a {@link Message} body (`{ type: 'value', value: txnControlValue(c) }`).
+ * for a {@link WireMessage} body (`{ type: 'value', value: txnControlValue(c) }`).
  */
 export function txnControlValue(c: Declare | Discharge): Described {
   if (c.type === 'declare') return new Described(BigInt(Code.declare), c.globalId === undefined ? [] : [c.globalId]);
