@@ -1,3 +1,4 @@
+// biome-ignore-all format: the README's example as the README lays it out (compared character for character below)
 /**
  * The README's marble-testing example ("Testing your pipelines with marbles"),
  * character for character: test/package/readme-snippets.test.ts fails if the
