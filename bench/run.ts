@@ -30,23 +30,69 @@ interface RegistryEntry {
 const registry: Readonly<Record<string, RegistryEntry>> = {
   codec: { about: 'message encode/decode (small and 1 MB), rx-amqp vs rhea, in process', load: () => import('./scenarios/codec.js') },
   broker: { about: 'our embedded broker vs the Proton C example broker, with Proton C send/receive as clients', load: () => import('./scenarios/broker.js') },
-  'broker-startup': { about: 'a fresh broker: time to listen and to the first message, then 20,000 in and out: rx-amqp (bundled CLI and unbundled) vs Proton C\'s broker.c', load: () => import('./scenarios/broker-startup.js') },
-  'hostile-broker': { about: 'our broker under the large hostile-peer attacks: 100,000 links torn down, 1,000 idle topic subscribers, 1,000 connections of churn', load: () => import('./scenarios/hostile-broker.js') },
-  'held-messages': { about: 'a million messages from Proton C send.c held by our broker and by broker.c: RSS per message, CPU, time to serve a client', load: () => import('./scenarios/held-messages.js') },
+  'broker-startup': {
+    about: "a fresh broker: time to listen and to the first message, then 20,000 in and out: rx-amqp (bundled CLI and unbundled) vs Proton C's broker.c",
+    load: () => import('./scenarios/broker-startup.js'),
+  },
+  'hostile-broker': {
+    about: 'our broker under the large hostile-peer attacks: 100,000 links torn down, 1,000 idle topic subscribers, 1,000 connections of churn',
+    load: () => import('./scenarios/hostile-broker.js'),
+  },
+  'held-messages': {
+    about: 'a million messages from Proton C send.c held by our broker and by broker.c: RSS per message, CPU, time to serve a client',
+    load: () => import('./scenarios/held-messages.js'),
+  },
   engine: { about: 'engine throughput: two engines in memory, no I/O', load: () => import('./scenarios/engine.js') },
-  rabbitmq: { about: '200,000 sent and received through RabbitMQ 3.10: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/rabbitmq.js') },
-  'proton-broker': { about: '200,000 sent and received through Proton\'s C broker: rx-amqp, rx-amqp-engine, rhea, Proton C', load: () => import('./scenarios/proton-broker.js') },
-  'client-limited': { about: '200,000 sent and received through our own broker, where the client is the limit: rx-amqp, rx-amqp-engine, rhea, Proton C (issue 19)', load: () => import('./scenarios/client-limited.js') },
-  'io-floor': { about: 'the least CPU per round trip of a 5-credit sender (broker.c\'s pattern): C and Node clients with no AMQP', load: () => import('./scenarios/io-floor.js') },
-  latency: { about: 'request-reply and one-way latency at 1k and 10k msgs/s, p50/p99/max, rx-amqp vs rhea via RabbitMQ and via our broker', load: () => import('./scenarios/latency.js') },
+  rabbitmq: {
+    about: '200,000 sent and received through RabbitMQ 3.10: rx-amqp, rx-amqp-engine, rhea, Proton C',
+    load: () => import('./scenarios/rabbitmq.js'),
+  },
+  'proton-broker': {
+    about: "200,000 sent and received through Proton's C broker: rx-amqp, rx-amqp-engine, rhea, Proton C",
+    load: () => import('./scenarios/proton-broker.js'),
+  },
+  'client-limited': {
+    about: '200,000 sent and received through our own broker, where the client is the limit: rx-amqp, rx-amqp-engine, rhea, Proton C (issue 19)',
+    load: () => import('./scenarios/client-limited.js'),
+  },
+  'io-floor': {
+    about: "the least CPU per round trip of a 5-credit sender (broker.c's pattern): C and Node clients with no AMQP",
+    load: () => import('./scenarios/io-floor.js'),
+  },
+  latency: {
+    about: 'request-reply and one-way latency at 1k and 10k msgs/s, p50/p99/max, rx-amqp vs rhea via RabbitMQ and via our broker',
+    load: () => import('./scenarios/latency.js'),
+  },
   large: { about: '1 MiB and 10 MiB bodies, MB/s, rx-amqp vs rhea via RabbitMQ', load: () => import('./scenarios/large.js') },
-  'stream-large': { about: 'one 1 GiB message streamed through our broker (sendStreamed, receiveStreamed), each side in its own process: peak RSS and time', load: () => import('./scenarios/stream-large.js') },
-  'consume-backlog': { about: 'a 1,000,000-message backlog through consume() with 2 ms of async work each: client RSS, and the broker holds exactly what was not completed', load: () => import('./scenarios/consume-backlog.js') },
-  'slow-consumer': { about: 'client RSS under a slow consumer (1M waiting) and a hot producer (overflow policies), rx-amqp vs rhea via our broker', load: () => import('./scenarios/slow-consumer.js') },
-  'many-links': { about: '1,000 receivers on one connection and 100 connections: attach time, RSS, a message through each, rx-amqp vs rhea via our broker', load: () => import('./scenarios/many-links.js') },
-  bundle: { about: 'browser bundle sizes of typical imports (packed package, esbuild, minified, gzipped) beside rhea\'s browser build', load: () => import('./scenarios/bundle.js') },
-  tracing: { about: 'send → broker → receive in memory with tracing off, on without an SDK, and on with a recording OpenTelemetry SDK', load: () => import('./scenarios/tracing.js') },
-  hostile: { about: 'issue 16\'s attacks at full size on our broker: idle-time-out 1 ms, endless 1-byte frames, 100,000 links, 65,536 sessions; broker CPU/RSS, time to serve a client', load: () => import('./scenarios/hostile.js') },
+  'stream-large': {
+    about: 'one 1 GiB message streamed through our broker (sendStreamed, receiveStreamed), each side in its own process: peak RSS and time',
+    load: () => import('./scenarios/stream-large.js'),
+  },
+  'consume-backlog': {
+    about: 'a 1,000,000-message backlog through consume() with 2 ms of async work each: client RSS, and the broker holds exactly what was not completed',
+    load: () => import('./scenarios/consume-backlog.js'),
+  },
+  'slow-consumer': {
+    about: 'client RSS under a slow consumer (1M waiting) and a hot producer (overflow policies), rx-amqp vs rhea via our broker',
+    load: () => import('./scenarios/slow-consumer.js'),
+  },
+  'many-links': {
+    about: '1,000 receivers on one connection and 100 connections: attach time, RSS, a message through each, rx-amqp vs rhea via our broker',
+    load: () => import('./scenarios/many-links.js'),
+  },
+  bundle: {
+    about: "browser bundle sizes of typical imports (packed package, esbuild, minified, gzipped) beside rhea's browser build",
+    load: () => import('./scenarios/bundle.js'),
+  },
+  tracing: {
+    about: 'send → broker → receive in memory with tracing off, on without an SDK, and on with a recording OpenTelemetry SDK',
+    load: () => import('./scenarios/tracing.js'),
+  },
+  hostile: {
+    about:
+      "issue 16's attacks at full size on our broker: idle-time-out 1 ms, endless 1-byte frames, 100,000 links, 65,536 sessions; broker CPU/RSS, time to serve a client",
+    load: () => import('./scenarios/hostile.js'),
+  },
 };
 
 function usage(message: string): never {
@@ -68,16 +114,29 @@ function parseArgs(argv: readonly string[]): { names: string[]; measure: Measure
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     switch (arg) {
-      case '--quick': measure = { ...QUICK_MEASURE }; quick = true; break;
-      case '--rounds': measure = { ...measure, rounds: positive(arg, argv[++i]) }; break;
-      case '--round-ms': measure = { ...measure, roundMs: positive(arg, argv[++i]) }; break;
-      case '--warmup-ms': measure = { ...measure, warmupMs: positive(arg, argv[++i]) }; break;
-      case '--list': list = true; break;
+      case '--quick':
+        measure = { ...QUICK_MEASURE };
+        quick = true;
+        break;
+      case '--rounds':
+        measure = { ...measure, rounds: positive(arg, argv[++i]) };
+        break;
+      case '--round-ms':
+        measure = { ...measure, roundMs: positive(arg, argv[++i]) };
+        break;
+      case '--warmup-ms':
+        measure = { ...measure, warmupMs: positive(arg, argv[++i]) };
+        break;
+      case '--list':
+        list = true;
+        break;
       case '--charts':
         charts = argv[++i];
         if (charts === undefined || charts.startsWith('-')) usage('--charts needs a directory');
         break;
-      case '--help': case '-h': return usage('');
+      case '--help':
+      case '-h':
+        return usage('');
       default:
         if (arg.startsWith('-')) usage(`unknown option ${arg}`);
         if (!(arg in registry)) usage(`unknown scenario ${arg}; known: ${Object.keys(registry).join(', ')}`);
@@ -109,14 +168,18 @@ async function main(): Promise<number> {
       const result = await scenario(ctx);
       const loadAfter = machineLoad();
       const loaded = Math.max(loadavg()[0]!, Number(/[\d.]+/.exec(loadBefore)?.[0])) > availableParallelism();
-      const load = result.untimed === true
-        ? 'untimed: the machine\'s load does not change these numbers'
-        : `${loadBefore} before, ${loadAfter.replace('load average ', '')} after${loaded ? ': a loaded machine, numbers indicative only' : ''}`;
+      const load =
+        result.untimed === true
+          ? "untimed: the machine's load does not change these numbers"
+          : `${loadBefore} before, ${loadAfter.replace('load average ', '')} after${loaded ? ': a loaded machine, numbers indicative only' : ''}`;
       process.stdout.write(`${formatTable(name, { ...result, notes: [...(result.notes ?? []), load] })}\n`);
       for (const row of result.rows) process.stdout.write(`${jsonLine(row)}\n`);
       if (charts !== undefined) {
         const date = new Date().toISOString().slice(0, 10);
-        const files = chartsFromRows(result.rows, `npx tsx bench/run.ts${quick ? ' --quick' : ''} ${name}, ${date}${result.untimed === true ? '' : `, ${load}`}`);
+        const files = chartsFromRows(
+          result.rows,
+          `npx tsx bench/run.ts${quick ? ' --quick' : ''} ${name}, ${date}${result.untimed === true ? '' : `, ${load}`}`,
+        );
         mkdirSync(charts, { recursive: true });
         for (const file of files) writeFileSync(join(charts, file.name), file.svg);
         if (files.length > 0) ctx.log(`charts: ${files.map((f) => join(charts, f.name)).join(', ')}`);

@@ -14,12 +14,7 @@ import { connect, request, type Message } from 'rx-amqp';
 import { from, map } from 'rxjs';
 import { DEFAULT_ADDRESS, DEFAULT_URL } from './common.js';
 
-const REQUESTS = [
-  'Twas brillig, and the slithy toves',
-  'Did gire and gymble in the wabe.',
-  'All mimsy were the borogroves,',
-  'And the mome raths outgrabe.',
-];
+const REQUESTS = ['Twas brillig, and the slithy toves', 'Did gire and gymble in the wabe.', 'All mimsy were the borogroves,', 'And the mome raths outgrabe.'];
 
 const [url = DEFAULT_URL, address = DEFAULT_ADDRESS, ...given] = process.argv.slice(2);
 const connection$ = connect(url);

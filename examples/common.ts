@@ -37,20 +37,39 @@ export function repr(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(repr).join(', ')}]`;
   if (value instanceof Map) return `{${[...value].map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`;
   if (typeof value === 'object' && 'value' in value && 'type' in value) return repr((value as { value: unknown }).value); // Typed
-  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${repr(k)}: ${repr(v)}`)
+      .join(', ')}}`;
   return String(value);
 }
 
 /** `print(message)` in Proton: `Message(address=…, reply_to=…, id=…, body=…)`, only the fields that are set. */
 export function reprMessage(m: Message): string {
   const fields: [string, unknown][] = [
-    ['address', m.to], ['reply_to', m.replyTo], ['durable', m.durable], ['ttl', m.ttl], ['priority', m.priority],
-    ['first_acquirer', m.firstAcquirer], ['delivery_count', m.deliveryCount], ['id', m.messageId],
-    ['correlation_id', m.correlationId], ['user_id', m.userId], ['group_id', m.groupId],
-    ['properties', m.applicationProperties], ['body', m.body as AmqpValue],
+    ['address', m.to],
+    ['reply_to', m.replyTo],
+    ['durable', m.durable],
+    ['ttl', m.ttl],
+    ['priority', m.priority],
+    ['first_acquirer', m.firstAcquirer],
+    ['delivery_count', m.deliveryCount],
+    ['id', m.messageId],
+    ['correlation_id', m.correlationId],
+    ['user_id', m.userId],
+    ['group_id', m.groupId],
+    ['properties', m.applicationProperties],
+    ['body', m.body as AmqpValue],
   ];
-  const shown = fields.filter(([, v]) => v !== undefined && v !== null && v !== false && v !== 0 && v !== ''
-    && !(typeof v === 'object' && !(v instanceof Uint8Array) && Object.keys(v as object).length === 0 && !(v instanceof Map)));
+  const shown = fields.filter(
+    ([, v]) =>
+      v !== undefined &&
+      v !== null &&
+      v !== false &&
+      v !== 0 &&
+      v !== '' &&
+      !(typeof v === 'object' && !(v instanceof Uint8Array) && Object.keys(v as object).length === 0 && !(v instanceof Map)),
+  );
   return `Message(${shown.map(([k, v]) => `${k}=${repr(v)}`).join(', ')})`;
 }
 

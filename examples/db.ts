@@ -15,7 +15,10 @@ export class Db {
   /** The highest id handed out by load(): the next page starts after it. */
   private position = 0;
 
-  constructor(readonly name: string, initial: Iterable<DbRecord> = []) {
+  constructor(
+    readonly name: string,
+    initial: Iterable<DbRecord> = [],
+  ) {
     for (const r of initial) this.records.set(r.id, r.description);
   }
 

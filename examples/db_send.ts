@@ -17,7 +17,10 @@ import { args } from './common.js';
 import { Db } from './db.js';
 
 const { url, address, count } = args({ count: 10 });
-const db = new Db('src_db', Array.from({ length: count }, (_, i) => ({ id: i + 1, description: `Message-${i + 1}` })));
+const db = new Db(
+  'src_db',
+  Array.from({ length: count }, (_, i) => ({ id: i + 1, description: `Message-${i + 1}` })),
+);
 const connection$ = connect(url);
 
 function loadRecords(n: number) {

@@ -40,10 +40,14 @@ receive(connection$, address, {
   .pipe(
     tap((delivery) => console.log(`received ${String(delivery.message.body)}`)),
     // The work, then the acknowledgement: on whichever link the delivery is on by then.
-    concatMap((delivery) => timer(WORK_MS).pipe(map(() => {
-      delivery.accept();
-      return delivery;
-    }))),
+    concatMap((delivery) =>
+      timer(WORK_MS).pipe(
+        map(() => {
+          delivery.accept();
+          return delivery;
+        }),
+      ),
+    ),
     tap((delivery) => console.log(`accepted ${String(delivery.message.body)}`)),
     take(count),
   )

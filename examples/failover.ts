@@ -18,12 +18,22 @@ const { url, address, count } = args({ url: 'amqp://localhost:5673,amqp://localh
 const connection$ = connect({ urls: url.split(',') });
 
 connection$.status$
-  .pipe(skip(1), takeWhile((status) => status.type !== 'closed', true))
+  .pipe(
+    skip(1),
+    takeWhile((status) => status.type !== 'closed', true),
+  )
   .subscribe((status) => console.log(describeStatus(status)));
 
 merge(
-  receive(connection$, address).pipe(take(count), map((delivery) => `received ${String(delivery.message.body)}`)),
-  range(1, count).pipe(map((n) => ({ body: `message ${n}` })), send(connection$, address), ignoreElements()),
+  receive(connection$, address).pipe(
+    take(count),
+    map((delivery) => `received ${String(delivery.message.body)}`),
+  ),
+  range(1, count).pipe(
+    map((n) => ({ body: `message ${n}` })),
+    send(connection$, address),
+    ignoreElements(),
+  ),
 ).subscribe({
   next: (line) => console.log(line),
   error: (error: unknown) => {

@@ -17,7 +17,10 @@ const connection$ = connect(url);
 
 merge(
   // subscribed first: the receiver attaches before the message is sent (as in helloworld.py)
-  receive(connection$, address).pipe(take(1), map((delivery) => delivery.message.body)),
+  receive(connection$, address).pipe(
+    take(1),
+    map((delivery) => delivery.message.body),
+  ),
   of({ body: 'Hello World!' }).pipe(send(connection$, address), ignoreElements()),
 ).subscribe({
   next: (body) => console.log(body),

@@ -56,15 +56,16 @@ export const LOOKUP_CONCURRENCY = 2;
  * a line; gold customers get 10 % off.
  */
 export function processOrders(lookup: (customerId: string) => Observable<Customer>): OperatorFunction<Incoming, string> {
-  return (deliveries$) => deliveries$.pipe(
-    map((delivery) => orderOf(delivery.message)),
-    filter((order): order is Order => order !== undefined),
-    mergeMap((order) => lookup(order.customer).pipe(map((customer) => ({ order, customer }))), LOOKUP_CONCURRENCY),
-    map(({ order, customer }) => {
-      const total = customer.tier === 'gold' ? order.amount * 0.9 : order.amount;
-      return `order ${order.id}: ${customer.name} (${customer.tier}) pays ${total.toFixed(2)}`;
-    }),
-  );
+  return (deliveries$) =>
+    deliveries$.pipe(
+      map((delivery) => orderOf(delivery.message)),
+      filter((order): order is Order => order !== undefined),
+      mergeMap((order) => lookup(order.customer).pipe(map((customer) => ({ order, customer }))), LOOKUP_CONCURRENCY),
+      map(({ order, customer }) => {
+        const total = customer.tier === 'gold' ? order.amount * 0.9 : order.amount;
+        return `order ${order.id}: ${customer.name} (${customer.tier}) pays ${total.toFixed(2)}`;
+      }),
+    );
 }
 
 // --- run directly: the pipeline on a real receiver --------------------------------------

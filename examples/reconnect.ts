@@ -33,12 +33,22 @@ const connection$ = connect(url, { reconnect: backoffInSeconds(new ExampleReconn
 
 // The status stream: skip the 'closed' it starts with (nothing subscribed yet), stop after the final 'closed'.
 connection$.status$
-  .pipe(skip(1), takeWhile((status) => status.type !== 'closed', true))
+  .pipe(
+    skip(1),
+    takeWhile((status) => status.type !== 'closed', true),
+  )
   .subscribe((status) => console.log(describeStatus(status)));
 
 merge(
-  receive(connection$, address).pipe(take(count), map((delivery) => `received ${String(delivery.message.body)}`)),
-  range(1, count).pipe(map((n) => ({ body: `message ${n}` })), send(connection$, address), ignoreElements()),
+  receive(connection$, address).pipe(
+    take(count),
+    map((delivery) => `received ${String(delivery.message.body)}`),
+  ),
+  range(1, count).pipe(
+    map((n) => ({ body: `message ${n}` })),
+    send(connection$, address),
+    ignoreElements(),
+  ),
 ).subscribe({
   next: (line) => console.log(line),
   error: (error: unknown) => {

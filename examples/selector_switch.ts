@@ -26,9 +26,9 @@ let received = 0;
 
 selector$
   .pipe(
-    switchMap((selector) => receive(connection$, address, { name: 'colour-view', selector, prefetch: per }).pipe(
-      map((delivery) => `${selector}: ${String(delivery.message.body)}`),
-    )),
+    switchMap((selector) =>
+      receive(connection$, address, { name: 'colour-view', selector, prefetch: per }).pipe(map((delivery) => `${selector}: ${String(delivery.message.body)}`)),
+    ),
     take(count),
     tap((line) => {
       console.log(line);

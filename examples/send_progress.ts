@@ -23,9 +23,13 @@ range(1, total)
   .pipe(
     map((n): Message => ({ messageId: BigInt(n), subject: 'progress', body: `message ${n}` })),
     send(connection$, address, { nonTerminalStates: true, messageFormat: 0 }),
-    tap((result) => console.log(result.state === 'received'
-      ? `${String(result.message.body)}: received up to section ${result.sectionNumber}, offset ${result.sectionOffset}`
-      : `${String(result.message.body)}: ${result.state}`)),
+    tap((result) =>
+      console.log(
+        result.state === 'received'
+          ? `${String(result.message.body)}: received up to section ${result.sectionNumber}, offset ${result.sectionOffset}`
+          : `${String(result.message.body)}: ${result.state}`,
+      ),
+    ),
     filter(isSendResult),
     filter((result) => result.state === 'accepted'),
     count(),

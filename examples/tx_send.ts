@@ -26,13 +26,17 @@ function batch(first: number): Message[] {
 
 range(0, Math.ceil(total / batchSize))
   .pipe(
-    concatMap((b) => transaction(connection$).pipe(
-      switchMap((tx) => from(batch(b * batchSize + 1)).pipe(
-        tx.send(address),
-        ignoreElements(),       // results first: the send completes once the batch is settled
-        concatWith(tx.commit()),
-      )),
-    )),
+    concatMap((b) =>
+      transaction(connection$).pipe(
+        switchMap((tx) =>
+          from(batch(b * batchSize + 1)).pipe(
+            tx.send(address),
+            ignoreElements(), // results first: the send completes once the batch is settled
+            concatWith(tx.commit()),
+          ),
+        ),
+      ),
+    ),
   )
   .subscribe({
     complete: () => console.log('all messages committed'),

@@ -222,9 +222,15 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify({ ...size, modules: Object.fromEntries(size.modules), budgetGzip: item.budgetGzip })}\n`);
         continue;
       }
-      process.stdout.write(`${item.name.padEnd(22)} initial ${kib(size.initialBytes).padStart(9)}, ${kib(size.initialGzip).padStart(8)} gzipped ` +
-        `(budget ${kib(item.budgetGzip)}${size.initialGzip > item.budgetGzip ? ': OVER' : ''}); lazy ${kib(size.lazyBytes)}, ${kib(size.lazyGzip)} gzipped\n`);
-      process.stdout.write(`  ${layers(size.modules).map(([layer, bytes]) => `${layer} ${kib(bytes)}`).join(', ')}\n`);
+      process.stdout.write(
+        `${item.name.padEnd(22)} initial ${kib(size.initialBytes).padStart(9)}, ${kib(size.initialGzip).padStart(8)} gzipped ` +
+          `(budget ${kib(item.budgetGzip)}${size.initialGzip > item.budgetGzip ? ': OVER' : ''}); lazy ${kib(size.lazyBytes)}, ${kib(size.lazyGzip)} gzipped\n`,
+      );
+      process.stdout.write(
+        `  ${layers(size.modules)
+          .map(([layer, bytes]) => `${layer} ${kib(bytes)}`)
+          .join(', ')}\n`,
+      );
       if (topModules > 0) {
         for (const [module, bytes] of [...size.modules].sort((a, b) => b[1] - a[1]).slice(0, topModules)) {
           process.stdout.write(`    ${String(bytes).padStart(7)}  ${module}\n`);
@@ -232,8 +238,10 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
     if (!json) {
-      process.stdout.write(`rhea ${rhea.version} dist/rhea.min.js    ${kib(rhea.bytes).padStart(9)}, ${kib(rhea.gzip).padStart(8)} gzipped; ` +
-        `the goal (at most ${GOAL_VS_RHEA}x of it, gzipped): ${kib(rhea.gzip * GOAL_VS_RHEA)}\n`);
+      process.stdout.write(
+        `rhea ${rhea.version} dist/rhea.min.js    ${kib(rhea.bytes).padStart(9)}, ${kib(rhea.gzip).padStart(8)} gzipped; ` +
+          `the goal (at most ${GOAL_VS_RHEA}x of it, gzipped): ${kib(rhea.gzip * GOAL_VS_RHEA)}\n`,
+      );
     }
   } finally {
     cleanup();

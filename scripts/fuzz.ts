@@ -28,7 +28,7 @@ const report = fuzzEngine({
 const seconds = (performance.now() - started) / 1000;
 console.log(
   `fuzz: ${report.iterations} runs, seed ${seed}, ${(report.bytesFed / 1e6).toFixed(1)} MB fed in ${seconds.toFixed(1)} s; ` +
-  `protocol errors: ${report.protocolErrors.connection} connection, ${report.protocolErrors.session} session, ${report.protocolErrors.link} link; ` +
-  `${report.failures.length} failures`,
+    `protocol errors: ${report.protocolErrors.connection} connection, ${report.protocolErrors.session} session, ${report.protocolErrors.link} link; ` +
+    `${report.failures.length} failures`,
 );
 process.exit(report.failures.length === 0 ? 0 : 1);

@@ -126,7 +126,7 @@ export function generateSpec(xmlByFile) {
   const lines = [];
   const out = (s = '') => lines.push(s);
   out('/**');
-  out(' * AMQP 1.0 type definitions, generated from the standard\'s XML (transport.xml,');
+  out(" * AMQP 1.0 type definitions, generated from the standard's XML (transport.xml,");
   out(' * messaging.xml, security.xml, transactions.xml) by scripts/gen-spec.mjs.');
   out(' * DO NOT EDIT: run `npm run gen:spec`. spec.generated.spec.ts checks that this');
   out(' * file matches the XML.');
@@ -168,7 +168,9 @@ export function generateSpec(xmlByFile) {
   out('export const SPEC_TYPES = {');
   for (const t of described) {
     out(`  ${literal(t.name)}: {`);
-    out(`    name: ${literal(t.name)}, class: ${literal(t.class)}, source: ${literal(t.source)}, provides: [${t.provides.map(literal).join(', ')}], section: ${literal(t.section)},`);
+    out(
+      `    name: ${literal(t.name)}, class: ${literal(t.class)}, source: ${literal(t.source)}, provides: [${t.provides.map(literal).join(', ')}], section: ${literal(t.section)},`,
+    );
     out(`    code: ${hex(t.descriptor.code)}, symbol: ${literal(t.descriptor.symbol)},`);
     if (t.fields.length === 0) {
       out('    fields: [],');

@@ -41,7 +41,8 @@ export function processRssMb(pid: number): { rss: number; peak: number } {
  */
 export async function startCliBroker(args: readonly string[] = [], repo: string = REPO_ROOT): Promise<BrokerProcess> {
   const child = spawn(process.execPath, [join(repo, 'bin', 'rx-amqp.js'), 'broker', '--host', '127.0.0.1', '--port', '0', ...args], {
-    cwd: repo, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
@@ -61,14 +62,15 @@ export async function startCliBroker(args: readonly string[] = [], repo: string 
     host: '127.0.0.1',
     port,
     pid: child.pid!,
-    stop: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) {
-        resolve();
-        return;
-      }
-      child.once('exit', () => resolve());
-      child.kill('SIGINT');
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => resolve());
+        child.kill('SIGINT');
+      }),
   };
 }
 
@@ -81,7 +83,13 @@ export async function startProtonBroker(): Promise<BrokerProcess> {
 }
 
 /** Proton C's send.c or receive.c for `count` messages on `address`; its wall time and CPU. */
-export async function runProtonClient(dir: string, mode: 'send' | 'receive', broker: BrokerProcess, address: string, count: number): Promise<{ ms: number; clientCpuUs: number }> {
+export async function runProtonClient(
+  dir: string,
+  mode: 'send' | 'receive',
+  broker: BrokerProcess,
+  address: string,
+  count: number,
+): Promise<{ ms: number; clientCpuUs: number }> {
   const child = new MeasuredChild(`proton-c ${mode}`, dir, buildProtonCExample(mode), [broker.host, String(broker.port), address, String(count)]);
   const usage = await child.usage;
   const expected = mode === 'send' ? `${count} messages sent and acknowledged` : `${count} messages received`;

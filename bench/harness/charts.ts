@@ -51,7 +51,7 @@ const GROUP_GAP = 12;
 const GROUP_LABEL_HEIGHT = 18;
 const TOP = 52;
 const BOTTOM = 30;
-const FONT = 'system-ui, -apple-system, \'Segoe UI\', Helvetica, Arial, sans-serif';
+const FONT = "system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif";
 
 /** The colour of each client or broker, the same in every chart. */
 const PALETTE: readonly (readonly [RegExp, string])[] = [
@@ -85,7 +85,9 @@ export function renderBarChart(chart: BarChart): string {
     out.push(`<text x="${tx.toFixed(1)}" y="${ty.toFixed(1)}"${attrs}>${escapeXml(content)}</text>`);
   };
   const better = chart.better === 'higher' ? 'higher is better' : 'lower is better';
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeXml(chart.title)}" font-family="${escapeXml(FONT)}" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeXml(chart.title)}" font-family="${escapeXml(FONT)}" font-size="12">`,
+  );
   out.push(`<title>${escapeXml(`${chart.title} (${chart.unit}, ${better})`)}</title>`);
   out.push(`<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`);
   text(12, 22, chart.title, ' font-size="15" font-weight="600" fill="#222"');
@@ -97,7 +99,9 @@ export function renderBarChart(chart: BarChart): string {
     for (const bar of group.bars) {
       text(plotLeft - 8, y + BAR_HEIGHT - 4, bar.label, ' text-anchor="end" fill="#333"');
       const width = Math.max(1, x(bar.value) - plotLeft);
-      out.push(`<rect x="${plotLeft}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${colour(bar.series)}"${bar.light === true ? ' fill-opacity="0.5"' : ''}><title>${escapeXml(`${bar.label}: ${formatQuantity(bar.value)} ${chart.unit}`)}</title></rect>`);
+      out.push(
+        `<rect x="${plotLeft}" y="${y}" width="${width.toFixed(1)}" height="${BAR_HEIGHT}" fill="${colour(bar.series)}"${bar.light === true ? ' fill-opacity="0.5"' : ''}><title>${escapeXml(`${bar.label}: ${formatQuantity(bar.value)} ${chart.unit}`)}</title></rect>`,
+      );
       text(plotLeft + width + 6, y + BAR_HEIGHT - 4, formatQuantity(bar.value), ' fill="#222"');
       y += BAR_HEIGHT + BAR_GAP;
     }
@@ -106,7 +110,9 @@ export function renderBarChart(chart: BarChart): string {
   out.push(`<line x1="${plotLeft}" y1="${TOP}" x2="${plotLeft}" y2="${y - GROUP_GAP}" stroke="#999" stroke-width="1"/>`);
   if (chart.reference !== undefined) {
     const rx = x(chart.reference.value);
-    out.push(`<line x1="${rx.toFixed(1)}" y1="${TOP + GROUP_LABEL_HEIGHT}" x2="${rx.toFixed(1)}" y2="${y - GROUP_GAP + 4}" stroke="#d62728" stroke-width="1.5" stroke-dasharray="4 3"/>`);
+    out.push(
+      `<line x1="${rx.toFixed(1)}" y1="${TOP + GROUP_LABEL_HEIGHT}" x2="${rx.toFixed(1)}" y2="${y - GROUP_GAP + 4}" stroke="#d62728" stroke-width="1.5" stroke-dasharray="4 3"/>`,
+    );
     text(rx, y - GROUP_GAP + 16, `${chart.reference.label}: ${formatQuantity(chart.reference.value)}`, ' text-anchor="middle" fill="#d62728" font-size="11"');
   }
   text(12, height - 10, chart.source, ' fill="#777" font-size="11"');
@@ -117,7 +123,12 @@ export function renderBarChart(chart: BarChart): string {
 const num = (row: BenchRow, key: string): number | undefined => (typeof row[key] === 'number' ? (row[key] as number) : undefined);
 
 /** Bars of `metric` per impl, grouped by `groupOf`, in the rows' order; rows without the metric are left out. */
-function grouped(rows: readonly BenchRow[], metric: string, groupOf: (row: BenchRow) => string, labelOf: (row: BenchRow) => string = (r) => r.impl): BarGroup[] {
+function grouped(
+  rows: readonly BenchRow[],
+  metric: string,
+  groupOf: (row: BenchRow) => string,
+  labelOf: (row: BenchRow) => string = (r) => r.impl,
+): BarGroup[] {
   const groups = new Map<string, Bar[]>();
   for (const row of rows) {
     const value = num(row, metric);
@@ -134,7 +145,7 @@ const THROUGHPUT = /^(send|receive)-(.+)$/;
 /** Where a broker's throughput rows come from, for the titles. */
 const BROKER_NAMES: Readonly<Record<string, string>> = {
   rabbitmq: 'RabbitMQ 3.10',
-  'proton-broker': 'Proton C\'s broker.c',
+  'proton-broker': "Proton C's broker.c",
   'rx-broker': 'our broker (the client is the limit)',
 };
 
@@ -155,13 +166,33 @@ export function chartsFromRows(rows: readonly BenchRow[], source: string): Chart
     const mine = rows.filter((r) => THROUGHPUT.exec(r.bench)?.[2] === broker);
     const direction = (r: BenchRow): string => (r.bench.startsWith('send-') ? 'send' : 'receive');
     const where = BROKER_NAMES[broker] ?? broker;
-    add(`${broker}-rate.svg`, { title: `Messages per second through ${where}`, unit: 'msgs/s', better: 'higher', groups: grouped(mine, 'msgsPerSec', direction) });
-    add(`${broker}-cpu.svg`, { title: `Client CPU per message through ${where} (median round)`, unit: 'µs', better: 'lower', groups: grouped(mine, 'medianCpuUsPerMsg', direction) });
+    add(`${broker}-rate.svg`, {
+      title: `Messages per second through ${where}`,
+      unit: 'msgs/s',
+      better: 'higher',
+      groups: grouped(mine, 'msgsPerSec', direction),
+    });
+    add(`${broker}-cpu.svg`, {
+      title: `Client CPU per message through ${where} (median round)`,
+      unit: 'µs',
+      better: 'lower',
+      groups: grouped(mine, 'medianCpuUsPerMsg', direction),
+    });
   }
   const broker = rows.filter((r) => r.bench === 'broker-send' || r.bench === 'broker-receive');
   const brokerDirection = (r: BenchRow): string => (r.bench === 'broker-send' ? 'into the broker (send.c)' : 'out of the broker (receive.c)');
-  add('broker-rate.svg', { title: 'Broker throughput: ours vs Proton C\'s broker.c', unit: 'msgs/s', better: 'higher', groups: grouped(broker, 'msgsPerSec', brokerDirection) });
-  add('broker-cpu.svg', { title: 'Broker CPU per message: ours vs Proton C\'s broker.c', unit: 'µs', better: 'lower', groups: grouped(broker, 'brokerCpuUsPerMsg', brokerDirection) });
+  add('broker-rate.svg', {
+    title: "Broker throughput: ours vs Proton C's broker.c",
+    unit: 'msgs/s',
+    better: 'higher',
+    groups: grouped(broker, 'msgsPerSec', brokerDirection),
+  });
+  add('broker-cpu.svg', {
+    title: "Broker CPU per message: ours vs Proton C's broker.c",
+    unit: 'µs',
+    better: 'lower',
+    groups: grouped(broker, 'brokerCpuUsPerMsg', brokerDirection),
+  });
   const latencyGroups = new Map<string, Bar[]>();
   for (const row of rows.filter((r) => r.bench.startsWith('latency-'))) {
     const key = `${row.bench} via ${String(row['broker'] ?? '?')}`;
@@ -172,7 +203,12 @@ export function chartsFromRows(rows: readonly BenchRow[], source: string): Chart
       if (value !== undefined) bars.push({ label: `${row.impl} ${p}`, value, series: row.impl, light: p === 'p50' });
     }
   }
-  add('latency.svg', { title: 'Latency percentiles (median round)', unit: 'ms', better: 'lower', groups: [...latencyGroups].map(([label, bars]) => ({ label, bars })) });
+  add('latency.svg', {
+    title: 'Latency percentiles (median round)',
+    unit: 'ms',
+    better: 'lower',
+    groups: [...latencyGroups].map(([label, bars]) => ({ label, bars })),
+  });
   const bundle = rows.filter((r) => r.bench === 'bundle');
   const rhea = bundle.find((r) => r.impl.startsWith('rhea'));
   const rheaGzip = rhea === undefined ? undefined : num(rhea, 'initialGzipKb');
@@ -188,7 +224,7 @@ export function chartsFromRows(rows: readonly BenchRow[], source: string): Chart
     ...grouped(startup, 'firstMessageMs', () => 'from spawn to the first message received'),
     ...grouped(startup, 'totalMs', () => 'from spawn to 20,000 messages in and out'),
   ];
-  add('broker-startup.svg', { title: 'A fresh broker: ours vs Proton C\'s broker.c', unit: 'ms', better: 'lower', groups: startupGroups });
+  add('broker-startup.svg', { title: "A fresh broker: ours vs Proton C's broker.c", unit: 'ms', better: 'lower', groups: startupGroups });
   return files;
 }
 

@@ -50,7 +50,12 @@ export class MeasuredChild {
   private partial = '';
   private exited = false;
 
-  constructor(private readonly name: string, dir: string, command: string, args: readonly string[]) {
+  constructor(
+    private readonly name: string,
+    dir: string,
+    command: string,
+    args: readonly string[],
+  ) {
     const out = join(dir, `rusage-${Math.random().toString(36).slice(2)}.json`);
     this.child = spawn(PYTHON, ['-c', RUSAGE_WRAPPER, out, command, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (chunk: Buffer) => {
@@ -117,4 +122,3 @@ export class MeasuredChild {
     w?.();
   }
 }
-

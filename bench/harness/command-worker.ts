@@ -34,14 +34,22 @@ export function serveCommands(name: string, handlers: Readonly<Record<string, Co
     });
   });
   // stdin closed: the scenario is done with us. Exit without waiting for the peer's close.
-  lines.on('close', () => { void chain.then(() => process.exit(0)); });
+  lines.on('close', () => {
+    void chain.then(() => process.exit(0));
+  });
 }
 
 /** Scenario side: a worker process (node + tsx) and its command channel. */
 export class CommandWorker {
   private readonly child: MeasuredChild;
 
-  constructor(readonly name: string, dir: string, script: string, args: readonly string[], nodeFlags: readonly string[] = []) {
+  constructor(
+    readonly name: string,
+    dir: string,
+    script: string,
+    args: readonly string[],
+    nodeFlags: readonly string[] = [],
+  ) {
     this.child = new MeasuredChild(name, dir, process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args]);
   }
 

@@ -1,6 +1,13 @@
 export type { BenchRow, BenchValue, Scenario, ScenarioContext, ScenarioResult } from './types.js';
 export {
-  compareOps, measureOps, pairedRatio, measureThroughput, startStopwatch, lastResult, DEFAULT_MEASURE, QUICK_MEASURE,
+  compareOps,
+  measureOps,
+  pairedRatio,
+  measureThroughput,
+  startStopwatch,
+  lastResult,
+  DEFAULT_MEASURE,
+  QUICK_MEASURE,
 } from './measure.js';
 export type { MeasureOptions, OpsResult, Stopwatch, ThroughputOptions, ThroughputResult } from './measure.js';
 export { median, percentile, spread, LatencyRecorder } from './stats.js';

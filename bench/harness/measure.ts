@@ -41,11 +41,17 @@ export interface OpsResult {
 // Results are stored here so the optimiser cannot discard the measured work.
 let sink: unknown;
 /** Reads the sink so it is observably used; scenarios never need to call it. */
-export function lastResult(): unknown { return sink; }
+export function lastResult(): unknown {
+  return sink;
+}
 
 const now = (): bigint => process.hrtime.bigint();
 
-interface RoundSample { readonly ops: number; readonly ns: number; readonly cpuUs: number }
+interface RoundSample {
+  readonly ops: number;
+  readonly ns: number;
+  readonly cpuUs: number;
+}
 
 /** Runs `fn` in batches of `batch` calls until at least `minNs` have passed. */
 function runRound(fn: () => unknown, batch: number, minNs: number): RoundSample {
@@ -184,7 +190,9 @@ export async function measureThroughput(run: (count: number) => Promise<void>, o
   if (warmup > 0) await run(warmup);
 
   let peakRss = process.memoryUsage.rss();
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 20);
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 20);
   sampler.unref();
   const rates: number[] = [];
   const cpuPerMsg: number[] = [];

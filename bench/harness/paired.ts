@@ -5,7 +5,11 @@
 import { median } from './stats.js';
 
 /** Runs `run(impl, round)` for every round and impl, the starting impl rotating each round. */
-export async function alternate<I extends string, R>(impls: readonly I[], rounds: number, run: (impl: I, round: number) => Promise<R>): Promise<Record<I, R[]>> {
+export async function alternate<I extends string, R>(
+  impls: readonly I[],
+  rounds: number,
+  run: (impl: I, round: number) => Promise<R>,
+): Promise<Record<I, R[]>> {
   const results = Object.fromEntries(impls.map((impl) => [impl, [] as R[]])) as Record<I, R[]>;
   for (let round = 0; round < rounds; round++) {
     for (let i = 0; i < impls.length; i++) {
@@ -32,4 +36,7 @@ export const medianOf = <R>(results: readonly R[], metric: (r: R) => number): nu
 export const maxOf = <R>(results: readonly R[], metric: (r: R) => number): number => Math.max(...results.map(metric));
 
 /** The metric `key` of a worker's answer, as a number: `medianOf(results, field('p99Ms'))`. */
-export const field = (key: string) => (answer: Readonly<Record<string, unknown>>): number => Number(answer[key]);
+export const field =
+  (key: string) =>
+  (answer: Readonly<Record<string, unknown>>): number =>
+    Number(answer[key]);

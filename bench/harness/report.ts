@@ -46,7 +46,10 @@ export function formatTable(name: string, result: ScenarioResult): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
   const numeric = columns.map((c) => result.rows.some((r) => typeof r[c] === 'number'));
   const line = (values: readonly string[]): string =>
-    values.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+    values
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
 
   const out = [`== ${name} ==`, line(columns), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const row of cells) out.push(line(row));

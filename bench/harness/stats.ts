@@ -53,9 +53,14 @@ export class LatencyRecorder {
     else this.dropped++;
   }
 
-  get count(): number { return this.stored + this.dropped; }
+  get count(): number {
+    return this.stored + this.dropped;
+  }
 
-  reset(): void { this.stored = 0; this.dropped = 0; }
+  reset(): void {
+    this.stored = 0;
+    this.dropped = 0;
+  }
 
   summary(): LatencySummary {
     const sorted = this.samples.subarray(0, this.stored).slice().sort();

@@ -56,13 +56,25 @@ export interface ThroughputOptions {
 }
 
 const THROUGHPUT_COLUMNS = [
-  'bench', 'impl', 'messages', 'rounds', 'msgsPerSec', 'cpuUsPerMsg', 'medianCpuUsPerMsg', 'procCpuUsPerMsg', 'rssMb', 'vsRhea', 'cpuVsRhea', 'cpuVsProtonC', 'vsEngine',
+  'bench',
+  'impl',
+  'messages',
+  'rounds',
+  'msgsPerSec',
+  'cpuUsPerMsg',
+  'medianCpuUsPerMsg',
+  'procCpuUsPerMsg',
+  'rssMb',
+  'vsRhea',
+  'cpuVsRhea',
+  'cpuVsProtonC',
+  'vsEngine',
 ] as const;
 
 /** What every throughput table's notes say about the method. */
 const THROUGHPUT_NOTES: readonly string[] = [
   'messages: message-id ulong + amqp-value map {"sequence": n}, as Proton\'s send.c; receivers take a round\'s credit at once (rx-amqp: prefetch = a round), decode each message, and accept and settle the unsettled ones',
-  'cpuUsPerMsg: messaging only (Node: the rounds, in-process; C: whole processes, connect included), all rounds: the Node clients\' first rounds include V8 warming up; medianCpuUsPerMsg: the median round; procCpuUsPerMsg: whole processes incl. start-up (wait4 rusage); vsRhea, cpuVsRhea, cpuVsProtonC, vsEngine: medians of per-round ratios',
+  "cpuUsPerMsg: messaging only (Node: the rounds, in-process; C: whole processes, connect included), all rounds: the Node clients' first rounds include V8 warming up; medianCpuUsPerMsg: the median round; procCpuUsPerMsg: whole processes incl. start-up (wait4 rusage); vsRhea, cpuVsRhea, cpuVsProtonC, vsEngine: medians of per-round ratios",
 ];
 
 interface Totals {
@@ -103,10 +115,19 @@ async function nodeClient(dir: string, impl: ClientImpl, o: ThroughputOptions): 
   const credentials = user === undefined ? [] : [user, password ?? ''];
   // BENCH_CPU_PROF=DIR: each Node client writes V8 CPU profiles (one a thread) to DIR/IMPL-MODE (see BENCHMARKS.md, Profiling).
   const profile = process.env['BENCH_CPU_PROF'];
-  const start = (mode: Mode): MeasuredChild => new MeasuredChild(`${impl} ${mode}`, dir, process.execPath, [
-    ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profile, `${impl}-${mode}`)}`]),
-    '--import', 'tsx', worker, mode, host, String(port), o.address(impl), String(o.perRound), ...credentials,
-  ]);
+  const start = (mode: Mode): MeasuredChild =>
+    new MeasuredChild(`${impl} ${mode}`, dir, process.execPath, [
+      ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profile, `${impl}-${mode}`)}`]),
+      '--import',
+      'tsx',
+      worker,
+      mode,
+      host,
+      String(port),
+      o.address(impl),
+      String(o.perRound),
+      ...credentials,
+    ]);
   const children = { send: start('send'), receive: start('receive') };
   const kill = (): void => {
     children.send.kill();
@@ -141,7 +162,10 @@ function protonCClient(dir: string, o: ThroughputOptions): Client {
   return {
     round: async (mode) => {
       const child = new MeasuredChild(`proton-c ${mode}`, dir, buildProtonCExample(mode), [
-        o.endpoint.host, String(o.endpoint.port), o.address('proton-c'), String(o.perRound),
+        o.endpoint.host,
+        String(o.endpoint.port),
+        o.address('proton-c'),
+        String(o.perRound),
       ]);
       const u = await child.usage;
       const expected = mode === 'send' ? `${o.perRound} messages sent and acknowledged` : `${o.perRound} messages received`;
@@ -278,8 +302,10 @@ function targetNotes(rows: readonly BenchRow[]): string[] {
     if (rx === undefined) continue;
     const parts: string[] = [];
     if (proton !== undefined) parts.push(`rate vs proton-c ${((rx.msgsPerSec as number) / (proton.msgsPerSec as number)).toFixed(2)}x (target >= 1)`);
-    if (rhea !== undefined) parts.push(`rate vs rhea ${(rx.vsRhea as number).toFixed(2)}x (target >= 2)`, `CPU/msg vs rhea ${(rx.cpuVsRhea as number).toFixed(2)}x (target <= 0.33)`);
-    if (rx.vsEngine !== undefined) parts.push(`rate vs rx-amqp-engine ${(rx.vsEngine as number).toFixed(2)}x (the RxJS layer's cost: target <= 15%, i.e. >= 0.85x)`);
+    if (rhea !== undefined)
+      parts.push(`rate vs rhea ${(rx.vsRhea as number).toFixed(2)}x (target >= 2)`, `CPU/msg vs rhea ${(rx.cpuVsRhea as number).toFixed(2)}x (target <= 0.33)`);
+    if (rx.vsEngine !== undefined)
+      parts.push(`rate vs rx-amqp-engine ${(rx.vsEngine as number).toFixed(2)}x (the RxJS layer's cost: target <= 15%, i.e. >= 0.85x)`);
     notes.push(`${rx.bench}: rx-amqp ${parts.join(', ')}`);
   }
   return notes;

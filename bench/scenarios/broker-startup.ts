@@ -84,14 +84,15 @@ function startTimed(broker: BrokerCommand): Promise<{ process: BrokerProcess; li
           host: '127.0.0.1',
           port: Number(match[1]),
           pid: child.pid!,
-          stop: () => new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) {
-              done();
-              return;
-            }
-            child.once('exit', () => done());
-            child.kill('SIGINT');
-          }),
+          stop: () =>
+            new Promise<void>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) {
+                done();
+                return;
+              }
+              child.once('exit', () => done());
+              child.kill('SIGINT');
+            }),
         },
       });
     });
@@ -179,7 +180,7 @@ export default async function brokerStartup(ctx: ScenarioContext): Promise<Scena
     notes: [
       `a fresh broker per round and broker, ${rounds} rounds, the order rotating; clients: Proton C's send.c and receive.c (1 message, then ${MESSAGES.toLocaleString('en-US')} in and out), unsettled sends each acknowledged`,
       'medians of the rounds; vsProtonC: median of per-round proton-c totalMs / this totalMs (above 1: this broker is through sooner)',
-      'rx-amqp: node bin/rx-amqp.js broker (dist/cli/main.js: the CLI bundled into one file); rx-amqp (dist/esm, unbundled): node dist/esm/cli/main.js broker, the same code as ~140 modules and rxjs\'s CommonJS build',
+      "rx-amqp: node bin/rx-amqp.js broker (dist/cli/main.js: the CLI bundled into one file); rx-amqp (dist/esm, unbundled): node dist/esm/cli/main.js broker, the same code as ~140 modules and rxjs's CommonJS build",
     ],
   };
 }

@@ -33,7 +33,9 @@ export default async function brokerScenario(ctx: ScenarioContext): Promise<Scen
   try {
     const starters: [string, () => Promise<BrokerProcess>][] = [
       ['rx-amqp', () => startCliBroker(['--max-queue', '1000000'])],
-      ...(BASELINE === undefined ? [] : [['rx-amqp-baseline', () => startCliBroker(['--max-queue', '1000000'], BASELINE)] as [string, () => Promise<BrokerProcess>]]),
+      ...(BASELINE === undefined
+        ? []
+        : [['rx-amqp-baseline', () => startCliBroker(['--max-queue', '1000000'], BASELINE)] as [string, () => Promise<BrokerProcess>]]),
       ['proton-c', startProtonBroker],
     ];
     for (const [impl, start] of starters) {
@@ -71,7 +73,11 @@ export default async function brokerScenario(ctx: ScenarioContext): Promise<Scen
     columns: ['bench', 'impl', 'messages', 'msgsPerSec', 'brokerCpuUsPerMsg', 'clientCpuUsPerMsg'],
     notes: [
       `ratio rx-amqp/proton-c: send ${(ours.send / theirs.send).toFixed(2)}x, receive ${(ours.receive / theirs.receive).toFixed(2)}x (target: at least 1x)`,
-      ...(baseline === undefined ? [] : [`ratio rx-amqp/rx-amqp-baseline (${BASELINE}): send ${(ours.send / baseline.send).toFixed(2)}x, receive ${(ours.receive / baseline.receive).toFixed(2)}x`]),
+      ...(baseline === undefined
+        ? []
+        : [
+            `ratio rx-amqp/rx-amqp-baseline (${BASELINE}): send ${(ours.send / baseline.send).toFixed(2)}x, receive ${(ours.receive / baseline.receive).toFixed(2)}x`,
+          ]),
       'clients: Proton C examples/c/send.c and receive.c (Debian libqpid-proton11-dev-examples), unsettled sends acknowledged by the broker',
       'Proton C broker.c grants 5 credits at a time and sends pre-settled; ours grants a window of 100 and sends unsettled, taking each acknowledgement',
     ],

@@ -27,7 +27,12 @@ export default async function bundle(ctx: ScenarioContext): Promise<ScenarioResu
         budgetGzipKb: item.budgetGzip / 1024,
         vsRhea: rhea.gzip / size.initialGzip,
       });
-      notes.push(`${item.name} (${item.source.replace(/\n/g, ' ')}): ${layers(size.modules).slice(0, 8).map(([layer, bytes]) => `${layer} ${(bytes / 1024).toFixed(1)} kB`).join(', ')}`);
+      notes.push(
+        `${item.name} (${item.source.replace(/\n/g, ' ')}): ${layers(size.modules)
+          .slice(0, 8)
+          .map(([layer, bytes]) => `${layer} ${(bytes / 1024).toFixed(1)} kB`)
+          .join(', ')}`,
+      );
     }
   } finally {
     cleanup();
@@ -37,7 +42,7 @@ export default async function bundle(ctx: ScenarioContext): Promise<ScenarioResu
   const goal = (rhea.gzip * GOAL_VS_RHEA) / 1024;
   notes.unshift(
     `goal (issue 19): ${first.impl} at most ${GOAL_VS_RHEA}x of rhea's browser build gzipped, ${goal.toFixed(1)} kB: ${(first.initialGzipKb as number) <= goal ? 'met' : `not met (${(first.initialGzipKb as number).toFixed(1)} kB)`}`,
-    'kB = 1024 bytes; initial: the entry chunk and what it imports statically; lazy: chunks loaded by import() (SCRAM, OAuth, GSSAPI when chosen); vsRhea: rhea\'s gzipped size over this one\'s (above 1: smaller than rhea)',
+    "kB = 1024 bytes; initial: the entry chunk and what it imports statically; lazy: chunks loaded by import() (SCRAM, OAuth, GSSAPI when chosen); vsRhea: rhea's gzipped size over this one's (above 1: smaller than rhea)",
   );
   return {
     rows,

@@ -39,7 +39,10 @@ export default async function clientLimited(ctx: ScenarioContext): Promise<Scena
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const result = throughputResult(rows, `our embedded broker (src/node/broker.ts from source, a process of its own, peak RSS ${brokerRssMb.toFixed(0)} MiB); Qpid Proton C ${packageVersion('libqpid-proton11') ?? '(version unknown)'}; ${rounds} rounds of ${perRound} messages per client and direction, clients in turn`);
+  const result = throughputResult(
+    rows,
+    `our embedded broker (src/node/broker.ts from source, a process of its own, peak RSS ${brokerRssMb.toFixed(0)} MiB); Qpid Proton C ${packageVersion('libqpid-proton11') ?? '(version unknown)'}; ${rounds} rounds of ${perRound} messages per client and direction, clients in turn`,
+  );
   return { ...result, notes: [...cpuTargetNotes(rows), ...(result.notes ?? [])] };
 }
 

@@ -88,7 +88,10 @@ function checkRx(who: string, bytes: Uint8Array, body: Uint8Array): string[] {
     ['correlation-id', p?.correlationId === 'req-7d1e22b0'],
     ['content-type', p?.contentType === 'application/octet-stream'],
     ['creation-time', p?.creationTime?.getTime() === CREATED_MS],
-    ['application-properties', a?.['region'] === 'eu-west-1' && a['tenant'] === 'acme-corp' && a['score'] === 0.75 && a['retry'] === true && a['sequence'] === BigInt(SEQUENCE)],
+    [
+      'application-properties',
+      a?.['region'] === 'eu-west-1' && a['tenant'] === 'acme-corp' && a['score'] === 0.75 && a['retry'] === true && a['sequence'] === BigInt(SEQUENCE),
+    ],
     ['body', m.body?.type === 'data' && m.body.sections.length === 1 && sameBytes(m.body.sections[0]!, body)],
   ];
   return problems.filter(([, ok]) => !ok).map(([field]) => `rx-amqp decoding ${who}'s encoding: wrong ${field}`);
@@ -111,7 +114,10 @@ function checkRhea(who: string, bytes: Uint8Array, body: Uint8Array): string[] {
     ['correlation-id', m['correlation_id'] === 'req-7d1e22b0'],
     ['content-type', m['content_type'] === 'application/octet-stream'],
     ['creation-time', (m['creation_time'] as Date | undefined)?.getTime() === CREATED_MS],
-    ['application-properties', a?.['region'] === 'eu-west-1' && a['tenant'] === 'acme-corp' && a['score'] === 0.75 && a['retry'] === true && a['sequence'] === SEQUENCE],
+    [
+      'application-properties',
+      a?.['region'] === 'eu-west-1' && a['tenant'] === 'acme-corp' && a['score'] === 0.75 && a['retry'] === true && a['sequence'] === SEQUENCE,
+    ],
     ['body', content instanceof Uint8Array && sameBytes(content, body)],
   ];
   return problems.filter(([, ok]) => !ok).map(([field]) => `rhea decoding ${who}'s encoding: wrong ${field}`);
@@ -133,7 +139,10 @@ export default async function codec(ctx: ScenarioContext): Promise<ScenarioResul
   const notes: string[] = [];
   const rows: BenchRow[] = [];
 
-  for (const [suffix, bodySize] of [['', 100], ['-1mb', 1 << 20]] as const) {
+  for (const [suffix, bodySize] of [
+    ['', 100],
+    ['-1mb', 1 << 20],
+  ] as const) {
     const body = patternBytes(bodySize);
     const rxMsg = rxMessage(body);
     const rheaMsg = rheaMessage(body);
@@ -142,8 +151,10 @@ export default async function codec(ctx: ScenarioContext): Promise<ScenarioResul
     const rxBytes = encodeMessageBytes(rxMsg);
     const rheaBytes = rhea.message.encode(rheaMsg);
     failures.push(
-      ...checkRx('rx-amqp', rxBytes, body), ...checkRx('rhea', rheaBytes, body),
-      ...checkRhea('rx-amqp', rxBytes, body), ...checkRhea('rhea', rheaBytes, body),
+      ...checkRx('rx-amqp', rxBytes, body),
+      ...checkRx('rhea', rheaBytes, body),
+      ...checkRhea('rx-amqp', rxBytes, body),
+      ...checkRhea('rhea', rheaBytes, body),
     );
     notes.push(`codec-encode${suffix}: encoded size rx-amqp ${rxBytes.length} B, rhea ${rheaBytes.length} B`);
 
@@ -152,23 +163,33 @@ export default async function codec(ctx: ScenarioContext): Promise<ScenarioResul
     const inputBuffer = asBuffer(input);
 
     ctx.log(`codec-encode${suffix}`);
-    const encode = compareOps({
-      'rx-amqp': () => encodeMessageBytes(rxMsg),
-      rhea: () => rhea.message.encode(rheaMsg),
-    }, ctx.measure);
+    const encode = compareOps(
+      {
+        'rx-amqp': () => encodeMessageBytes(rxMsg),
+        rhea: () => rhea.message.encode(rheaMsg),
+      },
+      ctx.measure,
+    );
     ctx.log(`codec-decode${suffix}`);
-    const decode = compareOps({
-      'rx-amqp': () => decodeMessage(input),
-      rhea: () => rhea.message.decode(inputBuffer),
-    }, ctx.measure);
+    const decode = compareOps(
+      {
+        'rx-amqp': () => decodeMessage(input),
+        rhea: () => rhea.message.decode(inputBuffer),
+      },
+      ctx.measure,
+    );
 
-    for (const [bench, results] of [[`codec-encode${suffix}`, encode], [`codec-decode${suffix}`, decode]] as const) {
+    for (const [bench, results] of [
+      [`codec-encode${suffix}`, encode],
+      [`codec-decode${suffix}`, decode],
+    ] as const) {
       const isLargeDecode = bench === 'codec-decode-1mb';
       for (const impl of ['rx-amqp', 'rhea'] as const) {
         const r = results[impl];
         const zeroCopy = isLargeDecode ? (impl === 'rx-amqp' ? rxBodyIsView(input) : rheaBodyIsView(inputBuffer)) : undefined;
         rows.push({
-          bench, impl,
+          bench,
+          impl,
           opsPerSec: r.opsPerSec,
           vsRhea: pairedRatio(r, results.rhea),
           cpuUsPerOp: r.cpuUsPerOp,
@@ -188,8 +209,8 @@ export default async function codec(ctx: ScenarioContext): Promise<ScenarioResul
     failures,
     notes: [
       ...notes,
-      'decode input for both: rx-amqp\'s encoding',
-      'vsRhea = median over rounds of (rx-amqp ops/s / rhea ops/s), the two run back to back each round; spreadPct = (max - min) / median of the rounds\' ops/s',
+      "decode input for both: rx-amqp's encoding",
+      "vsRhea = median over rounds of (rx-amqp ops/s / rhea ops/s), the two run back to back each round; spreadPct = (max - min) / median of the rounds' ops/s",
     ],
   };
 }

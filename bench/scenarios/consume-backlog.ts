@@ -70,7 +70,9 @@ export default async function consumeBacklog(ctx: ScenarioContext): Promise<Scen
     const liveGrowth = Number(r.heapLiveEndMb) - Number(r.heapLiveStartMb);
     // At ~12,000 messages/s the garbage made moves V8's heap sizing (RSS) by tens of MiB either way; the live heap is what is held.
     if (growth > 50 || liveGrowth > 2) {
-      failures.push(`consume-backlog: client memory grew over ${ms / 1000} s (RSS max − start ${growth.toFixed(1)} MiB, live heap ${liveGrowth.toFixed(2)} MiB): not flat`);
+      failures.push(
+        `consume-backlog: client memory grew over ${ms / 1000} s (RSS max − start ${growth.toFixed(1)} MiB, live heap ${liveGrowth.toFixed(2)} MiB): not flat`,
+      );
     }
     await worker.close();
   } finally {
@@ -81,8 +83,22 @@ export default async function consumeBacklog(ctx: ScenarioContext): Promise<Scen
   const row = rows[0];
   return {
     rows,
-    columns: ['bench', 'impl', 'policy', 'handledPerSec', 'completed', 'accepted', 'depth', 'acquired',
-      'rssStartMb', 'rssEndMb', 'rssMaxMb', 'rssSlopeMbPerMin', 'heapLiveStartMb', 'heapLiveEndMb'],
+    columns: [
+      'bench',
+      'impl',
+      'policy',
+      'handledPerSec',
+      'completed',
+      'accepted',
+      'depth',
+      'acquired',
+      'rssStartMb',
+      'rssEndMb',
+      'rssMaxMb',
+      'rssSlopeMbPerMin',
+      'heapLiveStartMb',
+      'heapLiveEndMb',
+    ],
     notes: [
       `target: flat client memory and exactly what completed accepted: ${failures.length === 0 ? 'met' : 'NOT met'} (RSS ${Number(row?.rssStartMb).toFixed(1)} → ${Number(row?.rssEndMb).toFixed(1)} MiB, max ${Number(row?.rssMaxMb).toFixed(1)}; live heap after GC ${Number(row?.heapLiveStartMb).toFixed(2)} → ${Number(row?.heapLiveEndMb).toFixed(2)} MiB; ${accounting})`,
       `broker: ours (src/node/broker.ts) in a child process, ${backlog.toLocaleString('en-US')} messages of 100 bytes put on "${QUEUE}" before it listened; its peak RSS ${brokerRssMb.toFixed(0)} MiB`,

@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProtonCExample } from '../../test/support/peers/index.js';
 import {
-  processCpuUs, processRssMb, runProtonClient, startCliBroker, startProtonBroker, timeToServe, type BrokerProcess,
+  processCpuUs,
+  processRssMb,
+  runProtonClient,
+  startCliBroker,
+  startProtonBroker,
+  timeToServe,
+  type BrokerProcess,
 } from '../harness/broker-processes.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
 
@@ -31,7 +37,9 @@ export default async function heldMessages(ctx: ScenarioContext): Promise<Scenar
   const ours = ['--max-queue', String(2 * count), '--max-queue-bytes', '1G'];
   const starters: [string, () => Promise<BrokerProcess>][] = [
     ['rx-amqp', () => startCliBroker(ours)],
-    ...(BASELINE === undefined ? [] : [['rx-amqp-baseline', () => startCliBroker(['--max-queue', String(2 * count)], BASELINE)] as [string, () => Promise<BrokerProcess>]]),
+    ...(BASELINE === undefined
+      ? []
+      : [['rx-amqp-baseline', () => startCliBroker(['--max-queue', String(2 * count)], BASELINE)] as [string, () => Promise<BrokerProcess>]]),
     ['proton-c', startProtonBroker],
   ];
   const rows: BenchRow[] = [];

@@ -37,10 +37,23 @@ export default async function hostileBroker(ctx: ScenarioContext): Promise<Scena
   }
   return {
     rows,
-    columns: ['bench', 'impl', 'count', 'setupMs', 'rssMb', 'heapMb', 'teardownMs', 'teardownCpuMs', 'msgsPerSec', 'heapGrowthKbPerConn', 'connections', 'serveMs'],
+    columns: [
+      'bench',
+      'impl',
+      'count',
+      'setupMs',
+      'rssMb',
+      'heapMb',
+      'teardownMs',
+      'teardownCpuMs',
+      'msgsPerSec',
+      'heapGrowthKbPerConn',
+      'connections',
+      'serveMs',
+    ],
     notes: [
       'rssMb, heapMb: the broker process at the end of the setup (heap after a full collection); serveMs: Proton C send + receive of one message on a fresh queue, processes included, started right after the attack',
-      'links: teardownMs from dropping the connection to the last consumer removed; teardownCpuMs the broker\'s CPU meanwhile',
+      "links: teardownMs from dropping the connection to the last consumer removed; teardownCpuMs the broker's CPU meanwhile",
       'idle-subscribers: msgsPerSec is Proton C send.c publishing to the topic (each acknowledged) while the subscribers hold what their limits allow',
       'churn: heapGrowthKbPerConn = (heap after - heap before) / connections, each heap after a full collection; connections: stats().connections after',
     ],
@@ -89,9 +102,16 @@ async function manyLinks(ctx: ScenarioContext, dir: string, sessions: number, pe
     const after = await waitForMemory(broker, (s) => s.consumers === 0, 120_000);
     const teardownMs = Math.round(performance.now() - dropped);
     return {
-      bench: 'links-teardown', impl: 'rx-amqp', count: total, setupMs,
-      rssMb: round(attached.rssMb), heapMb: round(attached.heapUsedMb),
-      teardownMs, teardownCpuMs: Math.round((after.cpuUs - attached.cpuUs) / 1000), connections: after.connections, serveMs,
+      bench: 'links-teardown',
+      impl: 'rx-amqp',
+      count: total,
+      setupMs,
+      rssMb: round(attached.rssMb),
+      heapMb: round(attached.heapUsedMb),
+      teardownMs,
+      teardownCpuMs: Math.round((after.cpuUs - attached.cpuUs) / 1000),
+      connections: after.connections,
+      serveMs,
     };
   } finally {
     await broker.stop();
@@ -123,8 +143,14 @@ async function idleSubscribers(ctx: ScenarioContext, dir: string, subscribers: n
     const after = await broker.memory();
     const serveMs = await timeToServe(dir, asBrokerProcess(broker));
     return {
-      bench: 'idle-subscribers', impl: 'rx-amqp', count: subscribers, setupMs,
-      rssMb: round(after.rssMb), heapMb: round(after.heapUsedMb), msgsPerSec: Math.round(messages / (run.ms / 1000)), serveMs,
+      bench: 'idle-subscribers',
+      impl: 'rx-amqp',
+      count: subscribers,
+      setupMs,
+      rssMb: round(after.rssMb),
+      heapMb: round(after.heapUsedMb),
+      msgsPerSec: Math.round(messages / (run.ms / 1000)),
+      serveMs,
     };
   } finally {
     for (const peer of peers) peer.destroy();
@@ -145,10 +171,15 @@ async function churn(ctx: ScenarioContext, dir: string, cycles: number): Promise
     const after = await waitForMemory(broker, (s) => s.connections === 0, 10_000);
     const serveMs = await timeToServe(dir, asBrokerProcess(broker));
     return {
-      bench: 'churn', impl: 'rx-amqp', count: cycles, setupMs,
-      rssMb: round(after.rssMb), heapMb: round(after.heapUsedMb),
+      bench: 'churn',
+      impl: 'rx-amqp',
+      count: cycles,
+      setupMs,
+      rssMb: round(after.rssMb),
+      heapMb: round(after.heapUsedMb),
       heapGrowthKbPerConn: Number((((after.heapUsedMb - before.heapUsedMb) * 1024) / cycles).toFixed(2)),
-      connections: after.connections, serveMs,
+      connections: after.connections,
+      serveMs,
     };
   } finally {
     await broker.stop();

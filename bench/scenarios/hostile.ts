@@ -29,9 +29,7 @@ import { join as joinPath } from 'node:path';
 import { firstValueFrom, lastValueFrom, of, take, timeout, toArray } from 'rxjs';
 import { Container, receive, send } from '../../src/index.js';
 import type { Performative } from '../../src/frames/types.js';
-import {
-  AMQP_HEADER, attach, begin, detach, frameBytes, join, open, RawPeer, source, target, transfer,
-} from '../../test/support/raw-peer.js';
+import { AMQP_HEADER, attach, begin, detach, frameBytes, join, open, RawPeer, source, target, transfer } from '../../test/support/raw-peer.js';
 import { REPO_ROOT } from '../harness/child.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
 
@@ -116,13 +114,15 @@ async function idleOne(ctx: ScenarioContext, connections: number): Promise<Bench
     let made = 0;
     try {
       for (let i = 0; i < connections; i += 50) {
-        await Promise.all(Array.from({ length: Math.min(50, connections - i) }, async () => {
-          const peer = await RawPeer.connect(broker.port);
-          peer.send(packet);
-          await peer.drained();
-          peer.destroy();
-          made++;
-        }));
+        await Promise.all(
+          Array.from({ length: Math.min(50, connections - i) }, async () => {
+            const peer = await RawPeer.connect(broker.port);
+            peer.send(packet);
+            await peer.drained();
+            peer.destroy();
+            made++;
+          }),
+        );
       }
     } catch (error) {
       // A broker that stopped accepting (its event loop starved) is the result, not a scenario error.
@@ -135,8 +135,14 @@ async function idleOne(ctx: ScenarioContext, connections: number): Promise<Bench
     const served = await serveMs(broker.port, 'after-idle-1');
     ctx.log(`idle-1: ${connections} connections in ${Math.round(attackMs)} ms, served after in ${served} ms`);
     return {
-      bench: 'hostile-idle-1', impl: 'rx-amqp-broker', connections: made, attackMs: Math.round(attackMs),
-      attackCpuMs: Math.round(cpu1 - cpu0), afterCpuMsPer2s: Math.round(cpu2 - cpu1), rssMb: mb(broker.rssMb()), serveMs: served,
+      bench: 'hostile-idle-1',
+      impl: 'rx-amqp-broker',
+      connections: made,
+      attackMs: Math.round(attackMs),
+      attackCpuMs: Math.round(cpu1 - cpu0),
+      afterCpuMsPer2s: Math.round(cpu2 - cpu1),
+      rssMb: mb(broker.rssMb()),
+      serveMs: served,
     };
   } finally {
     await broker.stop();
@@ -156,7 +162,10 @@ async function trickle(ctx: ScenarioContext, seconds: number): Promise<BenchRow>
     peer.sendFrame(0, transfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), more: true }), Uint8Array.of(0));
     let detachedAt: number | undefined;
     const started = performance.now();
-    void peer.nextBody('detach', seconds * 1000 + 5000).then(() => (detachedAt = performance.now() - started), () => undefined);
+    void peer.nextBody('detach', seconds * 1000 + 5000).then(
+      () => (detachedAt = performance.now() - started),
+      () => undefined,
+    );
     const frame = frameBytes(0, transfer({ handle: 0, more: true }), Uint8Array.of(0x78));
     const batch = new Uint8Array(frame.length * 2000);
     for (let i = 0; i < 2000; i++) batch.set(frame, i * frame.length);
@@ -176,9 +185,16 @@ async function trickle(ctx: ScenarioContext, seconds: number): Promise<BenchRow>
     peer.destroy();
     ctx.log(`trickle: ${frames} frames in ${seconds} s, detached ${detachedAt === undefined ? 'no' : `after ${Math.round(detachedAt)} ms`}`);
     return {
-      bench: 'hostile-trickle', impl: 'rx-amqp-broker', seconds, frames, framesPerSec: Math.round(frames / seconds),
-      detachedAfterMs: detachedAt === undefined ? undefined : Math.round(detachedAt), cpuMs: Math.round(cpu),
-      rssStartMb: mb(rss0), rssMaxMb: mb(rssMax), serveDuringMs: served,
+      bench: 'hostile-trickle',
+      impl: 'rx-amqp-broker',
+      seconds,
+      frames,
+      framesPerSec: Math.round(frames / seconds),
+      detachedAfterMs: detachedAt === undefined ? undefined : Math.round(detachedAt),
+      cpuMs: Math.round(cpu),
+      rssStartMb: mb(rss0),
+      rssMaxMb: mb(rssMax),
+      serveDuringMs: served,
     };
   } finally {
     await broker.stop();
@@ -200,7 +216,10 @@ async function manyLinks(ctx: ScenarioContext, links: number, perSession: number
     const peer = await RawPeer.connect(broker.port);
     await peer.openAmqp();
     const started = performance.now();
-    await sendAll(peer, Array.from({ length: sessions }, (_, c) => [c, begin({ handleMax: 0xffffffff })] as [number, Performative]));
+    await sendAll(
+      peer,
+      Array.from({ length: sessions }, (_, c) => [c, begin({ handleMax: 0xffffffff })] as [number, Performative]),
+    );
     for (let i = 0; i < sessions; i++) await peer.nextBody('begin', SERVE_TIMEOUT_MS);
     const attaches: [number, Performative][] = [];
     for (let i = 0; i < links; i++) {
@@ -228,11 +247,23 @@ async function manyLinks(ctx: ScenarioContext, links: number, perSession: number
     const served = await serveMs(broker.port, 'after-many-links');
     await sleep(500);
     const cpuDrop = broker.cpuMs() - cpuBeforeDrop;
-    ctx.log(`many-links: ${links} attached in ${Math.round(attachMs)} ms, ${half} detached in ${Math.round(detachMs)} ms, served after the drop in ${served} ms`);
+    ctx.log(
+      `many-links: ${links} attached in ${Math.round(attachMs)} ms, ${half} detached in ${Math.round(detachMs)} ms, served after the drop in ${served} ms`,
+    );
     return {
-      bench: oneSession ? 'hostile-links-one-session' : 'hostile-many-links', impl: 'rx-amqp-broker', links, sessions, attachMs: Math.round(attachMs), attachCpuMs: Math.round(cpuAttach),
-      rssPerLinkKb: Math.round(((rssAttached - rss0) * 1024 * 10) / links) / 10, rssAttachedMb: mb(rssAttached),
-      detached: half, detachMs: Math.round(detachMs), detachCpuMs: Math.round(cpuDetach), dropCpuMs: Math.round(cpuDrop), serveAfterDropMs: served,
+      bench: oneSession ? 'hostile-links-one-session' : 'hostile-many-links',
+      impl: 'rx-amqp-broker',
+      links,
+      sessions,
+      attachMs: Math.round(attachMs),
+      attachCpuMs: Math.round(cpuAttach),
+      rssPerLinkKb: Math.round(((rssAttached - rss0) * 1024 * 10) / links) / 10,
+      rssAttachedMb: mb(rssAttached),
+      detached: half,
+      detachMs: Math.round(detachMs),
+      detachCpuMs: Math.round(cpuDetach),
+      dropCpuMs: Math.round(cpuDrop),
+      serveAfterDropMs: served,
     };
   } finally {
     await broker.stop();
@@ -247,7 +278,10 @@ async function manySessions(ctx: ScenarioContext, sessions: number): Promise<Ben
     const peer = await RawPeer.connect(broker.port);
     await peer.openAmqp();
     const started = performance.now();
-    await sendAll(peer, Array.from({ length: sessions }, (_, c) => [c, begin()] as [number, Performative]));
+    await sendAll(
+      peer,
+      Array.from({ length: sessions }, (_, c) => [c, begin()] as [number, Performative]),
+    );
     for (let i = 0; i < sessions; i++) await peer.nextBody('begin', SERVE_TIMEOUT_MS);
     const beginMs = performance.now() - started;
     const cpuBegin = broker.cpuMs() - cpu0;
@@ -259,9 +293,15 @@ async function manySessions(ctx: ScenarioContext, sessions: number): Promise<Ben
     const cpuDrop = broker.cpuMs() - cpuBeforeDrop;
     ctx.log(`many-sessions: ${sessions} begun in ${Math.round(beginMs)} ms, served after the drop in ${served} ms`);
     return {
-      bench: 'hostile-many-sessions', impl: 'rx-amqp-broker', sessions, beginMs: Math.round(beginMs), beginCpuMs: Math.round(cpuBegin),
-      rssPerSessionKb: Math.round(((rssBegun - rss0) * 1024 * 10) / sessions) / 10, rssBegunMb: mb(rssBegun),
-      dropCpuMs: Math.round(cpuDrop), serveAfterDropMs: served,
+      bench: 'hostile-many-sessions',
+      impl: 'rx-amqp-broker',
+      sessions,
+      beginMs: Math.round(beginMs),
+      beginCpuMs: Math.round(cpuBegin),
+      rssPerSessionKb: Math.round(((rssBegun - rss0) * 1024 * 10) / sessions) / 10,
+      rssBegunMb: mb(rssBegun),
+      dropCpuMs: Math.round(cpuDrop),
+      serveAfterDropMs: served,
     };
   } finally {
     await broker.stop();
@@ -288,16 +328,18 @@ export default async function hostile(ctx: ScenarioContext): Promise<ScenarioRes
   await attack('hostile-many-sessions', () => manySessions(ctx, quick ? 5_000 : 65_536));
   for (const row of rows) {
     for (const [key, value] of Object.entries(row)) {
-      if (key.startsWith('serve') && typeof value === 'number' && Number.isNaN(value)) failures.push(`${row.bench}: a normal client was not served within ${SERVE_TIMEOUT_MS} ms`);
+      if (key.startsWith('serve') && typeof value === 'number' && Number.isNaN(value))
+        failures.push(`${row.bench}: a normal client was not served within ${SERVE_TIMEOUT_MS} ms`);
     }
   }
   const idle = rows[0]!;
-  if (typeof idle.afterCpuMsPer2s === 'number' && idle.afterCpuMsPer2s > 500) failures.push(`hostile-idle-1: the broker still used ${idle.afterCpuMsPer2s} ms of CPU in the 2 s after the attack`);
+  if (typeof idle.afterCpuMsPer2s === 'number' && idle.afterCpuMsPer2s > 500)
+    failures.push(`hostile-idle-1: the broker still used ${idle.afterCpuMsPer2s} ms of CPU in the 2 s after the attack`);
   return {
     rows,
     failures,
     notes: [
-      'CPU and RSS are the broker process\'s (/proc/PID/stat and status); serve*Ms is a normal client\'s connect + send + receive of one message.',
+      "CPU and RSS are the broker process's (/proc/PID/stat and status); serve*Ms is a normal client's connect + send + receive of one message.",
       'trickle runs with the default bound (maxUnfinishedBytes 128 MiB): a detach is expected only when 128 MiB / 33 B ≈ 4 million frames got through.',
     ],
   };

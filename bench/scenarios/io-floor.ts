@@ -57,7 +57,12 @@ export default async function ioFloor(ctx: ScenarioContext): Promise<ScenarioRes
     for (const impl of IMPLS) {
       if (impl === 'c') continue;
       const child = new MeasuredChild(impl, dir, process.execPath, [
-        '--import', 'tsx', join(REPO_ROOT, 'bench', 'workers', 'io-floor-client.ts'), impl.slice('node-'.length), String(responder.port), String(perRound),
+        '--import',
+        'tsx',
+        join(REPO_ROOT, 'bench', 'workers', 'io-floor-client.ts'),
+        impl.slice('node-'.length),
+        String(responder.port),
+        String(perRound),
       ]);
       node.set(impl, child);
       if ((await child.nextLine()) !== 'ready') throw new Error(`${impl}: expected ready`);

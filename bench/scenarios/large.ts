@@ -46,7 +46,12 @@ export default async function large(ctx: ScenarioContext): Promise<ScenarioResul
   try {
     for (const impl of IMPLS) workers.set(impl, clientWorker(impl, dir, rabbit.host, rabbit.port, [rabbit.username, rabbit.password]));
     for (const cell of cells) {
-      const args = (impl: ClientImpl, count: number): Record<string, unknown> => ({ address: `/queue/${cell.bench}-${impl}`, size: cell.size, count, prefetch: cell.prefetch });
+      const args = (impl: ClientImpl, count: number): Record<string, unknown> => ({
+        address: `/queue/${cell.bench}-${impl}`,
+        size: cell.size,
+        count,
+        prefetch: cell.prefetch,
+      });
       for (const impl of IMPLS) {
         ctx.log(`${cell.bench}: ${impl} warm-up`);
         await workers.get(impl)!.ask('large', args(impl, Math.max(2, Math.ceil(cell.count / 5))));

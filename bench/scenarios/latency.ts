@@ -98,7 +98,9 @@ export default async function latency(ctx: ScenarioContext): Promise<ScenarioRes
         for (const cell of CELLS) {
           const results = await alternate(IMPLS, rounds, async (impl, round) => {
             ctx.log(`${brokerName} ${cell.bench}: ${impl}, round ${round + 1}/${rounds}`);
-            return workers.get(impl)!.ask(cell.cmd, { prefix: prefix(impl), rate: cell.rate, ms, warmupMs, prefetch: impl === 'rx-amqp' ? RX_PREFETCH : undefined });
+            return workers
+              .get(impl)!
+              .ask(cell.cmd, { prefix: prefix(impl), rate: cell.rate, ms, warmupMs, prefetch: impl === 'rx-amqp' ? RX_PREFETCH : undefined });
           });
           for (const impl of IMPLS) {
             const r = results[impl];
@@ -133,13 +135,15 @@ export default async function latency(ctx: ScenarioContext): Promise<ScenarioRes
     const mine = Number(row('rx-amqp')?.p99Ms);
     const theirs = Number(row('rhea')?.p99Ms);
     const paired = Number(row('rx-amqp')?.vsRheaP99);
-    notes.push(`target (${brokerName}): p99 at 10k/s lower than rhea's: ${mine < theirs && paired > 1 ? 'met' : 'NOT met'} (median p99 rx-amqp ${mine.toFixed(1)} ms, rhea ${theirs.toFixed(1)} ms; paired ${paired.toFixed(2)}x)`);
+    notes.push(
+      `target (${brokerName}): p99 at 10k/s lower than rhea's: ${mine < theirs && paired > 1 ? 'met' : 'NOT met'} (median p99 rx-amqp ${mine.toFixed(1)} ms, rhea ${theirs.toFixed(1)} ms; paired ${paired.toFixed(2)}x)`,
+    );
   }
   notes.push(
     'brokers: RabbitMQ 3.10 (AMQP 1.0 plugin), then ours (src/node/broker.ts) in a child process; each library in its own child process, sender and receiver on one connection; 100-byte bodies, the send time in an application property',
     `credit: 1,000 for both receivers (rhea's default window; rx-amqp prefetch: ${RX_PREFETCH}, its default being 100)`,
     `${rounds} round(s) per library and cell, alternating; ${ms} ms recorded per round after ${warmupMs} ms of warm-up; latency-rr: one request at a time (msgsPerSec = round trips/s); cpuUsPerMsg: the client process, both ends`,
-    'proton-c: no row: Proton C\'s send.c/receive.c examples put no timestamp in their messages and have no request-reply client',
+    "proton-c: no row: Proton C's send.c/receive.c examples put no timestamp in their messages and have no request-reply client",
   );
   return {
     rows,

@@ -79,13 +79,28 @@ export default async function manyLinks(ctx: ScenarioContext): Promise<ScenarioR
   }
   notes.push(
     'broker: ours (src/node/broker.ts) in a child process; each measurement in a fresh client process; rounds alternate the libraries',
-    'deliverMs: one message to each receiver\'s queue through the anonymous relay (one sender on a connection of its own for many-connections, the shared one for many-links)',
+    "deliverMs: one message to each receiver's queue through the anonymous relay (one sender on a connection of its own for many-connections, the shared one for many-links)",
     'closeCallMs: how long the synchronous unsubscribe (rx-amqp) or close() calls (rhea) of all the receivers took (the detaches go out after)',
-    'proton-c: no row: Proton C\'s receive.c example opens one connection with one receiver',
+    "proton-c: no row: Proton C's receive.c example opens one connection with one receiver",
   );
   return {
     rows,
-    columns: ['bench', 'impl', 'receivers', 'connections', 'rounds', 'attachMs', 'vsRheaAttach', 'deliverMs', 'vsRheaDeliver', 'rssBeforeMb', 'rssMb', 'rssPerLinkKb', 'peakRssMb', 'closeCallMs'],
+    columns: [
+      'bench',
+      'impl',
+      'receivers',
+      'connections',
+      'rounds',
+      'attachMs',
+      'vsRheaAttach',
+      'deliverMs',
+      'vsRheaDeliver',
+      'rssBeforeMb',
+      'rssMb',
+      'rssPerLinkKb',
+      'peakRssMb',
+      'closeCallMs',
+    ],
     notes,
   };
 }

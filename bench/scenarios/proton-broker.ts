@@ -22,5 +22,8 @@ export default async function protonBroker(ctx: ScenarioContext): Promise<Scenar
   } finally {
     await broker.stop();
   }
-  return throughputResult(rows, `Qpid Proton C ${packageVersion('libqpid-proton11') ?? '(version unknown)'} (Debian); broker.c grants 5 credit at a time per incoming link and sends pre-settled; ${rounds} rounds of ${perRound} messages per client and direction, clients in turn`);
+  return throughputResult(
+    rows,
+    `Qpid Proton C ${packageVersion('libqpid-proton11') ?? '(version unknown)'} (Debian); broker.c grants 5 credit at a time per incoming link and sends pre-settled; ${rounds} rounds of ${perRound} messages per client and direction, clients in turn`,
+  );
 }

@@ -23,5 +23,8 @@ export default async function rabbitmq(ctx: ScenarioContext): Promise<ScenarioRe
   } finally {
     await broker.stop();
   }
-  return throughputResult(rows, `RabbitMQ ${packageVersion('rabbitmq-server') ?? '(version unknown)'} (Debian) with rabbitmq_amqp1_0; Qpid Proton C ${packageVersion('libqpid-proton11') ?? '(version unknown)'}; ${rounds} rounds of ${perRound} messages per client and direction, clients in turn`);
+  return throughputResult(
+    rows,
+    `RabbitMQ ${packageVersion('rabbitmq-server') ?? '(version unknown)'} (Debian) with rabbitmq_amqp1_0; Qpid Proton C ${packageVersion('libqpid-proton11') ?? '(version unknown)'}; ${rounds} rounds of ${perRound} messages per client and direction, clients in turn`,
+  );
 }

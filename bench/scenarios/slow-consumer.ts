@@ -64,14 +64,23 @@ export default async function slowConsumer(ctx: ScenarioContext): Promise<Scenar
       const growth = Number(r.rssMaxMb) - Number(r.rssStartMb);
       const liveGrowth = Number(r.heapLiveEndMb) - Number(r.heapLiveStartMb);
       if (impl === 'rx-amqp' && (growth > 25 || liveGrowth > 2)) {
-        failures.push(`slow-consumer: rx-amqp memory grew over ${slowMs / 1000} s (RSS max − start ${growth.toFixed(1)} MiB, live heap ${liveGrowth.toFixed(2)} MiB): not flat`);
+        failures.push(
+          `slow-consumer: rx-amqp memory grew over ${slowMs / 1000} s (RSS max − start ${growth.toFixed(1)} MiB, live heap ${liveGrowth.toFixed(2)} MiB): not flat`,
+        );
       }
     });
 
-    const cases: [ClientImpl, string][] = [['rx-amqp', 'error'], ['rx-amqp', 'drop-oldest'], ['rx-amqp', 'drop-newest'], ['rhea', 'drop if !sendable()']];
+    const cases: [ClientImpl, string][] = [
+      ['rx-amqp', 'error'],
+      ['rx-amqp', 'drop-oldest'],
+      ['rx-amqp', 'drop-newest'],
+      ['rhea', 'drop if !sendable()'],
+    ];
     for (const [impl, policy] of cases) {
       ctx.log(`hot-producer: ${impl}, ${policy}, ${hotMs / 1000} s`);
-      const r = await workers.get(impl)!.ask('hot', { address: `hot-${impl}-${policy.replace(/\W+/g, '-')}`, ms: hotMs, policy, bufferSize: 1000, batch: 1000 });
+      const r = await workers
+        .get(impl)!
+        .ask('hot', { address: `hot-${impl}-${policy.replace(/\W+/g, '-')}`, ms: hotMs, policy, bufferSize: 1000, batch: 1000 });
       rows.push({
         bench: 'hot-producer',
         impl,
@@ -98,11 +107,29 @@ export default async function slowConsumer(ctx: ScenarioContext): Promise<Scenar
   const slowRx = rows.find((r) => r.bench === 'slow-consumer' && r.impl === 'rx-amqp');
   return {
     rows,
-    columns: ['bench', 'impl', 'policy', 'handledPerSec', 'offered', 'accepted', 'dropped', 'errored', 'offeredPerSec', 'msgsPerSec',
-      'rssStartMb', 'rssEndMb', 'rssMaxMb', 'rssSlopeMbPerMin', 'heapLiveStartMb', 'heapLiveEndMb', 'heapLiveMb', 'error'],
+    columns: [
+      'bench',
+      'impl',
+      'policy',
+      'handledPerSec',
+      'offered',
+      'accepted',
+      'dropped',
+      'errored',
+      'offeredPerSec',
+      'msgsPerSec',
+      'rssStartMb',
+      'rssEndMb',
+      'rssMaxMb',
+      'rssSlopeMbPerMin',
+      'heapLiveStartMb',
+      'heapLiveEndMb',
+      'heapLiveMb',
+      'error',
+    ],
     notes: [
       `target: flat memory under the slow consumer: ${failures.length === 0 ? 'met' : 'NOT met'} (rx-amqp RSS ${Number(slowRx?.rssStartMb).toFixed(1)} → ${Number(slowRx?.rssEndMb).toFixed(1)} MiB, max ${Number(slowRx?.rssMaxMb).toFixed(1)}, slope ${Number(slowRx?.rssSlopeMbPerMin).toFixed(2)} MiB/min; live heap after GC ${Number(slowRx?.heapLiveStartMb).toFixed(2)} → ${Number(slowRx?.heapLiveEndMb).toFixed(2)} MiB)`,
-      'slow-consumer: RSS moves by several MiB either way over 20 s as V8 sizes its heap (the slope\'s sign changes from run to run); heapLiveStartMb/heapLiveEndMb (JS heap in use after a full gc() before and after the 20 s) show what is actually held',
+      "slow-consumer: RSS moves by several MiB either way over 20 s as V8 sizes its heap (the slope's sign changes from run to run); heapLiveStartMb/heapLiveEndMb (JS heap in use after a full gc() before and after the 20 s) show what is actually held",
       `broker: ours (src/node/broker.ts) in a child process, ${waiting.toLocaleString('en-US')} messages of 100 bytes put on "${QUEUE}" before it listened; its peak RSS ${brokerRssMb.toFixed(0)} MiB`,
       'slow-consumer: both libraries at once (competing consumers on one queue), 100 credit, one message handled per 10 ms timer; RSS of the client process every 250 ms after 2 s',
       'hot-producer: 1,000 messages per event-loop turn; heapLiveMb: JS heap in use after a full GC (gc()) the moment production stops, i.e. what the producer holds (buffer, in flight); rx-amqp send buffer 1,000 (the default); rhea has no buffer or policy: send() past credit queues 2,048 deliveries, then throws, and the delivery-id the failed send used breaks the session (out-of-sequence delivery-id), so the producer drops when !sendable()',

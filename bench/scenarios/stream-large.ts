@@ -20,7 +20,10 @@ const MIB = 1024 * 1024;
 const CLIENT_RSS_BOUND = 160 * MIB;
 
 function peakRssOf(pid: number | 'self'): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
+  const line =
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmHWM:')) ?? '';
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) * 1024;
 }
 
@@ -32,8 +35,13 @@ function run(program: string, args: readonly string[]): Record<string, number | 
 export default async function streamLarge(ctx: ScenarioContext): Promise<ScenarioResult> {
   const size = (ctx.quick ? 256 : 1024) * MIB;
   const failures: string[] = [];
-  const atRest = Number(execFileSync(process.execPath, ['--input-type=module', '-e',
-    "import 'rx-amqp'; import { peakRss } from './test/streaming/programs/pattern.mjs'; console.log(await peakRss())"], { cwd: ROOT, encoding: 'utf8' }).trim());
+  const atRest = Number(
+    execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "import 'rx-amqp'; import { peakRss } from './test/streaming/programs/pattern.mjs'; console.log(await peakRss())"],
+      { cwd: ROOT, encoding: 'utf8' },
+    ).trim(),
+  );
   ctx.log(`starting the broker for a ${size / MIB} MiB message`);
   const broker = startProgram(process.execPath, [`${PROGRAMS}broker.mjs`, String(size)], { cwd: ROOT, timeoutMs: 600_000 });
   const rows: BenchRow[] = [];
@@ -51,14 +59,31 @@ export default async function streamLarge(ctx: ScenarioContext): Promise<Scenari
     const received = run('stream-receive.mjs', [url, 'large']);
     const brokerPeak = peakRssOf(broker.pid);
     if (sent['state'] !== 'accepted' || sent['bytes'] !== size) failures.push(`the send: ${JSON.stringify(sent)}`);
-    if (received['same'] !== true || received['bytes'] !== size || received['outcome'] !== 'accepted') failures.push(`the receive: ${JSON.stringify(received)}`);
-    for (const [who, r] of [['sender', sent], ['receiver', received]] as const) {
-      if (Number(r['peakRss']) >= CLIENT_RSS_BOUND) failures.push(`the ${who}'s peak RSS ${(Number(r['peakRss']) / MIB).toFixed(0)} MiB is over ${CLIENT_RSS_BOUND / MIB} MiB`);
+    if (received['same'] !== true || received['bytes'] !== size || received['outcome'] !== 'accepted')
+      failures.push(`the receive: ${JSON.stringify(received)}`);
+    for (const [who, r] of [
+      ['sender', sent],
+      ['receiver', received],
+    ] as const) {
+      if (Number(r['peakRss']) >= CLIENT_RSS_BOUND)
+        failures.push(`the ${who}'s peak RSS ${(Number(r['peakRss']) / MIB).toFixed(0)} MiB is over ${CLIENT_RSS_BOUND / MIB} MiB`);
     }
     const mbPerSec = (ms: number) => size / MIB / (ms / 1000);
     rows.push(
-      { bench: `stream-${size / MIB}mib`, impl: 'sendStreamed', peakRssMb: Number(sent['peakRss']) / MIB, ms: Number(sent['ms']), mbPerSec: mbPerSec(Number(sent['ms'])) },
-      { bench: `stream-${size / MIB}mib`, impl: 'receiveStreamed', peakRssMb: Number(received['peakRss']) / MIB, ms: Number(received['ms']), mbPerSec: mbPerSec(Number(received['ms'])) },
+      {
+        bench: `stream-${size / MIB}mib`,
+        impl: 'sendStreamed',
+        peakRssMb: Number(sent['peakRss']) / MIB,
+        ms: Number(sent['ms']),
+        mbPerSec: mbPerSec(Number(sent['ms'])),
+      },
+      {
+        bench: `stream-${size / MIB}mib`,
+        impl: 'receiveStreamed',
+        peakRssMb: Number(received['peakRss']) / MIB,
+        ms: Number(received['ms']),
+        mbPerSec: mbPerSec(Number(received['ms'])),
+      },
       { bench: `stream-${size / MIB}mib`, impl: 'embedded broker', peakRssMb: brokerPeak / MIB },
       { bench: `stream-${size / MIB}mib`, impl: 'node + rx-amqp at rest', peakRssMb: atRest / MIB },
     );
@@ -70,8 +95,8 @@ export default async function streamLarge(ctx: ScenarioContext): Promise<Scenari
     columns: ['bench', 'impl', 'peakRssMb', 'ms', 'mbPerSec'],
     failures,
     notes: [
-      'Peak RSS is each process\'s VmHWM. The broker holds the message whole (its maxMessageSize, memory budget and queue maxBytes raised for it); the clients hold a window of it.',
-      'The receiver\'s peak above the at-rest row is mostly socket read buffers waiting for V8 to collect them (a bare Node socket reading the same bytes shows the same).',
+      "Peak RSS is each process's VmHWM. The broker holds the message whole (its maxMessageSize, memory budget and queue maxBytes raised for it); the clients hold a window of it.",
+      "The receiver's peak above the at-rest row is mostly socket read buffers waiting for V8 to collect them (a bare Node socket reading the same bytes shows the same).",
     ],
   };
 }

@@ -34,10 +34,18 @@ function roundTrip(tracing: Tracing | undefined): { run: (count: number) => Prom
   // One long-lived subscriber keeps the connection open between rounds.
   const held = connection$.subscribe();
   return {
-    run: (count) => lastValueFrom(merge(
-      range(0, count).pipe(map((i) => ({ body: BODY, messageId: `m-${i}` })), send(connection$, 'bench', { bufferSize: count }), ignoreElements()),
-      receive(connection$, 'bench', { prefetch: 200 }).pipe(take(count), ignoreElements()),
-    ), { defaultValue: undefined }),
+    run: (count) =>
+      lastValueFrom(
+        merge(
+          range(0, count).pipe(
+            map((i) => ({ body: BODY, messageId: `m-${i}` })),
+            send(connection$, 'bench', { bufferSize: count }),
+            ignoreElements(),
+          ),
+          receive(connection$, 'bench', { prefetch: 200 }).pipe(take(count), ignoreElements()),
+        ),
+        { defaultValue: undefined },
+      ),
     stop: () => {
       held.unsubscribe();
       serving.unsubscribe();
@@ -61,7 +69,14 @@ export default async function tracingScenario(ctx: ScenarioContext): Promise<Sce
     try {
       const r = await measureThroughput(trip.run, { messages, rounds: Math.max(3, ctx.measure.rounds / 2) });
       off ??= r.msgsPerSec;
-      rows.push({ bench: 'tracing-roundtrip', impl, msgsPerSec: r.msgsPerSec, vsOff: r.msgsPerSec / off, cpuUsPerMsg: r.cpuUsPerMsg, spreadPct: r.spread * 100 });
+      rows.push({
+        bench: 'tracing-roundtrip',
+        impl,
+        msgsPerSec: r.msgsPerSec,
+        vsOff: r.msgsPerSec / off,
+        cpuUsPerMsg: r.cpuUsPerMsg,
+        spreadPct: r.spread * 100,
+      });
     } finally {
       trip.stop();
     }

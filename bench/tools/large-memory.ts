@@ -41,4 +41,6 @@ while (received < N) {
 }
 const ms = performance.now() - start;
 const cpu = process.cpuUsage(cpuStart);
-console.log(`${N} x ${SIZE} B: ${((N * SIZE) / 1048576 / (ms / 1000)).toFixed(0)} MiB/s, CPU ${((cpu.user + cpu.system) / N).toFixed(0)} µs/msg, RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);
+console.log(
+  `${N} x ${SIZE} B: ${((N * SIZE) / 1048576 / (ms / 1000)).toFixed(0)} MiB/s, CPU ${((cpu.user + cpu.system) / N).toFixed(0)} µs/msg, RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`,
+);

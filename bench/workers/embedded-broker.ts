@@ -21,7 +21,9 @@ const args = process.argv.slice(2);
 // keepNames gives every closure a property array and so inflates what a link or connection costs.
 const fromDist = args.includes('--dist');
 const { startBroker } = (await import(fromDist ? '../../dist/esm/node/broker.js' : '../../src/node/broker.js')) as typeof import('../../src/node/broker.js');
-const { encodeMessageBytes } = (await import(fromDist ? '../../dist/esm/frames/message.js' : '../../src/frames/message.js')) as typeof import('../../src/frames/message.js');
+const { encodeMessageBytes } = (await import(
+  fromDist ? '../../dist/esm/frames/message.js' : '../../src/frames/message.js'
+)) as typeof import('../../src/frames/message.js');
 let maxMessages = 100_000;
 let preload: { address: string; count: number; bodyBytes: number } | undefined;
 for (let i = 0; i < args.length; i++) {
@@ -62,14 +64,16 @@ lines.on('line', (line) => {
     (globalThis as { gc?: () => void }).gc?.();
     const memory = process.memoryUsage();
     const cpu = process.cpuUsage();
-    process.stdout.write(`memory ${JSON.stringify({
-      ...broker.stats(),
-      consumers: broker.broker.registry.stats().consumers,
-      rssMb: memory.rss / 2 ** 20,
-      heapUsedMb: memory.heapUsed / 2 ** 20,
-      externalMb: (memory.external + memory.arrayBuffers) / 2 ** 20,
-      cpuUs: cpu.user + cpu.system,
-    })}\n`);
+    process.stdout.write(
+      `memory ${JSON.stringify({
+        ...broker.stats(),
+        consumers: broker.broker.registry.stats().consumers,
+        rssMb: memory.rss / 2 ** 20,
+        heapUsedMb: memory.heapUsed / 2 ** 20,
+        externalMb: (memory.external + memory.arrayBuffers) / 2 ** 20,
+        cpuUs: cpu.user + cpu.system,
+      })}\n`,
+    );
   }
 });
 lines.on('close', () => {

@@ -37,9 +37,21 @@ function onBytes(bytes: number): void {
   }
 }
 
-const socket: Socket = mode === 'onread'
-  ? connect({ port: Number(portText), host: '127.0.0.1', noDelay: true, onread: { buffer: Buffer.alloc(64 * 1024), callback: (bytes) => { onBytes(bytes); return true; } } })
-  : connect({ port: Number(portText), host: '127.0.0.1', noDelay: true });
+const socket: Socket =
+  mode === 'onread'
+    ? connect({
+        port: Number(portText),
+        host: '127.0.0.1',
+        noDelay: true,
+        onread: {
+          buffer: Buffer.alloc(64 * 1024),
+          callback: (bytes) => {
+            onBytes(bytes);
+            return true;
+          },
+        },
+      })
+    : connect({ port: Number(portText), host: '127.0.0.1', noDelay: true });
 if (mode === 'data') socket.on('data', (data: Buffer) => onBytes(data.length));
 socket.on('error', (e) => fail(NAME, e.message));
 

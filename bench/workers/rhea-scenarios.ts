@@ -15,7 +15,17 @@ import { serveCommands } from '../harness/command-worker.js';
 import { RssSampler } from '../harness/rss.js';
 import { LatencyRecorder } from '../harness/stats.js';
 import {
-  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, steadyState, waitUntil, withTimeout,
+  TS,
+  cpuSince,
+  deferred,
+  liveHeapMb,
+  latencyFields,
+  paced,
+  parseScenarioWorkerArgs,
+  rssMb,
+  steadyState,
+  waitUntil,
+  withTimeout,
 } from './scenario-common.js';
 
 const NAME = 'rhea-scenarios';
@@ -31,7 +41,9 @@ const fail = (what: string): void => {
 function openConnection(): Connection {
   const c = container.connect(connectOptions);
   c.on('connection_error', (ctx: EventContext) => fail(`connection error: ${JSON.stringify(ctx.connection?.error ?? null)}`));
-  c.on('disconnected', (ctx: EventContext) => { if (!closing) fail(`disconnected: ${String(ctx.error ?? '')}`); });
+  c.on('disconnected', (ctx: EventContext) => {
+    if (!closing) fail(`disconnected: ${String(ctx.error ?? '')}`);
+  });
   return c;
 }
 let closing = false;
@@ -141,7 +153,11 @@ async function oneway(args: Record<string, unknown>): Promise<Record<string, num
     }
     links.oneway.send({ body: body100, application_properties: { [TS]: now } });
   });
-  await waitUntil(() => received >= sent, 20_000, () => `${received} of ${sent} one-way messages received`);
+  await waitUntil(
+    () => received >= sent,
+    20_000,
+    () => `${received} of ${sent} one-way messages received`,
+  );
   const cpuUs = cpuSince(cpuStart);
   const s = recorder.summary();
   return { ...latencyFields(s), sent, msgsPerSec: (s.count * 1000) / ms, cpuUsPerMsg: cpuUs / s.count };
@@ -191,7 +207,9 @@ async function large(args: Record<string, unknown>): Promise<Record<string, numb
   let accepted = 0;
   const all = deferred();
   const receiver = await openReceiver(connection, address, { credit_window: Number(args.prefetch) });
-  const check = (): void => { if (received === count && accepted === count) all.resolve(); };
+  const check = (): void => {
+    if (received === count && accepted === count) all.resolve();
+  };
   receiver.on('message', (ctx: EventContext) => {
     bytes += bodyLength(ctx.message!.body);
     received++;
@@ -218,7 +236,7 @@ async function large(args: Record<string, unknown>): Promise<Record<string, numb
   sender.close();
   receiver.close();
   if (bytes !== size * count) throw new Error(`received ${bytes} bytes, expected ${size * count}`);
-  return { ms, mbPerSec: (bytes / (1024 * 1024)) / (ms / 1000), msgsPerSec: (count * 1000) / ms, cpuUsPerMsg: cpuUs / count, rssMb: rssMb() };
+  return { ms, mbPerSec: bytes / (1024 * 1024) / (ms / 1000), msgsPerSec: (count * 1000) / ms, cpuUsPerMsg: cpuUs / count, rssMb: rssMb() };
 }
 
 // --- memory: a slow consumer and a hot producer -------------------------------------------------
@@ -307,7 +325,11 @@ async function hot(args: Record<string, unknown>): Promise<Record<string, number
   const producedMs = performance.now() - start;
   // What the producer holds at full speed (buffer, deliveries in flight), garbage aside.
   const heapLiveMb = liveHeapMb();
-  await waitUntil(() => performance.now() - lastResultAt > 500, 30_000, () => 'the hot producer results');
+  await waitUntil(
+    () => performance.now() - lastResultAt > 500,
+    30_000,
+    () => 'the hot producer results',
+  );
   const trend = sampler.stop();
   sender.close();
   return {
@@ -347,8 +369,12 @@ async function manyLinks(args: Record<string, unknown>): Promise<Record<string, 
       connections.push(c);
     }
     const r = c.open_receiver({ source: { address: `${prefix}-${i}` } });
-    r.once('receiver_open', () => { if (++attached === n) allAttached.resolve(); });
-    r.on('message', () => { if (++got === n) allGot.resolve(); });
+    r.once('receiver_open', () => {
+      if (++attached === n) allAttached.resolve();
+    });
+    r.on('message', () => {
+      if (++got === n) allGot.resolve();
+    });
     r.on('receiver_error', (ctx: EventContext) => fail(`receiver ${i}: ${String(ctx.receiver?.error ?? '')}`));
     receivers.push(r);
   }
@@ -366,7 +392,15 @@ async function manyLinks(args: Record<string, unknown>): Promise<Record<string, 
   for (const r of receivers) r.close();
   for (const c of connections) c.close();
   sender.link.close();
-  return { attachMs, deliverMs, rssBeforeMb: rssBefore, rssMb: rssAfter, rssAttachedMb: rssAttached, rssPerLinkKb: ((rssAttached - rssBefore) * 1024) / n, closeCallMs: performance.now() - closeStart };
+  return {
+    attachMs,
+    deliverMs,
+    rssBeforeMb: rssBefore,
+    rssMb: rssAfter,
+    rssAttachedMb: rssAttached,
+    rssPerLinkKb: ((rssAttached - rssBefore) * 1024) / n,
+    closeCallMs: performance.now() - closeStart,
+  };
 }
 
 serveCommands(NAME, {

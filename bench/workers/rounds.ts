@@ -29,7 +29,13 @@ export interface WorkerArgs {
 
 export function parseWorkerArgs(name: string): WorkerArgs {
   const [mode, host, port, address, perRound, user, password] = process.argv.slice(2);
-  if ((mode !== 'send' && mode !== 'receive') || host === undefined || address === undefined || !(Number(perRound) > 0) || (user !== undefined && password === undefined)) {
+  if (
+    (mode !== 'send' && mode !== 'receive') ||
+    host === undefined ||
+    address === undefined ||
+    !(Number(perRound) > 0) ||
+    (user !== undefined && password === undefined)
+  ) {
     process.stderr.write(`usage: ${name} send|receive HOST PORT ADDRESS MESSAGES_PER_ROUND [USER PASSWORD]\n`);
     process.exit(2);
   }
@@ -53,7 +59,10 @@ export class Rounds {
   private readonly queued: string[] = [];
   private isReady = false;
 
-  constructor(private readonly start: () => void, private readonly end: () => void) {
+  constructor(
+    private readonly start: () => void,
+    private readonly end: () => void,
+  ) {
     const lines = createInterface({ input: process.stdin });
     lines.on('line', (line) => {
       if (line.trim() !== 'go') return;

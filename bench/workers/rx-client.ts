@@ -70,12 +70,14 @@ const rounds = new Rounds(
   },
   () => {
     outgoing.complete();
-    connection$.pipe(take(1)).subscribe((connection) => connection.close().subscribe({
-      complete: () => {
-        process.stderr.write(`${NAME}: ${mode} done, checksum ${checksum}\n`);
-        process.exit(0);
-      },
-    }));
+    connection$.pipe(take(1)).subscribe((connection) =>
+      connection.close().subscribe({
+        complete: () => {
+          process.stderr.write(`${NAME}: ${mode} done, checksum ${checksum}\n`);
+          process.exit(0);
+        },
+      }),
+    );
   },
 );
 

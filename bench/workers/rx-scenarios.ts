@@ -15,7 +15,18 @@ import { serveCommands } from '../harness/command-worker.js';
 import { RssSampler } from '../harness/rss.js';
 import { LatencyRecorder } from '../harness/stats.js';
 import {
-  TS, cpuSince, deferred, liveHeapMb, latencyFields, paced, parseScenarioWorkerArgs, rssMb, sleep, steadyState, waitUntil, withTimeout,
+  TS,
+  cpuSince,
+  deferred,
+  liveHeapMb,
+  latencyFields,
+  paced,
+  parseScenarioWorkerArgs,
+  rssMb,
+  sleep,
+  steadyState,
+  waitUntil,
+  withTimeout,
 } from './scenario-common.js';
 
 const NAME = 'rx-scenarios';
@@ -25,8 +36,8 @@ const options: ConnectOptions = {
   reconnect: false,
   containerId: `rx-bench-${process.pid}`,
   ...(user === undefined
-    // No SASL layer, as rhea does without a user name (one round trip fewer per connection).
-    ? { sasl: { enabled: false } }
+    ? // No SASL layer, as rhea does without a user name (one round trip fewer per connection).
+      { sasl: { enabled: false } }
     : { user, password, sasl: { mechanisms: ['PLAIN'], allowInsecure: true } }),
 };
 /** Every link of a command shares this connection (the last link out closes it). */
@@ -77,9 +88,13 @@ async function latencySetup(prefix: string, prefetch: number | undefined): Promi
   await attachedReceiver(`${prefix}-oneway`, (d) => links.onOneway(d), receiverOptions);
   await attachedReceiver(`${prefix}-reply`, (d) => links.onReply(d), receiverOptions);
   // The responder: each request's timestamp goes back in the reply.
-  await attachedReceiver(`${prefix}-request`, (d) => {
-    replies.next({ body: body100, correlationId: d.message.messageId, applicationProperties: d.message.applicationProperties });
-  }, receiverOptions);
+  await attachedReceiver(
+    `${prefix}-request`,
+    (d) => {
+      replies.next({ body: body100, correlationId: d.message.messageId, applicationProperties: d.message.applicationProperties });
+    },
+    receiverOptions,
+  );
   latencyLinks = links;
   return links;
 }
@@ -110,7 +125,11 @@ async function oneway(args: Record<string, unknown>): Promise<Record<string, num
     }
     links.oneway.next({ body: body100, applicationProperties: { [TS]: now } });
   });
-  await waitUntil(() => received >= sent, 20_000, () => `${received} of ${sent} one-way messages received`);
+  await waitUntil(
+    () => received >= sent,
+    20_000,
+    () => `${received} of ${sent} one-way messages received`,
+  );
   const cpuUs = cpuSince(cpuStart);
   const s = recorder.summary();
   return { ...latencyFields(s), sent, msgsPerSec: (s.count * 1000) / ms, cpuUsPerMsg: cpuUs / s.count };
@@ -158,28 +177,36 @@ async function large(args: Record<string, unknown>): Promise<Record<string, numb
   let received = 0;
   let bytes = 0;
   const all = deferred();
-  const sub = await attachedReceiver(address, (d) => {
-    bytes += (d.message.body as Uint8Array).length;
-    if (++received === count) all.resolve();
-  }, { prefetch: Number(args.prefetch) });
+  const sub = await attachedReceiver(
+    address,
+    (d) => {
+      bytes += (d.message.body as Uint8Array).length;
+      if (++received === count) all.resolve();
+    },
+    { prefetch: Number(args.prefetch) },
+  );
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   let accepted = 0;
-  const sent = lastValueFrom(sendFrom(connection$, address, (n) => {
-    const batch: Message[] = [];
-    for (; n > 0 && accepted + batch.length < count; n--) batch.push({ body });
-    accepted += batch.length;
-    return batch;
-  }).pipe(map((r) => {
-    if (r.state !== 'accepted') throw new Error(`a large message was ${r.state}`);
-    return r;
-  })));
+  const sent = lastValueFrom(
+    sendFrom(connection$, address, (n) => {
+      const batch: Message[] = [];
+      for (; n > 0 && accepted + batch.length < count; n--) batch.push({ body });
+      accepted += batch.length;
+      return batch;
+    }).pipe(
+      map((r) => {
+        if (r.state !== 'accepted') throw new Error(`a large message was ${r.state}`);
+        return r;
+      }),
+    ),
+  );
   await withTimeout(Promise.all([all.promise, sent]), 120_000, `${count} messages of ${size} bytes`);
   const ms = performance.now() - start;
   const cpuUs = cpuSince(cpuStart);
   sub.unsubscribe();
   if (bytes !== size * count) throw new Error(`received ${bytes} bytes, expected ${size * count}`);
-  return { ms, mbPerSec: (bytes / (1024 * 1024)) / (ms / 1000), msgsPerSec: (count * 1000) / ms, cpuUsPerMsg: cpuUs / count, rssMb: rssMb() };
+  return { ms, mbPerSec: bytes / (1024 * 1024) / (ms / 1000), msgsPerSec: (count * 1000) / ms, cpuUsPerMsg: cpuUs / count, rssMb: rssMb() };
 }
 
 // --- memory: a slow consumer and a hot producer -------------------------------------------------
@@ -191,15 +218,15 @@ async function slow(args: Record<string, unknown>): Promise<Record<string, numbe
   const settleMs = Number(args.settleMs ?? 2000);
   let handled = 0;
   // autoAccept off: a delivery is settled once handled, and only then does the window give credit back.
-  const sub = receive(connection$, address, { autoAccept: false, prefetch: Number(args.prefetch) }).pipe(
-    concatMap((d) => timer(handleMs).pipe(map(() => d))),
-  ).subscribe({
-    next: (d) => {
-      d.accept();
-      handled++;
-    },
-    error: fail,
-  });
+  const sub = receive(connection$, address, { autoAccept: false, prefetch: Number(args.prefetch) })
+    .pipe(concatMap((d) => timer(handleMs).pipe(map(() => d))))
+    .subscribe({
+      next: (d) => {
+        d.accept();
+        handled++;
+      },
+      error: fail,
+    });
   const measured = await steadyState(() => handled, ms, settleMs, 'the first slow delivery');
   sub.unsubscribe();
   return { ...measured };
@@ -232,7 +259,11 @@ async function hot(args: Record<string, unknown>): Promise<Record<string, number
   // Let the link attach and take its first credit, so the run starts in the steady state.
   out.next({ body: body100 });
   offered++;
-  await waitUntil(() => accepted > 0 || errored > 0, 20_000, () => 'the first hot message');
+  await waitUntil(
+    () => accepted > 0 || errored > 0,
+    20_000,
+    () => 'the first hot message',
+  );
   const sampler = new RssSampler(100);
   const start = performance.now();
   await new Promise<void>((resolve) => {
@@ -251,7 +282,11 @@ async function hot(args: Record<string, unknown>): Promise<Record<string, number
   // What the producer holds at full speed (buffer, deliveries in flight), garbage aside.
   const heapLiveMb = liveHeapMb();
   // What is still buffered or in flight settles now; wait until the results stop.
-  await waitUntil(() => errored > 0 || performance.now() - lastResultAt > 500, 30_000, () => 'the hot producer results');
+  await waitUntil(
+    () => errored > 0 || performance.now() - lastResultAt > 500,
+    30_000,
+    () => 'the hot producer results',
+  );
   const trend = sampler.stop();
   sub.unsubscribe();
   const results = accepted + otherOutcomes;
@@ -284,18 +319,27 @@ async function consumeBacklog(args: Record<string, unknown>): Promise<Record<str
   const settleMs = Number(args.settleMs ?? 2000);
   let completed = 0;
   let running = 0;
-  const sub = receive(connection$, address, { prefetch: Number(args.prefetch), settleTimeout: 5000 }).pipe(
-    consume(async () => {
-      running++;
-      await sleep(workMs);
-      completed++;
-      running--;
-    }, { concurrency: Number(args.concurrency) }),
-  ).subscribe({ error: fail });
+  const sub = receive(connection$, address, { prefetch: Number(args.prefetch), settleTimeout: 5000 })
+    .pipe(
+      consume(
+        async () => {
+          running++;
+          await sleep(workMs);
+          completed++;
+          running--;
+        },
+        { concurrency: Number(args.concurrency) },
+      ),
+    )
+    .subscribe({ error: fail });
   const measured = await steadyState(() => completed, ms, settleMs, 'the first handled delivery');
   sub.unsubscribe();
   // The handlers under way at the unsubscribe run to their end, and their deliveries are accepted then.
-  await waitUntil(() => running === 0, 10_000, () => `${running} handlers still running`);
+  await waitUntil(
+    () => running === 0,
+    10_000,
+    () => `${running} handlers still running`,
+  );
   return { ...measured, completed };
 }
 
@@ -315,10 +359,18 @@ async function manyLinks(args: Record<string, unknown>): Promise<Record<string, 
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     const c$ = perConnection ? connect(url, options) : connection$;
-    subs.add(receive(c$, `${prefix}-${i}`, { onAttach: () => { if (++attached === n) allAttached.resolve(); } }).subscribe({
-      next: () => { if (++got === n) allGot.resolve(); },
-      error: fail,
-    }));
+    subs.add(
+      receive(c$, `${prefix}-${i}`, {
+        onAttach: () => {
+          if (++attached === n) allAttached.resolve();
+        },
+      }).subscribe({
+        next: () => {
+          if (++got === n) allGot.resolve();
+        },
+        error: fail,
+      }),
+    );
   }
   await withTimeout(allAttached.promise, 120_000, () => `${attached} of ${n} receivers attached`);
   const attachMs = performance.now() - start;
@@ -334,7 +386,15 @@ async function manyLinks(args: Record<string, unknown>): Promise<Record<string, 
   const closeStart = performance.now();
   subs.unsubscribe();
   sender.unsubscribe();
-  return { attachMs, deliverMs, rssBeforeMb: rssBefore, rssMb: rssAfter, rssAttachedMb: rssAttached, rssPerLinkKb: ((rssAttached - rssBefore) * 1024) / n, closeCallMs: performance.now() - closeStart };
+  return {
+    attachMs,
+    deliverMs,
+    rssBeforeMb: rssBefore,
+    rssMb: rssAfter,
+    rssAttachedMb: rssAttached,
+    rssPerLinkKb: ((rssAttached - rssBefore) * 1024) / n,
+    closeCallMs: performance.now() - closeStart,
+  };
 }
 
 serveCommands(NAME, {

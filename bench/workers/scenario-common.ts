@@ -47,7 +47,16 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string | (() => string)): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${typeof what === 'string' ? what : what()}`)), ms);
-    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
   });
 }
 
@@ -106,7 +115,11 @@ export interface SteadyState extends RssTrend {
  * live heap (after a full GC) before and after and the rate `count()` grew at.
  */
 export async function steadyState(count: () => number, ms: number, settleMs: number, what: string): Promise<SteadyState> {
-  await waitUntil(() => count() > 0, 20_000, () => what);
+  await waitUntil(
+    () => count() > 0,
+    20_000,
+    () => what,
+  );
   await sleep(settleMs);
   const heapLiveStartMb = liveHeapMb();
   const from = count();

@@ -37,13 +37,16 @@ const time = (ms) => {
 /** One line for a ConnectionStatus (a union discriminated by `type`). */
 function describeStatus(status) {
   switch (status.type) {
-    case 'connecting': return `connecting to ${status.url} (attempt ${status.attempt})`;
-    case 'open': return `open: ${status.url}`;
+    case 'connecting':
+      return `connecting to ${status.url} (attempt ${status.attempt})`;
+    case 'open':
+      return `open: ${status.url}`;
     case 'reconnecting':
       return status.nextAttemptAt === undefined
         ? `reconnecting: attempt ${status.attempt} soon`
         : `reconnecting: attempt ${status.attempt} at ${time(status.nextAttemptAt)} (in ${(status.delayMs / 1000).toFixed(1)} s)`;
-    case 'closed': return 'closed';
+    case 'closed':
+      return 'closed';
   }
 }
 
@@ -125,10 +128,7 @@ function renderCounts() {
 }
 
 outgoing
-  .pipe(
-    send(connection$, topic, { capabilities }),
-    retry({ delay: (error) => (showError('sender', error), timer(LINK_RETRY_MS)) }),
-  )
+  .pipe(send(connection$, topic, { capabilities }), retry({ delay: (error) => (showError('sender', error), timer(LINK_RETRY_MS)) }))
   .subscribe((result) => {
     if (result.state === 'accepted') {
       accepted += 1;

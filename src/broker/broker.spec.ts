@@ -28,7 +28,9 @@ function rig(options: BrokerOptions = {}) {
   const run = () => scheduler.flush();
   const publish = (address: string | null, messages: Message[], options: SenderOptions = {}, via: Observable<Connection> = connection$) => {
     const results: SendResult[] = [];
-    from(messages).pipe(send(via, address, options)).subscribe({ next: (r) => results.push(r) });
+    from(messages)
+      .pipe(send(via, address, options))
+      .subscribe({ next: (r) => results.push(r) });
     run();
     return results;
   };
@@ -42,7 +44,7 @@ function rig(options: BrokerOptions = {}) {
   return { broker, client, connection$, run, publish, consume };
 }
 
-const bodies = (...values: unknown[]): Message[] => values.map((body) => ({ body } as Message));
+const bodies = (...values: unknown[]): Message[] => values.map((body) => ({ body }) as Message);
 
 describe('Broker', () => {
   it('a queue keeps messages until a consumer comes, then hands them over in order', () => {
@@ -161,7 +163,10 @@ describe('Broker', () => {
 
   it('anonymous relay: a sender without an address routes each message by its to', () => {
     const { publish, consume } = rig();
-    const results = publish(null, [{ to: 'a', body: 1 }, { to: 'b', body: 2 }]);
+    const results = publish(null, [
+      { to: 'a', body: 1 },
+      { to: 'b', body: 2 },
+    ]);
     expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted']);
     expect(consume('a').bodies()).toEqual([1]);
     expect(consume('b').bodies()).toEqual([2]);
@@ -169,7 +174,10 @@ describe('Broker', () => {
 
   it('selectors: a consumer gets only matching messages; the others stay for the rest', () => {
     const { publish, consume } = rig();
-    publish('colours', ['red', 'green', 'red', 'blue'].map((colour, i) => ({ body: i, applicationProperties: { colour } })));
+    publish(
+      'colours',
+      ['red', 'green', 'red', 'blue'].map((colour, i) => ({ body: i, applicationProperties: { colour } })),
+    );
     const red = consume('colours', { selector: "colour = 'red'" });
     expect(red.bodies()).toEqual([0, 2]);
     expect(consume('colours').bodies()).toEqual([1, 3]);
@@ -177,7 +185,10 @@ describe('Broker', () => {
 
   it('a selector described by its numeric code applies; another described filter is neither applied nor echoed', () => {
     const { publish, consume } = rig();
-    publish('filters', ['red', 'green'].map((colour, i) => ({ body: i, applicationProperties: { colour } })));
+    publish(
+      'filters',
+      ['red', 'green'].map((colour, i) => ({ body: i, applicationProperties: { colour } })),
+    );
     const attached: AttachedLink[] = [];
     const other = consume('filters', {
       filter: { other: described('example.org:other-filter:string', "colour = 'red'") },
@@ -219,7 +230,10 @@ describe('Broker', () => {
   it('stores messages unread but not unchecked: bytes that are not a message are rejected with amqp:decode-error', () => {
     const { publish, consume } = rig();
     // An amqp-value then a header: sections out of order (and a truncated string).
-    const results = publish('checked', [lazyMessage(new Uint8Array([0x00, 0x53, 0x77, 0x41, 0x00, 0x53, 0x70, 0x45])), lazyMessage(new Uint8Array([0x00, 0x53, 0x77, 0xa1, 0x09, 0x61]))]);
+    const results = publish('checked', [
+      lazyMessage(new Uint8Array([0x00, 0x53, 0x77, 0x41, 0x00, 0x53, 0x70, 0x45])),
+      lazyMessage(new Uint8Array([0x00, 0x53, 0x77, 0xa1, 0x09, 0x61])),
+    ]);
     expect(results.map((r) => r.state)).toEqual(['rejected', 'rejected']);
     expect(results[0]!.error).toMatchObject({ condition: Condition.DecodeError });
     expect(consume('checked').got).toHaveLength(0);
@@ -264,7 +278,8 @@ describe('Broker', () => {
     const network = new MemoryNetwork({ scheduler });
     const platform = { connect: network.connect, listen: network.listen };
     let closed = false;
-    const serve = (broker: Broker) => broker.serve(new Container({ id: 'broker', platform, scheduler }).listen({ port: 5672, onClosed: () => (closed = true) })).subscribe();
+    const serve = (broker: Broker) =>
+      broker.serve(new Container({ id: 'broker', platform, scheduler }).listen({ port: 5672, onClosed: () => (closed = true) })).subscribe();
     const first = new Broker();
     const serving = serve(first);
     const connection$ = new Container({ id: 'client', platform, scheduler }).connect('amqp://localhost');
@@ -288,8 +303,15 @@ describe('Broker', () => {
   it('moves many messages through, in order, under a small window', () => {
     const { connection$, run } = rig();
     const got: unknown[] = [];
-    receive(connection$, 'many', { prefetch: 10 }).pipe(take(1000)).subscribe((d) => got.push(d.message.body));
-    range(0, 1000).pipe(map((i) => ({ body: i })), send(connection$, 'many', { bufferSize: 1000 })).subscribe();
+    receive(connection$, 'many', { prefetch: 10 })
+      .pipe(take(1000))
+      .subscribe((d) => got.push(d.message.body));
+    range(0, 1000)
+      .pipe(
+        map((i) => ({ body: i })),
+        send(connection$, 'many', { bufferSize: 1000 }),
+      )
+      .subscribe();
     run();
     expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });

@@ -130,7 +130,8 @@ export class Broker {
     this.prefetch = options.prefetch ?? 100;
     this.maxMessageSize = options.maxMessageSize;
     this.maxOutputBacklog = options.maxOutputBacklog ?? DEFAULT_MAX_OUTPUT_BACKLOG;
-    if (!(this.maxOutputBacklog >= 0)) throw new TypeError(`Broker maxOutputBacklog: expected a non-negative number of bytes, got ${String(options.maxOutputBacklog)}`);
+    if (!(this.maxOutputBacklog >= 0))
+      throw new TypeError(`Broker maxOutputBacklog: expected a non-negative number of bytes, got ${String(options.maxOutputBacklog)}`);
     this.onEvent = options.onEvent;
     this.cbs = options.cbs === undefined ? undefined : new CbsNode(options.cbs, this.registry);
     this.registry.store.onBelowWatermark(() => this.takeWaiting());
@@ -206,7 +207,8 @@ export class Broker {
         try {
           const cbs = this.cbs;
           if (cbs !== undefined && link.address === CBS_ADDRESS) {
-            if (link.role !== 'sender') throw new AmqpError(Condition.NotAllowed, `${CBS_ADDRESS} replies go to the request's reply-to node, not to a receiver of ${CBS_ADDRESS}`);
+            if (link.role !== 'sender')
+              throw new AmqpError(Condition.NotAllowed, `${CBS_ADDRESS} replies go to the request's reply-to node, not to a receiver of ${CBS_ADDRESS}`);
             track(links, cbs.accept(link, claims, scheduler));
             return;
           }
@@ -283,30 +285,33 @@ export class Broker {
     };
     const entry: FaultableLink = { link, address };
     const tracked = this.faults.track(entry);
-    const subscription = link.receive({
-      autoAccept: false, prefetch: this.prefetch,
-      ...(this.maxMessageSize === undefined ? {} : { maxMessageSize: this.maxMessageSize }),
-      ...(address === link.address ? {} : { address }),
-    }).subscribe({
-      next: (delivery) => {
-        if (this.faults.reportsReceived(entry)) {
-          const received = { type: 'received', sectionNumber: sectionCount(delivery.payload), sectionOffset: 0n } as const;
-          if (!settleOrLetGo(link, () => reportState(delivery, received))) return;
-        }
-        const state = transferStateOf(delivery);
-        if (state?.type === 'transactional-state') {
-          this.stagePut(link, delivery, state, nodeFor);
-          return;
-        }
-        // Past the budget's high watermark the delivery waits, unsettled: its
-        // link's credit is not renewed meanwhile, so the producer stops (as
-        // RabbitMQ's flow control withholds credit) instead of being refused.
-        if (this.waiting.length > 0 || this.registry.store.high) this.waiting.push({ delivery, take });
-        else take(delivery);
-      },
-      error: () => tracked.unsubscribe(), // the connection went; nothing was accepted that is not stored
-      complete: () => tracked.unsubscribe(),
-    });
+    const subscription = link
+      .receive({
+        autoAccept: false,
+        prefetch: this.prefetch,
+        ...(this.maxMessageSize === undefined ? {} : { maxMessageSize: this.maxMessageSize }),
+        ...(address === link.address ? {} : { address }),
+      })
+      .subscribe({
+        next: (delivery) => {
+          if (this.faults.reportsReceived(entry)) {
+            const received = { type: 'received', sectionNumber: sectionCount(delivery.payload), sectionOffset: 0n } as const;
+            if (!settleOrLetGo(link, () => reportState(delivery, received))) return;
+          }
+          const state = transferStateOf(delivery);
+          if (state?.type === 'transactional-state') {
+            this.stagePut(link, delivery, state, nodeFor);
+            return;
+          }
+          // Past the budget's high watermark the delivery waits, unsettled: its
+          // link's credit is not renewed meanwhile, so the producer stops (as
+          // RabbitMQ's flow control withholds credit) instead of being refused.
+          if (this.waiting.length > 0 || this.registry.store.high) this.waiting.push({ delivery, take });
+          else take(delivery);
+        },
+        error: () => tracked.unsubscribe(), // the connection went; nothing was accepted that is not stored
+        complete: () => tracked.unsubscribe(),
+      });
     subscription.add(tracked);
     subscription.add(() => (gone = true));
     return subscription;
@@ -474,7 +479,7 @@ export class Broker {
       if (node instanceof Topic) {
         const capabilities = link.capabilities;
         const shared = capabilities.includes('shared') || capabilities.includes('global');
-        const durable = source?.durable !== undefined && source.durable !== 'none' || source?.expiryPolicy === 'never';
+        const durable = (source?.durable !== undefined && source.durable !== 'none') || source?.expiryPolicy === 'never';
         let subscription: MessageQueue;
         if (!durable && !shared) {
           subscription = node.subscribe(subscriptionKey(`${link.containerId}/${link.name}/${nextPrivate++}`), {});
@@ -483,9 +488,10 @@ export class Broker {
           const name = shared ? link.name.split('|')[0]! : link.name;
           const key = subscriptionKey(name, capabilities.includes('global') ? undefined : link.containerId);
           subscription = node.subscribe(key, { durable, shared });
-          if (durable) cleanup = (closed) => {
-            if (closed) node.unsubscribe(key);
-          };
+          if (durable)
+            cleanup = (closed) => {
+              if (closed) node.unsubscribe(key);
+            };
         }
         queue = subscription;
       } else {
@@ -497,7 +503,8 @@ export class Broker {
 
   /** Runs one consumer link: the queue hands entries to the link as the peer's credit allows. */
   private dispatchTo(
-    link: IncomingLink, queue: MessageQueue,
+    link: IncomingLink,
+    queue: MessageQueue,
     how: { selector?: (m: Message) => boolean; browse: boolean; address?: string; applied: string[]; cleanup: (closed: boolean) => void; node: string },
   ): Subscription {
     const sent = new Map<Message, QueueEntry>();
@@ -603,16 +610,20 @@ export class Broker {
       }
       this.durableLinks.park(durableKey, deliveries);
     };
-    subscription.add(link.sendFrom(producer, {
-      ...(how.address === undefined ? {} : { address: how.address }),
-      filterKeys: how.applied,
-      ...(how.browse ? { distributionMode: 'copy' } : {}),
-      ...(durableKey === undefined ? {} : { resume: earlier!.resume.map(({ message, tag }) => ({ message, tag })), onUnsettled: park }),
-    }).subscribe({
-      next: (result) => this.settle(holders.get(result.message) ?? handle, sent, result, how.browse, how.node),
-      error: () => finish(),
-      complete: () => finish(),
-    }));
+    subscription.add(
+      link
+        .sendFrom(producer, {
+          ...(how.address === undefined ? {} : { address: how.address }),
+          filterKeys: how.applied,
+          ...(how.browse ? { distributionMode: 'copy' } : {}),
+          ...(durableKey === undefined ? {} : { resume: earlier!.resume.map(({ message, tag }) => ({ message, tag })), onUnsettled: park }),
+        })
+        .subscribe({
+          next: (result) => this.settle(holders.get(result.message) ?? handle, sent, result, how.browse, how.node),
+          error: () => finish(),
+          complete: () => finish(),
+        }),
+    );
     return subscription;
   }
 
@@ -650,9 +661,12 @@ export class Broker {
       this.stageSettle(handle, entry, result.outcome);
       return;
     }
-    const outcome: SettleOutcome = result.state === 'sent' || result.state === 'accepted' ? ACCEPTED
-      : result.state === 'released' ? RELEASED
-      : (result.outcome as SettleOutcome | undefined) ?? rejected();
+    const outcome: SettleOutcome =
+      result.state === 'sent' || result.state === 'accepted'
+        ? ACCEPTED
+        : result.state === 'released'
+          ? RELEASED
+          : ((result.outcome as SettleOutcome | undefined) ?? rejected());
     this.settled(handle, entry, outcome, node);
   }
 

@@ -20,7 +20,10 @@ describe('audienceCovers', () => {
 describe('CbsNode.refusal', () => {
   const node = new CbsNode({ verifyToken: () => true }, new NodeRegistry());
   it('allows covered nodes until the token expires, and $cbs always', () => {
-    const claims: CbsClaims = new Map([['orders', 1000], ['amqp://h/audit', Infinity]]);
+    const claims: CbsClaims = new Map([
+      ['orders', 1000],
+      ['amqp://h/audit', Infinity],
+    ]);
     expect(node.refusal('orders', claims, 999)).toBeUndefined();
     expect(node.refusal('orders', claims, 1000)).toMatch(/no unexpired CBS token covers "orders"/);
     expect(node.refusal('audit', claims, 1e12)).toBeUndefined();

@@ -69,14 +69,20 @@ export type CbsClaims = Map<string, number>;
  * every node of the host.
  */
 export function audienceCovers(audience: string, address: string): boolean {
-  const path = audience.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  const path = audience
+    .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '');
   return path === '' || path === address || address.startsWith(`${path}/`);
 }
 
 export class CbsNode {
   readonly required: boolean;
 
-  constructor(private readonly options: BrokerCbsOptions, private readonly registry: NodeRegistry) {
+  constructor(
+    private readonly options: BrokerCbsOptions,
+    private readonly registry: NodeRegistry,
+  ) {
     this.required = options.required ?? true;
   }
 
@@ -147,11 +153,13 @@ export class CbsNode {
         subscriber.next(value);
         subscriber.complete();
       };
-      return from(verdict as PromiseLike<boolean> | Observable<boolean>).pipe(take(1), timeout({ first: DEFAULT_CBS_VERIFY_TIMEOUT_MS, scheduler })).subscribe({
-        next: (ok) => done(settle(ok)),
-        error: (error: unknown) => done([500, `the token verifier failed: ${error instanceof Error ? error.message : String(error)}`]),
-        complete: () => done([500, 'the token verifier gave no verdict']),
-      });
+      return from(verdict as PromiseLike<boolean> | Observable<boolean>)
+        .pipe(take(1), timeout({ first: DEFAULT_CBS_VERIFY_TIMEOUT_MS, scheduler }))
+        .subscribe({
+          next: (ok) => done(settle(ok)),
+          error: (error: unknown) => done([500, `the token verifier failed: ${error instanceof Error ? error.message : String(error)}`]),
+          complete: () => done([500, 'the token verifier gave no verdict']),
+        });
     });
   }
 

@@ -25,8 +25,10 @@ function rig() {
   const consume = (address: string, options: Parameters<typeof receive>[2] = {}, connection$ = testBroker.connect()) => {
     const got: Delivery[] = [];
     const errors: unknown[] = [];
-    const subscription = receive(connection$, address, { availableStallTimeout: 0, ...options })
-      .subscribe({ next: (d) => got.push(d), error: (e: unknown) => errors.push(e) });
+    const subscription = receive(connection$, address, { availableStallTimeout: 0, ...options }).subscribe({
+      next: (d) => got.push(d),
+      error: (e: unknown) => errors.push(e),
+    });
     return { got, errors, subscription, bodies: () => got.map((d) => d.message.body) };
   };
   return { testBroker, faults: testBroker.broker.faults, run, consume };
@@ -53,7 +55,7 @@ describe('broker faults', () => {
     expect(a.errors[0]).toMatchObject({ condition: Condition.DetachForced });
   });
 
-  it('a detached consumer\'s unsettled messages go back to the queue for the next consumer', () => {
+  it("a detached consumer's unsettled messages go back to the queue for the next consumer", () => {
     const { testBroker, run, consume } = rig();
     testBroker.publish('q', range(0, 3));
     const first = consume('q', { autoAccept: false, recover: false });

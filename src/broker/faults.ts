@@ -131,7 +131,9 @@ export class BrokerFaults {
 }
 
 function matches(entry: FaultableLink, selector: LinkSelector): boolean {
-  return (selector.address === undefined || entry.address === selector.address)
-    && (selector.name === undefined || entry.link.name === selector.name)
-    && (selector.role === undefined || entry.link.role === selector.role);
+  return (
+    (selector.address === undefined || entry.address === selector.address) &&
+    (selector.name === undefined || entry.link.name === selector.name) &&
+    (selector.role === undefined || entry.link.role === selector.role)
+  );
 }

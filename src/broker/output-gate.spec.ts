@@ -9,7 +9,12 @@ describe('OutputGate', () => {
     const queue = new MessageQueue('q');
     const given: number[] = [];
     // Each message 40 bytes: the gate counts what it is given until the output is written.
-    const handle: ConsumerHandle = queue.addConsumer({ deliver: (entry) => { given.push(entry.sequence); gate.sent(40); } });
+    const handle: ConsumerHandle = queue.addConsumer({
+      deliver: (entry) => {
+        given.push(entry.sequence);
+        gate.sent(40);
+      },
+    });
     gate.add(handle);
     for (let i = 0; i < 10; i++) queue.put(new Uint8Array(40));
     handle.credit(10);

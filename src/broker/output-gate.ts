@@ -23,7 +23,10 @@ export class OutputGate {
   private sinceWrite = 0;
   private shut = false;
 
-  constructor(private readonly limit: number, private readonly backlog: () => number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly backlog: () => number,
+  ) {}
 
   /** Whether the connection's consumers are paused now. */
   get isShut(): boolean {

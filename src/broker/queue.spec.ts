@@ -39,7 +39,15 @@ describe('MessageQueue', () => {
     expect(a.entries.map((e) => e.sequence)).toEqual([0, 1, 2, 3, 4]);
     // Each body is an amqp-value of a JS number: 00 53 77 and 9 bytes, 12 encoded.
     expect(queue.stats()).toEqual({
-      name: 'q', depth: 5, acquired: 5, bytes: 60, consumers: 1, enqueued: 5, dequeued: 0, rejected: 0, refused: 0,
+      name: 'q',
+      depth: 5,
+      acquired: 5,
+      bytes: 60,
+      consumers: 1,
+      enqueued: 5,
+      dequeued: 0,
+      rejected: 0,
+      refused: 0,
     });
     expect(a.handle.stats()).toEqual({ credit: 5, delivered: 5, unsettled: 5 });
   });
@@ -152,7 +160,13 @@ describe('MessageQueue', () => {
     const a = attach(queue, 1);
     a.handle.settle(a.entries[0]!, { type: 'modified', messageAnnotations: { 'x-opt-b': 3, 'x-opt-c': 4 } });
     a.handle.credit(1);
-    expect(a.entries[1]!.message.messageAnnotations).toEqual(new Map([['x-opt-a', 1], ['x-opt-b', 3], ['x-opt-c', 4]]));
+    expect(a.entries[1]!.message.messageAnnotations).toEqual(
+      new Map([
+        ['x-opt-a', 1],
+        ['x-opt-b', 3],
+        ['x-opt-c', 4],
+      ]),
+    );
   });
 
   it('never redelivers an undeliverable-here entry to that consumer', () => {
@@ -178,7 +192,7 @@ describe('MessageQueue', () => {
     expect(queue.stats()).toMatchObject({ depth: 1, rejected: 1, dequeued: 0 });
   });
 
-  it('returns a removed consumer\'s unsettled entries in their original order', () => {
+  it("returns a removed consumer's unsettled entries in their original order", () => {
     const queue = new MessageQueue('q');
     putAll(queue, 1, 2, 3, 4, 5);
     const a = attach(queue, 3);
@@ -199,7 +213,7 @@ describe('MessageQueue', () => {
     expect(a.bodies()).toEqual([1, 2, 3, 1]);
   });
 
-  it('gives the removed consumer\'s entries to the remaining consumers at once', () => {
+  it("gives the removed consumer's entries to the remaining consumers at once", () => {
     const queue = new MessageQueue('q');
     const a = attach(queue, 2);
     const b = attach(queue, 0);
@@ -321,7 +335,7 @@ describe('MessageQueue', () => {
     expect(queue.put(new Uint8Array(6))).toBe(true);
   });
 
-  it('counts against the store\'s memory budget, refusing past it, and gives the bytes back when messages go', () => {
+  it("counts against the store's memory budget, refusing past it, and gives the bytes back when messages go", () => {
     const store = new MessageStore({ memoryBudget: 2 * (RECORD_OVERHEAD + 12) });
     const a = new MessageQueue('a', {}, store);
     const b = new MessageQueue('b', {}, store);

@@ -156,7 +156,14 @@ class Entry implements QueueEntry {
   readonly bytes: Uint8Array;
   #message: Message | undefined;
 
-  constructor(store: MessageStore, readonly sequence: number, ref: number, readonly size: number, readonly failedHere: number, message?: Message) {
+  constructor(
+    store: MessageStore,
+    readonly sequence: number,
+    ref: number,
+    readonly size: number,
+    readonly failedHere: number,
+    message?: Message,
+  ) {
     this.bytes = store.view(ref, size);
     this.#message = message;
   }
@@ -182,7 +189,11 @@ class ConsumerState {
   prev: ConsumerState | undefined;
   next: ConsumerState | undefined;
 
-  constructor(readonly id: number, readonly consumer: QueueConsumer, readonly browse: boolean) {}
+  constructor(
+    readonly id: number,
+    readonly consumer: QueueConsumer,
+    readonly browse: boolean,
+  ) {}
 
   get ready(): boolean {
     return this.credit > 0 && !this.paused && !this.removed;
@@ -191,9 +202,7 @@ class ConsumerState {
 
 function mergeAnnotations(message: Message, extra: Readonly<Record<string, AmqpValue>>): Message {
   const existing = message.messageAnnotations;
-  const merged = new Map<string | bigint, AmqpValue>(
-    existing === undefined ? [] : existing instanceof Map ? existing : Object.entries(existing),
-  );
+  const merged = new Map<string | bigint, AmqpValue>(existing === undefined ? [] : existing instanceof Map ? existing : Object.entries(existing));
   for (const [key, value] of Object.entries(extra)) merged.set(key, value);
   return { ...message, messageAnnotations: merged };
 }
@@ -238,7 +247,11 @@ export class MessageQueue {
   private rejected = 0;
   private refused = 0;
 
-  constructor(readonly name: string, limits: QueueLimits = {}, store: MessageStore = new MessageStore({ memoryBudget: Number.POSITIVE_INFINITY })) {
+  constructor(
+    readonly name: string,
+    limits: QueueLimits = {},
+    store: MessageStore = new MessageStore({ memoryBudget: Number.POSITIVE_INFINITY }),
+  ) {
     this.maxMessages = limits.maxMessages ?? DEFAULT_MAX_MESSAGES;
     this.maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
     this.store = store;
@@ -258,8 +271,7 @@ export class MessageQueue {
 
   /** Whether `messages` more messages totalling `bytes` would fit now (this queue's limits and the store's budget). */
   hasRoom(messages: number, bytes: number): boolean {
-    return this.records.size + messages <= this.maxMessages && this.bytes + bytes <= this.maxBytes
-      && this.store.fits(bytes + messages * RECORD_OVERHEAD);
+    return this.records.size + messages <= this.maxMessages && this.bytes + bytes <= this.maxBytes && this.store.fits(bytes + messages * RECORD_OVERHEAD);
   }
 
   /** Why `messages` more messages totalling `bytes` would not fit now, naming the limit; undefined when they would. */
@@ -366,7 +378,7 @@ export class MessageQueue {
    */
   *encoded(which: 'all' | 'available' = 'all'): IterableIterator<Uint8Array> {
     const records = this.records;
-    for (let sequence = 0; ;) {
+    for (let sequence = 0; ; ) {
       const at = records.nextLive(records.lowerBound(sequence));
       if (at >= records.tail) return;
       sequence = records.sequence[at]! + 1;

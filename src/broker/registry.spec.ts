@@ -103,7 +103,12 @@ describe('NodeRegistry', () => {
     expect(stats.queues.map((q) => q.name)).toEqual(['q']);
     expect(stats.topics.map((t) => t.name)).toEqual(['t']);
     expect({ ...stats, queues: undefined, topics: undefined }).toEqual({
-      queues: undefined, topics: undefined, depth: 3, consumers: 1, enqueued: 3, dequeued: 1,
+      queues: undefined,
+      topics: undefined,
+      depth: 3,
+      consumers: 1,
+      enqueued: 3,
+      dequeued: 1,
       // 2 and 3 held (3 by both subscriptions, stored once): 12 encoded bytes and a record each.
       memory: { used: 3 * (12 + RECORD_OVERHEAD), budget: DEFAULT_MEMORY_BUDGET, slabBytes: SLAB_SIZE, slabs: 1 },
     });

@@ -112,8 +112,10 @@ export class NodeRegistry {
       return existing;
     }
     // A temporary node is made only for its dynamic link: once gone (a client that left), a reply to it has nowhere to go.
-    if (address.startsWith(this.options.temporaryQueuePrefix ?? DEFAULT_TEMPORARY_QUEUE_PREFIX)
-      || address.startsWith(this.options.temporaryTopicPrefix ?? DEFAULT_TEMPORARY_TOPIC_PREFIX)) {
+    if (
+      address.startsWith(this.options.temporaryQueuePrefix ?? DEFAULT_TEMPORARY_QUEUE_PREFIX) ||
+      address.startsWith(this.options.temporaryTopicPrefix ?? DEFAULT_TEMPORARY_TOPIC_PREFIX)
+    ) {
       throw new AmqpError(Condition.NotFound, `${address} is a temporary node that no longer exists (its link detached)`);
     }
     return this.create(address, kind ?? 'queue');
@@ -179,16 +181,17 @@ export class NodeRegistry {
       throw new AmqpError(Condition.ResourceLimitExceeded, `the broker has its maximum of ${this.maxNodes} nodes; cannot create ${address}`);
     }
     const store = this.store;
-    const node = kind === 'topic'
-      ? new Topic(address, { limits: this.options.subscriptionLimits, maxSubscriptions: this.options.maxSubscriptions, store })
-      : new MessageQueue(address, this.options.queueLimits, store);
+    const node =
+      kind === 'topic'
+        ? new Topic(address, { limits: this.options.subscriptionLimits, maxSubscriptions: this.options.maxSubscriptions, store })
+        : new MessageQueue(address, this.options.queueLimits, store);
     this.nodes.set(address, node);
     return node;
   }
 
   private delete(address: string, kind: NodeKind): boolean {
     const node = this.nodes.get(address);
-    if (node === undefined || (node instanceof Topic) !== (kind === 'topic')) return false;
+    if (node === undefined || node instanceof Topic !== (kind === 'topic')) return false;
     return this.nodes.delete(address);
   }
 

@@ -41,10 +41,22 @@ describe('compileSelector', () => {
 
   describe('literals', () => {
     it.each([
-      ['n = 57', 57], ['n = -957', -957], ['n = +62', 62],
-      ['n = 0x1F', 31], ['n = 0X1f', 31], ['n = 017', 15], ['n = 0', 0],
-      ['n = 42L', 42], ['n = 42l', 42], ['n = 0x10L', 16],
-      ['n = 7E3', 7000], ['n = -57.9E2', -5790], ['n = 7.', 7], ['n = .5', 0.5], ['n = 1.5e-1', 0.15], ['n = 2E+2', 200],
+      ['n = 57', 57],
+      ['n = -957', -957],
+      ['n = +62', 62],
+      ['n = 0x1F', 31],
+      ['n = 0X1f', 31],
+      ['n = 017', 15],
+      ['n = 0', 0],
+      ['n = 42L', 42],
+      ['n = 42l', 42],
+      ['n = 0x10L', 16],
+      ['n = 7E3', 7000],
+      ['n = -57.9E2', -5790],
+      ['n = 7.', 7],
+      ['n = .5', 0.5],
+      ['n = 1.5e-1', 0.15],
+      ['n = 2E+2', 200],
     ])('%s holds for n = %d', (selector, n) => {
       expect(matches(selector, withProps({ n }))).toBe(true);
       expect(matches(selector, withProps({ n: n + 1 }))).toBe(false);
@@ -99,8 +111,18 @@ describe('compileSelector', () => {
 
   describe('comparison', () => {
     it.each([
-      ['n = 5', true], ['n <> 5', false], ['n < 5', false], ['n > 5', false], ['n <= 5', true], ['n >= 5', true],
-      ['n = 6', false], ['n <> 6', true], ['n < 6', true], ['n > 4', true], ['n <= 4', false], ['n >= 6', false],
+      ['n = 5', true],
+      ['n <> 5', false],
+      ['n < 5', false],
+      ['n > 5', false],
+      ['n <= 5', true],
+      ['n >= 5', true],
+      ['n = 6', false],
+      ['n <> 6', true],
+      ['n < 6', true],
+      ['n > 4', true],
+      ['n <= 4', false],
+      ['n >= 6', false],
     ])('%s for n = 5 is %s', (selector, expected) => {
       expect(truth(selector, withProps({ n: 5 }))).toBe(expected);
       expect(truth(selector, withProps({ n: 5n }))).toBe(expected);
@@ -148,9 +170,23 @@ describe('compileSelector', () => {
 
   describe('arithmetic', () => {
     it.each([
-      ['1 + 2 = 3'], ['5 - 7 = -2'], ['3 * 4 = 12'], ['7 / 2 = 3'], ['-7 / 2 = -3'], ['7.0 / 2 = 3.5'], ['7 / 2.0 = 3.5'],
-      ['1 + 2 * 3 = 7'], ['(1 + 2) * 3 = 9'], ['10 - 4 - 3 = 3'], ['12 / 3 / 2 = 2'], ['- -3 = 3'], ['-(2 + 3) = -5'], ['+4 = 4'],
-      ['2 * -3 = -6'], ['9223372036854775807 + 1 > 9223372036854775807'], ['1.0 / 0 > 1E308'],
+      ['1 + 2 = 3'],
+      ['5 - 7 = -2'],
+      ['3 * 4 = 12'],
+      ['7 / 2 = 3'],
+      ['-7 / 2 = -3'],
+      ['7.0 / 2 = 3.5'],
+      ['7 / 2.0 = 3.5'],
+      ['1 + 2 * 3 = 7'],
+      ['(1 + 2) * 3 = 9'],
+      ['10 - 4 - 3 = 3'],
+      ['12 / 3 / 2 = 2'],
+      ['- -3 = 3'],
+      ['-(2 + 3) = -5'],
+      ['+4 = 4'],
+      ['2 * -3 = -6'],
+      ['9223372036854775807 + 1 > 9223372036854775807'],
+      ['1.0 / 0 > 1E308'],
     ])('%s', (selector) => {
       expect(truth(selector)).toBe(true);
     });
@@ -179,17 +215,29 @@ describe('compileSelector', () => {
     const value = { t: true, f: false, u: null } as const;
 
     it.each([
-      ['t', 't', true], ['t', 'f', false], ['t', 'u', null],
-      ['f', 't', false], ['f', 'f', false], ['f', 'u', false],
-      ['u', 't', null], ['u', 'f', false], ['u', 'u', null],
+      ['t', 't', true],
+      ['t', 'f', false],
+      ['t', 'u', null],
+      ['f', 't', false],
+      ['f', 'f', false],
+      ['f', 'u', false],
+      ['u', 't', null],
+      ['u', 'f', false],
+      ['u', 'u', null],
     ] as const)('%s AND %s is %s', (a, b, expected) => {
       expect(truth(`${a} AND ${b}`, m)).toBe(expected);
     });
 
     it.each([
-      ['t', 't', true], ['t', 'f', true], ['t', 'u', true],
-      ['f', 't', true], ['f', 'f', false], ['f', 'u', null],
-      ['u', 't', true], ['u', 'f', null], ['u', 'u', null],
+      ['t', 't', true],
+      ['t', 'f', true],
+      ['t', 'u', true],
+      ['f', 't', true],
+      ['f', 'f', false],
+      ['f', 'u', null],
+      ['u', 't', true],
+      ['u', 'f', null],
+      ['u', 'u', null],
     ] as const)('%s OR %s is %s', (a, b, expected) => {
       expect(truth(`${a} OR ${b}`, m)).toBe(expected);
     });
@@ -229,7 +277,13 @@ describe('compileSelector', () => {
 
   describe('BETWEEN', () => {
     it.each([
-      [15, true], [17, true], [19, true], [14, false], [20, false], [14.5, false], [19.0, true],
+      [15, true],
+      [17, true],
+      [19, true],
+      [14, false],
+      [20, false],
+      [14.5, false],
+      [19.0, true],
     ])('age BETWEEN 15 AND 19 for age = %d is %s, NOT BETWEEN the opposite', (age, expected) => {
       expect(truth('age BETWEEN 15 AND 19', withProps({ age }))).toBe(expected);
       expect(truth('age NOT BETWEEN 15 AND 19', withProps({ age }))).toBe(!expected);
@@ -275,10 +329,18 @@ describe('compileSelector', () => {
 
   describe('LIKE', () => {
     it.each([
-      ["phone LIKE '12%3'", '123', true], ["phone LIKE '12%3'", '12993', true], ["phone LIKE '12%3'", '1234', false],
-      ["word LIKE 'l_se'", 'lose', true], ["word LIKE 'l_se'", 'loose', false], ["word LIKE 'l_se'", 'lse', false],
-      ["s LIKE '%'", '', true], ["s LIKE '_'", '𝄞', true], ["s LIKE 'a%'", 'a\nb', true],
-      ["s LIKE 'a.c'", 'abc', false], ["s LIKE 'a.c'", 'a.c', true], ["s LIKE '(x)+[y]*'", '(x)+[y]*', true],
+      ["phone LIKE '12%3'", '123', true],
+      ["phone LIKE '12%3'", '12993', true],
+      ["phone LIKE '12%3'", '1234', false],
+      ["word LIKE 'l_se'", 'lose', true],
+      ["word LIKE 'l_se'", 'loose', false],
+      ["word LIKE 'l_se'", 'lse', false],
+      ["s LIKE '%'", '', true],
+      ["s LIKE '_'", '𝄞', true],
+      ["s LIKE 'a%'", 'a\nb', true],
+      ["s LIKE 'a.c'", 'abc', false],
+      ["s LIKE 'a.c'", 'a.c', true],
+      ["s LIKE '(x)+[y]*'", '(x)+[y]*', true],
       ["s LIKE 'A%'", 'abc', false],
     ])('%s for %j is %s', (selector, s, expected) => {
       expect(truth(selector, withProps({ s, phone: s, word: s }))).toBe(expected);
@@ -331,8 +393,15 @@ describe('compileSelector', () => {
   describe('property values', () => {
     it('unwraps typed AMQP numbers as longs and float as a double', () => {
       const m = withProps({
-        i: int(5), s: short(-3), b: byte(7), ub: ubyte(200), us: ushort(60000), ui: uint(4000000000),
-        ul: ulong(18446744073709551615n), f: float(1.5), l: -9223372036854775808n,
+        i: int(5),
+        s: short(-3),
+        b: byte(7),
+        ub: ubyte(200),
+        us: ushort(60000),
+        ui: uint(4000000000),
+        ul: ulong(18446744073709551615n),
+        f: float(1.5),
+        l: -9223372036854775808n,
       });
       expect(truth('i = 5 AND i / 2 = 2 AND i > 4.5', m)).toBe(true);
       expect(truth('s = -3 AND b = 7 AND ub = 200 AND us = 60000 AND ui = 4000000000', m)).toBe(true);
@@ -344,8 +413,11 @@ describe('compileSelector', () => {
 
     it('reads symbols, chars and uuids as strings, timestamps and Dates as milliseconds', () => {
       const m = withProps({
-        sym: symbol('orders'), c: char('x'), id: uuid('123e4567-e89b-12d3-a456-426614174000'),
-        ts: timestamp(1700000000000), when: new Date(1700000000000),
+        sym: symbol('orders'),
+        c: char('x'),
+        id: uuid('123e4567-e89b-12d3-a456-426614174000'),
+        ts: timestamp(1700000000000),
+        when: new Date(1700000000000),
       });
       expect(truth("sym = 'orders' AND sym LIKE 'ord%' AND c = 'x' AND id = '123e4567-e89b-12d3-a456-426614174000'", m)).toBe(true);
       expect(truth('ts = 1700000000000 AND when = ts AND ts / 1000 = 1700000000', m)).toBe(true);
@@ -354,16 +426,29 @@ describe('compileSelector', () => {
 
   describe('JMS header fields', () => {
     const message: Message = {
-      messageId: 'ID:abc', correlationId: 'corr-1', priority: 7, durable: true,
-      creationTime: new Date(1700000000000), absoluteExpiryTime: new Date(1700000060000),
-      subject: 'order.created', to: 'queue://orders', replyTo: 'queue://replies',
+      messageId: 'ID:abc',
+      correlationId: 'corr-1',
+      priority: 7,
+      durable: true,
+      creationTime: new Date(1700000000000),
+      absoluteExpiryTime: new Date(1700000060000),
+      subject: 'order.created',
+      to: 'queue://orders',
+      replyTo: 'queue://replies',
       applicationProperties: { JMSPriority: 1, region: 'eu' },
     };
 
     it.each([
-      ["JMSMessageID = 'ID:abc'"], ["JMSCorrelationID = 'corr-1'"], ['JMSPriority = 7'], ['JMSPriority > 4'],
-      ["JMSDeliveryMode = 'PERSISTENT'"], ['JMSTimestamp = 1700000000000'], ['JMSExpiration - JMSTimestamp = 60000'],
-      ["JMSType = 'order.created'"], ["JMSDestination = 'queue://orders'"], ["JMSReplyTo = 'queue://replies'"],
+      ["JMSMessageID = 'ID:abc'"],
+      ["JMSCorrelationID = 'corr-1'"],
+      ['JMSPriority = 7'],
+      ['JMSPriority > 4'],
+      ["JMSDeliveryMode = 'PERSISTENT'"],
+      ['JMSTimestamp = 1700000000000'],
+      ['JMSExpiration - JMSTimestamp = 60000'],
+      ["JMSType = 'order.created'"],
+      ["JMSDestination = 'queue://orders'"],
+      ["JMSReplyTo = 'queue://replies'"],
       ["JMSPriority BETWEEN 5 AND 9 AND region = 'eu' AND JMSType LIKE 'order.%'"],
     ])('%s', (selector) => {
       expect(truth(selector, message)).toBe(true);
@@ -385,8 +470,7 @@ describe('compileSelector', () => {
     it('reads non-string message ids as strings', () => {
       expect(truth("JMSMessageID = '42'", { messageId: 42n })).toBe(true);
       expect(truth("JMSMessageID = '0AFF'", { messageId: new Uint8Array([0x0a, 0xff]) })).toBe(true);
-      expect(truth("JMSCorrelationID = '123e4567-e89b-12d3-a456-426614174000'",
-        { correlationId: uuid('123e4567-e89b-12d3-a456-426614174000') })).toBe(true);
+      expect(truth("JMSCorrelationID = '123e4567-e89b-12d3-a456-426614174000'", { correlationId: uuid('123e4567-e89b-12d3-a456-426614174000') })).toBe(true);
     });
   });
 
@@ -480,7 +564,10 @@ describe('compileSelector', () => {
   describe('properties', () => {
     type Truth = boolean | null;
     /** A boolean expression and its expected three-valued result, computed independently of the selector code. */
-    interface Case { readonly text: string; readonly value: (props: Record<string, AmqpValue>) => Truth }
+    interface Case {
+      readonly text: string;
+      readonly value: (props: Record<string, AmqpValue>) => Truth;
+    }
 
     const names = ['a', 'b', 'c'] as const;
     const propertyValue = fc.oneof(fc.constant(undefined), fc.boolean(), fc.integer({ min: -3, max: 3 }), fc.constantFrom('x', 'y'));
@@ -492,52 +579,96 @@ describe('compileSelector', () => {
         { depthSize: 'small', withCrossShrink: true },
         fc.constantFrom(...names).map((n): Case => ({ text: n, value: (p) => asTruth(p[n]) })),
         fc.constantFrom(true, false).map((b): Case => ({ text: b ? 'TRUE' : 'FALSE', value: () => b })),
-        fc.tuple(fc.constantFrom(...names), fc.integer({ min: -3, max: 3 })).map(([n, k]): Case => ({
-          text: `${n} > ${k}`,
-          value: (p) => (typeof p[n] === 'number' ? (p[n] as number) > k : null),
-        })),
+        fc.tuple(fc.constantFrom(...names), fc.integer({ min: -3, max: 3 })).map(
+          ([n, k]): Case => ({
+            text: `${n} > ${k}`,
+            value: (p) => (typeof p[n] === 'number' ? (p[n] as number) > k : null),
+          }),
+        ),
         fc.constantFrom(...names).map((n): Case => ({ text: `${n} IS NULL`, value: (p) => p[n] === undefined })),
-        tie('expr').map((x): Case => ({ text: `NOT (${x.text})`, value: (p) => { const v = x.value(p); return v === null ? null : !v; } })),
-        fc.tuple(tie('expr'), tie('expr')).map(([x, y]): Case => ({
-          text: `(${x.text}) AND (${y.text})`,
-          value: (p) => { const l = x.value(p); const r = y.value(p); return l === false || r === false ? false : l === null || r === null ? null : true; },
-        })),
-        fc.tuple(tie('expr'), tie('expr')).map(([x, y]): Case => ({
-          text: `(${x.text}) OR (${y.text})`,
-          value: (p) => { const l = x.value(p); const r = y.value(p); return l === true || r === true ? true : l === null || r === null ? null : false; },
-        })),
+        tie('expr').map(
+          (x): Case => ({
+            text: `NOT (${x.text})`,
+            value: (p) => {
+              const v = x.value(p);
+              return v === null ? null : !v;
+            },
+          }),
+        ),
+        fc.tuple(tie('expr'), tie('expr')).map(
+          ([x, y]): Case => ({
+            text: `(${x.text}) AND (${y.text})`,
+            value: (p) => {
+              const l = x.value(p);
+              const r = y.value(p);
+              return l === false || r === false ? false : l === null || r === null ? null : true;
+            },
+          }),
+        ),
+        fc.tuple(tie('expr'), tie('expr')).map(
+          ([x, y]): Case => ({
+            text: `(${x.text}) OR (${y.text})`,
+            value: (p) => {
+              const l = x.value(p);
+              const r = y.value(p);
+              return l === true || r === true ? true : l === null || r === null ? null : false;
+            },
+          }),
+        ),
       ),
     }));
 
     const propsOf = (p: Record<string, AmqpValue>): Message => withProps(Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)));
 
     it('matches exactly when the three-valued result is TRUE', () => {
-      fc.assert(fc.property(expr, properties, (x, p) => {
-        expect(compileSelector(x.text).matches(propsOf(p))).toBe(x.value(p) === true);
-      }));
+      fc.assert(
+        fc.property(expr, properties, (x, p) => {
+          expect(compileSelector(x.text).matches(propsOf(p))).toBe(x.value(p) === true);
+        }),
+      );
     });
 
     it('NOT (x) matches exactly when x is known to be false', () => {
-      fc.assert(fc.property(expr, properties, (x, p) => {
-        expect(compileSelector(`NOT (${x.text})`).matches(propsOf(p))).toBe(x.value(p) === false);
-      }));
+      fc.assert(
+        fc.property(expr, properties, (x, p) => {
+          expect(compileSelector(`NOT (${x.text})`).matches(propsOf(p))).toBe(x.value(p) === false);
+        }),
+      );
     });
 
     it('x OR NOT x matches exactly when x is known', () => {
-      fc.assert(fc.property(expr, properties, (x, p) => {
-        expect(compileSelector(`(${x.text}) OR NOT (${x.text})`).matches(propsOf(p))).toBe(x.value(p) !== null);
-      }));
+      fc.assert(
+        fc.property(expr, properties, (x, p) => {
+          expect(compileSelector(`(${x.text}) OR NOT (${x.text})`).matches(propsOf(p))).toBe(x.value(p) !== null);
+        }),
+      );
     });
 
     it('never throws anything but a SelectorError, whatever the text', () => {
-      const alphabet = fc.constantFrom(...'aN ()=<>+-*/\'",.0x1eLIKEORANDNOTISBETWEEN%_'.split(''), ' AND ', ' OR ', ' NOT ', ' IN ', ' LIKE ', ' BETWEEN ', ' IS ', ' NULL ', ' ESCAPE ');
-      fc.assert(fc.property(fc.array(alphabet, { maxLength: 40 }).map((parts) => parts.join('')), (text) => {
-        try {
-          compileSelector(text).matches(withProps({ a: 1, N: 'x' }));
-        } catch (e) {
-          expect(e).toBeInstanceOf(SelectorError);
-        }
-      }));
+      const alphabet = fc.constantFrom(
+        ...'aN ()=<>+-*/\'",.0x1eLIKEORANDNOTISBETWEEN%_'.split(''),
+        ' AND ',
+        ' OR ',
+        ' NOT ',
+        ' IN ',
+        ' LIKE ',
+        ' BETWEEN ',
+        ' IS ',
+        ' NULL ',
+        ' ESCAPE ',
+      );
+      fc.assert(
+        fc.property(
+          fc.array(alphabet, { maxLength: 40 }).map((parts) => parts.join('')),
+          (text) => {
+            try {
+              compileSelector(text).matches(withProps({ a: 1, N: 'x' }));
+            } catch (e) {
+              expect(e).toBeInstanceOf(SelectorError);
+            }
+          },
+        ),
+      );
     });
   });
 });

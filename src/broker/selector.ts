@@ -74,17 +74,33 @@ const truthOf = (v: SqlValue): Truth => (typeof v === 'boolean' ? v : null);
 function fromAmqp(value: AmqpValue): SqlValue {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
-    case 'boolean': case 'number': case 'bigint': case 'string': return value;
+    case 'boolean':
+    case 'number':
+    case 'bigint':
+    case 'string':
+      return value;
   }
   if (value instanceof Typed) {
     const inner = value.value;
     switch (value.type) {
-      case 'float': return inner as number;
-      case 'ubyte': case 'ushort': case 'uint': case 'byte': case 'short': case 'int': case 'timestamp':
+      case 'float':
+        return inner as number;
+      case 'ubyte':
+      case 'ushort':
+      case 'uint':
+      case 'byte':
+      case 'short':
+      case 'int':
+      case 'timestamp':
         return long(inner as number);
-      case 'ulong': return inner as bigint;
-      case 'char': case 'symbol': case 'uuid': return inner as string;
-      default: return UNSUPPORTED; // decimal32/64/128: raw bytes, no arithmetic on them here
+      case 'ulong':
+        return inner as bigint;
+      case 'char':
+      case 'symbol':
+      case 'uuid':
+        return inner as string;
+      default:
+        return UNSUPPORTED; // decimal32/64/128: raw bytes, no arithmetic on them here
     }
   }
   if (value instanceof Date) return long(value.getTime());
@@ -96,7 +112,10 @@ function idText(id: Message['messageId']): SqlValue {
   if (id === undefined || id === null) return null;
   if (typeof id === 'string') return id;
   if (typeof id === 'bigint') return id.toString();
-  if (id instanceof Uint8Array) return Array.from(id, (b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  if (id instanceof Uint8Array)
+    return Array.from(id, (b) => b.toString(16).padStart(2, '0'))
+      .join('')
+      .toUpperCase();
   return id.value;
 }
 
@@ -144,14 +163,17 @@ function compare(op: ComparisonOp, left: SqlValue, right: SqlValue): Truth {
       case '<>':
         // biome-ignore lint/suspicious/noDoubleEquals: 5n != 5 is false (see above)
         return left != right;
-      case '<': return left < right;
-      case '>': return left > right;
-      case '<=': return left <= right;
-      case '>=': return left >= right;
+      case '<':
+        return left < right;
+      case '>':
+        return left > right;
+      case '<=':
+        return left <= right;
+      case '>=':
+        return left >= right;
     }
   }
-  const sameComparableType = (typeof left === 'string' && typeof right === 'string')
-    || (typeof left === 'boolean' && typeof right === 'boolean');
+  const sameComparableType = (typeof left === 'string' && typeof right === 'string') || (typeof left === 'boolean' && typeof right === 'boolean');
   if (!sameComparableType) return null;
   if (op === '=') return left === right;
   if (op === '<>') return left !== right;
@@ -165,19 +187,27 @@ function arithmetic(op: ArithmeticOp, left: SqlValue, right: SqlValue): SqlValue
   if (!isNumeric(left) || !isNumeric(right)) return null;
   if (typeof left === 'bigint' && typeof right === 'bigint') {
     switch (op) {
-      case '+': return left + right;
-      case '-': return left - right;
-      case '*': return left * right;
-      case '/': return right === 0n ? null : left / right; // Java would throw; an unanswerable question is unknown
+      case '+':
+        return left + right;
+      case '-':
+        return left - right;
+      case '*':
+        return left * right;
+      case '/':
+        return right === 0n ? null : left / right; // Java would throw; an unanswerable question is unknown
     }
   }
   const a = Number(left);
   const b = Number(right);
   switch (op) {
-    case '+': return a + b;
-    case '-': return a - b;
-    case '*': return a * b;
-    case '/': return a / b;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
   }
 }
 
@@ -232,7 +262,10 @@ function tokenize(text: string, fail: (expected: string, pos: number) => never):
   while (i < text.length) {
     const c = text[i]!;
     const pos = i;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === "'" || c === '"') {
       // 'string literal' or, as Qpid allows, a "quoted identifier"; a doubled quote stands for itself.
       let value = '';
@@ -276,7 +309,11 @@ function tokenize(text: string, fail: (expected: string, pos: number) => never):
     } else {
       const whole = digitsFrom(/[0-9]/);
       let approximate = false;
-      if (text[i] === '.') { i++; digitsFrom(/[0-9]/); approximate = true; }
+      if (text[i] === '.') {
+        i++;
+        digitsFrom(/[0-9]/);
+        approximate = true;
+      }
       if (text[i] === 'e' || text[i] === 'E') {
         i++;
         if (text[i] === '+' || text[i] === '-') i++;
@@ -309,7 +346,9 @@ interface Expr {
 
 /** Compiles JMS selector text; throws {@link SelectorError} naming the position and what was expected there. */
 export function compileSelector(text: string): Selector {
-  const fail: (expected: string, pos: number) => never = (expected, pos) => { throw new SelectorError(text, expected, pos); };
+  const fail: (expected: string, pos: number) => never = (expected, pos) => {
+    throw new SelectorError(text, expected, pos);
+  };
   if (text.length > MAX_SELECTOR_LENGTH) fail(`at most ${MAX_SELECTOR_LENGTH} characters`, MAX_SELECTOR_LENGTH);
   const tokens = tokenize(text, fail);
   let at = 0;
@@ -318,8 +357,14 @@ export function compileSelector(text: string): Selector {
   const peek = (): Token => tokens[at]!;
   const isKeyword = (word: Keyword, t: Token = peek()): boolean => t.type === 'keyword' && t.word === word;
   const isSymbol = (symbol: string, t: Token = peek()): boolean => t.type === 'symbol' && t.symbol === symbol;
-  const expectKeyword = (word: Keyword): void => { if (!isKeyword(word)) fail(word, peek().pos); at++; };
-  const expectSymbol = (symbol: string): void => { if (!isSymbol(symbol)) fail(`'${symbol}'`, peek().pos); at++; };
+  const expectKeyword = (word: Keyword): void => {
+    if (!isKeyword(word)) fail(word, peek().pos);
+    at++;
+  };
+  const expectSymbol = (symbol: string): void => {
+    if (!isSymbol(symbol)) fail(`'${symbol}'`, peek().pos);
+    at++;
+  };
   const expectString = (what: string): { value: string; pos: number } => {
     const t = peek();
     if (t.type !== 'string') return fail(what, t.pos);
@@ -338,7 +383,11 @@ export function compileSelector(text: string): Selector {
   /** Guards each recursive descent (parentheses, NOT, unary signs) before it happens. */
   const descend = <T>(pos: number, parse: () => T): T => {
     if (++nesting > MAX_SELECTOR_DEPTH) fail(tooDeep, pos);
-    try { return parse(); } finally { nesting--; }
+    try {
+      return parse();
+    } finally {
+      nesting--;
+    }
   };
   // Operands of a definite wrong type are grammar errors (`5 AND a`); names are only typed at match time.
   const requireKind = (e: Expr, kind: 'boolean' | 'numeric'): Expr => {
@@ -350,7 +399,10 @@ export function compileSelector(text: string): Selector {
   // evaluation stops at the value that decides (true for OR, false for AND).
   function parseConnective(keyword: 'OR' | 'AND', operand: () => Expr, combine: (a: Truth, b: Truth) => Truth, decisive: boolean): Expr {
     const operands = [operand()];
-    while (isKeyword(keyword)) { at++; operands.push(operand()); }
+    while (isKeyword(keyword)) {
+      at++;
+      operands.push(operand());
+    }
     if (operands.length === 1) return operands[0]!;
     operands.forEach((e) => requireKind(e, 'boolean'));
     return node('boolean', operands[0]!.pos, operands, (m) => {
@@ -415,7 +467,10 @@ export function compileSelector(text: string): Selector {
       at++;
       expectSymbol('(');
       const members = new Set([expectString('a string literal').value]);
-      while (isSymbol(',')) { at++; members.add(expectString('a string literal').value); }
+      while (isSymbol(',')) {
+        at++;
+        members.add(expectString('a string literal').value);
+      }
       expectSymbol(')');
       return node('boolean', left.pos, [left], (m) => {
         const value = left.evaluate(m);
@@ -472,17 +527,32 @@ export function compileSelector(text: string): Selector {
     if (!isSymbol('+', t) && !isSymbol('-', t)) return parsePrimary();
     at++;
     const operand = requireKind(descend(t.pos, parseUnary), 'numeric');
-    if (isSymbol('+', t)) return node('numeric', t.pos, [operand], (m) => { const v = operand.evaluate(m); return isNumeric(v) ? v : null; });
-    return node('numeric', t.pos, [operand], (m) => { const v = operand.evaluate(m); return isNumeric(v) ? -v : null; });
+    if (isSymbol('+', t))
+      return node('numeric', t.pos, [operand], (m) => {
+        const v = operand.evaluate(m);
+        return isNumeric(v) ? v : null;
+      });
+    return node('numeric', t.pos, [operand], (m) => {
+      const v = operand.evaluate(m);
+      return isNumeric(v) ? -v : null;
+    });
   }
 
   function parsePrimary(): Expr {
     const t = peek();
-    const constant = (kind: Kind, value: SqlValue): Expr => { at++; return node(kind, t.pos, [], () => value); };
+    const constant = (kind: Kind, value: SqlValue): Expr => {
+      at++;
+      return node(kind, t.pos, [], () => value);
+    };
     switch (t.type) {
-      case 'number': return constant('numeric', t.value);
-      case 'string': return constant('string', t.value);
-      case 'identifier': { at++; return node('any', t.pos, [], propertyReader(t.name)); }
+      case 'number':
+        return constant('numeric', t.value);
+      case 'string':
+        return constant('string', t.value);
+      case 'identifier': {
+        at++;
+        return node('any', t.pos, [], propertyReader(t.name));
+      }
       case 'keyword':
         if (t.word === 'TRUE' || t.word === 'FALSE') return constant('boolean', t.word === 'TRUE');
         if (t.word === 'NULL') return constant('any', null);

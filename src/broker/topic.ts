@@ -121,7 +121,10 @@ export class Topic {
   private published = 0;
   private dropped = 0;
 
-  constructor(readonly name: string, options: TopicOptions = {}) {
+  constructor(
+    readonly name: string,
+    options: TopicOptions = {},
+  ) {
     this.limits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.limits };
     this.maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS;
     this.store = options.store ?? new MessageStore({ memoryBudget: Number.POSITIVE_INFINITY });

@@ -43,7 +43,13 @@ describe('the browser platform', () => {
     const container = new BrowserContainer({ id: 'page', platform: { connect: browserConnect(WebSocket) } });
     const connection$ = container.connect(broker.ws!.url, { reconnect: false });
     await lastValueFrom(of({ body: 'hi from a page' }).pipe(send(connection$, 'page-queue')));
-    const bodies = await lastValueFrom(receive(connection$, 'page-queue').pipe(take(1), map((d) => d.message.body), toArray()));
+    const bodies = await lastValueFrom(
+      receive(connection$, 'page-queue').pipe(
+        take(1),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(bodies).toEqual(['hi from a page']);
   });
 });

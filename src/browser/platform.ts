@@ -29,19 +29,25 @@ export function browserConnect(WebSocket?: WebSocketConstructor): Connect {
   return (endpoint: Endpoint): Observable<ByteChannel> => {
     const address = formatAddress(endpoint.host, endpoint.port);
     if (endpoint.websocket === undefined) {
-      return throwError(() => new TransportError(
-        `connection to ${address} failed: a browser cannot open TCP connections; use a ws:// or wss:// URL (AMQP over WebSocket)`,
-        { code: 'ENOTSUP', address },
-      ));
+      return throwError(
+        () =>
+          new TransportError(`connection to ${address} failed: a browser cannot open TCP connections; use a ws:// or wss:// URL (AMQP over WebSocket)`, {
+            code: 'ENOTSUP',
+            address,
+          }),
+      );
     }
     const tls = endpoint.tls;
     const custom: string[] = tls === undefined ? [] : (['ca', 'cert', 'key', 'servername'] as const).filter((key) => tls[key] !== undefined);
     if (tls?.verify === false) custom.push('verify');
     if (custom.length > 0) {
-      return throwError(() => new TransportError(
-        `connection to ${address} failed: the browser does TLS itself; options.tls.${custom.join(', options.tls.')} cannot apply`,
-        { code: 'ENOTSUP', address },
-      ));
+      return throwError(
+        () =>
+          new TransportError(`connection to ${address} failed: the browser does TLS itself; options.tls.${custom.join(', options.tls.')} cannot apply`, {
+            code: 'ENOTSUP',
+            address,
+          }),
+      );
     }
     return dial(endpoint);
   };

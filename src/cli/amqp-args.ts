@@ -14,7 +14,8 @@ export const NODE_COMMAND_OPTIONS = {
     help: 'do not reconnect: a lost connection ends the command (exit 1). Default: reconnect with backoff, resending what was not yet accepted',
   },
   'reconnect-timeout': {
-    type: 'string', value: 'SECONDS',
+    type: 'string',
+    value: 'SECONDS',
     help: 'give up once no connection has been open for SECONDS; default 60',
   },
   'allow-insecure': { type: 'boolean', help: 'allow SASL PLAIN (user:password in the URL) without TLS' },
@@ -53,16 +54,20 @@ export function destinationArg(positionals: readonly string[], addressOption: st
     if (path === undefined || path === '') continue;
     if (addressOption !== undefined) throw new UsageError(`${href}: give the address either in the URL or with --address, not both`);
     if (address !== undefined && address !== path) {
-      throw new UsageError(`${href}: every URL of a failover list names the same address; ${addressFrom} names ${JSON.stringify(address)}, this one ${JSON.stringify(path)}`);
+      throw new UsageError(
+        `${href}: every URL of a failover list names the same address; ${addressFrom} names ${JSON.stringify(address)}, this one ${JSON.stringify(path)}`,
+      );
     }
     address = path;
     addressFrom = `${scheme}://${host}:${port}`;
   }
   if (address === undefined) {
     const { scheme, href, host, port } = parseUrlArg(positionals[0]!);
-    throw new UsageError(scheme === 'ws' || scheme === 'wss'
-      ? `${href}: the path of a WebSocket URL is not a node address; give one with --address NAME`
-      : `${href}: no address; expected <url>/<address>, e.g. ${scheme}://${host}:${port}/queue, or --address NAME`);
+    throw new UsageError(
+      scheme === 'ws' || scheme === 'wss'
+        ? `${href}: the path of a WebSocket URL is not a node address; give one with --address NAME`
+        : `${href}: no address; expected <url>/<address>, e.g. ${scheme}://${host}:${port}/queue, or --address NAME`,
+    );
   }
   return { urls: [...positionals], address };
 }
@@ -101,7 +106,11 @@ export class Progress {
   private readonly step: number;
   private next: number;
 
-  constructor(private readonly label: string, private readonly total: number, private readonly write: (line: string) => void) {
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly write: (line: string) => void,
+  ) {
     this.step = total >= 100 ? Math.ceil(total / 10) : Number.POSITIVE_INFINITY;
     this.next = this.step;
   }

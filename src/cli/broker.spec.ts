@@ -9,11 +9,41 @@ describe('rx-amqp broker options', () => {
 
   it('maps every option to startBroker()', () => {
     const files: Record<string, string> = { 'c.pem': 'CERT', 'k.pem': 'KEY', 'ca.pem': 'CA' };
-    const options = brokerOptionsOf(parseBrokerArgs([
-      '--host', '0.0.0.0', '--port', '0', '--ws', '5673', '--user', 'alice:se:cret', '--user', 'bob:pw', '--allow-anonymous', '--allow-plain',
-      '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-ca', 'ca.pem', '--max-queue', '10', '--max-queue-bytes', '64M',
-      '--memory-budget', '1G', '--max-backlog', '512K', '--max-connections', '50', '--open-timeout', '2000',
-    ]), (path) => files[path]!);
+    const options = brokerOptionsOf(
+      parseBrokerArgs([
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '0',
+        '--ws',
+        '5673',
+        '--user',
+        'alice:se:cret',
+        '--user',
+        'bob:pw',
+        '--allow-anonymous',
+        '--allow-plain',
+        '--tls-cert',
+        'c.pem',
+        '--tls-key',
+        'k.pem',
+        '--tls-ca',
+        'ca.pem',
+        '--max-queue',
+        '10',
+        '--max-queue-bytes',
+        '64M',
+        '--memory-budget',
+        '1G',
+        '--max-backlog',
+        '512K',
+        '--max-connections',
+        '50',
+        '--open-timeout',
+        '2000',
+      ]),
+      (path) => files[path]!,
+    );
     expect(options).toEqual({
       host: '0.0.0.0',
       port: 0,

@@ -16,16 +16,23 @@ const LIMITS = 'Limits (SIZE: bytes, or with K, M, G: 64M, 1G)';
 /** The options of `rx-amqp broker`: its parser and its `--help` both come from this table. */
 const BROKER_OPTIONS = {
   host: {
-    type: 'string', value: 'HOST', group: WHERE,
+    type: 'string',
+    value: 'HOST',
+    group: WHERE,
     help: 'address to bind (default: 127.0.0.1 and ::1, this machine only; 0.0.0.0 or :: for every interface)',
   },
   port: { type: 'string', value: 'PORT', group: WHERE, help: 'port to bind (default 5672, 5671 with TLS; 0 picks a free one)' },
   ws: {
-    type: 'string', value: 'PORT', group: WHERE,
+    type: 'string',
+    value: 'PORT',
+    group: WHERE,
     help: 'also accept AMQP over WebSocket (ws://HOST:PORT/, any path) on this port, for browsers; needs the ws package (npm install ws)',
   },
   user: {
-    type: 'string', value: 'NAME:PASSWORD', multiple: true, group: WHO,
+    type: 'string',
+    value: 'NAME:PASSWORD',
+    multiple: true,
+    group: WHO,
     help: 'a user clients authenticate as (SCRAM-SHA-*, or PLAIN over TLS); repeat for more. Anonymous clients are then refused',
   },
   'allow-anonymous': { type: 'boolean', group: WHO, help: 'with --user: let clients connect anonymously too' },
@@ -33,17 +40,23 @@ const BROKER_OPTIONS = {
   'tls-cert': { type: 'string', value: 'FILE', group: WHO, help: 'accept TLS only (amqps://, wss://), with this certificate chain (PEM)' },
   'tls-key': { type: 'string', value: 'FILE', group: WHO, help: 'the private key of --tls-cert (PEM)' },
   'tls-ca': {
-    type: 'string', value: 'FILE', group: WHO,
+    type: 'string',
+    value: 'FILE',
+    group: WHO,
     help: 'CA certificates (PEM) to verify client certificates with; clients that present none are still accepted',
   },
   'max-queue': { type: 'string', value: 'N', group: LIMITS, help: 'most messages a queue holds (default 100000)' },
   'max-queue-bytes': { type: 'string', value: 'SIZE', group: LIMITS, help: 'most bytes a queue holds (default 64M)' },
   'memory-budget': {
-    type: 'string', value: 'SIZE', group: LIMITS,
+    type: 'string',
+    value: 'SIZE',
+    group: LIMITS,
     help: 'most bytes all queues hold together (default 1G); from 90% of it producers wait for room, past it messages are refused',
   },
   'max-backlog': {
-    type: 'string', value: 'SIZE', group: LIMITS,
+    type: 'string',
+    value: 'SIZE',
+    group: LIMITS,
     help: 'stop sending to a client that has this much unsent output until it reads (default 1M)',
   },
   'max-connections': { type: 'string', value: 'N', group: LIMITS, help: 'most connections at once (default 1000)' },
@@ -109,7 +122,8 @@ export function parseSize(text: string | undefined, option: string): number | un
   if (text === undefined) return undefined;
   const match = /^(\d+)\s*([a-z]*)$/i.exec(text);
   const unit = match === null ? undefined : SIZE_UNITS[match[2]!.toLowerCase()];
-  if (match === null || unit === undefined) throw new UsageError(`${option}: expected a size in bytes such as 65536, 64K, 16M or 1G, got ${JSON.stringify(text)}`);
+  if (match === null || unit === undefined)
+    throw new UsageError(`${option}: expected a size in bytes such as 65536, 64K, 16M or 1G, got ${JSON.stringify(text)}`);
   const n = Number(match[1]) * unit;
   if (!Number.isSafeInteger(n)) throw new UsageError(`${option}: ${text} is too large`);
   return n;
@@ -138,11 +152,14 @@ export function brokerOptionsOf(parsed: BrokerArgs, readFile: (path: string) => 
       throw new UsageError(`${option}: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  const tls = parsed.tls === undefined ? undefined : {
-    cert: read(parsed.tls.cert, '--tls-cert'),
-    key: read(parsed.tls.key, '--tls-key'),
-    ...(parsed.tls.ca === undefined ? {} : { ca: read(parsed.tls.ca, '--tls-ca'), clientCertificate: 'request' as const }),
-  };
+  const tls =
+    parsed.tls === undefined
+      ? undefined
+      : {
+          cert: read(parsed.tls.cert, '--tls-cert'),
+          key: read(parsed.tls.key, '--tls-key'),
+          ...(parsed.tls.ca === undefined ? {} : { ca: read(parsed.tls.ca, '--tls-ca'), clientCertificate: 'request' as const }),
+        };
   const listen = {
     ...(tls === undefined ? {} : { tls }),
     ...(parsed.maxConnections === undefined ? {} : { maxConnections: parsed.maxConnections }),
@@ -163,9 +180,11 @@ export function brokerOptionsOf(parsed: BrokerArgs, readFile: (path: string) => 
 /** One status line: what is connected and held, and the rates since the last line. */
 export function statusLine(now: BrokerStats, before: BrokerStats, seconds: number): string {
   const rate = (a: number, b: number) => Math.round((a - b) / Math.max(seconds, 0.001));
-  return `connections ${now.connections}  queues ${now.queues}  topics ${now.topics}  held ${now.depth} (${mebibytes(now.memoryUsed)} of ${mebibytes(now.memoryBudget)} MiB)  ` +
+  return (
+    `connections ${now.connections}  queues ${now.queues}  topics ${now.topics}  held ${now.depth} (${mebibytes(now.memoryUsed)} of ${mebibytes(now.memoryBudget)} MiB)  ` +
     `in ${rate(now.received, before.received)}/s  out ${rate(now.delivered, before.delivered)}/s  ` +
-    `(total in ${now.received}, out ${now.delivered})`;
+    `(total in ${now.received}, out ${now.delivered})`
+  );
 }
 
 function mebibytes(bytes: number): string {
@@ -191,22 +210,26 @@ Prints where it listens, then a status line; Ctrl-C stops it.`,
     }
     const where = running.addresses.map((a) => `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`).join(' and ');
     io.stdout(`rx-amqp broker listening on ${running.url} (bound to ${where}); Ctrl-C stops it\n`);
-    if (running.ws !== undefined) io.stdout(`rx-amqp broker listening on ${running.ws.url} (AMQP over WebSocket, bound to ${running.ws.host}:${running.ws.port})\n`);
+    if (running.ws !== undefined)
+      io.stdout(`rx-amqp broker listening on ${running.ws.url} (AMQP over WebSocket, bound to ${running.ws.host}:${running.ws.port})\n`);
     if (options.users !== undefined) {
       io.stdout(`users: ${Object.keys(options.users).join(', ')}${options.allowAnonymous === true ? '; anonymous allowed' : ''}\n`);
     }
     const tty = process.stdout.isTTY === true;
     let before = running.stats();
     let at = Date.now();
-    const timer = setInterval(() => {
-      const now = running.stats();
-      const time = Date.now();
-      const line = statusLine(now, before, (time - at) / 1000);
-      if (tty) io.stdout(`\r\x1b[2K${line}`);
-      else io.stdout(`${line}\n`);
-      before = now;
-      at = time;
-    }, tty ? 1000 : 10_000);
+    const timer = setInterval(
+      () => {
+        const now = running.stats();
+        const time = Date.now();
+        const line = statusLine(now, before, (time - at) / 1000);
+        if (tty) io.stdout(`\r\x1b[2K${line}`);
+        else io.stdout(`${line}\n`);
+        before = now;
+        at = time;
+      },
+      tty ? 1000 : 10_000,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -38,8 +38,12 @@ export type OptionTable = Readonly<Record<string, OptionSpec>>;
 
 /** The parsed value of one option: booleans are false when absent, repeatable options an empty array. */
 export type OptionValue<S extends OptionSpec> = S['type'] extends 'boolean'
-  ? (S['multiple'] extends true ? boolean[] : boolean)
-  : (S['multiple'] extends true ? string[] : string | undefined);
+  ? S['multiple'] extends true
+    ? boolean[]
+    : boolean
+  : S['multiple'] extends true
+    ? string[]
+    : string | undefined;
 
 /** What a command's `run` is given. */
 export interface ParsedCommandLine<T extends OptionTable> {
@@ -153,13 +157,17 @@ function formatUsage(spec: CommandSpec<OptionTable>, options: OptionTable): stri
 
 /** Wraps each paragraph (blank-line separated) to 80 columns; lines indented by two spaces (examples) stay as written. */
 function reflow(text: string): string {
-  return text.trim().split(/\n\s*\n/).map((paragraph) => {
-    const lines = paragraph.split('\n');
-    const verbatim = lines.filter((l) => l.startsWith('  '));
-    if (verbatim.length === 0) return wrap(paragraph, WIDTH).join('\n');
-    // A heading line then examples: keep the heading, keep the examples.
-    return lines.map((l) => (l.startsWith('  ') ? l : wrap(l, WIDTH).join('\n'))).join('\n');
-  }).join('\n\n');
+  return text
+    .trim()
+    .split(/\n\s*\n/)
+    .map((paragraph) => {
+      const lines = paragraph.split('\n');
+      const verbatim = lines.filter((l) => l.startsWith('  '));
+      if (verbatim.length === 0) return wrap(paragraph, WIDTH).join('\n');
+      // A heading line then examples: keep the heading, keep the examples.
+      return lines.map((l) => (l.startsWith('  ') ? l : wrap(l, WIDTH).join('\n'))).join('\n');
+    })
+    .join('\n\n');
 }
 
 /** How an option is written in the help: `-h, --help`, `    --count N`. */

@@ -27,7 +27,12 @@ describe('rx-amqp decode', () => {
   it('prints one JSON object per value with --json', async () => {
     const io = memoryIo(`${HEADER_HEX} 43`);
     expect(await decodeCommand.run(['--hex', '--json'], io)).toBe(0);
-    expect(io.stdoutText.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([
+    expect(
+      io.stdoutText
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
       { type: 'described', descriptor: { type: 'ulong', value: '112' }, value: { type: 'list', value: [{ type: 'boolean', value: true }] } },
       { type: 'uint', value: 0 },
     ]);

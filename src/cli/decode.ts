@@ -85,8 +85,10 @@ async function runDecode({ values: opts, positionals }: ParsedCommandLine<typeof
 /** Decodes `bytes` in the given mode into output lines (text tree or JSON lines). */
 export function decodeBytes(bytes: Uint8Array, mode: DecodeMode, json: boolean): DecodeResult {
   switch (mode) {
-    case 'values': return decodeValues(bytes, json);
-    case 'message': return decodeWholeMessage(bytes, json);
+    case 'values':
+      return decodeValues(bytes, json);
+    case 'message':
+      return decodeWholeMessage(bytes, json);
     case 'frames': {
       const { items, failure } = walkFrames(bytes);
       const lines = json ? items.map((item) => JSON.stringify(walkItemToJson(item))) : items.flatMap(formatWalkItem);

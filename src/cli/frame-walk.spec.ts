@@ -13,8 +13,15 @@ function capture(build: (w: Writer) => void): Uint8Array {
 }
 
 const transfer = (more: boolean): Transfer => ({
-  type: 'transfer', handle: 0, deliveryId: 0, deliveryTag: new Uint8Array([1]), messageFormat: 0, more, resume: false,
-  aborted: false, batchable: false,
+  type: 'transfer',
+  handle: 0,
+  deliveryId: 0,
+  deliveryTag: new Uint8Array([1]),
+  messageFormat: 0,
+  more,
+  resume: false,
+  aborted: false,
+  batchable: false,
 });
 
 const text = (items: readonly WalkItem[]): string => items.flatMap(formatWalkItem).join('\n');
@@ -32,13 +39,15 @@ describe('walkFrames', () => {
     const { items, failure } = walkFrames(saslAndOpen);
     expect(failure).toBeUndefined();
     expect(items.map((i) => i.offset)).toEqual([0, 8, items[2]!.offset, items[2]!.offset + 8, items[4]!.offset]);
-    expect(text(items)).toBe([
-      'SASL protocol header (AMQP 3 1.0.0)',
-      '[0] sasl @sasl-init(65) [mechanism=:PLAIN, initial-response=<redacted 4 bytes>]',
-      'AMQP protocol header (AMQP 0 1.0.0)',
-      '[0] @open(16) [container-id="c1", max-frame-size=65536]',
-      '[0] (empty frame)',
-    ].join('\n'));
+    expect(text(items)).toBe(
+      [
+        'SASL protocol header (AMQP 3 1.0.0)',
+        '[0] sasl @sasl-init(65) [mechanism=:PLAIN, initial-response=<redacted 4 bytes>]',
+        'AMQP protocol header (AMQP 0 1.0.0)',
+        '[0] @open(16) [container-id="c1", max-frame-size=65536]',
+        '[0] (empty frame)',
+      ].join('\n'),
+    );
   });
 
   it('decodes a transfer payload as a message once its last frame has arrived', () => {
@@ -90,7 +99,10 @@ describe('walkItemToJson', () => {
     expect(items.map(walkItemToJson)).toEqual([
       { offset: 0, protocolHeader: { protocolId: 0, version: '1.0.0' } },
       {
-        offset: 8, size: items[1]!.kind === 'frame' ? items[1]!.frame.size : -1, frameType: 'amqp', channel: 0,
+        offset: 8,
+        size: items[1]!.kind === 'frame' ? items[1]!.frame.size : -1,
+        frameType: 'amqp',
+        channel: 0,
         performative: { type: 'open', containerId: 'c1', maxFrameSize: 4294967295, channelMax: 65535 },
       },
     ]);

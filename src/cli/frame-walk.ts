@@ -7,16 +7,20 @@
  */
 import { concatBytes } from '../codec/concat.js';
 import { AmqpError, DecodeError } from '../errors/index.js';
-import {
-  FRAME_TYPE_SASL, FrameReader, decodeMessage, describeBody, type Frame, type WireMessage, type Transfer,
-} from '../frames/index.js';
+import { FRAME_TYPE_SASL, FrameReader, decodeMessage, describeBody, type Frame, type WireMessage, type Transfer } from '../frames/index.js';
 import { formatMessageTree, messageToJson } from './message-format.js';
 import { AmqpArray, Described, Typed } from '../codec/index.js';
 import { toHex, valueToJson, type JsonValue } from './value-json.js';
 
 export type WalkItem =
   | { readonly kind: 'protocol-header'; readonly offset: number; readonly protocolId: number; readonly version: string }
-  | { readonly kind: 'frame'; readonly offset: number; readonly frame: Frame; readonly message?: WireMessage | undefined; readonly messageError?: string | undefined };
+  | {
+      readonly kind: 'frame';
+      readonly offset: number;
+      readonly frame: Frame;
+      readonly message?: WireMessage | undefined;
+      readonly messageError?: string | undefined;
+    };
 
 /** Where and why the walk stopped early. */
 export interface WalkFailure {
@@ -52,9 +56,10 @@ export function walkFrames(bytes: Uint8Array): { items: WalkItem[]; failure?: Wa
       throw e;
     }
     if (frame === undefined) {
-      const reason = bytes.length - p < 8
-        ? `truncated frame header: ${bytes.length - p} of 8 bytes`
-        : `truncated frame: its header says ${readUint32(bytes, p)} bytes, ${bytes.length - p} remain`;
+      const reason =
+        bytes.length - p < 8
+          ? `truncated frame header: ${bytes.length - p} of 8 bytes`
+          : `truncated frame: its header says ${readUint32(bytes, p)} bytes, ${bytes.length - p} remain`;
       return { items, failure: { offset: p, reason } };
     }
     items.push({ kind: 'frame', offset: p, frame, ...assembleTransfer(frame, transfers) });
@@ -96,7 +101,6 @@ function assembleTransfer(frame: Frame, pending: Map<string, Uint8Array[]>): { m
     throw e;
   }
 }
-
 
 /** DecodeError descriptions end with `(at byte N)`; the CLI prints the offset itself. */
 export function withoutOffset(description: string): string {

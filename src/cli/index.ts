@@ -1,8 +1,18 @@
 /** The `rx-amqp` command line (Node only). */
 export { main, usage, COMMANDS } from './main.js';
 export {
-  defineCommand, formatOptions, parseCommandLine, UsageError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE,
-  type Command, type CommandSpec, type OptionSpec, type OptionTable, type ParsedCommandLine,
+  defineCommand,
+  formatOptions,
+  parseCommandLine,
+  UsageError,
+  EXIT_OK,
+  EXIT_FAILURE,
+  EXIT_USAGE,
+  type Command,
+  type CommandSpec,
+  type OptionSpec,
+  type OptionTable,
+  type ParsedCommandLine,
 } from './command.js';
 export { decodeCommand, decodeBytes, DECODE_USAGE, type DecodeMode, type DecodeResult } from './decode.js';
 export { nodeIo, type CliIo } from './io.js';

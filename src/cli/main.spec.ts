@@ -21,7 +21,7 @@ describe('rx-amqp main', () => {
     expect(io.stderrText).toBe(usage());
   });
 
-  it('prints the usage, or a command\'s usage, on help', async () => {
+  it("prints the usage, or a command's usage, on help", async () => {
     const io = memoryIo();
     expect(await main(['--help'], io)).toBe(0);
     expect(io.stdoutText).toBe(usage());
@@ -34,7 +34,11 @@ describe('rx-amqp main', () => {
     const text = usage();
     const lines = text.split('\n');
     // Names are padded to the longest, so summaries line up.
-    for (const c of COMMANDS) expect(lines.some((l) => l.startsWith(`  ${c.name} `) && l.endsWith(`  ${c.summary}`)), c.name).toBe(true);
+    for (const c of COMMANDS)
+      expect(
+        lines.some((l) => l.startsWith(`  ${c.name} `) && l.endsWith(`  ${c.summary}`)),
+        c.name,
+      ).toBe(true);
   });
 
   it('every command answers --help and -h with its usage on stdout, exit 0, doing nothing else', async () => {

@@ -139,9 +139,12 @@ function annotationsToJson(a: Annotations): JsonValue {
 
 function bodyToJson(body: Body): JsonValue {
   switch (body.type) {
-    case 'value': return { type: 'value', value: json(valueToJson(body.value)) };
-    case 'data': return { type: 'data', sections: body.sections.map(toHex) };
-    case 'sequence': return { type: 'sequence', sections: body.sections.map((s) => s.map((v) => json(valueToJson(v)))) };
+    case 'value':
+      return { type: 'value', value: json(valueToJson(body.value)) };
+    case 'data':
+      return { type: 'data', sections: body.sections.map(toHex) };
+    case 'sequence':
+      return { type: 'sequence', sections: body.sections.map((s) => s.map((v) => json(valueToJson(v)))) };
   }
 }
 

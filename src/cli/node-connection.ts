@@ -78,9 +78,11 @@ export function nodeConnection(options: NodeConnectionOptions): NodeConnection {
       options.stderr(`${options.label}: ${lastUrl}: ${describeError(event.error)}; trying the next URL${wait}\n`);
       return;
     }
-    options.stderr(lost
-      ? `${options.label}: ${lastUrl}: ${describeError(event.error)}; retrying${wait}\n`
-      : `${options.label}: connection to ${lastUrl} lost: ${describeError(event.error)}; reconnecting${wait}\n`);
+    options.stderr(
+      lost
+        ? `${options.label}: ${lastUrl}: ${describeError(event.error)}; retrying${wait}\n`
+        : `${options.label}: connection to ${lastUrl} lost: ${describeError(event.error)}; reconnecting${wait}\n`,
+    );
     lost = true;
   };
 

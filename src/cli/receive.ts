@@ -15,8 +15,15 @@
 import { filter, lastValueFrom, take, tap, type Observable } from 'rxjs';
 import { receive, type AmqpValue, type Delivery, type Message } from '../index.js';
 import {
-  DEFAULT_RECONNECT_TIMEOUT_S, describeError, destinationArg, NODE_COMMAND_NOTES, NODE_COMMAND_OPTIONS, parseCount, parseSeconds,
-  Progress, type Destination,
+  DEFAULT_RECONNECT_TIMEOUT_S,
+  describeError,
+  destinationArg,
+  NODE_COMMAND_NOTES,
+  NODE_COMMAND_OPTIONS,
+  parseCount,
+  parseSeconds,
+  Progress,
+  type Destination,
 } from './amqp-args.js';
 import { defineCommand, EXIT_FAILURE, EXIT_OK, parseCommandLine, type ParsedCommandLine, type UsageError } from './command.js';
 import { DuplicateFilter } from './duplicate-filter.js';
@@ -29,7 +36,8 @@ export const DUPLICATE_WINDOW = 100_000;
 
 const RECEIVE_OPTIONS = {
   count: {
-    type: 'string', value: 'N',
+    type: 'string',
+    value: 'N',
     help: 'stop after N messages (a duplicate by message id does not count); later ones stay at the peer. Default: until the peer detaches the link',
   },
   json: { type: 'boolean', help: 'one JSON object per message: {"body", "properties", "applicationProperties"}' },
@@ -94,8 +102,19 @@ function plainJson(value: AmqpValue | Date | undefined): JsonValue {
 }
 
 const PROPERTY_FIELDS = [
-  'messageId', 'userId', 'to', 'subject', 'replyTo', 'correlationId', 'contentType', 'contentEncoding',
-  'absoluteExpiryTime', 'creationTime', 'groupId', 'groupSequence', 'replyToGroupId',
+  'messageId',
+  'userId',
+  'to',
+  'subject',
+  'replyTo',
+  'correlationId',
+  'contentType',
+  'contentEncoding',
+  'absoluteExpiryTime',
+  'creationTime',
+  'groupId',
+  'groupSequence',
+  'replyToGroupId',
 ] as const satisfies readonly (keyof Message)[];
 
 /** One message as the JSON object `receive --json` prints. */
@@ -137,14 +156,20 @@ async function runReceive(parsed: ParsedCommandLine<typeof RECEIVE_OPTIONS>, io:
     filter((delivery) => !duplicates.seen(delivery.message.messageId)),
   );
   if (count !== undefined) deliveries$ = deliveries$.pipe(take(count));
-  const dups = (): string => (duplicates.count === 0 ? '' : ` (and ${duplicates.count} duplicate${duplicates.count === 1 ? '' : 's'} by message id, not printed)`);
+  const dups = (): string =>
+    duplicates.count === 0 ? '' : ` (and ${duplicates.count} duplicate${duplicates.count === 1 ? '' : 's'} by message id, not printed)`;
   try {
-    await lastValueFrom(deliveries$.pipe(tap((delivery) => {
-      const message = delivery.message;
-      io.stdout(`${args.json ? JSON.stringify(messageJson(message)) : messageLine(message)}\n`);
-      done++;
-      progress?.update(done);
-    })), { defaultValue: undefined });
+    await lastValueFrom(
+      deliveries$.pipe(
+        tap((delivery) => {
+          const message = delivery.message;
+          io.stdout(`${args.json ? JSON.stringify(messageJson(message)) : messageLine(message)}\n`);
+          done++;
+          progress?.update(done);
+        }),
+      ),
+      { defaultValue: undefined },
+    );
   } catch (e) {
     const why = node.gaveUp === undefined ? '' : `; gave up: ${node.gaveUp}`;
     io.stderr(`rx-amqp receive: ${args.destination.address}: ${describeError(e)} (after ${done} messages${dups()}${why})\n`);

@@ -10,7 +10,10 @@ import { parseSendArgs, sendMessages, SEND_USAGE } from './send.js';
 
 describe('rx-amqp send/receive arguments', () => {
   it('splits <url>/<address>, keeping the whole URL for connect', () => {
-    expect(destinationArg(['amqp://u:p@127.0.0.1:5673/queue/a%20b'], undefined)).toEqual({ urls: ['amqp://u:p@127.0.0.1:5673/queue/a%20b'], address: 'queue/a b' });
+    expect(destinationArg(['amqp://u:p@127.0.0.1:5673/queue/a%20b'], undefined)).toEqual({
+      urls: ['amqp://u:p@127.0.0.1:5673/queue/a%20b'],
+      address: 'queue/a b',
+    });
     expect(() => destinationArg(['amqp://127.0.0.1:5673'], undefined)).toThrow(/no address/);
     // A WebSocket URL's path is the WebSocket's: the node comes from --address.
     expect(destinationArg(['ws://127.0.0.1:5673/amqp'], 'orders')).toEqual({ urls: ['ws://127.0.0.1:5673/amqp'], address: 'orders' });
@@ -43,17 +46,29 @@ describe('rx-amqp send/receive arguments', () => {
 
   it('send: defaults, --size, --body, --presettled, --durable, reconnect', () => {
     expect(parseSendArgs(['amqp://h/q'])).toEqual({
-      destination: { urls: ['amqp://h/q'], address: 'q' }, count: 1, body: undefined, durable: false, presettled: false,
-      reconnect: true, reconnectTimeoutMs: 60_000, allowInsecure: false,
+      destination: { urls: ['amqp://h/q'], address: 'q' },
+      count: 1,
+      body: undefined,
+      durable: false,
+      presettled: false,
+      reconnect: true,
+      reconnectTimeoutMs: 60_000,
+      allowInsecure: false,
     });
     expect(parseSendArgs(['amqp://h/q', '--count', '5', '--size', '3', '--presettled'])).toMatchObject({ count: 5, body: { size: 3 }, presettled: true });
-    expect(parseSendArgs(['--body', 'hi', 'amqp://h/q', '--allow-insecure', '--durable'])).toMatchObject({ body: { text: 'hi' }, allowInsecure: true, durable: true });
+    expect(parseSendArgs(['--body', 'hi', 'amqp://h/q', '--allow-insecure', '--durable'])).toMatchObject({
+      body: { text: 'hi' },
+      allowInsecure: true,
+      durable: true,
+    });
     expect(parseSendArgs(['amqp://h/q', '--no-reconnect', '--reconnect-timeout', '1.5'])).toMatchObject({ reconnect: false, reconnectTimeoutMs: 1500 });
     expect([...sendMessages({ count: 2, body: undefined, durable: false }, 'r1')]).toEqual([
-      { body: 'message 0', messageId: 'r1:0' }, { body: 'message 1', messageId: 'r1:1' },
+      { body: 'message 0', messageId: 'r1:0' },
+      { body: 'message 1', messageId: 'r1:1' },
     ]);
     expect([...sendMessages({ count: 2, body: { text: 'x' }, durable: true }, 'r2')]).toEqual([
-      { body: 'x', messageId: 'r2:0', durable: true }, { body: 'x', messageId: 'r2:1', durable: true },
+      { body: 'x', messageId: 'r2:0', durable: true },
+      { body: 'x', messageId: 'r2:1', durable: true },
     ]);
     expect([...sendMessages({ count: 1, body: { size: 3 }, durable: false })][0]!.body).toEqual(Uint8Array.of(0, 1, 2));
     // Each run has its own ids, so two runs' messages are not duplicates of each other.
@@ -62,18 +77,34 @@ describe('rx-amqp send/receive arguments', () => {
   });
 
   it('send: wrong command lines throw UsageError', () => {
-    for (const bad of [[], ['amqp://h/q', 'extra'], ['amqp://h/q', '--size', '1', '--body', 'x'], ['amqp://h/q', '--count'], ['amqp://h/q', '--frob'], ['amqp://h']]) {
+    for (const bad of [
+      [],
+      ['amqp://h/q', 'extra'],
+      ['amqp://h/q', '--size', '1', '--body', 'x'],
+      ['amqp://h/q', '--count'],
+      ['amqp://h/q', '--frob'],
+      ['amqp://h'],
+    ]) {
       expect(() => parseSendArgs(bad), bad.join(' ')).toThrow(UsageError);
     }
   });
 
   it('receive: --count and --json', () => {
     expect(parseReceiveArgs(['amqp://h:1/q'])).toEqual({
-      destination: { urls: ['amqp://h:1/q'], address: 'q' }, count: undefined, json: false, reconnect: true, reconnectTimeoutMs: 60_000, allowInsecure: false,
+      destination: { urls: ['amqp://h:1/q'], address: 'q' },
+      count: undefined,
+      json: false,
+      reconnect: true,
+      reconnectTimeoutMs: 60_000,
+      allowInsecure: false,
     });
-    expect(parseReceiveArgs(['amqp://a:1', 'amqp://b:1', '--address', 'q', '--no-reconnect'])).toMatchObject({ destination: { urls: ['amqp://a:1', 'amqp://b:1'], address: 'q' }, reconnect: false });
+    expect(parseReceiveArgs(['amqp://a:1', 'amqp://b:1', '--address', 'q', '--no-reconnect'])).toMatchObject({
+      destination: { urls: ['amqp://a:1', 'amqp://b:1'], address: 'q' },
+      reconnect: false,
+    });
     expect(parseReceiveArgs(['amqp://h:1/q', '--count', '7', '--json'])).toMatchObject({ count: 7, json: true });
-    for (const bad of [[], ['amqp://h/q', '--count', 'x'], ['amqp://h/q', '--size', '1']]) expect(() => parseReceiveArgs(bad), bad.join(' ')).toThrow(UsageError);
+    for (const bad of [[], ['amqp://h/q', '--count', 'x'], ['amqp://h/q', '--size', '1']])
+      expect(() => parseReceiveArgs(bad), bad.join(' ')).toThrow(UsageError);
   });
 
   it('exits 2 with the usage on a wrong command line, 0 with --help', async () => {
@@ -109,7 +140,14 @@ describe('rx-amqp send/receive arguments', () => {
   it('recognises duplicates by message id, within a bounded window', () => {
     const filter = new DuplicateFilter(3);
     expect([1n, 'a', 1n, 'a', undefined, undefined, Uint8Array.of(1), Uint8Array.of(1)].map((id) => filter.seen(id))).toEqual([
-      false, false, true, true, false, false, false, true,
+      false,
+      false,
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
     ]);
     expect(filter.count).toBe(3);
     // The string "1" is not the ulong 1.

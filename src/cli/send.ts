@@ -12,8 +12,15 @@
 import { lastValueFrom, tap } from 'rxjs';
 import { sendFrom, type Message } from '../index.js';
 import {
-  DEFAULT_RECONNECT_TIMEOUT_S, describeError, destinationArg, NODE_COMMAND_NOTES, NODE_COMMAND_OPTIONS, parseCount, parseSeconds,
-  Progress, type Destination,
+  DEFAULT_RECONNECT_TIMEOUT_S,
+  describeError,
+  destinationArg,
+  NODE_COMMAND_NOTES,
+  NODE_COMMAND_OPTIONS,
+  parseCount,
+  parseSeconds,
+  Progress,
+  type Destination,
 } from './amqp-args.js';
 import { defineCommand, EXIT_FAILURE, EXIT_OK, parseCommandLine, UsageError, type ParsedCommandLine } from './command.js';
 import type { CliIo } from './io.js';
@@ -83,7 +90,9 @@ function sendArgs({ values: opts, positionals }: ParsedCommandLine<typeof SEND_O
 
 /** A short random id for this run: message ids are `<run>:<i>`. */
 export function runId(): string {
-  return Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  return Math.floor(Math.random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
 }
 
 /** The messages `args` asks for, made as they are pulled. */
@@ -109,14 +118,16 @@ async function runSend(parsed: ParsedCommandLine<typeof SEND_OPTIONS>, io: CliIo
   let firstProblem: string | undefined;
   try {
     await lastValueFrom(
-      sendFrom(node.connection$, args.destination.address, sendMessages(args), { presettled: args.presettled }).pipe(tap((result) => {
-        done++;
-        if (result.state !== 'accepted' && result.state !== 'sent') {
-          notAccepted++;
-          firstProblem ??= `message ${done - 1}: ${result.state}${result.error === undefined ? '' : ` (${describeError(result.error)})`}`;
-        }
-        progress.update(done);
-      })),
+      sendFrom(node.connection$, args.destination.address, sendMessages(args), { presettled: args.presettled }).pipe(
+        tap((result) => {
+          done++;
+          if (result.state !== 'accepted' && result.state !== 'sent') {
+            notAccepted++;
+            firstProblem ??= `message ${done - 1}: ${result.state}${result.error === undefined ? '' : ` (${describeError(result.error)})`}`;
+          }
+          progress.update(done);
+        }),
+      ),
       { defaultValue: undefined },
     );
   } catch (e) {

@@ -22,7 +22,12 @@ What \`npm start\` runs.`,
     try {
       const connection$ = connect(broker.url, { reconnect: false });
       // Subscribe the receiver first so the message has somewhere to go, then send.
-      const received = firstValueFrom(receive(connection$, 'examples').pipe(take(1), map((d) => d.message.body)));
+      const received = firstValueFrom(
+        receive(connection$, 'examples').pipe(
+          take(1),
+          map((d) => d.message.body),
+        ),
+      );
       await firstValueFrom(of({ body: 'Hello World!' }).pipe(send(connection$, 'examples')));
       io.stdout(`${String(await received)}\n`);
       return EXIT_OK;

@@ -1,7 +1,25 @@
 import { describe, it, expect } from 'vitest';
 import {
-  array, byte, char, decimal32, decimal64, decimal128, described, float, int, long, short, symbol, timestamp, ubyte, uint,
-  ulong, ushort, uuid, decode, type AmqpValue,
+  array,
+  byte,
+  char,
+  decimal32,
+  decimal64,
+  decimal128,
+  described,
+  float,
+  int,
+  long,
+  short,
+  symbol,
+  timestamp,
+  ubyte,
+  uint,
+  ulong,
+  ushort,
+  uuid,
+  decode,
+  type AmqpValue,
 } from '../codec/index.js';
 import { descriptorToJson, jsonNumber, valueToJson } from './value-json.js';
 import { parseHex } from './hex.js';
@@ -51,37 +69,68 @@ describe('valueToJson', () => {
   });
 
   it('keeps map keys typed and in order', () => {
-    const m = new Map<AmqpValue, AmqpValue>([[symbol('b'), uint(1)], [ulong(2n), null], ['a', [true]]]);
+    const m = new Map<AmqpValue, AmqpValue>([
+      [symbol('b'), uint(1)],
+      [ulong(2n), null],
+      ['a', [true]],
+    ]);
     expect(j(m)).toEqual({
       type: 'map',
       value: [
-        [{ type: 'symbol', value: 'b' }, { type: 'uint', value: 1 }],
-        [{ type: 'ulong', value: '2' }, { type: 'null', value: null }],
-        [{ type: 'string', value: 'a' }, { type: 'list', value: [{ type: 'boolean', value: true }] }],
+        [
+          { type: 'symbol', value: 'b' },
+          { type: 'uint', value: 1 },
+        ],
+        [
+          { type: 'ulong', value: '2' },
+          { type: 'null', value: null },
+        ],
+        [
+          { type: 'string', value: 'a' },
+          { type: 'list', value: [{ type: 'boolean', value: true }] },
+        ],
       ],
     });
-    expect(j({ k: 1 })).toEqual({ type: 'map', value: [[{ type: 'string', value: 'k' }, { type: 'double', value: 1 }]] });
+    expect(j({ k: 1 })).toEqual({
+      type: 'map',
+      value: [
+        [
+          { type: 'string', value: 'k' },
+          { type: 'double', value: 1 },
+        ],
+      ],
+    });
   });
 
   it('gives arrays their element type and each element in typed form', () => {
     expect(j(array('symbol', ['a', 'b']))).toEqual({
-      type: 'array', elementType: 'symbol', value: [{ type: 'symbol', value: 'a' }, { type: 'symbol', value: 'b' }],
+      type: 'array',
+      elementType: 'symbol',
+      value: [
+        { type: 'symbol', value: 'a' },
+        { type: 'symbol', value: 'b' },
+      ],
     });
     expect(j(array('ulong', [1n]))).toEqual({ type: 'array', elementType: 'ulong', value: [{ type: 'ulong', value: '1' }] });
     expect(j(array('binary', [new Uint8Array([1])]))).toEqual({ type: 'array', elementType: 'binary', value: [{ type: 'binary', value: '01' }] });
     expect(j(array('array', [array('int', [1])]))).toEqual({
-      type: 'array', elementType: 'array',
+      type: 'array',
+      elementType: 'array',
       value: [{ type: 'array', elementType: 'int', value: [{ type: 'int', value: 1 }] }],
     });
     expect(j(array('list', [[uint(1)]], 0x70n))).toEqual({
-      type: 'array', elementType: 'list', descriptor: { type: 'ulong', value: '112' },
+      type: 'array',
+      elementType: 'list',
+      descriptor: { type: 'ulong', value: '112' },
       value: [{ type: 'list', value: [{ type: 'uint', value: 1 }] }],
     });
   });
 
   it('gives described values their descriptor, ulong or symbol', () => {
     expect(j(described(0x70n, [true]))).toEqual({
-      type: 'described', descriptor: { type: 'ulong', value: '112' }, value: { type: 'list', value: [{ type: 'boolean', value: true }] },
+      type: 'described',
+      descriptor: { type: 'ulong', value: '112' },
+      value: { type: 'list', value: [{ type: 'boolean', value: true }] },
     });
     expect(descriptorToJson('com.example:x')).toEqual({ type: 'symbol', value: 'com.example:x' });
   });
@@ -94,7 +143,14 @@ describe('valueToJson', () => {
       value: [
         { type: 'uint', value: 5 },
         { type: 'symbol', value: 'x' },
-        { type: 'array', elementType: 'ubyte', value: [{ type: 'ubyte', value: 7 }, { type: 'ubyte', value: 8 }] },
+        {
+          type: 'array',
+          elementType: 'ubyte',
+          value: [
+            { type: 'ubyte', value: 7 },
+            { type: 'ubyte', value: 8 },
+          ],
+        },
       ],
     });
   });

@@ -46,14 +46,22 @@ export function jsonNumber(n: number): number | string {
 export function valueToJson(v: AmqpValue): TypedJson {
   const type = typeOf(v);
   switch (type) {
-    case 'null': return { type, value: null };
-    case 'boolean': return { type, value: v as boolean };
-    case 'double': return { type, value: jsonNumber(v as number) };
-    case 'long': return { type, value: String(v as bigint) };
-    case 'string': return { type, value: v as string };
-    case 'binary': return { type, value: toHex(v as Uint8Array) };
-    case 'list': return { type, value: (v as readonly AmqpValue[]).map(valueToJson) };
-    case 'map': return { type, value: mapEntries(v).map(([k, x]) => [valueToJson(k), valueToJson(x)] as JsonValue) };
+    case 'null':
+      return { type, value: null };
+    case 'boolean':
+      return { type, value: v as boolean };
+    case 'double':
+      return { type, value: jsonNumber(v as number) };
+    case 'long':
+      return { type, value: String(v as bigint) };
+    case 'string':
+      return { type, value: v as string };
+    case 'binary':
+      return { type, value: toHex(v as Uint8Array) };
+    case 'list':
+      return { type, value: (v as readonly AmqpValue[]).map(valueToJson) };
+    case 'map':
+      return { type, value: mapEntries(v).map(([k, x]) => [valueToJson(k), valueToJson(x)] as JsonValue) };
     case 'described': {
       const d = v as Described;
       return { type, descriptor: descriptorToJson(d.descriptor), value: valueToJson(d.value) };
@@ -67,7 +75,7 @@ export function valueToJson(v: AmqpValue): TypedJson {
     }
     case 'timestamp':
       // A Date encodes as a timestamp; a decoded timestamp is Typed.
-      return { type, value: v instanceof Date ? v.getTime() : (v as Typed).value as number };
+      return { type, value: v instanceof Date ? v.getTime() : ((v as Typed).value as number) };
     default:
       return typedToJson(v as Typed);
   }
@@ -96,15 +104,18 @@ export function descriptorToJson(d: bigint | string | AmqpValue): TypedJson {
 export function elementToJson(elementType: ArrayElementType, e: AmqpValue): TypedJson {
   if (e instanceof Typed) return typedToJson(e);
   switch (elementType) {
-    case 'null': return { type: 'null', value: null };
-    case 'boolean': return { type: 'boolean', value: e as boolean };
+    case 'null':
+      return { type: 'null', value: null };
+    case 'boolean':
+      return { type: 'boolean', value: e as boolean };
     case 'float':
     case 'double':
       return { type: elementType, value: jsonNumber(e as number) };
     case 'ulong':
     case 'long':
       return { type: elementType, value: String(e as bigint) };
-    case 'timestamp': return { type: elementType, value: e instanceof Date ? e.getTime() : e as number };
+    case 'timestamp':
+      return { type: elementType, value: e instanceof Date ? e.getTime() : (e as number) };
     case 'binary':
     case 'decimal32':
     case 'decimal64':

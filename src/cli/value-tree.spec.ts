@@ -1,6 +1,21 @@
 import { describe, it, expect } from 'vitest';
 import {
-  array, byte, char, decimal32, described, float, int, long, short, symbol, timestamp, ubyte, uint, ulong, ushort, uuid,
+  array,
+  byte,
+  char,
+  decimal32,
+  described,
+  float,
+  int,
+  long,
+  short,
+  symbol,
+  timestamp,
+  ubyte,
+  uint,
+  ulong,
+  ushort,
+  uuid,
   type AmqpValue,
 } from '../codec/index.js';
 import { formatDescriptor, formatTimestamp, formatValueTree } from './value-tree.js';
@@ -43,7 +58,10 @@ describe('formatValueTree', () => {
   });
 
   it('prints map entries as key => value, nesting compound values below', () => {
-    const m = new Map<AmqpValue, AmqpValue>([[symbol('a'), uint(1)], ['b', [uint(2), uint(3)]]]);
+    const m = new Map<AmqpValue, AmqpValue>([
+      [symbol('a'), uint(1)],
+      ['b', [uint(2), uint(3)]],
+    ]);
     expect(tree(m)).toBe('map[2]\n  symbol "a" => uint 1\n  string "b" => list[2]\n    uint 2\n    uint 3');
   });
 

@@ -110,12 +110,15 @@ export function formatScalar(v: AmqpValue): string {
 /** One line for a value of a known type given in its plain form (as array elements are). */
 export function formatScalarOf(type: ArrayElementType, v: AmqpValue): string {
   switch (type) {
-    case 'null': return 'null';
-    case 'boolean': return `boolean ${String(v)}`;
+    case 'null':
+      return 'null';
+    case 'boolean':
+      return `boolean ${String(v)}`;
     case 'float':
     case 'double':
       return `${type} ${Object.is(v, -0) ? '-0' : String(v)}`;
-    case 'timestamp': return `timestamp ${formatTimestamp(v instanceof Date ? v.getTime() : v as number)}`;
+    case 'timestamp':
+      return `timestamp ${formatTimestamp(v instanceof Date ? v.getTime() : (v as number))}`;
     case 'binary': {
       const b = v as Uint8Array;
       return b.length === 0 ? 'binary[0]' : `binary[${b.length}] ${toHex(b)}`;

@@ -8,7 +8,12 @@ describe('copyBytes', () => {
   for (const n of [0, 1, 16, 17, 64, 65, 300]) {
     it(`copies ${n} bytes, whole or any part, to any offset, touching nothing else`, () => {
       const src = ramp(n + 10);
-      for (const [start, end] of [[0, n + 10], [0, n], [5, 5 + n], [10, n + 10]] as const) {
+      for (const [start, end] of [
+        [0, n + 10],
+        [0, n],
+        [5, 5 + n],
+        [10, n + 10],
+      ] as const) {
         const target = new Uint8Array(n + 30).fill(0xee);
         copyBytes(target, 7, src, start, end);
         expect(target.subarray(7, 7 + end - start)).toEqual(src.subarray(start, end));

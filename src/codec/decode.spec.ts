@@ -6,8 +6,25 @@ import { encode, encodeSequence } from './encode.js';
 import { equals } from './equals.js';
 import { Reader } from './reader.js';
 import {
-  array, byte, char, decimal128, decimal32, decimal64, described, float, int, short, symbol, timestamp, ubyte, uint,
-  ulong, ushort, uuid, type AmqpValue, type ArrayElementType,
+  array,
+  byte,
+  char,
+  decimal128,
+  decimal32,
+  decimal64,
+  described,
+  float,
+  int,
+  short,
+  symbol,
+  timestamp,
+  ubyte,
+  uint,
+  ulong,
+  ushort,
+  uuid,
+  type AmqpValue,
+  type ArrayElementType,
 } from './types.js';
 
 // ---------------------------------------------------------------------------
@@ -29,10 +46,7 @@ const codePoint = fc
   .integer({ min: 0, max: 0x10ffff })
   .filter((cp) => cp < 0xd800 || cp > 0xdfff)
   .map((cp) => String.fromCodePoint(cp));
-const bytes = fc.oneof(
-  { weight: 5, arbitrary: fc.uint8Array({ maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.uint8Array({ minLength: 250, maxLength: 260 }) },
-);
+const bytes = fc.oneof({ weight: 5, arbitrary: fc.uint8Array({ maxLength: 20 }) }, { weight: 1, arbitrary: fc.uint8Array({ minLength: 250, maxLength: 260 }) });
 const uintValue = fc.oneof(fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0xffffffff }));
 const ulongValue = fc.oneof(fc.bigInt({ min: 0n, max: 0xffn }), fc.bigInt({ min: 0n, max: 0xffffffffffffffffn }));
 const intValue = fc.oneof(fc.integer({ min: -0x80, max: 0x7f }), fc.integer({ min: -0x80000000, max: 0x7fffffff }));
@@ -71,36 +85,82 @@ const primitives: Record<string, fc.Arbitrary<AmqpValue>> = {
 /** Plain-form elements of an AmqpArray of each element type. */
 function elementsOf(type: ArrayElementType, value: fc.Arbitrary<AmqpValue>, anyArray: fc.Arbitrary<AmqpValue>): fc.Arbitrary<AmqpValue> {
   switch (type) {
-    case 'null': return fc.constant(null);
-    case 'boolean': return fc.boolean();
-    case 'ubyte': return fc.integer({ min: 0, max: 0xff });
-    case 'ushort': return fc.integer({ min: 0, max: 0xffff });
-    case 'uint': return uintValue;
-    case 'ulong': return ulongValue;
-    case 'byte': return fc.integer({ min: -0x80, max: 0x7f });
-    case 'short': return fc.integer({ min: -0x8000, max: 0x7fff });
-    case 'int': return intValue;
-    case 'long': return longValue;
-    case 'float': return floatValue;
-    case 'double': return fc.double();
-    case 'decimal32': return fixedBytes(4);
-    case 'decimal64': return fixedBytes(8);
-    case 'decimal128': return fixedBytes(16);
-    case 'char': return codePoint;
-    case 'timestamp': return fc.maxSafeInteger();
-    case 'uuid': return uuidText;
-    case 'binary': return bytes;
-    case 'string': return text;
-    case 'symbol': return symbolText;
-    case 'list': return fc.array(value, { maxLength: 3 });
-    case 'map': return mapOf(value);
-    case 'array': return anyArray;
+    case 'null':
+      return fc.constant(null);
+    case 'boolean':
+      return fc.boolean();
+    case 'ubyte':
+      return fc.integer({ min: 0, max: 0xff });
+    case 'ushort':
+      return fc.integer({ min: 0, max: 0xffff });
+    case 'uint':
+      return uintValue;
+    case 'ulong':
+      return ulongValue;
+    case 'byte':
+      return fc.integer({ min: -0x80, max: 0x7f });
+    case 'short':
+      return fc.integer({ min: -0x8000, max: 0x7fff });
+    case 'int':
+      return intValue;
+    case 'long':
+      return longValue;
+    case 'float':
+      return floatValue;
+    case 'double':
+      return fc.double();
+    case 'decimal32':
+      return fixedBytes(4);
+    case 'decimal64':
+      return fixedBytes(8);
+    case 'decimal128':
+      return fixedBytes(16);
+    case 'char':
+      return codePoint;
+    case 'timestamp':
+      return fc.maxSafeInteger();
+    case 'uuid':
+      return uuidText;
+    case 'binary':
+      return bytes;
+    case 'string':
+      return text;
+    case 'symbol':
+      return symbolText;
+    case 'list':
+      return fc.array(value, { maxLength: 3 });
+    case 'map':
+      return mapOf(value);
+    case 'array':
+      return anyArray;
   }
 }
 
 const ELEMENT_TYPES: ArrayElementType[] = [
-  'null', 'boolean', 'ubyte', 'ushort', 'uint', 'ulong', 'byte', 'short', 'int', 'long', 'float', 'double',
-  'decimal32', 'decimal64', 'decimal128', 'char', 'timestamp', 'uuid', 'binary', 'string', 'symbol', 'list', 'map', 'array',
+  'null',
+  'boolean',
+  'ubyte',
+  'ushort',
+  'uint',
+  'ulong',
+  'byte',
+  'short',
+  'int',
+  'long',
+  'float',
+  'double',
+  'decimal32',
+  'decimal64',
+  'decimal128',
+  'char',
+  'timestamp',
+  'uuid',
+  'binary',
+  'string',
+  'symbol',
+  'list',
+  'map',
+  'array',
 ];
 
 function mapOf(value: fc.Arbitrary<AmqpValue>): fc.Arbitrary<AmqpValue> {
@@ -119,9 +179,7 @@ const { value: amqpValue, array: amqpArray } = fc.letrec<{ value: AmqpValue; arr
   ),
   array: fc
     .tuple(fc.constantFrom(...ELEMENT_TYPES), fc.option(descriptor, { nil: undefined }))
-    .chain(([type, desc]) =>
-      fc.array(elementsOf(type, tie('value'), tie('array')), { maxLength: 6 }).map((values) => array(type, values, desc)),
-    ),
+    .chain(([type, desc]) => fc.array(elementsOf(type, tie('value'), tie('array')), { maxLength: 6 }).map((values) => array(type, values, desc))),
 }));
 
 function show(v: Uint8Array): string {
@@ -149,11 +207,17 @@ describe('round trips (property-based)', () => {
   }
 
   it('arrays of every element type, described or not, nested', () => {
-    fc.assert(fc.property(amqpArray, (v) => equals(decode(encode(v)), v)), { numRuns: 500 });
+    fc.assert(
+      fc.property(amqpArray, (v) => equals(decode(encode(v)), v)),
+      { numRuns: 500 },
+    );
   });
 
   it('any value: lists, maps, objects, described values and arrays nested', () => {
-    fc.assert(fc.property(amqpValue, (v) => equals(decode(encode(v)), v)), { numRuns: 500 });
+    fc.assert(
+      fc.property(amqpValue, (v) => equals(decode(encode(v)), v)),
+      { numRuns: 500 },
+    );
   });
 
   it('decoded values re-encode to the same bytes (the encoding is canonical)', () => {
@@ -226,7 +290,13 @@ describe('split input: every strict prefix is a truncation (nats byByteTest idea
     ['vbin32', new Uint8Array(300).fill(5)],
     ['list8', [true, 'a', uint(7)]],
     ['list32', [new Uint8Array(260)]],
-    ['map', new Map<AmqpValue, AmqpValue>([[symbol('k'), 'v'], ['x', [1n]]])],
+    [
+      'map',
+      new Map<AmqpValue, AmqpValue>([
+        [symbol('k'), 'v'],
+        ['x', [1n]],
+      ]),
+    ],
     ['array of described lists', array('list', [[uint(1)], []], 0x70n)],
     ['array of arrays', array('array', [array('symbol', ['a', 'b']), array('string', [])])],
     ['described message section', described(0x73n, ['id', null, 'to', 'subject', null, null, symbol('text/plain')])],
@@ -298,11 +368,27 @@ describe('fuzz: mutated and random input', () => {
 
   it('random bytes: decode and every typed read return or throw DecodeError', () => {
     const reads: ((r: Reader) => unknown)[] = [
-      (r) => r.readValue(), (r) => r.skipValue(), (r) => r.readBoolean(), (r) => r.readUbyte(), (r) => r.readUshort(),
-      (r) => r.readUint(), (r) => r.readUlong(), (r) => r.readUlongNumber(), (r) => r.readInt(), (r) => r.readLong(),
-      (r) => r.readTimestamp(), (r) => r.readBinary(), (r) => r.readString(), (r) => r.readSymbol(),
-      (r) => r.readSymbolOrSymbolArray(), (r) => r.readUuid(), (r) => r.readListHeader(), (r) => r.readMapHeader(),
-      (r) => r.readDescriptor(), (r) => r.peekFormatCode(), (r) => r.readNull(),
+      (r) => r.readValue(),
+      (r) => r.skipValue(),
+      (r) => r.readBoolean(),
+      (r) => r.readUbyte(),
+      (r) => r.readUshort(),
+      (r) => r.readUint(),
+      (r) => r.readUlong(),
+      (r) => r.readUlongNumber(),
+      (r) => r.readInt(),
+      (r) => r.readLong(),
+      (r) => r.readTimestamp(),
+      (r) => r.readBinary(),
+      (r) => r.readString(),
+      (r) => r.readSymbol(),
+      (r) => r.readSymbolOrSymbolArray(),
+      (r) => r.readUuid(),
+      (r) => r.readListHeader(),
+      (r) => r.readMapHeader(),
+      (r) => r.readDescriptor(),
+      (r) => r.peekFormatCode(),
+      (r) => r.readNull(),
     ];
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (input) => {

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { equals } from './equals.js';
-import {
-  array, char, decimal32, described, Described, float, int, symbol, timestamp, Typed, ubyte, uint, ulong, uuid, type AmqpValue,
-} from './types.js';
+import { array, char, decimal32, described, Described, float, int, symbol, timestamp, Typed, ubyte, uint, ulong, uuid, type AmqpValue } from './types.js';
 
 describe('equals', () => {
   it('compares by AMQP type, not only by JavaScript value', () => {
@@ -54,12 +52,39 @@ describe('equals', () => {
   });
 
   it('maps by ordered entries; a plain object equals the Map with its string keys', () => {
-    const m = new Map<AmqpValue, AmqpValue>([['a', 1n], ['b', null]]);
-    expect(equals(m, new Map<AmqpValue, AmqpValue>([['a', 1n], ['b', null]]))).toBe(true);
+    const m = new Map<AmqpValue, AmqpValue>([
+      ['a', 1n],
+      ['b', null],
+    ]);
+    expect(
+      equals(
+        m,
+        new Map<AmqpValue, AmqpValue>([
+          ['a', 1n],
+          ['b', null],
+        ]),
+      ),
+    ).toBe(true);
     expect(equals(m, { a: 1n, b: null })).toBe(true);
     expect(equals({ a: 1n, b: null }, m)).toBe(true);
-    expect(equals(m, new Map<AmqpValue, AmqpValue>([['b', null], ['a', 1n]]))).toBe(false);
-    expect(equals(m, new Map<AmqpValue, AmqpValue>([['a', 2n], ['b', null]]))).toBe(false);
+    expect(
+      equals(
+        m,
+        new Map<AmqpValue, AmqpValue>([
+          ['b', null],
+          ['a', 1n],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      equals(
+        m,
+        new Map<AmqpValue, AmqpValue>([
+          ['a', 2n],
+          ['b', null],
+        ]),
+      ),
+    ).toBe(false);
     expect(equals(m, new Map<AmqpValue, AmqpValue>([['a', 1n]]))).toBe(false);
     expect(equals(new Map([[symbol('k'), 1]]), new Map([[symbol('k'), 1]]))).toBe(true);
     expect(equals(new Map([[symbol('k'), 1]]), new Map([['k', 1]]))).toBe(false);

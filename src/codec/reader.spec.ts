@@ -129,7 +129,15 @@ describe('Reader: compound values', () => {
   it('maps from map8 and map32, keeping the order', () => {
     const m = dec('c1 0a 04 a1 01 62 52 01 a3 01 61 40') as Map<AmqpValue, AmqpValue>;
     expect([...m.keys()]).toEqual(['b', symbol('a')]);
-    expect(equals(m, new Map<AmqpValue, AmqpValue>([['b', uint(1)], [symbol('a'), null]]))).toBe(true);
+    expect(
+      equals(
+        m,
+        new Map<AmqpValue, AmqpValue>([
+          ['b', uint(1)],
+          [symbol('a'), null],
+        ]),
+      ),
+    ).toBe(true);
     expect(dec('d1 00 00 00 04 00 00 00 00')).toEqual(new Map());
   });
 
@@ -407,7 +415,12 @@ describe('Reader: nesting depth', () => {
     expect(depthOf(decode(describeds(MAX_DEPTH)))).toBe(MAX_DEPTH);
   });
 
-  for (const [name, build] of [['lists', lists], ['maps', maps], ['arrays', arrays], ['described values', describeds]] as const) {
+  for (const [name, build] of [
+    ['lists', lists],
+    ['maps', maps],
+    ['arrays', arrays],
+    ['described values', describeds],
+  ] as const) {
     it(`rejects ${name} nested ${MAX_DEPTH + 1} and 10,000 deep`, () => {
       expect(() => decode(build(MAX_DEPTH + 1))).toThrow(DecodeError);
       expect(() => decode(build(10_000))).toThrow(DecodeError);
@@ -453,7 +466,7 @@ describe('Reader: binary values are views of the input', () => {
 
 describe('Reader: fast paths', () => {
   const ascii = (s: string): string => Array.from(new TextEncoder().encode(s), (b) => b.toString(16).padStart(2, '0')).join('');
-  const str8 = (s: string): string => `a1 ${(new TextEncoder().encode(s).length).toString(16).padStart(2, '0')} ${ascii(s)}`;
+  const str8 = (s: string): string => `a1 ${new TextEncoder().encode(s).length.toString(16).padStart(2, '0')} ${ascii(s)}`;
   const sym8 = (s: string): string => `a3 ${s.length.toString(16).padStart(2, '0')} ${ascii(s)}`;
 
   it('reset() points a reader at new input with fresh limits, and recovers one after an error', () => {
@@ -488,7 +501,11 @@ describe('Reader: fast paths', () => {
   });
 
   it('strings that only differ in one byte or in length do not share a cache slot by mistake', () => {
-    for (const [a, b] of [['abc', 'abd'], ['abc', 'abcd'], ['abcdefghijklmnopqrstuvwxyz012345', 'abcdefghijklmnopqrstuvwxyz012346']] as const) {
+    for (const [a, b] of [
+      ['abc', 'abd'],
+      ['abc', 'abcd'],
+      ['abcdefghijklmnopqrstuvwxyz012345', 'abcdefghijklmnopqrstuvwxyz012346'],
+    ] as const) {
       for (let round = 0; round < 3; round++) {
         expect(new Reader(bytes(str8(a))).readInternedString()).toBe(a);
         expect(new Reader(bytes(str8(b))).readInternedString()).toBe(b);
@@ -512,7 +529,10 @@ describe('Reader: fast paths', () => {
 
   it('map string keys come back interned and correct', () => {
     const m = dec(`c1 0b 04 ${str8('ab')} 41 ${str8('ac')} 42`) as Map<AmqpValue, AmqpValue>;
-    expect([...m]).toEqual([['ab', true], ['ac', false]]);
+    expect([...m]).toEqual([
+      ['ab', true],
+      ['ac', false],
+    ]);
     rejects(`c1 0a 04 ${str8('ab')} 41 ${str8('ab')} 42`);
   });
 

@@ -85,8 +85,22 @@ function asciiString(b: Uint8Array, start: number, stop: number): string {
   let i = start;
   for (; i + 16 <= stop; i += 16) {
     s += fromCharCode(
-      b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!,
-      b[i + 8]!, b[i + 9]!, b[i + 10]!, b[i + 11]!, b[i + 12]!, b[i + 13]!, b[i + 14]!, b[i + 15]!,
+      b[i]!,
+      b[i + 1]!,
+      b[i + 2]!,
+      b[i + 3]!,
+      b[i + 4]!,
+      b[i + 5]!,
+      b[i + 6]!,
+      b[i + 7]!,
+      b[i + 8]!,
+      b[i + 9]!,
+      b[i + 10]!,
+      b[i + 11]!,
+      b[i + 12]!,
+      b[i + 13]!,
+      b[i + 14]!,
+      b[i + 15]!,
     );
   }
   if (i + 8 <= stop) {
@@ -395,12 +409,26 @@ export class Reader {
     const o = this.offset;
     this.offset += 16;
     return (
-      HEX_BYTE[b[o]!]! + HEX_BYTE[b[o + 1]!]! + HEX_BYTE[b[o + 2]!]! + HEX_BYTE[b[o + 3]!]! + '-' +
-      HEX_BYTE[b[o + 4]!]! + HEX_BYTE[b[o + 5]!]! + '-' +
-      HEX_BYTE[b[o + 6]!]! + HEX_BYTE[b[o + 7]!]! + '-' +
-      HEX_BYTE[b[o + 8]!]! + HEX_BYTE[b[o + 9]!]! + '-' +
-      HEX_BYTE[b[o + 10]!]! + HEX_BYTE[b[o + 11]!]! + HEX_BYTE[b[o + 12]!]! +
-      HEX_BYTE[b[o + 13]!]! + HEX_BYTE[b[o + 14]!]! + HEX_BYTE[b[o + 15]!]!
+      HEX_BYTE[b[o]!]! +
+      HEX_BYTE[b[o + 1]!]! +
+      HEX_BYTE[b[o + 2]!]! +
+      HEX_BYTE[b[o + 3]!]! +
+      '-' +
+      HEX_BYTE[b[o + 4]!]! +
+      HEX_BYTE[b[o + 5]!]! +
+      '-' +
+      HEX_BYTE[b[o + 6]!]! +
+      HEX_BYTE[b[o + 7]!]! +
+      '-' +
+      HEX_BYTE[b[o + 8]!]! +
+      HEX_BYTE[b[o + 9]!]! +
+      '-' +
+      HEX_BYTE[b[o + 10]!]! +
+      HEX_BYTE[b[o + 11]!]! +
+      HEX_BYTE[b[o + 12]!]! +
+      HEX_BYTE[b[o + 13]!]! +
+      HEX_BYTE[b[o + 14]!]! +
+      HEX_BYTE[b[o + 15]!]!
     );
   }
 
@@ -500,7 +528,6 @@ export class Reader {
     if (count > size - countWidth) this.fail(`${what} count ${count} exceeds its ${size - countWidth} bytes`, at);
     return count;
   }
-
 
   private readListPayload(wide: boolean, at: number): AmqpValue[] {
     const count = this.readCount(wide, 'list');
@@ -726,19 +753,28 @@ export class Reader {
     const code = this.code();
     const b = this.bytes;
     switch (code) {
-      case F.Described: return this.readDescribedPayload(at);
-      case F.Null: return null;
-      case F.BooleanTrue: return true;
-      case F.BooleanFalse: return false;
-      case F.Boolean: return this.readBooleanByte();
-      case F.Uint0: return new Typed('uint', 0);
-      case F.SmallUint: return new Typed('uint', this.u8());
-      case F.Uint: return new Typed('uint', this.u32());
+      case F.Described:
+        return this.readDescribedPayload(at);
+      case F.Null:
+        return null;
+      case F.BooleanTrue:
+        return true;
+      case F.BooleanFalse:
+        return false;
+      case F.Boolean:
+        return this.readBooleanByte();
+      case F.Uint0:
+        return new Typed('uint', 0);
+      case F.SmallUint:
+        return new Typed('uint', this.u8());
+      case F.Uint:
+        return new Typed('uint', this.u32());
       case F.Ulong0:
       case F.SmallUlong:
       case F.Ulong:
         return new Typed('ulong', this.readUlongPayload(code, at));
-      case F.Ubyte: return new Typed('ubyte', this.u8());
+      case F.Ubyte:
+        return new Typed('ubyte', this.u8());
       case F.Ushort: {
         this.need(2);
         const v = be16(this.bytes, this.offset);
@@ -782,22 +818,38 @@ export class Reader {
         this.offset += size;
         return code === F.Decimal32 ? new Typed('decimal32', raw) : code === F.Decimal64 ? new Typed('decimal64', raw) : new Typed('decimal128', raw);
       }
-      case F.Char: return new Typed('char', this.readCharPayload());
-      case F.Timestamp: return new Typed('timestamp', this.readTimestampPayload());
-      case F.Uuid: return new Typed('uuid', this.readUuidPayload());
-      case F.Vbin8: return this.readBinaryPayload(false);
-      case F.Vbin32: return this.readBinaryPayload(true);
-      case F.Str8: return this.readStringPayload(false);
-      case F.Str32: return this.readStringPayload(true);
-      case F.Sym8: return new Typed('symbol', this.readSymbolPayload(false));
-      case F.Sym32: return new Typed('symbol', this.readSymbolPayload(true));
-      case F.List0: return [];
-      case F.List8: return this.readListPayload(false, at);
-      case F.List32: return this.readListPayload(true, at);
-      case F.Map8: return this.readMapPayload(false, at);
-      case F.Map32: return this.readMapPayload(true, at);
-      case F.Array8: return this.readArrayPayload(false, at);
-      case F.Array32: return this.readArrayPayload(true, at);
+      case F.Char:
+        return new Typed('char', this.readCharPayload());
+      case F.Timestamp:
+        return new Typed('timestamp', this.readTimestampPayload());
+      case F.Uuid:
+        return new Typed('uuid', this.readUuidPayload());
+      case F.Vbin8:
+        return this.readBinaryPayload(false);
+      case F.Vbin32:
+        return this.readBinaryPayload(true);
+      case F.Str8:
+        return this.readStringPayload(false);
+      case F.Str32:
+        return this.readStringPayload(true);
+      case F.Sym8:
+        return new Typed('symbol', this.readSymbolPayload(false));
+      case F.Sym32:
+        return new Typed('symbol', this.readSymbolPayload(true));
+      case F.List0:
+        return [];
+      case F.List8:
+        return this.readListPayload(false, at);
+      case F.List32:
+        return this.readListPayload(true, at);
+      case F.Map8:
+        return this.readMapPayload(false, at);
+      case F.Map32:
+        return this.readMapPayload(true, at);
+      case F.Array8:
+        return this.readArrayPayload(false, at);
+      case F.Array32:
+        return this.readArrayPayload(true, at);
       default:
         this.fail(`unknown format code ${hex(code)}`, at);
     }

@@ -1,7 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AmqpArray, Described, Typed, array, byte, char, decimal128, decimal32, decimal64, described, float, int, long, short,
-  symbol, timestamp, typeOf, ubyte, uint, ulong, ushort, uuid,
+  AmqpArray,
+  Described,
+  Typed,
+  array,
+  byte,
+  char,
+  decimal128,
+  decimal32,
+  decimal64,
+  described,
+  float,
+  int,
+  long,
+  short,
+  symbol,
+  timestamp,
+  typeOf,
+  ubyte,
+  uint,
+  ulong,
+  ushort,
+  uuid,
 } from './types.js';
 
 describe('type constructors check their range', () => {

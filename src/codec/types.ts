@@ -23,43 +23,59 @@
 
 /** Names of the AMQP types carried by a {@link Typed} wrapper. */
 export type TypedName =
-  | 'ubyte' | 'ushort' | 'uint' | 'ulong'
-  | 'byte' | 'short' | 'int'
-  | 'float' | 'char' | 'timestamp' | 'uuid' | 'symbol'
-  | 'decimal32' | 'decimal64' | 'decimal128';
+  | 'ubyte'
+  | 'ushort'
+  | 'uint'
+  | 'ulong'
+  | 'byte'
+  | 'short'
+  | 'int'
+  | 'float'
+  | 'char'
+  | 'timestamp'
+  | 'uuid'
+  | 'symbol'
+  | 'decimal32'
+  | 'decimal64'
+  | 'decimal128';
 
 /** The JavaScript payload of each {@link Typed} kind. */
 export interface TypedValueOf {
-  ubyte: number;      // 0 .. 255
-  ushort: number;     // 0 .. 65535
-  uint: number;       // 0 .. 2^32-1
-  ulong: bigint;      // 0 .. 2^64-1
-  byte: number;       // -128 .. 127
-  short: number;      // -32768 .. 32767
-  int: number;        // -2^31 .. 2^31-1
-  float: number;      // IEEE 754 binary32 (rounded on encode)
-  char: string;       // exactly one Unicode code point (UTF-32 on the wire)
-  timestamp: number;  // milliseconds since the Unix epoch, integral
-  uuid: string;       // canonical lower-case 8-4-4-4-12 hex
-  symbol: string;     // ASCII
-  decimal32: Uint8Array;  // 4 raw IEEE 754 decimal bytes, kept as is
-  decimal64: Uint8Array;  // 8 raw bytes
+  ubyte: number; // 0 .. 255
+  ushort: number; // 0 .. 65535
+  uint: number; // 0 .. 2^32-1
+  ulong: bigint; // 0 .. 2^64-1
+  byte: number; // -128 .. 127
+  short: number; // -32768 .. 32767
+  int: number; // -2^31 .. 2^31-1
+  float: number; // IEEE 754 binary32 (rounded on encode)
+  char: string; // exactly one Unicode code point (UTF-32 on the wire)
+  timestamp: number; // milliseconds since the Unix epoch, integral
+  uuid: string; // canonical lower-case 8-4-4-4-12 hex
+  symbol: string; // ASCII
+  decimal32: Uint8Array; // 4 raw IEEE 754 decimal bytes, kept as is
+  decimal64: Uint8Array; // 8 raw bytes
   decimal128: Uint8Array; // 16 raw bytes
 }
 
 /** Every AMQP type name, spelled as the standard spells it. */
-export type AmqpTypeName =
-  | 'null' | 'boolean' | 'long' | 'double' | 'string' | 'binary'
-  | TypedName | 'list' | 'map' | 'array' | 'described';
+export type AmqpTypeName = 'null' | 'boolean' | 'long' | 'double' | 'string' | 'binary' | TypedName | 'list' | 'map' | 'array' | 'described';
 
 /**
  * A value of an AMQP type that has no unambiguous JavaScript counterpart.
  * Construct with the helpers below; instances are immutable.
  */
 export class Typed<T extends TypedName = TypedName> {
-  constructor(readonly type: T, readonly value: TypedValueOf[T]) {}
-  toString(): string { return `${this.type}(${String(this.value)})`; }
-  toJSON(): unknown { return typeof this.value === 'bigint' ? this.value.toString() : this.value; }
+  constructor(
+    readonly type: T,
+    readonly value: TypedValueOf[T],
+  ) {}
+  toString(): string {
+    return `${this.type}(${String(this.value)})`;
+  }
+  toJSON(): unknown {
+    return typeof this.value === 'bigint' ? this.value.toString() : this.value;
+  }
 }
 
 /**
@@ -103,8 +119,17 @@ export class AmqpArray {
 
 /** Any value the codec can encode. */
 export type AmqpValue =
-  | null | undefined | boolean | number | bigint | string | Uint8Array | Date
-  | Typed | Described | AmqpArray
+  | null
+  | undefined
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | Date
+  | Typed
+  | Described
+  | AmqpArray
   | readonly AmqpValue[]
   | ReadonlyMap<AmqpValue, AmqpValue>
   | { readonly [key: string]: AmqpValue };
@@ -214,10 +239,14 @@ export function array(elementType: ArrayElementType, values: readonly AmqpValue[
 export function typeOf(value: AmqpValue): AmqpTypeName {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
-    case 'boolean': return 'boolean';
-    case 'number': return 'double';
-    case 'bigint': return 'long';
-    case 'string': return 'string';
+    case 'boolean':
+      return 'boolean';
+    case 'number':
+      return 'double';
+    case 'bigint':
+      return 'long';
+    case 'string':
+      return 'string';
   }
   if (value instanceof Typed) return value.type;
   if (value instanceof Uint8Array) return 'binary';

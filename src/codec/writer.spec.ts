@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_DEPTH } from './format-codes.js';
 import {
-  array, byte, char, decimal128, decimal32, decimal64, described, float, int, long, short, symbol, timestamp, ubyte,
-  uint, ulong, ushort, uuid, Described, type AmqpValue,
+  array,
+  byte,
+  char,
+  decimal128,
+  decimal32,
+  decimal64,
+  described,
+  float,
+  int,
+  long,
+  short,
+  symbol,
+  timestamp,
+  ubyte,
+  uint,
+  ulong,
+  ushort,
+  uuid,
+  Described,
+  type AmqpValue,
 } from './types.js';
 import { BINARY_REF_MIN, utf8Length, Writer, WRITER_KEEP_MAX } from './writer.js';
 
@@ -188,9 +206,7 @@ describe('Writer: lists and maps', () => {
     const empty = w.beginList();
     w.endList(empty, 0);
     w.endList(outer, 3);
-    expect(hex(w.view())).toBe(
-      `d0 00 00 01 44 00 00 00 03 52 01 d1 00 00 01 38 00 00 00 02 a3 01 6b b0 00 00 01 2c ${rep('07', 300)} 45`,
-    );
+    expect(hex(w.view())).toBe(`d0 00 00 01 44 00 00 00 03 52 01 d1 00 00 01 38 00 00 00 02 a3 01 6b b0 00 00 01 2c ${rep('07', 300)} 45`);
   });
 });
 
@@ -225,9 +241,7 @@ describe('Writer: arrays', () => {
 
   it('sym32 for every element once one needs it', () => {
     const long = 'y'.repeat(256);
-    expect(enc(array('symbol', ['a', long]))).toBe(
-      `f0 00 00 01 0e 00 00 00 02 b3 00 00 00 01 61 00 00 01 00 ${rep('79', 256)}`,
-    );
+    expect(enc(array('symbol', ['a', long]))).toBe(`f0 00 00 01 0e 00 00 00 02 b3 00 00 00 01 61 00 00 01 00 ${rep('79', 256)}`);
   });
 
   it('uint elements: smalluint when all fit, uint otherwise, never uint0', () => {
@@ -295,9 +309,7 @@ describe('Writer: arrays', () => {
 
   it('arrays of lists switch every element to list32 when one needs it', () => {
     const bytes = new Uint8Array(253);
-    expect(enc(array('list', [[], [bytes]]))).toBe(
-      `f0 00 00 01 14 00 00 00 02 d0 00 00 00 04 00 00 00 00 00 00 01 03 00 00 00 01 a0 fd ${rep('00', 253)}`,
-    );
+    expect(enc(array('list', [[], [bytes]]))).toBe(`f0 00 00 01 14 00 00 00 02 d0 00 00 00 04 00 00 00 00 00 00 01 03 00 00 00 01 a0 fd ${rep('00', 253)}`);
   });
 
   it('nested arrays: each element is an array body with its own constructor', () => {

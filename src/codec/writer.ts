@@ -1081,18 +1081,30 @@ export class Writer {
   private writeTyped(t: Typed): void {
     const v = t.value;
     switch (t.type) {
-      case 'symbol': return this.writeSymbol(v as string);
-      case 'uint': return this.writeUint(v as number);
-      case 'ulong': return this.writeUlong(v as bigint);
-      case 'ubyte': return this.writeUbyte(v as number);
-      case 'ushort': return this.writeUshort(v as number);
-      case 'int': return this.writeInt(v as number);
-      case 'byte': return this.writeByte(v as number);
-      case 'short': return this.writeShort(v as number);
-      case 'float': return this.writeFloat(v as number);
-      case 'char': return this.writeChar(v as string);
-      case 'timestamp': return this.writeTimestamp(v as number);
-      case 'uuid': return this.writeUuid(v as string);
+      case 'symbol':
+        return this.writeSymbol(v as string);
+      case 'uint':
+        return this.writeUint(v as number);
+      case 'ulong':
+        return this.writeUlong(v as bigint);
+      case 'ubyte':
+        return this.writeUbyte(v as number);
+      case 'ushort':
+        return this.writeUshort(v as number);
+      case 'int':
+        return this.writeInt(v as number);
+      case 'byte':
+        return this.writeByte(v as number);
+      case 'short':
+        return this.writeShort(v as number);
+      case 'float':
+        return this.writeFloat(v as number);
+      case 'char':
+        return this.writeChar(v as string);
+      case 'timestamp':
+        return this.writeTimestamp(v as number);
+      case 'uuid':
+        return this.writeUuid(v as string);
       case 'decimal32':
       case 'decimal64':
       case 'decimal128':

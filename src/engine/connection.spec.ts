@@ -12,7 +12,14 @@ describe('connection open and close', () => {
     pair.open();
     const [serverSaw] = pair.take('server', 'connection-opened');
     const [clientSaw] = pair.take('client', 'connection-opened');
-    expect(serverSaw!.open).toMatchObject({ containerId: 'client', hostname: 'localhost', maxFrameSize: 4096, channelMax: 10, offeredCapabilities: ['a'], properties: { product: 'x' } });
+    expect(serverSaw!.open).toMatchObject({
+      containerId: 'client',
+      hostname: 'localhost',
+      maxFrameSize: 4096,
+      channelMax: 10,
+      offeredCapabilities: ['a'],
+      properties: { product: 'x' },
+    });
     expect(clientSaw!.open).toMatchObject({ containerId: 'server', maxFrameSize: 8192, channelMax: 3, desiredCapabilities: ['b'] });
     expect(pair.client.state).toBe('opened');
     expect(pair.server.state).toBe('opened');

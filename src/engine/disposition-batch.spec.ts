@@ -30,7 +30,13 @@ describe('DispositionBatch', () => {
     b.add(4, rejected, true);
     b.add(5, { type: 'rejected', error: { condition: 'x' } }, true);
     b.add(6, undefined, true);
-    expect(flush(b).map((d) => [d.first, d.last])).toEqual([[1, undefined], [2, undefined], [3, 4], [5, undefined], [6, undefined]]);
+    expect(flush(b).map((d) => [d.first, d.last])).toEqual([
+      [1, undefined],
+      [2, undefined],
+      [3, 4],
+      [5, undefined],
+      [6, undefined],
+    ]);
   });
 
   it('sorts out-of-order ids, keeping two dispositions of one id in order', () => {

@@ -82,7 +82,7 @@ export class DispositionBatch {
       let j = i + 1;
       while (j < n) {
         const next = order === undefined ? j : order[j]!;
-        if (this.ids[next] !== ((last + 1) >>> 0) || this.settled[next] !== settled || !sameState(this.states[next], state)) break;
+        if (this.ids[next] !== (last + 1) >>> 0 || this.settled[next] !== settled || !sameState(this.states[next], state)) break;
         last = this.ids[next]!;
         j++;
       }

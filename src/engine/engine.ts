@@ -29,8 +29,17 @@ import { Writer } from '../codec/writer.js';
 import { AmqpError, Condition } from '../errors/index.js';
 import { describeFrame, FrameReader, writeFrame, writeSaslFrame } from '../frames/index.js';
 import {
-  FRAME_TYPE_AMQP, FRAME_TYPE_SASL,
-  type Attach, type Begin, type Close, type End, type Frame, type Open, type Performative, type SaslPerformative, type Transfer,
+  FRAME_TYPE_AMQP,
+  FRAME_TYPE_SASL,
+  type Attach,
+  type Begin,
+  type Close,
+  type End,
+  type Frame,
+  type Open,
+  type Performative,
+  type SaslPerformative,
+  type Transfer,
 } from '../frames/types.js';
 import { ConnectionError, fitError, fromLocalError, fromWireError, LocalProtocolError, ProtocolError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, LinkId, SaslOutcomeEvent, SessionId } from './events.js';
@@ -38,9 +47,22 @@ import { FreeNumbers } from './free-numbers.js';
 import { IdleTimer } from './idle-timer.js';
 import { linkNameKey } from './link.js';
 import {
-  DEFAULT_CHANNEL_MAX, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MAX_UNFINISHED_BYTES, MIN_IDLE_TIMEOUT_MS, MIN_MAX_FRAME_SIZE,
-  type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit, type EngineOptions,
-  type FlowOptions, type SaslClientOptions, type SaslServerOptions, type SendOptions, type SessionOptions,
+  DEFAULT_CHANNEL_MAX,
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_MAX_UNFINISHED_BYTES,
+  MIN_IDLE_TIMEOUT_MS,
+  MIN_MAX_FRAME_SIZE,
+  type AttachOptions,
+  type DeliveryRange,
+  type DetachOptions,
+  type DisposeOptions,
+  type EndpointErrorInit,
+  type EngineOptions,
+  type FlowOptions,
+  type SaslClientOptions,
+  type SaslServerOptions,
+  type SendOptions,
+  type SessionOptions,
 } from './options.js';
 import { concatBytes } from '../codec/concat.js';
 import { FrameOutput } from './output.js';
@@ -50,8 +72,13 @@ import type { SaslAnswer } from './sasl/types.js';
 import { Session, type AnyLink, type SessionHost } from './session.js';
 import type { SenderLink } from './sender-link.js';
 import {
-  CONNECTION_DISCARDS_INPUT, CONNECTION_PEER_OPEN, CONNECTION_TRANSITIONS, transition,
-  type ConnectionInput, type ConnectionState, type LinkState,
+  CONNECTION_DISCARDS_INPUT,
+  CONNECTION_PEER_OPEN,
+  CONNECTION_TRANSITIONS,
+  transition,
+  type ConnectionInput,
+  type ConnectionState,
+  type LinkState,
 } from './state.js';
 
 /** 'AMQP' 0 1.0.0: the AMQP protocol header. */
@@ -216,8 +243,10 @@ export class Engine {
     checkInteger(options.idleTimeOut, 'idleTimeOut', 0, 0xffffffff);
     checkInteger(options.maxUnfinishedBytes, 'maxUnfinishedBytes', 0, Number.MAX_SAFE_INTEGER);
     if (options.idleTimeOut !== undefined && options.idleTimeOut > 0 && options.idleTimeOut < 2 * MIN_IDLE_TIMEOUT_MS) {
-      throw new LocalProtocolError(Condition.InvalidField,
-        `idleTimeOut must be 0 (none) or at least ${2 * MIN_IDLE_TIMEOUT_MS} ms (the open advertises half, and peers refuse less than ${MIN_IDLE_TIMEOUT_MS} ms), got ${options.idleTimeOut}`);
+      throw new LocalProtocolError(
+        Condition.InvalidField,
+        `idleTimeOut must be 0 (none) or at least ${2 * MIN_IDLE_TIMEOUT_MS} ms (the open advertises half, and peers refuse less than ${MIN_IDLE_TIMEOUT_MS} ms), got ${options.idleTimeOut}`,
+      );
     }
     const maxFrameSize = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
     this.reader = new FrameReader(maxFrameSize);
@@ -246,12 +275,17 @@ export class Engine {
     // Our open goes out before the peer's, when frames may be 512 bytes at most (Part 2 §2.4.1).
     const openSize = this.encodedSize(0, this.localOpen);
     if (openSize > MIN_MAX_FRAME_SIZE) {
-      throw new LocalProtocolError(Condition.FrameSizeTooSmall,
-        `our open frame would be ${openSize} bytes; before the peer's open a frame may have ${MIN_MAX_FRAME_SIZE} (fewer properties or capabilities)`);
+      throw new LocalProtocolError(
+        Condition.FrameSizeTooSmall,
+        `our open frame would be ${openSize} bytes; before the peer's open a frame may have ${MIN_MAX_FRAME_SIZE} (fewer properties or capabilities)`,
+      );
     }
     const sasl = options.sasl;
     if (sasl !== undefined && isSaslClientOptions(sasl) !== (options.role === 'client')) {
-      throw new LocalProtocolError(Condition.InvalidField, `sasl options do not fit the ${options.role} role (a client gives credentials, a server an authenticator)`);
+      throw new LocalProtocolError(
+        Condition.InvalidField,
+        `sasl options do not fit the ${options.role} role (a client gives credentials, a server an authenticator)`,
+      );
     }
     this.saslClient = sasl !== undefined && isSaslClientOptions(sasl) ? new SaslClientNegotiation(sasl, options.hostname) : undefined;
     this.overTls = sasl !== undefined && isSaslClientOptions(sasl) && sasl.secure;
@@ -300,13 +334,17 @@ export class Engine {
       } else {
         // A client whose peer hung up at our protocol header has most likely dialled the wrong kind of port.
         const unanswered = this.role === 'client' && headerPhase && this.pending.length === 0;
-        const error = new ConnectionError(Condition.FramingError, !unanswered
-          ? 'connection aborted: the transport closed before the peer sent close'
-          : this.overTls
-            ? 'connection aborted: the peer closed the TLS connection without answering the AMQP protocol header: '
-              + 'does it require a client certificate (tls.cert and tls.key)? Otherwise it is not an AMQP 1.0 port'
-            : 'connection aborted: the peer closed the connection without answering the AMQP protocol header: '
-              + 'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there', { remote: true });
+        const error = new ConnectionError(
+          Condition.FramingError,
+          !unanswered
+            ? 'connection aborted: the transport closed before the peer sent close'
+            : this.overTls
+              ? 'connection aborted: the peer closed the TLS connection without answering the AMQP protocol header: ' +
+                'does it require a client certificate (tls.cert and tls.key)? Otherwise it is not an AMQP 1.0 port'
+              : 'connection aborted: the peer closed the connection without answering the AMQP protocol header: ' +
+                'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there',
+          { remote: true },
+        );
         this.failure = error;
         this.outputClosed = true;
         this.emit({ type: 'connection-closed', initiator: 'remote', error });
@@ -518,7 +556,10 @@ export class Engine {
     if (typeof options.name === 'string' && target.linkNamed(options.role, options.name) === undefined) {
       const other = this.linkNamed(options.role, options.name);
       if (other !== undefined) {
-        throw new LocalProtocolError(Condition.IllegalState, `a ${options.role} link named ${JSON.stringify(options.name)} is already ${other.state} on session ${other.sessionId}`);
+        throw new LocalProtocolError(
+          Condition.IllegalState,
+          `a ${options.role} link named ${JSON.stringify(options.name)} is already ${other.state} on session ${other.sessionId}`,
+        );
       }
     }
     return target.attach(options);
@@ -633,7 +674,8 @@ export class Engine {
    */
   private assertEncodable(error: EndpointErrorInit | undefined): void {
     if (error === undefined) return;
-    if (typeof error.condition !== 'string') throw new LocalProtocolError(Condition.InvalidField, 'an error needs a condition (a symbol such as amqp:internal-error)');
+    if (typeof error.condition !== 'string')
+      throw new LocalProtocolError(Condition.InvalidField, 'an error needs a condition (a symbol such as amqp:internal-error)');
     try {
       this.encodedSize(0, { type: 'close', error: toWireError(error) });
     } catch (e) {
@@ -685,9 +727,12 @@ export class Engine {
       canWrite: () => !this.outputClosed,
       remoteMaxFrameSize: () => this.remoteMaxFrameSize,
       writeFrame: (channel, body) => this.writeSessionFrame(channel, body),
-      traceTransfer: this.trace === undefined ? undefined : (channel: number, t: Transfer, payload: Uint8Array | undefined) => {
-        this.trace!(describeFrame({ frameType: FRAME_TYPE_AMQP, channel, body: t, payload, size: 0 }, 'out'));
-      },
+      traceTransfer:
+        this.trace === undefined
+          ? undefined
+          : (channel: number, t: Transfer, payload: Uint8Array | undefined) => {
+              this.trace!(describeFrame({ frameType: FRAME_TYPE_AMQP, channel, body: t, payload, size: 0 }, 'out'));
+            },
       emit: (event) => this.emit(event),
       newLinkId: () => this.nextLinkId++,
       linkAdded: (link) => {
@@ -836,9 +881,10 @@ export class Engine {
   /** A connection-level failure: report it, tell the peer if we can, and stop. */
   private fatal(cause: unknown): void {
     if (this.failure !== undefined) return;
-    const amqp = cause instanceof AmqpError
-      ? cause
-      : new AmqpError(Condition.InternalError, `internal error: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    const amqp =
+      cause instanceof AmqpError
+        ? cause
+        : new AmqpError(Condition.InternalError, `internal error: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     const protocolError = amqp instanceof ProtocolError ? amqp : new ProtocolError(amqp.condition, amqp.description, { cause: amqp });
     this.emit({ type: 'protocol-error', error: protocolError, scope: 'connection' });
     const error = new ConnectionError(amqp.condition, amqp.description, { cause: amqp });
@@ -879,7 +925,8 @@ export class Engine {
         const p = this.pending;
         if (this.saslWaiting) {
           // Our turn in SASL: what the peer pipelined (a client's AMQP header and open) waits, within a bound.
-          if (p.length > 2 * this.saslReader.maxFrameSize) throw new ProtocolError(Condition.ResourceLimitExceeded, 'the peer sent too much while SASL waited for an answer');
+          if (p.length > 2 * this.saslReader.maxFrameSize)
+            throw new ProtocolError(Condition.ResourceLimitExceeded, 'the peer sent too much while SASL waited for an answer');
           return;
         }
         if (p.length < 8) return;

@@ -58,14 +58,19 @@ export function fromWireError<C extends EndpointErrorClass>(Class: C, wire: Wire
 
 /** The typed error for one we send in close/end/detach (`remote` false). */
 export function fromLocalError<C extends EndpointErrorClass>(
-  Class: C, error: { readonly condition: string; readonly description?: string; readonly info?: Fields | ReadonlyMap<string, unknown> | undefined },
+  Class: C,
+  error: { readonly condition: string; readonly description?: string; readonly info?: Fields | ReadonlyMap<string, unknown> | undefined },
 ): InstanceType<C> {
   const info = error.info === undefined || error.info instanceof Map ? error.info : new Map(Object.entries(error.info));
   return new Class(error.condition, error.description ?? '', { info: info as ReadonlyMap<string, unknown> | undefined }) as InstanceType<C>;
 }
 
 /** The wire form of an error we send. `info` keys become symbols; values must be AMQP-encodable. */
-export function toWireError(error: { readonly condition: ConditionSymbol; readonly description?: string; readonly info?: ReadonlyMap<string, unknown> | Fields | undefined }): WireError {
+export function toWireError(error: {
+  readonly condition: ConditionSymbol;
+  readonly description?: string;
+  readonly info?: ReadonlyMap<string, unknown> | Fields | undefined;
+}): WireError {
   let info: Fields | undefined;
   if (error.info instanceof Map) {
     const fields: Record<string, Fields[string]> = {};

@@ -102,7 +102,7 @@ describe('frames other than transfers fit the peer max-frame-size', () => {
     pair.pump();
     const [rejected] = pair.take('client', 'delivery-updated');
     expect(rejected!.state).toMatchObject({ type: 'rejected', error: { condition: 'x' } });
-    const reason = rejected!.state?.type === 'rejected' ? rejected!.state.error?.description ?? '' : '';
+    const reason = rejected!.state?.type === 'rejected' ? (rejected!.state.error?.description ?? '') : '';
     expect(reason.endsWith('…')).toBe(true);
     expect(reason.length).toBeLessThan(470);
   });

@@ -103,7 +103,10 @@ describe('the idle-time-out floor (issue 16, item 1)', () => {
       const peer = new RawPeer().feed(concat(AMQP, frames([0, { ...open, idleTimeOut }])));
       const close = peer.sentOf('close');
       expect(close).toHaveLength(1);
-      expect(close[0]!.error).toMatchObject({ condition: Condition.InvalidField, description: `the peer's idle-time-out of ${idleTimeOut} ms is below our minimum of ${MIN_IDLE_TIMEOUT_MS} ms` });
+      expect(close[0]!.error).toMatchObject({
+        condition: Condition.InvalidField,
+        description: `the peer's idle-time-out of ${idleTimeOut} ms is below our minimum of ${MIN_IDLE_TIMEOUT_MS} ms`,
+      });
       expect(peer.eventsOf('connection-opened')).toEqual([]);
       expect(peer.eventsOf('connection-closed')[0]).toMatchObject({ initiator: 'local', error: { condition: Condition.InvalidField } });
       expect(peer.engine.nextDeadline()).toBeUndefined();
@@ -130,7 +133,9 @@ describe('the idle-time-out floor (issue 16, item 1)', () => {
 
   it('our own idleTimeOut is 0 or at least twice the floor, so that what we advertise passes a peer like us', () => {
     expect(() => new Engine({ role: 'client', containerId: 'c', idleTimeOut: 2 * MIN_IDLE_TIMEOUT_MS - 1 })).toThrow(LocalProtocolError);
-    expect(() => new Engine({ role: 'client', containerId: 'c', idleTimeOut: 2 * MIN_IDLE_TIMEOUT_MS - 1 })).toThrow(/idleTimeOut must be 0 \(none\) or at least 200 ms/);
+    expect(() => new Engine({ role: 'client', containerId: 'c', idleTimeOut: 2 * MIN_IDLE_TIMEOUT_MS - 1 })).toThrow(
+      /idleTimeOut must be 0 \(none\) or at least 200 ms/,
+    );
     const pair = new EnginePair({ client: { idleTimeOut: 2 * MIN_IDLE_TIMEOUT_MS }, server: { idleTimeOut: 0 } });
     pair.open();
     expect(pair.server.remoteOpen?.idleTimeOut).toBe(MIN_IDLE_TIMEOUT_MS);

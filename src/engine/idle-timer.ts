@@ -29,12 +29,12 @@ export class IdleTimer {
 
   /** Arms our idle-time-out (after our open went out). */
   armLocal(timeout: number): void {
-    this.localTimeout = Math.max(timeout , 0);
+    this.localTimeout = Math.max(timeout, 0);
   }
 
   /** Arms keepalives for the peer's idle-time-out (from its open). */
   armRemote(timeout: number): void {
-    this.remoteTimeout = Math.max(timeout , 0);
+    this.remoteTimeout = Math.max(timeout, 0);
   }
 
   /** Stops both timers (the connection is closing). */

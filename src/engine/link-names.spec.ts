@@ -27,7 +27,10 @@ describe('link names per connection', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(LocalProtocolError);
-    expect(thrown).toMatchObject({ condition: Condition.IllegalState, description: `a receiver link named "worker" is already attached on session ${s1.client}` });
+    expect(thrown).toMatchObject({
+      condition: Condition.IllegalState,
+      description: `a receiver link named "worker" is already attached on session ${s1.client}`,
+    });
     // Nothing was sent for the refused attach.
     pair.pump();
     expect(pair.peek('server', 'link-attached').map((e) => e.attach.name)).toEqual(['worker']);

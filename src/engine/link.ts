@@ -42,7 +42,7 @@ export interface LinkHost {
 
 /** The attach frame for `options` with our handle; throws LocalProtocolError for an option out of range. */
 export function attachFrame(options: AttachOptions, handle: number): Attach {
-  const initialDeliveryCount = options.role === 'sender' ? options.initialDeliveryCount ?? 0 : undefined;
+  const initialDeliveryCount = options.role === 'sender' ? (options.initialDeliveryCount ?? 0) : undefined;
   if (initialDeliveryCount !== undefined) checkUint(initialDeliveryCount, 'initialDeliveryCount');
   if (options.creditOverrun !== undefined && options.creditOverrun !== 'detach' && options.creditOverrun !== 'accept') {
     throw new LocalProtocolError(Condition.InvalidField, `creditOverrun must be 'detach' or 'accept', got ${String(options.creditOverrun)}`);

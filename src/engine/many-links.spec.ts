@@ -17,16 +17,26 @@ const payload = Uint8Array.of(0x00, 0x53, 0x77, 0x40);
 /** A server engine with three sender links a, b, c (handles 0, 1, 2) to a hand-written receiver with `window` and credit 10 each. */
 function threeSenders(window: number) {
   const peer = new RawPeer();
-  peer.feed(concat(AMQP, frames(
-    [0, open], [0, { ...begin, incomingWindow: window }],
-    [0, { ...attachReceiver, name: 'a', handle: 0 }], [0, { ...attachReceiver, name: 'b', handle: 1 }], [0, { ...attachReceiver, name: 'c', handle: 2 }],
-  )));
+  peer.feed(
+    concat(
+      AMQP,
+      frames(
+        [0, open],
+        [0, { ...begin, incomingWindow: window }],
+        [0, { ...attachReceiver, name: 'a', handle: 0 }],
+        [0, { ...attachReceiver, name: 'b', handle: 1 }],
+        [0, { ...attachReceiver, name: 'c', handle: 2 }],
+      ),
+    ),
+  );
   const links = peer.eventsOf('link-attached').map((e) => {
     peer.engine.attach(e.session, { name: e.attach.name, role: 'sender', source: e.attach.source });
     return e.link;
   });
   peer.drain();
-  peer.feed(frames(...[0, 1, 2].map((handle) => [0, flow({ incomingWindow: window, handle, deliveryCount: 0, linkCredit: 10 })] as [number, ReturnType<typeof flow>])));
+  peer.feed(
+    frames(...[0, 1, 2].map((handle) => [0, flow({ incomingWindow: window, handle, deliveryCount: 0, linkCredit: 10 })] as [number, ReturnType<typeof flow>])),
+  );
   return { peer, links };
 }
 
@@ -40,7 +50,12 @@ describe('a detached link forgets its deliveries without a scan', () => {
     peer.drain();
     peer.feed(frames([0, { type: 'disposition', role: 'receiver', first: 0, last: 5, settled: true, state: { type: 'accepted' }, batchable: false }]));
     const updated = peer.eventsOf('delivery-updated');
-    expect(updated.map((e) => [e.link, e.deliveryId])).toEqual([[b, 1], [c, 2], [b, 4], [c, 5]]);
+    expect(updated.map((e) => [e.link, e.deliveryId])).toEqual([
+      [b, 1],
+      [c, 2],
+      [b, 4],
+      [c, 5],
+    ]);
     expect(peer.engine.unsettledCount(b)).toBe(0);
     expect(peer.engine.unsettledCount(c)).toBe(0);
   });
@@ -55,7 +70,10 @@ describe('a detached link forgets its deliveries without a scan', () => {
     peer.drain();
     peer.feed(frames([0, flow({ incomingWindow: 100 })]));
     // Delivery-ids are given as transfers go out: a's never did, so b's take 0 and 1 (no gap).
-    expect(peer.sentOf('transfer').map((t) => [t.handle, t.deliveryId])).toEqual([[1, 0], [1, 1]]);
+    expect(peer.sentOf('transfer').map((t) => [t.handle, t.deliveryId])).toEqual([
+      [1, 0],
+      [1, 1],
+    ]);
   });
 });
 

@@ -51,7 +51,8 @@ describe('PartialDelivery', () => {
 
 describe('unfinished deliveries are bounded (an endless stream of 1-byte frames)', () => {
   /** Frames continuing delivery 0 with `n` one-byte payloads, more=true. */
-  const trickle = (n: number): Uint8Array => frames(...Array.from({ length: n }, () => [0, continuation(), Uint8Array.of(0x78)] as [number, Performative, Uint8Array]));
+  const trickle = (n: number): Uint8Array =>
+    frames(...Array.from({ length: n }, () => [0, continuation(), Uint8Array.of(0x78)] as [number, Performative, Uint8Array]));
 
   it('a connection bound detaches the link with amqp:resource-limit-exceeded; the connection lives on', () => {
     const peer = new RawPeer({ maxUnfinishedBytes: 64 * 1024 }).withLink(10);
@@ -82,7 +83,8 @@ describe('unfinished deliveries are bounded (an endless stream of 1-byte frames)
     for (let m = 0; m < 40; m++) {
       const first = transfer({ deliveryId: m, deliveryTag: Uint8Array.of(m), more: true });
       const body = Array.from({ length: 200 }, () => [0, continuation(), Uint8Array.of(m)] as [number, Performative, Uint8Array]);
-      const last: [number, Performative, Uint8Array?] = m % 2 === 0 ? [0, continuation(false), Uint8Array.of(m)] : [0, { ...continuation(false), aborted: true }];
+      const last: [number, Performative, Uint8Array?] =
+        m % 2 === 0 ? [0, continuation(false), Uint8Array.of(m)] : [0, { ...continuation(false), aborted: true }];
       peer.feed(frames([0, first, Uint8Array.of(m)], ...body, last));
     }
     expect(peer.eventsOf('protocol-error')).toEqual([]);
@@ -91,7 +93,7 @@ describe('unfinished deliveries are bounded (an endless stream of 1-byte frames)
     expect(peer.eventsOf('delivery')[0]!.payload).toEqual(new Uint8Array(202));
   });
 
-  it("max-message-size still counts the payload only: a message of exactly that size in 1-byte frames arrives", () => {
+  it('max-message-size still counts the payload only: a message of exactly that size in 1-byte frames arrives', () => {
     const peer = new RawPeer().withLink(1, { maxMessageSize: 1000 });
     const pieces = Array.from({ length: 999 }, (_, i) => [0, continuation(), Uint8Array.of(i & 0xff)] as [number, Performative, Uint8Array]);
     peer.feed(frames([0, transfer({ more: true }), Uint8Array.of(0)], ...pieces.slice(1), [0, continuation(false), Uint8Array.of(1)]));

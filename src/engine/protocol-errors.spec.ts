@@ -39,7 +39,11 @@ describe('connection-level violations', () => {
 
   it('frame over our max-frame-size → amqp:connection:framing-error', () => {
     const peer = new RawPeer({ maxFrameSize: 1024 });
-    const big = frames([0, open], [0, begin], [0, { type: 'flow', incomingWindow: 1, nextOutgoingId: 0, outgoingWindow: 1, drain: false, echo: false, properties: { pad: 'x'.repeat(2000) } }]);
+    const big = frames(
+      [0, open],
+      [0, begin],
+      [0, { type: 'flow', incomingWindow: 1, nextOutgoingId: 0, outgoingWindow: 1, drain: false, echo: false, properties: { pad: 'x'.repeat(2000) } }],
+    );
     peer.feed(concat(AMQP, big));
     expectConnectionClosedWith(peer, Condition.FramingError);
   });
@@ -142,11 +146,14 @@ describe('connection-level violations', () => {
 
     it('an HTTP server: quoted text and the advice to check the port or use ws://', () => {
       expect(clientSees('HTTP/1.1 400 Bad Request\r\n\r\n')).toBe(
-        'protocol header mismatch: expected AMQP 3 1.0.0, got "HTTP/1.1"; the peer speaks HTTP, not AMQP 1.0: check the port (AMQP over WebSocket needs a ws:// or wss:// URL)');
+        'protocol header mismatch: expected AMQP 3 1.0.0, got "HTTP/1.1"; the peer speaks HTTP, not AMQP 1.0: check the port (AMQP over WebSocket needs a ws:// or wss:// URL)',
+      );
     });
 
     it('AMQP 0-9-1 (RabbitMQ without its AMQP 1.0 plugin)', () => {
-      expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1))).toMatch(/got AMQP 0 0\.9\.1; the peer speaks AMQP 0-9-1, not AMQP 1\.0 \(RabbitMQ 3: enable the rabbitmq_amqp1_0 plugin/);
+      expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1))).toMatch(
+        /got AMQP 0 0\.9\.1; the peer speaks AMQP 0-9-1, not AMQP 1\.0 \(RabbitMQ 3: enable the rabbitmq_amqp1_0 plugin/,
+      );
     });
 
     it('TLS on one side only, SASL on one side only', () => {
@@ -157,11 +164,15 @@ describe('connection-level violations', () => {
     });
 
     it('a peer that hangs up at our header: not an AMQP 1.0 port, or TLS/WebSocket expected', () => {
-      expect(clientSees('', true)).toBe('connection aborted: the peer closed the connection without answering the AMQP protocol header: '
-        + 'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there');
+      expect(clientSees('', true)).toBe(
+        'connection aborted: the peer closed the connection without answering the AMQP protocol header: ' +
+          'it is not an AMQP 1.0 port, or it expects TLS (amqps://) or WebSocket (ws://) there',
+      );
       // Over TLS the handshake worked: the peer refused us, most often for want of a client certificate.
-      expect(clientSees('', true, true, true)).toBe('connection aborted: the peer closed the TLS connection without answering the AMQP protocol header: '
-        + 'does it require a client certificate (tls.cert and tls.key)? Otherwise it is not an AMQP 1.0 port');
+      expect(clientSees('', true, true, true)).toBe(
+        'connection aborted: the peer closed the TLS connection without answering the AMQP protocol header: ' +
+          'does it require a client certificate (tls.cert and tls.key)? Otherwise it is not an AMQP 1.0 port',
+      );
       // After the header, a hang-up is the plain abort.
       expect(clientSees(Uint8Array.of(0x41, 0x4d, 0x51, 0x50, 3, 1, 0, 0), true)).toBe('connection aborted: the transport closed before the peer sent close');
     });
@@ -248,17 +259,23 @@ describe('link-level violations detach the link', () => {
     const [detach] = peer.sentOf('detach');
     expect(detach).toMatchObject({ closed: true, error: { condition: Condition.TransferLimitExceeded } });
     peer.feed(frames([0, { type: 'detach', handle: 0, closed: true }]));
-    expect(peer.eventsOf('link-detached')[0]).toMatchObject({ initiator: 'local', closed: true, error: { condition: Condition.TransferLimitExceeded, remote: false } });
+    expect(peer.eventsOf('link-detached')[0]).toMatchObject({
+      initiator: 'local',
+      closed: true,
+      error: { condition: Condition.TransferLimitExceeded, remote: false },
+    });
   });
 
   it("creditOverrun 'accept' takes transfers beyond credit (RabbitMQ 3.x, rabbitmq-server#2597): credit stays 0, delivery-count advances", () => {
     const peer = new RawPeer().withLink(1, { creditOverrun: 'accept' });
     const link = peer.eventsOf('link-attached')[0]!.link;
-    peer.feed(frames(
-      [0, transfer({ deliveryId: 0 })],
-      [0, transfer({ deliveryId: 1, deliveryTag: Uint8Array.of(2) })],
-      [0, transfer({ deliveryId: 2, deliveryTag: Uint8Array.of(3) })],
-    ));
+    peer.feed(
+      frames(
+        [0, transfer({ deliveryId: 0 })],
+        [0, transfer({ deliveryId: 1, deliveryTag: Uint8Array.of(2) })],
+        [0, transfer({ deliveryId: 2, deliveryTag: Uint8Array.of(3) })],
+      ),
+    );
     expect(peer.eventsOf('delivery').map((d) => d.deliveryId)).toEqual([0, 1, 2]);
     expect(peer.eventsOf('protocol-error')).toEqual([]);
     expect(peer.sentOf('detach')).toEqual([]);
@@ -289,7 +306,9 @@ describe('link-level violations detach the link', () => {
   it('reassembles a delivery sent in pieces with continuation frames that omit ids', () => {
     const peer = new RawPeer().withLink(1);
     const cont = transfer({ deliveryId: undefined, deliveryTag: undefined, more: true });
-    peer.feed(frames([0, transfer({ more: true }), Uint8Array.of(1, 2)], [0, cont, Uint8Array.of(3)], [0, { ...cont, more: false, settled: true }, Uint8Array.of(4)]));
+    peer.feed(
+      frames([0, transfer({ more: true }), Uint8Array.of(1, 2)], [0, cont, Uint8Array.of(3)], [0, { ...cont, more: false, settled: true }, Uint8Array.of(4)]),
+    );
     const [d] = peer.eventsOf('delivery');
     expect(Array.from(d!.payload)).toEqual([1, 2, 3, 4]);
     expect(d!.settled).toBe(true);
@@ -300,7 +319,25 @@ describe('link-level violations detach the link', () => {
     const link = peer.eventsOf('link-attached')[0]!.link;
     peer.engine.detach(link, { closed: true });
     peer.drain();
-    peer.feed(frames([0, transfer()], [0, { type: 'flow', incomingWindow: 10, nextOutgoingId: 1, outgoingWindow: 10, handle: 0, deliveryCount: 0, linkCredit: 0, drain: false, echo: false } satisfies Flow]));
+    peer.feed(
+      frames(
+        [0, transfer()],
+        [
+          0,
+          {
+            type: 'flow',
+            incomingWindow: 10,
+            nextOutgoingId: 1,
+            outgoingWindow: 10,
+            handle: 0,
+            deliveryCount: 0,
+            linkCredit: 0,
+            drain: false,
+            echo: false,
+          } satisfies Flow,
+        ],
+      ),
+    );
     expect(peer.eventsOf('delivery')).toHaveLength(0);
     expect(peer.eventsOf('protocol-error')).toHaveLength(0);
   });

@@ -7,7 +7,16 @@
 import type { Begin, Performative } from '../frames/types.js';
 import { FrameReader } from '../frames/index.js';
 import {
-  AMQP_HEADER, attach, begin as rawBegin, flow as rawFlow, framesBytes, join, open as rawOpen, source, target, transfer as rawTransfer,
+  AMQP_HEADER,
+  attach,
+  begin as rawBegin,
+  flow as rawFlow,
+  framesBytes,
+  join,
+  open as rawOpen,
+  source,
+  target,
+  transfer as rawTransfer,
 } from '../../test/support/raw-frames.js';
 import { Engine } from './engine.js';
 import type { EngineEvent, LinkId } from './events.js';

@@ -50,7 +50,7 @@ const EMPTY = new Uint8Array(0);
 
 export class ReceiverLink extends Link {
   declare readonly role: 'receiver';
-  protected declare readonly host: ReceiverHost;
+  declare protected readonly host: ReceiverHost;
 
   /** Largest message we accept; 0 = no limit. */
   maxMessageSize = 0;
@@ -76,8 +76,10 @@ export class ReceiverLink extends Link {
   override dispose(deliveries: DeliveryId | DeliveryRange, options: DisposeOptions): void {
     this.assertDeliveriesKept();
     if (options.settled && this.rcvSettleMode === 'second') {
-      throw new LocalProtocolError(Condition.NotAllowed,
-        `link ${this.id} has rcv-settle-mode second: dispose with settled: false, and the delivery settles when the sender settles it`);
+      throw new LocalProtocolError(
+        Condition.NotAllowed,
+        `link ${this.id} has rcv-settle-mode second: dispose with settled: false, and the delivery settles when the sender settles it`,
+      );
     }
     this.host.dispose(this, deliveries, options);
   }
@@ -114,8 +116,16 @@ export class ReceiverLink extends Link {
         const settled = t.settled === true;
         if (!settled) this.host.track(this, deliveryId);
         this.host.emit({
-          type: 'delivery', link: this.id, deliveryId, tag: t.deliveryTag!, messageFormat: t.messageFormat ?? 0,
-          payload: body, settled, state: t.state, rcvSettleMode: t.rcvSettleMode, resume: t.resume,
+          type: 'delivery',
+          link: this.id,
+          deliveryId,
+          tag: t.deliveryTag!,
+          messageFormat: t.messageFormat ?? 0,
+          payload: body,
+          settled,
+          state: t.state,
+          rcvSettleMode: t.rcvSettleMode,
+          resume: t.resume,
         });
         if (this.drainCompleted) this.reportDrained();
         return;
@@ -146,8 +156,10 @@ export class ReceiverLink extends Link {
     }
     if (over !== undefined) {
       this.dropPartial();
-      this.failLink(Condition.ResourceLimitExceeded,
-        `deliveries being received in pieces on this ${over} (maxUnfinishedBytes; each frame counts ${TRANSFER_FRAME_CHARGE} bytes besides its payload)`);
+      this.failLink(
+        Condition.ResourceLimitExceeded,
+        `deliveries being received in pieces on this ${over} (maxUnfinishedBytes; each frame counts ${TRANSFER_FRAME_CHARGE} bytes besides its payload)`,
+      );
       return;
     }
     if (t.more) return;
@@ -155,8 +167,16 @@ export class ReceiverLink extends Link {
     const body = partial.join();
     if (!partial.settled) this.host.track(this, deliveryId);
     this.host.emit({
-      type: 'delivery', link: this.id, deliveryId, tag: partial.tag, messageFormat: partial.messageFormat,
-      payload: body, settled: partial.settled, state: partial.state, rcvSettleMode: partial.rcvSettleMode, resume: partial.resume,
+      type: 'delivery',
+      link: this.id,
+      deliveryId,
+      tag: partial.tag,
+      messageFormat: partial.messageFormat,
+      payload: body,
+      settled: partial.settled,
+      state: partial.state,
+      rcvSettleMode: partial.rcvSettleMode,
+      resume: partial.resume,
     });
     if (this.drainCompleted) this.reportDrained();
   }
@@ -230,8 +250,17 @@ export class ReceiverLink extends Link {
     this.heldFrames++;
     this.host.framesHeld(1);
     this.host.emit({
-      type: 'delivery-chunk', link: this.id, deliveryId: s.deliveryId, first, tag: s.tag, messageFormat: s.messageFormat,
-      payload: payload ?? EMPTY, more: t.more, settled: s.settled, state: t.state, rcvSettleMode: t.rcvSettleMode,
+      type: 'delivery-chunk',
+      link: this.id,
+      deliveryId: s.deliveryId,
+      first,
+      tag: s.tag,
+      messageFormat: s.messageFormat,
+      payload: payload ?? EMPTY,
+      more: t.more,
+      settled: s.settled,
+      state: t.state,
+      rcvSettleMode: t.rcvSettleMode,
     });
     if (first && this.drainCompleted) this.reportDrained();
   }
@@ -248,7 +277,13 @@ export class ReceiverLink extends Link {
   private reportDrained(): void {
     this.drainCompleted = false;
     this.host.emit({
-      type: 'link-flow', link: this.id, credit: 0, deliveryCount: this.deliveryCount, available: this.available, drain: false, drained: true,
+      type: 'link-flow',
+      link: this.id,
+      credit: 0,
+      deliveryCount: this.deliveryCount,
+      available: this.available,
+      drain: false,
+      drained: true,
     });
   }
 
@@ -295,8 +330,13 @@ export class ReceiverLink extends Link {
     const drained = this.drain && this.credit === 0;
     if (drained) this.drain = false;
     this.host.emit({
-      type: 'link-flow', link: this.id, credit: this.credit, deliveryCount: this.deliveryCount,
-      available: this.available, drain: this.drain, drained,
+      type: 'link-flow',
+      link: this.id,
+      credit: this.credit,
+      deliveryCount: this.deliveryCount,
+      available: this.available,
+      drain: this.drain,
+      drained,
     });
   }
 

@@ -132,10 +132,11 @@ describe('SASL', () => {
 });
 
 describe('SASL steps answered outside the engine (sasl-request / answerSasl)', () => {
-  const tokenPair = (token: string, trace?: (line: string) => void) => new EnginePair({
-    client: { sasl: { credentials: { token }, secure: true }, ...(trace === undefined ? {} : { trace }) },
-    server: { sasl: { authenticator: { acceptTokens: true } }, ...(trace === undefined ? {} : { trace }) },
-  });
+  const tokenPair = (token: string, trace?: (line: string) => void) =>
+    new EnginePair({
+      client: { sasl: { credentials: { token }, secure: true }, ...(trace === undefined ? {} : { trace }) },
+      server: { sasl: { authenticator: { acceptTokens: true } }, ...(trace === undefined ? {} : { trace }) },
+    });
 
   it('OAUTHBEARER: the server asks for a verdict, waits for it, and opens once it is given', () => {
     const pair = tokenPair('good-token');
@@ -152,7 +153,7 @@ describe('SASL steps answered outside the engine (sasl-request / answerSasl)', (
     expect(pair.client.state).toBe('opened');
   });
 
-  it('OAUTHBEARER: a refused token fails the client with the server\'s status and the server\'s reason', () => {
+  it("OAUTHBEARER: a refused token fails the client with the server's status and the server's reason", () => {
     const pair = tokenPair('bad-token');
     pair.open();
     pair.take('server', 'sasl-request');

@@ -27,9 +27,7 @@ import type { SaslClientOptions, SaslServerOptions } from './options.js';
 import { chooseMechanism } from './sasl/choose-mechanism.js';
 import { createClientMechanism, createServerMechanism, serverMechanisms } from './sasl/mechanisms.js';
 import { SaslError } from './sasl/sasl-error.js';
-import type {
-  SaslAnswer, SaslClientMechanism, SaslPending, SaslRequest, SaslServerMechanism, SaslServerStep,
-} from './sasl/types.js';
+import type { SaslAnswer, SaslClientMechanism, SaslPending, SaslRequest, SaslServerMechanism, SaslServerStep } from './sasl/types.js';
 
 /** What the engine does after a SASL frame: send `reply` (if any), then, with `outcome`, SASL is over; with `request`, wait for the caller. */
 export interface SaslResult {
@@ -48,7 +46,10 @@ export class SaslClientNegotiation {
   private state: ClientState = 'await-mechanisms';
   private mechanism: SaslClientMechanism | undefined;
 
-  constructor(private readonly options: SaslClientOptions, private readonly hostname: string | undefined) {}
+  constructor(
+    private readonly options: SaslClientOptions,
+    private readonly hostname: string | undefined,
+  ) {}
 
   receive(body: SaslPerformative): SaslResult {
     switch (this.state) {
@@ -65,9 +66,11 @@ export class SaslClientNegotiation {
         });
         if (name === undefined) {
           const gssapiMissing = this.options.mechanisms?.some((m) => m.toUpperCase() === 'GSSAPI') === true && this.options.gssapi !== true;
-          throw new SaslError(`no acceptable SASL mechanism among those offered (${offered.join(', ') || 'none'})` +
-            (this.options.secure || this.options.allowInsecure ? '' : '; PLAIN needs TLS or allowInsecure') +
-            (gssapiMissing ? '; GSSAPI needs a platform with GSS-API (Node, with the kerberos package)' : ''));
+          throw new SaslError(
+            `no acceptable SASL mechanism among those offered (${offered.join(', ') || 'none'})` +
+              (this.options.secure || this.options.allowInsecure ? '' : '; PLAIN needs TLS or allowInsecure') +
+              (gssapiMissing ? '; GSSAPI needs a platform with GSS-API (Node, with the kerberos package)' : ''),
+          );
         }
         this.mechanism = createClientMechanism(name, this.options.credentials, this.options.crypto);
         this.state = 'pending-init';
@@ -155,7 +158,12 @@ export class SaslServerNegotiation {
         this.hostname = body.hostname;
         const offered = serverMechanisms(this.options.authenticator);
         const mechanism = offered.includes(body.mechanism)
-          ? createServerMechanism(body.mechanism, this.options.authenticator, this.options.tlsIdentity === undefined ? {} : { tlsIdentity: this.options.tlsIdentity }, this.options.crypto)
+          ? createServerMechanism(
+              body.mechanism,
+              this.options.authenticator,
+              this.options.tlsIdentity === undefined ? {} : { tlsIdentity: this.options.tlsIdentity },
+              this.options.crypto,
+            )
           : undefined;
         if (mechanism === undefined) return this.fail('auth', `SASL mechanism ${body.mechanism} is not offered`);
         this.mechanism = mechanism;

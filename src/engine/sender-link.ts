@@ -66,7 +66,7 @@ const TRANSFER_ROOM = 80;
 
 export class SenderLink extends Link {
   declare readonly role: 'sender';
-  protected declare readonly host: SenderHost;
+  declare protected readonly host: SenderHost;
 
   /** Deliveries accepted by send() whose first frame is still waiting for session window. */
   queued = 0;
@@ -117,8 +117,10 @@ export class SenderLink extends Link {
     host.assertUsable(false);
     if (this.credit <= 0) throw new LocalProtocolError(Condition.TransferLimitExceeded, `link ${this.id} has no credit; wait for a link-flow event`);
     if (this.openDelivery !== undefined) {
-      throw new LocalProtocolError(Condition.IllegalState,
-        `delivery ${this.openDelivery.local} on link ${this.id} is still being sent in parts: end it (sendMore with more: false) or abort it first`);
+      throw new LocalProtocolError(
+        Condition.IllegalState,
+        `delivery ${this.openDelivery.local} on link ${this.id} is still being sent in parts: end it (sendMore with more: false) or abort it first`,
+      );
     }
     const more = options.more === true;
     let payload = options.payload;
@@ -143,7 +145,10 @@ export class SenderLink extends Link {
       length = payload.length;
     }
     if (this.remoteMaxMessageSize > 0 && length > this.remoteMaxMessageSize) {
-      throw new LocalProtocolError(Condition.MessageSizeExceeded, `message of ${length} bytes exceeds the peer's max-message-size of ${this.remoteMaxMessageSize}`);
+      throw new LocalProtocolError(
+        Condition.MessageSizeExceeded,
+        `message of ${length} bytes exceeds the peer's max-message-size of ${this.remoteMaxMessageSize}`,
+      );
     }
     const tag = options.tag;
     if (tag !== undefined && (!(tag instanceof Uint8Array) || tag.length > MAX_TAG_LENGTH)) {
@@ -163,8 +168,10 @@ export class SenderLink extends Link {
     if (options.state !== undefined) {
       state = encodedState(options.state);
       if (state.length + TRANSFER_ROOM > host.remoteMaxFrameSize()) {
-        throw new LocalProtocolError(Condition.FrameSizeTooSmall,
-          `a delivery state of ${state.length} bytes leaves no room in a transfer frame of the peer's max-frame-size ${host.remoteMaxFrameSize()}`);
+        throw new LocalProtocolError(
+          Condition.FrameSizeTooSmall,
+          `a delivery state of ${state.length} bytes leaves no room in a transfer frame of the peer's max-frame-size ${host.remoteMaxFrameSize()}`,
+        );
       }
     }
 
@@ -208,8 +215,10 @@ export class SenderLink extends Link {
     if (!(payload instanceof Uint8Array)) throw new LocalProtocolError(Condition.InvalidField, 'payload must be a Uint8Array');
     const length = payload.length;
     if (this.remoteMaxMessageSize > 0 && open.size + length > this.remoteMaxMessageSize) {
-      throw new LocalProtocolError(Condition.MessageSizeExceeded,
-        `message of more than ${open.size + length} bytes exceeds the peer's max-message-size of ${this.remoteMaxMessageSize}`);
+      throw new LocalProtocolError(
+        Condition.MessageSizeExceeded,
+        `message of more than ${open.size + length} bytes exceeds the peer's max-message-size of ${this.remoteMaxMessageSize}`,
+      );
     }
     open.size += length;
     if (!more) this.openDelivery = undefined;
@@ -272,8 +281,13 @@ export class SenderLink extends Link {
     }
     this.drain = flow.drain;
     this.host.emit({
-      type: 'link-flow', link: this.id, credit: this.credit, deliveryCount: this.deliveryCount,
-      available: this.available, drain: this.drain, drained: false,
+      type: 'link-flow',
+      link: this.id,
+      credit: this.credit,
+      deliveryCount: this.deliveryCount,
+      available: this.available,
+      drain: this.drain,
+      drained: false,
     });
   }
 

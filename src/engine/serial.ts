@@ -18,8 +18,8 @@ export function serialDiff(a: number, b: number): number {
  */
 export function creditLeft(granted: number, at: number, seen: number): number {
   const since = (at - seen) | 0;
-  const left = granted - (Math.max(since , 0));
-  return Math.max(left , 0);
+  const left = granted - Math.max(since, 0);
+  return Math.max(left, 0);
 }
 
 /** Number of ids in the inclusive range `first..last` (1 when equal; up to 2^32). */

@@ -19,7 +19,10 @@ describe('sessions', () => {
     expect(serverBegun.map((e) => e.initiator)).toEqual(['remote', 'remote']);
     expect(serverBegun[1]!.begin).toMatchObject({ incomingWindow: 10, properties: { x: 1 } });
     const clientBegun = pair.take('client', 'session-begun');
-    expect(clientBegun.map((e) => [e.session, e.initiator])).toEqual([[a, 'local'], [b, 'local']]);
+    expect(clientBegun.map((e) => [e.session, e.initiator])).toEqual([
+      [a, 'local'],
+      [b, 'local'],
+    ]);
     expect(clientBegun[0]!.begin.remoteChannel).toBe(0);
     expect(clientBegun[1]!.begin.remoteChannel).toBe(1);
   });
@@ -76,15 +79,55 @@ describe('links', () => {
   it('attaches a sender and a receiver with all terminus fields passed through', () => {
     const pair = new EnginePair();
     const s = pair.openSession();
-    const src: Source = { ...source('queue'), durable: 'unsettled-state', expiryPolicy: 'never', timeout: 30, distributionMode: 'copy', filter: { 'apache.org:selector-filter:string': null }, outcomes: ['amqp:accepted:list'], capabilities: ['queue'] };
-    pair.client.attach(s.client, { name: 'recv', role: 'receiver', source: src, target: target('me'), rcvSettleMode: 'second', maxMessageSize: 1000, properties: { p: 'v' }, desiredCapabilities: ['shared'] });
+    const src: Source = {
+      ...source('queue'),
+      durable: 'unsettled-state',
+      expiryPolicy: 'never',
+      timeout: 30,
+      distributionMode: 'copy',
+      filter: { 'apache.org:selector-filter:string': null },
+      outcomes: ['amqp:accepted:list'],
+      capabilities: ['queue'],
+    };
+    pair.client.attach(s.client, {
+      name: 'recv',
+      role: 'receiver',
+      source: src,
+      target: target('me'),
+      rcvSettleMode: 'second',
+      maxMessageSize: 1000,
+      properties: { p: 'v' },
+      desiredCapabilities: ['shared'],
+    });
     pair.pump();
     const [incoming] = pair.take('server', 'link-attached');
     expect(incoming!.initiator).toBe('remote');
-    expect(incoming!.attach).toMatchObject({ name: 'recv', role: 'receiver', rcvSettleMode: 'second', maxMessageSize: 1000n, properties: { p: 'v' }, desiredCapabilities: ['shared'] });
-    expect(incoming!.attach.source).toMatchObject({ address: 'queue', durable: 'unsettled-state', expiryPolicy: 'never', timeout: 30, distributionMode: 'copy', outcomes: ['amqp:accepted:list'], capabilities: ['queue'] });
+    expect(incoming!.attach).toMatchObject({
+      name: 'recv',
+      role: 'receiver',
+      rcvSettleMode: 'second',
+      maxMessageSize: 1000n,
+      properties: { p: 'v' },
+      desiredCapabilities: ['shared'],
+    });
+    expect(incoming!.attach.source).toMatchObject({
+      address: 'queue',
+      durable: 'unsettled-state',
+      expiryPolicy: 'never',
+      timeout: 30,
+      distributionMode: 'copy',
+      outcomes: ['amqp:accepted:list'],
+      capabilities: ['queue'],
+    });
     expect(pair.server.link(incoming!.link)).toMatchObject({ role: 'sender', state: 'attach-rcvd' });
-    pair.server.attach(incoming!.session, { name: 'recv', role: 'sender', source: incoming!.attach.source, target: incoming!.attach.target, initialDeliveryCount: 7, sndSettleMode: 'unsettled' });
+    pair.server.attach(incoming!.session, {
+      name: 'recv',
+      role: 'sender',
+      source: incoming!.attach.source,
+      target: incoming!.attach.target,
+      initialDeliveryCount: 7,
+      sndSettleMode: 'unsettled',
+    });
     pair.pump();
     const [answered] = pair.take('client', 'link-attached');
     expect(answered!.initiator).toBe('local');
@@ -99,8 +142,12 @@ describe('links', () => {
     const link = pair.attachLink(s, { name: 'durable-sub', role: 'receiver', source: source('topic'), target: target('x') });
     pair.client.detach(link.client, { closed: false });
     pair.pump();
-    expect(pair.take('server', 'link-detached')).toEqual([{ type: 'link-detached', session: s.server, link: link.server, initiator: 'remote', closed: false, error: undefined }]);
-    expect(pair.take('client', 'link-detached')).toEqual([{ type: 'link-detached', session: s.client, link: link.client, initiator: 'local', closed: false, error: undefined }]);
+    expect(pair.take('server', 'link-detached')).toEqual([
+      { type: 'link-detached', session: s.server, link: link.server, initiator: 'remote', closed: false, error: undefined },
+    ]);
+    expect(pair.take('client', 'link-detached')).toEqual([
+      { type: 'link-detached', session: s.client, link: link.client, initiator: 'local', closed: false, error: undefined },
+    ]);
     expect(pair.client.link(link.client)).toBeUndefined();
     // A freed link has no credit (callers may still be handling its earlier events).
     expect(pair.client.linkCredit(link.client)).toBe(0);
@@ -129,7 +176,12 @@ describe('links', () => {
     expect(answer!.attach.target).toBeUndefined();
     expect(answer!.attach.source).toMatchObject({ address: 'me' });
     const [detached] = pair.take('client', 'link-detached');
-    expect(detached).toMatchObject({ link: clientLink, initiator: 'remote', closed: true, error: { condition: 'amqp:not-found', description: 'no such node', remote: true } });
+    expect(detached).toMatchObject({
+      link: clientLink,
+      initiator: 'remote',
+      closed: true,
+      error: { condition: 'amqp:not-found', description: 'no such node', remote: true },
+    });
     expect(pair.take('server', 'link-detached')[0]).toMatchObject({ initiator: 'local', closed: true });
   });
 

@@ -17,9 +17,7 @@
  */
 import { utf8Length, type Writer } from '../codec/writer.js';
 import { Condition } from '../errors/index.js';
-import type {
-  Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Performative, Role, Transfer,
-} from '../frames/types.js';
+import type { Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Performative, Role, Transfer } from '../frames/types.js';
 import { Reader } from '../codec/reader.js';
 import { decodeDeliveryState } from '../frames/index.js';
 import { pooledCopy } from '../codec/byte-pool.js';
@@ -29,16 +27,20 @@ import { fitError, fromLocalError, fromWireError, LinkError, LocalProtocolError,
 import type { DeliveryId, EngineEvent, Initiator, LinkId, SessionId } from './events.js';
 import { attachFrame, linkNameKey, type Link } from './link.js';
 import {
-  DEFAULT_HANDLE_MAX, DEFAULT_INCOMING_WINDOW, DEFAULT_OUTGOING_WINDOW,
-  type AttachOptions, type DeliveryRange, type DetachOptions, type DisposeOptions, type EndpointErrorInit,
+  DEFAULT_HANDLE_MAX,
+  DEFAULT_INCOMING_WINDOW,
+  DEFAULT_OUTGOING_WINDOW,
+  type AttachOptions,
+  type DeliveryRange,
+  type DetachOptions,
+  type DisposeOptions,
+  type EndpointErrorInit,
   type SessionOptions,
 } from './options.js';
 import { ReceiverLink, type ReceiverHost } from './receiver-link.js';
 import { SenderLink, type OpenDelivery, type SenderHost } from './sender-link.js';
 import { creditLeft, serialDiff, serialRangeLength } from './serial.js';
-import {
-  LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState,
-} from './state.js';
+import { LINK_TRANSITIONS, SESSION_LOCAL_BEGUN, SESSION_TRANSITIONS, transition, type SessionInput, type SessionState } from './state.js';
 import { autoTagBytes, transferOverhead, writeTransferFrame, type TransferHeader } from './transfer-frame.js';
 import type { FrameOutput } from './output.js';
 import { UnsettledDeliveries } from './unsettled.js';
@@ -271,7 +273,11 @@ export class Session implements SenderHost, ReceiverHost {
     for (const link of this.links.values()) {
       link.sessionEnded();
       this.host.emit({
-        type: 'link-detached', session: this.id, link: link.id, initiator, closed: false,
+        type: 'link-detached',
+        session: this.id,
+        link: link.id,
+        initiator,
+        closed: false,
         error: error === undefined ? undefined : new LinkError(error.condition, error.description, { remote: error.remote, cause: error }),
       });
       this.host.linkRemoved(link);
@@ -321,7 +327,10 @@ export class Session implements SenderHost, ReceiverHost {
     const key = linkNameKey(options.role, options.name);
     let link = this.linksByName.get(key);
     if (link !== undefined && link.state !== 'attach-rcvd') {
-      throw new LocalProtocolError(Condition.IllegalState, `a ${options.role} link named ${JSON.stringify(options.name)} is already ${link.state} on session ${this.id}`);
+      throw new LocalProtocolError(
+        Condition.IllegalState,
+        `a ${options.role} link named ${JSON.stringify(options.name)} is already ${link.state} on session ${this.id}`,
+      );
     }
     const answering = link !== undefined;
     const handle = this.freeHandle();
@@ -514,7 +523,14 @@ export class Session implements SenderHost, ReceiverHost {
 
   /** Queues (the rest of) a delivery or a part of one (a copy of the link's reused header). */
   private enqueue(
-    link: SenderLink, h: TransferHeader, local: number, payload: Uint8Array, offset: number, started: boolean, more = false, notify = more,
+    link: SenderLink,
+    h: TransferHeader,
+    local: number,
+    payload: Uint8Array,
+    offset: number,
+    started: boolean,
+    more = false,
+    notify = more,
   ): void {
     link.inQueue++;
     const header = h === link.header ? { ...h } : h;
@@ -667,8 +683,10 @@ export class Session implements SenderHost, ReceiverHost {
       if (excess > 0) {
         // A rejection's reason is cut short to fit, as an error in a detach is; anything else cannot shrink.
         if (state.type !== 'rejected' || state.error === undefined || size - excess < REJECTED_MIN) {
-          throw new LocalProtocolError(Condition.FrameSizeTooSmall,
-            `a delivery state of ${size} bytes makes a disposition frame over the peer's max-frame-size of ${this.host.remoteMaxFrameSize()}`);
+          throw new LocalProtocolError(
+            Condition.FrameSizeTooSmall,
+            `a delivery state of ${size} bytes makes a disposition frame over the peer's max-frame-size of ${this.host.remoteMaxFrameSize()}`,
+          );
         }
         state = { type: 'rejected', error: fitError(state.error, excess) };
       }
@@ -711,7 +729,7 @@ export class Session implements SenderHost, ReceiverHost {
     } else {
       const span = (last - first) >>> 0;
       map.forEach((owner, id) => {
-        if (owner === link && ((id - first) >>> 0) <= span) {
+        if (owner === link && (id - first) >>> 0 <= span) {
           batch.add(id, state, settled);
           if (settled) {
             map.delete(id);
@@ -794,11 +812,16 @@ export class Session implements SenderHost, ReceiverHost {
    */
   onFrame(body: Performative, payload: Uint8Array | readonly Uint8Array[] | undefined): void {
     switch (body.type) {
-      case 'transfer': return this.onTransfer(body, payload);
-      case 'disposition': return this.onDisposition(body);
-      case 'flow': return this.onFlow(body);
-      case 'attach': return this.onAttach(body);
-      case 'detach': return this.onDetach(body);
+      case 'transfer':
+        return this.onTransfer(body, payload);
+      case 'disposition':
+        return this.onDisposition(body);
+      case 'flow':
+        return this.onFlow(body);
+      case 'attach':
+        return this.onAttach(body);
+      case 'detach':
+        return this.onDetach(body);
       default:
         throw new ProtocolError(Condition.IllegalState, `${body.type} is not a session frame`);
     }
@@ -823,8 +846,10 @@ export class Session implements SenderHost, ReceiverHost {
     const nameBytes = utf8Length(attach.name);
     if (nameBytes + ATTACH_ROOM > this.host.remoteMaxFrameSize()) {
       // No answer, not even a refusal, could carry the name within the peer's own max-frame-size.
-      this.fail(Condition.FrameSizeTooSmall,
-        `attach for a link whose ${nameBytes}-byte name no answer could carry within your max-frame-size of ${this.host.remoteMaxFrameSize()}`);
+      this.fail(
+        Condition.FrameSizeTooSmall,
+        `attach for a link whose ${nameBytes}-byte name no answer could carry within your max-frame-size of ${this.host.remoteMaxFrameSize()}`,
+      );
       return;
     }
     const ourRole = opposite(attach.role);
@@ -869,8 +894,16 @@ export class Session implements SenderHost, ReceiverHost {
         const handle = this.freeHandle();
         // Without the peer's terminus echoed: its detach follows at once, and the echo might not fit its max-frame-size.
         this.host.writeFrame(this.localChannel, {
-          type: 'attach', name: link.name, handle, role: link.role, sndSettleMode: remote.sndSettleMode, rcvSettleMode: remote.rcvSettleMode,
-          source: undefined, target: undefined, incompleteUnsettled: false, initialDeliveryCount: link.isSender ? 0 : undefined,
+          type: 'attach',
+          name: link.name,
+          handle,
+          role: link.role,
+          sndSettleMode: remote.sndSettleMode,
+          rcvSettleMode: remote.rcvSettleMode,
+          source: undefined,
+          target: undefined,
+          incompleteUnsettled: false,
+          initialDeliveryCount: link.isSender ? 0 : undefined,
         });
         this.takeHandle(handle, link);
       }
@@ -1024,7 +1057,7 @@ export class Session implements SenderHost, ReceiverHost {
     } else {
       const span = (last - first) >>> 0;
       map.forEach((link, id) => {
-        if (((id - first) >>> 0) <= span) this.applyDisposition(map, id, link, state, settled);
+        if ((id - first) >>> 0 <= span) this.applyDisposition(map, id, link, state, settled);
       });
     }
   }

@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CONNECTION_TRANSITIONS, LINK_TRANSITIONS, SESSION_TRANSITIONS, transition,
-  type ConnectionInput, type ConnectionState,
-} from './state.js';
+import { CONNECTION_TRANSITIONS, LINK_TRANSITIONS, SESSION_TRANSITIONS, transition, type ConnectionInput, type ConnectionState } from './state.js';
 
 function reachable<S extends string>(table: Record<S, Partial<Record<string, S>>>, start: S): Set<S> {
   const seen = new Set<S>([start]);
   const todo: S[] = [start];
   while (todo.length > 0) {
     const s = todo.pop()!;
-    for (const next of Object.values(table[s]) as S[]) if (!seen.has(next)) (seen.add(next), todo.push(next));
+    for (const next of Object.values(table[s]) as S[]) if (!seen.has(next)) seen.add(next), todo.push(next);
   }
   return seen;
 }

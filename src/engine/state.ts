@@ -20,30 +20,27 @@
 
 // --- connection (§2.4.6) ---------------------------------------------------------------
 export type ConnectionState =
-  | 'start'       // nothing sent or received
-  | 'hdr-rcvd'    // peer's AMQP header received, ours not sent
-  | 'hdr-sent'    // our AMQP header sent, peer's not received
-  | 'hdr-exch'    // headers exchanged
-  | 'open-pipe'   // header and open sent, peer's header not received
-  | 'oc-pipe'     // header, open and close sent, peer's header not received
-  | 'open-rcvd'   // peer's open received, ours not sent
-  | 'open-sent'   // our open sent, peer's not received
-  | 'close-pipe'  // open and close sent, peer's open not received
-  | 'opened'      // both opens exchanged
-  | 'close-rcvd'  // peer's close received, ours not sent
-  | 'close-sent'  // our close sent, peer's not received
-  | 'discarding'  // our close with an error sent: ignore everything until the peer's close
-  | 'end';        // both closes exchanged
+  | 'start' // nothing sent or received
+  | 'hdr-rcvd' // peer's AMQP header received, ours not sent
+  | 'hdr-sent' // our AMQP header sent, peer's not received
+  | 'hdr-exch' // headers exchanged
+  | 'open-pipe' // header and open sent, peer's header not received
+  | 'oc-pipe' // header, open and close sent, peer's header not received
+  | 'open-rcvd' // peer's open received, ours not sent
+  | 'open-sent' // our open sent, peer's not received
+  | 'close-pipe' // open and close sent, peer's open not received
+  | 'opened' // both opens exchanged
+  | 'close-rcvd' // peer's close received, ours not sent
+  | 'close-sent' // our close sent, peer's not received
+  | 'discarding' // our close with an error sent: ignore everything until the peer's close
+  | 'end'; // both closes exchanged
 
-export type ConnectionInput =
-  | 'send-header' | 'recv-header'
-  | 'send-open' | 'recv-open'
-  | 'send-close' | 'send-close-error' | 'recv-close';
+export type ConnectionInput = 'send-header' | 'recv-header' | 'send-open' | 'recv-open' | 'send-close' | 'send-close-error' | 'recv-close';
 
 type Table<S extends string, I extends string> = { readonly [K in S]: { readonly [J in I]?: S } };
 
 export const CONNECTION_TRANSITIONS: Table<ConnectionState, ConnectionInput> = {
-  'start': { 'send-header': 'hdr-sent', 'recv-header': 'hdr-rcvd' },
+  start: { 'send-header': 'hdr-sent', 'recv-header': 'hdr-rcvd' },
   'hdr-rcvd': { 'send-header': 'hdr-exch' },
   'hdr-sent': { 'recv-header': 'hdr-exch', 'send-open': 'open-pipe' },
   'hdr-exch': { 'send-open': 'open-sent', 'recv-open': 'open-rcvd' },
@@ -52,11 +49,11 @@ export const CONNECTION_TRANSITIONS: Table<ConnectionState, ConnectionInput> = {
   'open-rcvd': { 'send-open': 'opened' },
   'open-sent': { 'recv-open': 'opened', 'send-close': 'close-pipe', 'send-close-error': 'close-pipe' },
   'close-pipe': { 'recv-open': 'close-sent' },
-  'opened': { 'send-close': 'close-sent', 'send-close-error': 'discarding', 'recv-close': 'close-rcvd' },
+  opened: { 'send-close': 'close-sent', 'send-close-error': 'discarding', 'recv-close': 'close-rcvd' },
   'close-rcvd': { 'send-close': 'end', 'send-close-error': 'end' },
   'close-sent': { 'recv-close': 'end' },
-  'discarding': { 'recv-close': 'end' },
-  'end': {},
+  discarding: { 'recv-close': 'end' },
+  end: {},
 };
 
 /** States in which the peer has sent open and not close, so its session frames are legal. */
@@ -68,26 +65,19 @@ export const CONNECTION_DISCARDS_INPUT: ReadonlySet<ConnectionState> = new Set<C
 
 // --- session (§2.5.5) ------------------------------------------------------------------
 /** A session's state (Part 2 §2.5.5), from unmapped through mapped to discarding. */
-export type SessionState =
-  | 'unmapped'
-  | 'begin-sent'
-  | 'begin-rcvd'
-  | 'mapped'
-  | 'end-sent'
-  | 'end-rcvd'
-  | 'discarding';
+export type SessionState = 'unmapped' | 'begin-sent' | 'begin-rcvd' | 'mapped' | 'end-sent' | 'end-rcvd' | 'discarding';
 
 export type SessionInput = 'send-begin' | 'recv-begin' | 'send-end' | 'send-end-error' | 'recv-end';
 
 export const SESSION_TRANSITIONS: Table<SessionState, SessionInput> = {
-  'unmapped': { 'send-begin': 'begin-sent', 'recv-begin': 'begin-rcvd' },
+  unmapped: { 'send-begin': 'begin-sent', 'recv-begin': 'begin-rcvd' },
   'begin-sent': { 'recv-begin': 'mapped', 'send-end': 'end-sent', 'send-end-error': 'discarding' },
   'begin-rcvd': { 'send-begin': 'mapped' },
-  'mapped': { 'send-end': 'end-sent', 'send-end-error': 'discarding', 'recv-end': 'end-rcvd' },
+  mapped: { 'send-end': 'end-sent', 'send-end-error': 'discarding', 'recv-end': 'end-rcvd' },
   // Ending before the peer answered our begin: its begin may still arrive.
   'end-sent': { 'recv-begin': 'end-sent', 'recv-end': 'unmapped' },
   'end-rcvd': { 'send-end': 'unmapped', 'send-end-error': 'unmapped' },
-  'discarding': { 'recv-begin': 'discarding', 'recv-end': 'unmapped' },
+  discarding: { 'recv-begin': 'discarding', 'recv-end': 'unmapped' },
 };
 
 /** Session states in which frames received for links are processed (not discarded). */
@@ -97,22 +87,16 @@ export const SESSION_LOCAL_BEGUN: ReadonlySet<SessionState> = new Set<SessionSta
 
 // --- link (§2.6.2) ---------------------------------------------------------------------
 /** A link's state (Part 2 §2.6.2 in its endpoint's view), from detached through attached back to detached. */
-export type LinkState =
-  | 'detached'
-  | 'attach-sent'
-  | 'attach-rcvd'
-  | 'attached'
-  | 'detach-sent'
-  | 'detach-rcvd';
+export type LinkState = 'detached' | 'attach-sent' | 'attach-rcvd' | 'attached' | 'detach-sent' | 'detach-rcvd';
 
 export type LinkInput = 'send-attach' | 'recv-attach' | 'send-detach' | 'recv-detach';
 
 export const LINK_TRANSITIONS: Table<LinkState, LinkInput> = {
-  'detached': { 'send-attach': 'attach-sent', 'recv-attach': 'attach-rcvd' },
+  detached: { 'send-attach': 'attach-sent', 'recv-attach': 'attach-rcvd' },
   'attach-sent': { 'recv-attach': 'attached', 'send-detach': 'detach-sent', 'recv-detach': 'detach-rcvd' },
   // The peer may detach before we answered its attach (it gave up): we answer both.
   'attach-rcvd': { 'send-attach': 'attached', 'recv-detach': 'detach-rcvd' },
-  'attached': { 'send-detach': 'detach-sent', 'recv-detach': 'detach-rcvd' },
+  attached: { 'send-detach': 'detach-sent', 'recv-detach': 'detach-rcvd' },
   // Detaching before the peer answered our attach: its attach may still arrive.
   'detach-sent': { 'recv-attach': 'detach-sent', 'recv-detach': 'detached' },
   'detach-rcvd': { 'send-detach': 'detached' },

@@ -18,7 +18,8 @@ function bytes(n: number, seed = 1): Uint8Array {
   for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
   return b;
 }
-const join = (parts: readonly (Uint8Array | readonly Uint8Array[])[]): Uint8Array => Buffer.concat(parts.flatMap((p) => (p instanceof Uint8Array ? [p] : [...p])));
+const join = (parts: readonly (Uint8Array | readonly Uint8Array[])[]): Uint8Array =>
+  Buffer.concat(parts.flatMap((p) => (p instanceof Uint8Array ? [p] : [...p])));
 
 /** A server sender to a client receiver that streams, on a client session of `window` frames; frames of at most 1024 bytes. */
 function streamingPair(window: number, receiver: { maxMessageSize?: number } = {}) {
@@ -88,7 +89,7 @@ describe('a receiver that streams deliveries', () => {
     expect(pair.take('server', 'link-detached')[0]!.error?.condition).toBe(Condition.MessageSizeExceeded);
   });
 
-  it('a detach lets the frames it held go: the window opens for the session\'s next link', () => {
+  it("a detach lets the frames it held go: the window opens for the session's next link", () => {
     const { pair, rcv, snd } = streamingPair(4);
     pair.server.send(snd, { payload: bytes(20_000) });
     pair.pump();
@@ -102,7 +103,10 @@ describe('a receiver that streams deliveries', () => {
 
 describe('a sender that writes a delivery in parts', () => {
   function senderPair(window?: number) {
-    const pair = new EnginePair({ client: { maxFrameSize: 1024 }, server: { maxFrameSize: 1024, ...(window === undefined ? {} : { peerSessions: { incomingWindow: window } }) } });
+    const pair = new EnginePair({
+      client: { maxFrameSize: 1024 },
+      server: { maxFrameSize: 1024, ...(window === undefined ? {} : { peerSessions: { incomingWindow: window } }) },
+    });
     const s = pair.openSession();
     const link = pair.attachLink(s, { name: 'out', role: 'sender', source: source('me'), target: target('q') });
     pair.server.flow(link.server, { credit: 2 });

@@ -27,8 +27,15 @@ describe('protocol trace', () => {
     pair.client.close();
     pair.pump();
     const expected = [
-      /^\[0\] -> AMQP 0 1\.0\.0$/, /^\[0\] -> @open/, /^\[0\] <- AMQP 0 1\.0\.0$/, /^\[0\] <- @open/,
-      /^\[0\] -> @begin/, /^\[0\] <- @begin/, /^\[0\] -> @attach/, /^\[0\] <- @attach/, /^\[0\] <- @flow/,
+      /^\[0\] -> AMQP 0 1\.0\.0$/,
+      /^\[0\] -> @open/,
+      /^\[0\] <- AMQP 0 1\.0\.0$/,
+      /^\[0\] <- @open/,
+      /^\[0\] -> @begin/,
+      /^\[0\] <- @begin/,
+      /^\[0\] -> @attach/,
+      /^\[0\] <- @attach/,
+      /^\[0\] <- @flow/,
       /^\[0\] -> @transfer\(\S+\) \[handle=0, delivery-id=0, delivery-tag=b"\\x00\\x00\\x00\\x00".*\(payload 3 bytes\)$/,
       /^\[0\] <- @disposition|^\[0\] <- \(empty frame\)/,
     ];

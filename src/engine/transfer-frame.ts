@@ -98,8 +98,15 @@ function putUint(at: number, n: number): number {
  * max-frame-size, and that tags are at most 32 bytes (so the list is a list8).
  */
 export function writeTransferFrame(
-  w: FrameOutput, channel: number, h: TransferHeader, first: boolean, more: boolean, aborted: boolean,
-  payload: Uint8Array | undefined, start: number, end: number,
+  w: FrameOutput,
+  channel: number,
+  h: TransferHeader,
+  first: boolean,
+  more: boolean,
+  aborted: boolean,
+  payload: Uint8Array | undefined,
+  start: number,
+  end: number,
 ): void {
   const overhead = transferOverhead(h, first, aborted);
   const size = overhead + (end - start);

@@ -117,7 +117,12 @@ describe('order of the work and the discharge', () => {
     const pair = new EnginePair();
     const s = pair.openSession();
     const inbox = pair.attachLink(s, { name: 'in', role: 'receiver', source, target });
-    const controller = pair.attachLink(s, { name: 'txn-ctrl', role: 'sender', source, target: { type: 'coordinator', capabilities: ['amqp:local-transactions'] } });
+    const controller = pair.attachLink(s, {
+      name: 'txn-ctrl',
+      role: 'sender',
+      source,
+      target: { type: 'coordinator', capabilities: ['amqp:local-transactions'] },
+    });
     pair.client.flow(inbox.client, { credit: 1 });
     pair.server.flow(controller.server, { credit: 1 });
     pair.pump();
@@ -128,7 +133,10 @@ describe('order of the work and the discharge', () => {
     pair.client.dispose(inbox.client, d!.deliveryId, { state, settled: true });
     pair.client.send(controller.client, { payload: bytes(8, 9) }); // the discharge
     pair.pump();
-    const events = pair.take('server').filter((e) => e.type === 'delivery-updated' || e.type === 'delivery').map((e) => e.type);
+    const events = pair
+      .take('server')
+      .filter((e) => e.type === 'delivery-updated' || e.type === 'delivery')
+      .map((e) => e.type);
     expect(events).toEqual(['delivery-updated', 'delivery']);
   });
 
@@ -146,7 +154,10 @@ describe('order of the work and the discharge', () => {
     pair.client.dispose(inbox.client, d!.deliveryId, { state: { type: 'accepted' }, settled: true });
     pair.client.send(out.client, { payload: bytes(8) });
     pair.pump();
-    const events = pair.take('server').filter((e) => e.type === 'delivery-updated' || e.type === 'delivery').map((e) => e.type);
+    const events = pair
+      .take('server')
+      .filter((e) => e.type === 'delivery-updated' || e.type === 'delivery')
+      .map((e) => e.type);
     expect(events).toEqual(['delivery', 'delivery-updated']);
   });
 });
@@ -241,12 +252,22 @@ describe('a resumed transfer', () => {
     const pair = new EnginePair();
     const s = pair.openSession();
     const ours = new Map<Uint8Array, null>([[TAG, null]]);
-    const theirs = new Map([[Uint8Array.of(1), { type: 'accepted' } as const], [Uint8Array.of(2), null]]);
-    const link = pair.attachLink(s, { name: 'sub', role: 'receiver', source: durableSource, target: durableTarget, unsettled: ours }, { unsettled: theirs, incompleteUnsettled: true });
+    const theirs = new Map([
+      [Uint8Array.of(1), { type: 'accepted' } as const],
+      [Uint8Array.of(2), null],
+    ]);
+    const link = pair.attachLink(
+      s,
+      { name: 'sub', role: 'receiver', source: durableSource, target: durableTarget, unsettled: ours },
+      { unsettled: theirs, incompleteUnsettled: true },
+    );
     expect([...link.attached.attach.unsettled!]).toEqual([[TAG, null]]);
     expect(link.attached.attach.incompleteUnsettled).toBe(false);
     const answer = pair.client.link(link.client)!.remoteAttach!;
-    expect([...answer.unsettled!]).toEqual([[Uint8Array.of(1), { type: 'accepted' }], [Uint8Array.of(2), null]]);
+    expect([...answer.unsettled!]).toEqual([
+      [Uint8Array.of(1), { type: 'accepted' }],
+      [Uint8Array.of(2), null],
+    ]);
     expect(answer.incompleteUnsettled).toBe(true);
   });
 });

@@ -176,7 +176,10 @@ describe('send({ message }): the engine encodes', () => {
   it('sends a message object, which the caller may change and send again at once', () => {
     const { pair, snd } = messagePair(3);
     const body = new Map<AmqpValue, AmqpValue>();
-    const m: { properties: { messageId: bigint }; body: { type: 'value'; value: Map<AmqpValue, AmqpValue> } } = { properties: { messageId: 0n }, body: { type: 'value', value: body } };
+    const m: { properties: { messageId: bigint }; body: { type: 'value'; value: Map<AmqpValue, AmqpValue> } } = {
+      properties: { messageId: 0n },
+      body: { type: 'value', value: body },
+    };
     for (let n = 1; n <= 3; n++) {
       m.properties.messageId = BigInt(n);
       body.set('n', n);
@@ -184,7 +187,11 @@ describe('send({ message }): the engine encodes', () => {
     }
     pair.pump();
     const got = pair.take('server', 'delivery').map((d) => decodeMessage(d.payload));
-    expect(got.map((g) => [g.properties?.messageId, seq(g)])).toEqual([[1n, 1], [2n, 2], [3n, 3]]);
+    expect(got.map((g) => [g.properties?.messageId, seq(g)])).toEqual([
+      [1n, 1],
+      [2n, 2],
+      [3n, 3],
+    ]);
     // The same bytes as encoding it yourself.
     expect(encodeMessageBytes(got[2]!)).toEqual(encodeMessageBytes(m));
   });
@@ -194,7 +201,12 @@ describe('send({ message }): the engine encodes', () => {
     const body = new Map<AmqpValue, AmqpValue>();
     const m = { body: { type: 'value' as const, value: body } };
     const big = 'x'.repeat(40_000); // several frames, and over the size the output keeps by reference
-    for (const [n, text] of [[1, 'a'], [2, 'b'], [3, big], [4, 'c']] as const) {
+    for (const [n, text] of [
+      [1, 'a'],
+      [2, 'b'],
+      [3, big],
+      [4, 'c'],
+    ] as const) {
       body.set('n', n);
       body.set('text', text);
       pair.client.send(snd, { message: m }); // the window of one frame: all but the first wait
@@ -268,7 +280,7 @@ describe('session windows', () => {
     expect(pair.take('client', 'delivery')).toHaveLength(16);
   });
 
-  it('gives delivery-ids as first frames go out: a link detached with transfers waiting for window leaves no gap before the other links\' ones', () => {
+  it("gives delivery-ids as first frames go out: a link detached with transfers waiting for window leaves no gap before the other links' ones", () => {
     // The server's window is one frame: each send after the first waits for its flow.
     const pair = new EnginePair({ server: { peerSessions: { incomingWindow: 1 } } });
     const s = pair.openSession();
@@ -287,14 +299,21 @@ describe('session windows', () => {
     expect(pair.take('server', 'protocol-error')).toEqual([]);
     const got = pair.take('server', 'delivery');
     // The wire numbers them 0, 1, 2: the delivery a1 would have had is b2's.
-    expect(got.map((d) => [d.link, d.deliveryId, d.payload[0]])).toEqual([[b.server, 0, bytes(10, 0)[0]], [b.server, 1, bytes(10, 2)[0]], [b.server, 2, bytes(10, 3)[0]]]);
+    expect(got.map((d) => [d.link, d.deliveryId, d.payload[0]])).toEqual([
+      [b.server, 0, bytes(10, 0)[0]],
+      [b.server, 1, bytes(10, 2)[0]],
+      [b.server, 2, bytes(10, 3)[0]],
+    ]);
     // Outcomes come back under the ids send() returned, one at a time and as a range.
     pair.server.dispose(b.server, 1, { state: { type: 'accepted' }, settled: true });
     pair.pump();
     expect(pair.take('client', 'delivery-updated').map((u) => u.deliveryId)).toEqual([b2]);
     pair.server.dispose(b.server, { first: 0, last: 2 }, { state: { type: 'released' }, settled: true });
     pair.pump();
-    expect(pair.take('client', 'delivery-updated').map((u) => [u.deliveryId, u.state?.type])).toEqual([[b0, 'released'], [b3, 'released']]);
+    expect(pair.take('client', 'delivery-updated').map((u) => [u.deliveryId, u.state?.type])).toEqual([
+      [b0, 'released'],
+      [b3, 'released'],
+    ]);
     // A later delivery, and the sender settling by its own id, still line up.
     const b4 = pair.client.send(b.client, { payload: bytes(10, 4) });
     pair.pump();
@@ -365,7 +384,18 @@ describe('settlement and outcomes', () => {
     pair.pump();
     expect(sent('server', 'disposition')).toHaveLength(3);
     const updates = pair.take('client', 'delivery-updated');
-    expect(updates.map((u) => u.state?.type)).toEqual(['accepted', 'accepted', 'accepted', 'accepted', 'released', 'accepted', 'accepted', 'accepted', 'accepted', 'accepted']);
+    expect(updates.map((u) => u.state?.type)).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+      'released',
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+      'accepted',
+    ]);
   });
 
   it('pre-settled deliveries need no disposition', () => {

@@ -19,7 +19,12 @@ describe('UnsettledDeliveries', () => {
     expect(u.delete(12)).toBe(false);
     expect(u.delete(10)).toBe(true); // the head
     expect(u.get(13)).toBe('d13'); // found past the hole
-    expect(entries(u)).toEqual([[11, 'd11'], [13, 'd13'], [14, 'd14'], [15, 'd15']]);
+    expect(entries(u)).toEqual([
+      [11, 'd11'],
+      [13, 'd13'],
+      [14, 'd14'],
+      [15, 'd15'],
+    ]);
     expect(u.get(9)).toBeUndefined();
     expect(u.get(16)).toBeUndefined();
   });
@@ -40,7 +45,11 @@ describe('UnsettledDeliveries', () => {
     u.set(7, 'b');
     u.set(6, 'c');
     u.set(7, 'd'); // the same id again replaces, as a Map would
-    expect(entries(u)).toEqual([[5, 'a'], [6, 'c'], [7, 'd']]);
+    expect(entries(u)).toEqual([
+      [5, 'a'],
+      [6, 'c'],
+      [7, 'd'],
+    ]);
     expect(u.size).toBe(3);
   });
 

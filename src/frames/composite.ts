@@ -85,7 +85,10 @@ export class ListWriter {
   /** Absent fields not yet written: they become nulls only if a later field is present. */
   private pending = 0;
 
-  constructor(private readonly w: Writer, code: number) {
+  constructor(
+    private readonly w: Writer,
+    code: number,
+  ) {
     w.writeDescriptor(code);
     this.mark = w.beginList();
   }
@@ -180,7 +183,10 @@ export class ListReader {
   readonly end: number;
   private index = 0;
 
-  constructor(private readonly r: Reader, private readonly type: string) {
+  constructor(
+    private readonly r: Reader,
+    private readonly type: string,
+  ) {
     this.count = r.readListCount();
     this.end = r.lastCompoundEnd;
   }
@@ -235,7 +241,6 @@ export function readStringKey(r: Reader): string {
   const fc = r.peekFormatCode();
   return fc === SYM8 || fc === SYM32 ? r.readSymbol() : r.readInternedString();
 }
-
 
 function checkEnd(r: Reader, end: number, what: string): void {
   if (r.offset !== end) throw new DecodeError(`${what}: map size does not match its entries`, r.offset);
@@ -343,8 +348,7 @@ export const RECEIVER_SETTLE_MODES = namesByNumber('receiver-settle-mode');
 export const TERMINUS_DURABILITIES = namesByNumber('terminus-durability');
 export const SASL_CODES = namesByNumber('sasl-code');
 /** terminus-expiry-policy values are symbols equal to their names. */
-export const TERMINUS_EXPIRY_POLICIES: readonly ChoiceName<'terminus-expiry-policy'>[] =
-  SPEC_CHOICES['terminus-expiry-policy'].choices.map((c) => c.value);
+export const TERMINUS_EXPIRY_POLICIES: readonly ChoiceName<'terminus-expiry-policy'>[] = SPEC_CHOICES['terminus-expiry-policy'].choices.map((c) => c.value);
 
 /** Reads a ubyte/uint restricted value and maps it to its choice name. */
 export function choiceAt<N extends string>(names: readonly N[], value: number, type: string, at: number): N {

@@ -41,10 +41,13 @@ function fieldViews(type: SpecTypeName): readonly FieldView[] {
   let v = views.get(type);
   if (v === undefined) {
     const spec: string = TRACE_FIELDS[type];
-    v = spec === '' ? [] : spec.split(' ').map((field) => {
-      const [, name, kind, value] = /^([\w-]+)(?::(\w+))?(?:=(.*))?$/.exec(field)!;
-      return { name: name!, key: camel(name!), kind: kind ?? '', default: parseDefault(value) };
-    });
+    v =
+      spec === ''
+        ? []
+        : spec.split(' ').map((field) => {
+            const [, name, kind, value] = /^([\w-]+)(?::(\w+))?(?:=(.*))?$/.exec(field)!;
+            return { name: name!, key: camel(name!), kind: kind ?? '', default: parseDefault(value) };
+          });
     views.set(type, v);
   }
   return v;
@@ -77,9 +80,7 @@ export function describeBody(body: { readonly type: string }): string {
     const v = o[f.key];
     if (v === undefined || v === null) continue;
     if (f.default !== undefined && v === f.default) continue;
-    const shown = REDACTED.has(`${type}/${f.name}`) && v instanceof Uint8Array
-      ? `<redacted ${v.length} bytes>`
-      : formatField(f, v);
+    const shown = REDACTED.has(`${type}/${f.name}`) && v instanceof Uint8Array ? `<redacted ${v.length} bytes>` : formatField(f, v);
     parts.push(`${f.name}=${shown}`);
   }
   return `@${type}(${DESCRIPTOR_CODE[type]}) [${parts.join(', ')}]`;
@@ -107,8 +108,7 @@ function formatField(f: FieldView, v: unknown): string {
     // fields / filter-set / node-properties: symbol keys
     return formatObject(v as Record<string, AmqpValue>, true);
   }
-  if (typeof v === 'object' && v !== null && 'type' in v && typeof (v as { type: unknown }).type === 'string'
-    && !(v instanceof Typed)) {
+  if (typeof v === 'object' && v !== null && 'type' in v && typeof (v as { type: unknown }).type === 'string' && !(v instanceof Typed)) {
     return describeBody(v as { type: string });
   }
   return formatValue(v as AmqpValue);
@@ -150,22 +150,28 @@ export function formatValue(v: AmqpValue): string {
   if (v instanceof Uint8Array) return formatBinary(v);
   if (v instanceof Typed) {
     switch (v.type) {
-      case 'symbol': return formatSymbol(v.value as string);
-      case 'char': return `'${v.value as string}'`;
-      case 'timestamp': return new Date(v.value as number).toISOString();
-      case 'decimal32': case 'decimal64': case 'decimal128': return `${v.type}(${formatBinary(v.value as Uint8Array)})`;
-      default: return String(v.value);
+      case 'symbol':
+        return formatSymbol(v.value as string);
+      case 'char':
+        return `'${v.value as string}'`;
+      case 'timestamp':
+        return new Date(v.value as number).toISOString();
+      case 'decimal32':
+      case 'decimal64':
+      case 'decimal128':
+        return `${v.type}(${formatBinary(v.value as Uint8Array)})`;
+      default:
+        return String(v.value);
     }
   }
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
   if (v instanceof Described) {
     const d = v.descriptor;
-    const name = typeof d === 'bigint'
-      ? (d <= 0xffffffffn ? descriptorName(Number(d)) : `0x${d.toString(16)}`)
-      : typeof d === 'string' ? d : formatValue(d);
+    const name = typeof d === 'bigint' ? (d <= 0xffffffffn ? descriptorName(Number(d)) : `0x${d.toString(16)}`) : typeof d === 'string' ? d : formatValue(d);
     return `@${name} ${formatValue(v.value)}`;
   }
-  if (v instanceof AmqpArray) return `@${v.elementType}[${v.values.map((e) => v.elementType === 'symbol' && typeof e === 'string' ? formatSymbol(e) : formatValue(e)).join(', ')}]`;
+  if (v instanceof AmqpArray)
+    return `@${v.elementType}[${v.values.map((e) => (v.elementType === 'symbol' && typeof e === 'string' ? formatSymbol(e) : formatValue(e))).join(', ')}]`;
   if (Array.isArray(v)) return `[${(v as readonly AmqpValue[]).map(formatValue).join(', ')}]`;
   if (v instanceof Map) {
     const entries: string[] = [];

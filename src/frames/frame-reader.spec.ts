@@ -6,12 +6,24 @@ import { writeFrame, writeSaslFrame } from './frame-writer.js';
 import type { Frame, Performative } from './types.js';
 
 function hex(s: string): Uint8Array {
-  return new Uint8Array(s.split(/\s+/).filter(Boolean).map((b) => parseInt(b, 16)));
+  return new Uint8Array(
+    s
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((b) => parseInt(b, 16)),
+  );
 }
 
 const transfer: Performative = {
-  type: 'transfer', handle: 0, deliveryId: 1, deliveryTag: hex('01 02'), messageFormat: 0, more: false, resume: false,
-  aborted: false, batchable: false,
+  type: 'transfer',
+  handle: 0,
+  deliveryId: 1,
+  deliveryTag: hex('01 02'),
+  messageFormat: 0,
+  more: false,
+  resume: false,
+  aborted: false,
+  batchable: false,
 };
 
 /** A stream of frames of each kind, and the offset just past each frame. */
@@ -26,7 +38,12 @@ function sampleStream(): { bytes: Uint8Array; ends: number[] } {
   ends.push(w.length);
   writeFrame(w, 1, { type: 'begin', nextOutgoingId: 0, incomingWindow: 10, outgoingWindow: 10, handleMax: 7 });
   ends.push(w.length);
-  writeFrame(w, 1, transfer, new Uint8Array(300).map((_, i) => i & 0xff));
+  writeFrame(
+    w,
+    1,
+    transfer,
+    new Uint8Array(300).map((_, i) => i & 0xff),
+  );
   ends.push(w.length);
   writeFrame(w, 0, { type: 'close' });
   ends.push(w.length);
@@ -86,7 +103,11 @@ describe('FrameReader', () => {
 
   it('yields the same frames for every split into two chunks', () => {
     const { bytes } = sampleStream();
-    const whole = (() => { const r = new FrameReader(4096); r.push(bytes); return readAll(r); })();
+    const whole = (() => {
+      const r = new FrameReader(4096);
+      r.push(bytes);
+      return readAll(r);
+    })();
     for (let cut = 0; cut <= bytes.length; cut++) {
       const r = new FrameReader(4096);
       r.push(bytes.subarray(0, cut));
@@ -113,7 +134,11 @@ describe('FrameReader', () => {
     writeFrame(w, 0, { type: 'close' });
     const bytes = w.toBytes();
     const frameSize = bytes.length - 4 - 8; // close is a 12-byte frame
-    const whole = (() => { const r = new FrameReader(65536); r.push(bytes); return readAll(r); })();
+    const whole = (() => {
+      const r = new FrameReader(65536);
+      r.push(bytes);
+      return readAll(r);
+    })();
     const join = (parts: readonly Uint8Array[]): number[] => parts.flatMap((p) => Array.from(p));
     for (const cut of [1, 8, 11, 14, 20, 30, 500, 4000, frameSize - 1]) {
       const chunks = [bytes.slice(0, cut), bytes.slice(cut, cut + 3000), bytes.slice(cut + 3000)].filter((c) => c.length > 0);

@@ -165,7 +165,8 @@ export class FrameReader {
     let end: number; // of the performative, from the frame's start
     const listCode = p[bodyStart + 3];
     if (listCode === 0xc0) end = bodyStart + 5 + p[bodyStart + 4]!;
-    else if (listCode === 0xd0) end = bodyStart + 8 + (((p[bodyStart + 4]! << 24) | (p[bodyStart + 5]! << 16) | (p[bodyStart + 6]! << 8) | p[bodyStart + 7]!) >>> 0);
+    else if (listCode === 0xd0)
+      end = bodyStart + 8 + (((p[bodyStart + 4]! << 24) | (p[bodyStart + 5]! << 16) | (p[bodyStart + 6]! << 8) | p[bodyStart + 7]!) >>> 0);
     else return undefined;
     if (end > size - SPLIT_MIN / 2) return undefined;
     // The performative in an array of its own (its binaries, the delivery tag, are views of it).

@@ -5,14 +5,28 @@
  */
 export * from './types.js';
 export {
-  SPEC_TYPES, SPEC_CHOICES, DESCRIPTOR_CODE, DESCRIPTOR_SYMBOL, RESTRICTED_SOURCE,
-  type SpecField, type SpecType, type SpecChoice, type SpecTypeName,
+  SPEC_TYPES,
+  SPEC_CHOICES,
+  DESCRIPTOR_CODE,
+  DESCRIPTOR_SYMBOL,
+  RESTRICTED_SOURCE,
+  type SpecField,
+  type SpecType,
+  type SpecChoice,
+  type SpecTypeName,
 } from './spec.generated.js';
 export { FRAME_HEADER_SIZE, writeFrame, writeSaslFrame, beginFrame, endFrame } from './frame-writer.js';
 export { FrameReader } from './frame-reader.js';
 export {
-  encodePerformative, decodePerformative, encodeOpen, encodeBegin, encodeAttach, encodeFlow, encodeTransfer,
-  encodeDisposition, encodeDetach,
+  encodePerformative,
+  decodePerformative,
+  encodeOpen,
+  encodeBegin,
+  encodeAttach,
+  encodeFlow,
+  encodeTransfer,
+  encodeDisposition,
+  encodeDetach,
 } from './performatives.js';
 export { encodeSaslPerformative, decodeSaslPerformative } from './sasl.js';
 export { encodeDeliveryState, decodeDeliveryState, decodeOutcome } from './delivery-state.js';

@@ -33,14 +33,22 @@ describe('message sections: golden bytes (Part 3 §3.2)', () => {
     body: { type: 'data', sections: [hex('"hello"')] },
   };
   const bytes = hex(
-    '00 53 70', 'c0 02 01', '41', //                   header: durable true; priority 4 etc. are defaults, elided
-    '00 53 73', 'c0 18 07', //                         properties, 7 fields
-    'a1 02', '"m1"', //                                message-id: string
+    '00 53 70',
+    'c0 02 01',
+    '41', //                   header: durable true; priority 4 etc. are defaults, elided
+    '00 53 73',
+    'c0 18 07', //                         properties, 7 fields
+    'a1 02',
+    '"m1"', //                                message-id: string
     '40', //                                           user-id: null
-    'a1 01', '"q"', //                                 to
+    'a1 01',
+    '"q"', //                                 to
     '40 40 40', //                                     subject, reply-to, correlation-id
-    'a3 0a', '"text/plain"', //                        content-type: symbol
-    '00 53 75', 'a0 05', '"hello"', //                 data section
+    'a3 0a',
+    '"text/plain"', //                        content-type: symbol
+    '00 53 75',
+    'a0 05',
+    '"hello"', //                 data section
   );
 
   it('encodes header + properties + data as the spec lays them out', () => {
@@ -95,13 +103,15 @@ describe('decodeMessage', () => {
   });
 
   it('accepts symbolic section descriptors', () => {
-    const m = decodeMessage(encodeSequence([
-      section('amqp:header:list', [true]),
-      section('amqp:message-annotations:map', new Map([[symbol('x-opt-a'), 1]])),
-      section('amqp:application-properties:map', new Map([['k', 'v']])),
-      section('amqp:amqp-value:*', 'body'),
-      section('amqp:footer:map', new Map()),
-    ]));
+    const m = decodeMessage(
+      encodeSequence([
+        section('amqp:header:list', [true]),
+        section('amqp:message-annotations:map', new Map([[symbol('x-opt-a'), 1]])),
+        section('amqp:application-properties:map', new Map([['k', 'v']])),
+        section('amqp:amqp-value:*', 'body'),
+        section('amqp:footer:map', new Map()),
+      ]),
+    );
     expect(m.header?.durable).toBe(true);
     expect(m.messageAnnotations).toEqual(new Map([['x-opt-a', 1]]));
     expect(m.applicationProperties).toEqual({ k: 'v' });
@@ -110,13 +120,25 @@ describe('decodeMessage', () => {
   });
 
   it('decodes annotation keys: symbol → string, ulong → bigint', () => {
-    const m = decodeMessage(encodeSequence([section(0x72n, new Map<AmqpValue, AmqpValue>([[symbol('s'), 1], [ulong(7n), 2]]))]));
+    const m = decodeMessage(
+      encodeSequence([
+        section(
+          0x72n,
+          new Map<AmqpValue, AmqpValue>([
+            [symbol('s'), 1],
+            [ulong(7n), 2],
+          ]),
+        ),
+      ]),
+    );
     expect([...m.messageAnnotations!.keys()]).toEqual(['s', 7n]);
   });
 
   it('decodes each kind of message-id', () => {
     for (const [id, want] of [
-      ['s', 's'], [ulong(5n), 5n], [hex('01 02'), hex('01 02')],
+      ['s', 's'],
+      [ulong(5n), 5n],
+      [hex('01 02'), hex('01 02')],
       [uuid('01234567-89AB-cdef-0123-456789abcdef'), new Typed('uuid', '01234567-89ab-cdef-0123-456789abcdef')],
     ] as [AmqpValue, unknown][]) {
       const m = decodeMessage(encodeSequence([section(0x73n, [id, null, null, null, null, id])]));
@@ -157,7 +179,12 @@ describe('checkMessageLayout', () => {
       new Uint8Array(0),
       encodeSequence([section(0x75n, hex('01')), section(0x75n, hex('02'))]),
       encodeSequence([section(0x76n, [1]), section(0x76n, [])]),
-      encodeMessageBytes({ header: { durable: true, priority: 4, firstAcquirer: false, deliveryCount: 0 }, properties: { messageId: 'a' }, body: { type: 'value', value: 'x' }, footer: new Map() }),
+      encodeMessageBytes({
+        header: { durable: true, priority: 4, firstAcquirer: false, deliveryCount: 0 },
+        properties: { messageId: 'a' },
+        body: { type: 'value', value: 'x' },
+        footer: new Map(),
+      }),
     ];
     for (const bytes of good) expect(() => checkMessageLayout(bytes)).not.toThrow();
   });
@@ -205,7 +232,10 @@ describe('message decoding: the shared reader and the fast paths', () => {
 
   it('a truncated section descriptor is a DecodeError, not a fast-path misread', () => {
     for (const bytes of ['00', '00 53', '00 80 00 00 00 00 00 00 00', '00 53 70 c0 02']) {
-      expect(thrown(() => decodeMessage(hex(bytes))), bytes).toBeInstanceOf(DecodeError);
+      expect(
+        thrown(() => decodeMessage(hex(bytes))),
+        bytes,
+      ).toBeInstanceOf(DecodeError);
     }
     // ulong descriptors above 255 and symbolic ones still work
     expect(decodeMessage(hex('00 80 00 00 00 00 00 00 00 75 a0 01 2a')).body).toEqual({ type: 'data', sections: [hex('2a')] });

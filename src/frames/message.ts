@@ -11,8 +11,16 @@ import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { AmqpError, Condition, DecodeError } from '../errors/index.js';
 import {
-  Code, descriptorName, ListReader, ListWriter, readAnnotations, readDescriptorCode, readStringKey, readStringKeyedMap,
-  writeAnnotations, writeStringKeyedMap,
+  Code,
+  descriptorName,
+  ListReader,
+  ListWriter,
+  readAnnotations,
+  readDescriptorCode,
+  readStringKey,
+  readStringKeyedMap,
+  writeAnnotations,
+  writeStringKeyedMap,
 } from './composite.js';
 import type { Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId, Properties } from './types.js';
 
@@ -104,8 +112,19 @@ function decodePropertiesBody(r: Reader): Properties {
   const replyToGroupId = l.next() ? r.readString() : undefined;
   l.done();
   return {
-    messageId, userId, to, subject, replyTo, correlationId, contentType, contentEncoding, absoluteExpiryTime,
-    creationTime, groupId, groupSequence, replyToGroupId,
+    messageId,
+    userId,
+    to,
+    subject,
+    replyTo,
+    correlationId,
+    contentType,
+    contentEncoding,
+    absoluteExpiryTime,
+    creationTime,
+    groupId,
+    groupSequence,
+    replyToGroupId,
   };
 }
 
@@ -122,10 +141,18 @@ function writeMessageId(w: Writer, id: MessageId, field: string): void {
 
 function readMessageId(r: Reader): MessageId {
   switch (r.peekFormatCode()) {
-    case 0xa1: case 0xb1: return r.readString();
-    case 0x44: case 0x53: case 0x80: return r.readUlong();
-    case 0x98: return new Typed('uuid', r.readUuid());
-    case 0xa0: case 0xb0: return r.readBinary();
+    case 0xa1:
+    case 0xb1:
+      return r.readString();
+    case 0x44:
+    case 0x53:
+    case 0x80:
+      return r.readUlong();
+    case 0x98:
+      return new Typed('uuid', r.readUuid());
+    case 0xa0:
+    case 0xb0:
+      return r.readBinary();
     default:
       throw new DecodeError(`message-id: expected ulong, uuid, binary or string, got format code 0x${r.peekFormatCode().toString(16)}`, r.offset);
   }
@@ -170,8 +197,12 @@ function writeSections(w: Writer, m: WireMessage, dataByRef: boolean): void {
  * from the user's flat message). @internal
  */
 export function writeSectionsBeforeBody(
-  w: Writer, header: Header | undefined, deliveryAnnotations: AnnotationsInit | undefined, messageAnnotations: AnnotationsInit | undefined,
-  properties: Properties | undefined, applicationProperties: Readonly<Record<string, AmqpValue>> | undefined,
+  w: Writer,
+  header: Header | undefined,
+  deliveryAnnotations: AnnotationsInit | undefined,
+  messageAnnotations: AnnotationsInit | undefined,
+  properties: Properties | undefined,
+  applicationProperties: Readonly<Record<string, AmqpValue>> | undefined,
 ): void {
   if (header !== undefined) encodeHeader(w, header);
   if (deliveryAnnotations !== undefined) {
@@ -215,7 +246,13 @@ export function encodeMessageBytes(m: WireMessage): Uint8Array {
 }
 
 // The position of each section in a message; sections must come in this order.
-const HEADER = 0, DELIVERY_ANNOTATIONS = 1, MESSAGE_ANNOTATIONS = 2, PROPERTIES = 3, APPLICATION_PROPERTIES = 4, BODY = 5, FOOTER = 6;
+const HEADER = 0,
+  DELIVERY_ANNOTATIONS = 1,
+  MESSAGE_ANNOTATIONS = 2,
+  PROPERTIES = 3,
+  APPLICATION_PROPERTIES = 4,
+  BODY = 5,
+  FOOTER = 6;
 
 /** Checks a section comes at or after `next`; returns the position after it. */
 function inOrder(next: number, position: number, at: number, name: string): number {

@@ -92,7 +92,10 @@ describe('decodePerformative', () => {
   });
 
   it('takes string keys in fields maps, and a __proto__ key cannot change the prototype', () => {
-    const props = new Map<AmqpValue, AmqpValue>([['plain-string-key', 1], [symbol('__proto__'), new Map([[symbol('polluted'), true]])]]);
+    const props = new Map<AmqpValue, AmqpValue>([
+      ['plain-string-key', 1],
+      [symbol('__proto__'), new Map([[symbol('polluted'), true]])],
+    ]);
     const p = decodeValue(d(0x10n, ['c', null, null, null, null, null, null, null, null, props]));
     const properties = (p as { properties: Record<string, unknown> }).properties;
     expect(properties['plain-string-key']).toBe(1);
@@ -102,9 +105,15 @@ describe('decodePerformative', () => {
   });
 
   it('decodes the unsettled map (delivery tag → state or null)', () => {
-    const unsettled = new Map<AmqpValue, AmqpValue>([[new Uint8Array([1]), d(0x24n, [])], [new Uint8Array([2]), null]]);
+    const unsettled = new Map<AmqpValue, AmqpValue>([
+      [new Uint8Array([1]), d(0x24n, [])],
+      [new Uint8Array([2]), null],
+    ]);
     const p = decodeValue(d(0x12n, ['l', uint(0), true, null, null, null, null, unsettled])) as Attach;
-    expect([...p.unsettled!.entries()]).toEqual([[new Uint8Array([1]), { type: 'accepted' }], [new Uint8Array([2]), null]]);
+    expect([...p.unsettled!.entries()]).toEqual([
+      [new Uint8Array([1]), { type: 'accepted' }],
+      [new Uint8Array([2]), null],
+    ]);
   });
 });
 
@@ -138,7 +147,8 @@ describe('decodeDeliveryState / decodeSaslPerformative', () => {
   it('decode every state from symbolic descriptors', () => {
     const s = decodeDeliveryState(new Reader(encode(d('amqp:transactional-state:list', [new Uint8Array([1]), d('amqp:modified:list', [true])]))));
     expect(s).toEqual({
-      type: 'transactional-state', txnId: new Uint8Array([1]),
+      type: 'transactional-state',
+      txnId: new Uint8Array([1]),
       outcome: { type: 'modified', deliveryFailed: true, undeliverableHere: undefined, messageAnnotations: undefined },
     });
   });

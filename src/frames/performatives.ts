@@ -13,14 +13,35 @@ import type { Reader } from '../codec/reader.js';
 import type { Writer } from '../codec/writer.js';
 import { DecodeError } from '../errors/index.js';
 import {
-  choiceAt, choiceValue, Code, descriptorName, ListReader, ListWriter, readDescriptorCode, readFields,
-  RECEIVER_SETTLE_MODES, required, roleOf, SENDER_SETTLE_MODES,
+  choiceAt,
+  choiceValue,
+  Code,
+  descriptorName,
+  ListReader,
+  ListWriter,
+  readDescriptorCode,
+  readFields,
+  RECEIVER_SETTLE_MODES,
+  required,
+  roleOf,
+  SENDER_SETTLE_MODES,
 } from './composite.js';
 import { decodeDeliveryState, encodeDeliveryState } from './delivery-state.js';
 import { decodeSource, decodeTarget, encodeSource, encodeTarget } from './terminus.js';
 import type {
-  Attach, Begin, Close, DeliveryState, Detach, Disposition, End, Flow, Open, Performative, ReceiverSettleMode,
-  SenderSettleMode, Transfer,
+  Attach,
+  Begin,
+  Close,
+  DeliveryState,
+  Detach,
+  Disposition,
+  End,
+  Flow,
+  Open,
+  Performative,
+  ReceiverSettleMode,
+  SenderSettleMode,
+  Transfer,
 } from './types.js';
 import { decodeWireError, encodeWireError } from './wire-error.js';
 
@@ -85,8 +106,17 @@ function decodeOpen(r: Reader): Open {
   const properties = l.next() ? readFields(r) : undefined;
   l.done();
   return {
-    type: 'open', containerId, hostname, maxFrameSize, channelMax, idleTimeOut, outgoingLocales, incomingLocales,
-    offeredCapabilities, desiredCapabilities, properties,
+    type: 'open',
+    containerId,
+    hostname,
+    maxFrameSize,
+    channelMax,
+    idleTimeOut,
+    outgoingLocales,
+    incomingLocales,
+    offeredCapabilities,
+    desiredCapabilities,
+    properties,
   };
 }
 
@@ -129,8 +159,15 @@ function decodeBegin(r: Reader): Begin {
   const properties = l.next() ? readFields(r) : undefined;
   l.done();
   return {
-    type: 'begin', remoteChannel, nextOutgoingId, incomingWindow, outgoingWindow, handleMax, offeredCapabilities,
-    desiredCapabilities, properties,
+    type: 'begin',
+    remoteChannel,
+    nextOutgoingId,
+    incomingWindow,
+    outgoingWindow,
+    handleMax,
+    offeredCapabilities,
+    desiredCapabilities,
+    properties,
   };
 }
 
@@ -216,8 +253,21 @@ function decodeAttach(r: Reader): Attach {
   const properties = l.next() ? readFields(r) : undefined;
   l.done();
   return {
-    type: 'attach', name, handle, role, sndSettleMode, rcvSettleMode, source, target, unsettled, incompleteUnsettled,
-    initialDeliveryCount, maxMessageSize, offeredCapabilities, desiredCapabilities, properties,
+    type: 'attach',
+    name,
+    handle,
+    role,
+    sndSettleMode,
+    rcvSettleMode,
+    source,
+    target,
+    unsettled,
+    incompleteUnsettled,
+    initialDeliveryCount,
+    maxMessageSize,
+    offeredCapabilities,
+    desiredCapabilities,
+    properties,
   };
 }
 
@@ -269,8 +319,18 @@ function decodeFlow(r: Reader): Flow {
   const properties = l.next() ? readFields(r) : undefined;
   l.done();
   return {
-    type: 'flow', nextIncomingId, incomingWindow, nextOutgoingId, outgoingWindow, handle, deliveryCount, linkCredit,
-    available, drain, echo, properties,
+    type: 'flow',
+    nextIncomingId,
+    incomingWindow,
+    nextOutgoingId,
+    outgoingWindow,
+    handle,
+    deliveryCount,
+    linkCredit,
+    available,
+    drain,
+    echo,
+    properties,
   };
 }
 
@@ -323,8 +383,18 @@ function decodeTransfer(r: Reader): Transfer {
   const batchable = l.next() ? r.readBoolean() : false;
   l.done();
   return {
-    type: 'transfer', handle, deliveryId, deliveryTag, messageFormat, settled, more, rcvSettleMode, state, resume,
-    aborted, batchable,
+    type: 'transfer',
+    handle,
+    deliveryId,
+    deliveryTag,
+    messageFormat,
+    settled,
+    more,
+    rcvSettleMode,
+    state,
+    resume,
+    aborted,
+    batchable,
   };
 }
 
@@ -418,15 +488,23 @@ function decodeEndOrClose<T extends 'end' | 'close'>(r: Reader, type: T): { type
 /** Encodes any performative, descriptor included. */
 export function encodePerformative(w: Writer, p: Performative): void {
   switch (p.type) {
-    case 'transfer': return encodeTransfer(w, p);
-    case 'disposition': return encodeDisposition(w, p);
-    case 'flow': return encodeFlow(w, p);
-    case 'open': return encodeOpen(w, p);
-    case 'begin': return encodeBegin(w, p);
-    case 'attach': return encodeAttach(w, p);
-    case 'detach': return encodeDetach(w, p);
+    case 'transfer':
+      return encodeTransfer(w, p);
+    case 'disposition':
+      return encodeDisposition(w, p);
+    case 'flow':
+      return encodeFlow(w, p);
+    case 'open':
+      return encodeOpen(w, p);
+    case 'begin':
+      return encodeBegin(w, p);
+    case 'attach':
+      return encodeAttach(w, p);
+    case 'detach':
+      return encodeDetach(w, p);
     case 'end':
-    case 'close': return encodeEndOrClose(w, p);
+    case 'close':
+      return encodeEndOrClose(w, p);
   }
 }
 
@@ -443,15 +521,24 @@ export function decodePerformative(r: Reader): Performative {
   const at = r.offset;
   const code = readDescriptorCode(r);
   switch (code) {
-    case Code.transfer: return decodeTransfer(r);
-    case Code.disposition: return decodeDisposition(r);
-    case Code.flow: return decodeFlow(r);
-    case Code.open: return decodeOpen(r);
-    case Code.begin: return decodeBegin(r);
-    case Code.attach: return decodeAttach(r);
-    case Code.detach: return decodeDetach(r);
-    case Code.end: return decodeEndOrClose(r, 'end');
-    case Code.close: return decodeEndOrClose(r, 'close');
+    case Code.transfer:
+      return decodeTransfer(r);
+    case Code.disposition:
+      return decodeDisposition(r);
+    case Code.flow:
+      return decodeFlow(r);
+    case Code.open:
+      return decodeOpen(r);
+    case Code.begin:
+      return decodeBegin(r);
+    case Code.attach:
+      return decodeAttach(r);
+    case Code.detach:
+      return decodeDetach(r);
+    case Code.end:
+      return decodeEndOrClose(r, 'end');
+    case Code.close:
+      return decodeEndOrClose(r, 'close');
     default:
       throw new DecodeError(`not a performative: ${code < 0 ? 'unknown descriptor' : descriptorName(code)}`, at);
   }

@@ -5,9 +5,7 @@
 import type { Reader } from '../codec/reader.js';
 import type { Writer } from '../codec/writer.js';
 import { DecodeError } from '../errors/index.js';
-import {
-  choiceAt, choiceValue, Code, descriptorName, ListReader, ListWriter, readDescriptorCode, required, SASL_CODES,
-} from './composite.js';
+import { choiceAt, choiceValue, Code, descriptorName, ListReader, ListWriter, readDescriptorCode, required, SASL_CODES } from './composite.js';
 import type { SaslPerformative } from './types.js';
 
 /*

@@ -14,30 +14,36 @@ import { decode } from '../codec/decode.js';
 import { encode } from '../codec/encode.js';
 import { equals } from '../codec/equals.js';
 import { Reader } from '../codec/reader.js';
-import {
-  array, Described, symbol, timestamp, ubyte, uint, ulong, ushort, type AmqpValue,
-} from '../codec/types.js';
+import { array, Described, symbol, timestamp, ubyte, uint, ulong, ushort, type AmqpValue } from '../codec/types.js';
 import { Writer } from '../codec/writer.js';
 import { AmqpError } from '../errors/index.js';
 import { decodeDeliveryState, encodeDeliveryState } from './delivery-state.js';
 import { decodeMessage, encodeHeader, encodeProperties } from './message.js';
 import { decodePerformative, encodePerformative } from './performatives.js';
 import { decodeSaslPerformative, encodeSaslPerformative } from './sasl.js';
-import {
-  DESCRIPTOR_CODE, DESCRIPTOR_SYMBOL, RESTRICTED_SOURCE, SPEC_CHOICES, SPEC_TYPES, type SpecField, type SpecTypeName,
-} from './spec.generated.js';
+import { DESCRIPTOR_CODE, DESCRIPTOR_SYMBOL, RESTRICTED_SOURCE, SPEC_CHOICES, SPEC_TYPES, type SpecField, type SpecTypeName } from './spec.generated.js';
 import { decodeSource, decodeTarget, encodeSource, encodeTarget } from './terminus.js';
 import { decodeTxnControl, encodeTxnControl } from './transactions.js';
 import type {
-  Attach, Begin, Coordinator, Declare, Discharge, Disposition, Flow, Header, Open, Properties, Source, Target,
-  Transfer, WireError,
+  Attach,
+  Begin,
+  Coordinator,
+  Declare,
+  Discharge,
+  Disposition,
+  Flow,
+  Header,
+  Open,
+  Properties,
+  Source,
+  Target,
+  Transfer,
+  WireError,
 } from './types.js';
 import { decodeWireError, encodeWireError } from './wire-error.js';
 
 // Described values decoded from bytes keep their `raw` encoding; compare them by AMQP value.
-expect.addEqualityTesters([
-  (a: unknown, b: unknown) => (a instanceof Described && b instanceof Described ? equals(a, b) : undefined),
-]);
+expect.addEqualityTesters([(a: unknown, b: unknown) => (a instanceof Described && b instanceof Described ? equals(a, b) : undefined)]);
 
 describe('spec.generated.ts', () => {
   it('is what scripts/gen-spec.mjs generates from the spec XML', () => {
@@ -61,14 +67,28 @@ describe('spec.generated.ts', () => {
 
 const err: WireError = { condition: 'amqp:not-found', description: 'gone', info: { why: 'test' } };
 const source: Source = {
-  type: 'source', address: 'queue', durable: 'unsettled-state', expiryPolicy: 'never', timeout: 60, dynamic: true,
-  dynamicNodeProperties: { 'lifetime-policy': new Described(0x2bn, []) }, distributionMode: 'copy',
-  filter: { sel: new Described(0x468c00000004n, 'a = 1') }, defaultOutcome: { type: 'released' },
-  outcomes: ['amqp:accepted:list', 'amqp:rejected:list'], capabilities: ['queue'],
+  type: 'source',
+  address: 'queue',
+  durable: 'unsettled-state',
+  expiryPolicy: 'never',
+  timeout: 60,
+  dynamic: true,
+  dynamicNodeProperties: { 'lifetime-policy': new Described(0x2bn, []) },
+  distributionMode: 'copy',
+  filter: { sel: new Described(0x468c00000004n, 'a = 1') },
+  defaultOutcome: { type: 'released' },
+  outcomes: ['amqp:accepted:list', 'amqp:rejected:list'],
+  capabilities: ['queue'],
 };
 const target: Target = {
-  type: 'target', address: 'topic', durable: 'configuration', expiryPolicy: 'connection-close', timeout: 5,
-  dynamic: true, dynamicNodeProperties: { x: 1 }, capabilities: ['topic', 'shared'],
+  type: 'target',
+  address: 'topic',
+  durable: 'configuration',
+  expiryPolicy: 'connection-close',
+  timeout: 5,
+  dynamic: true,
+  dynamicNodeProperties: { x: 1 },
+  capabilities: ['topic', 'shared'],
 };
 
 interface Case {
@@ -79,47 +99,101 @@ interface Case {
   readonly sample: Record<string, unknown>;
 }
 
-const reading = <T>(f: (r: Reader) => T) => (bytes: Uint8Array): Record<string, unknown> => {
-  const r = new Reader(bytes);
-  const v = f(r);
-  expect(r.atEnd).toBe(true);
-  return v as Record<string, unknown>;
-};
+const reading =
+  <T>(f: (r: Reader) => T) =>
+  (bytes: Uint8Array): Record<string, unknown> => {
+    const r = new Reader(bytes);
+    const v = f(r);
+    expect(r.atEnd).toBe(true);
+    return v as Record<string, unknown>;
+  };
 
 const performative = (sample: Open | Begin | Attach | Flow | Transfer | Disposition | Record<string, unknown>): Case => ({
-  encode: encodePerformative as Case['encode'], decode: reading(decodePerformative), sample: sample as Record<string, unknown>,
+  encode: encodePerformative as Case['encode'],
+  decode: reading(decodePerformative),
+  sample: sample as Record<string, unknown>,
 });
 const state = (sample: Record<string, unknown>): Case => ({ encode: encodeDeliveryState as Case['encode'], decode: reading(decodeDeliveryState), sample });
 const sasl = (sample: Record<string, unknown>): Case => ({ encode: encodeSaslPerformative as Case['encode'], decode: reading(decodeSaslPerformative), sample });
 
 const CASES: Partial<Record<SpecTypeName, Case>> = {
   open: performative({
-    type: 'open', containerId: 'container', hostname: 'host', maxFrameSize: 512, channelMax: 7, idleTimeOut: 30000,
-    outgoingLocales: ['en-US'], incomingLocales: ['fr', 'de'], offeredCapabilities: ['ANONYMOUS-RELAY'],
-    desiredCapabilities: ['DELAYED_DELIVERY'], properties: { product: 'rx-amqp' },
+    type: 'open',
+    containerId: 'container',
+    hostname: 'host',
+    maxFrameSize: 512,
+    channelMax: 7,
+    idleTimeOut: 30000,
+    outgoingLocales: ['en-US'],
+    incomingLocales: ['fr', 'de'],
+    offeredCapabilities: ['ANONYMOUS-RELAY'],
+    desiredCapabilities: ['DELAYED_DELIVERY'],
+    properties: { product: 'rx-amqp' },
   } satisfies Open),
   begin: performative({
-    type: 'begin', remoteChannel: 3, nextOutgoingId: 11, incomingWindow: 12, outgoingWindow: 13, handleMax: 14,
-    offeredCapabilities: ['o'], desiredCapabilities: ['d'], properties: { p: true },
+    type: 'begin',
+    remoteChannel: 3,
+    nextOutgoingId: 11,
+    incomingWindow: 12,
+    outgoingWindow: 13,
+    handleMax: 14,
+    offeredCapabilities: ['o'],
+    desiredCapabilities: ['d'],
+    properties: { p: true },
   } satisfies Begin),
   attach: performative({
-    type: 'attach', name: 'link', handle: 2, role: 'receiver', sndSettleMode: 'settled', rcvSettleMode: 'second',
-    source, target, unsettled: new Map([[new Uint8Array([1, 2]), { type: 'accepted' as const }]]), incompleteUnsettled: true,
-    initialDeliveryCount: 9, maxMessageSize: 1024n, offeredCapabilities: ['o'], desiredCapabilities: ['d'],
+    type: 'attach',
+    name: 'link',
+    handle: 2,
+    role: 'receiver',
+    sndSettleMode: 'settled',
+    rcvSettleMode: 'second',
+    source,
+    target,
+    unsettled: new Map([[new Uint8Array([1, 2]), { type: 'accepted' as const }]]),
+    incompleteUnsettled: true,
+    initialDeliveryCount: 9,
+    maxMessageSize: 1024n,
+    offeredCapabilities: ['o'],
+    desiredCapabilities: ['d'],
     properties: { p: 'v' },
   } satisfies Attach),
   flow: performative({
-    type: 'flow', nextIncomingId: 1, incomingWindow: 2, nextOutgoingId: 3, outgoingWindow: 4, handle: 5,
-    deliveryCount: 6, linkCredit: 7, available: 8, drain: true, echo: true, properties: { p: 'v' },
+    type: 'flow',
+    nextIncomingId: 1,
+    incomingWindow: 2,
+    nextOutgoingId: 3,
+    outgoingWindow: 4,
+    handle: 5,
+    deliveryCount: 6,
+    linkCredit: 7,
+    available: 8,
+    drain: true,
+    echo: true,
+    properties: { p: 'v' },
   } satisfies Flow),
   transfer: performative({
-    type: 'transfer', handle: 1, deliveryId: 2, deliveryTag: new Uint8Array([7, 7]), messageFormat: 3, settled: true,
-    more: true, rcvSettleMode: 'second', state: { type: 'received', sectionNumber: 4, sectionOffset: 5n }, resume: true,
-    aborted: true, batchable: true,
+    type: 'transfer',
+    handle: 1,
+    deliveryId: 2,
+    deliveryTag: new Uint8Array([7, 7]),
+    messageFormat: 3,
+    settled: true,
+    more: true,
+    rcvSettleMode: 'second',
+    state: { type: 'received', sectionNumber: 4, sectionOffset: 5n },
+    resume: true,
+    aborted: true,
+    batchable: true,
   } satisfies Transfer),
   disposition: performative({
-    type: 'disposition', role: 'receiver', first: 1, last: 2, settled: true,
-    state: { type: 'rejected', error: err }, batchable: true,
+    type: 'disposition',
+    role: 'receiver',
+    first: 1,
+    last: 2,
+    settled: true,
+    state: { type: 'rejected', error: err },
+    batchable: true,
   } satisfies Disposition),
   detach: performative({ type: 'detach', handle: 1, closed: true, error: err }),
   end: performative({ type: 'end', error: err }),
@@ -134,9 +208,19 @@ const CASES: Partial<Record<SpecTypeName, Case>> = {
     encode: encodeProperties as Case['encode'],
     decode: (bytes) => decodeMessage(bytes).properties as unknown as Record<string, unknown>,
     sample: {
-      messageId: 'id-1', userId: new Uint8Array([0x75]), to: 'to-queue', subject: 'subj', replyTo: 'reply-queue',
-      correlationId: 42n, contentType: 'text/plain', contentEncoding: 'gzip', absoluteExpiryTime: new Date(2_000_000),
-      creationTime: new Date(1_000_000), groupId: 'g', groupSequence: 17, replyToGroupId: 'rg',
+      messageId: 'id-1',
+      userId: new Uint8Array([0x75]),
+      to: 'to-queue',
+      subject: 'subj',
+      replyTo: 'reply-queue',
+      correlationId: 42n,
+      contentType: 'text/plain',
+      contentEncoding: 'gzip',
+      absoluteExpiryTime: new Date(2_000_000),
+      creationTime: new Date(1_000_000),
+      groupId: 'g',
+      groupSequence: 17,
+      replyToGroupId: 'rg',
     } satisfies Properties,
   },
   received: state({ type: 'received', sectionNumber: 1, sectionOffset: 99n }),
@@ -149,12 +233,14 @@ const CASES: Partial<Record<SpecTypeName, Case>> = {
   source: { encode: encodeSource as Case['encode'], decode: reading(decodeSource), sample: source as unknown as Record<string, unknown> },
   target: { encode: encodeTarget as Case['encode'], decode: reading(decodeTarget), sample: target as unknown as Record<string, unknown> },
   coordinator: {
-    encode: encodeTarget as Case['encode'], decode: reading(decodeTarget),
+    encode: encodeTarget as Case['encode'],
+    decode: reading(decodeTarget),
     sample: { type: 'coordinator', capabilities: ['amqp:local-transactions'] } satisfies Coordinator,
   },
   declare: { encode: encodeTxnControl as Case['encode'], decode: reading(decodeTxnControl), sample: { type: 'declare', globalId: 'global' } satisfies Declare },
   discharge: {
-    encode: encodeTxnControl as Case['encode'], decode: reading(decodeTxnControl),
+    encode: encodeTxnControl as Case['encode'],
+    decode: reading(decodeTxnControl),
     sample: { type: 'discharge', txnId: new Uint8Array([4]), fail: true } satisfies Discharge,
   },
   'sasl-mechanisms': sasl({ type: 'sasl-mechanisms', saslServerMechanisms: ['PLAIN', 'ANONYMOUS'] }),
@@ -177,10 +263,14 @@ function expectedWire(f: SpecField, v: unknown): AmqpValue | ((wire: AmqpValue) 
     const t = SPEC_CHOICES[f.type as keyof typeof SPEC_CHOICES];
     const value = t.choices.find((c) => c.name === v)!.value;
     switch (t.source) {
-      case 'ubyte': return ubyte(value as number);
-      case 'uint': return uint(value as number);
-      case 'symbol': return symbol(value as string);
-      default: return value;
+      case 'ubyte':
+        return ubyte(value as number);
+      case 'uint':
+        return uint(value as number);
+      case 'symbol':
+        return symbol(value as string);
+      default:
+        return value;
     }
   }
   const described = (code: number) => (wire: AmqpValue) => wire instanceof Described && wire.descriptor === BigInt(code);
@@ -191,12 +281,18 @@ function expectedWire(f: SpecField, v: unknown): AmqpValue | ((wire: AmqpValue) 
   const base = baseType(f.type);
   if (f.multiple) return array('symbol', v as string[]);
   switch (base) {
-    case 'uint': return uint(v as number);
-    case 'ushort': return ushort(v as number);
-    case 'ubyte': return ubyte(v as number);
-    case 'ulong': return ulong(v as bigint);
-    case 'symbol': return symbol(v as string);
-    case 'timestamp': return timestamp(v as Date);
+    case 'uint':
+      return uint(v as number);
+    case 'ushort':
+      return ushort(v as number);
+    case 'ubyte':
+      return ubyte(v as number);
+    case 'ulong':
+      return ulong(v as bigint);
+    case 'symbol':
+      return symbol(v as string);
+    case 'timestamp':
+      return timestamp(v as Date);
     case 'map':
       if (v instanceof Map) return (wire) => wire instanceof Map && wire.size === v.size;
       return new Map(Object.entries(v as Record<string, AmqpValue>).map(([k, x]) => [symbol(k), x] as [AmqpValue, AmqpValue]));
@@ -268,13 +364,22 @@ describe('field tables follow the spec XML', () => {
       fields.forEach((f, i) => {
         const key = camel(f.name);
         const list = (wire as Described).value as AmqpValue[];
-        const withNull = encode(new Described(BigInt(spec.code), list.map((x, j) => (j === i ? null : x))));
+        const withNull = encode(
+          new Described(
+            BigInt(spec.code),
+            list.map((x, j) => (j === i ? null : x)),
+          ),
+        );
         const truncated = encode(new Described(BigInt(spec.code), list.slice(0, i)));
         if (f.mandatory) {
           it(`rejects a missing ${f.name} (null or absent) with amqp:invalid-field`, () => {
             for (const b of [withNull, truncated]) {
               let thrown: unknown;
-              try { c.decode(b); } catch (e) { thrown = e; }
+              try {
+                c.decode(b);
+              } catch (e) {
+                thrown = e;
+              }
               expect(thrown).toBeInstanceOf(AmqpError);
               expect((thrown as AmqpError).condition).toBe('amqp:invalid-field');
             }

@@ -6,8 +6,18 @@ import type { Reader } from '../codec/reader.js';
 import type { Writer } from '../codec/writer.js';
 import { DecodeError } from '../errors/index.js';
 import {
-  choiceAt, choiceValue, Code, descriptorName, expectDescriptor, ListReader, ListWriter, readDescriptorCode, readFields,
-  readStringKey, TERMINUS_DURABILITIES, TERMINUS_EXPIRY_POLICIES,
+  choiceAt,
+  choiceValue,
+  Code,
+  descriptorName,
+  expectDescriptor,
+  ListReader,
+  ListWriter,
+  readDescriptorCode,
+  readFields,
+  readStringKey,
+  TERMINUS_DURABILITIES,
+  TERMINUS_EXPIRY_POLICIES,
 } from './composite.js';
 import { decodeOutcome, encodeDeliveryState } from './delivery-state.js';
 import type { Coordinator, Source, Target, TerminusDurability, TerminusExpiryPolicy } from './types.js';
@@ -80,8 +90,18 @@ export function decodeSource(r: Reader): Source {
   const capabilities = l.next() ? r.readSymbolOrSymbolArray() : undefined;
   l.done();
   return {
-    type: 'source', address, durable, expiryPolicy, timeout, dynamic, dynamicNodeProperties, distributionMode,
-    filter, defaultOutcome, outcomes, capabilities,
+    type: 'source',
+    address,
+    durable,
+    expiryPolicy,
+    timeout,
+    dynamic,
+    dynamicNodeProperties,
+    distributionMode,
+    filter,
+    defaultOutcome,
+    outcomes,
+    capabilities,
   };
 }
 

@@ -31,11 +31,11 @@ export interface WireError {
 
 // --- restricted types ----------------------------------------------------------------
 /** `role` (Part 2 §2.8.1): which end of a link; false (sender) or true (receiver) on the wire. */
-export type Role = 'sender' | 'receiver';                 // boolean: false = sender, true = receiver
+export type Role = 'sender' | 'receiver'; // boolean: false = sender, true = receiver
 /** `sender-settle-mode` (Part 2 §2.8.2): ubyte 0 (`unsettled`), 1 (`settled`) or 2 (`mixed`). */
-export type SenderSettleMode = 'unsettled' | 'settled' | 'mixed';   // ubyte 0, 1, 2
+export type SenderSettleMode = 'unsettled' | 'settled' | 'mixed'; // ubyte 0, 1, 2
 /** `receiver-settle-mode` (Part 2 §2.8.3): ubyte 0 (`first`) or 1 (`second`). */
-export type ReceiverSettleMode = 'first' | 'second';      // ubyte 0, 1
+export type ReceiverSettleMode = 'first' | 'second'; // ubyte 0, 1
 /** `terminus-durability` (Part 3 §3.5.5): uint 0 (`none`), 1 (`configuration`) or 2 (`unsettled-state`). */
 export type TerminusDurability = 'none' | 'configuration' | 'unsettled-state'; // uint 0, 1, 2
 /** `terminus-expiry-policy` (Part 3 §3.5.6): when a terminus expires. */
@@ -43,13 +43,24 @@ export type TerminusExpiryPolicy = 'link-detach' | 'session-end' | 'connection-c
 
 // --- delivery state (Part 3 §3.4, Part 4 §4.5) -------------------------------------
 /** `received` (Part 3 §3.4.1): how much of a delivery the receiver holds, for resuming it. */
-export interface Received { readonly type: 'received'; readonly sectionNumber: number; readonly sectionOffset: bigint }
+export interface Received {
+  readonly type: 'received';
+  readonly sectionNumber: number;
+  readonly sectionOffset: bigint;
+}
 /** `accepted` (Part 3 §3.4.2): the receiver processed the message. */
-export interface Accepted { readonly type: 'accepted' }
+export interface Accepted {
+  readonly type: 'accepted';
+}
 /** `rejected` (Part 3 §3.4.3): the message is invalid; it will not be redelivered. */
-export interface Rejected { readonly type: 'rejected'; readonly error?: WireError | undefined }
+export interface Rejected {
+  readonly type: 'rejected';
+  readonly error?: WireError | undefined;
+}
 /** `released` (Part 3 §3.4.4): the message was not processed; it may be delivered again. */
-export interface Released { readonly type: 'released' }
+export interface Released {
+  readonly type: 'released';
+}
 /** `modified` (Part 3 §3.4.5): released with changes: the delivery failed, not here again, or new annotations. */
 export interface Modified {
   readonly type: 'modified';
@@ -58,9 +69,16 @@ export interface Modified {
   readonly messageAnnotations?: Fields | undefined;
 }
 /** `declared` (Part 4 §4.5.3): the coordinator's answer to a declare, with the new transaction's id. */
-export interface Declared { readonly type: 'declared'; readonly txnId: Uint8Array }
+export interface Declared {
+  readonly type: 'declared';
+  readonly txnId: Uint8Array;
+}
 /** `transactional-state` (Part 4 §4.5.8): a delivery state within a transaction. */
-export interface TransactionalState { readonly type: 'transactional-state'; readonly txnId: Uint8Array; readonly outcome?: Outcome | undefined }
+export interface TransactionalState {
+  readonly type: 'transactional-state';
+  readonly txnId: Uint8Array;
+  readonly outcome?: Outcome | undefined;
+}
 /** The terminal delivery states (Part 3 §3.4), and `declared` on a coordinator link. */
 export type Outcome = Accepted | Rejected | Released | Modified | Declared;
 /** Any delivery state: `received`, an outcome, or a transactional state. */
@@ -71,12 +89,12 @@ export type DeliveryState = Received | Outcome | TransactionalState;
 export interface Source {
   readonly type: 'source';
   readonly address?: string | undefined;
-  readonly durable: TerminusDurability;            // default 'none'
-  readonly expiryPolicy: TerminusExpiryPolicy;     // default 'session-end'
-  readonly timeout: number;                        // seconds, default 0
-  readonly dynamic: boolean;                       // default false
+  readonly durable: TerminusDurability; // default 'none'
+  readonly expiryPolicy: TerminusExpiryPolicy; // default 'session-end'
+  readonly timeout: number; // seconds, default 0
+  readonly dynamic: boolean; // default false
   readonly dynamicNodeProperties?: Fields | undefined;
-  readonly distributionMode?: string | undefined;  // 'move' | 'copy' | other symbol
+  readonly distributionMode?: string | undefined; // 'move' | 'copy' | other symbol
   /** filter-set: symbol keys, described filter values (or null). */
   readonly filter?: Fields | undefined;
   readonly defaultOutcome?: Outcome | undefined;
@@ -95,12 +113,22 @@ export interface Target {
   readonly capabilities?: readonly string[] | undefined;
 }
 /** The transaction coordinator target (Part 4 §4.5.1). */
-export interface Coordinator { readonly type: 'coordinator'; readonly capabilities?: readonly string[] | undefined }
+export interface Coordinator {
+  readonly type: 'coordinator';
+  readonly capabilities?: readonly string[] | undefined;
+}
 
 /** Transaction control messages carried as amqp-value bodies on a coordinator link. */
-export interface Declare { readonly type: 'declare'; readonly globalId?: AmqpValue }
+export interface Declare {
+  readonly type: 'declare';
+  readonly globalId?: AmqpValue;
+}
 /** `discharge` (Part 4 §4.5.4): ends a transaction, committing it or (`fail`) rolling it back. */
-export interface Discharge { readonly type: 'discharge'; readonly txnId: Uint8Array; readonly fail?: boolean | undefined }
+export interface Discharge {
+  readonly type: 'discharge';
+  readonly txnId: Uint8Array;
+  readonly fail?: boolean | undefined;
+}
 
 // --- performatives (Part 2 §2.7) ----------------------------------------------------------
 /** `open` (Part 2 §2.7.1): negotiates the connection's parameters. */
@@ -108,8 +136,8 @@ export interface Open {
   readonly type: 'open';
   readonly containerId: string;
   readonly hostname?: string | undefined;
-  readonly maxFrameSize: number;        // default 4294967295
-  readonly channelMax: number;          // default 65535
+  readonly maxFrameSize: number; // default 4294967295
+  readonly channelMax: number; // default 65535
   readonly idleTimeOut?: number | undefined; // milliseconds
   readonly outgoingLocales?: readonly string[] | undefined;
   readonly incomingLocales?: readonly string[] | undefined;
@@ -124,7 +152,7 @@ export interface Begin {
   readonly nextOutgoingId: number;
   readonly incomingWindow: number;
   readonly outgoingWindow: number;
-  readonly handleMax: number;           // default 4294967295
+  readonly handleMax: number; // default 4294967295
   readonly offeredCapabilities?: readonly string[] | undefined;
   readonly desiredCapabilities?: readonly string[] | undefined;
   readonly properties?: Fields | undefined;
@@ -135,12 +163,12 @@ export interface Attach {
   readonly name: string;
   readonly handle: number;
   readonly role: Role;
-  readonly sndSettleMode: SenderSettleMode;     // default 'mixed'
-  readonly rcvSettleMode: ReceiverSettleMode;   // default 'first'
+  readonly sndSettleMode: SenderSettleMode; // default 'mixed'
+  readonly rcvSettleMode: ReceiverSettleMode; // default 'first'
   readonly source?: Source | undefined;
   readonly target?: Target | Coordinator | undefined;
   readonly unsettled?: ReadonlyMap<Uint8Array, DeliveryState | null> | undefined;
-  readonly incompleteUnsettled: boolean;        // default false
+  readonly incompleteUnsettled: boolean; // default false
   readonly initialDeliveryCount?: number | undefined;
   readonly maxMessageSize?: bigint | undefined;
   readonly offeredCapabilities?: readonly string[] | undefined;
@@ -158,8 +186,8 @@ export interface Flow {
   readonly deliveryCount?: number | undefined;
   readonly linkCredit?: number | undefined;
   readonly available?: number | undefined;
-  readonly drain: boolean;              // default false
-  readonly echo: boolean;               // default false
+  readonly drain: boolean; // default false
+  readonly echo: boolean; // default false
   readonly properties?: Fields | undefined;
 }
 /** `transfer` (Part 2 §2.7.5): a message, or one frame of it, on a link. */
@@ -170,12 +198,12 @@ export interface Transfer {
   readonly deliveryTag?: Uint8Array | undefined;
   readonly messageFormat?: number | undefined;
   readonly settled?: boolean | undefined;
-  readonly more: boolean;               // default false
+  readonly more: boolean; // default false
   readonly rcvSettleMode?: ReceiverSettleMode | undefined;
   readonly state?: DeliveryState | undefined;
-  readonly resume: boolean;             // default false
-  readonly aborted: boolean;            // default false
-  readonly batchable: boolean;          // default false
+  readonly resume: boolean; // default false
+  readonly aborted: boolean; // default false
+  readonly batchable: boolean; // default false
 }
 /** `disposition` (Part 2 §2.7.6): the state or settlement of a range of deliveries. */
 export interface Disposition {
@@ -183,16 +211,27 @@ export interface Disposition {
   readonly role: Role;
   readonly first: number;
   readonly last?: number | undefined;
-  readonly settled: boolean;            // default false
+  readonly settled: boolean; // default false
   readonly state?: DeliveryState | undefined;
-  readonly batchable: boolean;          // default false
+  readonly batchable: boolean; // default false
 }
 /** `detach` (Part 2 §2.7.7): detaches a link; `closed` also ends its state. */
-export interface Detach { readonly type: 'detach'; readonly handle: number; readonly closed: boolean; readonly error?: WireError | undefined }
+export interface Detach {
+  readonly type: 'detach';
+  readonly handle: number;
+  readonly closed: boolean;
+  readonly error?: WireError | undefined;
+}
 /** `end` (Part 2 §2.7.8): ends a session. */
-export interface End { readonly type: 'end'; readonly error?: WireError | undefined }
+export interface End {
+  readonly type: 'end';
+  readonly error?: WireError | undefined;
+}
 /** `close` (Part 2 §2.7.9): closes the connection. */
-export interface Close { readonly type: 'close'; readonly error?: WireError | undefined }
+export interface Close {
+  readonly type: 'close';
+  readonly error?: WireError | undefined;
+}
 
 /** The nine performatives of an AMQP frame, told apart by `type`. */
 export type Performative = Open | Begin | Attach | Flow | Transfer | Disposition | Detach | End | Close;
@@ -201,15 +240,33 @@ export type Performative = Open | Begin | Attach | Flow | Transfer | Disposition
 /** `sasl-code` (Part 5 §5.3.3.6): ubyte 0 (`ok`) to 4 (`sys-temp`). */
 export type SaslCode = 'ok' | 'auth' | 'sys' | 'sys-perm' | 'sys-temp'; // ubyte 0..4
 /** `sasl-mechanisms` (Part 5 §5.3.3.1): the mechanisms the server offers. */
-export interface SaslMechanisms { readonly type: 'sasl-mechanisms'; readonly saslServerMechanisms: readonly string[] }
+export interface SaslMechanisms {
+  readonly type: 'sasl-mechanisms';
+  readonly saslServerMechanisms: readonly string[];
+}
 /** `sasl-init` (Part 5 §5.3.3.2): the client's chosen mechanism and first response. */
-export interface SaslInit { readonly type: 'sasl-init'; readonly mechanism: string; readonly initialResponse?: Uint8Array | undefined; readonly hostname?: string | undefined }
+export interface SaslInit {
+  readonly type: 'sasl-init';
+  readonly mechanism: string;
+  readonly initialResponse?: Uint8Array | undefined;
+  readonly hostname?: string | undefined;
+}
 /** `sasl-challenge` (Part 5 §5.3.3.3): the server's challenge. */
-export interface SaslChallenge { readonly type: 'sasl-challenge'; readonly challenge: Uint8Array }
+export interface SaslChallenge {
+  readonly type: 'sasl-challenge';
+  readonly challenge: Uint8Array;
+}
 /** `sasl-response` (Part 5 §5.3.3.4): the client's answer to a challenge. */
-export interface SaslResponse { readonly type: 'sasl-response'; readonly response: Uint8Array }
+export interface SaslResponse {
+  readonly type: 'sasl-response';
+  readonly response: Uint8Array;
+}
 /** `sasl-outcome` (Part 5 §5.3.3.5): the result of the exchange. */
-export interface SaslOutcome { readonly type: 'sasl-outcome'; readonly code: SaslCode; readonly additionalData?: Uint8Array | undefined }
+export interface SaslOutcome {
+  readonly type: 'sasl-outcome';
+  readonly code: SaslCode;
+  readonly additionalData?: Uint8Array | undefined;
+}
 /** The five SASL frame bodies, told apart by `type`. */
 export type SaslPerformative = SaslMechanisms | SaslInit | SaslChallenge | SaslResponse | SaslOutcome;
 
@@ -248,11 +305,11 @@ export type Frame = AmqpFrame | SaslFrame;
 // --- message (Part 3 §3.2) -------------------------------------------------------------------
 /** `header` (Part 3 §3.2.1): the message's delivery details. Decoded fields carry the spec's defaults. */
 export interface Header {
-  readonly durable: boolean;           // default false
-  readonly priority: number;           // default 4
-  readonly ttl?: number | undefined;   // milliseconds
-  readonly firstAcquirer: boolean;     // default false
-  readonly deliveryCount: number;      // default 0
+  readonly durable: boolean; // default false
+  readonly priority: number; // default 4
+  readonly ttl?: number | undefined; // milliseconds
+  readonly firstAcquirer: boolean; // default false
+  readonly deliveryCount: number; // default 0
 }
 /** message-id and correlation-id: ulong (bigint), uuid, binary or string. */
 export type MessageId = string | bigint | Uint8Array | Typed<'uuid'>;
@@ -264,7 +321,7 @@ export interface Properties {
   readonly subject?: string | undefined;
   readonly replyTo?: string | undefined;
   readonly correlationId?: MessageId | undefined;
-  readonly contentType?: string | undefined;     // symbol
+  readonly contentType?: string | undefined; // symbol
   readonly contentEncoding?: string | undefined; // symbol
   readonly absoluteExpiryTime?: Date | undefined;
   readonly creationTime?: Date | undefined;

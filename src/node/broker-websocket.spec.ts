@@ -19,15 +19,23 @@ const container = new NodeContainer({ id: 'ws-client' });
 async function roundTrip(sendUrl: string, receiveUrl: string, address: string, count: number, tls?: { ca: string }): Promise<unknown[]> {
   const options = { reconnect: false as const, ...(tls === undefined ? {} : { tls }) };
   const sender$ = container.connect(sendUrl, options);
-  const outcomes = await lastValueFrom(range(0, count).pipe(
-    map((i) => ({ body: `message ${i}`, applicationProperties: { i } })),
-    send(sender$, address),
-    map((result) => result.state),
-    toArray(),
-  ));
+  const outcomes = await lastValueFrom(
+    range(0, count).pipe(
+      map((i) => ({ body: `message ${i}`, applicationProperties: { i } })),
+      send(sender$, address),
+      map((result) => result.state),
+      toArray(),
+    ),
+  );
   expect(outcomes).toEqual(Array(count).fill('accepted'));
   const receiver$ = container.connect(receiveUrl, options);
-  return lastValueFrom(receive(receiver$, address).pipe(take(count), map((d) => d.message.body), toArray()));
+  return lastValueFrom(
+    receive(receiver$, address).pipe(
+      take(count),
+      map((d) => d.message.body),
+      toArray(),
+    ),
+  );
 }
 
 describe('the embedded broker over WebSocket', () => {
@@ -75,14 +83,22 @@ describe('the embedded broker over WebSocket', () => {
     });
     connection.open_receiver({ source: 'to-rhea', credit_window: 20 });
     await new Promise((resolve) => connection.once('receiver_open', resolve));
-    await lastValueFrom(from(Array.from({ length: 100 }, (_, i) => ({ body: `to rhea ${i}` }))).pipe(send(container.connect(broker.ws!.url, { reconnect: false }), 'to-rhea')));
+    await lastValueFrom(
+      from(Array.from({ length: 100 }, (_, i) => ({ body: `to rhea ${i}` }))).pipe(send(container.connect(broker.ws!.url, { reconnect: false }), 'to-rhea')),
+    );
     await done;
     expect(received).toEqual(Array.from({ length: 100 }, (_, i) => `to rhea ${i}`));
 
     const sender = connection.open_sender('from-rhea');
     await new Promise((resolve) => sender.once('sendable', resolve));
     sender.send({ body: 'hello from rhea over WebSocket' });
-    const [body] = await lastValueFrom(receive(container.connect(broker.url, { reconnect: false }), 'from-rhea').pipe(take(1), map((d) => d.message.body), toArray()));
+    const [body] = await lastValueFrom(
+      receive(container.connect(broker.url, { reconnect: false }), 'from-rhea').pipe(
+        take(1),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(body).toBe('hello from rhea over WebSocket');
     connection.removeAllListeners('disconnected');
     await new Promise<void>((resolve) => {

@@ -22,10 +22,13 @@ afterEach(async () => {
 
 /** Opens a connection and resolves with the error it fails with, or 'open'. */
 function tryConnect(url: string, options: Parameters<NodeContainer['connect']>[1] = {}): Promise<unknown> {
-  return firstValueFrom(container.connect(url, { reconnect: false, ...options })).then((c) => {
-    c.close().subscribe();
-    return 'open';
-  }, (error: unknown) => error);
+  return firstValueFrom(container.connect(url, { reconnect: false, ...options })).then(
+    (c) => {
+      c.close().subscribe();
+      return 'open';
+    },
+    (error: unknown) => error,
+  );
 }
 
 describe('startBroker()', () => {
@@ -37,7 +40,12 @@ describe('startBroker()', () => {
     for (const host of ['127.0.0.1', '[::1]']) {
       const url = `amqp://${host}:${running.port}`;
       await lastValueFrom(of({ body: host }).pipe(send(container.connect(url, { reconnect: false }), 'loopback')));
-      const got = await firstValueFrom(receive(container.connect(url, { reconnect: false }), 'loopback').pipe(take(1), map((d) => d.message.body)));
+      const got = await firstValueFrom(
+        receive(container.connect(url, { reconnect: false }), 'loopback').pipe(
+          take(1),
+          map((d) => d.message.body),
+        ),
+      );
       expect(got).toBe(host);
     }
   });
@@ -55,7 +63,13 @@ describe('startBroker()', () => {
 
   it('with users and TLS: PLAIN is offered; allowAnonymous lets anonymous clients in too', async () => {
     const tls = makeTlsFixture();
-    running = await startBroker({ host: '127.0.0.1', port: 0, users: { bob: 'hunter2' }, allowAnonymous: true, listen: { tls: { cert: tls.serverCert, key: tls.serverKey } } });
+    running = await startBroker({
+      host: '127.0.0.1',
+      port: 0,
+      users: { bob: 'hunter2' },
+      allowAnonymous: true,
+      listen: { tls: { cert: tls.serverCert, key: tls.serverKey } },
+    });
     const base = `amqps://localhost:${running.port}`;
     const options = { tls: { ca: tls.caCert } };
     expect(await tryConnect(`amqps://bob:hunter2@localhost:${running.port}`, { ...options, sasl: { mechanisms: ['PLAIN'] } })).toBe('open');
@@ -71,10 +85,11 @@ describe('startBroker()', () => {
 
   it('bounds connections across all its listeners together (listen.maxConnections)', async () => {
     running = await startBroker({ port: 0, ws: { port: 0 }, listen: { maxConnections: 2 } });
-    const open = (host: string, port: number) => new Promise<() => void>((resolve) => {
-      const socket = netConnect({ host, port }, () => resolve(() => socket.destroy()));
-      socket.on('error', () => undefined);
-    });
+    const open = (host: string, port: number) =>
+      new Promise<() => void>((resolve) => {
+        const socket = netConnect({ host, port }, () => resolve(() => socket.destroy()));
+        socket.on('error', () => undefined);
+      });
     const closers = [await open('127.0.0.1', running.port), await open('::1', running.port)];
     // A third, on the WebSocket port, is over the bound: its upgrade never gets a connection slot.
     const third = await tryConnect(running.ws!.url);

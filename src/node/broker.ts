@@ -94,38 +94,42 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const closes: Promise<void>[] = [];
 
   /** Binds one listener; resolves with where, once bound, and how to let it go. */
-  const bind = (where: ListenOptions): Promise<Bound> => new Promise<Bound>((resolve, reject) => {
-    let closed: () => void = () => undefined;
-    const unbound = new Promise<void>((done) => (closed = done));
-    const subscription = owner.listen({
-      offeredCapabilities: BROKER_CAPABILITIES,
-      ...listen,
-      ...(sasl === undefined ? {} : { sasl }),
-      maxConnections: slots,
-      ...where,
-      onClosed: () => closed(),
-      onListening: (address) => {
-        closes.push(unbound);
-        resolve({ address, release: () => subscription.unsubscribe() });
-      },
-    }).subscribe({ next: (connection) => connections.next(connection), error: (error: unknown) => reject(error) });
-    listeners.push(subscription);
-  });
+  const bind = (where: ListenOptions): Promise<Bound> =>
+    new Promise<Bound>((resolve, reject) => {
+      let closed: () => void = () => undefined;
+      const unbound = new Promise<void>((done) => (closed = done));
+      const subscription = owner
+        .listen({
+          offeredCapabilities: BROKER_CAPABILITIES,
+          ...listen,
+          ...(sasl === undefined ? {} : { sasl }),
+          maxConnections: slots,
+          ...where,
+          onClosed: () => closed(),
+          onListening: (address) => {
+            closes.push(unbound);
+            resolve({ address, release: () => subscription.unsubscribe() });
+          },
+        })
+        .subscribe({ next: (connection) => connections.next(connection), error: (error: unknown) => reject(error) });
+      listeners.push(subscription);
+    });
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopping ??= (async () => {
-    for (const listener of listeners) listener.unsubscribe();
-    serving.unsubscribe();
-    // Each listener that bound resolves once its connections have closed and its port is free.
-    await Promise.all(closes);
-  })());
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const listener of listeners) listener.unsubscribe();
+      serving.unsubscribe();
+      // Each listener that bound resolves once its connections have closed and its port is free.
+      await Promise.all(closes);
+    })());
 
   try {
     const hosts = host === undefined ? LOOPBACK_HOSTS : [host];
     const addresses = await bindHosts(hosts, port ?? (listen?.tls === undefined ? 5672 : 5671), (h, p) => bind({ host: h, port: p }));
     let wsAddress: ListeningAddress | undefined;
     if (ws !== undefined) {
-      const path = ws.path === undefined || ws.path.startsWith('/') ? ws.path ?? '' : `/${ws.path}`;
+      const path = ws.path === undefined || ws.path.startsWith('/') ? (ws.path ?? '') : `/${ws.path}`;
       const scheme = listen?.tls === undefined ? 'ws' : 'wss';
       const wsHosts = ws.host !== undefined ? [ws.host] : hosts;
       const wsAddresses = await bindHosts(wsHosts, ws.port, (h, p) => bind({ url: `${scheme}://${formatAddress(h, p)}${path}` }));
@@ -190,14 +194,17 @@ function brokerSasl(options: StartBrokerOptions): ListenSaslOptions | undefined 
   const { users, allowAnonymous, allowInsecurePlain } = options;
   if (users === undefined) {
     if (allowInsecurePlain !== undefined) throw new TypeError('startBroker: options.allowInsecurePlain needs options.users');
-    if (allowAnonymous === false && options.listen?.sasl === undefined) throw new TypeError('startBroker: options.allowAnonymous false needs options.users (or listen.sasl)');
+    if (allowAnonymous === false && options.listen?.sasl === undefined)
+      throw new TypeError('startBroker: options.allowAnonymous false needs options.users (or listen.sasl)');
     return undefined;
   }
   if (options.listen?.sasl !== undefined) throw new TypeError('startBroker: give either options.users or options.listen.sasl, not both');
-  if (users === null || typeof users !== 'object') throw new TypeError(`startBroker: options.users: expected an object of user names and passwords, got ${String(users)}`);
+  if (users === null || typeof users !== 'object')
+    throw new TypeError(`startBroker: options.users: expected an object of user names and passwords, got ${String(users)}`);
   const passwords = new Map<string, string>();
   for (const [user, password] of Object.entries(users)) {
-    if (user === '' || typeof password !== 'string' || password === '') throw new TypeError(`startBroker: options.users: ${JSON.stringify(user)} needs a non-empty name and password`);
+    if (user === '' || typeof password !== 'string' || password === '')
+      throw new TypeError(`startBroker: options.users: ${JSON.stringify(user)} needs a non-empty name and password`);
     passwords.set(user, password);
   }
   if (passwords.size === 0) throw new TypeError('startBroker: options.users: expected at least one user');

@@ -18,7 +18,9 @@ afterEach(() => {
 describe('connect.json lookup', () => {
   it('tries ./connect.json, ~/.config/messaging/connect.json, then /etc/messaging/connect.json', () => {
     expect(connectFileCandidates({ env: {}, cwd: '/work', home: '/home/u', platform: 'linux' })).toEqual([
-      '/work/connect.json', '/home/u/.config/messaging/connect.json', '/etc/messaging/connect.json',
+      '/work/connect.json',
+      '/home/u/.config/messaging/connect.json',
+      '/etc/messaging/connect.json',
     ]);
     expect(connectFileCandidates({ env: {}, cwd: '/work', home: '/home/u', platform: 'win32' })).toEqual(['/work/connect.json']);
     expect(connectFileCandidates({ env: { MESSAGING_CONNECT_FILE: 'conf/my.json' }, cwd: '/work' })).toEqual(['/work/conf/my.json']);
@@ -44,7 +46,9 @@ describe('connect.json lookup', () => {
     writeFileSync(join(cwd, 'connect.json'), '{"host":"cwd"}');
     writeFileSync(join(cwd, 'other.json'), '{"scheme":"amqp","host":"other","port":"5680","user":"u","password":"p"}');
     expect(loadConnectFile({ env: { MESSAGING_CONNECT_FILE: join(cwd, 'other.json') }, cwd })).toEqual({
-      url: 'amqp://other:5680', user: 'u', password: 'p',
+      url: 'amqp://other:5680',
+      user: 'u',
+      password: 'p',
     });
     expect(() => findConnectFile({ env: { MESSAGING_CONNECT_FILE: join(cwd, 'missing.json') }, cwd })).toThrow(ConnectConfigError);
     expect(() => findConnectFile({ env: { MESSAGING_CONNECT_FILE: join(cwd, 'missing.json') }, cwd })).toThrow(/missing\.json: MESSAGING_CONNECT_FILE/);
@@ -59,10 +63,13 @@ describe('connect.json lookup', () => {
     writeFileSync(join(dir, 'cas', 'a.crt'), 'CA-A');
     writeFileSync(join(dir, 'cas', 'readme.txt'), 'not a cert');
     const file = join(dir, 'connect.json');
-    writeFileSync(file, `{
+    writeFileSync(
+      file,
+      `{
       // TLS with a client certificate
       "host": "broker", "tls": { "cert": "cert.pem", "key": "key.pem", "ca": "cas", "verify": false }
-    }`);
+    }`,
+    );
     expect(loadConnectFile({ env: { MESSAGING_CONNECT_FILE: file } })).toEqual({
       url: 'amqps://broker:5671',
       tls: { verify: false, cert: 'CERT', key: 'KEY', ca: ['CA-A', 'CA-B'] },

@@ -66,7 +66,9 @@ export function loadConnectFile(locations: ConnectFileLocations = {}): ConnectOp
 
 function readCertificates(path: string, directoryAllowed: boolean): CertificateData | CertificateData[] {
   if (directoryAllowed && statSync(path).isDirectory()) {
-    const files = readdirSync(path).filter((f) => /\.(pem|crt|cer)$/i.test(f)).sort();
+    const files = readdirSync(path)
+      .filter((f) => /\.(pem|crt|cer)$/i.test(f))
+      .sort();
     if (files.length === 0) throw new Error(`the directory ${path} has no .pem, .crt or .cer file`);
     return files.map((f) => readFileSync(join(path, f), 'utf8'));
   }

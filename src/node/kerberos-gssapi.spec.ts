@@ -25,7 +25,10 @@ describe('GSSAPI without a GSS-API', () => {
     const sub = server.listen({ host: 'h', port: 1 }).subscribe();
     try {
       const client = new Container({ id: 'c', platform: { connect: network.connect } });
-      const error = await firstValueFrom(client.connect('amqp://h:1', { sasl: { mechanisms: ['GSSAPI'] }, reconnect: false })).then(() => undefined, (e: unknown) => e);
+      const error = await firstValueFrom(client.connect('amqp://h:1', { sasl: { mechanisms: ['GSSAPI'] }, reconnect: false })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(String((error as { cause?: unknown }).cause)).toMatch(/GSSAPI needs a platform with GSS-API/);
     } finally {
       sub.unsubscribe();

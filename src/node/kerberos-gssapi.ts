@@ -32,14 +32,15 @@ export function importKerberos(load: () => Promise<unknown> = () => import(KERBE
     (module) => {
       const m = module as Partial<KerberosModule> & { default?: Partial<KerberosModule> };
       const kerberos = typeof m.initializeClient === 'function' ? m : m.default;
-      if (typeof kerberos?.initializeClient !== 'function') throw new Error('the package "kerberos" has no initializeClient: rx-amqp needs kerberos 2 or later');
+      if (typeof kerberos?.initializeClient !== 'function')
+        throw new Error('the package "kerberos" has no initializeClient: rx-amqp needs kerberos 2 or later');
       return kerberos as KerberosModule;
     },
     (error: unknown) => {
       throw new Error(
-        'SASL GSSAPI needs the package "kerberos" (an optional peer dependency of rx-amqp): run `npm install kerberos` '
-          + '(it builds against MIT Kerberos: Debian\'s libkrb5-dev)'
-          + `; loading it failed: ${error instanceof Error ? error.message : String(error)}`,
+        'SASL GSSAPI needs the package "kerberos" (an optional peer dependency of rx-amqp): run `npm install kerberos` ' +
+          "(it builds against MIT Kerberos: Debian's libkrb5-dev)" +
+          `; loading it failed: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
     },

@@ -35,9 +35,14 @@ describe('link names and link recovery over TCP', () => {
   it('receive(name).pipe(take(1), repeat(3)) on one connection takes three, one at a time', async () => {
     await fill('names-q', 5);
     const connection$ = new NodeContainer({ id: 'repeat-client' }).connect(broker.url, { reconnect: false });
-    const bodies = await lastValueFrom(receive(connection$, 'names-q', { name: 'worker' }).pipe(
-      take(1), repeat(3), map((d) => d.message.body), toArray(),
-    ));
+    const bodies = await lastValueFrom(
+      receive(connection$, 'names-q', { name: 'worker' }).pipe(
+        take(1),
+        repeat(3),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(bodies).toEqual([0, 1, 2]);
     // The third acceptance is on its way when the stream completes: the queue shows it a moment later.
     const queue = () => broker.broker.registry.stats().queues.find((q) => q.name === 'names-q')!;
@@ -51,10 +56,15 @@ describe('link names and link recovery over TCP', () => {
     const options = { name: 'ticks', durable: true, capabilities: ['topic'] };
     // Once the first link has created the subscription, six are published.
     const attached = new Subject<void>();
-    const first = lastValueFrom(concat(
-      receive(connection$, 'ticks-t', { ...options, onAttach: () => attached.next() }).pipe(take(3)),
-      receive(connection$, 'ticks-t', options).pipe(take(3)),
-    ).pipe(map((d) => d.message.body), toArray()));
+    const first = lastValueFrom(
+      concat(
+        receive(connection$, 'ticks-t', { ...options, onAttach: () => attached.next() }).pipe(take(3)),
+        receive(connection$, 'ticks-t', options).pipe(take(3)),
+      ).pipe(
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     await firstValueFrom(attached);
     const publisher$ = container.connect(broker.url, { reconnect: false });
     await lastValueFrom(from(Array.from({ length: 6 }, (_, i) => ({ body: i }))).pipe(send(publisher$, 'ticks-t', { capabilities: ['topic'] })));
@@ -66,16 +76,26 @@ describe('link names and link recovery over TCP', () => {
     const connection$ = container.connect(broker.url, { reconnect: false });
     const statuses: LinkStatus['type'][] = [];
     const got: unknown[] = [];
-    const received = lastValueFrom(receive(connection$, 'recover-q', { onStatus: (s) => statuses.push(s.type) }).pipe(
-      map((d) => d.message.body), distinct(), take(10),
-      tap((body) => {
-        got.push(body);
-        // Both links on the queue, the receiver's and the sender's, are detached.
-        if (got.length === 5) broker.broker.faults.detach({ address: 'recover-q' }, { condition: Condition.DetachForced, description: 'idle' });
-      }),
-    ));
+    const received = lastValueFrom(
+      receive(connection$, 'recover-q', { onStatus: (s) => statuses.push(s.type) }).pipe(
+        map((d) => d.message.body),
+        distinct(),
+        take(10),
+        tap((body) => {
+          got.push(body);
+          // Both links on the queue, the receiver's and the sender's, are detached.
+          if (got.length === 5) broker.broker.faults.detach({ address: 'recover-q' }, { condition: Condition.DetachForced, description: 'idle' });
+        }),
+      ),
+    );
     const messages = new Subject<Message>();
-    const sent = lastValueFrom(messages.pipe(send(connection$, 'recover-q'), map((r) => r.state), toArray()));
+    const sent = lastValueFrom(
+      messages.pipe(
+        send(connection$, 'recover-q'),
+        map((r) => r.state),
+        toArray(),
+      ),
+    );
     for (let i = 0; i < 10; i++) {
       messages.next({ body: i });
       await new Promise((resolve) => setTimeout(resolve, 20));

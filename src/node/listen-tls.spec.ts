@@ -20,20 +20,30 @@ afterEach(() => {
 });
 
 /** Listens; resolves with the bound address once bound. The connections go to `accepted`. */
-function listenOn(container: NodeContainer, url: string, options: Parameters<NodeContainer['listen']>[1], accepted: IncomingConnection[]): Promise<ListeningAddress> {
+function listenOn(
+  container: NodeContainer,
+  url: string,
+  options: Parameters<NodeContainer['listen']>[1],
+  accepted: IncomingConnection[],
+): Promise<ListeningAddress> {
   return new Promise((resolve, reject) => {
-    subscriptions.push(container.listen(url, { ...options, onListening: resolve }).subscribe({
-      next: (connection) => {
-        accepted.push(connection);
-        // Echo server: whatever the peer sends on "in" goes back to its receiver on "out".
-        // (A send still pending when the listener stops is an error of its stream: what it had to send was not sent.)
-        connection.links$.subscribe((link) => {
-          if (link.role === 'sender') link.receive().subscribe();
-          else of({ body: 'over TLS' }).pipe(link.send()).subscribe({ error: () => undefined });
-        });
-      },
-      error: reject,
-    }));
+    subscriptions.push(
+      container.listen(url, { ...options, onListening: resolve }).subscribe({
+        next: (connection) => {
+          accepted.push(connection);
+          // Echo server: whatever the peer sends on "in" goes back to its receiver on "out".
+          // (A send still pending when the listener stops is an error of its stream: what it had to send was not sent.)
+          connection.links$.subscribe((link) => {
+            if (link.role === 'sender') link.receive().subscribe();
+            else
+              of({ body: 'over TLS' })
+                .pipe(link.send())
+                .subscribe({ error: () => undefined });
+          });
+        },
+        error: reject,
+      }),
+    );
   });
 }
 
@@ -50,17 +60,23 @@ describe('listen() over TLS (Node)', () => {
     expect(accepted[0]!.peer.secure).toBe(true);
   });
 
-  it('client certificates required: SASL EXTERNAL sees the certificate\'s identity; no certificate, no connection', async () => {
+  it("client certificates required: SASL EXTERNAL sees the certificate's identity; no certificate, no connection", async () => {
     const accepted: IncomingConnection[] = [];
     const identities: (string | undefined)[] = [];
     const server = new NodeContainer({ id: 'tls-server' });
-    const bound = await listenOn(server, 'amqps://127.0.0.1:0', {
-      tls: { cert: fixture.serverCert, key: fixture.serverKey, ca: fixture.caCert, clientCertificate: 'require' },
-      sasl: { verifyExternal: (_authzid, tlsIdentity) => (identities.push(tlsIdentity), tlsIdentity === fixture.clientName) },
-    }, accepted);
+    const bound = await listenOn(
+      server,
+      'amqps://127.0.0.1:0',
+      {
+        tls: { cert: fixture.serverCert, key: fixture.serverKey, ca: fixture.caCert, clientCertificate: 'require' },
+        sasl: { verifyExternal: (_authzid, tlsIdentity) => (identities.push(tlsIdentity), tlsIdentity === fixture.clientName) },
+      },
+      accepted,
+    );
     const client = new NodeContainer({ id: 'tls-client' });
     const connection$ = client.connect(`amqps://localhost:${bound.port}`, {
-      tls: { ca: fixture.caCert, cert: fixture.clientCert, key: fixture.clientKey }, reconnect: false,
+      tls: { ca: fixture.caCert, cert: fixture.clientCert, key: fixture.clientKey },
+      reconnect: false,
     });
     const results = await lastValueFrom(of({ body: 'hello' }).pipe(send(connection$, 'in')));
     expect(results.state).toBe('accepted');

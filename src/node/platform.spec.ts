@@ -75,17 +75,24 @@ describe('connect over Node TCP on loopback', () => {
       sasl: { authenticator: { scramCredentials: (user, hash) => (user === 'alice' && hash === 'SHA-256' ? stored : undefined) } },
     });
     const container = new NodeContainer();
-    const connection = await firstValueFrom(container.connect(`amqps://alice:pencil@localhost:${server.port}`, {
-      tls: { ca: fixture.caCert }, sasl: { mechanisms: ['SCRAM-SHA-256'] }, reconnect: false,
-    }));
+    const connection = await firstValueFrom(
+      container.connect(`amqps://alice:pencil@localhost:${server.port}`, {
+        tls: { ca: fixture.caCert },
+        sasl: { mechanisms: ['SCRAM-SHA-256'] },
+        reconnect: false,
+      }),
+    );
     expect(connection.url).toBe(`amqps://alice:***@localhost:${server.port}`);
     expect(server.last.events.find((e) => e.type === 'sasl-outcome')).toMatchObject({ ok: true, mechanism: 'SCRAM-SHA-256', identity: 'alice' });
   });
 
-  it('connect() without a url uses the platform\'s connect.json', async () => {
+  it("connect() without a url uses the platform's connect.json", async () => {
     const server = await startServer({ host: '127.0.0.1' });
     const container = new NodeContainer({
-      platform: { ...nodePlatform, loadConnectConfig: () => ({ url: `amqp://127.0.0.1:${server.port}`, user: 'user', password: 'secret', sasl: { allowInsecure: true } }) },
+      platform: {
+        ...nodePlatform,
+        loadConnectConfig: () => ({ url: `amqp://127.0.0.1:${server.port}`, user: 'user', password: 'secret', sasl: { allowInsecure: true } }),
+      },
     });
     const connection = await firstValueFrom(container.connect({ reconnect: false }));
     expect(connection.url).toBe(`amqp://127.0.0.1:${server.port}`);

@@ -7,12 +7,20 @@ const ALGS: HashName[] = ['SHA-1', 'SHA-256', 'SHA-512'];
 
 describe('nodeSaslCrypto', () => {
   it('agrees with the pure TypeScript implementation on hash, hmac and pbkdf2', () => {
-    fc.assert(fc.property(fc.constantFrom(...ALGS), fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 1, max: 50 }),
-      (alg, a, b, iterations) => {
-        expect(nodeSaslCrypto.hash(alg, a)).toEqual(defaultSaslCrypto.hash(alg, a));
-        expect(nodeSaslCrypto.hmac(alg, a, b)).toEqual(defaultSaslCrypto.hmac(alg, a, b));
-        expect(nodeSaslCrypto.pbkdf2(alg, a, b, iterations)).toEqual(defaultSaslCrypto.pbkdf2(alg, a, b, iterations));
-      }), { numRuns: 60 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ALGS),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.integer({ min: 1, max: 50 }),
+        (alg, a, b, iterations) => {
+          expect(nodeSaslCrypto.hash(alg, a)).toEqual(defaultSaslCrypto.hash(alg, a));
+          expect(nodeSaslCrypto.hmac(alg, a, b)).toEqual(defaultSaslCrypto.hmac(alg, a, b));
+          expect(nodeSaslCrypto.pbkdf2(alg, a, b, iterations)).toEqual(defaultSaslCrypto.pbkdf2(alg, a, b, iterations));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('returns plain Uint8Arrays, and random bytes of the asked length that differ', () => {

@@ -25,28 +25,36 @@ afterEach(() => {
 function listenOn(options: ListenOptions, accepted: IncomingConnection[] = []): Promise<ListeningAddress> {
   return new Promise((resolve, reject) => {
     const server = new NodeContainer({ id: 'token-server' });
-    subscriptions.push(server.listen('amqp://127.0.0.1:0', { ...options, onListening: resolve }).subscribe({
-      next: (connection) => {
-        accepted.push(connection);
-        connection.links$.subscribe((link) => {
-          if (link.role === 'sender') link.receive().subscribe();
-          else of({ body: 'hello' }).pipe(link.send()).subscribe({ error: () => undefined });
-        });
-      },
-      error: reject,
-    }));
+    subscriptions.push(
+      server.listen('amqp://127.0.0.1:0', { ...options, onListening: resolve }).subscribe({
+        next: (connection) => {
+          accepted.push(connection);
+          connection.links$.subscribe((link) => {
+            if (link.role === 'sender') link.receive().subscribe();
+            else
+              of({ body: 'hello' })
+                .pipe(link.send())
+                .subscribe({ error: () => undefined });
+          });
+        },
+        error: reject,
+      }),
+    );
   });
 }
 
 const client = (): NodeContainer => new NodeContainer({ id: 'token-client' });
 
 describe('SASL with OAuth 2 bearer tokens (Node, real sockets)', () => {
-  it('OAUTHBEARER: the verifier sees the token and authzid, and its identity is the peer\'s user', async () => {
+  it("OAUTHBEARER: the verifier sees the token and authzid, and its identity is the peer's user", async () => {
     const seen: unknown[] = [];
     const accepted: IncomingConnection[] = [];
-    const bound = await listenOn({
-      sasl: { verifyToken: async (token, context) => (seen.push([token, context]), token === 'good.token' ? 'svc-account' : false) },
-    }, accepted);
+    const bound = await listenOn(
+      {
+        sasl: { verifyToken: async (token, context) => (seen.push([token, context]), token === 'good.token' ? 'svc-account' : false) },
+      },
+      accepted,
+    );
     const connection$ = client().connect(`amqp://localhost:${bound.port}`, { token: 'good.token', reconnect: false });
     const delivery = await firstValueFrom(receive(connection$, 'out').pipe(take(1)));
     expect(delivery.message.body).toBe('hello');
@@ -58,7 +66,12 @@ describe('SASL with OAuth 2 bearer tokens (Node, real sockets)', () => {
     const seen: unknown[] = [];
     const accepted: IncomingConnection[] = [];
     const bound = await listenOn({ sasl: { verifyToken: (token, context) => (seen.push([token, context.mechanism, context.user]), true) } }, accepted);
-    const connection$ = client().connect(`amqp://localhost:${bound.port}`, { user: 'alice', token: 'ya29.abc', sasl: { mechanisms: ['XOAUTH2'] }, reconnect: false });
+    const connection$ = client().connect(`amqp://localhost:${bound.port}`, {
+      user: 'alice',
+      token: 'ya29.abc',
+      sasl: { mechanisms: ['XOAUTH2'] },
+      reconnect: false,
+    });
     await firstValueFrom(receive(connection$, 'out').pipe(take(1)));
     expect(seen).toEqual([['ya29.abc', 'XOAUTH2', 'alice']]);
     expect(accepted[0]!.peer.user).toBe('alice');
@@ -72,11 +85,13 @@ describe('SASL with OAuth 2 bearer tokens (Node, real sockets)', () => {
     const connection$ = client().connect(`amqp://localhost:${bound.port}`, { token: () => Promise.resolve(`token-${++n}`) });
     const opened: string[] = [];
     const done = lastValueFrom(connection$.pipe(take(2), toArray()));
-    subscriptions.push(connection$.subscribe((connection) => {
-      opened.push(connection.url);
-      // The server closes the first connection (amqp:connection:forced): the client reconnects.
-      if (opened.length === 1) accepted[0]!.close().subscribe();
-    }));
+    subscriptions.push(
+      connection$.subscribe((connection) => {
+        opened.push(connection.url);
+        // The server closes the first connection (amqp:connection:forced): the client reconnects.
+        if (opened.length === 1) accepted[0]!.close().subscribe();
+      }),
+    );
     await done;
     expect(seen).toEqual(['token-1', 'token-2']);
   });
@@ -106,7 +121,10 @@ describe('SASL with OAuth 2 bearer tokens (Node, real sockets)', () => {
     let calls = 0;
     const bound = await listenOn({ sasl: { verifyToken: () => (calls++, false) } });
     const connection$ = client().connect(`amqp://localhost:${bound.port}`, { token: 'expired.token' });
-    const error = await firstValueFrom(connection$).then(() => undefined, (e: unknown) => e);
+    const error = await firstValueFrom(connection$).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isAuthenticationFailure(error)).toBe(true);
     const sasl = (error as { cause?: unknown }).cause;
     expect(sasl).toBeInstanceOf(SaslError);
@@ -116,8 +134,17 @@ describe('SASL with OAuth 2 bearer tokens (Node, real sockets)', () => {
   });
 
   it('a verifier that throws is a sys outcome; a token function that fails is retried', async () => {
-    const bound = await listenOn({ sasl: { verifyToken: () => { throw new Error('identity provider down'); } } });
-    const error = await firstValueFrom(client().connect(`amqp://localhost:${bound.port}`, { token: 't', reconnect: false })).then(() => undefined, (e: unknown) => e);
+    const bound = await listenOn({
+      sasl: {
+        verifyToken: () => {
+          throw new Error('identity provider down');
+        },
+      },
+    });
+    const error = await firstValueFrom(client().connect(`amqp://localhost:${bound.port}`, { token: 't', reconnect: false })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as { cause?: unknown }).cause).toMatchObject({ code: 'sys' });
 
     let attempts = 0;
@@ -133,10 +160,24 @@ describe('SASL with OAuth 2 bearer tokens (Node, real sockets)', () => {
   it('the token and the password appear in no trace line, client or server', async () => {
     const lines: string[] = [];
     const bound = await listenOn({ trace: (line) => lines.push(line), sasl: { verifyToken: () => true, verifyPlain: () => true, allowInsecure: true } });
-    await firstValueFrom(receive(client().connect(`amqp://localhost:${bound.port}`, { token: 'Sup3rS3cretT0ken', reconnect: false, trace: (line) => lines.push(line) }), 'out').pipe(take(1)));
-    await firstValueFrom(receive(client().connect(`amqp://localhost:${bound.port}`, {
-      user: 'bob', password: 'hunter2-pw', sasl: { mechanisms: ['PLAIN'], allowInsecure: true }, reconnect: false, trace: (line) => lines.push(line),
-    }), 'out').pipe(take(1)));
+    await firstValueFrom(
+      receive(
+        client().connect(`amqp://localhost:${bound.port}`, { token: 'Sup3rS3cretT0ken', reconnect: false, trace: (line) => lines.push(line) }),
+        'out',
+      ).pipe(take(1)),
+    );
+    await firstValueFrom(
+      receive(
+        client().connect(`amqp://localhost:${bound.port}`, {
+          user: 'bob',
+          password: 'hunter2-pw',
+          sasl: { mechanisms: ['PLAIN'], allowInsecure: true },
+          reconnect: false,
+          trace: (line) => lines.push(line),
+        }),
+        'out',
+      ).pipe(take(1)),
+    );
     expect(lines.filter((l) => l.includes('@sasl-init')).length).toBe(4);
     expect(lines.join('\n')).not.toMatch(/Sup3rS3cret|hunter2/);
   });

@@ -25,10 +25,14 @@ describe('links over Container.connect()', () => {
   it('sends and receives on one shared connection, which closes when both are done', () => {
     const { peer, connection$, run } = rig();
     const results: SendResult[] = [];
-    from([{ body: 'a' }, { body: 'b' }, { body: 'c' }]).pipe(send(connection$, 'q')).subscribe((r) => results.push(r));
+    from([{ body: 'a' }, { body: 'b' }, { body: 'c' }])
+      .pipe(send(connection$, 'q'))
+      .subscribe((r) => results.push(r));
     const got: Delivery[] = [];
     let done = false;
-    receive(connection$, 'q').pipe(take(3)).subscribe({ next: (d) => got.push(d), complete: () => (done = true) });
+    receive(connection$, 'q')
+      .pipe(take(3))
+      .subscribe({ next: (d) => got.push(d), complete: () => (done = true) });
     run();
     expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(got.map((d) => d.message.body)).toEqual(['a', 'b', 'c']);

@@ -101,7 +101,7 @@ describe('Container.connect over the memory network', () => {
     expect(server.last.ended).toBe(true);
   });
 
-  it('errors with the peer\'s ConnectionError when reconnect is off', () => {
+  it("errors with the peer's ConnectionError when reconnect is off", () => {
     const { server, container, runUntil } = rig();
     const w = watch(container.connect('amqp://localhost', { reconnect: false }));
     runUntil();
@@ -177,15 +177,16 @@ describe('Container.connect over the memory network', () => {
     const server = new TestServer({ listen: network.listen, scheduler }).start();
     const log: string[] = [];
     let dials = 0;
-    const connect: typeof network.connect = (endpoint) => new Observable((subscriber) => {
-      const n = ++dials;
-      log.push(`dial ${n} @${scheduler.now()}`);
-      const inner = network.connect(endpoint).subscribe(subscriber);
-      return () => {
-        log.push(`release ${n} @${scheduler.now()}`);
-        inner.unsubscribe();
-      };
-    });
+    const connect: typeof network.connect = (endpoint) =>
+      new Observable((subscriber) => {
+        const n = ++dials;
+        log.push(`dial ${n} @${scheduler.now()}`);
+        const inner = network.connect(endpoint).subscribe(subscriber);
+        return () => {
+          log.push(`release ${n} @${scheduler.now()}`);
+          inner.unsubscribe();
+        };
+      });
     const container = new Container({ platform: { connect }, scheduler });
     const got: Connection[] = [];
     const subscription = container.connect('amqp://localhost').subscribe((c) => got.push(c));
@@ -229,7 +230,9 @@ describe('Container.connect over the memory network', () => {
     expect(dialled).toEqual(['a', 'b', 'c']);
     expect(w.got[0]!.url).toBe('amqp://c:5672');
     expect(statuses.filter((s) => s.type === 'connecting').map((s) => [(s as { url: string }).url, (s as { attempt: number }).attempt])).toEqual([
-      ['amqp://a:5672', 1], ['amqp://b:5672', 2], ['amqp://c:5672', 3],
+      ['amqp://a:5672', 1],
+      ['amqp://b:5672', 2],
+      ['amqp://c:5672', 3],
     ]);
     expect(statuses.filter((s) => s.type === 'reconnecting').map((s) => (s as { delayMs: number }).delayMs)).toEqual([100, 200]);
   });

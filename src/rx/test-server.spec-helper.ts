@@ -40,7 +40,11 @@ export class ServerConnection {
   remoteOpen: Open | undefined;
   ended = false;
   error: unknown;
-  constructor(readonly engine: Engine, readonly driver: EngineDriver<EngineEvent>, readonly channel: ByteChannel) {}
+  constructor(
+    readonly engine: Engine,
+    readonly driver: EngineDriver<EngineEvent>,
+    readonly channel: ByteChannel,
+  ) {}
 
   close(error?: EndpointErrorInit): void {
     this.engine.close(error);
@@ -73,9 +77,12 @@ export class TestServer {
       }
       const sasl = o.sasl === undefined ? DEFAULT_TEST_SASL : o.sasl === false ? undefined : o.sasl;
       const engine = new Engine({
-        role: 'server', containerId: o.containerId ?? 'test-server',
+        role: 'server',
+        containerId: o.containerId ?? 'test-server',
         sasl: sasl === undefined ? undefined : { ...sasl, tlsIdentity: event.channel.peerIdentity },
-        offeredCapabilities: o.offeredCapabilities, properties: o.properties, idleTimeOut: o.idleTimeOut,
+        offeredCapabilities: o.offeredCapabilities,
+        properties: o.properties,
+        idleTimeOut: o.idleTimeOut,
       });
       const driver = new EngineDriver<EngineEvent>(engine, event.channel, { scheduler: o.scheduler });
       const connection = new ServerConnection(engine, driver, event.channel);

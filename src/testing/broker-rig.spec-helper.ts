@@ -17,7 +17,9 @@ export function brokerRig(messages: number) {
   let status = 'none';
   connection$.status$.subscribe((s) => (status = s.type));
   return {
-    scheduler, broker, connection$,
+    scheduler,
+    broker,
+    connection$,
     runUntil(t = Infinity) {
       scheduler.maxFrames = t;
       scheduler.flush();

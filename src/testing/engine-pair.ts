@@ -173,8 +173,13 @@ export class EnginePair {
     if (attached === undefined) throw new Error(`EnginePair.attachLink: the server saw no attach for ${client.name}`);
     const a = attached.attach;
     this.server.attach(attached.session, {
-      name: a.name, role: a.role === 'sender' ? 'receiver' : 'sender', source: a.source, target: a.target,
-      sndSettleMode: a.sndSettleMode, rcvSettleMode: a.rcvSettleMode, ...server,
+      name: a.name,
+      role: a.role === 'sender' ? 'receiver' : 'sender',
+      source: a.source,
+      target: a.target,
+      sndSettleMode: a.sndSettleMode,
+      rcvSettleMode: a.rcvSettleMode,
+      ...server,
     });
     this.pump();
     this.take('client', 'link-attached');

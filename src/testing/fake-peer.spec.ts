@@ -44,7 +44,9 @@ describe('FakePeer', () => {
     const { peer, engine, events, session, run } = rig();
     peer.enqueue('q', { body: 'a' }, { body: 'b' }, { body: 'c' });
     const link = engine.attach(session, {
-      name: 'r', role: 'receiver', source: { type: 'source', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+      name: 'r',
+      role: 'receiver',
+      source: { type: 'source', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
     });
     engine.flow(link, { credit: 2 });
     run();
@@ -55,7 +57,10 @@ describe('FakePeer', () => {
     engine.dispose(link, got[0]!.deliveryId, { state: { type: 'accepted' }, settled: true });
     engine.dispose(link, got[1]!.deliveryId, { state: { type: 'released' }, settled: true });
     run();
-    expect(peer.dispositions.map((d) => [d.message.body, d.state?.type])).toEqual([['a', 'accepted'], ['b', 'released']]);
+    expect(peer.dispositions.map((d) => [d.message.body, d.state?.type])).toEqual([
+      ['a', 'accepted'],
+      ['b', 'released'],
+    ]);
     // The released message went back to the head of the queue.
     expect(peer.queued('q').map((m) => m.body)).toEqual(['b', 'c']);
   });
@@ -64,7 +69,9 @@ describe('FakePeer', () => {
     const { peer, engine, events, session, run } = rig();
     peer.enqueue('q', { body: 1 }, { body: 2 }, { body: 3 });
     const link = engine.attach(session, {
-      name: 'r', role: 'receiver', source: { type: 'source', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+      name: 'r',
+      role: 'receiver',
+      source: { type: 'source', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
     });
     engine.flow(link, { credit: 3 });
     run();
@@ -79,7 +86,9 @@ describe('FakePeer', () => {
   it('accepts and routes what clients send; holds outcomes back when told to', () => {
     const { peer, engine, events, session, run } = rig({ outcome: (t) => (t.message.body === 'hold' ? undefined : { type: 'accepted' }) });
     const link = engine.attach(session, {
-      name: 's', role: 'sender', target: { type: 'target', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+      name: 's',
+      role: 'sender',
+      target: { type: 'target', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
     });
     run();
     expect(engine.linkCredit(link)).toBe(1000);
@@ -88,7 +97,10 @@ describe('FakePeer', () => {
     run();
     const updates = events.filter((e) => e.type === 'delivery-updated');
     expect(updates).toEqual([{ type: 'delivery-updated', link, deliveryId: 0, state: { type: 'accepted' }, settled: true }]);
-    expect(peer.transfers.map((t) => [t.address, t.message.body])).toEqual([['q', 'x'], ['q', 'hold']]);
+    expect(peer.transfers.map((t) => [t.address, t.message.body])).toEqual([
+      ['q', 'x'],
+      ['q', 'hold'],
+    ]);
     expect(peer.queued('q').map((m) => m.body)).toEqual(['x']);
     expect(peer.settleHeld()).toBe(1);
     run();
@@ -100,10 +112,14 @@ describe('FakePeer', () => {
     const { peer, engine, events, session, run } = rig();
     peer.refuseNextAttach({ condition: 'amqp:not-found', description: 'no such queue' }, 'missing');
     const refused = engine.attach(session, {
-      name: 'r1', role: 'receiver', source: { type: 'source', address: 'missing', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+      name: 'r1',
+      role: 'receiver',
+      source: { type: 'source', address: 'missing', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
     });
     const dynamic = engine.attach(session, {
-      name: 'r2', role: 'receiver', source: { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: true },
+      name: 'r2',
+      role: 'receiver',
+      source: { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: true },
     });
     run();
     const detached = events.find((e) => e.type === 'link-detached' && e.link === refused);
@@ -126,7 +142,9 @@ describe('FakePeer', () => {
   it('answers a drain with no messages by giving the credit back', () => {
     const { engine, events, session, run } = rig();
     const link = engine.attach(session, {
-      name: 'r', role: 'receiver', source: { type: 'source', address: 'empty', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
+      name: 'r',
+      role: 'receiver',
+      source: { type: 'source', address: 'empty', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
     });
     engine.flow(link, { credit: 5 });
     run();
@@ -140,7 +158,9 @@ describe('FakePeer', () => {
     const peer = new FakePeer({ scheduler });
     peer.enqueue('q', { body: 'hello' });
     const got: unknown[] = [];
-    receive(peer.connect(), 'q').pipe(take(1)).subscribe((d) => got.push(d.message.body));
+    receive(peer.connect(), 'q')
+      .pipe(take(1))
+      .subscribe((d) => got.push(d.message.body));
     scheduler.flush();
     expect(got).toEqual(['hello']);
     expect(peer.queued('q')).toEqual([]);

@@ -378,7 +378,7 @@ export class FakePeer {
       properties: this.options.properties,
       maxFrameSize: this.options.maxFrameSize,
       trace: this.options.trace,
-      sasl: this.options.sasl === false ? undefined : this.options.sasl ?? FAKE_PEER_SASL,
+      sasl: this.options.sasl === false ? undefined : (this.options.sasl ?? FAKE_PEER_SASL),
       requireSasl: this.options.sasl === undefined ? false : undefined,
     });
     const driver = new EngineDriver<EngineEvent>(engine, channel, { scheduler: this.scheduler });
@@ -443,8 +443,11 @@ export class FakePeer {
         if (link === undefined) break;
         conn.links.delete(event.link);
         this.detaches.push({
-          connection: conn.number, linkName: link.name, by: event.initiator === 'remote' ? 'client' : 'peer',
-          closed: event.closed, condition: event.error?.condition,
+          connection: conn.number,
+          linkName: link.name,
+          by: event.initiator === 'remote' ? 'client' : 'peer',
+          closed: event.closed,
+          condition: event.error?.condition,
         });
         this.linkGone(link);
         break;
@@ -476,11 +479,24 @@ export class FakePeer {
       if (source.dynamic) source = { ...source, address: `dynamic-${++this.dynamicCount}` } satisfies Source;
       const address = source.address ?? '';
       engine.attach(session, {
-        name: attach.name, role: 'sender', source, target: attach.target,
-        sndSettleMode: attach.sndSettleMode, rcvSettleMode: attach.rcvSettleMode, initialDeliveryCount: 0,
+        name: attach.name,
+        role: 'sender',
+        source,
+        target: attach.target,
+        sndSettleMode: attach.sndSettleMode,
+        rcvSettleMode: attach.rcvSettleMode,
+        initialDeliveryCount: 0,
       });
       const link: OutLink = {
-        kind: 'out', conn, id, name: attach.name, address, browse: source.distributionMode === 'copy', consumer: undefined, unsettled: new Map(), sent: 0,
+        kind: 'out',
+        conn,
+        id,
+        name: attach.name,
+        address,
+        browse: source.distributionMode === 'copy',
+        consumer: undefined,
+        unsettled: new Map(),
+        sent: 0,
       };
       conn.links.set(id, link);
       link.consumer = this.queueOf(address).addConsumer({ browse: link.browse, deliver: (entry) => this.deliver(link, entry) });
@@ -492,8 +508,12 @@ export class FakePeer {
       }
       if (target.dynamic) target = { ...target, address: `dynamic-${++this.dynamicCount}` } satisfies Target;
       engine.attach(session, {
-        name: attach.name, role: 'receiver', source: attach.source, target,
-        sndSettleMode: attach.sndSettleMode, rcvSettleMode: attach.rcvSettleMode,
+        name: attach.name,
+        role: 'receiver',
+        source: attach.source,
+        target,
+        sndSettleMode: attach.sndSettleMode,
+        rcvSettleMode: attach.rcvSettleMode,
       });
       conn.links.set(id, { kind: 'in', conn, id, name: attach.name, address: target.address, held: new Map() });
       if (this.creditWindow > 0) engine.flow(id, { credit: this.creditWindow });
@@ -505,8 +525,13 @@ export class FakePeer {
     if (link?.kind !== 'in') return;
     const message = decode(payload);
     const transfer: FakeTransfer = {
-      connection: conn.number, linkName: link.name, address: link.address ?? message.to, deliveryId,
-      payload: payload.slice(), message, settled,
+      connection: conn.number,
+      linkName: link.name,
+      address: link.address ?? message.to,
+      deliveryId,
+      payload: payload.slice(),
+      message,
+      settled,
     };
     this.transfers.push(transfer);
     const engine = conn.engine;
@@ -532,7 +557,12 @@ export class FakePeer {
     const entry = link.unsettled.get(deliveryId);
     if (entry === undefined) return;
     this.dispositions.push({
-      connection: conn.number, linkName: link.name, address: link.address, message: decode(entry.bytes), state, settled,
+      connection: conn.number,
+      linkName: link.name,
+      address: link.address,
+      message: decode(entry.bytes),
+      state,
+      settled,
     });
     if (!settled) {
       // rcv-settle-mode second: the receiver gave its outcome and waits for us to settle.

@@ -101,7 +101,12 @@ export function captureConversation(sasl: boolean): Conversation {
   const options: { client: Partial<EngineOptions>; server: Partial<EngineOptions> } = sasl
     ? { client: { sasl: { credentials: { user: 'u', password: 'p' }, secure: true } }, server: { sasl: { authenticator: { verifyPlain: () => true } } } }
     : { client: { idleTimeOut: 1000 }, server: { idleTimeOut: 2000 } };
-  const pair = new EnginePair({ ...options, capture: true, client: { ...options.client, maxFrameSize: 512 }, server: { ...options.server, maxFrameSize: 512 } });
+  const pair = new EnginePair({
+    ...options,
+    capture: true,
+    client: { ...options.client, maxFrameSize: 512 },
+    server: { ...options.server, maxFrameSize: 512 },
+  });
   pair.answerAttaches('server');
   pair.respond((e, engine, side) => {
     if (side === 'server' && e.type === 'delivery' && !e.settled) engine.dispose(e.link, e.deliveryId, { state: { type: 'accepted' }, settled: true });
@@ -122,7 +127,8 @@ export function captureConversation(sasl: boolean): Conversation {
   pair.server.send(out, { payload: new Uint8Array(100).fill(9) });
   pair.server.send(out, { payload: new Uint8Array(100).fill(8) });
   pair.pump();
-  for (const d of pair.take('client', 'delivery')) pair.client.dispose(rcv, d.deliveryId, { state: { type: 'modified', deliveryFailed: true }, settled: false });
+  for (const d of pair.take('client', 'delivery'))
+    pair.client.dispose(rcv, d.deliveryId, { state: { type: 'modified', deliveryFailed: true }, settled: false });
   pair.pump();
   pair.advance(600);
   pair.client.detach(snd, { closed: false });
@@ -160,12 +166,24 @@ function mutateBytes(r: Random, input: Uint8Array): Uint8Array {
   for (let e = 0; e < edits; e++) {
     const at = r.int(Math.max(1, out.length));
     switch (r.int(6)) {
-      case 0: out[at] = (out[at] ?? 0) ^ (1 << r.int(8)); break;
-      case 1: out[at] = r.pick(INTERESTING); break;
-      case 2: out.splice(at, 0, ...Array.from({ length: 1 + r.int(8) }, () => r.int(256))); break;
-      case 3: out.splice(at, 1 + r.int(16)); break;
-      case 4: out.splice(at, 0, ...out.slice(at, at + 1 + r.int(64))); break;
-      default: out.length = at; break;
+      case 0:
+        out[at] = (out[at] ?? 0) ^ (1 << r.int(8));
+        break;
+      case 1:
+        out[at] = r.pick(INTERESTING);
+        break;
+      case 2:
+        out.splice(at, 0, ...Array.from({ length: 1 + r.int(8) }, () => r.int(256)));
+        break;
+      case 3:
+        out.splice(at, 1 + r.int(16));
+        break;
+      case 4:
+        out.splice(at, 0, ...out.slice(at, at + 1 + r.int(64)));
+        break;
+      default:
+        out.length = at;
+        break;
     }
   }
   return Uint8Array.from(out);
@@ -179,26 +197,80 @@ function randomUint(r: Random): number {
 function randomPerformative(r: Random): Performative {
   const role = r.bool() ? 'sender' : 'receiver';
   switch (r.int(9)) {
-    case 0: return { type: 'open', containerId: 'x', maxFrameSize: r.pick([512, 1024, 65536, 0xffffffff]), channelMax: r.int(4), idleTimeOut: r.bool(0.2) ? r.int(100) : undefined };
-    case 1: return { type: 'begin', remoteChannel: r.bool() ? r.int(3) : undefined, nextOutgoingId: randomUint(r), incomingWindow: randomUint(r), outgoingWindow: randomUint(r), handleMax: randomUint(r) };
-    case 2: return {
-      type: 'attach', name: r.pick(['out', 'in', 'x']), handle: r.int(4), role, sndSettleMode: r.pick(['unsettled', 'settled', 'mixed'] as const),
-      rcvSettleMode: r.pick(['first', 'second'] as const), source: r.bool() ? ADDRESS_SOURCE : undefined, target: r.bool() ? ADDRESS_TARGET : undefined,
-      incompleteUnsettled: false, initialDeliveryCount: r.bool() ? randomUint(r) : undefined, maxMessageSize: r.bool(0.3) ? BigInt(r.int(100)) : undefined,
-    };
-    case 3: return {
-      type: 'flow', nextIncomingId: r.bool() ? randomUint(r) : undefined, incomingWindow: randomUint(r), nextOutgoingId: randomUint(r), outgoingWindow: randomUint(r),
-      handle: r.bool() ? r.int(4) : undefined, deliveryCount: r.bool() ? randomUint(r) : undefined, linkCredit: r.bool() ? randomUint(r) : undefined,
-      available: r.bool() ? randomUint(r) : undefined, drain: r.bool(), echo: r.bool(),
-    };
-    case 4: return {
-      type: 'transfer', handle: r.int(4), deliveryId: r.bool(0.8) ? r.int(5) : undefined, deliveryTag: r.bool(0.8) ? Uint8Array.of(r.int(256)) : undefined,
-      messageFormat: r.bool() ? 0 : undefined, settled: r.bool() ? r.bool() : undefined, more: r.bool(0.3), resume: false, aborted: r.bool(0.1), batchable: false,
-    };
-    case 5: return { type: 'disposition', role, first: randomUint(r), last: r.bool() ? randomUint(r) : undefined, settled: r.bool(), state: r.bool() ? { type: 'accepted' } : undefined, batchable: false };
-    case 6: return { type: 'detach', handle: r.int(4), closed: r.bool(), error: r.bool() ? { condition: 'amqp:internal-error' } : undefined };
-    case 7: return { type: 'end', error: r.bool() ? { condition: 'amqp:internal-error' } : undefined };
-    default: return { type: 'close', error: r.bool() ? { condition: 'amqp:internal-error' } : undefined };
+    case 0:
+      return {
+        type: 'open',
+        containerId: 'x',
+        maxFrameSize: r.pick([512, 1024, 65536, 0xffffffff]),
+        channelMax: r.int(4),
+        idleTimeOut: r.bool(0.2) ? r.int(100) : undefined,
+      };
+    case 1:
+      return {
+        type: 'begin',
+        remoteChannel: r.bool() ? r.int(3) : undefined,
+        nextOutgoingId: randomUint(r),
+        incomingWindow: randomUint(r),
+        outgoingWindow: randomUint(r),
+        handleMax: randomUint(r),
+      };
+    case 2:
+      return {
+        type: 'attach',
+        name: r.pick(['out', 'in', 'x']),
+        handle: r.int(4),
+        role,
+        sndSettleMode: r.pick(['unsettled', 'settled', 'mixed'] as const),
+        rcvSettleMode: r.pick(['first', 'second'] as const),
+        source: r.bool() ? ADDRESS_SOURCE : undefined,
+        target: r.bool() ? ADDRESS_TARGET : undefined,
+        incompleteUnsettled: false,
+        initialDeliveryCount: r.bool() ? randomUint(r) : undefined,
+        maxMessageSize: r.bool(0.3) ? BigInt(r.int(100)) : undefined,
+      };
+    case 3:
+      return {
+        type: 'flow',
+        nextIncomingId: r.bool() ? randomUint(r) : undefined,
+        incomingWindow: randomUint(r),
+        nextOutgoingId: randomUint(r),
+        outgoingWindow: randomUint(r),
+        handle: r.bool() ? r.int(4) : undefined,
+        deliveryCount: r.bool() ? randomUint(r) : undefined,
+        linkCredit: r.bool() ? randomUint(r) : undefined,
+        available: r.bool() ? randomUint(r) : undefined,
+        drain: r.bool(),
+        echo: r.bool(),
+      };
+    case 4:
+      return {
+        type: 'transfer',
+        handle: r.int(4),
+        deliveryId: r.bool(0.8) ? r.int(5) : undefined,
+        deliveryTag: r.bool(0.8) ? Uint8Array.of(r.int(256)) : undefined,
+        messageFormat: r.bool() ? 0 : undefined,
+        settled: r.bool() ? r.bool() : undefined,
+        more: r.bool(0.3),
+        resume: false,
+        aborted: r.bool(0.1),
+        batchable: false,
+      };
+    case 5:
+      return {
+        type: 'disposition',
+        role,
+        first: randomUint(r),
+        last: r.bool() ? randomUint(r) : undefined,
+        settled: r.bool(),
+        state: r.bool() ? { type: 'accepted' } : undefined,
+        batchable: false,
+      };
+    case 6:
+      return { type: 'detach', handle: r.int(4), closed: r.bool(), error: r.bool() ? { condition: 'amqp:internal-error' } : undefined };
+    case 7:
+      return { type: 'end', error: r.bool() ? { condition: 'amqp:internal-error' } : undefined };
+    default:
+      return { type: 'close', error: r.bool() ? { condition: 'amqp:internal-error' } : undefined };
   }
 }
 
@@ -265,7 +337,8 @@ class OutputChecker {
     for (;;) {
       if (this.state === 'header') {
         if (data.length < 8) break;
-        if (data[0] !== 0x41 || data[1] !== 0x4d || data[2] !== 0x51 || data[3] !== 0x50) throw new Error('engine output does not start with a protocol header');
+        if (data[0] !== 0x41 || data[1] !== 0x4d || data[2] !== 0x51 || data[3] !== 0x50)
+          throw new Error('engine output does not start with a protocol header');
         this.state = data[4] === 3 ? 'sasl' : 'frames';
         data = data.subarray(8);
         if (this.state === 'frames') return this.frames(data);
@@ -291,7 +364,8 @@ class OutputChecker {
     this.reader.push(data);
     for (let f = this.reader.next(); f !== undefined; f = this.reader.next()) {
       if (f.frameType === 0 && f.body !== undefined) this.sent.push(f.body);
-      if (f.size > this.limit && this.oversized === undefined) this.oversized = `a ${f.body?.type ?? 'keepalive'} frame of ${f.size} bytes over the peer's max-frame-size ${this.limit}`;
+      if (f.size > this.limit && this.oversized === undefined)
+        this.oversized = `a ${f.body?.type ?? 'keepalive'} frame of ${f.size} bytes over the peer's max-frame-size ${this.limit}`;
     }
   }
 }
@@ -304,15 +378,22 @@ interface RunResult {
 /** Feeds `input` (in random chunks, with ticks) to a fresh engine of `side` and checks the invariants. */
 function runOne(r: Random, side: Side, input: Uint8Array, chunks: Uint8Array[]): RunResult {
   const sasl = input[4] === 3 && r.bool(0.9);
-  const engine = new Engine(side === 'client'
-    ? {
-      role: 'client', containerId: 'fuzz-client', idleTimeOut: r.bool(0.3) ? 200 : undefined, maxFrameSize: 512,
-      sasl: sasl ? { credentials: { user: 'u', password: 'p' }, secure: true } : undefined,
-    }
-    : {
-      role: 'server', containerId: 'fuzz-server', maxFrameSize: r.bool() ? 512 : 65536,
-      sasl: sasl ? { authenticator: { verifyPlain: () => true, allowAnonymous: true } } : undefined,
-    });
+  const engine = new Engine(
+    side === 'client'
+      ? {
+          role: 'client',
+          containerId: 'fuzz-client',
+          idleTimeOut: r.bool(0.3) ? 200 : undefined,
+          maxFrameSize: 512,
+          sasl: sasl ? { credentials: { user: 'u', password: 'p' }, secure: true } : undefined,
+        }
+      : {
+          role: 'server',
+          containerId: 'fuzz-server',
+          maxFrameSize: r.bool() ? 512 : 65536,
+          sasl: sasl ? { authenticator: { verifyPlain: () => true, allowAnonymous: true } } : undefined,
+        },
+  );
   const checker = new OutputChecker();
   const events: EngineEvent[] = [];
   const scopes = new Set<'connection' | 'session' | 'link'>();
@@ -323,7 +404,10 @@ function runOne(r: Random, side: Side, input: Uint8Array, chunks: Uint8Array[]):
       if (event.type === 'link-attached' && event.initiator === 'remote' && engine.link(event.link)?.state === 'attach-rcvd') {
         const a = event.attach;
         engine.attach(event.session, {
-          name: a.name, role: a.role === 'sender' ? 'receiver' : 'sender', source: a.source, target: a.target,
+          name: a.name,
+          role: a.role === 'sender' ? 'receiver' : 'sender',
+          source: a.source,
+          target: a.target,
           maxMessageSize: r.bool(0.3) ? 64 : undefined,
         });
         if (a.role === 'sender') engine.flow(event.link, { credit: r.int(3) });

@@ -14,8 +14,15 @@
 export { TestBroker, TEST_BROKER_URL, type TestBrokerOptions } from './test-broker.js';
 export type { LinkSelector } from '../broker/faults.js';
 export {
-  FakePeer, FAKE_PEER_PORT, FAKE_PEER_CREDIT, FAKE_PEER_SASL,
-  type FakePeerOptions, type FakeTransfer, type FakeDisposition, type FakeDetach, type AttachPolicy,
+  FakePeer,
+  FAKE_PEER_PORT,
+  FAKE_PEER_CREDIT,
+  FAKE_PEER_SASL,
+  type FakePeerOptions,
+  type FakeTransfer,
+  type FakeDisposition,
+  type FakeDetach,
+  type AttachPolicy,
 } from './fake-peer.js';
 export { EnginePair, type EnginePairOptions, type Side, type Responder, type CapturedChunk } from './engine-pair.js';
 export { fuzzEngine, captureConversation, Random, type FuzzOptions, type FuzzReport, type FuzzFailure, type Conversation } from './fuzz.js';

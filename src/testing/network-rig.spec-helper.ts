@@ -36,13 +36,19 @@ export function networkRig(options: NetworkRigOptions = {}) {
   broker.serve(server.listen({ host: 'broker', port: 5672, offeredCapabilities: relay === false ? [] : BROKER_CAPABILITIES })).subscribe();
   const channels: MemoryChannel[] = [];
   let clients = 0;
-  const connect = (connectOptions: ConnectOptions = {}, containerId = `client-${++clients}`, url = 'amqp://broker:5672'): ConnectionObservable => new Container({
-    id: containerId,
-    platform: { connect: (endpoint) => network.connect(endpoint).pipe(tap((channel) => channels.push(channel as MemoryChannel))) },
-    scheduler,
-  }).connect(url, { sasl: { enabled: false }, reconnect: false, ...connectOptions });
+  const connect = (connectOptions: ConnectOptions = {}, containerId = `client-${++clients}`, url = 'amqp://broker:5672'): ConnectionObservable =>
+    new Container({
+      id: containerId,
+      platform: { connect: (endpoint) => network.connect(endpoint).pipe(tap((channel) => channels.push(channel as MemoryChannel))) },
+      scheduler,
+    }).connect(url, { sasl: { enabled: false }, reconnect: false, ...connectOptions });
   return {
-    scheduler, network, broker, connect, channels, settled,
+    scheduler,
+    network,
+    broker,
+    connect,
+    channels,
+    settled,
     /** Runs virtual time up to `until` (absolute ms), or until nothing is scheduled. */
     run: (until = Infinity) => {
       scheduler.maxFrames = until;

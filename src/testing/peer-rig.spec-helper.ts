@@ -26,7 +26,11 @@ export function peerRig(peerOptions: Partial<FakePeerOptions> = {}, connectOptio
   const container = new Container({ id: 'client', platform: { connect: network.connect }, scheduler });
   const connection$ = container.connect('amqp://localhost', connectOptions);
   return {
-    scheduler, network, peer, container, connection$,
+    scheduler,
+    network,
+    peer,
+    container,
+    connection$,
     runUntil(t = Infinity) {
       scheduler.maxFrames = t;
       scheduler.flush();

@@ -20,13 +20,17 @@ function forwardOrders(connection$: Observable<Connection>, enrichMs: number, pr
       if (!valid) delivery.reject({ condition: 'amqp:invalid-field', description: 'an order is a number' });
       return valid;
     }),
-    mergeMap((delivery) => of(delivery).pipe(
-      delay(enrichMs),
-      map((d) => {
-        d.accept();
-        return { body: `order ${String(d.message.body)}` };
-      }),
-    ), 2),
+    mergeMap(
+      (delivery) =>
+        of(delivery).pipe(
+          delay(enrichMs),
+          map((d) => {
+            d.accept();
+            return { body: `order ${String(d.message.body)}` };
+          }),
+        ),
+      2,
+    ),
     send(connection$, 'shipments'),
   );
 }
@@ -65,22 +69,33 @@ describe('rx-amqp/testing: TestBroker', () => {
       forwardOrders(broker.connect(), 10, 2).pipe(take(5)).subscribe();
       // Two at frame 0, two more when the first pair settles at 10, the last at 20.
       expectObservable(broker.stored('shipments').pipe(map((m) => m.body))).toBe('10ms (ab) 6ms (cd) 6ms e', {
-        a: 'order 1', b: 'order 2', c: 'order 3', d: 'order 4', e: 'order 5',
+        a: 'order 1',
+        b: 'order 2',
+        c: 'order 3',
+        d: 'order 4',
+        e: 'order 5',
       });
       // The receiver's credit: the whole window at first, then the window again each time the pair settles — never more.
       expectObservable(broker.credit('orders')).toBe('c 9ms c 9ms c', { c: 2 });
     });
   });
 
-  it('concatMap keeps one at a time: outcomes follow the handler\'s pace exactly', () => {
+  it("concatMap keeps one at a time: outcomes follow the handler's pace exactly", () => {
     const ts = scheduler();
     ts.run(({ cold, expectObservable }) => {
       const broker = new TestBroker({ scheduler: ts });
       broker.publish('orders', cold('(abc|)', { a: 1, b: 2, c: 3 }));
-      receive(broker.connect(), 'orders', { autoAccept: false }).pipe(
-        concatMap((d) => of(d).pipe(delay(5), map(() => d.accept()))),
-        take(3),
-      ).subscribe();
+      receive(broker.connect(), 'orders', { autoAccept: false })
+        .pipe(
+          concatMap((d) =>
+            of(d).pipe(
+              delay(5),
+              map(() => d.accept()),
+            ),
+          ),
+          take(3),
+        )
+        .subscribe();
       expectObservable(broker.outcomes('orders')).toBe('5ms a 4ms a 4ms a', { a: 'accepted' });
     });
   });
@@ -107,13 +122,20 @@ describe('rx-amqp/testing: faults, for testing your own recovery code', () => {
       broker.publish('orders', hot('-a 9ms b', { a: 1, b: 2 }));
       const connection$ = broker.connect({ reconnect: true });
       const dropped: number[] = [];
-      const got$ = receive(connection$, 'orders').pipe(map((d) => d.message.body), take(2));
+      const got$ = receive(connection$, 'orders').pipe(
+        map((d) => d.message.body),
+        take(2),
+      );
       // The network fails at frame 5; 'b' (frame 10) waits on the queue for the new link.
       cold('5ms x').subscribe(() => dropped.push(broker.dropConnections()));
       expectObservable(got$).toBe('-a 103ms (b|)', { a: 1, b: 2 });
       // connecting and open at 0, reconnecting at 5, connecting and open again at 105, closed once take(2) is done.
-      expectObservable(connection$.status$.pipe(map((s) => s.type))).toBe('(co) 1ms r 99ms (cox)',
-        { c: 'connecting', o: 'open', r: 'reconnecting', x: 'closed' });
+      expectObservable(connection$.status$.pipe(map((s) => s.type))).toBe('(co) 1ms r 99ms (cox)', {
+        c: 'connecting',
+        o: 'open',
+        r: 'reconnecting',
+        x: 'closed',
+      });
       cold('200ms x').subscribe(() => expect(dropped).toEqual([1]));
     });
   });
@@ -128,7 +150,10 @@ describe('rx-amqp/testing: faults, for testing your own recovery code', () => {
         onStatus: (s) => {
           if (s.type === 'recovering') steps.push(`${s.reason}:${s.step ?? ''}`);
         },
-      }).pipe(map((d) => d.message.body), take(2));
+      }).pipe(
+        map((d) => d.message.body),
+        take(2),
+      );
       cold('1ms x').subscribe(() => broker.stopDispatch('orders'));
       broker.publish('orders', cold('2ms (ab)', { a: 1, b: 2 }));
       // Available from frame 2: a drain at 1002 (answered, messages still claimed), a new link at 2002.

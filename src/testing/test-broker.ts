@@ -61,10 +61,13 @@ export class TestBroker {
     this.network = new MemoryNetwork({ scheduler });
     this.broker = new Broker({ ...brokerOptions, onEvent: (event) => this.events.next(event) });
     // The broker's ends of its connections are kept (while open) so a test can break them.
-    const listen: Listen = (options) => this.network.listen(options).pipe(tap((event) => {
-      if (event.type !== 'connection' || !(event.channel instanceof MemoryChannel)) return;
-      this.channels.add(event.channel);
-    }));
+    const listen: Listen = (options) =>
+      this.network.listen(options).pipe(
+        tap((event) => {
+          if (event.type !== 'connection' || !(event.channel instanceof MemoryChannel)) return;
+          this.channels.add(event.channel);
+        }),
+      );
     const server = new Container({ id: 'test-broker', platform: { connect: this.network.connect, listen }, scheduler });
     this.listening = this.broker.serve(server.listen({ host: 'test-broker', port: 5672, offeredCapabilities: BROKER_CAPABILITIES })).subscribe();
   }

@@ -4,7 +4,11 @@
  * `new Container({ tracing: openTelemetryTracing() })`. Browser-safe.
  */
 export {
-  openTelemetryTracing, W3C_TRACE_CONTEXT, INSTRUMENTATION_NAME, ATTR_AMQP_OUTCOME,
-  type OpenTelemetryTracingOptions, type TracePropagator,
+  openTelemetryTracing,
+  W3C_TRACE_CONTEXT,
+  INSTRUMENTATION_NAME,
+  ATTR_AMQP_OUTCOME,
+  type OpenTelemetryTracingOptions,
+  type TracePropagator,
 } from './opentelemetry.js';
 export { TRACE_ANNOTATION, type Tracing, type TracingLink, type SendSpan, type ReceiveSpan } from '../rx/links/tracing.js';

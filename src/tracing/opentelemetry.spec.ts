@@ -9,9 +9,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TestScheduler } from 'rxjs/testing';
 import { firstValueFrom, map, of, share, take, type Observable, type SchedulerLike } from 'rxjs';
-import {
-  context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type ContextManager,
-} from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type ContextManager } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Broker, BROKER_CAPABILITIES } from '../broker/broker.js';
 import { symbol, Typed, type AmqpValue } from '../codec/types.js';
@@ -77,8 +75,11 @@ function brokerNetwork(scheduler: SchedulerLike): { client(tracing?: Tracing): O
   let clients = 0;
   return {
     broker,
-    client: (tracing) => new Container({ id: `client-${++clients}`, platform: { connect: network.connect }, scheduler, ...(tracing === undefined ? {} : { tracing }) })
-      .connect('amqp://broker:5672', { sasl: { enabled: false }, reconnect: false }),
+    client: (tracing) =>
+      new Container({ id: `client-${++clients}`, platform: { connect: network.connect }, scheduler, ...(tracing === undefined ? {} : { tracing }) }).connect(
+        'amqp://broker:5672',
+        { sasl: { enabled: false }, reconnect: false },
+      ),
   };
 }
 
@@ -118,7 +119,8 @@ interface RoundTrip {
 
 /** Sends `messages` to `orders` with one container and receives them with another; settles each with `settle`. */
 function roundTrip(
-  messages: readonly Message[], options: { tracing?: OpenTelemetryTracingOptions | false; settle?: (d: Delivery) => void; inside?: (m: Message) => void } = {},
+  messages: readonly Message[],
+  options: { tracing?: OpenTelemetryTracingOptions | false; settle?: (d: Delivery) => void; inside?: (m: Message) => void } = {},
 ): RoundTrip {
   const out: { results: SendResult[]; received: Message[] } = { results: [], received: [] };
   virtual((ts) => {
@@ -128,14 +130,18 @@ function roundTrip(
     const consumer$ = net.client(tracing);
     const parent = appTracer.startSpan('the request');
     context.with(trace.setSpan(ROOT_CONTEXT, parent), () => {
-      of(...messages).pipe(send(producer$, 'orders')).subscribe((r) => out.results.push(r));
+      of(...messages)
+        .pipe(send(producer$, 'orders'))
+        .subscribe((r) => out.results.push(r));
     });
     parent.end();
-    receive(consumer$, 'orders', { autoAccept: options.settle === undefined }).pipe(take(messages.length)).subscribe((d) => {
-      out.received.push(d.message);
-      options.inside?.(d.message);
-      options.settle?.(d);
-    });
+    receive(consumer$, 'orders', { autoAccept: options.settle === undefined })
+      .pipe(take(messages.length))
+      .subscribe((d) => {
+        out.received.push(d.message);
+        options.inside?.(d.message);
+        options.settle?.(d);
+      });
   });
   return out;
 }
@@ -220,12 +226,22 @@ describe('rx-amqp/tracing: OpenTelemetry', () => {
       // A server that rejects everything sent to it.
       new Container({ id: 'strict', platform: { connect: network.connect, listen: network.listen }, scheduler: ts })
         .listen({ host: 'strict', port: 5672 })
-        .subscribe((connection) => connection.links$.subscribe((link) => link.receive({ autoAccept: false }).subscribe((d) => {
-          d.reject({ condition: 'amqp:precondition-failed', description: 'no orders today' });
-        })));
-      const connection$ = new Container({ id: 'client', platform: { connect: network.connect }, scheduler: ts, tracing: openTelemetryTracing({ tracerProvider: provider }) })
-        .connect('amqp://strict:5672', { sasl: { enabled: false }, reconnect: false });
-      of({ body: 1 }).pipe(send(connection$, 'orders')).subscribe((r) => results.push(r));
+        .subscribe((connection) =>
+          connection.links$.subscribe((link) =>
+            link.receive({ autoAccept: false }).subscribe((d) => {
+              d.reject({ condition: 'amqp:precondition-failed', description: 'no orders today' });
+            }),
+          ),
+        );
+      const connection$ = new Container({
+        id: 'client',
+        platform: { connect: network.connect },
+        scheduler: ts,
+        tracing: openTelemetryTracing({ tracerProvider: provider }),
+      }).connect('amqp://strict:5672', { sasl: { enabled: false }, reconnect: false });
+      of({ body: 1 })
+        .pipe(send(connection$, 'orders'))
+        .subscribe((r) => results.push(r));
     });
     expect(results.map((r) => r.state)).toEqual(['rejected']);
     const [producer] = spansNamed('send orders');
@@ -252,7 +268,11 @@ describe('rx-amqp/tracing: OpenTelemetry', () => {
   });
 
   it('one span per message, each with its own context', () => {
-    const { received } = roundTrip([{ body: 1, messageId: 'a' }, { body: 2, messageId: 'b' }, { body: 3, messageId: 'c' }]);
+    const { received } = roundTrip([
+      { body: 1, messageId: 'a' },
+      { body: 2, messageId: 'b' },
+      { body: 3, messageId: 'c' },
+    ]);
     const producers = spansNamed('send orders');
     const consumers = spansNamed('process orders');
     expect(producers.map((s) => s.attributes['messaging.message.id'])).toEqual(['a', 'b', 'c']);
@@ -280,7 +300,10 @@ describe('rx-amqp/tracing: OpenTelemetry', () => {
     virtual((ts) => {
       const net = brokerNetwork(ts);
       const tracing = openTelemetryTracing({ tracerProvider: provider });
-      const piped$ = net.client(tracing).pipe(map((c) => c), share());
+      const piped$ = net.client(tracing).pipe(
+        map((c) => c),
+        share(),
+      );
       of({ body: 1 }, { body: 2 }).pipe(send(piped$, 'orders')).subscribe();
       receive(net.client(tracing), 'orders').pipe(take(2)).subscribe();
     });
@@ -296,11 +319,19 @@ describe('rx-amqp/tracing: OpenTelemetry', () => {
       new Container({ id: 'server', platform: { connect: network.connect, listen: network.listen }, scheduler: ts })
         .listen({ host: 'server', port: 5672 })
         .subscribe((connection) => {
-          connection.links$.subscribe((link) => of({ body: 1 }).pipe(link.send()).subscribe({ error: () => undefined }));
+          connection.links$.subscribe((link) =>
+            of({ body: 1 })
+              .pipe(link.send())
+              .subscribe({ error: () => undefined }),
+          );
           ts.schedule(() => connection.close().subscribe(), 10);
         });
-      const connection$ = new Container({ id: 'client', platform: { connect: network.connect }, scheduler: ts, tracing: openTelemetryTracing({ tracerProvider: provider }) })
-        .connect('amqp://server:5672', { sasl: { enabled: false }, reconnect: false });
+      const connection$ = new Container({
+        id: 'client',
+        platform: { connect: network.connect },
+        scheduler: ts,
+        tracing: openTelemetryTracing({ tracerProvider: provider }),
+      }).connect('amqp://server:5672', { sasl: { enabled: false }, reconnect: false });
       // The consumer holds the delivery and never settles it.
       receive(connection$, 'orders', { autoAccept: false }).subscribe({ error: () => (ended = 'error'), complete: () => (ended = 'complete') });
     });
@@ -317,7 +348,9 @@ describe('rx-amqp/tracing: OpenTelemetry', () => {
       const net = brokerNetwork(ts);
       const tracing = openTelemetryTracing({ tracerProvider: provider });
       // Unsubscribed in the same turn: the message never reaches the broker.
-      const subscription = of({ body: 1 }).pipe(send(net.client(tracing), 'orders')).subscribe();
+      const subscription = of({ body: 1 })
+        .pipe(send(net.client(tracing), 'orders'))
+        .subscribe();
       subscription.unsubscribe();
     });
     const [producer] = spansNamed('send orders');
@@ -341,7 +374,12 @@ describe('rx-amqp/tracing: over TCP', () => {
     }
     const [producer] = spansNamed('send tcp-orders');
     const [consumer] = spansNamed('process tcp-orders');
-    expect(producer!.attributes).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': broker.port, 'messaging.message.id': '7', 'messaging.amqp.outcome': 'accepted' });
+    expect(producer!.attributes).toMatchObject({
+      'server.address': '127.0.0.1',
+      'server.port': broker.port,
+      'messaging.message.id': '7',
+      'messaging.amqp.outcome': 'accepted',
+    });
     expect(consumer!.links[0]!.context.spanId).toBe(producer!.spanContext().spanId);
     expect(consumer!.attributes).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': broker.port, 'messaging.amqp.outcome': 'accepted' });
   });
@@ -353,14 +391,20 @@ describe('rx-amqp/tracing: the W3C trace context in Proton’s annotation', () =
     const spanId = 'b7ad6b7169203331';
     const tracing = openTelemetryTracing({ tracerProvider: provider });
     for (const map_ of [
-      new Map<AmqpValue, AmqpValue>([['traceparent', `00-${traceId}-${spanId}-01`], ['tracestate', 'congo=t61rcWkgMzE']]),
+      new Map<AmqpValue, AmqpValue>([
+        ['traceparent', `00-${traceId}-${spanId}-01`],
+        ['tracestate', 'congo=t61rcWkgMzE'],
+      ]),
       new Map<AmqpValue, AmqpValue>([[symbol('traceparent'), `00-${traceId}-${spanId}-01`]]),
     ]) {
       const delivery = { message: { messageAnnotations: new Map([[TRACE_ANNOTATION, map_]]) }, payload: new Uint8Array(10) } as unknown as Delivery;
       tracing.startReceive(delivery, { name: 'l', address: 'q' }).end('accepted');
     }
     const spans = spansNamed('process q');
-    expect(spans.map((s) => [s.links[0]!.context.traceId, s.links[0]!.context.spanId])).toEqual([[traceId, spanId], [traceId, spanId]]);
+    expect(spans.map((s) => [s.links[0]!.context.traceId, s.links[0]!.context.spanId])).toEqual([
+      [traceId, spanId],
+      [traceId, spanId],
+    ]);
     expect(spans[0]!.links[0]!.context.traceState?.get('congo')).toBe('t61rcWkgMzE');
   });
 

@@ -27,8 +27,21 @@
  * Browser-safe (the OpenTelemetry API is).
  */
 import {
-  context as contextApi, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags,
-  type Attributes, type Context, type Link, type Span, type SpanContext, type TextMapGetter, type TextMapSetter, type Tracer,
+  context as contextApi,
+  createTraceState,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+  type TextMapGetter,
+  type TextMapSetter,
+  type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
 import { symbol, Typed, type AmqpValue } from '../codec/types.js';
@@ -121,7 +134,10 @@ function startSend(tracer: Tracer, propagator: TracePropagator, message: Message
 class OtelSendSpan implements SendSpan {
   private ended = false;
 
-  constructor(private readonly span: Span, readonly message: Message) {}
+  constructor(
+    private readonly span: Span,
+    readonly message: Message,
+  ) {}
 
   sent(link: TracingLink): void {
     if (this.ended) return;
@@ -150,9 +166,7 @@ function withTraceContext(message: Message, carrier: Record<string, string>): Me
 
 // --- receive -------------------------------------------------------------------------------
 
-function startReceive(
-  tracer: Tracer, propagator: TracePropagator, consumerParent: 'producer' | 'active', delivery: Delivery, link: TracingLink,
-): ReceiveSpan {
+function startReceive(tracer: Tracer, propagator: TracePropagator, consumerParent: 'producer' | 'active', delivery: Delivery, link: TracingLink): ReceiveSpan {
   const address = link.address ?? '';
   const attributes: Attributes = {
     [ATTR_MESSAGING_SYSTEM]: 'amqp',
@@ -182,7 +196,10 @@ function startReceive(
 class OtelReceiveSpan implements ReceiveSpan {
   private ended = false;
 
-  constructor(private readonly span: Span, private readonly context: Context) {}
+  constructor(
+    private readonly span: Span,
+    private readonly context: Context,
+  ) {}
 
   run<T>(fn: () => T): T {
     return contextApi.with(this.context, fn);
@@ -307,4 +324,3 @@ export const W3C_TRACE_CONTEXT: TracePropagator = {
     return trace.setSpanContext(context, spanContext);
   },
 };
-

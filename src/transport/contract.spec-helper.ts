@@ -9,7 +9,16 @@ import type { Subscription } from 'rxjs';
 import { AmqpError } from '../errors/amqp-error.js';
 import { Condition } from '../errors/conditions.js';
 import { TransportError } from './transport-error.js';
-import { formatAddress, type ByteChannel, type Connect, type Endpoint, type Listen, type ListenerEvent, type TransportListenOptions, type TlsOptions } from './transport.js';
+import {
+  formatAddress,
+  type ByteChannel,
+  type Connect,
+  type Endpoint,
+  type Listen,
+  type ListenerEvent,
+  type TransportListenOptions,
+  type TlsOptions,
+} from './transport.js';
 
 export interface TransportRig {
   readonly listen: Listen;
@@ -44,15 +53,22 @@ export interface OpenPair {
  * hands every event to `onEvent`, resolves the bound port, and rejects if
  * listening fails.
  */
-export function listenOn(listen: Listen, options: TransportListenOptions, subscriptions: Subscription[], onEvent: (event: ListenerEvent) => void = () => undefined): Promise<number> {
+export function listenOn(
+  listen: Listen,
+  options: TransportListenOptions,
+  subscriptions: Subscription[],
+  onEvent: (event: ListenerEvent) => void = () => undefined,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    subscriptions.push(listen(options).subscribe({
-      next: (event) => {
-        onEvent(event);
-        if (event.type === 'listening') resolve(event.port);
-      },
-      error: reject,
-    }));
+    subscriptions.push(
+      listen(options).subscribe({
+        next: (event) => {
+          onEvent(event);
+          if (event.type === 'listening') resolve(event.port);
+        },
+        error: reject,
+      }),
+    );
   });
 }
 
@@ -245,7 +261,7 @@ export function describeTransportContract(name: string, makeRig: () => Transport
       expect((second as AmqpError).condition).toBe(Condition.IllegalState);
     });
 
-    it('destroy() completes our input and ends the peer\'s', async () => {
+    it("destroy() completes our input and ends the peer's", async () => {
       const { client, server } = await open();
       const ours = outcome(client);
       const theirs = outcome(server);

@@ -150,7 +150,7 @@ describe('EngineDriver with a fake engine, in virtual time', () => {
     expect(channel.log).toEqual(['write pong;ack;@1', 'end@3']);
   });
 
-  it('writes an engine\'s output chunks as they are, in order, skipping empty ones', () => {
+  it("writes an engine's output chunks as they are, in order, skipping empty ones", () => {
     const { channel } = runDriver('-p-|', ({ engine, driver }) => {
       const chunked = engine as FakeEngine & { takeOutputChunks?: () => Uint8Array[] | undefined };
       chunked.takeOutputChunks = () => {
@@ -163,7 +163,7 @@ describe('EngineDriver with a fake engine, in virtual time', () => {
     expect(channel.log).toEqual(['write pong@1', 'write +more@1', 'end@3']);
   });
 
-  it('hands each step\'s chunks to writev when the channel has it, and tells the engine when they were written', () => {
+  it("hands each step's chunks to writev when the channel has it, and tells the engine when they were written", () => {
     for (const written of [true, false]) {
       let released = 0;
       const { channel } = runDriver('-p-|', ({ engine, channel, driver }) => {
@@ -476,7 +476,7 @@ describe('EngineDriver with two real engines over a memory pair, in virtual time
 
   // Spec §2.4.5: the engine advertises half its real threshold, so the
   // peer's keepalives (at half the advertised value) always arrive in time.
-  it('keeps a connection with a 1 s idle-time-out alive for 10 s on the peer\'s keepalives', () => {
+  it("keeps a connection with a 1 s idle-time-out alive for 10 s on the peer's keepalives", () => {
     const scheduler = newTestScheduler();
     let log!: string[];
     let keepaliveBytes = 0;

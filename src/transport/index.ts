@@ -19,6 +19,16 @@ export { memoryPair, MemoryChannel, type MemoryPairOptions } from './memory/memo
 export { MemoryNetwork, type MemoryNetworkOptions } from './memory/memory-network.js';
 export { EngineDriver, type EngineLike, type EngineDriverOptions } from './driver.js';
 export {
-  webSocketConnect, webSocketConnectWith, WebSocketChannel, AMQP_WEBSOCKET_PROTOCOL, MAX_COALESCED_MESSAGE, webSocketUrl,
-  type WebSocketFactory, type WebSocketChannelDetails, type WebSocketConstructor, type WebSocketLike, type WebSocketEventLike, type WebSocketEventType,
+  webSocketConnect,
+  webSocketConnectWith,
+  WebSocketChannel,
+  AMQP_WEBSOCKET_PROTOCOL,
+  MAX_COALESCED_MESSAGE,
+  webSocketUrl,
+  type WebSocketFactory,
+  type WebSocketChannelDetails,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  type WebSocketEventLike,
+  type WebSocketEventType,
 } from './websocket/index.js';

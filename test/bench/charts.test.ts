@@ -42,8 +42,19 @@ describe('benchmark charts', () => {
 
   it('scales bars to the largest value and escapes text', () => {
     const svg = renderBarChart({
-      title: 'a <b> & "c"', unit: 'ms', better: 'lower', source: 's',
-      groups: [{ label: 'g', bars: [{ label: 'big', value: 10, series: 'rhea' }, { label: 'half', value: 5, series: 'rx-amqp' }] }],
+      title: 'a <b> & "c"',
+      unit: 'ms',
+      better: 'lower',
+      source: 's',
+      groups: [
+        {
+          label: 'g',
+          bars: [
+            { label: 'big', value: 10, series: 'rhea' },
+            { label: 'half', value: 5, series: 'rx-amqp' },
+          ],
+        },
+      ],
     });
     expect(svg).toContain('a &#60;b&#62; &#38; &#34;c&#34;');
     const widths = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)"/g)].map((m) => Number(m[1]));

@@ -76,7 +76,7 @@ it('ng build bundles rx-amqp through its browser condition, with no Node builtin
   expect(inputs.filter((path) => /(^|\/)rxjs\/dist\/[^/]+\/index\.js$/.test(path))).toEqual(['node_modules/rxjs/dist/esm/index.js']);
 });
 
-it('examples/angular/rx-amqp-built/package.json resolves as the package\'s own does', () => {
+it("examples/angular/rx-amqp-built/package.json resolves as the package's own does", () => {
   const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   const built = JSON.parse(readFileSync(join(APP, 'rx-amqp-built/package.json'), 'utf8')) as Record<string, unknown>;
   for (const key of ['name', 'type', 'sideEffects', 'browser', 'main', 'module', 'types', 'exports', 'peerDependencies', 'peerDependenciesMeta']) {

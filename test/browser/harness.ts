@@ -78,10 +78,11 @@ export function serveStatic(root: string): Promise<StaticServer> {
       const port = typeof address === 'object' && address !== null ? address.port : 0;
       done({
         origin: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((closed) => {
-          server.closeAllConnections();
-          server.close(() => closed());
-        }),
+        close: () =>
+          new Promise<void>((closed) => {
+            server.closeAllConnections();
+            server.close(() => closed());
+          }),
       });
     });
   });
@@ -228,25 +229,36 @@ export async function nodeReceiver(url: string, topic: string): Promise<{ bodies
   const bodies: unknown[] = [];
   let attached!: () => void;
   const isAttached = new Promise<void>((r) => (attached = r));
-  const subscription = receive(node.connect(url, { reconnect: false }), topic, { ...TOPIC, onAttach: () => attached() })
-    .subscribe({ next: (d) => bodies.push(d.message.body), error: (error: unknown) => bodies.push(error) });
+  const subscription = receive(node.connect(url, { reconnect: false }), topic, { ...TOPIC, onAttach: () => attached() }).subscribe({
+    next: (d) => bodies.push(d.message.body),
+    error: (error: unknown) => bodies.push(error),
+  });
   await isAttached;
   return { bodies, subscription };
 }
 
 /** Sends `bodies` to `topic` from Node over TCP; resolves with the outcomes. */
 export function nodeSend(url: string, topic: string, bodies: readonly string[]): Promise<string[]> {
-  return lastValueFrom(range(0, bodies.length).pipe(
-    map((i): Message => ({ body: bodies[i]! })),
-    send(node.connect(url, { reconnect: false }), topic, TOPIC),
-    map((r) => r.state),
-    toArray(),
-  ));
+  return lastValueFrom(
+    range(0, bodies.length).pipe(
+      map((i): Message => ({ body: bodies[i]! })),
+      send(node.connect(url, { reconnect: false }), topic, TOPIC),
+      map((r) => r.state),
+      toArray(),
+    ),
+  );
 }
 
 /** Sends one message to `address` as a queue (no capability: the broker's default kind). */
 export async function nodeSendToQueue(url: string, address: string): Promise<string> {
-  return (await firstValueFrom(range(0, 1).pipe(map((): Message => ({ body: 'a queue message' })), send(node.connect(url, { reconnect: false }), address)))).state;
+  return (
+    await firstValueFrom(
+      range(0, 1).pipe(
+        map((): Message => ({ body: 'a queue message' })),
+        send(node.connect(url, { reconnect: false }), address),
+      ),
+    )
+  ).state;
 }
 
 // ---------------------------------------------------------------------------
@@ -271,10 +283,14 @@ export async function waitForStatus(page: Page, status: string, timeout = 20_000
 
 /** Waits for `reconnecting` and returns the status line as it was then (the next attempt turns it into `connecting`). */
 export async function waitForReconnecting(page: Page, timeout = 20_000): Promise<string> {
-  const text = await page.waitForFunction(() => {
-    const element = document.querySelector<HTMLElement>('#status');
-    return element?.dataset['status'] === 'reconnecting' ? element.textContent ?? '' : false;
-  }, undefined, { timeout, polling: 10 });
+  const text = await page.waitForFunction(
+    () => {
+      const element = document.querySelector<HTMLElement>('#status');
+      return element?.dataset['status'] === 'reconnecting' ? (element.textContent ?? '') : false;
+    },
+    undefined,
+    { timeout, polling: 10 },
+  );
   return (await text.jsonValue()) as string;
 }
 
@@ -319,7 +335,10 @@ export function describePageFlows(name: string, target: () => FlowTarget): void 
     afterEach(async () => {
       // Every cleanup runs; the first failure (e.g. an uncaught error in the page) is reported.
       const failures: unknown[] = [];
-      for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve().then(cleanup).catch((error: unknown) => failures.push(error));
+      for (const cleanup of cleanups.splice(0).reverse())
+        await Promise.resolve()
+          .then(cleanup)
+          .catch((error: unknown) => failures.push(error));
       if (failures.length > 0) throw failures[0];
     });
 
@@ -389,18 +408,26 @@ export function describePageFlows(name: string, target: () => FlowTarget): void 
       // for a backoff long enough, restart, subscribe, and check the page's
       // attempt was indeed still to come.
       let nextAttemptAt = 0;
-      await expect.poll(async () => {
-        const s = await pageStatus(page);
-        nextAttemptAt = s.status === 'reconnecting' ? s.nextAttemptAt ?? 0 : 0;
-        return nextAttemptAt - Date.now();
-      }, { timeout: 20_000, interval: 50 }).toBeGreaterThan(1500);
+      await expect
+        .poll(
+          async () => {
+            const s = await pageStatus(page);
+            nextAttemptAt = s.status === 'reconnecting' ? (s.nextAttemptAt ?? 0) : 0;
+            return nextAttemptAt - Date.now();
+          },
+          { timeout: 20_000, interval: 50 },
+        )
+        .toBeGreaterThan(1500);
       await broker.start();
       const fromPage = await receiver(topic);
       expect(Date.now(), 'the Node receiver subscribed before the page reconnected').toBeLessThan(nextAttemptAt);
 
       await waitForStatus(page, 'open', 15_000);
       await expect.poll(() => fromPage.bodies, { timeout: 10_000 }).toContain('sent while the broker was down');
-      expect(fromPage.bodies.every((b) => b === 'sent while the broker was down'), String(fromPage.bodies)).toBe(true); // at least once
+      expect(
+        fromPage.bodies.every((b) => b === 'sent while the broker was down'),
+        String(fromPage.bodies),
+      ).toBe(true); // at least once
       await expect.poll(() => counts(page)).toEqual({ sent: 1, accepted: 1 });
       await expect.poll(() => page.locator('#error').isHidden()).toBe(true);
 
@@ -408,8 +435,7 @@ export function describePageFlows(name: string, target: () => FlowTarget): void 
       await expect.poll(() => broker.topicConsumers(topic), { timeout: 10_000 }).toBe(2);
       const after = Array.from({ length: 20 }, (_, i) => `after the restart ${i}`);
       expect(await nodeSend(broker.tcpUrl, topic, after)).toEqual(after.map(() => 'accepted'));
-      await expect.poll(async () => (await pageMessages(page)).filter((m) => m.startsWith('after the restart')), { timeout: 10_000 })
-        .toEqual(after);
+      await expect.poll(async () => (await pageMessages(page)).filter((m) => m.startsWith('after the restart')), { timeout: 10_000 }).toEqual(after);
       expect(consoleLines.filter((l) => l.startsWith('error:') && !l.includes('WebSocket'))).toEqual([]);
     }, 90_000);
   });

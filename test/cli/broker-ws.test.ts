@@ -11,7 +11,9 @@ import { Container, receive, send } from '../../src/index.js';
 
 describe('rx-amqp broker --ws', () => {
   it('serves AMQP over WebSocket beside TCP, one broker behind both', async () => {
-    const child = spawn(process.execPath, ['bin/rx-amqp.js', 'broker', '--host', '127.0.0.1', '--port', '0', '--ws', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/rx-amqp.js', 'broker', '--host', '127.0.0.1', '--port', '0', '--ws', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -31,13 +33,21 @@ describe('rx-amqp broker --ws', () => {
       });
       expect(wsUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/$/);
       const container = new Container({ id: 'cli-ws-test' });
-      const sent = await lastValueFrom(range(0, 100).pipe(
-        map((i) => ({ body: `over ws ${i}` })),
-        send(container.connect(wsUrl, { reconnect: false }), 'cli-ws-queue'),
-        toArray(),
-      ));
+      const sent = await lastValueFrom(
+        range(0, 100).pipe(
+          map((i) => ({ body: `over ws ${i}` })),
+          send(container.connect(wsUrl, { reconnect: false }), 'cli-ws-queue'),
+          toArray(),
+        ),
+      );
       expect(sent.every((r) => r.state === 'accepted')).toBe(true);
-      const bodies = await lastValueFrom(receive(container.connect(amqpUrl, { reconnect: false }), 'cli-ws-queue').pipe(take(100), map((d) => d.message.body), toArray()));
+      const bodies = await lastValueFrom(
+        receive(container.connect(amqpUrl, { reconnect: false }), 'cli-ws-queue').pipe(
+          take(100),
+          map((d) => d.message.body),
+          toArray(),
+        ),
+      );
       expect(bodies).toEqual(Array.from({ length: 100 }, (_, i) => `over ws ${i}`));
       // The CLI over WebSocket: the URL's path is the WebSocket's, the node is --address.
       const cliSent = await rxAmqp('send', wsUrl, '--address', 'cli-ws-cli', '--count', '3', '--body', 'via cli');

@@ -77,8 +77,10 @@ function sendAndReceiveThroughCuts(peer: () => Peer): void {
     const rest = await drain();
     const printed = new Set(lines);
     expect(rest.filter((body) => !printed.has(body))).toEqual([]);
-    console.log(`rx-amqp CLI through ${CUTS}+${CUTS} cuts (${address}): ${COUNT} accepted and received; receive skipped ${duplicates} duplicates; `
-      + `${rest.length} duplicate copies left at the broker; ${proxy.accepted} connections`);
+    console.log(
+      `rx-amqp CLI through ${CUTS}+${CUTS} cuts (${address}): ${COUNT} accepted and received; receive skipped ${duplicates} duplicates; ` +
+        `${rest.length} duplicate copies left at the broker; ${proxy.accepted} connections`,
+    );
   }, 150_000);
 }
 
@@ -116,10 +118,12 @@ describe('rx-amqp send/receive reconnect through a cutting proxy: RabbitMQ 3.10'
 
 /** Every body still on the queue: received until none came for a second (20 s at most). */
 function drainQueue(url: string, address: string): Promise<string[]> {
-  return lastValueFrom(receive(connect(url, { reconnect: false }), address).pipe(
-    map((d) => String(d.message.body)),
-    timeout({ first: 3000, each: 1000, with: () => EMPTY }),
-    takeUntil(timer(20_000)),
-    toArray(),
-  ));
+  return lastValueFrom(
+    receive(connect(url, { reconnect: false }), address).pipe(
+      map((d) => String(d.message.body)),
+      timeout({ first: 3000, each: 1000, with: () => EMPTY }),
+      takeUntil(timer(20_000)),
+      toArray(),
+    ),
+  );
 }

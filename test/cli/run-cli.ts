@@ -47,4 +47,3 @@ export function startBrokerProcess(...args: string[]): Promise<BrokerProcess> {
     });
   });
 }
-

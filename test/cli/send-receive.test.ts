@@ -35,7 +35,10 @@ describe('rx-amqp send / receive with the Proton C broker', () => {
     expect((await rxAmqp('send', `${broker!.url}/j`, '--count', '2', '--body', 'hi')).code).toBe(0);
     const received = await rxAmqp('receive', `${broker!.url}/j`, '--count', '2', '--json');
     expect(received.code, received.stderr).toBe(0);
-    const lines = received.stdout.trim().split('\n').map((l) => JSON.parse(l) as { properties: { messageId: string } });
+    const lines = received.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { properties: { messageId: string } });
     // send numbers its messages <run>:<i>, so a receiver can tell a resent message from a new one.
     const run = lines[0]!.properties.messageId.split(':')[0]!;
     expect(run).toMatch(/^[0-9a-f]{8}$/);
@@ -50,8 +53,12 @@ describe('rx-amqp send / receive with the Proton C broker', () => {
     expect(sent.code, sent.stderr).toBe(0);
     expect(sent.stderr).toContain('3 messages sent');
     const received = await rxAmqp('receive', `${broker!.url}/b`, '--count', '3', '--json');
-    expect(received.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { body: unknown }).body))
-      .toEqual(Array(3).fill({ type: 'binary', value: '00010203' }));
+    expect(
+      received.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { body: unknown }).body),
+    ).toEqual(Array(3).fill({ type: 'binary', value: '00010203' }));
   }, 30_000);
 
   it('a refused connection exits 1 with the error; a bad command line exits 2', async () => {
@@ -60,13 +67,15 @@ describe('rx-amqp send / receive with the Proton C broker', () => {
     const refused = await rxAmqp('send', `${stopped.url}/q`);
     expect(refused.code).toBe(1);
     // What happened and what to try, then the system's code.
-    expect(refused.stderr).toMatch(/^rx-amqp send: q: connection to 127\.0\.0\.1:\d+ refused: nothing is listening there\. Is the broker running, and are the URL's host and port right\? \(ECONNREFUSED\)/);
+    expect(refused.stderr).toMatch(
+      /^rx-amqp send: q: connection to 127\.0\.0\.1:\d+ refused: nothing is listening there\. Is the broker running, and are the URL's host and port right\? \(ECONNREFUSED\)/,
+    );
     const usage = await rxAmqp('receive', stopped.url);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('Usage: rx-amqp receive');
   }, 30_000);
 
-  it('amqps:// to a plain AMQP port, and an HTTP server: what happened and what to try, not OpenSSL\'s text', async () => {
+  it("amqps:// to a plain AMQP port, and an HTTP server: what happened and what to try, not OpenSSL's text", async () => {
     // The embedded broker's port is plain AMQP (Proton's broker.c would answer TLS on the same port).
     const plain = await startBroker({ host: '127.0.0.1', port: 0 });
     try {

@@ -78,9 +78,10 @@ function queueExamples(brokerUrl: () => string): void {
     const received = lines(served.stdout).filter((l) => l.startsWith('Received'));
     expect(received).toHaveLength(JABBERWOCKY.length);
     // request() gave each request a message-id, the same correlation-id, and its reply queue as reply-to.
-    JABBERWOCKY.forEach((l, i) => expect(received[i]).toMatch(new RegExp(`^Received Message\\(reply_to='[^']+'.*, id='([^']+)', correlation_id='\\1', body='${l}'\\)$`)));
+    JABBERWOCKY.forEach((l, i) =>
+      expect(received[i]).toMatch(new RegExp(`^Received Message\\(reply_to='[^']+'.*, id='([^']+)', correlation_id='\\1', body='${l}'\\)$`)),
+    );
   });
-
 }
 
 describe('examples against the embedded broker', OPTIONS, () => {
@@ -115,10 +116,12 @@ describe('examples against the embedded broker', OPTIONS, () => {
     expect(sent.stdout).toBe('all messages confirmed\n');
     const browsed = await runExample('queue_browser', [url(), 'ex-colours']);
     expectSuccess(browsed);
-    expect(lines(browsed.stdout)).toEqual([1, 2, 3, 4, 5, 6].map((n) => {
-      const colour = n % 2 === 0 ? 'red' : 'green';
-      return `Message(id=${n}, properties={'colour': '${colour}'}, body='${colour} ${n}')`;
-    }));
+    expect(lines(browsed.stdout)).toEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => {
+        const colour = n % 2 === 0 ? 'red' : 'green';
+        return `Message(id=${n}, properties={'colour': '${colour}'}, body='${colour} ${n}')`;
+      }),
+    );
     const selected = await runExample('selected_recv', [url(), 'ex-colours', '3']);
     expectSuccess(selected);
     expect(lines(selected.stdout)).toEqual(['green 1', 'green 3', 'green 5']);
@@ -133,7 +136,13 @@ describe('examples against the embedded broker', OPTIONS, () => {
     const run = await runExample('pause_resume', [url(), 'ex-paused', '7']);
     expectSuccess(run);
     expect(lines(run.stdout)).toEqual([
-      ...sequence(1, 3), 'paused for 500 ms', 'resumed', ...sequence(4, 6), 'paused for 500 ms', 'resumed', ...sequence(7, 7),
+      ...sequence(1, 3),
+      'paused for 500 ms',
+      'resumed',
+      ...sequence(4, 6),
+      'paused for 500 ms',
+      'resumed',
+      ...sequence(7, 7),
     ]);
   });
 
@@ -162,9 +171,12 @@ describe('examples against the embedded broker', OPTIONS, () => {
     const run = await runExample('selector_switch', [url(), 'ex-switch', '6', '1']);
     expectSuccess(run);
     expect(lines(run.stdout)).toEqual([
-      "colour = 'red': red 2", "colour = 'green': green 1",
-      "colour = 'red': red 4", "colour = 'green': green 3",
-      "colour = 'red': red 6", "colour = 'green': green 5",
+      "colour = 'red': red 2",
+      "colour = 'green': green 1",
+      "colour = 'red': red 4",
+      "colour = 'green': green 3",
+      "colour = 'red': red 6",
+      "colour = 'green': green 5",
     ]);
     expect(embedded!.broker.registry.find('ex-switch')!.stats().depth).toBe(0);
   });
@@ -185,7 +197,9 @@ describe('examples against the embedded broker', OPTIONS, () => {
     const received = await runExample('queue-receive', [url(), 'ex-jobs', '2']);
     expectSuccess(received);
     expect(lines(received.stdout)).toEqual([
-      "RECEIVE: Created receiver for source address 'ex-jobs'", "RECEIVE: Received message 'job 1'", "RECEIVE: Received message 'job 2'",
+      "RECEIVE: Created receiver for source address 'ex-jobs'",
+      "RECEIVE: Received message 'job 1'",
+      "RECEIVE: Received message 'job 2'",
     ]);
   });
 
@@ -198,7 +212,9 @@ describe('examples against the embedded broker', OPTIONS, () => {
       const received = await receiver.done;
       expectSuccess(received);
       expect(lines(received.stdout)).toEqual([
-        "RECEIVE: Created receiver for source address 'ex-news'", "RECEIVE: Received message 'first'", "RECEIVE: Received message 'second'",
+        "RECEIVE: Created receiver for source address 'ex-news'",
+        "RECEIVE: Received message 'first'",
+        "RECEIVE: Received message 'second'",
       ]);
     }
   });
@@ -215,7 +231,9 @@ describe('examples against the embedded broker', OPTIONS, () => {
     const run2 = await runExample('durable-subscribe', [url(), 'ex-durable', '2']);
     expectSuccess(run2);
     expect(lines(run2.stdout)).toEqual([
-      "RECEIVE: Created receiver for source address 'ex-durable'", "RECEIVE: Received message 'two'", "RECEIVE: Received message 'three'",
+      "RECEIVE: Created receiver for source address 'ex-durable'",
+      "RECEIVE: Received message 'two'",
+      "RECEIVE: Received message 'three'",
     ]);
   });
 
@@ -267,7 +285,7 @@ describe('examples against the embedded broker', OPTIONS, () => {
     ]);
   });
 
-  it('reconnect: retries with the manual\'s backoff until a broker listens', async () => {
+  it("reconnect: retries with the manual's backoff until a broker listens", async () => {
     const port = await freePort();
     const demo = startExample('reconnect', [`amqp://${LOOPBACK}:${port}`, 'ex-reconnect', '2']);
     await demo.waitFor(/status: reconnecting/);
@@ -291,8 +309,10 @@ describe('examples against the embedded broker', OPTIONS, () => {
       expectSuccess(run);
       // Each message has a properties section and an amqp-value: all of it arrived is section 2, offset 0.
       expect(lines(run.stdout)).toEqual([
-        'message 1: received up to section 2, offset 0', 'message 1: accepted',
-        'message 2: received up to section 2, offset 0', 'message 2: accepted',
+        'message 1: received up to section 2, offset 0',
+        'message 1: accepted',
+        'message 2: received up to section 2, offset 0',
+        'message 2: accepted',
         'all messages confirmed',
       ]);
     } finally {

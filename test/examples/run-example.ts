@@ -66,16 +66,17 @@ export function startExample(name: string, args: readonly string[], timeoutMs = 
     child.once('exit', (code, signal) => {
       live.delete(child);
       clearTimeout(timer);
-      resolve({ code: timedOut ? 'timeout' : code ?? signal ?? 'unknown', stdout, stderr });
+      resolve({ code: timedOut ? 'timeout' : (code ?? signal ?? 'unknown'), stdout, stderr });
     });
   });
   return {
     done,
-    waitFor: (pattern) => new Promise<void>((resolve, reject) => {
-      if (pattern.test(stdout)) return resolve();
-      waiters.push({ pattern, resolve });
-      void done.then((run) => reject(new Error(`examples/${name}.ts exited (${run.code}) before printing ${pattern}\n${run.stdout}\n${run.stderr}`)));
-    }),
+    waitFor: (pattern) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(stdout)) return resolve();
+        waiters.push({ pattern, resolve });
+        void done.then((run) => reject(new Error(`examples/${name}.ts exited (${run.code}) before printing ${pattern}\n${run.stdout}\n${run.stderr}`)));
+      }),
     kill: () => child.kill('SIGKILL'),
   };
 }

@@ -12,9 +12,7 @@ import { firstValueFrom, lastValueFrom, map, of, take, toArray } from 'rxjs';
 import { Container, receive, send, startBroker, type RunningBroker, type StartBrokerOptions } from '../../src/index.js';
 import { Broker, DEFAULT_MAX_BYTES, DEFAULT_MAX_SUBSCRIPTIONS, DEFAULT_SUBSCRIPTION_LIMITS } from '../../src/broker/index.js';
 import { utf8Encode } from '../../src/engine/sasl/bytes.js';
-import {
-  attach, close, dataMessage, detach, flow, LOOPBACK, RawPeer, source, target, transfer,
-} from '../support/raw-peer.js';
+import { attach, close, dataMessage, detach, flow, LOOPBACK, RawPeer, source, target, transfer } from '../support/raw-peer.js';
 
 const container = new Container({ id: 'hostile-broker-client' });
 let running: RunningBroker | undefined;
@@ -33,7 +31,14 @@ async function start(options: StartBrokerOptions = {}): Promise<RunningBroker> {
 async function served(broker: RunningBroker, address = `probe-${Math.random().toString(36).slice(2)}`, options = {}, credentials = ''): Promise<void> {
   const connection$ = container.connect(broker.url.replace('://', `://${credentials}`), { reconnect: false, ...options });
   await lastValueFrom(of({ body: 'probe' }).pipe(send(connection$, address)));
-  expect(await firstValueFrom(receive(connection$, address).pipe(take(1), map((d) => d.message.body)))).toBe('probe');
+  expect(
+    await firstValueFrom(
+      receive(connection$, address).pipe(
+        take(1),
+        map((d) => d.message.body),
+      ),
+    ),
+  ).toBe('probe');
 }
 
 /** Resolves after `ms` (pacing a raw peer, never an assertion on time). */
@@ -114,7 +119,9 @@ describe('the broker against hostile peers: store and transport', () => {
     const settled = new Set<number>();
     const collect = async (until: number) => {
       while (settled.size < until) {
-        const d = await peer.nextBody('disposition').catch((e: Error) => { throw new Error(`${e.message}; settled ${settled.size}, ${JSON.stringify(broker.stats())}`); });
+        const d = await peer.nextBody('disposition').catch((e: Error) => {
+          throw new Error(`${e.message}; settled ${settled.size}, ${JSON.stringify(broker.stats())}`);
+        });
         for (let id = d.first; id <= (d.last ?? d.first); id++) settled.add(id);
       }
     };
@@ -170,8 +177,12 @@ describe('the broker against hostile peers: store and transport', () => {
     await sleep(100);
     const producer$ = container.connect(broker.url, { reconnect: false });
     for (let round = 0; round < 10; round++) {
-      const results = await lastValueFrom(of(...Array.from({ length: 100 }, () => ({ body: new Uint8Array(2000).fill(round) })))
-        .pipe(send(producer$, 'ticker', { capabilities: ['topic'] }), toArray()));
+      const results = await lastValueFrom(
+        of(...Array.from({ length: 100 }, () => ({ body: new Uint8Array(2000).fill(round) }))).pipe(
+          send(producer$, 'ticker', { capabilities: ['topic'] }),
+          toArray(),
+        ),
+      );
       expect(results.every((r) => r.state === 'accepted')).toBe(true);
       await waitFor(() => got.length === (round + 1) * 100, 10_000);
     }
@@ -183,7 +194,7 @@ describe('the broker against hostile peers: store and transport', () => {
     for (const peer of idle) peer.destroy();
   });
 
-  it('item 7: a WebSocket frame larger than the max-frame-size closes the socket before it is held (ws\' maxPayload was 100 MiB)', async () => {
+  it("item 7: a WebSocket frame larger than the max-frame-size closes the socket before it is held (ws' maxPayload was 100 MiB)", async () => {
     const broker = await start({ ws: { port: 0 } });
     const socket = await upgradeRaw(broker.ws!.port);
     // A binary frame announcing 100 MiB (64-bit length), masked as a client must: then 256 KiB of it.
@@ -296,8 +307,10 @@ function rawSocket(port: number): Promise<{ socket: Socket; closed: Promise<void
 function upgradeRaw(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: LOOPBACK, port }, () => {
-      socket.write('GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: amqp\r\n\r\n');
+      socket.write(
+        'GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: amqp\r\n\r\n',
+      );
     });
     let head = '';
     const onData = (chunk: Buffer) => {
@@ -312,4 +325,3 @@ function upgradeRaw(port: number): Promise<Socket> {
     socket.on('error', () => undefined);
   });
 }
-

@@ -73,7 +73,10 @@ describe('endless 1-byte transfer frames', () => {
     try {
       const container = new Container({ id: 'trickled-client' });
       const connection$ = container.connect(raw.url, { reconnect: false, sasl: { enabled: false }, maxUnfinishedBytes: BOUND });
-      const received = firstValueFrom(receive(connection$, 'q')).then(() => undefined, (e: unknown) => e);
+      const received = firstValueFrom(receive(connection$, 'q')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const server = await raw.nextPeer();
       await server.answerOpen();
       expect((await server.nextBody('begin')).remoteChannel).toBeUndefined();

@@ -15,9 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Container, receive, send, startBroker, type Delivery, type RunningBroker } from '../../src/index.js';
 import { encodeMessageBytes } from '../../src/frames/message.js';
 import type { Flow, Frame } from '../../src/frames/types.js';
-import {
-  attach, begin, disposition, flow, frameBytes, join, listenRaw, LOOPBACK, RawPeer, source, target, transfer,
-} from '../support/raw-peer.js';
+import { attach, begin, disposition, flow, frameBytes, join, listenRaw, LOOPBACK, RawPeer, source, target, transfer } from '../support/raw-peer.js';
 
 const U32_MAX = 0xffffffff;
 let broker: RunningBroker;
@@ -165,19 +163,22 @@ describe('receive credit when one input brings many transfers', () => {
     try {
       const connection$ = new Container({ id: 'batch-credit' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
       // The natural shape: async work per message, and the ones that need none settled at once.
-      const done = lastValueFrom(receive(connection$, 'q', { autoAccept: false, prefetch: 10 }).pipe(
-        mergeMap(async (d, index) => {
-          if (index === 0) {
+      const done = lastValueFrom(
+        receive(connection$, 'q', { autoAccept: false, prefetch: 10 }).pipe(
+          mergeMap(async (d, index) => {
+            if (index === 0) {
+              d.accept();
+              return index;
+            }
+            held.push(d);
+            await gate;
             d.accept();
             return index;
-          }
-          held.push(d);
-          await gate;
-          d.accept();
-          return index;
-        }),
-        toArray(),
-      ), { defaultValue: [] });
+          }),
+          toArray(),
+        ),
+        { defaultValue: [] },
+      );
       done.catch(() => undefined); // awaited below; a failed step must not leave it unhandled
       const server = await raw.nextPeer();
       await server.answerOpen();

@@ -66,7 +66,10 @@ describe("the peer's max-frame-size holds for every frame", () => {
       await server.nextBody('begin');
       server.sendFrame(0, begin({ remoteChannel: 0 }));
       expect((await server.nextBody('attach')).source?.address).toBe('fits');
-      const failed = await firstValueFrom(receive(connection$, 'q', { selector: `color = '${'r'.repeat(1000)}'` })).then(() => undefined, (e: unknown) => e);
+      const failed = await firstValueFrom(receive(connection$, 'q', { selector: `color = '${'r'.repeat(1000)}'` })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(failed).toMatchObject({ condition: Condition.FrameSizeTooSmall });
       // The connection is still there: the next receiver that fits attaches on it.
       const next = receive(connection$, 'fits-too').subscribe({ error: () => undefined });

@@ -30,8 +30,13 @@ export interface Tally {
  * says which were not).
  */
 export async function sendAndReceive(
-  connection$: ConnectionObservable, address: string, count: number, options: ReceiverOptions & { readonly name: string },
-  onProgress: (count: number) => void, deadlineMs: number, beforeSending?: () => void | Promise<void>,
+  connection$: ConnectionObservable,
+  address: string,
+  count: number,
+  options: ReceiverOptions & { readonly name: string },
+  onProgress: (count: number) => void,
+  deadlineMs: number,
+  beforeSending?: () => void | Promise<void>,
 ): Promise<Tally> {
   const started = Date.now();
   const received = new Map<number, number>();
@@ -68,31 +73,39 @@ export async function sendAndReceive(
   const messages: Message[] = Array.from({ length: count }, (_, i) => ({ body: i, durable: true }));
   try {
     if (beforeSending !== undefined) {
-      await waitFor(`${options.name}'s link to attach`, deadlineMs, () => `connection: ${statuses.join(', ')}`,
-        () => attaches.length > 0 || receiveError !== undefined || receiveCompleted);
+      await waitFor(
+        `${options.name}'s link to attach`,
+        deadlineMs,
+        () => `connection: ${statuses.join(', ')}`,
+        () => attaches.length > 0 || receiveError !== undefined || receiveCompleted,
+      );
       if (receiveError !== undefined) throw receiveError;
       await beforeSending();
     }
-    await lastValueFrom(from(messages).pipe(
-      send(connection$, address, { durable: true, bufferSize: count }),
-      tap((result: SendResult) => {
-        if (result.state === 'accepted') {
-          accepted.add(Number(result.message.body));
-          onProgress(accepted.size + received.size);
-        } else {
-          otherOutcomes.set(result.state, (otherOutcomes.get(result.state) ?? 0) + 1);
-        }
-      }),
-      toArray(),
-    ));
+    await lastValueFrom(
+      from(messages).pipe(
+        send(connection$, address, { durable: true, bufferSize: count }),
+        tap((result: SendResult) => {
+          if (result.state === 'accepted') {
+            accepted.add(Number(result.message.body));
+            onProgress(accepted.size + received.size);
+          } else {
+            otherOutcomes.set(result.state, (otherOutcomes.get(result.state) ?? 0) + 1);
+          }
+        }),
+        toArray(),
+      ),
+    );
     const missing = (): number[] => [...accepted].filter((n) => !received.has(n));
     while (missing().length > 0 && Date.now() - started < deadlineMs && receiveError === undefined && !receiveCompleted) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     if (receiveError !== undefined) throw receiveError;
     if (missing().length > 0) {
-      console.log(`${options.name}: ${missing().length} not received; the receiver ${receiveCompleted ? 'completed (the peer detached it without an error)' : 'was still open'}; `
-        + `links attached at ${attaches.join(', ') || 'never'}; last delivery at ${lastDeliveryMs}ms; connection: ${statuses.join(', ')}`);
+      console.log(
+        `${options.name}: ${missing().length} not received; the receiver ${receiveCompleted ? 'completed (the peer detached it without an error)' : 'was still open'}; ` +
+          `links attached at ${attaches.join(', ') || 'never'}; last delivery at ${lastDeliveryMs}ms; connection: ${statuses.join(', ')}`,
+      );
     }
     let duplicates = 0;
     for (const n of received.values()) duplicates += n - 1;

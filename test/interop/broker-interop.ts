@@ -72,9 +72,7 @@ export function describeProtonBroker(name: string, start: () => Promise<RunningP
 
       const receiver = await conn().openReceiver(session, { address });
       const deliveries = await receiver.receive(MANY, { window: 500 });
-      const wrong = deliveries
-        .map((d, i) => ({ i, ...readText(d.payload) }))
-        .filter((m) => m.id !== BigInt(m.i) || m.text !== `message ${m.i}`);
+      const wrong = deliveries.map((d, i) => ({ i, ...readText(d.payload) })).filter((m) => m.id !== BigInt(m.i) || m.text !== `message ${m.i}`);
       expect(wrong.slice(0, 3)).toEqual([]);
       expect(deliveries.every((d) => d.settled === behaviour.presettlesDeliveries)).toBe(true);
       // Every delivery was accepted and settled (or came settled): the engine tracks none.
@@ -87,14 +85,17 @@ export function describeProtonBroker(name: string, start: () => Promise<RunningP
       // A connection of its own, to count the transfer frames.
       let framesOut = 0;
       let framesIn = 0;
-      const big = await EngineConnection.connect({ host: peer!.host, port: peer!.port }, {
-        trace: (line) => {
-          if (line.includes('@transfer')) {
-            if (line.includes(' -> ')) framesOut++;
-            else framesIn++;
-          }
+      const big = await EngineConnection.connect(
+        { host: peer!.host, port: peer!.port },
+        {
+          trace: (line) => {
+            if (line.includes('@transfer')) {
+              if (line.includes(' -> ')) framesOut++;
+              else framesIn++;
+            }
+          },
         },
-      });
+      );
       try {
         const s = await big.begin();
         const address = freshQueue('big');
@@ -123,9 +124,10 @@ export function describeProtonBroker(name: string, start: () => Promise<RunningP
       const receiver = await conn().openReceiver(session, { address });
       expectAllAccepted(await sender.sendAll(2, (i) => textMessage(i, ['to release', 'to reject'][i])));
       const [released, rejected] = await receiver.receive(2, {
-        dispose: (_d, i) => i === 0
-          ? { state: RELEASED, settled: true }
-          : { state: { type: 'rejected', error: { condition: 'rx-amqp:test', description: 'rejected by the test' } }, settled: true },
+        dispose: (_d, i) =>
+          i === 0
+            ? { state: RELEASED, settled: true }
+            : { state: { type: 'rejected', error: { condition: 'rx-amqp:test', description: 'rejected by the test' } }, settled: true },
       });
       expect(readText(released!.payload).text).toBe('to release');
       expect(readText(rejected!.payload).text).toBe('to reject');

@@ -28,9 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catchError, EMPTY, filter, lastValueFrom, map, mergeMap, range, take, toArray } from 'rxjs';
 import { connect, Container, receive, send, startBroker, type RunningBroker } from '../../src/index.js';
-import {
-  buildProtonCExample, canConnect, freePort, LOOPBACK, protonPython, PROTON_PYTHON_EXAMPLES,
-} from '../support/peers/index.js';
+import { buildProtonCExample, canConnect, freePort, LOOPBACK, protonPython, PROTON_PYTHON_EXAMPLES } from '../support/peers/index.js';
 import { sleep } from '../support/peers/net.js';
 import { startProgram as start, type Finished, type Running } from '../support/run-program.js';
 
@@ -130,7 +128,10 @@ describe("Qpid Proton's examples against our broker", () => {
         'And the mome raths outgrabe.',
       ];
       expect(client.lines).toEqual(requests.map((r) => `${r} => ${r.toUpperCase()}`));
-      const received = server.stdout().split('\n').filter((l) => l.startsWith('Received'));
+      const received = server
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('Received'));
       expect(received).toHaveLength(4);
       // Each request named the client's temporary queue as its reply-to.
       expect(received.every((l) => /reply_to='[^']+'/.test(l))).toBe(true);
@@ -177,7 +178,10 @@ describe("Qpid Proton's examples against our broker", () => {
     const received = await start(receiver, [LOOPBACK, port, 'c-examples', '10000']).done;
     expectSuccess(received);
     expect(received.lines).toHaveLength(10_001);
-    const wrong = received.lines.slice(0, 10_000).map((line, i) => ({ i, line })).filter(({ i, line }) => line !== `{"sequence"=${i + 1}}`);
+    const wrong = received.lines
+      .slice(0, 10_000)
+      .map((line, i) => ({ i, line }))
+      .filter(({ i, line }) => line !== `{"sequence"=${i + 1}}`);
     expect(wrong.slice(0, 3)).toEqual([]);
     expect(received.lines[10_000]).toBe('10000 messages received');
     expect(broker.stats().depth).toBe(0);
@@ -191,7 +195,10 @@ describe("Qpid Proton's examples against our broker", () => {
     const received = await receiving.done;
     expectSuccess(received);
     expect(received.lines.at(-1)).toBe('10000 messages received');
-    const wrong = received.lines.slice(0, 10_000).map((line, i) => ({ i, line })).filter(({ i, line }) => line !== `{"sequence"=${i + 1}}`);
+    const wrong = received.lines
+      .slice(0, 10_000)
+      .map((line, i) => ({ i, line }))
+      .filter(({ i, line }) => line !== `{"sequence"=${i + 1}}`);
     expect(wrong.slice(0, 3)).toEqual([]);
   });
 });
@@ -222,11 +229,13 @@ describe("Qpid Proton's peer-to-peer examples against our client and listen()", 
   it('direct_recv.py receives the 100 messages our send() sends it, each accepted', async () => {
     const { running, url } = await listening('direct_recv.py', (a) => ['-a', a, '-m', '100']);
     try {
-      const results = await lastValueFrom(range(1, 100).pipe(
-        map((i) => ({ messageId: BigInt(i), body: { sequence: BigInt(i) } })),
-        send(connect(url, { reconnect: false }), 'examples', { bufferSize: 100 }),
-        toArray(),
-      ));
+      const results = await lastValueFrom(
+        range(1, 100).pipe(
+          map((i) => ({ messageId: BigInt(i), body: { sequence: BigInt(i) } })),
+          send(connect(url, { reconnect: false }), 'examples', { bufferSize: 100 }),
+          toArray(),
+        ),
+      );
       expect(results.map((r) => r.state)).toEqual(Array(100).fill('accepted'));
       const received = await running.done;
       expectSuccess(received);
@@ -239,11 +248,13 @@ describe("Qpid Proton's peer-to-peer examples against our client and listen()", 
   it('our receive() gets the 100 messages direct_send.py sends, and direct_send.py sees them all accepted', async () => {
     const { running, url } = await listening('direct_send.py', (a) => ['-a', a, '-m', '100']);
     try {
-      const bodies = await lastValueFrom(receive(connect(url, { reconnect: false }), 'examples').pipe(
-        take(100),
-        map((d) => d.message.body),
-        toArray(),
-      ));
+      const bodies = await lastValueFrom(
+        receive(connect(url, { reconnect: false }), 'examples').pipe(
+          take(100),
+          map((d) => d.message.body),
+          toArray(),
+        ),
+      );
       expect(bodies).toEqual(sequenceMaps(100));
       const sent = await running.done;
       expectSuccess(sent);
@@ -257,12 +268,15 @@ describe("Qpid Proton's peer-to-peer examples against our client and listen()", 
     const container = new Container({ id: 'direct-recv' });
     let port: number | undefined;
     const bodies: unknown[] = [];
-    const listener = container.listen({ host: LOOPBACK, port: 0, onListening: (a) => (port = a.port) }).pipe(
-      mergeMap((connection) => connection.links$),
-      filter((link) => link.role === 'sender' && link.address === 'examples'),
-      // simple_send.py closes its connection without detaching: the link ends with the connection's loss.
-      mergeMap((link) => link.receive().pipe(catchError(() => EMPTY))),
-    ).subscribe((delivery) => bodies.push(delivery.message.body));
+    const listener = container
+      .listen({ host: LOOPBACK, port: 0, onListening: (a) => (port = a.port) })
+      .pipe(
+        mergeMap((connection) => connection.links$),
+        filter((link) => link.role === 'sender' && link.address === 'examples'),
+        // simple_send.py closes its connection without detaching: the link ends with the connection's loss.
+        mergeMap((link) => link.receive().pipe(catchError(() => EMPTY))),
+      )
+      .subscribe((delivery) => bodies.push(delivery.message.body));
     try {
       const deadline = Date.now() + 5_000;
       while (port === undefined && Date.now() < deadline) await sleep(5);

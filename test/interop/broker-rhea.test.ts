@@ -32,12 +32,13 @@ async function open(id: string): Promise<{ connection: rhea.Connection; close():
   });
   return {
     connection,
-    close: () => new Promise<void>((resolve) => {
-      if (!connection.is_open()) return resolve();
-      connection.once('connection_close', () => resolve());
-      connection.once('disconnected', () => resolve());
-      connection.close();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (!connection.is_open()) return resolve();
+        connection.once('connection_close', () => resolve());
+        connection.once('disconnected', () => resolve());
+        connection.close();
+      }),
   };
 }
 
@@ -111,7 +112,8 @@ function attached(link: rhea.Sender | rhea.Receiver): Promise<void> {
 
 const expectNumberedInOrder = (messages: readonly rhea.Message[], indices: readonly number[]): void => {
   expect(messages).toHaveLength(indices.length);
-  const wrong = messages.map((m, k) => ({ k, body: m.body, i: m.application_properties?.['i'] }))
+  const wrong = messages
+    .map((m, k) => ({ k, body: m.body, i: m.application_properties?.['i'] }))
     .filter(({ k, body, i }) => body !== `message ${indices[k]}` || i !== indices[k]);
   expect(wrong.slice(0, 3)).toEqual([]);
 };
@@ -176,7 +178,7 @@ describe('rhea clients with our broker', () => {
     expect(broker.stats().topics).toBeGreaterThanOrEqual(1);
   });
 
-  it("a rhea receiver with rhea.filter.selector gets only matching messages; the rest stay on the queue", async () => {
+  it('a rhea receiver with rhea.filter.selector gets only matching messages; the rest stay on the queue', async () => {
     const client = await open('rhea-selector');
     try {
       const colour = (i: number) => (i % 2 === 0 ? 'green' : 'red');
@@ -190,7 +192,10 @@ describe('rhea clients with our broker', () => {
       expect(Object.keys(remoteSource.filter ?? {})).toEqual(['jms-selector']);
       green.close();
       const rest = await receiveMessages(client.connection.open_receiver('rhea-colours'), 25);
-      expectNumberedInOrder(rest, [...range(5, 0, 2), ...range(20, 1, 2)].sort((x, y) => x - y));
+      expectNumberedInOrder(
+        rest,
+        [...range(5, 0, 2), ...range(20, 1, 2)].sort((x, y) => x - y),
+      );
     } finally {
       await client.close();
     }

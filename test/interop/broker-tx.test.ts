@@ -109,14 +109,15 @@ describe("Qpid Proton's tx_send.py and tx_recv.py against our broker", () => {
     const connection$ = container.connect(`amqp://${LOOPBACK}:${broker.port}`, { reconnect: false });
     const batch = (first: number): Message[] => Array.from({ length: 10 }, (_, i) => ({ body: new Map([['sequence', BigInt(first + i)]]) }) as Message);
     // Rolled back: nothing is stored. (Bodies as Proton's: {sequence: n} with n a long.)
-    await lastValueFrom(transaction(connection$).pipe(
-      switchMap((tx) => from(batch(101)).pipe(tx.send('examples'), ignoreElements(), concatWith(tx.rollback()))),
-    ), { defaultValue: undefined });
+    await lastValueFrom(
+      transaction(connection$).pipe(switchMap((tx) => from(batch(101)).pipe(tx.send('examples'), ignoreElements(), concatWith(tx.rollback())))),
+      { defaultValue: undefined },
+    );
     expect(broker.stats().depth).toBe(0);
     // Committed: stored, in order.
-    await lastValueFrom(transaction(connection$).pipe(
-      switchMap((tx) => from(batch(1)).pipe(tx.send('examples'), ignoreElements(), concatWith(tx.commit()))),
-    ), { defaultValue: undefined });
+    await lastValueFrom(transaction(connection$).pipe(switchMap((tx) => from(batch(1)).pipe(tx.send('examples'), ignoreElements(), concatWith(tx.commit())))), {
+      defaultValue: undefined,
+    });
     expect(broker.stats().depth).toBe(10);
     const received = await example('tx_recv.py', ['-a', address, '-m', '10']);
     expectSuccess(received);

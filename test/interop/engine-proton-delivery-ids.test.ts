@@ -26,14 +26,17 @@ afterAll(async () => {
 async function waitForLines(pattern: RegExp, count: number, timeoutMs = 10_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const found = peer!.output().split('\n').filter((line) => pattern.test(line));
+    const found = peer!
+      .output()
+      .split('\n')
+      .filter((line) => pattern.test(line));
     if (found.length >= count || Date.now() > deadline) return found;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
 describe('delivery-ids against Proton C with a one-frame session window', () => {
-  it('two senders on one session: the one detached with a transfer still waiting for window leaves no gap in the other\'s ids', async () => {
+  it("two senders on one session: the one detached with a transfer still waiting for window leaves no gap in the other's ids", async () => {
     const connection = await EngineConnection.connect({ host: peer!.host, port: peer!.port });
     try {
       const session = await connection.begin();

@@ -65,9 +65,7 @@ describe('our engine as a client of RabbitMQ 3.10 (AMQP 1.0 plugin)', () => {
     const receiver = await connection!.openReceiver(session, { address });
     // The whole credit at once: see the note on rabbitmq-server#2597 above.
     const deliveries = await receiver.receive(MANY, { window: MANY });
-    const wrong = deliveries
-      .map((d, i) => ({ i, ...readText(d.payload) }))
-      .filter((m) => m.id !== BigInt(m.i) || m.text !== `message ${m.i}`);
+    const wrong = deliveries.map((d, i) => ({ i, ...readText(d.payload) })).filter((m) => m.id !== BigInt(m.i) || m.text !== `message ${m.i}`);
     expect(wrong.slice(0, 3)).toEqual([]);
     // RabbitMQ sends unsettled (snd-settle-mode unsettled) and we accepted and settled each.
     expect(deliveries.every((d) => !d.settled)).toBe(true);
@@ -82,9 +80,7 @@ describe('our engine as a client of RabbitMQ 3.10 (AMQP 1.0 plugin)', () => {
     const receiver = await connection!.openReceiver(session, { address });
     await sender.sendAll(3, (i) => textMessage(i, ['to release', 'to reject', 'third'][i]));
     const first = await receiver.receive(2, {
-      dispose: (_d, i) => i === 0
-        ? { state: RELEASED, settled: true }
-        : { state: { type: 'rejected', error: { condition: 'rx-amqp:test' } }, settled: true },
+      dispose: (_d, i) => (i === 0 ? { state: RELEASED, settled: true } : { state: { type: 'rejected', error: { condition: 'rx-amqp:test' } }, settled: true }),
     });
     expect(first.map((d) => readText(d.payload).text)).toEqual(['to release', 'to reject']);
 
@@ -115,7 +111,10 @@ describe('our engine as a client of RabbitMQ 3.10 (AMQP 1.0 plugin)', () => {
 
   it('a wrong password fails with a SaslError whose outcome code is auth', async () => {
     const c = await dial(plain('not-the-password'));
-    const error = await c.opened.then(() => undefined, (e: unknown) => e);
+    const error = await c.opened.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SaslError);
     const outcome = c.events.find((e) => e.type === 'sasl-outcome');
     expect(outcome).toMatchObject({ type: 'sasl-outcome', ok: false, mechanism: 'PLAIN' });
@@ -131,7 +130,10 @@ describe('our engine as a client of RabbitMQ 3.10 (AMQP 1.0 plugin)', () => {
 
   it('does not send a PLAIN password over plain TCP without allowInsecure', async () => {
     const c = await dial({ sasl: { credentials: { user: rabbit!.username, password: rabbit!.password } } });
-    const error = await c.opened.then(() => undefined, (e: unknown) => e);
+    const error = await c.opened.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(SaslError);
     // Refused by us, before sasl-init: RabbitMQ offers ANONYMOUS, AMQPLAIN and PLAIN, and none may carry these credentials.
     expect(error).toMatchObject({ remote: false, code: undefined });
@@ -152,12 +154,18 @@ describe('our engine as a client of RabbitMQ 3.10 (AMQP 1.0 plugin)', () => {
     rabbit!.rabbitmqctl(['eval', 'application:set_env(rabbitmq_amqp1_0, default_user, none).']);
     try {
       const refused = await dial({ sasl: { credentials: {}, mechanisms: ['ANONYMOUS'] } });
-      const error = await refused.opened.then(() => undefined, (e: unknown) => e);
+      const error = await refused.opened.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(SaslError);
       expect((error as SaslError).description).toContain('(AMQPLAIN, PLAIN)');
       // A client skipping SASL gets RabbitMQ's SASL header back, which our engine reports as a header mismatch.
       const noSasl = await dial({});
-      const mismatch = await noSasl.opened.then(() => undefined, (e: unknown) => e);
+      const mismatch = await noSasl.opened.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(mismatch).toMatchObject({ condition: 'amqp:not-implemented' });
       expect((mismatch as ConnectionError).description).toContain('got AMQP 3 1.0.0');
     } finally {

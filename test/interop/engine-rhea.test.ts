@@ -36,10 +36,14 @@ function ourDisposition(i: number): DisposeOptions {
 /** rhea's side of a delivery: apply the outcome for message `i`. */
 function rheaDispose(delivery: rhea.Delivery, i: number): void {
   switch (kindOf(i)) {
-    case 'accepted': return delivery.accept();
-    case 'rejected': return delivery.reject({ condition: 'rhea:rejected', description: `rejected ${i}` });
-    case 'released': return delivery.release();
-    case 'modified': return delivery.modified({ delivery_failed: true, undeliverable_here: true });
+    case 'accepted':
+      return delivery.accept();
+    case 'rejected':
+      return delivery.reject({ condition: 'rhea:rejected', description: `rejected ${i}` });
+    case 'released':
+      return delivery.release();
+    case 'modified':
+      return delivery.modified({ delivery_failed: true, undeliverable_here: true });
   }
 }
 
@@ -72,13 +76,15 @@ function oneOutcomePerTurn(): (apply: () => void) => void {
 
 /** Checks the outcomes our sender saw for messages rhea disposed of with `rheaDispose`. */
 function expectRheaOutcomes(outcomes: readonly (Outcome | undefined)[]): void {
-  const wrong = outcomes.map((o, i) => ({ i, o })).filter(({ o, i }) => {
-    const state = o?.state;
-    if (state?.type !== kindOf(i) || !o!.settled) return true;
-    if (state.type === 'rejected') return state.error?.condition !== 'rhea:rejected' || state.error.description !== `rejected ${i}`;
-    if (state.type === 'modified') return state.deliveryFailed !== true || state.undeliverableHere !== true;
-    return false;
-  });
+  const wrong = outcomes
+    .map((o, i) => ({ i, o }))
+    .filter(({ o, i }) => {
+      const state = o?.state;
+      if (state?.type !== kindOf(i) || !o!.settled) return true;
+      if (state.type === 'rejected') return state.error?.condition !== 'rhea:rejected' || state.error.description !== `rejected ${i}`;
+      if (state.type === 'modified') return state.deliveryFailed !== true || state.undeliverableHere !== true;
+      return false;
+    });
   expect(wrong.slice(0, 3)).toEqual([]);
 }
 
@@ -98,9 +104,11 @@ function expectOurOutcomes(seen: ReadonlyMap<number, RheaOutcome>): void {
   const wrong: unknown[] = [];
   for (const [i, o] of seen) {
     const kind = kindOf(i);
-    const ok = o.kind === kind && o.settled
-      && (kind !== 'rejected' || (o.condition === 'rx-amqp:rejected' && o.description === `rejected ${i}`))
-      && (kind !== 'modified' || (o.deliveryFailed === true && o.undeliverableHere === true));
+    const ok =
+      o.kind === kind &&
+      o.settled &&
+      (kind !== 'rejected' || (o.condition === 'rx-amqp:rejected' && o.description === `rejected ${i}`)) &&
+      (kind !== 'modified' || (o.deliveryFailed === true && o.undeliverableHere === true));
     if (!ok) wrong.push({ i, o });
   }
   expect(wrong.slice(0, 3)).toEqual([]);
@@ -110,7 +118,9 @@ function expectOurOutcomes(seen: ReadonlyMap<number, RheaOutcome>): void {
 function recordRheaOutcomes(sender: rhea.Sender, indexOf: Map<rhea.Delivery, number>, seen: Map<number, RheaOutcome>): void {
   const record = (kind: string) => (context: rhea.EventContext) => {
     const delivery = context.delivery!;
-    const state = delivery.remote_state as { error?: { condition?: string; description?: string }; delivery_failed?: boolean; undeliverable_here?: boolean } | undefined;
+    const state = delivery.remote_state as
+      | { error?: { condition?: string; description?: string }; delivery_failed?: boolean; undeliverable_here?: boolean }
+      | undefined;
     seen.set(indexOf.get(delivery)!, {
       kind,
       condition: state?.error?.condition,
@@ -221,10 +231,12 @@ async function startEngineServer(
   const listener = listenNode({ host: '127.0.0.1', port: 0 }).subscribe({
     next: (event) => {
       if (event.type === 'listening') return bound(event.port);
-      connections.push(EngineConnection.accept(event.channel, {
-        ...options,
-        onRemoteLink: (attached, connection) => onLink(connection.answer(attached), attached),
-      }));
+      connections.push(
+        EngineConnection.accept(event.channel, {
+          ...options,
+          onRemoteLink: (attached, connection) => onLink(connection.answer(attached), attached),
+        }),
+      );
     },
     error: (error: unknown) => failed(error),
   });

@@ -29,7 +29,13 @@ import { decodeMessage, encodeMessageBytes } from '../../src/frames/message.js';
 import { toWireMessage } from '../../src/rx/links/message.js';
 import { EngineConnection } from '../support/engine-client.js';
 import {
-  buildProtonCExample, canConnect, LOOPBACK, PeerProcess, PROTON_C_EXAMPLES, startProtonPythonBroker, type RunningPeer,
+  buildProtonCExample,
+  canConnect,
+  LOOPBACK,
+  PeerProcess,
+  PROTON_C_EXAMPLES,
+  startProtonPythonBroker,
+  type RunningPeer,
 } from '../support/peers/index.js';
 import { sleep } from '../support/peers/net.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
@@ -52,7 +58,10 @@ async function attachWithMaps(host: string, port: number, queue: string): Promis
   const connection = await EngineConnection.connect({ host, port });
   try {
     const session = await connection.begin();
-    const map = new Map<Uint8Array, { type: 'accepted' } | null>([[Uint8Array.of(1, 2, 3, 4), null], [Uint8Array.of(9), { type: 'accepted' }]]);
+    const map = new Map<Uint8Array, { type: 'accepted' } | null>([
+      [Uint8Array.of(1, 2, 3, 4), null],
+      [Uint8Array.of(9), { type: 'accepted' }],
+    ]);
     const sender = await connection.openSender(session, { name: `map-s-${queue}`, address: queue, unsettled: map });
     const outcome = await sender.send(encodeMessageBytes(toWireMessage({ body: 'after a map' })));
     expect(outcome?.state?.type).toBe('accepted');
@@ -101,7 +110,9 @@ describe("durable link recovery with Proton's C broker (broker.c, frames traced)
     const source = new Subject<Message>();
     const results: SendResult[] = [];
     const errors: unknown[] = [];
-    const subscription = source.pipe(send(connection$, 'resume-c', { durable: true, name: 'dur-c', resume: resumeDeliveries })).subscribe({ next: (r) => results.push(r), error: (e: unknown) => errors.push(e) });
+    const subscription = source
+      .pipe(send(connection$, 'resume-c', { durable: true, name: 'dur-c', resume: resumeDeliveries }))
+      .subscribe({ next: (r) => results.push(r), error: (e: unknown) => errors.push(e) });
     try {
       source.next({ body: 'warm-up' });
       await until(() => results.length === 1, 'the first outcome');
@@ -119,9 +130,9 @@ describe("durable link recovery with Proton's C broker (broker.c, frames traced)
     expect(attaches).toHaveLength(2);
     for (const attach of attaches) expect(attach).not.toMatch(/unsettled=/);
     // Each stored once: a receiver finds the three and nothing more.
-    const bodies = await lastValueFrom(receive(new Container({ id: 'drain-c' }).connect(`amqp://${LOOPBACK}:${port}`, { reconnect: false }), 'resume-c').pipe(
-      take(3), toArray(),
-    ));
+    const bodies = await lastValueFrom(
+      receive(new Container({ id: 'drain-c' }).connect(`amqp://${LOOPBACK}:${port}`, { reconnect: false }), 'resume-c').pipe(take(3), toArray()),
+    );
     expect(bodies.map((d) => d.message.body)).toEqual(['warm-up', 'm1', 'm2']);
     expect(broker.hasExited).toBe(false);
   });
@@ -152,8 +163,13 @@ describe("durable link recovery with Proton's Python broker (broker.py)", () => 
     const seen: Delivery[] = [];
     const errors: unknown[] = [];
     let attached = 0;
-    const subscription = receive(connection$, 'resume-py', { name: 'dur-py', durable: true, autoAccept: false, resume: resumeDeliveries, onAttach: () => attached++ })
-      .subscribe({ next: (d) => seen.push(d), error: (e: unknown) => errors.push(e) });
+    const subscription = receive(connection$, 'resume-py', {
+      name: 'dur-py',
+      durable: true,
+      autoAccept: false,
+      resume: resumeDeliveries,
+      onAttach: () => attached++,
+    }).subscribe({ next: (d) => seen.push(d), error: (e: unknown) => errors.push(e) });
     try {
       await until(() => seen.length === 3, 'the three deliveries');
       expect(proxy.dropAll()).toBeGreaterThan(0);
@@ -189,11 +205,13 @@ describe('a durable sender whose messages a Proton receiver left unsettled', () 
 
   it('Proton keeps no link state: attached again without a map, both are sent again as new and accepted', async () => {
     const connection$ = new Container({ id: 'durable-sender' }).connect(`amqp://${LOOPBACK}:${proxy.port}`, { reconnect: { delay: 50 } });
-    const results = lastValueFrom(from<Message[]>([{ body: 'hold-1' }, { body: 'hold-2' }]).pipe(
-      send(connection$, 'inbox', { durable: true, name: 'dur-s', resume: resumeDeliveries }),
-      take(2),
-      toArray(),
-    ));
+    const results = lastValueFrom(
+      from<Message[]>([{ body: 'hold-1' }, { body: 'hold-2' }]).pipe(
+        send(connection$, 'inbox', { durable: true, name: 'dur-s', resume: resumeDeliveries }),
+        take(2),
+        toArray(),
+      ),
+    );
     await peer.waitForOutput(/held hold-2/, 10_000);
     expect(proxy.dropAll()).toBeGreaterThan(0);
     const settled = await results;
@@ -202,6 +220,11 @@ describe('a durable sender whose messages a Proton receiver left unsettled', () 
     expect(attaches).toHaveLength(2);
     for (const attach of attaches) expect(attach).not.toMatch(/unsettled=/);
     expect(peer.output()).not.toMatch(/<- @transfer[^\n]*resume=true/);
-    expect(peer.output().split('\n').filter((l) => /^message hold-/.test(l))).toEqual(['message hold-1', 'message hold-2', 'message hold-1', 'message hold-2']);
+    expect(
+      peer
+        .output()
+        .split('\n')
+        .filter((l) => /^message hold-/.test(l)),
+    ).toEqual(['message hold-1', 'message hold-2', 'message hold-1', 'message hold-2']);
   });
 });

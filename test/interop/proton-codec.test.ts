@@ -14,8 +14,27 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  array, byte, char, decimal32, decimal64, decimal128, decode, described, encode, equals, float, int, short, symbol,
-  timestamp, ubyte, uint, ulong, ushort, uuid, type AmqpValue,
+  array,
+  byte,
+  char,
+  decimal32,
+  decimal64,
+  decimal128,
+  decode,
+  described,
+  encode,
+  equals,
+  float,
+  int,
+  short,
+  symbol,
+  timestamp,
+  ubyte,
+  uint,
+  ulong,
+  ushort,
+  uuid,
+  type AmqpValue,
 } from '../../src/codec/index.js';
 import { decodeMessage, encodeMessageBytes, type WireMessage } from '../../src/frames/index.js';
 import { parseHex, formatHex } from '../../src/cli/hex.js';
@@ -60,9 +79,9 @@ const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** What each value of proton_codec.py's catalogue is, in our value model (same names). */
 const CATALOGUE: Record<string, AmqpValue> = {
-  'null': null,
-  'true': true,
-  'false': false,
+  null: null,
+  true: true,
+  false: false,
   'ubyte-0': ubyte(0),
   'ubyte-max': ubyte(255),
   'ushort-0': ushort(0),
@@ -83,26 +102,26 @@ const CATALOGUE: Record<string, AmqpValue> = {
   'long-min': -9223372036854775808n,
   'long-small': -7n,
   'long-max': 9223372036854775807n,
-  'float': float(1.5),
+  float: float(1.5),
   'float-negative': float(-0.15625),
-  'double': Math.PI,
+  double: Math.PI,
   'double-huge': -1.5e300,
   'double-infinity': Infinity,
-  'decimal32': decimal32(bytes(0x30, 0, 0, 1)),
-  'decimal64': decimal64(bytes(0x31, 0, 0, 0, 0, 0, 0, 2)),
-  'decimal128': decimal128(bytes(...Array.from({ length: 16 }, (_, i) => i + 1))),
+  decimal32: decimal32(bytes(0x30, 0, 0, 1)),
+  decimal64: decimal64(bytes(0x31, 0, 0, 0, 0, 0, 0, 2)),
+  decimal128: decimal128(bytes(...Array.from({ length: 16 }, (_, i) => i + 1))),
   'char-ascii': char('a'),
   'char-astral': char('\u{1F600}'),
-  'timestamp': timestamp(1700000000123),
+  timestamp: timestamp(1700000000123),
   'timestamp-before-epoch': timestamp(-86400000),
-  'uuid': uuid(UUID_A),
+  uuid: uuid(UUID_A),
   'binary-empty': bytes(),
-  'binary': bytes(0, 1, 0xfe, 0xff),
+  binary: bytes(0, 1, 0xfe, 0xff),
   'binary-300': bytes(...Array.from({ length: 300 }, (_, i) => i % 256)),
   'string-empty': '',
   'string-unicode': 'h\u00e9llo w\u00f6rld \u2603 \u{1F600}',
   'string-300': 'x'.repeat(300),
-  'symbol': symbol('amqp:accepted:list'),
+  symbol: symbol('amqp:accepted:list'),
   'symbol-300': symbol('s'.repeat(300)),
   'list-empty': [],
   'list-mixed': [uint(5), symbol('x'), null, true, 'str'],
@@ -145,11 +164,17 @@ const CATALOGUE: Record<string, AmqpValue> = {
  * one-byte and four-byte forms of binary, string, symbol, list, map and array.
  */
 const OURS_ONLY: Record<string, { value: AmqpValue; meaning: AmqpValue }> = {
-  'date': { value: new Date(1700000000123), meaning: timestamp(1700000000123) },
-  'undefined': { value: undefined, meaning: null },
-  'plain-object': { value: { a: 1, b: 'x' }, meaning: new Map<AmqpValue, AmqpValue>([['a', 1], ['b', 'x']]) },
+  date: { value: new Date(1700000000123), meaning: timestamp(1700000000123) },
+  undefined: { value: undefined, meaning: null },
+  'plain-object': {
+    value: { a: 1, b: 'x' },
+    meaning: new Map<AmqpValue, AmqpValue>([
+      ['a', 1],
+      ['b', 'x'],
+    ]),
+  },
   'negative-zero': { value: -0, meaning: -0 },
-  'nan': { value: NaN, meaning: NaN },
+  nan: { value: NaN, meaning: NaN },
   'binary-255': { value: new Uint8Array(255).fill(7), meaning: new Uint8Array(255).fill(7) },
   'binary-256': { value: new Uint8Array(256).fill(7), meaning: new Uint8Array(256).fill(7) },
   'string-255': { value: `${'é'.repeat(127)}x`, meaning: `${'é'.repeat(127)}x` },
@@ -157,21 +182,38 @@ const OURS_ONLY: Record<string, { value: AmqpValue; meaning: AmqpValue }> = {
   'symbol-255': { value: symbol('y'.repeat(255)), meaning: symbol('y'.repeat(255)) },
   'symbol-256': { value: symbol('y'.repeat(256)), meaning: symbol('y'.repeat(256)) },
   // list8 holds at most 255 bytes of size (count byte + items): 126 two-byte items = 253, 127 = 255, 128 = 257.
-  ...Object.fromEntries([126, 127, 128].map((n) => {
-    const list = Array.from({ length: n }, () => ubyte(1));
-    return [`list-${n}-ubytes`, { value: list, meaning: list }];
-  })),
-  ...Object.fromEntries([63, 64].map((n) => {
-    const map = new Map<AmqpValue, AmqpValue>(Array.from({ length: n }, (_, i) => [ubyte(i), ubyte(i)]));
-    return [`map-${n}-entries`, { value: map, meaning: map }];
-  })),
-  ...Object.fromEntries([250, 260].map((n) => {
-    const a = array('ubyte', Array.from({ length: n }, (_, i) => i % 256));
-    return [`array-${n}-ubytes`, { value: a, meaning: a }];
-  })),
+  ...Object.fromEntries(
+    [126, 127, 128].map((n) => {
+      const list = Array.from({ length: n }, () => ubyte(1));
+      return [`list-${n}-ubytes`, { value: list, meaning: list }];
+    }),
+  ),
+  ...Object.fromEntries(
+    [63, 64].map((n) => {
+      const map = new Map<AmqpValue, AmqpValue>(Array.from({ length: n }, (_, i) => [ubyte(i), ubyte(i)]));
+      return [`map-${n}-entries`, { value: map, meaning: map }];
+    }),
+  ),
+  ...Object.fromEntries(
+    [250, 260].map((n) => {
+      const a = array(
+        'ubyte',
+        Array.from({ length: n }, (_, i) => i % 256),
+      );
+      return [`array-${n}-ubytes`, { value: a, meaning: a }];
+    }),
+  ),
   'array-described-lists-large': {
-    value: array('list', Array.from({ length: 30 }, (_, i) => [uint(i), 'item']), 0x24n),
-    meaning: array('list', Array.from({ length: 30 }, (_, i) => [uint(i), 'item']), 0x24n),
+    value: array(
+      'list',
+      Array.from({ length: 30 }, (_, i) => [uint(i), 'item']),
+      0x24n,
+    ),
+    meaning: array(
+      'list',
+      Array.from({ length: 30 }, (_, i) => [uint(i), 'item']),
+      0x24n,
+    ),
   },
 };
 
@@ -179,10 +221,16 @@ const OURS_ONLY: Record<string, { value: AmqpValue; meaning: AmqpValue }> = {
 
 /** proton_codec.py's messages, as decodeMessage must read them. */
 const PROTON_MESSAGES: Record<string, WireMessage> = {
-  'full': {
+  full: {
     header: { durable: true, priority: 7, ttl: 5000, firstAcquirer: true, deliveryCount: 3 },
-    deliveryAnnotations: new Map<string | bigint, AmqpValue>([['x-opt-delivery', 'da'], [42n, -1n]]),
-    messageAnnotations: new Map<string | bigint, AmqpValue>([['x-opt-partition-key', 'pk'], ['x-opt-sequence', ulong(7n)]]),
+    deliveryAnnotations: new Map<string | bigint, AmqpValue>([
+      ['x-opt-delivery', 'da'],
+      [42n, -1n],
+    ]),
+    messageAnnotations: new Map<string | bigint, AmqpValue>([
+      ['x-opt-partition-key', 'pk'],
+      ['x-opt-sequence', ulong(7n)],
+    ]),
     properties: {
       messageId: 12345n,
       userId: ascii('user'),
@@ -199,8 +247,17 @@ const PROTON_MESSAGES: Record<string, WireMessage> = {
       replyToGroupId: 'reply-group',
     },
     applicationProperties: { str: 'v', long: 6n, bool: true, null: null, sym: symbol('s'), double: 2.5 },
-    body: { type: 'value', value: new Map<AmqpValue, AmqpValue>([[symbol('key'), 'value'], ['n', 1n]]) },
-    footer: new Map<string | bigint, AmqpValue>([['x-opt-checksum', 'abc'], [99n, uint(1)]]),
+    body: {
+      type: 'value',
+      value: new Map<AmqpValue, AmqpValue>([
+        [symbol('key'), 'value'],
+        ['n', 1n],
+      ]),
+    },
+    footer: new Map<string | bigint, AmqpValue>([
+      ['x-opt-checksum', 'abc'],
+      [99n, uint(1)],
+    ]),
   },
   'data-body': {
     header: { durable: false, priority: 4, firstAcquirer: false, deliveryCount: 0 },
@@ -218,11 +275,17 @@ const t = (type: string, value: unknown): unknown => ({ type, value });
 
 /** Messages we encode, each with what Proton's WireMessage must report (proton_codec.py decode_message). */
 const OUR_MESSAGES: Record<string, { message: WireMessage; proton: Record<string, unknown> }> = {
-  'full': {
+  full: {
     message: {
       header: { durable: true, priority: 9, ttl: 60000, firstAcquirer: true, deliveryCount: 2 },
-      deliveryAnnotations: new Map<string | bigint, AmqpValue>([['x-opt-da', uint(1)], [5n, 'five']]),
-      messageAnnotations: new Map<string | bigint, AmqpValue>([['x-opt-ma', symbol('s')], ['x-opt-n', int(-3)]]),
+      deliveryAnnotations: new Map<string | bigint, AmqpValue>([
+        ['x-opt-da', uint(1)],
+        [5n, 'five'],
+      ]),
+      messageAnnotations: new Map<string | bigint, AmqpValue>([
+        ['x-opt-ma', symbol('s')],
+        ['x-opt-n', int(-3)],
+      ]),
       properties: {
         messageId: 'id-1',
         userId: ascii('me'),
@@ -244,17 +307,36 @@ const OUR_MESSAGES: Record<string, { message: WireMessage; proton: Record<string
     },
     proton: {
       header: { durable: true, priority: 9, ttl: 60000, firstAcquirer: true, deliveryCount: 2 },
-      deliveryAnnotations: t('map', [[t('symbol', 'x-opt-da'), t('uint', 1)], [t('ulong', '5'), t('string', 'five')]]),
-      messageAnnotations: t('map', [[t('symbol', 'x-opt-ma'), t('symbol', 's')], [t('symbol', 'x-opt-n'), t('int', -3)]]),
+      deliveryAnnotations: t('map', [
+        [t('symbol', 'x-opt-da'), t('uint', 1)],
+        [t('ulong', '5'), t('string', 'five')],
+      ]),
+      messageAnnotations: t('map', [
+        [t('symbol', 'x-opt-ma'), t('symbol', 's')],
+        [t('symbol', 'x-opt-n'), t('int', -3)],
+      ]),
       properties: {
-        messageId: t('string', 'id-1'), userId: '6d65', to: '/queue/b', subject: 'subj', replyTo: '/queue/r',
-        correlationId: t('ulong', '77'), contentType: 'text/plain', contentEncoding: 'gzip',
-        absoluteExpiryTime: 1800000000000, creationTime: 1700000000999, groupId: 'g', groupSequence: 4294967295,
+        messageId: t('string', 'id-1'),
+        userId: '6d65',
+        to: '/queue/b',
+        subject: 'subj',
+        replyTo: '/queue/r',
+        correlationId: t('ulong', '77'),
+        contentType: 'text/plain',
+        contentEncoding: 'gzip',
+        absoluteExpiryTime: 1800000000000,
+        creationTime: 1700000000999,
+        groupId: 'g',
+        groupSequence: 4294967295,
         replyToGroupId: 'rg',
       },
       applicationProperties: t('map', [
-        [t('string', 's'), t('string', 'v')], [t('string', 'n'), t('int', 5)], [t('string', 'l'), t('long', '7')],
-        [t('string', 'b'), t('boolean', false)], [t('string', 'd'), t('double', 1.25)], [t('string', 't'), t('timestamp', 1000)],
+        [t('string', 's'), t('string', 'v')],
+        [t('string', 'n'), t('int', 5)],
+        [t('string', 'l'), t('long', '7')],
+        [t('string', 'b'), t('boolean', false)],
+        [t('string', 'd'), t('double', 1.25)],
+        [t('string', 't'), t('timestamp', 1000)],
       ]),
       inferred: false,
       body: t('list', [t('uint', 1), t('string', 'two'), t('map', [[t('symbol', 'k'), t('ulong', '3')]])]),
@@ -270,9 +352,19 @@ const OUR_MESSAGES: Record<string, { message: WireMessage; proton: Record<string
       deliveryAnnotations: null,
       messageAnnotations: null,
       properties: {
-        messageId: t('binary', 'cafe'), userId: null, to: null, subject: null, replyTo: null,
-        correlationId: t('uuid', UUID_A), contentType: null, contentEncoding: null, absoluteExpiryTime: null,
-        creationTime: null, groupId: null, groupSequence: 0, replyToGroupId: null,
+        messageId: t('binary', 'cafe'),
+        userId: null,
+        to: null,
+        subject: null,
+        replyTo: null,
+        correlationId: t('uuid', UUID_A),
+        contentType: null,
+        contentEncoding: null,
+        absoluteExpiryTime: null,
+        creationTime: null,
+        groupId: null,
+        groupSequence: 0,
+        replyToGroupId: null,
       },
       applicationProperties: null,
       inferred: true,
@@ -359,7 +451,9 @@ describe('rx-amqp encodes, Qpid Proton decodes', () => {
     const sections = (decoded.messages['full'] as { sections: unknown[] }).sections;
     expect(sections.length).toBe(7);
     expect(sections[6]).toEqual({
-      type: 'described', descriptor: t('ulong', '120'), value: t('map', [[t('symbol', 'x-opt-f'), t('string', 'foot')]]),
+      type: 'described',
+      descriptor: t('ulong', '120'),
+      value: t('map', [[t('symbol', 'x-opt-f'), t('string', 'foot')]]),
     });
   });
 

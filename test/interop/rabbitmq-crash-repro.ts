@@ -86,7 +86,11 @@ async function round(rabbit: RestartableRabbitMq, name: string, flushed: boolean
     client.kill();
   }
   await rabbit.restart();
-  const row = rabbit.rabbitmqctl(['list_queues', '-q', 'name', 'messages']).split('\n').map((line) => line.trim().split(/\s+/)).find(([n]) => n === name);
+  const row = rabbit
+    .rabbitmqctl(['list_queues', '-q', 'name', 'messages'])
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find(([n]) => n === name);
   return { flushed, accepted, received, attachedMs, killedMs, depth: row === undefined ? undefined : Number(row[1]) };
 }
 
@@ -99,14 +103,18 @@ for (let i = 0; i < rounds; i++) {
     const r = await round(rabbit, 'crash-repro', process.env.NOFLUSH ? false : i % 2 === 1);
     results.push(r);
     const lost = r.depth === undefined ? r.accepted - r.received : Math.max(0, r.accepted - r.received - r.depth);
-    console.log(`round ${i} (${r.flushed ? 'definitions flushed' : 'no flush'}): attached at ${r.attachedMs} ms, killed at ${r.killedMs} ms; `
-      + `Proton saw ${r.accepted} accepted, ${r.received} received before the kill; `
-      + `after the restart ${r.depth === undefined ? 'the queue is GONE' : `the queue holds ${r.depth}`}; at least ${lost} accepted messages lost`);
+    console.log(
+      `round ${i} (${r.flushed ? 'definitions flushed' : 'no flush'}): attached at ${r.attachedMs} ms, killed at ${r.killedMs} ms; ` +
+        `Proton saw ${r.accepted} accepted, ${r.received} received before the kill; ` +
+        `after the restart ${r.depth === undefined ? 'the queue is GONE' : `the queue holds ${r.depth}`}; at least ${lost} accepted messages lost`,
+    );
   } finally {
     await rabbit.stop();
   }
 }
 for (const flushed of [false, true]) {
   const of = results.filter((r) => r.flushed === flushed);
-  console.log(`${flushed ? 'with' : 'without'} flushDefinitions: the queue was gone after ${of.filter((r) => r.depth === undefined).length} of ${of.length} crashes`);
+  console.log(
+    `${flushed ? 'with' : 'without'} flushDefinitions: the queue was gone after ${of.filter((r) => r.depth === undefined).length} of ${of.length} crashes`,
+  );
 }

@@ -48,16 +48,22 @@ describe("request-reply with Qpid Proton's client.py and server.py, through our 
         await sleep(20);
       }
       const connection$ = connect(broker.url, { reconnect: false });
-      const replies = await lastValueFrom(from(JABBERWOCKY).pipe(
-        map((body): Message => ({ body })),
-        request(connection$, 'requests', { timeout: 10_000 }),
-        toArray(),
-      ));
-      expect(replies.map((r) => `${String(r.request.body)} => ${String(r.reply.body)}`).sort())
-        .toEqual(JABBERWOCKY.map((l) => `${l} => ${l.toUpperCase()}`).sort());
+      const replies = await lastValueFrom(
+        from(JABBERWOCKY).pipe(
+          map((body): Message => ({ body })),
+          request(connection$, 'requests', { timeout: 10_000 }),
+          toArray(),
+        ),
+      );
+      expect(replies.map((r) => `${String(r.request.body)} => ${String(r.reply.body)}`).sort()).toEqual(
+        JABBERWOCKY.map((l) => `${l} => ${l.toUpperCase()}`).sort(),
+      );
       for (const { request: sent, reply } of replies) expect(reply.correlationId).toBe(sent.correlationId);
       // server.py printed each request as Proton decoded it: our reply-to and ids among its fields.
-      const received = server.stdout().split('\n').filter((l) => l.startsWith('Received'));
+      const received = server
+        .stdout()
+        .split('\n')
+        .filter((l) => l.startsWith('Received'));
       expect(received).toHaveLength(4);
       for (const line of received) expect(line).toMatch(/reply_to='temp-queue:\/\/[^']+'.*id='request-[^']+', correlation_id='request-[^']+'/);
     } finally {
@@ -69,11 +75,13 @@ describe("request-reply with Qpid Proton's client.py and server.py, through our 
 
   it("Proton's client.py gets each reply from our respond(), which sends it to client.py's dynamic queue", async () => {
     const connection$ = connect(broker.url, { reconnect: false });
-    const served = lastValueFrom(receive(connection$, 'requests').pipe(
-      respond(connection$, (q) => ({ body: String(q.body).toUpperCase() })),
-      take(JABBERWOCKY.length),
-      toArray(),
-    ));
+    const served = lastValueFrom(
+      receive(connection$, 'requests').pipe(
+        respond(connection$, (q) => ({ body: String(q.body).toUpperCase() })),
+        take(JABBERWOCKY.length),
+        toArray(),
+      ),
+    );
     // Attached before client.py sends.
     while ((broker.broker.registry.find('requests')?.stats().consumers ?? 0) === 0) await sleep(10);
     const client = await example('client.py', ['-a', `${LOOPBACK}:${broker.port}/requests`]).done;

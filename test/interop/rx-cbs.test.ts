@@ -44,14 +44,26 @@ describe('CBS against the embedded broker over TCP', () => {
       reconnect: { delay: 10 },
     });
     const connections = lastValueFrom(connection$.pipe(take(2), toArray()));
-    const sent = await lastValueFrom(range(0, 3).pipe(map((i) => ({ body: `job ${i}` })), send(connection$, 'jobs'), toArray()));
+    const sent = await lastValueFrom(
+      range(0, 3).pipe(
+        map((i) => ({ body: `job ${i}` })),
+        send(connection$, 'jobs'),
+        toArray(),
+      ),
+    );
     expect(sent.map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(puts.map((p) => [p.token, p.audience, p.type])).toEqual([['valid-1', `amqp://${LOOPBACK}/jobs`, 'jwt']]);
     expect(puts[0]!.expiresAt).toBeGreaterThan(Date.now());
     expect(proxy.dropAll()).toBeGreaterThan(0);
     await connections;
     expect(puts.map((p) => p.token)).toEqual(['valid-1', 'valid-2']);
-    const bodies = await lastValueFrom(receive(connection$, 'jobs').pipe(take(3), map((d) => d.message.body), toArray()));
+    const bodies = await lastValueFrom(
+      receive(connection$, 'jobs').pipe(
+        take(3),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(bodies).toEqual(['job 0', 'job 1', 'job 2']);
     // Another node: not covered by the audience.
     await expect(lastValueFrom(of({ body: 'x' }).pipe(send(connection$, 'payroll')))).rejects.toMatchObject({ condition: 'amqp:unauthorized-access' });
@@ -60,7 +72,10 @@ describe('CBS against the embedded broker over TCP', () => {
   it('a rejected token: a CbsError 401 on the connection, not retried', async () => {
     puts.length = 0;
     const connection$ = connect(`amqp://${LOOPBACK}:${broker.port}`, { cbs: { audience: 'jobs', token: 'forged-token' } });
-    const error = await firstValueFrom(connection$).then(() => undefined, (e: unknown) => e);
+    const error = await firstValueFrom(connection$).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CbsError);
     expect(error).toMatchObject({ statusCode: 401, condition: 'amqp:unauthorized-access' });
     expect(isAuthenticationFailure(error)).toBe(true);
@@ -69,9 +84,13 @@ describe('CBS against the embedded broker over TCP', () => {
 
   it('the token travels only in the message body, never in the frame trace', async () => {
     const lines: string[] = [];
-    await firstValueFrom(connect(`amqp://${LOOPBACK}:${broker.port}`, {
-      cbs: { audience: 'jobs', token: 'valid-secret-cbs-token' }, reconnect: false, trace: (l) => lines.push(l),
-    }));
+    await firstValueFrom(
+      connect(`amqp://${LOOPBACK}:${broker.port}`, {
+        cbs: { audience: 'jobs', token: 'valid-secret-cbs-token' },
+        reconnect: false,
+        trace: (l) => lines.push(l),
+      }),
+    );
     expect(lines.some((l) => l.includes('@transfer'))).toBe(true);
     expect(lines.join('\n')).not.toContain('secret-cbs-token');
   });

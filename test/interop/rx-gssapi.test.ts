@@ -16,8 +16,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, lastValueFrom, map, range, take, toArray } from 'rxjs';
 import { connect, receive, send, SaslError, isAuthenticationFailure, type ConnectOptions, type ConnectionStatus } from '../../src/index.js';
 import {
-  gssapiServerEnv, makeGssapiSaslConfig, requireKerberosPackage, startKerberosRealm, startProtonSecureBroker,
-  type KerberosRealm, type RunningPeer,
+  gssapiServerEnv,
+  makeGssapiSaslConfig,
+  requireKerberosPackage,
+  startKerberosRealm,
+  startProtonSecureBroker,
+  type KerberosRealm,
+  type RunningPeer,
 } from '../support/peers/index.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
@@ -61,13 +66,25 @@ beforeEach(() => {
 const GSSAPI: ConnectOptions = { sasl: { mechanisms: ['GSSAPI'] }, reconnect: false };
 
 describe('SASL GSSAPI: rx-amqp client → Proton with Cyrus SASL, in a throwaway Kerberos realm', () => {
-  it('authenticates as the ticket\'s principal and carries messages', async () => {
+  it("authenticates as the ticket's principal and carries messages", async () => {
     const connection$ = connect(`amqp://localhost:${broker.port}`, GSSAPI);
     const connection = await firstValueFrom(connection$);
     expect(connection.properties).toEqual({ 'authenticated-user': `${ALICE}@${realm.realm}`, 'sasl-mechanism': 'GSSAPI' });
-    const results = await lastValueFrom(range(0, 5).pipe(map((i) => ({ body: `k${i}` })), send(connection$, 'krb-q'), toArray()));
+    const results = await lastValueFrom(
+      range(0, 5).pipe(
+        map((i) => ({ body: `k${i}` })),
+        send(connection$, 'krb-q'),
+        toArray(),
+      ),
+    );
     expect(results.map((r) => r.state)).toEqual(Array(5).fill('accepted'));
-    const bodies = await lastValueFrom(receive(connection$, 'krb-q').pipe(take(5), map((d) => d.message.body), toArray()));
+    const bodies = await lastValueFrom(
+      receive(connection$, 'krb-q').pipe(
+        take(5),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(bodies).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
   });
 
@@ -75,10 +92,12 @@ describe('SASL GSSAPI: rx-amqp client → Proton with Cyrus SASL, in a throwaway
     const bobCache = realm.cache('bob');
     realm.kinit(BOB, BOB_PASSWORD, bobCache);
     process.env['KRB5CCNAME'] = bobCache;
-    const connection = await firstValueFrom(connect(`amqp://127.0.0.1:${broker.port}`, {
-      sasl: { mechanisms: ['GSSAPI'], gssapi: { service: 'amqp', host: 'localhost', principal: `${BOB}@${realm.realm}` } },
-      reconnect: false,
-    }));
+    const connection = await firstValueFrom(
+      connect(`amqp://127.0.0.1:${broker.port}`, {
+        sasl: { mechanisms: ['GSSAPI'], gssapi: { service: 'amqp', host: 'localhost', principal: `${BOB}@${realm.realm}` } },
+        reconnect: false,
+      }),
+    );
     expect(connection.properties?.['authenticated-user']).toBe(`${BOB}@${realm.realm}`);
   });
 
@@ -103,7 +122,10 @@ describe('SASL GSSAPI: rx-amqp client → Proton with Cyrus SASL, in a throwaway
     const connection$ = connect(`amqp://localhost:${broker.port}`, { sasl: { mechanisms: ['GSSAPI'] } }); // reconnect on (the default)
     const statuses: ConnectionStatus['type'][] = [];
     const status = connection$.status$.subscribe((s) => statuses.push(s.type));
-    const error = await firstValueFrom(connection$).then(() => undefined, (e: unknown) => e);
+    const error = await firstValueFrom(connection$).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     status.unsubscribe();
     expect(isAuthenticationFailure(error)).toBe(true);
     const sasl = (error as { cause?: unknown }).cause as SaslError;
@@ -120,7 +142,10 @@ describe('SASL GSSAPI: rx-amqp client → Proton with Cyrus SASL, in a throwaway
     const connection$ = connect(`amqp://localhost:${broker.port}`, { sasl: { mechanisms: ['GSSAPI'] } });
     const statuses: ConnectionStatus['type'][] = [];
     const status = connection$.status$.subscribe((s) => statuses.push(s.type));
-    const error = await firstValueFrom(connection$).then(() => undefined, (e: unknown) => e);
+    const error = await firstValueFrom(connection$).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     status.unsubscribe();
     expect(isAuthenticationFailure(error)).toBe(true);
     expect(((error as { cause?: unknown }).cause as SaslError).description).toMatch(/^GSSAPI failed: .*Ticket expired/);

@@ -20,7 +20,13 @@ export async function sendNumbered(connection$: Observable<Connection>, address:
 
 /** Receives `count` messages with receive() + take(count) and returns their bodies. */
 export async function receiveBodies(connection$: Observable<Connection>, address: string, count: number, options: ReceiverOptions = {}): Promise<unknown[]> {
-  return lastValueFrom(receive(connection$, address, options).pipe(take(count), map((d) => d.message.body), toArray()));
+  return lastValueFrom(
+    receive(connection$, address, options).pipe(
+      take(count),
+      map((d) => d.message.body),
+      toArray(),
+    ),
+  );
 }
 
 /** Asserts `bodies` are `message first` .. in order (the first few mismatches, for a readable failure). */
@@ -38,19 +44,27 @@ export function expectInOrder(bodies: readonly unknown[], count: number, first =
 export async function mostUnsettledUnderMergeMap(connection$: Observable<Connection>, address: string, count: number, prefetch: number): Promise<number> {
   let unsettled = 0;
   let most = 0;
-  const bodies = await lastValueFrom(receive(connection$, address, { prefetch, autoAccept: false }).pipe(
-    map((delivery) => {
-      most = Math.max(most, ++unsettled);
-      return delivery;
-    }),
-    take(count),
-    mergeMap((delivery) => defer(() => timer(1)).pipe(map(() => {
-      delivery.accept();
-      unsettled--;
-      return delivery.message.body;
-    })), 4),
-    toArray(),
-  ));
+  const bodies = await lastValueFrom(
+    receive(connection$, address, { prefetch, autoAccept: false }).pipe(
+      map((delivery) => {
+        most = Math.max(most, ++unsettled);
+        return delivery;
+      }),
+      take(count),
+      mergeMap(
+        (delivery) =>
+          defer(() => timer(1)).pipe(
+            map(() => {
+              delivery.accept();
+              unsettled--;
+              return delivery.message.body;
+            }),
+          ),
+        4,
+      ),
+      toArray(),
+    ),
+  );
   expect(bodies).toHaveLength(count);
   expect(new Set(bodies).size).toBe(count);
   return most;
@@ -63,26 +77,26 @@ export async function mostUnsettledUnderMergeMap(connection$: Observable<Connect
  * the bodies of each round and how long each took (ms).
  */
 export async function drainThreeRounds(
-  connection$: Observable<Connection>, address: string, options: ReceiverOptions = {},
+  connection$: Observable<Connection>,
+  address: string,
+  options: ReceiverOptions = {},
 ): Promise<{ rounds: unknown[][]; ms: number[] }> {
   await sendNumbered(connection$, address, 5);
   const rounds: unknown[][] = [];
   const ms: number[] = [];
   let started = 0;
-  await lastValueFrom(defer(() => {
-    started = Date.now();
-    rounds.push([]);
-    return receive(connection$, address, { drain: true, ...options });
-  }).pipe(
-    tap({ next: (d) => rounds[rounds.length - 1]!.push(d.message.body), complete: () => ms.push(Date.now() - started) }),
-    repeat({ count: 3, delay: (n) => defer(() => (n === 1 ? sendNumbered(connection$, address, 3, 5) : Promise.resolve([]))) }),
-    toArray(),
-  ));
+  await lastValueFrom(
+    defer(() => {
+      started = Date.now();
+      rounds.push([]);
+      return receive(connection$, address, { drain: true, ...options });
+    }).pipe(
+      tap({ next: (d) => rounds[rounds.length - 1]!.push(d.message.body), complete: () => ms.push(Date.now() - started) }),
+      repeat({ count: 3, delay: (n) => defer(() => (n === 1 ? sendNumbered(connection$, address, 3, 5) : Promise.resolve([]))) }),
+      toArray(),
+    ),
+  );
   return { rounds, ms };
 }
 
-export const DRAINED_ROUNDS = [
-  ['message 0', 'message 1', 'message 2', 'message 3', 'message 4'],
-  ['message 5', 'message 6', 'message 7'],
-  [],
-];
+export const DRAINED_ROUNDS = [['message 0', 'message 1', 'message 2', 'message 3', 'message 4'], ['message 5', 'message 6', 'message 7'], []];

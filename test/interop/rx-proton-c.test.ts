@@ -25,7 +25,6 @@ describe('rx-amqp API with the Proton C broker', () => {
     expectInOrder(await receiveBodies(connection$, 'rx-many', MANY), MANY);
   }, 60_000);
 
-
   it('drain: true with repeat(): each round gets what is there and completes; broker.c never answers a drain, so a round ends after drainTimeout of silence', async () => {
     const connection$ = connect(broker!.url, { reconnect: false });
     const { rounds, ms } = await drainThreeRounds(connection$, 'rx-drain', { drainTimeout: 300 });

@@ -29,10 +29,17 @@ import { DRAINED_ROUNDS, drainThreeRounds, sendNumbered } from './rx-helpers.js'
 describe('link names and link recovery with RabbitMQ 3.10', () => {
   let rabbit: RunningRabbitMq | undefined;
   const options = (more: ConnectOptions = {}): ConnectOptions => ({
-    user: rabbit!.username, password: rabbit!.password, sasl: { allowInsecure: true, mechanisms: ['PLAIN'] }, reconnect: false, ...more,
+    user: rabbit!.username,
+    password: rabbit!.password,
+    sasl: { allowInsecure: true, mechanisms: ['PLAIN'] },
+    reconnect: false,
+    ...more,
   });
-  const depth = (queue: string): string => rabbit!.rabbitmqctl(['list_queues', 'name', 'messages', 'consumers'])
-    .split('\n').find((line) => line.startsWith(`${queue}\t`)) ?? `${queue} not listed`;
+  const depth = (queue: string): string =>
+    rabbit!
+      .rabbitmqctl(['list_queues', 'name', 'messages', 'consumers'])
+      .split('\n')
+      .find((line) => line.startsWith(`${queue}\t`)) ?? `${queue} not listed`;
 
   beforeAll(async () => {
     rabbit = await startRabbitMq();
@@ -46,12 +53,23 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     await sendNumbered(connection$, '/queue/rx-names', 5);
     // prefetch 1: RabbitMQ 3.10 keeps deliveries that were in flight at a link's detach
     // locked until the session ends (they do not go back to the queue), whatever we do.
-    const bodies = await lastValueFrom(receive(connection$, '/queue/rx-names', { name: 'rx-worker', prefetch: 1 }).pipe(
-      take(1), repeat(3), map((d) => d.message.body), toArray(),
-    ));
+    const bodies = await lastValueFrom(
+      receive(connection$, '/queue/rx-names', { name: 'rx-worker', prefetch: 1 }).pipe(
+        take(1),
+        repeat(3),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(bodies).toEqual(['message 0', 'message 1', 'message 2']);
     // A second consumer gets the rest: three were consumed, none lost or locked.
-    const rest = await lastValueFrom(receive(connect(rabbit!.url, options()), '/queue/rx-names').pipe(take(2), map((d) => d.message.body), toArray()));
+    const rest = await lastValueFrom(
+      receive(connect(rabbit!.url, options()), '/queue/rx-names').pipe(
+        take(2),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(rest).toEqual(['message 3', 'message 4']);
   }, 30_000);
 
@@ -62,12 +80,14 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     const onStatus = (s: LinkStatus) => statuses.push(s.type === 'recovering' ? `recovering:${s.reason}${s.step === undefined ? '' : `:${s.step}`}` : s.type);
     const connection$ = connect(rabbit!.url, options({ reconnect: { delay: 100 } }));
     const arrived = new Subject<unknown>();
-    const both = lastValueFrom(receive(connection$, '/queue/rx-deleted', { stallTimeout: 1000, onStatus }).pipe(
-      map((d) => d.message.body),
-      tap(arrived),
-      take(2),
-      toArray(),
-    ));
+    const both = lastValueFrom(
+      receive(connection$, '/queue/rx-deleted', { stallTimeout: 1000, onStatus }).pipe(
+        map((d) => d.message.body),
+        tap(arrived),
+        take(2),
+        toArray(),
+      ),
+    );
     expect(await firstValueFrom(arrived)).toBe('before');
     rabbit!.rabbitmqctl(['delete_queue', 'rx-deleted']);
     await publish('after'); // a new sender's attach declares the queue again
@@ -81,7 +101,12 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     const statuses: string[] = [];
     const onStatus = (s: LinkStatus) => statuses.push(s.type === 'recovering' ? `recovering:${s.reason}:${s.step ?? ''}` : s.type);
     const connection$ = connect(rabbit!.url, options());
-    const arrived = lastValueFrom(receive(connection$, '/queue/rx-idle', { stallTimeout: 500, onStatus }).pipe(map((d) => d.message.body), take(1)));
+    const arrived = lastValueFrom(
+      receive(connection$, '/queue/rx-idle', { stallTimeout: 500, onStatus }).pipe(
+        map((d) => d.message.body),
+        take(1),
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1800));
     await lastValueFrom(of({ body: 'late' }).pipe(send(connect(rabbit!.url, options()), '/queue/rx-idle')));
     expect(await arrived).toBe('late');
@@ -104,26 +129,29 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     const { connection, holding } = await openConnection();
     const engine = connection.engine;
     const link = engine.attach(connection.session(), {
-      name: 'rx-drain', role: 'receiver',
+      name: 'rx-drain',
+      role: 'receiver',
       source: { type: 'source', address: '/queue/rx-drain', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
       target: { type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
     });
     const events: string[] = [];
-    const detached = new Promise<unknown>((resolve) => connection.linkEvents(link).subscribe((event) => {
-      events.push(event.type);
-      if (event.type === 'link-detached') resolve(event.error);
-    }));
+    const detached = new Promise<unknown>((resolve) =>
+      connection.linkEvents(link).subscribe((event) => {
+        events.push(event.type);
+        if (event.type === 'link-detached') resolve(event.error);
+      }),
+    );
     engine.flow(link, { credit: 10 });
     connection.flush();
     await new Promise((resolve) => setTimeout(resolve, 300));
     engine.flow(link, { drain: true });
     connection.flush();
     expect(await detached).toMatchObject({ condition: 'amqp:internal-error' });
-    expect(String((await detached as Error).message)).toMatch(/send_drained/);
+    expect(String(((await detached) as Error).message)).toMatch(/send_drained/);
     holding.unsubscribe();
   }, 30_000);
 
-  it('receive({ drain: true }) with repeat(): each round gets what is there and completes by counting RabbitMQ\'s available (an echo, no drain); the session lives', async () => {
+  it("receive({ drain: true }) with repeat(): each round gets what is there and completes by counting RabbitMQ's available (an echo, no drain); the session lives", async () => {
     const connection$ = connect(rabbit!.url, options());
     // A drainTimeout far beyond this test's timeout: every round must end by counting, not by silence.
     const { rounds } = await drainThreeRounds(connection$, '/queue/rx-drained', { drainTimeout: 600_000, prefetch: 2 });
@@ -131,11 +159,20 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     expect(depth('rx-drained')).toMatch(/^rx-drained\t0\t0$/);
     // take(n) in drain mode leaves the rest on the queue.
     await sendNumbered(connection$, '/queue/rx-drained', 4);
-    const two = await lastValueFrom(receive(connection$, '/queue/rx-drained', { drain: true, drainTimeout: 600_000, prefetch: 1 }).pipe(
-      take(2), map((d) => d.message.body), toArray(),
-    ));
+    const two = await lastValueFrom(
+      receive(connection$, '/queue/rx-drained', { drain: true, drainTimeout: 600_000, prefetch: 1 }).pipe(
+        take(2),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(two).toEqual(['message 0', 'message 1']);
-    const rest = await lastValueFrom(receive(connection$, '/queue/rx-drained', { drain: true, drainTimeout: 600_000 }).pipe(map((d) => d.message.body), toArray()));
+    const rest = await lastValueFrom(
+      receive(connection$, '/queue/rx-drained', { drain: true, drainTimeout: 600_000 }).pipe(
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(rest).toEqual(['message 2', 'message 3']);
   }, 30_000);
 
@@ -143,14 +180,17 @@ describe('link names and link recovery with RabbitMQ 3.10', () => {
     const { connection, holding } = await openConnection();
     const engine = connection.engine;
     const link = engine.attach(connection.session(), {
-      name: 'rx-resume', role: 'receiver',
+      name: 'rx-resume',
+      role: 'receiver',
       source: { type: 'source', address: '/queue/rx-resume', durable: 'unsettled-state', expiryPolicy: 'never', timeout: 0, dynamic: false },
       target: { type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
       unsettled: new Map([[Uint8Array.of(0, 0, 0, 1), null]]),
     });
-    const detached = new Promise<unknown>((resolve) => connection.linkEvents(link).subscribe((event) => {
-      if (event.type === 'link-detached') resolve(event.error);
-    }));
+    const detached = new Promise<unknown>((resolve) =>
+      connection.linkEvents(link).subscribe((event) => {
+        if (event.type === 'link-detached') resolve(event.error);
+      }),
+    );
     connection.flush();
     expect(await detached).toMatchObject({ condition: 'amqp:not-implemented', description: 'Link recovery not supported' });
     holding.unsubscribe();

@@ -17,7 +17,10 @@ import { expectInOrder, MANY, mostUnsettledUnderMergeMap, receiveBodies, sendNum
 describe('rx-amqp API with RabbitMQ 3.10', () => {
   let rabbit: RunningRabbitMq | undefined;
   const options = (): ConnectOptions => ({
-    user: rabbit!.username, password: rabbit!.password, sasl: { allowInsecure: true, mechanisms: ['PLAIN'] }, reconnect: false,
+    user: rabbit!.username,
+    password: rabbit!.password,
+    sasl: { allowInsecure: true, mechanisms: ['PLAIN'] },
+    reconnect: false,
   });
 
   beforeAll(async () => {
@@ -37,7 +40,7 @@ describe('rx-amqp API with RabbitMQ 3.10', () => {
   // (rabbitmq-server#2597), so here the window can be exceeded by what was in
   // flight at a top-up, never more than one more window's worth. The exact
   // bound (held <= prefetch) is asserted against broker.py, which honours credit.
-  it('mergeMap(handle, 4) with manual accept: the window holds, give or take the plugin\'s overshoot', async () => {
+  it("mergeMap(handle, 4) with manual accept: the window holds, give or take the plugin's overshoot", async () => {
     const connection$ = connect(rabbit!.url, options());
     const count = 500;
     const prefetch = 20;
@@ -57,20 +60,32 @@ describe('rx-amqp API with RabbitMQ 3.10', () => {
     const publish = (body: string) => lastValueFrom(of({ body }).pipe(send(connection$, address)));
     const attached: AttachedLink[] = [];
     // Attach, publish once the subscription exists, take it, then detach without closing.
-    const first = await lastValueFrom(receive(connection$, address, {
-      durable: true, name, onAttach: (link) => {
-        attached.push(link);
-        void publish('while attached');
-      },
-    }).pipe(take(1), map((d) => d.message.body)));
+    const first = await lastValueFrom(
+      receive(connection$, address, {
+        durable: true,
+        name,
+        onAttach: (link) => {
+          attached.push(link);
+          void publish('while attached');
+        },
+      }).pipe(
+        take(1),
+        map((d) => d.message.body),
+      ),
+    );
     expect(first).toBe('while attached');
     await publish('while detached');
-    const again = await firstValueFrom(race(
-      receive(connection$, address, { durable: true, name, onAttach: (link) => attached.push(link) }).pipe(map((d) => d.message.body)),
-      timer(2000).pipe(map(() => 'nothing')),
-    ));
+    const again = await firstValueFrom(
+      race(
+        receive(connection$, address, { durable: true, name, onAttach: (link) => attached.push(link) }).pipe(map((d) => d.message.body)),
+        timer(2000).pipe(map(() => 'nothing')),
+      ),
+    );
     // RabbitMQ 3.10 echoes the durable source (unsettled-state, expiry never)...
-    expect(attached.map((a) => [a.source?.durable, a.source?.expiryPolicy])).toEqual([['unsettled-state', 'never'], ['unsettled-state', 'never']]);
+    expect(attached.map((a) => [a.source?.durable, a.source?.expiryPolicy])).toEqual([
+      ['unsettled-state', 'never'],
+      ['unsettled-state', 'never'],
+    ]);
     // ...but its /topic/ subscription queue goes with the detach: what was published meanwhile is gone.
     expect(again).toBe('nothing');
   }, 30_000);
@@ -83,17 +98,22 @@ describe('rx-amqp API with RabbitMQ 3.10', () => {
     await sendNumbered(connection$, '/queue/rx-modified', 3);
     const sources: AttachedLink[] = [];
     let failedDelivery: Delivery | undefined;
-    const handled = await lastValueFrom(receive(connection$, '/queue/rx-modified', { onAttach: (link) => sources.push(link) }).pipe(
-      consume(async (d) => {
-        if (d.message.body === 'message 1' && failedDelivery === undefined) {
-          failedDelivery = d;
-          throw new Error('handler failed');
-        }
-        return d.message.body;
-      }, { onFailure: 'modified-failed' }),
-      take(3),
-      toArray(),
-    ));
+    const handled = await lastValueFrom(
+      receive(connection$, '/queue/rx-modified', { onAttach: (link) => sources.push(link) }).pipe(
+        consume(
+          async (d) => {
+            if (d.message.body === 'message 1' && failedDelivery === undefined) {
+              failedDelivery = d;
+              throw new Error('handler failed');
+            }
+            return d.message.body;
+          },
+          { onFailure: 'modified-failed' },
+        ),
+        take(3),
+        toArray(),
+      ),
+    );
     expect(sources[0]!.source?.outcomes).toEqual(['amqp:accepted:list', 'amqp:rejected:list', 'amqp:released:list']);
     expect(handled).toEqual(['message 0', 'message 2', 'message 1']);
     expect(failedDelivery!.outcome).toBe('released');
@@ -102,9 +122,13 @@ describe('rx-amqp API with RabbitMQ 3.10', () => {
   it('a receive that ends early with manual acknowledgement: what it took and never settled goes back to the queue', async () => {
     const connection$ = connect(rabbit!.url, options());
     await sendNumbered(connection$, '/queue/rx-early-end', 5);
-    const taken = await lastValueFrom(receive(connection$, '/queue/rx-early-end', { autoAccept: false, prefetch: 5, settleTimeout: 200 }).pipe(
-      take(3), map((d) => d.message.body), toArray(),
-    ));
+    const taken = await lastValueFrom(
+      receive(connection$, '/queue/rx-early-end', { autoAccept: false, prefetch: 5, settleTimeout: 200 }).pipe(
+        take(3),
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     expect(taken).toEqual(['message 0', 'message 1', 'message 2']);
     // Taken and never settled: released when settleTimeout passed (the two untaken at once); a second consumer gets all five.
     const again = await receiveBodies(connection$, '/queue/rx-early-end', 5);

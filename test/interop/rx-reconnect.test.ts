@@ -69,15 +69,24 @@ describe('rx-amqp keeps every accepted message across reconnects (RabbitMQ 3.10)
     // the next 16 KiB forwarded, i.e. at a random point of a frame, with messages in flight both ways.
     const thresholds = [0.1, 0.3, 0.5, 0.7].map((base) => Math.floor(2 * MANY * (base + Math.random() * 0.1)));
     let armed = 0;
-    const tally = await sendAndReceive(connection$, '/queue/rx-reconnect-proxy', MANY, { name: 'rx-reconnect-proxy-receiver', durable: true }, (count) => {
-      if (armed < thresholds.length && proxy!.drops === armed && count >= thresholds[armed]!) {
-        proxy!.dropAfterBytes(Math.floor(Math.random() * 16 * 1024));
-        armed++;
-      }
-    }, 60_000);
-    console.log(`rx-reconnect (proxy): ${MANY} sent, ${tally.accepted.size} accepted, ${tally.received.size} distinct received, `
-      + `${tally.lost.length} lost, ${tally.duplicates} duplicates, ${proxy.drops} drops, ${proxy.accepted} connections, `
-      + `other outcomes ${JSON.stringify([...tally.otherOutcomes])}, ${tally.ms} ms`);
+    const tally = await sendAndReceive(
+      connection$,
+      '/queue/rx-reconnect-proxy',
+      MANY,
+      { name: 'rx-reconnect-proxy-receiver', durable: true },
+      (count) => {
+        if (armed < thresholds.length && proxy!.drops === armed && count >= thresholds[armed]!) {
+          proxy!.dropAfterBytes(Math.floor(Math.random() * 16 * 1024));
+          armed++;
+        }
+      },
+      60_000,
+    );
+    console.log(
+      `rx-reconnect (proxy): ${MANY} sent, ${tally.accepted.size} accepted, ${tally.received.size} distinct received, ` +
+        `${tally.lost.length} lost, ${tally.duplicates} duplicates, ${proxy.drops} drops, ${proxy.accepted} connections, ` +
+        `other outcomes ${JSON.stringify([...tally.otherOutcomes])}, ${tally.ms} ms`,
+    );
     expect(proxy.drops).toBeGreaterThanOrEqual(3);
     expect(tally.lost.slice(0, 10)).toEqual([]);
     expect(tally.accepted.size).toBe(MANY);
@@ -88,18 +97,28 @@ describe('rx-amqp keeps every accepted message across reconnects (RabbitMQ 3.10)
     const connection$ = connect(rabbit!.url, { ...options(), reconnect: { delay: 200 } });
     let restart: Promise<void> | undefined;
     let killedAt = -1;
-    const tally = await sendAndReceive(connection$, address, MANY, { name: 'rx-reconnect-crash-receiver', durable: true }, (count) => {
-      if (restart === undefined && count >= MANY * 0.6) {
-        killedAt = count;
-        restart = rabbit!.restart();
-      }
-    }, 80_000, () => rabbit!.flushDefinitions()); // the queue survives the crash only once its declaration is on disk (see above)
+    const tally = await sendAndReceive(
+      connection$,
+      address,
+      MANY,
+      { name: 'rx-reconnect-crash-receiver', durable: true },
+      (count) => {
+        if (restart === undefined && count >= MANY * 0.6) {
+          killedAt = count;
+          restart = rabbit!.restart();
+        }
+      },
+      80_000,
+      () => rabbit!.flushDefinitions(),
+    ); // the queue survives the crash only once its declaration is on disk (see above)
     await restart;
     // With the queue's depth and consumers in the log, a stall (messages waiting, no consumer or no credit) tells itself apart.
     const queues = rabbit!.rabbitmqctl(['list_queues', '-q', 'name', 'durable', 'state', 'messages', 'messages_unacknowledged', 'consumers']);
-    console.log(`rx-reconnect (kill -9): ${MANY} sent, killed at progress ${killedAt}/${2 * MANY}, ${tally.accepted.size} accepted, `
-      + `${tally.received.size} distinct received, ${tally.lost.length} lost, ${tally.duplicates} duplicates, `
-      + `other outcomes ${JSON.stringify([...tally.otherOutcomes])}, ${tally.ms} ms; queues (name durable state messages unacked consumers): ${queues.trim().replace(/\s*\n\s*/g, '; ')}`);
+    console.log(
+      `rx-reconnect (kill -9): ${MANY} sent, killed at progress ${killedAt}/${2 * MANY}, ${tally.accepted.size} accepted, ` +
+        `${tally.received.size} distinct received, ${tally.lost.length} lost, ${tally.duplicates} duplicates, ` +
+        `other outcomes ${JSON.stringify([...tally.otherOutcomes])}, ${tally.ms} ms; queues (name durable state messages unacked consumers): ${queues.trim().replace(/\s*\n\s*/g, '; ')}`,
+    );
     // A loss after a crash may be the broker's (a queue that did not come back): its warnings say.
     if (tally.lost.length > 0) console.log(`RabbitMQ's warnings and errors (the last 6,000 characters):\n${rabbit!.output().slice(-6000)}`);
     expect(killedAt).toBeGreaterThan(0);

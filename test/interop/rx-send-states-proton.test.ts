@@ -26,18 +26,23 @@ describe("a send's delivery states and message format, with Proton as the receiv
 
   it("reports Proton's received state (section 1, offset 5) before the outcome, and Proton decodes the message-format", async () => {
     const connection$ = new Container({ id: 'states-proton' }).connect(`amqp://${LOOPBACK}:${port}`, { reconnect: false });
-    const results = await lastValueFrom(from<Message[]>([{ body: 'progress-1' }, { body: 'plain' }]).pipe(
-      send(connection$, 'inbox', { nonTerminalStates: true, messageFormat: VENDOR_FORMAT }),
-      toArray(),
-    ));
-    const shown = results.map((r: SendResult | SendProgress) => (r.state === 'received'
-      ? `${String(r.message.body)} received(${r.sectionNumber},${r.sectionOffset})`
-      : `${String(r.message.body)} ${r.state}`));
+    const results = await lastValueFrom(
+      from<Message[]>([{ body: 'progress-1' }, { body: 'plain' }]).pipe(
+        send(connection$, 'inbox', { nonTerminalStates: true, messageFormat: VENDOR_FORMAT }),
+        toArray(),
+      ),
+    );
+    const shown = results.map((r: SendResult | SendProgress) =>
+      r.state === 'received' ? `${String(r.message.body)} received(${r.sectionNumber},${r.sectionOffset})` : `${String(r.message.body)} ${r.state}`,
+    );
     expect(shown.filter((line) => line.startsWith('progress-1'))).toEqual(['progress-1 received(1,5)', 'progress-1 accepted']);
     expect(shown.filter((line) => line.startsWith('plain'))).toEqual(['plain accepted']);
     await peer.waitForOutput(/received progress-1/, 5000);
     // Proton's trace of the transfers it read: both carry our format.
-    const transfers = peer.output().split('\n').filter((line) => line.includes('<- @transfer'));
+    const transfers = peer
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('<- @transfer'));
     expect(transfers).toHaveLength(2);
     for (const line of transfers) expect(line).toContain(`message-format=0x${VENDOR_FORMAT.toString(16)}`);
   });

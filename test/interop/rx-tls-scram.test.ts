@@ -23,11 +23,25 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, lastValueFrom, map, range, take, toArray, type Observable } from 'rxjs';
 import {
-  connect, receive, send, ConnectionError, SaslError, TransportError, isAuthenticationFailure, type Connection, type ConnectOptions,
+  connect,
+  receive,
+  send,
+  ConnectionError,
+  SaslError,
+  TransportError,
+  isAuthenticationFailure,
+  type Connection,
+  type ConnectOptions,
 } from '../../src/index.js';
 import {
-  makeProtonCertificates, makeSaslDatabase, protonExampleCertificates, startProtonSecureBroker,
-  type ProtonCertificate, type ProtonCertificates, type RunningPeer, type SaslDatabase,
+  makeProtonCertificates,
+  makeSaslDatabase,
+  protonExampleCertificates,
+  startProtonSecureBroker,
+  type ProtonCertificate,
+  type ProtonCertificates,
+  type RunningPeer,
+  type SaslDatabase,
 } from '../support/peers/index.js';
 
 const SERVER_NAME = 'test_server';
@@ -57,7 +71,9 @@ async function start(options: Parameters<typeof startProtonSecureBroker>[0]): Pr
 const pem = (path: string): string => readFileSync(path, 'utf8');
 /** Our TLS options take an unencrypted key: decrypt Proton's (encrypted with its password). */
 const clearKey = (c: ProtonCertificate): string =>
-  createPrivateKey({ key: readFileSync(c.privateKey), passphrase: c.password }).export({ type: 'pkcs8', format: 'pem' }).toString();
+  createPrivateKey({ key: readFileSync(c.privateKey), passphrase: c.password })
+    .export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 
 /** Opens a connection, returns it (closed again once the test's subscription ends). */
 function open(url: string, options: ConnectOptions): Promise<Connection> {
@@ -75,9 +91,21 @@ async function openError(url: string, options: ConnectOptions): Promise<Error> {
 
 /** Sends `count` messages to `address` (each accepted) and receives them back in order. */
 async function roundTrip(connection$: Observable<Connection>, address: string, count = 20): Promise<void> {
-  const results = await lastValueFrom(range(0, count).pipe(map((i) => ({ body: `m${i}` })), send(connection$, address, { bufferSize: count }), toArray()));
+  const results = await lastValueFrom(
+    range(0, count).pipe(
+      map((i) => ({ body: `m${i}` })),
+      send(connection$, address, { bufferSize: count }),
+      toArray(),
+    ),
+  );
   expect(results.map((r) => r.state)).toEqual(Array(count).fill('accepted'));
-  const bodies = await lastValueFrom(receive(connection$, address).pipe(take(count), map((d) => d.message.body), toArray()));
+  const bodies = await lastValueFrom(
+    receive(connection$, address).pipe(
+      take(count),
+      map((d) => d.message.body),
+      toArray(),
+    ),
+  );
   expect(bodies).toEqual(Array.from({ length: count }, (_, i) => `m${i}`));
 }
 
@@ -173,7 +201,9 @@ describe('TLS client certificate and SASL EXTERNAL (SSLDomain.VERIFY_PEER, allow
     const error = await openError(localhost(server), { tls: { ca: pem(certs.server.certificate), servername: SERVER_NAME } });
     expect(error).toBeInstanceOf(ConnectionError);
     expect((error as ConnectionError).condition).toBe('amqp:connection:framing-error');
-    expect(error.message).toContain('the peer closed the TLS connection without answering the AMQP protocol header: does it require a client certificate (tls.cert and tls.key)?');
+    expect(error.message).toContain(
+      'the peer closed the TLS connection without answering the AMQP protocol header: does it require a client certificate (tls.cert and tls.key)?',
+    );
     await expect.poll(() => server.output()).toContain('peer did not return a certificate');
   }, 20_000);
 });
@@ -197,32 +227,40 @@ describe('SCRAM (Cyrus SASL) against a Proton Python server', () => {
 
   const credentials = { user: USER, password: PASSWORD };
 
-  it.each(['SCRAM-SHA-1', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])('%s: the right password connects; sends and receives', async (mechanism) => {
-    const options: ConnectOptions = { ...credentials, reconnect: false, sasl: { mechanisms: [mechanism] } };
-    const connection = await open(all.url, options);
-    expect(connection.properties).toEqual({ 'authenticated-user': `${USER}@${REALM}`, 'sasl-mechanism': mechanism });
-    await roundTrip(connect(all.url, options), `scram-${mechanism}`, 5);
-  }, 20_000);
+  it.each(['SCRAM-SHA-1', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])(
+    '%s: the right password connects; sends and receives',
+    async (mechanism) => {
+      const options: ConnectOptions = { ...credentials, reconnect: false, sasl: { mechanisms: [mechanism] } };
+      const connection = await open(all.url, options);
+      expect(connection.properties).toEqual({ 'authenticated-user': `${USER}@${REALM}`, 'sasl-mechanism': mechanism });
+      await roundTrip(connect(all.url, options), `scram-${mechanism}`, 5);
+    },
+    20_000,
+  );
 
-  it.each(['SCRAM-SHA-1', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])('%s: a wrong password is a SaslError (auth), not retried', async (mechanism) => {
-    const failuresBefore = countAuthFailures(all);
-    // reconnect left on (the default): an authentication failure must stop it.
-    let error: unknown;
-    try {
-      await firstValueFrom(connect(all.url, { user: USER, password: 'wrong', sasl: { mechanisms: [mechanism] } }));
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConnectionError);
-    expect((error as ConnectionError).condition).toBe('amqp:unauthorized-access');
-    const cause = (error as Error).cause;
-    expect(cause).toBeInstanceOf(SaslError);
-    expect((cause as SaslError).code).toBe('auth');
-    expect(isAuthenticationFailure(error)).toBe(true);
-    // The first retry would come after 100 ms: wait longer and count the server's refusals.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(countAuthFailures(all) - failuresBefore).toBe(1);
-  }, 20_000);
+  it.each(['SCRAM-SHA-1', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])(
+    '%s: a wrong password is a SaslError (auth), not retried',
+    async (mechanism) => {
+      const failuresBefore = countAuthFailures(all);
+      // reconnect left on (the default): an authentication failure must stop it.
+      let error: unknown;
+      try {
+        await firstValueFrom(connect(all.url, { user: USER, password: 'wrong', sasl: { mechanisms: [mechanism] } }));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as ConnectionError).condition).toBe('amqp:unauthorized-access');
+      const cause = (error as Error).cause;
+      expect(cause).toBeInstanceOf(SaslError);
+      expect((cause as SaslError).code).toBe('auth');
+      expect(isAuthenticationFailure(error)).toBe(true);
+      // The first retry would come after 100 ms: wait longer and count the server's refusals.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(countAuthFailures(all) - failuresBefore).toBe(1);
+    },
+    20_000,
+  );
 
   it('an unknown user fails the same way', async () => {
     const error = await openError(all.url, { user: 'mallory', password: PASSWORD, sasl: { mechanisms: ['SCRAM-SHA-256'] } });
@@ -257,7 +295,9 @@ describe('SCRAM (Cyrus SASL) against a Proton Python server', () => {
 
   it('over TLS (verified): SCRAM-SHA-256 connects, sends and receives', async () => {
     const options: ConnectOptions = {
-      ...credentials, reconnect: false, sasl: { mechanisms: ['SCRAM-SHA-256'] },
+      ...credentials,
+      reconnect: false,
+      sasl: { mechanisms: ['SCRAM-SHA-256'] },
       tls: { ca: pem(certs.server.certificate), servername: SERVER_NAME },
     };
     const connection = await open(localhost(tls), options);
@@ -268,5 +308,8 @@ describe('SCRAM (Cyrus SASL) against a Proton Python server', () => {
 
 /** How many authentications the broker has refused so far (it prints each). */
 function countAuthFailures(peer: RunningPeer): number {
-  return peer.output().split('\n').filter((line) => line.includes('Failed to authenticate')).length;
+  return peer
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('Failed to authenticate')).length;
 }

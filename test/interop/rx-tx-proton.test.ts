@@ -21,7 +21,11 @@ describe('transaction() against a Proton Python coordinator', () => {
   let output = '';
   let port = 0;
   let child: ReturnType<typeof spawn> | undefined;
-  const lines = () => output.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = () =>
+    output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
 
   beforeAll(async () => {
     port = await freePort();
@@ -53,21 +57,27 @@ describe('transaction() against a Proton Python coordinator', () => {
   it('declares, sends and accepts in the transaction, commits; a second one rolls back', async () => {
     const connection$ = new Container({ id: 'tx-proton' }).connect(`amqp://${LOOPBACK}:${port}`, { reconnect: false });
     const ids: string[] = [];
-    const results = await lastValueFrom(transaction(connection$).pipe(
-      tap((tx) => ids.push(new TextDecoder().decode(tx.id))),
-      switchMap((tx) => from([{ body: 'm1' }, { body: 'm2' }] as Message[]).pipe(
-        tx.send('orders'),
-        toArray(),
-        switchMap((sent) => receive(connection$, 'inbox', { autoAccept: false }).pipe(
-          tap((delivery) => tx.accept(delivery)),
-          take(2),
-          ignoreElements(),
-          concatWith(tx.commit()),
-          toArray(),
-          switchMap(() => from([sent])),
-        )),
-      )),
-    ));
+    const results = await lastValueFrom(
+      transaction(connection$).pipe(
+        tap((tx) => ids.push(new TextDecoder().decode(tx.id))),
+        switchMap((tx) =>
+          from([{ body: 'm1' }, { body: 'm2' }] as Message[]).pipe(
+            tx.send('orders'),
+            toArray(),
+            switchMap((sent) =>
+              receive(connection$, 'inbox', { autoAccept: false }).pipe(
+                tap((delivery) => tx.accept(delivery)),
+                take(2),
+                ignoreElements(),
+                concatWith(tx.commit()),
+                toArray(),
+                switchMap(() => from([sent])),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
     expect(ids).toEqual(['txn-1']);
     expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted']);
     expect(results[0]!.outcome).toMatchObject({ type: 'transactional-state', outcome: { type: 'accepted' } });
@@ -82,10 +92,7 @@ describe('transaction() against a Proton Python coordinator', () => {
     expect(seen).toContain('declare txn-1');
     expect(seen).toContain("transfer 'm1' state=0x34 txn=txn-1");
     expect(seen).toContain("transfer 'm2' state=0x34 txn=txn-1");
-    expect(seen.filter((l) => l.startsWith('settled'))).toEqual([
-      'settled state=0x34 txn=txn-1 outcome=0x24',
-      'settled state=0x34 txn=txn-1 outcome=0x24',
-    ]);
+    expect(seen.filter((l) => l.startsWith('settled'))).toEqual(['settled state=0x34 txn=txn-1 outcome=0x24', 'settled state=0x34 txn=txn-1 outcome=0x24']);
     // Order on the wire: the work, then its discharge.
     expect(seen.indexOf('discharge txn-1 fail=False')).toBeGreaterThan(seen.lastIndexOf('settled state=0x34 txn=txn-1 outcome=0x24'));
     expect(seen).toContain('declare txn-2');

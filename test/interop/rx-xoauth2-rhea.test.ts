@@ -17,19 +17,26 @@ afterEach(() => {
 
 function listenWithTokens(seen: unknown[], accepted: IncomingConnection[]): Promise<ListeningAddress> {
   return new Promise((resolve, reject) => {
-    subscriptions.push(new Container({ id: 'xoauth2-server' }).listen(`amqp://${LOOPBACK}:0`, {
-      onListening: resolve,
-      sasl: { verifyToken: (token, context) => (seen.push({ token, ...context }), token === 'ya29.rhea-token') },
-    }).subscribe({
-      next: (connection) => {
-        accepted.push(connection);
-        connection.links$.subscribe((link) => {
-          if (link.role === 'receiver') of({ body: 'for rhea' }).pipe(link.send()).subscribe({ error: () => undefined });
-          else link.receive().subscribe();
-        });
-      },
-      error: reject,
-    }));
+    subscriptions.push(
+      new Container({ id: 'xoauth2-server' })
+        .listen(`amqp://${LOOPBACK}:0`, {
+          onListening: resolve,
+          sasl: { verifyToken: (token, context) => (seen.push({ token, ...context }), token === 'ya29.rhea-token') },
+        })
+        .subscribe({
+          next: (connection) => {
+            accepted.push(connection);
+            connection.links$.subscribe((link) => {
+              if (link.role === 'receiver')
+                of({ body: 'for rhea' })
+                  .pipe(link.send())
+                  .subscribe({ error: () => undefined });
+              else link.receive().subscribe();
+            });
+          },
+          error: reject,
+        }),
+    );
   });
 }
 
@@ -37,7 +44,11 @@ function listenWithTokens(seen: unknown[], accepted: IncomingConnection[]): Prom
 function rheaReceive(port: number, token: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const connection = rhea.create_container({ id: 'rhea-xoauth2' }).connect({
-      host: LOOPBACK, port, username: 'alice', token, reconnect: false,
+      host: LOOPBACK,
+      port,
+      username: 'alice',
+      token,
+      reconnect: false,
     } as rhea.ConnectionOptions);
     connection.on('message', (context) => {
       resolve(context.message?.body);

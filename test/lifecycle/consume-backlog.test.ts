@@ -36,14 +36,19 @@ describe('consume over a 20,000-message backlog', () => {
     const connection$ = connect(broker.url, { reconnect: false });
     let completed = 0;
     let maxAcquired = 0;
-    await lastValueFrom(receive(connection$, 'backlog', { prefetch: PREFETCH, settleTimeout: 2000 }).pipe(
-      consume(async () => {
-        maxAcquired = Math.max(maxAcquired, stats().acquired);
-        await nextTurn(); // asynchronous work
-        completed++;
-      }, { concurrency: 8 }),
-      take(STOP_AFTER),
-    ));
+    await lastValueFrom(
+      receive(connection$, 'backlog', { prefetch: PREFETCH, settleTimeout: 2000 }).pipe(
+        consume(
+          async () => {
+            maxAcquired = Math.max(maxAcquired, stats().acquired);
+            await nextTurn(); // asynchronous work
+            completed++;
+          },
+          { concurrency: 8 },
+        ),
+        take(STOP_AFTER),
+      ),
+    );
     expect(completed).toBeGreaterThanOrEqual(STOP_AFTER);
     // Flat: credit came back only as handlers settled, so the client never held more than prefetch.
     expect(maxAcquired).toBeLessThanOrEqual(PREFETCH);

@@ -16,8 +16,20 @@ import type { Attach, Performative, Transfer } from '../../src/frames/types.js';
 import { encodeUserMessage } from '../../src/rx/links/message.js';
 import { txnControlValue } from '../../src/frames/transactions.js';
 import {
-  AMQP_HEADER, attach, begin as rawBegin, close as rawClose, detach as rawDetach, end as rawEnd, flow as rawFlow, listenRaw, open as rawOpen,
-  RawPeer, source, target, transfer as rawTransfer, type RawServer,
+  AMQP_HEADER,
+  attach,
+  begin as rawBegin,
+  close as rawClose,
+  detach as rawDetach,
+  end as rawEnd,
+  flow as rawFlow,
+  listenRaw,
+  open as rawOpen,
+  RawPeer,
+  source,
+  target,
+  transfer as rawTransfer,
+  type RawServer,
 } from '../support/raw-peer.js';
 
 const escaped: unknown[] = [];
@@ -46,9 +58,15 @@ const settle = (ms = 30): Promise<void> => new Promise((done) => setTimeout(done
 const open = rawOpen({ channelMax: 10 });
 const begin = rawBegin({ incomingWindow: 1000, outgoingWindow: 1000, handleMax: 10 });
 const attachSender = (address: string): Attach => attach({ name: `raw-${address}`, handle: 0, role: 'sender', source: source('raw'), target: target(address) });
-const transfer = (over: Partial<Transfer> = {}): Transfer => rawTransfer({
-  handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), messageFormat: 0, settled: false, ...over,
-});
+const transfer = (over: Partial<Transfer> = {}): Transfer =>
+  rawTransfer({
+    handle: 0,
+    deliveryId: 0,
+    deliveryTag: Uint8Array.of(1),
+    messageFormat: 0,
+    settled: false,
+    ...over,
+  });
 const detach = rawDetach({ handle: 0 });
 const end = rawEnd();
 const close = rawClose();
@@ -153,7 +171,9 @@ describe('a peer sending to the embedded broker, then ending at once', () => {
 
   it('a declare to the coordinator then a detach of the controller', async () => {
     const peer = await producer('coordinator', {
-      ...attachSender('coordinator'), name: 'raw-controller', target: { type: 'coordinator', capabilities: ['amqp:local-transactions'] },
+      ...attachSender('coordinator'),
+      name: 'raw-controller',
+      target: { type: 'coordinator', capabilities: ['amqp:local-transactions'] },
     });
     peer.sendAll([0, transfer(), encodeUserMessage({ body: txnControlValue({ type: 'declare' }), bodySection: 'value' })], [0, detach]);
     await peer.nextBody('detach');
@@ -229,7 +249,10 @@ describe('a peer serving an rx-amqp client, then ending at once', () => {
       peer.sendAll([0, { ...begin, remoteChannel: 0 }]);
       const theirs = await peer.nextBody('attach');
       if (theirs.role === 'receiver') {
-        peer.sendAll([0, { ...theirs, handle: 0, role: 'sender', initialDeliveryCount: 0, target: theirs.target, source: theirs.source } satisfies Performative]);
+        peer.sendAll([
+          0,
+          { ...theirs, handle: 0, role: 'sender', initialDeliveryCount: 0, target: theirs.target, source: theirs.source } satisfies Performative,
+        ]);
         await peer.nextBody('flow');
       } else {
         peer.sendAll([0, { ...theirs, handle: 0, role: 'receiver', initialDeliveryCount: undefined } satisfies Performative]);
@@ -248,17 +271,19 @@ describe('a peer serving an rx-amqp client, then ending at once', () => {
   /** Runs `deliveries$` to its end; the log of what it did. */
   async function outcome<T>(stream: import('rxjs').Observable<T>): Promise<string[]> {
     const log: string[] = [];
-    await new Promise<void>((done) => stream.subscribe({
-      next: () => log.push('next'),
-      error: (error: unknown) => {
-        log.push(`error ${(error as Error).name} ${(error as { condition?: string }).condition ?? ''}`.trim());
-        done();
-      },
-      complete: () => {
-        log.push('complete');
-        done();
-      },
-    }));
+    await new Promise<void>((done) =>
+      stream.subscribe({
+        next: () => log.push('next'),
+        error: (error: unknown) => {
+          log.push(`error ${(error as Error).name} ${(error as { condition?: string }).condition ?? ''}`.trim());
+          done();
+        },
+        complete: () => {
+          log.push('complete');
+          done();
+        },
+      }),
+    );
     await settle();
     return log;
   }
@@ -290,11 +315,13 @@ describe('a peer serving an rx-amqp client, then ending at once', () => {
   });
 
   it('send: a disposition then a detach — the outcome, then the link error', async () => {
-    script = async (peer) => peer.sendAll(
-      [0, { type: 'disposition', role: 'receiver', first: 0, settled: true, state: { type: 'accepted' }, batchable: false }], [0, detach],
-    );
+    script = async (peer) =>
+      peer.sendAll([0, { type: 'disposition', role: 'receiver', first: 0, settled: true, state: { type: 'accepted' }, batchable: false }], [0, detach]);
     // The peer gave no reason: detach-forced, as for any detach a sender did not ask for.
-    expect(await outcome(of({ body: 'a' }, { body: 'b' }).pipe(send(connect(url(), options), 'q')))).toEqual(['next', 'error LinkError amqp:link:detach-forced']);
+    expect(await outcome(of({ body: 'a' }, { body: 'b' }).pipe(send(connect(url(), options), 'q')))).toEqual([
+      'next',
+      'error LinkError amqp:link:detach-forced',
+    ]);
   });
 
   it('receive: a peer that never answers the detach holds the connection no longer than closeTimeout', async () => {

@@ -27,7 +27,13 @@ describe('a receive pipeline that ends early, in its own process', () => {
 
   async function run(queue: string, shape: string, settleTimeout?: number, stopWith?: (pid: number) => void): Promise<number> {
     const connection$ = connect(broker.url, { reconnect: false });
-    await lastValueFrom(range(0, 30).pipe(map((n) => ({ body: n })), send(connection$, queue), toArray()));
+    await lastValueFrom(
+      range(0, 30).pipe(
+        map((n) => ({ body: n })),
+        send(connection$, queue),
+        toArray(),
+      ),
+    );
     const args = [PROGRAM, broker.url, queue, shape, ...(settleTimeout === undefined ? [] : [String(settleTimeout)])];
     const running = startProgram(process.execPath, args, { cwd: fileURLToPath(new URL('../../', import.meta.url)), timeoutMs: 25_000 });
     if (stopWith !== undefined) {

@@ -55,7 +55,7 @@ describe('the browser bundle', () => {
     expect(inputs.filter((f) => f.startsWith('src/node/') || f.startsWith('src/transport/node/') || f.startsWith('src/cli/'))).toEqual([]);
   });
 
-  it('the package\'s `browser` condition selects the browser entry, which reaches no Node builtin', async () => {
+  it("the package's `browser` condition selects the browser entry, which reaches no Node builtin", async () => {
     const { builtins, inputs } = await bundleForBrowser({ contents: "export { connect, Container } from 'rx-amqp';" });
     expect(builtins).toEqual([]);
     expect(inputs).toContain('dist/esm/browser.js');
@@ -92,25 +92,48 @@ describe('dist/browser/rx-amqp.standalone.js with a W3C WebSocket as the global'
   });
 
   it('connects with connect(ws://…) and sends and receives', async () => {
-    const page = await import(pathToFileURL('dist/browser/rx-amqp.standalone.js').href) as typeof import('../../src/browser.js') & { rxjs: typeof import('rxjs') };
+    const page = (await import(pathToFileURL('dist/browser/rx-amqp.standalone.js').href)) as typeof import('../../src/browser.js') & {
+      rxjs: typeof import('rxjs');
+    };
     const { rxjs } = page;
     const connection$ = page.connect(broker.ws!.url, { reconnect: false });
-    const results = await rxjs.lastValueFrom(rxjs.range(0, 20).pipe(rxjs.map((i) => ({ body: `from the page ${i}` })), page.send(connection$, 'page'), rxjs.toArray()));
+    const results = await rxjs.lastValueFrom(
+      rxjs.range(0, 20).pipe(
+        rxjs.map((i) => ({ body: `from the page ${i}` })),
+        page.send(connection$, 'page'),
+        rxjs.toArray(),
+      ),
+    );
     expect(results.map((r) => r.state)).toEqual(Array(20).fill('accepted'));
-    const bodies = await rxjs.lastValueFrom(page.receive(connection$, 'page').pipe(rxjs.take(20), rxjs.map((d) => d.message.body), rxjs.toArray()));
+    const bodies = await rxjs.lastValueFrom(
+      page.receive(connection$, 'page').pipe(
+        rxjs.take(20),
+        rxjs.map((d) => d.message.body),
+        rxjs.toArray(),
+      ),
+    );
     expect(bodies).toEqual(Array.from({ length: 20 }, (_, i) => `from the page ${i}`));
   });
 
   it('authenticates with SCRAM, whose code the bundle loads when the server offers it (a load request answered by connect)', async () => {
     const salt = Uint8Array.of(9, 8, 7, 6, 5, 4, 3, 2);
     const scram = await startBroker({
-      host: '127.0.0.1', port: 0, ws: { port: 0 },
+      host: '127.0.0.1',
+      port: 0,
+      ws: { port: 0 },
       listen: { sasl: { scramCredentials: (user, hash) => (user === 'page-user' ? scramCredentialsFromPassword(hash, 'page-secret', salt, 256) : undefined) } },
     });
     try {
-      const page = await import(pathToFileURL('dist/browser/rx-amqp.standalone.js').href) as typeof import('../../src/browser.js') & { rxjs: typeof import('rxjs') };
+      const page = (await import(pathToFileURL('dist/browser/rx-amqp.standalone.js').href)) as typeof import('../../src/browser.js') & {
+        rxjs: typeof import('rxjs');
+      };
       const { rxjs } = page;
-      const connection$ = page.connect(scram.ws!.url, { user: 'page-user', password: 'page-secret', reconnect: false, sasl: { mechanisms: ['SCRAM-SHA-256'] } });
+      const connection$ = page.connect(scram.ws!.url, {
+        user: 'page-user',
+        password: 'page-secret',
+        reconnect: false,
+        sasl: { mechanisms: ['SCRAM-SHA-256'] },
+      });
       const [result] = await rxjs.lastValueFrom(rxjs.of({ body: 'scram' }).pipe(page.send(connection$, 'scram'), rxjs.toArray()));
       expect(result!.state).toBe('accepted');
       const wrong = page.connect(scram.ws!.url, { user: 'page-user', password: 'wrong', reconnect: false });

@@ -26,15 +26,19 @@ describe('browser bundle budgets (the packed package, esbuild, minified, gzip -9
   for (const item of TYPICAL_IMPORTS) {
     it(`${item.name}: the first load within ${item.budgetGzip} bytes gzipped`, () => {
       const size = sizes.get(item.name)!;
-      expect(size.initialGzip, `${item.name}: ${size.initialBytes} bytes, ${size.initialGzip} gzipped (npx tsx scripts/bundle-size.ts --modules 30 shows what grew)`)
-        .toBeLessThanOrEqual(item.budgetGzip);
+      expect(
+        size.initialGzip,
+        `${item.name}: ${size.initialBytes} bytes, ${size.initialGzip} gzipped (npx tsx scripts/bundle-size.ts --modules 30 shows what grew)`,
+      ).toBeLessThanOrEqual(item.budgetGzip);
     });
   }
 
-  it('connect, receive and send leave the server side, the broker, the Node platform and SCRAM\'s code out of the first load', () => {
+  it("connect, receive and send leave the server side, the broker, the Node platform and SCRAM's code out of the first load", () => {
     const size = sizes.get('connect+receive+send')!;
     const modules = [...size.modules.keys()];
-    const unwanted = modules.filter((m) => /^(broker|node|cli|transport\/node)\/|^rx\/(listen|incoming|listen-options)\.js$|^engine\/sasl\/(crypto\/|scram-|oauth-bearer|xoauth2|gssapi)/.test(m));
+    const unwanted = modules.filter((m) =>
+      /^(broker|node|cli|transport\/node)\/|^rx\/(listen|incoming|listen-options)\.js$|^engine\/sasl\/(crypto\/|scram-|oauth-bearer|xoauth2|gssapi)/.test(m),
+    );
     expect(unwanted).toEqual([]);
     expect(modules).toContain('engine/engine.js');
     // SCRAM and the token mechanisms are there, in a chunk loaded when chosen.
@@ -54,7 +58,9 @@ describe('package.json browser field', () => {
     };
     walk(join(REPO_ROOT, 'src'));
     expect(variants.length).toBeGreaterThan(0);
-    const expected = Object.fromEntries(variants.flatMap((v) => ['esm', 'cjs'].map((format) => [`./dist/${format}/${v}.js`, `./dist/${format}/${v}.browser.js`])));
+    const expected = Object.fromEntries(
+      variants.flatMap((v) => ['esm', 'cjs'].map((format) => [`./dist/${format}/${v}.js`, `./dist/${format}/${v}.browser.js`])),
+    );
     const { browser } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { browser?: Record<string, string> };
     expect(browser).toEqual(expected);
   });

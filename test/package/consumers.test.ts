@@ -31,7 +31,9 @@ let packed: string[];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'rx-amqp-consumers-'));
-  const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as [{ filename: string; files: { path: string }[] }];
+  const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as [
+    { filename: string; files: { path: string }[] },
+  ];
   tarball = join(dir, info.filename);
   packed = info.files.map((f) => f.path);
 }, 60_000);
@@ -49,13 +51,23 @@ function project(name: string, type: 'commonjs' | 'module', module: 'node16' | '
   symlinkSync(join(ROOT, 'node_modules/rxjs'), join(at, 'node_modules/rxjs'));
   symlinkSync(join(ROOT, 'node_modules/@types/node'), join(at, 'node_modules/@types/node'));
   writeFileSync(join(at, 'package.json'), JSON.stringify({ name, private: true, type, dependencies: { 'rx-amqp': `file:${tarball}` } }));
-  writeFileSync(join(at, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      target: 'es2022', lib: ['es2022'], module, moduleResolution: module, strict: true, skipLibCheck: false,
-      types: ['node'], rootDir: '.', outDir: 'out',
-    },
-    files: ['main.ts'],
-  }));
+  writeFileSync(
+    join(at, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'es2022',
+        lib: ['es2022'],
+        module,
+        moduleResolution: module,
+        strict: true,
+        skipLibCheck: false,
+        types: ['node'],
+        rootDir: '.',
+        outDir: 'out',
+      },
+      files: ['main.ts'],
+    }),
+  );
   writeFileSync(join(at, 'main.ts'), source);
   return at;
 }
@@ -101,7 +113,15 @@ import { firstValueFrom, of, take } from 'rxjs';
 
 describe('the packed package in consumer projects', () => {
   it('ships declarations for both conditions, the CLI and the examples the README links to', () => {
-    for (const file of ['dist/esm/index.d.ts', 'dist/cjs/index.d.ts', 'dist/cjs/internal.d.ts', 'dist/cjs/testing/index.d.ts', 'dist/cjs/tracing/index.d.ts', 'bin/rx-amqp.js', 'README.md']) {
+    for (const file of [
+      'dist/esm/index.d.ts',
+      'dist/cjs/index.d.ts',
+      'dist/cjs/internal.d.ts',
+      'dist/cjs/testing/index.d.ts',
+      'dist/cjs/tracing/index.d.ts',
+      'bin/rx-amqp.js',
+      'README.md',
+    ]) {
       expect(packed, file).toContain(file);
     }
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -134,13 +154,18 @@ describe('the packed package in consumer projects', () => {
 
   it('a CommonJS TypeScript project (module node16) type-checks with TypeScript 5 and 7 and runs', async () => {
     // No top-level await in CommonJS: the body runs in an async main().
-    const at = project('cjs-consumer', 'commonjs', 'node16', `${IMPORTS}
+    const at = project(
+      'cjs-consumer',
+      'commonjs',
+      'node16',
+      `${IMPORTS}
 async function main(): Promise<void> {${BODY}}
 main().catch((e: unknown) => {
   console.error(e);
   process.exitCode = 1;
 });
-`);
+`,
+    );
     for (const [name, tsc] of Object.entries(COMPILERS)) {
       const outDir = `out-${name.replace(' ', '')}`;
       expect(compile(tsc, at, outDir), name).toBe('');

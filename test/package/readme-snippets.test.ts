@@ -63,13 +63,22 @@ describe('README snippets', () => {
       // `export {}` makes each one a module, so top-level await and its own names are allowed.
       writeFileSync(join(DIR, `readme-line-${block.line}.ts`), `${block.code}\nexport {};\n`);
     }
-    writeFileSync(join(DIR, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: {
-        target: 'es2022', lib: ['es2022', 'dom'], module: 'nodenext', moduleResolution: 'nodenext',
-        strict: true, noEmit: true, skipLibCheck: true, types: ['node'],
-      },
-      include: ['*.ts'],
-    }));
+    writeFileSync(
+      join(DIR, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'es2022',
+          lib: ['es2022', 'dom'],
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+        },
+        include: ['*.ts'],
+      }),
+    );
     let output = '';
     try {
       execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(DIR, 'tsconfig.json')], { encoding: 'utf8' });

@@ -25,7 +25,10 @@ const SIZE = 128 * MiB;
 
 /** A process's peak RSS (Linux: VmHWM), in bytes. */
 function peakRssOf(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:')) ?? '';
+  const line =
+    readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmHWM:')) ?? '';
   return Number(/(\d+)/.exec(line)?.[1] ?? 0) * 1024;
 }
 
@@ -51,14 +54,16 @@ describe(`a ${SIZE / MiB} MiB message streamed through the embedded broker, each
     await broker?.stop();
   });
 
-  it('sendStreamed then receiveStreamed: every byte arrives, accepted at both ends; neither client\'s memory follows the size', async () => {
+  it("sendStreamed then receiveStreamed: every byte arrives, accepted at both ends; neither client's memory follows the size", async () => {
     const sent = await runClient('stream-send.mjs', [url, 'large', String(SIZE)], 60_000);
     expect(sent).toMatchObject({ state: 'accepted', bytes: SIZE });
     const received = await runReceiver([url, 'large'], 60_000);
     expect(received).toMatchObject({ bytes: SIZE, expected: SIZE, same: true, outcome: 'accepted' });
     const brokerPeak = peakRssOf(broker.pid);
-    console.log(`peak RSS: sender ${mib(sent.peakRss)} (${String(sent['ms'])} ms), receiver ${mib(received.peakRss)}, ${mib(received.peakHeld)} held after a collection `
-      + `(${String(received['ms'])} ms), broker ${mib(brokerPeak)} (it holds the message whole)`);
+    console.log(
+      `peak RSS: sender ${mib(sent.peakRss)} (${String(sent['ms'])} ms), receiver ${mib(received.peakRss)}, ${mib(received.peakHeld)} held after a collection ` +
+        `(${String(received['ms'])} ms), broker ${mib(brokerPeak)} (it holds the message whole)`,
+    );
     expect(brokerPeak).toBeGreaterThan(SIZE);
     expectBounded(sent, received);
   }, 90_000);

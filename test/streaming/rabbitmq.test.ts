@@ -28,9 +28,16 @@ describe(`a ${SIZE / MiB} MiB message streamed through RabbitMQ 3.10`, () => {
     expect(sent).toMatchObject({ state: 'accepted', bytes: SIZE });
     const received = await runReceiver([r.url, '/queue/large', r.username, r.password], 120_000);
     expect(received).toMatchObject({ bytes: SIZE, expected: SIZE, same: true, outcome: 'accepted' });
-    console.log(`RabbitMQ, peak RSS: sender ${mib(sent.peakRss)} (${String(sent['ms'])} ms), receiver ${mib(received.peakRss)}, `
-      + `${mib(received.peakHeld)} held after a collection (${String(received['ms'])} ms)`);
+    console.log(
+      `RabbitMQ, peak RSS: sender ${mib(sent.peakRss)} (${String(sent['ms'])} ms), receiver ${mib(received.peakRss)}, ` +
+        `${mib(received.peakHeld)} held after a collection (${String(received['ms'])} ms)`,
+    );
     expectBounded(sent, received);
-    expect(r.rabbitmqctl(['list_queues', 'name', 'messages']).split('\n').find((l) => l.startsWith('large\t'))).toBe('large\t0');
+    expect(
+      r
+        .rabbitmqctl(['list_queues', 'name', 'messages'])
+        .split('\n')
+        .find((l) => l.startsWith('large\t')),
+    ).toBe('large\t0');
   }, 300_000);
 });

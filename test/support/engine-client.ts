@@ -14,10 +14,25 @@
  */
 import { asyncScheduler, type Subscription } from 'rxjs';
 import {
-  Engine, traceFromEnv,
-  type AttachOptions, type ConnectionClosedEvent, type ConnectionOpenedEvent, type DeliveryEvent, type DeliveryUpdatedEvent,
-  type DisposeOptions, type EndpointErrorInit, type EngineEvent, type EngineOptions, type LinkAttachedEvent, type LinkDetachedEvent,
-  type LinkFlowEvent, type LinkId, type SaslServerOptions, type SessionBegunEvent, type SessionId, type SessionOptions,
+  Engine,
+  traceFromEnv,
+  type AttachOptions,
+  type ConnectionClosedEvent,
+  type ConnectionOpenedEvent,
+  type DeliveryEvent,
+  type DeliveryUpdatedEvent,
+  type DisposeOptions,
+  type EndpointErrorInit,
+  type EngineEvent,
+  type EngineOptions,
+  type LinkAttachedEvent,
+  type LinkDetachedEvent,
+  type LinkFlowEvent,
+  type LinkId,
+  type SaslServerOptions,
+  type SessionBegunEvent,
+  type SessionId,
+  type SessionOptions,
 } from '../../src/engine/index.js';
 import type { SaslCredentials } from '../../src/engine/sasl/index.js';
 import type { Attach, DeliveryState, Source, Target } from '../../src/frames/types.js';
@@ -130,7 +145,11 @@ export class EngineConnection {
   private remoteLinkWaiter: Deferred<void> | undefined;
   private readonly onRemoteLink: AcceptOptions['onRemoteLink'];
 
-  private constructor(readonly channel: ByteChannel, options: EngineOptions, onRemoteLink?: AcceptOptions['onRemoteLink']) {
+  private constructor(
+    readonly channel: ByteChannel,
+    options: EngineOptions,
+    onRemoteLink?: AcceptOptions['onRemoteLink'],
+  ) {
     this.engine = new Engine(options);
     this.onRemoteLink = onRemoteLink;
     this.driver = new EngineDriver(this.engine, channel, { scheduler: asyncScheduler });
@@ -195,12 +214,16 @@ export class EngineConnection {
   /** The server role on an accepted channel: answers the peer's open, begins and (with `onRemoteLink`) attaches. */
   static accept(channel: ByteChannel, options: AcceptOptions = {}): EngineConnection {
     const { onRemoteLink, containerId, ...rest } = options;
-    return new EngineConnection(channel, {
-      role: 'server',
-      containerId: containerId ?? `rx-amqp-server-${++nameCounter}`,
-      ...rest,
-      trace: options.trace ?? traceFromEnv(process.env, 'server '),
-    }, onRemoteLink);
+    return new EngineConnection(
+      channel,
+      {
+        role: 'server',
+        containerId: containerId ?? `rx-amqp-server-${++nameCounter}`,
+        ...rest,
+        trace: options.trace ?? traceFromEnv(process.env, 'server '),
+      },
+      onRemoteLink,
+    );
   }
 
   /** Writes what the engine has queued (soon: one write per turn). */
@@ -277,7 +300,13 @@ export class EngineConnection {
     const a = event.attach;
     const role = a.role === 'sender' ? 'receiver' : 'sender';
     const id = this.engine.attach(event.session, {
-      name: a.name, role, source: a.source, target: a.target, sndSettleMode: a.sndSettleMode, rcvSettleMode: a.rcvSettleMode, ...overrides,
+      name: a.name,
+      role,
+      source: a.source,
+      target: a.target,
+      sndSettleMode: a.sndSettleMode,
+      rcvSettleMode: a.rcvSettleMode,
+      ...overrides,
     });
     this.flush();
     if (role === 'sender') {
@@ -516,7 +545,13 @@ export class SenderLink extends TestLink {
   async sendAll(count: number, make: (i: number) => Uint8Array, options: SendOptions = {}): Promise<(Outcome | undefined)[]> {
     if (this.producer !== undefined) throw new Error(`link ${this.id}: sendAll is already running`);
     const producer: Producer = {
-      count, make, options, next: 0, results: new Array<Outcome | undefined>(count).fill(undefined), waits: [], allSent: new Deferred<void>(),
+      count,
+      make,
+      options,
+      next: 0,
+      results: new Array<Outcome | undefined>(count).fill(undefined),
+      waits: [],
+      allSent: new Deferred<void>(),
     };
     this.producer = producer;
     this.produce();
@@ -535,9 +570,11 @@ export class SenderLink extends TestLink {
         const id = this.sendNow(p.make(p.next), p.options);
         if (id !== undefined) {
           const index = p.next;
-          p.waits.push(this.outcomes.get(id)!.promise.then((outcome) => {
-            p.results[index] = outcome;
-          }));
+          p.waits.push(
+            this.outcomes.get(id)!.promise.then((outcome) => {
+              p.results[index] = outcome;
+            }),
+          );
         }
         p.next++;
       }

@@ -10,7 +10,19 @@ import { concatBytes } from '../../src/codec/concat.js';
 import { Writer } from '../../src/codec/writer.js';
 import { writeFrame, writeSaslFrame } from '../../src/frames/index.js';
 import type {
-  Attach, Begin, Close, Detach, Disposition, End, Flow, Open, Performative, SaslPerformative, Source, Target, Transfer,
+  Attach,
+  Begin,
+  Close,
+  Detach,
+  Disposition,
+  End,
+  Flow,
+  Open,
+  Performative,
+  SaslPerformative,
+  Source,
+  Target,
+  Transfer,
 } from '../../src/frames/types.js';
 
 /** 'AMQP' 0 1.0.0 and 'AMQP' 3 1.0.0. */
@@ -72,8 +84,12 @@ export function target(address: string | undefined): Target {
 /** An attach; `role` is the raw peer's. A sender gets initial-delivery-count 0. */
 export function attach(fields: Partial<Attach> & Pick<Attach, 'name' | 'handle' | 'role'>): Attach {
   return {
-    type: 'attach', sndSettleMode: 'mixed', rcvSettleMode: 'first', incompleteUnsettled: false,
-    initialDeliveryCount: fields.role === 'sender' ? 0 : undefined, ...fields,
+    type: 'attach',
+    sndSettleMode: 'mixed',
+    rcvSettleMode: 'first',
+    incompleteUnsettled: false,
+    initialDeliveryCount: fields.role === 'sender' ? 0 : undefined,
+    ...fields,
   };
 }
 
@@ -104,7 +120,10 @@ export function close(fields: Partial<Close> = {}): Close {
 /** An encoded message whose body is one data section of `size` bytes (filled with 'x'). */
 export function dataMessage(size: number): Uint8Array {
   // 0x00 0x53 0x75 (data) then vbin8 or vbin32.
-  const head = size < 256 ? Uint8Array.of(0x00, 0x53, 0x75, 0xa0, size) : Uint8Array.of(0x00, 0x53, 0x75, 0xb0, size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff);
+  const head =
+    size < 256
+      ? Uint8Array.of(0x00, 0x53, 0x75, 0xa0, size)
+      : Uint8Array.of(0x00, 0x53, 0x75, 0xb0, size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff);
   const out = new Uint8Array(head.length + size);
   out.set(head);
   out.fill(0x78, head.length);

@@ -147,7 +147,8 @@ export class RawPeer {
 
   /** The next frame whose body is a `type`, skipping every other frame (keepalives, flows...). */
   async nextBody<T extends Performative['type'] | SaslPerformative['type']>(
-    type: T, timeoutMs = DEFAULT_WAIT_MS,
+    type: T,
+    timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<Extract<Performative | SaslPerformative, { type: T }>> {
     return (await this.nextFrameOf(type, timeoutMs)).body as Extract<Performative | SaslPerformative, { type: T }>;
   }
@@ -295,19 +296,20 @@ export function listenRaw(onPeer: (peer: RawPeer) => void = () => undefined, hos
     onPeer(peer);
     waiter?.();
   });
-  const nextPeer = (timeoutMs = DEFAULT_WAIT_MS): Promise<RawPeer> => new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
-    const check = (): void => {
-      if (taken < peers.length) {
-        clearTimeout(timer);
-        waiter = undefined;
-        resolve(peers[taken++]!);
-      } else {
-        waiter = check;
-      }
-    };
-    check();
-  });
+  const nextPeer = (timeoutMs = DEFAULT_WAIT_MS): Promise<RawPeer> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+      const check = (): void => {
+        if (taken < peers.length) {
+          clearTimeout(timer);
+          waiter = undefined;
+          resolve(peers[taken++]!);
+        } else {
+          waiter = check;
+        }
+      };
+      check();
+    });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => {
@@ -318,10 +320,11 @@ export function listenRaw(onPeer: (peer: RawPeer) => void = () => undefined, hos
         url: `amqp://${host}:${port}`,
         peers,
         nextPeer,
-        close: () => new Promise<void>((done) => {
-          for (const p of peers) p.destroy();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            for (const p of peers) p.destroy();
+            server.close(() => done());
+          }),
       });
     });
   });

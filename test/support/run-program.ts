@@ -52,7 +52,15 @@ export function startProgram(command: string, args: readonly string[], options: 
   const done = new Promise<Finished>((resolve) => {
     const finish = (code: number | string): void => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, lines: stdout.split('\n').map((l) => l.trim()).filter((l) => l !== '') });
+      resolve({
+        code,
+        stdout,
+        stderr,
+        lines: stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== ''),
+      });
     };
     child.once('error', (e) => finish(`spawn error: ${e.message}`));
     child.once('close', (code, signal) => finish(code ?? signal ?? 'unknown'));
@@ -67,4 +75,3 @@ export function startProgram(command: string, args: readonly string[], options: 
     },
   };
 }
-

@@ -77,20 +77,22 @@ export async function startTcpProxy(targetPort: number, targetHost = LOOPBACK): 
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
     // Forward chunk by chunk (not pipe()) so a byte trigger can cut inside a chunk's boundary.
-    const forward = (from: Socket, to: Socket) => (chunk: Buffer): void => {
-      if (!pairs.has(pair)) return;
-      if (bytesLeft >= 0 && bytesLeft < chunk.length) {
-        // Let the first part through, then cut: the peer sees a truncated frame.
-        to.write(chunk.subarray(0, bytesLeft));
+    const forward =
+      (from: Socket, to: Socket) =>
+      (chunk: Buffer): void => {
+        if (!pairs.has(pair)) return;
+        if (bytesLeft >= 0 && bytesLeft < chunk.length) {
+          // Let the first part through, then cut: the peer sees a truncated frame.
+          to.write(chunk.subarray(0, bytesLeft));
+          counted(chunk.length);
+          return;
+        }
+        if (!to.write(chunk)) {
+          from.pause();
+          to.once('drain', () => from.resume());
+        }
         counted(chunk.length);
-        return;
-      }
-      if (!to.write(chunk)) {
-        from.pause();
-        to.once('drain', () => from.resume());
-      }
-      counted(chunk.length);
-    };
+      };
     client.on('data', forward(client, upstream));
     upstream.on('data', forward(upstream, client));
   });
@@ -118,9 +120,10 @@ export async function startTcpProxy(targetPort: number, targetHost = LOOPBACK): 
       nextGaps = gaps.slice(1);
       bytesLeft = gaps.length === 0 ? -1 : Math.max(0, Math.floor(gaps[0]!));
     },
-    close: () => new Promise<void>((resolve) => {
-      dropAll();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        dropAll();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -22,7 +22,10 @@ export class DeferredClientMechanism implements SaslClientMechanism {
   private loaded: SaslClientMechanism | undefined;
   private started = false;
 
-  constructor(readonly name: string, private readonly create: () => Promise<SaslClientMechanism>) {}
+  constructor(
+    readonly name: string,
+    private readonly create: () => Promise<SaslClientMechanism>,
+  ) {}
 
   start(): SaslPending {
     return pending({
@@ -68,7 +71,10 @@ export class DeferredServerMechanism implements SaslServerMechanism {
   private loaded: SaslServerMechanism | undefined;
   private first: { readonly response: Uint8Array | undefined; readonly hostname: string | undefined } | undefined;
 
-  constructor(readonly name: string, private readonly create: () => Promise<SaslServerMechanism>) {}
+  constructor(
+    readonly name: string,
+    private readonly create: () => Promise<SaslServerMechanism>,
+  ) {}
 
   step(response: Uint8Array | undefined, hostname?: string): SaslServerStep {
     if (this.loaded !== undefined && this.first === undefined) return this.loaded.step(response, hostname);

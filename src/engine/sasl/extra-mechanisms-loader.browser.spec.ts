@@ -77,7 +77,7 @@ describe('SASL mechanisms loaded on first use (browser bundles)', () => {
     expect(pair.client.state).toBe('opened');
   });
 
-  it('GSSAPI: the loaded mechanism\'s own requests follow the load, and its answers reach it', async () => {
+  it("GSSAPI: the loaded mechanism's own requests follow the load, and its answers reach it", async () => {
     const gssapi = createExtraClientMechanism('GSSAPI', {});
     const first = gssapi.start();
     expect(first).toMatchObject({ type: 'pending', request: { kind: 'load', mechanism: 'GSSAPI' } });
@@ -100,7 +100,10 @@ describe('SASL mechanisms loaded on first use (browser bundles)', () => {
   });
 
   it('a failed load fails SASL with code sys, naming the mechanism, and the connection ends', () => {
-    const pair = new EnginePair({ client: { sasl: { credentials: { user: 'alice', password: 'secret' }, secure: true } }, server: { sasl: { authenticator } } });
+    const pair = new EnginePair({
+      client: { sasl: { credentials: { user: 'alice', password: 'secret' }, secure: true } },
+      server: { sasl: { authenticator } },
+    });
     pair.open();
     pair.take('client', 'sasl-request');
     pair.client.answerSasl({ kind: 'error', error: new Error('chunk fetch failed') });
@@ -112,7 +115,10 @@ describe('SASL mechanisms loaded on first use (browser bundles)', () => {
   });
 
   it('answering loaded before load() resolved is refused', () => {
-    const pair = new EnginePair({ client: { sasl: { credentials: { user: 'alice', password: 'secret' }, secure: true } }, server: { sasl: { authenticator } } });
+    const pair = new EnginePair({
+      client: { sasl: { credentials: { user: 'alice', password: 'secret' }, secure: true } },
+      server: { sasl: { authenticator } },
+    });
     pair.open();
     pair.take('client', 'sasl-request');
     pair.client.answerSasl({ kind: 'loaded' });
@@ -121,7 +127,10 @@ describe('SASL mechanisms loaded on first use (browser bundles)', () => {
   });
 
   it('the server side: a failed load is a sys failure sent to the client', async () => {
-    const pair = new EnginePair({ client: { sasl: { credentials: { user: 'alice', password: 'secret' }, secure: true } }, server: { sasl: { authenticator } } });
+    const pair = new EnginePair({
+      client: { sasl: { credentials: { user: 'alice', password: 'secret' }, secure: true } },
+      server: { sasl: { authenticator } },
+    });
     pair.open();
     const [clientLoad] = requests(pair.take('client', 'sasl-request'));
     if (clientLoad!.request.kind === 'load') await clientLoad!.request.load();

@@ -19,7 +19,11 @@ import { XOAuth2Client, XOAuth2Server } from './xoauth2.js';
 export type ExtraMechanismName = ScramMechanismName | 'OAUTHBEARER' | 'XOAUTH2' | 'GSSAPI';
 
 /** The client side of an extra mechanism; throws SaslError when the credentials lack what it needs. */
-export function createExtraClientMechanism(name: ExtraMechanismName, credentials: SaslCredentials, crypto: SaslCrypto = defaultSaslCrypto): SaslClientMechanism {
+export function createExtraClientMechanism(
+  name: ExtraMechanismName,
+  credentials: SaslCredentials,
+  crypto: SaslCrypto = defaultSaslCrypto,
+): SaslClientMechanism {
   switch (name) {
     case 'OAUTHBEARER':
       return new OAuthBearerClient(credentials);
@@ -33,7 +37,11 @@ export function createExtraClientMechanism(name: ExtraMechanismName, credentials
 }
 
 /** The server side of an extra mechanism (GSSAPI has none here). The caller checked that `auth` offers it. */
-export function createExtraServerMechanism(name: Exclude<ExtraMechanismName, 'GSSAPI'>, auth: SaslAuthenticator, crypto: SaslCrypto = defaultSaslCrypto): SaslServerMechanism {
+export function createExtraServerMechanism(
+  name: Exclude<ExtraMechanismName, 'GSSAPI'>,
+  auth: SaslAuthenticator,
+  crypto: SaslCrypto = defaultSaslCrypto,
+): SaslServerMechanism {
   switch (name) {
     case 'OAUTHBEARER':
       return new OAuthBearerServer();

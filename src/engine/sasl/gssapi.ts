@@ -99,9 +99,11 @@ export class GssapiClient implements SaslClientMechanism {
     if (this.state !== expected) {
       const state = this.state;
       this.state = 'failed';
-      throw new SaslError(state === 'await-challenge' && expected === 'sent-final'
-        ? 'GSSAPI server reported success before the exchange completed: it did not prove it holds the service key'
-        : `GSSAPI step out of order (in state ${state})`);
+      throw new SaslError(
+        state === 'await-challenge' && expected === 'sent-final'
+          ? 'GSSAPI server reported success before the exchange completed: it did not prove it holds the service key'
+          : `GSSAPI step out of order (in state ${state})`,
+      );
     }
     try {
       return step();

@@ -106,7 +106,15 @@ describe('PLAIN', () => {
   });
 
   it('reports an authenticator exception as sys', () => {
-    const throwing = createServerMechanism('PLAIN', { verifyPlain: () => { throw new Error('ldap down'); } }, {})!;
+    const throwing = createServerMechanism(
+      'PLAIN',
+      {
+        verifyPlain: () => {
+          throw new Error('ldap down');
+        },
+      },
+      {},
+    )!;
     expect(throwing.step(bytes('\0alice\0secret'))).toMatchObject({ type: 'failure', code: 'sys' });
   });
 
@@ -177,7 +185,10 @@ describe('every server mechanism', () => {
           for (const response of responses) {
             const step = server.step(response);
             expect(['challenge', 'success', 'failure', 'pending']).toContain(step.type);
-            if (step.type === 'pending') expect(['success', 'failure', 'challenge']).toContain(server.resume!({ kind: 'verdict', ok: response !== undefined && response.length % 2 === 0 }).type);
+            if (step.type === 'pending')
+              expect(['success', 'failure', 'challenge']).toContain(
+                server.resume!({ kind: 'verdict', ok: response !== undefined && response.length % 2 === 0 }).type,
+              );
           }
         },
       ),

@@ -24,13 +24,18 @@ describe('OAUTHBEARER (RFC 7628)', () => {
   it('hands the token and authzid to the caller, and succeeds on its verdict', () => {
     const server = createServerMechanism('OAUTHBEARER', tokens, {})!;
     const step = server.step(bytes('n,a=ops,\x01host=broker\x01auth=Bearer good-token\x01\x01'), 'broker.example');
-    expect(step).toEqual({ type: 'pending', request: { kind: 'verify-token', mechanism: 'OAUTHBEARER', token: 'good-token', user: 'ops', hostname: 'broker.example' } });
+    expect(step).toEqual({
+      type: 'pending',
+      request: { kind: 'verify-token', mechanism: 'OAUTHBEARER', token: 'good-token', user: 'ops', hostname: 'broker.example' },
+    });
     expect(server.resume!({ kind: 'verdict', ok: true, identity: 'svc-1' })).toEqual({ type: 'success', identity: 'svc-1' });
   });
 
   it('the identity is the authzid when the verifier names none', () => {
-    expect(exchange(createClientMechanism('OAUTHBEARER', { token: 'good-token', authzid: 'ops' }), createServerMechanism('OAUTHBEARER', tokens, {})!))
-      .toEqual({ type: 'success', identity: 'ops' });
+    expect(exchange(createClientMechanism('OAUTHBEARER', { token: 'good-token', authzid: 'ops' }), createServerMechanism('OAUTHBEARER', tokens, {})!)).toEqual({
+      type: 'success',
+      identity: 'ops',
+    });
   });
 
   it('a refused token: an error challenge, the client answers ^A, then failure with the reason', () => {
@@ -77,13 +82,17 @@ describe('XOAUTH2', () => {
   });
 
   it('succeeds with the verifier, as the user', () => {
-    expect(exchange(createClientMechanism('XOAUTH2', { user: 'alice', token: 'good-token' }), createServerMechanism('XOAUTH2', tokens, {})!))
-      .toEqual({ type: 'success', identity: 'alice' });
+    expect(exchange(createClientMechanism('XOAUTH2', { user: 'alice', token: 'good-token' }), createServerMechanism('XOAUTH2', tokens, {})!)).toEqual({
+      type: 'success',
+      identity: 'alice',
+    });
   });
 
   it('fails at once when the verifier refuses', () => {
-    expect(exchange(createClientMechanism('XOAUTH2', { user: 'alice', token: 'bad-token' }), createServerMechanism('XOAUTH2', tokens, {})!))
-      .toMatchObject({ type: 'failure', code: 'auth' });
+    expect(exchange(createClientMechanism('XOAUTH2', { user: 'alice', token: 'bad-token' }), createServerMechanism('XOAUTH2', tokens, {})!)).toMatchObject({
+      type: 'failure',
+      code: 'auth',
+    });
   });
 
   it('answers a server error challenge with an empty response and keeps the reason', () => {
@@ -96,13 +105,25 @@ describe('XOAUTH2', () => {
 
 describe('token mechanisms against hostile clients', () => {
   it.each(['OAUTHBEARER', 'XOAUTH2'])('%s never throws and never leaks past a failure', (name) => {
-    fc.assert(fc.property(fc.array(fc.oneof(fc.string({ maxLength: 40 }).map((s) => bytes(`n,,\x01${s}\x01\x01`)), fc.uint8Array({ maxLength: 40 })), { minLength: 1, maxLength: 3 }), (responses) => {
-      const server = createServerMechanism(name, tokens, {})!;
-      for (const response of responses) {
-        const step = server.step(response);
-        if (step.type === 'pending') expect(server.resume!({ kind: 'verdict', ok: false }).type).not.toBe('success');
-        else expect(step.type).not.toBe('success');
-      }
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string({ maxLength: 40 }).map((s) => bytes(`n,,\x01${s}\x01\x01`)),
+            fc.uint8Array({ maxLength: 40 }),
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
+        (responses) => {
+          const server = createServerMechanism(name, tokens, {})!;
+          for (const response of responses) {
+            const step = server.step(response);
+            if (step.type === 'pending') expect(server.resume!({ kind: 'verdict', ok: false }).type).not.toBe('success');
+            else expect(step.type).not.toBe('success');
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

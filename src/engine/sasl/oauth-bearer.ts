@@ -59,7 +59,10 @@ export abstract class TokenClientMechanism implements SaslClientMechanism {
   abstract readonly name: 'OAUTHBEARER' | 'XOAUTH2';
   private refusal: string | undefined;
 
-  constructor(private readonly message: Uint8Array, private readonly errorAnswer: Uint8Array) {}
+  constructor(
+    private readonly message: Uint8Array,
+    private readonly errorAnswer: Uint8Array,
+  ) {}
 
   start(): Uint8Array {
     return this.message;

@@ -69,9 +69,16 @@ function isMappedToNothing(c: number): boolean {
 function isProhibited(c: number): boolean {
   return (
     isNonAsciiSpace(c) || // C.1.2
-    c < 0x20 || c === 0x7f || // C.2.1
+    c < 0x20 ||
+    c === 0x7f || // C.2.1
     (c >= 0x80 && c <= 0x9f) || // C.2.2
-    c === 0x06dd || c === 0x070f || c === 0x180e || c === 0x200c || c === 0x200d || c === 0x2028 || c === 0x2029 ||
+    c === 0x06dd ||
+    c === 0x070f ||
+    c === 0x180e ||
+    c === 0x200c ||
+    c === 0x200d ||
+    c === 0x2028 ||
+    c === 0x2029 ||
     (c >= 0x2060 && c <= 0x2063) ||
     (c >= 0x206a && c <= 0x206f) || // C.2.2 and C.8
     c === 0xfeff ||
@@ -83,7 +90,12 @@ function isProhibited(c: number): boolean {
     (c & 0xfffe) === 0xfffe || // C.4: U+xFFFE and U+xFFFF in every plane
     (c >= 0xd800 && c <= 0xdfff) || // C.5: a lone surrogate
     (c >= 0x2ff0 && c <= 0x2ffb) || // C.7
-    c === 0x0340 || c === 0x0341 || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || // C.8
-    c === 0xe0001 || (c >= 0xe0020 && c <= 0xe007f) // C.9
+    c === 0x0340 ||
+    c === 0x0341 ||
+    c === 0x200e ||
+    c === 0x200f ||
+    (c >= 0x202a && c <= 0x202e) || // C.8
+    c === 0xe0001 ||
+    (c >= 0xe0020 && c <= 0xe007f) // C.9
   );
 }

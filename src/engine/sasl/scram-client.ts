@@ -146,7 +146,9 @@ export class ScramClient implements SaslClientMechanism {
       return step();
     } catch (error) {
       this.state = 'failed';
-      throw error instanceof SaslError ? error : new SaslError(`${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw error instanceof SaslError
+        ? error
+        : new SaslError(`${this.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 }

@@ -29,14 +29,14 @@ export type SaslRequest =
   | { readonly kind: 'gssapi-wrap'; readonly data: Uint8Array }
   /** Server: is this bearer token good? Answer: `verdict`. */
   | {
-    readonly kind: 'verify-token';
-    readonly mechanism: 'OAUTHBEARER' | 'XOAUTH2';
-    readonly token: string;
-    /** OAUTHBEARER's authzid (`a=`), XOAUTH2's `user=`; undefined when the client sent none. */
-    readonly user: string | undefined;
-    /** The hostname of sasl-init. */
-    readonly hostname: string | undefined;
-  }
+      readonly kind: 'verify-token';
+      readonly mechanism: 'OAUTHBEARER' | 'XOAUTH2';
+      readonly token: string;
+      /** OAUTHBEARER's authzid (`a=`), XOAUTH2's `user=`; undefined when the client sent none. */
+      readonly user: string | undefined;
+      /** The hostname of sasl-init. */
+      readonly hostname: string | undefined;
+    }
   /**
    * Client or server, browser bundles only: the chosen mechanism's code is
    * not loaded yet (SCRAM, OAUTHBEARER, XOAUTH2 and GSSAPI load when first

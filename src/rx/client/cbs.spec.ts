@@ -42,7 +42,7 @@ function brokerRecording(ts: TestScheduler, puts: Put[], accept: (token: string)
   });
 }
 
-describe('CBS put-token (virtual time, against the embedded broker\'s $cbs)', () => {
+describe("CBS put-token (virtual time, against the embedded broker's $cbs)", () => {
   it('puts the first token before the connection is emitted, then refreshes before each expiry while it lives', () => {
     const ts = testScheduler();
     const puts: Put[] = [];
@@ -74,18 +74,24 @@ describe('CBS put-token (virtual time, against the embedded broker\'s $cbs)', ()
     const puts: Put[] = [];
     ts.run(() => {
       const broker = brokerRecording(ts, puts);
-      const subscription = broker.connect({
-        cbs: [
-          { audience: 'a', token: 'plain-token', tokenLifetime: 10 * MINUTE, refreshMargin: MINUTE },
-          { audience: 'b', token: 'other-token', type: 'servicebus.windows.net:sastoken', tokenLifetime: 4 * MINUTE, refreshMargin: 3 * MINUTE },
-        ],
-      }).subscribe();
+      const subscription = broker
+        .connect({
+          cbs: [
+            { audience: 'a', token: 'plain-token', tokenLifetime: 10 * MINUTE, refreshMargin: MINUTE },
+            { audience: 'b', token: 'other-token', type: 'servicebus.windows.net:sastoken', tokenLifetime: 4 * MINUTE, refreshMargin: 3 * MINUTE },
+          ],
+        })
+        .subscribe();
       ts.schedule(() => subscription.unsubscribe(), 10 * MINUTE);
     });
     // b: 3 minutes of margin is more than half of 4: it refreshes half way.
     expect(puts.map((p) => [p.at / MINUTE, p.audience, p.type])).toEqual([
-      [0, 'a', 'jwt'], [0, 'b', 'servicebus.windows.net:sastoken'], [2, 'b', 'servicebus.windows.net:sastoken'],
-      [4, 'b', 'servicebus.windows.net:sastoken'], [6, 'b', 'servicebus.windows.net:sastoken'], [8, 'b', 'servicebus.windows.net:sastoken'],
+      [0, 'a', 'jwt'],
+      [0, 'b', 'servicebus.windows.net:sastoken'],
+      [2, 'b', 'servicebus.windows.net:sastoken'],
+      [4, 'b', 'servicebus.windows.net:sastoken'],
+      [6, 'b', 'servicebus.windows.net:sastoken'],
+      [8, 'b', 'servicebus.windows.net:sastoken'],
       [9, 'a', 'jwt'],
     ]);
     expect(puts[0]!.expiresAt).toBe(10 * MINUTE);
@@ -101,7 +107,11 @@ describe('CBS put-token (virtual time, against the embedded broker\'s $cbs)', ()
       const subscription = broker.connect({ cbs: { audience: 'q', token: token$, tokenLifetime: 8 * MINUTE, refreshMargin: MINUTE } }).subscribe();
       ts.schedule(() => subscription.unsubscribe(), 20 * MINUTE);
     });
-    expect(puts.map((p) => [p.at / MINUTE, p.token])).toEqual([[0, 'first'], [7, 'second'], [14, 'third']]);
+    expect(puts.map((p) => [p.at / MINUTE, p.token])).toEqual([
+      [0, 'first'],
+      [7, 'second'],
+      [14, 'third'],
+    ]);
   });
 
   it('a refused token: the connection errors with a CbsError 401 that reconnect does not retry', () => {
@@ -154,8 +164,19 @@ describe('CBS put-token (virtual time, against the embedded broker\'s $cbs)', ()
       broker.publish('orders/eu', of('an order'));
       const connection$ = broker.connect({ cbs: { audience: 'amqp://test-broker/orders', token: 't' } });
       const subs: Subscription[] = [];
-      subs.push(receive(connection$, 'orders/eu').pipe(take(1), map((d) => `received ${String(d.message.body)}`)).subscribe((v) => outcomes.push(v)));
-      subs.push(of({ body: 'x' }).pipe(send(connection$, 'payments')).subscribe({ error: (e: unknown) => outcomes.push(`payments: ${(e as { condition: string }).condition}`) }));
+      subs.push(
+        receive(connection$, 'orders/eu')
+          .pipe(
+            take(1),
+            map((d) => `received ${String(d.message.body)}`),
+          )
+          .subscribe((v) => outcomes.push(v)),
+      );
+      subs.push(
+        of({ body: 'x' })
+          .pipe(send(connection$, 'payments'))
+          .subscribe({ error: (e: unknown) => outcomes.push(`payments: ${(e as { condition: string }).condition}`) }),
+      );
       ts.schedule(() => subs.forEach((s) => s.unsubscribe()), 1000);
     });
     expect(outcomes.sort()).toEqual(['payments: amqp:unauthorized-access', 'received an order']);
@@ -167,11 +188,15 @@ describe('CBS put-token (virtual time, against the embedded broker\'s $cbs)', ()
     ts.run(() => {
       const broker = brokerRecording(ts, []);
       let n = 0;
-      const connection$ = broker.connect({ cbs: { audience: 'jobs', token: () => ({ token: `t${++n}`, expiresAt: ts.now() + 10 * MINUTE }), refreshMargin: MINUTE } });
+      const connection$ = broker.connect({
+        cbs: { audience: 'jobs', token: () => ({ token: `t${++n}`, expiresAt: ts.now() + 10 * MINUTE }), refreshMargin: MINUTE },
+      });
       const keep = connection$.subscribe();
       ts.schedule(() => {
         broker.publish('jobs', of('late job'));
-        receive(connection$, 'jobs').pipe(take(1)).subscribe(() => received.push(ts.now()));
+        receive(connection$, 'jobs')
+          .pipe(take(1))
+          .subscribe(() => received.push(ts.now()));
       }, 15 * MINUTE);
       ts.schedule(() => keep.unsubscribe(), 16 * MINUTE);
     });
@@ -179,7 +204,7 @@ describe('CBS put-token (virtual time, against the embedded broker\'s $cbs)', ()
   });
 });
 
-describe('the $cbs node answers malformed requests with status codes (the draft\'s layout is checked)', () => {
+describe("the $cbs node answers malformed requests with status codes (the draft's layout is checked)", () => {
   it.each([
     [{ type: 'jwt', name: 'q' }, 't', 400, 'operation is missing'],
     [{ operation: 'delete-token', type: 'jwt', name: 'q' }, 't', 501, 'operation "delete-token" is not implemented'],
@@ -235,7 +260,9 @@ describe('CBS options and timing', () => {
     ]);
     expect(() => resolveCbsOptions({ token: 't' }, 'connect: options.cbs')).toThrow(/connect: options\.cbs\.audience: expected a non-empty string/);
     expect(() => resolveCbsOptions({ audience: 'q' }, 'connect: options.cbs')).toThrow(/options\.cbs\.token: required/);
-    expect(() => resolveCbsOptions([{ audience: 'q', token: 42 }], 'connect: options.cbs')).toThrow(/options\.cbs\[0\]\.token: expected a non-empty string or \{ token, expiresAt \}/);
+    expect(() => resolveCbsOptions([{ audience: 'q', token: 42 }], 'connect: options.cbs')).toThrow(
+      /options\.cbs\[0\]\.token: expected a non-empty string or \{ token, expiresAt \}/,
+    );
     expect(() => resolveCbsOptions({ audience: 'q', token: 't', refresh: 1 }, 'connect: options.cbs')).toThrow(/unknown option "refresh"/);
     expect(() => resolveCbsOptions([], 'connect: options.cbs')).toThrow(/non-empty array/);
   });

@@ -20,9 +20,25 @@
  * drives it in virtual time. Browser-safe.
  */
 import {
-  Observable, ReplaySubject, Subject, Subscription, concatMap, defer, filter, finalize, map, merge, mergeMap, repeat, take, tap, throwError,
-  timeout, timer,
-  type OperatorFunction, type SchedulerLike,
+  Observable,
+  ReplaySubject,
+  Subject,
+  Subscription,
+  concatMap,
+  defer,
+  filter,
+  finalize,
+  map,
+  merge,
+  mergeMap,
+  repeat,
+  take,
+  tap,
+  throwError,
+  timeout,
+  timer,
+  type OperatorFunction,
+  type SchedulerLike,
 } from 'rxjs';
 import { Typed, timestamp, type AmqpValue } from '../../codec/types.js';
 import { AmqpError } from '../../errors/amqp-error.js';
@@ -129,30 +145,31 @@ export function nextRefreshAt(now: number, expiresAt: number, margin: number): n
  * that the connection is closed and the reconnect policy decides. @internal
  */
 export function authorizeWithCbs(claims: readonly ResolvedCbsOptions[], scheduler: SchedulerLike): OperatorFunction<Connection, Connection> {
-  return (connection$) => new Observable<Connection>((subscriber) => {
-    // One supply per claim for the whole connect() subscription would keep an
-    // Observable token source followed across reconnects; per connection is
-    // enough here, as CBS asks again on every refresh anyway.
-    let cbs: Subscription | undefined;
-    const outer = connection$.subscribe({
-      next: (connection) => {
+  return (connection$) =>
+    new Observable<Connection>((subscriber) => {
+      // One supply per claim for the whole connect() subscription would keep an
+      // Observable token source followed across reconnects; per connection is
+      // enough here, as CBS asks again on every refresh anyway.
+      let cbs: Subscription | undefined;
+      const outer = connection$.subscribe({
+        next: (connection) => {
+          cbs?.unsubscribe();
+          let pending = claims.length;
+          cbs = putTokens(connection, claims, scheduler).subscribe({
+            next: (claim) => {
+              if (claim.first && --pending === 0) subscriber.next(connection);
+            },
+            error: (error: unknown) => subscriber.error(error),
+          });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
         cbs?.unsubscribe();
-        let pending = claims.length;
-        cbs = putTokens(connection, claims, scheduler).subscribe({
-          next: (claim) => {
-            if (claim.first && --pending === 0) subscriber.next(connection);
-          },
-          error: (error: unknown) => subscriber.error(error),
-        });
-      },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
+        outer.unsubscribe();
+      };
     });
-    return () => {
-      cbs?.unsubscribe();
-      outer.unsubscribe();
-    };
-  });
 }
 
 /** One put-token accepted: for which claim, and whether it was the first on this connection. */
@@ -177,65 +194,86 @@ function putTokens(connection: Connection, claims: readonly ResolvedCbsOptions[]
         replyTo = link.address;
         replyAddress.next(link.address);
       },
-    }).pipe(map((delivery) => delivery.message), tap((m) => replies.next(m)));
+    }).pipe(
+      map((delivery) => delivery.message),
+      tap((m) => replies.next(m)),
+    );
     const sender = requests.pipe(send(connection$, CBS_NODE, { rejectedAsError: true }));
 
     const putToken = (claim: ResolvedCbsOptions, supply: TokenSupply<string | CbsToken>): Observable<number> =>
-      supply.next().pipe(concatMap((value) => {
-        const now = scheduler.now();
-        const token = typeof value === 'string' ? value : value.token;
-        const expiresAt = typeof value === 'string' || value.expiresAt === undefined
-          ? now + claim.tokenLifetime
-          : value.expiresAt instanceof Date ? value.expiresAt.getTime() : value.expiresAt;
-        const messageId = `cbs-${++nextId}`;
-        const reply = replies.pipe(
-          filter((m) => m.correlationId === messageId),
-          take(1),
-          // No reply in time: HTTP's 408, so that reconnect retries it.
-          timeout({ first: claim.timeout, scheduler, with: () => throwError(() => new CbsError(408, `no reply within ${claim.timeout} ms`, claim.audience)) }),
-          map((m) => {
-            const status = numberOf(m.applicationProperties?.['status-code']);
-            const description = m.applicationProperties?.['status-description'];
-            if (status !== 200 && status !== 202) throw new CbsError(status ?? 0, typeof description === 'string' ? description : undefined, claim.audience);
-            return expiresAt;
-          }),
-        );
-        return new Observable<number>((s) => {
-          const sub = reply.subscribe(s);
-          requests.next({
-            messageId,
-            replyTo,
-            to: CBS_NODE,
-            applicationProperties: { operation: 'put-token', type: claim.type, name: claim.audience, expiration: timestamp(Math.floor(expiresAt)) },
-            body: token,
+      supply.next().pipe(
+        concatMap((value) => {
+          const now = scheduler.now();
+          const token = typeof value === 'string' ? value : value.token;
+          const expiresAt =
+            typeof value === 'string' || value.expiresAt === undefined
+              ? now + claim.tokenLifetime
+              : value.expiresAt instanceof Date
+                ? value.expiresAt.getTime()
+                : value.expiresAt;
+          const messageId = `cbs-${++nextId}`;
+          const reply = replies.pipe(
+            filter((m) => m.correlationId === messageId),
+            take(1),
+            // No reply in time: HTTP's 408, so that reconnect retries it.
+            timeout({
+              first: claim.timeout,
+              scheduler,
+              with: () => throwError(() => new CbsError(408, `no reply within ${claim.timeout} ms`, claim.audience)),
+            }),
+            map((m) => {
+              const status = numberOf(m.applicationProperties?.['status-code']);
+              const description = m.applicationProperties?.['status-description'];
+              if (status !== 200 && status !== 202) throw new CbsError(status ?? 0, typeof description === 'string' ? description : undefined, claim.audience);
+              return expiresAt;
+            }),
+          );
+          return new Observable<number>((s) => {
+            const sub = reply.subscribe(s);
+            requests.next({
+              messageId,
+              replyTo,
+              to: CBS_NODE,
+              applicationProperties: { operation: 'put-token', type: claim.type, name: claim.audience, expiration: timestamp(Math.floor(expiresAt)) },
+              body: token,
+            });
+            return sub;
           });
-          return sub;
-        });
-      }));
-
-    const loops = claims.map((claim) => defer(() => {
-      const supply = new TokenSupply(claim.token, isCbsToken);
-      let first = true;
-      let refreshAt = 0;
-      return defer(() => putToken(claim, supply)).pipe(
-        map((expiresAt): Accepted => {
-          refreshAt = nextRefreshAt(scheduler.now(), expiresAt, claim.refreshMargin);
-          const accepted = { audience: claim.audience, first };
-          first = false;
-          return accepted;
         }),
-        // Each put completes after its reply: the next one starts at the refresh time.
-        repeat({ delay: () => timer(Math.max(0, refreshAt - scheduler.now()), scheduler) }),
-        finalize(() => supply.dispose()),
       );
-    }));
+
+    const loops = claims.map((claim) =>
+      defer(() => {
+        const supply = new TokenSupply(claim.token, isCbsToken);
+        let first = true;
+        let refreshAt = 0;
+        return defer(() => putToken(claim, supply)).pipe(
+          map((expiresAt): Accepted => {
+            refreshAt = nextRefreshAt(scheduler.now(), expiresAt, claim.refreshMargin);
+            const accepted = { audience: claim.audience, first };
+            first = false;
+            return accepted;
+          }),
+          // Each put completes after its reply: the next one starts at the refresh time.
+          repeat({ delay: () => timer(Math.max(0, refreshAt - scheduler.now()), scheduler) }),
+          finalize(() => supply.dispose()),
+        );
+      }),
+    );
 
     return new Observable<Accepted>((subscriber) => {
       const all = new Subscription();
       all.add(receiver.subscribe({ error: (error: unknown) => subscriber.error(error), complete: () => subscriber.error(linkEnded('reply')) }));
       all.add(sender.subscribe({ error: (error: unknown) => subscriber.error(error) }));
       // The first requests wait for the reply address.
-      all.add(replyAddress.pipe(take(1), mergeMap(() => merge(...loops))).subscribe(subscriber));
+      all.add(
+        replyAddress
+          .pipe(
+            take(1),
+            mergeMap(() => merge(...loops)),
+          )
+          .subscribe(subscriber),
+      );
       return all;
     });
   });
@@ -252,4 +290,3 @@ function numberOf(value: AmqpValue): number | undefined {
   if (value instanceof Typed && (typeof value.value === 'number' || typeof value.value === 'bigint')) return Number(value.value);
   return undefined;
 }
-

@@ -25,23 +25,34 @@ describe('stripJsonComments', () => {
 describe('parseConnectConfig', () => {
   it('fills in the defaults: amqps://localhost:5671, verify on', () => {
     expect(parseConnectConfig('{}', FILE)).toEqual({
-      scheme: 'amqps', host: 'localhost', port: 5671, user: undefined, password: undefined,
+      scheme: 'amqps',
+      host: 'localhost',
+      port: 5671,
+      user: undefined,
+      password: undefined,
       sasl: { mechanisms: undefined, allowInsecure: false },
       tls: { cert: undefined, key: undefined, ca: undefined, verify: true },
     });
   });
 
-  it('reads the manual\'s example, with comments', () => {
-    const config = parseConnectConfig(`{
+  it("reads the manual's example, with comments", () => {
+    const config = parseConnectConfig(
+      `{
       "host": "example.com", // the broker
       "user": "ortega",
       "password": "secret",
       /* SASL and TLS */
       "sasl": { "mechanisms": ["SCRAM-SHA-1", "scram-sha-256"] },
       "tls": { "cert": "/home/ortega/cert.pem", "key": "/home/ortega/key.pem" }
-    }`, FILE);
+    }`,
+      FILE,
+    );
     expect(config).toMatchObject({
-      scheme: 'amqps', host: 'example.com', port: 5671, user: 'ortega', password: 'secret',
+      scheme: 'amqps',
+      host: 'example.com',
+      port: 5671,
+      user: 'ortega',
+      password: 'secret',
       sasl: { mechanisms: ['SCRAM-SHA-1', 'SCRAM-SHA-256'], allowInsecure: false },
       tls: { cert: '/home/ortega/cert.pem', key: '/home/ortega/key.pem', verify: true },
     });
@@ -84,14 +95,19 @@ describe('parseConnectConfig', () => {
 
 describe('connectConfigToOptions', () => {
   it('builds the url and options, reading the TLS files', () => {
-    const config = parseConnectConfig('{"host":"::1","port":5999,"user":"u","password":"p","tls":{"ca":"ca.pem","cert":"c.pem","key":"k.pem","verify":false}}', FILE);
+    const config = parseConnectConfig(
+      '{"host":"::1","port":5999,"user":"u","password":"p","tls":{"ca":"ca.pem","cert":"c.pem","key":"k.pem","verify":false}}',
+      FILE,
+    );
     const read: string[] = [];
     const options = connectConfigToOptions(config, FILE, (name, key) => {
       read.push(`${key}=${name}`);
       return `PEM of ${name}`;
     });
     expect(options).toEqual({
-      url: 'amqps://[::1]:5999', user: 'u', password: 'p',
+      url: 'amqps://[::1]:5999',
+      user: 'u',
+      password: 'p',
       tls: { verify: false, cert: 'PEM of c.pem', key: 'PEM of k.pem', ca: 'PEM of ca.pem' },
     });
     expect(read).toEqual(['tls.cert=c.pem', 'tls.key=k.pem', 'tls.ca=ca.pem']);
@@ -100,7 +116,8 @@ describe('connectConfigToOptions', () => {
   it('plain amqp has no tls; sasl settings carry over', () => {
     const config = parseConnectConfig('{"scheme":"amqp","sasl":{"mechanisms":["PLAIN"],"allow_insecure":true}}', FILE);
     expect(connectConfigToOptions(config, FILE, () => '')).toEqual({
-      url: 'amqp://localhost:5672', sasl: { mechanisms: ['PLAIN'], allowInsecure: true },
+      url: 'amqp://localhost:5672',
+      sasl: { mechanisms: ['PLAIN'], allowInsecure: true },
     });
   });
 

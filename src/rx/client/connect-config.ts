@@ -112,7 +112,8 @@ export function parseConnectConfig(text: string, file: string): ConnectConfig {
   const key = optionalString(tls['key'], file, 'tls.key', true);
   const ca = optionalString(tls['ca'], file, 'tls.ca', true);
   const verify = optionalBoolean(tls['verify'], file, 'tls.verify') ?? true;
-  if ((cert === undefined) !== (key === undefined)) throw new ConnectConfigError(file, cert === undefined ? 'tls.cert' : 'tls.key', 'tls.cert and tls.key go together');
+  if ((cert === undefined) !== (key === undefined))
+    throw new ConnectConfigError(file, cert === undefined ? 'tls.cert' : 'tls.key', 'tls.cert and tls.key go together');
   if (scheme === 'amqp' && Object.keys(tls).length > 0) throw new ConnectConfigError(file, 'tls', 'TLS settings need "scheme": "amqps"');
 
   return { scheme, host, port, user, password, sasl: { mechanisms, allowInsecure }, tls: { cert, key, ca, verify } };
@@ -202,13 +203,18 @@ function checkKeys(value: Record<string, unknown>, known: readonly string[], fil
   const unknown = Object.keys(value).filter((k) => !known.includes(k));
   if (unknown.length > 0) {
     const names = unknown.map((k) => `"${prefix}${k}"`).join(', ');
-    throw new ConnectConfigError(file, `${prefix}${unknown[0]}`, `unknown key${unknown.length > 1 ? 's' : ''} ${names} (known: ${known.map((k) => prefix + k).join(', ')})`);
+    throw new ConnectConfigError(
+      file,
+      `${prefix}${unknown[0]}`,
+      `unknown key${unknown.length > 1 ? 's' : ''} ${names} (known: ${known.map((k) => prefix + k).join(', ')})`,
+    );
   }
 }
 
 function optionalString(value: unknown, file: string, key: string, nonEmpty = false): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || (nonEmpty && value === '')) throw new ConnectConfigError(file, key, `expected a ${nonEmpty ? 'non-empty ' : ''}string, got ${show(value)}`);
+  if (typeof value !== 'string' || (nonEmpty && value === ''))
+    throw new ConnectConfigError(file, key, `expected a ${nonEmpty ? 'non-empty ' : ''}string, got ${show(value)}`);
   return value;
 }
 
@@ -219,5 +225,5 @@ function optionalBoolean(value: unknown, file: string, key: string): boolean | u
 }
 
 function show(value: unknown): string {
-  return value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  return value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
 }

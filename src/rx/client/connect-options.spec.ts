@@ -5,11 +5,14 @@ import { connectArguments, DEFAULT_CLOSE_TIMEOUT_MS, mergeConnectOptions, resolv
 describe('resolveConnectOptions', () => {
   it('fills in the defaults', () => {
     const r = resolveConnectOptions({ url: 'amqp://broker' });
-    expect(r.endpoints).toEqual([{
-      url: expect.objectContaining({ host: 'broker', port: 5672 }),
-      endpoint: { host: 'broker', port: 5672 },
-      user: undefined, password: undefined,
-    }]);
+    expect(r.endpoints).toEqual([
+      {
+        url: expect.objectContaining({ host: 'broker', port: 5672 }),
+        endpoint: { host: 'broker', port: 5672 },
+        user: undefined,
+        password: undefined,
+      },
+    ]);
     expect(r.sasl).toEqual({ enabled: true, mechanisms: undefined, allowInsecure: false, gssapi: { service: 'amqp', host: undefined, principal: undefined } });
     expect(r.token).toBeUndefined();
     expect(r.reconnect).toEqual({});
@@ -23,7 +26,10 @@ describe('resolveConnectOptions', () => {
 
   it('uses TLS for amqps with the tls options, and credentials from the URL first', () => {
     const r = resolveConnectOptions({
-      urls: ['amqps://a:pa@one', 'amqp://two:6000'], user: 'u', password: 'p', tls: { verify: false, servername: 'x' },
+      urls: ['amqps://a:pa@one', 'amqp://two:6000'],
+      user: 'u',
+      password: 'p',
+      tls: { verify: false, servername: 'x' },
     });
     expect(r.endpoints.map((e) => [e.endpoint, e.user, e.password])).toEqual([
       [{ host: 'one', port: 5671, tls: { verify: false, servername: 'x' } }, 'a', 'pa'],
@@ -43,8 +49,11 @@ describe('resolveConnectOptions', () => {
     expect(resolveConnectOptions({ token: fn }).token).toBe(fn);
     expect(() => resolveConnectOptions({ token: '' as string })).toThrow(/connect: options\.token: expected a non-empty string, a function/);
     expect(() => resolveConnectOptions({ token: 42 as unknown as string })).toThrow(/options\.token: .*; got 42$/);
-    expect(resolveConnectOptions({ sasl: { gssapi: { service: 'qpidd', host: 'broker.example', principal: 'alice@EXAMPLE' } } }).sasl.gssapi)
-      .toEqual({ service: 'qpidd', host: 'broker.example', principal: 'alice@EXAMPLE' });
+    expect(resolveConnectOptions({ sasl: { gssapi: { service: 'qpidd', host: 'broker.example', principal: 'alice@EXAMPLE' } } }).sasl.gssapi).toEqual({
+      service: 'qpidd',
+      host: 'broker.example',
+      principal: 'alice@EXAMPLE',
+    });
     expect(() => resolveConnectOptions({ sasl: { gssapi: { realm: 'X' } as never } })).toThrow(/options\.sasl\.gssapi: unknown option "realm"/);
     expect(() => resolveConnectOptions({ sasl: { gssapi: { service: '' } } })).toThrow(/options\.sasl\.gssapi\.service: expected a non-empty string/);
   });
@@ -85,13 +94,34 @@ describe('resolveConnectOptions', () => {
 
   it('accepts every option at once', () => {
     const options: ConnectOptions = {
-      url: 'amqps://h', user: 'u', password: 'p', sasl: { enabled: true, mechanisms: ['PLAIN'], allowInsecure: true },
-      tls: { ca: ['PEM'], cert: new Uint8Array(1), key: 'PEM', verify: true, servername: 'h' }, reconnect: { count: 3, delay: 10 },
-      idleTimeout: 30000, maxFrameSize: 1024, channelMax: 10, containerId: 'c', properties: { product: 'x' },
-      offeredCapabilities: ['A'], desiredCapabilities: ['B'], hostname: 'vhost', closeTimeout: 100, connectTimeout: 0, trace: () => undefined,
+      url: 'amqps://h',
+      user: 'u',
+      password: 'p',
+      sasl: { enabled: true, mechanisms: ['PLAIN'], allowInsecure: true },
+      tls: { ca: ['PEM'], cert: new Uint8Array(1), key: 'PEM', verify: true, servername: 'h' },
+      reconnect: { count: 3, delay: 10 },
+      idleTimeout: 30000,
+      maxFrameSize: 1024,
+      channelMax: 10,
+      containerId: 'c',
+      properties: { product: 'x' },
+      offeredCapabilities: ['A'],
+      desiredCapabilities: ['B'],
+      hostname: 'vhost',
+      closeTimeout: 100,
+      connectTimeout: 0,
+      trace: () => undefined,
     };
     const r = resolveConnectOptions(options);
-    expect(r).toMatchObject({ idleTimeout: 30000, maxFrameSize: 1024, channelMax: 10, containerId: 'c', hostname: 'vhost', closeTimeout: 100, connectTimeout: 0 });
+    expect(r).toMatchObject({
+      idleTimeout: 30000,
+      maxFrameSize: 1024,
+      channelMax: 10,
+      containerId: 'c',
+      hostname: 'vhost',
+      closeTimeout: 100,
+      connectTimeout: 0,
+    });
   });
 });
 
@@ -115,7 +145,7 @@ describe('connectArguments and mergeConnectOptions', () => {
 });
 
 describe('resolveConnectOptions: ws:// and wss://', () => {
-  it('dials a WebSocket endpoint on the url\'s path, with TLS options for wss', () => {
+  it("dials a WebSocket endpoint on the url's path, with TLS options for wss", () => {
     const r = resolveConnectOptions({ urls: ['ws://a/amqp', 'wss://b', 'amqps://c'], tls: { ca: 'CA' } });
     expect(r.endpoints.map((e) => e.endpoint)).toEqual([
       { host: 'a', port: 80, websocket: { path: '/amqp' } },

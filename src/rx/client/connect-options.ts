@@ -165,8 +165,27 @@ export interface ResolvedConnectOptions {
 }
 
 const OPTION_KEYS: ReadonlySet<string> = new Set([
-  'url', 'urls', 'user', 'password', 'token', 'sasl', 'tls', 'reconnect', 'idleTimeout', 'maxFrameSize', 'channelMax', 'maxUnfinishedBytes',
-  'containerId', 'properties', 'offeredCapabilities', 'desiredCapabilities', 'hostname', 'closeTimeout', 'connectTimeout', 'trace', 'cbs',
+  'url',
+  'urls',
+  'user',
+  'password',
+  'token',
+  'sasl',
+  'tls',
+  'reconnect',
+  'idleTimeout',
+  'maxFrameSize',
+  'channelMax',
+  'maxUnfinishedBytes',
+  'containerId',
+  'properties',
+  'offeredCapabilities',
+  'desiredCapabilities',
+  'hostname',
+  'closeTimeout',
+  'connectTimeout',
+  'trace',
+  'cbs',
 ]);
 const SASL_KEYS: ReadonlySet<string> = new Set(['enabled', 'mechanisms', 'allowInsecure', 'gssapi']);
 const GSSAPI_KEYS: ReadonlySet<string> = new Set(['service', 'host', 'principal']);
@@ -229,17 +248,19 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
     throw new TypeError(`${o('tls')}: TLS options are given but no url uses amqps:// or wss://`);
   }
 
-  const endpoints = urls.map((url): ResolvedEndpoint => ({
-    url,
-    endpoint: {
-      host: url.host,
-      port: url.port,
-      ...(isTlsScheme(url.scheme) ? { tls: tls ?? {} } : {}),
-      ...(isWebSocketScheme(url.scheme) ? { websocket: { path: url.path ?? '/' } } : {}),
-    },
-    user: url.user ?? user,
-    password: url.user !== undefined ? url.password : password,
-  }));
+  const endpoints = urls.map(
+    (url): ResolvedEndpoint => ({
+      url,
+      endpoint: {
+        host: url.host,
+        port: url.port,
+        ...(isTlsScheme(url.scheme) ? { tls: tls ?? {} } : {}),
+        ...(isWebSocketScheme(url.scheme) ? { websocket: { path: url.path ?? '/' } } : {}),
+      },
+      user: url.user ?? user,
+      password: url.user !== undefined ? url.password : password,
+    }),
+  );
 
   const resolved: ResolvedConnectOptions = {
     endpoints,
@@ -265,11 +286,13 @@ function resolveSasl(sasl: SaslOptions | undefined, what: string): ResolvedConne
   const allowInsecure = optionalBoolean(sasl.allowInsecure, `${what}.allowInsecure`) ?? false;
   let mechanisms: string[] | undefined;
   if (sasl.mechanisms !== undefined) {
-    if (!Array.isArray(sasl.mechanisms) || sasl.mechanisms.length === 0) throw new TypeError(`${what}.mechanisms: expected a non-empty array of mechanism names`);
+    if (!Array.isArray(sasl.mechanisms) || sasl.mechanisms.length === 0)
+      throw new TypeError(`${what}.mechanisms: expected a non-empty array of mechanism names`);
     mechanisms = sasl.mechanisms.map((m, i) => {
       if (typeof m !== 'string') throw new TypeError(`${what}.mechanisms[${i}]: expected a string, got ${describe(m)}`);
       const name = m.toUpperCase();
-      if (!KNOWN_MECHANISMS.has(name)) throw new TypeError(`${what}.mechanisms[${i}]: unknown SASL mechanism "${m}" (supported: ${SASL_MECHANISMS.join(', ')})`);
+      if (!KNOWN_MECHANISMS.has(name))
+        throw new TypeError(`${what}.mechanisms[${i}]: unknown SASL mechanism "${m}" (supported: ${SASL_MECHANISMS.join(', ')})`);
       return name;
     });
   }
@@ -311,7 +334,8 @@ function checkCertificate(value: unknown, what: string): asserts value is Certif
 
 function optionalString(value: unknown, what: string, nonEmpty = false): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || (nonEmpty && value === '')) throw new TypeError(`${what}: expected a ${nonEmpty ? 'non-empty ' : ''}string, got ${describe(value)}`);
+  if (typeof value !== 'string' || (nonEmpty && value === ''))
+    throw new TypeError(`${what}: expected a ${nonEmpty ? 'non-empty ' : ''}string, got ${describe(value)}`);
   return value;
 }
 
@@ -326,4 +350,3 @@ function optionalNumber(value: unknown, what: string): number | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`${what}: expected a number of ms >= 0, got ${describe(value)}`);
   return value;
 }
-

@@ -14,7 +14,19 @@
  * `closeTimeout`. Browser-safe; time only from the scheduler.
  */
 import {
-  catchError, defer, finalize, map, Observable, of, share, Subject, tap, type Observer, type SubjectLike, type Subscriber, type Unsubscribable,
+  catchError,
+  defer,
+  finalize,
+  map,
+  Observable,
+  of,
+  share,
+  Subject,
+  tap,
+  type Observer,
+  type SubjectLike,
+  type Subscriber,
+  type Unsubscribable,
 } from 'rxjs';
 import { Engine } from '../../engine/engine.js';
 import { ConnectionError } from '../../engine/errors.js';
@@ -69,20 +81,23 @@ export function connectionObservable(ctx: ConnectContext): ConnectionObservable 
     },
   };
   const config = ctx.options.reconnect;
-  const reconnectConfig: ReconnectConfig | false = config === undefined ? false : {
-    ...config,
-    onRetry: (event: RetryEvent) => {
-      const now = ctx.context.scheduler.now();
-      status.set({
-        type: 'reconnecting',
-        attempt: attempt + 1,
-        delayMs: event.delayMs,
-        nextAttemptAt: event.delayMs === undefined ? undefined : now + event.delayMs,
-        error: event.error,
-      });
-      config.onRetry?.(event);
-    },
-  };
+  const reconnectConfig: ReconnectConfig | false =
+    config === undefined
+      ? false
+      : {
+          ...config,
+          onRetry: (event: RetryEvent) => {
+            const now = ctx.context.scheduler.now();
+            status.set({
+              type: 'reconnecting',
+              attempt: attempt + 1,
+              delayMs: event.delayMs,
+              nextAttemptAt: event.delayMs === undefined ? undefined : now + event.delayMs,
+              error: event.error,
+            });
+            config.onRetry?.(event);
+          },
+        };
   let failure: { error: unknown } | undefined;
   const connection$ = defer(() => {
     // One token supply across reconnects: an Observable of tokens is followed, not re-subscribed per attempt.
@@ -190,9 +205,10 @@ class ConnectionAttempt implements ConnectionRole<Connection> {
     this.hooks.connecting(address);
     const timeout = this.ctx.options.connectTimeout;
     if (timeout > 0) {
-      this.runner.armOpenTimer(timeout, () => new TransportError(
-        `connection to ${address} timed out: no AMQP open from the peer within ${timeout} ms`, { code: 'ETIMEDOUT', address },
-      ));
+      this.runner.armOpenTimer(
+        timeout,
+        () => new TransportError(`connection to ${address} timed out: no AMQP open from the peer within ${timeout} ms`, { code: 'ETIMEDOUT', address }),
+      );
     }
     if (this.tokens === undefined || !this.ctx.options.sasl.enabled) {
       this.dialNow();
@@ -200,25 +216,29 @@ class ConnectionAttempt implements ConnectionRole<Connection> {
     }
     // The token first (a function may ask an identity provider), within the connect timeout.
     const fromStream = typeof this.ctx.options.token === 'object';
-    this.runner.hold(this.tokens.next().subscribe({
-      next: (token) => {
-        this.token = token;
-        this.dialNow();
-      },
-      error: (error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        // A function that failed may work next time (retried); a token Observable that failed is over.
-        this.runner.lose(new SaslError(`getting the OAuth token failed: ${reason}`, { cause: error, ...(fromStream ? {} : { code: 'sys-temp' }) }));
-      },
-    }));
+    this.runner.hold(
+      this.tokens.next().subscribe({
+        next: (token) => {
+          this.token = token;
+          this.dialNow();
+        },
+        error: (error: unknown) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          // A function that failed may work next time (retried); a token Observable that failed is over.
+          this.runner.lose(new SaslError(`getting the OAuth token failed: ${reason}`, { cause: error, ...(fromStream ? {} : { code: 'sys-temp' }) }));
+        },
+      }),
+    );
   }
 
   private dialNow(): void {
     if (!this.runner.waiting) return;
-    this.runner.hold(this.ctx.platform.connect(this.target.endpoint).subscribe({
-      next: (channel) => this.runner.run(channel),
-      error: (error: unknown) => this.runner.lose(this.runner.asError(error)),
-    }));
+    this.runner.hold(
+      this.ctx.platform.connect(this.target.endpoint).subscribe({
+        next: (channel) => this.runner.run(channel),
+        error: (error: unknown) => this.runner.lose(this.runner.asError(error)),
+      }),
+    );
   }
 
   /** The subscription ended (unsubscribe, error or complete): close gracefully, within closeTimeout. */
@@ -255,15 +275,17 @@ class ConnectionAttempt implements ConnectionRole<Connection> {
       desiredCapabilities: options.desiredCapabilities,
       properties: options.properties,
       trace: this.trace,
-      sasl: !options.sasl.enabled ? undefined : {
-        mechanisms: options.sasl.mechanisms,
-        credentials: { user: target.user, password: target.password, ...(this.token === undefined ? {} : { token: this.token }) },
-        secure: channel.secure,
-        allowInsecure: options.sasl.allowInsecure,
-        hasClientCertificate: target.endpoint.tls?.cert !== undefined,
-        crypto: platform.saslCrypto,
-        gssapi: platform.gssapi !== undefined,
-      },
+      sasl: !options.sasl.enabled
+        ? undefined
+        : {
+            mechanisms: options.sasl.mechanisms,
+            credentials: { user: target.user, password: target.password, ...(this.token === undefined ? {} : { token: this.token }) },
+            secure: channel.secure,
+            allowInsecure: options.sasl.allowInsecure,
+            hasClientCertificate: target.endpoint.tls?.cert !== undefined,
+            crypto: platform.saslCrypto,
+            gssapi: platform.gssapi !== undefined,
+          },
     });
   }
 
@@ -285,10 +307,12 @@ class ConnectionAttempt implements ConnectionRole<Connection> {
   saslRequest(event: SaslRequestEvent, runner: ConnectionRunner<Connection>): void {
     const request = event.request;
     if (request.kind === 'load') {
-      runner.answerSaslLater(defer(() => request.load()).pipe(
-        map((): SaslAnswer => ({ kind: 'loaded' })),
-        catchError((error: unknown) => of<SaslAnswer>({ kind: 'error', error })),
-      ));
+      runner.answerSaslLater(
+        defer(() => request.load()).pipe(
+          map((): SaslAnswer => ({ kind: 'loaded' })),
+          catchError((error: unknown) => of<SaslAnswer>({ kind: 'error', error })),
+        ),
+      );
       return;
     }
     const provider = this.ctx.platform.gssapi;

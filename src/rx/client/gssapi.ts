@@ -38,7 +38,10 @@ export const DEFAULT_GSSAPI_SERVICE = 'amqp';
 export class GssapiSession {
   private context: Promise<GssapiContext> | undefined;
 
-  constructor(private readonly provider: GssapiProvider, private readonly target: GssapiTarget) {}
+  constructor(
+    private readonly provider: GssapiProvider,
+    private readonly target: GssapiTarget,
+  ) {}
 
   /** The answer to `request`, as one value (a GSS-API failure is an `error` answer: the engine turns it into a SaslError). */
   answer(request: Extract<SaslRequest, { kind: `gssapi-${string}` }>): Observable<SaslAnswer> {

@@ -6,7 +6,14 @@ import { SaslError } from '../../engine/sasl/sasl-error.js';
 import { TransportError } from '../../transport/transport-error.js';
 import { backoffInSeconds, ExponentialBackoff, type BackoffLike } from '../flow/backoff.js';
 import {
-  failover, isAuthenticationFailure, isForcedClose, isUnsupportedTransport, reconnect, roundRobin, toReconnectConfig, type RetryEvent,
+  failover,
+  isAuthenticationFailure,
+  isForcedClose,
+  isUnsupportedTransport,
+  reconnect,
+  roundRobin,
+  toReconnectConfig,
+  type RetryEvent,
 } from './reconnect.js';
 
 const refused = new TransportError('connection refused', { code: 'ECONNREFUSED' });
@@ -30,7 +37,16 @@ describe('reconnect', () => {
       const source = cold<string>('#', undefined, refused);
       expectObservable(source.pipe(reconnect({ count: 9, scheduler: ts }))).toBe('32700ms #', undefined, refused);
       expectSubscriptions(source.subscriptions).toBe([
-        '(^!)', '100ms (^!)', '300ms (^!)', '700ms (^!)', '1500ms (^!)', '3100ms (^!)', '6300ms (^!)', '12700ms (^!)', '22700ms (^!)', '32700ms (^!)',
+        '(^!)',
+        '100ms (^!)',
+        '300ms (^!)',
+        '700ms (^!)',
+        '1500ms (^!)',
+        '3100ms (^!)',
+        '6300ms (^!)',
+        '12700ms (^!)',
+        '22700ms (^!)',
+        '32700ms (^!)',
       ]);
     });
   });
@@ -77,7 +93,10 @@ describe('reconnect', () => {
       expectSubscriptions(second.subscriptions).toBe('10ms ^ 9ms !');
       expectSubscriptions(third.subscriptions).toBe('20ms ^');
     });
-    expect(retries.map((r) => [r.forced, r.retryCount, r.delayMs])).toEqual([[true, 0, 0], [true, 0, 0]]);
+    expect(retries.map((r) => [r.forced, r.retryCount, r.delayMs])).toEqual([
+      [true, 0, 0],
+      [true, 0, 0],
+    ]);
   });
 
   it('a forced close before the open arrived backs off like any failure', () => {
@@ -136,7 +155,16 @@ describe('reconnect', () => {
 
       const calls: string[] = [];
       let d = 0;
-      const backoff: BackoffLike = { reset: () => { calls.push('reset'); d = 0; }, next: () => { calls.push('next'); return (d += 0.5); } };
+      const backoff: BackoffLike = {
+        reset: () => {
+          calls.push('reset');
+          d = 0;
+        },
+        next: () => {
+          calls.push('next');
+          return (d += 0.5);
+        },
+      };
       const custom = sequence([cold<string>('#', undefined, refused), cold<string>('#', undefined, refused), cold<string>('a')]);
       expectObservable(custom.pipe(reconnect({ delay: backoffInSeconds(backoff), scheduler: ts }))).toBe('1500ms a');
       ts.flush();
@@ -202,7 +230,7 @@ describe('reconnect helpers', () => {
     expect(() => new ExponentialBackoff(0)).toThrow(TypeError);
   });
 
-  it('backoffInSeconds: a backoff counting seconds (Proton\'s) as milliseconds; anything else is a TypeError', () => {
+  it("backoffInSeconds: a backoff counting seconds (Proton's) as milliseconds; anything else is a TypeError", () => {
     let d = 0;
     const b = backoffInSeconds({ reset: () => (d = 0), next: () => (d += 0.25) });
     expect([b.next(), b.next()]).toEqual([250, 500]);

@@ -16,10 +16,7 @@
  * Also here: `failover`, which dials a list of endpoints round robin, one per
  * (re)subscription. Browser-safe; time only from the scheduler.
  */
-import {
-  asyncScheduler, defer, identity, Observable, type MonoTypeOperatorFunction, type ObservableInput,
-  type SchedulerLike, type Subscription,
-} from 'rxjs';
+import { asyncScheduler, defer, identity, Observable, type MonoTypeOperatorFunction, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
 import { TransportError } from '../../transport/transport-error.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
@@ -125,7 +122,8 @@ export function toReconnectConfig(option: ReconnectOption | undefined, what = 'r
   }
   checkRetryFields(option, what);
   const { shouldRetry, onRetry } = option;
-  if (shouldRetry !== undefined && typeof shouldRetry !== 'function') throw new TypeError(`${what}.shouldRetry: expected a function, got ${describe(shouldRetry)}`);
+  if (shouldRetry !== undefined && typeof shouldRetry !== 'function')
+    throw new TypeError(`${what}.shouldRetry: expected a function, got ${describe(shouldRetry)}`);
   if (onRetry !== undefined && typeof onRetry !== 'function') throw new TypeError(`${what}.onRetry: expected a function, got ${describe(onRetry)}`);
   return option;
 }
@@ -141,59 +139,69 @@ export function reconnect<T>(option: ReconnectOption = true): MonoTypeOperatorFu
   if (config === undefined) return identity;
   const scheduler = config.scheduler ?? asyncScheduler;
   const shouldRetry = config.shouldRetry ?? ((error: unknown) => !isAuthenticationFailure(error) && !isUnsupportedTransport(error));
-  return (source) => new Observable<T>((subscriber) => {
-    // Per subscription: its own count and backoff (a shared BackoffLike the user passed is reset as the seed says).
-    const schedule = new RetrySchedule(config, scheduler);
-    let current: Subscription | undefined;
-    let waiting: Subscription | undefined;
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      // Per subscription: its own count and backoff (a shared BackoffLike the user passed is reset as the seed says).
+      const schedule = new RetrySchedule(config, scheduler);
+      let current: Subscription | undefined;
+      let waiting: Subscription | undefined;
 
-    const subscribeToSource = (): void => {
-      waiting = undefined;
-      let opened = false;
-      const sub = source.subscribe({
-        next: (value) => {
-          if (!opened) {
-            opened = true;
-            schedule.succeeded();
-          }
-          subscriber.next(value);
-        },
-        error: (error: unknown) => {
-          current = undefined;
-          onError(error, opened);
-        },
-        complete: () => subscriber.complete(),
-      });
-      if (!sub.closed) current = sub;
-    };
+      const subscribeToSource = (): void => {
+        waiting = undefined;
+        let opened = false;
+        const sub = source.subscribe({
+          next: (value) => {
+            if (!opened) {
+              opened = true;
+              schedule.succeeded();
+            }
+            subscriber.next(value);
+          },
+          error: (error: unknown) => {
+            current = undefined;
+            onError(error, opened);
+          },
+          complete: () => subscriber.complete(),
+        });
+        if (!sub.closed) current = sub;
+      };
 
-    const onError = (error: unknown, opened: boolean): void => {
-      const forced = opened && isForcedClose(error);
-      let wait: RetryWait | undefined;
-      try {
-        wait = forced ? { notifier: timerOn(0, scheduler), delayMs: 0, retryCount: schedule.retryCount } : shouldRetry(error) ? schedule.next(error) : undefined;
-      } catch (e) {
-        subscriber.error(e);
-        return;
-      }
-      if (wait === undefined) {
-        subscriber.error(error);
-        return;
-      }
-      config.onRetry?.({ error, retryCount: wait.retryCount, delayMs: wait.delayMs, forced });
-      if (subscriber.closed) return;
-      const pending = waitForRetry(wait, subscribeToSource, () => subscriber.complete(), (e) => subscriber.error(e));
-      if (!pending.closed) waiting = pending;
-    };
+      const onError = (error: unknown, opened: boolean): void => {
+        const forced = opened && isForcedClose(error);
+        let wait: RetryWait | undefined;
+        try {
+          wait = forced
+            ? { notifier: timerOn(0, scheduler), delayMs: 0, retryCount: schedule.retryCount }
+            : shouldRetry(error)
+              ? schedule.next(error)
+              : undefined;
+        } catch (e) {
+          subscriber.error(e);
+          return;
+        }
+        if (wait === undefined) {
+          subscriber.error(error);
+          return;
+        }
+        config.onRetry?.({ error, retryCount: wait.retryCount, delayMs: wait.delayMs, forced });
+        if (subscriber.closed) return;
+        const pending = waitForRetry(
+          wait,
+          subscribeToSource,
+          () => subscriber.complete(),
+          (e) => subscriber.error(e),
+        );
+        if (!pending.closed) waiting = pending;
+      };
 
-    subscribeToSource();
-    return () => {
-      current?.unsubscribe();
-      waiting?.unsubscribe();
-      current = undefined;
-      waiting = undefined;
-    };
-  });
+      subscribeToSource();
+      return () => {
+        current?.unsubscribe();
+        waiting?.unsubscribe();
+        current = undefined;
+        waiting = undefined;
+      };
+    });
 }
 
 /**

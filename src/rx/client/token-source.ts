@@ -22,13 +22,20 @@ export class TokenSupply<T> {
   private subscription: Subscription | undefined;
   private readonly waiting = new Set<{ next(value: T): void; error(error: unknown): void }>();
 
-  constructor(private readonly provider: TokenProvider<T>, private readonly isToken: (value: unknown) => value is T) {}
+  constructor(
+    private readonly provider: TokenProvider<T>,
+    private readonly isToken: (value: unknown) => value is T,
+  ) {}
 
   /** The token to use now: one value, then complete (or an error). */
   next(): Observable<T> {
     const provider = this.provider;
     if (isObservable(provider)) return this.fromStream(provider as Observable<T>);
-    if (typeof provider !== 'function') return new Observable<T>((s) => { s.next(provider); s.complete(); });
+    if (typeof provider !== 'function')
+      return new Observable<T>((s) => {
+        s.next(provider);
+        s.complete();
+      });
     return new Observable<T>((subscriber) => {
       let produced: T | PromiseLike<T> | Observable<T>;
       try {
@@ -42,19 +49,21 @@ export class TokenSupply<T> {
         subscriber.complete();
         return undefined;
       }
-      return from(produced as PromiseLike<T> | Observable<T>).pipe(take(1)).subscribe({
-        next: (value) => {
-          if (!this.isToken(value)) {
-            subscriber.error(new TypeError(`the token function gave ${describe(value)}, not a token`));
-            return;
-          }
-          subscriber.next(value);
-          subscriber.complete();
-        },
-        error: (error: unknown) => subscriber.error(error),
-        // After a value the subscriber has completed already, and this does nothing.
-        complete: () => subscriber.error(new TypeError('the token function completed without a token')),
-      });
+      return from(produced as PromiseLike<T> | Observable<T>)
+        .pipe(take(1))
+        .subscribe({
+          next: (value) => {
+            if (!this.isToken(value)) {
+              subscriber.error(new TypeError(`the token function gave ${describe(value)}, not a token`));
+              return;
+            }
+            subscriber.next(value);
+            subscriber.complete();
+          },
+          error: (error: unknown) => subscriber.error(error),
+          // After a value the subscriber has completed already, and this does nothing.
+          complete: () => subscriber.error(new TypeError('the token function completed without a token')),
+        });
     });
   }
 
@@ -116,7 +125,9 @@ export class TokenSupply<T> {
 export function checkTokenProvider<T>(value: unknown, what: string, isToken: (value: unknown) => value is T, expected: string): TokenProvider<T> | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'function' || isObservable(value) || isToken(value)) return value as TokenProvider<T>;
-  throw new TypeError(`${what}: expected ${expected}, a function returning one (or a Promise or Observable of one), or an Observable of them; got ${describe(value)}`);
+  throw new TypeError(
+    `${what}: expected ${expected}, a function returning one (or a Promise or Observable of one), or an Observable of them; got ${describe(value)}`,
+  );
 }
 
 export function isNonEmptyString(value: unknown): value is string {

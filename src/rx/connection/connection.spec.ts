@@ -17,7 +17,9 @@ function rig(serverOptions: Partial<TestServerOptions> = {}) {
   };
   const got: Connection[] = [];
   const errors: unknown[] = [];
-  const subscription = container.connect('amqp://localhost', { reconnect: false }).subscribe({ next: (c) => got.push(c), error: (e: unknown) => errors.push(e) });
+  const subscription = container
+    .connect('amqp://localhost', { reconnect: false })
+    .subscribe({ next: (c) => got.push(c), error: (e: unknown) => errors.push(e) });
   runUntil();
   return { scheduler, network, server, container, runUntil, connection: got[0]!, errors, subscription };
 }
@@ -117,14 +119,17 @@ describe('Connection: the link plumbing', () => {
     const network = new MemoryNetwork({ scheduler });
     const server = new TestServer({ listen: network.listen, scheduler }).start();
     const writes: number[] = [];
-    const connect: typeof network.connect = (endpoint) => network.connect(endpoint).pipe(map((channel) => {
-      const write = channel.write.bind(channel);
-      channel.write = (chunk: Uint8Array) => {
-        writes.push(chunk.length);
-        write(chunk);
-      };
-      return channel;
-    }));
+    const connect: typeof network.connect = (endpoint) =>
+      network.connect(endpoint).pipe(
+        map((channel) => {
+          const write = channel.write.bind(channel);
+          channel.write = (chunk: Uint8Array) => {
+            writes.push(chunk.length);
+            write(chunk);
+          };
+          return channel;
+        }),
+      );
     const container = new Container({ platform: { connect }, scheduler });
     const got: Connection[] = [];
     container.connect('amqp://localhost').subscribe((c) => got.push(c));

@@ -75,7 +75,8 @@ export function optionalSymbols(value: unknown, what: string): readonly string[]
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) throw new TypeError(`${what}: expected an array of strings, got ${describe(value)}`);
   value.forEach((v, i) => {
-    if (typeof v !== 'string' || v === '' || !/^[\x21-\x7e]+$/.test(v)) throw new TypeError(`${what}[${i}]: expected a symbol (printable ASCII), got ${describe(v)}`);
+    if (typeof v !== 'string' || v === '' || !/^[\x21-\x7e]+$/.test(v))
+      throw new TypeError(`${what}[${i}]: expected a symbol (printable ASCII), got ${describe(v)}`);
   });
   return value as readonly string[];
 }

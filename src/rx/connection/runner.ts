@@ -81,7 +81,10 @@ export class ConnectionRunner<C extends Connection> implements ConnectionControl
   private readonly work = new Subscription();
   private readonly closed = new AsyncSubject<void>();
 
-  constructor(private readonly scheduler: SchedulerLike, private readonly role: ConnectionRole<C>) {}
+  constructor(
+    private readonly scheduler: SchedulerLike,
+    private readonly role: ConnectionRole<C>,
+  ) {}
 
   /** Not yet running an engine (dialling, or a throttled peer waiting). */
   get waiting(): boolean {
@@ -149,7 +152,10 @@ export class ConnectionRunner<C extends Connection> implements ConnectionControl
     this.stopDrains = channel.onDrain?.(() => this.made?.outputChanged());
     this.phase = 'opening';
     const events = driver.events$.subscribe({
-      next: contained((event: EngineEvent) => this.onEvent(event), (error) => this.onHandlerError(error)),
+      next: contained(
+        (event: EngineEvent) => this.onEvent(event),
+        (error) => this.onHandlerError(error),
+      ),
       error: (error: unknown) => {
         this.driverDone = true;
         this.lose(this.asError(error));

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseUrl, redactUrl } from './url.js';
 
 describe('parseUrl', () => {
-  it('parses the manual\'s examples with their default ports', () => {
+  it("parses the manual's examples with their default ports", () => {
     expect(parseUrl('amqps://example.com')).toMatchObject({ scheme: 'amqps', host: 'example.com', port: 5671, address: undefined });
     expect(parseUrl('amqps://example.net:56720')).toMatchObject({ scheme: 'amqps', host: 'example.net', port: 56720 });
     expect(parseUrl('amqp://127.0.0.1')).toMatchObject({ scheme: 'amqp', host: '127.0.0.1', port: 5672 });
@@ -69,7 +69,14 @@ describe('parseUrl', () => {
 
 describe('parseUrl: AMQP over WebSocket', () => {
   it('takes ws and wss with default ports 80 and 443 and the path as the WebSocket path', () => {
-    expect(parseUrl('ws://example.com')).toMatchObject({ scheme: 'ws', host: 'example.com', port: 80, path: '/', address: undefined, href: 'ws://example.com:80/' });
+    expect(parseUrl('ws://example.com')).toMatchObject({
+      scheme: 'ws',
+      host: 'example.com',
+      port: 80,
+      path: '/',
+      address: undefined,
+      href: 'ws://example.com:80/',
+    });
     expect(parseUrl('wss://example.com/$servicebus/websocket')).toMatchObject({ scheme: 'wss', port: 443, path: '/$servicebus/websocket', address: undefined });
     expect(parseUrl('WS://[::1]:8080/amqp')).toMatchObject({ scheme: 'ws', host: '::1', port: 8080, path: '/amqp', href: 'ws://[::1]:8080/amqp' });
   });

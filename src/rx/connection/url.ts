@@ -130,10 +130,14 @@ export function parseUrlParts(url: string, what: string, minPort: number): Parse
 
 export function defaultPort(scheme: UrlScheme): number {
   switch (scheme) {
-    case 'amqp': return DEFAULT_AMQP_PORT;
-    case 'amqps': return DEFAULT_AMQPS_PORT;
-    case 'ws': return DEFAULT_WS_PORT;
-    case 'wss': return DEFAULT_WSS_PORT;
+    case 'amqp':
+      return DEFAULT_AMQP_PORT;
+    case 'amqps':
+      return DEFAULT_AMQPS_PORT;
+    case 'ws':
+      return DEFAULT_WS_PORT;
+    case 'wss':
+      return DEFAULT_WSS_PORT;
   }
 }
 

@@ -56,6 +56,5 @@ export function backoffInSeconds(backoff: BackoffLike): BackoffLike {
 
 /** A `{ reset(), next() }` object. @internal */
 export function isBackoff(value: unknown): value is BackoffLike {
-  return typeof value === 'object' && value !== null
-    && typeof (value as BackoffLike).next === 'function' && typeof (value as BackoffLike).reset === 'function';
+  return typeof value === 'object' && value !== null && typeof (value as BackoffLike).next === 'function' && typeof (value as BackoffLike).reset === 'function';
 }

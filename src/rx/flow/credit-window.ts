@@ -24,7 +24,10 @@ export class CreditWindow {
   /** Free slots at or above which a top-up is worth a flow frame. */
   readonly threshold: number;
 
-  constructor(readonly prefetch: number = DEFAULT_PREFETCH, threshold?: number) {
+  constructor(
+    readonly prefetch: number = DEFAULT_PREFETCH,
+    threshold?: number,
+  ) {
     if (!Number.isInteger(prefetch) || prefetch < 1 || prefetch > 0xffffffff) {
       throw new TypeError(`prefetch: expected an integer from 1 to 4294967295, got ${String(prefetch)}`);
     }

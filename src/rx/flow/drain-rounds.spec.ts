@@ -14,7 +14,7 @@ describe('DrainRounds', () => {
     expect(rounds.flow(true, 0)).toBe('done');
   });
 
-  it('echo: the answer\'s available count, whichever comes first, decides', () => {
+  it("echo: the answer's available count, whichever comes first, decides", () => {
     const rounds = new DrainRounds('echo');
     expect(rounds.start(2)).toEqual({ credit: 2, echo: true });
     expect(rounds.flow(false, 5)).toBe('wait'); // 5 there: 2 of them come now

@@ -4,10 +4,8 @@ import { Inflight } from './inflight.js';
 
 describe('Inflight', () => {
   it('takes entries in order and out of order, like a Map', () => {
-    fc.assert(fc.property(
-      fc.integer({ min: 0, max: 0xffffffff }),
-      fc.array(fc.tuple(fc.boolean(), fc.nat(5000)), { maxLength: 300 }),
-      (start, ops) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.array(fc.tuple(fc.boolean(), fc.nat(5000)), { maxLength: 300 }), (start, ops) => {
         const inflight = new Inflight<string, number, string>();
         const model = new Map<number, string>();
         let next = start;
@@ -39,8 +37,8 @@ describe('Inflight', () => {
         expect(order).toEqual([...model.values()]);
         expect(inflight.drain().map((e) => e.message)).toEqual([...model.values()]);
         expect(inflight.size).toBe(0);
-      },
-    ));
+      }),
+    );
   });
 
   it('compacts after many in-order settlements', () => {

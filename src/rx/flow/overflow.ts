@@ -34,7 +34,10 @@ export class OverflowBuffer<T> {
   /** The item `push` dropped last (drop-oldest), for the caller to report. */
   dropped: T | undefined;
 
-  constructor(readonly capacity: number = DEFAULT_BUFFER_SIZE, readonly policy: OverflowPolicy = 'error') {
+  constructor(
+    readonly capacity: number = DEFAULT_BUFFER_SIZE,
+    readonly policy: OverflowPolicy = 'error',
+  ) {
     if (!Number.isInteger(capacity) || capacity < 0) throw new TypeError(`bufferSize: expected an integer ≥ 0, got ${String(capacity)}`);
     if (!OVERFLOW_POLICIES.includes(policy)) {
       throw new TypeError(`overflow: expected one of ${OVERFLOW_POLICIES.map((p) => `'${p}'`).join(', ')}, got ${JSON.stringify(policy)}`);

@@ -18,7 +18,9 @@ function consumer<T>(input: PullInput<T>) {
     complete: () => log.push('complete'),
   });
   return {
-    got, log, source,
+    got,
+    log,
+    source,
     grant(n: number) {
       credit += n;
       source.want(credit);
@@ -143,7 +145,11 @@ describe('PullSource', () => {
 
   it('reports an iterator that throws as an error, and cancel() closes the iterator', () => {
     const failing = consumer({
-      [Symbol.iterator]: () => ({ next: () => { throw new Error('boom'); } }),
+      [Symbol.iterator]: () => ({
+        next: () => {
+          throw new Error('boom');
+        },
+      }),
     } as Iterable<number>);
     failing.grant(1);
     expect(failing.log).toEqual(['error boom']);

@@ -52,7 +52,10 @@ export class PullSource<T> {
   private batchLeft = 0;
   private batchCount = 0;
 
-  constructor(input: PullInput<T>, private readonly sink: PullSink<T>) {
+  constructor(
+    input: PullInput<T>,
+    private readonly sink: PullSink<T>,
+  ) {
     if (typeof input === 'function') {
       this.mode = 'producer';
       this.producer = input;
@@ -264,8 +267,12 @@ export class PullSource<T> {
 
 function isSyncIterable<T>(value: unknown): value is Iterable<T> {
   // Arrays and generators; strings are not message batches.
-  return value !== null && typeof value === 'object' && typeof (value as Iterable<T>)[Symbol.iterator] === 'function'
-    && typeof (value as { subscribe?: unknown }).subscribe !== 'function';
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Iterable<T>)[Symbol.iterator] === 'function' &&
+    typeof (value as { subscribe?: unknown }).subscribe !== 'function'
+  );
 }
 
 function ignore(): void {

@@ -60,7 +60,10 @@ export class RetrySchedule {
   private readonly resetOnSuccess: boolean;
   private readonly backoff: BackoffLike | undefined;
 
-  constructor(private readonly config: RetryScheduleConfig, private readonly scheduler: SchedulerLike) {
+  constructor(
+    private readonly config: RetryScheduleConfig,
+    private readonly scheduler: SchedulerLike,
+  ) {
     this.count = config.count ?? Infinity;
     this.resetOnSuccess = config.resetOnSuccess ?? true;
     const delay = config.delay;
@@ -119,10 +122,12 @@ export function waitForRetry(wait: RetryWait, retry: () => void, giveUp: () => v
 
 /** One value after `ms` on `scheduler` (rxjs `timer`, kept local so the scheduler is always the one given). */
 export function timerOn(ms: number, scheduler: SchedulerLike): Observable<0> {
-  return new Observable<0>((subscriber) => scheduler.schedule(() => {
-    subscriber.next(0);
-    subscriber.complete();
-  }, ms));
+  return new Observable<0>((subscriber) =>
+    scheduler.schedule(() => {
+      subscriber.next(0);
+      subscriber.complete();
+    }, ms),
+  );
 }
 
 /** How a wrong value is named in a TypeError. @internal */

@@ -16,7 +16,10 @@ function brokerRig(messages: number) {
   broker.outcomes('q').subscribe((o) => outcomes.push(o));
   const queue = () => broker.broker.registry.find('q') as MessageQueue;
   return {
-    scheduler, broker, outcomes, connection$: broker.connect(),
+    scheduler,
+    broker,
+    outcomes,
+    connection$: broker.connect(),
     runUntil(t = Infinity) {
       scheduler.maxFrames = t;
       scheduler.flush();
@@ -40,25 +43,32 @@ function run<T>(stream: Observable<T>) {
 }
 
 /** A handler of `ms` virtual milliseconds that fails for the bodies in `bad`. */
-const work = (rig: Rig, ms: number, bad: readonly number[] = []) => (d: Delivery) => timer(ms, rig.scheduler).pipe(map(() => {
-  const body = d.message.body as number;
-  if (bad.includes(body)) throw new Error(`cannot handle ${body}`);
-  return body;
-}));
+const work =
+  (rig: Rig, ms: number, bad: readonly number[] = []) =>
+  (d: Delivery) =>
+    timer(ms, rig.scheduler).pipe(
+      map(() => {
+        const body = d.message.body as number;
+        if (bad.includes(body)) throw new Error(`cannot handle ${body}`);
+        return body;
+      }),
+    );
 
 describe('consume', () => {
   it('accepts each delivery when its handler completes, then passes on what the handler emitted', () => {
     const rig = brokerRig(4);
     const settledWhenEmitted: boolean[] = [];
     let delivery: Delivery | undefined;
-    const out = run(receive(rig.connection$, 'q').pipe(
-      consume((d) => {
-        delivery = d;
-        return work(rig, 10)(d);
-      }),
-      tap(() => settledWhenEmitted.push(delivery!.settled)),
-      take(4),
-    ));
+    const out = run(
+      receive(rig.connection$, 'q').pipe(
+        consume((d) => {
+          delivery = d;
+          return work(rig, 10)(d);
+        }),
+        tap(() => settledWhenEmitted.push(delivery!.settled)),
+        take(4),
+      ),
+    );
     rig.runUntil(25);
     // One at a time (concurrency 1): two done after 20 ms, and nothing accepted before its handler completed.
     expect(out.values).toEqual([0, 1]);
@@ -70,13 +80,15 @@ describe('consume', () => {
     expect(rig.depth()).toBe(0);
   });
 
-  it('auto-accept leaves a claimed delivery alone: one outcome per delivery, the handler\'s', () => {
+  it("auto-accept leaves a claimed delivery alone: one outcome per delivery, the handler's", () => {
     const rig = brokerRig(3);
     let failed = false;
-    const out = run(receive(rig.connection$, 'q').pipe(
-      consume((d) => work(rig, 10, failed ? [] : [1])(d).pipe(tap({ error: () => (failed = true) })), { onFailure: 'release' }),
-      take(3),
-    ));
+    const out = run(
+      receive(rig.connection$, 'q').pipe(
+        consume((d) => work(rig, 10, failed ? [] : [1])(d).pipe(tap({ error: () => (failed = true) })), { onFailure: 'release' }),
+        take(3),
+      ),
+    );
     rig.runUntil();
     expect(out.values).toEqual([0, 2, 1]);
     expect(rig.outcomes).toEqual(['accepted', 'released', 'accepted', 'accepted']);
@@ -87,14 +99,23 @@ describe('consume', () => {
     let active = 0;
     let maxActive = 0;
     let maxAcquired = 0;
-    const out = run(receive(rig.connection$, 'q', { prefetch: 10 }).pipe(
-      consume((d) => defer(() => {
-        maxActive = Math.max(maxActive, ++active);
-        maxAcquired = Math.max(maxAcquired, rig.acquired());
-        return timer(10, rig.scheduler).pipe(map(() => d.message.body as number), tap({ complete: () => active-- }));
-      }), { concurrency: 4 }),
-      take(40),
-    ));
+    const out = run(
+      receive(rig.connection$, 'q', { prefetch: 10 }).pipe(
+        consume(
+          (d) =>
+            defer(() => {
+              maxActive = Math.max(maxActive, ++active);
+              maxAcquired = Math.max(maxAcquired, rig.acquired());
+              return timer(10, rig.scheduler).pipe(
+                map(() => d.message.body as number),
+                tap({ complete: () => active-- }),
+              );
+            }),
+          { concurrency: 4 },
+        ),
+        take(40),
+      ),
+    );
     rig.runUntil();
     expect(out.values.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(maxActive).toBe(4);
@@ -104,17 +125,22 @@ describe('consume', () => {
   });
 
   const strategies: [FailureStrategy, string][] = [
-    ['accept', 'accepted'], ['release', 'released'], ['reject', 'rejected'],
-    ['modified-failed', 'modified'], ['modified-failed-undeliverable-here', 'modified'],
+    ['accept', 'accepted'],
+    ['release', 'released'],
+    ['reject', 'rejected'],
+    ['modified-failed', 'modified'],
+    ['modified-failed-undeliverable-here', 'modified'],
   ];
   for (const [strategy, outcome] of strategies) {
     it(`onFailure '${strategy}': the failed delivery is ${outcome} and the stream goes on`, () => {
       const rig = brokerRig(3);
       let failed = false;
-      const out = run(receive(rig.connection$, 'q').pipe(
-        consume((d) => work(rig, 10, failed ? [] : [1])(d).pipe(tap({ error: () => (failed = true) })), { onFailure: strategy }),
-        take(2),
-      ));
+      const out = run(
+        receive(rig.connection$, 'q').pipe(
+          consume((d) => work(rig, 10, failed ? [] : [1])(d).pipe(tap({ error: () => (failed = true) })), { onFailure: strategy }),
+          take(2),
+        ),
+      );
       rig.runUntil();
       expect(out.log).toEqual(['complete']);
       expect(out.values).toEqual([0, 2]);
@@ -125,13 +151,18 @@ describe('consume', () => {
   it("onFailure 'modified-failed' counts the attempt: the redelivery has delivery-count 1", () => {
     const rig = brokerRig(1);
     const counts: number[] = [];
-    run(receive(rig.connection$, 'q').pipe(
-      consume((d) => {
-        counts.push(d.deliveryCount);
-        return work(rig, 1, d.deliveryCount === 0 ? [0] : [])(d);
-      }, { onFailure: 'modified-failed' }),
-      take(1),
-    ));
+    run(
+      receive(rig.connection$, 'q').pipe(
+        consume(
+          (d) => {
+            counts.push(d.deliveryCount);
+            return work(rig, 1, d.deliveryCount === 0 ? [0] : [])(d);
+          },
+          { onFailure: 'modified-failed' },
+        ),
+        take(1),
+      ),
+    );
     rig.runUntil();
     expect(counts).toEqual([0, 1]);
   });
@@ -139,18 +170,23 @@ describe('consume', () => {
   it("onFailure 'reject' sends the handler's error as the rejection: an AmqpError's condition, else amqp:internal-error", () => {
     const rig = brokerRig(2);
     const rejections: unknown[] = [];
-    run(receive(rig.connection$, 'q').pipe(
-      tap((d) => {
-        const reject = d.reject.bind(d);
-        d.reject = (error) => {
-          rejections.push(error);
-          reject(error);
-        };
-      }),
-      consume((d) => {
-        throw d.message.body === 0 ? new AmqpError('app:invalid-order', 'no such product') : new Error('disk full');
-      }, { onFailure: 'reject' }),
-    ));
+    run(
+      receive(rig.connection$, 'q').pipe(
+        tap((d) => {
+          const reject = d.reject.bind(d);
+          d.reject = (error) => {
+            rejections.push(error);
+            reject(error);
+          };
+        }),
+        consume(
+          (d) => {
+            throw d.message.body === 0 ? new AmqpError('app:invalid-order', 'no such product') : new Error('disk full');
+          },
+          { onFailure: 'reject' },
+        ),
+      ),
+    );
     rig.runUntil(5);
     expect(rig.outcomes).toEqual(['rejected', 'rejected']);
     expect(rejections[0]).toMatchObject({ condition: 'app:invalid-order', description: 'no such product' });
@@ -161,15 +197,17 @@ describe('consume', () => {
     const rig = brokerRig(3);
     let failures = 0;
     const seen: number[] = [];
-    const out = run(receive(rig.connection$, 'q').pipe(
-      consume((d) => {
-        seen.push(d.message.body as number);
-        if (d.message.body === 1 && failures++ === 0) throw new Error('handler failed');
-        return work(rig, 1)(d);
-      }),
-      retry(1),
-      take(3),
-    ));
+    const out = run(
+      receive(rig.connection$, 'q').pipe(
+        consume((d) => {
+          seen.push(d.message.body as number);
+          if (d.message.body === 1 && failures++ === 0) throw new Error('handler failed');
+          return work(rig, 1)(d);
+        }),
+        retry(1),
+        take(3),
+      ),
+    );
     rig.runUntil();
     expect(out.values.sort()).toEqual([0, 1, 2]);
     expect(seen.filter((b) => b === 1)).toHaveLength(2);
@@ -200,13 +238,15 @@ describe('consume', () => {
 
   it('a throw in a map after it: what was consumed stays consumed, nothing waiting is lost', () => {
     const rig = brokerRig(10);
-    const out = run(receive(rig.connection$, 'q', { prefetch: 5 }).pipe(
-      consume(work(rig, 1)),
-      map((n) => {
-        if (n === 3) throw new Error('downstream failed');
-        return n;
-      }),
-    ));
+    const out = run(
+      receive(rig.connection$, 'q', { prefetch: 5 }).pipe(
+        consume(work(rig, 1)),
+        map((n) => {
+          if (n === 3) throw new Error('downstream failed');
+          return n;
+        }),
+      ),
+    );
     rig.runUntil();
     expect(out.log).toEqual(['error downstream failed']);
     // 0..3 were handled (and so accepted) before the throw; the rest are back.
@@ -218,9 +258,9 @@ describe('consume', () => {
     const rig = brokerRig(3);
     let resolve: () => void = () => undefined;
     const options: ReceiverOptions = { prefetch: 3 };
-    const subscription = receive(rig.connection$, 'q', options).pipe(
-      consume((d) => (d.message.body === 0 ? new Promise<void>((done) => (resolve = done)) : Promise.resolve())),
-    ).subscribe();
+    const subscription = receive(rig.connection$, 'q', options)
+      .pipe(consume((d) => (d.message.body === 0 ? new Promise<void>((done) => (resolve = done)) : Promise.resolve())))
+      .subscribe();
     rig.runUntil(10);
     subscription.unsubscribe();
     rig.runUntil(20);
@@ -251,11 +291,13 @@ describe('consume', () => {
 
   it('works on any stream of deliveries (filter before it, a plain Observable)', () => {
     const rig = brokerRig(6);
-    const out = run(receive(rig.connection$, 'q').pipe(
-      filter((d) => (d.message.body as number) % 2 === 0),
-      consume(work(rig, 1)),
-      take(3),
-    ));
+    const out = run(
+      receive(rig.connection$, 'q').pipe(
+        filter((d) => (d.message.body as number) % 2 === 0),
+        consume(work(rig, 1)),
+        take(3),
+      ),
+    );
     rig.runUntil();
     expect(out.values).toEqual([0, 2, 4]);
     // The odd ones were auto-accepted when filter's next returned (not claimed): the documented auto-accept rule.

@@ -48,9 +48,7 @@ import { checkKeys, describe, optionalInteger, optionalOneOf } from './source-op
  */
 export type FailureStrategy = 'fail' | 'accept' | 'release' | 'reject' | 'modified-failed' | 'modified-failed-undeliverable-here';
 
-export const FAILURE_STRATEGIES: readonly FailureStrategy[] = [
-  'fail', 'accept', 'release', 'reject', 'modified-failed', 'modified-failed-undeliverable-here',
-];
+export const FAILURE_STRATEGIES: readonly FailureStrategy[] = ['fail', 'accept', 'release', 'reject', 'modified-failed', 'modified-failed-undeliverable-here'];
 
 /** How `consume` runs its handler: how many at once, and what a handler's error does to its delivery and to the stream. */
 export interface ConsumeOptions {
@@ -70,120 +68,118 @@ const OPTION_KEYS: ReadonlySet<string> = new Set(['concurrency', 'onFailure']);
  * accepted. Completes when the source has completed and every handler has
  * finished.
  */
-export function consume<R>(
-  handler: (delivery: Delivery, index: number) => ObservableInput<R>,
-  options: ConsumeOptions = {},
-): OperatorFunction<Delivery, R> {
+export function consume<R>(handler: (delivery: Delivery, index: number) => ObservableInput<R>, options: ConsumeOptions = {}): OperatorFunction<Delivery, R> {
   const where = 'consume';
   if (typeof handler !== 'function') throw new TypeError(`${where}: handler: expected a function, got ${describe(handler)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options: expected an object, got ${describe(options)}`);
   checkKeys(options, OPTION_KEYS, where);
   const concurrency = optionalInteger(options.concurrency, `${where}: options.concurrency`, 1, Number.MAX_SAFE_INTEGER) ?? 1;
   const onFailure = optionalOneOf(options.onFailure, `${where}: options.onFailure`, FAILURE_STRATEGIES) ?? 'fail';
-  return (deliveries$) => new Observable<R>((subscriber) => {
-    /** Claimed, waiting for a free handler: a queue, `waiting[head..]`. */
-    let waiting: Delivery[] = [];
-    let head = 0;
-    /** Handlers under way, each with a way to let go of it. */
-    const running = new Set<Running>();
-    let index = 0;
-    let sourceDone = false;
-    let starting = false;
-    let stopped = false;
+  return (deliveries$) =>
+    new Observable<R>((subscriber) => {
+      /** Claimed, waiting for a free handler: a queue, `waiting[head..]`. */
+      let waiting: Delivery[] = [];
+      let head = 0;
+      /** Handlers under way, each with a way to let go of it. */
+      const running = new Set<Running>();
+      let index = 0;
+      let sourceDone = false;
+      let starting = false;
+      let stopped = false;
 
-    const done = (task: Running): void => {
-      running.delete(task);
-      startWaiting();
-      if (sourceDone && running.size === 0 && head === waiting.length) subscriber.complete();
-    };
+      const done = (task: Running): void => {
+        running.delete(task);
+        startWaiting();
+        if (sourceDone && running.size === 0 && head === waiting.length) subscriber.complete();
+      };
 
-    const start = (delivery: Delivery): void => {
-      const task: Running = { delivery, subscription: undefined, promise: false, finished: false };
-      running.add(task);
-      let input: ObservableInput<R>;
-      try {
-        input = handler(delivery, index++);
-      } catch (error) {
-        failed(task, error);
-        return;
-      }
-      task.promise = !isObservable(input) && typeof (input as PromiseLike<R>)?.then === 'function';
-      const values: R[] = [];
-      const subscription = from(input).subscribe({
-        next: (value) => void values.push(value),
-        error: (error: unknown) => failed(task, error),
+      const start = (delivery: Delivery): void => {
+        const task: Running = { delivery, subscription: undefined, promise: false, finished: false };
+        running.add(task);
+        let input: ObservableInput<R>;
+        try {
+          input = handler(delivery, index++);
+        } catch (error) {
+          failed(task, error);
+          return;
+        }
+        task.promise = !isObservable(input) && typeof (input as PromiseLike<R>)?.then === 'function';
+        const values: R[] = [];
+        const subscription = from(input).subscribe({
+          next: (value) => void values.push(value),
+          error: (error: unknown) => failed(task, error),
+          complete: () => {
+            if (task.finished) return;
+            task.finished = true;
+            settle(delivery, 'accept');
+            if (!stopped) for (const value of values) subscriber.next(value);
+            done(task);
+          },
+        });
+        if (!task.finished) task.subscription = subscription;
+      };
+
+      const failed = (task: Running, error: unknown): void => {
+        if (task.finished) return;
+        task.finished = true;
+        // After an unsubscribe a Promise handler may still fail: there is no stream left to fail.
+        const strategy = stopped && onFailure === 'fail' ? 'release' : onFailure;
+        settle(task.delivery, strategy, error);
+        if (strategy === 'fail') {
+          subscriber.error(error);
+          return;
+        }
+        done(task);
+      };
+
+      /** Starts waiting deliveries while handlers are free; a loop, not recursion, for handlers that finish at once. */
+      const startWaiting = (): void => {
+        if (starting || stopped) return;
+        starting = true;
+        try {
+          while (running.size < concurrency && head < waiting.length && !stopped) {
+            const next = waiting[head]!;
+            waiting[head++] = undefined as unknown as Delivery;
+            if (head === waiting.length) {
+              waiting = [];
+              head = 0;
+            }
+            start(next);
+          }
+        } finally {
+          starting = false;
+        }
+      };
+
+      const source = deliveries$.subscribe({
+        next: (delivery) => {
+          // Taken in charge now, inside next(): auto-accept must not acknowledge it when next() returns.
+          claim(delivery);
+          waiting.push(delivery);
+          startWaiting();
+        },
+        error: (error: unknown) => subscriber.error(error),
         complete: () => {
-          if (task.finished) return;
-          task.finished = true;
-          settle(delivery, 'accept');
-          if (!stopped) for (const value of values) subscriber.next(value);
-          done(task);
+          sourceDone = true;
+          if (running.size === 0 && head === waiting.length) subscriber.complete();
         },
       });
-      if (!task.finished) task.subscription = subscription;
-    };
 
-    const failed = (task: Running, error: unknown): void => {
-      if (task.finished) return;
-      task.finished = true;
-      // After an unsubscribe a Promise handler may still fail: there is no stream left to fail.
-      const strategy = stopped && onFailure === 'fail' ? 'release' : onFailure;
-      settle(task.delivery, strategy, error);
-      if (strategy === 'fail') {
-        subscriber.error(error);
-        return;
-      }
-      done(task);
-    };
-
-    /** Starts waiting deliveries while handlers are free; a loop, not recursion, for handlers that finish at once. */
-    const startWaiting = (): void => {
-      if (starting || stopped) return;
-      starting = true;
-      try {
-        while (running.size < concurrency && head < waiting.length && !stopped) {
-          const next = waiting[head]!;
-          waiting[head++] = undefined as unknown as Delivery;
-          if (head === waiting.length) {
-            waiting = [];
-            head = 0;
-          }
-          start(next);
+      return () => {
+        stopped = true;
+        source.unsubscribe();
+        for (let i = head; i < waiting.length; i++) settle(waiting[i]!, 'release');
+        waiting = [];
+        head = 0;
+        for (const task of running) {
+          // A Promise runs on whatever we do: its delivery is settled when it settles (within settleTimeout).
+          if (task.promise || task.finished) continue;
+          task.finished = true;
+          task.subscription?.unsubscribe();
+          settle(task.delivery, 'release');
         }
-      } finally {
-        starting = false;
-      }
-    };
-
-    const source = deliveries$.subscribe({
-      next: (delivery) => {
-        // Taken in charge now, inside next(): auto-accept must not acknowledge it when next() returns.
-        claim(delivery);
-        waiting.push(delivery);
-        startWaiting();
-      },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => {
-        sourceDone = true;
-        if (running.size === 0 && head === waiting.length) subscriber.complete();
-      },
+      };
     });
-
-    return () => {
-      stopped = true;
-      source.unsubscribe();
-      for (let i = head; i < waiting.length; i++) settle(waiting[i]!, 'release');
-      waiting = [];
-      head = 0;
-      for (const task of running) {
-        // A Promise runs on whatever we do: its delivery is settled when it settles (within settleTimeout).
-        if (task.promise || task.finished) continue;
-        task.finished = true;
-        task.subscription?.unsubscribe();
-        settle(task.delivery, 'release');
-      }
-    };
-  });
 }
 
 interface Running {

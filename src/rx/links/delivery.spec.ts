@@ -9,7 +9,9 @@ import { toWireMessage } from './message.js';
 function owner(): DeliveryOwner & { settled: Outcome[] } {
   const settled: Outcome[] = [];
   return {
-    linkName: 'r', address: 'q', settled,
+    linkName: 'r',
+    address: 'q',
+    settled,
     settle: (_d, state) => {
       settled.push(state as Outcome);
       return state;
@@ -53,7 +55,8 @@ describe('ReceivedDelivery', () => {
 
   it("an owner's refusal (link lost) leaves the delivery unsettled", () => {
     const o: DeliveryOwner = {
-      linkName: 'r', address: 'q',
+      linkName: 'r',
+      address: 'q',
       settle: () => {
         throw new DeliveryError('amqp:illegal-state', 'link lost');
       },

@@ -127,7 +127,11 @@ export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
   claimed = false;
 
   /** @param plainObjects decode the body's string-keyed maps as plain objects (the receive option) */
-  constructor(public owner: DeliveryOwner, event: DeliveryEvent, private readonly plainObjects = false) {
+  constructor(
+    public owner: DeliveryOwner,
+    event: DeliveryEvent,
+    private readonly plainObjects = false,
+  ) {
     super();
     this.deliveryId = event.deliveryId;
     this.payload = event.payload;
@@ -175,7 +179,10 @@ export class ReceivedDelivery extends SettlesWithOutcomes implements Delivery {
   /** Settles with `state`: an outcome, or a transactional-state wrapping `as` (see settleWithState). @internal */
   override settle(state: DeliveryState, as: OutcomeType = state.type as OutcomeType): void {
     if (this.locallySettled) {
-      throw new DeliveryError(Condition.IllegalState, `delivery ${this.deliveryId} on link ${JSON.stringify(this.owner.linkName)} is already settled (${this.settledAs})`);
+      throw new DeliveryError(
+        Condition.IllegalState,
+        `delivery ${this.deliveryId} on link ${JSON.stringify(this.owner.linkName)} is already settled (${this.settledAs})`,
+      );
     }
     const sent = this.owner.settle(this, state);
     this.locallySettled = true;

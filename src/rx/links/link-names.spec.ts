@@ -93,10 +93,7 @@ describe('link names used again at once', () => {
     run();
     fill('prices', 6);
     // Three, then at once the same subscription again for the rest.
-    const c = collect(concat(
-      receive(connection$, 'prices', options).pipe(take(3)),
-      receive(connection$, 'prices', options).pipe(take(3)),
-    ).pipe(toArray()));
+    const c = collect(concat(receive(connection$, 'prices', options).pipe(take(3)), receive(connection$, 'prices', options).pipe(take(3))).pipe(toArray()));
     run();
     expect(c.log).toEqual(['complete']);
     expect(bodies(c.got[0]!)).toEqual([0, 1, 2, 3, 4, 5]);
@@ -175,10 +172,12 @@ describe('link names used again at once', () => {
 
   it('sequential senders with one name: concat of two sends', () => {
     const { connection$, run, testBroker } = rig();
-    const c = collect(concat(
-      from([{ body: 1 }, { body: 2 }]).pipe(send(connection$, 'q', { name: 'producer' })),
-      from([{ body: 3 }]).pipe(send(connection$, 'q', { name: 'producer' })),
-    ));
+    const c = collect(
+      concat(
+        from([{ body: 1 }, { body: 2 }]).pipe(send(connection$, 'q', { name: 'producer' })),
+        from([{ body: 3 }]).pipe(send(connection$, 'q', { name: 'producer' })),
+      ),
+    );
     run();
     expect(c.log).toEqual(['complete']);
     expect(c.got.map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted']);
@@ -191,10 +190,15 @@ describe('link names used again at once', () => {
     const connection$: Observable<Connection> = r.connect({ closeTimeout: 1000 });
     // Manual acknowledgement, never settled: the first link keeps it for its grace (settleTimeout), then detaches.
     const held: Delivery[] = [];
-    const c = collect(concat(
-      receive(connection$, 'q', { name: 'stuck', autoAccept: false, settleTimeout: 2000 }).pipe(take(1), tap((d) => held.push(d))),
-      receive(connection$, 'q', { name: 'stuck' }),
-    ));
+    const c = collect(
+      concat(
+        receive(connection$, 'q', { name: 'stuck', autoAccept: false, settleTimeout: 2000 }).pipe(
+          take(1),
+          tap((d) => held.push(d)),
+        ),
+        receive(connection$, 'q', { name: 'stuck' }),
+      ),
+    );
     r.run(0);
     expect(held).toHaveLength(1);
     // Nothing the client writes reaches the broker any more: its detach will go unanswered.
@@ -212,10 +216,15 @@ describe('link names used again at once', () => {
     const connection$: Observable<Connection> = testBroker.connect({ closeTimeout: 1000 });
     (testBroker.broker.registry.lookup('q', 'queue') as { put(m: object): boolean }).put({ body: 0 });
     const held: Delivery[] = [];
-    const c = collect(concat(
-      receive(connection$, 'q', { name: 'stuck', autoAccept: false }).pipe(take(1), tap((d) => held.push(d))),
-      receive(connection$, 'q', { name: 'stuck' }).pipe(take(1)),
-    ));
+    const c = collect(
+      concat(
+        receive(connection$, 'q', { name: 'stuck', autoAccept: false }).pipe(
+          take(1),
+          tap((d) => held.push(d)),
+        ),
+        receive(connection$, 'q', { name: 'stuck' }).pipe(take(1)),
+      ),
+    );
     scheduler.maxFrames = DEFAULT_SETTLE_TIMEOUT_MS - 1;
     scheduler.flush();
     expect(held).toHaveLength(1);

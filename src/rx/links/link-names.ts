@@ -151,13 +151,15 @@ export function claimLinkName(host: LinkHost, role: 'sender' | 'receiver', name:
         const grace = Math.max(0, holder.detachBy - host.scheduler.now());
         timer ??= host.scheduler.schedule(() => {
           waitingOn?.waiters.delete(retry);
-          inUse(`a ${role} link named ${JSON.stringify(name)} on this connection was still detaching after ${grace + host.closeTimeout} ms (settleTimeout, closeTimeout)`);
+          inUse(
+            `a ${role} link named ${JSON.stringify(name)} on this connection was still detaching after ${grace + host.closeTimeout} ms (settleTimeout, closeTimeout)`,
+          );
         }, grace + host.closeTimeout);
         return;
       } else if (!(shared && holder.shared)) {
         return inUse(
-          `a ${role} link named ${JSON.stringify(name)} is already in use on this connection; give each link its own name`
-          + (holder.shared || shared ? ' (only `shared` subscriptions share a name)' : ''),
+          `a ${role} link named ${JSON.stringify(name)} is already in use on this connection; give each link its own name` +
+            (holder.shared || shared ? ' (only `shared` subscriptions share a name)' : ''),
         );
       }
       // Shared: the first name|n that neither we nor the engine hold.

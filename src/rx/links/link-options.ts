@@ -56,8 +56,8 @@ export function linkUpkeepSpec(options: LinkUpkeepOptions & StallOptions, where:
     recover: toLinkRecoveryConfig(options.recover, where),
     onStatus: checkOnStatus(options.onStatus, where),
     stallTimeout: optionalInteger(options.stallTimeout, `${where}: options.stallTimeout`, 0, 0x7fffffff) ?? 0,
-    availableStallTimeout: optionalInteger(options.availableStallTimeout, `${where}: options.availableStallTimeout`, 0, 0x7fffffff)
-      ?? DEFAULT_AVAILABLE_STALL_TIMEOUT_MS,
+    availableStallTimeout:
+      optionalInteger(options.availableStallTimeout, `${where}: options.availableStallTimeout`, 0, 0x7fffffff) ?? DEFAULT_AVAILABLE_STALL_TIMEOUT_MS,
   };
 }
 

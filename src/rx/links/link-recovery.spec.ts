@@ -56,8 +56,10 @@ function statusLog() {
   const all: LinkStatus[] = [];
   const onStatus = (s: LinkStatus) => all.push(s);
   // Consecutive repeats (attached told again with new counts) shown once.
-  const types = () => all.map((s) => (s.type === 'recovering' ? `recovering:${s.reason}${s.step === undefined ? '' : `:${s.step}`}` : s.type))
-    .filter((type, i, list) => i === 0 || list[i - 1] !== type);
+  const types = () =>
+    all
+      .map((s) => (s.type === 'recovering' ? `recovering:${s.reason}${s.step === undefined ? '' : `:${s.step}`}` : s.type))
+      .filter((type, i, list) => i === 0 || list[i - 1] !== type);
   return { all, onStatus, types };
 }
 
@@ -94,7 +96,7 @@ describe('link recovery: the peer detaches a link', () => {
     expect(status.types().at(-1)).toBe('closed');
   });
 
-  it('a condition the predicate does not recover ends the stream with the peer\'s LinkError; status failed', () => {
+  it("a condition the predicate does not recover ends the stream with the peer's LinkError; status failed", () => {
     const { testBroker, connection$, run } = rig();
     const status = statusLog();
     const r = receiving(receive(connection$, 'q', { onStatus: status.onStatus }));
@@ -110,10 +112,12 @@ describe('link recovery: the peer detaches a link', () => {
   it('shouldRecover decides; count bounds recoveries in a row (resetOnSuccess false)', () => {
     const { testBroker, connection$, run } = rig();
     const status = statusLog();
-    const r = receiving(receive(connection$, 'q', {
-      onStatus: status.onStatus,
-      recover: { shouldRecover: (e) => e.condition === Condition.ResourceDeleted, count: 2, delay: 50, resetOnSuccess: false },
-    }));
+    const r = receiving(
+      receive(connection$, 'q', {
+        onStatus: status.onStatus,
+        recover: { shouldRecover: (e) => e.condition === Condition.ResourceDeleted, count: 2, delay: 50, resetOnSuccess: false },
+      }),
+    );
     run();
     for (let i = 0; i < 3; i++) {
       testBroker.detachLinks('q', { condition: Condition.ResourceDeleted });
@@ -126,10 +130,12 @@ describe('link recovery: the peer detaches a link', () => {
   it('recover: false — detach-forced errors the stream; retry() after it attaches a new link by the same name', () => {
     const { testBroker, connection$, run, fill } = rig();
     let subscriptions = 0;
-    const r = receiving(defer(() => {
-      subscriptions++;
-      return receive(connection$, 'q', { name: 'w', recover: false });
-    }).pipe(retry({ count: 1 })));
+    const r = receiving(
+      defer(() => {
+        subscriptions++;
+        return receive(connection$, 'q', { name: 'w', recover: false });
+      }).pipe(retry({ count: 1 })),
+    );
     run();
     testBroker.detachLinks('q');
     run();
@@ -148,7 +154,8 @@ describe('link recovery: the peer detaches a link', () => {
     const r = receiving(receive(connection$, 'q'));
     run();
     testBroker.detachLinks('q', {
-      condition: Condition.LinkRedirect, description: 'moved',
+      condition: Condition.LinkRedirect,
+      description: 'moved',
       info: { hostname: 'other.example.com', 'network-host': '10.0.0.7', port: 5673, address: 'q2' },
     });
     run();
@@ -186,7 +193,7 @@ describe('link recovery: the peer detaches a link', () => {
     expect(status.types()).toContain('recovering:detached');
   });
 
-  it('switchMap to a new receive of the same name: the new link waits for the old one\'s detach', () => {
+  it("switchMap to a new receive of the same name: the new link waits for the old one's detach", () => {
     const { connection$, run, fill, testBroker } = rig();
     fill('q', 0, 6);
     const trigger = new Subject<number>();
@@ -281,7 +288,15 @@ describe('per-link status', () => {
     const receiverStatus = statusLog();
     const r = receiving(receive(connection$, 'q', { prefetch: 4, autoAccept: false, onStatus: receiverStatus.onStatus } satisfies ReceiverOptions));
     run();
-    expect(receiverStatus.all[1]).toMatchObject({ type: 'attached', role: 'receiver', name: expect.stringMatching(/^receiver-/), address: 'q', credit: 4, buffered: 0, unsettled: 0 });
+    expect(receiverStatus.all[1]).toMatchObject({
+      type: 'attached',
+      role: 'receiver',
+      name: expect.stringMatching(/^receiver-/),
+      address: 'q',
+      credit: 4,
+      buffered: 0,
+      unsettled: 0,
+    });
     expect(r.got).toHaveLength(2);
     r.subscription.unsubscribe();
     expect(receiverStatus.all.at(-1)).toMatchObject({ type: 'closed', unsettled: 2 });
@@ -324,11 +339,13 @@ describe('per-link status', () => {
 
   it('a throw from onStatus errors the stream, not the process', () => {
     const { connection$, run } = rig();
-    const r = receiving(receive(connection$, 'q', {
-      onStatus: (s) => {
-        if (s.type === 'attached') throw new Error('display broke');
-      },
-    }));
+    const r = receiving(
+      receive(connection$, 'q', {
+        onStatus: (s) => {
+          if (s.type === 'attached') throw new Error('display broke');
+        },
+      }),
+    );
     run();
     expect((r.errors[0] as Error).message).toBe('display broke');
   });

@@ -80,7 +80,8 @@ export class LinkRedirectError extends LinkError {
 /** The error a peer's detach ends a stream with: a redirect becomes a LinkRedirectError. @internal */
 export function peerDetachError<E>(error: E): E | LinkRedirectError {
   return error instanceof LinkError && !(error instanceof LinkRedirectError) && error.condition === Condition.LinkRedirect
-    ? new LinkRedirectError(error) : error;
+    ? new LinkRedirectError(error)
+    : error;
 }
 
 /** Checks the `recover` option; undefined when recovery is off. @internal */

@@ -165,9 +165,13 @@ describe('a durable sender across a lost link', () => {
       if (n === 2) peerMap = [...(attach.unsettled ?? new Map())].map(([tag, state]) => [tagKey(tag), state]);
       // The first link: an empty map (we keep link state). The second: the first message had its outcome,
       // the second is to be resumed, the third is unknown here.
-      const unsettled = n === 1
-        ? new Map<Uint8Array, null>()
-        : new Map<Uint8Array, { type: 'accepted' } | null>([[firstTags[0]!, { type: 'accepted' }], [firstTags[1]!, null]]);
+      const unsettled =
+        n === 1
+          ? new Map<Uint8Array, null>()
+          : new Map<Uint8Array, { type: 'accepted' } | null>([
+              [firstTags[0]!, { type: 'accepted' }],
+              [firstTags[1]!, null],
+            ]);
       link.receive({ autoAccept: n > 1, unsettled }).subscribe({
         next: (d) => {
           if (n === 1) firstTags.push(d.tag);
@@ -178,7 +182,9 @@ describe('a durable sender across a lost link', () => {
     });
     const trace: string[] = [];
     const connection$ = r.connect({ reconnect: { delay: 10 }, trace: (line) => trace.push(line) }, 'producer', 'amqp://peer:5672');
-    const results = collect(from<Message[]>([{ body: 'a' }, { body: 'b' }, { body: 'c' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-1', resume: resumeDeliveries })));
+    const results = collect(
+      from<Message[]>([{ body: 'a' }, { body: 'b' }, { body: 'c' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-1', resume: resumeDeliveries })),
+    );
     r.run();
     // The first link took the three and settled none; the connection breaks.
     expect(got.map((g) => g.body)).toEqual(['a', 'b', 'c']);
@@ -208,12 +214,19 @@ describe('a durable sender across a lost link', () => {
       link.receive({ autoAccept: n > 1 }).subscribe({ next: (d) => got.push({ link: n, body: d.message.body }), error: () => undefined });
     });
     const connection$ = r.connect({ reconnect: { delay: 10 } }, 'producer-2', 'amqp://peer:5672');
-    const results = collect(from<Message[]>([{ body: 'x' }, { body: 'y' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-2', resume: resumeDeliveries })));
+    const results = collect(
+      from<Message[]>([{ body: 'x' }, { body: 'y' }]).pipe(send(connection$, 'q', { durable: true, name: 'p-2', resume: resumeDeliveries })),
+    );
     r.run();
     r.channels[0]!.breakConnection();
     r.run();
     expect(secondAttach!.attach.unsettled).toBeUndefined();
-    expect(got).toEqual([{ link: 1, body: 'x' }, { link: 1, body: 'y' }, { link: 2, body: 'x' }, { link: 2, body: 'y' }]);
+    expect(got).toEqual([
+      { link: 1, body: 'x' },
+      { link: 1, body: 'y' },
+      { link: 2, body: 'x' },
+      { link: 2, body: 'y' },
+    ]);
     expect(results.values.map((x) => x.state)).toEqual(['accepted', 'accepted']);
   });
 });
@@ -223,11 +236,15 @@ describe('a durable subscription on a peer that keeps no link state', () => {
     const r = networkRig();
     const attaches: IncomingLink[] = [];
     const server = new Container({ id: 'plain-peer', platform: { connect: r.network.connect, listen: r.network.listen }, scheduler: r.scheduler });
-    server.listen({ host: 'plain', port: 5672 }).subscribe((connection) => connection.links$.subscribe((link) => {
-      attaches.push(link);
-      // Answers a durable source as a peer that keeps nothing: no map, and no resume.
-      from<Message[]>([{ body: `m${attaches.length}` }]).pipe(link.send()).subscribe({ error: () => undefined });
-    }));
+    server.listen({ host: 'plain', port: 5672 }).subscribe((connection) =>
+      connection.links$.subscribe((link) => {
+        attaches.push(link);
+        // Answers a durable source as a peer that keeps nothing: no map, and no resume.
+        from<Message[]>([{ body: `m${attaches.length}` }])
+          .pipe(link.send())
+          .subscribe({ error: () => undefined });
+      }),
+    );
     const connection$ = r.connect({ reconnect: { delay: 10 } }, 'client-5', 'amqp://plain:5672');
     const held = collect(receive(connection$, 'news', SUBSCRIPTION));
     r.run();

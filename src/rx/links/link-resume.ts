@@ -36,7 +36,6 @@ import { ReceiverLink, releasedForModified, type ReceiverResume } from './receiv
 import { SenderCore, type Pending, type SenderResume, type SenderSpec, type UnsettledSend } from './send.js';
 import type { DeliveryResume } from './resume-option.js';
 
-
 /**
  * A durable subscription's receiver link that carries the deliveries in hand
  * to the next link of its name (carried-deliveries.ts).
@@ -136,7 +135,12 @@ class ResumingSenderCore extends SenderCore {
   /** onUnsettled was called (answering, there is one link). */
   private reported = false;
 
-  constructor(spec: SenderSpec, subscriber: ConstructorParameters<typeof SenderCore>[1], pulled: boolean, upkeep?: ConstructorParameters<typeof SenderCore>[3]) {
+  constructor(
+    spec: SenderSpec,
+    subscriber: ConstructorParameters<typeof SenderCore>[1],
+    pulled: boolean,
+    upkeep?: ConstructorParameters<typeof SenderCore>[3],
+  ) {
     super(spec, subscriber, pulled, upkeep);
     const terminus = spec.answering === true ? spec.source : spec.target;
     this.recoverable = !spec.presettled && terminus?.type !== 'coordinator' && terminus?.durable === 'unsettled-state';
@@ -239,7 +243,8 @@ class ResumingSenderCore extends SenderCore {
       const entry = this.tags.get(pending.payload)!;
       const key = tagKey(entry.tag);
       const state = peer?.states.get(key);
-      if (peer === undefined || !peer.states.has(key)) this.tags.delete(pending.payload); // a new delivery, with a new tag
+      if (peer === undefined || !peer.states.has(key))
+        this.tags.delete(pending.payload); // a new delivery, with a new tag
       else if (isOutcome(state)) done.push({ pending, state: state! });
       else entry.resume = true;
     }

@@ -22,7 +22,10 @@ export class LinkUpkeep {
   private describe: () => LinkDescription = () => ({ name: '', address: null, credit: 0, buffered: 0, unsettled: 0 });
   private onError: (error: unknown) => void = () => undefined;
 
-  constructor(readonly spec: LinkUpkeepSpec, role: 'sender' | 'receiver') {
+  constructor(
+    readonly spec: LinkUpkeepSpec,
+    role: 'sender' | 'receiver',
+  ) {
     this.recovery = spec.recover === undefined ? undefined : new LinkRecovery(spec.recover);
     if (spec.onStatus !== undefined) this.status = new LinkStatusReporter(spec.onStatus, role, () => this.describe());
   }
@@ -100,14 +103,21 @@ export class LinkUpkeep {
  * `make(upkeep)` per subscription, with the stream's end reported to the
  * upkeep; without upkeep options (answering links), `make(undefined)`. @internal
  */
-export function withUpkeep<T>(spec: LinkUpkeepSpec | undefined, role: 'sender' | 'receiver', make: (upkeep: LinkUpkeep | undefined) => Observable<T>): Observable<T> {
-  if (spec === undefined || (spec.recover === undefined && spec.onStatus === undefined)) return make(spec === undefined ? undefined : new LinkUpkeep(spec, role));
+export function withUpkeep<T>(
+  spec: LinkUpkeepSpec | undefined,
+  role: 'sender' | 'receiver',
+  make: (upkeep: LinkUpkeep | undefined) => Observable<T>,
+): Observable<T> {
+  if (spec === undefined || (spec.recover === undefined && spec.onStatus === undefined))
+    return make(spec === undefined ? undefined : new LinkUpkeep(spec, role));
   return defer(() => {
     const upkeep = new LinkUpkeep(spec, role);
-    return make(upkeep).pipe(tap({
-      error: (error: unknown) => upkeep.end({ error }),
-      complete: () => upkeep.end(),
-      unsubscribe: () => upkeep.end(),
-    }));
+    return make(upkeep).pipe(
+      tap({
+        error: (error: unknown) => upkeep.end({ error }),
+        complete: () => upkeep.end(),
+        unsubscribe: () => upkeep.end(),
+      }),
+    );
   });
 }

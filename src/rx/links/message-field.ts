@@ -14,8 +14,19 @@ import type { AnnotationsInit, Header, Properties } from '../../frames/types.js'
 
 const HEADER_FIELDS = ['durable', 'priority', 'ttl', 'firstAcquirer', 'deliveryCount'] as const;
 const PROPERTY_FIELDS = [
-  'messageId', 'userId', 'to', 'subject', 'replyTo', 'correlationId', 'contentType', 'contentEncoding',
-  'absoluteExpiryTime', 'creationTime', 'groupId', 'groupSequence', 'replyToGroupId',
+  'messageId',
+  'userId',
+  'to',
+  'subject',
+  'replyTo',
+  'correlationId',
+  'contentType',
+  'contentEncoding',
+  'absoluteExpiryTime',
+  'creationTime',
+  'groupId',
+  'groupSequence',
+  'replyToGroupId',
 ] as const;
 type MapSection = 'deliveryAnnotations' | 'messageAnnotations' | 'applicationProperties' | 'footer';
 const MAP_SECTIONS: readonly MapSection[] = ['deliveryAnnotations', 'messageAnnotations', 'applicationProperties', 'footer'];
@@ -80,8 +91,16 @@ export function failingField<M extends MessageParts>(m: M, writeBody: (w: Writer
 
 /** Within a value that does not encode: the path of the innermost element that does not encode alone. */
 function inner(value: unknown, w: Writer): string | undefined {
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Typed
-    || value instanceof Described || value instanceof AmqpArray || value instanceof Date) return undefined;
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    value instanceof Uint8Array ||
+    value instanceof Typed ||
+    value instanceof Described ||
+    value instanceof AmqpArray ||
+    value instanceof Date
+  )
+    return undefined;
   for (const [key, entry] of entriesOf(value)) {
     w.reset();
     try {

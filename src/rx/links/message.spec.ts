@@ -4,7 +4,15 @@ import { byte, symbol, uuid } from '../../codec/types.js';
 import { decodeMessage, encodeMessageBytes } from '../../frames/index.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import {
-  decodeKeepingBytes, encodeUserMessage, encodingOf, fromWireMessage, jmsMessageType, toWireMessage, withJmsMessageType, JMS_MSG_TYPE, type Message,
+  decodeKeepingBytes,
+  encodeUserMessage,
+  encodingOf,
+  fromWireMessage,
+  jmsMessageType,
+  toWireMessage,
+  withJmsMessageType,
+  JMS_MSG_TYPE,
+  type Message,
 } from './message.js';
 
 /** Encodes a user message and decodes it again, as a send and a receive would. */
@@ -12,11 +20,25 @@ const roundTrip = (m: Message): Message => fromWireMessage(decodeMessage(encodeM
 
 /** A message with every header and properties field set, and every other section. */
 const everyField = (): Message => ({
-  body: 'hello', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
-  messageId: 'id-1', userId: new Uint8Array([1, 2]), to: 'queue-a', subject: 'greeting', replyTo: 'replies',
-  correlationId: 42n, contentType: 'text/plain', contentEncoding: 'utf-8',
-  absoluteExpiryTime: new Date(1_700_000_000_000), creationTime: new Date(1_600_000_000_000),
-  groupId: 'g', groupSequence: 3, replyToGroupId: 'rg',
+  body: 'hello',
+  durable: true,
+  priority: 7,
+  ttl: 30_000,
+  firstAcquirer: true,
+  deliveryCount: 2,
+  messageId: 'id-1',
+  userId: new Uint8Array([1, 2]),
+  to: 'queue-a',
+  subject: 'greeting',
+  replyTo: 'replies',
+  correlationId: 42n,
+  contentType: 'text/plain',
+  contentEncoding: 'utf-8',
+  absoluteExpiryTime: new Date(1_700_000_000_000),
+  creationTime: new Date(1_600_000_000_000),
+  groupId: 'g',
+  groupSequence: 3,
+  replyToGroupId: 'rg',
   applicationProperties: { colour: 'red', n: 5, big: 9n, ok: true },
   messageAnnotations: { 'x-opt-partition': 1 },
   deliveryAnnotations: new Map([['x-opt-hop', 'a']]),
@@ -28,9 +50,23 @@ describe('Message ↔ wire sections', () => {
     const m = everyField();
     const back = roundTrip(m);
     expect(back).toMatchObject({
-      body: 'hello', bodySection: 'value', durable: true, priority: 7, ttl: 30_000, firstAcquirer: true, deliveryCount: 2,
-      messageId: 'id-1', to: 'queue-a', subject: 'greeting', replyTo: 'replies', correlationId: 42n,
-      contentType: 'text/plain', contentEncoding: 'utf-8', groupId: 'g', groupSequence: 3, replyToGroupId: 'rg',
+      body: 'hello',
+      bodySection: 'value',
+      durable: true,
+      priority: 7,
+      ttl: 30_000,
+      firstAcquirer: true,
+      deliveryCount: 2,
+      messageId: 'id-1',
+      to: 'queue-a',
+      subject: 'greeting',
+      replyTo: 'replies',
+      correlationId: 42n,
+      contentType: 'text/plain',
+      contentEncoding: 'utf-8',
+      groupId: 'g',
+      groupSequence: 3,
+      replyToGroupId: 'rg',
       applicationProperties: { colour: 'red', n: 5, big: 9n, ok: true },
     });
     expect(back.userId).toEqual(new Uint8Array([1, 2]));
@@ -71,16 +107,19 @@ describe('Message ↔ wire sections', () => {
   });
 
   it('round-trips arbitrary string bodies, ids and application properties', () => {
-    fc.assert(fc.property(
-      fc.string(), fc.oneof(fc.string(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
-      fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.boolean(), fc.double({ noNaN: true }))),
-      (body, messageId, applicationProperties) => {
-        const back = roundTrip({ body, messageId, applicationProperties });
-        expect(back.body).toBe(body);
-        expect(back.messageId).toEqual(messageId);
-        expect(back.applicationProperties).toEqual(applicationProperties);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.oneof(fc.string(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })),
+        fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.boolean(), fc.double({ noNaN: true }))),
+        (body, messageId, applicationProperties) => {
+          const back = roundTrip({ body, messageId, applicationProperties });
+          expect(back.body).toBe(body);
+          expect(back.messageId).toEqual(messageId);
+          expect(back.applicationProperties).toEqual(applicationProperties);
+        },
+      ),
+    );
   });
 
   it('keeps a uuid message id typed', () => {
@@ -131,19 +170,33 @@ describe('encodeUserMessage', () => {
   it('writes the same bytes as toWireMessage + encodeMessageBytes', () => {
     const full = everyField();
     for (const m of [
-      full, {}, { body: undefined }, { body: null }, { body: new Uint8Array([1, 2, 3]) }, { body: { sequence: 1 } },
-      { durable: false }, { priority: 4 }, { ttl: 5 }, { deliveryCount: 0 }, { messageId: 7n, body: new Map([['a', 1]]) },
-      { to: 'x' }, { messageId: uuid('01234567-89ab-cdef-0123-456789abcdef') },
+      full,
+      {},
+      { body: undefined },
+      { body: null },
+      { body: new Uint8Array([1, 2, 3]) },
+      { body: { sequence: 1 } },
+      { durable: false },
+      { priority: 4 },
+      { ttl: 5 },
+      { deliveryCount: 0 },
+      { messageId: 7n, body: new Map([['a', 1]]) },
+      { to: 'x' },
+      { messageId: uuid('01234567-89ab-cdef-0123-456789abcdef') },
       { body: [new Uint8Array([1]), new Uint8Array([2])], bodySection: 'data' },
       { body: new Uint8Array([9]), bodySection: 'data' },
       { body: [[1, 2], ['a']], bodySection: 'sequence' },
-      { body: new Uint8Array([9]), bodySection: 'value' }, { bodySection: 'value' },
-      { body: 'x', bodySection: 'data' }, { body: 'x', bodySection: 'sequence' }, { body: 'x', bodySection: 'nope' as never },
+      { body: new Uint8Array([9]), bodySection: 'value' },
+      { bodySection: 'value' },
+      { body: 'x', bodySection: 'data' },
+      { body: 'x', bodySection: 'sequence' },
+      { body: 'x', bodySection: 'nope' as never },
       { messageId: {} as never },
       // large data bodies: held by reference while encoding, copied once
       { ...full, body: new Uint8Array(70_000).fill(3) },
       { body: [new Uint8Array(5000).fill(1), new Uint8Array([2]), new Uint8Array(20_000).fill(4)], bodySection: 'data', footer: { s: 'x' } },
-    ] as Message[]) same(m);
+    ] as Message[])
+      same(m);
   });
 
   it('gives back the bytes a message was decoded from (decodeKeepingBytes) as they are', () => {
@@ -175,11 +228,13 @@ describe('encodeUserMessage: errors name the field', () => {
   it('names the header or properties field, the application property, the annotation and the body', () => {
     expect(failure({ body: 1, priority: 300 })).toBe("amqp:invalid-field: cannot encode the message's priority: 300 is out of range for ubyte");
     expect(failure({ body: 1, ttl: -1 })).toMatch(/message's ttl: -1 is out of range for uint$/);
-    expect(failure({ body: 1, applicationProperties: { ok: 1, total: 1n << 70n } }))
-      .toMatch(/message's applicationProperties\.total: 1180591620717411303424n is out of range for long$/);
+    expect(failure({ body: 1, applicationProperties: { ok: 1, total: 1n << 70n } })).toMatch(
+      /message's applicationProperties\.total: 1180591620717411303424n is out of range for long$/,
+    );
     expect(failure({ body: 1, subject: 5 as never })).toMatch(/message's subject: /);
-    expect(failure({ body: 1, messageAnnotations: new Map([['x-opt-a', { nested: [1, () => 2] }]]) as never }))
-      .toMatch(/message's messageAnnotations\["x-opt-a"\]\.nested\[1\]: cannot encode/);
+    expect(failure({ body: 1, messageAnnotations: new Map([['x-opt-a', { nested: [1, () => 2] }]]) as never })).toMatch(
+      /message's messageAnnotations\["x-opt-a"\]\.nested\[1\]: cannot encode/,
+    );
     expect(failure({ body: { list: [1, Symbol('s')] } as never })).toMatch(/message's body\.list\[1\]: cannot encode Symbol\(s\)/);
     expect(failure({ body: 'x', footer: { 'bad key': () => 0 } as never })).toMatch(/message's footer\["bad key"\]: /);
   });
@@ -217,14 +272,16 @@ describe('messages as JavaScript users write them', () => {
     ];
     for (const [message, key, meant] of cases) {
       expect(() => encodeUserMessage(message as Message), key).toThrow(TypeError);
-      expect(() => encodeUserMessage(message as Message), key).toThrow(`message: unknown field "${key}": did you mean "${meant}"? (known: body, bodySection, durable`);
+      expect(() => encodeUserMessage(message as Message), key).toThrow(
+        `message: unknown field "${key}": did you mean "${meant}"? (known: body, bodySection, durable`,
+      );
     }
     // Nothing close: the known names, without a guess.
     expect(() => encodeUserMessage({ body: 'x', payload: 1 } as Message)).toThrow(/^message: unknown field "payload" \(known: body, /);
   });
 
   it('rejects what is not a message object (a string or bytes passed as the message)', () => {
-    expect(() => encodeUserMessage('hello' as unknown as Message)).toThrow("message: expected an object such as { body: 'hello' }, got string \"hello\"");
+    expect(() => encodeUserMessage('hello' as unknown as Message)).toThrow('message: expected an object such as { body: \'hello\' }, got string "hello"');
     expect(() => encodeUserMessage(new Uint8Array(2) as unknown as Message)).toThrow('a Uint8Array (send { body: bytes })');
     expect(() => encodeUserMessage(null as unknown as Message)).toThrow('got null');
     expect(() => encodeUserMessage([] as unknown as Message)).toThrow('got an array');

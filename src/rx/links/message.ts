@@ -10,9 +10,7 @@ import { unknownKey } from '../util/check-keys.js';
 import { Code } from '../../frames/composite.js';
 import { decodeMessage, writeFooter, writeSectionsBeforeBody } from '../../frames/message.js';
 import { messageEncodingError } from './message-field.js';
-import type {
-  Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId, Properties,
-} from '../../frames/types.js';
+import type { Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId, Properties } from '../../frames/types.js';
 
 /** How the body travels: one amqp-value section, data section(s), or amqp-sequence section(s). */
 export type BodySection = 'value' | 'data' | 'sequence';
@@ -104,26 +102,48 @@ function toBody(m: Message): Body | undefined {
 
 /** Converts a user message to the frame layer's section model (for encoding). */
 export function toWireMessage(m: Message): WireMessage {
-  const hasHeader = m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined
-    || m.firstAcquirer !== undefined || m.deliveryCount !== undefined;
-  const header: Header | undefined = hasHeader ? {
-    durable: m.durable ?? HEADER_DEFAULTS.durable,
-    priority: m.priority ?? HEADER_DEFAULTS.priority,
-    ttl: m.ttl,
-    firstAcquirer: m.firstAcquirer ?? HEADER_DEFAULTS.firstAcquirer,
-    deliveryCount: m.deliveryCount ?? HEADER_DEFAULTS.deliveryCount,
-  } : undefined;
-  const hasProperties = m.messageId !== undefined || m.userId !== undefined || m.to !== undefined
-    || m.subject !== undefined || m.replyTo !== undefined || m.correlationId !== undefined
-    || m.contentType !== undefined || m.contentEncoding !== undefined || m.absoluteExpiryTime !== undefined
-    || m.creationTime !== undefined || m.groupId !== undefined || m.groupSequence !== undefined
-    || m.replyToGroupId !== undefined;
-  const properties: Properties | undefined = hasProperties ? {
-    messageId: m.messageId, userId: m.userId, to: m.to, subject: m.subject, replyTo: m.replyTo,
-    correlationId: m.correlationId, contentType: m.contentType, contentEncoding: m.contentEncoding,
-    absoluteExpiryTime: m.absoluteExpiryTime, creationTime: m.creationTime, groupId: m.groupId,
-    groupSequence: m.groupSequence, replyToGroupId: m.replyToGroupId,
-  } : undefined;
+  const hasHeader =
+    m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined || m.firstAcquirer !== undefined || m.deliveryCount !== undefined;
+  const header: Header | undefined = hasHeader
+    ? {
+        durable: m.durable ?? HEADER_DEFAULTS.durable,
+        priority: m.priority ?? HEADER_DEFAULTS.priority,
+        ttl: m.ttl,
+        firstAcquirer: m.firstAcquirer ?? HEADER_DEFAULTS.firstAcquirer,
+        deliveryCount: m.deliveryCount ?? HEADER_DEFAULTS.deliveryCount,
+      }
+    : undefined;
+  const hasProperties =
+    m.messageId !== undefined ||
+    m.userId !== undefined ||
+    m.to !== undefined ||
+    m.subject !== undefined ||
+    m.replyTo !== undefined ||
+    m.correlationId !== undefined ||
+    m.contentType !== undefined ||
+    m.contentEncoding !== undefined ||
+    m.absoluteExpiryTime !== undefined ||
+    m.creationTime !== undefined ||
+    m.groupId !== undefined ||
+    m.groupSequence !== undefined ||
+    m.replyToGroupId !== undefined;
+  const properties: Properties | undefined = hasProperties
+    ? {
+        messageId: m.messageId,
+        userId: m.userId,
+        to: m.to,
+        subject: m.subject,
+        replyTo: m.replyTo,
+        correlationId: m.correlationId,
+        contentType: m.contentType,
+        contentEncoding: m.contentEncoding,
+        absoluteExpiryTime: m.absoluteExpiryTime,
+        creationTime: m.creationTime,
+        groupId: m.groupId,
+        groupSequence: m.groupSequence,
+        replyToGroupId: m.replyToGroupId,
+      }
+    : undefined;
   return {
     header,
     deliveryAnnotations: toAnnotations(m.deliveryAnnotations),
@@ -169,9 +189,30 @@ export function encodingOf(m: Message): Uint8Array | undefined {
 
 /** Every field of a user message, for the lazy form's accessors. */
 const MESSAGE_FIELDS = [
-  'body', 'bodySection', 'durable', 'priority', 'ttl', 'firstAcquirer', 'deliveryCount', 'messageId', 'userId', 'to',
-  'subject', 'replyTo', 'correlationId', 'contentType', 'contentEncoding', 'absoluteExpiryTime', 'creationTime',
-  'groupId', 'groupSequence', 'replyToGroupId', 'applicationProperties', 'messageAnnotations', 'deliveryAnnotations', 'footer',
+  'body',
+  'bodySection',
+  'durable',
+  'priority',
+  'ttl',
+  'firstAcquirer',
+  'deliveryCount',
+  'messageId',
+  'userId',
+  'to',
+  'subject',
+  'replyTo',
+  'correlationId',
+  'contentType',
+  'contentEncoding',
+  'absoluteExpiryTime',
+  'creationTime',
+  'groupId',
+  'groupSequence',
+  'replyToGroupId',
+  'applicationProperties',
+  'messageAnnotations',
+  'deliveryAnnotations',
+  'footer',
 ] as const satisfies readonly (keyof Message)[];
 
 /**
@@ -242,9 +283,30 @@ export function encodeUserMessage(m: Message): Uint8Array {
 
 /** Every field of {@link Message}: anything else in a message sent is a mistake. */
 const MESSAGE_KEYS: ReadonlySet<string> = new Set([
-  'body', 'bodySection', 'durable', 'priority', 'ttl', 'firstAcquirer', 'deliveryCount', 'messageId', 'userId', 'to', 'subject',
-  'replyTo', 'correlationId', 'contentType', 'contentEncoding', 'absoluteExpiryTime', 'creationTime', 'groupId', 'groupSequence',
-  'replyToGroupId', 'applicationProperties', 'messageAnnotations', 'deliveryAnnotations', 'footer',
+  'body',
+  'bodySection',
+  'durable',
+  'priority',
+  'ttl',
+  'firstAcquirer',
+  'deliveryCount',
+  'messageId',
+  'userId',
+  'to',
+  'subject',
+  'replyTo',
+  'correlationId',
+  'contentType',
+  'contentEncoding',
+  'absoluteExpiryTime',
+  'creationTime',
+  'groupId',
+  'groupSequence',
+  'replyToGroupId',
+  'applicationProperties',
+  'messageAnnotations',
+  'deliveryAnnotations',
+  'footer',
 ]);
 
 /**
@@ -253,8 +315,12 @@ const MESSAGE_KEYS: ReadonlySet<string> = new Set([
  * are found by ignoring case and underscores).
  */
 const MESSAGE_SYNONYMS: Readonly<Record<string, string>> = {
-  id: 'messageId', properties: 'applicationProperties', annotations: 'messageAnnotations', instructions: 'deliveryAnnotations',
-  address: 'to', expirytime: 'absoluteExpiryTime',
+  id: 'messageId',
+  properties: 'applicationProperties',
+  annotations: 'messageAnnotations',
+  instructions: 'deliveryAnnotations',
+  address: 'to',
+  expirytime: 'absoluteExpiryTime',
 };
 
 /**
@@ -265,7 +331,9 @@ const MESSAGE_SYNONYMS: Readonly<Record<string, string>> = {
  */
 export function checkMessage(m: unknown): asserts m is Message {
   if (typeof m !== 'object' || m === null || Array.isArray(m) || m instanceof Uint8Array) {
-    throw new TypeError(`message: expected an object such as { body: 'hello' }, got ${m === null ? 'null' : Array.isArray(m) ? 'an array' : m instanceof Uint8Array ? 'a Uint8Array (send { body: bytes })' : `${typeof m} ${JSON.stringify(m)}`}`);
+    throw new TypeError(
+      `message: expected an object such as { body: 'hello' }, got ${m === null ? 'null' : Array.isArray(m) ? 'an array' : m instanceof Uint8Array ? 'a Uint8Array (send { body: bytes })' : `${typeof m} ${JSON.stringify(m)}`}`,
+    );
   }
   for (const key in m) {
     if (!MESSAGE_KEYS.has(key)) throw new TypeError(`message: unknown field ${unknownKey(key, MESSAGE_KEYS, MESSAGE_SYNONYMS)}`);
@@ -274,14 +342,26 @@ export function checkMessage(m: unknown): asserts m is Message {
 
 function writeUserMessage(w: Writer, m: Message): void {
   // The flat fields have the names of the header's and properties' fields; absent ones are their defaults.
-  const header = m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined || m.firstAcquirer !== undefined || m.deliveryCount !== undefined
-    ? m as unknown as Header : undefined;
-  const properties = m.messageId !== undefined || m.userId !== undefined || m.to !== undefined
-    || m.subject !== undefined || m.replyTo !== undefined || m.correlationId !== undefined
-    || m.contentType !== undefined || m.contentEncoding !== undefined || m.absoluteExpiryTime !== undefined
-    || m.creationTime !== undefined || m.groupId !== undefined || m.groupSequence !== undefined
-    || m.replyToGroupId !== undefined
-    ? m as unknown as Properties : undefined;
+  const header =
+    m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined || m.firstAcquirer !== undefined || m.deliveryCount !== undefined
+      ? (m as unknown as Header)
+      : undefined;
+  const properties =
+    m.messageId !== undefined ||
+    m.userId !== undefined ||
+    m.to !== undefined ||
+    m.subject !== undefined ||
+    m.replyTo !== undefined ||
+    m.correlationId !== undefined ||
+    m.contentType !== undefined ||
+    m.contentEncoding !== undefined ||
+    m.absoluteExpiryTime !== undefined ||
+    m.creationTime !== undefined ||
+    m.groupId !== undefined ||
+    m.groupSequence !== undefined ||
+    m.replyToGroupId !== undefined
+      ? (m as unknown as Properties)
+      : undefined;
   writeSectionsBeforeBody(w, header, m.deliveryAnnotations, m.messageAnnotations, properties, m.applicationProperties);
   writeBody(w, m);
   writeFooter(w, m.footer);
@@ -333,7 +413,10 @@ type Writable<T> = { -readonly [K in keyof T]: T[K] };
 function fillFromWire(out: Writable<Message>, w: WireMessage): Message {
   const h = w.header;
   if (h) {
-    out.durable = h.durable; out.priority = h.priority; out.firstAcquirer = h.firstAcquirer; out.deliveryCount = h.deliveryCount;
+    out.durable = h.durable;
+    out.priority = h.priority;
+    out.firstAcquirer = h.firstAcquirer;
+    out.deliveryCount = h.deliveryCount;
     if (h.ttl !== undefined) out.ttl = h.ttl;
   }
   const p = w.properties;
@@ -359,9 +442,18 @@ function fillFromWire(out: Writable<Message>, w: WireMessage): Message {
   const b = w.body;
   if (b) {
     switch (b.type) {
-      case 'value': out.bodySection = 'value'; out.body = b.value; break;
-      case 'data': out.bodySection = 'data'; out.body = b.sections.length === 1 ? b.sections[0]! : b.sections; break;
-      case 'sequence': out.bodySection = 'sequence'; out.body = b.sections; break;
+      case 'value':
+        out.bodySection = 'value';
+        out.body = b.value;
+        break;
+      case 'data':
+        out.bodySection = 'data';
+        out.body = b.sections.length === 1 ? b.sections[0]! : b.sections;
+        break;
+      case 'sequence':
+        out.bodySection = 'sequence';
+        out.body = b.sections;
+        break;
     }
   }
   return out;
@@ -397,8 +489,10 @@ export function jmsMessageType(m: Message): JmsMessageType {
   const body = m.body;
   const section = m.bodySection ?? (body === undefined ? undefined : body instanceof Uint8Array ? 'data' : 'value');
   switch (section) {
-    case undefined: return 'Message';
-    case 'sequence': return 'ObjectMessage';
+    case undefined:
+      return 'Message';
+    case 'sequence':
+      return 'ObjectMessage';
     case 'data':
       if (m.contentType === 'application/x-java-serialized-object') return 'ObjectMessage';
       return m.contentType !== undefined && TEXT_CONTENT_TYPE.test(m.contentType) ? 'TextMessage' : 'BytesMessage';

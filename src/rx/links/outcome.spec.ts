@@ -8,13 +8,19 @@ describe('outcomes', () => {
     expect(rejected()).toEqual({ type: 'rejected' });
     const error = new AmqpError('app:bad', 'bad input', { info: new Map([['field', 'x']]) });
     expect(rejected(error)).toEqual({ type: 'rejected', error: { condition: 'app:bad', description: 'bad input', info: { field: 'x' } } });
-    expect(rejected({ condition: 'amqp:invalid-field' })).toEqual({ type: 'rejected', error: { condition: 'amqp:invalid-field', description: undefined, info: undefined } });
+    expect(rejected({ condition: 'amqp:invalid-field' })).toEqual({
+      type: 'rejected',
+      error: { condition: 'amqp:invalid-field', description: undefined, info: undefined },
+    });
     expect(() => rejected({} as never)).toThrow(TypeError);
   });
 
   it('modified maps the options to the outcome fields', () => {
     expect(modified({ deliveryFailed: true, annotations: { 'x-opt-reason': 'retry' } })).toEqual({
-      type: 'modified', deliveryFailed: true, undeliverableHere: undefined, messageAnnotations: { 'x-opt-reason': 'retry' },
+      type: 'modified',
+      deliveryFailed: true,
+      undeliverableHere: undefined,
+      messageAnnotations: { 'x-opt-reason': 'retry' },
     });
   });
 

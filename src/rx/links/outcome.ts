@@ -30,9 +30,7 @@ export interface ModifyOptions {
 }
 
 /** Why a message is rejected: an AmqpError, or the condition (and description, info) to send. */
-export type RejectReason =
-  | AmqpError
-  | { readonly condition: ConditionSymbol; readonly description?: string; readonly info?: Fields };
+export type RejectReason = AmqpError | { readonly condition: ConditionSymbol; readonly description?: string; readonly info?: Fields };
 
 export const ACCEPTED: Accepted = Object.freeze({ type: 'accepted' });
 export const RELEASED: Released = Object.freeze({ type: 'released' });
@@ -88,9 +86,11 @@ export function sendState(state: DeliveryState | undefined): SendState {
 }
 
 /** The error a `rejected` outcome carries, as an AmqpError with `remote: true`. */
-export function rejectionError(state: Rejected, address: string | undefined, ErrorClass: new (
-  condition: ConditionSymbol, description: string, options: { remote: boolean; info?: ReadonlyMap<string, unknown> },
-) => AmqpError = AmqpError): AmqpError {
+export function rejectionError(
+  state: Rejected,
+  address: string | undefined,
+  ErrorClass: new (condition: ConditionSymbol, description: string, options: { remote: boolean; info?: ReadonlyMap<string, unknown> }) => AmqpError = AmqpError,
+): AmqpError {
   const wire: WireError | undefined = state.error;
   const where = address === undefined ? 'the peer' : `the peer (${address})`;
   if (wire === undefined) return new ErrorClass(Condition.PreconditionFailed, `${where} rejected the message`, { remote: true });

@@ -10,7 +10,13 @@ import type { Message } from './message.js';
 describe('toPlainObjects', () => {
   it('turns string-keyed maps into plain objects at any depth, and leaves other maps as Maps', () => {
     const value = new Map<unknown, unknown>([
-      ['order', new Map<unknown, unknown>([['qty', 2], ['tags', ['a', new Map([['deep', true]])]]])],
+      [
+        'order',
+        new Map<unknown, unknown>([
+          ['qty', 2],
+          ['tags', ['a', new Map([['deep', true]])]],
+        ]),
+      ],
       ['n', 42n],
     ]);
     expect(toPlainObjects(value as never)).toEqual({ order: { qty: 2, tags: ['a', { deep: true }] }, n: 42n });
@@ -66,8 +72,12 @@ describe('send() of a message written for another library', () => {
     const broker = await startBroker({ host: '127.0.0.1', port: 0 });
     try {
       const connection$ = connect(broker.url, { reconnect: false });
-      const error = await firstValueFrom(of({ body: 'x', message_id: 1, application_properties: { a: 1 } } as unknown as Message).pipe(send(connection$, 'rhea-style')))
-        .then(() => undefined, (e: unknown) => e);
+      const error = await firstValueFrom(
+        of({ body: 'x', message_id: 1, application_properties: { a: 1 } } as unknown as Message).pipe(send(connection$, 'rhea-style')),
+      ).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(TypeError);
       expect((error as Error).message).toMatch(/^message: unknown field "message_id": did you mean "messageId"\?/);
       expect(broker.stats().depth).toBe(0);

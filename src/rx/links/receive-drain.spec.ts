@@ -6,9 +6,7 @@
  * acquired, the connection closed.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  BehaviorSubject, concatMap, first, lastValueFrom, map, range, repeat, take, tap, timer, toArray,
-} from 'rxjs';
+import { BehaviorSubject, concatMap, first, lastValueFrom, map, range, repeat, take, tap, timer, toArray } from 'rxjs';
 import { DEFAULT_DRAIN_TIMEOUT_MS, receive } from './receive.js';
 import { brokerRig } from '../../testing/broker-rig.spec-helper.js';
 import { peerRig } from '../../testing/peer-rig.spec-helper.js';
@@ -43,7 +41,9 @@ describe('receive({ drain: true }): what is there now, then complete', () => {
   it('take(5) of 12: five accepted, seven left on the queue, none acquired', () => {
     const rig = brokerRig(12);
     const got: number[] = [];
-    receive(rig.connection$, 'q', { drain: true, prefetch: 4 }).pipe(take(5)).subscribe((d) => got.push(d.message.body as number));
+    receive(rig.connection$, 'q', { drain: true, prefetch: 4 })
+      .pipe(take(5))
+      .subscribe((d) => got.push(d.message.body as number));
     rig.runUntil();
     expect(got).toEqual(all(5));
     expect([rig.depth(), rig.acquired()]).toEqual([7, 0]);
@@ -51,10 +51,20 @@ describe('receive({ drain: true }): what is there now, then complete', () => {
 
   it('first() takes one; drain + toArray() is a batch of what was there', async () => {
     const rig = brokerRig(3);
-    const one = lastValueFrom(receive(rig.connection$, 'q', { drain: true }).pipe(first(), map((d) => d.message.body)));
+    const one = lastValueFrom(
+      receive(rig.connection$, 'q', { drain: true }).pipe(
+        first(),
+        map((d) => d.message.body),
+      ),
+    );
     rig.runUntil();
     expect(await one).toBe(0);
-    const batch = lastValueFrom(receive(rig.connection$, 'q', { drain: true }).pipe(map((d) => d.message.body), toArray()));
+    const batch = lastValueFrom(
+      receive(rig.connection$, 'q', { drain: true }).pipe(
+        map((d) => d.message.body),
+        toArray(),
+      ),
+    );
     rig.runUntil();
     expect(await batch).toEqual([1, 2]);
     expect(rig.depth()).toBe(0);
@@ -64,10 +74,18 @@ describe('receive({ drain: true }): what is there now, then complete', () => {
     const rig = brokerRig(2);
     const rounds: number[][] = [];
     let current: number[] = [];
-    receive(rig.connection$, 'q', { drain: true }).pipe(
-      tap({ next: (d) => current.push(d.message.body as number), complete: () => { rounds.push(current); current = []; } }),
-      repeat({ count: 3, delay: () => timer(1000, rig.scheduler) }),
-    ).subscribe();
+    receive(rig.connection$, 'q', { drain: true })
+      .pipe(
+        tap({
+          next: (d) => current.push(d.message.body as number),
+          complete: () => {
+            rounds.push(current);
+            current = [];
+          },
+        }),
+        repeat({ count: 3, delay: () => timer(1000, rig.scheduler) }),
+      )
+      .subscribe();
     rig.runUntil(500);
     rig.broker.publish('q', range(10, 3));
     rig.runUntil(1500);
@@ -79,12 +97,18 @@ describe('receive({ drain: true }): what is there now, then complete', () => {
     const rig = brokerRig(9);
     const handled: number[] = [];
     let done = false;
-    receive(rig.connection$, 'q', { drain: true, prefetch: 2, autoAccept: false }).pipe(
-      concatMap((d) => timer(100, rig.scheduler).pipe(map(() => {
-        d.accept();
-        return d.message.body as number;
-      }))),
-    ).subscribe({ next: (n) => handled.push(n), complete: () => (done = true) });
+    receive(rig.connection$, 'q', { drain: true, prefetch: 2, autoAccept: false })
+      .pipe(
+        concatMap((d) =>
+          timer(100, rig.scheduler).pipe(
+            map(() => {
+              d.accept();
+              return d.message.body as number;
+            }),
+          ),
+        ),
+      )
+      .subscribe({ next: (n) => handled.push(n), complete: () => (done = true) });
     rig.runUntil();
     expect(handled).toEqual(all(9));
     expect(done).toBe(true);
@@ -115,7 +139,9 @@ describe('receive({ drain: true }): what is there now, then complete', () => {
 
   it('RabbitMQ 3.x: no drain (it would end the session), an echo whose available count says when all has come', () => {
     const { peer, connection$, runUntil, scheduler } = peerRig({
-      answerDrain: false, reportAvailable: true, properties: { product: 'RabbitMQ', version: '3.10.8' },
+      answerDrain: false,
+      reportAvailable: true,
+      properties: { product: 'RabbitMQ', version: '3.10.8' },
     });
     peer.enqueue('q', ...[1, 2, 3, 4, 5].map((body) => ({ body })));
     const got: unknown[] = [];
@@ -205,13 +231,20 @@ describe('receive({ paused$ }): pause and resume without detaching', () => {
     const paused$ = new BehaviorSubject(false);
     const got: number[] = [];
     let done = false;
-    receive(rig.connection$, 'q', { paused$ }).pipe(take(2)).subscribe({ next: (d) => got.push(d.message.body as number), complete: () => (done = true) });
+    receive(rig.connection$, 'q', { paused$ })
+      .pipe(take(2))
+      .subscribe({ next: (d) => got.push(d.message.body as number), complete: () => (done = true) });
     rig.runUntil();
     expect([got, done]).toEqual([[0, 1], true]);
     expect(rig.depth()).toBe(3);
     const errors: string[] = [];
-    receive(rig.connection$, 'q', { paused$: new BehaviorSubject(false).pipe(tap(() => { throw new Error('no more'); })) })
-      .subscribe({ error: (e: unknown) => errors.push((e as Error).message) });
+    receive(rig.connection$, 'q', {
+      paused$: new BehaviorSubject(false).pipe(
+        tap(() => {
+          throw new Error('no more');
+        }),
+      ),
+    }).subscribe({ error: (e: unknown) => errors.push((e as Error).message) });
     rig.runUntil();
     expect(errors).toEqual(['no more']);
     expect(rig.open()).toBe(false);

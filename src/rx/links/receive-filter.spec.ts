@@ -44,13 +44,17 @@ describe('switchMap over selectors: a receiver whose filter changes at run time'
     const connection$ = r.connect({ trace: (line) => frames.push(line) });
     const selectors = new Subject<string>();
     const handled: { selector: string; n: number }[] = [];
-    const out = collect(selectors.pipe(
-      switchMap((selector) => receive(connection$, 'orders', { name: 'orders-view', selector, prefetch: 4 }).pipe(
-        // Five virtual ms of work each, two at a time; a switch unsubscribes those under way and releases them.
-        consume((d: Delivery) => timer(5, r.scheduler).pipe(map(() => d.message.body as number)), { concurrency: 2 }),
-        tap((n) => handled.push({ selector, n })),
-      )),
-    ));
+    const out = collect(
+      selectors.pipe(
+        switchMap((selector) =>
+          receive(connection$, 'orders', { name: 'orders-view', selector, prefetch: 4 }).pipe(
+            // Five virtual ms of work each, two at a time; a switch unsubscribes those under way and releases them.
+            consume((d: Delivery) => timer(5, r.scheduler).pipe(map(() => d.message.body as number)), { concurrency: 2 }),
+            tap((n) => handled.push({ selector, n })),
+          ),
+        ),
+      ),
+    );
     selectors.next("colour = 'red'");
     r.run(23);
     selectors.next("colour = 'green'");
@@ -84,11 +88,13 @@ describe('switchMap over selectors: a receiver whose filter changes at run time'
     const connection$ = r.connect();
     const selectors = new Subject<string>();
     const inHand: Delivery[] = [];
-    const out = collect(selectors.pipe(
-      switchMap((selector) => receive(connection$, 'orders', { name: 'view', selector, autoAccept: false, prefetch: 2, settleTimeout: 8000 }).pipe(
-        map((d) => ({ selector, d })),
-      )),
-    ));
+    const out = collect(
+      selectors.pipe(
+        switchMap((selector) =>
+          receive(connection$, 'orders', { name: 'view', selector, autoAccept: false, prefetch: 2, settleTimeout: 8000 }).pipe(map((d) => ({ selector, d }))),
+        ),
+      ),
+    );
     selectors.next("colour = 'red'");
     r.run();
     out.values.forEach((v) => inHand.push(v.d));
@@ -112,9 +118,9 @@ describe('switchMap over selectors: a receiver whose filter changes at run time'
     const queue = fill(r, 6);
     const connection$ = r.connect();
     const selectors = new Subject<string>();
-    const out = collect(selectors.pipe(
-      switchMap((selector) => receive(connection$, 'orders', { name: 'view', selector, autoAccept: false, prefetch: 2, settleTimeout: 8000 })),
-    ));
+    const out = collect(
+      selectors.pipe(switchMap((selector) => receive(connection$, 'orders', { name: 'view', selector, autoAccept: false, prefetch: 2, settleTimeout: 8000 }))),
+    );
     selectors.next("colour = 'red'");
     r.run(10);
     const held = [...out.values];

@@ -17,7 +17,9 @@ type Rig = BrokerRig;
 /** What a second consumer finds on the queue, taking up to `n` (accepting them). */
 function secondConsumer(rig: Rig, n: number): number[] {
   const got: number[] = [];
-  receive(rig.broker.connect(), 'q').pipe(take(n)).subscribe((d) => got.push(d.message.body as number));
+  receive(rig.broker.connect(), 'q')
+    .pipe(take(n))
+    .subscribe((d) => got.push(d.message.body as number));
   rig.runUntil();
   return got.sort((a, b) => a - b);
 }
@@ -30,13 +32,21 @@ describe('a receive subscription that ends early lets go of everything', () => {
     const rig = brokerRig(30);
     const handled: number[] = [];
     let completed = false;
-    receive(rig.connection$, 'q', { autoAccept: false, prefetch: 10 }).pipe(
-      mergeMap((d) => timer(10, rig.scheduler).pipe(map(() => {
-        d.accept();
-        return d.message.body as number;
-      })), 4),
-      take(20),
-    ).subscribe({ next: (n) => handled.push(n), complete: () => (completed = true) });
+    receive(rig.connection$, 'q', { autoAccept: false, prefetch: 10 })
+      .pipe(
+        mergeMap(
+          (d) =>
+            timer(10, rig.scheduler).pipe(
+              map(() => {
+                d.accept();
+                return d.message.body as number;
+              }),
+            ),
+          4,
+        ),
+        take(20),
+      )
+      .subscribe({ next: (n) => handled.push(n), complete: () => (completed = true) });
     rig.runUntil(100);
     expect(completed).toBe(true);
     expect(handled).toHaveLength(20);
@@ -53,13 +63,19 @@ describe('a receive subscription that ends early lets go of everything', () => {
     const rig = brokerRig(30);
     const stop$ = new Subject<void>();
     const handled: number[] = [];
-    receive(rig.connection$, 'q', { autoAccept: false, prefetch: 10 }).pipe(
-      concatMap((d) => timer(10, rig.scheduler).pipe(tap(() => {
-        d.accept();
-        handled.push(d.message.body as number);
-      }))),
-      takeUntil(stop$),
-    ).subscribe();
+    receive(rig.connection$, 'q', { autoAccept: false, prefetch: 10 })
+      .pipe(
+        concatMap((d) =>
+          timer(10, rig.scheduler).pipe(
+            tap(() => {
+              d.accept();
+              handled.push(d.message.body as number);
+            }),
+          ),
+        ),
+        takeUntil(stop$),
+      )
+      .subscribe();
     rig.runUntil(55);
     stop$.next();
     rig.runUntil();
@@ -71,7 +87,9 @@ describe('a receive subscription that ends early lets go of everything', () => {
   it('five taken with autoAccept off and none settled: all five are back in the queue after settleTimeout; settling then throws a DeliveryError', () => {
     const rig = brokerRig(5);
     const taken: Delivery[] = [];
-    receive(rig.connection$, 'q', { autoAccept: false, settleTimeout: 1000 }).pipe(take(5)).subscribe((d) => taken.push(d));
+    receive(rig.connection$, 'q', { autoAccept: false, settleTimeout: 1000 })
+      .pipe(take(5))
+      .subscribe((d) => taken.push(d));
     rig.runUntil(999);
     expect(taken).toHaveLength(5);
     expect(rig.acquired()).toBe(5);
@@ -85,7 +103,9 @@ describe('a receive subscription that ends early lets go of everything', () => {
   it('first() with autoAccept off, settled within the grace: the settlement counts, and the link detaches at once after it', () => {
     const rig = brokerRig(3);
     let delivery: Delivery | undefined;
-    receive(rig.connection$, 'q', { autoAccept: false, prefetch: 3 }).pipe(first()).subscribe((d) => (delivery = d));
+    receive(rig.connection$, 'q', { autoAccept: false, prefetch: 3 })
+      .pipe(first())
+      .subscribe((d) => (delivery = d));
     rig.runUntil(10);
     expect(rig.consumers()).toBe(1);
     delivery!.accept();
@@ -105,19 +125,21 @@ describe('a receive subscription that ends early lets go of everything', () => {
     const rig = brokerRig(3);
     const accepted: number[] = [];
     let failedOnce = false;
-    receive(rig.connection$, 'q', { autoAccept: false, settleTimeout: 100 }).pipe(
-      map((d) => {
-        if (d.message.body === 1 && !failedOnce) {
-          failedOnce = true;
-          throw new Error('handler failed');
-        }
-        d.accept();
-        accepted.push(d.message.body as number);
-        return d;
-      }),
-      retry(1),
-      take(3),
-    ).subscribe();
+    receive(rig.connection$, 'q', { autoAccept: false, settleTimeout: 100 })
+      .pipe(
+        map((d) => {
+          if (d.message.body === 1 && !failedOnce) {
+            failedOnce = true;
+            throw new Error('handler failed');
+          }
+          d.accept();
+          accepted.push(d.message.body as number);
+          return d;
+        }),
+        retry(1),
+        take(3),
+      )
+      .subscribe();
     rig.runUntil();
     expect(accepted.sort()).toEqual([0, 1, 2]);
     expect([rig.depth(), rig.connections()]).toEqual([0, 0]);
@@ -125,13 +147,15 @@ describe('a receive subscription that ends early lets go of everything', () => {
 
   it('an error downstream with autoAccept on: the failed delivery was acknowledged on emission (the documented rule), the rest go back', () => {
     const rig = brokerRig(3);
-    receive(rig.connection$, 'q', { prefetch: 3 }).pipe(
-      map((d) => {
-        if (d.message.body === 1) throw new Error('handler failed');
-        return d;
-      }),
-      catchError(() => EMPTY),
-    ).subscribe();
+    receive(rig.connection$, 'q', { prefetch: 3 })
+      .pipe(
+        map((d) => {
+          if (d.message.body === 1) throw new Error('handler failed');
+          return d;
+        }),
+        catchError(() => EMPTY),
+      )
+      .subscribe();
     rig.runUntil();
     // 0 and 1 were accepted when next() returned (the throw is after the acknowledgement); 2 came back.
     expect([rig.depth(), rig.acquired(), rig.connections()]).toEqual([1, 0, 0]);
@@ -142,9 +166,9 @@ describe('a receive subscription that ends early lets go of everything', () => {
     const rig = brokerRig(6);
     const switches$ = new Subject<number>();
     const seen: number[] = [];
-    switches$.pipe(
-      switchMap(() => receive(rig.connection$, 'q', { autoAccept: false, prefetch: 2, settleTimeout: 50 })),
-    ).subscribe((d) => seen.push(d.message.body as number));
+    switches$
+      .pipe(switchMap(() => receive(rig.connection$, 'q', { autoAccept: false, prefetch: 2, settleTimeout: 50 })))
+      .subscribe((d) => seen.push(d.message.body as number));
     switches$.next(1);
     rig.runUntil(10);
     expect(seen).toEqual([0, 1]);
@@ -161,14 +185,16 @@ describe('a receive subscription that ends early lets go of everything', () => {
   it('take(1) + repeat(3) with manual acknowledgement: three accepted, the rest stay', () => {
     const rig = brokerRig(5);
     const accepted: number[] = [];
-    receive(rig.connection$, 'q', { autoAccept: false, prefetch: 5 }).pipe(
-      take(1),
-      tap((d) => {
-        d.accept();
-        accepted.push(d.message.body as number);
-      }),
-      repeat(3),
-    ).subscribe();
+    receive(rig.connection$, 'q', { autoAccept: false, prefetch: 5 })
+      .pipe(
+        take(1),
+        tap((d) => {
+          d.accept();
+          accepted.push(d.message.body as number);
+        }),
+        repeat(3),
+      )
+      .subscribe();
     rig.runUntil();
     expect(accepted).toEqual([0, 1, 2]);
     expect([rig.depth(), rig.acquired(), rig.consumers(), rig.connections()]).toEqual([2, 0, 0, 0]);

@@ -31,7 +31,9 @@ function rig(messages: Message[], maxFrameSize?: number) {
   const connection$ = broker.connect(maxFrameSize === undefined ? {} : { maxFrameSize });
   const queue = () => broker.broker.registry.find('q') as MessageQueue;
   return {
-    scheduler, broker, connection$,
+    scheduler,
+    broker,
+    connection$,
     /** Runs virtual time up to `t` ms (the settle grace after a subscription ends is 5 s). */
     run(t = Infinity) {
       scheduler.maxFrames = t;
@@ -74,14 +76,19 @@ describe('receiveStreamed', () => {
   it('emits each delivery with its head, the body in chunks of at most a frame; accepted once read; the queue is empty', async () => {
     const r = rig([big(300_000, 1), big(5, 2), { subject: 'no body' }], 4096);
     const seen: string[] = [];
-    const bodies = lastValueFrom(receiveStreamed(r.connection$, 'q').pipe(
-      take(3),
-      concatMap((d) => {
-        seen.push(`${d.message.subject} ${String(d.message.applicationProperties?.['n'])} ${d.message.body === undefined}`);
-        return d.body$.pipe(toArray(), map((chunks) => ({ chunks, d })));
-      }),
-      toArray(),
-    ));
+    const bodies = lastValueFrom(
+      receiveStreamed(r.connection$, 'q').pipe(
+        take(3),
+        concatMap((d) => {
+          seen.push(`${d.message.subject} ${String(d.message.applicationProperties?.['n'])} ${d.message.body === undefined}`);
+          return d.body$.pipe(
+            toArray(),
+            map((chunks) => ({ chunks, d })),
+          );
+        }),
+        toArray(),
+      ),
+    );
     r.run();
     const got = await bodies;
     expect(seen).toEqual(['big 1 1 true', 'big 2 2 true', 'no body undefined true']);
@@ -116,18 +123,24 @@ describe('receiveStreamed', () => {
 
   it('unsubscribing from the body early: the rest goes by unread, the delivery is released and stays on the queue', async () => {
     const r = rig([big(200_000, 4)], 4096);
-    const firstChunks = lastValueFrom(receiveStreamed(r.connection$, 'q').pipe(
-      first(),
-      mergeMap((d) => d.body$.pipe(take(3))),
-      toArray(),
-    ));
+    const firstChunks = lastValueFrom(
+      receiveStreamed(r.connection$, 'q').pipe(
+        first(),
+        mergeMap((d) => d.body$.pipe(take(3))),
+        toArray(),
+      ),
+    );
     r.run();
     expect((await firstChunks).length).toBe(3);
     expect([r.depth(), r.acquired()]).toEqual([1, 0]);
     // A second reader gets it whole.
-    const again = lastValueFrom(receiveStreamed(r.connection$, 'q').pipe(
-      first(), mergeMap((d) => d.body$), reduce((n, c) => n + c.length, 0),
-    ));
+    const again = lastValueFrom(
+      receiveStreamed(r.connection$, 'q').pipe(
+        first(),
+        mergeMap((d) => d.body$),
+        reduce((n, c) => n + c.length, 0),
+      ),
+    );
     r.run();
     expect(await again).toBe(200_000);
     expect(r.depth()).toBe(0);
@@ -136,7 +149,12 @@ describe('receiveStreamed', () => {
   it('a body that is not data sections: the head is emitted, body$ errors with StreamedBodyError, and the message is not offered here again', async () => {
     const r = rig([{ subject: 'text', body: 'a string body' }]);
     const errors: unknown[] = [];
-    receiveStreamed(r.connection$, 'q').pipe(first(), mergeMap((d) => d.body$)).subscribe({ error: (e: unknown) => errors.push(e) });
+    receiveStreamed(r.connection$, 'q')
+      .pipe(
+        first(),
+        mergeMap((d) => d.body$),
+      )
+      .subscribe({ error: (e: unknown) => errors.push(e) });
     r.run();
     expect(errors[0]).toBeInstanceOf(StreamedBodyError);
     // modified, undeliverable-here: back on the queue for other consumers.
@@ -146,17 +164,19 @@ describe('receiveStreamed', () => {
   it('the body is read once', async () => {
     const r = rig([big(10, 5)]);
     const errors: string[] = [];
-    receiveStreamed(r.connection$, 'q').pipe(first()).subscribe((d) => {
-      d.body$.subscribe();
-      d.body$.subscribe({ error: (e: unknown) => errors.push((e as Error).message) });
-    });
+    receiveStreamed(r.connection$, 'q')
+      .pipe(first())
+      .subscribe((d) => {
+        d.body$.subscribe();
+        d.body$.subscribe({ error: (e: unknown) => errors.push((e as Error).message) });
+      });
     r.run();
     expect(errors[0]).toMatch(/read once/);
   });
 });
 
 describe('receiveStreamed: its own session, and aborted deliveries', () => {
-  it('a body nobody reads holds its own session\'s window only: a receive on the same connection goes on', () => {
+  it("a body nobody reads holds its own session's window only: a receive on the same connection goes on", () => {
     const r = rig([big(2_000_000, 6)], 4096);
     r.broker.publish('small', of(...[1, 2, 3, 4, 5].map((n) => ({ body: n }))));
     const held: unknown[] = [];
@@ -174,9 +194,16 @@ describe('receiveStreamed: its own session, and aborted deliveries', () => {
     const { server, connection$, now } = serverRig();
     const held: StreamedDelivery[] = [];
     // The first needs no work and is accepted at once; the others wait.
-    receiveStreamed(connection$, 'q', { prefetch: 3, autoAccept: false }).pipe(
-      mergeMap((d, i) => d.body$.pipe(toArray(), map(() => (i === 0 ? d.accept() : held.push(d))))),
-    ).subscribe();
+    receiveStreamed(connection$, 'q', { prefetch: 3, autoAccept: false })
+      .pipe(
+        mergeMap((d, i) =>
+          d.body$.pipe(
+            toArray(),
+            map(() => (i === 0 ? d.accept() : held.push(d))),
+          ),
+        ),
+      )
+      .subscribe();
     now();
     const { peer, link } = attachedLink(server);
     expect(peer.engine.linkCredit(link)).toBe(3);
@@ -207,10 +234,17 @@ describe('receiveStreamed: its own session, and aborted deliveries', () => {
   it('the sender aborts a delivery mid-body: body$ errors with DeliveryAbortedError', () => {
     const { server, connection$, now } = serverRig();
     const log: string[] = [];
-    receiveStreamed(connection$, 'q').pipe(
-      take(1),
-      concatMap((d) => d.body$.pipe(reduce((n, c) => n + c.length, 0), map((n) => `${d.message.subject} ${n}`))),
-    ).subscribe({ next: (line) => log.push(line), error: (e: unknown) => log.push(`${(e as Error).name}`) });
+    receiveStreamed(connection$, 'q')
+      .pipe(
+        take(1),
+        concatMap((d) =>
+          d.body$.pipe(
+            reduce((n, c) => n + c.length, 0),
+            map((n) => `${d.message.subject} ${n}`),
+          ),
+        ),
+      )
+      .subscribe({ next: (line) => log.push(line), error: (e: unknown) => log.push(`${(e as Error).name}`) });
     now();
     const { peer, link } = attachedLink(server);
     const whole = encodeMessageBytes({ properties: { subject: 'cut' }, body: { type: 'data', sections: [bytes(100_000)] } });

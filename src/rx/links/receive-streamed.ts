@@ -43,14 +43,21 @@ export interface StreamedReceiverOptions extends ReceiverOptions {
  * read to the end, and released if its reader leaves early.
  */
 export function receiveStreamed(
-  connection$: Observable<Connection>, address: string | null, options: StreamedReceiverOptions = {},
+  connection$: Observable<Connection>,
+  address: string | null,
+  options: StreamedReceiverOptions = {},
 ): Observable<StreamedDelivery> {
   const where = 'receiveStreamed';
   const { readBufferSize, ...rest } = options ?? {};
   const bufferBytes = optionalInteger(readBufferSize, `${where}: options.readBufferSize`, 1, 0x7fffffff) ?? DEFAULT_READ_BUFFER_SIZE;
   const spec = receiverSpec(address, { prefetch: DEFAULT_STREAMED_PREFETCH, ...rest }, where);
   const streamed = { ...spec, maxMessageSize: rest.maxMessageSize ?? 0, frames: streamedFrames(bufferBytes) };
-  return withUpkeep(streamed.upkeep, 'receiver', (upkeep) => new Observable<StreamedDelivery>(
-    (subscriber) => new ReceiverSubscription(connection$ as Observable<LinkHost>, streamed, subscriber as never, upkeep).teardown,
-  ));
+  return withUpkeep(
+    streamed.upkeep,
+    'receiver',
+    (upkeep) =>
+      new Observable<StreamedDelivery>(
+        (subscriber) => new ReceiverSubscription(connection$ as Observable<LinkHost>, streamed, subscriber as never, upkeep).teardown,
+      ),
+  );
 }

@@ -31,8 +31,7 @@ describe('receive', () => {
     expect(c.bodies()).toEqual([1, 2, 3, 4, 5]);
     expect(seenSettled).toEqual([false, false, false, false, false]);
     expect(c.got.every((d) => d.settled && d.outcome === 'accepted')).toBe(true);
-    expect(peer.dispositions.map((d) => [d.message.body, d.state?.type, d.settled])).toEqual(
-      [1, 2, 3, 4, 5].map((n) => [n, 'accepted', true]));
+    expect(peer.dispositions.map((d) => [d.message.body, d.state?.type, d.settled])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 'accepted', true]));
     expect(peer.queued('q')).toEqual([]);
     expect(c.got[0]!.linkName).toMatch(/^receiver-/);
     expect(c.got[0]!.address).toBe('q');
@@ -86,13 +85,13 @@ describe('receive', () => {
     peer.enqueue('q', ...Array.from({ length: 60 }, (_, i) => ({ body: i })));
     let maxOutstanding = 0;
     const done: number[] = [];
-    receive(connection$, 'q', { autoAccept: false, prefetch: 8 }).pipe(
-      mergeMap((d) => of(d).pipe(delay(10, scheduler)), 4),
-    ).subscribe((d) => {
-      maxOutstanding = Math.max(maxOutstanding, peer.outstanding('q'));
-      d.accept();
-      done.push(d.message.body as number);
-    });
+    receive(connection$, 'q', { autoAccept: false, prefetch: 8 })
+      .pipe(mergeMap((d) => of(d).pipe(delay(10, scheduler)), 4))
+      .subscribe((d) => {
+        maxOutstanding = Math.max(maxOutstanding, peer.outstanding('q'));
+        d.accept();
+        done.push(d.message.body as number);
+      });
     for (let t = 0; t <= 400; t += 5) {
       runUntil(t);
       maxOutstanding = Math.max(maxOutstanding, peer.outstanding('q'));
@@ -135,13 +134,15 @@ describe('receive', () => {
     const { scheduler, peer, connection$, runUntil } = rig();
     peer.enqueue('q', ...Array.from({ length: 6 }, (_, i) => ({ body: i })));
     const accepted: unknown[] = [];
-    receive(connection$, 'q', { autoAccept: false, prefetch: 4 }).pipe(
-      take(2),
-      mergeMap((d) => of(d).pipe(delay(50, scheduler))),
-    ).subscribe((d) => {
-      d.accept();
-      accepted.push(d.message.body);
-    });
+    receive(connection$, 'q', { autoAccept: false, prefetch: 4 })
+      .pipe(
+        take(2),
+        mergeMap((d) => of(d).pipe(delay(50, scheduler))),
+      )
+      .subscribe((d) => {
+        d.accept();
+        accepted.push(d.message.body);
+      });
     runUntil(20);
     expect(peer.detaches).toEqual([]);
     runUntil();
@@ -209,7 +210,8 @@ describe('receive', () => {
     runUntil();
     const [sub, browse] = peer.attaches;
     expect(sub).toMatchObject({
-      name: 'sub-1', role: 'receiver',
+      name: 'sub-1',
+      role: 'receiver',
       source: { address: 'topic', durable: 'unsettled-state', expiryPolicy: 'never', capabilities: ['topic', 'shared'] },
     });
     expect(Object.keys(sub!.source!.filter!)).toEqual(['jms-selector']);
@@ -283,9 +285,13 @@ describe('receive', () => {
   it('a consumer error ends the stream cleanly: that delivery counts as processed (auto-accept), the rest go back', () => {
     const { peer, connection$, runUntil } = rig();
     peer.enqueue('q', { body: 1 }, { body: 2 });
-    const c = collect(receive(connection$, 'q').pipe(tap((d) => {
-      if (d.message.body === 1) throw new LinkError('app:oops', 'handler failed');
-    })));
+    const c = collect(
+      receive(connection$, 'q').pipe(
+        tap((d) => {
+          if (d.message.body === 1) throw new LinkError('app:oops', 'handler failed');
+        }),
+      ),
+    );
     runUntil();
     expect(c.log).toEqual(['error LinkError app:oops: handler failed']);
     expect(peer.detaches).toMatchObject([{ by: 'client', closed: true }]);
@@ -327,7 +333,12 @@ describe('receive (marbles, virtual time)', () => {
     const again = newScheduler();
     again.run(({ expectObservable }) => {
       const { broker, connection$ } = marbleRig(again, 5);
-      expectObservable(receive(connection$, 'q').pipe(take(2), map((d) => d.message.body as string))).toBe('(ab|)');
+      expectObservable(
+        receive(connection$, 'q').pipe(
+          take(2),
+          map((d) => d.message.body as string),
+        ),
+      ).toBe('(ab|)');
       // The two taken are accepted; the other three stay on the queue.
       expectObservable(broker.outcomes('q')).toBe('(aa)', { a: 'accepted' });
     });
@@ -349,20 +360,26 @@ describe('receive: malformed messages', () => {
     peer.enqueueRaw('q', Uint8Array.of(0x00, 0x53, 0x77, 0xa1));
     peer.enqueue('q', { body: 'fine' });
     const errors: string[] = [];
-    const c = collect(receive(connection$, 'q', { autoAccept: false }).pipe(tap((d) => {
-      try {
-        void d.message;
-        d.accept();
-      } catch (e) {
-        errors.push((e as Error).name);
-        d.reject({ condition: 'amqp:decode-error', description: (e as Error).message });
-      }
-    })));
+    const c = collect(
+      receive(connection$, 'q', { autoAccept: false }).pipe(
+        tap((d) => {
+          try {
+            void d.message;
+            d.accept();
+          } catch (e) {
+            errors.push((e as Error).name);
+            d.reject({ condition: 'amqp:decode-error', description: (e as Error).message });
+          }
+        }),
+      ),
+    );
     runUntil();
     expect(errors).toEqual(['DecodeError']);
     expect(c.got).toHaveLength(2);
-    expect(peer.dispositions.map((d) => [d.state?.type, d.state?.type === 'rejected' ? d.state.error?.condition : undefined]))
-      .toEqual([['rejected', 'amqp:decode-error'], ['accepted', undefined]]);
+    expect(peer.dispositions.map((d) => [d.state?.type, d.state?.type === 'rejected' ? d.state.error?.condition : undefined])).toEqual([
+      ['rejected', 'amqp:decode-error'],
+      ['accepted', undefined],
+    ]);
   });
 });
 

@@ -36,9 +36,7 @@ import { checkResume, type DeliveryResume } from './resume-option.js';
 import { contained, runContained } from '../util/contained.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer } from './tracing.js';
-import {
-  buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions,
-} from './source-options.js';
+import { buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions } from './source-options.js';
 
 /** Largest message a receiver accepts by default (the engine has no limit of its own): 100 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
@@ -151,9 +149,30 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
 }
 
 const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'onAttach', 'drain', 'drainTimeout', 'paused$', 'plainObjects',
-  'resume', 'capabilities', 'durable', 'shared', 'global', 'selector', 'filter', 'browse', 'dynamic', 'source',
-  ...LINK_UPKEEP_KEYS, ...STALL_KEYS,
+  'name',
+  'prefetch',
+  'autoAccept',
+  'settleMode',
+  'maxMessageSize',
+  'settleTimeout',
+  'close$',
+  'onAttach',
+  'drain',
+  'drainTimeout',
+  'paused$',
+  'plainObjects',
+  'resume',
+  'capabilities',
+  'durable',
+  'shared',
+  'global',
+  'selector',
+  'filter',
+  'browse',
+  'dynamic',
+  'source',
+  ...LINK_UPKEEP_KEYS,
+  ...STALL_KEYS,
 ]);
 
 /** The checked, resolved options of one receive() call. @internal */
@@ -240,9 +259,12 @@ export function receive(connection$: Observable<Connection>, address: string | n
 /** The pipeable form: `connection$.pipe(receiveFrom('queue'))`. */
 export function receiveFrom(address: string | null, options: ReceiverOptions = {}): OperatorFunction<Connection, Delivery> {
   const spec = receiverSpec(address, options);
-  return (connection$) => withUpkeep(spec.upkeep, 'receiver', (upkeep) => new Observable<Delivery>(
-    (subscriber) => new ReceiverSubscription(connection$, spec, subscriber, upkeep).teardown,
-  ));
+  return (connection$) =>
+    withUpkeep(
+      spec.upkeep,
+      'receiver',
+      (upkeep) => new Observable<Delivery>((subscriber) => new ReceiverSubscription(connection$, spec, subscriber, upkeep).teardown),
+    );
 }
 
 /** The options of receive(), checked and resolved. @internal also used by the listen side */
@@ -271,10 +293,22 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
   if (drainTimeout !== undefined && !drain) throw new TypeError(`${where}: options.drainTimeout: only with drain: true`);
   const plainObjects = optionalBoolean(options.plainObjects, `${where}: options.plainObjects`) ?? false;
   return {
-    name, source, prefetch, autoAccept, settleMode, maxMessageSize, settleTimeout, shared,
-    closeOnUnsubscribe: !durable, close$: options.close$, onAttach: options.onAttach, plainObjects,
+    name,
+    source,
+    prefetch,
+    autoAccept,
+    settleMode,
+    maxMessageSize,
+    settleTimeout,
+    shared,
+    closeOnUnsubscribe: !durable,
+    close$: options.close$,
+    onAttach: options.onAttach,
+    plainObjects,
     ...(drain ? { drain: { timeout: drainTimeout ?? DEFAULT_DRAIN_TIMEOUT_MS } } : {}),
-    ...(options.resume === undefined ? {} : { resume: checkResume(options.resume, `${where}: options.resume`, durable), linkClass: (options.resume as ReceiverResume).receiverLink }),
+    ...(options.resume === undefined
+      ? {}
+      : { resume: checkResume(options.resume, `${where}: options.resume`, durable), linkClass: (options.resume as ReceiverResume).receiverLink }),
     ...(options.paused$ === undefined ? {} : { paused$: options.paused$ }),
     upkeep: linkUpkeepSpec(options, where),
   };
@@ -313,13 +347,19 @@ export class ReceiverSubscription {
     if (spec.answering !== true) this.resumeState = (spec.resume as ReceiverResume | undefined)?.receiverState();
     if (upkeep !== undefined && spec.answering !== true) {
       this.hooks = { life: upkeep, reattach: (old) => this.reattach(old) };
-      upkeep.bind(() => {
-        const link = this.link;
-        return {
-          name: link?.linkName ?? this.name, address: link?.address ?? spec.source.address ?? null,
-          credit: link?.credit ?? 0, buffered: 0, unsettled: link?.unsettled ?? 0,
-        };
-      }, (error) => subscriber.error(error));
+      upkeep.bind(
+        () => {
+          const link = this.link;
+          return {
+            name: link?.linkName ?? this.name,
+            address: link?.address ?? spec.source.address ?? null,
+            credit: link?.credit ?? 0,
+            buffered: 0,
+            unsettled: link?.unsettled ?? 0,
+          };
+        },
+        (error) => subscriber.error(error),
+      );
     }
     if (spec.close$ !== undefined) {
       this.closer = from(spec.close$).subscribe({
@@ -558,7 +598,8 @@ export class ReceiverLink implements FrameLink {
         ...(frames === undefined ? {} : { streamDeliveries: true }),
       });
       if (frames !== undefined) this.frames = frames.open(this);
-      if (this.spec.drain !== undefined) this.rounds = new DrainRounds(stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
+      if (this.spec.drain !== undefined)
+        this.rounds = new DrainRounds(stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
       // The engine holds the flow until the sender's attach arrives.
       if (!this.creditHeld) this.grant(this.window.grant(0));
       // In drain mode the rounds are the probe, bounded by drainTimeout.
@@ -816,7 +857,9 @@ export class ReceiverLink implements FrameLink {
   /** DeliveryOwner: the application settles a delivery. */
   settle(delivery: SettlingDelivery, state: DeliveryState): DeliveryState {
     if (this.state === 'ended' || this.state === 'detaching' || this.host.isLost) {
-      throw new DeliveryError(Condition.IllegalState, `cannot settle delivery ${delivery.deliveryId}: ${this.whyGone()}`, { cause: this.lossCause ?? this.linkError });
+      throw new DeliveryError(Condition.IllegalState, `cannot settle delivery ${delivery.deliveryId}: ${this.whyGone()}`, {
+        cause: this.lossCause ?? this.linkError,
+      });
     }
     if (delivery.remoteSettled) return state; // pre-settled: nothing to tell the sender
     if (this.modifiedUnsupported) state = releasedForModified(state);
@@ -943,9 +986,13 @@ export class ReceiverLink implements FrameLink {
     }
     // A peer that never answers must not hold the connection for good.
     const ms = this.host.closeTimeout;
-    this.timer = this.schedule(() => this.end(new LinkError(
-      Condition.IllegalState, `the peer did not answer the detach of link ${JSON.stringify(this.linkName)} within closeTimeout (${ms} ms)`,
-    )), ms);
+    this.timer = this.schedule(
+      () =>
+        this.end(
+          new LinkError(Condition.IllegalState, `the peer did not answer the detach of link ${JSON.stringify(this.linkName)} within closeTimeout (${ms} ms)`),
+        ),
+      ms,
+    );
   }
 
   /** A timer on the connection's scheduler; what its work throws goes where our handlers' errors go. */
@@ -957,8 +1004,14 @@ export class ReceiverLink implements FrameLink {
     const requested = this.state === 'detaching';
     this.end(undefined);
     if (requested || this.sink.closed) return;
-    const error = event.error ?? this.linkError
-      ?? (this.refused ? new LinkError(Condition.NotFound, `the peer refused to attach link ${JSON.stringify(this.linkName)} from ${JSON.stringify(this.address)}`, { remote: true }) : undefined);
+    const error =
+      event.error ??
+      this.linkError ??
+      (this.refused
+        ? new LinkError(Condition.NotFound, `the peer refused to attach link ${JSON.stringify(this.linkName)} from ${JSON.stringify(this.address)}`, {
+            remote: true,
+          })
+        : undefined);
     if (error === undefined) this.sink.complete();
     else if (!this.upkeep?.life.peerDetached(error, this.host.scheduler, () => this.upkeep!.reattach(this))) this.sink.error(peerDetachError(error));
   }
@@ -977,33 +1030,39 @@ export class ReceiverLink implements FrameLink {
     const upkeep = this.upkeep;
     const spec = upkeep?.life.spec;
     if (upkeep === undefined || spec === undefined || (spec.stallTimeout === 0 && spec.availableStallTimeout === 0)) return undefined;
-    return new StallDetector(spec.stallTimeout, spec.availableStallTimeout, this.host.scheduler, {
-      credit: () => this.credit,
-      probe: (kind) => {
-        upkeep.life.stalled(kind);
-        this.engine.flow(this.linkId, kind === 'drain' ? { drain: true } : { echo: true });
-        this.host.flush();
-      },
-      reflow: (healthy) => {
-        if (this.state !== 'attached') return;
-        // After a drain the credit is 0 (the peer returned it): the whole window again.
-        const link = this.engine.link(this.linkId);
-        if (link === undefined) return;
-        const grant = this.window.grant(link.credit, this.arriving(link));
-        if (grant >= 0) {
-          this.engine.flow(this.linkId, { drain: false, credit: grant });
+    return new StallDetector(
+      spec.stallTimeout,
+      spec.availableStallTimeout,
+      this.host.scheduler,
+      {
+        credit: () => this.credit,
+        probe: (kind) => {
+          upkeep.life.stalled(kind);
+          this.engine.flow(this.linkId, kind === 'drain' ? { drain: true } : { echo: true });
           this.host.flush();
-        }
-        if (healthy) upkeep.life.healthy();
+        },
+        reflow: (healthy) => {
+          if (this.state !== 'attached') return;
+          // After a drain the credit is 0 (the peer returned it): the whole window again.
+          const link = this.engine.link(this.linkId);
+          if (link === undefined) return;
+          const grant = this.window.grant(link.credit, this.arriving(link));
+          if (grant >= 0) {
+            this.engine.flow(this.linkId, { drain: false, credit: grant });
+            this.host.flush();
+          }
+          if (healthy) upkeep.life.healthy();
+        },
+        reattach: () => {
+          if (this.state !== 'attached') return;
+          upkeep.life.stalled('reattach');
+          // Deliveries still held can no longer be settled: the peer redelivers them to the new link.
+          this.detach(false);
+          upkeep.reattach(this);
+        },
       },
-      reattach: () => {
-        if (this.state !== 'attached') return;
-        upkeep.life.stalled('reattach');
-        // Deliveries still held can no longer be settled: the peer redelivers them to the new link.
-        this.detach(false);
-        upkeep.reattach(this);
-      },
-    }, stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined));
+      stallProbeFor(this.engine.remoteOpen?.properties as Readonly<Record<string, unknown>> | undefined),
+    );
   }
 
   protected end(cause: unknown): void {
@@ -1021,11 +1080,13 @@ export class ReceiverLink implements FrameLink {
     this.endOwnSession();
     this.lease?.release();
     if (this.userHeld > 0) {
-      this.tracer?.linkEnded(new DeliveryError(
-        Condition.IllegalState,
-        `link ${JSON.stringify(this.linkName)} ended with the delivery never settled; the sender will redeliver the message`,
-        { cause: this.lossCause ?? this.linkError },
-      ));
+      this.tracer?.linkEnded(
+        new DeliveryError(
+          Condition.IllegalState,
+          `link ${JSON.stringify(this.linkName)} ended with the delivery never settled; the sender will redeliver the message`,
+          { cause: this.lossCause ?? this.linkError },
+        ),
+      );
     }
     this.onEnded(this);
   }

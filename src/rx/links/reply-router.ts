@@ -56,7 +56,11 @@ export class ReplyRouter {
   private readonly holders = new Holders(() => this.end());
   private ended = false;
 
-  constructor(connection: Connection, connection$: Observable<Connection>, private readonly forget: () => void) {
+  constructor(
+    connection: Connection,
+    connection$: Observable<Connection>,
+    private readonly forget: () => void,
+  ) {
     this.link = receive(boundTo(connection, connection$), null, {
       dynamic: true,
       onAttach: (link) => this.attached(link.address),
@@ -110,7 +114,10 @@ export class ReplyRouter {
   expect(key: string, waiter: ReplyWaiter): () => void {
     if (this.failure !== undefined) throw this.failure.error;
     if (this.waiting.has(key)) {
-      throw new AmqpError(Condition.IllegalState, `a request with message-id ${key.slice(2)} is already waiting for its reply on this connection; give each request its own message-id`);
+      throw new AmqpError(
+        Condition.IllegalState,
+        `a request with message-id ${key.slice(2)} is already waiting for its reply on this connection; give each request its own message-id`,
+      );
     }
     this.waiting.set(key, waiter);
     return () => {

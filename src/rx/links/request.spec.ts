@@ -80,7 +80,9 @@ describe('request / respond', () => {
     r.run(499);
     expect(out.log).toEqual([]);
     r.run();
-    expect(out.log).toEqual(['error RequestTimeoutError: rx-amqp:request-timeout: sendRequest("nobody"): no reply within 500 ms (timeout) of the request being made; a reply that comes later is dropped']);
+    expect(out.log).toEqual([
+      'error RequestTimeoutError: rx-amqp:request-timeout: sendRequest("nobody"): no reply within 500 ms (timeout) of the request being made; a reply that comes later is dropped',
+    ]);
     expect(r.temporaryQueues()).toBe(0);
     // The default is 30 s.
     const slow = collect(sendRequest(connection$, 'nobody', { body: 'again' }));
@@ -129,13 +131,17 @@ describe('request / respond', () => {
     const r = rig();
     // The service answers after 100 ms: long enough for the client's connection to go meanwhile.
     const serverConnection$ = r.connect();
-    collect(receive(serverConnection$, 'svc').pipe(respond(serverConnection$, (q) => of({ body: String(q.body).toUpperCase() }).pipe(delay(100, r.scheduler)))));
+    collect(
+      receive(serverConnection$, 'svc').pipe(respond(serverConnection$, (q) => of({ body: String(q.body).toUpperCase() }).pipe(delay(100, r.scheduler)))),
+    );
     r.run();
     const connection$ = r.connect({ reconnect: { delay: 10 } });
     const requests = new Subject<Message>();
     const errors: unknown[] = [];
     // Each request on its own (a caller could retry() it): here its error is kept.
-    requests.pipe(mergeMap((m) => sendRequest(connection$, 'svc', m).pipe(tap({ error: (e: unknown) => errors.push(e) })))).subscribe({ error: () => undefined });
+    requests
+      .pipe(mergeMap((m) => sendRequest(connection$, 'svc', m).pipe(tap({ error: (e: unknown) => errors.push(e) }))))
+      .subscribe({ error: () => undefined });
     // The operator form errors the same way.
     const keepAlive = collect(requests.pipe(request(connection$, 'svc')));
     r.run();
@@ -194,7 +200,9 @@ describe('request / respond', () => {
     requests.next({ body: 'd' });
     requests.next({ body: 'e' });
     requests.next({ body: 'f' });
-    expect(out.log).toEqual(['error RequestError: amqp:resource-limit-exceeded: request("svc"): 2 requests already wait their turn (bufferSize) behind 1 waiting for replies (concurrency)']);
+    expect(out.log).toEqual([
+      'error RequestError: amqp:resource-limit-exceeded: request("svc"): 2 requests already wait their turn (bufferSize) behind 1 waiting for replies (concurrency)',
+    ]);
     r.run();
     expect(r.temporaryQueues()).toBe(0);
   });
@@ -228,22 +236,31 @@ describe('respond', () => {
   it('rejects (by default) a request without a reply-to, a failing handler, and a reply nobody takes; the server goes on', () => {
     const r = rig();
     const serverConnection$ = r.connect();
-    const server = collect(receive(serverConnection$, 'svc').pipe(respond(serverConnection$, (q) => {
-      if (q.body === 'boom') throw new Error('cannot');
-      return { body: `ok ${String(q.body)}` };
-    })));
+    const server = collect(
+      receive(serverConnection$, 'svc').pipe(
+        respond(serverConnection$, (q) => {
+          if (q.body === 'boom') throw new Error('cannot');
+          return { body: `ok ${String(q.body)}` };
+        }),
+      ),
+    );
     const c$ = r.connect();
-    collect(from<Message[]>([
-      { body: 'no reply-to' },
-      { body: 'boom', replyTo: 'somewhere', messageId: 'b' },
-      // A client gone: its temporary queue went with its link, and the broker will not make it again.
-      { body: 'gone', replyTo: 'temp-queue://gone', messageId: 'g' },
-    ]).pipe(send(c$, 'svc')));
+    collect(
+      from<Message[]>([
+        { body: 'no reply-to' },
+        { body: 'boom', replyTo: 'somewhere', messageId: 'b' },
+        // A client gone: its temporary queue went with its link, and the broker will not make it again.
+        { body: 'gone', replyTo: 'temp-queue://gone', messageId: 'g' },
+      ]).pipe(send(c$, 'svc')),
+    );
     r.run();
     const ok = collect(sendRequest(c$, 'svc', { body: 'fine' }));
     r.run();
     expect(r.settled.filter((line) => line.startsWith('svc '))).toEqual([
-      'svc no reply-to rejected', 'svc boom rejected', 'svc gone rejected', 'svc fine accepted',
+      'svc no reply-to rejected',
+      'svc boom rejected',
+      'svc gone rejected',
+      'svc fine accepted',
     ]);
     expect(ok.values.map((x) => x.reply.body)).toEqual(['ok fine']);
     expect(server.values.map((x) => x.reply.body)).toEqual(['ok fine']);
@@ -254,9 +271,17 @@ describe('respond', () => {
   it('with onFailure fail, a failing handler errors the stream and its request goes back', () => {
     const r = rig();
     const serverConnection$ = r.connect();
-    const server = collect(receive(serverConnection$, 'svc').pipe(respond(serverConnection$, () => {
-      throw new Error('cannot');
-    }, { onFailure: 'fail' })));
+    const server = collect(
+      receive(serverConnection$, 'svc').pipe(
+        respond(
+          serverConnection$,
+          () => {
+            throw new Error('cannot');
+          },
+          { onFailure: 'fail' },
+        ),
+      ),
+    );
     collect(sendRequest(r.connect(), 'svc', { body: 'x' }, { timeout: 1000 }));
     r.run();
     expect(server.log).toEqual(['error Error: cannot']);
@@ -272,11 +297,20 @@ describe('respond', () => {
   it('a handler may answer with several replies (an Observable), or none; the request is accepted after them', () => {
     const r = rig();
     const serverConnection$ = r.connect();
-    collect(receive(serverConnection$, 'svc').pipe(respond(serverConnection$, (q) => (q.body === 'none' ? EMPTY : range(1, 2).pipe(map((n) => ({ body: `${String(q.body)} ${n}` })))))));
+    collect(
+      receive(serverConnection$, 'svc').pipe(
+        respond(serverConnection$, (q) => (q.body === 'none' ? EMPTY : range(1, 2).pipe(map((n) => ({ body: `${String(q.body)} ${n}` }))))),
+      ),
+    );
     const c$ = r.connect();
     const replies: unknown[] = [];
     receive(c$, 'inbox').subscribe((d) => replies.push(d.message.body));
-    collect(from<Message[]>([{ body: 'two', replyTo: 'inbox' }, { body: 'none', replyTo: 'inbox' }]).pipe(send(c$, 'svc')));
+    collect(
+      from<Message[]>([
+        { body: 'two', replyTo: 'inbox' },
+        { body: 'none', replyTo: 'inbox' },
+      ]).pipe(send(c$, 'svc')),
+    );
     r.run();
     expect(replies).toEqual(['two 1', 'two 2']);
     expect(r.broker.registry.find('svc')!.stats().depth).toBe(0);

@@ -82,7 +82,12 @@ export class RequestError extends AmqpError {
   override readonly name: string = 'RequestError';
   override readonly scope = 'link' as const;
 
-  constructor(condition: ConditionSymbol, description: string, readonly request: Message, options: AmqpErrorOptions = {}) {
+  constructor(
+    condition: ConditionSymbol,
+    description: string,
+    readonly request: Message,
+    options: AmqpErrorOptions = {},
+  ) {
     super(condition, description, options);
   }
 }
@@ -95,7 +100,11 @@ export class RequestError extends AmqpError {
 export class RequestTimeoutError extends RequestError {
   override readonly name: string = 'RequestTimeoutError';
 
-  constructor(readonly timeout: number, description: string, request: Message) {
+  constructor(
+    readonly timeout: number,
+    description: string,
+    request: Message,
+  ) {
     super('rx-amqp:request-timeout', description, request);
   }
 }
@@ -134,27 +143,37 @@ function requestSpec(address: string, options: RequestOptions, where: string): R
  */
 export function request(connection$: Observable<Connection>, address: string, options: RequestOptions = {}): OperatorFunction<Message, RequestReply> {
   const spec = requestSpec(address, options, 'request');
-  return (requests$) => new Observable<RequestReply>((subscriber) => {
-    const hold = holdLinks(connection$, spec.address);
-    let queued = 0;
-    const replies = requests$.pipe(
-      tap((message) => {
-        if (queued >= spec.bufferSize) {
-          throw new RequestError(Condition.ResourceLimitExceeded,
-            `${spec.where}: ${spec.bufferSize} requests already wait their turn (bufferSize) behind ${spec.concurrency} waiting for replies (concurrency)`, message);
-        }
-        queued++;
-      }),
-      mergeMap((message) => defer(() => {
-        queued--;
-        return requestOn(connection$, spec, message);
-      }), spec.concurrency),
-    ).subscribe(subscriber);
-    return () => {
-      replies.unsubscribe();
-      hold.unsubscribe();
-    };
-  });
+  return (requests$) =>
+    new Observable<RequestReply>((subscriber) => {
+      const hold = holdLinks(connection$, spec.address);
+      let queued = 0;
+      const replies = requests$
+        .pipe(
+          tap((message) => {
+            if (queued >= spec.bufferSize) {
+              throw new RequestError(
+                Condition.ResourceLimitExceeded,
+                `${spec.where}: ${spec.bufferSize} requests already wait their turn (bufferSize) behind ${spec.concurrency} waiting for replies (concurrency)`,
+                message,
+              );
+            }
+            queued++;
+          }),
+          mergeMap(
+            (message) =>
+              defer(() => {
+                queued--;
+                return requestOn(connection$, spec, message);
+              }),
+            spec.concurrency,
+          ),
+        )
+        .subscribe(subscriber);
+      return () => {
+        replies.unsubscribe();
+        hold.unsubscribe();
+      };
+    });
 }
 
 /**
@@ -165,7 +184,12 @@ export function request(connection$: Observable<Connection>, address: string, op
  * operator keeps the reply receiver between them; this attaches it (and the
  * request link) for the one request, unless something else holds them.
  */
-export function sendRequest(connection$: Observable<Connection>, address: string, message: Message, options: Omit<RequestOptions, 'concurrency' | 'bufferSize'> = {}): Observable<RequestReply> {
+export function sendRequest(
+  connection$: Observable<Connection>,
+  address: string,
+  message: Message,
+  options: Omit<RequestOptions, 'concurrency' | 'bufferSize'> = {},
+): Observable<RequestReply> {
   const spec = requestSpec(address, options, 'sendRequest');
   if (message === null || typeof message !== 'object') throw new TypeError(`sendRequest: message: expected a Message object, got ${describe(message)}`);
   return requestOn(connection$, spec, message);
@@ -203,7 +227,9 @@ function requestOn(connection$: Observable<Connection>, spec: RequestSpec, messa
       return;
     }
     if (message.replyTo !== undefined) {
-      subscriber.error(new TypeError(`${spec.where}: message.replyTo is set to the reply node by request(); leave it out (it was ${JSON.stringify(message.replyTo)})`));
+      subscriber.error(
+        new TypeError(`${spec.where}: message.replyTo is set to the reply node by request(); leave it out (it was ${JSON.stringify(message.replyTo)})`),
+      );
       return;
     }
     const messageId = message.messageId ?? `${idPrefix}-${++nextId}`;
@@ -234,7 +260,11 @@ function requestOn(connection$: Observable<Connection>, spec: RequestSpec, messa
       const error = connection.lostError ?? cause;
       const condition = error instanceof AmqpError ? error.condition : Condition.ConnectionForced;
       const why = error instanceof Error ? error.message : String(error);
-      fail(new RequestError(condition, `${spec.where}: the connection was lost after the request was sent, so its reply (if any) cannot come: ${why}`, sentAs, { cause: error }));
+      fail(
+        new RequestError(condition, `${spec.where}: the connection was lost after the request was sent, so its reply (if any) cannot come: ${why}`, sentAs, {
+          cause: error,
+        }),
+      );
     };
 
     const attemptOn = (connection: Connection): Subscription => {
@@ -245,39 +275,65 @@ function requestOn(connection$: Observable<Connection>, spec: RequestSpec, messa
         if (connection.isLost) lost(connection, error);
         else fail(error);
       };
-      work.add(router.whenReady({
-        ready: (replyTo) => {
-          const request: Message = { ...base, replyTo };
-          try {
-            work.add(router.expect(key, {
-              reply: (reply) => {
-                subscriber.next({ request, reply });
-                subscriber.complete();
-              },
-              fail: failed,
-            }));
-          } catch (error) {
-            fail(error);
-            return;
-          }
-          sentAs = request;
-          work.add(sendShared(connection, connection$, spec.address, request).subscribe({
-            next: (result) => {
-              if (result.state === 'accepted') return;
-              if (result.state === 'rejected' && result.error !== undefined) fail(result.error);
-              else fail(new RequestError(`rx-amqp:request-${result.state}`, `${spec.where}: the peer did not take the request (${result.state}); it may be sent again`, request));
-            },
-            error: failed,
-          }));
-        },
-        fail: failed,
-      }));
+      work.add(
+        router.whenReady({
+          ready: (replyTo) => {
+            const request: Message = { ...base, replyTo };
+            try {
+              work.add(
+                router.expect(key, {
+                  reply: (reply) => {
+                    subscriber.next({ request, reply });
+                    subscriber.complete();
+                  },
+                  fail: failed,
+                }),
+              );
+            } catch (error) {
+              fail(error);
+              return;
+            }
+            sentAs = request;
+            work.add(
+              sendShared(connection, connection$, spec.address, request).subscribe({
+                next: (result) => {
+                  if (result.state === 'accepted') return;
+                  if (result.state === 'rejected' && result.error !== undefined) fail(result.error);
+                  else
+                    fail(
+                      new RequestError(
+                        `rx-amqp:request-${result.state}`,
+                        `${spec.where}: the peer did not take the request (${result.state}); it may be sent again`,
+                        request,
+                      ),
+                    );
+                },
+                error: failed,
+              }),
+            );
+          },
+          fail: failed,
+        }),
+      );
       return work;
     };
 
     const scheduler = schedulerOf(connection$) ?? asyncScheduler;
-    const timer = scheduler.schedule(() => runContained(() => fail(new RequestTimeoutError(spec.timeout,
-      `${spec.where}: no reply within ${spec.timeout} ms (timeout) of the request being made; a reply that comes later is dropped`, sentAs ?? base)), fail), spec.timeout);
+    const timer = scheduler.schedule(
+      () =>
+        runContained(
+          () =>
+            fail(
+              new RequestTimeoutError(
+                spec.timeout,
+                `${spec.where}: no reply within ${spec.timeout} ms (timeout) of the request being made; a reply that comes later is dropped`,
+                sentAs ?? base,
+              ),
+            ),
+          fail,
+        ),
+      spec.timeout,
+    );
     const connections = connection$.subscribe({
       next: (connection) => on(connection),
       error: (error: unknown) => fail(error),

@@ -79,36 +79,38 @@ export function respond(
   const concurrency = optionalInteger(options.concurrency, `${where}: options.concurrency`, 1, Number.MAX_SAFE_INTEGER) ?? 1;
   const onFailure = optionalOneOf(options.onFailure, `${where}: options.onFailure`, FAILURE_STRATEGIES) ?? 'reject';
 
-  const answer = (delivery: Delivery): Observable<RequestReply> => defer(() => {
-    const request = delivery.message;
-    const to = request.replyTo;
-    if (to === undefined || to === '') {
-      throw new AmqpError(Condition.InvalidField, 'the request has no reply-to: there is nowhere to send its reply');
-    }
-    return replies(handler(request, delivery)).pipe(
-      concatMap((reply) => {
-        const message = replyTo(request, reply);
-        // The connection open now; the relay where it offers one, else a link to the reply address.
-        return connection$.pipe(
-          take(1),
-          concatMap((connection) => sendShared(connection, connection$, connection.offeredCapabilities.includes(ANONYMOUS_RELAY) ? null : to, message)),
-          map((result): RequestReply => {
-            if (result.state === 'accepted') return { request, reply: message };
-            throw result.error ?? new AmqpError(Condition.PreconditionFailed, `the reply to ${JSON.stringify(to)} was not taken (${result.state})`);
-          }),
-        );
-      }),
-    );
-  });
+  const answer = (delivery: Delivery): Observable<RequestReply> =>
+    defer(() => {
+      const request = delivery.message;
+      const to = request.replyTo;
+      if (to === undefined || to === '') {
+        throw new AmqpError(Condition.InvalidField, 'the request has no reply-to: there is nowhere to send its reply');
+      }
+      return replies(handler(request, delivery)).pipe(
+        concatMap((reply) => {
+          const message = replyTo(request, reply);
+          // The connection open now; the relay where it offers one, else a link to the reply address.
+          return connection$.pipe(
+            take(1),
+            concatMap((connection) => sendShared(connection, connection$, connection.offeredCapabilities.includes(ANONYMOUS_RELAY) ? null : to, message)),
+            map((result): RequestReply => {
+              if (result.state === 'accepted') return { request, reply: message };
+              throw result.error ?? new AmqpError(Condition.PreconditionFailed, `the reply to ${JSON.stringify(to)} was not taken (${result.state})`);
+            }),
+          );
+        }),
+      );
+    });
 
-  return (deliveries$) => new Observable<RequestReply>((subscriber) => {
-    const relay = holdRelay(connection$);
-    const answered = deliveries$.pipe(consume(answer, { concurrency, onFailure })).subscribe(subscriber);
-    return () => {
-      answered.unsubscribe();
-      relay.unsubscribe();
-    };
-  });
+  return (deliveries$) =>
+    new Observable<RequestReply>((subscriber) => {
+      const relay = holdRelay(connection$);
+      const answered = deliveries$.pipe(consume(answer, { concurrency, onFailure })).subscribe(subscriber);
+      return () => {
+        answered.unsubscribe();
+        relay.unsubscribe();
+      };
+    });
 }
 
 /** A handler's answer as an Observable of replies: a Message is one reply, anything else an ObservableInput of them. */
@@ -116,8 +118,8 @@ function replies(input: ReplyInput): Observable<Message> {
   if (input === null || typeof input !== 'object') {
     throw new TypeError(`respond: the handler returned ${describe(input)}; expected a Message or an ObservableInput of them`);
   }
-  const many: boolean = isObservable(input) || typeof (input as PromiseLike<unknown>).then === 'function'
-    || Symbol.iterator in input || Symbol.asyncIterator in input;
+  const many: boolean =
+    isObservable(input) || typeof (input as PromiseLike<unknown>).then === 'function' || Symbol.iterator in input || Symbol.asyncIterator in input;
   return many ? from(input as ObservableInput<Message>) : from([input as Message]);
 }
 

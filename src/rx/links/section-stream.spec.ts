@@ -18,14 +18,17 @@ function read(encoded: Uint8Array, cuts: number[], maxHead?: number) {
   let footer: Annotations | undefined;
   const views: boolean[] = [];
   const inputs: Uint8Array[] = [];
-  const stream = new SectionStream({
-    head: (m) => (head = m),
-    data: (b) => {
-      data.push(b.slice());
-      views.push(inputs.some((input) => input.buffer === b.buffer));
+  const stream = new SectionStream(
+    {
+      head: (m) => (head = m),
+      data: (b) => {
+        data.push(b.slice());
+        views.push(inputs.some((input) => input.buffer === b.buffer));
+      },
+      footer: (f) => (footer = f),
     },
-    footer: (f) => (footer = f),
-  }, maxHead);
+    maxHead,
+  );
   let from = 0;
   for (const cut of [...cuts, encoded.length]) {
     const input = encoded.slice(from, cut); // each input its own buffer, as frames are
@@ -50,7 +53,7 @@ describe('SectionStream', () => {
   const encoded = encodeMessageBytes(message);
   const body = Buffer.concat((message.body as { sections: Uint8Array[] }).sections);
 
-  it('reads the head, the data sections\' contents and the footer, cut at every byte', () => {
+  it("reads the head, the data sections' contents and the footer, cut at every byte", () => {
     for (let cut = 0; cut <= encoded.length; cut++) {
       const got = read(encoded, [cut]);
       expect(got.head?.properties?.messageId, `cut at ${cut}`).toBe('m-1');
@@ -63,9 +66,15 @@ describe('SectionStream', () => {
   });
 
   it('one byte at a time, and in frames of 64: the body is passed on as views of the input, not copies', () => {
-    const oneByOne = read(encoded, Array.from({ length: encoded.length - 1 }, (_, i) => i + 1));
+    const oneByOne = read(
+      encoded,
+      Array.from({ length: encoded.length - 1 }, (_, i) => i + 1),
+    );
     expect(Buffer.compare(oneByOne.body, body)).toBe(0);
-    const frames = read(encoded, Array.from({ length: Math.floor(encoded.length / 64) }, (_, i) => (i + 1) * 64));
+    const frames = read(
+      encoded,
+      Array.from({ length: Math.floor(encoded.length / 64) }, (_, i) => (i + 1) * 64),
+    );
     expect(Buffer.compare(frames.body, body)).toBe(0);
     expect(frames.views.every(Boolean)).toBe(true);
   });
@@ -85,7 +94,8 @@ describe('SectionStream', () => {
     expect(() => read(encoded.subarray(0, encoded.length - 5), [])).toThrow(DecodeError);
     expect(() => read(Uint8Array.of(0x41, 0x42), [])).toThrow(DecodeError);
     const dataThenHeader = Buffer.concat([
-      encodeMessageBytes({ body: { type: 'data', sections: [bytes(3)] } }), encodeMessageBytes({ properties: { subject: 'late' } }),
+      encodeMessageBytes({ body: { type: 'data', sections: [bytes(3)] } }),
+      encodeMessageBytes({ properties: { subject: 'late' } }),
     ]);
     expect(() => read(dataThenHeader, [])).toThrow(/after the body/);
   });

@@ -24,7 +24,6 @@ import { StreamedBodyError } from './streamed-errors.js';
 /** The most bytes the sections before a streamed message's body may take, by default: 1 MiB. */
 export const DEFAULT_MAX_HEAD_BYTES = 1024 * 1024;
 
-
 export interface SectionSink {
   /** The sections before the body (header, annotations, properties, application properties), decoded. */
   head(message: WireMessage): void;
@@ -42,7 +41,11 @@ type Extent =
   | { readonly kind: 'need'; readonly more: number };
 
 const HEAD_CODES: ReadonlySet<number> = new Set([
-  Code.header, Code['delivery-annotations'], Code['message-annotations'], Code.properties, Code['application-properties'],
+  Code.header,
+  Code['delivery-annotations'],
+  Code['message-annotations'],
+  Code.properties,
+  Code['application-properties'],
 ]);
 const EMPTY = new Uint8Array(0);
 const reader = new Reader(EMPTY);
@@ -58,7 +61,10 @@ export class SectionStream {
   /** Bytes passed on as body so far. */
   bodyBytes = 0;
 
-  constructor(private readonly sink: SectionSink, private readonly maxHead: number = DEFAULT_MAX_HEAD_BYTES) {}
+  constructor(
+    private readonly sink: SectionSink,
+    private readonly maxHead: number = DEFAULT_MAX_HEAD_BYTES,
+  ) {}
 
   /** The head was passed on (the body, if any, follows). */
   get headDone(): boolean {
@@ -151,8 +157,10 @@ export class SectionStream {
     } else if (code === Code['amqp-value'] || code === Code['amqp-sequence']) {
       // The head is whole: the delivery can still be seen (and settled); only its body cannot be streamed.
       if (this.state === 'head') this.finishHead();
-      throw new StreamedBodyError(Condition.DecodeError,
-        `the message's body is ${code === Code['amqp-value'] ? 'an amqp-value' : 'amqp-sequence'} section; a streamed receive reads bodies of data sections (binary)`);
+      throw new StreamedBodyError(
+        Condition.DecodeError,
+        `the message's body is ${code === Code['amqp-value'] ? 'an amqp-value' : 'amqp-sequence'} section; a streamed receive reads bodies of data sections (binary)`,
+      );
     } else {
       throw new DecodeError(`message: ${code < 0 ? 'unknown descriptor' : `descriptor 0x${code.toString(16)}`} is not a message section`, this.bodyBytes);
     }

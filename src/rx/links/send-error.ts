@@ -48,7 +48,11 @@ export class SendError extends AmqpError implements PendingSends {
 export class SendTimeoutError extends SendError {
   override readonly name: string = 'SendTimeoutError';
 
-  constructor(readonly timeout: number, description: string, pending: PendingSends) {
+  constructor(
+    readonly timeout: number,
+    description: string,
+    pending: PendingSends,
+  ) {
     super('rx-amqp:send-timeout', description, pending);
   }
 }
@@ -61,7 +65,11 @@ export class SendTimeoutError extends SendError {
 export class SendOverflowError extends SendError {
   override readonly name: string = 'SendOverflowError';
 
-  constructor(readonly bufferSize: number, description: string, pending: PendingSends) {
+  constructor(
+    readonly bufferSize: number,
+    description: string,
+    pending: PendingSends,
+  ) {
     super(Condition.ResourceLimitExceeded, description, pending);
   }
 }

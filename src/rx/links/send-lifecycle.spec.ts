@@ -71,7 +71,10 @@ describe('send: connection.close() while messages are pending', () => {
     });
 
     it(`sent without an outcome yet, reconnect ${reconnect ? 'on' : 'off'}: a SendError naming them as unsettled`, () => {
-      const { peer, connection$, runUntil } = rig({ outcome: (t) => (t.message.body === 1 ? { type: 'accepted' } : undefined) }, reconnect ? {} : { reconnect: false });
+      const { peer, connection$, runUntil } = rig(
+        { outcome: (t) => (t.message.body === 1 ? { type: 'accepted' } : undefined) },
+        reconnect ? {} : { reconnect: false },
+      );
       const connection = currentConnection(connection$);
       const source = new Subject<Message>();
       const c = collect(source.pipe(send(connection$, 'q')));
@@ -135,10 +138,18 @@ describe('send: connection.close() while messages are pending', () => {
     const network = new MemoryNetwork({ scheduler });
     const server = new Container({ id: 'server', platform: { connect: network.connect, listen: network.listen }, scheduler });
     let ended: unknown = 'open';
-    const listening = server.listen({ host: 'server', port: 5672 }).pipe(mergeMap((connection) => connection.links$)).subscribe((link) => {
-      from(bodies(1, 2, 3)).pipe(link.send()).subscribe({ error: (e: unknown) => (ended = e), complete: () => (ended = 'complete') });
+    const listening = server
+      .listen({ host: 'server', port: 5672 })
+      .pipe(mergeMap((connection) => connection.links$))
+      .subscribe((link) => {
+        from(bodies(1, 2, 3))
+          .pipe(link.send())
+          .subscribe({ error: (e: unknown) => (ended = e), complete: () => (ended = 'complete') });
+      });
+    const client = new Container({ id: 'client', platform: { connect: network.connect }, scheduler }).connect('amqp://server', {
+      sasl: { enabled: false },
+      reconnect: false,
     });
-    const client = new Container({ id: 'client', platform: { connect: network.connect }, scheduler }).connect('amqp://server', { sasl: { enabled: false }, reconnect: false });
     // The client asks for one message only, and keeps it unsettled.
     receive(client, 'q', { autoAccept: false, prefetch: 1 }).subscribe({ error: () => undefined });
     runUntil(10);
@@ -239,7 +250,8 @@ describe('maxMessageSize', () => {
     const scheduler = new VirtualTimeScheduler();
     const broker = new TestBroker({ scheduler });
     return {
-      broker, connection$: broker.connect(),
+      broker,
+      connection$: broker.connect(),
       runUntil(t = Infinity) {
         scheduler.maxFrames = t;
         scheduler.flush();
@@ -247,7 +259,7 @@ describe('maxMessageSize', () => {
     };
   }
 
-  it('a message over the receiver\'s maxMessageSize: the stream errors with a LinkError amqp:link:message-size-exceeded, and the message stays queued', () => {
+  it("a message over the receiver's maxMessageSize: the stream errors with a LinkError amqp:link:message-size-exceeded, and the message stays queued", () => {
     const { broker, connection$, runUntil } = brokerRig();
     broker.publish('q', of({ body: 'x'.repeat(1000) }));
     let error: unknown;
@@ -261,25 +273,33 @@ describe('maxMessageSize', () => {
     expect(broker.depth('q')).toBe(1);
     // A receiver that can take it gets it.
     const bodies: unknown[] = [];
-    receive(connection$, 'q').pipe(take(1)).subscribe((d) => bodies.push(d.message.body));
+    receive(connection$, 'q')
+      .pipe(take(1))
+      .subscribe((d) => bodies.push(d.message.body));
     runUntil();
     expect(bodies).toEqual(['x'.repeat(1000)]);
   });
 
-  it('a message over the peer\'s max-message-size on send: a LinkError naming the sizes, and the peer is told in the detach', () => {
+  it("a message over the peer's max-message-size on send: a LinkError naming the sizes, and the peer is told in the detach", () => {
     const scheduler = new VirtualTimeScheduler();
     const runUntil = () => scheduler.flush();
     const network = new MemoryNetwork({ scheduler });
     const server = new Container({ id: 'server', platform: { connect: network.connect, listen: network.listen }, scheduler });
     const peerSaw: string[] = [];
-    server.listen({ host: 'server', port: 5672 }).pipe(
-      mergeMap((connection) => connection.links$),
-      mergeMap((link) => {
-        link.detached$.subscribe((d) => peerSaw.push(`${d.error?.condition}`));
-        return link.receive({ maxMessageSize: 100 });
-      }),
-    ).subscribe({ error: () => undefined });
-    const client = new Container({ id: 'client', platform: { connect: network.connect }, scheduler }).connect('amqp://server', { sasl: { enabled: false }, reconnect: false });
+    server
+      .listen({ host: 'server', port: 5672 })
+      .pipe(
+        mergeMap((connection) => connection.links$),
+        mergeMap((link) => {
+          link.detached$.subscribe((d) => peerSaw.push(`${d.error?.condition}`));
+          return link.receive({ maxMessageSize: 100 });
+        }),
+      )
+      .subscribe({ error: () => undefined });
+    const client = new Container({ id: 'client', platform: { connect: network.connect }, scheduler }).connect('amqp://server', {
+      sasl: { enabled: false },
+      reconnect: false,
+    });
     const c = collect(of({ body: 'x'.repeat(1000) }).pipe(send(client, 'q')));
     runUntil();
     expect(c.error).toBeInstanceOf(LinkError);

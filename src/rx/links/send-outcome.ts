@@ -12,7 +12,10 @@ import { DeliveryError } from './delivery.js';
 import { rejectionError, sendState, type SendState } from './outcome.js';
 
 /** A result's fields for the state the peer settled a delivery with: a rejection carries its DeliveryError. */
-export function settledResult(state: DeliveryState | undefined, address: string | undefined): { state: SendState; error?: DeliveryError; outcome?: DeliveryState } {
+export function settledResult(
+  state: DeliveryState | undefined,
+  address: string | undefined,
+): { state: SendState; error?: DeliveryError; outcome?: DeliveryState } {
   const result = sendState(state);
   if (result === 'rejected') {
     // In a transaction the rejected outcome comes wrapped in a transactional-state.
@@ -24,9 +27,13 @@ export function settledResult(state: DeliveryState | undefined, address: string 
 
 /** Why a sender link the peer detached is gone: its error, a protocol error we saw on it, or a refusal or forced detach. */
 export function senderDetachError(event: LinkDetachedEvent, linkError: AmqpError | undefined, refused: boolean, name: string): AmqpError {
-  return event.error ?? linkError ?? new LinkError(
-    refused ? Condition.NotFound : Condition.DetachForced,
-    refused ? `the peer refused to attach sender link ${JSON.stringify(name)}` : `the peer detached sender link ${JSON.stringify(name)}`,
-    { remote: true },
+  return (
+    event.error ??
+    linkError ??
+    new LinkError(
+      refused ? Condition.NotFound : Condition.DetachForced,
+      refused ? `the peer refused to attach sender link ${JSON.stringify(name)}` : `the peer detached sender link ${JSON.stringify(name)}`,
+      { remote: true },
+    )
   );
 }

@@ -28,7 +28,9 @@ function rig(maxMessageSize?: number) {
   const connection$ = broker.connect({ maxFrameSize: 8192 });
   const queue = () => broker.broker.registry.find('q') as MessageQueue | undefined;
   return {
-    scheduler, broker, connection$,
+    scheduler,
+    broker,
+    connection$,
     run(t = Infinity) {
       scheduler.maxFrames = t;
       scheduler.flush();
@@ -52,17 +54,28 @@ describe('sendStreamed', () => {
     async function* slow(): AsyncGenerator<Uint8Array> {
       yield* chunks(100_000, 10_000, 2);
     }
-    const results = lastValueFrom(of(
-      { subject: 'sync', applicationProperties: { n: 1 }, body: chunks(300_000, 65_536, 1) },
-      { subject: 'async', body: slow() },
-      { subject: 'observable', body: from([...chunks(50_000, 7_000, 3)]) },
-      { subject: 'empty', body: [] as Uint8Array[] },
-    ).pipe(sendStreamed(r.connection$, 'q'), toArray()));
+    const results = lastValueFrom(
+      of(
+        { subject: 'sync', applicationProperties: { n: 1 }, body: chunks(300_000, 65_536, 1) },
+        { subject: 'async', body: slow() },
+        { subject: 'observable', body: from([...chunks(50_000, 7_000, 3)]) },
+        { subject: 'empty', body: [] as Uint8Array[] },
+      ).pipe(sendStreamed(r.connection$, 'q'), toArray()),
+    );
     const got = await settle(r, results);
     expect(got.map((x) => [x.message.subject, x.state, x.bodyBytes])).toEqual([
-      ['sync', 'accepted', 300_000], ['async', 'accepted', 100_000], ['observable', 'accepted', 50_000], ['empty', 'accepted', 0],
+      ['sync', 'accepted', 300_000],
+      ['async', 'accepted', 100_000],
+      ['observable', 'accepted', 50_000],
+      ['empty', 'accepted', 0],
     ]);
-    const stored = lastValueFrom(receive(r.connection$, 'q').pipe(take(4), map((d) => d.message), toArray()));
+    const stored = lastValueFrom(
+      receive(r.connection$, 'q').pipe(
+        take(4),
+        map((d) => d.message),
+        toArray(),
+      ),
+    );
     const messages = await settle(r, stored);
     expect(messages.map((m) => m.subject)).toEqual(['sync', 'async', 'observable', 'empty']);
     expect(messages[0]!.applicationProperties).toEqual({ n: 1 });
@@ -73,9 +86,12 @@ describe('sendStreamed', () => {
     expect(body(3).length).toBe(0);
   });
 
-  it('a body whose source errors mid-way: the delivery is aborted, the broker stores nothing of it, the stream errors with the source\'s error', async () => {
+  it("a body whose source errors mid-way: the delivery is aborted, the broker stores nothing of it, the stream errors with the source's error", async () => {
     const r = rig();
-    const body = concat(from([...chunks(600_000, 65_536)]), throwError(() => new Error('disk gone')));
+    const body = concat(
+      from([...chunks(600_000, 65_536)]),
+      throwError(() => new Error('disk gone')),
+    );
     const outcome = lastValueFrom(of({ subject: 'broken', body }).pipe(sendStreamed(r.connection$, 'q'))).catch((e: Error) => e.message);
     expect(await settle(r, outcome)).toBe('disk gone');
     expect(r.depth()).toBe(0);
@@ -98,17 +114,19 @@ describe('sendStreamed', () => {
 
   it('an Observable body faster than the connection is buffered up to bodyBufferSize, then the stream errors and the delivery is aborted', async () => {
     const r = rig();
-    const outcome = lastValueFrom(of({ body: from([...chunks(2_000_000, 100_000)]) }).pipe(sendStreamed(r.connection$, 'q', { bodyBufferSize: 500_000 })))
-      .catch((e: Error) => e.name);
+    const outcome = lastValueFrom(
+      of({ body: from([...chunks(2_000_000, 100_000)]) }).pipe(sendStreamed(r.connection$, 'q', { bodyBufferSize: 500_000 })),
+    ).catch((e: Error) => e.name);
     expect(await settle(r, outcome)).toBe('SendOverflowError');
     expect(r.depth()).toBe(0);
   });
 
-  it('a message over the peer\'s max-message-size, by its last section or an earlier one: the stream errors with a LinkError, nothing is stored', async () => {
+  it("a message over the peer's max-message-size, by its last section or an earlier one: the stream errors with a LinkError, nothing is stored", async () => {
     for (const size of [100_000, 1_000_000]) {
       const r = rig(100_000); // the body fits, its sections' headers do not; or far from it
-      const outcome = lastValueFrom(of({ body: chunks(size, 10_000) }).pipe(sendStreamed(r.connection$, 'q')))
-        .catch((e: Error) => `${e.name} ${(e as { condition?: string }).condition}`);
+      const outcome = lastValueFrom(of({ body: chunks(size, 10_000) }).pipe(sendStreamed(r.connection$, 'q'))).catch(
+        (e: Error) => `${e.name} ${(e as { condition?: string }).condition}`,
+      );
       expect(await settle(r, outcome)).toBe('LinkError amqp:link:message-size-exceeded');
       expect(r.depth()).toBe(0);
     }
@@ -123,14 +141,24 @@ describe('sendStreamed', () => {
     expect(await settle(r, notBytes)).toMatch(/must be a Uint8Array/);
   });
 
-  it('sendStreamed to receiveStreamed: 2 MB through the broker, chunk sizes of the sender\'s choosing, bytes equal', async () => {
+  it("sendStreamed to receiveStreamed: 2 MB through the broker, chunk sizes of the sender's choosing, bytes equal", async () => {
     const r = rig();
     const sent = lastValueFrom(of({ subject: 'through', body: chunks(2_000_000, 30_000, 9) }).pipe(sendStreamed(r.connection$, 'q')));
     expect((await settle(r, sent)).state).toBe('accepted');
-    const read = lastValueFrom(receiveStreamed(r.connection$, 'q').pipe(
-      take(1),
-      mergeMap((d) => d.body$.pipe(reduce((acc, c) => { acc.push(c.slice()); return acc; }, [] as Uint8Array[]), map((parts) => ({ d, parts })))),
-    ));
+    const read = lastValueFrom(
+      receiveStreamed(r.connection$, 'q').pipe(
+        take(1),
+        mergeMap((d) =>
+          d.body$.pipe(
+            reduce((acc, c) => {
+              acc.push(c.slice());
+              return acc;
+            }, [] as Uint8Array[]),
+            map((parts) => ({ d, parts })),
+          ),
+        ),
+      ),
+    );
     const { d, parts } = await settle(r, read);
     expect(d.message.subject).toBe('through');
     expect(Buffer.compare(Buffer.concat(parts), bytes(2_000_000, 9))).toBe(0);

@@ -90,17 +90,20 @@ const DATA_SECTION_HEADER = 8; // 0x00 0x53 0x75 0xb0 and a 4-byte length
  * written; emits each one's outcome. One message at a time, in order.
  */
 export function sendStreamed(
-  connection$: Observable<Connection>, address: string | null, options: StreamedSenderOptions = {},
+  connection$: Observable<Connection>,
+  address: string | null,
+  options: StreamedSenderOptions = {},
 ): OperatorFunction<StreamedMessage, StreamedSendResult> {
   const where = 'sendStreamed';
   const { bodyBufferSize, ...rest } = options ?? {};
   const bufferBytes = optionalInteger(bodyBufferSize, `${where}: options.bodyBufferSize`, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_BODY_BUFFER_SIZE;
   const spec = senderSpec(address, rest, where);
-  return (messages$) => new Observable<StreamedSendResult>((subscriber) => {
-    const sender = new StreamSender(spec, bufferBytes, subscriber);
-    sender.start(connection$, messages$);
-    return () => sender.stop();
-  });
+  return (messages$) =>
+    new Observable<StreamedSendResult>((subscriber) => {
+      const sender = new StreamSender(spec, bufferBytes, subscriber);
+      sender.start(connection$, messages$);
+      return () => sender.stop();
+    });
 }
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
@@ -129,7 +132,11 @@ class StreamSender {
   private claim: Subscription | undefined;
   private detachTimer: Subscription | undefined;
 
-  constructor(private readonly spec: SenderSpec, private readonly bufferBytes: number, private readonly subscriber: Subscriber<StreamedSendResult>) {
+  constructor(
+    private readonly spec: SenderSpec,
+    private readonly bufferBytes: number,
+    private readonly subscriber: Subscriber<StreamedSendResult>,
+  ) {
     this.name = spec.name ?? randomLinkName('stream-sender');
   }
 
@@ -161,7 +168,9 @@ class StreamSender {
     if (this.subscriber.closed) return;
     const body = message?.body as unknown;
     if (body === null || typeof body !== 'object' || !(isObservable(body) || isIterable(body))) {
-      this.fail(new TypeError(`${this.where}: message.body: expected an Observable, an AsyncIterable or an Iterable of Uint8Array chunks, got ${describe(body)}`));
+      this.fail(
+        new TypeError(`${this.where}: message.body: expected an Observable, an AsyncIterable or an Iterable of Uint8Array chunks, got ${describe(body)}`),
+      );
       return;
     }
     if (this.spec.address === null && (typeof message.to !== 'string' || message.to === '')) {
@@ -169,7 +178,9 @@ class StreamSender {
       return;
     }
     if (this.waiting.length >= this.spec.bufferSize) {
-      this.fail(new SendOverflowError(this.spec.bufferSize, `${this.where}: ${this.spec.bufferSize} messages already wait their turn (bufferSize)`, this.pending()));
+      this.fail(
+        new SendOverflowError(this.spec.bufferSize, `${this.where}: ${this.spec.bufferSize} messages already wait their turn (bufferSize)`, this.pending()),
+      );
       return;
     }
     this.waiting.push(message);
@@ -287,7 +298,12 @@ class StreamSender {
       return;
     }
     if (this.current !== undefined || this.inflight.size > 0) {
-      this.fail(this.pendingError(cause ?? this.host?.lostError, 'the connection was lost with a message under way or unsettled (a streamed body cannot be sent again)'));
+      this.fail(
+        this.pendingError(
+          cause ?? this.host?.lostError,
+          'the connection was lost with a message under way or unsettled (a streamed body cannot be sent again)',
+        ),
+      );
       return;
     }
     if (this.connectionsDone) this.endForGood();
@@ -461,10 +477,14 @@ class StreamSender {
         this.engine!.detach(this.linkId, { closed: this.spec.closeOnUnsubscribe });
         this.host!.flush();
         const host = this.host!;
-        this.detachTimer = host.scheduler.schedule(() => runContained(() => {
-          this.endLink();
-          this.release();
-        }, this.fault), host.closeTimeout);
+        this.detachTimer = host.scheduler.schedule(
+          () =>
+            runContained(() => {
+              this.endLink();
+              this.release();
+            }, this.fault),
+          host.closeTimeout,
+        );
         return;
       } catch {
         this.endLink();
@@ -557,9 +577,14 @@ class BodyWriter {
     this.buffered.push(chunk);
     this.bufferedBytes += chunk.length;
     if (this.bufferedBytes > this.sender.bodyBufferBytes) {
-      this.fail(new SendOverflowError(this.sender.bodyBufferBytes,
-        `sendStreamed: the body emitted ${this.bufferedBytes} bytes ahead of the connection, more than bodyBufferSize (${this.sender.bodyBufferBytes}); `
-        + 'give the body as an AsyncIterable (a Node Readable is one) to have it read no faster than it is sent', { unsettled: [], unsent: [] }));
+      this.fail(
+        new SendOverflowError(
+          this.sender.bodyBufferBytes,
+          `sendStreamed: the body emitted ${this.bufferedBytes} bytes ahead of the connection, more than bodyBufferSize (${this.sender.bodyBufferBytes}); ` +
+            'give the body as an AsyncIterable (a Node Readable is one) to have it read no faster than it is sent',
+          { unsettled: [], unsent: [] },
+        ),
+      );
       return;
     }
     this.drain();

@@ -30,7 +30,11 @@ describe('send', () => {
     runUntil();
     expect(c.summary()).toEqual(['1:accepted', '2:accepted', '3:accepted']);
     expect(c.log).toEqual(['complete']);
-    expect(peer.transfers.map((t) => [t.address, t.message.body, t.settled])).toEqual([['q', 1, false], ['q', 2, false], ['q', 3, false]]);
+    expect(peer.transfers.map((t) => [t.address, t.message.body, t.settled])).toEqual([
+      ['q', 1, false],
+      ['q', 2, false],
+      ['q', 3, false],
+    ]);
     expect(peer.attaches[0]).toMatchObject({ role: 'sender', sndSettleMode: 'unsettled', target: { address: 'q' } });
     // Completed: the link was detached and, as the last user, the connection closed.
     expect(peer.detaches).toMatchObject([{ by: 'client', closed: true }]);
@@ -40,10 +44,14 @@ describe('send', () => {
   it('reports each outcome; rejectedAsError turns a rejection into an error', () => {
     const outcome: FakePeerOptions['outcome'] = (t) => {
       switch (t.message.body) {
-        case 'bad': return { type: 'rejected', error: { condition: 'app:invalid', description: 'bad body' } };
-        case 'later': return { type: 'released' };
-        case 'odd': return { type: 'modified', deliveryFailed: true };
-        default: return { type: 'accepted' };
+        case 'bad':
+          return { type: 'rejected', error: { condition: 'app:invalid', description: 'bad body' } };
+        case 'later':
+          return { type: 'released' };
+        case 'odd':
+          return { type: 'modified', deliveryFailed: true };
+        default:
+          return { type: 'accepted' };
       }
     };
     const { connection$, runUntil } = rig({ outcome });
@@ -98,7 +106,14 @@ describe('send', () => {
     peer.dropConnections();
     runUntil();
     expect(peer.connectionCount).toBe(2);
-    expect(peer.transfers.map((t) => [t.connection, t.message.body])).toEqual([[1, 1], [1, 2], [1, 3], [2, 1], [2, 2], [2, 3]]);
+    expect(peer.transfers.map((t) => [t.connection, t.message.body])).toEqual([
+      [1, 1],
+      [1, 2],
+      [1, 3],
+      [2, 1],
+      [2, 2],
+      [2, 3],
+    ]);
     expect(c.summary()).toEqual(['1:accepted', '2:accepted', '3:accepted']);
     expect(c.log).toEqual(['complete']);
   });
@@ -114,16 +129,27 @@ describe('send', () => {
     runUntil();
     source.next({ body: 2 });
     runUntil();
-    expect(peer.transfers.map((t) => [t.connection, t.message.body])).toEqual([[1, 1], [2, 2]]);
+    expect(peer.transfers.map((t) => [t.connection, t.message.body])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
   });
 
   it('anonymous relay: a null address sends each message to its "to"', () => {
     const { peer, connection$, runUntil } = rig({ offeredCapabilities: ['ANONYMOUS-RELAY'] });
-    const c = collect(from([{ to: 'a', body: 1 }, { to: 'b', body: 2 }]).pipe(send(connection$, null)));
+    const c = collect(
+      from([
+        { to: 'a', body: 1 },
+        { to: 'b', body: 2 },
+      ]).pipe(send(connection$, null)),
+    );
     runUntil();
     expect(c.log).toEqual(['complete']);
     expect(peer.attaches[0]!.target).toMatchObject({ type: 'target', address: undefined });
-    expect(peer.transfers.map((t) => [t.address, t.message.body])).toEqual([['a', 1], ['b', 2]]);
+    expect(peer.transfers.map((t) => [t.address, t.message.body])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
   });
 
   it('anonymous relay: errors clearly when the peer does not offer it, or a message has no "to"', () => {
@@ -150,7 +176,8 @@ describe('send', () => {
     collect(from(bodies(1)).pipe(send(connection$, 'jobs', { name: 'jobs-sender', capabilities: 'queue', durable: true })));
     runUntil();
     expect(peer.attaches[0]).toMatchObject({
-      name: 'jobs-sender', target: { address: 'jobs', capabilities: ['queue'], durable: 'unsettled-state', expiryPolicy: 'never' },
+      name: 'jobs-sender',
+      target: { address: 'jobs', capabilities: ['queue'], durable: 'unsettled-state', expiryPolicy: 'never' },
     });
   });
 
@@ -176,8 +203,12 @@ describe('send: overflow policies (marbles)', () => {
       const connection$ = connectTo(network, scheduler);
       scheduler.schedule(() => peer.grant('q', 10), 10);
       const messages$ = cold('abcd|').pipe(map((body) => ({ body })));
-      expectObservable(messages$.pipe(send(connection$, 'q', { bufferSize: 2, ...options }), map((r) => r.message.body as string)))
-        .toBe(expected, values, error);
+      expectObservable(
+        messages$.pipe(
+          send(connection$, 'q', { bufferSize: 2, ...options }),
+          map((r) => r.message.body as string),
+        ),
+      ).toBe(expected, values, error);
     });
   }
 
@@ -222,12 +253,14 @@ describe('sendFrom', () => {
     const { peer, connection$, runUntil } = rig({ credit: 0 });
     const asked: number[] = [];
     let next = 0;
-    const c = collect(sendFrom(connection$, 'q', (n) => {
-      asked.push(n);
-      const batch: Message[] = [];
-      while (batch.length < n && next < 5) batch.push({ body: next++ });
-      return batch;
-    }));
+    const c = collect(
+      sendFrom(connection$, 'q', (n) => {
+        asked.push(n);
+        const batch: Message[] = [];
+        while (batch.length < n && next < 5) batch.push({ body: next++ });
+        return batch;
+      }),
+    );
     runUntil();
     expect(asked).toEqual([]);
     peer.grant('q', 2);

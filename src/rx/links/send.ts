@@ -42,9 +42,7 @@ import type { LinkHost } from '../connection/link-host.js';
 import { SendError, SendOverflowError, SendTimeoutError, type PendingSends } from './send-error.js';
 import { senderDetachError, settledResult } from './send-outcome.js';
 import { endSpan, hostTracing, tracingLink, tracingOf, type SendSpan, type Tracing, type TracingLink } from './tracing.js';
-import {
-  buildTarget, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type TargetOptions,
-} from './source-options.js';
+import { buildTarget, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type TargetOptions } from './source-options.js';
 
 /** The connection capability of peers that route messages sent on a link without a target address (by `to`). */
 export const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
@@ -127,8 +125,19 @@ export function isSendResult(result: SendResult | SendProgress): result is SendR
 }
 
 const SENDER_OPTIONS: ReadonlySet<string> = new Set([
-  'name', 'presettled', 'bufferSize', 'overflow', 'rejectedAsError', 'sendTimeout', 'messageFormat', 'nonTerminalStates', 'resume',
-  'capabilities', 'durable', 'target', ...LINK_UPKEEP_KEYS,
+  'name',
+  'presettled',
+  'bufferSize',
+  'overflow',
+  'rejectedAsError',
+  'sendTimeout',
+  'messageFormat',
+  'nonTerminalStates',
+  'resume',
+  'capabilities',
+  'durable',
+  'target',
+  ...LINK_UPKEEP_KEYS,
 ]);
 
 /** @internal */
@@ -183,32 +192,51 @@ export interface UnsettledSend {
  * `connection$` errors.
  */
 export function send(
-  connection$: Observable<Connection>, address: string | null, options?: SenderOptions & { readonly nonTerminalStates?: false },
+  connection$: Observable<Connection>,
+  address: string | null,
+  options?: SenderOptions & { readonly nonTerminalStates?: false },
 ): OperatorFunction<Message, SendResult>;
 export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions): OperatorFunction<Message, SendResult | SendProgress>;
-export function send(connection$: Observable<Connection>, address: string | null, options: SenderOptions = {}): OperatorFunction<Message, SendResult | SendProgress> {
+export function send(
+  connection$: Observable<Connection>,
+  address: string | null,
+  options: SenderOptions = {},
+): OperatorFunction<Message, SendResult | SendProgress> {
   const spec = senderSpec(address, options, 'send');
-  return (messages$) => withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult | SendProgress>(
-    (subscriber) => sendPushed(spec, connection$, messages$, subscriber, upkeep).teardown,
-  ));
+  return (messages$) =>
+    withUpkeep(
+      spec.upkeep,
+      'sender',
+      (upkeep) => new Observable<SendResult | SendProgress>((subscriber) => sendPushed(spec, connection$, messages$, subscriber, upkeep).teardown),
+    );
 }
 
 /** Runs a sender fed by a push Observable (buffered under credit); returns it (its `teardown` ends it). @internal also used by the listen side */
 export function sendPushed(
-  spec: SenderSpec, host$: Observable<LinkHost>, messages$: Observable<Message>, subscriber: Subscriber<SendResult | SendProgress>, upkeep?: LinkUpkeep,
+  spec: SenderSpec,
+  host$: Observable<LinkHost>,
+  messages$: Observable<Message>,
+  subscriber: Subscriber<SendResult | SendProgress>,
+  upkeep?: LinkUpkeep,
 ): SenderCore {
   const core = new (senderClass(spec))(spec, subscriber, false, upkeep);
-  core.start(host$, (sink) => messages$.subscribe({
-    next: (message) => sink.offer(message),
-    error: (error: unknown) => subscriber.error(error),
-    complete: () => sink.sourceComplete(),
-  }));
+  core.start(host$, (sink) =>
+    messages$.subscribe({
+      next: (message) => sink.offer(message),
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => sink.sourceComplete(),
+    }),
+  );
   return core;
 }
 
 /** Runs a sender pulling from `source` no faster than credit; returns it (its `teardown` ends it). @internal also used by the listen side */
 export function sendPulled(
-  spec: SenderSpec, host$: Observable<LinkHost>, source: PullInput<Message>, subscriber: Subscriber<SendResult | SendProgress>, upkeep?: LinkUpkeep,
+  spec: SenderSpec,
+  host$: Observable<LinkHost>,
+  source: PullInput<Message>,
+  subscriber: Subscriber<SendResult | SendProgress>,
+  upkeep?: LinkUpkeep,
 ): SenderCore {
   const core = new (senderClass(spec))(spec, subscriber, true, upkeep);
   core.start(host$, (sink) => {
@@ -229,22 +257,32 @@ export function sendPulled(
  * function `(n) => messages` asked for at most `n` (an empty answer ends it).
  */
 export function sendFrom(
-  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>,
+  connection$: Observable<Connection>,
+  address: string | null,
+  source: PullInput<Message>,
   options?: Omit<SenderOptions, 'bufferSize' | 'overflow'> & { readonly nonTerminalStates?: false },
 ): Observable<SendResult>;
 export function sendFrom(
-  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>, options: Omit<SenderOptions, 'bufferSize' | 'overflow'>,
+  connection$: Observable<Connection>,
+  address: string | null,
+  source: PullInput<Message>,
+  options: Omit<SenderOptions, 'bufferSize' | 'overflow'>,
 ): Observable<SendResult | SendProgress>;
 export function sendFrom(
-  connection$: Observable<Connection>, address: string | null, source: PullInput<Message>, options: Omit<SenderOptions, 'bufferSize' | 'overflow'> = {},
+  connection$: Observable<Connection>,
+  address: string | null,
+  source: PullInput<Message>,
+  options: Omit<SenderOptions, 'bufferSize' | 'overflow'> = {},
 ): Observable<SendResult | SendProgress> {
   const spec = senderSpec(address, options, 'sendFrom');
   if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
     throw new TypeError(`sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`);
   }
-  return withUpkeep(spec.upkeep, 'sender', (upkeep) => new Observable<SendResult | SendProgress>(
-    (subscriber) => sendPulled(spec, connection$, source, subscriber, upkeep).teardown,
-  ));
+  return withUpkeep(
+    spec.upkeep,
+    'sender',
+    (upkeep) => new Observable<SendResult | SendProgress>((subscriber) => sendPulled(spec, connection$, source, subscriber, upkeep).teardown),
+  );
 }
 
 /** @internal also used by the listen side */
@@ -333,7 +371,6 @@ export class SenderCore {
   private sendTimer: Subscription | undefined;
   protected readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState; messageFormat?: number; tag?: Uint8Array; resume?: boolean };
 
-
   constructor(
     protected readonly spec: SenderSpec,
     protected readonly subscriber: Subscriber<SendResult | SendProgress>,
@@ -341,11 +378,16 @@ export class SenderCore {
     private readonly upkeep?: LinkUpkeep,
   ) {
     this.name = spec.name ?? randomLinkName('sender');
-    upkeep?.bind(() => ({
-      name: this.name, address: this.spec.address,
-      credit: this.state === 'attached' ? this.engine!.linkCredit(this.linkId) : 0,
-      buffered: this.buffer.length, unsettled: this.inflight.size,
-    }), (error) => this.fail(error));
+    upkeep?.bind(
+      () => ({
+        name: this.name,
+        address: this.spec.address,
+        credit: this.state === 'attached' ? this.engine!.linkCredit(this.linkId) : 0,
+        buffered: this.buffer.length,
+        unsettled: this.inflight.size,
+      }),
+      (error) => this.fail(error),
+    );
     this.sendOptions = { payload: EMPTY, settled: spec.presettled };
     if (spec.transferState !== undefined) this.sendOptions.state = spec.transferState;
     if (spec.messageFormat !== undefined) this.sendOptions.messageFormat = spec.messageFormat;
@@ -418,15 +460,21 @@ export class SenderCore {
     if (pushed === 'overflow') {
       const size = this.spec.bufferSize;
       const pendingNow = this.pendingSends();
-      const error = new SendOverflowError(size,
-        `${this.where}: ${size} messages already wait for credit (bufferSize) and the overflow policy is 'error'; `
-        + `for a source faster than credit, use sendFrom() (pulled no faster than credit), or overflow 'drop-oldest' or 'drop-newest'`,
-        { unsettled: pendingNow.unsettled, unsent: [...pendingNow.unsent, message] });
+      const error = new SendOverflowError(
+        size,
+        `${this.where}: ${size} messages already wait for credit (bufferSize) and the overflow policy is 'error'; ` +
+          `for a source faster than credit, use sendFrom() (pulled no faster than credit), or overflow 'drop-oldest' or 'drop-newest'`,
+        { unsettled: pendingNow.unsettled, unsent: [...pendingNow.unsent, message] },
+      );
       pending.span?.end(undefined, error);
       this.fail(error);
       return;
     }
-    if (pushed !== 'added') this.buffer.dropped?.span?.end(undefined, new AmqpError(Condition.ResourceLimitExceeded, `${this.where}: dropped by the overflow policy '${this.spec.overflow}'`));
+    if (pushed !== 'added')
+      this.buffer.dropped?.span?.end(
+        undefined,
+        new AmqpError(Condition.ResourceLimitExceeded, `${this.where}: dropped by the overflow policy '${this.spec.overflow}'`),
+      );
     this.pump();
   }
 
@@ -453,10 +501,12 @@ export class SenderCore {
       // Offered before we knew: trace them now.
       const waiting = this.buffer.toArray();
       this.buffer.clear();
-      this.buffer.unshiftAll(waiting.map((pending) => {
-        const span = this.tracing!.startSend(pending.message, this.spec.address ?? pending.message.to!);
-        return { ...pending, payload: encodeUserMessage(span.message), span };
-      }));
+      this.buffer.unshiftAll(
+        waiting.map((pending) => {
+          const span = this.tracing!.startSend(pending.message, this.spec.address ?? pending.message.to!);
+          return { ...pending, payload: encodeUserMessage(span.message), span };
+        }),
+      );
     }
     this.traceLink = tracingLink(host, this.name, this.spec.address);
   }
@@ -476,7 +526,12 @@ export class SenderCore {
     if (this.spec.address === null && this.spec.answering !== true) {
       const offered = host.engine.remoteOpen?.offeredCapabilities ?? [];
       if (!offered.includes(ANONYMOUS_RELAY)) {
-        this.fail(new AmqpError(Condition.NotImplemented, `${this.where}: the peer does not offer ${ANONYMOUS_RELAY}, so it cannot route messages by their 'to' address; give an address`));
+        this.fail(
+          new AmqpError(
+            Condition.NotImplemented,
+            `${this.where}: the peer does not offer ${ANONYMOUS_RELAY}, so it cannot route messages by their 'to' address; give an address`,
+          ),
+        );
         return;
       }
     }
@@ -615,7 +670,11 @@ export class SenderCore {
     const slot = this.inflight.find(deliveryId);
     if (slot < 0) return;
     this.subscriber.next({
-      message: this.inflight.message(slot), state: 'received', sectionNumber: state.sectionNumber, sectionOffset: Number(state.sectionOffset), outcome: state,
+      message: this.inflight.message(slot),
+      state: 'received',
+      sectionNumber: state.sectionNumber,
+      sectionOffset: Number(state.sectionOffset),
+      outcome: state,
     });
   }
 
@@ -866,8 +925,13 @@ export class SenderCore {
       this.armSendTimer(oldest);
       return;
     }
-    this.fail(new SendTimeoutError(timeout,
-      `${this.where}: no outcome within sendTimeout (${timeout} ms) of the message being offered; it may still arrive`, this.pendingSends()));
+    this.fail(
+      new SendTimeoutError(
+        timeout,
+        `${this.where}: no outcome within sendTimeout (${timeout} ms) of the message being offered; it may still arrive`,
+        this.pendingSends(),
+      ),
+    );
   }
 
   // --- the end -------------------------------------------------------------------------

@@ -43,7 +43,12 @@ class SharedSender {
   private readonly holders = new Holders(() => this.end(undefined));
   private ended = false;
 
-  constructor(connection: Connection, connection$: Observable<Connection>, address: string | null, private readonly forget: () => void) {
+  constructor(
+    connection: Connection,
+    connection$: Observable<Connection>,
+    address: string | null,
+    private readonly forget: () => void,
+  ) {
     // Callers bound what waits here (one message per request or reply): the buffer needs no bound of its own.
     this.link = this.messages.pipe(send(boundTo(connection, connection$), address, { bufferSize: Number.MAX_SAFE_INTEGER })).subscribe({
       next: (result) => {

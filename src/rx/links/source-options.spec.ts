@@ -14,8 +14,15 @@ function roundTrip(source: ReturnType<typeof buildSource>) {
 describe('buildSource', () => {
   it('defaults to a plain, non-durable source for the address', () => {
     expect(buildSource('q', {})).toEqual({
-      type: 'source', address: 'q', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false,
-      distributionMode: undefined, filter: undefined, capabilities: undefined,
+      type: 'source',
+      address: 'q',
+      durable: 'none',
+      expiryPolicy: 'session-end',
+      timeout: 0,
+      dynamic: false,
+      distributionMode: undefined,
+      filter: undefined,
+      capabilities: undefined,
     });
   });
 
@@ -45,7 +52,10 @@ describe('buildSource', () => {
 
   it('raw source fields win', () => {
     expect(buildSource('q', { durable: true, source: { expiryPolicy: 'link-detach', timeout: 30 } })).toMatchObject({
-      durable: 'unsettled-state', expiryPolicy: 'link-detach', timeout: 30, type: 'source',
+      durable: 'unsettled-state',
+      expiryPolicy: 'link-detach',
+      timeout: 30,
+      type: 'source',
     });
   });
 
@@ -63,7 +73,10 @@ describe('buildTarget', () => {
   it('a null address is the anonymous relay: a target without an address', () => {
     expect(buildTarget(null, {})).toMatchObject({ type: 'target', address: undefined });
     expect(buildTarget('q', { capabilities: 'queue', durable: true })).toMatchObject({
-      address: 'q', capabilities: ['queue'], durable: 'unsettled-state', expiryPolicy: 'never',
+      address: 'q',
+      capabilities: ['queue'],
+      durable: 'unsettled-state',
+      expiryPolicy: 'never',
     });
     expect(() => buildTarget('' as never, {})).toThrow(/address/);
   });

@@ -14,12 +14,18 @@ function rig(stallTimeout: number, availableTimeout: number, probe: StallProbe =
       return scheduler.schedule(...args);
     },
   };
-  const detector = new StallDetector(stallTimeout, availableTimeout, counting, {
-    credit: () => credit,
-    probe: (kind) => actions.push(`${scheduler.now()} ${kind}`),
-    reflow: (healthy) => actions.push(`${scheduler.now()} reflow${healthy ? ' healthy' : ''}`),
-    reattach: () => actions.push(`${scheduler.now()} reattach`),
-  }, probe);
+  const detector = new StallDetector(
+    stallTimeout,
+    availableTimeout,
+    counting,
+    {
+      credit: () => credit,
+      probe: (kind) => actions.push(`${scheduler.now()} ${kind}`),
+      reflow: (healthy) => actions.push(`${scheduler.now()} reflow${healthy ? ' healthy' : ''}`),
+      reattach: () => actions.push(`${scheduler.now()} reattach`),
+    },
+    probe,
+  );
   const at = (t: number, step?: () => void) => {
     scheduler.schedule(() => step?.(), t - scheduler.now());
   };

@@ -20,7 +20,6 @@ import type { FrameDeliveries, FrameHandler, FrameLink } from './receive.js';
 import { SectionStream, type SectionSink } from './section-stream.js';
 import { DeliveryAbortedError, StreamedBodyError } from './streamed-errors.js';
 
-
 /** A message received as a stream: its head at once, its body as it comes. */
 export interface StreamedDelivery {
   /** The sections before the body: header, annotations, properties, application properties (`body` is undefined). */
@@ -92,7 +91,10 @@ class StreamedReceivedDelivery extends SettlesWithOutcomes implements StreamedDe
   /** How auto-accept settles it once it is over, decided when the body was read, left, or failed. */
   private outcomeWhenOver: DeliveryState | undefined;
 
-  constructor(private readonly link: FrameLink, first: DeliveryChunkEvent) {
+  constructor(
+    private readonly link: FrameLink,
+    first: DeliveryChunkEvent,
+  ) {
     super();
     this.deliveryId = first.deliveryId;
     this.tag = first.tag;
@@ -158,8 +160,12 @@ class StreamedReceivedDelivery extends SettlesWithOutcomes implements StreamedDe
   /** The sender aborted the delivery: it is settled, and what came of it is no message. */
   abort(): void {
     this.remoteSettled = true;
-    this.fail(new DeliveryAbortedError(Condition.IllegalState,
-      `the sender aborted delivery ${this.deliveryId} on link ${JSON.stringify(this.linkName)} after ${this.bodyBytes} bytes of its body`));
+    this.fail(
+      new DeliveryAbortedError(
+        Condition.IllegalState,
+        `the sender aborted delivery ${this.deliveryId} on link ${JSON.stringify(this.linkName)} after ${this.bodyBytes} bytes of its body`,
+      ),
+    );
     this.end();
     this.deliver();
   }
@@ -168,9 +174,13 @@ class StreamedReceivedDelivery extends SettlesWithOutcomes implements StreamedDe
   linkEnded(cause: unknown): void {
     this.remoteSettled = true; // nothing can be settled on a link that is gone
     if (!this.complete) {
-      this.fail(new DeliveryError(Condition.IllegalState,
-        `link ${JSON.stringify(this.linkName)} ended before delivery ${this.deliveryId} arrived in full; the sender will redeliver the message`,
-        cause === undefined ? {} : { cause }));
+      this.fail(
+        new DeliveryError(
+          Condition.IllegalState,
+          `link ${JSON.stringify(this.linkName)} ended before delivery ${this.deliveryId} arrived in full; the sender will redeliver the message`,
+          cause === undefined ? {} : { cause },
+        ),
+      );
     }
     this.end();
     this.deliver();
@@ -300,9 +310,12 @@ class StreamedReceivedDelivery extends SettlesWithOutcomes implements StreamedDe
     for (const chunk of this.queue) frames += chunk.frames;
     this.queue.length = 0;
     if (frames > 0) this.link.consumed(frames);
-    this.outcomeWhenOver ??= error instanceof StreamedBodyError ? modified({ deliveryFailed: true, undeliverableHere: true })
-      : error instanceof AmqpError && error.condition === Condition.DecodeError ? rejected({ condition: Condition.DecodeError, description: error.description })
-        : RELEASED;
+    this.outcomeWhenOver ??=
+      error instanceof StreamedBodyError
+        ? modified({ deliveryFailed: true, undeliverableHere: true })
+        : error instanceof AmqpError && error.condition === Condition.DecodeError
+          ? rejected({ condition: Condition.DecodeError, description: error.description })
+          : RELEASED;
   }
 
   /** No frame of it will come any more. */
@@ -328,10 +341,16 @@ class StreamedReceivedDelivery extends SettlesWithOutcomes implements StreamedDe
 
   settle(state: DeliveryState): void {
     if (this.failure instanceof DeliveryAbortedError) {
-      throw new DeliveryError(Condition.IllegalState, `delivery ${this.deliveryId} on link ${JSON.stringify(this.linkName)} was aborted by its sender: there is nothing to settle`);
+      throw new DeliveryError(
+        Condition.IllegalState,
+        `delivery ${this.deliveryId} on link ${JSON.stringify(this.linkName)} was aborted by its sender: there is nothing to settle`,
+      );
     }
     if (this.locallySettled) {
-      throw new DeliveryError(Condition.IllegalState, `delivery ${this.deliveryId} on link ${JSON.stringify(this.linkName)} is already settled (${this.settledAs})`);
+      throw new DeliveryError(
+        Condition.IllegalState,
+        `delivery ${this.deliveryId} on link ${JSON.stringify(this.linkName)} is already settled (${this.settledAs})`,
+      );
     }
     const sent = this.link.settle(this, state);
     this.locallySettled = true;

@@ -151,7 +151,10 @@ export class ReceiveTracer {
   /** Deliveries whose span is open: emitted, not yet settled. */
   private readonly open = new Set<TracedDeliveryOwner>();
 
-  constructor(private readonly tracing: Tracing, private readonly host: LinkHost) {}
+  constructor(
+    private readonly tracing: Tracing,
+    private readonly host: LinkHost,
+  ) {}
 
   /** The owner a traced delivery is created with: settles through `link`, then ends the span. */
   owner(link: DeliveryOwner): TracedDeliveryOwner {

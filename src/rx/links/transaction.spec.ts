@@ -49,7 +49,9 @@ function rig(options: BrokerOptions = {}) {
     return { got, subscription, bodies: () => got.map((d) => d.message.body) };
   };
   const publish = (address: string, values: unknown[]) => {
-    from(values.map((body) => ({ body }) as Message)).pipe(send(connection$, address)).subscribe();
+    from(values.map((body) => ({ body }) as Message))
+      .pipe(send(connection$, address))
+      .subscribe();
     run();
   };
   const depth = (name: string) => broker.registry.stats().queues.find((q) => q.name === name)?.depth ?? 0;
@@ -73,7 +75,9 @@ describe('transaction()', () => {
     const { tx, completed } = declare();
     expect(completed).toBe(false);
     const results: SendResult[] = [];
-    from(messages(1, 2, 3)).pipe(tx!.send('orders')).subscribe((r) => results.push(r));
+    from(messages(1, 2, 3))
+      .pipe(tx!.send('orders'))
+      .subscribe((r) => results.push(r));
     run();
     expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted']);
     expect(results[0]!.outcome).toMatchObject({ type: 'transactional-state', txnId: tx!.id, outcome: { type: 'accepted' } });
@@ -89,9 +93,9 @@ describe('transaction()', () => {
   it('completes once discharged, so a pipeline ending in commit completes', () => {
     const { connection$, run, consume } = rig();
     let done = false;
-    transaction(connection$).pipe(
-      switchMap((tx) => from(messages('a', 'b')).pipe(tx.send('q'), ignoreElements(), concatWith(tx.commit()))),
-    ).subscribe({ complete: () => (done = true) });
+    transaction(connection$)
+      .pipe(switchMap((tx) => from(messages('a', 'b')).pipe(tx.send('q'), ignoreElements(), concatWith(tx.commit()))))
+      .subscribe({ complete: () => (done = true) });
     run();
     expect(done).toBe(true);
     expect(consume('q').bodies()).toEqual(['a', 'b']);
@@ -141,14 +145,18 @@ describe('transaction()', () => {
     const { connection$, publish, run, depth } = rig();
     publish('orders', ['a', 'b', 'c']);
     let done = false;
-    transaction(connection$).pipe(
-      switchMap((tx) => receive(connection$, 'orders', { autoAccept: false }).pipe(
-        tap((d) => tx.accept(d)),
-        take(2),
-        ignoreElements(),
-        concatWith(tx.rollback()),
-      )),
-    ).subscribe({ complete: () => (done = true) });
+    transaction(connection$)
+      .pipe(
+        switchMap((tx) =>
+          receive(connection$, 'orders', { autoAccept: false }).pipe(
+            tap((d) => tx.accept(d)),
+            take(2),
+            ignoreElements(),
+            concatWith(tx.rollback()),
+          ),
+        ),
+      )
+      .subscribe({ complete: () => (done = true) });
     run();
     expect(done).toBe(true);
     expect(depth('orders')).toBe(3);
@@ -157,14 +165,18 @@ describe('transaction()', () => {
   it('accepts and a commit in one turn: the accepts reach the coordinator before the discharge', () => {
     const { connection$, publish, run, depth, broker } = rig();
     publish('orders', ['a', 'b', 'c']);
-    transaction(connection$).pipe(
-      switchMap((tx) => receive(connection$, 'orders', { autoAccept: false }).pipe(
-        tap((d) => tx.accept(d)),
-        take(2),
-        ignoreElements(),
-        concatWith(tx.commit()),
-      )),
-    ).subscribe();
+    transaction(connection$)
+      .pipe(
+        switchMap((tx) =>
+          receive(connection$, 'orders', { autoAccept: false }).pipe(
+            tap((d) => tx.accept(d)),
+            take(2),
+            ignoreElements(),
+            concatWith(tx.commit()),
+          ),
+        ),
+      )
+      .subscribe();
     run();
     expect(broker.transactions.stats()).toMatchObject({ committed: 1, rolledBack: 0 });
     expect(depth('orders')).toBe(1);
@@ -175,7 +187,9 @@ describe('transaction()', () => {
     publish('in', ['x', 'y']);
     const c = consume('in', { autoAccept: false });
     const { tx } = declare();
-    from(c.got.map((d) => ({ body: `${String(d.message.body)}!` }) as Message)).pipe(tx!.send('out')).subscribe();
+    from(c.got.map((d) => ({ body: `${String(d.message.body)}!` }) as Message))
+      .pipe(tx!.send('out'))
+      .subscribe();
     for (const d of c.got) tx!.accept(d);
     run();
     expect(depth('out')).toBe(0);
@@ -190,7 +204,9 @@ describe('transaction()', () => {
     const tx = state.tx!;
     broker.transactions.discharge(tx.id, true); // behind the client's back
     const results: SendResult[] = [];
-    from(messages(1)).pipe(tx.send('q')).subscribe((r) => results.push(r));
+    from(messages(1))
+      .pipe(tx.send('q'))
+      .subscribe((r) => results.push(r));
     run();
     expect(results[0]!.state).toBe('rejected');
     expect(results[0]!.error!.condition).toBe(Condition.TransactionUnknownId);
@@ -203,7 +219,9 @@ describe('transaction()', () => {
   it('a commit the coordinator cannot do in full errors with amqp:transaction:rollback, and nothing is stored', () => {
     const { declare, outcome, run, depth } = rig({ queueLimits: { maxMessages: 2 } });
     const { tx } = declare();
-    from(messages(1, 2, 3)).pipe(tx!.send('small')).subscribe();
+    from(messages(1, 2, 3))
+      .pipe(tx!.send('small'))
+      .subscribe();
     run();
     const seen = outcome(tx!.commit());
     expect(seen.error).toMatchObject({ name: 'TransactionError', condition: Condition.TransactionRollback });
@@ -216,7 +234,9 @@ describe('transaction()', () => {
     expect(outcome(tx!.commit()).done).toBe(true);
     expect(outcome(tx!.commit()).error).toMatchObject({ condition: Condition.IllegalState });
     const errors: unknown[] = [];
-    from(messages(1)).pipe(tx!.send('q')).subscribe({ error: (e: unknown) => errors.push(e) });
+    from(messages(1))
+      .pipe(tx!.send('q'))
+      .subscribe({ error: (e: unknown) => errors.push(e) });
     run();
     expect(errors[0]).toBeInstanceOf(TransactionError);
   });
@@ -270,7 +290,11 @@ describe('transaction()', () => {
     const network = new MemoryNetwork({ scheduler });
     const platform = { connect: network.connect, listen: network.listen };
     const server = new Container({ id: 'plain', platform, scheduler });
-    server.listen({ port: 5672 }).subscribe((connection) => connection.links$.subscribe((link) => link.refuse({ condition: Condition.NotImplemented, description: 'no transactions here' })));
+    server
+      .listen({ port: 5672 })
+      .subscribe((connection) =>
+        connection.links$.subscribe((link) => link.refuse({ condition: Condition.NotImplemented, description: 'no transactions here' })),
+      );
     const connection$ = new Container({ id: 'client', platform, scheduler }).connect('amqp://localhost', { reconnect: false });
     const errors: unknown[] = [];
     transaction(connection$).subscribe({ error: (e: unknown) => errors.push(e) });

@@ -138,7 +138,12 @@ class Controller {
   private txnId: Uint8Array | undefined;
   private readonly results: Subscription;
 
-  constructor(connection$: Observable<Connection>, target: Coordinator, name: string | undefined, private readonly subscriber: Subscriber<Transaction>) {
+  constructor(
+    connection$: Observable<Connection>,
+    target: Coordinator,
+    name: string | undefined,
+    private readonly subscriber: Subscriber<Transaction>,
+  ) {
     const spec: SenderSpec = {
       name: name ?? randomLinkName('txn-ctrl'),
       address: 'coordinator',
@@ -162,9 +167,12 @@ class Controller {
       },
       // Once declared, losing the controller link (the coordinator detaching it,
       // e.g. a broker shutting down) rolls the transaction back (Part 4 §4.3).
-      error: (error: unknown) => this.fail(
-        (this.state === 'active' || this.state === 'discharging') && !(error instanceof TransactionError) ? lostError(error, this.state, 'the controller link') : error,
-      ),
+      error: (error: unknown) =>
+        this.fail(
+          (this.state === 'active' || this.state === 'discharging') && !(error instanceof TransactionError)
+            ? lostError(error, this.state, 'the controller link')
+            : error,
+        ),
     });
     this.teardown = () => this.stop();
     if (!this.subscriber.closed) this.control({ type: 'declare' }, (result) => this.onDeclared(result));
@@ -174,22 +182,25 @@ class Controller {
   private firstConnection(connection$: Observable<Connection>): Observable<LinkHost> {
     return new Observable<LinkHost>((sink) => {
       const losses = new Subscription();
-      losses.add(connection$.subscribe({
-        next: (connection) => {
-          if (this.bound === undefined) {
-            if (connection.isLost) return;
-            this.bound = connection;
-            sink.next(connection);
-            losses.add(connection.lost$.subscribe((error) => sink.error(lostError(error, this.state))));
-          } else if (connection !== this.bound) {
-            sink.error(lostError(this.bound.lostError, this.state));
-          }
-        },
-        error: (error: unknown) => sink.error(this.bound === undefined ? error : lostError(error, this.state)),
-        complete: () => {
-          if (this.bound === undefined) sink.error(new AmqpError(Condition.IllegalState, 'transaction: the connection observable completed before a connection opened'));
-        },
-      }));
+      losses.add(
+        connection$.subscribe({
+          next: (connection) => {
+            if (this.bound === undefined) {
+              if (connection.isLost) return;
+              this.bound = connection;
+              sink.next(connection);
+              losses.add(connection.lost$.subscribe((error) => sink.error(lostError(error, this.state))));
+            } else if (connection !== this.bound) {
+              sink.error(lostError(this.bound.lostError, this.state));
+            }
+          },
+          error: (error: unknown) => sink.error(this.bound === undefined ? error : lostError(error, this.state)),
+          complete: () => {
+            if (this.bound === undefined)
+              sink.error(new AmqpError(Condition.IllegalState, 'transaction: the connection observable completed before a connection opened'));
+          },
+        }),
+      );
       return losses;
     });
   }
@@ -265,7 +276,11 @@ class Controller {
 }
 
 class ActiveTransaction implements Transaction {
-  constructor(readonly id: Uint8Array, readonly connection: Connection, private readonly controller: Controller) {}
+  constructor(
+    readonly id: Uint8Array,
+    readonly connection: Connection,
+    private readonly controller: Controller,
+  ) {}
 
   send(address: string | null, options: TransactionSendOptions = {}): OperatorFunction<Message, SendResult> {
     const where = 'Transaction.send';
@@ -275,15 +290,16 @@ class ActiveTransaction implements Transaction {
     const state: DeliveryState = { type: 'transactional-state', txnId: this.id };
     const spec: SenderSpec = { ...senderSpec(address, options, where), presettled: false, nonTerminalStates: false, transferState: state };
     const host$ = this.connection.only((error) => lostError(error, 'active'));
-    return (messages$) => new Observable<SendResult>((subscriber) => {
-      try {
-        this.controller.assertActive(where);
-      } catch (error) {
-        subscriber.error(error);
-        return;
-      }
-      return sendPushed(spec, host$, messages$, subscriber).teardown;
-    });
+    return (messages$) =>
+      new Observable<SendResult>((subscriber) => {
+        try {
+          this.controller.assertActive(where);
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
+        return sendPushed(spec, host$, messages$, subscriber).teardown;
+      });
   }
 
   accept(delivery: Delivery): void {
@@ -328,8 +344,9 @@ function refusal(result: SendResult, what: string): TransactionError {
 /** The connection went: the coordinator rolls back (or, for a discharge in flight, its outcome is unknown). */
 function lostError(cause: unknown, state: TransactionState, what = 'the connection'): TransactionError {
   const condition: ConditionSymbol = Condition.TransactionRollback;
-  const description = state === 'discharging'
-    ? `${what} was lost during the discharge: whether the transaction committed is unknown`
-    : `${what} was lost: the coordinator rolls the transaction back`;
+  const description =
+    state === 'discharging'
+      ? `${what} was lost during the discharge: whether the transaction committed is unknown`
+      : `${what} was lost: the coordinator rolls the transaction back`;
   return new TransactionError(condition, description, { cause });
 }

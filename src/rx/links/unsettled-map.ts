@@ -57,7 +57,10 @@ export function peerUnsettled(attach: Attach): { readonly states: ReadonlyMap<st
  * settled elsewhere, as without recovery.
  */
 export function attachWithUnsettled(
-  engine: Engine, session: SessionId, options: AttachOptions, unsettled: readonly (readonly [Uint8Array, DeliveryState | null])[] | undefined,
+  engine: Engine,
+  session: SessionId,
+  options: AttachOptions,
+  unsettled: readonly (readonly [Uint8Array, DeliveryState | null])[] | undefined,
 ): LinkId {
   if (unsettled === undefined) return engine.attach(session, options);
   let entries = unsettled;

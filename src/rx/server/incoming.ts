@@ -167,9 +167,28 @@ export type IncomingSendOptions = Pick<SenderOptions, 'bufferSize' | 'overflow' 
   readonly onUnsettled?: (unsettled: readonly UnsettledSend[]) => void;
 };
 
-const RECEIVE_KEYS: ReadonlySet<string> = new Set(['prefetch', 'autoAccept', 'settleMode', 'maxMessageSize', 'settleTimeout', 'close$', 'address', 'capabilities', 'unsettled']);
+const RECEIVE_KEYS: ReadonlySet<string> = new Set([
+  'prefetch',
+  'autoAccept',
+  'settleMode',
+  'maxMessageSize',
+  'settleTimeout',
+  'close$',
+  'address',
+  'capabilities',
+  'unsettled',
+]);
 const SEND_KEYS: ReadonlySet<string> = new Set([
-  'bufferSize', 'overflow', 'rejectedAsError', 'address', 'capabilities', 'filterKeys', 'distributionMode', 'presettled', 'resume', 'onUnsettled',
+  'bufferSize',
+  'overflow',
+  'rejectedAsError',
+  'address',
+  'capabilities',
+  'filterKeys',
+  'distributionMode',
+  'presettled',
+  'resume',
+  'onUnsettled',
 ]);
 
 type IncomingLinkState = 'pending' | 'answered' | 'refused' | 'detached';
@@ -192,7 +211,10 @@ export class IncomingLink {
   private answer: ReceiverSubscription | SenderCore | undefined;
 
   /** @internal */
-  constructor(readonly connection: IncomingConnection, event: LinkAttachedEvent) {
+  constructor(
+    readonly connection: IncomingConnection,
+    event: LinkAttachedEvent,
+  ) {
     this.attach = event.attach;
     this.name = event.attach.name;
     this.role = event.attach.role;
@@ -246,17 +268,28 @@ export class IncomingLink {
     if (this.role !== 'sender') throw new TypeError(`${where}: the peer receives on this link; answer it with send() or sendFrom()`);
     checkOptions(options, RECEIVE_KEYS, where);
     const { address, capabilities, unsettled, ...rest } = options;
-    if (unsettled !== undefined && !(unsettled instanceof Map)) throw new TypeError(`${where}: options.unsettled: expected a Map of delivery tags to states, got ${describe(unsettled)}`);
+    if (unsettled !== undefined && !(unsettled instanceof Map))
+      throw new TypeError(`${where}: options.unsettled: expected a Map of delivery tags to states, got ${describe(unsettled)}`);
     const base = receiverSpec('incoming', rest, where);
     const peerTarget = this.target;
     const target: Target = {
-      type: 'target', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false,
+      type: 'target',
+      durable: 'none',
+      expiryPolicy: 'session-end',
+      timeout: 0,
+      dynamic: false,
       ...peerTarget,
       ...(address === undefined ? {} : { address }),
       ...(capabilities === undefined ? {} : { capabilities: [...capabilities] }),
     };
     const spec = {
-      ...base, name: this.name, source: this.source ?? base.source, target, answering: true, closeOnUnsubscribe: true, linkClass: AnsweringReceiverLink,
+      ...base,
+      name: this.name,
+      source: this.source ?? base.source,
+      target,
+      answering: true,
+      closeOnUnsubscribe: true,
+      linkClass: AnsweringReceiverLink,
       ...(unsettled === undefined ? {} : { unsettled }),
     };
     return new Observable<Delivery>((subscriber) => {
@@ -270,12 +303,13 @@ export class IncomingLink {
   /** Answers a peer receiver: sends each message of the source under its credit, emitting outcomes like `send()`. */
   send(options: IncomingSendOptions = {}): OperatorFunction<Message, SendResult> {
     const spec = this.senderSpec(options, 'send');
-    return (messages$) => new Observable<SendResult>((subscriber) => {
-      if (!this.take(subscriber)) return;
-      const answer = sendPushed(spec, this.host$(), messages$, subscriber);
-      this.answer = answer;
-      return answer.teardown;
-    });
+    return (messages$) =>
+      new Observable<SendResult>((subscriber) => {
+        if (!this.take(subscriber)) return;
+        const answer = sendPushed(spec, this.host$(), messages$, subscriber);
+        this.answer = answer;
+        return answer.teardown;
+      });
   }
 
   /**
@@ -285,7 +319,9 @@ export class IncomingLink {
   sendFrom(source: PullInput<Message>, options: Omit<IncomingSendOptions, 'bufferSize' | 'overflow'> = {}): Observable<SendResult> {
     const spec = this.senderSpec(options, 'sendFrom');
     if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
-      throw new TypeError(`IncomingLink(${JSON.stringify(this.name)}).sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`);
+      throw new TypeError(
+        `IncomingLink(${JSON.stringify(this.name)}).sendFrom: source: expected an Iterable, an AsyncIterable or a function, got ${describe(source)}`,
+      );
     }
     return new Observable<SendResult>((subscriber) => {
       if (!this.take(subscriber)) return;
@@ -369,10 +405,14 @@ export class IncomingLink {
     checkOptions(options, SEND_KEYS, where);
     const address = optionalString(options.address, `${where}: options.address`);
     const peerSource = this.source;
-    const filter = peerSource?.filter === undefined || options.filterKeys === undefined ? peerSource?.filter
-      : filterSubset(peerSource.filter, options.filterKeys);
+    const filter =
+      peerSource?.filter === undefined || options.filterKeys === undefined ? peerSource?.filter : filterSubset(peerSource.filter, options.filterKeys);
     const source: Source = {
-      type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false,
+      type: 'source',
+      durable: 'none',
+      expiryPolicy: 'session-end',
+      timeout: 0,
+      dynamic: false,
       ...peerSource,
       ...(address === undefined ? {} : { address }),
       ...(options.capabilities === undefined ? {} : { capabilities: [...options.capabilities] }),
@@ -380,18 +420,35 @@ export class IncomingLink {
       filter,
     };
     const presettled = options.presettled ?? this.attach.sndSettleMode === 'settled';
-    const base = senderSpec(address ?? this.address ?? '', {
-      bufferSize: options.bufferSize, overflow: options.overflow, rejectedAsError: options.rejectedAsError, presettled,
-    }, where);
+    const base = senderSpec(
+      address ?? this.address ?? '',
+      {
+        bufferSize: options.bufferSize,
+        overflow: options.overflow,
+        rejectedAsError: options.rejectedAsError,
+        presettled,
+      },
+      where,
+    );
     if (options.onUnsettled !== undefined && typeof options.onUnsettled !== 'function') {
       throw new TypeError(`${where}: options.onUnsettled: expected a function, got ${describe(options.onUnsettled)}`);
     }
-    if (options.resume !== undefined && !Array.isArray(options.resume)) throw new TypeError(`${where}: options.resume: expected an array, got ${describe(options.resume)}`);
+    if (options.resume !== undefined && !Array.isArray(options.resume))
+      throw new TypeError(`${where}: options.resume: expected an array, got ${describe(options.resume)}`);
     return {
-      ...base, name: this.name, target: (this.target ?? { type: 'target' }) as Target, source, answering: true, closeOnUnsubscribe: true,
-      ...(options.resume === undefined && options.onUnsettled === undefined ? {} : {
-        resumes: options.resume, onUnsettled: options.onUnsettled, resume: resumeDeliveries,
-      }),
+      ...base,
+      name: this.name,
+      target: (this.target ?? { type: 'target' }) as Target,
+      source,
+      answering: true,
+      closeOnUnsubscribe: true,
+      ...(options.resume === undefined && options.onUnsettled === undefined
+        ? {}
+        : {
+            resumes: options.resume,
+            onUnsettled: options.onUnsettled,
+            resume: resumeDeliveries,
+          }),
     };
   }
 
@@ -419,9 +476,12 @@ export class IncomingLink {
       closeTimeout: connection.closeTimeout,
       flush: () => connection.flush(),
       session: () => this.session,
-      linkEvents: (link) => connection.linkEvents(link).pipe(tap((event: EngineEvent) => {
-        if (event.type === 'link-detached' && event.initiator === 'remote') this.emitDetach({ closed: event.closed, error: event.error });
-      })),
+      linkEvents: (link) =>
+        connection.linkEvents(link).pipe(
+          tap((event: EngineEvent) => {
+            if (event.type === 'link-detached' && event.initiator === 'remote') this.emitDetach({ closed: event.closed, error: event.error });
+          }),
+        ),
       get isLost() {
         return connection.isLost;
       },
@@ -440,13 +500,15 @@ class AnsweringReceiverLink extends ReceiverLink {
 
   /** DeliveryOwner: a non-terminal state for the sender (the delivery stays unsettled). */
   update(delivery: SettlingDelivery, state: DeliveryState): void {
-    if (this.state !== 'attached' && this.state !== 'closing' || this.host.isLost || delivery.remoteSettled) {
+    if ((this.state !== 'attached' && this.state !== 'closing') || this.host.isLost || delivery.remoteSettled) {
       throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: ${this.whyGone()}`);
     }
     try {
       this.engine.dispose(this.linkId, delivery.deliveryId, { state, settled: false });
     } catch (error) {
-      throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: link ${JSON.stringify(this.linkName)} is detached`, { cause: error });
+      throw new DeliveryError(Condition.IllegalState, `cannot update delivery ${delivery.deliveryId}: link ${JSON.stringify(this.linkName)} is detached`, {
+        cause: error,
+      });
     }
     this.host.flush();
   }

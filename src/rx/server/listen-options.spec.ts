@@ -21,7 +21,12 @@ describe('listen urls', () => {
   });
 
   it('resolve: a ws url listens over WebSocket on its path; wss needs tls; tls needs wss', () => {
-    expect(resolveListenOptions('ws://127.0.0.1:0/amqp', undefined)).toMatchObject({ host: '127.0.0.1', port: 0, websocket: { path: '/amqp' }, tls: undefined });
+    expect(resolveListenOptions('ws://127.0.0.1:0/amqp', undefined)).toMatchObject({
+      host: '127.0.0.1',
+      port: 0,
+      websocket: { path: '/amqp' },
+      tls: undefined,
+    });
     expect(resolveListenOptions('ws://127.0.0.1:0', undefined).websocket).toEqual({});
     expect(resolveListenOptions('wss://h:1', { tls })).toMatchObject({ websocket: {}, tls });
     expect(resolveListenOptions('amqp://h:1', undefined).websocket).toBeUndefined();

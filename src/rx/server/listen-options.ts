@@ -224,12 +224,36 @@ export interface ResolvedListenOptions {
 }
 
 const LISTEN_OPTIONS: ReadonlySet<string> = new Set([
-  'url', 'host', 'port', 'tls', 'sasl', 'containerId', 'idleTimeout', 'maxFrameSize', 'channelMax', 'handleMax', 'maxUnfinishedBytes',
-  'offeredCapabilities', 'properties', 'trace', 'onListening', 'onClosed', 'closeTimeout', 'maxConnections', 'openTimeout',
+  'url',
+  'host',
+  'port',
+  'tls',
+  'sasl',
+  'containerId',
+  'idleTimeout',
+  'maxFrameSize',
+  'channelMax',
+  'handleMax',
+  'maxUnfinishedBytes',
+  'offeredCapabilities',
+  'properties',
+  'trace',
+  'onListening',
+  'onClosed',
+  'closeTimeout',
+  'maxConnections',
+  'openTimeout',
 ]);
 
 const SASL_OPTIONS: ReadonlySet<string> = new Set([
-  'required', 'allowAnonymous', 'verifyPlain', 'scramCredentials', 'verifyExternal', 'verifyToken', 'allowInsecure', 'failureDelay',
+  'required',
+  'allowAnonymous',
+  'verifyPlain',
+  'scramCredentials',
+  'verifyExternal',
+  'verifyToken',
+  'allowInsecure',
+  'failureDelay',
 ]);
 
 /** How long a graceful close of each connection may take when listening stops, in ms (`ListenOptions.closeTimeout`). */
@@ -268,7 +292,8 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     throw new TypeError(`${o('tls')}: expected { cert, key } (PEM), got ${describe(tls)}`);
   }
   const scheme = fromUrl?.scheme;
-  if (scheme !== undefined && isTlsScheme(scheme) && tls === undefined) throw new TypeError(`${o('url')}: ${scheme} needs options.tls with the server's cert and key`);
+  if (scheme !== undefined && isTlsScheme(scheme) && tls === undefined)
+    throw new TypeError(`${o('url')}: ${scheme} needs options.tls with the server's cert and key`);
   if (scheme !== undefined && !isTlsScheme(scheme) && tls !== undefined) {
     throw new TypeError(`${o('url')}: options.tls is given, so the url's scheme must be ${scheme === 'ws' ? 'wss' : 'amqps'}`);
   }
@@ -280,7 +305,8 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
   let saslRequired = false;
   if (options.sasl === false) sasl = undefined;
   else if (options.sasl === undefined) sasl = { allowAnonymous: true };
-  else if (typeof options.sasl !== 'object' || options.sasl === null) throw new TypeError(`${o('sasl')}: expected an object or false, got ${describe(options.sasl)}`);
+  else if (typeof options.sasl !== 'object' || options.sasl === null)
+    throw new TypeError(`${o('sasl')}: expected an object or false, got ${describe(options.sasl)}`);
   else {
     checkKeys(options.sasl, SASL_OPTIONS, `${where}: options.sasl`);
     for (const key of ['verifyPlain', 'scramCredentials', 'verifyExternal', 'verifyToken'] as const) {
@@ -295,10 +321,16 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     }
     saslRequired = optionalBoolean(options.sasl.required, o('sasl.required')) ?? checks;
     const insecurePlain = optionalBoolean(options.sasl.allowInsecure, o('sasl.allowInsecure')) ?? false;
-    const onlyPlain = sasl.verifyPlain !== undefined && sasl.scramCredentials === undefined && sasl.verifyExternal === undefined
-      && sasl.verifyToken === undefined && sasl.allowAnonymous !== true;
+    const onlyPlain =
+      sasl.verifyPlain !== undefined &&
+      sasl.scramCredentials === undefined &&
+      sasl.verifyExternal === undefined &&
+      sasl.verifyToken === undefined &&
+      sasl.allowAnonymous !== true;
     if (onlyPlain && tls === undefined && !insecurePlain) {
-      throw new TypeError(`${o('sasl')}: PLAIN is the only mechanism, and it is not offered without TLS (the password would cross the network in clear): give tls, scramCredentials, or sasl.allowInsecure: true`);
+      throw new TypeError(
+        `${o('sasl')}: PLAIN is the only mechanism, and it is not offered without TLS (the password would cross the network in clear): give tls, scramCredentials, or sasl.allowInsecure: true`,
+      );
     }
   }
   for (const key of ['onListening', 'onClosed'] as const) {
@@ -319,10 +351,12 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
     onListening: options.onListening,
     onClosed: options.onClosed,
     closeTimeout: optionalInteger(options.closeTimeout, o('closeTimeout'), 0, 0x7fffffff) ?? DEFAULT_LISTEN_CLOSE_TIMEOUT_MS,
-    maxConnections: options.maxConnections instanceof ConnectionSlots ? options.maxConnections
-      : optionalInteger(options.maxConnections, o('maxConnections'), 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_CONNECTIONS,
+    maxConnections:
+      options.maxConnections instanceof ConnectionSlots
+        ? options.maxConnections
+        : (optionalInteger(options.maxConnections, o('maxConnections'), 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_CONNECTIONS),
     openTimeout: optionalInteger(options.openTimeout, o('openTimeout'), 1, 0x7fffffff) ?? DEFAULT_OPEN_TIMEOUT_MS,
-    authFailureDelay: sasl === undefined ? 0 : optionalInteger(sasl.failureDelay, o('sasl.failureDelay'), 0, 0x7fffffff) ?? DEFAULT_AUTH_FAILURE_DELAY_MS,
+    authFailureDelay: sasl === undefined ? 0 : (optionalInteger(sasl.failureDelay, o('sasl.failureDelay'), 0, 0x7fffffff) ?? DEFAULT_AUTH_FAILURE_DELAY_MS),
   };
 }
 
@@ -333,7 +367,8 @@ export function resolveListenOptions(urlOrOptions: string | ListenOptions | unde
  */
 export function parseListenUrl(url: string, what: string): { scheme: UrlScheme | undefined; host: string; port: number | undefined; path: string | undefined } {
   if (typeof url !== 'string') throw new TypeError(`${what}: expected a string, got ${describe(url)}`);
-  const invalid = () => new TypeError(`${what}: invalid listen address ${JSON.stringify(url)}: expected [amqp[s]://]host[:port] or ws[s]://host[:port][/path], IPv6 in brackets`);
+  const invalid = () =>
+    new TypeError(`${what}: invalid listen address ${JSON.stringify(url)}: expected [amqp[s]://]host[:port] or ws[s]://host[:port][/path], IPv6 in brackets`);
   const written = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url);
   if (written !== null && !/^(amqps?|wss?)$/i.test(written[1]!)) throw invalid();
   // The connection URL parser, with a scheme supplied when none is written and port 0 allowed.

@@ -12,7 +12,12 @@ import { Container } from '../container.js';
 import type { Delivery } from '../links/delivery.js';
 import type { IncomingConnection, IncomingLink, PeerDetach } from './incoming.js';
 import {
-  ConnectionSlots, DEFAULT_LISTEN_CLOSE_TIMEOUT_MS, DEFAULT_OPEN_TIMEOUT_MS, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, type ListenOptions, type ListeningAddress,
+  ConnectionSlots,
+  DEFAULT_LISTEN_CLOSE_TIMEOUT_MS,
+  DEFAULT_OPEN_TIMEOUT_MS,
+  DEFAULT_TOKEN_VERIFY_TIMEOUT_MS,
+  type ListenOptions,
+  type ListeningAddress,
 } from './listen-options.js';
 import { SaslError } from '../../engine/sasl/index.js';
 import type { ByteChannel } from '../../transport/transport.js';
@@ -74,7 +79,8 @@ describe('listen()', () => {
     const { client, links, run } = rig();
     const got: unknown[] = [];
     const results: SendResult[] = [];
-    from([{ body: 'a' }, { body: 'b' }, { body: 'c' }]).pipe(send(client.connect('amqp://localhost', noSasl), 'orders'))
+    from([{ body: 'a' }, { body: 'b' }, { body: 'c' }])
+      .pipe(send(client.connect('amqp://localhost', noSasl), 'orders'))
       .subscribe((r) => results.push(r));
     run();
     expect(links).toHaveLength(1);
@@ -87,7 +93,7 @@ describe('listen()', () => {
     expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted']);
   });
 
-  it('answers a peer receiver with sendFrom(): pulled no faster than the peer\'s credit', () => {
+  it("answers a peer receiver with sendFrom(): pulled no faster than the peer's credit", () => {
     const { client, links, run } = rig();
     const asked: number[] = [];
     let next = 0;
@@ -97,10 +103,12 @@ describe('listen()', () => {
     const link = links[0]!;
     expect(link.role).toBe('receiver');
     const results: SendResult[] = [];
-    link.sendFrom((n) => {
-      asked.push(n);
-      return Array.from({ length: n }, () => ({ body: next++ }));
-    }).subscribe((r) => results.push(r));
+    link
+      .sendFrom((n) => {
+        asked.push(n);
+        return Array.from({ length: n }, () => ({ body: next++ }));
+      })
+      .subscribe((r) => results.push(r));
     run();
     expect(asked).toEqual([3]);
     expect((got as Delivery[]).map((d) => d.message.body)).toEqual([0, 1, 2]);
@@ -108,12 +116,16 @@ describe('listen()', () => {
     (got as Delivery[])[1]!.release();
     (got as Delivery[])[2]!.accept();
     run();
-    expect(results.map((r) => [r.message.body, r.state])).toEqual([[0, 'accepted'], [1, 'released'], [2, 'accepted']]);
+    expect(results.map((r) => [r.message.body, r.state])).toEqual([
+      [0, 'accepted'],
+      [1, 'released'],
+      [2, 'accepted'],
+    ]);
     // Settling freed the whole window, so the source was asked again.
     expect(asked[1]).toBe(3);
   });
 
-  it('refuse() fails the peer\'s link with the condition given', () => {
+  it("refuse() fails the peer's link with the condition given", () => {
     const { client, links, run } = rig();
     const errors: unknown[] = [];
     receive(client.connect('amqp://localhost', noSasl), 'nowhere').subscribe({ error: (e: unknown) => errors.push(e) });
@@ -134,7 +146,7 @@ describe('listen()', () => {
     expect(attached).toEqual(['tmp-1']);
   });
 
-  it('reports the peer\'s detach: closed false for a durable subscription, true when it ends', () => {
+  it("reports the peer's detach: closed false for a durable subscription, true when it ends", () => {
     const { client, links, run } = rig();
     const connection$ = client.connect('amqp://localhost', noSasl);
     const detaches: PeerDetach[] = [];
@@ -211,16 +223,23 @@ describe('listen()', () => {
     const server = new Container({ id: 'server', platform, scheduler });
     const client = new Container({ id: 'client', platform, scheduler });
     const inbox = new Subject<Message>();
-    server.listen('localhost:5672').pipe(mergeMap((connection) => connection.links$)).subscribe((link) => {
-      if (link.role === 'sender') link.receive().subscribe((d) => inbox.next({ body: `echo ${String(d.message.body)}` }));
-      else inbox.pipe(link.send()).subscribe();
-    });
+    server
+      .listen('localhost:5672')
+      .pipe(mergeMap((connection) => connection.links$))
+      .subscribe((link) => {
+        if (link.role === 'sender') link.receive().subscribe((d) => inbox.next({ body: `echo ${String(d.message.body)}` }));
+        else inbox.pipe(link.send()).subscribe();
+      });
     const connection$ = client.connect('amqp://localhost', noSasl);
     const replies: unknown[] = [];
     let done = false;
-    receive(connection$, 'replies').pipe(take(2)).subscribe({ next: (d) => replies.push(d.message.body), complete: () => (done = true) });
+    receive(connection$, 'replies')
+      .pipe(take(2))
+      .subscribe({ next: (d) => replies.push(d.message.body), complete: () => (done = true) });
     scheduler.flush();
-    from([{ body: 'ping 1' }, { body: 'ping 2' }]).pipe(send(connection$, 'requests')).subscribe();
+    from([{ body: 'ping 1' }, { body: 'ping 2' }])
+      .pipe(send(connection$, 'requests'))
+      .subscribe();
     scheduler.flush();
     expect(replies).toEqual(['echo ping 1', 'echo ping 2']);
     expect(done).toBe(true);
@@ -233,21 +252,28 @@ describe('listen()', () => {
     const server = new Container({ id: 'server', platform, scheduler });
     const client = new Container({ id: 'client', platform, scheduler });
     const got: unknown[] = [];
-    server.listen('localhost:5672').pipe(
-      mergeMap((connection) => connection.links$),
-      mergeMap((link) => link.receive()),
-      take(2),
-    ).subscribe((d) => got.push(d.message.body));
+    server
+      .listen('localhost:5672')
+      .pipe(
+        mergeMap((connection) => connection.links$),
+        mergeMap((link) => link.receive()),
+        take(2),
+      )
+      .subscribe((d) => got.push(d.message.body));
     const results: SendResult[] = [];
-    from([{ body: 1 }, { body: 2 }]).pipe(send(client.connect('amqp://localhost', noSasl), 'q')).subscribe({ next: (r) => results.push(r), error: () => undefined });
+    from([{ body: 1 }, { body: 2 }])
+      .pipe(send(client.connect('amqp://localhost', noSasl), 'q'))
+      .subscribe({ next: (r) => results.push(r), error: () => undefined });
     scheduler.flush();
     expect(got).toEqual([1, 2]);
     expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted']);
   });
 
-  it('the server\'s own close (the listener stopping) completes its links\' receive streams, not an error', () => {
+  it("the server's own close (the listener stopping) completes its links' receive streams, not an error", () => {
     const { client, links, listener, run } = rig();
-    from([{ body: 1 }]).pipe(send(client.connect('amqp://localhost', noSasl), 'q')).subscribe({ error: () => undefined });
+    from([{ body: 1 }])
+      .pipe(send(client.connect('amqp://localhost', noSasl), 'q'))
+      .subscribe({ error: () => undefined });
     run();
     const log: string[] = [];
     links[0]!.receive().subscribe({ next: () => log.push('next'), complete: () => log.push('complete'), error: () => log.push('error') });
@@ -258,7 +284,14 @@ describe('listen()', () => {
   });
 
   it('wrong options fail at the call, naming them', () => {
-    const server = new Container({ id: 's', platform: { connect: () => { throw new Error('unused'); } } });
+    const server = new Container({
+      id: 's',
+      platform: {
+        connect: () => {
+          throw new Error('unused');
+        },
+      },
+    });
     expect(() => server.listen({ port: 70000 })).toThrow(/listen: options.port/);
     expect(() => server.listen('amqps://0.0.0.0')).toThrow(/amqps needs options.tls/);
     expect(() => server.listen({ sasl: {} })).toThrow(/options.sasl: no mechanism left/);
@@ -323,11 +356,13 @@ describe('listen()', () => {
       expect(connections).toHaveLength(0);
     });
 
-    it('with openTimeout above DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, the verifier\'s own bound applies', () => {
+    it("with openTimeout above DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, the verifier's own bound applies", () => {
       const { client, runFor } = rig({ openTimeout: 2 * DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, sasl: { verifyToken: () => new Subject<boolean>() } });
       const errors: unknown[] = [];
       // The client's connectTimeout (30 s too) raised, so that the server's answer is what ends the wait.
-      client.connect('amqp://localhost', { token: 'slow.token', reconnect: false, connectTimeout: 60_000 }).subscribe({ error: (e: unknown) => errors.push(e) });
+      client
+        .connect('amqp://localhost', { token: 'slow.token', reconnect: false, connectTimeout: 60_000 })
+        .subscribe({ error: (e: unknown) => errors.push(e) });
       runFor(DEFAULT_TOKEN_VERIFY_TIMEOUT_MS - 100);
       expect(errors).toEqual([]);
       runFor(200);
@@ -358,9 +393,11 @@ describe('listen()', () => {
       server.listen({ port: 1001, maxConnections: slots }).subscribe();
       server.listen({ port: 1002, maxConnections: slots }).subscribe();
       const closed: boolean[] = [false, false];
-      [1001, 1002].forEach((port, i) => network.connect({ host: 'localhost', port }).subscribe((channel) => {
-        channel.input.subscribe({ complete: () => (closed[i] = true), error: () => (closed[i] = true) });
-      }));
+      [1001, 1002].forEach((port, i) =>
+        network.connect({ host: 'localhost', port }).subscribe((channel) => {
+          channel.input.subscribe({ complete: () => (closed[i] = true), error: () => (closed[i] = true) });
+        }),
+      );
       scheduler.maxFrames = 10;
       scheduler.flush();
       expect(closed).toEqual([false, true]);
@@ -391,7 +428,8 @@ describe('listen()', () => {
     it('does not offer PLAIN without TLS when another mechanism is configured', () => {
       const { client, connections, run } = rig({ sasl: { ...scram, verifyPlain: () => true } });
       const errors: unknown[] = [];
-      client.connect('amqp://alice:secret@localhost', { reconnect: false, sasl: { mechanisms: ['PLAIN'], allowInsecure: true } })
+      client
+        .connect('amqp://alice:secret@localhost', { reconnect: false, sasl: { mechanisms: ['PLAIN'], allowInsecure: true } })
         .subscribe({ error: (e: unknown) => errors.push(e) });
       run();
       expect(errors).toHaveLength(1);

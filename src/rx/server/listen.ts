@@ -27,7 +27,13 @@ import type { ConnectionControl } from '../connection/connection.js';
 import { ConnectionRunner, type ConnectionRole } from '../connection/runner.js';
 import { IncomingConnection } from './incoming.js';
 import { AuthFailureThrottle, hostOf } from './auth-throttle.js';
-import { ConnectionSlots, DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, type ListeningAddress, type ListenSaslOptions, type ResolvedListenOptions } from './listen-options.js';
+import {
+  ConnectionSlots,
+  DEFAULT_TOKEN_VERIFY_TIMEOUT_MS,
+  type ListeningAddress,
+  type ListenSaslOptions,
+  type ResolvedListenOptions,
+} from './listen-options.js';
 import { describe } from '../links/source-options.js';
 import type { ListenPlatform } from './listen-platform.js';
 import type { ConnectionContext } from '../connection/context.js';
@@ -57,7 +63,10 @@ class Listener {
   private readonly slots: ConnectionSlots;
   private readonly throttle: AuthFailureThrottle;
 
-  constructor(private readonly ctx: ListenContext, private readonly subscriber: Subscriber<IncomingConnection>) {
+  constructor(
+    private readonly ctx: ListenContext,
+    private readonly subscriber: Subscriber<IncomingConnection>,
+  ) {
     this.teardown = () => this.stop();
     const { options, platform } = ctx;
     this.slots = options.maxConnections instanceof ConnectionSlots ? options.maxConnections : new ConnectionSlots(options.maxConnections);
@@ -68,24 +77,28 @@ class Listener {
       return;
     }
     const where = formatAddress(options.host, options.port);
-    const transport = platform.listen({
-      host: options.host,
-      port: options.port,
-      tls: options.tls,
-      maxConnections: this.slots.max,
-      handshakeTimeout: options.openTimeout,
-      // A WebSocket message is a piece of the AMQP byte stream: none needs to be larger than a frame we accept
-      // (nor than what our own WebSocket channel sends in one, when frames are smaller).
-      ...(options.websocket === undefined ? {} : {
-        websocket: { ...options.websocket, maxMessageSize: Math.max(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE, MAX_COALESCED_MESSAGE) },
-      }),
-    }).subscribe({
-      next: (event) => {
-        if (event.type === 'listening') this.onListening(event.host, event.port);
-        else this.onChannel(event.channel);
-      },
-      error: (error: unknown) => subscriber.error(error instanceof AmqpError ? error : TransportError.from(error, where, `listening on ${where}`)),
-    });
+    const transport = platform
+      .listen({
+        host: options.host,
+        port: options.port,
+        tls: options.tls,
+        maxConnections: this.slots.max,
+        handshakeTimeout: options.openTimeout,
+        // A WebSocket message is a piece of the AMQP byte stream: none needs to be larger than a frame we accept
+        // (nor than what our own WebSocket channel sends in one, when frames are smaller).
+        ...(options.websocket === undefined
+          ? {}
+          : {
+              websocket: { ...options.websocket, maxMessageSize: Math.max(options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE, MAX_COALESCED_MESSAGE) },
+            }),
+      })
+      .subscribe({
+        next: (event) => {
+          if (event.type === 'listening') this.onListening(event.host, event.port);
+          else this.onChannel(event.channel);
+        },
+        error: (error: unknown) => subscriber.error(error instanceof AmqpError ? error : TransportError.from(error, where, `listening on ${where}`)),
+      });
     if (this.stopped || subscriber.closed) transport.unsubscribe();
     else this.transport = transport;
   }
@@ -93,10 +106,10 @@ class Listener {
   private onListening(host: string, port: number): void {
     this.bound = true;
     const { tls, websocket } = this.ctx.options;
-    const scheme = websocket === undefined ? (tls === undefined ? 'amqp' : 'amqps') : (tls === undefined ? 'ws' : 'wss');
+    const scheme = websocket === undefined ? (tls === undefined ? 'amqp' : 'amqps') : tls === undefined ? 'ws' : 'wss';
     // A wildcard bind is dialled on loopback.
     const dialHost = host === '::' || host === '0.0.0.0' || host === '::0' ? 'localhost' : host;
-    const path = websocket === undefined ? '' : websocket.path ?? '/';
+    const path = websocket === undefined ? '' : (websocket.path ?? '/');
     const address: ListeningAddress = { host, port, url: `${scheme}://${formatAddress(dialHost, port)}${path}` };
     try {
       this.ctx.options.onListening?.(address);
@@ -120,11 +133,18 @@ class Listener {
       channel.destroy();
       return;
     }
-    const attempt = new IncomingAttempt(this.ctx, channel, this.subscriber, this.trace, () => {
-      this.slots.give();
-      this.accepted.delete(attempt);
-      if (this.stopped && this.accepted.size === 0) this.release();
-    }, () => this.throttle.failed(host, this.ctx.context.scheduler.now()));
+    const attempt = new IncomingAttempt(
+      this.ctx,
+      channel,
+      this.subscriber,
+      this.trace,
+      () => {
+        this.slots.give();
+        this.accepted.delete(attempt);
+        if (this.stopped && this.accepted.size === 0) this.release();
+      },
+      () => this.throttle.failed(host, this.ctx.context.scheduler.now()),
+    );
     this.accepted.add(attempt);
     if (delay === 0) attempt.start();
     else attempt.startAfter(delay, () => this.throttle.waited(host));
@@ -185,19 +205,27 @@ class IncomingAttempt implements ConnectionRole<IncomingConnection> {
       waited();
     };
     this.runner.hold(end);
-    this.runner.hold(this.ctx.context.scheduler.schedule(() => {
-      end();
-      this.start();
-    }, delay));
+    this.runner.hold(
+      this.ctx.context.scheduler.schedule(() => {
+        end();
+        this.start();
+      }, delay),
+    );
   }
 
   start(): void {
     const { options } = this.ctx;
     const channel = this.channel;
     // Every wait has a bound: a peer that has not opened by then (a slowloris, an idle socket) is dropped.
-    this.runner.armOpenTimer(options.openTimeout, () => new TransportError(
-      `${channel.remoteAddress} did not complete its handshake within ${options.openTimeout} ms (openTimeout)`, { code: 'ETIMEDOUT', address: channel.remoteAddress },
-    ), () => this.verifierLate());
+    this.runner.armOpenTimer(
+      options.openTimeout,
+      () =>
+        new TransportError(`${channel.remoteAddress} did not complete its handshake within ${options.openTimeout} ms (openTimeout)`, {
+          code: 'ETIMEDOUT',
+          address: channel.remoteAddress,
+        }),
+      () => this.verifierLate(),
+    );
     this.runner.run(channel);
   }
 
@@ -211,7 +239,10 @@ class IncomingAttempt implements ConnectionRole<IncomingConnection> {
     if (verifying === undefined || verifying.closed) return false;
     verifying.unsubscribe();
     const { openTimeout } = this.ctx.options;
-    this.runner.answerSasl({ kind: 'error', error: new SaslError(`verifyToken gave no verdict within the handshake's openTimeout (${openTimeout} ms)`, { code: 'sys-temp' }) });
+    this.runner.answerSasl({
+      kind: 'error',
+      error: new SaslError(`verifyToken gave no verdict within the handshake's openTimeout (${openTimeout} ms)`, { code: 'sys-temp' }),
+    });
     this.runner.flush();
     this.runner.dropWithinCloseTimeout();
     return true;
@@ -255,21 +286,25 @@ class IncomingAttempt implements ConnectionRole<IncomingConnection> {
       offeredCapabilities: options.offeredCapabilities,
       properties: options.properties,
       trace: this.trace,
-      sasl: sasl === undefined ? undefined : {
-        authenticator: { ...sasl, acceptTokens: sasl.verifyToken !== undefined },
-        tlsIdentity: channel.peerIdentity,
-        crypto: platform.saslCrypto,
-      },
+      sasl:
+        sasl === undefined
+          ? undefined
+          : {
+              authenticator: { ...sasl, acceptTokens: sasl.verifyToken !== undefined },
+              tlsIdentity: channel.peerIdentity,
+              crypto: platform.saslCrypto,
+            },
       requireSasl: sasl === undefined ? undefined : options.saslRequired,
     });
   }
 
   connectionFor(open: Open, engine: Engine, control: ConnectionControl, channel: ByteChannel): IncomingConnection {
     const { context } = this.ctx;
-    const connection = new IncomingConnection(
-      context, context.nextConnectionId(), `amqp://${channel.remoteAddress}`, open, engine, control,
-      { remoteAddress: channel.remoteAddress, secure: channel.secure, user: this.identity },
-    );
+    const connection = new IncomingConnection(context, context.nextConnectionId(), `amqp://${channel.remoteAddress}`, open, engine, control, {
+      remoteAddress: channel.remoteAddress,
+      secure: channel.secure,
+      user: this.identity,
+    });
     // A transport that can tell its backlog, and when it drains, lets a server stop producing for a peer that does not read.
     if (channel.bufferedAmount !== undefined && channel.onDrain !== undefined) connection.transportBacklog = () => channel.bufferedAmount ?? 0;
     return connection;
@@ -313,15 +348,21 @@ class IncomingAttempt implements ConnectionRole<IncomingConnection> {
       return;
     }
     const { scheduler } = this.ctx.context;
-    this.verifying = runner.answerSaslLater(from(result).pipe(
-      take(1),
-      timeout({ first: DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, scheduler }),
-      map(answer),
-      defaultIfEmpty<SaslAnswer, SaslAnswer>({ kind: 'error', error: new TypeError('verifyToken completed without a verdict') }),
-      catchError((error: unknown) => of<SaslAnswer>(error instanceof TimeoutError
-        ? { kind: 'error', error: new SaslError(`verifyToken gave no verdict within ${DEFAULT_TOKEN_VERIFY_TIMEOUT_MS} ms`, { code: 'sys-temp' }) }
-        : { kind: 'error', error })),
-    ));
+    this.verifying = runner.answerSaslLater(
+      from(result).pipe(
+        take(1),
+        timeout({ first: DEFAULT_TOKEN_VERIFY_TIMEOUT_MS, scheduler }),
+        map(answer),
+        defaultIfEmpty<SaslAnswer, SaslAnswer>({ kind: 'error', error: new TypeError('verifyToken completed without a verdict') }),
+        catchError((error: unknown) =>
+          of<SaslAnswer>(
+            error instanceof TimeoutError
+              ? { kind: 'error', error: new SaslError(`verifyToken gave no verdict within ${DEFAULT_TOKEN_VERIFY_TIMEOUT_MS} ms`, { code: 'sys-temp' }) }
+              : { kind: 'error', error },
+          ),
+        ),
+      ),
+    );
   }
 
   /** The server closes this connection (connection.close(), or the listener stopping): a loss that is not an error of its links. */

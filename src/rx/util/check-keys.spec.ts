@@ -19,11 +19,17 @@ describe('misspelt option names', () => {
   it('receive(), send(), sendFrom(), connect(), listen() and transaction() name the wrong option and list the valid ones', () => {
     const connection$ = of();
     const cases: [() => unknown, RegExp][] = [
-      [() => receive(connection$, 'q', { prefech: 10 } as never), /^receive: unknown option "prefech": did you mean "prefetch"\? \(known: name, prefetch, autoAccept, .*plainObjects/],
+      [
+        () => receive(connection$, 'q', { prefech: 10 } as never),
+        /^receive: unknown option "prefech": did you mean "prefetch"\? \(known: name, prefetch, autoAccept, .*plainObjects/,
+      ],
       [() => receive(connection$, 'q', { autoaccept: false } as never), /^receive: unknown option "autoaccept": did you mean "autoAccept"\?/],
       [() => send(connection$, 'q', { buffersize: 3 } as never), /^send: unknown option "buffersize": did you mean "bufferSize"\? \(known: .*overflow/],
       [() => sendFrom(connection$, 'q', [], { presetled: true } as never), /unknown option "presetled": did you mean "presettled"\?/],
-      [() => connect({ url: 'amqp://a', reconect: false } as never), /^connect: options: unknown option "reconect": did you mean "reconnect"\? \(known: url, urls, /],
+      [
+        () => connect({ url: 'amqp://a', reconect: false } as never),
+        /^connect: options: unknown option "reconect": did you mean "reconnect"\? \(known: url, urls, /,
+      ],
       [() => connect({ url: 'amqp://a', tls: { veryfy: false } } as never), /options\.tls: unknown option "veryfy": did you mean "verify"\?/],
       [() => listen({ url: 'amqp://0.0.0.0:0', hots: 'x' } as never), /unknown option "hots"/],
       [() => transaction(connection$, { tiemout: 1 } as never), /unknown option "tiemout"/],

@@ -17,8 +17,7 @@ function memoryRig(network: MemoryNetwork) {
 }
 
 describeTransportContract('memory network', () => memoryRig(new MemoryNetwork()));
-describeTransportContract('memory network, 1 ms latency, reads of at most 1000 bytes', () =>
-  memoryRig(new MemoryNetwork({ latency: 1, chunkSize: 1000 })));
+describeTransportContract('memory network, 1 ms latency, reads of at most 1000 bytes', () => memoryRig(new MemoryNetwork({ latency: 1, chunkSize: 1000 })));
 
 describe('MemoryNetwork', () => {
   const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

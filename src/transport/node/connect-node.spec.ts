@@ -5,7 +5,6 @@ import { connectNode } from './connect-node.js';
 import { listenNode } from './listen-node.js';
 import { makeTlsFixture } from './tls-fixture.spec-helper.js';
 
-
 function nodeRig(host: string, tls?: { server: ServerTlsOptions; client: TlsOptions }): TransportRig {
   return {
     listen: listenNode,
@@ -25,9 +24,11 @@ describeTransportContract('Node TLS on 127.0.0.1', () =>
   nodeRig('127.0.0.1', {
     server: { cert: fixture.serverCert, key: fixture.serverKey },
     client: { ca: fixture.caCert },
-  }));
+  }),
+);
 describeTransportContract('Node TLS on ::1, by name', () =>
   nodeRig('::1', {
     server: { cert: fixture.serverCert, key: fixture.serverKey },
     client: { ca: new TextEncoder().encode(fixture.caCert), servername: fixture.serverName },
-  }));
+  }),
+);

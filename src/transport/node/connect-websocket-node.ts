@@ -24,19 +24,25 @@ export const connectWebSocketNode: Connect = connectWebSocketNodeWith(loadWs, ()
 /** {@link connectWebSocketNode} with its `ws` loader and global WebSocket lookup given (for tests). */
 export function connectWebSocketNodeWith(load: () => Promise<WsModule>, globalWebSocket: () => WebSocketConstructor | undefined): Connect {
   return (endpoint: Endpoint): Observable<ByteChannel> =>
-    defer(() => from(load().then(
-      (ws) => webSocketConnectWith(wsFactory(ws)),
-      (error: unknown) => {
-        const Global = globalWebSocket();
-        if (Global === undefined || hasTlsSettings(endpoint)) throw error;
-        return webSocketConnect(Global);
-      },
-    ))).pipe(
+    defer(() =>
+      from(
+        load().then(
+          (ws) => webSocketConnectWith(wsFactory(ws)),
+          (error: unknown) => {
+            const Global = globalWebSocket();
+            if (Global === undefined || hasTlsSettings(endpoint)) throw error;
+            return webSocketConnect(Global);
+          },
+        ),
+      ),
+    ).pipe(
       switchMap((connect) => connect(endpoint)),
       // ws fails with Node's codes, as a TCP dial does: explained the same way.
-      catchError((error: unknown) => throwError(() => (error instanceof TransportError
-        ? explainTransportError(error, `connection to ${formatAddress(endpoint.host, endpoint.port)}`)
-        : error))),
+      catchError((error: unknown) =>
+        throwError(() =>
+          error instanceof TransportError ? explainTransportError(error, `connection to ${formatAddress(endpoint.host, endpoint.port)}`) : error,
+        ),
+      ),
     );
 }
 

@@ -31,7 +31,7 @@ export function explainTransportError(error: TransportError, doing: string): Tra
 /** The TLS codes of a peer that answered our TLS hello with something else: not a TLS port. */
 const NOT_TLS = (address: string): string =>
   `failed: the TLS handshake got an answer that is not TLS: ${address} does not speak TLS. ` +
-  'For a plain AMQP port use an amqp:// URL; for TLS use the broker\'s TLS port (amqps:// defaults to 5671)';
+  "For a plain AMQP port use an amqp:// URL; for TLS use the broker's TLS port (amqps:// defaults to 5671)";
 
 /** A certificate the TLS handshake refused: Node's text (which names what is wrong with it), then what to try. */
 const UNTRUSTED = (_: string, text: string): string =>
@@ -45,10 +45,10 @@ const UNTRUSTED = (_: string, text: string): string =>
  * specifics (a certificate's names).
  */
 const EXPLANATIONS: Readonly<Record<string, (address: string, text: string) => string>> = {
-  ECONNREFUSED: () => 'refused: nothing is listening there. Is the broker running, and are the URL\'s host and port right?',
+  ECONNREFUSED: () => "refused: nothing is listening there. Is the broker running, and are the URL's host and port right?",
   ENOTFOUND: (address) => `failed: host name ${hostOf(address)} not found. Check the URL's host`,
   EAI_AGAIN: (address) => `failed: host name ${hostOf(address)} could not be looked up now (DNS unavailable). Check the network, or use an IP address`,
-  EHOSTUNREACH: () => 'failed: no route to the host. Check the URL\'s host and the network',
+  EHOSTUNREACH: () => "failed: no route to the host. Check the URL's host and the network",
   ENETUNREACH: () => 'failed: the network is unreachable. Check the network',
   ECONNRESET: () => 'was reset by the peer (or something between): the peer may have closed it on purpose (wrong protocol? TLS expected?) or crashed',
   ETIMEDOUT: () => 'timed out: no answer from the host. Is the host right, and does a firewall drop the traffic?',
@@ -58,7 +58,8 @@ const EXPLANATIONS: Readonly<Record<string, (address: string, text: string) => s
   ERR_SSL_WRONG_VERSION_NUMBER: NOT_TLS,
   ERR_SSL_PACKET_LENGTH_TOO_LONG: NOT_TLS,
   ERR_SSL_HTTP_REQUEST: NOT_TLS,
-  DEPTH_ZERO_SELF_SIGNED_CERT: (_, text) => `failed: ${text}: the server's certificate signed itself and is not trusted. Give it (or its CA) as tls.ca (or, for a test server only, tls.verify: false)`,
+  DEPTH_ZERO_SELF_SIGNED_CERT: (_, text) =>
+    `failed: ${text}: the server's certificate signed itself and is not trusted. Give it (or its CA) as tls.ca (or, for a test server only, tls.verify: false)`,
   SELF_SIGNED_CERT_IN_CHAIN: UNTRUSTED,
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: UNTRUSTED,
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: UNTRUSTED,
@@ -70,4 +71,3 @@ function hostOf(address: string): string {
   const colon = address.lastIndexOf(':');
   return colon < 0 ? address : address.slice(0, colon).replace(/^\[|\]$/g, '');
 }
-

@@ -11,7 +11,8 @@ describe('listenNode', () => {
     for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
   });
 
-  const listen = (options: TransportListenOptions, events: ListenerEvent[] = []): Promise<number> => listenOn(listenNode, options, subscriptions, (e) => events.push(e));
+  const listen = (options: TransportListenOptions, events: ListenerEvent[] = []): Promise<number> =>
+    listenOn(listenNode, options, subscriptions, (e) => events.push(e));
   const dial = (endpoint: Endpoint): Promise<ByteChannel> => dialWith(connectNode, endpoint, subscriptions);
 
   /** Dials, has the server say hello, and returns what the client read. */

@@ -23,10 +23,10 @@ export function importWs(load: () => Promise<unknown> = () => import('ws')): Pro
       return ws as WsModule;
     },
     (error: unknown) => {
-      throw new TransportError(
-        'AMQP over WebSocket in Node needs the package "ws" (an optional peer dependency of rx-amqp): run `npm install ws`',
-        { code: 'ERR_MODULE_NOT_FOUND', cause: error },
-      );
+      throw new TransportError('AMQP over WebSocket in Node needs the package "ws" (an optional peer dependency of rx-amqp): run `npm install ws`', {
+        code: 'ERR_MODULE_NOT_FOUND',
+        cause: error,
+      });
     },
   );
 }

@@ -25,7 +25,10 @@ export class NodeChannel implements ByteChannel {
   private destroyed = false;
   private corked = false;
 
-  constructor(private readonly socket: Socket, reads?: SlabReads) {
+  constructor(
+    private readonly socket: Socket,
+    reads?: SlabReads,
+  ) {
     this.secure = socket instanceof TLSSocket;
     this.peerIdentity = socket instanceof TLSSocket ? verifiedPeerName(socket) : undefined;
     this.localAddress = formatAddress(socket.localAddress ?? '?', socket.localPort ?? '?');

@@ -33,8 +33,23 @@ export function makeTlsFixture(): TlsFixture {
     const issue = (name: string, subject: string, extensions: string) => {
       openssl('req', ...newKey, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject);
       writeFileSync(file(`${name}.ext`), extensions);
-      openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
-        '-out', file(`${name}.pem`), '-days', '2', '-extfile', file(`${name}.ext`));
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        file(`${name}.csr`),
+        '-CA',
+        file('ca.pem'),
+        '-CAkey',
+        file('ca.key'),
+        '-CAcreateserial',
+        '-out',
+        file(`${name}.pem`),
+        '-days',
+        '2',
+        '-extfile',
+        file(`${name}.ext`),
+      );
     };
     issue('server', '/CN=localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n');
     issue('client', '/CN=rx-amqp-test-client', 'extendedKeyUsage=clientAuth\n');

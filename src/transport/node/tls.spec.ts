@@ -24,7 +24,10 @@ describe('Node TLS', () => {
   const dial = (endpoint: Endpoint): Promise<ByteChannel> => dialWith(connectNode, endpoint, subscriptions);
 
   async function dialError(endpoint: Endpoint): Promise<TransportError> {
-    const error: unknown = await dial(endpoint).then(() => 'connected', (e: unknown) => e);
+    const error: unknown = await dial(endpoint).then(
+      () => 'connected',
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TransportError);
     return error as TransportError;
   }

@@ -10,7 +10,6 @@ import { listenWebSocketNode } from './listen-websocket-node.js';
 import { importWs } from './load-ws.js';
 import { makeTlsFixture } from './tls-fixture.spec-helper.js';
 
-
 function webSocketRig(host: string, path: string, tls?: { server: ServerTlsOptions; client: TlsOptions }): TransportRig {
   return {
     listen: listenWebSocketNode,
@@ -31,7 +30,8 @@ describeTransportContract('WebSocket over TLS (wss) on 127.0.0.1', () =>
   webSocketRig('127.0.0.1', '/amqp', {
     server: { cert: fixture.serverCert, key: fixture.serverKey },
     client: { ca: fixture.caCert },
-  }));
+  }),
+);
 
 describe('listenWebSocketNode and connectWebSocketNode', () => {
   const subscriptions: Subscription[] = [];
@@ -57,19 +57,26 @@ describe('listenWebSocketNode and connectWebSocketNode', () => {
     expect(response.status).toBe(426);
   });
 
-  it('over wss with a client certificate, the server learns the client\'s name (for SASL EXTERNAL)', async () => {
+  it("over wss with a client certificate, the server learns the client's name (for SASL EXTERNAL)", async () => {
     const events: ListenerEvent[] = [];
-    const port = await listen({
-      host: '127.0.0.1',
-      websocket: {},
-      tls: { cert: fixture.serverCert, key: fixture.serverKey, ca: fixture.caCert, clientCertificate: 'require' },
-    }, events);
-    const client = await dialWith(connectWebSocketNode, {
-      host: '127.0.0.1',
-      port,
-      websocket: { path: '/' },
-      tls: { ca: fixture.caCert, cert: fixture.clientCert, key: fixture.clientKey },
-    }, subscriptions);
+    const port = await listen(
+      {
+        host: '127.0.0.1',
+        websocket: {},
+        tls: { cert: fixture.serverCert, key: fixture.serverKey, ca: fixture.caCert, clientCertificate: 'require' },
+      },
+      events,
+    );
+    const client = await dialWith(
+      connectWebSocketNode,
+      {
+        host: '127.0.0.1',
+        port,
+        websocket: { path: '/' },
+        tls: { ca: fixture.caCert, cert: fixture.clientCert, key: fixture.clientKey },
+      },
+      subscriptions,
+    );
     expect(client.secure).toBe(true);
     expect(client.peerIdentity).toBe(fixture.serverName);
     for (let i = 0; i < 100 && events.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -81,7 +88,7 @@ describe('listenWebSocketNode and connectWebSocketNode', () => {
     }
   });
 
-  it('an unknown server certificate fails the dial with Node\'s TLS code', async () => {
+  it("an unknown server certificate fails the dial with Node's TLS code", async () => {
     const port = await listen({ host: '127.0.0.1', websocket: {}, tls: { cert: fixture.serverCert, key: fixture.serverKey } });
     const error = await firstValueFrom(connectWebSocketNode({ host: '127.0.0.1', port, websocket: { path: '/' }, tls: {} })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
@@ -108,7 +115,11 @@ describe('connectWebSocketNode without ws', () => {
       const port = await listenOn(listenWebSocketNode, { host: '127.0.0.1', websocket: {} }, subscriptions, (event) => {
         if (event.type === 'connection') echo(event.channel);
       });
-      const client = await dialWith(connectWebSocketNodeWith(missing, () => WebSocket), { host: '127.0.0.1', port, websocket: { path: '/' } }, subscriptions);
+      const client = await dialWith(
+        connectWebSocketNodeWith(missing, () => WebSocket),
+        { host: '127.0.0.1', port, websocket: { path: '/' } },
+        subscriptions,
+      );
       const echoed = collect(client, 2);
       client.write(new Uint8Array([1, 2]));
       expect([...(await echoed)]).toEqual([1, 2]);

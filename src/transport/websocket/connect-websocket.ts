@@ -28,7 +28,9 @@ export function webSocketConnect(WebSocket?: WebSocketConstructor): Connect {
     create: (url, protocols) => {
       const Class = WebSocket ?? globalWebSocket();
       if (Class === undefined) {
-        throw new TransportError('no WebSocket class: this platform has no global WebSocket; pass one (e.g. the ws package\'s) to webSocketConnect', { code: 'ENOTSUP' });
+        throw new TransportError("no WebSocket class: this platform has no global WebSocket; pass one (e.g. the ws package's) to webSocketConnect", {
+          code: 'ENOTSUP',
+        });
       }
       return new Class(url, protocols);
     },
@@ -75,10 +77,13 @@ export function webSocketConnectWith(factory: WebSocketFactory): Connect {
         const event = eventFields(raw);
         detach();
         const code = event.code ?? 1006;
-        fail(failure ?? new TransportError(
-          `connection to ${address} failed: the WebSocket closed before it opened (code ${code}${event.reason ? `: ${event.reason}` : ''})`,
-          { code: code === 1006 ? 'ECONNREFUSED' : 'EPROTO', address },
-        ));
+        fail(
+          failure ??
+            new TransportError(
+              `connection to ${address} failed: the WebSocket closed before it opened (code ${code}${event.reason ? `: ${event.reason}` : ''})`,
+              { code: code === 1006 ? 'ECONNREFUSED' : 'EPROTO', address },
+            ),
+        );
       };
       const detach = (): void => {
         socket.removeEventListener('open', onOpen);

@@ -17,7 +17,10 @@ class FakeWebSocket implements WebSocketLike {
   closedWith: number | undefined;
   private readonly listeners = new Map<WebSocketEventType, Set<(event: object) => void>>();
 
-  constructor(readonly url: string, readonly protocols?: string | string[]) {
+  constructor(
+    readonly url: string,
+    readonly protocols?: string | string[],
+  ) {
     FakeWebSocket.last = this;
   }
 
@@ -169,7 +172,7 @@ describe('webSocketConnect over a W3C WebSocket class', () => {
     expect(open).toMatchObject({ secure: false, remoteAddress: '[::1]:8080' });
   });
 
-  it('a close before open fails the dial: ECONNREFUSED for 1006, with the error event\'s cause when there is one', async () => {
+  it("a close before open fails the dial: ECONNREFUSED for 1006, with the error event's cause when there is one", async () => {
     const first = dial();
     FakeWebSocket.last!.fire('error', {});
     FakeWebSocket.last!.fire('close', { code: 1006 });

@@ -59,7 +59,10 @@ export class WebSocketChannel implements ByteChannel {
   private pendingBytes = 0;
   readonly onDrain: ((listener: () => void) => () => void) | undefined;
 
-  constructor(private readonly socket: WebSocketLike, details: WebSocketChannelDetails) {
+  constructor(
+    private readonly socket: WebSocketLike,
+    details: WebSocketChannelDetails,
+  ) {
     this.secure = details.secure;
     this.peerIdentity = details.peerIdentity;
     this.localAddress = details.localAddress;
@@ -131,7 +134,8 @@ export class WebSocketChannel implements ByteChannel {
       if (chunk.length > MAX_COALESCED_MESSAGE) {
         // Larger chunks go in pieces: a server bounds the message it holds (ours to its max-frame-size, 64 KiB at least).
         sendGroup();
-        for (let at = 0; at < chunk.length; at += MAX_COALESCED_MESSAGE) this.socket.send(chunk.subarray(at, Math.min(chunk.length, at + MAX_COALESCED_MESSAGE)));
+        for (let at = 0; at < chunk.length; at += MAX_COALESCED_MESSAGE)
+          this.socket.send(chunk.subarray(at, Math.min(chunk.length, at + MAX_COALESCED_MESSAGE)));
         continue;
       }
       if (size + chunk.length > MAX_COALESCED_MESSAGE) sendGroup();
@@ -149,7 +153,9 @@ export class WebSocketChannel implements ByteChannel {
     else {
       // amqp-wsb §2.3: AMQP travels in binary messages only.
       const what = typeof data === 'string' ? 'a text message' : 'a message that is not binary';
-      this.destroy(new TransportError(`${this.remoteAddress} sent ${what}; AMQP over WebSocket uses binary messages`, { code: 'EPROTO', address: this.remoteAddress }));
+      this.destroy(
+        new TransportError(`${this.remoteAddress} sent ${what}; AMQP over WebSocket uses binary messages`, { code: 'EPROTO', address: this.remoteAddress }),
+      );
     }
   };
 
@@ -167,11 +173,13 @@ export class WebSocketChannel implements ByteChannel {
       return;
     }
     const reason = event.reason ? `: ${event.reason}` : '';
-    const cause = this.failure ?? new TransportError(
-      `connection to ${this.remoteAddress} failed: WebSocket closed with code ${code}${reason}`,
-      // 1006: the connection dropped without a close frame, as a TCP reset does.
-      { code: code === 1006 ? 'ECONNRESET' : 'EPROTO', address: this.remoteAddress },
-    );
+    const cause =
+      this.failure ??
+      new TransportError(
+        `connection to ${this.remoteAddress} failed: WebSocket closed with code ${code}${reason}`,
+        // 1006: the connection dropped without a close frame, as a TCP reset does.
+        { code: code === 1006 ? 'ECONNRESET' : 'EPROTO', address: this.remoteAddress },
+      );
     this.receiver.error(this.transportError(cause));
   };
 
@@ -179,4 +187,3 @@ export class WebSocketChannel implements ByteChannel {
     return TransportError.from(error, this.remoteAddress, `connection to ${this.remoteAddress}`);
   }
 }
-

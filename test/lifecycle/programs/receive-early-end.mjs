@@ -15,9 +15,10 @@ const handle = async (delivery) => {
   if (++handled === 1) console.log('handling');
 };
 const deliveries$ = receive(connection$, queue, options);
-const pipeline = shape === 'mergeMap-take'
-  ? deliveries$.pipe(mergeMap(handle, 4), take(20))
-  // Stopped from outside (the test sends SIGINT once a message was handled): listening for it, Node no longer exits on it.
-  : deliveries$.pipe(concatMap(handle), takeUntil(fromEvent(process, 'SIGINT')));
+const pipeline =
+  shape === 'mergeMap-take'
+    ? deliveries$.pipe(mergeMap(handle, 4), take(20))
+    : // Stopped from outside (the test sends SIGINT once a message was handled): listening for it, Node no longer exits on it.
+      deliveries$.pipe(concatMap(handle), takeUntil(fromEvent(process, 'SIGINT')));
 pipeline.subscribe({ complete: () => console.log(`complete ${handled}`), error: (e) => console.log(`error ${e.message}`) });
 process.on('exit', () => console.log(`exit ${handled}`));

@@ -8,6 +8,8 @@ for (let i = 0; i < BLOCK; i++) block[i] = (i * 131 + (i >>> 8)) & 0xff;
 /** Peak resident set size of this process so far, in bytes (Linux: VmHWM). */
 export async function peakRss(pid = 'self') {
   const { readFileSync } = await import('node:fs');
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
   return Number(/(\d+)/.exec(line)[1]) * 1024;
 }

@@ -23,7 +23,7 @@ let same = true;
 let peakHeld = 0;
 let collectAt = COLLECT_EVERY;
 for await (const chunk of delivery.body) {
-  for (let at = 0; at < chunk.length;) {
+  for (let at = 0; at < chunk.length; ) {
     const from = (bytes + at) % BLOCK;
     const n = Math.min(chunk.length - at, BLOCK - from);
     if (same && Buffer.compare(chunk.subarray(at, at + n), block.subarray(from, from + n)) !== 0) same = false;
@@ -37,4 +37,14 @@ for await (const chunk of delivery.body) {
   }
 }
 const expected = delivery.message.applicationProperties?.bytes;
-console.log(JSON.stringify({ bytes, expected, same, outcome: delivery.outcome, ms: Date.now() - started, peakRss: await peakRss(), ...(gc === undefined ? {} : { peakHeld }) }));
+console.log(
+  JSON.stringify({
+    bytes,
+    expected,
+    same,
+    outcome: delivery.outcome,
+    ms: Date.now() - started,
+    peakRss: await peakRss(),
+    ...(gc === undefined ? {} : { peakHeld }),
+  }),
+);

@@ -19,5 +19,7 @@ async function* body() {
 
 const options = user === undefined ? { reconnect: false } : { reconnect: false, user, password, sasl: { allowInsecure: true, mechanisms: ['PLAIN'] } };
 const started = Date.now();
-const result = await lastValueFrom(of({ subject: 'large', applicationProperties: { bytes: total }, body: body() }).pipe(sendStreamed(connect(url, options), address)));
+const result = await lastValueFrom(
+  of({ subject: 'large', applicationProperties: { bytes: total }, body: body() }).pipe(sendStreamed(connect(url, options), address)),
+);
 console.log(JSON.stringify({ state: result.state, bytes: result.bodyBytes, ms: Date.now() - started, peakRss: await peakRss() }));

@@ -63,7 +63,9 @@ export async function startKerberosRealm(options: KerberosRealmOptions): Promise
   const krb5Conf = join(dir, 'krb5.conf');
   const kdcConf = join(dir, 'kdc.conf');
   // No DNS: names are taken as written (localhost stays localhost), TCP to the KDC.
-  writeFileSync(krb5Conf, `[libdefaults]
+  writeFileSync(
+    krb5Conf,
+    `[libdefaults]
   default_realm = ${realm}
   dns_lookup_kdc = false
   dns_lookup_realm = false
@@ -78,8 +80,11 @@ export async function startKerberosRealm(options: KerberosRealmOptions): Promise
   }
 [domain_realm]
   ${host} = ${realm}
-`);
-  writeFileSync(kdcConf, `[kdcdefaults]
+`,
+  );
+  writeFileSync(
+    kdcConf,
+    `[kdcdefaults]
   kdc_ports = ${port}
   kdc_tcp_ports = ${port}
 [realms]
@@ -92,7 +97,8 @@ export async function startKerberosRealm(options: KerberosRealmOptions): Promise
   }
 [logging]
   kdc = FILE:${join(dir, 'kdc.log')}
-`);
+`,
+  );
   const env = { KRB5_CONFIG: krb5Conf, KRB5_KDC_PROFILE: kdcConf };
   const run = (command: string, args: string[], input?: string): void => {
     try {
@@ -137,10 +143,11 @@ export async function startKerberosRealm(options: KerberosRealmOptions): Promise
       run(kinit, [...(lifetime === undefined ? [] : ['-l', lifetime]), '-c', cache, principal], `${password}\n`);
     },
     kdestroy: (cache) => run(kdestroy, ['-q', '-c', cache]),
-    stop: () => (stopping ??= (async () => {
-      await running.stop();
-      rmSync(dir, { recursive: true, force: true });
-    })()),
+    stop: () =>
+      (stopping ??= (async () => {
+        await running.stop();
+        rmSync(dir, { recursive: true, force: true });
+      })()),
   };
 }
 

@@ -94,8 +94,17 @@ export function exchangeProtocolHeader(host: string, port: number, protocolId: n
 }
 
 export function isAmqpHeader(bytes: Uint8Array, protocolId?: number): boolean {
-  return bytes.length === 8 && bytes[0] === 0x41 && bytes[1] === 0x4d && bytes[2] === 0x51 && bytes[3] === 0x50 &&
-    (protocolId === undefined || bytes[4] === protocolId) && bytes[5] === 1 && bytes[6] === 0 && bytes[7] === 0;
+  return (
+    bytes.length === 8 &&
+    bytes[0] === 0x41 &&
+    bytes[1] === 0x4d &&
+    bytes[2] === 0x51 &&
+    bytes[3] === 0x50 &&
+    (protocolId === undefined || bytes[4] === protocolId) &&
+    bytes[5] === 1 &&
+    bytes[6] === 0 &&
+    bytes[7] === 0
+  );
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

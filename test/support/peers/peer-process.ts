@@ -14,7 +14,12 @@ export class PeerProcess {
   private tail = '';
   private exitStatus: number | string | undefined;
 
-  constructor(readonly name: string, command: string, args: readonly string[], options: SpawnOptions = {}) {
+  constructor(
+    readonly name: string,
+    command: string,
+    args: readonly string[],
+    options: SpawnOptions = {},
+  ) {
     this.child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (chunk: Buffer): void => {
       this.tail = (this.tail + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);

@@ -5,8 +5,17 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { existsSync } from 'node:fs';
 import {
-  buildProtonCExample, canConnect, exchangeProtocolHeader, isAmqpHeader, protonPython, startProtonCBroker,
-  startProtonPythonBroker, startRabbitMq, PROTOCOL_AMQP, PROTOCOL_SASL, type RunningPeer,
+  buildProtonCExample,
+  canConnect,
+  exchangeProtocolHeader,
+  isAmqpHeader,
+  protonPython,
+  startProtonCBroker,
+  startProtonPythonBroker,
+  startRabbitMq,
+  PROTOCOL_AMQP,
+  PROTOCOL_SASL,
+  type RunningPeer,
 } from './index.js';
 
 const started: RunningPeer[] = [];

@@ -36,7 +36,10 @@ export interface ProtonCertificates {
   readonly client: ProtonCertificate;
 }
 
-const SUBJECTS = { server: ['tserver', '/CN=test_server/OU=proton_test', 'tserverpw'], client: ['tclient', '/CN=test_client/OU=proton_test', 'tclientpw'] } as const;
+const SUBJECTS = {
+  server: ['tserver', '/CN=test_server/OU=proton_test', 'tserverpw'],
+  client: ['tclient', '/CN=test_client/OU=proton_test', 'tclientpw'],
+} as const;
 
 /** The certificates Debian ships in /usr/share/proton/examples/c/ssl-certs. */
 export function protonExampleCertificates(): ProtonCertificates {
@@ -58,10 +61,11 @@ export function makeProtonCertificates(dir: string): ProtonCertificates {
   const make = ([name, subject, password]: readonly [string, string, string]): ProtonCertificate => {
     const certificate = join(dir, `${name}-certificate.pem`);
     const privateKey = join(dir, `${name}-private-key.pem`);
-    execFileSync(openssl, [
-      'req', '-newkey', 'rsa:2048', '-keyout', privateKey, '-out', certificate, '-subj', subject,
-      '-passout', `pass:${password}`, '-x509', '-days', '3650',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(
+      openssl,
+      ['req', '-newkey', 'rsa:2048', '-keyout', privateKey, '-out', certificate, '-subj', subject, '-passout', `pass:${password}`, '-x509', '-days', '3650'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     return { certificate, privateKey, password };
   };
   return { server: make(SUBJECTS.server), client: make(SUBJECTS.client) };
@@ -115,13 +119,10 @@ export function makeSaslDatabase(dir: string, realm: string, users: Readonly<Rec
   for (const [user, password] of Object.entries(users)) {
     execFileSync(saslpasswd2, ['-c', '-p', '-f', sasldb, '-u', realm, user], { input: password, stdio: ['pipe', 'pipe', 'pipe'] });
   }
-  writeFileSync(join(dir, 'proton-server.conf'), [
-    `sasldb_path: ${sasldb}`,
-    `mech_list: ${mechanisms.join(' ')}`,
-    'pwcheck_method: auxprop',
-    'auxprop_plugin: sasldb',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'proton-server.conf'),
+    [`sasldb_path: ${sasldb}`, `mech_list: ${mechanisms.join(' ')}`, 'pwcheck_method: auxprop', 'auxprop_plugin: sasldb', ''].join('\n'),
+  );
   return { configDir: dir, realm };
 }
 

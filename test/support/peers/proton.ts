@@ -66,7 +66,10 @@ function protonCFlags(): string[] {
       `pkg-config does not know libqpid-proton: install the Debian package ${PACKAGES.protonCDev}; npm test installs it (scripts/install-peers.sh)`,
     );
   }
-  return out.trim().split(/\s+/).filter((flag) => flag.length > 0);
+  return out
+    .trim()
+    .split(/\s+/)
+    .filter((flag) => flag.length > 0);
 }
 
 /**

@@ -16,9 +16,7 @@ import { join } from 'node:path';
 import { LOOPBACK, freePortBelowEphemeral, sleep } from './net.js';
 import { PACKAGES, requireFile } from './packages.js';
 import type { PeerProcess } from './peer-process.js';
-import {
-  RABBITMQ_BIN, RABBITMQ_PASSWORD, RABBITMQ_USER, once, spawnNode, stopIdleEpmd, waitForAmqp10, writeNodeConfig,
-} from './rabbitmq.js';
+import { RABBITMQ_BIN, RABBITMQ_PASSWORD, RABBITMQ_USER, once, spawnNode, stopIdleEpmd, waitForAmqp10, writeNodeConfig } from './rabbitmq.js';
 
 /** One node of the cluster. */
 export interface ClusterNode {
@@ -138,7 +136,7 @@ async function startCluster(server: string, size: number, attempt: number): Prom
     });
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
-    return text === '' ? null : JSON.parse(text) as unknown;
+    return text === '' ? null : (JSON.parse(text) as unknown);
   };
 
   try {
@@ -146,7 +144,7 @@ async function startCluster(server: string, size: number, attempt: number): Prom
     await start(nodes[0]!);
     await Promise.all(nodes.slice(1).map(start));
     await waitFor('the cluster to list every node as running', 60_000, output, async () => {
-      const listed = await api('GET', '/api/nodes').catch(() => []) as { name: string; running: boolean }[];
+      const listed = (await api('GET', '/api/nodes').catch(() => [])) as { name: string; running: boolean }[];
       return nodes.every((n) => listed.some((l) => l.name === n.name && l.running));
     });
   } catch (e) {
@@ -181,4 +179,3 @@ export async function waitFor(what: string, timeoutMs: number, output: () => str
     await sleep(250);
   }
 }
-

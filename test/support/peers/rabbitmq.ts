@@ -146,12 +146,13 @@ export async function startRestartableRabbitMq(): Promise<RestartableRabbitMq> {
 
 /** `rabbitmqctl -n NODE ARGS…` with the node's Erlang cookie (its HOME is `dir`); returns stdout, throws on failure. @internal */
 export function rabbitmqctlFor(nodeName: string, dir: string): (args: readonly string[]) => string {
-  return (args) => execFileSync(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, HOME: dir, ERL_EPMD_ADDRESS: LOOPBACK },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
+  return (args) =>
+    execFileSync(join(RABBITMQ_BIN, 'rabbitmqctl'), ['-n', nodeName, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: dir, ERL_EPMD_ADDRESS: LOOPBACK },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
 }
 
 /** Extra settings of a node: more rabbitmq.conf lines and plugins beside rabbitmq_amqp1_0. */
@@ -162,19 +163,22 @@ export interface NodeConfigExtras {
 
 /** Writes rabbitmq.conf and enabled_plugins for a node listening for AMQP on LOOPBACK:port. @internal also used by rabbitmq-cluster.ts */
 export function writeNodeConfig(dir: string, port: number, extras: NodeConfigExtras = {}): void {
-  writeFileSync(join(dir, 'rabbitmq.conf'), [
-    `listeners.tcp.1 = ${LOOPBACK}:${port}`,
-    'loopback_users = none',
-    `default_user = ${RABBITMQ_USER}`,
-    `default_pass = ${RABBITMQ_PASSWORD}`,
-    // SASL ANONYMOUS over AMQP 1.0 acts as this user (the default, guest, does not exist here).
-    `amqp1_0.default_user = ${RABBITMQ_USER}`,
-    'log.console = true',
-    'log.console.level = warning',
-    'log.file = false',
-    ...(extras.config ?? []),
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'rabbitmq.conf'),
+    [
+      `listeners.tcp.1 = ${LOOPBACK}:${port}`,
+      'loopback_users = none',
+      `default_user = ${RABBITMQ_USER}`,
+      `default_pass = ${RABBITMQ_PASSWORD}`,
+      // SASL ANONYMOUS over AMQP 1.0 acts as this user (the default, guest, does not exist here).
+      `amqp1_0.default_user = ${RABBITMQ_USER}`,
+      'log.console = true',
+      'log.console.level = warning',
+      'log.file = false',
+      ...(extras.config ?? []),
+      '',
+    ].join('\n'),
+  );
   writeFileSync(join(dir, 'enabled_plugins'), `[${['rabbitmq_amqp1_0', ...(extras.plugins ?? [])].join(',')}].\n`);
 }
 

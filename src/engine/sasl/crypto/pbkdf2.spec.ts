@@ -23,7 +23,13 @@ describe('PBKDF2-HMAC-SHA-1 (RFC 6070 §2)', () => {
 describe('PBKDF2-HMAC-SHA-256', () => {
   it.each([
     // RFC 7914 §11
-    ['passwd', 'salt', 1, 64, '55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783'],
+    [
+      'passwd',
+      'salt',
+      1,
+      64,
+      '55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783',
+    ],
     // Widely published companions of the RFC 6070 vectors
     ['password', 'salt', 1, 32, '120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b'],
     ['password', 'salt', 2, 32, 'ae4d0c95af6b46d32d0adff928f06dd02a303f8ef3c251dfd6e2d85a95474c43'],
@@ -46,9 +52,7 @@ describe('pbkdf2', () => {
       const salt = randomBytes(Math.floor(Math.random() * 40));
       const iterations = 1 + Math.floor(Math.random() * 300);
       const length = 1 + Math.floor(Math.random() * 150);
-      expect(hex(pbkdf2(alg, password, salt, iterations, length))).toBe(
-        pbkdf2Sync(password, salt, iterations, length, nodeName[alg]).toString('hex'),
-      );
+      expect(hex(pbkdf2(alg, password, salt, iterations, length))).toBe(pbkdf2Sync(password, salt, iterations, length, nodeName[alg]).toString('hex'));
     }
   });
 

@@ -26,7 +26,11 @@ export class Sha1 extends BlockHash {
       w[i] = (x << 1) | (x >>> 31);
     }
     const s = this.words;
-    let a = s[0]!, b = s[1]!, c = s[2]!, d = s[3]!, e = s[4]!;
+    let a = s[0]!,
+      b = s[1]!,
+      c = s[2]!,
+      d = s[3]!,
+      e = s[4]!;
     for (let i = 0; i < 80; i++) {
       let f: number, k: number;
       if (i < 20) {
