@@ -19,7 +19,9 @@ export type Responder = (event: EngineEvent, engine: Engine, side: Side) => void
 
 /** An {@link EnginePair}'s engines (each side's options over the defaults) and the clock's start. */
 export interface EnginePairOptions {
+  /** The client engine's options, over the pair's defaults (container id `client`). Default none. */
   readonly client?: Partial<EngineOptions>;
+  /** The server engine's options, over the pair's defaults (container id `server`). Default none. */
   readonly server?: Partial<EngineOptions>;
   /** The clock's start, in ms. Default 0. */
   readonly now?: number;

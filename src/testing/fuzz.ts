@@ -28,6 +28,7 @@ import { EnginePair, type Side } from './engine-pair.js';
 
 /** How long {@link fuzzEngine} runs (iterations), from which seed, and who hears of each failure. */
 export interface FuzzOptions {
+  /** How many inputs to feed. Required. */
   readonly iterations: number;
   /** Default 1. */
   readonly seed?: number;
