@@ -8,7 +8,7 @@ import { of, VirtualTimeScheduler } from 'rxjs';
 import { Engine } from '../../engine/engine.js';
 import { ConnectionError } from '../../engine/errors.js';
 import type { EngineEvent } from '../../engine/events.js';
-import { AmqpError } from '../../errors/amqp-error.js';
+import type { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { Open } from '../../frames/types.js';
 import { EngineDriver } from '../../transport/driver.js';
@@ -87,7 +87,7 @@ describe('ConnectionRunner', () => {
     expect(connection.lostError?.description).toBe('closed here');
   });
 
-  it('the peer never opens: the open timer drops the socket and the role loses with the timer\'s error', () => {
+  it("the peer never opens: the open timer drops the socket and the role loses with the timer's error", () => {
     const { log, errors, run } = rig({ serverOpens: false, openTimeout: 500 });
     run();
     expect(log).toEqual(['lost at 500', 'done at 500']);
@@ -96,7 +96,11 @@ describe('ConnectionRunner', () => {
   });
 
   it('a handler of ours throws: the connection closes with amqp:internal-error and the role loses with it, not the process', () => {
-    const { log, errors, serverEvents, run } = rig({ connectionFor: () => { throw new Error('bug'); } });
+    const { log, errors, serverEvents, run } = rig({
+      connectionFor: () => {
+        throw new Error('bug');
+      },
+    });
     run();
     expect(errors.map((e) => [e.condition, e.description])).toEqual([[Condition.InternalError, 'internal error: bug']]);
     expect(serverEvents).toContain(`closed ${Condition.InternalError}`);
