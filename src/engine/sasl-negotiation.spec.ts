@@ -184,7 +184,7 @@ describe('SASL steps answered outside the engine (sasl-request / answerSasl)', (
     writeSaslFrame(w, { type: 'sasl-init', mechanism: 'OAUTHBEARER', initialResponse: new TextEncoder().encode('n,,\x01auth=Bearer t\x01\x01') });
     const init = w.toBytes();
     w.reset();
-    writeFrame(w, 0, { type: 'open', containerId: 'c' });
+    writeFrame(w, 0, { type: 'open', containerId: 'c', maxFrameSize: 0xffffffff, channelMax: 65535 });
     const open = w.toBytes();
     server.feed(concatBytes([SASL_HEADER, init, AMQP_HEADER, open]), 0);
     const events: string[] = [];

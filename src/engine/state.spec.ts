@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CONNECTION_TRANSITIONS, LINK_TRANSITIONS, SESSION_TRANSITIONS, transition, type ConnectionInput, type ConnectionState } from './state.js';
 
-function reachable<S extends string>(table: Record<S, Partial<Record<string, S>>>, start: S): Set<S> {
+// S comes from the table alone (NoInfer): inferred from `start` too, it would narrow to that one state.
+function reachable<S extends string>(table: Record<S, Partial<Record<string, S>>>, start: NoInfer<S>): Set<S> {
   const seen = new Set<S>([start]);
   const todo: S[] = [start];
   while (todo.length > 0) {

@@ -71,7 +71,11 @@ describe('the embedded broker over WebSocket', () => {
   it('rhea connects over WebSocket (websocket_connect) and exchanges messages with an rx-amqp client', async () => {
     const client = rhea.create_container({ id: 'rhea-ws' });
     const dial = client.websocket_connect(WebSocket as unknown as Parameters<typeof client.websocket_connect>[0]);
-    const connection = client.connect({ connection_details: dial(broker.ws!.url, ['amqp'], {}), reconnect: false } as rhea.ConnectionOptions);
+    // rhea's typings disagree with themselves: connection_details must return host and port, and websocket_connect's
+    // details have neither (rhea passes them to the details' connect, which ignores them and dials the URL); and the
+    // options' TCP variant asks for a port, which rhea ignores when connection_details is set.
+    const details = dial(broker.ws!.url, ['amqp'], {}) as unknown as NonNullable<rhea.ConnectionOptions['connection_details']>;
+    const connection = client.connect({ connection_details: details, reconnect: false } as rhea.ConnectionOptions);
     const received: unknown[] = [];
     const done = new Promise<void>((resolve, reject) => {
       connection.on('message', (context) => {

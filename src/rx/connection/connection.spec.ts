@@ -5,6 +5,7 @@ import { MemoryNetwork } from '../../transport/memory/memory-network.js';
 import { Container } from '../container.js';
 import type { Connection } from './connection.js';
 import { TestServer, type TestServerOptions } from '../test-server.spec-helper.js';
+import { source, target } from '../../../test/support/raw-frames.js';
 
 function rig(serverOptions: Partial<TestServerOptions> = {}) {
   const scheduler = new VirtualTimeScheduler();
@@ -25,7 +26,7 @@ function rig(serverOptions: Partial<TestServerOptions> = {}) {
 }
 
 function attachReceiver(connection: Connection, name: string) {
-  const link = connection.engine.attach(connection.session(), { name, role: 'receiver', source: { address: name }, target: {} });
+  const link = connection.engine.attach(connection.session(), { name, role: 'receiver', source: source(name), target: target(undefined) });
   const events: EngineEvent[] = [];
   let completed = false;
   connection.linkEvents(link).subscribe({ next: (e) => events.push(e), complete: () => (completed = true) });
@@ -107,7 +108,7 @@ describe('Connection: the link plumbing', () => {
     connection.session();
     runUntil();
     const serverSession = (server.last.events.find((e) => e.type === 'session-begun') as { session: number }).session;
-    server.last.engine.attach(serverSession, { name: 'pushy', role: 'sender', source: { address: 'x' }, target: { address: 'y' } });
+    server.last.engine.attach(serverSession, { name: 'pushy', role: 'sender', source: source('x'), target: target('y') });
     server.last.driver.flush();
     runUntil();
     const detached = server.last.events.find((e) => e.type === 'link-detached');
