@@ -5,11 +5,13 @@
 //
 //   deps            dependency-rules.json over src/'s imports (scripts/check-deps.mjs)
 //   typecheck:core  the browser-safe core without DOM or Node types (tsconfig.core.json)
+//   typecheck:tests the specs, test/, bench/, examples/ and scripts/ (tsconfig.tests.json; the examples'
+//                   'rx-amqp' resolves to dist/, so after the build)
 //   lint            Biome: formatting and lint rules (biome.json)
 //   api:check       the API reports in api-report/ and TSDoc on every export (scripts/api-report.mjs)
 import { spawnSync } from 'node:child_process';
 
-const STEPS = ['deps', 'typecheck:core', 'lint', 'api:check'];
+const STEPS = ['deps', 'typecheck:core', 'typecheck:tests', 'lint', 'api:check'];
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const failed = [];
 const times = [];
