@@ -27,6 +27,7 @@ import {
 } from './amqp-args.js';
 import { defineCommand, EXIT_FAILURE, EXIT_OK, parseCommandLine, type ParsedCommandLine, type UsageError } from './command.js';
 import { DuplicateFilter } from './duplicate-filter.js';
+import { PROPERTY_FIELDS } from '../rx/links/message-keys.js';
 import type { CliIo } from './io.js';
 import { nodeConnection } from './node-connection.js';
 import { valueToJson, type JsonValue } from './value-json.js';
@@ -100,22 +101,6 @@ function plainJson(value: AmqpValue | Date | undefined): JsonValue {
   if (value instanceof Date) return value.toISOString();
   return valueToJson(value) as JsonValue;
 }
-
-const PROPERTY_FIELDS = [
-  'messageId',
-  'userId',
-  'to',
-  'subject',
-  'replyTo',
-  'correlationId',
-  'contentType',
-  'contentEncoding',
-  'absoluteExpiryTime',
-  'creationTime',
-  'groupId',
-  'groupSequence',
-  'replyToGroupId',
-] as const satisfies readonly (keyof Message)[];
 
 /** One message as the JSON object `receive --json` prints. */
 export function messageJson(message: Message): { body: JsonValue; properties: Record<string, JsonValue>; applicationProperties: Record<string, JsonValue> } {

@@ -11,25 +11,9 @@ import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import { writeFooter, writeSectionsBeforeBody } from '../../frames/message.js';
 import type { AnnotationsInit, Header, Properties } from '../../frames/types.js';
+import { HEADER_FIELDS, MAP_SECTIONS, PROPERTY_FIELDS } from './message-keys.js';
 
-const HEADER_FIELDS = ['durable', 'priority', 'ttl', 'firstAcquirer', 'deliveryCount'] as const;
-const PROPERTY_FIELDS = [
-  'messageId',
-  'userId',
-  'to',
-  'subject',
-  'replyTo',
-  'correlationId',
-  'contentType',
-  'contentEncoding',
-  'absoluteExpiryTime',
-  'creationTime',
-  'groupId',
-  'groupSequence',
-  'replyToGroupId',
-] as const;
-type MapSection = 'deliveryAnnotations' | 'messageAnnotations' | 'applicationProperties' | 'footer';
-const MAP_SECTIONS: readonly MapSection[] = ['deliveryAnnotations', 'messageAnnotations', 'applicationProperties', 'footer'];
+type MapSection = (typeof MAP_SECTIONS)[number];
 
 /** What this file reads of a user's message (message.ts's Message), by name only: the sections and the body. */
 type MessageParts = { readonly body?: unknown } & { readonly [section in MapSection]?: unknown };

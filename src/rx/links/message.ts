@@ -10,6 +10,7 @@ import { unknownKey } from '../util/check-keys.js';
 import { Code } from '../../frames/composite.js';
 import { decodeMessage, writeFooter, writeSectionsBeforeBody } from '../../frames/message.js';
 import { messageEncodingError } from './message-field.js';
+import { MESSAGE_FIELDS } from './message-keys.js';
 import type { Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId, Properties } from '../../frames/types.js';
 
 /** How the body travels: one amqp-value section, data section(s), or amqp-sequence section(s). */
@@ -187,33 +188,8 @@ export function encodingOf(m: Message): Uint8Array | undefined {
   return EncodedMessage.bytesOf(m);
 }
 
-/** Every field of a user message, for the lazy form's accessors. */
-const MESSAGE_FIELDS = [
-  'body',
-  'bodySection',
-  'durable',
-  'priority',
-  'ttl',
-  'firstAcquirer',
-  'deliveryCount',
-  'messageId',
-  'userId',
-  'to',
-  'subject',
-  'replyTo',
-  'correlationId',
-  'contentType',
-  'contentEncoding',
-  'absoluteExpiryTime',
-  'creationTime',
-  'groupId',
-  'groupSequence',
-  'replyToGroupId',
-  'applicationProperties',
-  'messageAnnotations',
-  'deliveryAnnotations',
-  'footer',
-] as const satisfies readonly (keyof Message)[];
+// The field lists name Message's keys (message-keys.ts cannot import the type without a cycle).
+MESSAGE_FIELDS satisfies readonly (keyof Message)[];
 
 /**
  * An encoded message read only when a field is: what a broker forwards from
@@ -282,32 +258,7 @@ export function encodeUserMessage(m: Message): Uint8Array {
 }
 
 /** Every field of {@link Message}: anything else in a message sent is a mistake. */
-const MESSAGE_KEYS: ReadonlySet<string> = new Set([
-  'body',
-  'bodySection',
-  'durable',
-  'priority',
-  'ttl',
-  'firstAcquirer',
-  'deliveryCount',
-  'messageId',
-  'userId',
-  'to',
-  'subject',
-  'replyTo',
-  'correlationId',
-  'contentType',
-  'contentEncoding',
-  'absoluteExpiryTime',
-  'creationTime',
-  'groupId',
-  'groupSequence',
-  'replyToGroupId',
-  'applicationProperties',
-  'messageAnnotations',
-  'deliveryAnnotations',
-  'footer',
-]);
+const MESSAGE_KEYS: ReadonlySet<string> = new Set(MESSAGE_FIELDS);
 
 /**
  * Proton's names for our fields that spelling alone does not give (rhea's
