@@ -28,7 +28,7 @@ if pid == 0:
 _, status, ru = os.wait4(pid, 0)
 with open(out, 'w') as f:
     json.dump({'code': os.waitstatus_to_exitcode(status), 'ms': (time.monotonic() - t0) * 1000,
-               'cpuUs': (ru.ru_utime + ru.ru_stime) * 1e6, 'maxRssKb': ru.ru_maxrss}, f)
+               'cpuUs': (ru.ru_utime + ru.ru_stime) * 1e6, 'sysUs': ru.ru_stime * 1e6, 'maxRssKb': ru.ru_maxrss}, f)
 `;
 
 const LINE_TIMEOUT_MS = 60_000;
@@ -37,6 +37,8 @@ export interface Usage {
   readonly code: number;
   readonly ms: number;
   readonly cpuUs: number;
+  /** The part of cpuUs spent in the kernel (system calls). */
+  readonly sysUs: number;
   readonly maxRssKb: number;
 }
 

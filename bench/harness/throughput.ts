@@ -30,9 +30,19 @@ import { MeasuredChild, REPO_ROOT } from './child.js';
 import { median } from './stats.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from './types.js';
 
-export type ClientImpl = 'rx-amqp' | 'rx-amqp-engine' | 'rhea' | 'proton-c';
+export type ClientImpl = 'rx-amqp' | 'rx-amqp-engine' | 'rhea' | 'proton-c' | 'rx-amqp-baseline' | 'rx-amqp-engine-baseline';
+/**
+ * `BENCH_BASELINE=/path/to/another/checkout` adds that checkout's two rx-amqp
+ * workers (run from its sources, with its own bench/workers) as
+ * `rx-amqp-baseline` and `rx-amqp-engine-baseline`, in turn with ours: a
+ * before/after comparison in one run.
+ */
+const BASELINE = process.env['BENCH_BASELINE'];
 /** Every client, in the order the tables list them. */
-export const ALL_CLIENTS: readonly ClientImpl[] = ['rx-amqp', 'rx-amqp-engine', 'rhea', 'proton-c'];
+export const ALL_CLIENTS: readonly ClientImpl[] = [
+  'rx-amqp', 'rx-amqp-engine', 'rhea', 'proton-c',
+  ...(BASELINE === undefined ? [] : (['rx-amqp-baseline', 'rx-amqp-engine-baseline'] as const)),
+];
 export type Mode = 'send' | 'receive';
 export const MODES: readonly Mode[] = ['send', 'receive'];
 
@@ -56,25 +66,14 @@ export interface ThroughputOptions {
 }
 
 const THROUGHPUT_COLUMNS = [
-  'bench',
-  'impl',
-  'messages',
-  'rounds',
-  'msgsPerSec',
-  'cpuUsPerMsg',
-  'medianCpuUsPerMsg',
-  'procCpuUsPerMsg',
-  'rssMb',
-  'vsRhea',
-  'cpuVsRhea',
-  'cpuVsProtonC',
-  'vsEngine',
+  'bench', 'impl', 'messages', 'rounds', 'msgsPerSec', 'cpuUsPerMsg', 'medianCpuUsPerMsg', 'medianSysUsPerMsg', 'procCpuUsPerMsg', 'rssMb', 'vsRhea', 'cpuVsRhea', 'cpuVsProtonC', 'vsEngine',
+  ...(BASELINE === undefined ? [] : ['cpuVsBaseline'] as const),
 ] as const;
 
 /** What every throughput table's notes say about the method. */
 const THROUGHPUT_NOTES: readonly string[] = [
   'messages: message-id ulong + amqp-value map {"sequence": n}, as Proton\'s send.c; receivers take a round\'s credit at once (rx-amqp: prefetch = a round), decode each message, and accept and settle the unsettled ones',
-  "cpuUsPerMsg: messaging only (Node: the rounds, in-process; C: whole processes, connect included), all rounds: the Node clients' first rounds include V8 warming up; medianCpuUsPerMsg: the median round; procCpuUsPerMsg: whole processes incl. start-up (wait4 rusage); vsRhea, cpuVsRhea, cpuVsProtonC, vsEngine: medians of per-round ratios",
+  'cpuUsPerMsg: messaging only (Node: the rounds, in-process; C: whole processes, connect included), all rounds: the Node clients\' first rounds include V8 warming up; medianCpuUsPerMsg: the median round; medianSysUsPerMsg: the kernel\'s part of the CPU (system time: the socket reads, writes and polls), the median round; procCpuUsPerMsg: whole processes incl. start-up (wait4 rusage); vsRhea, cpuVsRhea, cpuVsProtonC, vsEngine (and cpuVsBaseline, CPU/msg against the BENCH_BASELINE checkout\'s same client): medians of per-round ratios',
 ];
 
 interface Totals {
@@ -87,12 +86,16 @@ interface Totals {
   readonly rates: number[];
   /** CPU µs/msg of each round. */
   readonly cpu: number[];
+  /** Of which in the kernel, each round. */
+  readonly sys: number[];
 }
 
 interface RoundResult {
   readonly messages: number;
   readonly ms: number;
   readonly cpuUs: number;
+  /** The part of cpuUs in the kernel. */
+  readonly sysUs: number;
 }
 
 /** One client: runs a round in one direction; `finish` returns the processes' rusage. */
@@ -102,32 +105,30 @@ interface Client {
   kill(): void;
 }
 
-const WORKERS: Partial<Record<ClientImpl, string>> = {
-  'rx-amqp': 'rx-client.ts',
-  'rx-amqp-engine': 'rx-engine-client.ts',
-  rhea: 'rhea-client.ts',
+/** Each Node client's worker: the checkout it runs from and its file in bench/workers. */
+const WORKERS: Partial<Record<ClientImpl, readonly [root: string, file: string]>> = {
+  'rx-amqp': [REPO_ROOT, 'rx-client.ts'],
+  'rx-amqp-engine': [REPO_ROOT, 'rx-engine-client.ts'],
+  rhea: [REPO_ROOT, 'rhea-client.ts'],
+  ...(BASELINE === undefined ? {} : {
+    'rx-amqp-baseline': [BASELINE, 'rx-client.ts'],
+    'rx-amqp-engine-baseline': [BASELINE, 'rx-engine-client.ts'],
+  } as const),
 };
 
 /** A Node client: one process per direction, all rounds in it. */
 async function nodeClient(dir: string, impl: ClientImpl, o: ThroughputOptions): Promise<Client> {
-  const worker = join(REPO_ROOT, 'bench', 'workers', WORKERS[impl]!);
+  const [root, file] = WORKERS[impl]!;
+  const worker = join(root, 'bench', 'workers', file);
   const { host, port, user, password } = o.endpoint;
   const credentials = user === undefined ? [] : [user, password ?? ''];
-  // BENCH_CPU_PROF=DIR: each Node client writes V8 CPU profiles (one a thread) to DIR/IMPL-MODE (see BENCHMARKS.md, Profiling).
+  // BENCH_CPU_PROF=DIR: each Node client writes V8 CPU profiles (one a thread) to DIR/IMPL-MODE (see BENCHMARKS.md, Profiling),
+  // sampling every BENCH_CPU_PROF_INTERVAL µs (default 1000, V8's).
   const profile = process.env['BENCH_CPU_PROF'];
-  const start = (mode: Mode): MeasuredChild =>
-    new MeasuredChild(`${impl} ${mode}`, dir, process.execPath, [
-      ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profile, `${impl}-${mode}`)}`]),
-      '--import',
-      'tsx',
-      worker,
-      mode,
-      host,
-      String(port),
-      o.address(impl),
-      String(o.perRound),
-      ...credentials,
-    ]);
+  const start = (mode: Mode): MeasuredChild => new MeasuredChild(`${impl} ${mode}`, dir, process.execPath, [
+    ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profile, `${impl}-${mode}`)}`, `--cpu-prof-interval=${process.env['BENCH_CPU_PROF_INTERVAL'] ?? 1000}`]),
+    '--import', 'tsx', worker, mode, host, String(port), o.address(impl), String(o.perRound), ...credentials,
+  ]);
   const children = { send: start('send'), receive: start('receive') };
   const kill = (): void => {
     children.send.kill();
@@ -174,14 +175,19 @@ function protonCClient(dir: string, o: ThroughputOptions): Client {
       if (last !== expected) throw new Error(`proton-c ${mode}: expected "${expected}", got "${last}"`);
       usage[mode].cpuUs += u.cpuUs;
       usage[mode].maxRssKb = Math.max(usage[mode].maxRssKb, u.maxRssKb);
-      return { messages: o.perRound, ms: u.ms, cpuUs: u.cpuUs };
+      return { messages: o.perRound, ms: u.ms, cpuUs: u.cpuUs, sysUs: u.sysUs };
     },
     finish: () => Promise.resolve(usage),
     kill: () => undefined,
   };
 }
 
-const emptyTotals = (): Totals => ({ messages: 0, ms: 0, cpuUs: 0, procCpuUs: 0, maxRssKb: 0, rates: [], cpu: [] });
+const emptyTotals = (): Totals => ({ messages: 0, ms: 0, cpuUs: 0, procCpuUs: 0, maxRssKb: 0, rates: [], cpu: [], sys: [] });
+
+/** The baseline checkout's client to compare `impl` with, if any. */
+function baselineOf(impl: ClientImpl): ClientImpl | undefined {
+  return impl === 'rx-amqp' ? 'rx-amqp-baseline' : impl === 'rx-amqp-engine' ? 'rx-amqp-engine-baseline' : undefined;
+}
 
 /** Median over the rounds of a/b, round by round. */
 function pairedMedian(a: readonly number[], b: readonly number[] | undefined): number | undefined {
@@ -224,6 +230,7 @@ export async function brokerThroughput(ctx: ScenarioContext, options: Throughput
           t.cpuUs += result.cpuUs;
           t.rates.push((result.messages * 1000) / result.ms);
           t.cpu.push(result.cpuUs / result.messages);
+          t.sys.push(result.sysUs / result.messages);
         }
       }
     }
@@ -253,12 +260,14 @@ export async function brokerThroughput(ctx: ScenarioContext, options: Throughput
         msgsPerSec: (t.messages * 1000) / t.ms,
         cpuUsPerMsg: t.cpuUs / t.messages,
         medianCpuUsPerMsg: median(t.cpu),
+        medianSysUsPerMsg: median(t.sys),
         procCpuUsPerMsg: t.procCpuUs / t.messages,
         rssMb: t.maxRssKb / 1024,
         vsRhea: pairedMedian(t.rates, rhea?.rates),
         cpuVsRhea: pairedMedian(t.cpu, rhea?.cpu),
         cpuVsProtonC: pairedMedian(t.cpu, protonC?.cpu),
         vsEngine: impl === 'rx-amqp' ? pairedMedian(t.rates, engine?.rates) : undefined,
+        cpuVsBaseline: pairedMedian(t.cpu, baselineOf(impl) === undefined ? undefined : totals.get(baselineOf(impl)!)?.[mode].cpu),
       });
     }
   }

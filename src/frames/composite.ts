@@ -177,24 +177,39 @@ export class ListWriter {
   }
 }
 
-/** Walks one composite's list on decode. */
+/**
+ * Walks one composite's list on decode. The decoders of the frames and
+ * sections every message passes through (transfer, disposition, flow,
+ * header, properties, accepted) keep one each and {@link begin} it per list
+ * ({@link sharedListReader}): a reader per frame was an allocation V8 did not
+ * remove (its constructor was not inlined). A shared reader is not
+ * re-entrant: only a type that never contains itself may have one.
+ */
 export class ListReader {
-  readonly count: number;
-  readonly end: number;
+  count = 0;
+  end = 0;
   private index = 0;
+  private r: Reader | undefined;
+  private type = '';
 
-  constructor(
-    private readonly r: Reader,
-    private readonly type: string,
-  ) {
+  constructor(r?: Reader, type = '') {
+    if (r !== undefined) this.begin(r, type);
+  }
+
+  /** Reads the list header at `r`'s position and walks that list from its first field. */
+  begin(r: Reader, type: string): this {
+    this.r = r;
+    this.type = type;
+    this.index = 0;
     this.count = r.readListCount();
     this.end = r.lastCompoundEnd;
+    return this;
   }
 
   /** Moves to the next field; true when it is present (inside the list and not null). */
   next(): boolean {
     if (this.index++ >= this.count) return false;
-    return !this.r.readNull();
+    return !this.r!.readNull();
   }
 
   /** A mandatory field was absent. */
@@ -204,7 +219,7 @@ export class ListReader {
 
   /** Skips fields beyond the ones this version of the standard defines, and checks the list's size. */
   done(): void {
-    const r = this.r;
+    const r = this.r!;
     while (this.index < this.count) {
       this.index++;
       r.skipValue();

@@ -10,6 +10,9 @@ import { Code, descriptorName, ListReader, ListWriter, readDescriptorCode, readF
 import type { DeliveryState, Outcome, TransactionalState } from './types.js';
 import { decodeWireError, encodeWireError } from './wire-error.js';
 
+/** The accepted decoder's list reader (a accepted never contains another). */
+const LIST_ACCEPTED = new ListReader();
+
 // Accepted and released have no fields: one shared instance each, since transfer
 // and disposition decode them on the hot path.
 const ACCEPTED = Object.freeze({ type: 'accepted' as const });
@@ -118,7 +121,7 @@ function decodeStateBody(r: Reader, code: number): DeliveryState | undefined {
       return { type: 'received', sectionNumber, sectionOffset };
     }
     case Code.accepted:
-      new ListReader(r, 'accepted').done();
+      LIST_ACCEPTED.begin(r, 'accepted').done();
       return ACCEPTED;
     case Code.rejected: {
       const l = new ListReader(r, 'rejected');

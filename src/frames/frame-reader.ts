@@ -34,6 +34,8 @@ import { FRAME_TYPE_AMQP, FRAME_TYPE_SASL, type AmqpFrame, type Frame, type Sasl
 const EMPTY = new Uint8Array(0);
 /** splitPayloads: frames from this size on are split rather than copied. */
 const SPLIT_MIN = 4096;
+/** Chunk slots kept by a reader that has read everything (more are let go), and consumed slots that trigger a compaction. */
+const MAX_KEPT_CHUNK_SLOTS = 64;
 /** Descriptor 0x00 0x53 0x14 (transfer, as a smallulong), then a list8 or list32 constructor and size. */
 const TRANSFER_PROBE = 8;
 
@@ -46,9 +48,15 @@ export class FrameReader {
    */
   maxFrameSize: number;
 
-  /** Pushed chunks; `chunks[head]` holds the next unread byte at `offset`. */
+  /**
+   * Pushed chunks, `chunks[head .. tail)`; `chunks[head]` holds the next
+   * unread byte at `offset`. The array is kept across reads (consumed slots
+   * emptied, the indices reset once all is read): a peer that sends small
+   * reads must not cost an array allocation per read.
+   */
   private chunks: Uint8Array[] = [];
   private head = 0;
+  private tail = 0;
   private offset = 0;
   private buffered = 0;
   private readonly header = new Uint8Array(FRAME_HEADER_SIZE);
@@ -76,7 +84,7 @@ export class FrameReader {
   /** Bytes of the pushed chunks the reader still references, whole (those it has not read to their end): what it keeps alive. */
   get heldBytes(): number {
     let n = 0;
-    for (const chunk of this.chunks) n += chunk.length;
+    for (let i = this.head; i < this.tail; i++) n += this.chunks[i]!.length;
     return n;
   }
 
@@ -86,7 +94,7 @@ export class FrameReader {
    */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    this.chunks[this.tail++] = chunk;
     this.buffered += chunk.length;
   }
 
@@ -142,6 +150,7 @@ export class FrameReader {
     this.failure = new AmqpError(Condition.FramingError, description);
     this.chunks = [];
     this.head = 0;
+    this.tail = 0;
     this.offset = 0;
     this.buffered = 0;
     throw this.failure;
@@ -239,11 +248,14 @@ export class FrameReader {
       chunks[this.head++] = EMPTY;
       this.offset = 0;
     }
-    if (this.head === chunks.length) {
-      this.chunks = [];
+    if (this.head === this.tail) {
+      // All read: start the array again from its first slot (a burst that grew it lets it go).
+      if (this.tail > MAX_KEPT_CHUNK_SLOTS) this.chunks = [];
       this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > chunks.length) {
-      this.chunks = chunks.slice(this.head);
+      this.tail = 0;
+    } else if (this.head > MAX_KEPT_CHUNK_SLOTS && this.head * 2 > this.tail) {
+      this.chunks = chunks.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
   }

@@ -24,6 +24,11 @@ import {
 } from './composite.js';
 import type { Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId, Properties } from './types.js';
 
+/** The properties decoder's list reader (a properties never contains another). */
+const LIST_PROPERTIES = new ListReader();
+/** The header decoder's list reader (a header never contains another). */
+const LIST_HEADER = new ListReader();
+
 /*
 <type name="header" class="composite" source="list" provides="section">
   <descriptor name="amqp:header:list" code="0x00000000:0x00000070"/>
@@ -46,7 +51,7 @@ export function encodeHeader(w: Writer, h: Header): void {
 }
 
 function decodeHeaderBody(r: Reader): Header {
-  const l = new ListReader(r, 'header');
+  const l = LIST_HEADER.begin(r, 'header');
   const durable = l.next() ? r.readBoolean() : false;
   const priority = l.next() ? r.readUbyte() : 4;
   const ttl = l.next() ? r.readUint() : undefined;
@@ -96,7 +101,7 @@ export function encodeProperties(w: Writer, p: Properties): void {
 }
 
 function decodePropertiesBody(r: Reader): Properties {
-  const l = new ListReader(r, 'properties');
+  const l = LIST_PROPERTIES.begin(r, 'properties');
   const messageId = l.next() ? readMessageId(r) : undefined;
   const userId = l.next() ? r.readBinary() : undefined;
   const to = l.next() ? readStringKey(r) : undefined;

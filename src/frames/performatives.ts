@@ -45,6 +45,13 @@ import type {
 } from './types.js';
 import { decodeWireError, encodeWireError } from './wire-error.js';
 
+/** The flow decoder's list reader (a flow never contains another). */
+const LIST_FLOW = new ListReader();
+/** The disposition decoder's list reader (a disposition never contains another). */
+const LIST_DISPOSITION = new ListReader();
+/** The transfer decoder's list reader (a transfer never contains another). */
+const LIST_TRANSFER = new ListReader();
+
 const UINT_MAX = 0xffffffff;
 
 function readSenderSettleMode(r: Reader): SenderSettleMode {
@@ -305,7 +312,7 @@ export function encodeFlow(w: Writer, p: Flow): void {
 }
 
 function decodeFlow(r: Reader): Flow {
-  const l = new ListReader(r, 'flow');
+  const l = LIST_FLOW.begin(r, 'flow');
   const nextIncomingId = l.next() ? r.readUint() : undefined;
   const incomingWindow = l.next() ? r.readUint() : l.missing('incoming-window');
   const nextOutgoingId = l.next() ? r.readUint() : l.missing('next-outgoing-id');
@@ -369,7 +376,7 @@ export function encodeTransfer(w: Writer, p: Transfer): void {
 }
 
 function decodeTransfer(r: Reader): Transfer {
-  const l = new ListReader(r, 'transfer');
+  const l = LIST_TRANSFER.begin(r, 'transfer');
   const handle = l.next() ? r.readUint() : l.missing('handle');
   const deliveryId = l.next() ? r.readUint() : undefined;
   const deliveryTag = l.next() ? r.readBinary() : undefined;
@@ -423,7 +430,7 @@ export function encodeDisposition(w: Writer, p: Disposition): void {
 }
 
 function decodeDisposition(r: Reader): Disposition {
-  const l = new ListReader(r, 'disposition');
+  const l = LIST_DISPOSITION.begin(r, 'disposition');
   const role = l.next() ? roleOf(r.readBoolean()) : l.missing('role');
   const first = l.next() ? r.readUint() : l.missing('first');
   const last = l.next() ? r.readUint() : undefined;
