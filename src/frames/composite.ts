@@ -77,20 +77,32 @@ export function required<T>(value: T | undefined | null, type: string, field: st
   return value;
 }
 
-/** Writes one composite's fields in spec order, eliding trailing absent and default fields. */
+/**
+ * Writes one composite's fields in spec order, eliding trailing absent and
+ * default fields. The frames written with every message or read (disposition,
+ * flow) keep one each and {@link begin} it per frame, as {@link ListReader}'s
+ * hot decoders do: not re-entrant, so only for a type that never contains itself.
+ */
 export class ListWriter {
-  private readonly mark: number;
+  private w: Writer | undefined;
+  private mark = 0;
   /** Fields written so far, nulls included. */
   private count = 0;
   /** Absent fields not yet written: they become nulls only if a later field is present. */
   private pending = 0;
 
-  constructor(
-    private readonly w: Writer,
-    code: number,
-  ) {
+  constructor(w?: Writer, code = 0) {
+    if (w !== undefined) this.begin(w, code);
+  }
+
+  /** Writes the descriptor `code` and starts the list, for the first field. */
+  begin(w: Writer, code: number): this {
+    this.w = w;
+    this.count = 0;
+    this.pending = 0;
     w.writeDescriptor(code);
     this.mark = w.beginList();
+    return this;
   }
 
   /** An absent field, or one equal to its default. */
@@ -100,7 +112,7 @@ export class ListWriter {
 
   /** Starts a present field: flushes held-back nulls and returns the writer for its value. */
   field(): Writer {
-    const w = this.w;
+    const w = this.w!;
     for (; this.pending > 0; this.pending--) {
       w.writeNull();
       this.count++;
@@ -110,7 +122,7 @@ export class ListWriter {
   }
 
   end(): void {
-    this.w.endList(this.mark, this.count);
+    this.w!.endList(this.mark, this.count);
   }
 
   uint(v: number | undefined, byDefault?: number): void {

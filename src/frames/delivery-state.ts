@@ -41,7 +41,8 @@ export function encodeDeliveryState(w: Writer, s: DeliveryState): void {
     </type>
     */
     case 'accepted':
-      new ListWriter(w, Code.accepted).end();
+      w.writeDescriptor(Code.accepted);
+      w.endList(w.beginList(), 0); // an empty list: list0, as ListWriter writes it
       return;
     /*
     <type name="rejected" class="composite" source="list" provides="delivery-state, outcome">
@@ -62,7 +63,8 @@ export function encodeDeliveryState(w: Writer, s: DeliveryState): void {
     </type>
     */
     case 'released':
-      new ListWriter(w, Code.released).end();
+      w.writeDescriptor(Code.released);
+      w.endList(w.beginList(), 0); // an empty list: list0, as ListWriter writes it
       return;
     /*
     <type name="modified" class="composite" source="list" provides="delivery-state, outcome">

@@ -51,6 +51,10 @@ const LIST_FLOW = new ListReader();
 const LIST_DISPOSITION = new ListReader();
 /** The transfer decoder's list reader (a transfer never contains another). */
 const LIST_TRANSFER = new ListReader();
+/** The flow encoder's list writer (a flow never contains another). */
+const WRITE_FLOW = new ListWriter();
+/** The disposition encoder's list writer (a disposition never contains another). */
+const WRITE_DISPOSITION = new ListWriter();
 
 const UINT_MAX = 0xffffffff;
 
@@ -296,7 +300,7 @@ function decodeAttach(r: Reader): Attach {
 */
 /** Writes a `flow` performative to `w`. */
 export function encodeFlow(w: Writer, p: Flow): void {
-  const l = new ListWriter(w, Code.flow);
+  const l = WRITE_FLOW.begin(w, Code.flow);
   l.uint(p.nextIncomingId);
   l.field().writeUint(required(p.incomingWindow, 'flow', 'incoming-window'));
   l.field().writeUint(required(p.nextOutgoingId, 'flow', 'next-outgoing-id'));
@@ -418,7 +422,7 @@ function decodeTransfer(r: Reader): Transfer {
 */
 /** Writes a `disposition` performative to `w`. */
 export function encodeDisposition(w: Writer, p: Disposition): void {
-  const l = new ListWriter(w, Code.disposition);
+  const l = WRITE_DISPOSITION.begin(w, Code.disposition);
   l.field().writeBoolean(required(p.role, 'disposition', 'role') === 'receiver');
   l.field().writeUint(required(p.first, 'disposition', 'first'));
   l.uint(p.last);
