@@ -54,7 +54,9 @@ export class DispositionBatch {
       this.states = [];
       this.settled = [];
     } else {
-      this.states.fill(undefined, 0, this.count);
+      // A loop, not fill(): a batch is usually one or two dispositions (one read's worth), where the builtin's call costs more.
+      const states = this.states;
+      for (let i = 0; i < this.count; i++) states[i] = undefined;
     }
     this.count = 0;
     this.ordered = true;
