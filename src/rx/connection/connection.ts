@@ -165,6 +165,8 @@ export class Connection {
 
   /** @internal connect.ts and listen.ts: output was written, or the transport drained. */
   outputChanged(): void {
+    // Called after every write (every read, for a receiver): no copy of an empty set.
+    if (this.outputListeners.size === 0) return;
     for (const listener of [...this.outputListeners]) listener();
   }
 

@@ -35,8 +35,10 @@ import { DrainRounds, type DrainVerdict } from '../flow/drain-rounds.js';
 import { checkResume, type DeliveryResume } from './resume-option.js';
 import { contained, runContained } from '../util/contained.js';
 import { RELEASED } from './outcome.js';
-import { receiveTracer, type ReceiveTracer } from './tracing.js';
-import { buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions } from './source-options.js';
+import { receiveTracer, type ReceiveTracer, type TracedDeliveryOwner } from './tracing.js';
+import {
+  buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions,
+} from './source-options.js';
 
 /** Largest message a receiver accepts by default (the engine has no limit of its own): 100 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
@@ -728,10 +730,7 @@ export class ReceiverLink implements FrameLink {
     const delivery = new ReceivedDelivery(traced ?? this, event, this.spec.plainObjects === true);
     this.window.received();
     if (!event.settled) this.emitted(delivery);
-    this.emit(event.deliveryId, event.settled, () => {
-      if (traced === undefined) this.sink.next(delivery);
-      else traced.emit(delivery, this.sink);
-    });
+    this.emit(event.deliveryId, event.settled, delivery, traced);
     if (!event.settled && this.spec.autoAccept && !delivery.settled && !delivery.claimed && this.state === 'attached') {
       try {
         delivery.accept();
@@ -744,8 +743,8 @@ export class ReceiverLink implements FrameLink {
     this.afterEmit();
   }
 
-  /** A delivery (counted in the window already) goes to the subscriber (`next` calls it), held until settled. */
-  private emit(deliveryId: number, settled: boolean, next: () => void): void {
+  /** A delivery (counted in the window already) goes to the subscriber (through `traced` when traced), held until settled. No closure: this runs per message. */
+  private emit(deliveryId: number, settled: boolean, delivery: Delivery, traced: TracedDeliveryOwner | undefined): void {
     this.stall?.delivery();
     if (!settled) {
       this.userHeld++;
@@ -754,7 +753,8 @@ export class ReceiverLink implements FrameLink {
     }
     this.emitting = true;
     try {
-      next();
+      if (traced === undefined) this.sink.next(delivery);
+      else traced.emit(delivery as ReceivedDelivery, this.sink); // only onDelivery traces, with its ReceivedDelivery
     } finally {
       this.emitting = false;
     }
@@ -816,7 +816,7 @@ export class ReceiverLink implements FrameLink {
   /** FrameLink (receiveStreamed): a delivery whose head has come (counted in the window at its first frame), emitted as any other; the handler settles it. */
   emitFrom(delivery: unknown, deliveryId: number, settled: boolean): boolean {
     if (this.state !== 'attached' || this.sink.closed) return false;
-    this.emit(deliveryId, settled, () => this.sink.next(delivery as Delivery));
+    this.emit(deliveryId, settled, delivery as Delivery, undefined);
     this.afterEmit();
     return true;
   }
