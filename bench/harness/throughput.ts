@@ -40,7 +40,10 @@ export type ClientImpl = 'rx-amqp' | 'rx-amqp-engine' | 'rhea' | 'proton-c' | 'r
 const BASELINE = process.env['BENCH_BASELINE'];
 /** Every client, in the order the tables list them. */
 export const ALL_CLIENTS: readonly ClientImpl[] = [
-  'rx-amqp', 'rx-amqp-engine', 'rhea', 'proton-c',
+  'rx-amqp',
+  'rx-amqp-engine',
+  'rhea',
+  'proton-c',
   ...(BASELINE === undefined ? [] : (['rx-amqp-baseline', 'rx-amqp-engine-baseline'] as const)),
 ];
 export type Mode = 'send' | 'receive';
@@ -66,14 +69,27 @@ export interface ThroughputOptions {
 }
 
 const THROUGHPUT_COLUMNS = [
-  'bench', 'impl', 'messages', 'rounds', 'msgsPerSec', 'cpuUsPerMsg', 'medianCpuUsPerMsg', 'medianSysUsPerMsg', 'procCpuUsPerMsg', 'rssMb', 'vsRhea', 'cpuVsRhea', 'cpuVsProtonC', 'vsEngine',
-  ...(BASELINE === undefined ? [] : ['cpuVsBaseline'] as const),
+  'bench',
+  'impl',
+  'messages',
+  'rounds',
+  'msgsPerSec',
+  'cpuUsPerMsg',
+  'medianCpuUsPerMsg',
+  'medianSysUsPerMsg',
+  'procCpuUsPerMsg',
+  'rssMb',
+  'vsRhea',
+  'cpuVsRhea',
+  'cpuVsProtonC',
+  'vsEngine',
+  ...(BASELINE === undefined ? [] : (['cpuVsBaseline'] as const)),
 ] as const;
 
 /** What every throughput table's notes say about the method. */
 const THROUGHPUT_NOTES: readonly string[] = [
   'messages: message-id ulong + amqp-value map {"sequence": n}, as Proton\'s send.c; receivers take a round\'s credit at once (rx-amqp: prefetch = a round), decode each message, and accept and settle the unsettled ones',
-  'cpuUsPerMsg: messaging only (Node: the rounds, in-process; C: whole processes, connect included), all rounds: the Node clients\' first rounds include V8 warming up; medianCpuUsPerMsg: the median round; medianSysUsPerMsg: the kernel\'s part of the CPU (system time: the socket reads, writes and polls), the median round; procCpuUsPerMsg: whole processes incl. start-up (wait4 rusage); vsRhea, cpuVsRhea, cpuVsProtonC, vsEngine (and cpuVsBaseline, CPU/msg against the BENCH_BASELINE checkout\'s same client): medians of per-round ratios',
+  "cpuUsPerMsg: messaging only (Node: the rounds, in-process; C: whole processes, connect included), all rounds: the Node clients' first rounds include V8 warming up; medianCpuUsPerMsg: the median round; medianSysUsPerMsg: the kernel's part of the CPU (system time: the socket reads, writes and polls), the median round; procCpuUsPerMsg: whole processes incl. start-up (wait4 rusage); vsRhea, cpuVsRhea, cpuVsProtonC, vsEngine (and cpuVsBaseline, CPU/msg against the BENCH_BASELINE checkout's same client): medians of per-round ratios",
 ];
 
 interface Totals {
@@ -110,10 +126,12 @@ const WORKERS: Partial<Record<ClientImpl, readonly [root: string, file: string]>
   'rx-amqp': [REPO_ROOT, 'rx-client.ts'],
   'rx-amqp-engine': [REPO_ROOT, 'rx-engine-client.ts'],
   rhea: [REPO_ROOT, 'rhea-client.ts'],
-  ...(BASELINE === undefined ? {} : {
-    'rx-amqp-baseline': [BASELINE, 'rx-client.ts'],
-    'rx-amqp-engine-baseline': [BASELINE, 'rx-engine-client.ts'],
-  } as const),
+  ...(BASELINE === undefined
+    ? {}
+    : ({
+        'rx-amqp-baseline': [BASELINE, 'rx-client.ts'],
+        'rx-amqp-engine-baseline': [BASELINE, 'rx-engine-client.ts'],
+      } as const)),
 };
 
 /** A Node client: one process per direction, all rounds in it. */
@@ -125,10 +143,21 @@ async function nodeClient(dir: string, impl: ClientImpl, o: ThroughputOptions): 
   // BENCH_CPU_PROF=DIR: each Node client writes V8 CPU profiles (one a thread) to DIR/IMPL-MODE (see BENCHMARKS.md, Profiling),
   // sampling every BENCH_CPU_PROF_INTERVAL µs (default 1000, V8's).
   const profile = process.env['BENCH_CPU_PROF'];
-  const start = (mode: Mode): MeasuredChild => new MeasuredChild(`${impl} ${mode}`, dir, process.execPath, [
-    ...(profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(profile, `${impl}-${mode}`)}`, `--cpu-prof-interval=${process.env['BENCH_CPU_PROF_INTERVAL'] ?? 1000}`]),
-    '--import', 'tsx', worker, mode, host, String(port), o.address(impl), String(o.perRound), ...credentials,
-  ]);
+  const start = (mode: Mode): MeasuredChild =>
+    new MeasuredChild(`${impl} ${mode}`, dir, process.execPath, [
+      ...(profile === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${join(profile, `${impl}-${mode}`)}`, `--cpu-prof-interval=${process.env['BENCH_CPU_PROF_INTERVAL'] ?? 1000}`]),
+      '--import',
+      'tsx',
+      worker,
+      mode,
+      host,
+      String(port),
+      o.address(impl),
+      String(o.perRound),
+      ...credentials,
+    ]);
   const children = { send: start('send'), receive: start('receive') };
   const kill = (): void => {
     children.send.kill();

@@ -145,7 +145,9 @@ function smallReads(l: MemoryLink, count: number, first: number): Uint8Array[] {
   let pending: Uint8Array | undefined;
   for (let i = 0; i < count; i++) {
     const n = first + i;
-    l.client.send(l.sender, { payload: encodeMessageBytes({ properties: { messageId: BigInt(n) }, body: { type: 'value', value: new Map([['sequence', n]]) } }) });
+    l.client.send(l.sender, {
+      payload: encodeMessageBytes({ properties: { messageId: BigInt(n) }, body: { type: 'value', value: new Map([['sequence', n]]) } }),
+    });
     const transfer = l.client.takeOutput()!.slice();
     if (i % 3 === 0) reads.push(transfer);
     else if (pending === undefined) pending = transfer;

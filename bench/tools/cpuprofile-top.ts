@@ -80,6 +80,9 @@ for (const file of files) {
 }
 
 const pct = (us: number): string => `${((us * 100) / total).toFixed(1).padStart(5)}%`;
-const rows = [...self.entries()].filter(([k]) => k.includes(filter)).sort((a, b) => b[1] - a[1]).slice(0, top);
+const rows = [...self.entries()]
+  .filter(([k]) => k.includes(filter))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top);
 process.stdout.write(`total ${(total / 1000).toFixed(0)} ms sampled${busy ? ' (busy)' : ''}\n  self  incl.  function\n`);
 for (const [key, us] of rows) process.stdout.write(`${pct(us)} ${pct(inclusive.get(key) ?? 0)}  ${key}\n`);

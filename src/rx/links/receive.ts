@@ -36,9 +36,7 @@ import { checkResume, type DeliveryResume } from './resume-option.js';
 import { contained, runContained } from '../util/contained.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer, type TracedDeliveryOwner } from './tracing.js';
-import {
-  buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions,
-} from './source-options.js';
+import { buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions } from './source-options.js';
 
 /** Largest message a receiver accepts by default (the engine has no limit of its own): 100 MiB. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
