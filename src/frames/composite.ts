@@ -123,6 +123,7 @@ export class ListWriter {
 
   end(): void {
     this.w!.endList(this.mark, this.count);
+    this.w = undefined; // a shared writer keeps no writer it was lent
   }
 
   uint(v: number | undefined, byDefault?: number): void {
@@ -192,10 +193,10 @@ export class ListWriter {
 /**
  * Walks one composite's list on decode. The decoders of the frames and
  * sections every message passes through (transfer, disposition, flow,
- * header, properties, accepted) keep one each and {@link begin} it per list
- * ({@link sharedListReader}): a reader per frame was an allocation V8 did not
- * remove (its constructor was not inlined). A shared reader is not
- * re-entrant: only a type that never contains itself may have one.
+ * header, properties, accepted) keep one each and {@link begin} it per list:
+ * a reader per frame was an allocation V8 did not remove (its constructor
+ * was not inlined). A shared reader is not re-entrant: only a type that
+ * never contains itself may have one. It lets go of its Reader at `done()`.
  */
 export class ListReader {
   count = 0;
@@ -237,6 +238,7 @@ export class ListReader {
       r.skipValue();
     }
     if (r.offset !== this.end) throw new DecodeError(`${this.type}: list size does not match its fields`, r.offset);
+    this.r = undefined; // a shared reader keeps no view of the input it decoded
   }
 }
 

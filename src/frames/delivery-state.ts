@@ -10,7 +10,7 @@ import { Code, descriptorName, ListReader, ListWriter, readDescriptorCode, readF
 import type { DeliveryState, Outcome, TransactionalState } from './types.js';
 import { decodeWireError, encodeWireError } from './wire-error.js';
 
-/** The accepted decoder's list reader (a accepted never contains another). */
+/** The accepted decoder's list reader (an accepted state contains nothing). */
 const LIST_ACCEPTED = new ListReader();
 
 // Accepted and released have no fields: one shared instance each, since transfer

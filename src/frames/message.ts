@@ -24,9 +24,9 @@ import {
 } from './composite.js';
 import type { Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId, Properties } from './types.js';
 
-/** The properties decoder's list reader (a properties never contains another). */
+/** The properties decoder's list reader (properties never contain another list of properties). */
 const LIST_PROPERTIES = new ListReader();
-/** The header decoder's list reader (a header never contains another). */
+/** The header decoder's list reader (a header never contains another header). */
 const LIST_HEADER = new ListReader();
 
 /*
