@@ -114,20 +114,7 @@ export function toWireMessage(m: Message): WireMessage {
         deliveryCount: m.deliveryCount ?? HEADER_DEFAULTS.deliveryCount,
       }
     : undefined;
-  const hasProperties =
-    m.messageId !== undefined ||
-    m.userId !== undefined ||
-    m.to !== undefined ||
-    m.subject !== undefined ||
-    m.replyTo !== undefined ||
-    m.correlationId !== undefined ||
-    m.contentType !== undefined ||
-    m.contentEncoding !== undefined ||
-    m.absoluteExpiryTime !== undefined ||
-    m.creationTime !== undefined ||
-    m.groupId !== undefined ||
-    m.groupSequence !== undefined ||
-    m.replyToGroupId !== undefined;
+  const hasProperties = hasAnyProperty(m);
   const properties: Properties | undefined = hasProperties
     ? {
         messageId: m.messageId,
@@ -297,7 +284,19 @@ function writeUserMessage(w: Writer, m: Message): void {
     m.durable !== undefined || m.priority !== undefined || m.ttl !== undefined || m.firstAcquirer !== undefined || m.deliveryCount !== undefined
       ? (m as unknown as Header)
       : undefined;
-  const properties =
+  const properties = hasAnyProperty(m) ? (m as unknown as Properties) : undefined;
+  writeSectionsBeforeBody(w, header, m.deliveryAnnotations, m.messageAnnotations, properties, m.applicationProperties);
+  writeBody(w, m);
+  writeFooter(w, m.footer);
+}
+
+/**
+ * Whether the message sets any field of the properties section. Written out
+ * field by field, not as a loop over PROPERTY_FIELDS: it runs for every
+ * message sent, and named reads stay monomorphic where keyed ones do not.
+ */
+function hasAnyProperty(m: Message): boolean {
+  return (
     m.messageId !== undefined ||
     m.userId !== undefined ||
     m.to !== undefined ||
@@ -311,11 +310,7 @@ function writeUserMessage(w: Writer, m: Message): void {
     m.groupId !== undefined ||
     m.groupSequence !== undefined ||
     m.replyToGroupId !== undefined
-      ? (m as unknown as Properties)
-      : undefined;
-  writeSectionsBeforeBody(w, header, m.deliveryAnnotations, m.messageAnnotations, properties, m.applicationProperties);
-  writeBody(w, m);
-  writeFooter(w, m.footer);
+  );
 }
 
 function writeData(w: Writer, sections: readonly Uint8Array[]): void {
