@@ -18,6 +18,12 @@ const LIST_ACCEPTED = new ListReader();
 const ACCEPTED = Object.freeze({ type: 'accepted' as const });
 const RELEASED = Object.freeze({ type: 'released' as const });
 
+/** A composite with no fields (accepted, released): its descriptor and an empty list (list0, as ListWriter writes it), with no ListWriter per message. */
+function writeFieldless(w: Writer, code: number): void {
+  w.writeDescriptor(code);
+  w.endList(w.beginList(), 0);
+}
+
 /** Encodes any delivery state or outcome, descriptor included. */
 export function encodeDeliveryState(w: Writer, s: DeliveryState): void {
   switch (s.type) {
@@ -41,8 +47,7 @@ export function encodeDeliveryState(w: Writer, s: DeliveryState): void {
     </type>
     */
     case 'accepted':
-      w.writeDescriptor(Code.accepted);
-      w.endList(w.beginList(), 0); // an empty list: list0, as ListWriter writes it
+      writeFieldless(w, Code.accepted);
       return;
     /*
     <type name="rejected" class="composite" source="list" provides="delivery-state, outcome">
@@ -63,8 +68,7 @@ export function encodeDeliveryState(w: Writer, s: DeliveryState): void {
     </type>
     */
     case 'released':
-      w.writeDescriptor(Code.released);
-      w.endList(w.beginList(), 0); // an empty list: list0, as ListWriter writes it
+      writeFieldless(w, Code.released);
       return;
     /*
     <type name="modified" class="composite" source="list" provides="delivery-state, outcome">

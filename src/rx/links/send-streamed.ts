@@ -773,7 +773,7 @@ function isIterable(value: unknown): boolean {
 }
 
 function notBytes(chunk: unknown): TypeError {
-  return new TypeError(`sendStreamed: a body chunk must be a Uint8Array (a Buffer is one), got ${describe(chunk)}`);
+  return new TypeError(`sendStreamed: a body chunk must be a Uint8Array (or a subclass of it), got ${describe(chunk)}`);
 }
 
 function asLinkError(error: unknown, where: string): unknown {
