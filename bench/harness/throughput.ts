@@ -263,6 +263,13 @@ export async function brokerThroughput(ctx: ScenarioContext, options: Throughput
         }
       }
     }
+    // Round by round, V8's warm-up shows (a Node client's first rounds cost more; the median round may be one of them).
+    for (const impl of o.impls) {
+      for (const mode of MODES) {
+        const byRound = totals.get(impl)![mode].cpu.map((c) => c.toFixed(2));
+        ctx.log(`${o.broker}: ${impl} ${mode}: CPU µs/msg by round ${byRound.join(' ')}`);
+      }
+    }
     for (const impl of o.impls) {
       const usage = await clients.get(impl)!.finish();
       for (const mode of MODES) {
