@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Generates src/frames/spec.generated.ts from the AMQP 1.0 type definitions
+// Generates src/frames/spec.generated.ts (and trace-fields.generated.ts) from the AMQP 1.0 type definitions
 // (transport.xml, messaging.xml, security.xml, transactions.xml), as Qpid Proton's
 // protocol.py does: descriptor codes, symbolic names and ordered field lists come
 // from the standard, not from hand-typed tables.
 //
-//   node scripts/gen-spec.mjs [specDir]      (writes src/frames/spec.generated.ts)
-//   node scripts/gen-spec.mjs --check        (exit 1 when the committed file is stale)
+//   node scripts/gen-spec.mjs [specDir]      (writes both files)
+//   node scripts/gen-spec.mjs --check        (exit 1 when a committed file is stale)
 //
 // The spec directory is, in order: the argument, $AMQP_SPEC_DIR, <repo>/spec,
 // <repo>/../shared/spec. No dependencies: the XML is simple enough for regexes.
@@ -17,6 +17,7 @@ export const SPEC_FILES = ['transport.xml', 'messaging.xml', 'security.xml', 'tr
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTPUT_PATH = join(repoRoot, 'src/frames/spec.generated.ts');
+export const TRACE_OUTPUT_PATH = join(repoRoot, 'src/frames/trace-fields.generated.ts');
 
 /** The first directory holding the spec XML, or undefined. */
 export function findSpecDir(explicit) {
@@ -112,26 +113,10 @@ function hex(n) {
  * Pure (no file access), so the spec test can run it in memory.
  */
 export function generateSpec(xmlByFile) {
-  const all = SPEC_FILES.flatMap((f) => {
-    if (typeof xmlByFile[f] !== 'string') throw new Error(`generateSpec: missing ${f}`);
-    return parseFile(f, xmlByFile[f]);
-  });
-  const byName = new Map();
-  for (const t of all) if (t.class !== 'primitive' && !byName.has(t.name)) byName.set(t.name, t);
-
-  const described = all.filter((t) => t.descriptor && (t.class === 'composite' || t.class === 'restricted'));
-  const restricted = all.filter((t) => t.class === 'restricted');
-  const withChoices = restricted.filter((t) => t.choices.length > 0);
-
+  const { byName, described, restricted, withChoices } = specModel(xmlByFile);
   const lines = [];
   const out = (s = '') => lines.push(s);
-  out('/**');
-  out(" * AMQP 1.0 type definitions, generated from the standard's XML (transport.xml,");
-  out(' * messaging.xml, security.xml, transactions.xml) by scripts/gen-spec.mjs.');
-  out(' * DO NOT EDIT: run `npm run gen:spec`. spec.generated.spec.ts checks that this');
-  out(' * file matches the XML.');
-  out(' */');
-  out();
+  header(out, 'AMQP 1.0 type definitions');
   out('export interface SpecField {');
   out('  /** The field name as the standard spells it (`container-id`). */');
   out('  readonly name: string;');
@@ -214,8 +199,50 @@ export function generateSpec(xmlByFile) {
   }
   out('} as const satisfies Record<string, { readonly source: string; readonly choices: readonly SpecChoice[] }>;');
   out();
-  // What the protocol trace (describe.ts) needs of each type, compact: a
-  // bundle that keeps the trace keeps these few kB rather than SPEC_TYPES.
+  out('/** The source type of every restricted type (`handle` → `uint`, `delivery-number` → `sequence-no`). */');
+  out('export const RESTRICTED_SOURCE: Readonly<Record<string, string>> = {');
+  for (const t of restricted) out(`  ${literal(t.name)}: ${literal(t.source)},`);
+  out('};');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The parsed XML: the described types, the restricted ones, those with choices, and every type by name. */
+function specModel(xmlByFile) {
+  const all = SPEC_FILES.flatMap((f) => {
+    if (typeof xmlByFile[f] !== 'string') throw new Error(`generateSpec: missing ${f}`);
+    return parseFile(f, xmlByFile[f]);
+  });
+  const byName = new Map();
+  for (const t of all) if (t.class !== 'primitive' && !byName.has(t.name)) byName.set(t.name, t);
+  const described = all.filter((t) => t.descriptor && (t.class === 'composite' || t.class === 'restricted'));
+  const restricted = all.filter((t) => t.class === 'restricted');
+  const withChoices = restricted.filter((t) => t.choices.length > 0);
+  return { byName, described, restricted, withChoices };
+}
+
+function header(out, what) {
+  out('/**');
+  out(` * ${what}, generated from the standard's XML (transport.xml,`);
+  out(' * messaging.xml, security.xml, transactions.xml) by scripts/gen-spec.mjs.');
+  out(' * DO NOT EDIT: run `npm run gen:spec`. spec.generated.spec.ts checks that this');
+  out(' * file matches the XML.');
+  out(' */');
+  out();
+}
+
+/**
+ * Builds the text of trace-fields.generated.ts: what the protocol trace
+ * (describe.ts) needs of each type, compact, in a file of its own, so a
+ * browser bundle, which loads the trace only when a connection traces
+ * (engine/frame-tracer.browser.ts), does not carry it in spec.generated.ts.
+ */
+export function generateTraceFields(xmlByFile) {
+  const { byName, described, withChoices } = specModel(xmlByFile);
+  const lines = [];
+  const out = (s = '') => lines.push(s);
+  header(out, 'Protocol trace field lists');
+  out("import type { SpecTypeName } from './spec.generated.js';");
+  out();
   const baseOf = (typeName) => {
     let t = typeName;
     for (let i = 0; i < 16 && byName.get(t)?.class === 'restricted'; i++) t = byName.get(t).source;
@@ -242,11 +269,6 @@ export function generateSpec(xmlByFile) {
     out(`  ${literal(t.name)}: ${literal(fields.join(' '))},`);
   }
   out('} as const satisfies Record<SpecTypeName, string>;');
-  out();
-  out('/** The source type of every restricted type (`handle` → `uint`, `delivery-number` → `sequence-no`). */');
-  out('export const RESTRICTED_SOURCE: Readonly<Record<string, string>> = {');
-  for (const t of restricted) out(`  ${literal(t.name)}: ${literal(t.source)},`);
-  out('};');
   return `${lines.join('\n')}\n`;
 }
 
@@ -259,15 +281,20 @@ if (isMain) {
     console.error(`gen-spec: cannot find ${SPEC_FILES.join(', ')} (pass a directory or set AMQP_SPEC_DIR)`);
     process.exit(2);
   }
-  const text = generateSpec(readSpecXml(dir));
-  if (check) {
-    const current = existsSync(OUTPUT_PATH) ? readFileSync(OUTPUT_PATH, 'utf8') : '';
-    if (current !== text) {
-      console.error(`gen-spec: ${OUTPUT_PATH} is stale; run npm run gen:spec`);
-      process.exit(1);
+  const xml = readSpecXml(dir);
+  for (const [path, text] of [
+    [OUTPUT_PATH, generateSpec(xml)],
+    [TRACE_OUTPUT_PATH, generateTraceFields(xml)],
+  ]) {
+    if (check) {
+      const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
+      if (current !== text) {
+        console.error(`gen-spec: ${path} is stale; run npm run gen:spec`);
+        process.exit(1);
+      }
+    } else {
+      writeFileSync(path, text);
+      console.log(`gen-spec: wrote ${path} from ${dir}`);
     }
-  } else {
-    writeFileSync(OUTPUT_PATH, text);
-    console.log(`gen-spec: wrote ${OUTPUT_PATH} from ${dir}`);
   }
 }

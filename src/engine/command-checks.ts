@@ -5,7 +5,7 @@
  */
 import { Writer } from '../codec/writer.js';
 import { Condition } from '../errors/index.js';
-import { encodeDeliveryState } from '../frames/index.js';
+import { encodeDeliveryState } from '../frames/delivery-state.js';
 import type { DeliveryState } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
 

@@ -27,7 +27,10 @@
  */
 import { Writer } from '../codec/writer.js';
 import { AmqpError, Condition } from '../errors/index.js';
-import { describeFrame, FrameReader, writeFrame, writeSaslFrame } from '../frames/index.js';
+// Frames by module, not through frames/index.js: a browser bundle splits by the files a static import reaches, and the
+// barrel would reach describe.ts, which frame-tracer.browser.ts loads only when a connection traces.
+import { FrameReader } from '../frames/frame-reader.js';
+import { writeFrame, writeSaslFrame } from '../frames/frame-writer.js';
 import {
   FRAME_TYPE_AMQP,
   FRAME_TYPE_SASL,
@@ -43,6 +46,7 @@ import {
 } from '../frames/types.js';
 import { ConnectionError, fitError, fromLocalError, fromWireError, LocalProtocolError, ProtocolError, toWireError } from './errors.js';
 import type { DeliveryId, EngineEvent, LinkId, SaslOutcomeEvent, SessionId } from './events.js';
+import { frameTracer } from './frame-tracer.js';
 import { FreeNumbers } from './free-numbers.js';
 import { IdleTimer } from './idle-timer.js';
 import { linkNameKey } from './link.js';
@@ -70,6 +74,7 @@ import { SaslClientNegotiation, SaslServerNegotiation, type SaslResult } from '.
 import { SaslError } from './sasl/sasl-error.js';
 import type { SaslAnswer } from './sasl/types.js';
 import { Session, type AnyLink, type SessionHost } from './session.js';
+import type { FrameTracer } from './trace.js';
 import type { SenderLink } from './sender-link.js';
 import {
   CONNECTION_DISCARDS_INPUT,
@@ -211,7 +216,7 @@ export class Engine {
   private readonly idle = new IdleTimer();
   /** Our idle-time-out: close after this long without input (the open advertises half). */
   private readonly idleThreshold: number;
-  private readonly trace: ((line: string) => void) | undefined;
+  private readonly trace: FrameTracer | undefined;
 
   // sessions and links
   private readonly sessions = new Map<SessionId, Session>();
@@ -254,7 +259,7 @@ export class Engine {
     // Large transfer frames split across reads come as views: the session joins a message's frames anyway.
     this.reader.splitPayloads = true;
     this.saslReader = new FrameReader(maxFrameSize);
-    this.trace = options.trace;
+    this.trace = options.trace === undefined ? undefined : frameTracer(options.trace);
     this.peerSessions = options.peerSessions ?? {};
     this.maxUnfinishedBytes = options.maxUnfinishedBytes ?? DEFAULT_MAX_UNFINISHED_BYTES;
     this.idleThreshold = options.idleTimeOut !== undefined && options.idleTimeOut > 0 ? options.idleTimeOut : 0;
@@ -732,7 +737,7 @@ export class Engine {
         this.trace === undefined
           ? undefined
           : (channel: number, t: Transfer, payload: Uint8Array | undefined) => {
-              this.trace!(describeFrame({ frameType: FRAME_TYPE_AMQP, channel, body: t, payload, size: 0 }, 'out'));
+              this.trace!.frame({ frameType: FRAME_TYPE_AMQP, channel, body: t, payload, size: 0 }, 'out');
             },
       emit: (event) => this.emit(event),
       newLinkId: () => this.nextLinkId++,
@@ -806,7 +811,7 @@ export class Engine {
   }
 
   private traceFrame(channel: number, body: Performative): void {
-    this.trace!(describeFrame({ frameType: FRAME_TYPE_AMQP, channel, body, payload: undefined, size: 0 }, 'out'));
+    this.trace!.frame({ frameType: FRAME_TYPE_AMQP, channel, body, payload: undefined, size: 0 }, 'out');
   }
 
   private writeHeader(header: Uint8Array): void {
@@ -815,7 +820,7 @@ export class Engine {
       this.amqpHeaderSent = true;
       this.move('send-header');
     }
-    if (this.trace !== undefined) this.trace(`[0] -> ${headerName(header)}`);
+    if (this.trace !== undefined) this.trace.line(`[0] -> ${headerName(header)}`);
   }
 
   private writeSasl(body: SaslPerformative): void {
@@ -823,7 +828,7 @@ export class Engine {
     s.reset();
     writeSaslFrame(s, body);
     this.out.writeFrom(s);
-    if (this.trace !== undefined) this.trace(describeFrame({ frameType: FRAME_TYPE_SASL, channel: 0, body, size: 0 }, 'out'));
+    if (this.trace !== undefined) this.trace.frame({ frameType: FRAME_TYPE_SASL, channel: 0, body, size: 0 }, 'out');
   }
 
   private writeOpen(): void {
@@ -873,7 +878,7 @@ export class Engine {
     if (action === 'keepalive' && this.openSent && this.out.length === 0) {
       this.out.writeBytes(EMPTY_FRAME);
       this.idle.countKeepalive(EMPTY_FRAME.length);
-      if (this.trace !== undefined) this.trace('[0] -> (empty frame)');
+      if (this.trace !== undefined) this.trace.line('[0] -> (empty frame)');
     }
   }
 
@@ -955,7 +960,7 @@ export class Engine {
   }
 
   private onHeader(header: Uint8Array): void {
-    if (this.trace !== undefined) this.trace(`[0] <- ${headerName(header)}`);
+    if (this.trace !== undefined) this.trace.line(`[0] <- ${headerName(header)}`);
     const id = header[4];
     const version = header[5] === 1 && header[6] === 0 && header[7] === 0;
     if (!version || (id !== 0 && id !== 3)) return this.headerMismatch(header);
@@ -1006,7 +1011,7 @@ export class Engine {
 
   private onSaslFrame(frame: Frame): void {
     if (frame.frameType !== FRAME_TYPE_SASL) throw new ProtocolError(Condition.FramingError, 'expected a SASL frame during SASL negotiation');
-    if (this.trace !== undefined) this.trace(describeFrame(frame, 'in'));
+    if (this.trace !== undefined) this.trace.frame(frame, 'in');
     this.saslStep(() => (this.saslClient !== undefined ? this.saslClient.receive(frame.body) : this.saslServer!.receive(frame.body)));
   }
 
@@ -1066,7 +1071,7 @@ export class Engine {
 
   private onFrame(frame: Frame): void {
     if (frame.frameType !== FRAME_TYPE_AMQP) throw new ProtocolError(Condition.FramingError, 'SASL frame after the AMQP header');
-    if (this.trace !== undefined) this.trace(describeFrame(frame, 'in'));
+    if (this.trace !== undefined) this.trace.frame(frame, 'in');
     const body = frame.body;
     if (body === undefined) return; // keepalive
     const channel = frame.channel;

@@ -13,7 +13,7 @@
  */
 import type { Writer } from '../codec/writer.js';
 import { Condition } from '../errors/index.js';
-import { encodeMessage } from '../frames/index.js';
+import { encodeMessage } from '../frames/message.js';
 import type { Attach, Flow, WireMessage } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
 import type { DeliveryId } from './events.js';

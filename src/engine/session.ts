@@ -19,7 +19,7 @@ import { utf8Length, type Writer } from '../codec/writer.js';
 import { Condition } from '../errors/index.js';
 import type { Attach, Begin, DeliveryState, Detach, Disposition, End, Flow, Performative, Role, Transfer } from '../frames/types.js';
 import { Reader } from '../codec/reader.js';
-import { decodeDeliveryState } from '../frames/index.js';
+import { decodeDeliveryState } from '../frames/delivery-state.js';
 import { pooledCopy } from '../codec/byte-pool.js';
 import { checkUint, encodedStateSize } from './command-checks.js';
 import { DispositionBatch } from './disposition-batch.js';

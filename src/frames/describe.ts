@@ -5,7 +5,7 @@
  *   [1] <- @transfer(20) [handle=0, delivery-id=0, delivery-tag=b"\x00", message-format=0] (payload 42 bytes)
  *   [0] -> (empty frame)
  *
- * Field names and order come from the spec (spec.generated.ts's TRACE_FIELDS); fields
+ * Field names and order come from the spec (trace-fields.generated.ts's TRACE_FIELDS); fields
  * that are absent or equal to their default are omitted, as they are (mostly)
  * absent from the wire. SASL credentials and tokens (sasl-init's
  * initial-response, sasl-response's response, sasl-challenge's challenge:
@@ -13,7 +13,8 @@
  */
 import { AmqpArray, Described, Typed, type AmqpValue } from '../codec/types.js';
 import { descriptorName } from './composite.js';
-import { DESCRIPTOR_CODE, TRACE_FIELDS, type SpecTypeName } from './spec.generated.js';
+import { DESCRIPTOR_CODE, type SpecTypeName } from './spec.generated.js';
+import { TRACE_FIELDS } from './trace-fields.generated.js';
 import { FRAME_TYPE_SASL, type Frame, type WireError } from './types.js';
 
 const MAX_BINARY_SHOWN = 64;

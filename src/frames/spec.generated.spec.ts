@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain .mjs script without type declarations
-import { findSpecDir, generateSpec, OUTPUT_PATH, readSpecXml } from '../../scripts/gen-spec.mjs';
+import { findSpecDir, generateSpec, generateTraceFields, OUTPUT_PATH, readSpecXml, TRACE_OUTPUT_PATH } from '../../scripts/gen-spec.mjs';
 import { decode } from '../codec/decode.js';
 import { encode } from '../codec/encode.js';
 import { equals } from '../codec/equals.js';
@@ -49,8 +49,9 @@ describe('spec.generated.ts', () => {
   it('is what scripts/gen-spec.mjs generates from the spec XML', () => {
     const dir = findSpecDir();
     expect(dir, 'spec XML not found: set AMQP_SPEC_DIR or put the XML in <repo>/spec').toBeTruthy();
-    const generated = generateSpec(readSpecXml(dir));
-    expect(readFileSync(OUTPUT_PATH, 'utf8')).toBe(generated);
+    const xml = readSpecXml(dir);
+    expect(readFileSync(OUTPUT_PATH, 'utf8')).toBe(generateSpec(xml));
+    expect(readFileSync(TRACE_OUTPUT_PATH, 'utf8')).toBe(generateTraceFields(xml));
   });
 
   it('has the descriptor codes of Part 2 §2.7 and Part 5 §5.3', () => {
