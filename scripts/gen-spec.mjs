@@ -187,16 +187,19 @@ export function generateSpec(xmlByFile) {
   for (const t of described) out(`  ${literal(t.name)}: ${literal(t.descriptor.symbol)},`);
   out('} as const satisfies Record<SpecTypeName, string>;');
   out();
+  // Each type's choices in a const of its own: code that maps a few of them
+  // (composite.ts) leaves the rest (error conditions...) to tree-shaking.
+  const choicesName = (t) => `${t.name.toUpperCase().replace(/-/g, '_')}_CHOICES`;
+  for (const t of withChoices) {
+    out(`/** The choices of \`${t.name}\` (${t.source}), in document order. */`);
+    out(`export const ${choicesName(t)} = [`);
+    for (const c of t.choices) out(`  { name: ${literal(c.name)}, value: ${literal(typedValue(new Map(), t.source, c.value))} },`);
+    out('] as const satisfies readonly SpecChoice[];');
+    out();
+  }
   out('/** The choice values of restricted types (`role`, `sender-settle-mode`, `sasl-code` ...), in document order. */');
   out('export const SPEC_CHOICES = {');
-  for (const t of withChoices) {
-    out(`  ${literal(t.name)}: {`);
-    out(`    source: ${literal(t.source)},`);
-    out('    choices: [');
-    for (const c of t.choices) out(`      { name: ${literal(c.name)}, value: ${literal(typedValue(new Map(), t.source, c.value))} },`);
-    out('    ],');
-    out('  },');
-  }
+  for (const t of withChoices) out(`  ${literal(t.name)}: { source: ${literal(t.source)}, choices: ${choicesName(t)} },`);
   out('} as const satisfies Record<string, { readonly source: string; readonly choices: readonly SpecChoice[] }>;');
   out();
   out('/** The source type of every restricted type (`handle` → `uint`, `delivery-number` → `sequence-no`). */');

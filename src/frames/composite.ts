@@ -21,7 +21,16 @@ import { AmqpArray, type AmqpValue } from '../codec/types.js';
 import type { Reader } from '../codec/reader.js';
 import type { Writer } from '../codec/writer.js';
 import { AmqpError, Condition, DecodeError } from '../errors/index.js';
-import { DESCRIPTOR_CODE, DESCRIPTOR_SYMBOL, SPEC_CHOICES } from './spec.generated.js';
+import {
+  DESCRIPTOR_CODE,
+  DESCRIPTOR_SYMBOL,
+  RECEIVER_SETTLE_MODE_CHOICES,
+  SASL_CODE_CHOICES,
+  SENDER_SETTLE_MODE_CHOICES,
+  TERMINUS_DURABILITY_CHOICES,
+  TERMINUS_EXPIRY_POLICY_CHOICES,
+  type SpecChoice,
+} from './spec.generated.js';
 import type { Annotations, AnnotationsInit, Fields } from './types.js';
 
 const STR8 = 0xa1;
@@ -362,22 +371,19 @@ export function writeAnnotations(w: Writer, v: AnnotationsInit): void {
 
 // --- restricted-type choices (from the spec XML) ------------------------------------------------
 
-type ChoiceType = keyof typeof SPEC_CHOICES;
-type ChoiceName<T extends ChoiceType> = (typeof SPEC_CHOICES)[T]['choices'][number]['name'];
-
 /** Choice names indexed by their numeric value (sender-settle-mode 2 → 'mixed'). */
-function namesByNumber<T extends ChoiceType>(type: T): readonly ChoiceName<T>[] {
-  const out: ChoiceName<T>[] = [];
-  for (const c of SPEC_CHOICES[type].choices) out[c.value as number] = c.name as ChoiceName<T>;
+function namesByNumber<C extends readonly SpecChoice[]>(choices: C): readonly C[number]['name'][] {
+  const out: C[number]['name'][] = [];
+  for (const c of choices) out[c.value as number] = c.name;
   return out;
 }
 
-export const SENDER_SETTLE_MODES = namesByNumber('sender-settle-mode');
-export const RECEIVER_SETTLE_MODES = namesByNumber('receiver-settle-mode');
-export const TERMINUS_DURABILITIES = namesByNumber('terminus-durability');
-export const SASL_CODES = namesByNumber('sasl-code');
+export const SENDER_SETTLE_MODES = namesByNumber(SENDER_SETTLE_MODE_CHOICES);
+export const RECEIVER_SETTLE_MODES = namesByNumber(RECEIVER_SETTLE_MODE_CHOICES);
+export const TERMINUS_DURABILITIES = namesByNumber(TERMINUS_DURABILITY_CHOICES);
+export const SASL_CODES = namesByNumber(SASL_CODE_CHOICES);
 /** terminus-expiry-policy values are symbols equal to their names. */
-export const TERMINUS_EXPIRY_POLICIES: readonly ChoiceName<'terminus-expiry-policy'>[] = SPEC_CHOICES['terminus-expiry-policy'].choices.map((c) => c.value);
+export const TERMINUS_EXPIRY_POLICIES: readonly (typeof TERMINUS_EXPIRY_POLICY_CHOICES)[number]['name'][] = TERMINUS_EXPIRY_POLICY_CHOICES.map((c) => c.value);
 
 /** Reads a ubyte/uint restricted value and maps it to its choice name. */
 export function choiceAt<N extends string>(names: readonly N[], value: number, type: string, at: number): N {

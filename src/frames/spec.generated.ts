@@ -484,127 +484,127 @@ export const DESCRIPTOR_SYMBOL = {
   'transactional-state': 'amqp:transactional-state:list',
 } as const satisfies Record<SpecTypeName, string>;
 
+/** The choices of `role` (boolean), in document order. */
+export const ROLE_CHOICES = [
+  { name: 'sender', value: false },
+  { name: 'receiver', value: true },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `sender-settle-mode` (ubyte), in document order. */
+export const SENDER_SETTLE_MODE_CHOICES = [
+  { name: 'unsettled', value: 0 },
+  { name: 'settled', value: 1 },
+  { name: 'mixed', value: 2 },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `receiver-settle-mode` (ubyte), in document order. */
+export const RECEIVER_SETTLE_MODE_CHOICES = [
+  { name: 'first', value: 0 },
+  { name: 'second', value: 1 },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `amqp-error` (symbol), in document order. */
+export const AMQP_ERROR_CHOICES = [
+  { name: 'internal-error', value: 'amqp:internal-error' },
+  { name: 'not-found', value: 'amqp:not-found' },
+  { name: 'unauthorized-access', value: 'amqp:unauthorized-access' },
+  { name: 'decode-error', value: 'amqp:decode-error' },
+  { name: 'resource-limit-exceeded', value: 'amqp:resource-limit-exceeded' },
+  { name: 'not-allowed', value: 'amqp:not-allowed' },
+  { name: 'invalid-field', value: 'amqp:invalid-field' },
+  { name: 'not-implemented', value: 'amqp:not-implemented' },
+  { name: 'resource-locked', value: 'amqp:resource-locked' },
+  { name: 'precondition-failed', value: 'amqp:precondition-failed' },
+  { name: 'resource-deleted', value: 'amqp:resource-deleted' },
+  { name: 'illegal-state', value: 'amqp:illegal-state' },
+  { name: 'frame-size-too-small', value: 'amqp:frame-size-too-small' },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `connection-error` (symbol), in document order. */
+export const CONNECTION_ERROR_CHOICES = [
+  { name: 'connection-forced', value: 'amqp:connection:forced' },
+  { name: 'framing-error', value: 'amqp:connection:framing-error' },
+  { name: 'redirect', value: 'amqp:connection:redirect' },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `session-error` (symbol), in document order. */
+export const SESSION_ERROR_CHOICES = [
+  { name: 'window-violation', value: 'amqp:session:window-violation' },
+  { name: 'errant-link', value: 'amqp:session:errant-link' },
+  { name: 'handle-in-use', value: 'amqp:session:handle-in-use' },
+  { name: 'unattached-handle', value: 'amqp:session:unattached-handle' },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `link-error` (symbol), in document order. */
+export const LINK_ERROR_CHOICES = [
+  { name: 'detach-forced', value: 'amqp:link:detach-forced' },
+  { name: 'transfer-limit-exceeded', value: 'amqp:link:transfer-limit-exceeded' },
+  { name: 'message-size-exceeded', value: 'amqp:link:message-size-exceeded' },
+  { name: 'redirect', value: 'amqp:link:redirect' },
+  { name: 'stolen', value: 'amqp:link:stolen' },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `terminus-durability` (uint), in document order. */
+export const TERMINUS_DURABILITY_CHOICES = [
+  { name: 'none', value: 0 },
+  { name: 'configuration', value: 1 },
+  { name: 'unsettled-state', value: 2 },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `terminus-expiry-policy` (symbol), in document order. */
+export const TERMINUS_EXPIRY_POLICY_CHOICES = [
+  { name: 'link-detach', value: 'link-detach' },
+  { name: 'session-end', value: 'session-end' },
+  { name: 'connection-close', value: 'connection-close' },
+  { name: 'never', value: 'never' },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `std-dist-mode` (symbol), in document order. */
+export const STD_DIST_MODE_CHOICES = [
+  { name: 'move', value: 'move' },
+  { name: 'copy', value: 'copy' },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `sasl-code` (ubyte), in document order. */
+export const SASL_CODE_CHOICES = [
+  { name: 'ok', value: 0 },
+  { name: 'auth', value: 1 },
+  { name: 'sys', value: 2 },
+  { name: 'sys-perm', value: 3 },
+  { name: 'sys-temp', value: 4 },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `txn-capability` (symbol), in document order. */
+export const TXN_CAPABILITY_CHOICES = [
+  { name: 'local-transactions', value: 'amqp:local-transactions' },
+  { name: 'distributed-transactions', value: 'amqp:distributed-transactions' },
+  { name: 'promotable-transactions', value: 'amqp:promotable-transactions' },
+  { name: 'multi-txns-per-ssn', value: 'amqp:multi-txns-per-ssn' },
+  { name: 'multi-ssns-per-txn', value: 'amqp:multi-ssns-per-txn' },
+] as const satisfies readonly SpecChoice[];
+
+/** The choices of `transaction-error` (symbol), in document order. */
+export const TRANSACTION_ERROR_CHOICES = [
+  { name: 'unknown-id', value: 'amqp:transaction:unknown-id' },
+  { name: 'transaction-rollback', value: 'amqp:transaction:rollback' },
+  { name: 'transaction-timeout', value: 'amqp:transaction:timeout' },
+] as const satisfies readonly SpecChoice[];
+
 /** The choice values of restricted types (`role`, `sender-settle-mode`, `sasl-code` ...), in document order. */
 export const SPEC_CHOICES = {
-  'role': {
-    source: 'boolean',
-    choices: [
-      { name: 'sender', value: false },
-      { name: 'receiver', value: true },
-    ],
-  },
-  'sender-settle-mode': {
-    source: 'ubyte',
-    choices: [
-      { name: 'unsettled', value: 0 },
-      { name: 'settled', value: 1 },
-      { name: 'mixed', value: 2 },
-    ],
-  },
-  'receiver-settle-mode': {
-    source: 'ubyte',
-    choices: [
-      { name: 'first', value: 0 },
-      { name: 'second', value: 1 },
-    ],
-  },
-  'amqp-error': {
-    source: 'symbol',
-    choices: [
-      { name: 'internal-error', value: 'amqp:internal-error' },
-      { name: 'not-found', value: 'amqp:not-found' },
-      { name: 'unauthorized-access', value: 'amqp:unauthorized-access' },
-      { name: 'decode-error', value: 'amqp:decode-error' },
-      { name: 'resource-limit-exceeded', value: 'amqp:resource-limit-exceeded' },
-      { name: 'not-allowed', value: 'amqp:not-allowed' },
-      { name: 'invalid-field', value: 'amqp:invalid-field' },
-      { name: 'not-implemented', value: 'amqp:not-implemented' },
-      { name: 'resource-locked', value: 'amqp:resource-locked' },
-      { name: 'precondition-failed', value: 'amqp:precondition-failed' },
-      { name: 'resource-deleted', value: 'amqp:resource-deleted' },
-      { name: 'illegal-state', value: 'amqp:illegal-state' },
-      { name: 'frame-size-too-small', value: 'amqp:frame-size-too-small' },
-    ],
-  },
-  'connection-error': {
-    source: 'symbol',
-    choices: [
-      { name: 'connection-forced', value: 'amqp:connection:forced' },
-      { name: 'framing-error', value: 'amqp:connection:framing-error' },
-      { name: 'redirect', value: 'amqp:connection:redirect' },
-    ],
-  },
-  'session-error': {
-    source: 'symbol',
-    choices: [
-      { name: 'window-violation', value: 'amqp:session:window-violation' },
-      { name: 'errant-link', value: 'amqp:session:errant-link' },
-      { name: 'handle-in-use', value: 'amqp:session:handle-in-use' },
-      { name: 'unattached-handle', value: 'amqp:session:unattached-handle' },
-    ],
-  },
-  'link-error': {
-    source: 'symbol',
-    choices: [
-      { name: 'detach-forced', value: 'amqp:link:detach-forced' },
-      { name: 'transfer-limit-exceeded', value: 'amqp:link:transfer-limit-exceeded' },
-      { name: 'message-size-exceeded', value: 'amqp:link:message-size-exceeded' },
-      { name: 'redirect', value: 'amqp:link:redirect' },
-      { name: 'stolen', value: 'amqp:link:stolen' },
-    ],
-  },
-  'terminus-durability': {
-    source: 'uint',
-    choices: [
-      { name: 'none', value: 0 },
-      { name: 'configuration', value: 1 },
-      { name: 'unsettled-state', value: 2 },
-    ],
-  },
-  'terminus-expiry-policy': {
-    source: 'symbol',
-    choices: [
-      { name: 'link-detach', value: 'link-detach' },
-      { name: 'session-end', value: 'session-end' },
-      { name: 'connection-close', value: 'connection-close' },
-      { name: 'never', value: 'never' },
-    ],
-  },
-  'std-dist-mode': {
-    source: 'symbol',
-    choices: [
-      { name: 'move', value: 'move' },
-      { name: 'copy', value: 'copy' },
-    ],
-  },
-  'sasl-code': {
-    source: 'ubyte',
-    choices: [
-      { name: 'ok', value: 0 },
-      { name: 'auth', value: 1 },
-      { name: 'sys', value: 2 },
-      { name: 'sys-perm', value: 3 },
-      { name: 'sys-temp', value: 4 },
-    ],
-  },
-  'txn-capability': {
-    source: 'symbol',
-    choices: [
-      { name: 'local-transactions', value: 'amqp:local-transactions' },
-      { name: 'distributed-transactions', value: 'amqp:distributed-transactions' },
-      { name: 'promotable-transactions', value: 'amqp:promotable-transactions' },
-      { name: 'multi-txns-per-ssn', value: 'amqp:multi-txns-per-ssn' },
-      { name: 'multi-ssns-per-txn', value: 'amqp:multi-ssns-per-txn' },
-    ],
-  },
-  'transaction-error': {
-    source: 'symbol',
-    choices: [
-      { name: 'unknown-id', value: 'amqp:transaction:unknown-id' },
-      { name: 'transaction-rollback', value: 'amqp:transaction:rollback' },
-      { name: 'transaction-timeout', value: 'amqp:transaction:timeout' },
-    ],
-  },
+  'role': { source: 'boolean', choices: ROLE_CHOICES },
+  'sender-settle-mode': { source: 'ubyte', choices: SENDER_SETTLE_MODE_CHOICES },
+  'receiver-settle-mode': { source: 'ubyte', choices: RECEIVER_SETTLE_MODE_CHOICES },
+  'amqp-error': { source: 'symbol', choices: AMQP_ERROR_CHOICES },
+  'connection-error': { source: 'symbol', choices: CONNECTION_ERROR_CHOICES },
+  'session-error': { source: 'symbol', choices: SESSION_ERROR_CHOICES },
+  'link-error': { source: 'symbol', choices: LINK_ERROR_CHOICES },
+  'terminus-durability': { source: 'uint', choices: TERMINUS_DURABILITY_CHOICES },
+  'terminus-expiry-policy': { source: 'symbol', choices: TERMINUS_EXPIRY_POLICY_CHOICES },
+  'std-dist-mode': { source: 'symbol', choices: STD_DIST_MODE_CHOICES },
+  'sasl-code': { source: 'ubyte', choices: SASL_CODE_CHOICES },
+  'txn-capability': { source: 'symbol', choices: TXN_CAPABILITY_CHOICES },
+  'transaction-error': { source: 'symbol', choices: TRANSACTION_ERROR_CHOICES },
 } as const satisfies Record<string, { readonly source: string; readonly choices: readonly SpecChoice[] }>;
 
 /** The source type of every restricted type (`handle` → `uint`, `delivery-number` → `sequence-no`). */
