@@ -70,7 +70,8 @@ import {
 } from './options.js';
 import { concatBytes } from '../codec/concat.js';
 import { FrameOutput } from './output.js';
-import { SaslClientNegotiation, SaslServerNegotiation, type SaslResult } from './sasl-negotiation.js';
+import { SaslClientNegotiation, type SaslResult, type SaslServer } from './sasl-negotiation.js';
+import { createSaslServer } from './sasl-server-loader.js';
 import { SaslError } from './sasl/sasl-error.js';
 import type { SaslAnswer } from './sasl/types.js';
 import { Session, type AnyLink, type SessionHost } from './session.js';
@@ -193,7 +194,7 @@ export class Engine {
   private readonly saslClient: SaslClientNegotiation | undefined;
   /** A client's SASL options say the transport is TLS (for what to suggest when the peer hangs up at our header). */
   private readonly overTls: boolean;
-  private readonly saslServer: SaslServerNegotiation | undefined;
+  private readonly saslServer: SaslServer | undefined;
   private readonly requireSasl: boolean;
   private saslDone = false;
   /** A `sasl-request` was emitted and waits for answerSasl(). */
@@ -295,7 +296,7 @@ export class Engine {
     }
     this.saslClient = sasl !== undefined && isSaslClientOptions(sasl) ? new SaslClientNegotiation(sasl, options.hostname) : undefined;
     this.overTls = sasl !== undefined && isSaslClientOptions(sasl) && sasl.secure;
-    this.saslServer = sasl !== undefined && !isSaslClientOptions(sasl) ? new SaslServerNegotiation(sasl) : undefined;
+    this.saslServer = sasl !== undefined && !isSaslClientOptions(sasl) ? createSaslServer(sasl) : undefined;
     this.requireSasl = this.saslServer !== undefined && (options.requireSasl ?? true);
     this.host = this.makeHost();
     if (this.role === 'client') this.writeHeader(this.saslClient !== undefined ? SASL_HEADER : AMQP_HEADER);

@@ -1,5 +1,6 @@
 /**
- * The SASL layer's exchange (Part 5 §5.3.2), one class per role, each an
+ * The SASL layer's exchange (Part 5 §5.3.2), one class per role (the
+ * server's in sasl-server-negotiation.ts), each an
  * explicit little state machine: it takes the peer's SASL frames and says
  * what to send back and when the outcome is known. Mechanisms themselves
  * (PLAIN, SCRAM ...) live in ./sasl; this file only sequences frames.
@@ -18,22 +19,36 @@
  *
  * A frame out of order is a SaslError (the engine ends the transport).
  */
-import type { SaslOutcome, SaslPerformative } from '../frames/types.js';
+import type { SaslPerformative } from '../frames/types.js';
 import type { SaslOutcomeEvent } from './events.js';
-import type { SaslClientOptions, SaslServerOptions } from './options.js';
+import type { SaslClientOptions } from './options.js';
 // Straight from the modules, not the sasl/index.js barrel: a browser bundler
 // splits by what is imported, and the barrel would pull SCRAM's hashes into
 // the first chunk (see extra-mechanisms-loader.browser.ts).
 import { chooseMechanism } from './sasl/choose-mechanism.js';
-import { createClientMechanism, createServerMechanism, serverMechanisms } from './sasl/mechanisms.js';
+import { createClientMechanism } from './sasl/mechanisms.js';
 import { SaslError } from './sasl/sasl-error.js';
-import type { SaslAnswer, SaslClientMechanism, SaslPending, SaslRequest, SaslServerMechanism, SaslServerStep } from './sasl/types.js';
+import type { SaslAnswer, SaslClientMechanism, SaslPending, SaslRequest } from './sasl/types.js';
 
 /** What the engine does after a SASL frame: send `reply` (if any), then, with `outcome`, SASL is over; with `request`, wait for the caller. */
 export interface SaslResult {
   readonly reply?: SaslPerformative | undefined;
   readonly outcome?: SaslOutcomeEvent | undefined;
   readonly request?: SaslRequest | undefined;
+}
+
+/**
+ * The server side (sasl-server-negotiation.ts; in a browser bundle loaded
+ * when a client first sends sasl-init, see sasl-server-loader.browser.ts).
+ */
+export interface SaslServer {
+  /** The mechanism the client chose in sasl-init. */
+  readonly mechanismName: string | undefined;
+  /** The sasl-mechanisms frame sent after our SASL header. */
+  mechanisms(): SaslPerformative;
+  receive(body: SaslPerformative): SaslResult;
+  /** The caller's answer to the request of the last result. */
+  resume(answer: SaslAnswer): SaslResult;
 }
 
 type ClientState = 'await-mechanisms' | 'pending-init' | 'await-challenge-or-outcome' | 'pending-response' | 'done';
@@ -127,90 +142,5 @@ export class SaslClientNegotiation {
   /** The mechanism chosen, once sasl-mechanisms arrived. */
   get mechanismName(): string | undefined {
     return this.mechanism?.name;
-  }
-}
-
-type ServerState = 'await-init' | 'await-response' | 'pending' | 'done';
-
-export class SaslServerNegotiation {
-  private state: ServerState = 'await-init';
-  private mechanism: SaslServerMechanism | undefined;
-  private chosen: string | undefined;
-  private hostname: string | undefined;
-
-  constructor(private readonly options: SaslServerOptions) {}
-
-  /** The mechanism the client chose in sasl-init. */
-  get mechanismName(): string | undefined {
-    return this.chosen;
-  }
-
-  /** The sasl-mechanisms frame sent after our SASL header. */
-  mechanisms(): SaslPerformative {
-    return { type: 'sasl-mechanisms', saslServerMechanisms: serverMechanisms(this.options.authenticator) };
-  }
-
-  receive(body: SaslPerformative): SaslResult {
-    switch (this.state) {
-      case 'await-init': {
-        if (body.type !== 'sasl-init') throw new SaslError(`expected sasl-init, got ${body.type}`);
-        this.chosen = body.mechanism;
-        this.hostname = body.hostname;
-        const offered = serverMechanisms(this.options.authenticator);
-        const mechanism = offered.includes(body.mechanism)
-          ? createServerMechanism(
-              body.mechanism,
-              this.options.authenticator,
-              this.options.tlsIdentity === undefined ? {} : { tlsIdentity: this.options.tlsIdentity },
-              this.options.crypto,
-            )
-          : undefined;
-        if (mechanism === undefined) return this.fail('auth', `SASL mechanism ${body.mechanism} is not offered`);
-        this.mechanism = mechanism;
-        return this.step(body.initialResponse);
-      }
-      case 'await-response':
-        if (body.type !== 'sasl-response') throw new SaslError(`expected sasl-response, got ${body.type}`);
-        return this.step(body.response);
-      case 'pending':
-        throw new SaslError(`unexpected ${body.type} while the ${this.chosen} step is still being computed`);
-      case 'done':
-        throw new SaslError(`unexpected ${body.type} after sasl-outcome`);
-    }
-  }
-
-  /** The caller's answer to the request of the last result. */
-  resume(answer: SaslAnswer): SaslResult {
-    const mechanism = this.mechanism;
-    if (this.state !== 'pending' || mechanism?.resume === undefined) throw new SaslError('no SASL request is waiting for an answer');
-    return this.apply(mechanism.resume(answer));
-  }
-
-  private step(response: Uint8Array | undefined): SaslResult {
-    return this.apply(this.mechanism!.step(response, this.hostname));
-  }
-
-  private apply(step: SaslServerStep): SaslResult {
-    switch (step.type) {
-      case 'pending':
-        this.state = 'pending';
-        return { request: step.request };
-      case 'challenge':
-        this.state = 'await-response';
-        return { reply: { type: 'sasl-challenge', challenge: step.challenge } };
-      case 'success': {
-        this.state = 'done';
-        const reply: SaslOutcome = { type: 'sasl-outcome', code: 'ok', additionalData: step.additionalData };
-        return { reply, outcome: { type: 'sasl-outcome', ok: true, mechanism: this.chosen, identity: step.identity } };
-      }
-      case 'failure':
-        return this.fail(step.code, step.reason);
-    }
-  }
-
-  private fail(code: 'auth' | 'sys' | 'sys-perm' | 'sys-temp', reason: string): SaslResult {
-    this.state = 'done';
-    const error = new SaslError(reason, { code });
-    return { reply: { type: 'sasl-outcome', code }, outcome: { type: 'sasl-outcome', ok: false, mechanism: this.chosen, error } };
   }
 }

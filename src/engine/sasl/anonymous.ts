@@ -1,9 +1,7 @@
-import { utf8Decode } from './bytes.js';
 import { SaslError } from './sasl-error.js';
-import { GuardedServerMechanism } from './server-step.js';
-import type { SaslClientMechanism, SaslServerStep } from './types.js';
+import type { SaslClientMechanism } from './types.js';
 
-/** ANONYMOUS (RFC 4505): no credentials; the optional trace information is sent empty. */
+/** ANONYMOUS (RFC 4505): no credentials; the optional trace information is sent empty. The server side: server-mechanisms.ts. */
 export class AnonymousClient implements SaslClientMechanism {
   readonly name = 'ANONYMOUS';
 
@@ -16,14 +14,4 @@ export class AnonymousClient implements SaslClientMechanism {
   }
 
   finish(): void {}
-}
-
-/** Accepts anyone as `anonymous`. The trace (if any) must be UTF-8 but is otherwise ignored. */
-export class AnonymousServer extends GuardedServerMechanism {
-  readonly name = 'ANONYMOUS';
-
-  protected advance(response: Uint8Array | undefined): SaslServerStep {
-    if (response !== undefined) utf8Decode(response, 'ANONYMOUS trace');
-    return { type: 'success', identity: 'anonymous' };
-  }
 }

@@ -9,7 +9,8 @@ import { SaslError } from './sasl-error.js';
 import { failure, pending } from './server-step.js';
 import type { SaslAnswer, SaslClientMechanism, SaslPending, SaslServerMechanism, SaslServerStep } from './types.js';
 
-function loadError(name: string, answer: SaslAnswer): SaslError {
+/** The failure of a `load` request's answer other than `loaded` (or `loaded` too early). */
+export function loadError(name: string, answer: SaslAnswer): SaslError {
   if (answer.kind === 'loaded') return new SaslError(`SASL ${name}: answered loaded before its load() resolved`, { code: 'sys' });
   if (answer.kind !== 'error') return new SaslError(`SASL ${name}: expected its code to be loaded, got a ${answer.kind} answer`, { code: 'sys' });
   const error = answer.error;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createClientMechanism, createServerMechanism, SASL_MECHANISMS, serverMechanisms } from './mechanisms.js';
+import { createClientMechanism, SASL_MECHANISMS, serverMechanisms } from './mechanisms.js';
+import { createServerMechanism } from './server-mechanisms.js';
 import { SaslError } from './sasl-error.js';
 import { scramCredentialsFromPassword } from './scram-credentials.js';
 import { exchange } from './exchange.spec-helper.js';

@@ -1,11 +1,11 @@
-import { AnonymousClient, AnonymousServer } from './anonymous.js';
+import { AnonymousClient } from './anonymous.js';
 import type { SaslCrypto } from './crypto/sasl-crypto.js';
-import { ExternalClient, ExternalServer } from './external.js';
-import { createExtraClientMechanism, createExtraServerMechanism } from './extra-mechanisms-loader.js';
-import { PlainClient, PlainServer } from './plain.js';
+import { ExternalClient } from './external.js';
+import { createExtraClientMechanism } from './extra-mechanisms-loader.js';
+import { PlainClient } from './plain.js';
 import { SaslError } from './sasl-error.js';
 import type { ScramMechanismName } from './scram-messages.js';
-import type { SaslAuthenticator, SaslClientMechanism, SaslCredentials, SaslServerMechanism } from './types.js';
+import type { SaslAuthenticator, SaslClientMechanism, SaslCredentials } from './types.js';
 
 /**
  * Every mechanism we implement, strongest first: the order both
@@ -67,33 +67,5 @@ function offers(auth: SaslAuthenticator, name: SaslMechanismName): boolean {
       return auth.acceptTokens === true;
     case 'GSSAPI':
       return false;
-  }
-}
-
-/**
- * The server side of mechanism `name` as the client chose it in sasl-init, or
- * undefined when this authenticator does not offer it (the engine answers
- * with an `auth` failure). `context.tlsIdentity` is the TLS client
- * certificate's identity, for EXTERNAL.
- */
-export function createServerMechanism(
-  name: string,
-  auth: SaslAuthenticator,
-  context: { tlsIdentity?: string },
-  crypto?: SaslCrypto,
-): SaslServerMechanism | undefined {
-  if (isScramMechanism(name)) return auth.scramCredentials === undefined ? undefined : createExtraServerMechanism(name, auth, crypto);
-  switch (name) {
-    case 'PLAIN':
-      return auth.verifyPlain === undefined ? undefined : new PlainServer(auth.verifyPlain.bind(auth));
-    case 'EXTERNAL':
-      return auth.verifyExternal === undefined ? undefined : new ExternalServer(auth.verifyExternal.bind(auth), context.tlsIdentity);
-    case 'ANONYMOUS':
-      return auth.allowAnonymous === true ? new AnonymousServer() : undefined;
-    case 'OAUTHBEARER':
-    case 'XOAUTH2':
-      return auth.acceptTokens === true ? createExtraServerMechanism(name, auth, crypto) : undefined;
-    default:
-      return undefined;
   }
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exchange } from './exchange.spec-helper.js';
-import { createClientMechanism, createServerMechanism } from './mechanisms.js';
+import { createClientMechanism } from './mechanisms.js';
+import { createServerMechanism } from './server-mechanisms.js';
 import { SaslError } from './sasl-error.js';
 import type { SaslServerStep } from './types.js';
 
