@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { base64Decode, base64Encode, constantTimeEqual, utf8Decode } from './bytes.js';
+import { utf8Decode } from './bytes.js';
+import { base64Decode, base64Encode, constantTimeEqual } from './scram-bytes.js';
 import { SaslError } from './sasl-error.js';
 
 describe('base64', () => {

@@ -1,4 +1,4 @@
-import { base64Encode } from './bytes.js';
+import { base64Encode } from './scram-bytes.js';
 import type { HashName } from './crypto/hash.js';
 import type { SaslCrypto } from './crypto/sasl-crypto.js';
 import { SaslError } from './sasl-error.js';

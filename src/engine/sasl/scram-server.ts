@@ -1,4 +1,5 @@
-import { base64Decode, base64Encode, constantTimeEqual, utf8Decode, utf8Encode, xor } from './bytes.js';
+import { utf8Decode, utf8Encode } from './bytes.js';
+import { base64Decode, base64Encode, constantTimeEqual, xor } from './scram-bytes.js';
 import { digestLength, type HashName } from './crypto/hash.js';
 import type { SaslCrypto } from './crypto/sasl-crypto.js';
 import { SaslError } from './sasl-error.js';
