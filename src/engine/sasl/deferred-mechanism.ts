@@ -1,13 +1,12 @@
 /**
- * A mechanism whose code is not loaded yet (browser bundles, see
+ * A client mechanism whose code is not loaded yet (browser bundles, see
  * extra-mechanisms-loader.browser.ts). The engine is synchronous, so the
  * first step waits for the caller: a `load` request, whose `load()` the
  * caller runs and then answers `{ kind: 'loaded' }` (or `error`). From then
  * on every step is the loaded mechanism's own.
  */
 import { SaslError } from './sasl-error.js';
-import { failure, pending } from './server-step.js';
-import type { SaslAnswer, SaslClientMechanism, SaslPending, SaslServerMechanism, SaslServerStep } from './types.js';
+import type { SaslAnswer, SaslClientMechanism, SaslPending } from './types.js';
 
 /** The failure of a `load` request's answer other than `loaded` (or `loaded` too early). */
 export function loadError(name: string, answer: SaslAnswer): SaslError {
@@ -29,13 +28,16 @@ export class DeferredClientMechanism implements SaslClientMechanism {
   ) {}
 
   start(): SaslPending {
-    return pending({
-      kind: 'load',
-      mechanism: this.name,
-      load: async () => {
-        this.loaded = await this.create();
+    return {
+      type: 'pending',
+      request: {
+        kind: 'load',
+        mechanism: this.name,
+        load: async () => {
+          this.loaded = await this.create();
+        },
       },
-    });
+    };
   }
 
   challenge(challenge: Uint8Array): Uint8Array | SaslPending {
@@ -64,43 +66,5 @@ export class DeferredClientMechanism implements SaslClientMechanism {
   private mechanism(): SaslClientMechanism {
     if (!this.started) throw new SaslError(`SASL ${this.name} step out of order (its code is not loaded yet)`);
     return this.loaded!;
-  }
-}
-
-/** The server side: the first `step()` asks for the load; the loaded mechanism then takes that first response. */
-export class DeferredServerMechanism implements SaslServerMechanism {
-  private loaded: SaslServerMechanism | undefined;
-  private first: { readonly response: Uint8Array | undefined; readonly hostname: string | undefined } | undefined;
-
-  constructor(
-    readonly name: string,
-    private readonly create: () => Promise<SaslServerMechanism>,
-  ) {}
-
-  step(response: Uint8Array | undefined, hostname?: string): SaslServerStep {
-    if (this.loaded !== undefined && this.first === undefined) return this.loaded.step(response, hostname);
-    if (this.first !== undefined) return failure('auth', `${this.name} step out of order (its code is not loaded yet)`);
-    this.first = { response, hostname };
-    return pending({
-      kind: 'load',
-      mechanism: this.name,
-      load: async () => {
-        this.loaded = await this.create();
-      },
-    });
-  }
-
-  resume(answer: SaslAnswer): SaslServerStep {
-    const first = this.first;
-    if (first === undefined) {
-      if (this.loaded?.resume === undefined) return failure('auth', `${this.name} was not waiting for an answer (got ${answer.kind})`);
-      return this.loaded.resume(answer);
-    }
-    if (answer.kind !== 'loaded' || this.loaded === undefined) {
-      const error = loadError(this.name, answer);
-      return failure(error.code ?? 'sys', error.description);
-    }
-    this.first = undefined;
-    return this.loaded.step(first.response, first.hostname);
   }
 }

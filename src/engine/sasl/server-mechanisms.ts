@@ -2,11 +2,14 @@
  * The server sides of the mechanisms (their client sides are in plain.ts,
  * external.ts, anonymous.ts and extra-mechanisms.ts): only a server's
  * SASL negotiation (sasl-server-negotiation.ts) reaches this file, so a
- * client's browser bundle leaves it out.
+ * client's browser bundle leaves it out. SCRAM's and the token mechanisms'
+ * server sides come straight from extra-mechanisms.ts: a browser bundle
+ * loads this whole file when a client first sends sasl-init (see
+ * sasl-server-loader.browser.ts), so they need no loading of their own.
  */
 import { utf8Decode } from './bytes.js';
 import type { SaslCrypto } from './crypto/sasl-crypto.js';
-import { createExtraServerMechanism } from './extra-mechanisms-loader.js';
+import { createExtraServerMechanism } from './extra-mechanisms.js';
 import { isScramMechanism } from './mechanisms.js';
 import { SaslError } from './sasl-error.js';
 import { challenge, EMPTY, failure, GuardedServerMechanism } from './server-step.js';
