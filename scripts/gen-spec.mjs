@@ -187,6 +187,20 @@ export function generateSpec(xmlByFile) {
   for (const t of described) out(`  ${literal(t.name)}: ${literal(t.descriptor.symbol)},`);
   out('} as const satisfies Record<SpecTypeName, string>;');
   out();
+  out('/**');
+  out(' * The suffix of each symbolic descriptor other than `list`: every one is');
+  out(' * `amqp:<name>:<suffix>`, so code that maps symbols to codes builds them from');
+  out(" * DESCRIPTOR_CODE's names and this, and leaves DESCRIPTOR_SYMBOL to tree-shaking.");
+  out(' */');
+  out('export const DESCRIPTOR_SYMBOL_SUFFIX: Readonly<Record<string, string>> = {');
+  for (const t of described) {
+    const prefix = `amqp:${t.name}:`;
+    if (!t.descriptor.symbol.startsWith(prefix)) throw new Error(`generateSpec: ${t.name}'s descriptor ${t.descriptor.symbol} is not ${prefix}<suffix>`);
+    const suffix = t.descriptor.symbol.slice(prefix.length);
+    if (suffix !== 'list') out(`  ${literal(t.name)}: ${literal(suffix)},`);
+  }
+  out('};');
+  out();
   // Each type's choices in a const of its own: code that maps a few of them
   // (composite.ts) leaves the rest (error conditions...) to tree-shaking.
   const choicesName = (t) => `${t.name.toUpperCase().replace(/-/g, '_')}_CHOICES`;

@@ -23,7 +23,7 @@ import type { Writer } from '../codec/writer.js';
 import { AmqpError, Condition, DecodeError } from '../errors/index.js';
 import {
   DESCRIPTOR_CODE,
-  DESCRIPTOR_SYMBOL,
+  DESCRIPTOR_SYMBOL_SUFFIX,
   RECEIVER_SETTLE_MODE_CHOICES,
   SASL_CODE_CHOICES,
   SENDER_SETTLE_MODE_CHOICES,
@@ -44,8 +44,9 @@ const ULONG = 0x80;
 /** Numeric descriptor codes by type name, from the spec XML. */
 export const Code = DESCRIPTOR_CODE;
 
+/** Codes by symbolic descriptor (`amqp:open:list` → 0x10), built from the names (DESCRIPTOR_SYMBOL's table would be a second copy of them). */
 const CODE_BY_SYMBOL: ReadonlyMap<string, number> = new Map(
-  (Object.keys(DESCRIPTOR_SYMBOL) as (keyof typeof DESCRIPTOR_SYMBOL)[]).map((k) => [DESCRIPTOR_SYMBOL[k], DESCRIPTOR_CODE[k]]),
+  (Object.keys(DESCRIPTOR_CODE) as (keyof typeof DESCRIPTOR_CODE)[]).map((k) => [`amqp:${k}:${DESCRIPTOR_SYMBOL_SUFFIX[k] ?? 'list'}`, DESCRIPTOR_CODE[k]]),
 );
 const NAME_BY_CODE: ReadonlyMap<number, string> = new Map(
   (Object.keys(DESCRIPTOR_CODE) as (keyof typeof DESCRIPTOR_CODE)[]).map((k) => [DESCRIPTOR_CODE[k], k]),

@@ -17,6 +17,7 @@ import { Reader } from '../codec/reader.js';
 import { array, Described, symbol, timestamp, ubyte, uint, ulong, ushort, type AmqpValue } from '../codec/types.js';
 import { Writer } from '../codec/writer.js';
 import { AmqpError } from '../errors/index.js';
+import { readDescriptorCode } from './composite.js';
 import { decodeDeliveryState, encodeDeliveryState } from './delivery-state.js';
 import { decodeMessage, encodeHeader, encodeProperties } from './message.js';
 import { decodePerformative, encodePerformative } from './performatives.js';
@@ -61,6 +62,17 @@ describe('spec.generated.ts', () => {
     expect(DESCRIPTOR_CODE['sasl-outcome']).toBe(0x44);
     expect(DESCRIPTOR_CODE['transactional-state']).toBe(0x34);
     expect(SPEC_CHOICES['sender-settle-mode'].choices.map((c) => c.name)).toEqual(['unsettled', 'settled', 'mixed']);
+  });
+
+  it('every symbolic descriptor reads as its code, and a near miss as none', () => {
+    const read = (descriptor: string): number => {
+      const w = new Writer();
+      w.writeDescriptor(descriptor);
+      return readDescriptorCode(new Reader(w.toBytes()));
+    };
+    for (const name of Object.keys(DESCRIPTOR_SYMBOL) as SpecTypeName[]) expect(read(DESCRIPTOR_SYMBOL[name]), name).toBe(DESCRIPTOR_CODE[name]);
+    expect(read('amqp:open:map')).toBe(-1);
+    expect(read('amqp:data:list')).toBe(-1);
   });
 });
 

@@ -484,6 +484,20 @@ export const DESCRIPTOR_SYMBOL = {
   'transactional-state': 'amqp:transactional-state:list',
 } as const satisfies Record<SpecTypeName, string>;
 
+/**
+ * The suffix of each symbolic descriptor other than `list`: every one is
+ * `amqp:<name>:<suffix>`, so code that maps symbols to codes builds them from
+ * DESCRIPTOR_CODE's names and this, and leaves DESCRIPTOR_SYMBOL to tree-shaking.
+ */
+export const DESCRIPTOR_SYMBOL_SUFFIX: Readonly<Record<string, string>> = {
+  'delivery-annotations': 'map',
+  'message-annotations': 'map',
+  'application-properties': 'map',
+  'data': 'binary',
+  'amqp-value': '*',
+  'footer': 'map',
+};
+
 /** The choices of `role` (boolean), in document order. */
 export const ROLE_CHOICES = [
   { name: 'sender', value: false },
