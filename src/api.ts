@@ -42,7 +42,9 @@ export {
   DEFAULT_OPEN_TIMEOUT_MS,
   DEFAULT_AUTH_FAILURE_DELAY_MS,
 } from './rx/server/listen-options.js';
-export { scramCredentialsFromPassword } from './engine/sasl/index.js';
+// From its module, not the sasl/index.js barrel: a browser bundle splits by the files a static import reaches, and the
+// barrel would reach the SASL server's and SCRAM's modules, which load only when used (see sasl-server-loader.browser.ts).
+export { scramCredentialsFromPassword } from './engine/sasl/scram-credentials.js';
 
 // The embedded broker: the Node entry's startBroker() starts it; its store, limits, faults and selector compiler are rx-amqp/broker's.
 export type { BrokerOptions, BrokerStats, QueueLimits, BrokerCbsOptions, CbsPutToken } from './broker/index.js';

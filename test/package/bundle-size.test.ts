@@ -33,11 +33,13 @@ describe('browser bundle budgets (the packed package, esbuild, minified, gzip -9
     });
   }
 
-  it("connect, receive and send leave the server side, the broker, the Node platform and SCRAM's code out of the first load", () => {
+  it("connect, receive and send leave the server side, the broker, the Node platform, SCRAM's code and the trace's formatter out of the first load", () => {
     const size = sizes.get('connect+receive+send')!;
     const modules = [...size.modules.keys()];
     const unwanted = modules.filter((m) =>
-      /^(broker|node|cli|transport\/node)\/|^rx\/(listen|incoming|listen-options)\.js$|^engine\/sasl\/(crypto\/|scram-|oauth-bearer|xoauth2|gssapi)/.test(m),
+      /^(broker|node|cli|transport\/node)\/|^rx\/(listen|incoming|listen-options)\.js$|^engine\/sasl\/(crypto\/|scram-|oauth-bearer|xoauth2|gssapi|server-)|^engine\/sasl-server-negotiation\.js$|^frames\/(describe|trace-fields)/.test(
+        m,
+      ),
     );
     expect(unwanted).toEqual([]);
     expect(modules).toContain('engine/engine.js');
