@@ -67,11 +67,23 @@ it('ng build bundles rx-amqp through its browser condition, with no Node builtin
   expect(imports.filter((path) => path.startsWith('node:') || ['net', 'tls', 'fs', 'crypto', 'os', 'path', 'ws'].includes(path))).toEqual([]);
   // The package's browser map is honoured: SCRAM and the token mechanisms are in a chunk of their own, not the page's first.
   expect(ours).toContain('node_modules/rx-amqp/dist/esm/engine/sasl/extra-mechanisms-loader.browser.js');
-  const outputs = Object.values((stats as unknown as { outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown> }> }).outputs);
-  const scram = outputs.filter((o) => 'node_modules/rx-amqp/dist/esm/engine/sasl/scram-client.js' in o.inputs);
+  const outputs = (
+    stats as unknown as { outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string }[] }> }
+  ).outputs;
+  const scram = Object.keys(outputs).filter((path) => 'node_modules/rx-amqp/dist/esm/engine/sasl/scram-client.js' in outputs[path]!.inputs);
   expect(scram.length).toBe(1);
-  // A dynamic import is an entry point of its own in the metafile: the chunk is extra-mechanisms.js's.
-  expect(scram[0]!.entryPoint).toBe('node_modules/rx-amqp/dist/esm/engine/sasl/extra-mechanisms.js');
+  // The page's first load: the main chunk and what it imports statically. SCRAM's chunk is loaded only by import(), from
+  // extra-mechanisms-loader.browser.js (a client choosing SCRAM) or sasl-server-loader.browser.js (a server's SASL).
+  const main = Object.keys(outputs).find((path) => outputs[path]!.entryPoint === 'src/main.ts')!;
+  const first = new Set([main]);
+  for (const path of first) for (const i of outputs[path]!.imports) if (i.kind === 'import-statement') first.add(i.path);
+  expect(first.has(scram[0]!)).toBe(false);
+  expect(outputs[main]!.imports.filter((i) => i.kind === 'dynamic-import').length).toBeGreaterThan(0);
+  // Nor are the trace's formatter and a server's SASL in the first load.
+  const firstInputs = [...first].flatMap((path) => Object.keys(outputs[path]!.inputs));
+  expect(
+    firstInputs.filter((path) => /rx-amqp\/dist\/esm\/(frames\/describe|engine\/sasl-server-negotiation|engine\/sasl\/server-mechanisms)\.js$/.test(path)),
+  ).toEqual([]);
   // One rxjs, the app's: rx-amqp's `import 'rxjs'` resolves to it (see examples/angular/rx-amqp-built).
   expect(inputs.filter((path) => /(^|\/)rxjs\/dist\/[^/]+\/index\.js$/.test(path))).toEqual(['node_modules/rxjs/dist/esm/index.js']);
 });
