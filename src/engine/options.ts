@@ -3,6 +3,7 @@
  * go-amqp's ConnOptions / link_options.go). Each field's comment states its
  * default; the defaults are the exported constants below.
  */
+import type { Writer } from '../codec/writer.js';
 import type { Fields, ReceiverSettleMode, Role, SenderSettleMode, Source, Target, Coordinator, DeliveryState, WireMessage } from '../frames/types.js';
 import type { SaslAuthenticator, SaslCredentials, SaslCrypto } from './sasl/index.js';
 
@@ -214,7 +215,7 @@ export interface SendOptions {
    * peer's max-frame-size. The engine keeps a reference: large payloads go
    * to the transport as views, not copies (and any payload may wait for
    * session window), so do not change the bytes after `send`.
-   * Give `payload` or `message`, not both.
+   * Give one of `payload`, `message` and `encode`.
    */
   readonly payload?: Uint8Array;
   /**
@@ -226,6 +227,14 @@ export interface SendOptions {
    * message that cannot be encoded fails the call with `amqp:invalid-field`.
    */
   readonly message?: WireMessage;
+  /**
+   * Writes the message's sections into the writer it is given (the engine's
+   * own, reset, and theirs again after the call): a message in a form of the
+   * caller's own (the rx layer's flat messages), encoded as `message` is,
+   * with no encoded copy. Called once, at once, before anything changes;
+   * what it throws fails the call unchanged, with nothing sent.
+   */
+  readonly encode?: (w: Writer) => void;
   /** Delivery tag, at most 32 bytes. Default: a 4-byte counter unique on the link. */
   readonly tag?: Uint8Array;
   /** Default 0 (the AMQP message format). */

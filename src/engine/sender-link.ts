@@ -130,9 +130,12 @@ export class SenderLink extends Link {
     // payload the output would hold as a view).
     let length: number;
     let borrowed = false;
-    if (options.message !== undefined) {
-      if (payload !== undefined) throw new LocalProtocolError(Condition.InvalidField, 'give payload or message, not both');
-      const w = encodeInto(host.messageWriter, options.message);
+    const encode = options.encode;
+    if (options.message !== undefined || encode !== undefined) {
+      if (payload !== undefined || (options.message !== undefined && encode !== undefined)) {
+        throw new LocalProtocolError(Condition.InvalidField, 'give one of payload, message and encode');
+      }
+      const w = encode !== undefined ? encodeWith(host.messageWriter, encode) : encodeInto(host.messageWriter, options.message!);
       payload = w.buffer;
       length = w.length;
       borrowed = true;
@@ -331,6 +334,19 @@ function encodeInto(w: Writer, message: WireMessage): Writer {
   } catch (e) {
     w.reset();
     throw new LocalProtocolError(Condition.InvalidField, `cannot encode message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return w;
+}
+
+/** The caller's `encode` run on the host's message writer; what it throws is the caller's, passed on as it is. */
+function encodeWith(w: Writer, encode: (w: Writer) => void): Writer {
+  w.reset();
+  w.trim();
+  try {
+    encode(w);
+  } catch (e) {
+    w.reset();
+    throw e;
   }
   return w;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Condition } from '../errors/index.js';
 import type { AmqpValue } from '../codec/types.js';
-import { decodeMessage, encodeMessageBytes } from '../frames/index.js';
+import { decodeMessage, encodeMessage, encodeMessageBytes } from '../frames/index.js';
 import type { DeliveryState, WireMessage, Source, Target } from '../frames/types.js';
 import { LocalProtocolError } from './errors.js';
 import type { AttachOptions } from './options.js';
@@ -253,6 +253,46 @@ describe('send({ message }): the engine encodes', () => {
     const [d] = pair.take('server', 'delivery');
     expect(d!.deliveryId).toBe(0); // the failed calls used no delivery-id
     expect(decodeMessage(d!.payload).body).toEqual({ type: 'value', value: 'fine' });
+  });
+
+  it("encode: the caller's encoder writes the message into the engine's writer; what it throws fails the call unchanged, changing nothing", () => {
+    const { pair, snd } = messagePair(3, 1);
+    const m: WireMessage = { properties: { messageId: 7n }, body: { type: 'value', value: 'first' } };
+    pair.client.send(snd, { encode: (w) => encodeMessage(w, m) });
+    // The window of one frame: this one waits, so its bytes are copied before the writer is used again.
+    pair.client.send(snd, { encode: (w) => encodeMessage(w, { body: { type: 'value', value: 'second' } }) });
+    const mine = new TypeError('not this one');
+    let thrown: unknown;
+    try {
+      pair.client.send(snd, {
+        encode: (w) => {
+          w.writeString('half a message');
+          throw mine;
+        },
+      });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBe(mine);
+    expect(pair.client.linkCredit(snd)).toBe(1);
+    const refuse = (options: Parameters<typeof pair.client.send>[1]) => {
+      try {
+        pair.client.send(snd, options);
+      } catch (e) {
+        return e instanceof LocalProtocolError ? e.condition : e;
+      }
+      return 'no error';
+    };
+    expect(refuse({ payload: bytes(3), encode: () => undefined })).toBe(Condition.InvalidField);
+    expect(refuse({ message: m, encode: () => undefined })).toBe(Condition.InvalidField);
+    pair.pump();
+    const got = pair.take('server', 'delivery');
+    expect(got.map((d) => d.deliveryId)).toEqual([0, 1]);
+    expect(got.map((d) => decodeMessage(d.payload).body)).toEqual([
+      { type: 'value', value: 'first' },
+      { type: 'value', value: 'second' },
+    ]);
+    expect(got[0]!.payload).toEqual(encodeMessageBytes(m));
   });
 });
 
