@@ -135,7 +135,7 @@ export class SenderLink extends Link {
       if (payload !== undefined || (options.message !== undefined && encode !== undefined)) {
         throw new LocalProtocolError(Condition.InvalidField, 'give one of payload, message and encode');
       }
-      const w = encode !== undefined ? encodeWith(host.messageWriter, encode) : encodeInto(host.messageWriter, options.message!);
+      const w = encodeInto(host.messageWriter, options.message, encode);
       payload = w.buffer;
       length = w.length;
       borrowed = true;
@@ -325,28 +325,21 @@ export class SenderLink extends Link {
   }
 }
 
-/** `message` encoded into the host's message writer (until the next encode). */
-function encodeInto(w: Writer, message: WireMessage): Writer {
+/**
+ * `message`, or what the caller's `encode` writes, in the host's message
+ * writer (until the next encode). What `encode` throws is the caller's,
+ * passed on as it is.
+ */
+function encodeInto(w: Writer, message: WireMessage | undefined, encode: ((w: Writer) => void) | undefined): Writer {
   w.reset();
   w.trim();
   try {
-    encodeMessage(w, message);
+    if (encode !== undefined) encode(w);
+    else encodeMessage(w, message!);
   } catch (e) {
     w.reset();
+    if (encode !== undefined) throw e;
     throw new LocalProtocolError(Condition.InvalidField, `cannot encode message: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  return w;
-}
-
-/** The caller's `encode` run on the host's message writer; what it throws is the caller's, passed on as it is. */
-function encodeWith(w: Writer, encode: (w: Writer) => void): Writer {
-  w.reset();
-  w.trim();
-  try {
-    encode(w);
-  } catch (e) {
-    w.reset();
-    throw e;
   }
   return w;
 }

@@ -3,34 +3,29 @@
  * by delivery-id, in the order sent. The queue is the engine's
  * UnsettledDeliveries (a serial-ordered queue of parallel arrays: taking the
  * oldest entry is O(1), an entry settled out of order is found by binary
- * search, nothing is allocated per message); the payloads, spans and times
- * are columns beside it, slot for slot. Pure: no RxJS.
+ * search, nothing is allocated per message); a record each, what the sender
+ * keeps of a message besides itself (its span, its offer time), if
+ * anything, is a column beside it, slot for slot. Pure: no RxJS.
  */
 import { UnsettledDeliveries, type SlotColumns } from '../../engine/unsettled.js';
 
-export class Inflight<M, P, S> {
+export class Inflight<M, R> {
   private readonly queue = new UnsettledDeliveries<M>(this.columns());
-  private payloads: (P | undefined)[] = [];
-  private spans: (S | undefined)[] = [];
-  /** When each message was offered (for sendTimeout); 0 when not timed. */
-  private times: number[] = [];
+  private records: (R | undefined)[] = [];
 
   /** Entries not yet taken. */
   get size(): number {
     return this.queue.size;
   }
 
-  push(id: number, message: M, payload: P, span: S | undefined, at = 0): void {
-    const slot = this.queue.set(id, message);
-    this.payloads[slot] = payload;
-    this.spans[slot] = span;
-    this.times[slot] = at;
+  push(id: number, message: M, record: R | undefined): void {
+    this.records[this.queue.set(id, message)] = record;
   }
 
-  /** When the oldest entry was offered (`at` of push), or undefined when empty. */
-  oldestTime(): number | undefined {
+  /** The oldest entry's record, or undefined (none, or empty). */
+  oldestRecord(): R | undefined {
     const slot = this.queue.oldestSlot();
-    return slot < 0 ? undefined : this.times[slot];
+    return slot < 0 ? undefined : this.records[slot];
   }
 
   /** The slot of `id`, or -1 when it is not in flight. */
@@ -42,50 +37,41 @@ export class Inflight<M, P, S> {
     return this.queue.at(slot);
   }
 
-  span(slot: number): S | undefined {
-    return this.spans[slot];
+  record(slot: number): R | undefined {
+    return this.records[slot];
   }
 
   /** Frees a slot found by `find`. */
   remove(slot: number): void {
-    this.payloads[slot] = undefined;
-    this.spans[slot] = undefined;
+    this.records[slot] = undefined;
     this.queue.deleteAt(slot);
   }
 
   /** Every entry, oldest first; then empty. */
-  drain(): Array<{ message: M; payload: P; span?: S; at: number }> {
-    const out: Array<{ message: M; payload: P; span?: S; at: number }> = [];
-    this.forEach((message, payload, span, at) => out.push(span === undefined ? { message, payload, at } : { message, payload, span, at }));
+  drain(): Array<{ message: M; record: R | undefined }> {
+    const out: Array<{ message: M; record: R | undefined }> = [];
+    this.forEach((message, record) => out.push({ message, record }));
     this.clear();
     return out;
   }
 
-  forEach(f: (message: M, payload: P, span: S | undefined, at: number) => void): void {
-    this.queue.forEach((message, _id, slot) => f(message, this.payloads[slot]!, this.spans[slot], this.times[slot]!));
+  forEach(f: (message: M, record: R | undefined) => void): void {
+    this.queue.forEach((message, _id, slot) => f(message, this.records[slot]));
   }
 
   clear(): void {
     this.queue.clear();
   }
 
-  /** The payloads, spans and times follow the queue's entries when it moves them. */
+  /** The records follow the queue's entries when it moves them. */
   private columns(): SlotColumns {
     return {
       moved: (from, to) => {
-        this.payloads[to] = this.payloads[from];
-        this.spans[to] = this.spans[from];
-        this.times[to] = this.times[from]!;
+        this.records[to] = this.records[from];
       },
       freed: (from, to, letGo) => {
-        if (letGo) {
-          this.payloads = [];
-          this.spans = [];
-          this.times = [];
-        } else {
-          this.payloads.fill(undefined, from, to);
-          this.spans.fill(undefined, from, to);
-        }
+        if (letGo) this.records = [];
+        else this.records.fill(undefined, from, to);
       },
     };
   }

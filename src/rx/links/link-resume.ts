@@ -31,9 +31,9 @@ import type { Attach, DeliveryState } from '../../frames/types.js';
 import { CarriedDeliveries } from './carried-deliveries.js';
 import { attachWithUnsettled, isOutcome, nextDeliveryTag, peerUnsettled, tagKey } from './unsettled-map.js';
 import { ReceivedDelivery, type SettlingDelivery } from './delivery.js';
-import { encodeUserMessage, type Message } from './message.js';
+import { checkMessage, type Message } from './message.js';
 import { ReceiverLink, releasedForModified, type ReceiverResume } from './receive.js';
-import { SenderCore, type Pending, type SenderResume, type SenderSpec, type UnsettledSend } from './send.js';
+import { pendingOf, SenderCore, type Pending, type SenderResume, type Waiting, type SenderSpec, type UnsettledSend } from './send.js';
 import type { DeliveryResume } from './resume-option.js';
 
 /**
@@ -128,8 +128,8 @@ class ResumingReceiverLink extends ReceiverLink {
  */
 class ResumingSenderCore extends SenderCore {
   private readonly recoverable: boolean;
-  /** Each delivery's tag, by its encoded message (kept with it for a resend), and whether its next send resumes it. */
-  private readonly tags = new WeakMap<Uint8Array, { tag: Uint8Array; resume: boolean }>();
+  /** Each delivery's tag, by its Pending record (kept with it in flight and for a resend), and whether its next send resumes it. */
+  private readonly tags = new WeakMap<Pending, { tag: Uint8Array; resume: boolean }>();
   /** The peer answered an attach of this link with an unsettled map: it keeps link state, and may be sent ours. */
   private peerKeepsState = false;
   /** onUnsettled was called (answering, there is one link). */
@@ -153,19 +153,21 @@ class ResumingSenderCore extends SenderCore {
     super.start(connection$, subscribeSource);
   }
 
-  protected override sendOne(message: Message, payload: Uint8Array, span: Parameters<SenderCore['sendOne']>[2], at: number, pending?: Pending): void {
+  protected override sendOne(entry: Waiting): void {
     if (this.recoverable) {
-      // Our own tag, kept while unsettled (a resend keeps it): a later link of this name finds the delivery by it.
-      let entry = pending?.resend === true ? this.tags.get(payload) : undefined;
-      if (entry === undefined) {
-        entry = { tag: nextDeliveryTag(), resume: false };
-        this.tags.set(payload, entry);
+      // Our own tag, kept while unsettled (a resend keeps it, with the record): a later link of this name finds the delivery by it.
+      const pending: Pending = pendingOf(entry) ?? { message: entry as Message, span: undefined, at: 0, resend: false };
+      entry = pending;
+      let tag = pending.resend ? this.tags.get(pending) : undefined;
+      if (tag === undefined) {
+        tag = { tag: nextDeliveryTag(), resume: false };
+        this.tags.set(pending, tag);
       }
-      this.sendOptions.tag = entry.tag;
-      this.sendOptions.resume = entry.resume;
-      entry.resume = false;
+      this.sendOptions.tag = tag.tag;
+      this.sendOptions.resume = tag.resume;
+      tag.resume = false;
     }
-    super.sendOne(message, payload, span, at, pending);
+    super.sendOne(entry);
   }
 
   protected override attachLink(engine: Engine, session: SessionId, options: AttachOptions): LinkId {
@@ -181,33 +183,33 @@ class ResumingSenderCore extends SenderCore {
     if (report === undefined || !this.recoverable || this.reported) return;
     this.reported = true;
     const unsettled: UnsettledSend[] = [];
-    const add = (message: Message, payload: Uint8Array): void => {
-      const tag = this.tags.get(payload)?.tag;
+    const add = (message: Message, pending: Pending | undefined): void => {
+      const tag = pending === undefined ? undefined : this.tags.get(pending)?.tag;
       if (tag !== undefined) unsettled.push({ message, tag });
     };
-    this.inflight.forEach((message, payload) => add(message, payload));
-    for (const pending of this.resends()) add(pending.message, pending.payload);
+    this.inflight.forEach((message, pending) => add(message, pending));
+    for (const pending of this.resends()) add(pending.message, pending);
     if (unsettled.length > 0) report(unsettled);
   }
 
   /** The messages of an earlier link waiting to be sent again, and their tags. */
   private resends(): Pending[] {
-    return this.buffer.toArray().filter((pending) => pending.resend === true && this.tags.has(pending.payload));
+    return this.buffer.toArray().filter((entry): entry is Pending => pendingOf(entry)?.resend === true && this.tags.has(entry as Pending));
   }
 
   /** The deliveries of the earlier link to resume, first (answering a durable link). */
   private queueResumes(resumes: readonly UnsettledSend[]): boolean {
     const pending: Pending[] = [];
     for (const { message, tag } of resumes) {
-      let payload: Uint8Array;
       try {
-        payload = encodeUserMessage(message);
+        checkMessage(message);
       } catch (error) {
         this.fail(error);
         return false;
       }
-      this.tags.set(payload, { tag, resume: true });
-      pending.push({ message, payload, at: this.spec.sendTimeout === undefined ? 0 : this.now(), resend: true });
+      const resend: Pending = { message, span: undefined, at: this.spec.sendTimeout === undefined ? 0 : this.now(), resend: true };
+      this.tags.set(resend, { tag, resume: true });
+      pending.push(resend);
     }
     this.buffer.unshiftAll(pending);
     return true;
@@ -223,7 +225,7 @@ class ResumingSenderCore extends SenderCore {
   private unsettledMap(): (readonly [Uint8Array, null])[] | undefined {
     const answering = this.spec.answering === true;
     if (!this.recoverable || (!answering && !this.peerKeepsState)) return undefined;
-    const entries = this.resends().map((pending) => [this.tags.get(pending.payload)!.tag, null] as const);
+    const entries = this.resends().map((pending) => [this.tags.get(pending)!.tag, null] as const);
     return entries.length === 0 && !answering ? undefined : entries;
   }
 
@@ -240,17 +242,17 @@ class ResumingSenderCore extends SenderCore {
     if (resends.length === 0) return;
     const done: { pending: Pending; state: DeliveryState }[] = [];
     for (const pending of resends) {
-      const entry = this.tags.get(pending.payload)!;
+      const entry = this.tags.get(pending)!;
       const key = tagKey(entry.tag);
       const state = peer?.states.get(key);
       if (peer === undefined || !peer.states.has(key))
-        this.tags.delete(pending.payload); // a new delivery, with a new tag
+        this.tags.delete(pending); // a new delivery, with a new tag
       else if (isOutcome(state)) done.push({ pending, state: state! });
       else entry.resume = true;
     }
     if (done.length === 0) return;
     const settled = new Set(done.map((d) => d.pending));
-    const keep = this.buffer.toArray().filter((pending) => !settled.has(pending));
+    const keep = this.buffer.toArray().filter((entry) => !settled.has(entry as Pending));
     this.buffer.clear();
     this.buffer.unshiftAll(keep);
     for (const { pending, state } of done) {

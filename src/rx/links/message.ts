@@ -235,13 +235,28 @@ export function encodeUserMessage(m: Message): Uint8Array {
   const w = (scratch ??= new Writer(1024));
   w.reset();
   try {
-    writeUserMessage(w, m);
+    writeCheckedMessage(w, m);
   } catch (e) {
     w.reset();
-    throw messageEncodingError(m, e, writeBody);
+    throw e;
   }
   // Exact size; a large data body is copied once, straight into it (writeBinaryRef).
   return w.takeBytes();
+}
+
+/**
+ * Writes a message whose shape `checkMessage` has passed into `w` (the
+ * bytes `encodeUserMessage` gives): for a caller that encodes into a writer
+ * of its own, as `send` does into the engine's when credit allows. Throws
+ * `encodeUserMessage`'s error for a value that cannot be encoded; what it
+ * wrote of `w` by then is the caller's to drop. @internal
+ */
+export function writeCheckedMessage(w: Writer, m: Message): void {
+  try {
+    writeUserMessage(w, m);
+  } catch (e) {
+    throw messageEncodingError(m, e, writeBody);
+  }
 }
 
 /** Every field of {@link Message}: anything else in a message sent is a mistake. */

@@ -11,18 +11,23 @@ import type { DeliveryState, Rejected } from '../../frames/types.js';
 import { DeliveryError } from './delivery.js';
 import { rejectionError, sendState, type SendState } from './outcome.js';
 
-/** A result's fields for the state the peer settled a delivery with: a rejection carries its DeliveryError. */
-export function settledResult(
+/**
+ * The result for `message`, settled by the peer with `state`: a rejection
+ * carries its DeliveryError. Built as the one object it is (a result per
+ * message sent).
+ */
+export function settledResult<M>(
+  message: M,
   state: DeliveryState | undefined,
   address: string | undefined,
-): { state: SendState; error?: DeliveryError; outcome?: DeliveryState } {
+): { message: M; state: SendState; error?: DeliveryError; outcome?: DeliveryState } {
   const result = sendState(state);
   if (result === 'rejected') {
     // In a transaction the rejected outcome comes wrapped in a transactional-state.
     const rejection = state?.type === 'transactional-state' ? state.outcome : state;
-    return { state: result, error: rejectionError(rejection as Rejected, address, DeliveryError) as DeliveryError, outcome: state };
+    return { message, state: result, error: rejectionError(rejection as Rejected, address, DeliveryError) as DeliveryError, outcome: state };
   }
-  return state === undefined ? { state: result } : { state: result, outcome: state };
+  return state === undefined ? { message, state: result } : { message, state: result, outcome: state };
 }
 
 /** Why a sender link the peer detached is gone: its error, a protocol error we saw on it, or a refusal or forced detach. */

@@ -418,12 +418,12 @@ class StreamSender {
     const sent = this.inflight.get(deliveryId);
     if (sent === undefined) return;
     this.inflight.delete(deliveryId);
-    const result = settledResult(state, this.spec.address ?? sent.message.to);
+    const result = settledResult(sent.message, state, this.spec.address ?? sent.message.to);
     if (result.error !== undefined && this.spec.rejectedAsError) {
       this.fail(result.error);
       return;
     }
-    this.subscriber.next({ message: sent.message, bodyBytes: sent.bytes, ...result });
+    this.subscriber.next({ ...result, bodyBytes: sent.bytes });
     this.checkDone();
   }
 

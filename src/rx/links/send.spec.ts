@@ -85,6 +85,56 @@ describe('send', () => {
     expect(c.log).toEqual(['complete']);
   });
 
+  it('a message is encoded as it is sent: its shape fails the push, a value that cannot be encoded fails the stream at its turn', () => {
+    // The shape (an object with our fields) is checked as it is pushed, even while it waits for credit.
+    const shape = rig({ credit: 0 });
+    const wrong = collect(from([{ body: 1 }, { body: 2, message_id: 3 } as unknown as Message]).pipe(send(shape.connection$, 'q')));
+    shape.runUntil();
+    expect(wrong.log).toHaveLength(1);
+    expect(wrong.log[0]).toMatch(/^error TypeError message: unknown field "message_id": did you mean "messageId"\?/);
+    shape.peer.grant('q', 5);
+    shape.runUntil();
+    expect(shape.peer.transfers).toEqual([]);
+
+    // A value is read when credit allows: the messages before it go, it and those after it do not, and the stream
+    // errors with the error encoding it at push time would have given (amqp:invalid-field, naming the field).
+    const { peer, connection$, runUntil } = rig({ credit: 0 });
+    const source = new Subject<Message>();
+    const c = collect(source.pipe(send(connection$, 'q')));
+    runUntil();
+    source.next({ body: 1 });
+    source.next({ body: 2, priority: 300 });
+    source.next({ body: 3 });
+    runUntil();
+    expect(c.log).toEqual([]);
+    peer.grant('q', 5);
+    runUntil();
+    expect(peer.transfers.map((t) => t.message.body)).toEqual([1]);
+    expect(c.log).toEqual(["error AmqpError amqp:invalid-field: cannot encode the message's priority: 300 is out of range for ubyte"]);
+
+    // Under credit it is sent, so encoded, as it is pushed: the same error at once.
+    const open = rig();
+    const now = collect(from([{ body: 1, priority: 300 }]).pipe(send(open.connection$, 'q')));
+    open.runUntil();
+    expect(now.log).toEqual(["error AmqpError amqp:invalid-field: cannot encode the message's priority: 300 is out of range for ubyte"]);
+    expect(open.peer.transfers).toEqual([]);
+  });
+
+  it('a message waiting for credit is sent as it is when credit comes (as Proton and rhea read it at their send call)', () => {
+    const { peer, connection$, runUntil } = rig({ credit: 0 });
+    const source = new Subject<Message>();
+    const c = collect(source.pipe(send(connection$, 'q')));
+    const waiting: { body: string; subject?: string } = { body: 'as pushed' };
+    source.next(waiting);
+    runUntil();
+    waiting.body = 'as sent';
+    waiting.subject = 'added';
+    peer.grant('q', 1);
+    runUntil();
+    expect(peer.transfers.map((t) => [t.message.body, t.message.subject])).toEqual([['as sent', 'added']]);
+    expect(c.results[0]!.message).toBe(waiting);
+  });
+
   it('presettled: at-most-once, each result is "sent"', () => {
     const { peer, connection$, runUntil } = rig();
     const c = collect(from(bodies('a', 'b')).pipe(send(connection$, 'q', { presettled: true })));

@@ -17,6 +17,7 @@
  * message is settled.
  */
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
+import type { Writer } from '../../codec/writer.js';
 import type { Engine } from '../../engine/engine.js';
 import { LinkError, LocalProtocolError } from '../../engine/errors.js';
 import type { EngineEvent, LinkDetachedEvent, LinkFlowEvent, LinkId, SessionId } from '../../engine/events.js';
@@ -33,7 +34,7 @@ import { claimLinkName, randomLinkName, type NameLease } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpkeepSpec } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
-import { encodeUserMessage, type Message } from './message.js';
+import { checkMessage, encodingOf, writeCheckedMessage, type Message } from './message.js';
 import type { SendState } from './outcome.js';
 import { checkResume, type DeliveryResume } from './resume-option.js';
 import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from '../flow/overflow.js';
@@ -317,31 +318,46 @@ function senderClass(spec: SenderSpec): typeof SenderCore {
   return spec.resume === undefined ? SenderCore : (spec.resume as SenderResume).senderCore;
 }
 
-/** A message and its encoding (kept for a resend). */
-/** A message waiting to be sent (a resend too). @internal */
+/**
+ * A message waiting to be sent (a resend too) that carries more than itself:
+ * its span, its offer time (with a sendTimeout), or that it is a resend. The
+ * buffer holds a message with none of these as it is, so a message waiting
+ * for credit costs no record of its own, and no encoding: a message is
+ * encoded as it is sent, straight into the engine's output. @internal
+ */
 export interface Pending {
   readonly message: Message;
-  readonly payload: Uint8Array;
   /** Its span, when the container traces. */
-  readonly span?: SendSpan;
+  readonly span: SendSpan | undefined;
   /** When it was offered (scheduler time), with a sendTimeout; else 0. */
   readonly at: number;
   /** Sent on a link that was lost before its outcome came: waiting to be sent again. */
-  readonly resend?: boolean;
+  resend: boolean;
+}
+
+/** What the send buffer holds: a bare message, or one with its {@link Pending} record. @internal */
+export type Waiting = Message | Pending;
+
+/** The record of a buffer entry, if it has one (a message has no `resend`: checkMessage refuses fields not its own). @internal */
+export function pendingOf(entry: Waiting | undefined): Pending | undefined {
+  return entry !== undefined && 'resend' in entry ? entry : undefined;
+}
+
+/** The message of a buffer entry. */
+function messageOf(entry: Waiting): Message {
+  return 'resend' in entry ? entry.message : entry;
 }
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
-
-const EMPTY = new Uint8Array(0);
 
 /** The sender of one subscription: the buffer, the current link, and the messages in flight on it. @internal */
 export class SenderCore {
   readonly teardown: () => void;
   pull: PullSource<Message> | undefined;
   private readonly name: string;
-  protected readonly buffer: OverflowBuffer<Pending>;
-  /** Sent on the current link and not settled, by delivery id, in the order sent. */
-  protected readonly inflight = new Inflight<Message, Uint8Array, SendSpan>();
+  protected readonly buffer: OverflowBuffer<Waiting>;
+  /** Sent on the current link and not settled, by delivery id, in the order sent (with its Pending record, if it had one). */
+  protected readonly inflight = new Inflight<Message, Pending>();
   private host: LinkHost | undefined;
   private engine: Engine | undefined;
   private linkId: LinkId = -1;
@@ -369,7 +385,19 @@ export class SenderCore {
   /** With a sendTimeout: the clock offers are stamped with, and the timer for the oldest pending message. */
   private clock: SchedulerLike | undefined;
   private sendTimer: Subscription | undefined;
-  protected readonly sendOptions: { payload: Uint8Array; settled: boolean; state?: DeliveryState; messageFormat?: number; tag?: Uint8Array; resume?: boolean };
+  protected readonly sendOptions: {
+    payload: Uint8Array | undefined;
+    encode: ((w: Writer) => void) | undefined;
+    settled: boolean;
+    state?: DeliveryState;
+    messageFormat?: number;
+    tag?: Uint8Array;
+    resume?: boolean;
+  };
+  /** The message `sendOne` has the engine encode (through `encodeSending`), for the length of that call. */
+  private sending: Message | undefined;
+  /** The engine's `encode` for every message: writes `sending`, made once. */
+  private readonly encodeSending = (w: Writer): void => writeCheckedMessage(w, this.sending!);
 
   constructor(
     protected readonly spec: SenderSpec,
@@ -388,7 +416,7 @@ export class SenderCore {
       }),
       (error) => this.fail(error),
     );
-    this.sendOptions = { payload: EMPTY, settled: spec.presettled };
+    this.sendOptions = { payload: undefined, encode: undefined, settled: spec.presettled };
     if (spec.transferState !== undefined) this.sendOptions.state = spec.transferState;
     if (spec.messageFormat !== undefined) this.sendOptions.messageFormat = spec.messageFormat;
     // Pulled messages never exceed credit, except resends after a reconnect: no bound needed.
@@ -428,25 +456,28 @@ export class SenderCore {
       this.offerTraced(message, this.tracing, at);
       return;
     }
-    let payload: Uint8Array;
+    // Its shape now, in the pusher's turn (an unknown field fails here); its
+    // values as it is encoded, when sent: a value that cannot be encoded
+    // errors the stream then, with the messages before it sent.
     try {
-      payload = encodeUserMessage(message);
+      checkMessage(message);
     } catch (error) {
       this.fail(error);
       return;
     }
-    this.enqueue(message, payload, undefined, at);
+    this.enqueue(message, undefined, at);
   }
 
   /**
    * Sends at once under credit — the common case: straight to the engine, no
    * buffering and no Pending record — else buffers under the overflow policy.
    */
-  private enqueue(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number): void {
+  private enqueue(message: Message, span: SendSpan | undefined, at: number): void {
     if (this.spec.sendTimeout !== undefined && this.sendTimer === undefined) this.armSendTimer(at);
+    const entry: Waiting = span === undefined && this.spec.sendTimeout === undefined ? message : { message, span, at, resend: false };
     if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
       try {
-        this.sendOne(message, payload, span, at);
+        this.sendOne(entry);
       } catch (error) {
         this.fail(error);
         return;
@@ -454,8 +485,7 @@ export class SenderCore {
       this.host!.flush();
       return;
     }
-    const pending: Pending = span === undefined ? { message, payload, at } : { message, payload, span, at };
-    const pushed = this.buffer.push(pending);
+    const pushed = this.buffer.push(entry);
     this.upkeep?.countsChanged();
     if (pushed === 'overflow') {
       const size = this.spec.bufferSize;
@@ -466,12 +496,12 @@ export class SenderCore {
           `for a source faster than credit, use sendFrom() (pulled no faster than credit), or overflow 'drop-oldest' or 'drop-newest'`,
         { unsettled: pendingNow.unsettled, unsent: [...pendingNow.unsent, message] },
       );
-      pending.span?.end(undefined, error);
+      span?.end(undefined, error);
       this.fail(error);
       return;
     }
     if (pushed !== 'added')
-      this.buffer.dropped?.span?.end(
+      pendingOf(this.buffer.dropped)?.span?.end(
         undefined,
         new AmqpError(Condition.ResourceLimitExceeded, `${this.where}: dropped by the overflow policy '${this.spec.overflow}'`),
       );
@@ -481,16 +511,15 @@ export class SenderCore {
   /** offer() when tracing: the span starts now, in the caller's context, and its trace context goes into the message. */
   private offerTraced(message: Message, tracing: Tracing, at: number): void {
     let span: SendSpan | undefined;
-    let payload: Uint8Array;
     try {
       span = tracing.startSend(message, this.spec.address ?? message.to!);
-      payload = encodeUserMessage(span.message);
+      checkMessage(span.message);
     } catch (error) {
       span?.end(undefined, error);
       this.fail(error);
       return;
     }
-    this.enqueue(message, payload, span, at);
+    this.enqueue(message, span, at);
   }
 
   /** A link on `host`: what tracing needs of it. A piped connection observable tells its tracing only now. */
@@ -498,13 +527,13 @@ export class SenderCore {
     if (this.tracing === undefined) {
       this.tracing = hostTracing(host);
       if (this.tracing === undefined) return;
-      // Offered before we knew: trace them now.
+      // Offered before we knew: trace them now (they are encoded, with their trace context, as they are sent).
       const waiting = this.buffer.toArray();
       this.buffer.clear();
       this.buffer.unshiftAll(
-        waiting.map((pending) => {
-          const span = this.tracing!.startSend(pending.message, this.spec.address ?? pending.message.to!);
-          return { ...pending, payload: encodeUserMessage(span.message), span };
+        waiting.map((entry) => {
+          const message = messageOf(entry);
+          return { at: 0, resend: false, ...pendingOf(entry), message, span: this.tracing!.startSend(message, this.spec.address ?? message.to!) };
         }),
       );
     }
@@ -683,7 +712,7 @@ export class SenderCore {
     const slot = inflight.find(deliveryId);
     if (slot < 0) return;
     const message = inflight.message(slot);
-    const span = inflight.span(slot);
+    const span = inflight.record(slot)?.span;
     inflight.remove(slot);
     this.settled(message, span, state);
   }
@@ -691,12 +720,12 @@ export class SenderCore {
   /** A message has its outcome: its result. */
   protected settled(message: Message, span: SendSpan | undefined, state: DeliveryState | undefined): void {
     if (span !== undefined) endSpan(span, state, false);
-    const result = settledResult(state, this.spec.address ?? message.to);
+    const result = settledResult(message, state, this.spec.address ?? message.to);
     if (result.error !== undefined && this.spec.rejectedAsError) {
       this.fail(result.error);
       return;
     }
-    this.subscriber.next({ message, ...result });
+    this.subscriber.next(result);
     this.checkDone();
   }
 
@@ -744,7 +773,14 @@ export class SenderCore {
 
   /** What was in flight on a link that is gone goes again, first, on the next one (at least once). */
   private requeueInflight(): void {
-    if (this.inflight.size > 0) this.buffer.unshiftAll(this.inflight.drain().map((sent) => ({ ...sent, resend: true })));
+    if (this.inflight.size === 0) return;
+    this.buffer.unshiftAll(
+      this.inflight.drain().map((sent) => {
+        const pending = sent.record ?? { message: sent.message, span: undefined, at: 0, resend: true };
+        pending.resend = true;
+        return pending;
+      }),
+    );
   }
 
   // --- hooks for durable link recovery (link-resume.ts extends SenderCore) ---------------------
@@ -813,7 +849,7 @@ export class SenderCore {
     const unsettled: Message[] = [];
     const unsent: Message[] = [];
     this.inflight.forEach((message) => unsettled.push(message));
-    for (const pending of this.buffer.toArray()) (pending.resend === true ? unsettled : unsent).push(pending.message);
+    for (const entry of this.buffer.toArray()) (pendingOf(entry)?.resend === true ? unsettled : unsent).push(messageOf(entry));
     return { unsettled, unsent };
   }
 
@@ -828,20 +864,35 @@ export class SenderCore {
     return this.state === 'attached' && this.engine!.linkCredit(this.linkId) > 0;
   }
 
-  /** Sends one message (link-resume.ts gives it a tag of its own first; `pending` is set for one that waited). */
-  protected sendOne(message: Message, payload: Uint8Array, span: SendSpan | undefined, at: number, _pending?: Pending): void {
+  /**
+   * Sends one message, encoded now, straight into the engine's output (a
+   * message that carries its encoding goes as those bytes), with its record
+   * if it has one (link-resume.ts gives each message one, and a tag). What
+   * the engine throws (the message's encoding error among it) ends the
+   * message's span and goes to the caller.
+   */
+  protected sendOne(entry: Waiting): void {
+    const pending = pendingOf(entry);
+    const message = messageOf(entry);
+    const span = pending?.span;
     // One options object for every send: the engine copies what it needs.
     const options = this.sendOptions;
-    options.payload = payload;
+    const wire = (this.sending = span === undefined ? message : span.message);
+    // A message that carries its encoding (a broker forwarding what it stored) goes as those bytes.
+    options.payload = encodingOf(wire);
+    options.encode = options.payload === undefined ? this.encodeSending : undefined;
     let id: number;
     try {
       id = this.engine!.send(this.linkId, options);
+    } catch (error) {
+      span?.end(undefined, error);
+      throw error;
     } finally {
-      options.payload = EMPTY;
+      options.payload = this.sending = undefined;
     }
     if (span !== undefined) this.traceSent(span);
     if (this.spec.presettled) this.subscriber.next({ message, state: 'sent' });
-    else this.inflight.push(id, message, payload, span, at);
+    else this.inflight.push(id, message, pending);
   }
 
   private traceSent(span: SendSpan): void {
@@ -860,8 +911,7 @@ export class SenderCore {
         let credit = engine.linkCredit(this.linkId);
         let sent = 0;
         while (credit > 0 && this.buffer.length > 0 && !this.subscriber.closed) {
-          const pending = this.buffer.shift()!;
-          this.sendOne(pending.message, pending.payload, pending.span, pending.at, pending);
+          this.sendOne(this.buffer.shift()!);
           credit--;
           sent++;
         }
@@ -918,7 +968,8 @@ export class SenderCore {
 
   private onSendTimer(): void {
     this.sendTimer = undefined;
-    const oldest = this.inflight.oldestTime() ?? this.buffer.peek()?.at;
+    // With a sendTimeout every message in flight or waiting has its Pending record, with its offer time.
+    const oldest = (this.inflight.oldestRecord() ?? pendingOf(this.buffer.peek()))?.at;
     const timeout = this.spec.sendTimeout!;
     if (oldest === undefined || this.subscriber.closed) return;
     if (this.now() < oldest + timeout) {
@@ -992,8 +1043,8 @@ export class SenderCore {
   /** Messages that will never have an outcome now: their spans end without one. */
   private endSpans(): void {
     const reason = new AmqpError(Condition.IllegalState, `${this.where}: the sender stopped before the message was settled`);
-    this.inflight.forEach((_message, _payload, span) => span?.end(undefined, reason));
-    for (const pending of this.buffer.toArray()) pending.span?.end(undefined, reason);
+    this.inflight.forEach((_message, pending) => pending?.span?.end(undefined, reason));
+    for (const entry of this.buffer.toArray()) pendingOf(entry)?.span?.end(undefined, reason);
   }
 
   /** After our detach was answered (or the link died): nothing holds the connection any more. */
