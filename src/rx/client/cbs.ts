@@ -19,27 +19,7 @@
  * schedule, the reply timeout) comes from the scheduler, so TestScheduler
  * drives it in virtual time. Browser-safe.
  */
-import {
-  Observable,
-  ReplaySubject,
-  Subject,
-  Subscription,
-  concatMap,
-  defer,
-  filter,
-  finalize,
-  map,
-  merge,
-  mergeMap,
-  repeat,
-  take,
-  tap,
-  throwError,
-  timeout,
-  timer,
-  type OperatorFunction,
-  type SchedulerLike,
-} from 'rxjs';
+import { Observable, Subject, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import { Typed, timestamp, type AmqpValue } from '../../codec/types.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
@@ -178,104 +158,113 @@ interface Accepted {
   readonly first: boolean;
 }
 
-/** The request/reply links on one connection, and each claim's refresh loop. */
+/**
+ * The request/reply links on one connection, and each claim's refresh loop.
+ * Written with Observable and Subscription alone rather than rxjs's
+ * operators (timeout, repeat, merge...): those would be in every page's
+ * bundle for the sake of this one exchange.
+ */
 function putTokens(connection: Connection, claims: readonly ResolvedCbsOptions[], scheduler: SchedulerLike): Observable<Accepted> {
-  return defer(() => {
+  return new Observable<Accepted>((subscriber) => {
     const connection$ = new Observable<Connection>((s) => s.next(connection));
     let replyTo: string | undefined;
     let nextId = 0;
+    let linksUp = false;
+    let started = false;
     const replies = new Subject<Message>();
     const requests = new Subject<Message>();
-    const replyAddress = new ReplaySubject<string>(1);
-    // Replies come to a dynamic node; its address is known once the link is attached.
-    const receiver = receive(connection$, null, {
-      dynamic: true,
-      onAttach: (link) => {
-        replyTo = link.address;
-        replyAddress.next(link.address);
-      },
-    }).pipe(
-      map((delivery) => delivery.message),
-      tap((m) => replies.next(m)),
-    );
-    const sender = requests.pipe(send(connection$, CBS_NODE, { rejectedAsError: true }));
 
+    /** One put: the token from the supply, the request, and its reply in time; emits the token's expiry (ms since the epoch) and completes. */
     const putToken = (claim: ResolvedCbsOptions, supply: TokenSupply<string | CbsToken>): Observable<number> =>
-      supply.next().pipe(
-        concatMap((value) => {
-          const now = scheduler.now();
-          const token = typeof value === 'string' ? value : value.token;
-          const expiresAt =
-            typeof value === 'string' || value.expiresAt === undefined
-              ? now + claim.tokenLifetime
-              : value.expiresAt instanceof Date
-                ? value.expiresAt.getTime()
-                : value.expiresAt;
-          const messageId = `cbs-${++nextId}`;
-          const reply = replies.pipe(
-            filter((m) => m.correlationId === messageId),
-            take(1),
-            // No reply in time: HTTP's 408, so that reconnect retries it.
-            timeout({
-              first: claim.timeout,
-              scheduler,
-              with: () => throwError(() => new CbsError(408, `no reply within ${claim.timeout} ms`, claim.audience)),
-            }),
-            map((m) => {
-              const status = numberOf(m.applicationProperties?.['status-code']);
-              const description = m.applicationProperties?.['status-description'];
-              if (status !== 200 && status !== 202) throw new CbsError(status ?? 0, typeof description === 'string' ? description : undefined, claim.audience);
-              return expiresAt;
-            }),
-          );
-          return new Observable<number>((s) => {
-            const sub = reply.subscribe(s);
-            requests.next({
-              messageId,
-              replyTo,
-              to: CBS_NODE,
-              applicationProperties: { operation: 'put-token', type: claim.type, name: claim.audience, expiration: timestamp(Math.floor(expiresAt)) },
-              body: token,
-            });
-            return sub;
-          });
-        }),
-      );
+      new Observable<number>((put) => {
+        put.add(
+          supply.next().subscribe({
+            next: (value) => {
+              const now = scheduler.now();
+              const token = typeof value === 'string' ? value : value.token;
+              const expiresAt =
+                typeof value === 'string' || value.expiresAt === undefined
+                  ? now + claim.tokenLifetime
+                  : value.expiresAt instanceof Date
+                    ? value.expiresAt.getTime()
+                    : value.expiresAt;
+              const messageId = `cbs-${++nextId}`;
+              put.add(
+                replies.subscribe((m) => {
+                  if (m.correlationId !== messageId) return;
+                  const status = numberOf(m.applicationProperties?.['status-code']);
+                  const description = m.applicationProperties?.['status-description'];
+                  if (status !== 200 && status !== 202) {
+                    put.error(new CbsError(status ?? 0, typeof description === 'string' ? description : undefined, claim.audience));
+                    return;
+                  }
+                  put.next(expiresAt);
+                  put.complete();
+                }),
+              );
+              // No reply in time: HTTP's 408, so that reconnect retries it.
+              put.add(scheduler.schedule(() => put.error(new CbsError(408, `no reply within ${claim.timeout} ms`, claim.audience)), claim.timeout));
+              requests.next({
+                messageId,
+                replyTo,
+                to: CBS_NODE,
+                applicationProperties: { operation: 'put-token', type: claim.type, name: claim.audience, expiration: timestamp(Math.floor(expiresAt)) },
+                body: token,
+              });
+            },
+            error: (error: unknown) => put.error(error),
+          }),
+        );
+      });
 
-    const loops = claims.map((claim) =>
-      defer(() => {
-        const supply = new TokenSupply(claim.token, isCbsToken);
-        let first = true;
-        let refreshAt = 0;
-        return defer(() => putToken(claim, supply)).pipe(
-          map((expiresAt): Accepted => {
-            refreshAt = nextRefreshAt(scheduler.now(), expiresAt, claim.refreshMargin);
+    /** A claim's loop: a put, and the next one at its refresh time, for as long as the connection lives. */
+    const loop = (claim: ResolvedCbsOptions): void => {
+      const supply = new TokenSupply(claim.token, isCbsToken);
+      let first = true;
+      let put: Subscription | undefined;
+      let wait: Subscription | undefined;
+      const next = (): void => {
+        put = putToken(claim, supply).subscribe({
+          next: (expiresAt) => {
+            const refreshAt = nextRefreshAt(scheduler.now(), expiresAt, claim.refreshMargin);
             const accepted = { audience: claim.audience, first };
             first = false;
-            return accepted;
-          }),
-          // Each put completes after its reply: the next one starts at the refresh time.
-          repeat({ delay: () => timer(Math.max(0, refreshAt - scheduler.now()), scheduler) }),
-          finalize(() => supply.dispose()),
-        );
+            subscriber.next(accepted);
+            if (!subscriber.closed) wait = scheduler.schedule(next, Math.max(0, refreshAt - scheduler.now()));
+          },
+          error: (error: unknown) => subscriber.error(error),
+        });
+      };
+      subscriber.add(() => {
+        put?.unsubscribe();
+        wait?.unsubscribe();
+        supply.dispose();
+      });
+      next();
+    };
+
+    // The first requests wait for the reply address, known once the reply link is attached.
+    const start = (): void => {
+      if (started || !linksUp || replyTo === undefined) return;
+      started = true;
+      for (const claim of claims) if (!subscriber.closed) loop(claim);
+    };
+    subscriber.add(
+      receive(connection$, null, {
+        dynamic: true,
+        onAttach: (link) => {
+          replyTo = link.address;
+          start();
+        },
+      }).subscribe({
+        next: (delivery) => replies.next(delivery.message),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.error(linkEnded('reply')),
       }),
     );
-
-    return new Observable<Accepted>((subscriber) => {
-      const all = new Subscription();
-      all.add(receiver.subscribe({ error: (error: unknown) => subscriber.error(error), complete: () => subscriber.error(linkEnded('reply')) }));
-      all.add(sender.subscribe({ error: (error: unknown) => subscriber.error(error) }));
-      // The first requests wait for the reply address.
-      all.add(
-        replyAddress
-          .pipe(
-            take(1),
-            mergeMap(() => merge(...loops)),
-          )
-          .subscribe(subscriber),
-      );
-      return all;
-    });
+    subscriber.add(requests.pipe(send(connection$, CBS_NODE, { rejectedAsError: true })).subscribe({ error: (error: unknown) => subscriber.error(error) }));
+    linksUp = true;
+    start();
   });
 }
 
