@@ -13,21 +13,7 @@
  * unsubscribe closes gracefully (close exchanged, then the socket) within
  * `closeTimeout`. Browser-safe; time only from the scheduler.
  */
-import {
-  catchError,
-  defer,
-  finalize,
-  map,
-  Observable,
-  of,
-  share,
-  Subject,
-  tap,
-  type Observer,
-  type SubjectLike,
-  type Subscriber,
-  type Unsubscribable,
-} from 'rxjs';
+import { catchError, defer, finalize, map, Observable, share, Subject, tap, type Observer, type SubjectLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import { Engine } from '../../engine/engine.js';
 import { ConnectionError } from '../../engine/errors.js';
 import type { SaslRequestEvent } from '../../engine/events.js';
@@ -310,7 +296,7 @@ class ConnectionAttempt implements ConnectionRole<Connection> {
       runner.answerSaslLater(
         defer(() => request.load()).pipe(
           map((): SaslAnswer => ({ kind: 'loaded' })),
-          catchError((error: unknown) => of<SaslAnswer>({ kind: 'error', error })),
+          catchError((error: unknown): SaslAnswer[] => [{ kind: 'error', error }]),
         ),
       );
       return;

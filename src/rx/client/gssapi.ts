@@ -5,7 +5,7 @@
  * asynchronous (Node's `kerberos` package), so the engine asks and this
  * answers later. Browser-safe: no platform here has one but Node's.
  */
-import { defer, from, type Observable } from 'rxjs';
+import { defer, type Observable } from 'rxjs';
 import type { SaslAnswer, SaslRequest } from '../../engine/sasl/index.js';
 
 /** Where the service is, for the service principal `service@host`. */
@@ -45,7 +45,7 @@ export class GssapiSession {
 
   /** The answer to `request`, as one value (a GSS-API failure is an `error` answer: the engine turns it into a SaslError). */
   answer(request: Extract<SaslRequest, { kind: `gssapi-${string}` }>): Observable<SaslAnswer> {
-    return defer(() => from(this.run(request)));
+    return defer(() => this.run(request));
   }
 
   private async run(request: Extract<SaslRequest, { kind: `gssapi-${string}` }>): Promise<SaslAnswer> {

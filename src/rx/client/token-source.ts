@@ -5,7 +5,7 @@
  * needed (the next connection, the next CBS put-token), never pushed into
  * a connection that is already authenticated. Browser-safe.
  */
-import { from, isObservable, Observable, take, type Subscription } from 'rxjs';
+import { defer, isObservable, Observable, take, type Subscription } from 'rxjs';
 import { describe } from '../links/source-options.js';
 
 /** A token, or where to get one: a function (sync, Promise or Observable: its first value), or an Observable (its latest value). */
@@ -49,7 +49,7 @@ export class TokenSupply<T> {
         subscriber.complete();
         return undefined;
       }
-      return from(produced as PromiseLike<T> | Observable<T>)
+      return defer(() => produced as PromiseLike<T> | Observable<T>)
         .pipe(take(1))
         .subscribe({
           next: (value) => {

@@ -4,7 +4,7 @@
  * (client/reconnect.ts) and link recovery (links/link-recovery.ts) share.
  * Browser-safe; time only from the scheduler.
  */
-import { from, Observable, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
+import { defer, Observable, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
 import { ExponentialBackoff, isBackoff, type BackoffLike } from './backoff.js';
 
 /**
@@ -92,7 +92,9 @@ export class RetrySchedule {
     }
     if (typeof delay === 'number') return { notifier: timerOn(delay, this.scheduler), delayMs: delay, retryCount };
     const delayFn = delay as (error: unknown, retryCount: number) => ObservableInput<unknown>;
-    return { notifier: from(delayFn(error, retryCount)), delayMs: undefined, retryCount };
+    // defer, not from: the same for an ObservableInput, and from() would bring rxjs's scheduled-input code into every bundle.
+    const input = delayFn(error, retryCount);
+    return { notifier: defer(() => input), delayMs: undefined, retryCount };
   }
 }
 

@@ -14,7 +14,7 @@
  * answers the detach (at most `closeTimeout`), so `take(n)` loses nothing:
  * the n-th delivery is still accepted, later ones go back to the sender.
  */
-import { from, Observable, type ObservableInput, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import { defer, Observable, type ObservableInput, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine, LinkInfo } from '../../engine/engine.js';
 import { LinkError } from '../../engine/errors.js';
 import type { DeliveryChunkEvent, DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../../engine/events.js';
@@ -361,8 +361,10 @@ export class ReceiverSubscription {
         (error) => subscriber.error(error),
       );
     }
-    if (spec.close$ !== undefined) {
-      this.closer = from(spec.close$).subscribe({
+    // defer, not from (the same here): from() would bring rxjs's scheduled-input code into a page's bundle.
+    const close$ = spec.close$;
+    if (close$ !== undefined) {
+      this.closer = defer(() => close$).subscribe({
         next: () => {
           this.closer?.unsubscribe();
           this.stop(true);
@@ -372,8 +374,9 @@ export class ReceiverSubscription {
       });
       if (subscriber.closed) return;
     }
-    if (spec.paused$ !== undefined) {
-      this.pauser = from(spec.paused$).subscribe({
+    const paused$ = spec.paused$;
+    if (paused$ !== undefined) {
+      this.pauser = defer(() => paused$).subscribe({
         next: (paused) => this.holdCredit(paused === true),
         error: (error: unknown) => subscriber.error(error),
       });
