@@ -13,7 +13,8 @@ import { checkKeys } from '../util/check-keys.js';
 import { toReconnectConfig, type ReconnectConfig, type ReconnectOption } from './reconnect.js';
 import { checkTokenProvider, isNonEmptyString, type TokenProvider } from './token-source.js';
 import { isTlsScheme, isWebSocketScheme, parseUrl, type ParsedUrl } from '../connection/url.js';
-import { checkObject, describe, optionalSymbols, resolveOpenFrameOptions } from '../connection/open-options.js';
+import { optionalSymbols, resolveOpenFrameOptions } from '../connection/open-options.js';
+import { checkObject, describe, optionalBoolean, optionalString } from '../util/option-checks.js';
 
 /** Where `connect()` goes when neither a url nor a connect.json gives one (the connect.json defaults, as in Proton). */
 export const DEFAULT_URL = 'amqps://localhost';
@@ -240,8 +241,8 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
     urls = [parseUrl(options.url ?? DEFAULT_URL, options.url === undefined ? `${where}: default url` : o('url'))];
   }
 
-  const user = optionalString(options.user, o('user'));
-  const password = optionalString(options.password, o('password'));
+  const user = optionalString(options.user, o('user'), false);
+  const password = optionalString(options.password, o('password'), false);
   const sasl = resolveSasl(options.sasl, o('sasl'));
   const tls = resolveTls(options.tls, o('tls'));
   if (tls !== undefined && !urls.some((u) => isTlsScheme(u.scheme))) {
@@ -269,9 +270,9 @@ export function resolveConnectOptions(options: ConnectOptions, where = 'connect'
     cbs: resolveCbsOptions(options.cbs, o('cbs')),
     reconnect: toReconnectConfig(options.reconnect, o('reconnect')),
     ...resolveOpenFrameOptions(options, o),
-    containerId: optionalString(options.containerId, o('containerId'), true),
+    containerId: optionalString(options.containerId, o('containerId')),
     desiredCapabilities: optionalSymbols(options.desiredCapabilities, o('desiredCapabilities')),
-    hostname: optionalString(options.hostname, o('hostname'), true),
+    hostname: optionalString(options.hostname, o('hostname')),
     closeTimeout: optionalNumber(options.closeTimeout, o('closeTimeout')) ?? DEFAULT_CLOSE_TIMEOUT_MS,
     connectTimeout: optionalNumber(options.connectTimeout, o('connectTimeout')) ?? DEFAULT_CONNECT_TIMEOUT_MS,
   };
@@ -304,9 +305,9 @@ function resolveGssapi(gssapi: GssapiOptions | undefined, what: string): Resolve
   checkObject(gssapi, what);
   checkKeys(gssapi, GSSAPI_KEYS, what);
   return {
-    service: optionalString(gssapi.service, `${what}.service`, true) ?? DEFAULT_GSSAPI_SERVICE,
-    host: optionalString(gssapi.host, `${what}.host`, true),
-    principal: optionalString(gssapi.principal, `${what}.principal`, true),
+    service: optionalString(gssapi.service, `${what}.service`) ?? DEFAULT_GSSAPI_SERVICE,
+    host: optionalString(gssapi.host, `${what}.host`),
+    principal: optionalString(gssapi.principal, `${what}.principal`),
   };
 }
 
@@ -322,7 +323,7 @@ function resolveTls(tls: TlsOptions | undefined, what: string): TlsOptions | und
   if (tls.key !== undefined) checkCertificate(tls.key, `${what}.key`);
   if ((tls.cert === undefined) !== (tls.key === undefined)) throw new TypeError(`${what}: cert and key go together`);
   optionalBoolean(tls.verify, `${what}.verify`);
-  optionalString(tls.servername, `${what}.servername`, true);
+  optionalString(tls.servername, `${what}.servername`);
   return tls;
 }
 
@@ -331,19 +332,6 @@ function checkCertificate(value: unknown, what: string): asserts value is Certif
 }
 
 // --- small checks (the ones listen's options share are in connection/open-options.ts) ------
-
-function optionalString(value: unknown, what: string, nonEmpty = false): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || (nonEmpty && value === ''))
-    throw new TypeError(`${what}: expected a ${nonEmpty ? 'non-empty ' : ''}string, got ${describe(value)}`);
-  return value;
-}
-
-function optionalBoolean(value: unknown, what: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw new TypeError(`${what}: expected a boolean, got ${describe(value)}`);
-  return value;
-}
 
 function optionalNumber(value: unknown, what: string): number | undefined {
   if (value === undefined) return undefined;

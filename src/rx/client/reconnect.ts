@@ -24,7 +24,8 @@ import { SaslError } from '../../engine/sasl/sasl-error.js';
 import { CbsError } from './cbs-error.js';
 import { checkKeys } from '../util/check-keys.js';
 import { isBackoff, type BackoffLike } from '../flow/backoff.js';
-import { checkRetryFields, describe, RetrySchedule, timerOn, waitForRetry, type RetryWait } from '../flow/retry-schedule.js';
+import { checkRetryFields, RetrySchedule, timerOn, waitForRetry, type RetryWait } from '../flow/retry-schedule.js';
+import { describe } from '../util/option-checks.js';
 
 /** What `onRetry` is told before each wait. */
 export interface RetryEvent {

@@ -8,6 +8,7 @@ import { Writer } from '../../codec/writer.js';
 import { MIN_IDLE_TIMEOUT_MS } from '../../engine/options.js';
 import { writeFrame } from '../../frames/frame-writer.js';
 import type { Fields } from '../../frames/types.js';
+import { checkObject, describe, optionalInteger } from '../util/option-checks.js';
 
 /** The options that go into our open frame, which connect() and listen() both take. @internal */
 export interface OpenFrameOptions {
@@ -44,30 +45,6 @@ function optionalTrace(value: unknown, what: string): boolean | ((line: string) 
     throw new TypeError(`${what}: expected a boolean or a function, got ${describe(value)}`);
   }
   return value as boolean | ((line: string) => void) | undefined;
-}
-
-/** How a wrong value is named in a TypeError. @internal */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${String(value)}`;
-}
-
-/** @internal */
-export function checkObject(value: unknown, what: string): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${what}: expected an object, got ${describe(value)}`);
-}
-
-/** @internal */
-export function optionalInteger(value: unknown, what: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`${what}: expected an integer in ${min}..${max}, got ${describe(value)}`);
-  }
-  return value;
 }
 
 /** Symbols (printable ASCII), e.g. capabilities. @internal */

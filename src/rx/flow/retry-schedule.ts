@@ -6,6 +6,7 @@
  */
 import { defer, Observable, type ObservableInput, type SchedulerLike, type Subscription } from 'rxjs';
 import { ExponentialBackoff, isBackoff, type BackoffLike } from './backoff.js';
+import { describe } from '../util/option-checks.js';
 
 /**
  * The wait before each retry: milliseconds, a `BackoffLike`, or a function of
@@ -130,13 +131,4 @@ export function timerOn(ms: number, scheduler: SchedulerLike): Observable<0> {
       subscriber.complete();
     }, ms),
   );
-}
-
-/** How a wrong value is named in a TypeError. @internal */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
 }

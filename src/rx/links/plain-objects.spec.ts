@@ -63,7 +63,7 @@ describe("receive's plainObjects option", () => {
   });
 
   it('is checked like every option', () => {
-    expect(() => receive(of(), 'q', { plainObjects: 'yes' as never })).toThrow('receive: options.plainObjects: expected a boolean, got "yes"');
+    expect(() => receive(of(), 'q', { plainObjects: 'yes' as never })).toThrow('receive: options.plainObjects: expected a boolean, got string "yes"');
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { described, type AmqpValue } from '../../codec/types.js';
 import type { Fields, Source, Target } from '../../frames/types.js';
+import { describe, optionalBoolean } from '../util/option-checks.js';
 
 /** The filter-set key under which a JMS selector travels (Qpid JMS, ActiveMQ Artemis, the AMQP JMS mapping). */
 export const JMS_SELECTOR_KEY = 'jms-selector';
@@ -132,34 +133,8 @@ export function selectorFilter(selector: string): AmqpValue {
 
 // --- option checks (shared by receive and send) --------------------------------------
 
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
-}
-
-export function optionalBoolean(value: unknown, name: string): boolean | undefined {
-  if (value === undefined || typeof value === 'boolean') return value;
-  throw new TypeError(`${name}: expected a boolean, got ${describe(value)}`);
-}
-
-export function optionalString(value: unknown, name: string): string | undefined {
-  if (value === undefined || (typeof value === 'string' && value !== '')) return value;
-  throw new TypeError(`${name}: expected a non-empty string, got ${describe(value)}`);
-}
-
-export function optionalInteger(value: unknown, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
-  throw new TypeError(`${name}: expected an integer from ${min} to ${max}, got ${describe(value)}`);
-}
-
-export function optionalOneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T | undefined {
-  if (value === undefined || allowed.includes(value as T)) return value as T | undefined;
-  throw new TypeError(`${name}: expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
-}
-
+// The value checks are one copy for every options object (util/option-checks.ts).
+export { describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString } from '../util/option-checks.js';
 // Every options check of receive, send, listen and transaction names the valid options (check-keys.ts).
 export { checkKeys } from '../util/check-keys.js';
 
