@@ -10,13 +10,14 @@
  * the next Connection that connect() emits, and the connection observable
  * (error, reconnect, status) reports the loss. Browser-safe.
  */
-import { AsyncSubject, Observable, type SchedulerLike, type Subscriber } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { Engine } from '../../engine/engine.js';
 import type { EngineEvent, LinkId, SessionEndedEvent, SessionId } from '../../engine/events.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { Fields, Open } from '../../frames/types.js';
 import type { ConnectionContext } from './context.js';
+import { OnceValue } from '../util/once-value.js';
 
 /** What a Connection needs from the code running it (connect.ts). @internal */
 export interface ConnectionControl {
@@ -41,7 +42,7 @@ export class Connection {
   /** Completes (after emitting why) when the connection is gone. @internal */
   readonly lost$: Observable<AmqpError>;
   private readonly routes = new Map<LinkId, Subscriber<EngineEvent>>();
-  private readonly lost = new AsyncSubject<AmqpError>();
+  private readonly lost = new OnceValue<AmqpError>();
   private readonly lossListeners = new Set<(error: AmqpError) => void>();
   private lostWith: AmqpError | undefined;
   private sessionId: SessionId | undefined;
@@ -66,7 +67,7 @@ export class Connection {
     protected readonly control: ConnectionControl,
   ) {
     this.remoteContainerId = remoteOpen.containerId;
-    this.lost$ = this.lost.asObservable();
+    this.lost$ = this.lost.value$;
   }
 
   /**
@@ -287,7 +288,6 @@ export class Connection {
     const listeners = [...this.lossListeners];
     this.lossListeners.clear();
     for (const listener of listeners) listener(error);
-    this.lost.next(error);
-    this.lost.complete();
+    this.lost.set(error);
   }
 }

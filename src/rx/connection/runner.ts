@@ -18,7 +18,7 @@
  * amqp:internal-error, never the process. Browser-safe; time only from the
  * scheduler.
  */
-import { AsyncSubject, Subscription, type Observable, type SchedulerLike } from 'rxjs';
+import { Subscription, type Observable, type SchedulerLike } from 'rxjs';
 import type { Engine } from '../../engine/engine.js';
 import { ConnectionError } from '../../engine/errors.js';
 import type { EngineEvent, SaslOutcomeEvent, SaslRequestEvent } from '../../engine/events.js';
@@ -30,6 +30,7 @@ import { EngineDriver } from '../../transport/driver.js';
 import { TransportError } from '../../transport/transport-error.js';
 import type { ByteChannel } from '../../transport/transport.js';
 import { closeOnInternalError, contained } from '../util/contained.js';
+import { OnceValue } from '../util/once-value.js';
 import type { Connection, ConnectionControl } from './connection.js';
 
 /** What differs between the dialling and the accepting side of a connection. @internal */
@@ -79,7 +80,7 @@ export class ConnectionRunner<C extends Connection> implements ConnectionControl
   private abandoned = false;
   /** What the role runs meanwhile (a dial, a token fetch, SASL work), ended with the runner. */
   private readonly work = new Subscription();
-  private readonly closed = new AsyncSubject<void>();
+  private readonly closed = new OnceValue<void>();
 
   constructor(
     private readonly scheduler: SchedulerLike,
@@ -215,12 +216,12 @@ export class ConnectionRunner<C extends Connection> implements ConnectionControl
 
   close(): Observable<void> {
     if (this.phase === 'opening' || this.phase === 'open') this.role.closeRequested(this);
-    return this.closed.asObservable();
+    return this.closed.value$;
   }
 
   /** Emits and completes once the socket is gone. */
   get done$(): Observable<void> {
-    return this.closed.asObservable();
+    return this.closed.value$;
   }
 
   // --- the engine's events -------------------------------------------------------------
@@ -323,8 +324,7 @@ export class ConnectionRunner<C extends Connection> implements ConnectionControl
     this.stopDrains?.();
     this.stopDrains = undefined;
     this.closeTimer = this.openTimer = this.events = undefined;
-    this.closed.next();
-    this.closed.complete();
+    this.closed.set();
     this.role.done();
   }
 
