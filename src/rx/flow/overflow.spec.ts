@@ -24,7 +24,7 @@ describe('OverflowBuffer', () => {
     b.push('a');
     b.push('b');
     expect(b.push('c')).toBe('dropped-oldest');
-    expect(b.dropped).toBe('a');
+    expect(b.dropped).toEqual(['a']);
     expect(b.toArray()).toEqual(['b', 'c']);
   });
 
@@ -33,7 +33,7 @@ describe('OverflowBuffer', () => {
     b.push('a');
     b.push('b');
     expect(b.push('c')).toBe('dropped-newest');
-    expect(b.dropped).toBe('c');
+    expect(b.dropped).toEqual(['c']);
     expect(b.toArray()).toEqual(['a', 'b']);
   });
 
@@ -55,5 +55,33 @@ describe('OverflowBuffer', () => {
   it('rejects a bad size or policy with a TypeError naming the option', () => {
     expect(() => new OverflowBuffer(-1)).toThrow(/bufferSize/);
     expect(() => new OverflowBuffer(1, 'drop-all' as never)).toThrow(/overflow/);
+  });
+
+  it('bounds the bytes too: full at whichever bound comes first, under the same policy', () => {
+    const b = new OverflowBuffer<string>(10, 'error', 100, (item) => item.length);
+    expect(b.push('a', 60)).toBe('added');
+    expect(b.push('b', 50)).toBe('overflow');
+    expect(b.push('c', 40)).toBe('added');
+    expect(b.bytes).toBe(100);
+    b.shift();
+    expect(b.bytes).toBe(40);
+    expect(b.push('too large alone', 101)).toBe('too-large');
+    expect(b.toArray()).toEqual(['c']);
+    b.unshiftAll(['xyz']);
+    expect([b.toArray(), b.bytes]).toEqual([['xyz', 'c'], 43]);
+    b.clear();
+    expect(b.bytes).toBe(0);
+  });
+
+  it("'drop-oldest' drops as many as the bytes of the arriving item need; 'drop-newest' drops it", () => {
+    const oldest = new OverflowBuffer<string>(10, 'drop-oldest', 100);
+    for (const item of ['a', 'b', 'c', 'd']) oldest.push(item, 25);
+    expect(oldest.push('big', 70)).toBe('dropped-oldest');
+    expect(oldest.dropped).toEqual(['a', 'b', 'c']);
+    expect([oldest.toArray(), oldest.bytes]).toEqual([['d', 'big'], 95]);
+    const newest = new OverflowBuffer<string>(10, 'drop-newest', 100);
+    for (const item of ['a', 'b', 'c', 'd']) newest.push(item, 25);
+    expect(newest.push('e', 1)).toBe('dropped-newest');
+    expect([newest.dropped, newest.toArray()]).toEqual([['e'], ['a', 'b', 'c', 'd']]);
   });
 });

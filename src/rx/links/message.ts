@@ -4,6 +4,7 @@
  * and rhea's message object. The frame layer's `Message` keeps the sections
  * apart; `toWireMessage` / `fromWireMessage` convert between the two.
  */
+import { encodedSizeBound } from '../../codec/size-bound.js';
 import { byte, Typed, type AmqpValue } from '../../codec/types.js';
 import { Writer } from '../../codec/writer.js';
 import { unknownKey } from '../util/check-keys.js';
@@ -257,6 +258,30 @@ export function writeCheckedMessage(w: Writer, m: Message): void {
   } catch (e) {
     throw messageEncodingError(m, e, writeBody);
   }
+}
+
+/**
+ * The sections' descriptors and list headers a message may carry beyond its
+ * fields' values: six sections (header, delivery and message annotations,
+ * properties, application properties, footer) at 3 + 9 bytes, a body section
+ * descriptor per data or sequence section counted in its value's bound.
+ */
+const SECTIONS_BOUND = 96;
+
+/**
+ * A bound on the bytes a message checkMessage has passed encodes to, found
+ * without encoding it (codec/size-bound.ts): what send's buffer counts
+ * against `bufferBytes`. A message carrying its encoding counts that. @internal
+ */
+export function messageSizeBound(m: Message): number {
+  const own = EncodedMessage.bytesOf(m);
+  if (own !== undefined) return own.byteLength;
+  let n = SECTIONS_BOUND;
+  const fields = m as unknown as { readonly [key: string]: AmqpValue };
+  // Each data or sequence section's descriptor (3) beside its value's bound.
+  if (Array.isArray(m.body) && m.bodySection !== undefined && m.bodySection !== 'value') n += 3 * m.body.length;
+  for (const key in fields) n += encodedSizeBound(fields[key]);
+  return n;
 }
 
 /** Every field of {@link Message}: anything else in a message sent is a mistake. */

@@ -58,9 +58,11 @@ export class SendTimeoutError extends SendError {
 }
 
 /**
- * The push `send()` was offered a message while `bufferSize` messages were
- * already waiting for credit, and its overflow policy is `'error'`. A source
- * faster than credit belongs in `sendFrom`, which pulls no faster than credit.
+ * The push `send()` was offered a message while `bufferSize` messages, or
+ * `bufferBytes` bytes of them, were already waiting for credit, and its
+ * overflow policy is `'error'` (`option` says which); or a message larger
+ * than `bufferBytes` alone, under any policy. A source faster than credit
+ * belongs in `sendFrom`, which pulls no faster than credit.
  */
 export class SendOverflowError extends SendError {
   override readonly name: string = 'SendOverflowError';
@@ -69,6 +71,10 @@ export class SendOverflowError extends SendError {
     readonly bufferSize: number,
     description: string,
     pending: PendingSends,
+    /** The bound that was reached: the count (`bufferSize`), or the bytes (`bufferBytes`, also for a message larger than it alone). Default `'bufferSize'`. */
+    readonly option: 'bufferSize' | 'bufferBytes' = 'bufferSize',
+    /** The sender's `bufferBytes`. */
+    readonly bufferBytes: number = Number.MAX_SAFE_INTEGER,
   ) {
     super(Condition.ResourceLimitExceeded, description, pending);
   }

@@ -34,10 +34,10 @@ import { claimLinkName, randomLinkName, type NameLease } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpkeepSpec } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
-import { checkMessage, encodingOf, writeCheckedMessage, type Message } from './message.js';
+import { checkMessage, encodingOf, messageSizeBound, writeCheckedMessage, type Message } from './message.js';
 import type { SendState } from './outcome.js';
 import { checkResume, type DeliveryResume } from './resume-option.js';
-import { DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from '../flow/overflow.js';
+import { DEFAULT_BUFFER_BYTES, DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from '../flow/overflow.js';
 import { PullSource, type PullInput } from '../flow/pull-source.js';
 import type { LinkHost } from '../connection/link-host.js';
 import { SendError, SendOverflowError, SendTimeoutError, type PendingSends } from './send-error.js';
@@ -56,7 +56,17 @@ export interface SenderOptions extends TargetOptions, LinkUpkeepOptions {
   readonly presettled?: boolean;
   /** Messages that may wait for credit (send only; sendFrom pulls no more than credit). Default {@link DEFAULT_BUFFER_SIZE}. */
   readonly bufferSize?: number;
-  /** What a full buffer does with one more message. Default `'error'`. */
+  /**
+   * The bytes the messages waiting for credit may hold (send only), counted
+   * as a bound on each one's encoded size (its values' widest encodings,
+   * found without encoding it): the buffer is full at `bufferSize` messages
+   * or at `bufferBytes`, whichever comes first. A message larger than
+   * `bufferBytes` alone fails the send with a {@link SendOverflowError}
+   * (whatever the `overflow` policy, with credit or without: no dropping
+   * makes room for it). Default {@link DEFAULT_BUFFER_BYTES} (32 MiB).
+   */
+  readonly bufferBytes?: number;
+  /** What a full buffer (in count or in bytes) does with one more message. Default `'error'`. */
   readonly overflow?: OverflowPolicy;
   /** A rejected message errors the stream (with its DeliveryError) instead of yielding a result. Default false. */
   readonly rejectedAsError?: boolean;
@@ -129,6 +139,7 @@ const SENDER_OPTIONS: ReadonlySet<string> = new Set([
   'name',
   'presettled',
   'bufferSize',
+  'bufferBytes',
   'overflow',
   'rejectedAsError',
   'sendTimeout',
@@ -149,6 +160,7 @@ export interface SenderSpec {
   readonly target: Target | Coordinator;
   readonly presettled: boolean;
   readonly bufferSize: number;
+  readonly bufferBytes: number;
   readonly overflow: OverflowPolicy;
   readonly rejectedAsError: boolean;
   /** Undefined: no limit. */
@@ -261,19 +273,19 @@ export function sendFrom(
   connection$: Observable<Connection>,
   address: string | null,
   source: PullInput<Message>,
-  options?: Omit<SenderOptions, 'bufferSize' | 'overflow'> & { readonly nonTerminalStates?: false },
+  options?: Omit<SenderOptions, 'bufferSize' | 'bufferBytes' | 'overflow'> & { readonly nonTerminalStates?: false },
 ): Observable<SendResult>;
 export function sendFrom(
   connection$: Observable<Connection>,
   address: string | null,
   source: PullInput<Message>,
-  options: Omit<SenderOptions, 'bufferSize' | 'overflow'>,
+  options: Omit<SenderOptions, 'bufferSize' | 'bufferBytes' | 'overflow'>,
 ): Observable<SendResult | SendProgress>;
 export function sendFrom(
   connection$: Observable<Connection>,
   address: string | null,
   source: PullInput<Message>,
-  options: Omit<SenderOptions, 'bufferSize' | 'overflow'> = {},
+  options: Omit<SenderOptions, 'bufferSize' | 'bufferBytes' | 'overflow'> = {},
 ): Observable<SendResult | SendProgress> {
   const spec = senderSpec(address, options, 'sendFrom');
   if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
@@ -297,6 +309,7 @@ export function senderSpec(address: string | null, options: SenderOptions, where
     target,
     presettled: optionalBoolean(options.presettled, `${where}: options.presettled`) ?? false,
     bufferSize: optionalInteger(options.bufferSize, `${where}: options.bufferSize`, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_BUFFER_SIZE,
+    bufferBytes: optionalInteger(options.bufferBytes, `${where}: options.bufferBytes`, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_BUFFER_BYTES,
     overflow: optionalOneOf(options.overflow, `${where}: options.overflow`, OVERFLOW_POLICIES) ?? 'error',
     rejectedAsError: optionalBoolean(options.rejectedAsError, `${where}: options.rejectedAsError`) ?? false,
     sendTimeout: optionalInteger(options.sendTimeout, `${where}: options.sendTimeout`, 1, 0x7fffffff),
@@ -356,6 +369,8 @@ export class SenderCore {
   pull: PullSource<Message> | undefined;
   private readonly name: string;
   protected readonly buffer: OverflowBuffer<Waiting>;
+  /** sendFrom's: pulled no faster than credit, so its buffer has no bound (but resends). */
+  private readonly pulled: boolean;
   /** Sent on the current link and not settled, by delivery id, in the order sent (with its Pending record, if it had one). */
   protected readonly inflight = new Inflight<Message, Pending>();
   private host: LinkHost | undefined;
@@ -420,7 +435,10 @@ export class SenderCore {
     if (spec.transferState !== undefined) this.sendOptions.state = spec.transferState;
     if (spec.messageFormat !== undefined) this.sendOptions.messageFormat = spec.messageFormat;
     // Pulled messages never exceed credit, except resends after a reconnect: no bound needed.
-    this.buffer = pulled ? new OverflowBuffer(Number.MAX_SAFE_INTEGER) : new OverflowBuffer(spec.bufferSize, spec.overflow);
+    this.buffer = pulled
+      ? new OverflowBuffer(Number.MAX_SAFE_INTEGER)
+      : new OverflowBuffer<Waiting>(spec.bufferSize, spec.overflow, spec.bufferBytes, (entry) => messageSizeBound(messageOf(entry)));
+    this.pulled = pulled;
     this.teardown = () => this.stop();
   }
 
@@ -475,6 +493,12 @@ export class SenderCore {
   private enqueue(message: Message, span: SendSpan | undefined, at: number): void {
     if (this.spec.sendTimeout !== undefined && this.sendTimer === undefined) this.armSendTimer(at);
     const entry: Waiting = span === undefined && this.spec.sendTimeout === undefined ? message : { message, span, at, resend: false };
+    // Sized whether it waits or not, so that a message too large for the buffer fails alike with credit and without.
+    const size = this.pulled ? 0 : messageSizeBound(message);
+    if (size > this.spec.bufferBytes) {
+      this.overflowed(message, span, 'bufferBytes', `a message of up to ${size} bytes is larger than bufferBytes (${this.spec.bufferBytes}) alone`);
+      return;
+    }
     if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
       try {
         this.sendOne(entry);
@@ -485,27 +509,44 @@ export class SenderCore {
       this.host!.flush();
       return;
     }
-    const pushed = this.buffer.push(entry);
+    const pushed = this.buffer.push(entry, size);
     this.upkeep?.countsChanged();
     if (pushed === 'overflow') {
-      const size = this.spec.bufferSize;
-      const pendingNow = this.pendingSends();
-      const error = new SendOverflowError(
-        size,
-        `${this.where}: ${size} messages already wait for credit (bufferSize) and the overflow policy is 'error'; ` +
+      const full = this.buffer.length >= this.spec.bufferSize;
+      const what = full
+        ? `${this.spec.bufferSize} messages already wait for credit (bufferSize)`
+        : `the ${this.buffer.length} messages waiting for credit hold up to ${this.buffer.bytes} bytes and this one up to ${size} more (bufferBytes ${this.spec.bufferBytes})`;
+      this.overflowed(
+        message,
+        span,
+        full ? 'bufferSize' : 'bufferBytes',
+        `${what} and the overflow policy is 'error'; ` +
           `for a source faster than credit, use sendFrom() (pulled no faster than credit), or overflow 'drop-oldest' or 'drop-newest'`,
-        { unsettled: pendingNow.unsettled, unsent: [...pendingNow.unsent, message] },
       );
-      span?.end(undefined, error);
-      this.fail(error);
       return;
     }
-    if (pushed !== 'added')
-      pendingOf(this.buffer.dropped)?.span?.end(
-        undefined,
-        new AmqpError(Condition.ResourceLimitExceeded, `${this.where}: dropped by the overflow policy '${this.spec.overflow}'`),
-      );
+    if (pushed !== 'added') {
+      for (const dropped of this.buffer.dropped)
+        pendingOf(dropped)?.span?.end(
+          undefined,
+          new AmqpError(Condition.ResourceLimitExceeded, `${this.where}: dropped by the overflow policy '${this.spec.overflow}'`),
+        );
+    }
     this.pump();
+  }
+
+  /** Fails the send with a SendOverflowError for `message`, which was not buffered. */
+  private overflowed(message: Message, span: SendSpan | undefined, option: 'bufferSize' | 'bufferBytes', what: string): void {
+    const pendingNow = this.pendingSends();
+    const error = new SendOverflowError(
+      this.spec.bufferSize,
+      `${this.where}: ${what}`,
+      { unsettled: pendingNow.unsettled, unsent: [...pendingNow.unsent, message] },
+      option,
+      this.spec.bufferBytes,
+    );
+    span?.end(undefined, error);
+    this.fail(error);
   }
 
   /** offer() when tracing: the span starts now, in the caller's context, and its trace context goes into the message. */

@@ -57,6 +57,7 @@ import type { LinkHost } from '../connection/link-host.js';
 import { randomLinkName } from './link-names.js';
 import { SenderCore, sendPushed, senderSpec, type SenderOptions, type SenderSpec, type SendResult } from './send.js';
 import { checkKeys, describe, optionalString } from './source-options.js';
+import { DEFAULT_BUFFER_BYTES } from '../flow/overflow.js';
 
 /** The capability a coordinator for local transactions has (Part 4 §4.5.1 txn-capability). */
 export const LOCAL_TRANSACTIONS = 'amqp:local-transactions';
@@ -150,6 +151,7 @@ class Controller {
       target,
       presettled: false,
       bufferSize: 4,
+      bufferBytes: DEFAULT_BUFFER_BYTES,
       overflow: 'error',
       rejectedAsError: false,
       closeOnUnsubscribe: true,

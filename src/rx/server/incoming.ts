@@ -139,7 +139,7 @@ export type IncomingReceiveOptions = Pick<ReceiverOptions, 'prefetch' | 'autoAcc
 };
 
 /** Options of an answering sender (the peer receives). */
-export type IncomingSendOptions = Pick<SenderOptions, 'bufferSize' | 'overflow' | 'rejectedAsError'> & {
+export type IncomingSendOptions = Pick<SenderOptions, 'bufferSize' | 'bufferBytes' | 'overflow' | 'rejectedAsError'> & {
   /** The address our source answers with, e.g. the one assigned to a dynamic source. Default: the peer's. */
   readonly address?: string;
   /** Capabilities our source answers with. Default: the peer's. */
@@ -180,6 +180,7 @@ const RECEIVE_KEYS: ReadonlySet<string> = new Set([
 ]);
 const SEND_KEYS: ReadonlySet<string> = new Set([
   'bufferSize',
+  'bufferBytes',
   'overflow',
   'rejectedAsError',
   'address',
@@ -316,7 +317,7 @@ export class IncomingLink {
    * Answers a peer receiver with a pulled source: asked for no more messages
    * than the peer's credit (how a broker hands out a queue fairly).
    */
-  sendFrom(source: PullInput<Message>, options: Omit<IncomingSendOptions, 'bufferSize' | 'overflow'> = {}): Observable<SendResult> {
+  sendFrom(source: PullInput<Message>, options: Omit<IncomingSendOptions, 'bufferSize' | 'bufferBytes' | 'overflow'> = {}): Observable<SendResult> {
     const spec = this.senderSpec(options, 'sendFrom');
     if (source === null || (typeof source !== 'object' && typeof source !== 'function')) {
       throw new TypeError(
@@ -424,6 +425,7 @@ export class IncomingLink {
       address ?? this.address ?? '',
       {
         bufferSize: options.bufferSize,
+        bufferBytes: options.bufferBytes,
         overflow: options.overflow,
         rejectedAsError: options.rejectedAsError,
         presettled,
