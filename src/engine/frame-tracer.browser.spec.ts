@@ -71,4 +71,18 @@ describe('frame trace in browser bundles (the formatter loaded on first use)', (
     frameTracer((l) => again.push(l)).frame({ frameType: 0, channel: 1, body: { type: 'end', error: undefined }, payload: undefined, size: 0 }, 'in');
     await vi.waitFor(() => expect(again).toEqual(['[1] <- @end(23) []']));
   });
+
+  it('keeps at most HELD_BYTES while the formatter loads, then says how many lines it did not keep', async () => {
+    vi.resetModules();
+    const { frameTracer, HELD_BYTES } = await import('./frame-tracer.browser.js');
+    const lines: string[] = [];
+    const tracer = frameTracer((l) => lines.push(l));
+    const long = 'x'.repeat(HELD_BYTES / 5); // 2 bytes a character: two fit, the third does not
+    for (let i = 0; i < 4; i++) tracer.line(`${i}${long}`);
+    await vi.waitFor(() => expect(lines.length).toBe(3));
+    expect(lines.slice(0, 2).map((l) => l[0])).toEqual(['0', '1']);
+    expect(lines[2]).toBe(`(2 more lines not traced: over ${HELD_BYTES} bytes waited for the frame formatter to load)`);
+    tracer.line('later');
+    expect(lines[3]).toBe('later');
+  });
 });
