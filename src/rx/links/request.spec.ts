@@ -207,6 +207,30 @@ describe('request / respond', () => {
     expect(r.temporaryQueues()).toBe(0);
   });
 
+  it('bufferBytes bounds the bytes of the requests waiting their turn, and a request larger than it alone', () => {
+    const r = rig();
+    const serverConnection$ = r.connect();
+    collect(upperService(serverConnection$, 'svc'));
+    const connection$ = r.connect();
+    const requests = new Subject<Message>();
+    const out = collect(requests.pipe(request(connection$, 'svc', { concurrency: 1, bufferBytes: 25_000 })));
+    r.run();
+    // One waiting for its reply (not counted), then 10,000-character bodies waiting their turn: two fit, the third does not.
+    for (const body of ['a', 'b', 'c', 'd']) requests.next({ body: body.repeat(10_000) });
+    expect(out.log).toEqual([
+      'error RequestError: amqp:resource-limit-exceeded: request("svc"): the 2 requests waiting their turn hold up to 20202 bytes and this one up to 10101 more (bufferBytes 25000) behind 1 waiting for replies (concurrency)',
+    ]);
+    r.run();
+    const alone = collect(of<Message>({ body: 'x'.repeat(30_000) }).pipe(request(connection$, 'svc', { bufferBytes: 25_000 })));
+    r.run();
+    expect(alone.log).toEqual([
+      'error RequestError: amqp:resource-limit-exceeded: request("svc"): a request of up to 30101 bytes is larger than bufferBytes (25000) alone behind 100 waiting for replies (concurrency)',
+    ]);
+    expect(() => request(connection$, 'svc', { bufferBytes: -1 })).toThrow(/options\.bufferBytes/);
+    r.run();
+    expect(r.temporaryQueues()).toBe(0);
+  });
+
   it('checks its arguments at the call, and a request with a reply-to of its own is an error', () => {
     const r = rig();
     const c$ = r.connect();

@@ -32,8 +32,8 @@ import { Condition, type ConditionSymbol } from '../../errors/conditions.js';
 import { schedulerOf } from '../connection/connection-observable.js';
 import type { Connection } from '../connection/connection.js';
 import { runContained } from '../util/contained.js';
-import type { Message } from './message.js';
-import { DEFAULT_BUFFER_SIZE } from '../flow/overflow.js';
+import { messageSizeBound, type Message } from './message.js';
+import { DEFAULT_BUFFER_BYTES, DEFAULT_BUFFER_SIZE } from '../flow/overflow.js';
 import { randomLinkName } from './link-names.js';
 import { idKey, replyRouter } from './reply-router.js';
 import { holdSharedSender, sendShared } from './shared-sender.js';
@@ -63,6 +63,14 @@ export interface RequestOptions {
    * Default {@link DEFAULT_BUFFER_SIZE}.
    */
   readonly bufferSize?: number;
+  /**
+   * The operator only: the bytes the requests waiting their turn may hold,
+   * each counted as send's `bufferBytes` counts a message (a bound on its
+   * encoded size); one more errors the stream with a RequestError
+   * (amqp:resource-limit-exceeded), as does a request larger than this
+   * alone. Default {@link DEFAULT_BUFFER_BYTES}.
+   */
+  readonly bufferBytes?: number;
 }
 
 /** A request and its reply. */
@@ -109,13 +117,14 @@ export class RequestTimeoutError extends RequestError {
   }
 }
 
-const REQUEST_OPTIONS: ReadonlySet<string> = new Set(['timeout', 'concurrency', 'bufferSize']);
+const REQUEST_OPTIONS: ReadonlySet<string> = new Set(['timeout', 'concurrency', 'bufferSize', 'bufferBytes']);
 
 interface RequestSpec {
   readonly address: string;
   readonly timeout: number;
   readonly concurrency: number;
   readonly bufferSize: number;
+  readonly bufferBytes: number;
   readonly where: string;
 }
 
@@ -128,6 +137,7 @@ function requestSpec(address: string, options: RequestOptions, where: string): R
     timeout: optionalInteger(options.timeout, `${where}: options.timeout`, 1, 0x7fffffff) ?? DEFAULT_REQUEST_TIMEOUT_MS,
     concurrency: optionalInteger(options.concurrency, `${where}: options.concurrency`, 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_REQUEST_CONCURRENCY,
     bufferSize: optionalInteger(options.bufferSize, `${where}: options.bufferSize`, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_BUFFER_SIZE,
+    bufferBytes: optionalInteger(options.bufferBytes, `${where}: options.bufferBytes`, 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_BUFFER_BYTES,
     where: `${where}(${JSON.stringify(address)})`,
   };
 }
@@ -147,22 +157,37 @@ export function request(connection$: Observable<Connection>, address: string, op
     new Observable<RequestReply>((subscriber) => {
       const hold = holdLinks(connection$, spec.address);
       let queued = 0;
+      let queuedBytes = 0;
+      // The sizes of the requests waiting their turn, in order: mergeMap starts them in the order they came.
+      const sizes: number[] = [];
       const replies = requests$
         .pipe(
           tap((message) => {
-            if (queued >= spec.bufferSize) {
+            const size = messageSizeBound(message);
+            const over =
+              queued >= spec.bufferSize
+                ? `${spec.bufferSize} requests already wait their turn (bufferSize)`
+                : size > spec.bufferBytes
+                  ? `a request of up to ${size} bytes is larger than bufferBytes (${spec.bufferBytes}) alone`
+                  : queuedBytes + size > spec.bufferBytes
+                    ? `the ${queued} requests waiting their turn hold up to ${queuedBytes} bytes and this one up to ${size} more (bufferBytes ${spec.bufferBytes})`
+                    : undefined;
+            if (over !== undefined) {
               throw new RequestError(
                 Condition.ResourceLimitExceeded,
-                `${spec.where}: ${spec.bufferSize} requests already wait their turn (bufferSize) behind ${spec.concurrency} waiting for replies (concurrency)`,
+                `${spec.where}: ${over} behind ${spec.concurrency} waiting for replies (concurrency)`,
                 message,
               );
             }
             queued++;
+            queuedBytes += size;
+            sizes.push(size);
           }),
           mergeMap(
             (message) =>
               defer(() => {
                 queued--;
+                queuedBytes -= sizes.shift()!;
                 return requestOn(connection$, spec, message);
               }),
             spec.concurrency,
