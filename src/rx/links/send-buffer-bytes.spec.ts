@@ -60,25 +60,20 @@ describe('send: bufferBytes', () => {
     expect(rig.broker.depth('q')).toBe(0);
   });
 
-  it("'drop-oldest' keeps the newest that fit in bytes; they are at the broker", () => {
-    const rig = brokerRig();
-    const out = run(from(big(10)).pipe(send(rig.connection$, 'q', { ...options, overflow: 'drop-oldest' })));
-    rig.runUntil();
-    expect(out.ids).toEqual([7, 8, 9]);
-    expect(out.log).toEqual(['complete']);
-    expect(rig.stored).toEqual([7, 8, 9]);
-    expect(rig.broker.depth('q')).toBe(3);
-  });
-
-  it("'drop-newest' keeps the oldest that fit in bytes; they are at the broker", () => {
-    const rig = brokerRig();
-    const out = run(from(big(10)).pipe(send(rig.connection$, 'q', { ...options, overflow: 'drop-newest' })));
-    rig.runUntil();
-    expect(out.ids).toEqual([0, 1, 2]);
-    expect(out.log).toEqual(['complete']);
-    expect(rig.stored).toEqual([0, 1, 2]);
-    expect(rig.broker.depth('q')).toBe(3);
-  });
+  for (const [overflow, kept] of [
+    ['drop-oldest', [7, 8, 9]],
+    ['drop-newest', [0, 1, 2]],
+  ] as const) {
+    it(`'${overflow}' keeps the ${overflow === 'drop-oldest' ? 'newest' : 'oldest'} that fit in bytes; they are at the broker`, () => {
+      const rig = brokerRig();
+      const out = run(from(big(10)).pipe(send(rig.connection$, 'q', { ...options, overflow })));
+      rig.runUntil();
+      expect(out.ids).toEqual(kept);
+      expect(out.log).toEqual(['complete']);
+      expect(rig.stored).toEqual(kept);
+      expect(rig.broker.depth('q')).toBe(3);
+    });
+  }
 
   it("'drop-oldest' drops as many small messages as a large one needs", () => {
     const rig = brokerRig();
