@@ -53,11 +53,13 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // 79,600 → 77,400 and 84,400 → 82,200: issue 19's cuts in the rx layer (~1.9 kB gzipped): CBS's put-token exchange
   // written without rxjs's timeout, repeat, merge and ReplaySubject, from() and of() replaced by defer() (rxjs's
   // scheduled-input code out), one copy of the option checks, AsyncSubject out: 76,918 and 81,740 bytes with both.
-  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 77_400 },
+  // 77,400 → 78,000 and 82,200 → 82,800: send's buffer bounded in bytes (bufferBytes: codec/size-bound.ts, the
+  // buffer's byte count and its errors): 77,846 and 82,663 bytes, ~930 more gzipped than without.
+  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 78_000 },
   {
     name: '+ tracing',
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
-    budgetGzip: 82_200,
+    budgetGzip: 82_800,
   },
   // 104,000 → 114,000: receiveStreamed and sendStreamed (issue 18, large messages as streams), about 8 kB gzipped,
   // which the imports above shake out; the engine's part of them (deliveries in pieces) is in every import.
@@ -66,7 +68,8 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // 120,500 → 102,000: the same cuts, and scramCredentialsFromPassword exported from its module rather than the
   // sasl/index.js barrel, which put SCRAM and the SASL server in the first chunk (~2.7 kB gzipped with the cuts).
   // 102,000 → 100,200: the rx layer's cuts above (99,708 bytes).
-  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 100_200 },
+  // 100,200 → 101,100: send's and request's buffers bounded in bytes (bufferBytes; 100,968 bytes, ~1,260 more).
+  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 101_100 },
 ];
 
 /** The issue 19 goal: the first import at most half of rhea's browser build, gzipped. */
