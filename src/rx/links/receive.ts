@@ -18,7 +18,6 @@ import { defer, Observable, type ObservableInput, type OperatorFunction, type Su
 import type { Engine, LinkInfo } from '../../engine/engine.js';
 import { LinkError } from '../../engine/errors.js';
 import type { DeliveryChunkEvent, DeliveryEvent, EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../../engine/events.js';
-import type { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { Attach, DeliveryState, ReceiverSettleMode, Source, Target } from '../../frames/types.js';
 import type { AttachOptions, EndpointErrorInit, SessionOptions } from '../../engine/options.js';
@@ -26,14 +25,14 @@ import type { Connection } from '../connection/connection.js';
 import type { LinkHost } from '../connection/link-host.js';
 import { CreditWindow, DEFAULT_PREFETCH } from '../flow/credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner, type SettlingDelivery } from './delivery.js';
-import { claimLinkName, randomLinkName, type NameLease } from './link-names.js';
+import { LinkLife, type LinkRules } from './link-lifecycle.js';
+import { randomLinkName } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, STALL_KEYS, type LinkUpkeepOptions, type LinkUpkeepSpec, type StallOptions } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
 import { StallDetector, stallProbeFor } from './stall-detector.js';
 import { DrainRounds, type DrainVerdict } from '../flow/drain-rounds.js';
 import { checkResume, type DeliveryResume } from './resume-option.js';
-import { contained, runContained } from '../util/contained.js';
 import { RELEASED } from './outcome.js';
 import { receiveTracer, type ReceiveTracer, type TracedDeliveryOwner } from './tracing.js';
 import { buildSource, checkKeys, describe, optionalBoolean, optionalInteger, optionalOneOf, optionalString, type SourceOptions } from './source-options.js';
@@ -460,11 +459,12 @@ export class ReceiverSubscription {
 type LinkState = 'attaching' | 'attached' | 'closing' | 'detaching' | 'ended';
 
 /** One receiver link on one connection. @internal (link-resume.ts extends it) */
-export class ReceiverLink implements FrameLink {
+export class ReceiverLink implements FrameLink, LinkRules {
   address: string;
   protected state: LinkState = 'attaching';
   protected linkId: LinkId = -1;
-  private events: Subscription | undefined;
+  /** The name, the events, the detach and, streamed, the session of its own (link-lifecycle.ts). */
+  private readonly life: LinkLife;
   protected readonly window: CreditWindow;
   protected readonly engine: Engine;
   /** Emitted, not remotely settled, and not yet settled by the application. */
@@ -490,17 +490,12 @@ export class ReceiverLink implements FrameLink {
   protected releasedHeld = false;
   /** The peer's source lists its outcomes, and modified is not among them: modify() sends released. */
   protected modifiedUnsupported = false;
-  private refused = false;
-  private linkError: AmqpError | undefined;
   private lossCause: unknown;
   /** rcv-settle-mode second: our settled deliveries waiting for the sender's settlement. */
   protected readonly awaitingSender: Set<number> | undefined;
   /** Spans for deliveries, when the container traces (tracing.ts). */
   protected readonly tracer: ReceiveTracer | undefined;
   private readonly disposeOptions: { state: DeliveryState; settled: boolean };
-  /** The name this link holds on its connection, and the wait for it (link-names.ts). */
-  private lease: NameLease | undefined;
-  private claim: Subscription | undefined;
 
   /** Checks for a stall while credit is out (stall-detector.ts). */
   protected stall: StallDetector | undefined;
@@ -508,9 +503,8 @@ export class ReceiverLink implements FrameLink {
   detachError: EndpointErrorInit | undefined;
   /** No credit is granted while true (holdCredit). */
   private creditHeld = false;
-  /** Streamed deliveries (spec.frames): the handler of this link's frames, and the session the link has to itself. */
+  /** Streamed deliveries (spec.frames): the handler of this link's frames. */
   private frames: FrameHandler | undefined;
-  private ownSession: SessionId | undefined;
   /** Drain mode: the rounds asking for what is there, the bound on a round's silence, and whether all has come. */
   private rounds: DrainRounds | undefined;
   private drainTimer: Subscription | undefined;
@@ -528,6 +522,7 @@ export class ReceiverLink implements FrameLink {
     protected readonly resumeState?: unknown,
   ) {
     this.engine = host.engine;
+    this.life = new LinkLife('receiver', spec.shared === true, this);
     this.address = spec.source.address ?? '';
     this.window = new CreditWindow(spec.prefetch);
     this.awaitingSender = spec.settleMode === 'second' ? new Set() : undefined;
@@ -554,26 +549,20 @@ export class ReceiverLink implements FrameLink {
     // Answering, the name is the peer's, and the engine holds the link already.
     if (this.spec.answering === true) return this.attach();
     this.upkeep?.life.attaching();
-    const claim = claimLinkName(this.host, 'receiver', this.linkName, this.spec.shared === true).subscribe({
-      next: (lease) => {
-        this.claim = undefined;
-        this.lease = lease;
+    this.life.claim(
+      this.host,
+      this.linkName,
+      (lease) => {
         this.linkName = lease.name;
         this.attach();
       },
-      error: (error: unknown) => {
-        this.claim = undefined;
+      (error) => {
         this.state = 'ended';
         this.sink.error(error);
       },
-      complete: () => {
-        this.claim = undefined;
-        // No name, no link: the connection was lost while we waited for it.
-        if (this.lease === undefined) this.onLost(this.host.lostError);
-      },
-    });
-    // Taken at once (the common case), the claim is over already.
-    this.claim = claim.closed ? undefined : claim;
+      // No name, no link: the connection was lost while we waited for it.
+      () => this.linkLost(this.host.lostError),
+    );
   }
 
   private attach(): void {
@@ -581,10 +570,8 @@ export class ReceiverLink implements FrameLink {
     const frames = this.spec.frames;
     try {
       // A streamed receiver is paced by its session's window: on a shared session it would stall the other links.
-      if (frames !== undefined) {
-        this.ownSession = engine.beginSession(frames.session(engine));
-      }
-      this.linkId = this.attachLink(this.ownSession ?? this.host.session(), {
+      const session = frames === undefined ? this.host.session() : this.life.beginSession(this.host, frames.session(engine));
+      this.linkId = this.attachLink(session, {
         name: this.linkName,
         role: 'receiver',
         source: this.spec.source,
@@ -611,16 +598,11 @@ export class ReceiverLink implements FrameLink {
       this.stall?.creditChanged();
     } catch (error) {
       this.state = 'ended';
-      this.endOwnSession();
-      this.lease?.release();
+      this.life.end();
       this.sink.error(error);
       return;
     }
-    this.events = this.host.linkEvents(this.linkId).subscribe({
-      next: contained((event: EngineEvent) => this.onEvent(event), this.fault),
-      error: contained((error: unknown) => this.onLost(error), this.fault),
-      complete: () => runContained(() => this.onLost(undefined), this.fault),
-    });
+    this.life.listen(this.host, this.linkId, (event) => this.onEvent(event));
     // Answering, the peer's attach came first: ours completes the handshake.
     if (this.spec.answering === true && this.state === 'attaching') this.onAttached(this.spec.source);
     this.host.flush();
@@ -631,7 +613,7 @@ export class ReceiverLink implements FrameLink {
    * process): the stream errors with it, and its teardown closes the link.
    * Already unsubscribed, the link is detached now instead of waiting.
    */
-  private readonly fault = (error: unknown): void => {
+  readonly fault = (error: unknown): void => {
     if (!this.sink.closed) {
       this.sink.error(error);
       return;
@@ -640,6 +622,7 @@ export class ReceiverLink implements FrameLink {
     else this.end(error);
   };
 
+  /** This link's events, its hot path (the deliveries' and the credit's). */
   private onEvent(event: EngineEvent): void {
     switch (event.type) {
       case 'delivery':
@@ -676,14 +659,9 @@ export class ReceiverLink implements FrameLink {
       case 'link-attached':
         this.peerAttached(event.attach);
         return;
-      case 'link-detached':
-        this.onDetached(event);
-        return;
-      case 'protocol-error':
-        this.linkError = event.error;
-        return;
       default:
-        return;
+        // The peer's detach, a protocol error: the life cycle's (link-lifecycle.ts), our onDetached for the detach.
+        this.life.other(event);
     }
   }
 
@@ -703,7 +681,7 @@ export class ReceiverLink implements FrameLink {
   private onAttached(source: Source | undefined): void {
     if (source === undefined) {
       // A refusal (§2.6.3): the peer's detach, with its reason, follows.
-      this.refused = true;
+      this.life.refused = true;
       return;
     }
     if (source.address !== undefined) this.address = source.address;
@@ -797,10 +775,14 @@ export class ReceiverLink implements FrameLink {
   /** A round's silence is bounded: a peer that ignores drains (Proton's example brokers) has sent what it had. */
   private armDrainTimer(): void {
     this.drainTimer?.unsubscribe();
-    this.drainTimer = this.schedule(() => {
-      this.drainTimer = undefined;
-      if (this.state === 'attached' && this.rounds!.active) this.onDrainVerdict('done');
-    }, this.spec.drain!.timeout);
+    this.drainTimer = this.life.schedule(
+      this.host,
+      () => {
+        this.drainTimer = undefined;
+        if (this.state === 'attached' && this.rounds!.active) this.onDrainVerdict('done');
+      },
+      this.spec.drain!.timeout,
+    );
   }
 
   /** Grants `credit` (absolute): in drain mode as the start of a round. */
@@ -859,7 +841,7 @@ export class ReceiverLink implements FrameLink {
   settle(delivery: SettlingDelivery, state: DeliveryState): DeliveryState {
     if (this.state === 'ended' || this.state === 'detaching' || this.host.isLost) {
       throw new DeliveryError(Condition.IllegalState, `cannot settle delivery ${delivery.deliveryId}: ${this.whyGone()}`, {
-        cause: this.lossCause ?? this.linkError,
+        cause: this.lossCause ?? this.life.linkError,
       });
     }
     if (delivery.remoteSettled) return state; // pre-settled: nothing to tell the sender
@@ -898,15 +880,13 @@ export class ReceiverLink implements FrameLink {
    * will be called later (at most settleTimeout + closeTimeout from now).
    */
   close(closed: boolean): boolean {
-    if (this.claim !== undefined) {
+    if (this.life.cancelClaim()) {
       // Still waiting for the name: nothing was attached.
-      this.claim.unsubscribe();
-      this.claim = undefined;
       this.end(undefined);
       return true;
     }
     // Deliveries still in hand keep the link for up to settleTimeout before its detach.
-    if (this.state !== 'ended') this.lease?.leaving(this.userHeld > 0 ? this.spec.settleTimeout : 0);
+    if (this.state !== 'ended') this.life.lease?.leaving(this.userHeld > 0 ? this.spec.settleTimeout : 0);
     this.stall?.stop();
     this.drainTimer?.unsubscribe();
     this.drainTimer = undefined;
@@ -938,7 +918,7 @@ export class ReceiverLink implements FrameLink {
           this.releaseHeld();
         } else {
           this.host.flush();
-          this.timer = this.schedule(() => this.releaseHeld(), this.spec.settleTimeout);
+          this.timer = this.life.schedule(this.host, () => this.releaseHeld(), this.spec.settleTimeout);
         }
         return this.ended;
     }
@@ -974,41 +954,29 @@ export class ReceiverLink implements FrameLink {
 
   private detach(closed: boolean): void {
     this.state = 'detaching';
-    this.lease?.leaving();
+    this.life.lease?.leaving();
     this.timer?.unsubscribe();
     this.timer = undefined;
-    try {
-      this.engine.detach(this.linkId, this.detachError === undefined ? { closed } : { closed, error: this.detachError });
-      this.host.flush();
-    } catch (error) {
-      // The connection is closing or gone: the link is gone with it.
-      this.end(error);
-      return;
-    }
     // A peer that never answers must not hold the connection for good.
     const ms = this.host.closeTimeout;
-    this.timer = this.schedule(
-      () =>
-        this.end(
-          new LinkError(Condition.IllegalState, `the peer did not answer the detach of link ${JSON.stringify(this.linkName)} within closeTimeout (${ms} ms)`),
-        ),
-      ms,
+    const failed = this.life.detach(this.host, this.linkId, this.detachError === undefined ? { closed } : { closed, error: this.detachError }, () =>
+      this.end(
+        new LinkError(Condition.IllegalState, `the peer did not answer the detach of link ${JSON.stringify(this.linkName)} within closeTimeout (${ms} ms)`),
+      ),
     );
+    // The connection is closing or gone: the link is gone with it.
+    if (failed !== undefined) this.end(failed);
   }
 
-  /** A timer on the connection's scheduler; what its work throws goes where our handlers' errors go. */
-  private schedule(work: () => void, ms: number): Subscription {
-    return this.host.scheduler.schedule(() => runContained(work, this.fault), ms);
-  }
-
-  private onDetached(event: LinkDetachedEvent): void {
+  /** LinkRules: the peer detached the link. */
+  onDetached(event: LinkDetachedEvent): void {
     const requested = this.state === 'detaching';
     this.end(undefined);
     if (requested || this.sink.closed) return;
     const error =
       event.error ??
-      this.linkError ??
-      (this.refused
+      this.life.linkError ??
+      (this.life.refused
         ? new LinkError(Condition.NotFound, `the peer refused to attach link ${JSON.stringify(this.linkName)} from ${JSON.stringify(this.address)}`, {
             remote: true,
           })
@@ -1017,8 +985,8 @@ export class ReceiverLink implements FrameLink {
     else if (!this.upkeep?.life.peerDetached(error, this.host.scheduler, () => this.upkeep!.reattach(this))) this.sink.error(peerDetachError(error));
   }
 
-  /** The connection went away: the stream waits for the next one. */
-  private onLost(cause: unknown): void {
+  /** LinkRules: the connection went away: the stream waits for the next one. */
+  linkLost(cause: unknown): void {
     // A link on its way out (closing, or detached for a re-attach) has nothing to report.
     const current = this.state === 'attaching' || this.state === 'attached';
     this.lossCause = cause;
@@ -1072,37 +1040,21 @@ export class ReceiverLink implements FrameLink {
     this.state = 'ended';
     this.timer?.unsubscribe();
     this.timer = undefined;
-    this.events?.unsubscribe();
-    this.events = undefined;
     this.stall?.stop();
     this.drainTimer?.unsubscribe();
     this.drainTimer = undefined;
-    this.frames?.ended(cause ?? this.lossCause ?? this.linkError);
-    this.endOwnSession();
-    this.lease?.release();
+    this.frames?.ended(cause ?? this.lossCause ?? this.life.linkError);
+    this.life.end();
     if (this.userHeld > 0) {
       this.tracer?.linkEnded(
         new DeliveryError(
           Condition.IllegalState,
           `link ${JSON.stringify(this.linkName)} ended with the delivery never settled; the sender will redeliver the message`,
-          { cause: this.lossCause ?? this.linkError },
+          { cause: this.lossCause ?? this.life.linkError },
         ),
       );
     }
     this.onEnded(this);
-  }
-
-  /** The session the link had to itself ends with it (a lost connection took it already). */
-  private endOwnSession(): void {
-    const session = this.ownSession;
-    this.ownSession = undefined;
-    if (session === undefined || this.host.isLost) return;
-    try {
-      this.engine.endSession(session);
-      this.host.flush();
-    } catch {
-      // ended already (the peer ended it), or the connection is closing
-    }
   }
 
   /** Withdraws the credit and grants none while `hold` (ReceiverSubscription.holdCredit). */

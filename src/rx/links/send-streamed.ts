@@ -23,14 +23,13 @@
 import { from, Observable, type OperatorFunction, type SchedulerAction, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine } from '../../engine/engine.js';
 import { LinkError } from '../../engine/errors.js';
-import type { EngineEvent, LinkDetachedEvent, LinkId, SessionId } from '../../engine/events.js';
+import type { EngineEvent, LinkDetachedEvent, LinkId } from '../../engine/events.js';
 import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { DeliveryState } from '../../frames/types.js';
 import type { Connection } from '../connection/connection.js';
-import { contained, runContained } from '../util/contained.js';
 import type { DeliveryError } from './delivery.js';
-import { claimLinkName, type NameLease } from './link-names.js';
+import { LinkLife, type LinkRules } from './link-lifecycle.js';
 import { peerDetachError } from './link-recovery.js';
 import { encodeUserMessage, type Message } from './message.js';
 import type { SendState } from './outcome.js';
@@ -108,7 +107,7 @@ export function sendStreamed(
 
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
 
-class StreamSender {
+class StreamSender implements LinkRules {
   private readonly name: string;
   /** Messages waiting their turn. */
   private readonly waiting: StreamedMessage[] = [];
@@ -118,19 +117,14 @@ class StreamSender {
   private host: Connection | undefined;
   private engine: Engine | undefined;
   private linkId: LinkId = -1;
-  private session: SessionId | undefined;
   private state: LinkState = 'ended';
-  private events: Subscription | undefined;
+  /** The name, the events, the detach and the session of its own (link-lifecycle.ts). */
+  private readonly life = new LinkLife('sender', false, this);
   private connections: Subscription | undefined;
   private source: Subscription | undefined;
   private sourceDone = false;
   private connectionsDone = false;
   private stopped = false;
-  private refused = false;
-  private linkError: AmqpError | undefined;
-  private lease: NameLease | undefined;
-  private claim: Subscription | undefined;
-  private detachTimer: Subscription | undefined;
 
   constructor(
     private readonly spec: SenderSpec,
@@ -194,28 +188,25 @@ class StreamSender {
     if (this.state !== 'ended') this.linkLost(undefined);
     if (this.subscriber.closed) return;
     this.state = 'attaching';
-    this.claim?.unsubscribe();
-    const claim = claimLinkName(host, 'sender', this.name, false).subscribe({
-      next: (lease) => {
-        this.claim = undefined;
-        this.lease = lease;
-        this.attach(host);
-      },
-      error: (error: unknown) => this.fail(error),
-      complete: () => {
-        this.claim = undefined;
-        if (this.lease === undefined && this.state === 'attaching') this.state = 'ended';
-      },
-    });
-    this.claim = claim.closed ? undefined : claim;
+    this.life.claim(
+      host,
+      this.name,
+      () => this.attach(host),
+      (error) => this.fail(error),
+      () => this.noName(),
+    );
+  }
+
+  /** The connection was lost while the name was awaited: no link on it (the next connection's claims the name again). */
+  private noName(): void {
+    if (this.state === 'attaching') this.state = 'ended';
   }
 
   private attach(host: Connection): void {
     const engine = host.engine;
     try {
       // A session of its own: a delivery waiting for window holds back what queues behind it on its session.
-      this.session = engine.beginSession();
-      this.linkId = engine.attach(this.session, {
+      this.linkId = engine.attach(this.life.beginSession(host), {
         name: this.name,
         role: 'sender',
         source: { type: 'source', durable: 'none', expiryPolicy: 'session-end', timeout: 0, dynamic: false },
@@ -230,25 +221,21 @@ class StreamSender {
     }
     this.host = host;
     this.engine = engine;
-    this.refused = false;
-    this.linkError = undefined;
-    this.events = host.linkEvents(this.linkId).subscribe({
-      next: contained((event: EngineEvent) => this.onEvent(event), this.fault),
-      error: contained((error: unknown) => this.linkLost(error), this.fault),
-      complete: () => runContained(() => this.linkLost(undefined), this.fault),
-    });
+    this.life.listen(host, this.linkId, (event) => this.onEvent(event));
     host.flush();
   }
 
-  private readonly fault = (error: unknown): void => {
+  /** One of our handlers threw (a bug): the stream errors with it; after the stream, the link just ends. */
+  readonly fault = (error: unknown): void => {
     if (!this.subscriber.closed) this.fail(error);
     else this.endLink();
   };
 
+  /** This link's events, its hot path (the deliveries' and the credit's). */
   private onEvent(event: EngineEvent): void {
     switch (event.type) {
       case 'link-attached':
-        if (event.attach.target === undefined) this.refused = true;
+        if (event.attach.target === undefined) this.life.refused = true;
         else if (this.state === 'attaching') {
           this.state = 'attached';
           this.pump();
@@ -267,29 +254,25 @@ class StreamSender {
       case 'delivery-updated':
         if (event.settled) this.onSettled(event.deliveryId, event.state);
         return;
-      case 'link-detached':
-        this.onDetached(event);
-        return;
-      case 'protocol-error':
-        this.linkError = event.error;
-        return;
       default:
-        return;
+        // The peer's detach, a protocol error: the life cycle's (link-lifecycle.ts), our onDetached for the detach.
+        this.life.other(event);
     }
   }
 
-  private onDetached(event: LinkDetachedEvent): void {
+  /** LinkRules: the peer detached the link. */
+  onDetached(event: LinkDetachedEvent): void {
     const requested = this.state === 'detaching';
     this.endLink();
     if (requested) {
       this.release();
       return;
     }
-    this.fail(peerDetachError(senderDetachError(event, this.linkError, this.refused, this.name)));
+    this.fail(peerDetachError(senderDetachError(event, this.life.linkError, this.life.refused, this.name)));
   }
 
-  /** The connection went: a body under way, or a message unsettled, cannot be sent again. */
-  private linkLost(cause: unknown): void {
+  /** LinkRules: the connection went: a body under way, or a message unsettled, cannot be sent again. */
+  linkLost(cause: unknown): void {
     if (this.state === 'ended') return;
     const detaching = this.state === 'detaching';
     this.endLink();
@@ -309,26 +292,12 @@ class StreamSender {
     if (this.connectionsDone) this.endForGood();
   }
 
+  /** The link is over: a body under way stops being read, and the link's session ends with it. */
   private endLink(): void {
     this.state = 'ended';
-    this.events?.unsubscribe();
-    this.events = undefined;
-    this.detachTimer?.unsubscribe();
-    this.detachTimer = undefined;
     this.current?.cancel();
     this.current = undefined;
-    const session = this.session;
-    this.session = undefined;
-    if (session !== undefined && this.host !== undefined && !this.host.isLost) {
-      try {
-        this.engine!.endSession(session);
-        this.host.flush();
-      } catch {
-        // ended already, or the connection is closing
-      }
-    }
-    this.lease?.release();
-    this.lease = undefined;
+    this.life.end();
   }
 
   // --- sending ---------------------------------------------------------------------
@@ -464,7 +433,7 @@ class StreamSender {
     if (this.stopped) return;
     this.stopped = true;
     this.source?.unsubscribe();
-    this.claim?.unsubscribe();
+    this.life.cancelClaim();
     const current = this.current;
     if (current !== undefined) {
       this.current = undefined;
@@ -473,22 +442,13 @@ class StreamSender {
     }
     if (this.state === 'attaching' || this.state === 'attached') {
       this.state = 'detaching';
-      try {
-        this.engine!.detach(this.linkId, { closed: this.spec.closeOnUnsubscribe });
-        this.host!.flush();
-        const host = this.host!;
-        this.detachTimer = host.scheduler.schedule(
-          () =>
-            runContained(() => {
-              this.endLink();
-              this.release();
-            }, this.fault),
-          host.closeTimeout,
-        );
-        return;
-      } catch {
+      // The connection is let go once the peer answers (onDetached), or when it has not within closeTimeout.
+      const failed = this.life.detach(this.host!, this.linkId, { closed: this.spec.closeOnUnsubscribe }, () => {
         this.endLink();
-      }
+        this.release();
+      });
+      if (failed === undefined) return;
+      this.endLink();
     }
     this.release();
   }

@@ -27,10 +27,11 @@ import { Condition } from '../../errors/conditions.js';
 import type { Attach, Coordinator, DeliveryState, Received, Source, Target } from '../../frames/types.js';
 import { schedulerOf } from '../connection/connection-observable.js';
 import type { Connection } from '../connection/connection.js';
-import { contained, runContained } from '../util/contained.js';
+import { runContained } from '../util/contained.js';
 import type { DeliveryError } from './delivery.js';
 import { Inflight } from '../flow/inflight.js';
-import { claimLinkName, randomLinkName, type NameLease } from './link-names.js';
+import { LinkLife, type LinkRules } from './link-lifecycle.js';
+import { randomLinkName } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpkeepSpec } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
@@ -364,7 +365,7 @@ function messageOf(entry: Waiting): Message {
 type LinkState = 'attaching' | 'attached' | 'detaching' | 'ended';
 
 /** The sender of one subscription: the buffer, the current link, and the messages in flight on it. @internal */
-export class SenderCore {
+export class SenderCore implements LinkRules {
   readonly teardown: () => void;
   pull: PullSource<Message> | undefined;
   private readonly name: string;
@@ -377,7 +378,8 @@ export class SenderCore {
   private engine: Engine | undefined;
   private linkId: LinkId = -1;
   private state: LinkState = 'ended';
-  private events: Subscription | undefined;
+  /** The current link's name, events and detach (link-lifecycle.ts). */
+  private readonly life = new LinkLife('sender', false, this);
   private connections: Subscription | undefined;
   /** The connection observable completed: no link comes after the current one. */
   private connectionsDone = false;
@@ -385,18 +387,11 @@ export class SenderCore {
   private sourceDone = false;
   private pumping = false;
   private unsubscribed = false;
-  private refused = false;
-  private linkError: AmqpError | undefined;
   /** The container's tracing hook, when it traces (see tracing.ts). */
   private tracing: Tracing | undefined;
   private traceLink: TracingLink | undefined;
-  /** The name the current link holds on its connection, and the wait for it (link-names.ts). */
-  private lease: NameLease | undefined;
-  private claim: Subscription | undefined;
   /** What our detach says when detachWith() ends the sender, or when we end the link for a reason of ours (a message too large for it). */
   private detachOptions: DetachOptions | undefined;
-  /** After our detach: the bound on the peer's answer (closeTimeout). */
-  private detachTimer: Subscription | undefined;
   /** With a sendTimeout: the clock offers are stamped with, and the timer for the oldest pending message. */
   private clock: SchedulerLike | undefined;
   private sendTimer: Subscription | undefined;
@@ -614,22 +609,13 @@ export class SenderCore {
   /** Claims the link name on `host` (waiting for a detach still under way), then attaches. */
   private openLink(host: LinkHost): void {
     this.upkeep?.attaching();
-    this.claim?.unsubscribe();
-    const claim = claimLinkName(host, 'sender', this.name, false).subscribe({
-      next: (lease) => {
-        this.claim = undefined;
-        this.lease = lease;
-        this.attach(host);
-      },
-      error: (error: unknown) => {
-        this.claim = undefined;
-        this.fail(error);
-      },
-      // Without a lease, the connection was lost meanwhile: the next one attaches.
-      complete: () => (this.claim = undefined),
-    });
-    // Taken at once (the common case), the claim is over already.
-    this.claim = claim.closed ? undefined : claim;
+    // Without a lease (the connection lost meanwhile), nothing to do: the next connection's link claims the name again.
+    this.life.claim(
+      host,
+      this.name,
+      () => this.attach(host),
+      (error) => this.fail(error),
+    );
   }
 
   /** Attaches the sender link on `host` (its name claimed). */
@@ -645,7 +631,7 @@ export class SenderCore {
         rcvSettleMode: 'first',
       });
     } catch (error) {
-      this.releaseName();
+      this.life.releaseName();
       this.fail(error);
       return;
     }
@@ -653,13 +639,7 @@ export class SenderCore {
     this.engine = engine;
     this.traceConnection(host);
     this.state = 'attaching';
-    this.refused = false;
-    this.linkError = undefined;
-    this.events = host.linkEvents(this.linkId).subscribe({
-      next: contained((event: EngineEvent) => this.onEvent(event), this.fault),
-      error: contained((error: unknown) => this.linkLost(error), this.fault),
-      complete: () => runContained(() => this.linkLost(undefined), this.fault),
-    });
+    this.life.listen(host, this.linkId, (event) => this.onEvent(event));
     // Answering, the peer's attach came first: ours completes the handshake.
     if (this.spec.answering === true && this.state === 'attaching') {
       this.state = 'attached';
@@ -669,16 +649,17 @@ export class SenderCore {
   }
 
   /** One of our handlers threw (a bug; design.md: never an exception in the process): the stream errors with it. */
-  private readonly fault = (error: unknown): void => {
+  readonly fault = (error: unknown): void => {
     if (!this.subscriber.closed) this.fail(error);
     else if (this.state === 'detaching') this.onDetachTimeout();
   };
 
+  /** This link's events, its hot path (the deliveries' and the credit's). */
   private onEvent(event: EngineEvent): void {
     switch (event.type) {
       case 'link-attached':
         if (event.attach.target === undefined) {
-          this.refused = true; // the peer's detach, with its reason, follows
+          this.life.refused = true; // the peer's detach, with its reason, follows
         } else if (this.state === 'attaching') {
           this.state = 'attached';
           this.upkeep?.attached();
@@ -695,14 +676,9 @@ export class SenderCore {
         else if (event.state?.type === 'transactional-state' && event.state.outcome !== undefined) this.onTransactionalOutcome(event.deliveryId, event.state);
         else if (event.state?.type === 'received' && this.spec.nonTerminalStates === true) this.onReceived(event.deliveryId, event.state);
         return;
-      case 'link-detached':
-        this.onDetached(event);
-        return;
-      case 'protocol-error':
-        this.linkError = event.error;
-        return;
       default:
-        return;
+        // The peer's detach, a protocol error: the life cycle's (link-lifecycle.ts), our onDetached for the detach.
+        this.life.other(event);
     }
   }
 
@@ -770,7 +746,8 @@ export class SenderCore {
     this.checkDone();
   }
 
-  private onDetached(event: LinkDetachedEvent): void {
+  /** LinkRules: the peer detached the link. */
+  onDetached(event: LinkDetachedEvent): void {
     const requested = this.state === 'detaching';
     this.linkEnding();
     this.endLink();
@@ -780,11 +757,11 @@ export class SenderCore {
     }
     if (this.subscriber.closed) return;
     // Answering (listen side), a peer receiver that leaves without an error simply ends the stream.
-    if (this.spec.answering === true && event.error === undefined && this.linkError === undefined) {
+    if (this.spec.answering === true && event.error === undefined && this.life.linkError === undefined) {
       this.subscriber.complete();
       return;
     }
-    const error = senderDetachError(event, this.linkError, this.refused, this.name);
+    const error = senderDetachError(event, this.life.linkError, this.life.refused, this.name);
     const host = this.host!;
     // Recovered: what was in flight goes again, first, on the new link (at least once).
     if (event.error !== undefined && this.upkeep?.peerDetached(error, host.scheduler, () => this.reattach(host)) === true) {
@@ -800,8 +777,8 @@ export class SenderCore {
     this.openLink(host);
   }
 
-  /** The connection went away: what is in flight is sent again on the next link (unless pre-settled). */
-  private linkLost(cause: unknown): void {
+  /** LinkRules: the connection went away: what is in flight is sent again on the next link (unless pre-settled). */
+  linkLost(cause: unknown): void {
     if (this.state === 'ended') return;
     const wasDetaching = this.state === 'detaching';
     this.linkEnding();
@@ -839,11 +816,7 @@ export class SenderCore {
 
   private endLink(): void {
     this.state = 'ended';
-    this.events?.unsubscribe();
-    this.events = undefined;
-    this.detachTimer?.unsubscribe();
-    this.detachTimer = undefined;
-    this.releaseName();
+    this.life.end();
   }
 
   // --- the connections ending ------------------------------------------------------------
@@ -892,11 +865,6 @@ export class SenderCore {
     this.inflight.forEach((message) => unsettled.push(message));
     for (const entry of this.buffer.toArray()) (pendingOf(entry)?.resend === true ? unsettled : unsent).push(messageOf(entry));
     return { unsettled, unsent };
-  }
-
-  private releaseName(): void {
-    this.lease?.release();
-    this.lease = undefined;
   }
 
   // --- sending ---------------------------------------------------------------------
@@ -1050,8 +1018,7 @@ export class SenderCore {
     this.unsubscribed = true;
     this.source?.unsubscribe();
     this.source = undefined;
-    this.claim?.unsubscribe();
-    this.claim = undefined;
+    this.life.cancelClaim();
     this.sendTimer?.unsubscribe();
     this.sendTimer = undefined;
     if (this.tracing !== undefined) this.endSpans();
@@ -1059,24 +1026,17 @@ export class SenderCore {
       // Before the stream ends: whoever answered the link decides what to keep of it now.
       this.linkEnding();
       this.state = 'detaching';
-      this.lease?.leaving();
-      try {
-        this.engine!.detach(this.linkId, this.detachOptions ?? { closed: this.spec.closeOnUnsubscribe });
-        this.host!.flush();
-        // The connection is released when the peer answers (onLinkGone), or when it has not within closeTimeout.
-        const host = this.host!;
-        this.detachTimer = host.scheduler.schedule(() => runContained(() => this.onDetachTimeout(), this.fault), host.closeTimeout);
-        return;
-      } catch {
-        this.endLink();
-      }
+      this.life.lease?.leaving();
+      // The connection is released when the peer answers (onLinkGone), or when it has not within closeTimeout.
+      const failed = this.life.detach(this.host!, this.linkId, this.detachOptions ?? { closed: this.spec.closeOnUnsubscribe }, () => this.onDetachTimeout());
+      if (failed === undefined) return;
+      this.endLink();
     }
     if (this.state !== 'detaching') this.onLinkGone();
   }
 
   /** The peer never answered our detach: let the connection go anyway. */
   private onDetachTimeout(): void {
-    this.detachTimer = undefined;
     this.endLink();
     this.onLinkGone();
   }
