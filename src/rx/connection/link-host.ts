@@ -10,12 +10,15 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { Engine } from '../../engine/engine.js';
 import type { EngineEvent, LinkId, SessionId } from '../../engine/events.js';
 import type { ConnectionContext } from './context.js';
+import type { WritableHost } from './when-writable.js';
 
 /** @internal */
-export interface LinkHost {
+export interface LinkHost extends WritableHost {
   readonly engine: Engine;
   /** Where links take their timers (name waits, recovery backoff, stall checks). */
   readonly scheduler: SchedulerLike;
+  /** Bytes the transport holds unsent, when it can tell: a sender stops taking messages from its buffer above a bound (when-writable.ts). */
+  unsentBytes?(): number | undefined;
   /** What bounds a wait for the peer to answer a detach, in ms (the connection's closeTimeout). */
   readonly closeTimeout: number;
   flush(): void;

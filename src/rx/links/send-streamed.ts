@@ -9,7 +9,7 @@
  * Memory follows the connection's pace, not the message's size: the body is
  * pulled one chunk at a time, and only once what was written has gone out
  * — past the session window (the `delivery-written` event) and into the
- * socket (whenWritable below). An Observable body cannot be pulled: what
+ * socket (connection/when-writable.ts). An Observable body cannot be pulled: what
  * it emits ahead of the connection waits in a buffer bounded in bytes.
  *
  * The body's source erroring, or the subscription ending, while a message
@@ -20,7 +20,7 @@
  * The link has a session of its own: a delivery waiting for session window
  * holds back whatever queues behind it on its session.
  */
-import { from, Observable, type OperatorFunction, type SchedulerAction, type Subscriber, type Subscription } from 'rxjs';
+import { from, Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
 import type { Engine } from '../../engine/engine.js';
 import { LinkError } from '../../engine/errors.js';
 import type { EngineEvent, LinkDetachedEvent, LinkId } from '../../engine/events.js';
@@ -28,6 +28,7 @@ import { AmqpError } from '../../errors/amqp-error.js';
 import { Condition } from '../../errors/conditions.js';
 import type { DeliveryState } from '../../frames/types.js';
 import type { Connection } from '../connection/connection.js';
+import { whenWritable } from '../connection/when-writable.js';
 import type { DeliveryError } from './delivery.js';
 import { LinkLife, type LinkRules } from './link-lifecycle.js';
 import { peerDetachError } from './link-recovery.js';
@@ -680,47 +681,6 @@ class BodyWriter {
     this.waitForWrite = undefined;
     this.buffered.length = 0;
   }
-}
-
-/** How often a wait for the transport's backlog looks again between its drain events, in ms. */
-const BACKLOG_POLL_MS = 10;
-
-/**
- * Calls `ready` once the transport holds at most `limit` bytes unsent,
- * looked at after what was flushed before the call has been written (the
- * check is scheduled behind that flush); at once where the transport cannot
- * tell. Looked at again on each write and drain, and on a timer (Node's
- * 'drain' follows only a write that filled its buffer, and some transports
- * have none). Nothing is called if the connection is lost: the link's loss
- * ends the sender.
- */
-function whenWritable(connection: Connection, limit: number, ready: () => void): Subscription {
-  let done = false;
-  const check = (): boolean => {
-    if (done) return true;
-    if (connection.isLost) {
-      done = true;
-      return true;
-    }
-    const backlog = connection.unsentBytes();
-    if (backlog !== undefined && backlog > limit) return false;
-    done = true;
-    ready();
-    return true;
-  };
-  let stopListening: (() => void) | undefined;
-  const subscription = connection.scheduler.schedule(function (this: SchedulerAction<unknown>) {
-    if (check()) return;
-    stopListening ??= connection.onOutput(() => {
-      if (check()) stopListening?.();
-    });
-    this.schedule(undefined, BACKLOG_POLL_MS);
-  });
-  subscription.add(() => {
-    done = true;
-    stopListening?.();
-  });
-  return subscription;
 }
 
 function isObservable(value: unknown): value is Observable<Uint8Array> {

@@ -41,6 +41,7 @@ import { checkResume, type DeliveryResume } from './resume-option.js';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from '../flow/overflow.js';
 import { PullSource, type PullInput } from '../flow/pull-source.js';
 import type { LinkHost } from '../connection/link-host.js';
+import { whenWritable } from '../connection/when-writable.js';
 import { SendError, SendOverflowError, SendTimeoutError, type PendingSends } from './send-error.js';
 import { senderDetachError, settledResult } from './send-outcome.js';
 import { endSpan, hostTracing, tracingLink, tracingOf, type SendSpan, type Tracing, type TracingLink } from './tracing.js';
@@ -48,6 +49,20 @@ import { buildTarget, checkKeys, describe, optionalBoolean, optionalInteger, opt
 
 /** The connection capability of peers that route messages sent on a link without a target address (by `to`). */
 export const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
+
+/**
+ * The transport backlog (bytes written and not yet taken by the peer) above
+ * which a sender stops taking messages out of its buffer: a peer that grants
+ * credit and never reads then fills the bounded buffer (bufferSize,
+ * bufferBytes, its overflow policy), not the process's memory.
+ */
+const SEND_BACKLOG_LIMIT = 1 << 20;
+
+/** Messages sent between two looks at the backlog (the limit is passed by at most this many). */
+const BACKLOG_CHECK_EVERY = 8;
+
+/** What a pulled source (sendFrom) is asked for at most at a time, between looks at the backlog. */
+const PULL_BATCH = 1000;
 
 /** How `send` and `sendFrom` attach and run their link: name, target, settlement, buffering, timeouts and recovery. Each option's default is on it; a wrong one fails the call with a message naming it. */
 export interface SenderOptions extends TargetOptions, LinkUpkeepOptions {
@@ -386,6 +401,10 @@ export class SenderCore implements LinkRules {
   private source: { unsubscribe(): void } | undefined;
   private sourceDone = false;
   private pumping = false;
+  /** While the transport holds more than SEND_BACKLOG_LIMIT unsent: the wait for it to take them. */
+  private waitForWrite: Subscription | undefined;
+  /** Messages sent since the backlog was last looked at (backlogOver). */
+  private sentSinceCheck = 0;
   private unsubscribed = false;
   /** The container's tracing hook, when it traces (see tracing.ts). */
   private tracing: Tracing | undefined;
@@ -494,7 +513,7 @@ export class SenderCore implements LinkRules {
       this.overflowed(message, span, 'bufferBytes', `a message of up to ${size} bytes is larger than bufferBytes (${this.spec.bufferBytes}) alone`);
       return;
     }
-    if (this.buffer.length === 0 && !this.pumping && this.canSend()) {
+    if (this.buffer.length === 0 && !this.pumping && this.canSend() && !this.backlogOver()) {
       try {
         this.sendOne(entry);
       } catch (error) {
@@ -816,6 +835,7 @@ export class SenderCore implements LinkRules {
 
   private endLink(): void {
     this.state = 'ended';
+    this.stopWaitingForWrite();
     this.life.end();
   }
 
@@ -915,7 +935,7 @@ export class SenderCore implements LinkRules {
     this.pumping = true;
     try {
       for (;;) {
-        if (this.state !== 'attached') break;
+        if (this.state !== 'attached' || this.transportFull()) break;
         const engine = this.engine!;
         let credit = engine.linkCredit(this.linkId);
         let sent = 0;
@@ -923,13 +943,16 @@ export class SenderCore implements LinkRules {
           this.sendOne(this.buffer.shift()!);
           credit--;
           sent++;
+          // A pass can carry much (a peer may grant 2^32-1): the backlog is looked at within it too.
+          if (this.backlogOver()) break;
         }
         if (sent > 0) this.host!.flush();
         if (this.subscriber.closed) return;
         const pull = this.pull;
-        if (pull === undefined || pull.done) break;
+        if (pull === undefined || pull.done || this.waitForWrite !== undefined) break;
         const before = this.buffer.length;
-        pull.want(Math.max(0, credit - before));
+        // At most a batch at a time, so the transport's backlog is looked at between batches (a peer may grant 2^32-1).
+        pull.want(Math.min(PULL_BATCH, Math.max(0, credit - before)));
         // A synchronous source may have filled the buffer: send that too.
         if (this.buffer.length === before || credit === 0) break;
       }
@@ -940,6 +963,39 @@ export class SenderCore implements LinkRules {
       this.pumping = false;
     }
     this.checkDone();
+  }
+
+  /**
+   * Whether the transport holds more than SEND_BACKLOG_LIMIT unsent: then
+   * messages stay in the bounded buffer (its overflow policy applies) until
+   * the peer reads, and the pump runs again when the transport took them.
+   * Looked at each pass and every BACKLOG_CHECK_EVERY messages sent, so the
+   * backlog passes the limit by at most that many messages.
+   */
+  private transportFull(): boolean {
+    if (this.waitForWrite !== undefined) return true;
+    const host = this.host!;
+    const transport = host.unsentBytes?.();
+    // What the engine holds for the next flush counts too: a pass writes only at its end.
+    if (transport === undefined || transport + this.engine!.pendingOutputBytes() <= SEND_BACKLOG_LIMIT) return false;
+    this.waitForWrite = whenWritable(host, SEND_BACKLOG_LIMIT, () => {
+      this.waitForWrite = undefined;
+      runContained(() => this.pump(), this.fault);
+    });
+    return true;
+  }
+
+  /** transportFull() every BACKLOG_CHECK_EVERY messages sent (it is not free), and while a wait is under way. */
+  private backlogOver(): boolean {
+    if (this.waitForWrite !== undefined) return true;
+    if (++this.sentSinceCheck < BACKLOG_CHECK_EVERY) return false;
+    this.sentSinceCheck = 0;
+    return this.transportFull();
+  }
+
+  private stopWaitingForWrite(): void {
+    this.waitForWrite?.unsubscribe();
+    this.waitForWrite = undefined;
   }
 
   private checkDone(): void {
@@ -1021,6 +1077,7 @@ export class SenderCore implements LinkRules {
     this.life.cancelClaim();
     this.sendTimer?.unsubscribe();
     this.sendTimer = undefined;
+    this.stopWaitingForWrite();
     if (this.tracing !== undefined) this.endSpans();
     if (this.state === 'attaching' || this.state === 'attached') {
       // Before the stream ends: whoever answered the link decides what to keep of it now.

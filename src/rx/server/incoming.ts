@@ -487,6 +487,8 @@ export class IncomingLink {
       get isLost() {
         return connection.isLost;
       },
+      unsentBytes: () => connection.unsentBytes(),
+      onOutput: (listener) => connection.onOutput(listener),
     };
     // Our own close (the listener stopping, connection.close()) ends the link's stream; any other loss is its error.
     return connection.only((error) => (connection.closedHere ? undefined : error)).pipe(map(() => host));

@@ -1,0 +1,108 @@
+/**
+ * A peer that grants all the credit there is (2^32-1, window too) and never
+ * reads its socket. Our sender must not write everything it was given credit
+ * for into the transport (Node's socket keeps whatever it is given, without
+ * bound): above a backlog of 1 MiB it stops taking messages out of its
+ * bounded buffer, so a pushed stream meets its overflow policy and a pulled
+ * one (sendFrom) is asked for nothing more, until the peer reads again.
+ */
+import { interval, lastValueFrom, map, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { Container, send, sendFrom, SendOverflowError, type Connection } from '../../src/index.js';
+import { attach, begin, flow, listenRaw, type RawPeer, type RawServer, target } from '../support/raw-peer.js';
+
+const U32_MAX = 0xffffffff;
+const LIMIT = 1 << 20;
+const BODY = new Uint8Array(64 * 1024);
+
+/** Opens the peer's side, grants everything, and stops reading. */
+async function grantAllAndStopReading(raw: RawServer): Promise<RawPeer> {
+  const server = await raw.nextPeer();
+  await server.answerOpen();
+  await server.nextBody('begin');
+  server.sendFrame(0, begin({ remoteChannel: 0, incomingWindow: U32_MAX }));
+  const theirs = await server.nextBody('attach');
+  server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }));
+  server.sendFrame(0, flow({ incomingWindow: U32_MAX, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
+  server.socket.pause();
+  return server;
+}
+
+/** The largest backlog the connection reports, sampled until `done` settles. */
+function sampleBacklog(connection: Connection, done: Promise<unknown>): Promise<number> {
+  let largest = 0;
+  const timer = setInterval(() => {
+    largest = Math.max(largest, connection.unsentBytes() ?? 0);
+  }, 1);
+  return done
+    .then(
+      () => largest,
+      () => largest,
+    )
+    .finally(() => clearInterval(timer));
+}
+
+describe('a peer that grants 2^32-1 credit and never reads', () => {
+  it('send(): the stream meets its buffer bound, and the transport holds about the limit, not every message', async () => {
+    const raw = await listenRaw();
+    try {
+      const connection$ = new Container({ id: 'never-reads-send' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
+      const connected = lastValueFrom(connection$.pipe(take(1)));
+      let pushed = 0;
+      // The natural shape: a producer that keeps pushing, ~1,000 messages of 64 KiB a second.
+      const outcome = lastValueFrom(
+        interval(1).pipe(
+          map(() => {
+            pushed++;
+            return { body: BODY };
+          }),
+          send(connection$, 'q', { bufferBytes: 8 << 20 }),
+          toArray(),
+        ),
+      );
+      const failed = outcome.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await grantAllAndStopReading(raw);
+      const largest = await sampleBacklog(await connected, failed);
+      const error = await failed;
+      expect(error).toBeInstanceOf(SendOverflowError);
+      expect((error as SendOverflowError).option).toBe('bufferBytes');
+      // Held by us: at most the limit and the few messages of a pass over it; the rest is in the kernel's buffers.
+      expect(largest).toBeLessThan(LIMIT + 16 * BODY.length);
+      // Without the bound every pushed message would have been written; with it, most waited in the buffer.
+      expect(pushed).toBeGreaterThan(8 << 4);
+    } finally {
+      await raw.close();
+    }
+  }, 10_000);
+
+  it('sendFrom(): an endless iterable is asked for no more once the backlog is over the limit, and the process stays responsive', async () => {
+    const raw = await listenRaw();
+    try {
+      const connection$ = new Container({ id: 'never-reads-pull' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
+      const connected = lastValueFrom(connection$.pipe(take(1)));
+      let pulled = 0;
+      function* endless(): Generator<{ body: Uint8Array }> {
+        for (;;) {
+          pulled++;
+          yield { body: BODY };
+        }
+      }
+      const subscription = sendFrom(connection$, 'q', endless()).subscribe({ error: () => undefined });
+      await grantAllAndStopReading(raw);
+      const connection = await connected;
+      // Timers still run (a synchronous pull of 2^32-1 messages would block them), and the pulling stops.
+      const largest = await sampleBacklog(connection, new Promise((resolve) => setTimeout(resolve, 500)));
+      const after = pulled;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(pulled).toBe(after);
+      expect(largest).toBeLessThan(LIMIT + 16 * BODY.length);
+      expect(connection.unsentBytes()).toBeLessThan(LIMIT + 16 * BODY.length);
+      subscription.unsubscribe();
+    } finally {
+      await raw.close();
+    }
+  }, 10_000);
+});
