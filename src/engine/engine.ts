@@ -431,6 +431,17 @@ export class Engine {
    * (with what its transport holds) to stop producing for a peer that does
    * not read.
    */
+  /**
+   * At least pendingOutputBytes(), in O(1) a session (queued transfers of
+   * detached links or aborted deliveries count until they are skipped): what
+   * a sender reads every few messages to bound what it hands the engine.
+   */
+  pendingOutputBytesBound(): number {
+    let n = this.out.length;
+    for (const session of this.sessions.values()) n += session.queuedBytesBound();
+    return n;
+  }
+
   pendingOutputBytes(): number {
     let n = this.out.length;
     for (const session of this.sessions.values()) n += session.queuedBytes();

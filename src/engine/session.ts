@@ -152,6 +152,8 @@ export class Session implements SenderHost, ReceiverHost {
   private readonly senderDispositions = new DispositionBatch('sender');
   private queue: QueuedTransfer[] = [];
   private queueHead = 0;
+  /** Bytes of the queued transfers not written yet, kept as they come and go (queuedBytesBound): dropped ones count until skipped. */
+  private queuedTotal = 0;
   private dirtyLinks: AnyLink[] = [];
   /** Entries of forgotten links (Link.forgotten) still in the queue and in the unsettled maps: squeezed out when they are half. */
   private forgottenQueued = 0;
@@ -446,6 +448,8 @@ export class Session implements SenderHost, ReceiverHost {
     this.queue = kept;
     this.queueHead = 0;
     this.forgottenQueued = 0;
+    this.queuedTotal = 0;
+    for (const q of kept) this.queuedTotal += q.payload.length - q.offset;
   }
 
   /** `link` has a flow to write: at the next flush (LinkHost). */
@@ -512,6 +516,11 @@ export class Session implements SenderHost, ReceiverHost {
   }
 
   /** Bytes of transfers waiting for the peer's session window (summed when asked: a server asks once per write); a forgotten link's entries will never go out. */
+  /** At least queuedBytes(), in O(1): queued transfers dropped but not skipped yet still count (a sender's backlog bound reads it per few messages). */
+  queuedBytesBound(): number {
+    return this.queuedTotal;
+  }
+
   queuedBytes(): number {
     let n = 0;
     for (let i = this.queueHead; i < this.queue.length; i++) {
@@ -533,6 +542,7 @@ export class Session implements SenderHost, ReceiverHost {
     notify = more,
   ): void {
     link.inQueue++;
+    this.queuedTotal += payload.length - offset;
     const header = h === link.header ? { ...h } : h;
     this.queue.push({ link, header, local, payload, offset, started, aborted: false, more, notify, dropped: false });
   }
@@ -571,16 +581,19 @@ export class Session implements SenderHost, ReceiverHost {
       const link = q.link;
       if (link.forgotten) {
         // Its link detached: the transfer (or what is left of it) is dropped.
+        this.queuedTotal -= q.payload.length - q.offset;
         this.queueHead++;
         this.forgottenQueued--;
         continue;
       }
       if (q.dropped) {
+        this.queuedTotal -= q.payload.length - q.offset;
         this.queueHead++;
         link.inQueue--;
         continue;
       }
       if (q.aborted) {
+        this.queuedTotal -= q.payload.length - q.offset;
         if (!q.started) {
           link.queued--;
           this.beginDelivery(link, q.header, q.local, false);
@@ -599,6 +612,7 @@ export class Session implements SenderHost, ReceiverHost {
       if (!q.started && link.wireCredit === 0) break;
       if (!q.started) this.beginDelivery(link, q.header, q.local, true);
       const offset = this.writeFrames(q.header, q.payload, q.offset, q.started, q.payload.length, q.more);
+      this.queuedTotal -= (offset < 0 ? q.payload.length : offset) - q.offset;
       if (!q.started) {
         // The window was open, so at least the first frame went out.
         link.queued--;
@@ -617,6 +631,7 @@ export class Session implements SenderHost, ReceiverHost {
     if (this.queueHead === this.queue.length && this.queueHead > 0) {
       this.queue = [];
       this.queueHead = 0;
+      this.queuedTotal = 0;
     }
   }
 
@@ -630,6 +645,7 @@ export class Session implements SenderHost, ReceiverHost {
     this.queue = [];
     this.queueHead = 0;
     this.forgottenQueued = 0;
+    this.queuedTotal = 0;
   }
 
   /** Aborts delivery `local` of `link` in the queue, or (`open`: all its parts so far written) with an aborted last frame. */

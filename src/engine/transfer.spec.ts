@@ -156,6 +156,30 @@ describe('multi-frame deliveries', () => {
   });
 });
 
+describe('pendingOutputBytesBound: what a sender reads every few messages', () => {
+  it('counts what waits for the session window as pendingOutputBytes does, in O(1), and falls with it as the window opens', () => {
+    const pair = new EnginePair({ client: { maxFrameSize: 1024 } });
+    pair.open();
+    const cs = pair.client.beginSession({ incomingWindow: 3 });
+    pair.pump();
+    pair.answerAttaches('server');
+    const rcv = pair.client.attach(cs, { name: 'in', role: 'receiver', source: source('q') });
+    pair.pump();
+    const snd = pair.take('server', 'link-attached')[0]!.link;
+    pair.client.flow(rcv, { credit: 3 });
+    pair.pump();
+    pair.server.send(snd, { payload: bytes(200_000, 3) });
+    pair.server.send(snd, { payload: bytes(300, 4) });
+    const waiting = pair.server.pendingOutputBytes();
+    expect(waiting).toBeGreaterThan(199_000);
+    expect(pair.server.pendingOutputBytesBound()).toBe(waiting);
+    pair.pump();
+    expect(pair.take('client', 'delivery')).toHaveLength(2);
+    expect(pair.server.pendingOutputBytes()).toBe(0);
+    expect(pair.server.pendingOutputBytesBound()).toBe(0);
+  });
+});
+
 describe('send({ message }): the engine encodes', () => {
   /** A client sender to a server receiver with `credit`, the server's session window `window` transfers. */
   function messagePair(credit: number, window?: number) {

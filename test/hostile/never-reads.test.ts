@@ -2,7 +2,7 @@
  * A peer that grants all the credit there is (2^32-1, window too) and never
  * reads its socket. Our sender must not write everything it was given credit
  * for into the transport (Node's socket keeps whatever it is given, without
- * bound): above a backlog of 1 MiB it stops taking messages out of its
+ * bound): above a backlog of 4 MiB it stops taking messages out of its
  * bounded buffer, so a pushed stream meets its overflow policy and a pulled
  * one (sendFrom) is asked for nothing more, until the peer reads again.
  */
@@ -12,7 +12,7 @@ import { Container, send, sendFrom, SendOverflowError, type Connection } from '.
 import { attach, begin, flow, listenRaw, type RawPeer, type RawServer, target } from '../support/raw-peer.js';
 
 const U32_MAX = 0xffffffff;
-const LIMIT = 1 << 20;
+const LIMIT = 4 << 20;
 const BODY = new Uint8Array(64 * 1024);
 
 /** Opens the peer's side, grants everything, and stops reading. */

@@ -56,7 +56,7 @@ export const ANONYMOUS_RELAY = 'ANONYMOUS-RELAY';
  * credit and never reads then fills the bounded buffer (bufferSize,
  * bufferBytes, its overflow policy), not the process's memory.
  */
-const SEND_BACKLOG_LIMIT = 1 << 20;
+const SEND_BACKLOG_LIMIT = 4 << 20;
 
 /** Messages sent between two looks at the backlog (the limit is passed by at most this many). */
 const BACKLOG_CHECK_EVERY = 8;
@@ -977,7 +977,7 @@ export class SenderCore implements LinkRules {
     const host = this.host!;
     const transport = host.unsentBytes?.();
     // What the engine holds for the next flush counts too: a pass writes only at its end.
-    if (transport === undefined || transport + this.engine!.pendingOutputBytes() <= SEND_BACKLOG_LIMIT) return false;
+    if (transport === undefined || transport + this.engine!.pendingOutputBytesBound() <= SEND_BACKLOG_LIMIT) return false;
     this.waitForWrite = whenWritable(host, SEND_BACKLOG_LIMIT, () => {
       this.waitForWrite = undefined;
       runContained(() => this.pump(), this.fault);
