@@ -16,14 +16,14 @@ const LIMIT = 4 << 20;
 const BODY = new Uint8Array(64 * 1024);
 
 /** Opens the peer's side, grants everything, and stops reading. */
-async function grantAllAndStopReading(raw: RawServer): Promise<RawPeer> {
+async function grantAllAndStopReading(raw: RawServer, window = U32_MAX): Promise<RawPeer> {
   const server = await raw.nextPeer();
   await server.answerOpen();
   await server.nextBody('begin');
-  server.sendFrame(0, begin({ remoteChannel: 0, incomingWindow: U32_MAX }));
+  server.sendFrame(0, begin({ remoteChannel: 0, incomingWindow: window }));
   const theirs = await server.nextBody('attach');
   server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }));
-  server.sendFrame(0, flow({ incomingWindow: U32_MAX, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
+  server.sendFrame(0, flow({ incomingWindow: window, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
   server.socket.pause();
   return server;
 }
@@ -32,7 +32,7 @@ async function grantAllAndStopReading(raw: RawServer): Promise<RawPeer> {
 function sampleBacklog(connection: Connection, done: Promise<unknown>): Promise<number> {
   let largest = 0;
   const timer = setInterval(() => {
-    largest = Math.max(largest, connection.unsentBytes() ?? 0);
+    largest = Math.max(largest, (connection.unsentBytes() ?? 0) + connection.engine.pendingOutputBytes());
   }, 1);
   return done
     .then(
@@ -78,6 +78,51 @@ describe('a peer that grants 2^32-1 credit and never reads', () => {
     }
   }, 10_000);
 
+  it('send(): with a session window of one frame, what waits for the window in the engine counts too', async () => {
+    const raw = await listenRaw();
+    try {
+      const connection$ = new Container({ id: 'one-frame-window' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
+      const connected = lastValueFrom(connection$.pipe(take(1)));
+      const failed = lastValueFrom(
+        interval(1).pipe(
+          map(() => ({ body: BODY })),
+          send(connection$, 'q', { bufferBytes: 8 << 20 }),
+        ),
+      ).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await grantAllAndStopReading(raw, 1);
+      const largest = await sampleBacklog(await connected, failed);
+      expect(await failed).toBeInstanceOf(SendOverflowError);
+      expect(largest).toBeLessThan(LIMIT + 16 * BODY.length);
+    } finally {
+      await raw.close();
+    }
+  }, 10_000);
+
+  it('sendFrom(): once the peer reads again, every message goes out (the wait ends)', async () => {
+    const raw = await listenRaw();
+    try {
+      const connection$ = new Container({ id: 'reads-again' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
+      const count = 200; // 12.5 MiB: three times the limit
+      const subscription = sendFrom(
+        connection$,
+        'q',
+        Array.from({ length: count }, () => ({ body: BODY })),
+      ).subscribe({ error: () => undefined });
+      const server = await grantAllAndStopReading(raw);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      server.socket.resume();
+      let whole = 0;
+      while (whole < count) if (!(await server.nextBody('transfer')).more) whole++;
+      expect(whole).toBe(count);
+      subscription.unsubscribe();
+    } finally {
+      await raw.close();
+    }
+  }, 10_000);
+
   it('sendFrom(): an endless iterable is asked for no more once the backlog is over the limit, and the process stays responsive', async () => {
     const raw = await listenRaw();
     try {
@@ -99,7 +144,7 @@ describe('a peer that grants 2^32-1 credit and never reads', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(pulled).toBe(after);
       expect(largest).toBeLessThan(LIMIT + 16 * BODY.length);
-      expect(connection.unsentBytes()).toBeLessThan(LIMIT + 16 * BODY.length);
+      expect((connection.unsentBytes() ?? 0) + connection.engine.pendingOutputBytes()).toBeLessThan(LIMIT + 16 * BODY.length);
       subscription.unsubscribe();
     } finally {
       await raw.close();

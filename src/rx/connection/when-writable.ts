@@ -20,14 +20,11 @@ export interface WritableHost {
 /** How often a wait for the transport's backlog looks again between its drain events, in ms. @internal */
 export const BACKLOG_POLL_MS = 10;
 
-/** Whether the transport holds more than `limit` bytes unsent (false where it cannot tell). @internal */
-export function transportHoldsMore(host: WritableHost, limit: number): boolean {
-  const backlog = host.unsentBytes?.();
-  return backlog !== undefined && backlog > limit;
-}
-
 /**
- * Calls `ready` once the transport holds at most `limit` bytes unsent,
+ * Calls `ready` once the transport holds at most `limit` bytes unsent (or
+ * `backlog`, when given, is at most `limit`: a sender counts what the engine
+ * holds for the transport too, or it would be called back at once, again and
+ * again, while a closed session window holds its transfers),
  * looked at after what was flushed before the call has been written (the
  * check is scheduled behind that flush); at once where the transport cannot
  * tell. Looked at again on each write and drain, and on a timer (Node's
@@ -35,7 +32,12 @@ export function transportHoldsMore(host: WritableHost, limit: number): boolean {
  * have none). Nothing is called if the connection is lost: the link's loss
  * ends the sender. @internal
  */
-export function whenWritable(host: WritableHost, limit: number, ready: () => void): Subscription {
+export function whenWritable(
+  host: WritableHost,
+  limit: number,
+  ready: () => void,
+  backlog: () => number | undefined = () => host.unsentBytes?.(),
+): Subscription {
   let done = false;
   const check = (): boolean => {
     if (done) return true;
@@ -43,7 +45,8 @@ export function whenWritable(host: WritableHost, limit: number, ready: () => voi
       done = true;
       return true;
     }
-    if (transportHoldsMore(host, limit)) return false;
+    const now = backlog();
+    if (now !== undefined && now > limit) return false;
     done = true;
     ready();
     return true;

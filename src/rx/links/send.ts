@@ -974,16 +974,31 @@ export class SenderCore implements LinkRules {
    */
   private transportFull(): boolean {
     if (this.waitForWrite !== undefined) return true;
-    const host = this.host!;
-    const transport = host.unsentBytes?.();
-    // What the engine holds for the next flush counts too: a pass writes only at its end.
-    if (transport === undefined || transport + this.engine!.pendingOutputBytesBound() <= SEND_BACKLOG_LIMIT) return false;
-    this.waitForWrite = whenWritable(host, SEND_BACKLOG_LIMIT, () => {
-      this.waitForWrite = undefined;
-      runContained(() => this.pump(), this.fault);
-    });
+    const backlog = this.backlog();
+    if (backlog === undefined || backlog <= SEND_BACKLOG_LIMIT) return false;
+    this.waitForWrite = whenWritable(
+      this.host!,
+      SEND_BACKLOG_LIMIT,
+      () => {
+        this.waitForWrite = undefined;
+        runContained(() => this.pump(), this.fault);
+      },
+      this.readBacklog,
+    );
     return true;
   }
+
+  /**
+   * What waits to be written: the transport's backlog and what the engine
+   * holds for it (a pass writes only at its end; a closed session window
+   * keeps transfers queued); undefined where the transport cannot tell.
+   */
+  private backlog(): number | undefined {
+    const transport = this.host?.unsentBytes?.();
+    return transport === undefined || this.engine === undefined ? undefined : transport + this.engine.pendingOutputBytesBound();
+  }
+
+  private readonly readBacklog = (): number | undefined => this.backlog();
 
   /** transportFull() every BACKLOG_CHECK_EVERY messages sent (it is not free), and while a wait is under way. */
   private backlogOver(): boolean {
