@@ -70,6 +70,11 @@ export class PullSource<T> {
     }
   }
 
+  /** Whether the source is an Iterable: pulled synchronously, so a large want() runs to its end before anything else can. */
+  get synchronous(): boolean {
+    return this.mode === 'sync';
+  }
+
   /** True once the source ended, failed or was cancelled. */
   get done(): boolean {
     return this.finished;

@@ -61,7 +61,7 @@ const SEND_BACKLOG_LIMIT = 4 << 20;
 /** Messages sent between two looks at the backlog (the limit is passed by at most this many). */
 const BACKLOG_CHECK_EVERY = 8;
 
-/** What a pulled source (sendFrom) is asked for at most at a time, between looks at the backlog. */
+/** What an Iterable given to sendFrom is asked for at most at a time, between looks at the backlog. */
 const PULL_BATCH = 1000;
 
 /** How `send` and `sendFrom` attach and run their link: name, target, settlement, buffering, timeouts and recovery. Each option's default is on it; a wrong one fails the call with a message naming it. */
@@ -951,8 +951,10 @@ export class SenderCore implements LinkRules {
         const pull = this.pull;
         if (pull === undefined || pull.done || this.waitForWrite !== undefined) break;
         const before = this.buffer.length;
-        // At most a batch at a time, so the transport's backlog is looked at between batches (a peer may grant 2^32-1).
-        pull.want(Math.min(PULL_BATCH, Math.max(0, credit - before)));
+        // An Iterable is pulled synchronously: at most a batch at a time, so the backlog is looked at between
+        // batches (a peer may grant 2^32-1). A producer or an AsyncIterable delivers later, through offer().
+        const wanted = Math.max(0, credit - before);
+        pull.want(pull.synchronous ? Math.min(PULL_BATCH, wanted) : wanted);
         // A synchronous source may have filled the buffer: send that too.
         if (this.buffer.length === before || credit === 0) break;
       }
