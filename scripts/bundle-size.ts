@@ -55,11 +55,11 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // scheduled-input code out), one copy of the option checks, AsyncSubject out: 76,918 and 81,740 bytes with both.
   // 77,400 → 78,000 and 82,200 → 82,800: send's buffer bounded in bytes (bufferBytes: codec/size-bound.ts, the
   // buffer's byte count and its errors): 77,846 and 82,663 bytes, ~930 more gzipped than without.
-  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 78_300 },
+  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 78_600 },
   {
     name: '+ tracing',
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
-    budgetGzip: 83_100,
+    budgetGzip: 83_400,
   },
   // 104,000 → 114,000: receiveStreamed and sendStreamed (issue 18, large messages as streams), about 8 kB gzipped,
   // which the imports above shake out; the engine's part of them (deliveries in pieces) is in every import.
