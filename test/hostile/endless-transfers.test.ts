@@ -11,7 +11,7 @@ import { firstValueFrom, lastValueFrom, of, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Condition, Container, receive, send, startBroker, type RunningBroker } from '../../src/index.js';
 import type { Detach, Performative } from '../../src/frames/types.js';
-import { attach, begin, frameBytes, listenRaw, LOOPBACK, RawPeer, source, target, transfer } from '../support/raw-peer.js';
+import { attach, frameBytes, listenRaw, LOOPBACK, RawPeer, source, target, transfer } from '../support/raw-peer.js';
 
 const BOUND = 256 * 1024;
 /** `n` continuation frames of one byte each, in one buffer. */
@@ -78,9 +78,7 @@ describe('endless 1-byte transfer frames', () => {
         (e: unknown) => e,
       );
       const server = await raw.nextPeer();
-      await server.answerOpen();
-      expect((await server.nextBody('begin')).remoteChannel).toBeUndefined();
-      server.sendFrame(0, begin({ remoteChannel: 0 }));
+      expect((await server.answerSession()).remoteChannel).toBeUndefined();
       const wanted = await server.nextBody('attach');
       server.sendFrame(0, attach({ name: wanted.name, handle: 0, role: 'sender', source: source('q'), initialDeliveryCount: 0 }));
       await server.nextBody('flow');

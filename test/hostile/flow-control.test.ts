@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Container, receive, send, startBroker, type Delivery, type RunningBroker } from '../../src/index.js';
 import { encodeMessageBytes } from '../../src/frames/message.js';
 import type { Flow, Frame } from '../../src/frames/types.js';
-import { attach, begin, disposition, flow, frameBytes, join, listenRaw, LOOPBACK, RawPeer, source, target, transfer } from '../support/raw-peer.js';
+import { attach, disposition, flow, frameBytes, join, listenRaw, LOOPBACK, RawPeer, source, target, transfer } from '../support/raw-peer.js';
 
 const U32_MAX = 0xffffffff;
 let broker: RunningBroker;
@@ -66,9 +66,7 @@ describe('windows and credit of 2^32-1 (item 13)', () => {
       const connection$ = new Container({ id: 'u32-client' }).connect(raw.url, { reconnect: false, sasl: { enabled: false } });
       const results = lastValueFrom(of({ body: 'a' }, { body: 'b' }, { body: 'c' }).pipe(send(connection$, 'q'), toArray()));
       const server = await raw.nextPeer();
-      await server.answerOpen();
-      await server.nextBody('begin');
-      server.sendFrame(0, begin({ remoteChannel: 0, incomingWindow: U32_MAX }));
+      await server.answerSession({ incomingWindow: U32_MAX });
       const theirs = await server.nextBody('attach');
       server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }));
       server.sendFrame(0, flow({ incomingWindow: U32_MAX, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
@@ -109,9 +107,7 @@ describe('credit lowered while transfers wait for session window (item 14)', () 
       const bodies = Array.from({ length: 5 }, (_, i) => ({ body: `m${i}` }));
       const results = lastValueFrom(of(...bodies).pipe(send(connection$, 'q'), toArray()));
       const server = await raw.nextPeer();
-      await server.answerOpen();
-      await server.nextBody('begin');
-      server.sendFrame(0, begin({ remoteChannel: 0, incomingWindow: 1 }));
+      await server.answerSession({ incomingWindow: 1 });
       const theirs = await server.nextBody('attach');
       server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }));
       server.sendFrame(0, flow({ incomingWindow: 1, handle: 0, deliveryCount: 0, linkCredit: 5 }));
@@ -181,9 +177,7 @@ describe('receive credit when one input brings many transfers', () => {
       );
       done.catch(() => undefined); // awaited below; a failed step must not leave it unhandled
       const server = await raw.nextPeer();
-      await server.answerOpen();
-      await server.nextBody('begin');
-      server.sendFrame(0, begin({ remoteChannel: 0 }));
+      await server.answerSession();
       const theirs = await server.nextBody('attach');
       server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'sender', source: source('q') }));
       expect((await server.nextBody('flow')).linkCredit).toBe(10);

@@ -9,7 +9,7 @@ import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Condition, Container, receive, startBroker, type RunningBroker } from '../../src/index.js';
 import type { Close } from '../../src/frames/types.js';
-import { attach, begin, listenRaw, LOOPBACK, RawPeer, source } from '../support/raw-peer.js';
+import { attach, listenRaw, LOOPBACK, RawPeer, source } from '../support/raw-peer.js';
 
 let broker: RunningBroker;
 
@@ -62,9 +62,7 @@ describe("the peer's max-frame-size holds for every frame", () => {
       // A receiver that fits keeps the connection in use.
       const other = receive(connection$, 'fits').subscribe({ error: () => undefined });
       const server = await raw.nextPeer();
-      await server.answerOpen({ maxFrameSize: 512 });
-      await server.nextBody('begin');
-      server.sendFrame(0, begin({ remoteChannel: 0 }));
+      await server.answerSession({}, { maxFrameSize: 512 });
       expect((await server.nextBody('attach')).source?.address).toBe('fits');
       const failed = await firstValueFrom(receive(connection$, 'q', { selector: `color = '${'r'.repeat(1000)}'` })).then(
         () => undefined,

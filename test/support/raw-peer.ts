@@ -209,6 +209,18 @@ export class RawPeer {
     return this.nextBody('open');
   }
 
+  /**
+   * The server's side of a client's opening and its session: answerOpen,
+   * then the client's begin, answered on channel 0 (with `beginFields`, e.g.
+   * the window a test bends); returns the client's begin.
+   */
+  async answerSession(beginFields: Partial<Begin> = {}, openFields: Partial<Open> = {}): Promise<Begin> {
+    await this.answerOpen(openFields);
+    const theirs = await this.nextBody('begin');
+    this.sendFrame(0, begin({ remoteChannel: 0, ...beginFields }));
+    return theirs;
+  }
+
   /** The whole opening plus a session on channel 0; returns the other side's begin. */
   async openSession(openFields: Partial<Open> = {}, beginFields: Partial<Begin> = {}): Promise<Begin> {
     await this.openAmqp(openFields);
