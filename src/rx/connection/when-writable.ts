@@ -21,13 +21,13 @@ export interface WritableHost {
 export const BACKLOG_POLL_MS = 10;
 
 /**
- * Calls `ready` once the transport holds at most `limit` bytes unsent (or
- * `backlog`, when given, is at most `limit`: a sender counts what the engine
- * holds for the transport too, or it would be called back at once, again and
- * again, while a closed session window holds its transfers),
- * looked at after what was flushed before the call has been written (the
- * check is scheduled behind that flush); at once where the transport cannot
- * tell. Looked at again on each write and drain, and on a timer (Node's
+ * Calls `ready` once `backlog` (by default the transport's unsent bytes) is
+ * at most `limit`, looked at after what was flushed before the call has been
+ * written (the check is scheduled behind that flush); at once where the
+ * transport cannot tell. A caller that gates on more than the transport
+ * (send counts what the engine holds for it too) passes that measure, or it
+ * would be called back at once, again and again, while a closed session
+ * window holds its transfers. Looked at again on each write and drain, and on a timer (Node's
  * 'drain' follows only a write that filled its buffer, and some transports
  * have none). Nothing is called if the connection is lost: the link's loss
  * ends the sender. @internal
