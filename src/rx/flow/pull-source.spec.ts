@@ -136,6 +136,28 @@ describe('PullSource', () => {
     expect(c.log).toEqual([]); // a cancelled call is not the end of the source
   });
 
+  it('credit topped up while a producer call is under way: asked afterwards only for what that call does not cover', () => {
+    // A sender whose credit grows from 2 to 3 while the producer's call for 2 is still delivering, and that
+    // does not say want() again as each item comes (its pump is busy, or the transport full): the call's items
+    // count against the 3, so the producer is asked for 1 more, not 3 (the broker's dispatch once over-asked so,
+    // handing a message to a batch cancelled at once: acquired, never sent).
+    const scheduler = new VirtualTimeScheduler();
+    const asks: number[] = [];
+    const got: string[] = [];
+    const source = new PullSource(
+      (n: number) => {
+        asks.push(n);
+        return of(...Array.from({ length: n }, (_, i) => `${asks.length}.${i}`)).pipe(delay(10, scheduler));
+      },
+      { next: (item) => got.push(item), error: () => undefined, complete: () => undefined },
+    );
+    source.want(2);
+    source.want(3);
+    scheduler.flush();
+    expect(asks).toEqual([2, 1]);
+    expect(got).toEqual(['1.0', '1.1', '2.0']);
+  });
+
   it('fails when a producer gives more than it was asked for', () => {
     const c = consumer(() => [1, 2, 3]);
     c.grant(2);

@@ -87,7 +87,9 @@ export class PullSource<T> {
   want(n: number): void {
     if (this.finished) return;
     if (this.batch !== undefined && n < this.batchLeft) this.cancelBatch();
-    this.wanted = this.mode === 'async' && this.busy ? n - 1 : n;
+    // What a call under way may still deliver counts against `n` (batchDone gives back what it did not): asked
+    // again for all of `n` after it, a producer would be asked for items the consumer already counts on the call for.
+    this.wanted = !this.busy ? n : this.mode === 'async' ? n - 1 : this.mode === 'producer' ? n - this.batchLeft : n;
     this.run();
   }
 
@@ -247,6 +249,9 @@ export class PullSource<T> {
   private batchDone(): void {
     this.batch = undefined;
     this.busy = false;
+    // What the call was asked for and did not deliver is wanted again (want() counted it as coming).
+    this.wanted += this.batchLeft;
+    this.batchLeft = 0;
     if (this.finished) return;
     if (this.batchCount === 0) {
       this.end();
