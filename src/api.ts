@@ -155,7 +155,7 @@ export {
 export type { Delivery } from './rx/links/delivery.js';
 export { TRACE_ANNOTATION, type Tracing, type TracingLink, type SendSpan, type ReceiveSpan } from './rx/links/tracing.js';
 export type { SendState, OutcomeType, ModifyOptions, RejectReason } from './rx/links/outcome.js';
-export { DEFAULT_PREFETCH } from './rx/flow/credit-window.js';
+export { DEFAULT_PREFETCH, DEFAULT_PREFETCH_BYTES } from './rx/flow/credit-window.js';
 export { DEFAULT_BUFFER_BYTES, DEFAULT_BUFFER_SIZE, type OverflowPolicy } from './rx/flow/overflow.js';
 export type { PullInput, PullProducer } from './rx/flow/pull-source.js';
 export {

@@ -99,15 +99,20 @@ class ResumingReceiverLink extends ReceiverLink {
     }
     const entry = carried.take(event.tag);
     if (entry === undefined) return false; // not one we hold: a delivery like any other
-    this.window.received();
+    // Held as the delivery the application has (settle() lets go of its payload's bytes), whatever the size: it is in hand already.
+    const bytes = entry.delivery.payload.byteLength;
+    this.window.received(bytes);
     this.stall?.delivery();
     if (entry.outcome !== undefined && !event.settled) {
       this.dispose(event.deliveryId, entry.outcome);
-      if (this.awaitingSender === undefined) this.window.settled();
-      else this.awaitingSender.add(event.deliveryId);
+      if (this.awaitingSender === undefined) this.window.settled(1, bytes);
+      else {
+        this.awaitingSender.add(event.deliveryId);
+        this.window.settled(0, bytes);
+      }
     } else if (entry.outcome !== undefined || event.settled) {
       // Resumed pre-settled: the sender forgot it; the application's settle has nothing to say.
-      this.window.settled();
+      this.window.settled(1, bytes);
     } else {
       entry.delivery.rebind(this.tracer?.owner(this) ?? this, event.deliveryId);
       this.userHeld++;

@@ -23,7 +23,7 @@ export const DEFAULT_READ_BUFFER_SIZE = 1024 * 1024;
 export const DEFAULT_STREAMED_PREFETCH = 10;
 
 /** `receiveStreamed`'s options: the receiver's, and how far the sender may get ahead of the reader of a message's body. */
-export interface StreamedReceiverOptions extends ReceiverOptions {
+export interface StreamedReceiverOptions extends Omit<ReceiverOptions, 'prefetchBytes'> {
   /**
    * Body bytes the sender may get ahead of the reader: the link's session
    * window is this many bytes in frames of our max-frame-size (at least 2).
@@ -49,9 +49,14 @@ export function receiveStreamed(
 ): Observable<StreamedDelivery> {
   const where = 'receiveStreamed';
   const { readBufferSize, ...rest } = options ?? {};
+  if ((rest as ReceiverOptions).prefetchBytes !== undefined) {
+    // Its bodies are never held whole: readBufferSize (its session window) bounds what it holds.
+    throw new TypeError(`${where}: options.prefetchBytes: receive()'s; a streamed receiver holds no more than readBufferSize of bodies`);
+  }
   const bufferBytes = optionalInteger(readBufferSize, `${where}: options.readBufferSize`, 1, 0x7fffffff) ?? DEFAULT_READ_BUFFER_SIZE;
   const spec = receiverSpec(address, { prefetch: DEFAULT_STREAMED_PREFETCH, ...rest }, where);
-  const streamed = { ...spec, maxMessageSize: rest.maxMessageSize ?? 0, frames: streamedFrames(bufferBytes) };
+  // Not held whole: no byte window (its deliveries have no size to count in it), the session's bounds them.
+  const streamed = { ...spec, maxMessageSize: rest.maxMessageSize ?? 0, prefetchBytes: Number.POSITIVE_INFINITY, frames: streamedFrames(bufferBytes) };
   return withUpkeep(
     streamed.upkeep,
     'receiver',

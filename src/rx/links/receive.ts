@@ -23,7 +23,7 @@ import type { Attach, DeliveryState, ReceiverSettleMode, Source, Target } from '
 import type { AttachOptions, EndpointErrorInit, SessionOptions } from '../../engine/options.js';
 import type { Connection } from '../connection/connection.js';
 import type { LinkHost } from '../connection/link-host.js';
-import { CreditWindow, DEFAULT_PREFETCH } from '../flow/credit-window.js';
+import { CreditWindow, DEFAULT_PREFETCH, DEFAULT_PREFETCH_BYTES } from '../flow/credit-window.js';
 import { DeliveryError, ReceivedDelivery, type Delivery, type DeliveryOwner, type SettlingDelivery } from './delivery.js';
 import { LinkLife, type LinkRules } from './link-lifecycle.js';
 import { randomLinkName } from './link-names.js';
@@ -72,6 +72,16 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
   readonly name?: string;
   /** Credit window: deliveries received and not yet settled, at most. Default {@link DEFAULT_PREFETCH}. */
   readonly prefetch?: number;
+  /**
+   * The credit window in bytes: payload bytes of the deliveries received and
+   * not yet settled, at most, whichever of it and `prefetch` comes first.
+   * Credit is granted by the size of the deliveries lately, and at least 1
+   * when nothing is held, so a message larger than this comes alone; one
+   * that would take what is held past it (a sender whose messages suddenly
+   * grow) is released unemitted and comes again. Default
+   * {@link DEFAULT_PREFETCH_BYTES}.
+   */
+  readonly prefetchBytes?: number;
   /**
    * Accept each delivery as soon as the subscriber's `next` returns, unless
    * it was settled by then. Default true. Off: call `accept()`, `reject()`,
@@ -150,6 +160,7 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
 const RECEIVER_OPTIONS: ReadonlySet<string> = new Set([
   'name',
   'prefetch',
+  'prefetchBytes',
   'autoAccept',
   'settleMode',
   'maxMessageSize',
@@ -179,6 +190,8 @@ export interface ReceiverSpec {
   readonly name: string | undefined;
   readonly source: Source;
   readonly prefetch: number;
+  /** Payload bytes held at most (one delivery alone may pass it). */
+  readonly prefetchBytes: number;
   readonly autoAccept: boolean;
   readonly settleMode: ReceiverSettleMode;
   readonly maxMessageSize: number;
@@ -278,6 +291,7 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
     throw new TypeError(`${where}: options.name: a ${durable ? 'durable' : 'shared'} subscription is found by its link name; give a stable name`);
   }
   const prefetch = optionalInteger(options.prefetch, `${where}: options.prefetch`, 1, 0xffffffff) ?? DEFAULT_PREFETCH;
+  const prefetchBytes = optionalInteger(options.prefetchBytes, `${where}: options.prefetchBytes`, 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_PREFETCH_BYTES;
   const autoAccept = optionalBoolean(options.autoAccept, `${where}: options.autoAccept`) ?? true;
   const settleMode = optionalOneOf(options.settleMode, `${where}: options.settleMode`, ['first', 'second'] as const) ?? 'first';
   const maxMessageSize = optionalInteger(options.maxMessageSize, `${where}: options.maxMessageSize`, 1, Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_MESSAGE_SIZE;
@@ -295,6 +309,7 @@ export function receiverSpec(address: string | null, options: ReceiverOptions, w
     name,
     source,
     prefetch,
+    prefetchBytes,
     autoAccept,
     settleMode,
     maxMessageSize,
@@ -524,7 +539,7 @@ export class ReceiverLink implements FrameLink, LinkRules {
     this.engine = host.engine;
     this.life = new LinkLife('receiver', spec.shared === true, this);
     this.address = spec.source.address ?? '';
-    this.window = new CreditWindow(spec.prefetch);
+    this.window = new CreditWindow(spec.prefetch, undefined, spec.prefetchBytes);
     this.awaitingSender = spec.settleMode === 'second' ? new Set() : undefined;
     this.disposeOptions = { state: RELEASED, settled: this.awaitingSender === undefined };
     this.tracer = receiveTracer(host);
@@ -705,11 +720,23 @@ export class ReceiverLink implements FrameLink, LinkRules {
       if (!event.settled && (this.state === 'closing' || this.state === 'attached')) this.tryDispose(event.deliveryId, RELEASED);
       return;
     }
+    const bytes = event.payload.byteLength;
+    if (event.settled) {
+      // Pre-settled: the sender has forgotten it, so it cannot be given back; held while next() runs.
+      this.window.received(bytes);
+    } else if (!this.window.admit(bytes)) {
+      this.overBound(event.deliveryId);
+      return;
+    }
+    if (this.window.grew) {
+      // Larger than the credit was counted for: take back what the bytes no longer cover before the sender uses it.
+      this.window.grew = false;
+      this.topUp();
+    }
     const traced = this.tracer?.owner(this);
     const delivery = new ReceivedDelivery(traced ?? this, event, this.spec.plainObjects === true);
-    this.window.received();
     if (!event.settled) this.emitted(delivery);
-    this.emit(event.deliveryId, event.settled, delivery, traced);
+    this.emit(event.deliveryId, event.settled, delivery, traced, bytes);
     if (!event.settled && this.spec.autoAccept && !delivery.settled && !delivery.claimed && this.state === 'attached') {
       try {
         delivery.accept();
@@ -722,8 +749,20 @@ export class ReceiverLink implements FrameLink, LinkRules {
     this.afterEmit();
   }
 
-  /** A delivery (counted in the window already) goes to the subscriber (through `traced` when traced), held until settled. No closure: this runs per message. */
-  private emit(deliveryId: number, settled: boolean, delivery: Delivery, traced: TracedDeliveryOwner | undefined): void {
+  /**
+   * A delivery that would take the bytes held past prefetchBytes (its sender's messages grew
+   * past the size the credit was counted in): released unemitted, so it comes again once
+   * settlements make room; the credit the bytes no longer cover is taken back.
+   */
+  private overBound(deliveryId: number): void {
+    this.tryDispose(deliveryId, RELEASED);
+    this.topUp();
+    // A drain round counts it: the round was not short, the sender has more.
+    if (this.rounds !== undefined && this.state === 'attached') this.onDrainVerdict(this.rounds.delivery());
+  }
+
+  /** A delivery (counted in the window already, with its `bytes`) goes to the subscriber (through `traced` when traced), held until settled. No closure: this runs per message. */
+  private emit(deliveryId: number, settled: boolean, delivery: Delivery, traced: TracedDeliveryOwner | undefined, bytes: number): void {
     this.stall?.delivery();
     if (!settled) {
       this.userHeld++;
@@ -739,7 +778,7 @@ export class ReceiverLink implements FrameLink, LinkRules {
     }
     if (settled) {
       // Pre-settled: nothing to send; the slot is free once the handler returned.
-      this.window.settled();
+      this.window.settled(1, bytes);
       this.topUp();
     }
   }
@@ -799,7 +838,7 @@ export class ReceiverLink implements FrameLink, LinkRules {
   /** FrameLink (receiveStreamed): a delivery whose head has come (counted in the window at its first frame), emitted as any other; the handler settles it. */
   emitFrom(delivery: unknown, deliveryId: number, settled: boolean): boolean {
     if (this.state !== 'attached' || this.sink.closed) return false;
-    this.emit(deliveryId, settled, delivery as Delivery, undefined);
+    this.emit(deliveryId, settled, delivery as Delivery, undefined, 0);
     this.afterEmit();
     return true;
   }
@@ -858,8 +897,12 @@ export class ReceiverLink implements FrameLink, LinkRules {
       );
     }
     this.userHeld--;
-    if (second) this.awaitingSender.add(delivery.deliveryId);
-    else this.window.settled();
+    // Its bytes are let go now; in rcv-settle-mode second its slot once the sender has settled.
+    const bytes = delivery instanceof ReceivedDelivery ? delivery.payload.byteLength : 0;
+    if (second) {
+      this.awaitingSender.add(delivery.deliveryId);
+      this.window.settled(0, bytes);
+    } else this.window.settled(1, bytes);
     if (this.state === 'attached') this.topUp();
     else if (this.state === 'closing' && this.userHeld === 0 && !this.emitting) this.detach(this.closeWith);
     return state;

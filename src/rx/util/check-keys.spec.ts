@@ -21,7 +21,7 @@ describe('misspelt option names', () => {
     const cases: [() => unknown, RegExp][] = [
       [
         () => receive(connection$, 'q', { prefech: 10 } as never),
-        /^receive: unknown option "prefech": did you mean "prefetch"\? \(known: name, prefetch, autoAccept, .*plainObjects/,
+        /^receive: unknown option "prefech": did you mean "prefetch"\? \(known: name, prefetch, prefetchBytes, autoAccept, .*plainObjects/,
       ],
       [() => receive(connection$, 'q', { autoaccept: false } as never), /^receive: unknown option "autoaccept": did you mean "autoAccept"\?/],
       [() => send(connection$, 'q', { buffersize: 3 } as never), /^send: unknown option "buffersize": did you mean "bufferSize"\? \(known: .*overflow/],
