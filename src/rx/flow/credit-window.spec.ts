@@ -160,7 +160,7 @@ describe('CreditWindow in bytes (prefetchBytes)', () => {
   function simulate(prefetch: number, bound: number, steps: readonly { size: number; action: number }[]) {
     const w = new CreditWindow(prefetch, undefined, bound);
     let credit = w.grant(0);
-    let arriving: number[] = [];
+    const arriving: number[] = [];
     const held: number[] = [];
     let refused = 0;
     let worst = { countOver: 0, bytesOver: 0 };
@@ -229,4 +229,3 @@ describe('CreditWindow in bytes (prefetchBytes)', () => {
     );
   });
 });
-

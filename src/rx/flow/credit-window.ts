@@ -146,7 +146,7 @@ export class CreditWindow {
         target = room > 0 ? room : this.held === 0 && arriving === 0 ? 1 : 0;
         // Half the window the bytes allow, at most the count's half.
         const half = Math.floor(this.prefetchBytes / size / 2);
-        if (half < threshold) threshold = half > 1 ? half : 1;
+        if (half < threshold) threshold = Math.max(half, 1);
         // A larger delivery (or held bytes) left more credit out than the bytes cover: take it back,
         // when the excess is worth a flow frame or nothing is covered at all.
         if (target < currentCredit) return target === 0 || currentCredit - target >= threshold ? target : -1;

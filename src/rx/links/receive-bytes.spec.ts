@@ -146,4 +146,3 @@ describe('receive(): prefetchBytes bounds the bytes of the deliveries held', () 
     expect(() => receiveStreamed(rig.connection$, 'q', { prefetchBytes: MIB } as never)).toThrow(/receiveStreamed: options\.prefetchBytes/);
   });
 });
-

@@ -123,7 +123,10 @@ export interface PeerDetach {
 }
 
 /** Options of an answering receiver (the peer sends). */
-export type IncomingReceiveOptions = Pick<ReceiverOptions, 'prefetch' | 'prefetchBytes' | 'autoAccept' | 'settleMode' | 'maxMessageSize' | 'settleTimeout' | 'close$'> & {
+export type IncomingReceiveOptions = Pick<
+  ReceiverOptions,
+  'prefetch' | 'prefetchBytes' | 'autoAccept' | 'settleMode' | 'maxMessageSize' | 'settleTimeout' | 'close$'
+> & {
   /** The address our target answers with, e.g. the one assigned to a dynamic target. Default: the peer's. */
   readonly address?: string;
   /** Capabilities our target answers with. Default: the peer's. */
