@@ -138,6 +138,19 @@ describe('receive(): prefetchBytes bounds the bytes of the deliveries held', () 
     expect(rig.depth()).toBe(0);
   });
 
+  it('drain: a round whose deliveries were released over the bound is not the end: what is there now all comes', () => {
+    const rig = rigWith(10, () => 100 * KIB);
+    const handled: number[] = [];
+    let completed = false;
+    receive(rig.connection$, 'q', { drain: true, prefetchBytes: 300 * KIB })
+      .pipe(consume((d) => timer(10, rig.scheduler).pipe(map(() => numberOf(d)))))
+      .subscribe({ next: (n) => handled.push(n), complete: () => (completed = true) });
+    rig.runUntil();
+    expect(completed).toBe(true);
+    expect(handled.sort((a, b) => a - b)).toEqual(all(10));
+    expect(rig.depth()).toBe(0);
+  });
+
   it('prefetchBytes is checked at the call: a TypeError naming it; receiveStreamed has readBufferSize instead', () => {
     const rig = brokerRig(0);
     for (const wrong of [0, 1.5, -1, '1024', Number.POSITIVE_INFINITY]) {
