@@ -195,6 +195,17 @@ describe('Writer: lists and maps', () => {
     expect(enc(big)).toBe(`d1 00 00 01 38 00 00 00 02 a1 01 6b b0 00 00 01 2c ${rep('00', 300)}`);
   });
 
+  it('a plain object is written by its own enumerable keys, in their order, as Object.keys lists them', () => {
+    const inherited = Object.create({ z: 9 }) as Record<string, AmqpValue>;
+    inherited['b'] = null;
+    inherited['1'] = true;
+    Object.defineProperty(inherited, 'hidden', { value: 1, enumerable: false });
+    // Integer-like keys first, then the others in insertion order: '1', 'b' (not 'z', not 'hidden').
+    expect(Object.keys(inherited)).toEqual(['1', 'b']);
+    expect(enc(inherited)).toBe('c1 09 04 a1 01 31 41 a1 01 62 40');
+    expect(enc({})).toBe('c1 01 00');
+  });
+
   it('beginList/endList and beginMap/endMap nest and grow the buffer', () => {
     const w = new Writer(16);
     const outer = w.beginList();

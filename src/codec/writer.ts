@@ -38,6 +38,7 @@ const F = FormatCode;
 
 const textEncoder = new TextEncoder();
 const TWO_32 = 0x1_0000_0000;
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Hex digit value of each char code, or -1. */
 const HEX_VALUE = new Int8Array(128).fill(-1);
@@ -1027,13 +1028,16 @@ export class Writer {
       this.entryDepth = outer;
       return map.size * 2;
     }
+    // Its own keys, as Object.keys gives them, without the array Object.keys makes (a message body per send).
     const record = map as { readonly [key: string]: AmqpValue };
-    const keys = Object.keys(record);
-    for (let i = 0; i < keys.length; i++) {
-      this.writeString(keys[i]!);
-      this.write(record[keys[i]!], depth);
+    let n = 0;
+    for (const key in record) {
+      if (!hasOwn.call(record, key)) continue;
+      this.writeString(key);
+      this.write(record[key], depth);
+      n++;
     }
-    return keys.length * 2;
+    return n * 2;
   }
 
   // -------------------------------------------------------------------------
