@@ -213,6 +213,20 @@ describe('encodeMessage', () => {
     expect(e).toBeInstanceOf(AmqpError);
   });
 
+  it('a header or properties whose encoding failed leaves nothing behind for the next message (their list writers are shared)', () => {
+    const good: WireMessage = { header: { durable: true, priority: 4, firstAcquirer: false, deliveryCount: 0 }, properties: { messageId: 7n, to: 'q' } };
+    const expected = encodeMessageBytes(good).slice();
+    expect(thrown(() => encodeMessageBytes({ properties: { messageId: 'ok', to: 5 as unknown as string } }))).toBeInstanceOf(Error);
+    expect(thrown(() => encodeMessageBytes({ header: { durable: true, priority: 300, firstAcquirer: false, deliveryCount: 0 } }))).toBeInstanceOf(Error);
+    expect(encodeMessageBytes(good)).toEqual(expected);
+    // Into a writer that already holds bytes, after a failure midway through one: the same bytes, after them.
+    const w = new Writer(8);
+    w.writeUbyte(1);
+    expect(thrown(() => encodeMessage(new Writer(8), { properties: { messageId: 1n, subject: {} as unknown as string } }))).toBeInstanceOf(Error);
+    encodeMessage(w, good);
+    expect(w.toBytes().subarray(2)).toEqual(expected);
+  });
+
   it('writes annotations given as a plain object with symbol keys', () => {
     const m = decodeMessage(encodeMessageBytes({ messageAnnotations: { 'x-opt-jms-msg-type': 1 } as never }));
     expect(m.messageAnnotations).toEqual(new Map([['x-opt-jms-msg-type', 1]]));

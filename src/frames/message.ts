@@ -28,6 +28,9 @@ import type { Annotations, AnnotationsInit, Body, Header, WireMessage, MessageId
 const LIST_PROPERTIES = new ListReader();
 /** The header decoder's list reader (a header never contains another header). */
 const LIST_HEADER = new ListReader();
+/** The header and properties of each message sent are written through one ListWriter each (not one per message: neither contains itself). */
+const WRITE_HEADER = new ListWriter();
+const WRITE_PROPERTIES = new ListWriter();
 
 /*
 <type name="header" class="composite" source="list" provides="section">
@@ -41,7 +44,7 @@ const LIST_HEADER = new ListReader();
 */
 /** Writes a message `header` section to `w`, leaving out trailing fields at their defaults. */
 export function encodeHeader(w: Writer, h: Header): void {
-  const l = new ListWriter(w, Code.header);
+  const l = WRITE_HEADER.begin(w, Code.header);
   l.boolean(h.durable, false);
   l.ubyte(h.priority, 4);
   l.uint(h.ttl);
@@ -81,7 +84,7 @@ function decodeHeaderBody(r: Reader): Header {
 */
 /** Writes a message `properties` section to `w`. */
 export function encodeProperties(w: Writer, p: Properties): void {
-  const l = new ListWriter(w, Code.properties);
+  const l = WRITE_PROPERTIES.begin(w, Code.properties);
   if (p.messageId === undefined) l.skip();
   else writeMessageId(l.field(), p.messageId, 'message-id');
   l.binary(p.userId);
