@@ -1066,31 +1066,34 @@ export class Session implements SenderHost, ReceiverHost {
     const settled = d.settled;
     const state = d.state;
     if (count <= map.size) {
+      // Each id found once (a range settles many: a broker settles a window of ours in one frame).
       for (let i = 0, id = first; i < count; i++, id = (id + 1) >>> 0) {
-        const link = map.get(id);
-        if (link !== undefined) this.applyDisposition(map, id, link, state, settled);
+        const slot = map.find(id);
+        if (slot >= 0) this.applyDisposition(map, id, slot, state, settled);
       }
     } else {
       const span = (last - first) >>> 0;
-      map.forEach((link, id) => {
-        if ((id - first) >>> 0 <= span) this.applyDisposition(map, id, link, state, settled);
+      map.forEach((_link, id, slot) => {
+        if ((id - first) >>> 0 <= span) this.applyDisposition(map, id, slot, state, settled);
       });
     }
   }
 
-  private applyDisposition(map: UnsettledDeliveries<AnyLink>, id: number, link: AnyLink, state: DeliveryState | undefined, settled: boolean): void {
+  /** The peer's word on delivery `id`, in `slot` of `map` (found by the caller; freed here when settled). */
+  private applyDisposition(map: UnsettledDeliveries<AnyLink>, id: number, slot: number, state: DeliveryState | undefined, settled: boolean): void {
     const outgoing = map === this.outgoingUnsettled;
+    const link = map.at(slot);
     if (link.forgotten) {
       // A delivery of a link we detached: settling it only drops the entry.
       if (settled) {
-        map.delete(id);
+        map.deleteAt(slot);
         if (outgoing) this.forgottenOutgoing--;
         else this.forgottenIncoming--;
       }
       return;
     }
     if (settled) {
-      map.delete(id);
+      map.deleteAt(slot);
       link.unsettled--;
     }
     const deliveryId = outgoing ? this.outgoingIds.toLocal(id) : id;
