@@ -523,6 +523,9 @@ export class SenderCore implements LinkRules {
       this.host!.flush();
       return;
     }
+    // Messages already waiting: the pump that left them stopped for a reason one more does not change (no
+    // credit, no link, a full transport); whatever ends that wait pumps again.
+    const waited = this.buffer.length > 0;
     const pushed = this.buffer.push(entry, size);
     this.upkeep?.countsChanged();
     if (pushed === 'overflow') {
@@ -546,7 +549,7 @@ export class SenderCore implements LinkRules {
           new AmqpError(Condition.ResourceLimitExceeded, `${this.where}: dropped by the overflow policy '${this.spec.overflow}'`),
         );
     }
-    this.pump();
+    if (!waited) this.pump();
   }
 
   /** Fails the send with a SendOverflowError for `message`, which was not buffered. */
