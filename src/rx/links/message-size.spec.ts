@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeUserMessage, messageSizeBound, type Message } from './message.js';
+import { checkedMessageSizeBound, checkMessage, decodeKeepingBytes, encodeUserMessage, messageSizeBound, type Message } from './message.js';
 
 describe('messageSizeBound', () => {
   const messages: Message[] = [
@@ -16,4 +16,22 @@ describe('messageSizeBound', () => {
       expect(messageSizeBound(m)).toBeGreaterThanOrEqual(encodeUserMessage(m).byteLength);
     });
   }
+
+  it('checkedMessageSizeBound (send: the check and the bound in one walk) gives the same bound, and throws what checkMessage throws', () => {
+    for (const m of messages) expect(checkedMessageSizeBound(m)).toBe(messageSizeBound(m));
+    const carried = decodeKeepingBytes(encodeUserMessage({ body: 'kept', messageId: 1n }));
+    expect(checkedMessageSizeBound(carried)).toBe(messageSizeBound(carried));
+    const wrong: unknown[] = [null, 'text', [1], new Uint8Array(2), { body: 1, message_id: 2 }, { application_properties: {} }, { body: 1, nope: true }];
+    for (const m of wrong) {
+      const expected = (() => {
+        try {
+          checkMessage(m);
+        } catch (e) {
+          return e;
+        }
+        throw new Error(`checkMessage accepted ${String(m)}`);
+      })();
+      expect(() => checkedMessageSizeBound(m)).toThrow(expected as Error);
+    }
+  });
 });

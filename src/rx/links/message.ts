@@ -276,12 +276,15 @@ const SECTIONS_BOUND = 96;
 export function messageSizeBound(m: Message): number {
   const own = EncodedMessage.bytesOf(m);
   if (own !== undefined) return own.byteLength;
-  let n = SECTIONS_BOUND;
+  let n = sectionsBound(m);
   const fields = m as unknown as { readonly [key: string]: AmqpValue };
-  // Each data or sequence section's descriptor (3) beside its value's bound.
-  if (Array.isArray(m.body) && m.bodySection !== undefined && m.bodySection !== 'value') n += 3 * m.body.length;
   for (const key in fields) n += encodedSizeBound(fields[key]);
   return n;
+}
+
+/** What a message's bound counts besides its fields' values: its sections' framing, and each data or sequence section's descriptor (3). */
+function sectionsBound(m: Message): number {
+  return Array.isArray(m.body) && m.bodySection !== undefined && m.bodySection !== 'value' ? SECTIONS_BOUND + 3 * m.body.length : SECTIONS_BOUND;
 }
 
 /** Every field of {@link Message}: anything else in a message sent is a mistake. */
@@ -308,14 +311,44 @@ const MESSAGE_SYNONYMS: Readonly<Record<string, string>> = {
  * dropped without a word, so it is named with the right spelling.
  */
 export function checkMessage(m: unknown): asserts m is Message {
+  checkMessageObject(m);
+  for (const key in m) {
+    if (!MESSAGE_KEYS.has(key)) unknownField(key);
+  }
+}
+
+/**
+ * {@link checkMessage}, then {@link messageSizeBound}, in one walk of the
+ * message's keys: what `send` does with each message pushed (its shape
+ * checked in the pusher's turn, its bound counted against bufferBytes).
+ * Throws checkMessage's TypeError. @internal
+ */
+export function checkedMessageSizeBound(m: unknown): number {
+  checkMessageObject(m);
+  const own = EncodedMessage.bytesOf(m as Message);
+  if (own !== undefined) {
+    checkMessage(m);
+    return own.byteLength;
+  }
+  let n = sectionsBound(m as Message);
+  const fields = m as { readonly [key: string]: AmqpValue };
+  for (const key in fields) {
+    if (!MESSAGE_KEYS.has(key)) unknownField(key);
+    n += encodedSizeBound(fields[key]);
+  }
+  return n;
+}
+
+function checkMessageObject(m: unknown): asserts m is object {
   if (typeof m !== 'object' || m === null || Array.isArray(m) || m instanceof Uint8Array) {
     throw new TypeError(
       `message: expected an object such as { body: 'hello' }, got ${m === null ? 'null' : Array.isArray(m) ? 'an array' : m instanceof Uint8Array ? 'a Uint8Array (send { body: bytes })' : `${typeof m} ${JSON.stringify(m)}`}`,
     );
   }
-  for (const key in m) {
-    if (!MESSAGE_KEYS.has(key)) throw new TypeError(`message: unknown field ${unknownKey(key, MESSAGE_KEYS, MESSAGE_SYNONYMS)}`);
-  }
+}
+
+function unknownField(key: string): never {
+  throw new TypeError(`message: unknown field ${unknownKey(key, MESSAGE_KEYS, MESSAGE_SYNONYMS)}`);
 }
 
 function writeUserMessage(w: Writer, m: Message): void {

@@ -35,7 +35,7 @@ import { randomLinkName } from './link-names.js';
 import { LINK_UPKEEP_KEYS, linkUpkeepSpec, type LinkUpkeepOptions, type LinkUpkeepSpec } from './link-options.js';
 import { peerDetachError } from './link-recovery.js';
 import { withUpkeep, type LinkUpkeep } from './link-upkeep.js';
-import { checkMessage, encodingOf, messageSizeBound, writeCheckedMessage, type Message } from './message.js';
+import { checkedMessageSizeBound, checkMessage, encodingOf, messageSizeBound, writeCheckedMessage, type Message } from './message.js';
 import type { SendState } from './outcome.js';
 import { checkResume, type DeliveryResume } from './resume-option.js';
 import { DEFAULT_BUFFER_BYTES, DEFAULT_BUFFER_SIZE, OVERFLOW_POLICIES, OverflowBuffer, type OverflowPolicy } from '../flow/overflow.js';
@@ -488,27 +488,33 @@ export class SenderCore implements LinkRules {
       this.offerTraced(message, this.tracing, at);
       return;
     }
-    // Its shape now, in the pusher's turn (an unknown field fails here); its
-    // values as it is encoded, when sent: a value that cannot be encoded
-    // errors the stream then, with the messages before it sent.
+    // Its shape now, in the pusher's turn (an unknown field fails here), in
+    // the same walk of its keys as its size bound; its values as it is
+    // encoded, when sent: a value that cannot be encoded errors the stream
+    // then, with the messages before it sent.
+    let size: number;
     try {
-      checkMessage(message);
+      if (this.pulled) {
+        checkMessage(message);
+        size = 0;
+      } else {
+        size = checkedMessageSizeBound(message);
+      }
     } catch (error) {
       this.fail(error);
       return;
     }
-    this.enqueue(message, undefined, at);
+    this.enqueue(message, undefined, at, size);
   }
 
   /**
    * Sends at once under credit — the common case: straight to the engine, no
    * buffering and no Pending record — else buffers under the overflow policy.
    */
-  private enqueue(message: Message, span: SendSpan | undefined, at: number): void {
+  private enqueue(message: Message, span: SendSpan | undefined, at: number, size: number): void {
     if (this.spec.sendTimeout !== undefined && this.sendTimer === undefined) this.armSendTimer(at);
     const entry: Waiting = span === undefined && this.spec.sendTimeout === undefined ? message : { message, span, at, resend: false };
-    // Sized whether it waits or not, so that a message too large for the buffer fails alike with credit and without.
-    const size = this.pulled ? 0 : messageSizeBound(message);
+    // Sized (by the caller) whether it waits or not, so that a message too large for the buffer fails alike with credit and without.
     if (size > this.spec.bufferBytes) {
       this.overflowed(message, span, 'bufferBytes', `a message of up to ${size} bytes is larger than bufferBytes (${this.spec.bufferBytes}) alone`);
       return;
@@ -577,7 +583,7 @@ export class SenderCore implements LinkRules {
       this.fail(error);
       return;
     }
-    this.enqueue(message, span, at);
+    this.enqueue(message, span, at, this.pulled ? 0 : messageSizeBound(message));
   }
 
   /** A link on `host`: what tracing needs of it. A piped connection observable tells its tracing only now. */
