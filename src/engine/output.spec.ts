@@ -34,6 +34,29 @@ describe('FrameOutput', () => {
     expect(concatBytes(chunks)).toEqual(concatBytes([Uint8Array.of(9, 9), big, Uint8Array.of(8)]));
   });
 
+  it('takes bytes written in place (reserve, advance) in order with the copied ones, and starts a new slab when the room is short', () => {
+    const o = new FrameOutput();
+    const expected: Uint8Array[] = [];
+    const taken: Uint8Array[] = [];
+    for (let i = 0; i < 300; i++) {
+      const b = bytes(1 + ((i * 613) % 900), i);
+      if (i % 2 === 0) {
+        o.writeBytes(b);
+      } else {
+        // Reserve more than is written, as a transfer frame's header does with a state.
+        const slab = o.reserve(b.length + 7);
+        const at = o.end;
+        expect(slab.length - at).toBeGreaterThanOrEqual(b.length + 7);
+        slab.set(b, at);
+        o.advance(b.length);
+      }
+      expected.push(b);
+      if (i % 7 === 0) taken.push(...o.take()!);
+    }
+    taken.push(...(o.take() ?? []));
+    expect(concatBytes(taken)).toEqual(concatBytes(expected));
+  });
+
   it('never writes again over bytes it handed out', () => {
     const o = new FrameOutput();
     const taken: Uint8Array[] = [];

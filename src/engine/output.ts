@@ -74,6 +74,28 @@ export class FrameOutput {
     this.copied += n;
   }
 
+  /**
+   * Room for `n` bytes at the end of the output, written in place (a
+   * transfer frame's header and small payload, without a copy from a scratch
+   * array): returns the slab, whose bytes from {@link FrameOutput.end} on the
+   * caller writes, then commits with {@link FrameOutput.advance}.
+   */
+  reserve(n: number): Uint8Array {
+    if (this.pos + n > this.slab.length) this.newSlab(n);
+    return this.slab;
+  }
+
+  /** Where the next bytes go in the slab {@link FrameOutput.reserve} returned. */
+  get end(): number {
+    return this.pos;
+  }
+
+  /** The caller wrote `n` bytes in place, at most what it reserved. */
+  advance(n: number): void {
+    this.pos += n;
+    this.copied += n;
+  }
+
   /** Copies what `w` holds into the output (without a view of it). */
   writeFrom(w: Writer): void {
     const bytes = w.buffer;

@@ -9,7 +9,8 @@
  * The output is an ordinary AMQP transfer frame (Part 2 §2.3.2, §2.7.5) that
  * any decoder (ours in src/frames included) reads.
  */
-import type { FrameOutput } from './output.js';
+import { copyBytes } from '../codec/concat.js';
+import { SHARE_MIN, type FrameOutput } from './output.js';
 
 const FRAME_HEADER_SIZE = 8;
 const DOFF = 2;
@@ -69,26 +70,21 @@ export function transferOverhead(h: TransferHeader, first: boolean, aborted: boo
   return FRAME_HEADER_SIZE + 3 + 3 + body;
 }
 
-const RESUME_TRUE = Uint8Array.of(0x41);
-
-/** The frame header and performative are assembled here, then copied in one go. */
-const scratch = new Uint8Array(128);
-
-function putUint(at: number, n: number): number {
+function putUint(b: Uint8Array, at: number, n: number): number {
   if (n === 0) {
-    scratch[at] = 0x43;
+    b[at] = 0x43;
     return at + 1;
   }
   if (n < 256) {
-    scratch[at] = 0x52;
-    scratch[at + 1] = n;
+    b[at] = 0x52;
+    b[at + 1] = n;
     return at + 2;
   }
-  scratch[at] = 0x70;
-  scratch[at + 1] = n >>> 24;
-  scratch[at + 2] = (n >>> 16) & 0xff;
-  scratch[at + 3] = (n >>> 8) & 0xff;
-  scratch[at + 4] = n & 0xff;
+  b[at] = 0x70;
+  b[at + 1] = n >>> 24;
+  b[at + 2] = (n >>> 16) & 0xff;
+  b[at + 3] = (n >>> 8) & 0xff;
+  b[at + 4] = n & 0xff;
   return at + 5;
 }
 
@@ -96,6 +92,8 @@ function putUint(at: number, n: number): number {
  * Writes one transfer frame carrying `payload[start, end)` (large slices as views, not copies). The caller has
  * checked that `transferOverhead(...) + (end - start)` fits the peer's
  * max-frame-size, and that tags are at most 32 bytes (so the list is a list8).
+ * The frame header, performative and a small payload are written in place,
+ * straight into the output (one frame per message sent).
  */
 export function writeTransferFrame(
   w: FrameOutput,
@@ -109,42 +107,46 @@ export function writeTransferFrame(
   end: number,
 ): void {
   const overhead = transferOverhead(h, first, aborted);
-  const size = overhead + (end - start);
-  const b = scratch;
-  b[0] = size >>> 24;
-  b[1] = (size >>> 16) & 0xff;
-  b[2] = (size >>> 8) & 0xff;
-  b[3] = size & 0xff;
-  b[4] = DOFF;
-  b[5] = 0; // AMQP frame
-  b[6] = channel >>> 8;
-  b[7] = channel & 0xff;
-  b[8] = 0x00;
-  b[9] = 0x53;
-  b[10] = DESCRIPTOR_TRANSFER;
+  const n = payload === undefined ? 0 : end - start;
+  // Large slices go out as views of the payload (the caller of send() gives it up), small ones are copied.
+  const copied = n > 0 && n < SHARE_MIN;
+  const size = overhead + n;
+  const b = w.reserve(copied ? size : overhead);
+  const base = w.end;
+  b[base] = size >>> 24;
+  b[base + 1] = (size >>> 16) & 0xff;
+  b[base + 2] = (size >>> 8) & 0xff;
+  b[base + 3] = size & 0xff;
+  b[base + 4] = DOFF;
+  b[base + 5] = 0; // AMQP frame
+  b[base + 6] = channel >>> 8;
+  b[base + 7] = channel & 0xff;
+  b[base + 8] = 0x00;
+  b[base + 9] = 0x53;
+  b[base + 10] = DESCRIPTOR_TRANSFER;
   const state = stateOf(h, first, aborted);
   const resume = first && h.resume === true;
   let at: number;
   if (state === undefined) {
-    b[11] = 0xc0; // list8
-    b[12] = overhead - FRAME_HEADER_SIZE - 3 - 2; // size: count byte + fields
-    b[13] = aborted ? 10 : resume ? 9 : 6;
-    at = putUint(14, h.handle);
+    b[base + 11] = 0xc0; // list8
+    b[base + 12] = overhead - FRAME_HEADER_SIZE - 3 - 2; // size: count byte + fields
+    b[base + 13] = aborted ? 10 : resume ? 9 : 6;
+    at = putUint(b, base + 14, h.handle);
   } else {
     const listSize = overhead - FRAME_HEADER_SIZE - 3 - 5; // size: count (4 bytes) + fields
-    b[11] = 0xd0; // list32
-    b[12] = listSize >>> 24;
-    b[13] = (listSize >>> 16) & 0xff;
-    b[14] = (listSize >>> 8) & 0xff;
-    b[15] = listSize & 0xff;
-    b[16] = 0;
-    b[17] = 0;
-    b[18] = 0;
-    b[19] = resume ? 9 : 8; // up to state (or resume)
-    at = putUint(20, h.handle);
+    b[base + 11] = 0xd0; // list32
+    b[base + 12] = listSize >>> 24;
+    b[base + 13] = (listSize >>> 16) & 0xff;
+    b[base + 14] = (listSize >>> 8) & 0xff;
+    b[base + 15] = listSize & 0xff;
+    b[base + 16] = 0;
+    b[base + 17] = 0;
+    b[base + 18] = 0;
+    b[base + 19] = resume ? 9 : 8; // up to state (or resume)
+    at = putUint(b, base + 20, h.handle);
   }
   if (first) {
-    at = putUint(at, h.deliveryId);
+    at = putUint(b, at, h.deliveryId);
     const tag = h.tag;
     b[at++] = 0xa0;
     if (typeof tag === 'number') {
@@ -155,10 +157,10 @@ export function writeTransferFrame(
       b[at++] = tag & 0xff;
     } else {
       b[at++] = tag.length;
-      b.set(tag, at);
+      copyBytes(b, at, tag);
       at += tag.length;
     }
-    at = putUint(at, h.messageFormat);
+    at = putUint(b, at, h.messageFormat);
     b[at++] = h.settled ? 0x41 : 0x42;
   } else {
     b[at++] = 0x40;
@@ -168,22 +170,27 @@ export function writeTransferFrame(
     b[at++] = h.settled ? 0x41 : 0x40;
   }
   b[at++] = more ? 0x41 : 0x42;
-  if (state !== undefined) b[at++] = 0x40; // rcv-settle-mode null; the state follows the scratch bytes
-  if (aborted) {
+  if (state !== undefined) {
+    b[at++] = 0x40; // rcv-settle-mode null
+    copyBytes(b, at, state);
+    at += state.length;
+    if (resume && !aborted) b[at++] = 0x41; // resume true
+  } else if (aborted) {
     b[at++] = 0x40;
     b[at++] = 0x40;
     b[at++] = resume ? 0x41 : 0x42;
     b[at++] = 0x41;
-  } else if (resume && state === undefined) {
+  } else if (resume) {
     b[at++] = 0x40; // rcv-settle-mode null
     b[at++] = 0x40; // state null
     b[at++] = 0x41; // resume true
   }
-  w.writeBytes(b, 0, at);
-  if (state !== undefined) w.writeBytes(state);
-  if (resume && state !== undefined && !aborted) w.writeBytes(RESUME_TRUE);
-  // Large slices go out as views of the payload (the caller of send() gives it up), small ones are copied.
-  if (payload !== undefined && end > start) w.writeShared(payload, start, end);
+  if (copied) {
+    copyBytes(b, at, payload!, start, end);
+    at += n;
+  }
+  w.advance(at - base);
+  if (n > 0 && !copied) w.writeShared(payload!, start, end);
 }
 
 /** The automatic tag `n` as bytes, as writeTransferFrame writes it (for traces and tests). */
