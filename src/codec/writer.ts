@@ -143,6 +143,15 @@ export class Writer {
     return this.buf;
   }
 
+  /**
+   * A DataView over {@link Writer.buffer}'s whole buffer (the buffer is at its
+   * offset 0): for copying the bytes written out a word at a time. Valid as
+   * long as that buffer is (read `buffer` first).
+   */
+  get dataView(): DataView {
+    return this.dv;
+  }
+
   /** The bytes written, as a view into the buffer: valid until the next write or reset. */
   view(): Uint8Array {
     if (this.refs.length > 0) this.flatten();

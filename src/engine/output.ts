@@ -48,6 +48,8 @@ const EMPTY = new Uint8Array(0);
 
 export class FrameOutput {
   private slab: Uint8Array = EMPTY;
+  /** A DataView over the slab (at offset 0 of its buffer), for copies a word at a time. */
+  private slabView: DataView = new DataView(EMPTY.buffer);
   /** Start of the pending bytes in the slab (everything before was sealed into a chunk). */
   private start = 0;
   private pos = 0;
@@ -83,6 +85,11 @@ export class FrameOutput {
   reserve(n: number): Uint8Array {
     if (this.pos + n > this.slab.length) this.newSlab(n);
     return this.slab;
+  }
+
+  /** A DataView over the slab {@link FrameOutput.reserve} returned, whose indexes are the slab's. */
+  get view(): DataView {
+    return this.slabView;
   }
 
   /** Where the next bytes go in the slab {@link FrameOutput.reserve} returned. */
@@ -176,6 +183,7 @@ export class FrameOutput {
     this.takesOnSlab = 0;
     while (size < want && size < MAX_SLAB) size *= 2;
     this.slab = new Uint8Array(Math.max(size, n));
+    this.slabView = new DataView(this.slab.buffer);
     this.start = 0;
     this.pos = 0;
   }

@@ -481,7 +481,8 @@ export class Session implements SenderHost, ReceiverHost {
     const local = this.outgoingIds.reserve();
     if (this.queueHead === this.queue.length && this.remoteIncomingWindow > 0 && this.host.canWrite()) {
       this.beginDelivery(link, h, local, true);
-      const offset = this.writeFrames(h, payload, 0, false, length, more);
+      // The message writer's bytes (borrowed) are copied out a word at a time, through its DataView.
+      const offset = this.writeFrames(h, payload, 0, false, length, more, borrowed ? this.messageWriter.dataView : undefined);
       if (offset >= 0) this.enqueue(link, h, local, borrowed ? pooledCopy(payload, length) : payload, offset, true, more);
     } else {
       link.queued++;
@@ -553,7 +554,15 @@ export class Session implements SenderHost, ReceiverHost {
    * (needed for empty payloads, whose only frame carries no bytes). The
    * delivery's bytes are `payload[0, length)`.
    */
-  private writeFrames(h: TransferHeader, payload: Uint8Array, offset: number, started: boolean, length: number = payload.length, partMore = false): number {
+  private writeFrames(
+    h: TransferHeader,
+    payload: Uint8Array,
+    offset: number,
+    started: boolean,
+    length: number = payload.length,
+    partMore = false,
+    payloadView?: DataView,
+  ): number {
     const w = this.host.frameWriter();
     const maxFrame = Math.max(512, this.host.remoteMaxFrameSize());
     const trace = this.host.traceTransfer;
@@ -562,7 +571,7 @@ export class Session implements SenderHost, ReceiverHost {
       const room = maxFrame - transferOverhead(h, first, false);
       const end = Math.min(length, offset + room);
       const more = end < length || partMore;
-      writeTransferFrame(w, this.localChannel, h, first, more, false, payload, offset, end);
+      writeTransferFrame(w, this.localChannel, h, first, more, false, payload, offset, end, payloadView);
       if (trace !== undefined) trace(this.localChannel, transferBody(h, first, more, false), payload.subarray(offset, end));
       this.nextOutgoingId = (this.nextOutgoingId + 1) >>> 0;
       this.remoteIncomingWindow--;

@@ -32,10 +32,13 @@ describe('writeTransferFrame', () => {
             [false, false, true, false],
           ] as const) {
             const h: TransferHeader = { handle: n % 300, deliveryId: 70_000 + n, tag, messageFormat: n === 1 ? 0x01020304 : 0, settled: n === 100, state, resume };
-            const payload = aborted ? new Uint8Array(0) : bytes(n + 4, n).subarray(2, n + 2);
+            const source = bytes(n + 4, n);
+            const payload = aborted ? new Uint8Array(0) : source.subarray(2, n + 2);
             o.writeBytes(bytes(count % 50, count)); // something before it, so it lands at an offset (and sometimes in a new slab)
             const before = o.length;
-            writeTransferFrame(o, 3, h, first, more, aborted, payload, 0, payload.length);
+            // Every other frame's payload is given as a range of an array with its DataView (the message writer's bytes).
+            if (count % 2 === 1 && !aborted) writeTransferFrame(o, 3, h, first, more, aborted, source, 2, n + 2, new DataView(source.buffer));
+            else writeTransferFrame(o, 3, h, first, more, aborted, payload, 0, payload.length);
             const all = concatBytes(o.take()!);
             const frame = all.subarray(before);
             expect(frame.length).toBe(transferOverhead(h, first, aborted) + payload.length);

@@ -9,7 +9,7 @@
  * The output is an ordinary AMQP transfer frame (Part 2 §2.3.2, §2.7.5) that
  * any decoder (ours in src/frames included) reads.
  */
-import { copyBytes } from '../codec/concat.js';
+import { copyBytes, copyBytesByWords } from '../codec/concat.js';
 import { SHARE_MIN, type FrameOutput } from './output.js';
 
 const FRAME_HEADER_SIZE = 8;
@@ -89,7 +89,9 @@ function putUint(b: Uint8Array, at: number, n: number): number {
 }
 
 /**
- * Writes one transfer frame carrying `payload[start, end)` (large slices as views, not copies). The caller has
+ * Writes one transfer frame carrying `payload[start, end)` (large slices as
+ * views, not copies; `payloadView`, a DataView over the payload's whole buffer
+ * with the payload at its offset 0, copies a small one a word at a time). The caller has
  * checked that `transferOverhead(...) + (end - start)` fits the peer's
  * max-frame-size, and that tags are at most 32 bytes (so the list is a list8).
  * The frame header, performative and a small payload are written in place,
@@ -105,6 +107,7 @@ export function writeTransferFrame(
   payload: Uint8Array | undefined,
   start: number,
   end: number,
+  payloadView?: DataView,
 ): void {
   const overhead = transferOverhead(h, first, aborted);
   const n = payload === undefined ? 0 : end - start;
@@ -186,7 +189,8 @@ export function writeTransferFrame(
     b[at++] = 0x41; // resume true
   }
   if (copied) {
-    copyBytes(b, at, payload!, start, end);
+    if (payloadView === undefined) copyBytes(b, at, payload!, start, end);
+    else copyBytesByWords(b, w.view, at, payload!, payloadView, start, end);
     at += n;
   }
   w.advance(at - base);
