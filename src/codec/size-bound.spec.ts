@@ -27,11 +27,15 @@ const values: AmqpValue[] = [
   new AmqpArray('string', ['a', 'bb', 'x'.repeat(400)]),
   new Described(0x77n, ['x', 1]),
   new Described('vendor:thing', { k: 'v' }),
+  Object.assign(Object.create(null) as Record<string, AmqpValue>, { n: 1, s: 'x', m: { deep: [1, { deeper: 'y' }] } }),
+  new (class Record {
+    readonly field = 'v';
+  })() as unknown as AmqpValue,
 ];
 
 describe('encodedSizeBound', () => {
   for (const value of values) {
-    it(`is at least the encoded size of ${String(value).slice(0, 30)}`, () => {
+    it(`is at least the encoded size of ${(Object(value) === value && Object.getPrototypeOf(value) === null ? 'an object without a prototype' : String(value)).slice(0, 30)}`, () => {
       expect(encodedSizeBound(value)).toBeGreaterThanOrEqual(encode(value).byteLength);
     });
   }
@@ -45,5 +49,9 @@ describe('encodedSizeBound', () => {
     let deep: AmqpValue = [];
     for (let i = 0; i < 100; i++) deep = [deep, deep];
     expect(encodedSizeBound(deep)).toBe(0);
+    // Plain objects nested too deep too (they take a path of their own).
+    let record: AmqpValue = {};
+    for (let i = 0; i < 100; i++) record = { r: record };
+    expect(encodedSizeBound(record)).toBe(0);
   });
 });

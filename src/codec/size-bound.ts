@@ -52,6 +52,12 @@ function bound(v: AmqpValue, depth: number): number {
       return 9; // not encodable: writing it fails
   }
   if (v === null) return 1;
+  // A plain object (a map with string keys, e.g. a message body) first: the checks below would all fail for it.
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    if (depth >= MAX_DEPTH) throw TOO_DEEP;
+    return recordBound(v as { readonly [key: string]: AmqpValue }, depth);
+  }
   if (v instanceof Uint8Array) return 5 + v.byteLength;
   if (v instanceof Date) return 9;
   if (v instanceof Typed) {
@@ -78,7 +84,12 @@ function bound(v: AmqpValue, depth: number): number {
     for (const [key, value] of v as ReadonlyMap<AmqpValue, AmqpValue>) n += bound(key, depth + 1) + bound(value, depth + 1);
     return n;
   }
-  const o = v as { readonly [key: string]: AmqpValue };
+  return recordBound(v as { readonly [key: string]: AmqpValue }, depth);
+}
+
+/** A map written from an object's keys: constructor, size and count (9), then each key and value. */
+function recordBound(o: { readonly [key: string]: AmqpValue }, depth: number): number {
+  let n = 9;
   for (const key in o) n += stringSizeBound(key) + bound(o[key], depth + 1);
   return n;
 }
