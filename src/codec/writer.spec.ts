@@ -204,6 +204,12 @@ describe('Writer: lists and maps', () => {
     expect(Object.keys(inherited)).toEqual(['1', 'b']);
     expect(enc(inherited)).toBe('c1 09 04 a1 01 31 41 a1 01 62 40');
     expect(enc({})).toBe('c1 01 00');
+    // Without a prototype, or with a class's: a map of its own keys as well.
+    expect(enc(Object.assign(Object.create(null) as Record<string, AmqpValue>, { a: 1n, b: null }))).toBe('c1 0a 04 a1 01 61 55 01 a1 01 62 40');
+    class Point {
+      readonly x = 1n;
+    }
+    expect(enc(new Point() as unknown as AmqpValue)).toBe('c1 06 02 a1 01 78 55 01');
   });
 
   it('beginList/endList and beginMap/endMap nest and grow the buffer', () => {

@@ -1079,7 +1079,13 @@ export class Writer {
       default:
         typeError('an AMQP value', v);
     }
-    if (v === null) this.writeNull();
+    if (v === null) {
+      this.writeNull();
+      return;
+    }
+    // A plain object (a map with string keys, e.g. a message body) first: the checks below would all fail for it.
+    const proto: unknown = Object.getPrototypeOf(v);
+    if (proto === Object.prototype || proto === null) this.writeMap(v as { readonly [key: string]: AmqpValue }, depth);
     else if (v instanceof Typed) this.writeTyped(v);
     else if (Array.isArray(v)) this.writeList(v as readonly AmqpValue[], depth);
     else if (v instanceof Uint8Array) this.writeBinary(v);
