@@ -31,7 +31,15 @@ describe('writeTransferFrame', () => {
             [true, false, true, true],
             [false, false, true, false],
           ] as const) {
-            const h: TransferHeader = { handle: n % 300, deliveryId: 70_000 + n, tag, messageFormat: n === 1 ? 0x01020304 : 0, settled: n === 100, state, resume };
+            const h: TransferHeader = {
+              handle: n % 300,
+              deliveryId: 70_000 + n,
+              tag,
+              messageFormat: n === 1 ? 0x01020304 : 0,
+              settled: n === 100,
+              state,
+              resume,
+            };
             const source = bytes(n + 4, n);
             const payload = aborted ? new Uint8Array(0) : source.subarray(2, n + 2);
             o.writeBytes(bytes(count % 50, count)); // something before it, so it lands at an offset (and sometimes in a new slab)
