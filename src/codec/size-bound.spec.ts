@@ -28,6 +28,7 @@ const values: AmqpValue[] = [
   new Described(0x77n, ['x', 1]),
   new Described('vendor:thing', { k: 'v' }),
   Object.assign(Object.create(null) as Record<string, AmqpValue>, { n: 1, s: 'x', m: { deep: [1, { deeper: 'y' }] } }),
+  { constructor: 'not Object', nested: { constructor: 1 } } as unknown as AmqpValue,
   new (class Record {
     readonly field = 'v';
   })() as unknown as AmqpValue,

@@ -53,8 +53,9 @@ function bound(v: AmqpValue, depth: number): number {
   }
   if (v === null) return 1;
   // A plain object (a map with string keys, e.g. a message body) first: the checks below would all fail for it.
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) {
+  // Told by its constructor, a property load (Object.getPrototypeOf calls into the runtime for a Map or a Typed);
+  // one that says otherwise (none, or a key of that name) takes the checks, and is bounded as a map there too.
+  if ((v as { readonly constructor?: unknown }).constructor === Object) {
     if (depth >= MAX_DEPTH) throw TOO_DEEP;
     return recordBound(v as { readonly [key: string]: AmqpValue }, depth);
   }

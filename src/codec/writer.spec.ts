@@ -210,6 +210,8 @@ describe('Writer: lists and maps', () => {
       readonly x = 1n;
     }
     expect(enc(new Point() as unknown as AmqpValue)).toBe('c1 06 02 a1 01 78 55 01');
+    // A key named constructor is a key like any other.
+    expect(enc({ constructor: 'c' })).toBe('c1 11 02 a1 0b 63 6f 6e 73 74 72 75 63 74 6f 72 a1 01 63');
   });
 
   it('beginList/endList and beginMap/endMap nest and grow the buffer', () => {

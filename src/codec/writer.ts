@@ -1084,8 +1084,9 @@ export class Writer {
       return;
     }
     // A plain object (a map with string keys, e.g. a message body) first: the checks below would all fail for it.
-    const proto: unknown = Object.getPrototypeOf(v);
-    if (proto === Object.prototype || proto === null) this.writeMap(v as { readonly [key: string]: AmqpValue }, depth);
+    // Told by its constructor, a property load (Object.getPrototypeOf calls into the runtime for a Map or a Typed);
+    // one that says otherwise (none, or a key of that name) takes the checks, and ends as a map there too.
+    if ((v as { readonly constructor?: unknown }).constructor === Object) this.writeMap(v as { readonly [key: string]: AmqpValue }, depth);
     else if (v instanceof Typed) this.writeTyped(v);
     else if (Array.isArray(v)) this.writeList(v as readonly AmqpValue[], depth);
     else if (v instanceof Uint8Array) this.writeBinary(v);
