@@ -58,11 +58,14 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // 78,600 → 78,900 and 83,400 → 83,800: a receiver's credit window bounded in bytes (prefetchBytes: the window's
   // byte count and size, the release of a delivery over the bound, drain mode's rounds with it): 78,871 and 83,701
   // bytes, ~450 more gzipped.
-  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 78_900 },
+  // 78,900 → 79,400 and 83,800 → 84,300: issue 19's send CPU work (transfer frames written in place, copies a word at
+  // a time, a pushed message checked and sized in one walk, plain objects first in the writer and the size bound):
+  // 79,247 and 84,076 bytes, ~380 more gzipped.
+  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 79_400 },
   {
     name: '+ tracing',
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
-    budgetGzip: 83_800,
+    budgetGzip: 84_300,
   },
   // 104,000 → 114,000: receiveStreamed and sendStreamed (issue 18, large messages as streams), about 8 kB gzipped,
   // which the imports above shake out; the engine's part of them (deliveries in pieces) is in every import.
@@ -73,7 +76,8 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // 102,000 → 100,200: the rx layer's cuts above (99,708 bytes).
   // 100,200 → 101,100: send's and request's buffers bounded in bytes (bufferBytes; 100,968 bytes, ~1,260 more).
   // 101,400 → 101,900: a receiver's credit window bounded in bytes (prefetchBytes; 101,864 bytes, ~460 more).
-  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 101_900 },
+  // 101,900 → 102,400: issue 19's send CPU work, as above (102,230 bytes).
+  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 102_400 },
 ];
 
 /** The issue 19 goal: the first import at most half of rhea's browser build, gzipped. */
