@@ -236,7 +236,15 @@ export class Engine {
   private unfinishedBytes = 0;
   private readonly maxUnfinishedBytes: number;
   private nextLinkId = 1;
-  private dirty: Session[] = [];
+  /**
+   * Sessions with frames to write at the next flush: `dirty[0, dirtyCount)`.
+   * Two arrays take turns (flushAll swaps them) and keep their slots: a
+   * receiver settling a message in every read must not allocate an array
+   * and its backing store per read.
+   */
+  private dirty: (Session | undefined)[] = [];
+  private dirtySpare: (Session | undefined)[] = [];
+  private dirtyCount = 0;
   private readonly host: SessionHost;
 
   constructor(options: EngineOptions) {
@@ -398,7 +406,7 @@ export class Engine {
    * them.
    */
   takeOutputChunks(): Uint8Array[] | undefined {
-    if (this.dirty.length > 0) this.flushAll();
+    if (this.dirtyCount > 0) this.flushAll();
     const length = this.out.length;
     if (length === 0) {
       this.checkFinished();
@@ -763,7 +771,7 @@ export class Engine {
         if (this.linksByName.get(key) === link) this.linksByName.delete(key);
       },
       markDirty: (session) => {
-        this.dirty.push(session);
+        this.dirty[this.dirtyCount++] = session;
       },
       unfinished: (delta) => (this.unfinishedBytes += delta),
       maxUnfinishedBytes: this.maxUnfinishedBytes,
@@ -869,9 +877,17 @@ export class Engine {
   }
 
   private flushAll(): void {
+    // Sessions marked while these flush go to the other array, for the next flush.
     const dirty = this.dirty;
-    this.dirty = [];
-    for (const session of dirty) session.flush();
+    const n = this.dirtyCount;
+    this.dirty = this.dirtySpare;
+    this.dirtyCount = 0;
+    this.dirtySpare = dirty;
+    for (let i = 0; i < n; i++) {
+      const session = dirty[i]!;
+      dirty[i] = undefined;
+      session.flush();
+    }
   }
 
   private checkFinished(): void {
@@ -1152,7 +1168,7 @@ export class Engine {
       // The peer closed first: answer (opening first if we never did), then report.
       this.held = undefined;
       if (!this.openSent) this.writeOpen();
-      this.dirty = [];
+      this.dirtyCount = 0; // the sessions marked are not flushed (their slots are overwritten later)
       this.writeClose(undefined, false);
       this.connState = 'end';
       this.emit({ type: 'connection-closed', initiator: 'remote', error: peerError });
