@@ -312,6 +312,15 @@ export class Engine {
 
   // --- driver interface ------------------------------------------------------------------
 
+  /**
+   * The time (ms) given with the latest `feed`, `feedEof` or `tick`: while
+   * the events of an input are handled, when that input arrived. What a
+   * caller stamps a delivery with, instead of reading a clock per message.
+   */
+  get now(): number {
+    return this.lastNow;
+  }
+
   /** Bytes from the transport. The engine keeps views of them: do not reuse the buffer. */
   feed(bytes: Uint8Array, now: number): void {
     if (this.inputClosed || bytes.length === 0) return;

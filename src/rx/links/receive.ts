@@ -1055,6 +1055,7 @@ export class ReceiverLink implements FrameLink, LinkRules {
       this.host.scheduler,
       {
         credit: () => this.credit,
+        arrivedAt: () => this.engine.now,
         probe: (kind) => {
           upkeep.life.stalled(kind);
           this.engine.flow(this.linkId, kind === 'drain' ? { drain: true } : { echo: true });

@@ -20,6 +20,7 @@ function rig(stallTimeout: number, availableTimeout: number, probe: StallProbe =
     counting,
     {
       credit: () => credit,
+      arrivedAt: () => scheduler.now(),
       probe: (kind) => actions.push(`${scheduler.now()} ${kind}`),
       reflow: (healthy) => actions.push(`${scheduler.now()} reflow${healthy ? ' healthy' : ''}`),
       reattach: () => actions.push(`${scheduler.now()} reattach`),

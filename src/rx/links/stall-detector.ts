@@ -16,9 +16,11 @@
  * `available` is the peer's word in its last flow, less the deliveries that
  * came since (a peer need not send a new flow after it sent what it had).
  *
- * One timer at most, and not one per delivery: a delivery only notes the
- * time, and a timer that fires early sleeps for the rest. Time comes from
- * the scheduler, so virtual time drives it. Pure: no engine. Internal: not in any entry point.
+ * One timer at most, and not one per delivery: a delivery only notes when
+ * its input arrived (the link's `arrivedAt`, no clock read per message), and
+ * a timer that fires early sleeps for the rest. Time comes from the
+ * scheduler (the engine's clock is fed from it), so virtual time drives it.
+ * Pure: no engine. Internal: not in any entry point.
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 
@@ -43,6 +45,8 @@ export function stallProbeFor(properties: Readonly<Record<string, unknown>> | un
 export interface StallActions {
   /** Credit outstanding at the peer now. */
   credit(): number;
+  /** When the input being handled arrived (the engine's clock): a delivery's time, without reading the clock per delivery. */
+  arrivedAt(): number;
   /** Step 1: ask the peer to use or return its credit (drain), or to tell its state (echo). */
   probe(kind: StallProbe): void;
   /** After the probe was answered: grant the credit window again if needed; `healthy` when that ends the check. */
@@ -80,7 +84,7 @@ export class StallDetector {
   delivery(): void {
     if (this.available > 0) this.available--;
     if (this.timer === undefined) return;
-    this.progressAt = this.scheduler.now();
+    this.progressAt = this.link.arrivedAt();
     this.deliveredSinceDrain = true;
     this.suspect = false;
   }
