@@ -24,7 +24,7 @@ import { decodeMessage, encodeMessageBytes } from '../../src/frames/index.js';
 import type { DeliveryState } from '../../src/frames/types.js';
 import { median, spread, startStopwatch } from '../harness/index.js';
 import type { BenchRow, ScenarioContext, ScenarioResult } from '../harness/index.js';
-import { memoryLink, type MemoryLink } from '../harness/memory-link.js';
+import { memoryLink, smallReads, type MemoryLink } from '../harness/memory-link.js';
 
 const CREDIT_WINDOW = 1000;
 const ACCEPT_SETTLED = { state: { type: 'accepted' } as DeliveryState, settled: true } as const;
@@ -135,35 +135,6 @@ function engineMemory(ctx: ScenarioContext, quick: boolean): BenchRow {
 }
 
 /**
- * A round of `count` messages as the client engine writes them (message-id
- * ulong, amqp-value map {sequence: n}, unsettled: the throughput scenarios'
- * message), cut into reads as RabbitMQ sends them: one transfer, then two,
- * alternately (1.5 a read).
- */
-function smallReads(l: MemoryLink, count: number, first: number): Uint8Array[] {
-  const reads: Uint8Array[] = [];
-  let pending: Uint8Array | undefined;
-  for (let i = 0; i < count; i++) {
-    const n = first + i;
-    l.client.send(l.sender, {
-      payload: encodeMessageBytes({ properties: { messageId: BigInt(n) }, body: { type: 'value', value: new Map([['sequence', n]]) } }),
-    });
-    const transfer = l.client.takeOutput()!.slice();
-    if (i % 3 === 0) reads.push(transfer);
-    else if (pending === undefined) pending = transfer;
-    else {
-      const both = new Uint8Array(pending.length + transfer.length);
-      both.set(pending);
-      both.set(transfer, pending.length);
-      reads.push(both);
-      pending = undefined;
-    }
-  }
-  if (pending !== undefined) reads.push(pending);
-  return reads;
-}
-
-/**
  * `engine-small-reads`: the receiving engine's work per read where a broker
  * paces the client with small reads (RabbitMQ: one or two transfers each),
  * in process: each read fed, each delivery decoded (decodeMessage, its body
@@ -183,7 +154,7 @@ function engineSmallReads(ctx: ScenarioContext, quick: boolean): BenchRow {
   const rates: number[] = [];
   const warmup = 2;
   for (let r = 0; r < rounds + warmup; r++) {
-    const reads = smallReads(link, perRound, sequence + 1);
+    const reads = smallReads(link.client, link.sender, perRound, sequence + 1);
     sequence += perRound;
     if (r === warmup) ctx.log(`engine-small-reads: ${rounds} rounds of ${perRound} messages`);
     const watch = startStopwatch();

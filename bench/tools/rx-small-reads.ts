@@ -28,10 +28,11 @@
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { Observable, take, type Subscriber } from 'rxjs';
 import { Engine, type EngineEvent, type LinkId } from '../../src/engine/index.js';
-import { decodeMessage, encodeMessageBytes } from '../../src/frames/index.js';
+import { decodeMessage } from '../../src/frames/index.js';
 import type { DeliveryState, Source, Target } from '../../src/frames/types.js';
 import { Container, receive, type Connection } from '../../src/index.js';
 import { EngineDriver, type ByteChannel } from '../../src/transport/index.js';
+import { smallReads } from '../harness/memory-link.js';
 
 const [mode = 'rx', roundsArg = '30', perRoundArg = '20000'] = process.argv.slice(2);
 const rounds = Number(roundsArg);
@@ -96,28 +97,6 @@ const channel: ByteChannel = {
   localAddress: 'memory:1',
   remoteAddress: 'peer:5672',
 };
-
-/** The round's transfers as the server writes them, cut into reads of one and two. */
-function roundReads(first: number): Uint8Array[] {
-  const reads: Uint8Array[] = [];
-  let pending: Uint8Array | undefined;
-  for (let i = 0; i < perRound; i++) {
-    const n = first + i;
-    server.send(sender!, { payload: encodeMessageBytes({ properties: { messageId: BigInt(n) }, body: { type: 'value', value: new Map([['sequence', n]]) } }) });
-    const transfer = server.takeOutput()!.slice();
-    if (i % 3 === 0) reads.push(transfer);
-    else if (pending === undefined) pending = transfer;
-    else {
-      const both = new Uint8Array(pending.length + transfer.length);
-      both.set(pending);
-      both.set(transfer, pending.length);
-      reads.push(both);
-      pending = undefined;
-    }
-  }
-  if (pending !== undefined) reads.push(pending);
-  return reads;
-}
 
 let measuring = 0;
 let checksum = 0;
@@ -214,7 +193,7 @@ for (let r = 0; r < rounds; r++) {
   left = perRound;
   startRound();
   await until(credited);
-  const reads = roundReads(sequence + 1);
+  const reads = smallReads(server, sender!, perRound, sequence + 1);
   sequence += perRound;
   measuring = 1;
   const profiler = new GCProfiler();
