@@ -11,31 +11,9 @@ import { firstValueFrom, lastValueFrom, of, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Condition, Container, receive, send, startBroker, type RunningBroker } from '../../src/index.js';
 import type { Detach, Performative } from '../../src/frames/types.js';
-import { attach, frameBytes, listenRaw, LOOPBACK, RawPeer, source, target, transfer } from '../support/raw-peer.js';
+import { attach, listenRaw, LOOPBACK, RawPeer, source, target, transfer, trickleUntil } from '../support/raw-peer.js';
 
 const BOUND = 256 * 1024;
-/** `n` continuation frames of one byte each, in one buffer. */
-const trickle = (n: number): Uint8Array => {
-  const frame = frameBytes(0, transfer({ handle: 0, more: true }), Uint8Array.of(0x78));
-  const out = new Uint8Array(frame.length * n);
-  for (let i = 0; i < n; i++) out.set(frame, i * frame.length);
-  return out;
-};
-
-/** Sends the trickle in batches until `detached` settles (at most `limit` frames); returns the frames sent. */
-async function trickleUntil(peer: RawPeer, detached: Promise<unknown>, limit: number): Promise<number> {
-  let done = false;
-  void detached.finally(() => (done = true));
-  const chunk = trickle(1000);
-  let sent = 0;
-  while (!done && sent < limit) {
-    peer.send(chunk);
-    sent += 1000;
-    await peer.drained();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return sent;
-}
 
 describe('endless 1-byte transfer frames', () => {
   let broker: RunningBroker;

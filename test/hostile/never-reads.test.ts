@@ -9,22 +9,10 @@
 import { interval, lastValueFrom, map, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { Container, send, sendFrom, SendOverflowError, type Connection } from '../../src/index.js';
-import { attach, flow, listenRaw, type RawPeer, type RawServer, target } from '../support/raw-peer.js';
+import { grantAllAndStopReading, listenRaw } from '../support/raw-peer.js';
 
-const U32_MAX = 0xffffffff;
 const LIMIT = 4 << 20;
 const BODY = new Uint8Array(64 * 1024);
-
-/** Opens the peer's side, grants everything, and stops reading. */
-async function grantAllAndStopReading(raw: RawServer, window = U32_MAX): Promise<RawPeer> {
-  const server = await raw.nextPeer();
-  await server.answerSession({ incomingWindow: window });
-  const theirs = await server.nextBody('attach');
-  server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }));
-  server.sendFrame(0, flow({ incomingWindow: window, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
-  server.socket.pause();
-  return server;
-}
 
 /** The largest backlog the connection reports, sampled until `done` settles. */
 function sampleBacklog(connection: Connection, done: Promise<unknown>): Promise<number> {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, lastValueFrom, range, map, take, toArray } from 'rxjs';
 import { fileURLToPath } from 'node:url';
 import { connect, receive, send, startBroker, type RunningBroker } from '../../src/index.js';
-import { startProgram } from '../support/run-program.js';
+import { startNodeProgram } from '../support/run-program.js';
 
 const PROGRAM = fileURLToPath(new URL('./programs/receive-early-end.mjs', import.meta.url));
 
@@ -34,14 +34,9 @@ describe('a receive pipeline that ends early, in its own process', () => {
         toArray(),
       ),
     );
-    const args = [PROGRAM, broker.url, queue, shape, ...(settleTimeout === undefined ? [] : [String(settleTimeout)])];
-    const running = startProgram(process.execPath, args, { cwd: fileURLToPath(new URL('../../', import.meta.url)), timeoutMs: 25_000 });
-    if (stopWith !== undefined) {
-      let exited = false;
-      void running.done.then(() => (exited = true));
-      while (!exited && !running.stdout().includes('handling')) await new Promise((done) => setTimeout(done, 10));
-      if (!exited) stopWith(running.pid);
-    }
+    const args = [broker.url, queue, shape, ...(settleTimeout === undefined ? [] : [String(settleTimeout)])];
+    const running = startNodeProgram(PROGRAM, args, 25_000);
+    if (stopWith !== undefined && (await running.printed('handling'))) stopWith(running.pid);
     const finished = await running.done;
     expect(finished.stderr).toBe('');
     // Exit code 0, by itself: killed at the time limit it would be SIGKILL.

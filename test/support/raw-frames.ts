@@ -117,6 +117,14 @@ export function close(fields: Partial<Close> = {}): Close {
   return { type: 'close', ...fields };
 }
 
+/** `n` continuation frames of one byte each (a transfer on handle 0 with more=true), in one buffer: an endless delivery's trickle. */
+export function trickle(n: number): Uint8Array {
+  const frame = frameBytes(0, transfer({ handle: 0, more: true }), Uint8Array.of(0x78));
+  const out = new Uint8Array(frame.length * n);
+  for (let i = 0; i < n; i++) out.set(frame, i * frame.length);
+  return out;
+}
+
 /** An encoded message whose body is one data section of `size` bytes (filled with 'x'). */
 export function dataMessage(size: number): Uint8Array {
   // 0x00 0x53 0x75 (data) then vbin8 or vbin32.

@@ -18,11 +18,27 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { FrameReader } from '../../src/frames/index.js';
 import type { Begin, Frame, Open, Performative, SaslPerformative } from '../../src/frames/types.js';
-import { AMQP_HEADER, begin, frameBytes, framesBytes, join, open, SASL_HEADER, saslFrameBytes, type RawItem } from './raw-frames.js';
+import {
+  AMQP_HEADER,
+  attach,
+  begin,
+  flow,
+  frameBytes,
+  framesBytes,
+  join,
+  open,
+  SASL_HEADER,
+  saslFrameBytes,
+  target,
+  trickle,
+  type RawItem,
+} from './raw-frames.js';
 
 export * from './raw-frames.js';
 
 export const LOOPBACK = '127.0.0.1';
+/** 2^32-1: all the credit (or window) there is. */
+export const U32_MAX = 0xffffffff;
 const DEFAULT_WAIT_MS = 10_000;
 
 // --- the peer --------------------------------------------------------------------------
@@ -340,4 +356,42 @@ export function listenRaw(onPeer: (peer: RawPeer) => void = () => undefined, hos
       });
     });
   });
+}
+
+// --- scripted hostile peers ----------------------------------------------------------------
+
+/**
+ * The next client of `raw`, answered as a receiver that grants all the
+ * credit there is (2^32-1, session window `window`, the same by default) to
+ * the client's sender, then never reads its socket again.
+ */
+export async function grantAllAndStopReading(raw: RawServer, window = U32_MAX): Promise<RawPeer> {
+  const server = await raw.nextPeer();
+  await server.answerSession({ incomingWindow: window });
+  const theirs = await server.nextBody('attach');
+  server.sendFrame(0, attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }));
+  server.sendFrame(0, flow({ incomingWindow: window, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
+  server.socket.pause();
+  return server;
+}
+
+/**
+ * Sends an endless delivery's 1-byte frames ({@link trickle}, after the
+ * delivery's first transfer) in batches of 1000, each once the last is
+ * written, until `stop` settles or the socket is gone (at most `limit`
+ * frames); returns the frames sent.
+ */
+export async function trickleUntil(peer: RawPeer, stop: Promise<unknown>, limit: number): Promise<number> {
+  let done = false;
+  void stop.finally(() => (done = true));
+  void peer.closed.then(() => (done = true));
+  const chunk = trickle(1000);
+  let sent = 0;
+  while (!done && sent < limit) {
+    peer.send(chunk);
+    sent += 1000;
+    await peer.drained();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return sent;
 }

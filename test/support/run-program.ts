@@ -4,6 +4,7 @@
  * with what it printed instead of hanging it.
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { PROTON_PYTHON_EXAMPLES } from './peers/index.js';
 
 export interface Finished {
@@ -21,6 +22,8 @@ export interface Running {
   stdout(): string;
   /** Its process id. */
   readonly pid: number;
+  /** Resolves true once it printed `text`, false if it exited first. */
+  printed(text: string): Promise<boolean>;
   stop(): Promise<Finished>;
 }
 
@@ -65,13 +68,37 @@ export function startProgram(command: string, args: readonly string[], options: 
     child.once('error', (e) => finish(`spawn error: ${e.message}`));
     child.once('close', (code, signal) => finish(code ?? signal ?? 'unknown'));
   });
+  let exited = false;
+  void done.then(() => (exited = true));
+  const printed = async (text: string): Promise<boolean> => {
+    // Bounded by the program's own timeout: it is killed then, and `done` settles.
+    while (!stdout.includes(text)) {
+      if (exited) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  };
   return {
     done,
     stdout: () => stdout,
     pid: child.pid ?? -1,
+    printed,
     stop: () => {
       kill();
       return done;
     },
   };
+}
+
+/** The repository's root: a program run from there imports 'rx-amqp' from dist/ (`npm test` builds it first). */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Runs a user's program (`node PROGRAM ARGS…`, test/lifecycle/programs)
+ * from the repository's root, killed with SIGKILL after `timeoutMs`: a
+ * program that exited by itself finishes with code 0, one that had to be
+ * killed with 'SIGKILL'.
+ */
+export function startNodeProgram(program: string, args: readonly string[], timeoutMs: number): Running {
+  return startProgram(process.execPath, [program, ...args], { cwd: REPO_ROOT, timeoutMs });
 }
