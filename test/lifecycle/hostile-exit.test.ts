@@ -1,0 +1,424 @@
+/**
+ * "And that Node exits", against hostile and vanished peers: a user's
+ * pipeline (programs/hostile-peer.mjs) runs in its own process against a raw
+ * peer this test scripts — one that grants all the credit there is and never
+ * reads, stops answering mid-stream (no detach, no close), asks for a 100 ms
+ * idle-time-out and says nothing more, trickles an endless delivery in 1-byte
+ * frames, or never grants nor sends — and against the broker process killed
+ * mid-stream. Whatever ends the pipeline (take, takeUntil, first + timeout,
+ * retry giving up, a throw in map, unsubscribe, the peer vanishing), the
+ * process must exit by itself (it never calls process.exit) within the
+ * program's bounds (closeTimeout 300 ms there): killed at EXIT_BOUND_MS it
+ * fails. What the peer saw is checked too: the settlements, our detach and
+ * close, each connection retry made.
+ */
+import { fileURLToPath } from 'node:url';
+import { lastValueFrom, map, range, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { connect, send } from '../../src/index.js';
+import type { Performative } from '../../src/frames/types.js';
+import { startBrokerProcess } from '../cli/run-cli.js';
+import {
+  attach,
+  dataMessage,
+  disposition,
+  flow,
+  grantAllAndStopReading,
+  listenRaw,
+  LOOPBACK,
+  RawPeer,
+  type RawServer,
+  source,
+  target,
+  transfer,
+  trickleUntil,
+  U32_MAX,
+} from '../support/raw-peer.js';
+import { startNodeProgram, type Finished, type Running } from '../support/run-program.js';
+
+const PROGRAM = fileURLToPath(new URL('./programs/hostile-peer.mjs', import.meta.url));
+const BROKER_PROGRAM = fileURLToPath(new URL('./programs/broker-stop.mjs', import.meta.url));
+/** How long a program may take to end and exit by itself before it is killed (its own bounds are well under 2 s). */
+const EXIT_BOUND_MS = 8_000;
+/** 64 KiB: the never-reading cases' message size (programs/hostile-peer.mjs). */
+const BODY_BYTES = 64 * 1024;
+
+function start(url: string, shape: string, queue = 'q', unsubscribeAfter?: number): Running {
+  return startNodeProgram(PROGRAM, [url, shape, queue, ...(unsubscribeAfter === undefined ? [] : [String(unsubscribeAfter)])], EXIT_BOUND_MS);
+}
+
+/** The program's lines once it exited by itself: code 0, nothing on stderr, `exit` last (killed at the bound it would be SIGKILL). */
+async function exitedByItself(running: Running): Promise<string[]> {
+  const finished: Finished = await running.done;
+  expect(finished.stderr).toBe('');
+  expect(finished.code, finished.stdout).toBe(0);
+  expect(finished.lines.at(-1)).toBe('exit');
+  return finished.lines;
+}
+
+/** With a raw server for the program to dial, closed afterwards whatever happened. */
+async function withRawServer(body: (raw: RawServer) => Promise<void>): Promise<void> {
+  const raw = await listenRaw();
+  try {
+    await body(raw);
+  } finally {
+    await raw.close();
+  }
+}
+
+/** The next client, answered up to its link: as the sender of `q` to a receiver, or as the receiver to a sender (no credit given). */
+async function answerLink(raw: RawServer, idleTimeOut?: number): Promise<RawPeer> {
+  const peer = await raw.nextPeer();
+  await peer.answerSession({}, idleTimeOut === undefined ? {} : { idleTimeOut });
+  const theirs = await peer.nextBody('attach');
+  peer.sendFrame(
+    0,
+    theirs.role === 'receiver'
+      ? attach({ name: theirs.name, handle: 0, role: 'sender', source: source('q') })
+      : attach({ name: theirs.name, handle: 0, role: 'receiver', target: target('q') }),
+  );
+  return peer;
+}
+
+/** `count` unsettled transfers of a 10-byte message, delivery ids from 0. */
+function sendTransfers(peer: RawPeer, count: number): void {
+  for (let i = 0; i < count; i++) peer.sendFrame(0, transfer({ handle: 0, deliveryId: i, deliveryTag: Uint8Array.of(i), settled: false }), dataMessage(10));
+}
+
+/** What the peer read up to and including the client's close. */
+interface Seen {
+  /** Each settled delivery's outcome by delivery id (the client's dispositions). */
+  readonly states: Map<number, string>;
+  attaches: number;
+  detaches: number;
+  /** Whole transfers (the last frame of each). */
+  transfers: number;
+}
+
+/** Reads up to and including the client's close, passing each performative to `onBody` (a script answering some); returns what it saw. */
+async function untilClose(peer: RawPeer, onBody: (body: Performative) => void = () => undefined): Promise<Seen> {
+  const seen: Seen = { states: new Map(), attaches: 0, detaches: 0, transfers: 0 };
+  for (;;) {
+    const body = (await peer.nextFrame()).body;
+    if (body === undefined || !('type' in body)) continue;
+    if (body.type === 'close') return seen;
+    if (body.type === 'attach') seen.attaches++;
+    if (body.type === 'detach') seen.detaches++;
+    if (body.type === 'transfer' && body.more !== true) seen.transfers++;
+    if (body.type === 'disposition') for (let id = body.first; id <= (body.last ?? body.first); id++) seen.states.set(id, body.state?.type ?? 'settled');
+    onBody(body as Performative);
+  }
+}
+
+/**
+ * Answers each receiver the client attaches (as the sender of `q`) and sends
+ * it one message once it grants credit; answers no detach. Returns what it
+ * saw, up to the client's close.
+ */
+function serveEachReceiverOnce(peer: RawPeer): Promise<Seen> {
+  /** Our handle for each of the client's, and whether that link had its message. */
+  const ours = new Map<number, { handle: number; served: boolean }>();
+  let deliveryId = 0;
+  return untilClose(peer, (body) => {
+    if (body.type === 'attach') {
+      ours.set(body.handle, { handle: ours.size, served: false });
+      peer.sendFrame(0, attach({ name: body.name, handle: ours.size - 1, role: 'sender', source: source('q') }));
+    } else if (body.type === 'flow' && body.handle !== undefined && (body.linkCredit ?? 0) > 0) {
+      const link = ours.get(body.handle);
+      if (link === undefined || link.served) return;
+      link.served = true;
+      const id = deliveryId++;
+      peer.sendFrame(0, transfer({ handle: link.handle, deliveryId: id, deliveryTag: Uint8Array.of(id), settled: false }), dataMessage(10));
+    }
+  });
+}
+
+describe('a user pipeline against a peer that grants 2^32-1 credit and never reads, in its own process', () => {
+  it('takeUntil(timer) while the sender waits at the 4 MiB backlog gate: completes, the socket goes after closeTimeout, Node exits; the peer got less than was sent', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'never-reads-takeUntil');
+      const peer = await grantAllAndStopReading(raw);
+      expect(await exitedByItself(running)).toContain('complete');
+      // What the kernel held for the peer, read now: far from the 400 × 64 KiB offered (the gate held the rest back).
+      peer.socket.resume();
+      await peer.waitClosed();
+      expect(peer.bytesReceived).toBeLessThan(400 * BODY_BYTES);
+    }));
+
+  it('take(1) of outcomes that never come, with sendTimeout: the stream errors with SendTimeoutError and Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'never-reads-sendTimeout');
+      await grantAllAndStopReading(raw);
+      expect(await exitedByItself(running)).toContainEqual(expect.stringMatching(/^error SendTimeoutError /));
+    }));
+
+  it('unsubscribe() while waiting at the gate: Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'never-reads', 'q', 500);
+      await grantAllAndStopReading(raw);
+      const lines = await exitedByItself(running);
+      expect(lines.slice(-2)).toEqual(['unsubscribe', 'exit']);
+    }));
+
+  it('the peer vanishes while the sender waits at the gate: the stream errors and Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'never-reads');
+      const peer = await grantAllAndStopReading(raw);
+      // Long enough for the sender to fill what the kernel takes and stop at the gate (no assertion on it).
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      peer.destroy();
+      expect(await exitedByItself(running)).toContainEqual(expect.stringMatching(/^error /));
+    }));
+});
+
+describe('a user pipeline against a peer that stops answering mid-stream (no detach, no close answered)', () => {
+  it('receive + take(2): both accepted, our detach and close go unanswered, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-receive-take');
+      const peer = await answerLink(raw);
+      await peer.nextBody('flow');
+      sendTransfers(peer, 2);
+      const seen = await untilClose(peer);
+      expect([...seen.states]).toEqual([
+        [0, 'accepted'],
+        [1, 'accepted'],
+      ]);
+      expect(seen.detaches).toBe(1);
+      expect(await exitedByItself(running)).toEqual(['next 10 bytes', 'next 10 bytes', 'complete', 'exit']);
+    }));
+
+  it('receive (manual acknowledgement) + mergeMap(async, 4) + take(3): three accepted, what was not handled released, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-receive-mergeMap');
+      const peer = await answerLink(raw);
+      await peer.nextBody('flow');
+      sendTransfers(peer, 5);
+      const seen = await untilClose(peer);
+      const states = [...seen.states.values()];
+      expect(states.filter((s) => s === 'accepted').length).toBeGreaterThanOrEqual(3);
+      expect(states.every((s) => s === 'accepted' || s === 'released')).toBe(true);
+      expect(seen.detaches).toBe(1);
+      const lines = await exitedByItself(running);
+      expect(lines.filter((l) => l.startsWith('next '))).toHaveLength(3);
+      expect(lines).toContain('complete');
+    }));
+
+  it('concatMap(async) into send + take(3): the peer accepts three and falls silent; our detach and close go unanswered, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-send-concatMap');
+      const peer = await answerLink(raw);
+      peer.sendFrame(0, flow({ handle: 0, deliveryCount: 0, linkCredit: 10 }));
+      for (let i = 0; i < 3; i++) await peer.nextBody('transfer');
+      peer.sendFrame(0, disposition({ role: 'receiver', first: 0, last: 2, settled: true, state: { type: 'accepted' } }));
+      expect((await untilClose(peer)).detaches).toBe(1);
+      expect(await exitedByItself(running)).toEqual(['next accepted', 'next accepted', 'next accepted', 'complete', 'exit']);
+    }));
+
+  it('a throw inside map while nothing is settled: the stream errors with it, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-send-throw');
+      const peer = await answerLink(raw);
+      peer.sendFrame(0, flow({ handle: 0, deliveryCount: 0, linkCredit: 10 }));
+      const seen = await untilClose(peer);
+      expect(seen).toMatchObject({ transfers: 3, detaches: 1 });
+      expect(await exitedByItself(running)).toEqual(['error Error -: boom', 'exit']);
+    }));
+});
+
+describe('a user pipeline re-attaching against a peer that answers no detach', () => {
+  it('switchMap to a new receive every 200 ms, then takeUntil: three links, each detached unanswered; Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-switchMap');
+      const peer = await raw.nextPeer();
+      await peer.answerSession();
+      const seen = await serveEachReceiverOnce(peer);
+      expect(seen).toMatchObject({ attaches: 3, detaches: 3 });
+      expect(await exitedByItself(running)).toContain('complete');
+    }));
+
+  it('receive + first() + repeat(3): three links, a message accepted on each, each detached unanswered; Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-repeat');
+      const peer = await raw.nextPeer();
+      await peer.answerSession();
+      const seen = await serveEachReceiverOnce(peer);
+      expect(seen).toMatchObject({ attaches: 3, detaches: 3 });
+      expect([...seen.states.values()]).toEqual(['accepted', 'accepted', 'accepted']);
+      expect(await exitedByItself(running)).toEqual(['next 10 bytes', 'next 10 bytes', 'next 10 bytes', 'complete', 'exit']);
+    }));
+});
+
+describe('a peer that goes away or never speaks', () => {
+  it("takes the connection and never writes a byte (SASL on): the user's timeout() ends it, the socket goes, Node exits", () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'mute-timeout');
+      const peer = await raw.nextPeer();
+      // The SASL header came, and nothing answers it.
+      expect((await peer.nextHeader())[4]).toBe(3);
+      expect(await exitedByItself(running)).toEqual([expect.stringMatching(/^error TimeoutError /), 'exit']);
+      await peer.waitClosed();
+    }));
+
+  it('vanishes mid-stream, reconnect on (the default): while it redials with backoff, the user stops (takeUntil SIGINT) and Node exits', async () => {
+    const raw = await listenRaw();
+    let running: Running | undefined;
+    try {
+      running = start(raw.url, 'reconnecting-sigint');
+      const peer = await answerLink(raw);
+      await peer.nextBody('flow');
+      sendTransfers(peer, 1);
+      expect(await running.printed('next 10 bytes')).toBe(true);
+    } finally {
+      // Gone: the connection dropped and nothing listens on the port any more.
+      await raw.close();
+    }
+    // Long enough for a few refused dials and a backoff under way (no assertion on it).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(running.pid, 'SIGINT');
+    expect(await exitedByItself(running)).toEqual(['next 10 bytes', 'complete', 'exit']);
+  });
+});
+
+describe('a peer that asks for a 100 ms idle-time-out and then says nothing', () => {
+  it('receive + retry({ count: 2, delay }) with our idleTimeout: three connections, each closed on silence; the stream errors and Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'idle-retry');
+      for (let i = 0; i < 3; i++) {
+        const peer = await raw.nextPeer();
+        await peer.answerOpen({ idleTimeOut: 100 });
+        // We keep its idle-time-out (keepalives, at most 50 ms apart) until our own ends the connection.
+        let keepalives = 0;
+        for (;;) {
+          const frame = await peer.nextFrame();
+          if (frame.body === undefined) keepalives++;
+          if (frame.body?.type === 'close') break;
+        }
+        expect(keepalives).toBeGreaterThan(0);
+      }
+      expect(await exitedByItself(running)).toContainEqual(expect.stringMatching(/^error \w+ amqp:resource-limit-exceeded: /));
+      expect(raw.peers).toHaveLength(3);
+    }));
+});
+
+describe('a peer that trickles an endless delivery in 1-byte frames', () => {
+  it('receive + take(1), then unsubscribe(): the trickle goes on, our detach and close go unanswered, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'trickle-unsubscribe', 'q', 500);
+      const peer = await answerLink(raw);
+      await peer.nextBody('flow');
+      peer.sendFrame(0, transfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), more: true }), Uint8Array.of(0x00));
+      peer.ignoreInput();
+      // Until the client drops the socket (it never completes the delivery, nor answers).
+      await trickleUntil(peer, running.done, Number.POSITIVE_INFINITY);
+      expect(await exitedByItself(running)).toEqual(['unsubscribe', 'exit']);
+    }));
+});
+
+describe('first() against a peer that never grants nor sends, bounded by the user with timeout()', () => {
+  it('receive: TimeoutError, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'first-timeout-receive');
+      const peer = await answerLink(raw);
+      expect((await untilClose(peer)).detaches).toBe(1);
+      expect(await exitedByItself(running)).toEqual([expect.stringMatching(/^error TimeoutError /), 'exit']);
+    }));
+
+  it('send, no credit ever: TimeoutError, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'first-timeout-send');
+      const peer = await answerLink(raw);
+      expect((await untilClose(peer)).transfers).toBe(0);
+      expect(await exitedByItself(running)).toEqual([expect.stringMatching(/^error TimeoutError /), 'exit']);
+    }));
+});
+
+describe('the broker process killed mid-stream (SIGKILL)', () => {
+  it('receive + concatMap(async), reconnect off: the stream errors and Node exits', async () => {
+    const broker = await startBrokerProcess('--host', LOOPBACK, '--port', '0');
+    try {
+      await lastValueFrom(
+        range(0, 5).pipe(
+          map((n) => ({ body: n })),
+          send(connect(broker.url, { reconnect: false }), 'killed-receive'),
+          toArray(),
+        ),
+      );
+      const running = start(broker.url, 'broker-receive', 'killed-receive');
+      expect(await running.printed('next 4')).toBe(true);
+      broker.child.kill('SIGKILL');
+      const lines = await exitedByItself(running);
+      expect(lines.slice(0, 5)).toEqual(['next 0', 'next 1', 'next 2', 'next 3', 'next 4']);
+      expect(lines.at(-2)).toMatch(/^error /);
+    } finally {
+      broker.child.kill('SIGKILL');
+    }
+  });
+
+  it('interval into send, reconnect { count: 2 }: the reconnects fail, the stream errors and Node exits', async () => {
+    const broker = await startBrokerProcess('--host', LOOPBACK, '--port', '0');
+    try {
+      const running = start(broker.url, 'broker-send', 'killed-send');
+      expect(await running.printed('next accepted')).toBe(true);
+      broker.child.kill('SIGKILL');
+      expect((await exitedByItself(running)).at(-2)).toMatch(/^error /);
+    } finally {
+      broker.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the embedded broker in a user program, stopped (SIGTERM) while hostile clients hold it', () => {
+  it('a consumer granting 2^32-1 credit that never reads, a client that answers nothing, a producer trickling 1-byte frames, a mute socket: stop() ends and Node exits', async () => {
+    const running = startNodeProgram(BROKER_PROGRAM, [], EXIT_BOUND_MS);
+    expect(await running.printed('listening ')).toBe(true);
+    const url = /listening (\S+)/.exec(running.stdout())![1]!;
+    const port = Number(new URL(url).port);
+    // Enough queued for the never-reading consumer to fill what the kernel takes and the broker's backlog for it.
+    await lastValueFrom(
+      range(0, 100).pipe(
+        map(() => ({ body: new Uint8Array(BODY_BYTES) })),
+        send(connect(url, { reconnect: false }), 'hoard'),
+        toArray(),
+      ),
+    );
+    const peers: RawPeer[] = [];
+    try {
+      const hoarder = await RawPeer.connect(port);
+      peers.push(hoarder);
+      await hoarder.openSession();
+      hoarder.sendFrame(0, attach({ name: 'hoarder', handle: 0, role: 'receiver', source: source('hoard') }));
+      await hoarder.nextBody('attach');
+      hoarder.sendFrame(0, flow({ incomingWindow: U32_MAX, handle: 0, deliveryCount: 0, linkCredit: U32_MAX }));
+      await hoarder.nextBody('transfer');
+      hoarder.socket.pause();
+
+      const silent = await RawPeer.connect(port);
+      peers.push(silent);
+      await silent.openSession();
+      silent.sendFrame(0, attach({ name: 'silent', handle: 0, role: 'sender', target: target('silent') }));
+      await silent.nextBody('attach');
+
+      const trickler = await RawPeer.connect(port);
+      peers.push(trickler);
+      await trickler.openSession();
+      trickler.sendFrame(0, attach({ name: 'trickler', handle: 0, role: 'sender', target: target('trickle') }));
+      await trickler.nextBody('flow');
+      trickler.sendFrame(0, transfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), more: true }), Uint8Array.of(0x00));
+      trickler.ignoreInput();
+      const trickled = trickleUntil(trickler, running.done, Number.POSITIVE_INFINITY);
+
+      const mute = await RawPeer.connect(port);
+      peers.push(mute);
+
+      process.kill(running.pid, 'SIGTERM');
+      const lines = await exitedByItself(running);
+      expect(lines.slice(-2)).toEqual(['stopped', 'exit']);
+      expect(await trickled).toBeGreaterThan(0);
+      // The silent client was told: the broker's close came (and was never answered).
+      expect(await silent.nextBody('close')).toMatchObject({ type: 'close' });
+    } finally {
+      for (const peer of peers) peer.destroy();
+      await running.stop();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+// A user's pipeline against a hostile or vanishing peer, run as its own
+// process: whatever the peer does (never reads, stops answering, trickles
+// 1-byte frames, goes silent under a 100 ms idle-time-out, never grants), once
+// the pipeline ends the process must exit by itself — no process.exit here.
+// Usage: node hostile-peer.mjs URL SHAPE [QUEUE] [UNSUBSCRIBE_AFTER_MS]
+// Prints `next …`, then `complete`, `error NAME CONDITION: MESSAGE` or `unsubscribe`, then `exit`.
+import { connect, receive, send } from 'rx-amqp';
+import { concatMap, first, fromEvent, interval, map, mergeMap, range, repeat, retry, switchMap, take, takeUntil, timeout, timer } from 'rxjs';
+
+const [url, shape, queue = 'q', unsubscribeAfter] = process.argv.slice(2);
+const BODY = new Uint8Array(64 * 1024);
+const work = (ms) => new Promise((done) => setTimeout(done, ms));
+// Short bounds, as a user may set them, so that each case ends within a test; the peer is a raw one without SASL.
+const options = { reconnect: false, closeTimeout: 300, sasl: { enabled: false } };
+const connection$ = connect(url, options);
+
+const pipelines = {
+  // Never-reading peer, huge credit: 200 messages of 64 KiB (12.5 MiB) stop at the 4 MiB backlog gate; takeUntil ends it.
+  'never-reads-takeUntil': () =>
+    range(0, 400).pipe(
+      map(() => ({ body: BODY })),
+      send(connection$, queue),
+      takeUntil(timer(500)),
+    ),
+  // The same, ended by the message's own bound (sendTimeout): take(1) of outcomes that never come.
+  'never-reads-sendTimeout': () =>
+    interval(0).pipe(
+      take(200),
+      map(() => ({ body: BODY })),
+      send(connection$, queue, { sendTimeout: 500 }),
+      take(1),
+    ),
+  // The same, ended by unsubscribe() (UNSUBSCRIBE_AFTER_MS), or by the peer vanishing while the sender waits at the gate.
+  'never-reads': () =>
+    range(0, 400).pipe(
+      map(() => ({ body: BODY })),
+      send(connection$, queue),
+    ),
+  // The peer stops answering after two transfers: take(2) completes, our detach and close go unanswered.
+  'silent-receive-take': () =>
+    receive(connection$, queue).pipe(
+      map((d) => d.message.body),
+      take(2),
+    ),
+  // Manual acknowledgement with async work, four at a time; the peer stops after five transfers.
+  'silent-receive-mergeMap': () =>
+    receive(connection$, queue, { autoAccept: false, settleTimeout: 200 }).pipe(
+      mergeMap(async (d) => {
+        await work(10);
+        d.accept();
+        return d.message.body;
+      }, 4),
+      take(3),
+    ),
+  // concatMap with async work feeding send; the peer accepts three and then answers nothing.
+  'silent-send-concatMap': () =>
+    range(0, 5).pipe(
+      concatMap(async (n) => {
+        await work(5);
+        return { body: n };
+      }),
+      send(connection$, queue),
+      map((outcome) => outcome.state),
+      take(3),
+    ),
+  // A throw inside map while the peer answers nothing (not even the attach's settlements).
+  'silent-send-throw': () =>
+    interval(5).pipe(
+      map((n) => {
+        if (n === 3) throw new Error('boom');
+        return { body: n };
+      }),
+      send(connection$, queue),
+    ),
+  // A new receive every 200 ms, switchMap letting the last go; the peer answers no detach. takeUntil ends it.
+  'silent-switchMap': () =>
+    timer(0, 200).pipe(
+      take(3),
+      switchMap(() => receive(connection$, queue).pipe(map((d) => d.message.body))),
+      takeUntil(timer(900)),
+    ),
+  // first() three times over (repeat): a new link each time, while the peer answers no detach.
+  'silent-repeat': () =>
+    receive(connection$, queue).pipe(
+      first(),
+      map((d) => d.message.body),
+      repeat(3),
+    ),
+  // A peer that takes the connection and never writes a byte (nor answers SASL: the default, SASL on), bounded by the user.
+  'mute-timeout': () => receive(connect(url, { reconnect: false, closeTimeout: 300 }), queue).pipe(timeout({ first: 500 })),
+  // Reconnect on (the default): the peer goes away, the connection is dialled again and again until the user stops (SIGINT).
+  'reconnecting-sigint': () =>
+    receive(connect(url, { closeTimeout: 300, sasl: { enabled: false } }), queue).pipe(
+      map((d) => d.message.body),
+      // Listening for it, Node no longer exits on SIGINT; takeUntil stops listening once it came.
+      takeUntil(fromEvent(process, 'SIGINT')),
+    ),
+  // The peer asks for idle-time-out 100 ms and then says nothing: our idleTimeout ends each connection, retry twice.
+  'idle-retry': () =>
+    receive(connect(url, { ...options, idleTimeout: 300 }), queue).pipe(
+      map((d) => d.message.body),
+      retry({ count: 2, delay: 100 }),
+    ),
+  // An endless delivery in 1-byte frames: take(1) can never complete; the user unsubscribes (UNSUBSCRIBE_AFTER_MS).
+  'trickle-unsubscribe': () => receive(connection$, queue).pipe(take(1)),
+  // first() on a receive that never gets anything, bounded by the user's timeout.
+  'first-timeout-receive': () => receive(connection$, queue).pipe(timeout({ first: 500 }), first()),
+  // first() on a send's outcome, the peer never granting credit.
+  'first-timeout-send': () =>
+    range(0, 1).pipe(
+      map((n) => ({ body: n })),
+      send(connection$, queue),
+      timeout({ first: 500 }),
+      first(),
+    ),
+  // A real broker process, killed mid-stream: the receive's connection is lost, the stream errors.
+  'broker-receive': () =>
+    receive(connection$, queue).pipe(
+      concatMap(async (d) => {
+        await work(5);
+        return d.message.body;
+      }),
+    ),
+  // The same for a sender, whose connect() retries twice on a broker that is no longer there.
+  'broker-send': () =>
+    interval(5).pipe(
+      map((n) => ({ body: n })),
+      send(connect(url, { ...options, reconnect: { count: 2, delay: 50 } }), queue),
+      map((outcome) => outcome.state),
+    ),
+};
+
+const pipeline = pipelines[shape];
+if (pipeline === undefined) throw new Error(`unknown shape ${shape}`);
+const subscription = pipeline().subscribe({
+  next: (value) => console.log(`next ${value instanceof Uint8Array ? `${value.length} bytes` : typeof value === 'object' ? JSON.stringify(value) : value}`),
+  complete: () => console.log('complete'),
+  error: (e) => console.log(`error ${e.name} ${e.condition ?? '-'}: ${e.message}`),
+});
+if (unsubscribeAfter !== undefined) {
+  setTimeout(() => {
+    console.log('unsubscribe');
+    subscription.unsubscribe();
+  }, Number(unsubscribeAfter));
+}
+process.on('exit', () => console.log('exit'));
