@@ -15,11 +15,12 @@
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, map, range, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { connect, send } from '../../src/index.js';
+import { Condition, connect, send } from '../../src/index.js';
 import type { Performative } from '../../src/frames/types.js';
 import { startBrokerProcess } from '../cli/run-cli.js';
 import {
   attach,
+  close,
   dataMessage,
   disposition,
   flow,
@@ -57,8 +58,8 @@ async function exitedByItself(running: Running): Promise<string[]> {
 }
 
 /** With a raw server for the program to dial, closed afterwards whatever happened. */
-async function withRawServer(body: (raw: RawServer) => Promise<void>): Promise<void> {
-  const raw = await listenRaw();
+async function withRawServer(body: (raw: RawServer) => Promise<void>, options?: { allowHalfOpen?: boolean }): Promise<void> {
+  const raw = await listenRaw(undefined, LOOPBACK, options);
   try {
     await body(raw);
   } finally {
@@ -91,19 +92,22 @@ interface Seen {
   readonly states: Map<number, string>;
   attaches: number;
   detaches: number;
+  /** Sessions ended (a streamed link's own session ends with it). */
+  ends: number;
   /** Whole transfers (the last frame of each). */
   transfers: number;
 }
 
 /** Reads up to and including the client's close, passing each performative to `onBody` (a script answering some); returns what it saw. */
 async function untilClose(peer: RawPeer, onBody: (body: Performative) => void = () => undefined): Promise<Seen> {
-  const seen: Seen = { states: new Map(), attaches: 0, detaches: 0, transfers: 0 };
+  const seen: Seen = { states: new Map(), attaches: 0, detaches: 0, ends: 0, transfers: 0 };
   for (;;) {
     const body = (await peer.nextFrame()).body;
     if (body === undefined || !('type' in body)) continue;
     if (body.type === 'close') return seen;
     if (body.type === 'attach') seen.attaches++;
     if (body.type === 'detach') seen.detaches++;
+    if (body.type === 'end') seen.ends++;
     if (body.type === 'transfer' && body.more !== true) seen.transfers++;
     if (body.type === 'disposition') for (let id = body.first; id <= (body.last ?? body.first); id++) seen.states.set(id, body.state?.type ?? 'settled');
     onBody(body as Performative);
@@ -111,19 +115,46 @@ async function untilClose(peer: RawPeer, onBody: (body: Performative) => void = 
 }
 
 /**
- * Answers each receiver the client attaches (as the sender of `q`) and sends
- * it one message once it grants credit; answers no detach. Returns what it
- * saw, up to the client's close.
+ * Answers each link the client attaches: a receiver as the sender of its
+ * address (a dynamic one gets an address made up here), sent one message
+ * once it grants credit when `messageEach`; a sender as the receiver, with
+ * `credit`; a transaction controller as the coordinator, answering its
+ * declare (and nothing after). Settles nothing else, answers no detach;
+ * returns what it saw, up to the client's close.
  */
-function serveEachReceiverOnce(peer: RawPeer): Promise<Seen> {
-  /** Our handle for each of the client's, and whether that link had its message. */
+function serveLinks(peer: RawPeer, { messageEach = false, credit = 0 } = {}): Promise<Seen> {
+  /** Our handle for each of the client's receivers, and whether that link had its message. */
   const ours = new Map<number, { handle: number; served: boolean }>();
+  /** The client's handle of its transaction controller, until its declare was answered. */
+  let controller: number | undefined;
+  let handles = 0;
   let deliveryId = 0;
   return untilClose(peer, (body) => {
+    if (body.type === 'attach' && body.role === 'sender' && body.target?.type === 'coordinator') {
+      // A transaction controller: the coordinator's answer, credit, and `declared` for its first transfer (its declare).
+      const handle = handles++;
+      controller = body.handle;
+      peer.sendFrame(0, attach({ name: body.name, handle, role: 'receiver', target: body.target }));
+      peer.sendFrame(0, flow({ handle, deliveryCount: 0, linkCredit: 10 }));
+      return;
+    }
+    if (body.type === 'transfer' && body.handle === controller && body.deliveryId !== undefined) {
+      controller = undefined;
+      peer.sendFrame(0, disposition({ first: body.deliveryId, settled: true, state: { type: 'declared', txnId: Uint8Array.of(1) } }));
+      return;
+    }
     if (body.type === 'attach') {
-      ours.set(body.handle, { handle: ours.size, served: false });
-      peer.sendFrame(0, attach({ name: body.name, handle: ours.size - 1, role: 'sender', source: source('q') }));
-    } else if (body.type === 'flow' && body.handle !== undefined && (body.linkCredit ?? 0) > 0) {
+      const handle = handles++;
+      if (body.role === 'receiver') {
+        ours.set(body.handle, { handle, served: false });
+        const address = body.source?.dynamic === true ? `dynamic-${handle}` : (body.source?.address ?? 'q');
+        peer.sendFrame(0, attach({ name: body.name, handle, role: 'sender', source: { ...source(address), dynamic: body.source?.dynamic === true } }));
+      } else {
+        const address = body.target?.type === 'target' ? body.target.address : undefined;
+        peer.sendFrame(0, attach({ name: body.name, handle, role: 'receiver', target: target(address ?? 'q') }));
+        if (credit > 0) peer.sendFrame(0, flow({ handle, deliveryCount: 0, linkCredit: credit }));
+      }
+    } else if (messageEach && body.type === 'flow' && body.handle !== undefined && (body.linkCredit ?? 0) > 0) {
       const link = ours.get(body.handle);
       if (link === undefined || link.served) return;
       link.served = true;
@@ -158,6 +189,13 @@ describe('a user pipeline against a peer that grants 2^32-1 credit and never rea
       await grantAllAndStopReading(raw);
       const lines = await exitedByItself(running);
       expect(lines.slice(-2)).toEqual(['unsubscribe', 'exit']);
+    }));
+
+  it('sendStreamed of an endless body (async generator), then takeUntil: the delivery is abandoned mid-message, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'never-reads-streamed');
+      await grantAllAndStopReading(raw);
+      expect(await exitedByItself(running)).toContain('complete');
     }));
 
   it('the peer vanishes while the sender waits at the gate: the stream errors and Node exits', () =>
@@ -225,13 +263,101 @@ describe('a user pipeline against a peer that stops answering mid-stream (no det
     }));
 });
 
+describe('a peer that answers our close but never closes its socket', () => {
+  it('receive + take(2): detach and close answered, the TCP connection left open by the peer; ours goes after closeTimeout, Node exits', () =>
+    withRawServer(
+      async (raw) => {
+        const running = start(raw.url, 'silent-receive-take');
+        const peer = await answerLink(raw);
+        await peer.nextBody('flow');
+        sendTransfers(peer, 2);
+        const detach = await peer.nextBody('detach');
+        peer.sendFrame(0, { type: 'detach', handle: 0, closed: detach.closed });
+        await peer.nextBody('close');
+        peer.sendFrame(0, close());
+        // Our socket, had it only ended its side, would be held open by the peer's (half open): the process could not exit.
+        expect(await exitedByItself(running)).toEqual(['next 10 bytes', 'next 10 bytes', 'complete', 'exit']);
+      },
+      { allowHalfOpen: true },
+    ));
+});
+
+describe('a peer that takes a request and never replies', () => {
+  it('sendRequest with its timeout: RequestTimeoutError, both links detached unanswered, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-request');
+      const peer = await raw.nextPeer();
+      await peer.answerSession();
+      const seen = await serveLinks(peer, { credit: 10 });
+      expect(seen).toMatchObject({ attaches: 2, detaches: 2, transfers: 1 });
+      expect(await exitedByItself(running)).toEqual([expect.stringMatching(/^error RequestTimeoutError /), 'exit']);
+    }));
+});
+
+describe('a coordinator that declares a transaction and then answers nothing', () => {
+  it('transaction + switchMap to commit() + timeout(): TimeoutError, the controller detached unanswered, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-commit');
+      const peer = await raw.nextPeer();
+      await peer.answerSession();
+      // The declare, the commit's discharge, and on the way out the rollback's (fail=true), while the controller can still send.
+      const seen = await serveLinks(peer);
+      expect(seen).toMatchObject({ attaches: 1, detaches: 1 });
+      expect(seen.transfers).toBeGreaterThanOrEqual(2);
+      expect(await exitedByItself(running)).toEqual([expect.stringMatching(/^error TimeoutError /), 'exit']);
+    }));
+});
+
+describe('a peer that keeps a receiver busy with its recovery', () => {
+  it('detaches every attach with amqp:link:detach-forced (recovered with backoff); the user stops in the second backoff, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'receive-flapping');
+      const peer = await raw.nextPeer();
+      await peer.answerSession();
+      let handles = 0;
+      const seen = await untilClose(peer, (body) => {
+        if (body.type !== 'attach') return;
+        const handle = handles++;
+        peer.sendFrame(0, attach({ name: body.name, handle, role: 'sender', source: source('q') }));
+        peer.sendFrame(0, { type: 'detach', handle, closed: true, error: { condition: Condition.DetachForced, description: 'flapping' } });
+      });
+      expect(seen.attaches).toBe(2);
+      expect(await exitedByItself(running)).toEqual(['recovering detached', 'recovering detached', 'complete', 'exit']);
+    }));
+
+  it('says it has 1,000 messages available and sends none (stall detection: drain, then re-attach); the user stops at the re-attach, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'receive-stall');
+      const peer = await raw.nextPeer();
+      await peer.answerSession();
+      let handles = 0;
+      /** Our handle for each of the client's. */
+      const ours = new Map<number, number>();
+      const seen = await untilClose(peer, (body) => {
+        if (body.type === 'attach') {
+          const handle = handles++;
+          ours.set(body.handle, handle);
+          peer.sendFrame(0, attach({ name: body.name, handle, role: 'sender', source: source('q') }));
+          peer.sendFrame(0, flow({ handle, deliveryCount: 0, linkCredit: 0, available: 1000 }));
+        } else if (body.type === 'detach') {
+          // Answered, so that the re-attach may take the name again (a detach left unanswered is the cases above).
+          peer.sendFrame(0, { type: 'detach', handle: ours.get(body.handle)!, closed: body.closed });
+        }
+      });
+      expect(seen.attaches).toBeGreaterThanOrEqual(1);
+      const lines = await exitedByItself(running);
+      expect(lines).toContain('recovering stalled drain');
+      expect(lines.slice(-3)).toEqual(['recovering stalled reattach', 'complete', 'exit']);
+    }));
+});
+
 describe('a user pipeline re-attaching against a peer that answers no detach', () => {
   it('switchMap to a new receive every 200 ms, then takeUntil: three links, each detached unanswered; Node exits', () =>
     withRawServer(async (raw) => {
       const running = start(raw.url, 'silent-switchMap');
       const peer = await raw.nextPeer();
       await peer.answerSession();
-      const seen = await serveEachReceiverOnce(peer);
+      const seen = await serveLinks(peer, { messageEach: true });
       expect(seen).toMatchObject({ attaches: 3, detaches: 3 });
       expect(await exitedByItself(running)).toContain('complete');
     }));
@@ -241,7 +367,7 @@ describe('a user pipeline re-attaching against a peer that answers no detach', (
       const running = start(raw.url, 'silent-repeat');
       const peer = await raw.nextPeer();
       await peer.answerSession();
-      const seen = await serveEachReceiverOnce(peer);
+      const seen = await serveLinks(peer, { messageEach: true });
       expect(seen).toMatchObject({ attaches: 3, detaches: 3 });
       expect([...seen.states.values()]).toEqual(['accepted', 'accepted', 'accepted']);
       expect(await exitedByItself(running)).toEqual(['next 10 bytes', 'next 10 bytes', 'next 10 bytes', 'complete', 'exit']);
@@ -307,10 +433,33 @@ describe('a peer that trickles an endless delivery in 1-byte frames', () => {
       const peer = await answerLink(raw);
       await peer.nextBody('flow');
       peer.sendFrame(0, transfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), more: true }), Uint8Array.of(0x00));
-      peer.ignoreInput();
       // Until the client drops the socket (it never completes the delivery, nor answers).
       await trickleUntil(peer, running.done, Number.POSITIVE_INFINITY);
       expect(await exitedByItself(running)).toEqual(['unsubscribe', 'exit']);
+      // Nothing was emitted, so nothing held the link: detached, then closed.
+      expect(await untilClose(peer)).toMatchObject({ states: new Map(), detaches: 1 });
+    }));
+});
+
+describe('a peer that trickles an endless streamed body in 1-byte frames', () => {
+  it('receiveStreamed + take(1) + the body counted (never ends): released when settleTimeout passes, the body errors, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'trickle-streamed');
+      const peer = await answerLink(raw);
+      await peer.nextBody('flow');
+      // The head: a data section of 2 GiB, whose bytes then come one a frame.
+      peer.sendFrame(
+        0,
+        transfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), more: true }),
+        Uint8Array.of(0x00, 0x53, 0x75, 0xb0, 0x7f, 0xff, 0xff, 0xff),
+      );
+      await trickleUntil(peer, running.done, Number.POSITIVE_INFINITY);
+      expect(await exitedByItself(running)).toEqual([
+        expect.stringMatching(/^error DeliveryError amqp:illegal-state: .*ended before delivery 0 arrived in full/),
+        'exit',
+      ]);
+      // The delivery still arriving was released when settleTimeout passed; then the link's own session ended, unanswered.
+      expect(await untilClose(peer)).toMatchObject({ states: new Map([[0, 'released']]), ends: 1 });
     }));
 });
 

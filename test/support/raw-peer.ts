@@ -314,11 +314,16 @@ export interface RawServer {
   close(): Promise<void>;
 }
 
-export function listenRaw(onPeer: (peer: RawPeer) => void = () => undefined, host = LOOPBACK): Promise<RawServer> {
+/**
+ * `allowHalfOpen`: the accepted sockets stay open for writing after the
+ * other side's FIN (Node's default closes them): a peer that never closes
+ * its side of the connection.
+ */
+export function listenRaw(onPeer: (peer: RawPeer) => void = () => undefined, host = LOOPBACK, { allowHalfOpen = false } = {}): Promise<RawServer> {
   const peers: RawPeer[] = [];
   let taken = 0;
   let waiter: (() => void) | undefined;
-  const server: Server = createServer((socket) => {
+  const server: Server = createServer({ allowHalfOpen }, (socket) => {
     const peer = new RawPeer(socket);
     peers.push(peer);
     onPeer(peer);

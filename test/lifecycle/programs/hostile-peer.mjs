@@ -4,8 +4,26 @@
 // the pipeline ends the process must exit by itself — no process.exit here.
 // Usage: node hostile-peer.mjs URL SHAPE [QUEUE] [UNSUBSCRIBE_AFTER_MS]
 // Prints `next …`, then `complete`, `error NAME CONDITION: MESSAGE` or `unsubscribe`, then `exit`.
-import { connect, receive, send } from 'rx-amqp';
-import { concatMap, first, fromEvent, interval, map, mergeMap, range, repeat, retry, switchMap, take, takeUntil, timeout, timer } from 'rxjs';
+import { connect, receive, receiveStreamed, send, sendRequest, sendStreamed, transaction } from 'rx-amqp';
+import {
+  concatMap,
+  count,
+  first,
+  fromEvent,
+  interval,
+  map,
+  mergeMap,
+  of,
+  range,
+  repeat,
+  retry,
+  Subject,
+  switchMap,
+  take,
+  takeUntil,
+  timeout,
+  timer,
+} from 'rxjs';
 
 const [url, shape, queue = 'q', unsubscribeAfter] = process.argv.slice(2);
 const BODY = new Uint8Array(64 * 1024);
@@ -35,6 +53,20 @@ const pipelines = {
     range(0, 400).pipe(
       map(() => ({ body: BODY })),
       send(connection$, queue),
+    ),
+  // sendStreamed with an endless body (an async generator) to the never-reading peer; takeUntil ends it mid-message.
+  'never-reads-streamed': () =>
+    of({
+      body: (async function* () {
+        for (;;) yield BODY;
+      })(),
+    }).pipe(sendStreamed(connection$, queue), takeUntil(timer(500))),
+  // receiveStreamed reading an endless body (count() never completes). take(1) ended the receive subscription, so the
+  // body may be read for settleTimeout more: then the delivery is released and its body errors.
+  'trickle-streamed': () =>
+    receiveStreamed(connection$, queue, { settleTimeout: 200 }).pipe(
+      take(1),
+      concatMap((d) => d.body$.pipe(count())),
     ),
   // The peer stops answering after two transfers: take(2) completes, our detach and close go unanswered.
   'silent-receive-take': () =>
@@ -72,6 +104,18 @@ const pipelines = {
       }),
       send(connection$, queue),
     ),
+  // A request whose reply never comes (the peer takes it and says nothing), bounded by its own timeout.
+  'silent-request': () => sendRequest(connection$, 'service', { body: 'ping' }, { timeout: 500 }),
+  // A commit the coordinator never answers (it answered the declare), bounded by the user's timeout.
+  'silent-commit': () =>
+    transaction(connection$).pipe(
+      switchMap((tx) => tx.commit()),
+      timeout({ first: 500 }),
+    ),
+  // A receive the peer keeps detaching (recovered with backoff): the user stops it in its second backoff.
+  'receive-flapping': () => receiveUntilRecovering('detached', undefined, 2),
+  // A receive the peer stalls (messages available, none sent): the user stops it when its status says it re-attaches.
+  'receive-stall': () => receiveUntilRecovering('stalled', 'reattach', 1),
   // A new receive every 200 ms, switchMap letting the last go; the peer answers no detach. takeUntil ends it.
   'silent-switchMap': () =>
     timer(0, 200).pipe(
@@ -129,6 +173,21 @@ const pipelines = {
       map((outcome) => outcome.state),
     ),
 };
+
+/** A receive that prints its recovery statuses and ends (takeUntil) at the `nth` one of `reason` and `step`. */
+function receiveUntilRecovering(reason, step, nth) {
+  const stop = new Subject();
+  let seen = 0;
+  const onStatus = (status) => {
+    if (status.type !== 'recovering') return;
+    console.log(`recovering ${status.reason}${status.step === undefined ? '' : ` ${status.step}`}`);
+    if (status.reason === reason && status.step === step && ++seen === nth) stop.next();
+  };
+  return receive(connection$, queue, { availableStallTimeout: 100, onStatus }).pipe(
+    map((d) => d.message.body),
+    takeUntil(stop),
+  );
+}
 
 const pipeline = pipelines[shape];
 if (pipeline === undefined) throw new Error(`unknown shape ${shape}`);
