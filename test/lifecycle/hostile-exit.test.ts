@@ -26,6 +26,7 @@ import {
   flow,
   grantAllAndStopReading,
   listenRaw,
+  listenRawWebSocket,
   LOOPBACK,
   RawPeer,
   type RawServer,
@@ -67,6 +68,14 @@ async function withRawServer(body: (raw: RawServer) => Promise<void>, options?: 
   }
 }
 
+/** Starts `shape` against `raw`; returns it and its peer once its opening and its session were answered. */
+async function startAnswered(raw: RawServer, shape: string): Promise<{ running: Running; peer: RawPeer }> {
+  const running = start(raw.url, shape);
+  const peer = await raw.nextPeer();
+  await peer.answerSession();
+  return { running, peer };
+}
+
 /** The next client, answered up to its link: as the sender of `q` to a receiver, or as the receiver to a sender (no credit given). */
 async function answerLink(raw: RawServer, idleTimeOut?: number): Promise<RawPeer> {
   const peer = await raw.nextPeer();
@@ -81,9 +90,13 @@ async function answerLink(raw: RawServer, idleTimeOut?: number): Promise<RawPeer
   return peer;
 }
 
-/** `count` unsettled transfers of a 10-byte message, delivery ids from 0. */
-function sendTransfers(peer: RawPeer, count: number): void {
+/** Starts `shape` (a receive) against `raw`; once its link grants credit, sends it `count` unsettled 10-byte messages (delivery ids from 0). */
+async function startReceiving(raw: RawServer, shape: string, count: number): Promise<{ running: Running; peer: RawPeer }> {
+  const running = start(raw.url, shape);
+  const peer = await answerLink(raw);
+  await peer.nextBody('flow');
   for (let i = 0; i < count; i++) peer.sendFrame(0, transfer({ handle: 0, deliveryId: i, deliveryTag: Uint8Array.of(i), settled: false }), dataMessage(10));
+  return { running, peer };
 }
 
 /** What the peer read up to and including the client's close. */
@@ -209,13 +222,34 @@ describe('a user pipeline against a peer that grants 2^32-1 credit and never rea
     }));
 });
 
+describe('the same over WebSocket (ws://)', () => {
+  it('never reads, 2^32-1 credit: takeUntil(timer) while the sender waits at the gate completes, the WebSocket is dropped, Node exits', async () => {
+    const raw = await listenRawWebSocket();
+    try {
+      const running = start(raw.url, 'never-reads-takeUntil');
+      await grantAllAndStopReading(raw);
+      expect(await exitedByItself(running)).toContain('complete');
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('stops answering: receive + take(2), our detach and close unanswered, Node exits', async () => {
+    const raw = await listenRawWebSocket();
+    try {
+      const { running, peer } = await startReceiving(raw, 'silent-receive-take', 2);
+      expect((await untilClose(peer)).detaches).toBe(1);
+      expect(await exitedByItself(running)).toEqual(['next 10 bytes', 'next 10 bytes', 'complete', 'exit']);
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
 describe('a user pipeline against a peer that stops answering mid-stream (no detach, no close answered)', () => {
   it('receive + take(2): both accepted, our detach and close go unanswered, Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'silent-receive-take');
-      const peer = await answerLink(raw);
-      await peer.nextBody('flow');
-      sendTransfers(peer, 2);
+      const { running, peer } = await startReceiving(raw, 'silent-receive-take', 2);
       const seen = await untilClose(peer);
       expect([...seen.states]).toEqual([
         [0, 'accepted'],
@@ -227,10 +261,7 @@ describe('a user pipeline against a peer that stops answering mid-stream (no det
 
   it('receive (manual acknowledgement) + mergeMap(async, 4) + take(3): three accepted, what was not handled released, Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'silent-receive-mergeMap');
-      const peer = await answerLink(raw);
-      await peer.nextBody('flow');
-      sendTransfers(peer, 5);
+      const { running, peer } = await startReceiving(raw, 'silent-receive-mergeMap', 5);
       const seen = await untilClose(peer);
       const states = [...seen.states.values()];
       expect(states.filter((s) => s === 'accepted').length).toBeGreaterThanOrEqual(3);
@@ -263,14 +294,22 @@ describe('a user pipeline against a peer that stops answering mid-stream (no det
     }));
 });
 
-describe('a peer that answers our close but never closes its socket', () => {
+describe('a peer that leaves its socket open after the close exchange', () => {
+  it('closes the connection itself (amqp:connection:forced) mid-stream and leaves its socket open: the stream errors, Node exits', () =>
+    withRawServer(
+      async (raw) => {
+        const { running, peer } = await startReceiving(raw, 'silent-receive-take', 1);
+        peer.sendFrame(0, close({ error: { condition: Condition.ConnectionForced, description: 'going away, socket kept' } }));
+        await peer.nextBody('close');
+        expect(await exitedByItself(running)).toEqual(['next 10 bytes', expect.stringMatching(/^error \w+ amqp:connection:forced: /), 'exit']);
+      },
+      { allowHalfOpen: true },
+    ));
+
   it('receive + take(2): detach and close answered, the TCP connection left open by the peer; ours goes after closeTimeout, Node exits', () =>
     withRawServer(
       async (raw) => {
-        const running = start(raw.url, 'silent-receive-take');
-        const peer = await answerLink(raw);
-        await peer.nextBody('flow');
-        sendTransfers(peer, 2);
+        const { running, peer } = await startReceiving(raw, 'silent-receive-take', 2);
         const detach = await peer.nextBody('detach');
         peer.sendFrame(0, { type: 'detach', handle: 0, closed: detach.closed });
         await peer.nextBody('close');
@@ -285,9 +324,7 @@ describe('a peer that answers our close but never closes its socket', () => {
 describe('a peer that takes a request and never replies', () => {
   it('sendRequest with its timeout: RequestTimeoutError, both links detached unanswered, Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'silent-request');
-      const peer = await raw.nextPeer();
-      await peer.answerSession();
+      const { running, peer } = await startAnswered(raw, 'silent-request');
       const seen = await serveLinks(peer, { credit: 10 });
       expect(seen).toMatchObject({ attaches: 2, detaches: 2, transfers: 1 });
       expect(await exitedByItself(running)).toEqual([expect.stringMatching(/^error RequestTimeoutError /), 'exit']);
@@ -297,9 +334,7 @@ describe('a peer that takes a request and never replies', () => {
 describe('a coordinator that declares a transaction and then answers nothing', () => {
   it('transaction + switchMap to commit() + timeout(): TimeoutError, the controller detached unanswered, Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'silent-commit');
-      const peer = await raw.nextPeer();
-      await peer.answerSession();
+      const { running, peer } = await startAnswered(raw, 'silent-commit');
       // The declare, the commit's discharge, and on the way out the rollback's (fail=true), while the controller can still send.
       const seen = await serveLinks(peer);
       expect(seen).toMatchObject({ attaches: 1, detaches: 1 });
@@ -311,9 +346,7 @@ describe('a coordinator that declares a transaction and then answers nothing', (
 describe('a peer that keeps a receiver busy with its recovery', () => {
   it('detaches every attach with amqp:link:detach-forced (recovered with backoff); the user stops in the second backoff, Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'receive-flapping');
-      const peer = await raw.nextPeer();
-      await peer.answerSession();
+      const { running, peer } = await startAnswered(raw, 'receive-flapping');
       let handles = 0;
       const seen = await untilClose(peer, (body) => {
         if (body.type !== 'attach') return;
@@ -327,9 +360,7 @@ describe('a peer that keeps a receiver busy with its recovery', () => {
 
   it('says it has 1,000 messages available and sends none (stall detection: drain, then re-attach); the user stops at the re-attach, Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'receive-stall');
-      const peer = await raw.nextPeer();
-      await peer.answerSession();
+      const { running, peer } = await startAnswered(raw, 'receive-stall');
       let handles = 0;
       /** Our handle for each of the client's. */
       const ours = new Map<number, number>();
@@ -354,9 +385,7 @@ describe('a peer that keeps a receiver busy with its recovery', () => {
 describe('a user pipeline re-attaching against a peer that answers no detach', () => {
   it('switchMap to a new receive every 200 ms, then takeUntil: three links, each detached unanswered; Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'silent-switchMap');
-      const peer = await raw.nextPeer();
-      await peer.answerSession();
+      const { running, peer } = await startAnswered(raw, 'silent-switchMap');
       const seen = await serveLinks(peer, { messageEach: true });
       expect(seen).toMatchObject({ attaches: 3, detaches: 3 });
       expect(await exitedByItself(running)).toContain('complete');
@@ -364,9 +393,7 @@ describe('a user pipeline re-attaching against a peer that answers no detach', (
 
   it('receive + first() + repeat(3): three links, a message accepted on each, each detached unanswered; Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'silent-repeat');
-      const peer = await raw.nextPeer();
-      await peer.answerSession();
+      const { running, peer } = await startAnswered(raw, 'silent-repeat');
       const seen = await serveLinks(peer, { messageEach: true });
       expect(seen).toMatchObject({ attaches: 3, detaches: 3 });
       expect([...seen.states.values()]).toEqual(['accepted', 'accepted', 'accepted']);
@@ -385,14 +412,18 @@ describe('a peer that goes away or never speaks', () => {
       await peer.waitClosed();
     }));
 
+  it("takes the connection and never answers the TLS handshake (amqps://): the user's timeout() ends the dial, Node exits", () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url.replace('amqp://', 'amqps://'), 'mute-timeout');
+      await raw.nextPeer();
+      expect(await exitedByItself(running)).toEqual([expect.stringMatching(/^error TimeoutError /), 'exit']);
+    }));
+
   it('vanishes mid-stream, reconnect on (the default): while it redials with backoff, the user stops (takeUntil SIGINT) and Node exits', async () => {
     const raw = await listenRaw();
     let running: Running | undefined;
     try {
-      running = start(raw.url, 'reconnecting-sigint');
-      const peer = await answerLink(raw);
-      await peer.nextBody('flow');
-      sendTransfers(peer, 1);
+      running = (await startReceiving(raw, 'reconnecting-sigint', 1)).running;
       expect(await running.printed('next 10 bytes')).toBe(true);
     } finally {
       // Gone: the connection dropped and nothing listens on the port any more.

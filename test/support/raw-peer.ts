@@ -16,6 +16,7 @@
  * what was seen.
  */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import { FrameReader } from '../../src/frames/index.js';
 import type { Begin, Frame, Open, Performative, SaslPerformative } from '../../src/frames/types.js';
 import {
@@ -61,7 +62,8 @@ export class RawPeer {
   private ignoring = false;
 
   constructor(readonly socket: Socket) {
-    socket.setNoDelay(true);
+    // A WebSocket's stream (listenRawWebSocket) has no Nagle to turn off.
+    socket.setNoDelay?.(true);
     this.closed = new Promise<void>((resolve) => {
       socket.once('close', () => {
         this.ended = true;
@@ -303,6 +305,34 @@ function describeItem(item: Item): string {
   return item.kind === 'header' ? `a header ${Array.from(item.bytes).join(' ')}` : `a ${item.frame.body?.type ?? 'keepalive'} frame`;
 }
 
+/** A server's accepted peers, in order, and the wait for the next one not yet taken. */
+function acceptedPeers(): { peers: RawPeer[]; accepted(peer: RawPeer): void; nextPeer(timeoutMs?: number): Promise<RawPeer> } {
+  const peers: RawPeer[] = [];
+  let taken = 0;
+  let waiter: (() => void) | undefined;
+  return {
+    peers,
+    accepted: (peer) => {
+      peers.push(peer);
+      waiter?.();
+    },
+    nextPeer: (timeoutMs = DEFAULT_WAIT_MS) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+        const check = (): void => {
+          if (taken < peers.length) {
+            clearTimeout(timer);
+            waiter = undefined;
+            resolve(peers[taken++]!);
+          } else {
+            waiter = check;
+          }
+        };
+        check();
+      }),
+  };
+}
+
 /** A raw server on loopback: each accepted connection is handed to `onPeer`. */
 export interface RawServer {
   readonly port: number;
@@ -320,47 +350,58 @@ export interface RawServer {
  * its side of the connection.
  */
 export function listenRaw(onPeer: (peer: RawPeer) => void = () => undefined, host = LOOPBACK, { allowHalfOpen = false } = {}): Promise<RawServer> {
-  const peers: RawPeer[] = [];
-  let taken = 0;
-  let waiter: (() => void) | undefined;
+  const { peers, accepted, nextPeer } = acceptedPeers();
   const server: Server = createServer({ allowHalfOpen }, (socket) => {
     const peer = new RawPeer(socket);
-    peers.push(peer);
+    accepted(peer);
     onPeer(peer);
-    waiter?.();
   });
-  const nextPeer = (timeoutMs = DEFAULT_WAIT_MS): Promise<RawPeer> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
-      const check = (): void => {
-        if (taken < peers.length) {
-          clearTimeout(timer);
-          waiter = undefined;
-          resolve(peers[taken++]!);
-        } else {
-          waiter = check;
-        }
-      };
-      check();
-    });
-  return new Promise((resolve, reject) => {
+  const listening = new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      resolve({
-        port,
-        url: `amqp://${host}:${port}`,
-        peers,
-        nextPeer,
-        close: () =>
-          new Promise<void>((done) => {
-            for (const p of peers) p.destroy();
-            server.close(() => done());
-          }),
-      });
-    });
+    server.listen(0, host, resolve);
   });
+  return listening.then(() => ({
+    port: portOf(server.address()),
+    url: `amqp://${host}:${portOf(server.address())}`,
+    peers,
+    nextPeer,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const p of peers) p.destroy();
+        server.close(() => done());
+      }),
+  }));
+}
+
+function portOf(address: string | { port: number } | null): number {
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+/**
+ * A raw server for AMQP over WebSocket (`ws://`, subprotocol amqp): each
+ * accepted WebSocket's byte stream is a RawPeer, as a TCP socket is for
+ * listenRaw. Its `socket` is the stream (not a net.Socket): pausing it stops
+ * reading the TCP connection under the WebSocket once the stream's buffer is full.
+ */
+export function listenRawWebSocket(host = LOOPBACK): Promise<RawServer> {
+  const { peers, accepted, nextPeer } = acceptedPeers();
+  const server = new WebSocketServer({ host, port: 0, handleProtocols: () => 'amqp' });
+  server.on('connection', (webSocket) => accepted(new RawPeer(createWebSocketStream(webSocket) as unknown as Socket)));
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.once('listening', resolve);
+  });
+  return listening.then(() => ({
+    port: portOf(server.address()),
+    url: `ws://${host}:${portOf(server.address())}`,
+    peers,
+    nextPeer,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const client of server.clients) client.terminate();
+        server.close(() => done());
+      }),
+  }));
 }
 
 // --- scripted hostile peers ----------------------------------------------------------------
