@@ -2,15 +2,19 @@
  * "And that Node exits", against hostile and vanished peers: a user's
  * pipeline (programs/hostile-peer.mjs) runs in its own process against a raw
  * peer this test scripts — one that grants all the credit there is and never
- * reads, stops answering mid-stream (no detach, no close), asks for a 100 ms
- * idle-time-out and says nothing more, trickles an endless delivery in 1-byte
- * frames, or never grants nor sends — and against the broker process killed
- * mid-stream. Whatever ends the pipeline (take, takeUntil, first + timeout,
- * retry giving up, a throw in map, unsubscribe, the peer vanishing), the
+ * reads, stops answering mid-stream (no detach, no close), leaves its socket
+ * half open after a close, asks for a 100 ms idle-time-out and says nothing
+ * more, trickles an endless delivery in 1-byte frames, never grants nor
+ * sends, never speaks at all (AMQP, SASL or TLS), keeps detaching or stalling
+ * a link, never replies to a request or a commit — over TCP and WebSocket,
+ * and against the broker process killed mid-stream. Whatever ends the
+ * pipeline (take, takeUntil, first + timeout, retry giving up, a throw in
+ * map, switchMap moving on, repeat, unsubscribe, the peer vanishing), the
  * process must exit by itself (it never calls process.exit) within the
  * program's bounds (closeTimeout 300 ms there): killed at EXIT_BOUND_MS it
  * fails. What the peer saw is checked too: the settlements, our detach and
- * close, each connection retry made.
+ * close, each connection retry made. Last, the embedded broker in a user's
+ * program, stopped while hostile clients hold it, exits the same way.
  */
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, map, range, toArray } from 'rxjs';
@@ -77,9 +81,9 @@ async function startAnswered(raw: RawServer, shape: string): Promise<{ running: 
 }
 
 /** The next client, answered up to its link: as the sender of `q` to a receiver, or as the receiver to a sender (no credit given). */
-async function answerLink(raw: RawServer, idleTimeOut?: number): Promise<RawPeer> {
+async function answerLink(raw: RawServer): Promise<RawPeer> {
   const peer = await raw.nextPeer();
-  await peer.answerSession({}, idleTimeOut === undefined ? {} : { idleTimeOut });
+  await peer.answerSession();
   const theirs = await peer.nextBody('attach');
   peer.sendFrame(
     0,
