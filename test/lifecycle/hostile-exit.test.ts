@@ -440,8 +440,17 @@ describe('a peer that goes away or never speaks', () => {
   });
 });
 
-describe('a peer that asks for a 100 ms idle-time-out and then says nothing', () => {
-  it('receive + retry({ count: 2, delay }) with our idleTimeout: three connections, each closed on silence; the stream errors and Node exits', () =>
+describe('a peer that asks for a tiny idle-time-out and then says nothing', () => {
+  it('1 ms (below our 100 ms floor): the open is refused with amqp:invalid-field, the stream errors and Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'silent-receive-take');
+      const peer = await raw.nextPeer();
+      await peer.answerOpen({ idleTimeOut: 1 });
+      expect((await peer.nextBody('close')).error).toMatchObject({ condition: Condition.InvalidField });
+      expect(await exitedByItself(running)).toEqual([expect.stringMatching(/^error \w+ amqp:invalid-field: /), 'exit']);
+    }));
+
+  it('100 ms: receive + retry({ count: 2, delay }) with our idleTimeout: three connections, each closed on silence; the stream errors and Node exits', () =>
     withRawServer(async (raw) => {
       const running = start(raw.url, 'idle-retry');
       for (let i = 0; i < 3; i++) {
