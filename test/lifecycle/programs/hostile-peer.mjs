@@ -4,6 +4,9 @@
 // the pipeline ends the process must exit by itself — no process.exit here.
 // Usage: node hostile-peer.mjs URL SHAPE [QUEUE] [UNSUBSCRIBE_AFTER_MS]
 // Prints `next …`, then `complete`, `error NAME CONDITION: MESSAGE` or `unsubscribe`, then `exit`.
+// A pipeline on the shared connection$ starts once it is open (and so do its
+// timers, and UNSUBSCRIBE_AFTER_MS): a slow start of this process on a loaded
+// machine must not end a pipeline before the peer had its say.
 import { connect, receive, receiveStreamed, send, sendRequest, sendStreamed, transaction } from 'rx-amqp';
 import {
   concatMap,
@@ -17,6 +20,7 @@ import {
   range,
   repeat,
   retry,
+  startWith,
   Subject,
   switchMap,
   take,
@@ -105,12 +109,12 @@ const pipelines = {
       send(connection$, queue),
     ),
   // A request whose reply never comes (the peer takes it and says nothing), bounded by its own timeout.
-  'silent-request': () => sendRequest(connection$, 'service', { body: 'ping' }, { timeout: 500 }),
+  'silent-request': () => sendRequest(connection$, 'service', { body: 'ping' }, { timeout: 1000 }),
   // A commit the coordinator never answers (it answered the declare), bounded by the user's timeout.
   'silent-commit': () =>
     transaction(connection$).pipe(
       switchMap((tx) => tx.commit()),
-      timeout({ first: 500 }),
+      timeout({ first: 1000 }),
     ),
   // A receive the peer keeps detaching (recovered with backoff): the user stops it in its second backoff.
   'receive-flapping': () => receiveUntilRecovering('detached', undefined, 2),
@@ -118,7 +122,9 @@ const pipelines = {
   'receive-stall': () => receiveUntilRecovering('stalled', 'reattach', 1),
   // A new receive every 200 ms, switchMap letting the last go; the peer answers no detach. takeUntil ends it.
   'silent-switchMap': () =>
-    timer(0, 200).pipe(
+    interval(200).pipe(
+      // The first receive at once (startWith), so that it takes the open connection (a timer's first tick comes later).
+      startWith(-1),
       take(3),
       switchMap(() => receive(connection$, queue).pipe(map((d) => d.message.body))),
       takeUntil(timer(900)),
@@ -131,7 +137,7 @@ const pipelines = {
       repeat(3),
     ),
   // A peer that takes the connection and never writes a byte (nor answers SASL: the default, SASL on), bounded by the user.
-  'mute-timeout': () => receive(connect(url, { reconnect: false, closeTimeout: 300 }), queue).pipe(timeout({ first: 500 })),
+  'mute-timeout': () => receive(connect(url, { reconnect: false, closeTimeout: 300 }), queue).pipe(timeout({ first: 1000 })),
   // Reconnect on (the default): the peer goes away, the connection is dialled again and again until the user stops (SIGINT).
   'reconnecting-sigint': () =>
     receive(connect(url, { closeTimeout: 300, sasl: { enabled: false } }), queue).pipe(
@@ -189,17 +195,32 @@ function receiveUntilRecovering(reason, step, nth) {
   );
 }
 
+/** The shapes that dial for themselves (their connect() options differ, or they must not wait for an open). */
+const OWN_CONNECTION = new Set(['idle-retry', 'mute-timeout', 'reconnecting-sigint', 'broker-send']);
+
 const pipeline = pipelines[shape];
 if (pipeline === undefined) throw new Error(`unknown shape ${shape}`);
-const subscription = pipeline().subscribe({
-  next: (value) => console.log(`next ${value instanceof Uint8Array ? `${value.length} bytes` : typeof value === 'object' ? JSON.stringify(value) : value}`),
-  complete: () => console.log('complete'),
-  error: (e) => console.log(`error ${e.name} ${e.condition ?? '-'}: ${e.message}`),
-});
-if (unsubscribeAfter !== undefined) {
+const unsubscribeLater = () => {
+  if (unsubscribeAfter === undefined) return;
   setTimeout(() => {
     console.log('unsubscribe');
     subscription.unsubscribe();
   }, Number(unsubscribeAfter));
-}
+};
+// switchMap subscribes the pipeline before first() lets go of the connection: each pipeline here takes the connection
+// as it is subscribed, so it is the same connection throughout.
+const run$ = OWN_CONNECTION.has(shape)
+  ? pipeline()
+  : connection$.pipe(
+      first(),
+      switchMap(() => {
+        unsubscribeLater();
+        return pipeline();
+      }),
+    );
+const subscription = run$.subscribe({
+  next: (value) => console.log(`next ${value instanceof Uint8Array ? `${value.length} bytes` : typeof value === 'object' ? JSON.stringify(value) : value}`),
+  complete: () => console.log('complete'),
+  error: (e) => console.log(`error ${e.name} ${e.condition ?? '-'}: ${e.message}`),
+});
 process.on('exit', () => console.log('exit'));
