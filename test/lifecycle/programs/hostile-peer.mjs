@@ -37,7 +37,7 @@ const options = { reconnect: false, closeTimeout: 300, sasl: { enabled: false } 
 const connection$ = connect(url, options);
 
 const pipelines = {
-  // Never-reading peer, huge credit: 200 messages of 64 KiB (12.5 MiB) stop at the 4 MiB backlog gate; takeUntil ends it.
+  // Never-reading peer, huge credit: 400 messages of 64 KiB (25 MiB) stop at the 4 MiB backlog gate; takeUntil ends it.
   'never-reads-takeUntil': () =>
     range(0, 400).pipe(
       map(() => ({ body: BODY })),
@@ -99,7 +99,7 @@ const pipelines = {
       map((outcome) => outcome.state),
       take(3),
     ),
-  // A throw inside map while the peer answers nothing (not even the attach's settlements).
+  // A throw inside map while the peer settles nothing and answers no detach or close.
   'silent-send-throw': () =>
     interval(5).pipe(
       map((n) => {
