@@ -210,6 +210,24 @@ describe('link names used again at once', () => {
     expect((c.errors[0] as Error).message).toMatch(/still detaching after 3000 ms \(settleTimeout, closeTimeout\)/);
   });
 
+  it('a link whose detach went unanswered past closeTimeout: the next link of its name is told that, whichever bound fires first', () => {
+    const r = networkRig();
+    r.broker.registry.lookup('q', 'queue').put({ body: 0 });
+    const connection$: Observable<Connection> = r.connect({ closeTimeout: 1000 });
+    // Auto-accept, nothing held: the first link detaches at once, its own bound on the answer (closeTimeout) armed before the
+    // second link's wait for the name. Once the delivery is in, nothing the client writes reaches the broker any more.
+    const first = receive(connection$, 'q', { name: 'unanswered' }).pipe(
+      tap(() => r.channels[0]!.stall()),
+      take(1),
+    );
+    const c = collect(concat(first, receive(connection$, 'q', { name: 'unanswered' })));
+    r.run(999);
+    expect([c.got.length, c.errors]).toEqual([1, []]);
+    r.run(1000);
+    expect(c.errors[0]).toBeInstanceOf(LinkNameInUseError);
+    expect((c.errors[0] as Error).message).toMatch(/is still detaching \(its detach unanswered\) on this connection/);
+  });
+
   it('a link holding deliveries: the wait covers their grace (settleTimeout) beyond closeTimeout; the next link gets what was released', () => {
     const scheduler = new VirtualTimeScheduler();
     const testBroker = new TestBroker({ scheduler });

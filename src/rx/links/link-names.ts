@@ -142,7 +142,9 @@ export function claimLinkName(host: LinkHost, role: 'sender' | 'receiver', name:
       if (holder === undefined) {
         const engineLink = host.engine.linkNamed(role, name);
         if (engineLink === undefined) return take(name);
-        if (!shared) return inUse(`a ${role} link named ${JSON.stringify(name)} is already ${engineLink.state} on this connection`);
+        // detach-sent: our detach's bound passed (the link let the name go), and the peer holds the link until it answers.
+        const state = engineLink.state === 'detach-sent' ? 'still detaching (its detach unanswered)' : `already ${engineLink.state}`;
+        if (!shared) return inUse(`a ${role} link named ${JSON.stringify(name)} is ${state} on this connection`);
       } else if (holder.leaving && !(shared && holder.shared)) {
         // Its detach is on the way: wait for it (a shared subscription takes a suffix instead).
         waitingOn = holder;
