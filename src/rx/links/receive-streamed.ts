@@ -6,7 +6,9 @@
  * of its own whose incoming window (`readBufferSize` bytes, in frames) is
  * reopened only as chunks are read, so memory follows the reader's pace,
  * not the message's size. Everything else — names, credit, settlement, the
- * end of a subscription, reconnects — is receive()'s.
+ * end of a subscription, reconnects — is receive()'s; only, a body being
+ * read when the subscription ends keeps its link while its chunks are read
+ * (settleTimeout counts from the last one: receive.ts's releaseHeld).
  */
 import { Observable } from 'rxjs';
 import type { Connection } from '../connection/connection.js';

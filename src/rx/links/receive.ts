@@ -105,7 +105,8 @@ export interface ReceiverOptions extends SourceOptions, LinkUpkeepOptions, Stall
    * deliveries already emitted and not yet settled may still be settled, in
    * ms, e.g. by handlers still running. Then they are released (back to the
    * sender for redelivery), settling one throws a DeliveryError, and the link
-   * detaches. 0: release them at once. Default {@link DEFAULT_SETTLE_TIMEOUT_MS}.
+   * detaches; while a streamed body (receiveStreamed) is being read, it counts
+   * from its last chunk read. 0: release them at once. Default {@link DEFAULT_SETTLE_TIMEOUT_MS}.
    */
   readonly settleTimeout?: number;
   /**
@@ -241,6 +242,8 @@ export interface FrameLink extends DeliveryOwner {
   emitFrom(delivery: unknown, deliveryId: number, settled: boolean): boolean;
   /** The handler is done with `frames` frames: the session window may open by as many. */
   consumed(frames: number): void;
+  /** A reader took a chunk of a delivery's body: after the subscription ended, its grace counts from the last one. */
+  chunkRead(): void;
   /** A delivery never emitted (it came while the link was closing, or its head could not be read) is settled with `state`. */
   settleUnemitted(deliveryId: number, state: DeliveryState): void;
   /** An emitted delivery the sender aborted (the abort settles it): the link holds it no more. */
@@ -503,6 +506,8 @@ export class ReceiverLink implements FrameLink, LinkRules {
   private timer: Subscription | undefined;
   /** The grace passed with deliveries unsettled: they were released. */
   protected releasedHeld = false;
+  /** Closing: when a streamed body's chunk was last read (scheduler time); the grace lasts settleTimeout past it. */
+  private lastRead: number | undefined;
   /** The peer's source lists its outcomes, and modified is not among them: modify() sends released. */
   protected modifiedUnsupported = false;
   private lossCause: unknown;
@@ -857,6 +862,11 @@ export class ReceiverLink implements FrameLink, LinkRules {
     this.host.flush();
   }
 
+  /** FrameLink: read progress, which keeps a closing link for the body being read (releaseHeld). Per chunk: one comparison unless closing. */
+  chunkRead(): void {
+    if (this.state === 'closing') this.lastRead = this.host.scheduler.now();
+  }
+
   /** FrameLink: a delivery that was never emitted is settled (released when it came too late, rejected when unreadable). */
   settleUnemitted(deliveryId: number, state: DeliveryState): void {
     if (this.host.isLost) return;
@@ -927,7 +937,8 @@ export class ReceiverLink implements FrameLink, LinkRules {
    * Stops the link: no more credit, then a detach once emitted deliveries
    * are settled, or released when `settleTimeout` passes. Returns true when
    * the link has ended already (nothing to wait for), false when `onEnded`
-   * will be called later (at most settleTimeout + closeTimeout from now).
+   * will be called later (at most settleTimeout + closeTimeout from now, or
+   * from a streamed body's last chunk read while it is read).
    */
   close(closed: boolean): boolean {
     if (this.life.cancelClaim()) {
@@ -974,10 +985,25 @@ export class ReceiverLink implements FrameLink, LinkRules {
     }
   }
 
-  /** The grace is over: what is still unsettled goes back to the sender, and the link detaches. */
+  /**
+   * The grace is over: what is still unsettled goes back to the sender, and
+   * the link detaches. Unless a streamed body is still being read (take(1)
+   * then its body, the way one file is fetched): a chunk read within the
+   * last settleTimeout keeps the link, and the grace counts again from it;
+   * so a reader that stops, or a sender that stops sending, still ends it.
+   */
   private releaseHeld(): void {
     this.timer = undefined;
     if (this.state !== 'closing') return;
+    const read = this.lastRead;
+    if (read !== undefined && this.userHeld > 0) {
+      this.lastRead = undefined;
+      const left = read + this.spec.settleTimeout - this.host.scheduler.now();
+      if (left > 0) {
+        this.timer = this.life.schedule(this.host, () => this.releaseHeld(), left);
+        return;
+      }
+    }
     const first = this.firstHeld;
     if (this.userHeld > 0 && first !== undefined) {
       this.releasedHeld = true;

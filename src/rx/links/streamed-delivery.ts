@@ -234,6 +234,7 @@ class StreamedReceivedDelivery extends SettlesWithOutcomes implements StreamedDe
     const chunk = this.queue.shift();
     if (chunk !== undefined) {
       this.handedFrames = chunk.frames;
+      this.link.chunkRead();
       return Promise.resolve({ done: false, value: chunk.bytes });
     }
     if (this.failure !== undefined) {
@@ -262,6 +263,7 @@ class StreamedReceivedDelivery extends SettlesWithOutcomes implements StreamedDe
     while (this.queue.length > 0 && !subscriber.closed) {
       const chunk = this.queue.shift()!;
       subscriber.next(chunk.bytes);
+      this.link.chunkRead();
       if (chunk.frames > 0) this.link.consumed(chunk.frames);
     }
     if (subscriber.closed) return;
