@@ -4,7 +4,8 @@
  * peer this test scripts — one that grants all the credit there is and never
  * reads, stops answering mid-stream (no detach, no close), leaves its socket
  * half open after a close, asks for a 100 ms idle-time-out and says nothing
- * more, trickles an endless delivery in 1-byte frames, never grants nor
+ * more, trickles an endless delivery in 1-byte frames, sends a streamed body
+ * slowly (or stops sending it) while it is read after take(1), never grants nor
  * sends, never speaks at all (AMQP, SASL or TLS), keeps detaching or stalling
  * a link, never replies to a request or a commit — over TCP and WebSocket,
  * and against the broker process killed mid-stream. Whatever ends the
@@ -488,24 +489,43 @@ describe('a peer that trickles an endless delivery in 1-byte frames', () => {
     }));
 });
 
-describe('a peer that trickles an endless streamed body in 1-byte frames', () => {
-  it('receiveStreamed + take(1) + the body counted (never ends): released when settleTimeout passes, the body errors, Node exits', () =>
+describe('a peer that sends a streamed body in 1-byte frames 25 ms apart, read after take(1) (settleTimeout 1.5 s)', () => {
+  /** The delivery's first frame: the head of a data section of `size` bytes (vbin32), whose bytes then come one a frame. */
+  function sendHead(peer: RawPeer, size: number): void {
+    const section = Uint8Array.of(0x00, 0x53, 0x75, 0xb0, size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff);
+    peer.sendFrame(0, transfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), more: true }), section);
+  }
+  /** `n` 1-byte frames of the delivery under way, 25 ms apart (`last`: the last ends it). */
+  async function paced(peer: RawPeer, n: number, last: boolean): Promise<void> {
+    for (let i = 1; i <= n; i++) {
+      peer.sendFrame(0, transfer({ handle: 0, more: !(last && i === n) }), Uint8Array.of(0x78));
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  it('for 2.5 s, then its end: read whole past settleTimeout, accepted, the link detached; Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'trickle-streamed');
+      const running = start(raw.url, 'paced-streamed');
       const peer = await answerLink(raw);
       await peer.nextBody('flow');
-      // The head: a data section of 2 GiB, whose bytes then come one a frame.
-      peer.sendFrame(
-        0,
-        transfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), more: true }),
-        Uint8Array.of(0x00, 0x53, 0x75, 0xb0, 0x7f, 0xff, 0xff, 0xff),
-      );
-      await trickleUntil(peer, running.done, Number.POSITIVE_INFINITY);
+      sendHead(peer, 100);
+      await paced(peer, 100, true);
+      expect(await exitedByItself(running)).toEqual(['next 100', 'complete', 'exit']);
+      expect(await untilClose(peer)).toMatchObject({ states: new Map([[0, 'accepted']]), detaches: 1, ends: 1 });
+    }));
+
+  it('for 1.5 s of a 2 GiB body, then nothing more: released settleTimeout after the last chunk, the body errors, Node exits', () =>
+    withRawServer(async (raw) => {
+      const running = start(raw.url, 'paced-streamed');
+      const peer = await answerLink(raw);
+      await peer.nextBody('flow');
+      sendHead(peer, 0x7fffffff);
+      await paced(peer, 60, false);
       expect(await exitedByItself(running)).toEqual([
         expect.stringMatching(/^error DeliveryError amqp:illegal-state: .*ended before delivery 0 arrived in full/),
         'exit',
       ]);
-      // The delivery still arriving was released when settleTimeout passed; then the link's own session ended, unanswered.
+      // Released once the chunks stopped; then the link's own session ended, unanswered.
       expect(await untilClose(peer)).toMatchObject({ states: new Map([[0, 'released']]), ends: 1 });
     }));
 });

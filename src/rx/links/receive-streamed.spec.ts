@@ -5,7 +5,8 @@
  * an early unsubscribe), checked at the broker.
  */
 import { describe, expect, it } from 'vitest';
-import { concatMap, first, lastValueFrom, map, mergeMap, of, reduce, take, toArray, VirtualTimeScheduler } from 'rxjs';
+import { concatMap, first, firstValueFrom, lastValueFrom, map, mergeMap, of, reduce, take, timer, toArray, VirtualTimeScheduler } from 'rxjs';
+import { Broker, BROKER_CAPABILITIES } from '../../broker/broker.js';
 import type { MessageQueue } from '../../broker/queue.js';
 import { encodeMessageBytes } from '../../frames/message.js';
 import { TestBroker } from '../../testing/test-broker.js';
@@ -17,6 +18,7 @@ import { receiveStreamed } from './receive-streamed.js';
 import type { StreamedDelivery } from './streamed-delivery.js';
 import { TestServer } from '../test-server.spec-helper.js';
 import { StreamedBodyError } from './streamed-errors.js';
+import { DeliveryError } from './delivery.js';
 
 function bytes(n: number, seed = 1): Uint8Array {
   const b = new Uint8Array(n);
@@ -257,5 +259,144 @@ describe('receiveStreamed: its own session, and aborted deliveries', () => {
     expect(log).toEqual(['DeliveryAbortedError']);
     // The streamed receiver began a session of its own: the server saw one begin for it.
     expect(peer.events.filter((e) => e.type === 'session-begun')).toHaveLength(1);
+  });
+});
+
+/**
+ * The embedded broker `latency` ms away each way (virtual time), our frames
+ * 4096 bytes and the read buffer two of them: a body comes two frames a
+ * round trip, so a large one takes many settleTimeouts to arrive, each
+ * chunk well within one.
+ */
+function slowRig(messages: Message[], latency: number) {
+  const scheduler = new VirtualTimeScheduler();
+  const network = new MemoryNetwork({ scheduler, latency });
+  const platform = { connect: network.connect, listen: network.listen };
+  const broker = new Broker();
+  broker.serve(new Container({ id: 'broker', platform, scheduler }).listen({ port: 5672, offeredCapabilities: BROKER_CAPABILITIES })).subscribe();
+  const queue = broker.registry.lookup('q', 'queue');
+  for (const message of messages) queue.put(message);
+  const connection$ = new Container({ id: 'client', platform, scheduler }).connect('amqp://localhost', { reconnect: false, maxFrameSize: 4096 });
+  return {
+    scheduler,
+    connection$,
+    run(t = Infinity) {
+      scheduler.maxFrames = t;
+      scheduler.flush();
+    },
+    depth: () => queue.stats().depth,
+    acquired: () => queue.stats().acquired,
+  };
+}
+
+/** Runs virtual time to `until` (or until `done`) in steps of `step` ms, letting a `for await` reader's promises run between steps. */
+async function drive(scheduler: VirtualTimeScheduler, until: number, done: () => boolean = () => false, step = 100): Promise<void> {
+  for (let t = scheduler.now(); t <= until && !done(); t += step) {
+    scheduler.maxFrames = t;
+    scheduler.flush();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+const SETTLE = 1000;
+const SLOW = { settleTimeout: SETTLE, readBufferSize: 8192 };
+
+describe('receiveStreamed: a body read after take(1) or first() ended the subscription', () => {
+  it('take(1) then concatMap(body$), the body arriving over many settleTimeouts: read whole, accepted, then the link detaches; the next message stays on the queue', () => {
+    const r = slowRig([big(100_000, 7), big(10, 8)], 300);
+    let endedAt = 0;
+    const got = lastValueFrom(
+      receiveStreamed(r.connection$, 'q', SLOW).pipe(
+        take(1),
+        concatMap((d) =>
+          d.body$.pipe(
+            toArray(),
+            map((chunks) => {
+              endedAt = r.scheduler.now();
+              return { body: total(chunks), d };
+            }),
+          ),
+        ),
+      ),
+    );
+    r.run();
+    return got.then(({ body, d }) => {
+      // Not cut when settleTimeout passed after take(1): the chunks kept coming, each well within it.
+      expect(endedAt).toBeGreaterThan(3 * SETTLE);
+      expect(Buffer.compare(body, bytes(100_000, 7))).toBe(0);
+      expect(d.outcome).toBe('accepted');
+      // The first is gone; the second, never emitted, is back and available (the link detached: nothing acquired).
+      expect([r.depth(), r.acquired()]).toEqual([1, 0]);
+      const second = lastValueFrom(
+        receiveStreamed(r.connection$, 'q').pipe(
+          first(),
+          map((s) => s.message.subject),
+        ),
+      );
+      r.run();
+      return expect(second).resolves.toBe('big 8');
+    });
+  });
+
+  it('first() then for await on body, arriving over many settleTimeouts: read whole and accepted; the queue is empty', async () => {
+    const r = slowRig([big(100_000, 9)], 200);
+    let finished = false;
+    const done = (async () => {
+      const d = await lastValueFrom(receiveStreamed(r.connection$, 'q', SLOW).pipe(first()));
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of d.body) chunks.push(chunk.slice());
+      finished = true;
+      return { body: total(chunks), outcome: d.outcome, endedAt: r.scheduler.now() };
+    })();
+    await drive(r.scheduler, 60_000, () => finished);
+    const got = await done;
+    expect(got.endedAt).toBeGreaterThan(3 * SETTLE);
+    expect(Buffer.compare(got.body, bytes(100_000, 9))).toBe(0);
+    expect(got.outcome).toBe('accepted');
+    r.run();
+    expect([r.depth(), r.acquired()]).toEqual([0, 0]);
+  });
+
+  it('a reader that stops mid-body after take(1): released settleTimeout after its last read, the body errors with DeliveryError, a second consumer gets the message whole', async () => {
+    const r = rig([big(200_000, 10)], 4096);
+    let resume: () => void = () => undefined;
+    const stopped = new Promise<void>((resolve) => (resume = resolve));
+    let lastRead = 0;
+    const reading = (async () => {
+      const d = await lastValueFrom(receiveStreamed(r.connection$, 'q', SLOW).pipe(take(1)));
+      let chunks = 0;
+      try {
+        for await (const _ of d.body) {
+          // Reads at 0, 600, 1200, 1800 and 2400 (past the grace the end of the subscription gave), then it stops.
+          if (++chunks <= 4) await firstValueFrom(timer(600, r.scheduler));
+          else if (chunks === 5) {
+            lastRead = r.scheduler.now();
+            await stopped;
+          }
+        }
+        return 'completed';
+      } catch (error) {
+        return error;
+      }
+    })();
+    await drive(r.scheduler, 2 * SETTLE + 500);
+    expect(lastRead).toBeGreaterThan(2 * SETTLE);
+    // Still held, though settleTimeout passed long ago after take(1).
+    expect([r.depth(), r.acquired()]).toEqual([1, 1]);
+    await drive(r.scheduler, lastRead + SETTLE + 500);
+    // settleTimeout after the last read: released, back on the queue.
+    expect([r.depth(), r.acquired()]).toEqual([1, 0]);
+    resume();
+    expect(await reading).toBeInstanceOf(DeliveryError);
+    const again = lastValueFrom(
+      receiveStreamed(r.connection$, 'q').pipe(
+        first(),
+        mergeMap((d) => d.body$),
+        reduce((n, c) => n + c.length, 0),
+      ),
+    );
+    r.run();
+    expect(await again).toBe(200_000);
+    expect(r.depth()).toBe(0);
   });
 });

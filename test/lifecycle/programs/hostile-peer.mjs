@@ -10,7 +10,6 @@
 import { connect, receive, receiveStreamed, send, sendRequest, sendStreamed, transaction } from 'rx-amqp';
 import {
   concatMap,
-  count,
   first,
   fromEvent,
   interval,
@@ -18,6 +17,7 @@ import {
   mergeMap,
   of,
   range,
+  reduce,
   repeat,
   retry,
   startWith,
@@ -65,12 +65,13 @@ const pipelines = {
         for (;;) yield BODY;
       })(),
     }).pipe(sendStreamed(connection$, queue), takeUntil(timer(500))),
-  // receiveStreamed reading an endless body (count() never completes). take(1) ended the receive subscription, so the
-  // body may be read for settleTimeout more: then the delivery is released and its body errors.
-  'trickle-streamed': () =>
-    receiveStreamed(connection$, queue, { settleTimeout: 200 }).pipe(
+  // receiveStreamed, one message's body read after take(1) (its bytes counted). take(1) ended the receive subscription;
+  // the body being read keeps its link while chunks come, each within settleTimeout (1.5 s) of the last: read whole, it
+  // is accepted; when the peer stops sending, it is released settleTimeout after the last chunk and the body errors.
+  'paced-streamed': () =>
+    receiveStreamed(connection$, queue, { settleTimeout: 1500 }).pipe(
       take(1),
-      concatMap((d) => d.body$.pipe(count())),
+      concatMap((d) => d.body$.pipe(reduce((n, chunk) => n + chunk.length, 0))),
     ),
   // The peer stops answering after two transfers: take(2) completes, our detach and close go unanswered.
   'silent-receive-take': () =>
