@@ -490,10 +490,14 @@ describe('a peer that trickles an endless delivery in 1-byte frames', () => {
 });
 
 describe('a peer that sends a streamed body in 1-byte frames 25 ms apart, read after take(1) (settleTimeout 1.5 s)', () => {
-  /** The delivery's first frame: the head of a data section of `size` bytes (vbin32), whose bytes then come one a frame. */
-  function sendHead(peer: RawPeer, size: number): void {
+  /** Starts the program; once its credit came, the delivery's first frame: the head of a data section of `size` bytes (vbin32), whose bytes then come one a frame. */
+  async function startWithHead(raw: RawServer, size: number): Promise<{ running: Running; peer: RawPeer }> {
+    const running = start(raw.url, 'paced-streamed');
+    const peer = await answerLink(raw);
+    await peer.nextBody('flow');
     const section = Uint8Array.of(0x00, 0x53, 0x75, 0xb0, size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff);
     peer.sendFrame(0, transfer({ handle: 0, deliveryId: 0, deliveryTag: Uint8Array.of(1), more: true }), section);
+    return { running, peer };
   }
   /** `n` 1-byte frames of the delivery under way, 25 ms apart (`last`: the last ends it). */
   async function paced(peer: RawPeer, n: number, last: boolean): Promise<void> {
@@ -505,10 +509,7 @@ describe('a peer that sends a streamed body in 1-byte frames 25 ms apart, read a
 
   it('for 2.5 s, then its end: read whole past settleTimeout, accepted, the link detached; Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'paced-streamed');
-      const peer = await answerLink(raw);
-      await peer.nextBody('flow');
-      sendHead(peer, 100);
+      const { running, peer } = await startWithHead(raw, 100);
       await paced(peer, 100, true);
       expect(await exitedByItself(running)).toEqual(['next 100', 'complete', 'exit']);
       expect(await untilClose(peer)).toMatchObject({ states: new Map([[0, 'accepted']]), detaches: 1, ends: 1 });
@@ -516,10 +517,7 @@ describe('a peer that sends a streamed body in 1-byte frames 25 ms apart, read a
 
   it('for 1.5 s of a 2 GiB body, then nothing more: released settleTimeout after the last chunk, the body errors, Node exits', () =>
     withRawServer(async (raw) => {
-      const running = start(raw.url, 'paced-streamed');
-      const peer = await answerLink(raw);
-      await peer.nextBody('flow');
-      sendHead(peer, 0x7fffffff);
+      const { running, peer } = await startWithHead(raw, 0x7fffffff);
       await paced(peer, 60, false);
       expect(await exitedByItself(running)).toEqual([
         expect.stringMatching(/^error DeliveryError amqp:illegal-state: .*ended before delivery 0 arrived in full/),
