@@ -61,7 +61,9 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // 78,900 → 79,400 and 83,800 → 84,300: issue 19's send CPU work (transfer frames written in place, copies a word at
   // a time, a pushed message checked and sized in one walk, plain objects first in the writer and the size bound):
   // 79,247 and 84,076 bytes, ~380 more gzipped.
-  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 79_400 },
+  // 79,400 → 79,500: a streamed body read after the receive subscription ended keeps its link while it is read (the
+  // grace counted from its last chunk read, in receive.ts's ReceiverLink): 79,447 bytes, ~50 more gzipped.
+  { name: 'connect+receive+send', source: "export { connect, receive, send } from 'rx-amqp';", budgetGzip: 79_500 },
   {
     name: '+ tracing',
     source: "export { connect, receive, send, Container } from 'rx-amqp';\nexport { openTelemetryTracing } from 'rx-amqp/tracing';",
@@ -77,7 +79,8 @@ export const TYPICAL_IMPORTS: readonly BundleImport[] = [
   // 100,200 → 101,100: send's and request's buffers bounded in bytes (bufferBytes; 100,968 bytes, ~1,260 more).
   // 101,400 → 101,900: a receiver's credit window bounded in bytes (prefetchBytes; 101,864 bytes, ~460 more).
   // 101,900 → 102,400: issue 19's send CPU work, as above (102,230 bytes).
-  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 102_400 },
+  // 102,400 → 102,500: a streamed body's grace from its last chunk read, as above (102,424 bytes).
+  { name: 'whole root entry', source: "export * from 'rx-amqp';", budgetGzip: 102_500 },
 ];
 
 /** The issue 19 goal: the first import at most half of rhea's browser build, gzipped. */
