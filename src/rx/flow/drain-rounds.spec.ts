@@ -28,6 +28,20 @@ describe('DrainRounds', () => {
     expect(rounds.flow(false, 0)).toBe('done');
   });
 
+  it('a round with a delivery given back (released over prefetchBytes) is not the end, however short; the next round forgets it', () => {
+    const drain = new DrainRounds('drain');
+    drain.start(3);
+    expect(drain.delivery(true)).toBe('wait');
+    expect(drain.flow(true, 0)).toBe('next'); // 1 of 3 came, but the peer has it again
+    drain.start(3);
+    drain.delivery();
+    expect(drain.flow(true, 0)).toBe('done');
+    const echo = new DrainRounds('echo');
+    echo.start(2);
+    expect(echo.flow(false, 1)).toBe('wait');
+    expect(echo.delivery(true)).toBe('next'); // the one there came and went back
+  });
+
   it('a cancelled round ignores its answer', () => {
     const rounds = new DrainRounds('drain');
     rounds.start(4);

@@ -30,6 +30,8 @@ export class DrainRounds {
   /** Echo: deliveries the answer promised this round (-1 until it comes). */
   private expected = -1;
   private available = 0;
+  /** A delivery of this round was given back unemitted (released over prefetchBytes): the peer has it again. */
+  private gaveBack = false;
 
   constructor(readonly probe: DrainProbe) {}
 
@@ -44,6 +46,7 @@ export class DrainRounds {
     this.granted = credit;
     this.delivered = 0;
     this.expected = -1;
+    this.gaveBack = false;
     return this.probe === 'drain' ? { credit, drain: true } : { credit, echo: true };
   }
 
@@ -52,10 +55,14 @@ export class DrainRounds {
     this.inRound = false;
   }
 
-  /** A delivery arrived. */
-  delivery(): DrainVerdict {
+  /**
+   * A delivery arrived; `givenBack`: the receiver released it unemitted, so
+   * the peer has it again and a round answered short is not the end.
+   */
+  delivery(givenBack = false): DrainVerdict {
     if (!this.inRound) return 'wait';
     this.delivered++;
+    if (givenBack) this.gaveBack = true;
     return this.probe === 'echo' ? this.check() : 'wait';
   }
 
@@ -81,6 +88,6 @@ export class DrainRounds {
 
   private end(more: boolean): DrainVerdict {
     this.inRound = false;
-    return more ? 'next' : 'done';
+    return more || this.gaveBack ? 'next' : 'done';
   }
 }

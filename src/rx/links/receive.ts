@@ -529,8 +529,6 @@ export class ReceiverLink implements FrameLink, LinkRules {
   private rounds: DrainRounds | undefined;
   private drainTimer: Subscription | undefined;
   private drainDone = false;
-  /** Drain mode: this round released a delivery over prefetchBytes; it is back at the sender, so a short round is not the end. */
-  private releasedInRound = false;
 
   constructor(
     readonly host: LinkHost,
@@ -765,10 +763,7 @@ export class ReceiverLink implements FrameLink, LinkRules {
     this.tryDispose(deliveryId, RELEASED);
     this.topUp();
     // A drain round counts it, and does not end the stream: the sender has it back.
-    if (this.rounds !== undefined && this.state === 'attached') {
-      this.releasedInRound = true;
-      this.onDrainVerdict(this.rounds.delivery());
-    }
+    if (this.rounds !== undefined && this.state === 'attached') this.onDrainVerdict(this.rounds.delivery(true));
   }
 
   /** A delivery (counted in the window already, with its `bytes`) goes to the subscriber (through `traced` when traced), held until settled. No closure: this runs per message. */
@@ -806,7 +801,6 @@ export class ReceiverLink implements FrameLink, LinkRules {
 
   /** Drain mode: after a delivery or the peer's flow, the round goes on, another starts, or the stream completes. */
   private onDrainVerdict(verdict: DrainVerdict): void {
-    if (verdict === 'done' && this.releasedInRound) verdict = 'next';
     if (verdict === 'wait') {
       if (this.rounds!.active) this.armDrainTimer();
       return;
@@ -842,7 +836,6 @@ export class ReceiverLink implements FrameLink, LinkRules {
       return;
     }
     if (this.drainDone) return;
-    this.releasedInRound = false;
     this.engine.flow(this.linkId, this.rounds.start(credit));
     this.armDrainTimer();
   }
